@@ -1,0 +1,402 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "error.h"
+#include "util.h"
+
+void cv_freep(void *pointer)
+{
+	free(*(void **)pointer);
+}
+
+void cv_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+void cv_fclosep(FILE **file)
+{
+	if (*file != NULL)
+		fclose(*file);
+}
+
+void cv_closedirp(DIR **dir)
+{
+	if (*dir != NULL)
+		closedir(*dir);
+}
+
+void cv_strv_freep(char ***strv)
+{
+	cv_strv_free(*strv);
+}
+
+void *cv_malloc0(size_t size)
+{
+	void *pointer = calloc(1, size ? size : 1);
+
+	if (pointer == NULL)
+		cv_error_errno(ENOMEM, "out of memory");
+	return pointer;
+}
+
+char *cv_strdup(const char *text)
+{
+	char *copy = strdup(text);
+
+	if (copy == NULL)
+		cv_error_errno(ENOMEM, "out of memory");
+	return copy;
+}
+
+int cv_asprintf(char **out, const char *format, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, format);
+	ret = vasprintf(out, format, args);
+	va_end(args);
+	if (ret < 0) {
+		*out = NULL;
+		return cv_error_errno(ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+size_t cv_strv_length(char *const *strv)
+{
+	size_t n = 0;
+
+	while (strv != NULL && strv[n] != NULL)
+		n++;
+	return n;
+}
+
+void cv_strv_free(char **strv)
+{
+	if (strv == NULL)
+		return;
+	for (size_t i = 0; strv[i] != NULL; i++)
+		free(strv[i]);
+	free(strv);
+}
+
+char **cv_strv_dup(const char *const *strv)
+{
+	size_t n = cv_strv_length((char *const *)strv);
+	char **copy = cv_malloc0((n + 1) * sizeof *copy);
+
+	if (copy == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = cv_strdup(strv[i]);
+		if (copy[i] == NULL) {
+			cv_strv_free(copy);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
+int cv_strv_append(char ***strv, const char *text)
+{
+	size_t n = cv_strv_length(*strv);
+	char *copy = cv_strdup(text);
+	char **grown;
+
+	if (copy == NULL)
+		return -1;
+	grown = realloc(*strv, (n + 2) * sizeof *grown);
+	if (grown == NULL) {
+		free(copy);
+		return cv_error_errno(ENOMEM, "out of memory");
+	}
+	grown[n] = copy;
+	grown[n + 1] = NULL;
+	*strv = grown;
+	return 0;
+}
+
+char *cv_strv_join(char *const *strv, const char *sep)
+{
+	size_t total = 1, seplen = strlen(sep);
+	char *out, *p;
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		total += strlen(strv[i]) + seplen;
+	out = cv_malloc0(total);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++) {
+		if (i > 0) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		size_t len = strlen(strv[i]);
+		memcpy(p, strv[i], len);
+		p += len;
+	}
+	*p = '\0';
+	return out;
+}
+
+ssize_t cv_write_all(int fd, const void *buffer, size_t length)
+{
+	const char *p = buffer;
+	size_t done = 0;
+
+	while (done < length) {
+		ssize_t n = write(fd, p + done, length - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t cv_read_all(int fd, void *buffer, size_t length)
+{
+	char *p = buffer;
+	size_t done = 0;
+
+	while (done < length) {
+		ssize_t n = read(fd, p + done, length - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int cv_read_file_at(int dirfd, const char *path, char **content, size_t *length, size_t max)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buffer = NULL;
+	size_t size = 0, capacity = 4096;
+
+	if (fd < 0)
+		return cv_error_sys("open %s", path);
+	buffer = cv_malloc0(capacity + 1);
+	if (buffer == NULL)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, buffer + size, capacity - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return cv_error_sys("read %s", path);
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+		if (size > max)
+			return cv_error_errno(EFBIG, "read %s: larger than %zu bytes", path, max);
+		if (size == capacity) {
+			char *grown = realloc(buffer, capacity * 2 + 1);
+			if (grown == NULL)
+				return cv_error_errno(ENOMEM, "out of memory");
+			buffer = grown;
+			capacity *= 2;
+		}
+	}
+	buffer[size] = '\0';
+	if (length != NULL)
+		*length = size;
+	*content = cv_steal_pointer(&buffer);
+	return 0;
+}
+
+int cv_read_file(const char *path, char **content, size_t *length, size_t max)
+{
+	return cv_read_file_at(AT_FDCWD, path, content, length, max);
+}
+
+int cv_read_u64(const char *path, uint64_t *value)
+{
+	cleanup_free char *text = NULL;
+	char *end;
+
+	if (cv_read_file(path, &text, NULL, 4096) < 0)
+		return -1;
+	errno = 0;
+	unsigned long long parsed = strtoull(text, &end, 10);
+	if (errno != 0 || end == text)
+		return cv_error_errno(EINVAL, "%s: not a number", path);
+	*value = parsed;
+	return 0;
+}
+
+int cv_write_file(const char *path, const char *text)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t length = strlen(text);
+
+	if (fd < 0)
+		return cv_error_sys("open %s", path);
+	if (cv_write_all(fd, text, length) < 0)
+		return cv_error_sys("write %s to %s", text, path);
+	return 0;
+}
+
+int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+{
+	char temporary[4096];
+	cleanup_close int fd = -1;
+
+	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
+	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return cv_error_sys("create %s", temporary);
+	if (cv_write_all(fd, content, length) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, temporary, 0);
+		errno = saved;
+		return cv_error_sys("write %s", name);
+	}
+	if (renameat(dirfd, temporary, dirfd, name) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, temporary, 0);
+		errno = saved;
+		return cv_error_sys("rename %s", name);
+	}
+	return 0;
+}
+
+int cv_mkdir_p(const char *path, mode_t mode)
+{
+	char buffer[4096];
+	size_t length = strlen(path);
+
+	if (length == 0 || length >= sizeof buffer)
+		return cv_error_errno(ENAMETOOLONG, "mkdir %s: bad path length", path);
+	memcpy(buffer, path, length + 1);
+	for (char *p = buffer + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buffer, mode) < 0 && errno != EEXIST)
+			return cv_error_sys("mkdir %s", buffer);
+		*p = '/';
+	}
+	if (mkdir(buffer, mode) < 0 && errno != EEXIST)
+		return cv_error_sys("mkdir %s", buffer);
+	return 0;
+}
+
+/* Removes the contents of dirfd; never follows symlinks, never leaves the device. */
+static int remove_tree_at(int dirfd, dev_t device)
+{
+	cleanup_dir DIR *dir = NULL;
+	struct dirent *entry;
+	int fd = dup(dirfd);
+	int ret = 0;
+
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		struct stat st;
+
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (st.st_dev != device) {
+				/* A mount point: never delete through it. */
+				errno = EBUSY;
+				ret = -1;
+				continue;
+			}
+			cleanup_close int child = openat(dirfd, entry->d_name,
+							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (child < 0 || remove_tree_at(child, device) < 0)
+				ret = -1;
+			if (unlinkat(dirfd, entry->d_name, AT_REMOVEDIR) < 0)
+				ret = -1;
+		} else if (unlinkat(dirfd, entry->d_name, 0) < 0) {
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+int cv_rm_rf(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				return cv_error_sys("remove %s", path);
+			return 0;
+		}
+		return cv_error_sys("open %s", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return cv_error_sys("stat %s", path);
+	if (remove_tree_at(fd, st.st_dev) < 0)
+		return cv_error_sys("remove contents of %s", path);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return cv_error_sys("remove %s", path);
+	return 0;
+}
+
+int64_t cv_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t cv_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool cv_name_is_valid(const char *name, size_t max)
+{
+	size_t length = strlen(name);
+
+	if (length == 0 || length > max)
+		return false;
+	for (size_t i = 0; i < length; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (i == 0 && !alnum)
+			return false;
+		if (!alnum && c != '_' && c != '.' && c != '-')
+			return false;
+	}
+	return true;
+}

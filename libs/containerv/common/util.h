@@ -1,0 +1,83 @@
+/*
+ * Internal: cleanup attributes, file helpers and small string helpers
+ * shared by every module.
+ */
+#ifndef CV_COMMON_UTIL_H
+#define CV_COMMON_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Cleanup helpers, crun-style: the variable is released when it leaves scope. */
+void cv_freep(void *pointer);
+void cv_closep(int *fd);
+void cv_fclosep(FILE **file);
+void cv_closedirp(DIR **dir);
+void cv_strv_freep(char ***strv);
+
+#define cleanup_free __attribute__((cleanup(cv_freep)))
+#define cleanup_close __attribute__((cleanup(cv_closep)))
+#define cleanup_fclose __attribute__((cleanup(cv_fclosep)))
+#define cleanup_dir __attribute__((cleanup(cv_closedirp)))
+#define cleanup_strv __attribute__((cleanup(cv_strv_freep)))
+
+/* Moves ownership out of a cleanup variable. */
+#define cv_steal_pointer(pp)                                                                                       \
+	({                                                                                                         \
+		__typeof__(*(pp)) stolen_ = *(pp);                                                                 \
+		*(pp) = NULL;                                                                                      \
+		stolen_;                                                                                           \
+	})
+#define cv_steal_fd(pfd)                                                                                           \
+	({                                                                                                         \
+		int stolen_fd_ = *(pfd);                                                                           \
+		*(pfd) = -1;                                                                                       \
+		stolen_fd_;                                                                                        \
+	})
+
+/* Allocation that records ENOMEM as the last error. */
+void *cv_malloc0(size_t size);
+char *cv_strdup(const char *text);
+int cv_asprintf(char **out, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* NULL-terminated string vectors. */
+size_t cv_strv_length(char *const *strv);
+char **cv_strv_dup(const char *const *strv);
+void cv_strv_free(char **strv);
+int cv_strv_append(char ***strv, const char *text);
+/* Joins with sep into a fresh string. */
+char *cv_strv_join(char *const *strv, const char *sep);
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
+int cv_read_file(const char *path, char **content, size_t *length, size_t max);
+int cv_read_file_at(int dirfd, const char *path, char **content, size_t *length, size_t max);
+/* Reads a file holding one unsigned number. */
+int cv_read_u64(const char *path, uint64_t *value);
+/* Writes text to an existing file (cgroup and proc files: no create, no truncate). */
+int cv_write_file(const char *path, const char *text);
+/* Writes content to dir/name atomically: a temporary file, fsync, rename. */
+int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode);
+
+/* mkdir -p with mode; existing directories are fine. */
+int cv_mkdir_p(const char *path, mode_t mode);
+/* rm -rf that never crosses into another mount and never follows links. */
+int cv_rm_rf(const char *path);
+
+/* write()/read() loops that retry on EINTR and short counts. */
+ssize_t cv_write_all(int fd, const void *buffer, size_t length);
+ssize_t cv_read_all(int fd, void *buffer, size_t length);
+
+/* CLOCK_REALTIME / CLOCK_MONOTONIC in nanoseconds. */
+int64_t cv_now_ns(void);
+int64_t cv_monotonic_ns(void);
+
+/* Name rule shared by containers, volumes and networks. */
+bool cv_name_is_valid(const char *name, size_t max);
+
+#endif

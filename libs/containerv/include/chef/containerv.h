@@ -1,0 +1,17 @@
+/*
+ * containerv: container virtualization library.
+ *
+ * Umbrella header: include this one file to get the whole public API.
+ * Every function returns 0 on success and -1 on failure with errno set and a
+ * one-line reason available from containerv_last_error(), unless its comment
+ * says otherwise.
+ */
+#ifndef CHEF_CONTAINERV_H
+#define CHEF_CONTAINERV_H
+
+#include <chef/containerv/common.h>
+#include <chef/containerv/limits.h>
+#include <chef/containerv/container.h>
+#include <chef/containerv/stats.h>
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * containerv: container lifecycle.
+ *
+ * A container is a set of namespaces, a cgroup and a root filesystem with
+ * containerv's own small init as PID 1. The init starts the main command (if
+ * the options name one), reaps zombies, forwards signals to the main
+ * process and records its exit status; the container stops when the main
+ * process exits. More processes run inside with containerv_spawn().
+ *
+ * Containers are identified by a 64-hex-digit id and an optional name; all
+ * their state lives under <root>/containers/<id>/ so that any process can
+ * open a container by id or name, unique prefixes of the id included.
+ */
+#ifndef CHEF_CONTAINERV_CONTAINER_H
+#define CHEF_CONTAINERV_CONTAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <chef/containerv/common.h>
+#include <chef/containerv/limits.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct containerv_options;
+struct containerv_container;
+
+/* Namespaces a container gets. The default is all of them but USER. */
+enum containerv_namespace {
+	CV_NS_PID = 0x01,
+	CV_NS_MOUNT = 0x02, /* always on: the rootfs needs it */
+	CV_NS_UTS = 0x04,
+	CV_NS_IPC = 0x08,
+	CV_NS_NET = 0x10,   /* a private network stack with loopback up */
+	CV_NS_CGROUP = 0x20,
+	CV_NS_USER = 0x40,  /* implied by containerv_options_set_users() */
+};
+#define CV_NS_DEFAULT (CV_NS_PID | CV_NS_MOUNT | CV_NS_UTS | CV_NS_IPC | CV_NS_NET | CV_NS_CGROUP)
+
+/* Creates an empty options object. */
+CONTAINERV_API int containerv_options_new(struct containerv_options **options);
+
+/* Frees options; NULL is allowed. */
+CONTAINERV_API void containerv_options_delete(struct containerv_options *options);
+
+/*
+ * The root filesystem: a directory that is never modified. The container
+ * writes to a private overlay upper layer that is removed with it.
+ */
+CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *options, const char *directory);
+
+/*
+ * The root filesystem as read-only layers, lowest first (as OCI image layers
+ * are ordered), stacked with OverlayFS under a private writable layer.
+ * Replaces any rootfs set before.
+ */
+CONTAINERV_API int containerv_options_set_layers(struct containerv_options *options, const char *const *layers,
+						 size_t count);
+
+/* A unique name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters). */
+CONTAINERV_API int containerv_options_set_name(struct containerv_options *options, const char *name);
+
+/* The hostname inside (default: the first 12 digits of the id). */
+CONTAINERV_API int containerv_options_set_hostname(struct containerv_options *options, const char *hostname);
+
+/*
+ * The main command: argv[0] is looked up in the container's PATH. Without a
+ * command the init idles until the container is stopped, which suits a
+ * container used only through containerv_spawn().
+ */
+CONTAINERV_API int containerv_options_set_command(struct containerv_options *options, const char *const *argv);
+
+/* Adds one "KEY=VALUE" to the environment; a later KEY replaces an earlier one. */
+CONTAINERV_API int containerv_options_add_env(struct containerv_options *options, const char *key_value);
+
+/* The working directory of the main command, inside the container (default "/"). */
+CONTAINERV_API int containerv_options_set_workdir(struct containerv_options *options, const char *directory);
+
+/* The uid and gid the main command runs as inside the container (default 0:0). */
+CONTAINERV_API int containerv_options_set_user(struct containerv_options *options, uid_t uid, gid_t gid);
+
+/*
+ * Maps count uids starting at child_start inside to host_start outside and
+ * turns on the user namespace. set_groups does the same for gids; when only
+ * one is given the other gets the same map.
+ */
+CONTAINERV_API int containerv_options_set_users(struct containerv_options *options, uid_t host_start,
+						uid_t child_start, uint32_t count);
+CONTAINERV_API int containerv_options_set_groups(struct containerv_options *options, gid_t host_start,
+						 gid_t child_start, uint32_t count);
+
+/* Chooses namespaces (enum containerv_namespace bits). */
+CONTAINERV_API int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces);
+
+/* Resource limits; validated here and again at create. */
+CONTAINERV_API int containerv_options_set_limits(struct containerv_options *options,
+						 const struct containerv_limits *limits);
+
+/*
+ * Where the main command's stdin, stdout and stderr go. Each is a file
+ * descriptor of the caller, duplicated at create; -1 means /dev/null. The
+ * default is /dev/null for stdin and the container's log file
+ * (containerv_log_path()) for stdout and stderr.
+ */
+CONTAINERV_API int containerv_options_set_stdio(struct containerv_options *options, int in, int out, int err);
+
+/*
+ * The main command gets a controlling terminal: in must be the slave side
+ * of a pseudo-terminal passed with containerv_options_set_stdio().
+ */
+CONTAINERV_API int containerv_options_set_tty(struct containerv_options *options, int enabled);
+
+/*
+ * Whether containerv_create() starts the container (default 1). With 0 the
+ * container is only registered, as `docker create` does; start it later
+ * with containerv_start().
+ */
+CONTAINERV_API int containerv_options_set_autostart(struct containerv_options *options, int enabled);
+
+/* Free-form labels ("key=value"), kept with the container and shown by inspect. */
+CONTAINERV_API int containerv_options_add_label(struct containerv_options *options, const char *key_value);
+
+/*
+ * Creates a container from the options: validates them completely, records
+ * the container under the state root and (unless autostart is off) starts
+ * it. On failure nothing is left behind: no cgroup, mount, state directory
+ * or process. The options may be deleted afterwards.
+ */
+CONTAINERV_API int containerv_create(const struct containerv_options *options,
+				     struct containerv_container **container);
+
+/*
+ * Starts a created or exited container again (its writable layer is kept).
+ * Fails with EBUSY when it is running.
+ */
+CONTAINERV_API int containerv_start(struct containerv_container *container);
+
+/* Opens an existing container by id, unique id prefix or name. ENOENT when none matches. */
+CONTAINERV_API int containerv_open(const char *id_or_name, struct containerv_container **container);
+
+/* Frees a handle; the container itself goes on. NULL is allowed. */
+CONTAINERV_API void containerv_close(struct containerv_container *container);
+
+/*
+ * Kills every process of the container, releases its cgroup, mounts and
+ * state, and frees the handle (also on failure). A named volume or the
+ * rootfs directory given by the caller is never touched.
+ */
+CONTAINERV_API int containerv_destroy(struct containerv_container *container);
+
+/* The container's 64-hex-digit id. Never NULL for a valid handle. */
+CONTAINERV_API const char *containerv_id(const struct containerv_container *container);
+
+/* The container's name, or its id's first 12 digits when it has none. */
+CONTAINERV_API const char *containerv_name(const struct containerv_container *container);
+
+/* The file that receives the main command's output by default. */
+CONTAINERV_API const char *containerv_log_path(const struct containerv_container *container);
+
+enum containerv_state {
+	CV_STATE_CREATED = 1, /* registered, never started */
+	CV_STATE_RUNNING = 2,
+	CV_STATE_EXITED = 3,  /* the main process ended; resources kept until destroy */
+};
+
+/* How a process ended. */
+struct containerv_exit {
+	int code;       /* docker's convention: the exit code, or 128+signal when killed */
+	int signal;     /* the signal that killed it, or 0 */
+	int oom_killed; /* 1 when the kernel's OOM killer killed a process of the container */
+};
+
+#define CONTAINERV_INFO_VERSION 1
+
+/* A snapshot of a container's configuration and state. */
+struct containerv_info {
+	unsigned int version;        /* set by the caller to CONTAINERV_INFO_VERSION */
+	char id[65];
+	char name[129];
+	char hostname[65];
+	enum containerv_state state;
+	pid_t pid;                   /* host pid of the init while running, else 0 */
+	int64_t created_ns;          /* wall-clock times, nanoseconds since the epoch */
+	int64_t started_ns;          /* 0 when never started */
+	int64_t finished_ns;         /* 0 while running or never started */
+	struct containerv_exit exit; /* valid in CV_STATE_EXITED */
+	char rootfs[4096];           /* the rootfs directory, or the top layer */
+	char command[4096];          /* the main command, words joined by spaces */
+	struct containerv_limits limits;
+};
+
+/*
+ * Fills info about the container as it is now (state is refreshed: a
+ * container whose init died is reported exited).
+ */
+CONTAINERV_API int containerv_inspect(struct containerv_container *container, struct containerv_info *info);
+
+/*
+ * Calls callback for each container under the state root, in creation
+ * order. A callback returning non-zero stops the walk; that value is then
+ * returned. Containers that vanish during the walk are skipped.
+ */
+CONTAINERV_API int containerv_list(int (*callback)(const struct containerv_info *info, void *user), void *user);
+
+/*
+ * Waits until the main process ends and reports how. Returns at once for a
+ * container that has already exited; EINVAL for one never started.
+ */
+CONTAINERV_API int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status);
+
+/*
+ * Sends a signal to the main process (through the init, which forwards
+ * it). SIGKILL and SIGSTOP go to the whole container.
+ */
+CONTAINERV_API int containerv_kill(struct containerv_container *container, int signal);
+
+/*
+ * Stops a container as `docker stop` does: sends stop_signal (0 means
+ * SIGTERM), waits up to timeout_seconds, then kills every process.
+ */
+CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds);
+
+enum containerv_spawn_flags {
+	CV_SPAWN_WAIT = 0x1, /* wait for the process and fill exit_status */
+	CV_SPAWN_TTY = 0x2,  /* stdin is a pty slave: make it the controlling terminal */
+};
+
+#define CONTAINERV_SPAWN_OPTIONS_VERSION 1
+
+/* How to run one more process inside a running container. */
+struct containerv_spawn_options {
+	unsigned int version;   /* CONTAINERV_SPAWN_OPTIONS_VERSION */
+	const char *const *argv; /* argv[0] is looked up in the container's PATH */
+	const char *const *env;  /* NULL: the container's environment */
+	const char *workdir;     /* NULL: the container's working directory */
+	int uid;                 /* -1: the container's user */
+	int gid;                 /* -1: the container's group */
+	int stdin_fd;            /* the caller's descriptors; -1 means /dev/null */
+	int stdout_fd;
+	int stderr_fd;
+	unsigned int flags;      /* enum containerv_spawn_flags */
+};
+
+#define CONTAINERV_SPAWN_OPTIONS_INIT {CONTAINERV_SPAWN_OPTIONS_VERSION, NULL, NULL, NULL, -1, -1, 0, 1, 2, 0}
+
+/*
+ * Runs a process inside a running container, in all its namespaces and its
+ * cgroup, with the container's root as its root. The process is a child of
+ * the caller: pid_out (may be NULL) is its pid as the caller sees it, to be
+ * waited for with waitpid() or containerv_wait_process(). With
+ * CV_SPAWN_WAIT the call waits and fills exit_status (may be NULL
+ * otherwise). A command that cannot be executed fails the call with errno
+ * ENOENT (not found) or EACCES (not executable) and no process is left.
+ */
+CONTAINERV_API int containerv_spawn(struct containerv_container *container,
+				    const struct containerv_spawn_options *options, pid_t *pid_out,
+				    struct containerv_exit *exit_status);
+
+/* Waits for a process started by containerv_spawn() and reports how it ended. */
+CONTAINERV_API int containerv_wait_process(struct containerv_container *container, pid_t pid,
+					   struct containerv_exit *exit_status);
+
+/*
+ * Opens the container id_or_name, runs argv inside it with the caller's
+ * stdin, stdout and stderr, waits, and reports how it ended.
+ */
+CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *argv, struct containerv_exit *exit_status);
+
+/*
+ * Copies count host paths (files, directories recursively, symlinks as
+ * links, modes kept) to paths inside a running container. A container path
+ * is resolved inside the container's root: symlinks never lead out of it.
+ */
+CONTAINERV_API int containerv_upload(struct containerv_container *container, const char *const *host_paths,
+				     const char *const *container_paths, size_t count);
+
+/* The reverse of containerv_upload(). */
+CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,
+				       const char *const *host_paths, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

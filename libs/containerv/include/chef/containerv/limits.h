@@ -1,0 +1,72 @@
+/*
+ * containerv: resource limits (cgroups v1 and v2 on Linux).
+ */
+#ifndef CHEF_CONTAINERV_LIMITS_H
+#define CHEF_CONTAINERV_LIMITS_H
+
+#include <stdint.h>
+
+#include <chef/containerv/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CONTAINERV_LIMITS_VERSION 1
+
+/*
+ * Resource limits of one container. A zero field means "not set": the
+ * container inherits the host's default for it. Initialise with
+ * CONTAINERV_LIMITS_INIT so that fields added later stay unset.
+ */
+struct containerv_limits {
+	unsigned int version;         /* CONTAINERV_LIMITS_VERSION */
+	int64_t memory_bytes;         /* hard memory limit; 0 unset */
+	int64_t memory_swap_bytes;    /* memory plus swap, as docker's --memory-swap; -1 unlimited, 0 unset */
+	uint64_t cpu_shares;          /* relative weight, docker scale 2..262144 (1024 is the default); 0 unset */
+	uint64_t cpu_quota_us;        /* CPU time per period (--cpus 0.5 gives 50000 of 100000); 0 unset */
+	uint64_t cpu_period_us;       /* period for cpu_quota_us; 0 means 100000 */
+	char cpuset_cpus[128];        /* "0-1,3"; empty unset */
+	char cpuset_mems[128];        /* "0"; empty unset */
+	int64_t pids_max;             /* most tasks at once; -1 unlimited, 0 unset */
+	uint32_t io_weight;           /* 10..1000 (blkio.weight on v1, io.weight/io.bfq.weight on v2); 0 unset */
+};
+
+#define CONTAINERV_LIMITS_INIT {CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0}
+
+/*
+ * Parses a docker-style size ("64m", "1g", "512k", "1048576", "1.5g") into
+ * bytes. Units b, k, m, g, t (case-insensitive, optional trailing "b" or
+ * "ib"), powers of 1024. Fails with EINVAL on anything else, on zero and on
+ * overflow.
+ */
+CONTAINERV_API int containerv_parse_size(const char *text, int64_t *bytes);
+
+/*
+ * Parses a docker-style --cpus value ("0.5", "2", "1.25") into a quota and
+ * period in microseconds (period 100000). Fails with EINVAL on anything
+ * that is not a positive decimal number with at most 3 decimals.
+ */
+CONTAINERV_API int containerv_parse_cpus(const char *text, uint64_t *quota_us, uint64_t *period_us);
+
+/*
+ * Checks a limits structure completely (ranges, cpuset syntax) without
+ * touching the kernel. containerv_create() calls it too.
+ */
+CONTAINERV_API int containerv_limits_validate(const struct containerv_limits *limits);
+
+/* Which cgroup layout the host uses, as detected at run time. */
+enum containerv_cgroup_mode {
+	CONTAINERV_CGROUP_V1 = 1,     /* legacy: one hierarchy per controller */
+	CONTAINERV_CGROUP_HYBRID = 2, /* v1 controllers plus a cgroup2 mount at unified/ */
+	CONTAINERV_CGROUP_V2 = 3,     /* unified hierarchy only */
+};
+
+/* Detects the host's cgroup layout. */
+CONTAINERV_API int containerv_cgroup_mode(enum containerv_cgroup_mode *mode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

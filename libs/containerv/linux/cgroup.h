@@ -1,0 +1,83 @@
+/*
+ * Internal: one container's cgroup, whatever the host's layout.
+ *
+ * The backends (cgroup-v1.c, cgroup-v2.c) sit behind a small table of
+ * function pointers chosen at run time; on a hybrid host the v1 backend is
+ * used for the controllers and the v2 mount is left alone. A container's
+ * cgroup is "containerv/<id>" under the root of each hierarchy (v1: one
+ * directory per mounted controller; v2: one directory).
+ *
+ * The cgroup root can be moved with CONTAINERV_CGROUP_ROOT (default
+ * /sys/fs/cgroup) so that tests can point the code at a prepared tree.
+ */
+#ifndef CV_LINUX_CGROUP_H
+#define CV_LINUX_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <chef/containerv/limits.h>
+#include <chef/containerv/stats.h>
+
+struct cv_cgroup;
+
+/* Creates the container's cgroup(s) and applies the limits. On failure
+ * nothing is left behind. limits may be NULL. */
+int cv_cgroup_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out);
+
+/* Opens the cgroup of an existing container (ENOENT if it has none). */
+int cv_cgroup_open(const char *id, struct cv_cgroup **out);
+
+/* Moves a process (all its threads) into the cgroup(s). */
+int cv_cgroup_add_pid(struct cv_cgroup *cgroup, pid_t pid);
+
+/*
+ * A directory descriptor for clone3()'s CLONE_INTO_CGROUP on v2, or -1 on
+ * v1/hybrid where the caller uses cv_cgroup_add_pid() instead. Owned by the
+ * cgroup object.
+ */
+int cv_cgroup_clone_fd(struct cv_cgroup *cgroup);
+
+/*
+ * Fills the cgroup part of a stats sample: memory_usage, memory_peak,
+ * memory_limit, cpu_time_ns, read/write bytes and ops, active_processes,
+ * oom_kills. Other fields are left as they are.
+ */
+int cv_cgroup_read_stats(struct cv_cgroup *cgroup, struct containerv_stats *stats);
+
+/* How many times the OOM killer killed a process in the cgroup. */
+int cv_cgroup_oom_kills(struct cv_cgroup *cgroup, uint64_t *kills);
+
+/* The pids in the cgroup (host view), sorted, in a malloc'ed array. */
+int cv_cgroup_pids(struct cv_cgroup *cgroup, pid_t **pids, size_t *count);
+
+/* SIGKILLs every process in the cgroup (freezing first on v1 so that none
+ * escapes by forking) and waits until the cgroup is empty. */
+int cv_cgroup_kill_all(struct cv_cgroup *cgroup);
+
+/* Removes the cgroup directories (kills what is left first). Idempotent. */
+int cv_cgroup_destroy(struct cv_cgroup *cgroup);
+
+/* Frees the object; the cgroup itself stays. NULL is allowed. */
+void cv_cgroup_free(struct cv_cgroup *cgroup);
+
+/* The backend's function table (one per layout). */
+struct cv_cgroup_ops {
+	const char *name; /* "v1" or "v2" */
+	int (*create)(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out);
+	int (*open)(const char *id, struct cv_cgroup **out);
+	int (*add_pid)(struct cv_cgroup *cgroup, pid_t pid);
+	int (*clone_fd)(struct cv_cgroup *cgroup);
+	int (*read_stats)(struct cv_cgroup *cgroup, struct containerv_stats *stats);
+	int (*oom_kills)(struct cv_cgroup *cgroup, uint64_t *kills);
+	int (*pids)(struct cv_cgroup *cgroup, pid_t **pids, size_t *count);
+	int (*kill_all)(struct cv_cgroup *cgroup);
+	int (*destroy)(struct cv_cgroup *cgroup);
+	void (*free)(struct cv_cgroup *cgroup);
+};
+
+extern const struct cv_cgroup_ops cv_cgroup_v1_ops;
+extern const struct cv_cgroup_ops cv_cgroup_v2_ops;
+
+#endif
