@@ -192,6 +192,26 @@ struct containerv_info {
 	struct containerv_limits limits;
 };
 
+/* Which of a container's string lists containerv_get_strings() copies. */
+enum containerv_strings {
+	CV_STRINGS_COMMAND = 1, /* the main command, one word per entry (empty without one) */
+	CV_STRINGS_ENV = 2,     /* the environment of the main command, "KEY=VALUE" */
+	CV_STRINGS_LABELS = 3,  /* the labels, "key=value", in the order given */
+};
+
+/*
+ * Copies one of the container's string lists, as recorded at create, into
+ * a new NULL-terminated vector *strings, to be freed with
+ * containerv_strings_free(); *count (count may be NULL) is its length.
+ * Used by inspect (Config.Cmd, Config.Env, Config.Labels) and by exec -e,
+ * which adds to the container's environment rather than replacing it.
+ */
+CONTAINERV_API int containerv_get_strings(struct containerv_container *container, enum containerv_strings which,
+					  char ***strings, size_t *count);
+
+/* Frees a vector from containerv_get_strings(); NULL is allowed. */
+CONTAINERV_API void containerv_strings_free(char **strings);
+
 /*
  * Fills info about the container as it is now (state is refreshed: a
  * container whose init died is reported exited).

@@ -1,0 +1,18 @@
+# cmake -DHEADER=.../common.h -DVERSION=x.y.z -P CheckVersion.cmake
+# Fails when the CONTAINERV_VERSION_* macros disagree with the project version.
+file(STRINGS "${HEADER}" _lines REGEX "^#define CONTAINERV_VERSION_")
+set(_found "")
+foreach(_part MAJOR MINOR PATCH STRING)
+  set(_value "")
+  foreach(_line ${_lines})
+    if(_line MATCHES "^#define CONTAINERV_VERSION_${_part}[ \t]+\"?([0-9.]+)\"?")
+      set(_value "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  set(_${_part} "${_value}")
+endforeach()
+set(_numbers "${_MAJOR}.${_MINOR}.${_PATCH}")
+if(NOT _numbers STREQUAL VERSION OR NOT _STRING STREQUAL VERSION)
+  message(FATAL_ERROR "${HEADER}: version ${_numbers} (string \"${_STRING}\") but project(VERSION ${VERSION})")
+endif()
+message(STATUS "version ${VERSION} consistent")

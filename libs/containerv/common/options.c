@@ -1,0 +1,474 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "options.h"
+#include "util.h"
+
+#define CV_NAME_MAX 128
+#define CV_HOSTNAME_MAX 64
+
+void cv_options_init(struct containerv_options *options)
+{
+	memset(options, 0, sizeof *options);
+	options->namespaces = CV_NS_DEFAULT;
+	options->autostart = true;
+	struct containerv_limits unset = CONTAINERV_LIMITS_INIT;
+	options->limits = unset;
+	options->stdio[0] = options->stdio[1] = options->stdio[2] = -1;
+}
+
+void cv_options_clear(struct containerv_options *options)
+{
+	cv_strv_free(options->layers);
+	free(options->name);
+	free(options->hostname);
+	cv_strv_free(options->argv);
+	cv_strv_free(options->env);
+	free(options->workdir);
+	cv_strv_free(options->labels);
+	cv_options_init(options);
+}
+
+int containerv_options_new(struct containerv_options **options)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "options_new: NULL out-parameter");
+	*options = cv_malloc0(sizeof **options);
+	if (*options == NULL)
+		return -1;
+	cv_options_init(*options);
+	return 0;
+}
+
+void containerv_options_delete(struct containerv_options *options)
+{
+	if (options == NULL)
+		return;
+	cv_options_clear(options);
+	free(options);
+}
+
+static int replace_string(char **slot, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && (copy = cv_strdup(value)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int containerv_options_set_rootfs(struct containerv_options *options, const char *directory)
+{
+	const char *layers[] = {directory};
+
+	return containerv_options_set_layers(options, layers, 1);
+}
+
+int containerv_options_set_layers(struct containerv_options *options, const char *const *layers, size_t count)
+{
+	char **copy;
+
+	cv_error_clear();
+	if (options == NULL || layers == NULL || count == 0)
+		return cv_error_errno(EINVAL, "rootfs: no layer given");
+	copy = cv_malloc0((count + 1) * sizeof *copy);
+	if (copy == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		if (layers[i] == NULL || layers[i][0] != '/') {
+			cv_strv_free(copy);
+			return cv_error_errno(EINVAL, "rootfs %s: must be an absolute path",
+					      layers[i] ? layers[i] : "(null)");
+		}
+		if ((copy[i] = cv_strdup(layers[i])) == NULL) {
+			cv_strv_free(copy);
+			return -1;
+		}
+	}
+	cv_strv_free(options->layers);
+	options->layers = copy;
+	return 0;
+}
+
+int containerv_options_set_name(struct containerv_options *options, const char *name)
+{
+	cv_error_clear();
+	if (options == NULL || name == NULL)
+		return cv_error_errno(EINVAL, "name: missing");
+	if (!cv_name_is_valid(name, CV_NAME_MAX))
+		return cv_error_errno(EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
+				      name, CV_NAME_MAX);
+	return replace_string(&options->name, name);
+}
+
+static bool hostname_is_valid(const char *hostname)
+{
+	size_t length = strlen(hostname);
+
+	if (length == 0 || length > CV_HOSTNAME_MAX || hostname[0] == '-' || hostname[0] == '.')
+		return false;
+	for (size_t i = 0; i < length; i++) {
+		char c = hostname[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+int containerv_options_set_hostname(struct containerv_options *options, const char *hostname)
+{
+	cv_error_clear();
+	if (options == NULL || hostname == NULL)
+		return cv_error_errno(EINVAL, "hostname: missing");
+	if (!hostname_is_valid(hostname))
+		return cv_error_errno(EINVAL, "invalid hostname \"%s\"", hostname);
+	return replace_string(&options->hostname, hostname);
+}
+
+int containerv_options_set_command(struct containerv_options *options, const char *const *argv)
+{
+	char **copy = NULL;
+
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "command: no options");
+	if (argv != NULL) {
+		if (argv[0] == NULL || argv[0][0] == '\0')
+			return cv_error_errno(EINVAL, "command: empty");
+		if ((copy = cv_strv_dup(argv)) == NULL)
+			return -1;
+	}
+	cv_strv_free(options->argv);
+	options->argv = copy;
+	return 0;
+}
+
+/* Adds KEY=VALUE to a vector, replacing an earlier KEY. */
+static int strv_set_keyed(char ***strv, const char *key_value)
+{
+	const char *equals = strchr(key_value, '=');
+	size_t key_length = (size_t)(equals - key_value);
+
+	for (size_t i = 0; *strv != NULL && (*strv)[i] != NULL; i++) {
+		if (strncmp((*strv)[i], key_value, key_length) == 0 && (*strv)[i][key_length] == '=')
+			return replace_string(&(*strv)[i], key_value);
+	}
+	return cv_strv_append(strv, key_value);
+}
+
+int containerv_options_add_env(struct containerv_options *options, const char *key_value)
+{
+	cv_error_clear();
+	if (options == NULL || key_value == NULL)
+		return cv_error_errno(EINVAL, "env: missing");
+	if (strchr(key_value, '=') == NULL || key_value[0] == '=')
+		return cv_error_errno(EINVAL, "invalid environment variable \"%s\": expected KEY=VALUE", key_value);
+	return strv_set_keyed(&options->env, key_value);
+}
+
+int containerv_options_add_label(struct containerv_options *options, const char *key_value)
+{
+	cv_error_clear();
+	if (options == NULL || key_value == NULL)
+		return cv_error_errno(EINVAL, "label: missing");
+	if (strchr(key_value, '=') == NULL || key_value[0] == '=')
+		return cv_error_errno(EINVAL, "invalid label \"%s\": expected key=value", key_value);
+	return strv_set_keyed(&options->labels, key_value);
+}
+
+int containerv_options_set_workdir(struct containerv_options *options, const char *directory)
+{
+	cv_error_clear();
+	if (options == NULL || directory == NULL || directory[0] != '/')
+		return cv_error_errno(EINVAL, "invalid working directory \"%s\": must be absolute",
+				      directory ? directory : "(null)");
+	return replace_string(&options->workdir, directory);
+}
+
+int containerv_options_set_user(struct containerv_options *options, uid_t uid, gid_t gid)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "user: no options");
+	options->uid = uid;
+	options->gid = gid;
+	return 0;
+}
+
+static int set_idmap(struct cv_idmap *map, uint32_t host_start, uint32_t child_start, uint32_t count)
+{
+	if (count == 0 || (uint64_t)host_start + count > UINT32_MAX || (uint64_t)child_start + count > UINT32_MAX)
+		return cv_error_errno(EINVAL, "invalid id map %u:%u:%u", child_start, host_start, count);
+	map->set = true;
+	map->host_start = host_start;
+	map->child_start = child_start;
+	map->count = count;
+	return 0;
+}
+
+int containerv_options_set_users(struct containerv_options *options, uid_t host_start, uid_t child_start,
+				 uint32_t count)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "users: no options");
+	if (set_idmap(&options->uid_map, host_start, child_start, count) < 0)
+		return -1;
+	options->namespaces |= CV_NS_USER;
+	return 0;
+}
+
+int containerv_options_set_groups(struct containerv_options *options, gid_t host_start, gid_t child_start,
+				  uint32_t count)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "groups: no options");
+	if (set_idmap(&options->gid_map, host_start, child_start, count) < 0)
+		return -1;
+	options->namespaces |= CV_NS_USER;
+	return 0;
+}
+
+int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "namespaces: no options");
+	if (namespaces & ~(unsigned int)(CV_NS_DEFAULT | CV_NS_USER))
+		return cv_error_errno(EINVAL, "namespaces: unknown bits 0x%x", namespaces);
+	options->namespaces = namespaces | CV_NS_MOUNT;
+	return 0;
+}
+
+int containerv_options_set_limits(struct containerv_options *options, const struct containerv_limits *limits)
+{
+	cv_error_clear();
+	if (options == NULL || limits == NULL)
+		return cv_error_errno(EINVAL, "limits: missing");
+	if (containerv_limits_validate(limits) < 0)
+		return -1;
+	options->limits = *limits;
+	return 0;
+}
+
+int containerv_options_set_stdio(struct containerv_options *options, int in, int out, int err)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "stdio: no options");
+	options->stdio_set = true;
+	options->stdio[0] = in;
+	options->stdio[1] = out;
+	options->stdio[2] = err;
+	return 0;
+}
+
+int containerv_options_set_tty(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "tty: no options");
+	options->tty = enabled != 0;
+	return 0;
+}
+
+int containerv_options_set_autostart(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "autostart: no options");
+	options->autostart = enabled != 0;
+	return 0;
+}
+
+const char *cv_env_get(char *const *env, const char *key)
+{
+	size_t key_length = strlen(key);
+
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+		if (strncmp(env[i], key, key_length) == 0 && env[i][key_length] == '=')
+			return env[i] + key_length + 1;
+	}
+	return NULL;
+}
+
+int cv_options_validate(const struct containerv_options *options)
+{
+	if (options->layers == NULL || options->layers[0] == NULL)
+		return cv_error_errno(EINVAL, "no rootfs given");
+	for (size_t i = 0; options->layers[i] != NULL; i++) {
+		struct stat st;
+		if (stat(options->layers[i], &st) < 0)
+			return cv_error_sys("rootfs %s", options->layers[i]);
+		if (!S_ISDIR(st.st_mode))
+			return cv_error_errno(ENOTDIR, "rootfs %s: not a directory", options->layers[i]);
+	}
+	if (options->tty && !options->stdio_set)
+		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
+	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
+		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
+	return containerv_limits_validate(&options->limits);
+}
+
+int cv_options_copy(struct containerv_options *dest, const struct containerv_options *src)
+{
+	cleanup_free char *json = NULL;
+
+	if (cv_options_to_json(src, &json) < 0 || cv_options_from_json(json, dest) < 0)
+		return -1;
+	dest->stdio_set = src->stdio_set;
+	memcpy(dest->stdio, src->stdio, sizeof dest->stdio);
+	return 0;
+}
+
+/* ---- config.json ---- */
+
+static json_t *strv_to_json(char *const *strv)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		json_array_append_new(array, json_string(strv[i]));
+	return array;
+}
+
+static int strv_from_json(json_t *array, char ***strv)
+{
+	size_t index;
+	json_t *value;
+
+	if (array == NULL || json_is_null(array))
+		return 0;
+	if (!json_is_array(array))
+		return cv_error_errno(EINVAL, "config: expected an array");
+	json_array_foreach (array, index, value) {
+		if (!json_is_string(value) || cv_strv_append(strv, json_string_value(value)) < 0)
+			return cv_error_errno(EINVAL, "config: expected strings");
+	}
+	return 0;
+}
+
+static json_t *idmap_to_json(const struct cv_idmap *map)
+{
+	if (!map->set)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I}", "host", (json_int_t)map->host_start, "child", (json_int_t)map->child_start,
+			 "count", (json_int_t)map->count);
+}
+
+static void idmap_from_json(json_t *object, struct cv_idmap *map)
+{
+	if (!json_is_object(object))
+		return;
+	map->set = true;
+	map->host_start = (uint32_t)json_integer_value(json_object_get(object, "host"));
+	map->child_start = (uint32_t)json_integer_value(json_object_get(object, "child"));
+	map->count = (uint32_t)json_integer_value(json_object_get(object, "count"));
+}
+
+static json_t *limits_to_json(const struct containerv_limits *l)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I}", "memory", (json_int_t)l->memory_bytes, "memory_swap",
+			 (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares, "cpu_quota_us",
+			 (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us, "cpuset_cpus",
+			 l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max", (json_int_t)l->pids_max,
+			 "io_weight", (json_int_t)l->io_weight);
+}
+
+static void limits_from_json(json_t *o, struct containerv_limits *l)
+{
+	const char *text;
+
+	if (!json_is_object(o))
+		return;
+	l->memory_bytes = json_integer_value(json_object_get(o, "memory"));
+	l->memory_swap_bytes = json_integer_value(json_object_get(o, "memory_swap"));
+	l->cpu_shares = (uint64_t)json_integer_value(json_object_get(o, "cpu_shares"));
+	l->cpu_quota_us = (uint64_t)json_integer_value(json_object_get(o, "cpu_quota_us"));
+	l->cpu_period_us = (uint64_t)json_integer_value(json_object_get(o, "cpu_period_us"));
+	if ((text = json_string_value(json_object_get(o, "cpuset_cpus"))) != NULL)
+		snprintf(l->cpuset_cpus, sizeof l->cpuset_cpus, "%s", text);
+	if ((text = json_string_value(json_object_get(o, "cpuset_mems"))) != NULL)
+		snprintf(l->cpuset_mems, sizeof l->cpuset_mems, "%s", text);
+	l->pids_max = json_integer_value(json_object_get(o, "pids_max"));
+	l->io_weight = (uint32_t)json_integer_value(json_object_get(o, "io_weight"));
+}
+
+int cv_options_to_json(const struct containerv_options *o, char **json)
+{
+	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b}", "layers",
+				 strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
+				 o->argv ? strv_to_json(o->argv) : json_null(), "env", strv_to_json(o->env), "workdir",
+				 o->workdir, "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid, "uid_map",
+				 idmap_to_json(&o->uid_map), "gid_map", idmap_to_json(&o->gid_map), "namespaces",
+				 (json_int_t)o->namespaces, "limits", limits_to_json(&o->limits), "labels",
+				 strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty);
+
+	if (root == NULL)
+		return cv_error_errno(ENOMEM, "config: cannot encode");
+	*json = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (*json == NULL)
+		return cv_error_errno(ENOMEM, "config: cannot encode");
+	return 0;
+}
+
+static int string_from_json(json_t *root, const char *key, char **slot)
+{
+	json_t *value = json_object_get(root, key);
+
+	if (value == NULL || json_is_null(value))
+		return 0;
+	if (!json_is_string(value))
+		return cv_error_errno(EINVAL, "config: %s is not a string", key);
+	return replace_string(slot, json_string_value(value));
+}
+
+int cv_options_from_json(const char *json, struct containerv_options *o)
+{
+	json_error_t error;
+	json_t *root = json_loads(json, 0, &error);
+	int ret = -1;
+
+	if (root == NULL)
+		return cv_error_errno(EINVAL, "config: invalid JSON at line %d: %s", error.line, error.text);
+	cv_options_init(o);
+	if (!json_is_object(root)) {
+		cv_error_errno(EINVAL, "config: not an object");
+		goto done;
+	}
+	if (strv_from_json(json_object_get(root, "layers"), &o->layers) < 0 ||
+	    string_from_json(root, "name", &o->name) < 0 || string_from_json(root, "hostname", &o->hostname) < 0 ||
+	    strv_from_json(json_object_get(root, "argv"), &o->argv) < 0 ||
+	    strv_from_json(json_object_get(root, "env"), &o->env) < 0 ||
+	    string_from_json(root, "workdir", &o->workdir) < 0 ||
+	    strv_from_json(json_object_get(root, "labels"), &o->labels) < 0)
+		goto done;
+	o->uid = (uid_t)json_integer_value(json_object_get(root, "uid"));
+	o->gid = (gid_t)json_integer_value(json_object_get(root, "gid"));
+	idmap_from_json(json_object_get(root, "uid_map"), &o->uid_map);
+	idmap_from_json(json_object_get(root, "gid_map"), &o->gid_map);
+	o->namespaces = (unsigned int)json_integer_value(json_object_get(root, "namespaces"));
+	limits_from_json(json_object_get(root, "limits"), &o->limits);
+	o->autostart = json_is_true(json_object_get(root, "autostart"));
+	o->tty = json_is_true(json_object_get(root, "tty"));
+	if (o->layers == NULL) {
+		cv_error_errno(EINVAL, "config: no layers");
+		goto done;
+	}
+	ret = 0;
+done:
+	json_decref(root);
+	if (ret < 0)
+		cv_options_clear(o);
+	return ret;
+}

@@ -1,0 +1,443 @@
+/*
+ * The cgroup v2 backend: one directory, root/containerv/<id>, on the
+ * unified hierarchy. Controllers reach it only when enabled in the
+ * subtree_control of each ancestor, so create enables them on the way down.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/cgroup-internal.h"
+
+enum v2_controller { V2_MEMORY, V2_CPU, V2_CPUSET, V2_PIDS, V2_IO, V2_COUNT };
+
+static const char *const controller_names[V2_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
+
+#define BIT(controller) (1u << (controller))
+#define V2_FREEZE_TIMEOUT_NS (1000000000LL)
+
+struct cv_cgroup_v2 {
+	struct cv_cgroup base;
+	char *dir;    /* root/containerv/<id> */
+	int clone_fd; /* O_PATH of dir for CLONE_INTO_CGROUP */
+};
+
+static void v2_free(struct cv_cgroup *cgroup)
+{
+	struct cv_cgroup_v2 *v2 = (struct cv_cgroup_v2 *)cgroup;
+
+	if (v2 == NULL)
+		return;
+	if (v2->clone_fd >= 0)
+		close(v2->clone_fd);
+	free(v2->dir);
+	free(v2->base.id);
+	free(v2);
+}
+
+static void v2_freep(struct cv_cgroup_v2 **v2)
+{
+	v2_free(*v2 != NULL ? &(*v2)->base : NULL);
+}
+
+static int v2_new(const char *id, struct cv_cgroup_v2 **out)
+{
+	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = cv_malloc0(sizeof *v2);
+
+	if (v2 == NULL)
+		return -1;
+	v2->base.ops = &cv_cgroup_v2_ops;
+	v2->clone_fd = -1;
+	v2->base.id = cv_strdup(id);
+	if (v2->base.id == NULL || cv_asprintf(&v2->dir, "%s/" CV_CGROUP_PARENT "/%s", cv_cgroup_root(), id) < 0)
+		return -1;
+	*out = cv_steal_pointer(&v2);
+	return 0;
+}
+
+/* Whether a space-separated controller list ("cpuset cpu io memory pids") names one. */
+static bool list_has(const char *list, const char *name)
+{
+	size_t length = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += length)
+		if ((p == list || p[-1] == ' ') && (p[length] == ' ' || p[length] == '\n' || p[length] == '\0'))
+			return true;
+	return false;
+}
+
+static int read_list(const char *dir, const char *name, char **text)
+{
+	char path[PATH_MAX];
+
+	if (cv_cgroup_path(path, dir, name) < 0)
+		return -1;
+	return cv_read_file(path, text, NULL, 4096);
+}
+
+static unsigned needed_controllers(const struct containerv_limits *limits)
+{
+	unsigned needed = 0;
+
+	if (limits == NULL)
+		return 0;
+	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0)
+		needed |= BIT(V2_MEMORY);
+	if (limits->cpu_shares != 0 || limits->cpu_quota_us != 0 || limits->cpu_period_us != 0)
+		needed |= BIT(V2_CPU);
+	if (limits->cpuset_cpus[0] != '\0' || limits->cpuset_mems[0] != '\0')
+		needed |= BIT(V2_CPUSET);
+	if (limits->pids_max != 0)
+		needed |= BIT(V2_PIDS);
+	if (limits->io_weight != 0)
+		needed |= BIT(V2_IO);
+	return needed;
+}
+
+/* Refuses, before anything is made, a limit whose controller the hierarchy does not have. */
+static int check_available(const char *root, unsigned needed)
+{
+	cleanup_free char *available = NULL;
+
+	if (read_list(root, "cgroup.controllers", &available) < 0)
+		return -1;
+	for (int controller = 0; controller < V2_COUNT; controller++)
+		if ((needed & BIT(controller)) && !list_has(available, controller_names[controller]))
+			return cv_error_errno(ENOTSUP,
+			                      "the %s controller is not available in %s/cgroup.controllers "
+			                      "(a limit needs it)",
+			                      controller_names[controller], root);
+	return 0;
+}
+
+/*
+ * Enables our controllers for dir's children, one write each: a controller
+ * the kernel refuses (cpu with realtime tasks around, for one) only matters
+ * when a limit needs it; statistics do without.
+ */
+static int enable_controllers(const char *dir, unsigned needed)
+{
+	cleanup_free char *available = NULL, *enabled = NULL;
+
+	if (read_list(dir, "cgroup.controllers", &available) < 0 ||
+	    read_list(dir, "cgroup.subtree_control", &enabled) < 0)
+		return -1;
+	for (int controller = 0; controller < V2_COUNT; controller++) {
+		const char *name = controller_names[controller];
+		char change[16];
+
+		if (!list_has(available, name) || list_has(enabled, name))
+			continue;
+		snprintf(change, sizeof change, "+%s", name);
+		if (cv_cgroup_write(dir, "cgroup.subtree_control", change) == 0)
+			continue;
+		if (needed & BIT(controller))
+			return cv_error_prefix("enable the %s controller", name);
+		cv_log(CONTAINERV_LOG_WARNING, "cgroup: cannot enable %s in %s: %s", name, dir,
+		       containerv_last_error());
+	}
+	for (int controller = 0; controller < V2_COUNT; controller++)
+		if ((needed & BIT(controller)) && !list_has(available, controller_names[controller]))
+			return cv_error_errno(ENOTSUP, "the %s controller is not available in %s (a limit needs it)",
+			                      controller_names[controller], dir);
+	return 0;
+}
+
+static int write_number(const char *dir, const char *name, long long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof text, "%lld", value);
+	return cv_cgroup_write(dir, name, text);
+}
+
+static int apply_memory(const char *dir, const struct containerv_limits *limits)
+{
+	if (limits->memory_bytes > 0 && write_number(dir, "memory.max", limits->memory_bytes) < 0)
+		return cv_error_prefix("memory limit");
+	if (limits->memory_swap_bytes == 0)
+		return 0;
+	if (!cv_cgroup_has_file(dir, "memory.swap.max"))
+		return cv_error_errno(ENOTSUP, "memory+swap limit: %s/memory.swap.max is missing (no swap accounting)",
+		                      dir);
+	/* v2 limits swap alone; docker's --memory-swap counts memory and swap together. */
+	if ((limits->memory_swap_bytes < 0
+	             ? cv_cgroup_write(dir, "memory.swap.max", "max")
+	             : write_number(dir, "memory.swap.max", limits->memory_swap_bytes - limits->memory_bytes)) < 0)
+		return cv_error_prefix("memory+swap limit");
+	return 0;
+}
+
+static int apply_cpu(const char *dir, const struct containerv_limits *limits)
+{
+	uint64_t period = limits->cpu_period_us != 0 ? limits->cpu_period_us : 100000;
+	char text[64];
+
+	if (limits->cpu_shares != 0) {
+		/* The mapping runc and crun use: shares 2..262144 onto weight 1..10000. */
+		uint64_t weight = 1 + ((limits->cpu_shares - 2) * 9999) / 262142;
+
+		if (write_number(dir, "cpu.weight", (long long)weight) < 0)
+			return cv_error_prefix("cpu shares");
+	}
+	if (limits->cpu_quota_us == 0 && limits->cpu_period_us == 0)
+		return 0;
+	if (limits->cpu_quota_us != 0)
+		snprintf(text, sizeof text, "%llu %llu", (unsigned long long)limits->cpu_quota_us,
+		         (unsigned long long)period);
+	else
+		snprintf(text, sizeof text, "max %llu", (unsigned long long)period);
+	if (cv_cgroup_write(dir, "cpu.max", text) < 0)
+		return cv_error_prefix("cpu quota");
+	return 0;
+}
+
+static int apply_cpuset_pids_io(const char *dir, const struct containerv_limits *limits)
+{
+	char text[32];
+
+	if (limits->cpuset_cpus[0] != '\0' && cv_cgroup_write(dir, "cpuset.cpus", limits->cpuset_cpus) < 0)
+		return cv_error_prefix("cpuset cpus");
+	if (limits->cpuset_mems[0] != '\0' && cv_cgroup_write(dir, "cpuset.mems", limits->cpuset_mems) < 0)
+		return cv_error_prefix("cpuset mems");
+	if (limits->pids_max != 0) {
+		int ret = limits->pids_max < 0 ? cv_cgroup_write(dir, "pids.max", "max")
+		                               : write_number(dir, "pids.max", limits->pids_max);
+		if (ret < 0)
+			return cv_error_prefix("pids limit");
+	}
+	if (limits->io_weight == 0)
+		return 0;
+	/* io.weight is blk-iocost's; with BFQ as the scheduler only io.bfq.weight exists. */
+	snprintf(text, sizeof text, "default %u", limits->io_weight);
+	if (cv_cgroup_has_file(dir, "io.weight"))
+		return cv_cgroup_write(dir, "io.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
+	if (cv_cgroup_has_file(dir, "io.bfq.weight"))
+		return cv_cgroup_write(dir, "io.bfq.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
+	return cv_error_errno(ENOTSUP, "io weight: %s has neither io.weight nor io.bfq.weight", dir);
+}
+
+static int open_clone_fd(struct cv_cgroup_v2 *v2)
+{
+	v2->clone_fd = open(v2->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v2->clone_fd < 0)
+		return cv_error_sys("open %s", v2->dir);
+	return 0;
+}
+
+static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limits *limits, bool *created)
+{
+	const char *root = cv_cgroup_root();
+	unsigned needed = needed_controllers(limits);
+	char parent[PATH_MAX];
+
+	if (check_available(root, needed) < 0 || cv_cgroup_path(parent, root, CV_CGROUP_PARENT) < 0)
+		return -1;
+	/* The shared parent stays after destroy: removing it would race with a concurrent create. */
+	if (enable_controllers(root, needed) < 0 || cv_cgroup_mkdir(parent, true) < 0 ||
+	    enable_controllers(parent, needed) < 0)
+		return -1;
+	if (cv_cgroup_mkdir(v2->dir, false) < 0)
+		return -1;
+	*created = true;
+	if (limits != NULL && (apply_memory(v2->dir, limits) < 0 || apply_cpu(v2->dir, limits) < 0 ||
+	                       apply_cpuset_pids_io(v2->dir, limits) < 0))
+		return -1;
+	return open_clone_fd(v2);
+}
+
+static int v2_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
+{
+	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = NULL;
+	bool created = false;
+
+	if (v2_new(id, &v2) < 0)
+		return -1;
+	if (make_and_apply(v2, limits, &created) < 0) {
+		int saved = errno;
+
+		if (created)
+			cv_cgroup_remove_dir(v2->dir);
+		errno = saved;
+		return -1;
+	}
+	*out = &cv_steal_pointer(&v2)->base;
+	return 0;
+}
+
+static int v2_open(const char *id, struct cv_cgroup **out)
+{
+	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = NULL;
+
+	if (v2_new(id, &v2) < 0 || open_clone_fd(v2) < 0)
+		return -1;
+	*out = &cv_steal_pointer(&v2)->base;
+	return 0;
+}
+
+static int v2_add_pid(struct cv_cgroup *cgroup, pid_t pid)
+{
+	char text[32];
+
+	snprintf(text, sizeof text, "%d", (int)pid);
+	return cv_cgroup_write(((struct cv_cgroup_v2 *)cgroup)->dir, "cgroup.procs", text);
+}
+
+static int v2_clone_fd(struct cv_cgroup *cgroup)
+{
+	return ((struct cv_cgroup_v2 *)cgroup)->clone_fd;
+}
+
+/* Sums "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." over every device. */
+static int read_io(const char *dir, struct containerv_stats *stats)
+{
+	static const char *const keys[] = {"rbytes=", "wbytes=", "rios=", "wios="};
+	uint64_t *fields[] = {&stats->read_bytes, &stats->write_bytes, &stats->read_ops, &stats->write_ops};
+	cleanup_free char *text = NULL;
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < 4; i++)
+		*fields[i] = 0;
+	if (cv_cgroup_path(path, dir, "io.stat") < 0)
+		return -1;
+	if (cv_read_file(path, &text, NULL, 16 * 1024 * 1024) < 0)
+		return errno == ENOENT ? 0 : -1;
+	for (char *token = strtok(text, " \n"); token != NULL; token = strtok(NULL, " \n"))
+		for (size_t i = 0; i < 4; i++)
+			if (strncmp(token, keys[i], strlen(keys[i])) == 0)
+				*fields[i] += strtoull(token + strlen(keys[i]), NULL, 10);
+	return 0;
+}
+
+static int read_memory(const char *dir, struct containerv_stats *stats)
+{
+	cleanup_free char *memory_stat = NULL;
+	uint64_t usage, inactive = 0, limit, host;
+	char path[PATH_MAX];
+
+	if (cv_cgroup_read_u64_optional(dir, "memory.current", &usage) < 0 ||
+	    cv_cgroup_read_u64_optional(dir, "memory.peak", &stats->memory_peak) < 0 ||
+	    cv_cgroup_read_u64_optional(dir, "memory.max", &limit) < 0 || cv_cgroup_host_memory(&host) < 0)
+		return -1;
+	/* docker's "usage": reclaimable page cache is left out. */
+	if (cv_cgroup_path(path, dir, "memory.stat") == 0 && cv_read_file(path, &memory_stat, NULL, 1024 * 1024) == 0)
+		cv_cgroup_keyed_value(memory_stat, "inactive_file", &inactive);
+	stats->memory_usage = inactive < usage ? usage - inactive : usage;
+	/* memory.peak is 5.19+; before it the current usage is the best lower bound. */
+	if (stats->memory_peak < usage)
+		stats->memory_peak = usage;
+	stats->memory_limit = limit == 0 || limit > host ? host : limit;
+	return cv_cgroup_read_keyed_optional(dir, "memory.events", "oom_kill", &stats->oom_kills);
+}
+
+static int v2_read_stats(struct cv_cgroup *cgroup, struct containerv_stats *stats)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+	uint64_t usage_usec, active;
+
+	/* cpu.stat's usage_usec is there even without the cpu controller. */
+	if (read_memory(dir, stats) < 0 ||
+	    cv_cgroup_read_keyed_optional(dir, "cpu.stat", "usage_usec", &usage_usec) < 0 || read_io(dir, stats) < 0)
+		return -1;
+	stats->cpu_time_ns = usage_usec * 1000;
+	if (cv_cgroup_has_file(dir, "pids.current")) {
+		if (cv_cgroup_read_u64_optional(dir, "pids.current", &active) < 0)
+			return -1;
+	} else {
+		cleanup_free pid_t *list = NULL;
+		size_t count;
+
+		if (cv_cgroup_read_procs(dir, &list, &count) < 0)
+			return -1;
+		active = count;
+	}
+	stats->active_processes = active > UINT32_MAX ? UINT32_MAX : (uint32_t)active;
+	return 0;
+}
+
+static int v2_oom_kills(struct cv_cgroup *cgroup, uint64_t *kills)
+{
+	return cv_cgroup_read_keyed_optional(((struct cv_cgroup_v2 *)cgroup)->dir, "memory.events", "oom_kill", kills);
+}
+
+static int v2_pids(struct cv_cgroup *cgroup, pid_t **pids, size_t *count)
+{
+	return cv_cgroup_read_procs(((struct cv_cgroup_v2 *)cgroup)->dir, pids, count);
+}
+
+/* Before 5.14 there is no cgroup.kill: freeze, kill each process, thaw. */
+static int freeze_and_kill(const char *dir)
+{
+	int64_t deadline = cv_monotonic_ns() + V2_FREEZE_TIMEOUT_NS;
+	unsigned int round = 0;
+	uint64_t frozen = 0;
+	size_t seen;
+	int ret;
+
+	if (cv_cgroup_write(dir, "cgroup.freeze", "1") < 0)
+		return -1;
+	/* A task in an uninterruptible sleep can hold "frozen 0" for long: kill anyway after the wait. */
+	while (cv_cgroup_read_keyed_optional(dir, "cgroup.events", "frozen", &frozen) == 0 && frozen == 0 &&
+	       cv_monotonic_ns() < deadline)
+		cv_cgroup_backoff(&round);
+	ret = cv_cgroup_signal_tree(dir, SIGKILL, &seen);
+	if (cv_cgroup_write(dir, "cgroup.freeze", "0") < 0)
+		return -1;
+	return ret;
+}
+
+static int v2_kill_all(struct cv_cgroup *cgroup)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+	int64_t deadline = cv_monotonic_ns() + CV_CGROUP_KILL_TIMEOUT_NS;
+	bool has_kill = cv_cgroup_has_file(dir, "cgroup.kill");
+	unsigned int round = 0;
+
+	for (;;) {
+		uint64_t populated;
+
+		/* "populated" covers sub-cgroups and drops as soon as the last task exits (zombies do not count). */
+		if (cv_cgroup_read_keyed_optional(dir, "cgroup.events", "populated", &populated) < 0)
+			return -1;
+		if (populated == 0)
+			return 0;
+		if (cv_monotonic_ns() > deadline)
+			return cv_error_errno(ETIMEDOUT, "processes still in %s after 5 s", dir);
+		/* cgroup.kill also catches children forked while it runs. */
+		if ((has_kill ? cv_cgroup_write(dir, "cgroup.kill", "1") : freeze_and_kill(dir)) < 0)
+			return -1;
+		cv_cgroup_backoff(&round);
+	}
+}
+
+static int v2_destroy(struct cv_cgroup *cgroup)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+
+	if (v2_kill_all(cgroup) < 0)
+		return -1;
+	if (cv_cgroup_remove_dir(dir) < 0)
+		return cv_error_sys("remove %s", dir);
+	return 0;
+}
+
+const struct cv_cgroup_ops cv_cgroup_v2_ops = {
+        .name = "v2",
+        .create = v2_create,
+        .open = v2_open,
+        .add_pid = v2_add_pid,
+        .clone_fd = v2_clone_fd,
+        .read_stats = v2_read_stats,
+        .oom_kills = v2_oom_kills,
+        .pids = v2_pids,
+        .kill_all = v2_kill_all,
+        .destroy = v2_destroy,
+        .free = v2_free,
+};

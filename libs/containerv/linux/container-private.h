@@ -1,0 +1,75 @@
+/*
+ * Internal: the container handle and the pieces of the Linux lifecycle
+ * (state files, init, rootfs, spawn) that share it.
+ */
+#ifndef CV_LINUX_CONTAINER_PRIVATE_H
+#define CV_LINUX_CONTAINER_PRIVATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <chef/containerv.h>
+
+#include "common/options.h"
+#include "linux/cgroup.h"
+
+#define CV_ID_LENGTH 64
+#define CV_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What state.json records; exit.json (written by the init) completes it. */
+struct cv_state {
+	enum containerv_state status;
+	pid_t pid;               /* host pid of the init */
+	uint64_t pid_start_time; /* its start time in clock ticks, against pid reuse */
+	int64_t created_ns;
+	int64_t started_ns;
+	int64_t finished_ns;
+	struct containerv_exit exit;
+};
+
+struct containerv_container {
+	char id[CV_ID_LENGTH + 1];
+	char name[129];
+	char dir[PATH_MAX];      /* <root>/containers/<id> */
+	char log_path[PATH_MAX];
+	struct containerv_options config;
+	struct cv_state state;
+	struct cv_cgroup *cgroup; /* opened lazily */
+	bool is_parent;           /* this process forked the init: waitpid() works */
+	/* statistics history (ring buffer) and the previous sample for CPU % */
+	struct containerv_stats history[CONTAINERV_STATS_HISTORY];
+	size_t history_next;
+	size_t history_count;
+	bool have_previous;
+	uint64_t previous_cpu_ns;
+	int64_t previous_monotonic_ns;
+};
+
+/* state.c: the on-disk layout. */
+int cv_state_containers_dir(char *buffer, size_t size);
+int cv_state_names_dir(char *buffer, size_t size);
+int cv_state_new_id(char id[CV_ID_LENGTH + 1]);
+int cv_state_save(struct containerv_container *container);
+int cv_state_load(const char *id, struct containerv_container **out);
+/* Looks at the init and exit.json and moves a dead container to EXITED. */
+int cv_state_refresh(struct containerv_container *container);
+/* Reserves a name atomically (EEXIST when taken) / releases it. */
+int cv_state_reserve_name(const char *name, const char *id);
+void cv_state_release_name(const char *name, const char *id);
+bool cv_process_alive(pid_t pid, uint64_t start_time);
+int cv_process_start_time(pid_t pid, uint64_t *ticks);
+struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
+
+/* runtime.c: starting the init (the clone and the parent's half). */
+int cv_runtime_start(struct containerv_container *container);
+
+/* init.c: the child's half, never returns. */
+struct cv_init_plan;
+void cv_init_main(struct cv_init_plan *plan) __attribute__((noreturn));
+
+/* Exit status encoding shared by init, spawn and wait. */
+void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status);
+
+#endif

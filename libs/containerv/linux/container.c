@@ -1,0 +1,293 @@
+/*
+ * The container lifecycle: create, start, wait, kill, stop, destroy.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+
+static int write_config(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *json = NULL;
+
+	if (dirfd < 0)
+		return cv_error_sys("open %s", c->dir);
+	if (cv_options_to_json(&c->config, &json) < 0)
+		return -1;
+	return cv_write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600);
+}
+
+/* Removes everything a container has on the host; used by destroy and by a failed create. */
+static int release_all(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup = cv_container_cgroup(c);
+	int ret = 0;
+
+	if (cgroup != NULL && cv_cgroup_destroy(cgroup) < 0)
+		ret = -1;
+	if (c->is_parent && c->state.pid > 0)
+		waitpid(c->state.pid, NULL, 0);
+	cv_state_release_name(c->name, c->id);
+	if (cv_rm_rf(c->dir) < 0)
+		ret = -1;
+	return ret;
+}
+
+int containerv_create(const struct containerv_options *options, struct containerv_container **container)
+{
+	char containers[PATH_MAX];
+	struct containerv_container *c;
+	bool name_reserved = false;
+
+	cv_error_clear();
+	if (options == NULL || container == NULL)
+		return cv_error_errno(EINVAL, "create: missing argument");
+	if (cv_options_validate(options) < 0)
+		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
+	if (cv_state_containers_dir(containers, sizeof containers) < 0)
+		return -1;
+	c = cv_malloc0(sizeof *c);
+	if (c == NULL)
+		return -1;
+	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0)
+		goto fail;
+	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
+	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
+	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
+	if (c->name[0] != '\0') {
+		if (cv_state_reserve_name(c->name, c->id) < 0)
+			goto fail;
+		name_reserved = true;
+	}
+	if (mkdir(c->dir, 0700) < 0) {
+		cv_error_sys("create %s", c->dir);
+		goto fail;
+	}
+	c->state.status = CV_STATE_CREATED;
+	c->state.created_ns = cv_now_ns();
+	if (write_config(c) < 0 || cv_state_save(c) < 0)
+		goto fail_dir;
+	if (options->autostart && cv_runtime_start(c) < 0)
+		goto fail_dir;
+	*container = c;
+	return 0;
+fail_dir:
+	{
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		release_all(c);
+		name_reserved = false;
+		cv_error_errno(saved, "%s", message);
+	}
+fail:
+	if (name_reserved)
+		cv_state_release_name(c->name, c->id);
+	containerv_close(c);
+	return -1;
+}
+
+int containerv_start(struct containerv_container *container)
+{
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "start: no container");
+	cv_state_refresh(container);
+	if (container->state.status == CV_STATE_RUNNING)
+		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
+	if (cv_runtime_start(container) < 0)
+		return cv_error_prefix("start %s", containerv_name(container));
+	return 0;
+}
+
+static int pidfd_open_checked(struct containerv_container *c)
+{
+	int fd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
+
+	if (fd < 0)
+		return -1;
+	/* The pid might have been reused between our check and the open. */
+	if (!cv_process_alive(c->state.pid, c->state.pid_start_time)) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits until the init is gone or timeout_ms passes (-1: forever). Returns 0 when gone, 1 on timeout. */
+static int wait_init(struct containerv_container *c, int timeout_ms)
+{
+	cleanup_close int pidfd = -1;
+	struct pollfd pfd;
+	int n;
+
+	if (c->state.status != CV_STATE_RUNNING)
+		return 0;
+	if (c->is_parent && timeout_ms < 0) {
+		int status;
+		while (waitpid(c->state.pid, &status, 0) < 0 && errno == EINTR)
+			;
+		c->is_parent = false;
+		return cv_state_refresh(c) < 0 ? -1 : 0;
+	}
+	pidfd = pidfd_open_checked(c);
+	if (pidfd < 0)
+		return cv_state_refresh(c) < 0 ? -1 : 0;
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cv_error_sys("wait for %s", containerv_name(c));
+	if (n == 0)
+		return 1;
+	return cv_state_refresh(c) < 0 ? -1 : 0;
+}
+
+int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status)
+{
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "wait: no container");
+	cv_state_refresh(container);
+	if (container->state.status == CV_STATE_CREATED)
+		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
+	if (wait_init(container, -1) < 0)
+		return -1;
+	if (exit_status != NULL)
+		*exit_status = container->state.exit;
+	return 0;
+}
+
+static int signal_init(struct containerv_container *c, int signal)
+{
+	cleanup_close int pidfd = pidfd_open_checked(c);
+
+	if (pidfd < 0)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
+	if (syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) < 0)
+		return cv_error_sys("signal %d to %s", signal, containerv_name(c));
+	return 0;
+}
+
+/* Signals every process of the container (for signals that cannot be forwarded). */
+static int signal_all(struct containerv_container *c, int signal)
+{
+	struct cv_cgroup *cgroup = cv_container_cgroup(c);
+	cleanup_free pid_t *pids = NULL;
+	size_t count = 0;
+
+	if (cgroup == NULL || cv_cgroup_pids(cgroup, &pids, &count) < 0)
+		return signal_init(c, signal);
+	for (size_t i = 0; i < count; i++)
+		kill(pids[i], signal);
+	return 0;
+}
+
+int containerv_kill(struct containerv_container *container, int signal)
+{
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "kill: no container");
+	if (signal <= 0 || signal >= NSIG)
+		return cv_error_errno(EINVAL, "kill: invalid signal %d", signal);
+	cv_state_refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	if (signal == SIGKILL)
+		return signal_init(container, SIGKILL); /* PID 1 dying takes the whole namespace along */
+	if (signal == SIGSTOP)
+		return signal_all(container, SIGSTOP);
+	if (signal == SIGCONT)
+		signal_all(container, SIGCONT);
+	return signal_init(container, signal);
+}
+
+/* Kills the whole container and waits for the init to be gone. */
+static int kill_everything(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup;
+
+	if (c->state.status != CV_STATE_RUNNING)
+		return 0;
+	signal_init(c, SIGKILL);
+	cgroup = cv_container_cgroup(c);
+	if (cgroup != NULL)
+		cv_cgroup_kill_all(cgroup);
+	if (wait_init(c, 10000) != 0)
+		return cv_error_errno(EBUSY, "container %s did not die after SIGKILL", containerv_name(c));
+	return 0;
+}
+
+int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
+{
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "stop: no container");
+	cv_state_refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return 0;
+	if (containerv_kill(container, stop_signal ? stop_signal : SIGTERM) < 0) {
+		cv_state_refresh(container);
+		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
+	}
+	ret = wait_init(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);
+	if (ret < 0)
+		return -1;
+	if (ret == 1 && kill_everything(container) < 0)
+		return cv_error_prefix("stop %s", containerv_name(container));
+	return 0;
+}
+
+int containerv_destroy(struct containerv_container *container)
+{
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return 0;
+	cv_state_refresh(container);
+	if (kill_everything(container) < 0) {
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
+	ret = release_all(container);
+	if (ret < 0)
+		cv_error_prefix("remove %s", containerv_name(container));
+	containerv_close(container);
+	return ret;
+}
+
+int containerv_wait_process(struct containerv_container *container, pid_t pid, struct containerv_exit *exit_status)
+{
+	int status;
+
+	cv_error_clear();
+	if (container == NULL || pid <= 0)
+		return cv_error_errno(EINVAL, "wait_process: invalid argument");
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return cv_error_sys("wait for process %d", (int)pid);
+	}
+	if (exit_status != NULL) {
+		memset(exit_status, 0, sizeof *exit_status);
+		cv_exit_from_wait_status(status, exit_status);
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * Internal: everything the cloned child needs, prepared by the parent
+ * before the clone. The child must not allocate memory (the caller may be
+ * multi-threaded and a lock may be held by a thread that does not exist in
+ * the child), so every path and string is built here in advance.
+ */
+#ifndef CV_LINUX_INIT_PLAN_H
+#define CV_LINUX_INIT_PLAN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define CV_KEEP_FDS_MAX 8
+
+enum cv_sync_type {
+	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
+	CV_SYNC_SETUP_ERROR = 2, /* the init failed before starting the main command */
+	CV_SYNC_EXEC_ERROR = 3,  /* the main command could not be executed */
+};
+
+struct cv_sync_message {
+	int type;
+	int error;
+	char text[1024];
+};
+
+struct cv_init_plan {
+	int sync_fd;      /* the child's end of the socketpair (SOCK_SEQPACKET) */
+	int state_dir_fd; /* O_PATH descriptor of the container's state directory */
+	int stdio[3];     /* descriptors for the main command; -1 means /dev/null */
+	bool tty;
+	unsigned int namespaces;
+	char *overlay_options;
+	char rootfs[PATH_MAX];    /* where the overlay is mounted (state dir/rootfs) */
+	char hostname[65];
+	char hostname_file[PATH_MAX]; /* prepared files bind-mounted over /etc/... */
+	char hosts_file[PATH_MAX];
+	char resolv_file[PATH_MAX];
+	char **argv; /* NULL: idle init */
+	char **env;
+	const char *workdir;
+	uid_t uid;
+	gid_t gid;
+	int keep_fds[CV_KEEP_FDS_MAX];
+	int keep_count;
+};
+
+/* rootfs.c: runs in the child, in the new mount namespace. */
+int cv_rootfs_setup(struct cv_init_plan *plan);
+
+/* Resolves path under rootfd without ever leaving it (openat2 RESOLVE_IN_ROOT). */
+int cv_root_open(int rootfd, const char *path, int flags, mode_t mode);
+/* mkdir -p of path under rootfd, each component resolved inside the root. */
+int cv_root_mkdirs(int rootfd, const char *path, mode_t mode);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * containerv's init: PID 1 of every container. It is the cloned child of
+ * the process that started the container (no exec, so no binary to find
+ * and no extra start-up cost). It finishes the container's setup, starts
+ * the main command, tells the parent how that went, then reaps zombies,
+ * forwards signals to the main command and records its exit status in
+ * exit.json when it ends. Its own exit then tears down the PID namespace,
+ * which kills whatever is left in it.
+ *
+ * Runs in the cloned child: no memory allocation (see init-plan.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+#include "linux/init-plan.h"
+
+extern char **environ;
+
+static void send_message(int fd, int type, int error, const char *text)
+{
+	struct cv_sync_message message = {.type = type, .error = error};
+
+	snprintf(message.text, sizeof message.text, "%s", text);
+	while (send(fd, &message, sizeof message, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static void __attribute__((noreturn)) fail_setup(const struct cv_init_plan *plan)
+{
+	send_message(plan->sync_fd, CV_SYNC_SETUP_ERROR, errno, containerv_last_error());
+	_exit(125);
+}
+
+static bool is_kept(const struct cv_init_plan *plan, int fd)
+{
+	for (int i = 0; i < plan->keep_count; i++) {
+		if (plan->keep_fds[i] == fd)
+			return true;
+	}
+	return false;
+}
+
+/* Closes every descriptor inherited from the caller except the plan's. */
+static void close_inherited_fds(const struct cv_init_plan *plan)
+{
+	int start = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		if (!is_kept(plan, fd))
+			continue;
+		if (fd > start)
+			close_range((unsigned int)start, (unsigned int)fd - 1, 0);
+		start = fd + 1;
+	}
+	close_range((unsigned int)start, ~0U, 0);
+	/* Occupy 0..2 again so that no descriptor opened later (a pipe) lands there and is clobbered by dup2. */
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0)
+			open("/dev/null", O_RDWR); /* takes the lowest free number: fd */
+	}
+}
+
+/* Puts the main command's descriptors on 0, 1, 2 (they may already overlap each other). */
+static int install_stdio(const int stdio[3])
+{
+	int moved[3];
+
+	for (int i = 0; i < 3; i++) {
+		int source = stdio[i] >= 0 ? stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (source < 0)
+			return cv_error_sys("open /dev/null");
+		/* Move out of the 0..2 range first so that dup2 below cannot clobber a source. */
+		moved[i] = fcntl(source, F_DUPFD_CLOEXEC, 10);
+		if (moved[i] < 0)
+			return cv_error_sys("duplicate stdio");
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(moved[i], i) < 0)
+			return cv_error_sys("install stdio");
+		close(moved[i]);
+	}
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+static int switch_user(uid_t uid, gid_t gid, bool in_user_namespace)
+{
+	if (setgroups(0, NULL) < 0 && !(in_user_namespace && errno == EPERM))
+		return cv_error_sys("setgroups");
+	if (setresgid(gid, gid, gid) < 0)
+		return cv_error_sys("setgid %u", (unsigned int)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return cv_error_sys("setuid %u", (unsigned int)uid);
+	return 0;
+}
+
+/* The main command's side of the fork: never returns. Failures go to error_fd as a sync message. */
+static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan, int error_fd)
+{
+	struct cv_sync_message message = {.type = CV_SYNC_SETUP_ERROR};
+
+	reset_signals();
+	setsid();
+	if (install_stdio(plan->stdio) < 0)
+		goto fail;
+	if (plan->tty && ioctl(0, TIOCSCTTY, 0) < 0) {
+		cv_error_sys("set the controlling terminal");
+		goto fail;
+	}
+	if (chdir(plan->workdir) < 0) {
+		cv_error_sys("chdir to %s", plan->workdir);
+		goto fail;
+	}
+	if (switch_user(plan->uid, plan->gid, plan->namespaces & CV_NS_USER) < 0)
+		goto fail;
+	environ = plan->env;
+	execvp(plan->argv[0], plan->argv);
+	message.type = CV_SYNC_EXEC_ERROR;
+	if (errno == ENOENT)
+		cv_error_errno(ENOENT, "exec \"%s\": executable file not found in $PATH", plan->argv[0]);
+	else
+		cv_error_sys("exec \"%s\"", plan->argv[0]);
+fail:
+	message.error = errno;
+	snprintf(message.text, sizeof message.text, "%s", containerv_last_error());
+	cv_write_all(error_fd, &message, sizeof message);
+	_exit(message.type == CV_SYNC_EXEC_ERROR ? (message.error == ENOENT ? 127 : 126) : 125);
+}
+
+/* Starts the main command; returns its pid once it has executed, or -1 with *failure filled. */
+static pid_t start_main(const struct cv_init_plan *plan, struct cv_sync_message *failure)
+{
+	int pipe_fds[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return cv_error_sys("pipe");
+	pid = fork();
+	if (pid < 0)
+		return cv_error_sys("fork the main command");
+	if (pid == 0) {
+		close(pipe_fds[0]);
+		exec_main(plan, pipe_fds[1]);
+	}
+	close(pipe_fds[1]);
+	/* EOF means the exec succeeded (the descriptor was close-on-exec). */
+	n = cv_read_all(pipe_fds[0], failure, sizeof *failure);
+	close(pipe_fds[0]);
+	if (n == (ssize_t)sizeof *failure) {
+		waitpid(pid, NULL, 0);
+		errno = failure->error;
+		return -1;
+	}
+	return pid;
+}
+
+static void record_exit(const struct cv_init_plan *plan, int status)
+{
+	struct containerv_exit exit_status;
+	char text[160];
+	int length;
+
+	cv_exit_from_wait_status(status, &exit_status);
+	length = snprintf(text, sizeof text, "{\"code\": %d, \"signal\": %d, \"finished_ns\": %lld}\n",
+			  exit_status.code, exit_status.signal, (long long)cv_now_ns());
+	cv_write_file_atomic_at(plan->state_dir_fd, "exit.json", text, (size_t)length, 0600);
+}
+
+/* Reaps every child; returns when the main command has ended. */
+static void __attribute__((noreturn)) supervise(const struct cv_init_plan *plan, pid_t main_pid)
+{
+	sigset_t all;
+	siginfo_t info;
+
+	sigfillset(&all);
+	for (;;) {
+		int sig = sigwaitinfo(&all, &info);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			if (main_pid > 0)
+				kill(main_pid, sig);
+			else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+				_exit(128 + sig); /* an idle container stops on these */
+			continue;
+		}
+		for (;;) {
+			int status;
+			pid_t pid = waitpid(-1, &status, WNOHANG);
+			if (pid <= 0)
+				break;
+			if (pid == main_pid) {
+				struct containerv_exit exit_status;
+				record_exit(plan, status);
+				cv_exit_from_wait_status(status, &exit_status);
+				_exit(exit_status.code);
+			}
+		}
+	}
+}
+
+void cv_init_main(struct cv_init_plan *plan)
+{
+	sigset_t all;
+	char go;
+	pid_t main_pid = 0;
+	int devnull;
+
+	close_inherited_fds(plan);
+	prctl(PR_SET_NAME, "containerv-init");
+	/* Our memory is a copy of the caller's: keep it out of reach of ptrace and /proc/1/mem. */
+	prctl(PR_SET_DUMPABLE, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Wait until the parent has put us in the cgroup and written the id maps. */
+	if (cv_read_all(plan->sync_fd, &go, 1) != 1)
+		_exit(125);
+	if ((plan->namespaces & CV_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		cv_error_sys("unshare the cgroup namespace");
+		fail_setup(plan);
+	}
+	if ((plan->namespaces & CV_NS_USER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		cv_error_sys("become root in the user namespace");
+		fail_setup(plan);
+	}
+	if ((plan->namespaces & CV_NS_UTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+		cv_error_sys("sethostname");
+		fail_setup(plan);
+	}
+	if (cv_rootfs_setup(plan) < 0)
+		fail_setup(plan);
+	/* Out of the caller's session: terminal signals must reach us only through containerv_kill(). */
+	setsid();
+	if (plan->argv != NULL) {
+		struct cv_sync_message failure = {0};
+		main_pid = start_main(plan, &failure);
+		if (main_pid < 0) {
+			if (failure.type == 0) {
+				failure.type = CV_SYNC_SETUP_ERROR;
+				failure.error = errno;
+				snprintf(failure.text, sizeof failure.text, "%s", containerv_last_error());
+			}
+			send_message(plan->sync_fd, failure.type, failure.error, failure.text);
+			_exit(125);
+		}
+	}
+	send_message(plan->sync_fd, CV_SYNC_READY, 0, "");
+	/* Let go of everything that belongs to the caller: its terminal, pipes and our socket. */
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		dup2(devnull, fd);
+	close(devnull);
+	for (int i = 0; i < plan->keep_count; i++) {
+		if (plan->keep_fds[i] > 2 && plan->keep_fds[i] != plan->state_dir_fd)
+			close(plan->keep_fds[i]);
+	}
+	supervise(plan, main_pid);
+}

@@ -1,0 +1,266 @@
+/*
+ * The container's root filesystem, set up by the init in its own mount
+ * namespace: the overlay, /proc, /dev, /sys and the /etc files, then
+ * pivot_root. Every mount target is resolved inside the new root with
+ * openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd, so a rootfs
+ * whose /proc or /etc/hosts is a symlink cannot redirect a mount elsewhere.
+ *
+ * Runs in the cloned child: no memory allocation.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/init-plan.h"
+
+#include <chef/containerv/container.h>
+
+int cv_root_open(int rootfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+int cv_root_mkdirs(int rootfd, const char *path, mode_t mode)
+{
+	char partial[PATH_MAX];
+	size_t length = strlen(path);
+
+	if (length >= sizeof partial)
+		return cv_error_errno(ENAMETOOLONG, "mkdir %s: too long", path);
+	memcpy(partial, path, length + 1);
+	for (size_t i = 1; i <= length; i++) {
+		if (partial[i] != '/' && partial[i] != '\0')
+			continue;
+		char saved = partial[i];
+		partial[i] = '\0';
+		/* Resolve the parent inside the root, then create the leaf relative to it. */
+		char *slash = strrchr(partial, '/');
+		const char *leaf = slash + 1;
+		if (*leaf != '\0') {
+			int parent;
+			if (slash == partial) {
+				parent = cv_root_open(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+			} else {
+				*slash = '\0';
+				parent = cv_root_open(rootfd, partial, O_PATH | O_DIRECTORY, 0);
+				*slash = '/';
+			}
+			if (parent < 0)
+				return cv_error_sys("resolve %s in the container", partial);
+			if (mkdirat(parent, leaf, mode) < 0 && errno != EEXIST) {
+				close(parent);
+				return cv_error_sys("mkdir %s in the container", partial);
+			}
+			close(parent);
+		}
+		partial[i] = saved;
+	}
+	return 0;
+}
+
+/* Opens (creating if asked) a mount target inside the root and mounts on it. */
+static int mount_in_root(int rootfd, const char *source, const char *target, const char *fstype,
+			 unsigned long flags, const char *data, bool target_is_file)
+{
+	char proc_path[64];
+	int fd;
+
+	if (target_is_file) {
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof parent, "%s", target);
+		char *slash = strrchr(parent, '/');
+		if (slash != NULL && slash != parent) {
+			*slash = '\0';
+			if (cv_root_mkdirs(rootfd, parent, 0755) < 0)
+				return -1;
+		}
+		fd = cv_root_open(rootfd, target, O_RDONLY | O_CREAT | O_NOFOLLOW, 0644);
+		if (fd < 0 && errno == ELOOP)
+			return cv_error_errno(ELOOP, "mount %s: the target is a symlink", target);
+	} else {
+		if (cv_root_mkdirs(rootfd, target, 0755) < 0)
+			return -1;
+		fd = cv_root_open(rootfd, target, O_PATH | O_DIRECTORY, 0);
+	}
+	if (fd < 0)
+		return cv_error_sys("open mount target %s", target);
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+	if (mount(source, proc_path, fstype, flags, data) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return cv_error_sys("mount %s on %s", fstype ? fstype : source, target);
+	}
+	close(fd);
+	return 0;
+}
+
+struct cv_device {
+	const char *name;
+	unsigned int major, minor;
+	mode_t mode;
+};
+
+static const struct cv_device default_devices[] = {
+	{"null", 1, 3, 0666}, {"zero", 1, 5, 0666},    {"full", 1, 7, 0666},
+	{"random", 1, 8, 0666}, {"urandom", 1, 9, 0666}, {"tty", 5, 0, 0666},
+};
+
+/* mknod in the container's /dev, or a bind of the host's node where mknod is not allowed (user namespace). */
+static int create_device(int rootfd, int devfd, const struct cv_device *device)
+{
+	char target[64], host[64];
+
+	if (mknodat(devfd, device->name, S_IFCHR | device->mode, makedev(device->major, device->minor)) == 0) {
+		fchmodat(devfd, device->name, device->mode, 0);
+		return 0;
+	}
+	if (errno != EPERM)
+		return cv_error_sys("mknod /dev/%s", device->name);
+	snprintf(target, sizeof target, "/dev/%s", device->name);
+	snprintf(host, sizeof host, "/dev/%s", device->name);
+	return mount_in_root(rootfd, host, target, NULL, MS_BIND, NULL, true);
+}
+
+static int setup_dev(int rootfd, const struct cv_init_plan *plan)
+{
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},       {"/proc/kcore", "core"},
+	};
+	int devfd;
+
+	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+			  false) < 0)
+		return -1;
+	devfd = cv_root_open(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+	if (devfd < 0)
+		return cv_error_sys("open /dev in the container");
+	for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++) {
+		if (create_device(rootfd, devfd, &default_devices[i]) < 0) {
+			close(devfd);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		symlinkat(links[i][0], devfd, links[i][1]);
+	close(devfd);
+	if (mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+			  "newinstance,ptmxmode=0666,mode=0620", false) < 0)
+		return -1;
+	if (mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "mode=1777,size=65536k", false) < 0)
+		return -1;
+	if (mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			  false) < 0)
+		return -1;
+	if (plan->tty) {
+		/* The console is the container's terminal, as docker does with -t. */
+		char slave[64];
+		snprintf(slave, sizeof slave, "/proc/self/fd/%d", plan->stdio[0]);
+		if (mount_in_root(rootfd, slave, "/dev/console", NULL, MS_BIND, NULL, true) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_sys(int rootfd, const struct cv_init_plan *plan)
+{
+	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+
+	/* sysfs can only be mounted by the owner of the network namespace. */
+	if (plan->namespaces & CV_NS_NET)
+		return mount_in_root(rootfd, "sysfs", "/sys", "sysfs", flags, NULL, false);
+	if (mount_in_root(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, false) < 0)
+		return -1;
+	return mount_in_root(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REMOUNT | flags, NULL, false);
+}
+
+static int setup_etc_files(int rootfd, const struct cv_init_plan *plan)
+{
+	if (mount_in_root(rootfd, plan->hostname_file, "/etc/hostname", NULL, MS_BIND, NULL, true) < 0 ||
+	    mount_in_root(rootfd, plan->hosts_file, "/etc/hosts", NULL, MS_BIND, NULL, true) < 0 ||
+	    mount_in_root(rootfd, plan->resolv_file, "/etc/resolv.conf", NULL, MS_BIND, NULL, true) < 0)
+		return -1;
+	return 0;
+}
+
+static int bring_up_loopback(void)
+{
+	struct ifreq request;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return cv_error_sys("socket for loopback");
+	memset(&request, 0, sizeof request);
+	snprintf(request.ifr_name, sizeof request.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &request) < 0 ||
+	    (request.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &request) < 0)) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return cv_error_sys("bring up loopback");
+	}
+	close(fd);
+	return 0;
+}
+
+static int pivot_into(int rootfd)
+{
+	if (fchdir(rootfd) < 0)
+		return cv_error_sys("chdir to the rootfs");
+	/* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves the new root. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return cv_error_sys("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return cv_error_sys("detach the old root");
+	if (chdir("/") < 0)
+		return cv_error_sys("chdir /");
+	return 0;
+}
+
+int cv_rootfs_setup(struct cv_init_plan *plan)
+{
+	int rootfd, ret = -1;
+
+	/* Nothing mounted from here on may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return cv_error_sys("make mounts private");
+	if (mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_options) < 0)
+		return cv_error_sys("mount the overlay rootfs");
+	rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cv_error_sys("open the rootfs");
+	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0 ||
+	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan) < 0)
+		goto done;
+	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)
+		goto done;
+	ret = pivot_into(rootfd);
+done:
+	close(rootfd);
+	return ret;
+}

@@ -1,0 +1,328 @@
+/*
+ * Starting a container: the parent's half. Everything the init needs is
+ * prepared here (cgroup, files, strings), then one clone3() creates the
+ * init in its new namespaces. The parent puts it in the cgroup, writes its
+ * id maps, lets it go and waits for one message: ready, or why not.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+#include "linux/init-plan.h"
+
+static void plan_free(struct cv_init_plan *plan)
+{
+	free(plan->overlay_options);
+	cv_strv_free(plan->env);
+	if (plan->state_dir_fd >= 0)
+		close(plan->state_dir_fd);
+}
+
+/* Overlay options: the lowest layer comes last in lowerdir. */
+static int build_overlay_options(struct containerv_container *c, char **out)
+{
+	size_t count = cv_strv_length(c->config.layers);
+	cleanup_free char *lower = NULL;
+	char **reversed = cv_malloc0((count + 1) * sizeof *reversed);
+
+	if (reversed == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		const char *layer = c->config.layers[count - 1 - i];
+		if (strpbrk(layer, ",:") != NULL) {
+			free(reversed);
+			return cv_error_errno(EINVAL, "rootfs %s: a path with ',' or ':' cannot be an overlay layer",
+					      layer);
+		}
+		reversed[i] = (char *)layer;
+	}
+	lower = cv_strv_join(reversed, ":");
+	free(reversed);
+	if (lower == NULL)
+		return -1;
+	/* volatile: the upper layer is scratch space, so skip the syncfs at unmount (it would sync the whole disk). */
+	return cv_asprintf(out, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,volatile", lower, c->dir, c->dir);
+}
+
+/* The environment of the main command: the configured one plus docker's defaults. */
+static int build_env(const struct containerv_options *config, const char *hostname, char ***out)
+{
+	char **env = cv_strv_dup((const char *const *)config->env);
+	char buffer[128];
+
+	if (env == NULL && config->env != NULL)
+		return -1;
+	if (cv_env_get(env, "PATH") == NULL && cv_strv_append(&env, "PATH=" CV_DEFAULT_PATH) < 0)
+		goto fail;
+	snprintf(buffer, sizeof buffer, "HOSTNAME=%s", hostname);
+	if (cv_env_get(env, "HOSTNAME") == NULL && cv_strv_append(&env, buffer) < 0)
+		goto fail;
+	if (cv_env_get(env, "HOME") == NULL && cv_strv_append(&env, config->uid == 0 ? "HOME=/root" : "HOME=/") < 0)
+		goto fail;
+	if (config->tty && cv_env_get(env, "TERM") == NULL && cv_strv_append(&env, "TERM=xterm") < 0)
+		goto fail;
+	*out = env;
+	return 0;
+fail:
+	cv_strv_free(env);
+	return -1;
+}
+
+/* resolv.conf for the container: the host's, minus loopback resolvers that cannot work in another netns. */
+static int write_resolv_conf(int dirfd)
+{
+	cleanup_free char *host = NULL;
+	cleanup_free char *out = NULL;
+	size_t length = 0;
+
+	if (cv_read_file("/etc/resolv.conf", &host, NULL, 1 << 16) < 0)
+		host = cv_strdup("");
+	if (host == NULL)
+		return -1;
+	out = cv_malloc0(strlen(host) + 1);
+	if (out == NULL)
+		return -1;
+	char *save = NULL;
+	for (char *line = strtok_r(host, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "nameserver", 10) == 0 && (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
+			continue;
+		length += (size_t)sprintf(out + length, "%s\n", line);
+	}
+	return cv_write_file_atomic_at(dirfd, "resolv.conf", out, length, 0644);
+}
+
+static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname)
+{
+	char text[512];
+	int length;
+
+	length = snprintf(text, sizeof text, "%s\n", hostname);
+	if (cv_write_file_atomic_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
+		return -1;
+	length = snprintf(text, sizeof text,
+			  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
+	if (cv_write_file_atomic_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
+		return -1;
+	return write_resolv_conf(dirfd);
+}
+
+/* Fresh work dir each start: overlay refuses a work dir left "volatile" by a previous mount. */
+static int prepare_directories(struct containerv_container *c, int dirfd)
+{
+	char work[PATH_MAX];
+
+	snprintf(work, sizeof work, "%s/work", c->dir);
+	if (cv_rm_rf(work) < 0)
+		return -1;
+	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0 ||
+	    (mkdirat(dirfd, "rootfs", 0755) < 0 && errno != EEXIST))
+		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
+	unlinkat(dirfd, "exit.json", 0);
+	return 0;
+}
+
+static void plan_keep(struct cv_init_plan *plan, int fd)
+{
+	if (fd >= 0 && plan->keep_count < CV_KEEP_FDS_MAX)
+		plan->keep_fds[plan->keep_count++] = fd;
+}
+
+static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd)
+{
+	const struct containerv_options *config = &c->config;
+	char short_id[13];
+	const char *hostname;
+
+	memset(plan, 0, sizeof *plan);
+	plan->state_dir_fd = -1;
+	plan->sync_fd = -1;
+	snprintf(short_id, sizeof short_id, "%.12s", c->id);
+	hostname = config->hostname ? config->hostname : short_id;
+	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (plan->state_dir_fd < 0)
+		return cv_error_sys("open %s", c->dir);
+	if (prepare_directories(c, plan->state_dir_fd) < 0 || write_etc_files(c, plan->state_dir_fd, hostname) < 0 ||
+	    build_overlay_options(c, &plan->overlay_options) < 0 || build_env(config, hostname, &plan->env) < 0)
+		return -1;
+	snprintf(plan->rootfs, sizeof plan->rootfs, "%s/rootfs", c->dir);
+	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
+	snprintf(plan->hostname_file, sizeof plan->hostname_file, "%s/hostname", c->dir);
+	snprintf(plan->hosts_file, sizeof plan->hosts_file, "%s/hosts", c->dir);
+	snprintf(plan->resolv_file, sizeof plan->resolv_file, "%s/resolv.conf", c->dir);
+	plan->namespaces = config->namespaces;
+	plan->tty = config->tty;
+	plan->argv = config->argv;
+	plan->workdir = config->workdir ? config->workdir : "/";
+	plan->uid = config->uid;
+	plan->gid = config->gid;
+	if (config->stdio_set) {
+		memcpy(plan->stdio, config->stdio, sizeof plan->stdio);
+	} else {
+		*log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (*log_fd < 0)
+			return cv_error_sys("open %s", c->log_path);
+		plan->stdio[0] = -1;
+		plan->stdio[1] = plan->stdio[2] = *log_fd;
+	}
+	plan_keep(plan, plan->state_dir_fd);
+	for (int i = 0; i < 3; i++)
+		plan_keep(plan, plan->stdio[i]);
+	return 0;
+}
+
+static unsigned long long clone_flags_for(unsigned int namespaces)
+{
+	unsigned long long flags = CLONE_NEWNS;
+
+	if (namespaces & CV_NS_PID)
+		flags |= CLONE_NEWPID;
+	if (namespaces & CV_NS_UTS)
+		flags |= CLONE_NEWUTS;
+	if (namespaces & CV_NS_IPC)
+		flags |= CLONE_NEWIPC;
+	if (namespaces & CV_NS_NET)
+		flags |= CLONE_NEWNET;
+	if (namespaces & CV_NS_USER)
+		flags |= CLONE_NEWUSER;
+	/* The cgroup namespace is unshared by the init once it sits in its cgroup, so that the cgroup is its root. */
+	return flags;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map, const struct cv_idmap *fallback)
+{
+	char path[64], text[64];
+	const struct cv_idmap *use = map->set ? map : fallback;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	snprintf(text, sizeof text, "%u %u %u\n", use->child_start, use->host_start, use->count);
+	return cv_write_file(path, text);
+}
+
+/* The parent's side of the start-up handshake. */
+static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup)
+{
+	struct cv_sync_message message;
+	ssize_t n;
+
+	if (cv_cgroup_clone_fd(cgroup) < 0 && cv_cgroup_add_pid(cgroup, pid) < 0)
+		return -1;
+	if (c->config.namespaces & CV_NS_USER) {
+		if (write_id_map(pid, "uid_map", &c->config.uid_map, &c->config.gid_map) < 0 ||
+		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0)
+			return cv_error_prefix("user namespace");
+	}
+	if (cv_write_all(sync_fd, "g", 1) != 1)
+		return cv_error_sys("start the init");
+	do
+		n = recv(sync_fd, &message, sizeof message, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof message)
+		return cv_error_errno(EIO, "the container's init died during setup");
+	if (message.type != CV_SYNC_READY)
+		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+	return 0;
+}
+
+static pid_t clone_init(unsigned long long flags, int cgroup_fd)
+{
+	struct clone_args args = {
+		.flags = flags,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (unsigned long long)cgroup_fd;
+	}
+	return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+int cv_runtime_start(struct containerv_container *c)
+{
+	struct cv_init_plan plan;
+	struct cv_cgroup *cgroup = NULL;
+	cleanup_close int log_fd = -1;
+	int sync_fds[2] = {-1, -1};
+	pid_t pid = -1;
+	int ret = -1;
+
+	if (cv_cgroup_open(c->id, &cgroup) == 0) {
+		/* Left from a previous run: start from a clean cgroup. */
+		cv_cgroup_destroy(cgroup);
+		cv_cgroup_free(cgroup);
+		cgroup = NULL;
+	}
+	if (build_plan(c, &plan, &log_fd) < 0)
+		goto done;
+	if (cv_cgroup_create(c->id, &c->config.limits, &cgroup) < 0)
+		goto done;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
+		cv_error_sys("socketpair");
+		goto done;
+	}
+	plan.sync_fd = sync_fds[1];
+	plan_keep(&plan, plan.sync_fd);
+	pid = clone_init(clone_flags_for(c->config.namespaces), cv_cgroup_clone_fd(cgroup));
+	if (pid < 0) {
+		cv_error_sys("clone the container's init");
+		goto done;
+	}
+	if (pid == 0)
+		cv_init_main(&plan);
+	close(sync_fds[1]);
+	sync_fds[1] = -1;
+	if (release_child(c, pid, sync_fds[0], cgroup) < 0)
+		goto done;
+	c->state.status = CV_STATE_RUNNING;
+	c->state.pid = pid;
+	if (cv_process_start_time(pid, &c->state.pid_start_time) < 0)
+		goto done;
+	c->state.started_ns = cv_now_ns();
+	c->state.finished_ns = 0;
+	memset(&c->state.exit, 0, sizeof c->state.exit);
+	c->is_parent = true;
+	if (cv_state_save(c) < 0)
+		goto done;
+	ret = 0;
+done:
+	if (ret < 0 && pid > 0) {
+		int saved = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		c->state.status = c->state.started_ns ? CV_STATE_EXITED : CV_STATE_CREATED;
+		c->state.pid = 0;
+		c->is_parent = false;
+		errno = saved;
+	}
+	if (ret < 0 && cgroup != NULL) {
+		/* Keep the reason while the cgroup goes. */
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_cgroup_destroy(cgroup);
+		cv_cgroup_free(cgroup);
+		cv_error_errno(saved, "%s", message);
+	} else if (ret == 0) {
+		cv_cgroup_free(c->cgroup);
+		c->cgroup = cgroup;
+	}
+	if (sync_fds[0] >= 0)
+		close(sync_fds[0]);
+	if (sync_fds[1] >= 0)
+		close(sync_fds[1]);
+	plan_free(&plan);
+	return ret;
+}

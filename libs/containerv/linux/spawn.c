@@ -1,0 +1,278 @@
+/*
+ * Running more processes inside a running container (exec).
+ *
+ * A helper is forked (setns() on a mount namespace is refused in a
+ * multi-threaded process, so the caller cannot do it itself); the helper
+ * joins the container's cgroup, enters all its namespaces at once through
+ * the init's pidfd, and clones the process with CLONE_PARENT so that it is
+ * the caller's own child: the caller waits for it with waitpid() and no
+ * process stays behind to relay its exit status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+#include "linux/init-plan.h"
+
+extern char **environ;
+
+struct spawn_plan {
+	char **argv;
+	char **env;
+	const char *workdir;
+	uid_t uid;
+	gid_t gid;
+	int stdio[3];
+	bool tty;
+	bool user_namespace;
+	int setns_flags;
+	int init_pidfd;
+	struct cv_cgroup *cgroup;
+	int report_fd; /* close-on-exec pipe: a cv_sync_message on failure, EOF on exec */
+};
+
+static int namespace_flags(unsigned int namespaces)
+{
+	int flags = CLONE_NEWNS;
+
+	if (namespaces & CV_NS_PID)
+		flags |= CLONE_NEWPID;
+	if (namespaces & CV_NS_UTS)
+		flags |= CLONE_NEWUTS;
+	if (namespaces & CV_NS_IPC)
+		flags |= CLONE_NEWIPC;
+	if (namespaces & CV_NS_NET)
+		flags |= CLONE_NEWNET;
+	if (namespaces & CV_NS_CGROUP)
+		flags |= CLONE_NEWCGROUP;
+	if (namespaces & CV_NS_USER)
+		flags |= CLONE_NEWUSER;
+	return flags;
+}
+
+static void __attribute__((noreturn)) report_and_exit(const struct spawn_plan *plan, int type)
+{
+	struct cv_sync_message message = {.type = type, .error = errno};
+
+	snprintf(message.text, sizeof message.text, "%s", containerv_last_error());
+	cv_write_all(plan->report_fd, &message, sizeof message);
+	_exit(type == CV_SYNC_EXEC_ERROR ? (message.error == ENOENT ? 127 : 126) : 125);
+}
+
+static int install_stdio(const int stdio[3])
+{
+	int moved[3];
+
+	for (int i = 0; i < 3; i++) {
+		int source = stdio[i] >= 0 ? stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (source < 0)
+			return cv_error_sys("open /dev/null");
+		moved[i] = fcntl(source, F_DUPFD_CLOEXEC, 10);
+		if (moved[i] < 0)
+			return cv_error_sys("duplicate stdio");
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(moved[i], i) < 0)
+			return cv_error_sys("install stdio");
+		close(moved[i]);
+	}
+	return 0;
+}
+
+/* The process itself, now inside every namespace of the container. */
+static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (install_stdio(plan->stdio) < 0)
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	if (plan->tty && ioctl(0, TIOCSCTTY, 0) < 0) {
+		cv_error_sys("set the controlling terminal");
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
+	if (chdir(plan->workdir) < 0) {
+		cv_error_sys("chdir to %s", plan->workdir);
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
+	if ((setgroups(0, NULL) < 0 && !(plan->user_namespace && errno == EPERM)) ||
+	    setresgid(plan->gid, plan->gid, plan->gid) < 0 || setresuid(plan->uid, plan->uid, plan->uid) < 0) {
+		cv_error_sys("switch to user %u:%u", (unsigned int)plan->uid, (unsigned int)plan->gid);
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	environ = plan->env;
+	execvp(plan->argv[0], plan->argv);
+	if (errno == ENOENT)
+		cv_error_errno(ENOENT, "exec \"%s\": executable file not found in $PATH", plan->argv[0]);
+	else
+		cv_error_sys("exec \"%s\"", plan->argv[0]);
+	report_and_exit(plan, CV_SYNC_EXEC_ERROR);
+}
+
+/* The forked helper: joins, clones the process as the caller's child, reports its pid, exits. */
+static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, int pid_fd)
+{
+	struct clone_args args = {.flags = CLONE_PARENT};
+	pid_t pid;
+
+	if (plan->cgroup != NULL && cv_cgroup_add_pid(plan->cgroup, getpid()) < 0)
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	if (setns(plan->init_pidfd, plan->setns_flags) < 0) {
+		cv_error_sys("enter the container's namespaces");
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0) {
+		cv_error_sys("clone into the container");
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
+	if (pid == 0)
+		exec_process(plan);
+	cv_write_all(pid_fd, &pid, sizeof pid);
+	_exit(0);
+}
+
+static int build_spawn_plan(struct containerv_container *c, const struct containerv_spawn_options *o,
+			    struct spawn_plan *plan)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->init_pidfd = -1;
+	plan->argv = (char **)o->argv;
+	if (o->env != NULL) {
+		plan->env = cv_strv_dup(o->env);
+	} else {
+		plan->env = cv_strv_dup((const char *const *)c->config.env);
+		if (plan->env == NULL && c->config.env != NULL)
+			return -1;
+	}
+	if (cv_env_get(plan->env, "PATH") == NULL && cv_strv_append(&plan->env, "PATH=" CV_DEFAULT_PATH) < 0)
+		return -1;
+	plan->workdir = o->workdir ? o->workdir : (c->config.workdir ? c->config.workdir : "/");
+	plan->uid = o->uid >= 0 ? (uid_t)o->uid : c->config.uid;
+	plan->gid = o->gid >= 0 ? (gid_t)o->gid : c->config.gid;
+	plan->stdio[0] = o->stdin_fd;
+	plan->stdio[1] = o->stdout_fd;
+	plan->stdio[2] = o->stderr_fd;
+	plan->tty = (o->flags & CV_SPAWN_TTY) != 0;
+	plan->user_namespace = (c->config.namespaces & CV_NS_USER) != 0;
+	plan->setns_flags = namespace_flags(c->config.namespaces);
+	plan->cgroup = cv_container_cgroup(c);
+	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
+	if (plan->init_pidfd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time))
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
+	return 0;
+}
+
+/* Collects the helper and the report; returns the process's pid or -1. */
+static pid_t collect(pid_t helper, int pid_fd, int report_fd)
+{
+	struct cv_sync_message message;
+	pid_t pid = -1;
+	ssize_t n;
+	int status;
+
+	n = cv_read_all(pid_fd, &pid, sizeof pid);
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	/* EOF on the report pipe: the process executed (or the helper failed before cloning). */
+	ssize_t reported = cv_read_all(report_fd, &message, sizeof message);
+	if (reported == (ssize_t)sizeof message) {
+		if (n == (ssize_t)sizeof pid && pid > 0)
+			waitpid(pid, NULL, 0);
+		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+	}
+	if (n != (ssize_t)sizeof pid || pid <= 0)
+		return cv_error_errno(EIO, "the exec helper died");
+	return pid;
+}
+
+int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
+		     pid_t *pid_out, struct containerv_exit *exit_status)
+{
+	struct spawn_plan plan;
+	int pid_pipe[2] = {-1, -1}, report_pipe[2] = {-1, -1};
+	pid_t helper, pid = -1;
+	int ret = -1;
+
+	cv_error_clear();
+	if (container == NULL || options == NULL || options->argv == NULL || options->argv[0] == NULL)
+		return cv_error_errno(EINVAL, "exec: no command given");
+	if (options->version != CONTAINERV_SPAWN_OPTIONS_VERSION)
+		return cv_error_errno(EINVAL, "exec: unsupported options version %u", options->version);
+	cv_state_refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	if (build_spawn_plan(container, options, &plan) < 0)
+		goto done;
+	if (pipe2(pid_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
+		cv_error_sys("pipe");
+		goto done;
+	}
+	plan.report_fd = report_pipe[1];
+	helper = fork();
+	if (helper < 0) {
+		cv_error_sys("fork");
+		goto done;
+	}
+	if (helper == 0)
+		run_helper(&plan, pid_pipe[1]);
+	close(pid_pipe[1]);
+	pid_pipe[1] = -1;
+	close(report_pipe[1]);
+	report_pipe[1] = -1;
+	pid = collect(helper, pid_pipe[0], report_pipe[0]);
+	if (pid < 0)
+		goto done;
+	if (pid_out != NULL)
+		*pid_out = pid;
+	ret = 0;
+	if (options->flags & CV_SPAWN_WAIT)
+		ret = containerv_wait_process(container, pid, exit_status);
+done:
+	if (ret < 0)
+		cv_error_prefix("exec in %s", containerv_name(container));
+	for (int i = 0; i < 2; i++) {
+		if (pid_pipe[i] >= 0)
+			close(pid_pipe[i]);
+		if (report_pipe[i] >= 0)
+			close(report_pipe[i]);
+	}
+	if (plan.init_pidfd >= 0)
+		close(plan.init_pidfd);
+	cv_strv_free(plan.env);
+	return ret;
+}
+
+int containerv_join(const char *id_or_name, const char *const *argv, struct containerv_exit *exit_status)
+{
+	struct containerv_spawn_options options = CONTAINERV_SPAWN_OPTIONS_INIT;
+	struct containerv_container *container = NULL;
+	int ret;
+
+	if (containerv_open(id_or_name, &container) < 0)
+		return -1;
+	options.argv = argv;
+	options.stdin_fd = 0;
+	options.flags = CV_SPAWN_WAIT;
+	ret = containerv_spawn(container, &options, NULL, exit_status);
+	containerv_close(container);
+	return ret;
+}

@@ -1,0 +1,507 @@
+/*
+ * The on-disk state of containers:
+ *
+ *   <root>/containers/<id>/config.json   the options, written once at create
+ *   <root>/containers/<id>/state.json    status, init pid, times (atomic rewrites)
+ *   <root>/containers/<id>/exit.json     written by the init when the main process ends
+ *   <root>/containers/<id>/container.log the main command's output by default
+ *   <root>/containers/<id>/{upper,work,rootfs}  the overlay of the root filesystem
+ *   <root>/names/<name> -> <id>          a symlink: makes names unique atomically
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+
+static char state_root[PATH_MAX];
+
+int containerv_set_root(const char *path)
+{
+	cv_error_clear();
+	if (path == NULL || path[0] != '/')
+		return cv_error_errno(EINVAL, "state root \"%s\": must be an absolute path", path ? path : "(null)");
+	if (strlen(path) >= sizeof state_root - 128)
+		return cv_error_errno(ENAMETOOLONG, "state root \"%s\": too long", path);
+	snprintf(state_root, sizeof state_root, "%s", path);
+	return 0;
+}
+
+const char *containerv_root(void)
+{
+	if (state_root[0] == '\0') {
+		const char *env = getenv("CONTAINERV_ROOT");
+		snprintf(state_root, sizeof state_root, "%s",
+			 env != NULL && env[0] == '/' ? env : "/var/lib/containerv");
+	}
+	return state_root;
+}
+
+static int state_subdir(const char *leaf, char *buffer, size_t size)
+{
+	int n = snprintf(buffer, size, "%s/%s", containerv_root(), leaf);
+
+	if (n < 0 || (size_t)n >= size)
+		return cv_error_errno(ENAMETOOLONG, "state root too long");
+	return cv_mkdir_p(buffer, 0711);
+}
+
+int cv_state_containers_dir(char *buffer, size_t size)
+{
+	return state_subdir("containers", buffer, size);
+}
+
+int cv_state_names_dir(char *buffer, size_t size)
+{
+	return state_subdir("names", buffer, size);
+}
+
+int cv_state_new_id(char id[CV_ID_LENGTH + 1])
+{
+	unsigned char bytes[CV_ID_LENGTH / 2];
+
+	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+		return cv_error_sys("generate container id");
+	for (size_t i = 0; i < sizeof bytes; i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+int cv_state_reserve_name(const char *name, const char *id)
+{
+	char dir[PATH_MAX];
+	cleanup_close int dirfd = -1;
+
+	if (cv_state_names_dir(dir, sizeof dir) < 0)
+		return -1;
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cv_error_sys("open %s", dir);
+	if (symlinkat(id, dirfd, name) < 0) {
+		if (errno == EEXIST)
+			return cv_error_errno(EEXIST, "the name \"%s\" is already in use by another container", name);
+		return cv_error_sys("reserve name %s", name);
+	}
+	return 0;
+}
+
+void cv_state_release_name(const char *name, const char *id)
+{
+	char dir[PATH_MAX], target[CV_ID_LENGTH + 2];
+	cleanup_close int dirfd = -1;
+	ssize_t n;
+
+	if (name == NULL || name[0] == '\0' || cv_state_names_dir(dir, sizeof dir) < 0)
+		return;
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return;
+	/* Only remove the link if it is still ours. */
+	n = readlinkat(dirfd, name, target, sizeof target - 1);
+	if (n == CV_ID_LENGTH && memcmp(target, id, CV_ID_LENGTH) == 0)
+		unlinkat(dirfd, name, 0);
+}
+
+int cv_process_start_time(pid_t pid, uint64_t *ticks)
+{
+	char path[64];
+	cleanup_free char *text = NULL;
+	char *p;
+	unsigned long long value;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (cv_read_file(path, &text, NULL, 4096) < 0)
+		return -1;
+	/* The command name may hold spaces and parentheses: fields restart after the last ')'. */
+	p = strrchr(text, ')');
+	if (p == NULL)
+		return cv_error_errno(EINVAL, "%s: unexpected format", path);
+	/* After ')' come: state(3) ppid(4) ... starttime(22): skip 19 fields. */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &value) != 1)
+		return cv_error_errno(EINVAL, "%s: unexpected format", path);
+	*ticks = value;
+	return 0;
+}
+
+/* Alive means: the pid exists, is the same process (start time) and is not a zombie. */
+bool cv_process_alive(pid_t pid, uint64_t start_time)
+{
+	char path[64];
+	cleanup_free char *text = NULL;
+	uint64_t ticks;
+	char *p;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (cv_read_file(path, &text, NULL, 4096) < 0)
+		return false;
+	p = strrchr(text, ')');
+	if (p == NULL || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X')
+		return false;
+	if (cv_process_start_time(pid, &ticks) < 0)
+		return false;
+	return ticks == start_time;
+}
+
+void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status)
+{
+	if (WIFSIGNALED(status)) {
+		exit_status->signal = WTERMSIG(status);
+		exit_status->code = 128 + exit_status->signal;
+	} else {
+		exit_status->signal = 0;
+		exit_status->code = WEXITSTATUS(status);
+	}
+}
+
+static const char *status_name(enum containerv_state status)
+{
+	switch (status) {
+	case CV_STATE_RUNNING:
+		return "running";
+	case CV_STATE_EXITED:
+		return "exited";
+	case CV_STATE_CREATED:
+	default:
+		return "created";
+	}
+}
+
+static enum containerv_state status_from_name(const char *name)
+{
+	if (name != NULL && strcmp(name, "running") == 0)
+		return CV_STATE_RUNNING;
+	if (name != NULL && strcmp(name, "exited") == 0)
+		return CV_STATE_EXITED;
+	return CV_STATE_CREATED;
+}
+
+int cv_state_save(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	json_t *root;
+	char *text;
+	int ret;
+
+	if (dirfd < 0)
+		return cv_error_sys("open %s", c->dir);
+	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b}", "status", status_name(c->state.status), "pid",
+			 (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time,
+			 "created_ns", (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns,
+			 "finished_ns", (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code,
+			 "exit_signal", c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
+	if (root == NULL)
+		return cv_error_errno(ENOMEM, "state: cannot encode");
+	text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (text == NULL)
+		return cv_error_errno(ENOMEM, "state: cannot encode");
+	ret = cv_write_file_atomic_at(dirfd, "state.json", text, strlen(text), 0600);
+	free(text);
+	return ret;
+}
+
+static int load_state_json(struct containerv_container *c, int dirfd)
+{
+	cleanup_free char *text = NULL;
+	json_error_t error;
+	json_t *root;
+
+	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0)
+		return -1;
+	root = json_loads(text, 0, &error);
+	if (root == NULL)
+		return cv_error_errno(EINVAL, "state.json: %s", error.text);
+	c->state.status = status_from_name(json_string_value(json_object_get(root, "status")));
+	c->state.pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
+	c->state.pid_start_time = (uint64_t)json_integer_value(json_object_get(root, "pid_start_time"));
+	c->state.created_ns = json_integer_value(json_object_get(root, "created_ns"));
+	c->state.started_ns = json_integer_value(json_object_get(root, "started_ns"));
+	c->state.finished_ns = json_integer_value(json_object_get(root, "finished_ns"));
+	c->state.exit.code = (int)json_integer_value(json_object_get(root, "exit_code"));
+	c->state.exit.signal = (int)json_integer_value(json_object_get(root, "exit_signal"));
+	c->state.exit.oom_killed = json_is_true(json_object_get(root, "oom_killed"));
+	json_decref(root);
+	return 0;
+}
+
+int cv_state_load(const char *id, struct containerv_container **out)
+{
+	char dir[PATH_MAX];
+	cleanup_free struct containerv_container *c = NULL;
+	cleanup_free char *config = NULL;
+	cleanup_close int dirfd = -1;
+
+	if (cv_state_containers_dir(dir, sizeof dir) < 0)
+		return -1;
+	c = cv_malloc0(sizeof *c);
+	if (c == NULL)
+		return -1;
+	snprintf(c->id, sizeof c->id, "%s", id);
+	snprintf(c->dir, sizeof c->dir, "%s/%s", dir, id);
+	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
+	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cv_error_sys("container %s", id);
+	if (cv_read_file_at(dirfd, "config.json", &config, NULL, 1 << 22) < 0 ||
+	    cv_options_from_json(config, &c->config) < 0 || load_state_json(c, dirfd) < 0)
+		return cv_error_prefix("container %.12s", id);
+	snprintf(c->name, sizeof c->name, "%s", c->config.name ? c->config.name : "");
+	*out = cv_steal_pointer(&c);
+	return 0;
+}
+
+struct cv_cgroup *cv_container_cgroup(struct containerv_container *c)
+{
+	if (c->cgroup == NULL)
+		cv_cgroup_open(c->id, &c->cgroup);
+	return c->cgroup;
+}
+
+/* Reads exit.json (the init's record of the main process); 0 when found. */
+static int load_exit_json(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *text = NULL;
+	json_t *root;
+
+	if (dirfd < 0)
+		return -1;
+	if (cv_read_file_at(dirfd, "exit.json", &text, NULL, 4096) < 0)
+		return -1;
+	root = json_loads(text, 0, NULL);
+	if (root == NULL)
+		return -1;
+	c->state.exit.code = (int)json_integer_value(json_object_get(root, "code"));
+	c->state.exit.signal = (int)json_integer_value(json_object_get(root, "signal"));
+	c->state.finished_ns = json_integer_value(json_object_get(root, "finished_ns"));
+	json_decref(root);
+	return 0;
+}
+
+int cv_state_refresh(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup;
+	uint64_t kills = 0;
+
+	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
+		return 0;
+	/* The init is gone. Reap it if it was ours so no zombie is left. */
+	if (c->is_parent) {
+		int status;
+		if (waitpid(c->state.pid, &status, WNOHANG) == c->state.pid)
+			c->is_parent = false;
+	}
+	memset(&c->state.exit, 0, sizeof c->state.exit);
+	if (load_exit_json(c) < 0) {
+		/* No record: the init itself was killed (SIGKILL), as `docker kill` does. */
+		c->state.exit.code = 128 + SIGKILL;
+		c->state.exit.signal = SIGKILL;
+		c->state.finished_ns = cv_now_ns();
+	}
+	cgroup = cv_container_cgroup(c);
+	if (cgroup != NULL && cv_cgroup_oom_kills(cgroup, &kills) == 0 && kills > 0)
+		c->state.exit.oom_killed = 1;
+	c->state.status = CV_STATE_EXITED;
+	c->state.pid = 0;
+	c->state.pid_start_time = 0;
+	cv_error_clear();
+	return cv_state_save(c);
+}
+
+static bool is_hex_prefix(const char *text)
+{
+	size_t length = strlen(text);
+
+	if (length == 0 || length > CV_ID_LENGTH)
+		return false;
+	for (size_t i = 0; i < length; i++) {
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* Resolves a name, full id or unique id prefix to a full id. */
+static int resolve_id(const char *id_or_name, char id[CV_ID_LENGTH + 1])
+{
+	char dir[PATH_MAX], link[PATH_MAX];
+	cleanup_dir DIR *listing = NULL;
+	struct dirent *entry;
+	int matches = 0;
+	ssize_t n;
+
+	if (cv_state_names_dir(dir, sizeof dir) < 0)
+		return -1;
+	if (cv_name_is_valid(id_or_name, 128)) {
+		snprintf(link, sizeof link, "%s/%s", dir, id_or_name);
+		n = readlink(link, id, CV_ID_LENGTH + 1);
+		if (n == CV_ID_LENGTH) {
+			id[CV_ID_LENGTH] = '\0';
+			return 0;
+		}
+	}
+	if (!is_hex_prefix(id_or_name))
+		return cv_error_errno(ENOENT, "no such container: %s", id_or_name);
+	if (cv_state_containers_dir(dir, sizeof dir) < 0)
+		return -1;
+	listing = opendir(dir);
+	if (listing == NULL)
+		return cv_error_sys("open %s", dir);
+	while ((entry = readdir(listing)) != NULL) {
+		if (strlen(entry->d_name) != CV_ID_LENGTH ||
+		    strncmp(entry->d_name, id_or_name, strlen(id_or_name)) != 0)
+			continue;
+		if (++matches > 1)
+			return cv_error_errno(EINVAL, "container id prefix %s is ambiguous", id_or_name);
+		memcpy(id, entry->d_name, CV_ID_LENGTH + 1);
+	}
+	if (matches == 0)
+		return cv_error_errno(ENOENT, "no such container: %s", id_or_name);
+	return 0;
+}
+
+int containerv_open(const char *id_or_name, struct containerv_container **container)
+{
+	char id[CV_ID_LENGTH + 1];
+
+	cv_error_clear();
+	if (id_or_name == NULL || container == NULL)
+		return cv_error_errno(EINVAL, "open: missing argument");
+	if (resolve_id(id_or_name, id) < 0)
+		return -1;
+	if (cv_state_load(id, container) < 0) {
+		if (errno == ENOENT)
+			return cv_error_errno(ENOENT, "no such container: %s", id_or_name);
+		return -1;
+	}
+	cv_state_refresh(*container);
+	return 0;
+}
+
+void containerv_close(struct containerv_container *container)
+{
+	if (container == NULL)
+		return;
+	cv_cgroup_free(container->cgroup);
+	cv_options_clear(&container->config);
+	free(container);
+}
+
+const char *containerv_id(const struct containerv_container *container)
+{
+	return container->id;
+}
+
+const char *containerv_name(const struct containerv_container *container)
+{
+	static _Thread_local char short_id[13];
+
+	if (container->name[0] != '\0')
+		return container->name;
+	snprintf(short_id, sizeof short_id, "%.12s", container->id);
+	return short_id;
+}
+
+const char *containerv_log_path(const struct containerv_container *container)
+{
+	return container->log_path;
+}
+
+static void fill_info(struct containerv_container *c, struct containerv_info *info)
+{
+	cleanup_free char *command = NULL;
+	size_t layers = cv_strv_length(c->config.layers);
+
+	memset(info, 0, sizeof *info);
+	info->version = CONTAINERV_INFO_VERSION;
+	snprintf(info->id, sizeof info->id, "%s", c->id);
+	snprintf(info->name, sizeof info->name, "%s", c->name);
+	snprintf(info->hostname, sizeof info->hostname, "%s", c->config.hostname ? c->config.hostname : "");
+	info->state = c->state.status;
+	info->pid = c->state.status == CV_STATE_RUNNING ? c->state.pid : 0;
+	info->created_ns = c->state.created_ns;
+	info->started_ns = c->state.started_ns;
+	info->finished_ns = c->state.status == CV_STATE_EXITED ? c->state.finished_ns : 0;
+	info->exit = c->state.exit;
+	if (layers > 0)
+		snprintf(info->rootfs, sizeof info->rootfs, "%s", c->config.layers[layers - 1]);
+	command = cv_strv_join(c->config.argv, " ");
+	snprintf(info->command, sizeof info->command, "%s", command ? command : "");
+	info->limits = c->config.limits;
+}
+
+int containerv_inspect(struct containerv_container *container, struct containerv_info *info)
+{
+	cv_error_clear();
+	if (container == NULL || info == NULL)
+		return cv_error_errno(EINVAL, "inspect: missing argument");
+	if (info->version != CONTAINERV_INFO_VERSION)
+		return cv_error_errno(EINVAL, "inspect: unsupported info version %u", info->version);
+	cv_state_refresh(container);
+	fill_info(container, info);
+	return 0;
+}
+
+static int compare_created(const void *a, const void *b)
+{
+	const struct containerv_info *x = a, *y = b;
+
+	return (x->created_ns > y->created_ns) - (x->created_ns < y->created_ns);
+}
+
+int containerv_list(int (*callback)(const struct containerv_info *info, void *user), void *user)
+{
+	char dir[PATH_MAX];
+	cleanup_dir DIR *listing = NULL;
+	cleanup_free struct containerv_info *infos = NULL;
+	size_t count = 0, capacity = 0;
+	struct dirent *entry;
+
+	cv_error_clear();
+	if (callback == NULL)
+		return cv_error_errno(EINVAL, "list: no callback");
+	if (cv_state_containers_dir(dir, sizeof dir) < 0)
+		return -1;
+	listing = opendir(dir);
+	if (listing == NULL)
+		return cv_error_sys("open %s", dir);
+	while ((entry = readdir(listing)) != NULL) {
+		struct containerv_container *c = NULL;
+
+		if (strlen(entry->d_name) != CV_ID_LENGTH || cv_state_load(entry->d_name, &c) < 0)
+			continue;
+		if (count == capacity) {
+			size_t grown_capacity = capacity ? capacity * 2 : 16;
+			struct containerv_info *grown = realloc(infos, grown_capacity * sizeof *grown);
+			if (grown == NULL) {
+				containerv_close(c);
+				return cv_error_errno(ENOMEM, "out of memory");
+			}
+			infos = grown;
+			capacity = grown_capacity;
+		}
+		cv_state_refresh(c);
+		fill_info(c, &infos[count++]);
+		containerv_close(c);
+	}
+	cv_error_clear();
+	qsort(infos, count, sizeof *infos, compare_created);
+	for (size_t i = 0; i < count; i++) {
+		int ret = callback(&infos[i], user);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

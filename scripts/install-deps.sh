@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs the Debian packages containerv needs to build, test and benchmark,
+# and only those that are missing. Idempotent: a second run changes nothing
+# and does not touch the network.
+#
+# Usage: scripts/install-deps.sh [--check]
+#   --check   only report what is missing (exit 1 when something is)
+set -euo pipefail
+
+# package            what it is for
+PACKAGES=(
+	build-essential  # gcc, make, libc headers: the compiler and the example's Makefile
+	cmake            # the build system (>= 3.20)
+	pkg-config       # finds jansson at configure time; containerv.pc for library users
+	libjansson-dev   # JSON: config.json/state.json/exit.json, `inspect` output
+	libseccomp-dev   # seccomp filters (security profiles)
+	libcap-dev       # capability sets (security profiles)
+	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
+	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
+	crun             # peer runtime for the benchmarks (bench/)
+	runc             # peer runtime for the benchmarks (bench/)
+	iproute2         # `ip`: integration tests look at network namespaces, veths, bridges
+	e2fsprogs        # mkfs.ext4/chattr: volume and filesystem tests
+	util-linux       # nsenter, unshare, mount, findmnt, lsns: integration tests
+	procps           # ps, pgrep: tests check that no process is left behind
+	clang-format     # the formatting check in scripts/test.sh (.clang-format, version 14)
+	hyperfine        # benchmark driver (bench/)
+)
+
+check_only=0
+case "${1:-}" in
+--check) check_only=1 ;;
+"") ;;
+*)
+	echo "usage: $0 [--check]" >&2
+	exit 2
+	;;
+esac
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+	if [ "$status" != "installed" ]; then
+		missing+=("$package")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+	exit 0
+fi
+
+echo "install-deps: missing: ${missing[*]}"
+if [ "$check_only" = 1 ]; then
+	exit 1
+fi
+
+run_as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		run_as_root=(sudo)
+	else
+		echo "install-deps: must run as root (or with sudo available) to install packages" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${run_as_root[@]}" apt-get update </dev/null
+"${run_as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+echo "install-deps: installed ${missing[*]}"

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# containerv run: output, exit codes (the command's, 125, 126, 127), the
+# process environment (hostname, init as PID 1, -e, --env-file, -w, -u),
+# stdin with -i, signal forwarding, and that --rm and failed runs leave
+# nothing behind (mounts, cgroups, state, processes).
+#
+# Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox
+# root filesystem directory).
+set -euo pipefail
+
+: "${CONTAINERV:?set CONTAINERV to the built containerv CLI}"
+: "${CV_TEST_ROOTFS:?set CV_TEST_ROOTFS to a busybox rootfs directory}"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
+
+export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
+TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
+ids=() # short ids of every container this test made, for the leftover checks
+
+cleanup() {
+	local left
+	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
+	if [ -n "$left" ]; then
+		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
+	fi
+	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# cv EXPECTED_EXIT ARGS...: runs the CLI with a timeout; stdout in $OUT, stderr in $ERR.
+cv() {
+	local expected=$1
+	shift
+	set +e
+	OUT=$(timeout 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr" </dev/null)
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = "$expected" ] || fail "containerv $*: exit $CODE, expected $expected; stderr: $ERR"
+}
+
+# The error contract: exactly one line on stderr, starting "containerv: ".
+one_error_line() {
+	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "expected one error line, got: $ERR"
+	[[ "$ERR" == "containerv: "* ]] || fail "error line does not start with 'containerv: ': $ERR"
+	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
+}
+
+# Nothing of any container may remain: state, mounts, cgroups, processes.
+assert_clean() {
+	local what=$1 id
+	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
+	[ -z "$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null)" ] || fail "$what: state directories left"
+	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
+	for id in "${ids[@]}"; do
+		! compgen -G "/sys/fs/cgroup/*/containerv/$id*" >/dev/null || fail "$what: cgroup of $id left"
+		! compgen -G "/sys/fs/cgroup/containerv/$id*" >/dev/null || fail "$what: cgroup of $id left"
+		! grep -qs "containerv/$id" /proc/[0-9]*/cgroup || fail "$what: processes of $id left"
+	done
+}
+
+# run echo; the hostname defaults to the short id, which we keep for the checks.
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" echo hi
+[ "$OUT" = hi ] || fail "run echo printed '$OUT'"
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" hostname
+[[ "$OUT" =~ ^[0-9a-f]{12}$ ]] || fail "default hostname '$OUT' is not a short id"
+ids+=("$OUT")
+assert_clean "run --rm"
+pass "run --rm echo"
+
+# IMAGE from the rootfs search path.
+mkdir -p "$TEST_TMP/images"
+ln -s "$(cd "$CV_TEST_ROOTFS" && pwd)" "$TEST_TMP/images/bb"
+CONTAINERV_ROOTFS_PATH="/nonexistent:$TEST_TMP/images" cv 0 run --rm bb echo from-image
+[ "$OUT" = from-image ] || fail "run IMAGE printed '$OUT'"
+CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm nosuchimage echo x
+one_error_line 'nosuchimage'
+pass "IMAGE looked up in CONTAINERV_ROOTFS_PATH"
+
+# Exit codes.
+cv 3 run --rm --rootfs "$CV_TEST_ROOTFS" sh -c 'exit 3'
+pass "exit code propagates"
+cv 127 run --rm --rootfs "$CV_TEST_ROOTFS" nosuchcommand
+one_error_line
+cv 126 run --rm --rootfs "$CV_TEST_ROOTFS" /etc/passwd
+one_error_line
+assert_clean "commands that cannot run"
+pass "127 for a missing command, 126 for a non-executable one"
+
+# Bad flags: 125, one line, nothing created.
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --memory 12XB echo x
+one_error_line 'invalid --memory "12XB"'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --cpus abc echo x
+one_error_line '--cpus'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --pids-limit -5 echo x
+one_error_line '--pids-limit'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --memory-swap 1g echo x
+one_error_line '--memory-swap'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" -u alice echo x
+one_error_line '--user'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --no-such-flag echo x
+one_error_line 'unknown flag'
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --env-file "$TEST_TMP/missing.env" echo x
+one_error_line 'missing.env'
+cv 125 run --rm --rootfs /nonexistent/rootfs echo x
+one_error_line '/nonexistent/rootfs'
+CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm no-such-image echo x
+one_error_line
+assert_clean "bad flags"
+pass "bad flags exit 125 with one line and create nothing"
+
+# Duplicate name.
+cv 0 run -d --name dup --rootfs "$CV_TEST_ROOTFS" sleep 30
+ids+=("${OUT:0:12}")
+cv 125 run --rm --name dup --rootfs "$CV_TEST_ROOTFS" echo x
+one_error_line
+[ "$("$CONTAINERV" ps -aq | wc -l)" = 1 ] || fail "duplicate name created a container"
+cv 0 rm -f dup
+assert_clean "duplicate name"
+pass "duplicate --name exits 125"
+
+# Unknown container.
+cv 125 exec nosuchcontainer true
+one_error_line 'nosuchcontainer'
+cv 1 stop nosuchcontainer
+one_error_line 'nosuchcontainer'
+pass "unknown container"
+
+# Inside: hostname, our init as PID 1 and the workload not PID 1.
+cv 0 run --rm --hostname box1 --rootfs "$CV_TEST_ROOTFS" sh -c 'hostname; echo $$; cat /proc/1/comm'
+mapfile -t lines <<<"$OUT"
+[ "${lines[0]}" = box1 ] || fail "hostname is '${lines[0]}'"
+[ "${lines[1]}" != 1 ] || fail "the workload is PID 1"
+[[ "${lines[2]}" == *init* ]] || fail "PID 1 is '${lines[2]}', not containerv's init"
+pass "hostname, init as PID 1"
+
+# Environment, working directory, user.
+printf '# comment\n\nFROM_FILE=1\nOVERRIDDEN=file\n' >"$TEST_TMP/vars.env"
+HOST_ONLY=copied cv 0 run --rm -e A=1 -e "B=two words" --env-file "$TEST_TMP/vars.env" -e OVERRIDDEN=flag \
+	-e HOST_ONLY -w /tmp -u 1000:1001 --rootfs "$CV_TEST_ROOTFS" \
+	sh -c 'echo "$A|$B|$FROM_FILE|$OVERRIDDEN|$HOST_ONLY"; pwd; id -u; id -g'
+mapfile -t lines <<<"$OUT"
+[ "${lines[0]}" = "1|two words|1|flag|copied" ] || fail "environment: '${lines[0]}'"
+[ "${lines[1]}" = /tmp ] || fail "workdir: '${lines[1]}'"
+[ "${lines[2]}" = 1000 ] || fail "uid: '${lines[2]}'"
+[ "${lines[3]}" = 1001 ] || fail "gid: '${lines[3]}'"
+pass "-e, --env-file, -w, -u"
+
+# Options stop at the image/command: the command's own flags are its own.
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" ls -d /
+[ "$OUT" = / ] || fail "ls -d / printed '$OUT'"
+pass "flags after the command belong to the command"
+
+# stdin: /dev/null without -i, ours with -i.
+set +e
+OUT=$(echo piped | timeout 60 "$CONTAINERV" run --rm --rootfs "$CV_TEST_ROOTFS" cat)
+CODE=$?
+set -e
+[ "$CODE" = 0 ] && [ -z "$OUT" ] || fail "without -i stdin should be empty: '$OUT' ($CODE)"
+set +e
+OUT=$(printf 'echo from-stdin\nexit 7\n' | timeout 60 "$CONTAINERV" run --rm -i --rootfs "$CV_TEST_ROOTFS" sh)
+CODE=$?
+set -e
+[ "$CODE" = 7 ] && [ "$OUT" = from-stdin ] || fail "run -i: '$OUT' ($CODE)"
+pass "stdin with and without -i"
+
+# Signals received by an attached CLI reach the container.
+for signal in TERM INT HUP; do
+	timeout 60 "$CONTAINERV" run --rm --rootfs "$CV_TEST_ROOTFS" \
+		sh -c "trap 'echo got-$signal; exit 42' $signal; echo ready; while :; do sleep 0.1; done" \
+		>"$TEST_TMP/signal.out" &
+	cli=$!
+	for _ in $(seq 100); do grep -q ready "$TEST_TMP/signal.out" && break; sleep 0.1; done
+	kill -"$signal" "$cli"
+	set +e
+	wait "$cli"
+	CODE=$?
+	set -e
+	[ "$CODE" = 42 ] || fail "SIG$signal forwarding: exit $CODE"
+	grep -q "got-$signal" "$TEST_TMP/signal.out" || fail "SIG$signal did not reach the container"
+done
+assert_clean "signal forwarding with --rm"
+pass "SIGTERM, SIGINT, SIGHUP forwarded to an attached container"
+
+# Without --rm the container stays, exited, with its code.
+cv 5 run --name kept --rootfs "$CV_TEST_ROOTFS" sh -c 'exit 5'
+cv 0 ps -a --format '{{.Names}} {{.State}}'
+[ "$OUT" = "kept exited" ] || fail "ps after run without --rm: '$OUT'"
+cv 0 inspect -f '{{.State.ExitCode}}' kept
+[ "$OUT" = 5 ] || fail "exit code in inspect: '$OUT'"
+cv 0 rm kept
+assert_clean "rm of an exited container"
+pass "run without --rm keeps the container"
+
+# Usage and version.
+cv 0 --help
+[[ "$OUT" == *"Commands:"*run*exec*ps* ]] || fail "--help: $OUT"
+for command in run create start exec ps logs stop kill rm wait inspect stats top cp; do
+	cv 0 "$command" --help
+	[[ "$OUT" == "Usage:  containerv $command"* ]] || fail "$command --help: $OUT"
+done
+cv 0 help ps
+[[ "$OUT" == "Usage:  containerv ps"* ]] || fail "help ps: $OUT"
+cv 0 version
+[[ "$OUT" == "containerv version "* ]] || fail "version: $OUT"
+cv 125 no-such-command
+one_error_line no-such-command
+cv 125 stop
+one_error_line 'requires at least 1 argument'
+pass "usage, help, version"
+
+echo "all run tests passed"

@@ -1,0 +1,988 @@
+/*
+ * The cgroup layer against the real kernel, as root: limits read back from
+ * the kernel's files, processes moved, statistics that move, the OOM killer
+ * and the pids limit striking, kill_all against a fork bomb, and the v2
+ * backend run for real on the host's cgroup2 mount.
+ *
+ * Every cgroup a test makes is tracked and destroyed after the test, even
+ * when it fails; the last test checks that no cvtest-* directory is left.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chef/containerv.h>
+
+#include "common/util.h"
+#include "linux/cgroup-internal.h"
+#include "test.h"
+
+#define MIB (1024LL * 1024)
+#define HOST_ROOT "/sys/fs/cgroup"
+
+static struct cv_cgroup *tracked[16];
+static size_t tracked_count;
+static pid_t children[32];
+static size_t children_count;
+static int id_counter;
+static int leaks_swept;
+
+/* ---- bookkeeping so that nothing outlives a test ---- */
+
+static void next_id(char *id, size_t size)
+{
+	snprintf(id, size, "cvtest-%d-%d", (int)getpid(), ++id_counter);
+}
+
+static struct cv_cgroup *track(struct cv_cgroup *cgroup)
+{
+	if (tracked_count < sizeof tracked / sizeof tracked[0])
+		tracked[tracked_count++] = cgroup;
+	return cgroup;
+}
+
+static void untrack(struct cv_cgroup *cgroup)
+{
+	for (size_t i = 0; i < tracked_count; i++)
+		if (tracked[i] == cgroup)
+			tracked[i] = tracked[--tracked_count];
+}
+
+static void reap_all(void)
+{
+	for (size_t i = 0; i < children_count; i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+	children_count = 0;
+	/* Grandchildren come back to us (we are a subreaper). */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Removes dir/containerv/cvtest-<our pid>-* that a failed destroy left; counts them as leaks. */
+static void sweep_hierarchy(const char *hierarchy, const char *prefix)
+{
+	char parent[PATH_MAX];
+	DIR *listing;
+	struct dirent *entry;
+
+	snprintf(parent, sizeof parent, "%s/containerv", hierarchy);
+	listing = opendir(parent);
+	if (listing == NULL)
+		return;
+	while ((entry = readdir(listing)) != NULL) {
+		char path[PATH_MAX * 2];
+
+		if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", parent, entry->d_name);
+		fprintf(stderr, "  leak: %s\n", path);
+		leaks_swept++;
+		cv_cgroup_remove_dir(path);
+	}
+	closedir(listing);
+}
+
+static void sweep_leaks(void)
+{
+	char prefix[64];
+	DIR *listing = opendir(HOST_ROOT);
+	struct dirent *entry;
+
+	snprintf(prefix, sizeof prefix, "cvtest-%d-", (int)getpid());
+	sweep_hierarchy(HOST_ROOT, prefix);
+	while (listing != NULL && (entry = readdir(listing)) != NULL) {
+		char path[PATH_MAX];
+
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, HOST_ROOT "/%s", entry->d_name);
+		sweep_hierarchy(path, prefix);
+	}
+	if (listing != NULL)
+		closedir(listing);
+}
+
+static void after_test(void)
+{
+	reap_all();
+	for (size_t i = 0; i < tracked_count; i++) {
+		if (cv_cgroup_destroy(tracked[i]) < 0)
+			fprintf(stderr, "  cleanup: %s\n", containerv_last_error());
+		cv_cgroup_free(tracked[i]);
+	}
+	tracked_count = 0;
+	reap_all();
+	unsetenv("CONTAINERV_CGROUP_ROOT");
+	sweep_leaks();
+}
+
+#define RUN_CLEAN(name)                                                                                                \
+	do {                                                                                                           \
+		RUN(name);                                                                                             \
+		after_test();                                                                                          \
+	} while (0)
+
+/* ---- children ---- */
+
+struct child {
+	pid_t pid;
+	int go;    /* parent -> child: start the body (it is in the cgroup now) */
+	int ready; /* child -> parent: the body reached its point */
+};
+
+typedef void (*child_body)(int ready);
+
+static void child_wait_go(int go)
+{
+	char byte;
+
+	while (read(go, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void signal_ready(int ready)
+{
+	char byte = 1;
+
+	while (write(ready, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/* Forks a child that waits until it was moved into cgroup, then runs body. */
+static void spawn_in(struct cv_cgroup *cgroup, child_body body, struct child *child)
+{
+	int go[2], ready[2];
+
+	CHECK(pipe2(go, O_CLOEXEC) == 0);
+	CHECK(pipe2(ready, O_CLOEXEC) == 0);
+	child->pid = fork();
+	CHECK(child->pid >= 0);
+	if (child->pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		child_wait_go(go[0]);
+		body(ready[1]);
+		_exit(0);
+	}
+	children[children_count++] = child->pid;
+	close(go[0]);
+	close(ready[1]);
+	child->go = go[1];
+	child->ready = ready[0];
+	CHECK_OK(cv_cgroup_add_pid(cgroup, child->pid));
+	CHECK(write(child->go, "g", 1) == 1);
+	close(child->go);
+}
+
+/* Waits for the child's ready byte (or its death: then read returns 0). */
+static bool wait_ready(struct child *child)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(child->ready, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+static int wait_child(struct child *child)
+{
+	int status = -1;
+
+	CHECK(waitpid(child->pid, &status, 0) == child->pid);
+	for (size_t i = 0; i < children_count; i++)
+		if (children[i] == child->pid)
+			children[i] = children[--children_count];
+	close(child->ready);
+	return status;
+}
+
+static void body_sleep(int ready)
+{
+	signal_ready(ready);
+	sleep_forever();
+}
+
+static void body_touch_20m(int ready)
+{
+	size_t size = 20 * MIB;
+	char *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (memory == MAP_FAILED)
+		_exit(2);
+	memset(memory, 0x5a, size);
+	signal_ready(ready);
+	sleep_forever();
+}
+
+static void body_busy(int ready)
+{
+	struct timespec start, now;
+	volatile uint64_t sink = 0;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+	do {
+		for (int i = 0; i < 100000; i++)
+			sink += (uint64_t)i;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec) < 300000000LL);
+	signal_ready(ready);
+	sleep_forever();
+}
+
+/* Touches up to 256 MiB in 1 MiB steps; a 32 MiB limit must stop it first. */
+static void body_hog(int ready)
+{
+	for (int i = 0; i < 256; i++) {
+		char *memory = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (memory == MAP_FAILED)
+			_exit(2);
+		memset(memory, i, MIB);
+	}
+	_exit(3);
+}
+
+/* Forks sleepers until fork fails, then reports how many it made and the errno. */
+static void body_fork_until_refused(int ready)
+{
+	int made = 0, error = 0;
+
+	for (int i = 0; i < 50; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			sleep_forever();
+		if (pid < 0) {
+			error = errno;
+			break;
+		}
+		made++;
+	}
+	int report[2] = {made, error};
+	while (write(ready, report, sizeof report) < 0 && errno == EINTR)
+		;
+	sleep_forever();
+}
+
+/* Every process forks again and again, retrying when refused. */
+static void body_fork_bomb(int ready)
+{
+	signal_ready(ready);
+	close(ready);
+	for (;;) {
+		if (fork() < 0) {
+			struct timespec pause_briefly = {0, 100000};
+			nanosleep(&pause_briefly, NULL);
+		}
+	}
+}
+
+/* Writes 8 MiB to a disk-backed file and fsyncs it, so that the I/O is the child's own. */
+static void body_write_8m(int ready)
+{
+	char path[64], block[65536];
+	int fd;
+
+	snprintf(path, sizeof path, "/var/tmp/cvtest-io-%d", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		_exit(2);
+	unlink(path);
+	memset(block, 0x5a, sizeof block);
+	for (int i = 0; i < 128; i++)
+		if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
+			_exit(2);
+	if (fsync(fd) < 0)
+		_exit(2);
+	signal_ready(ready);
+	sleep_forever();
+}
+
+/* ---- kernel files ---- */
+
+static enum containerv_cgroup_mode host_mode(void)
+{
+	enum containerv_cgroup_mode mode = 0;
+
+	CHECK_OK(containerv_cgroup_mode(&mode));
+	return mode;
+}
+
+/* The container's file: v1 root/<controller>/containerv/<id>/<file>, v2 root/containerv/<id>/<file>. */
+static void container_file(char *path, const char *id, const char *controller, const char *file)
+{
+	if (host_mode() == CONTAINERV_CGROUP_V2)
+		snprintf(path, PATH_MAX, HOST_ROOT "/containerv/%s/%s", id, file);
+	else
+		snprintf(path, PATH_MAX, HOST_ROOT "/%s/containerv/%s/%s", controller, id, file);
+}
+
+static char *read_text(const char *path)
+{
+	static char text[4096];
+	char *content = NULL;
+
+	if (cv_read_file(path, &content, NULL, sizeof text - 1) < 0) {
+		fprintf(stderr, "  %s\n", containerv_last_error());
+		return NULL;
+	}
+	snprintf(text, sizeof text, "%s", content);
+	free(content);
+	text[strcspn(text, "\n")] = '\0';
+	return text;
+}
+
+static const char *container_value(const char *id, const char *controller, const char *v1_file, const char *v2_file)
+{
+	char path[PATH_MAX];
+
+	container_file(path, id, controller, host_mode() == CONTAINERV_CGROUP_V2 ? v2_file : v1_file);
+	return read_text(path);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* No directory of this cgroup in any hierarchy (v1: each controller; v2: the one). */
+static bool cgroup_gone(const char *root, const char *id)
+{
+	static const char *const hierarchies[] = {"",     "cpu",   "cpuacct", "cpuset", "memory",
+	                                          "pids", "blkio", "devices", "freezer"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof hierarchies / sizeof hierarchies[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s%scontainerv/%s", root, hierarchies[i], hierarchies[i][0] ? "/" : "",
+		         id);
+		if (exists(path)) {
+			fprintf(stderr, "  still there: %s\n", path);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool proc_cgroup_has(pid_t pid, const char *needle)
+{
+	char path[64], *text = NULL;
+	bool found;
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+	if (cv_read_file(path, &text, NULL, 65536) < 0)
+		return false;
+	found = strstr(text, needle) != NULL;
+	if (!found)
+		fprintf(stderr, "  /proc/%d/cgroup lacks %s:\n%s", (int)pid, needle, text);
+	free(text);
+	return found;
+}
+
+static uint64_t host_memory(void)
+{
+	uint64_t bytes = 0;
+
+	CHECK_OK(cv_cgroup_host_memory(&bytes));
+	return bytes;
+}
+
+/* ---- tests ---- */
+
+TEST(mode_detection)
+{
+	struct statfs root, unified;
+	enum containerv_cgroup_mode mode;
+
+	CHECK(statfs(HOST_ROOT, &root) == 0);
+	if (root.f_type == CGROUP2_SUPER_MAGIC)
+		CHECK_EQ_INT(host_mode(), CONTAINERV_CGROUP_V2);
+	else if (statfs(HOST_ROOT "/unified", &unified) == 0 && unified.f_type == CGROUP2_SUPER_MAGIC)
+		CHECK_EQ_INT(host_mode(), CONTAINERV_CGROUP_HYBRID);
+	else
+		CHECK_EQ_INT(host_mode(), CONTAINERV_CGROUP_V1);
+	if (host_mode() == CONTAINERV_CGROUP_HYBRID) {
+		/* The unified mount alone is a v2 root; a v1 hierarchy alone is v1. */
+		setenv("CONTAINERV_CGROUP_ROOT", HOST_ROOT "/unified", 1);
+		CHECK_EQ_INT(host_mode(), CONTAINERV_CGROUP_V2);
+		setenv("CONTAINERV_CGROUP_ROOT", HOST_ROOT "/memory", 1);
+		CHECK_EQ_INT(host_mode(), CONTAINERV_CGROUP_V1);
+	}
+	setenv("CONTAINERV_CGROUP_ROOT", "/nonexistent-cgroup-root", 1);
+	CHECK_EQ_INT(containerv_cgroup_mode(&mode), -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK(strstr(containerv_last_error(), "/nonexistent-cgroup-root") != NULL);
+}
+
+TEST(refuses_bad_ids_and_limits)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	char id[64];
+
+	CHECK_EQ_INT(cv_cgroup_create("../escape", NULL, &cgroup), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_EQ_INT(cv_cgroup_create("a/b", NULL, &cgroup), -1);
+	CHECK_EQ_INT(cv_cgroup_create("", NULL, &cgroup), -1);
+	CHECK_EQ_INT(cv_cgroup_open("..", &cgroup), -1);
+	next_id(id, sizeof id);
+	limits.memory_bytes = 1 * MIB;
+	CHECK_EQ_INT(cv_cgroup_create(id, &limits, &cgroup), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(strstr(containerv_last_error(), id) != NULL);
+	CHECK(cgroup_gone(HOST_ROOT, id));
+	CHECK_EQ_INT(cv_cgroup_open(id, &cgroup), -1);
+	CHECK_EQ_INT(errno, ENOENT);
+}
+
+TEST(limits_read_back)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL, *opened = NULL;
+	bool v2 = host_mode() == CONTAINERV_CGROUP_V2;
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	limits.cpu_shares = 512;
+	limits.cpu_quota_us = 50000;
+	limits.cpu_period_us = 100000;
+	strcpy(limits.cpuset_cpus, "0");
+	strcpy(limits.cpuset_mems, "0");
+	limits.pids_max = 50;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", "memory.max"), "67108864");
+	CHECK_EQ_STR(container_value(id, "pids", "pids.max", "pids.max"), "50");
+	CHECK_EQ_STR(container_value(id, "cpuset", "cpuset.cpus", "cpuset.cpus"), "0");
+	CHECK_EQ_STR(container_value(id, "cpuset", "cpuset.mems", "cpuset.mems"), "0");
+	if (v2) {
+		CHECK_EQ_STR(container_value(id, "cpu", "", "cpu.max"), "50000 100000");
+		CHECK_EQ_STR(container_value(id, "cpu", "", "cpu.weight"), "20"); /* 1 + 510 * 9999 / 262142 */
+	} else {
+		CHECK_EQ_STR(container_value(id, "cpu", "cpu.cfs_quota_us", ""), "50000");
+		CHECK_EQ_STR(container_value(id, "cpu", "cpu.cfs_period_us", ""), "100000");
+		CHECK_EQ_STR(container_value(id, "cpu", "cpu.shares", ""), "512");
+		/* The shared parent got the host's cpus so that tasks can join. */
+		CHECK(strlen(read_text(HOST_ROOT "/cpuset/containerv/cpuset.cpus")) > 0);
+	}
+	CHECK_OK(cv_cgroup_open(id, &opened));
+	CHECK(opened != NULL);
+	cv_cgroup_free(opened);
+	CHECK_EQ_INT(cv_cgroup_clone_fd(cgroup) >= 0, v2);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(cgroup_gone(HOST_ROOT, id));
+	CHECK_OK(cv_cgroup_destroy(cgroup)); /* idempotent */
+	untrack(cgroup);
+	cv_cgroup_free(cgroup);
+	CHECK_EQ_INT(cv_cgroup_open(id, &opened), -1);
+	CHECK_EQ_INT(errno, ENOENT);
+}
+
+TEST(swap_and_io_weight)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	char id[64];
+
+	if (host_mode() == CONTAINERV_CGROUP_V2)
+		SKIP("v1 files");
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	limits.memory_swap_bytes = 128 * MIB;
+	limits.io_weight = 300;
+	if (!exists(HOST_ROOT "/memory/memory.memsw.limit_in_bytes")) {
+		/* Without swap accounting the limit must be refused clearly, leaving nothing. */
+		limits.io_weight = 0;
+		CHECK_EQ_INT(cv_cgroup_create(id, &limits, &cgroup), -1);
+		CHECK(strstr(containerv_last_error(), "memsw") != NULL);
+		CHECK(cgroup_gone(HOST_ROOT, id));
+		return;
+	}
+	if (cv_cgroup_create(id, &limits, &cgroup) < 0) {
+		/* No BFQ nor CFQ: the io weight is refused by name, leaving nothing. */
+		CHECK(strstr(containerv_last_error(), "io weight") != NULL);
+		CHECK(cgroup_gone(HOST_ROOT, id));
+		SKIP("no blkio weight on this host");
+	}
+	track(cgroup);
+	CHECK_EQ_STR(container_value(id, "memory", "memory.memsw.limit_in_bytes", ""), "134217728");
+	char path[PATH_MAX];
+	container_file(path, id, "blkio", "blkio.weight");
+	if (!exists(path))
+		container_file(path, id, "blkio", "blkio.bfq.weight");
+	CHECK_EQ_STR(read_text(path), "300");
+}
+
+TEST(failed_limit_leaves_nothing)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	char id[64];
+
+	next_id(id, sizeof id);
+	/* Valid syntax, but no such CPU: the kernel refuses it after the directories exist. */
+	strcpy(limits.cpuset_cpus, "4000");
+	limits.pids_max = 10;
+	CHECK_EQ_INT(cv_cgroup_create(id, &limits, &cgroup), -1);
+	CHECK(strstr(containerv_last_error(), "cpuset cpus") != NULL);
+	CHECK(strstr(containerv_last_error(), id) != NULL);
+	CHECK(cgroup_gone(HOST_ROOT, id));
+}
+
+TEST(duplicate_create_keeps_first)
+{
+	struct cv_cgroup *first = NULL, *second = NULL;
+	char id[64], path[PATH_MAX];
+
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &first));
+	track(first);
+	CHECK_EQ_INT(cv_cgroup_create(id, NULL, &second), -1);
+	CHECK_EQ_INT(errno, EEXIST);
+	container_file(path, id, "memory", "cgroup.procs");
+	CHECK(exists(path));
+}
+
+TEST(add_pid_moves_process)
+{
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	pid_t *pids = NULL;
+	size_t count = 0;
+	char id[64], needle[128];
+
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_sleep, &child);
+	CHECK(wait_ready(&child));
+	snprintf(needle, sizeof needle, "/containerv/%s\n", id);
+	CHECK(proc_cgroup_has(child.pid, needle));
+	if (host_mode() != CONTAINERV_CGROUP_V2) {
+		static const char *const controllers[] = {"memory", "pids",    "cpu",   "cpuacct",
+		                                          "cpuset", "freezer", "blkio", "devices"};
+		for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++) {
+			snprintf(needle, sizeof needle, ":%s:/containerv/%s\n", controllers[i], id);
+			CHECK(proc_cgroup_has(child.pid, needle));
+		}
+	}
+	CHECK_OK(cv_cgroup_pids(cgroup, &pids, &count));
+	CHECK_EQ_INT(count, 1);
+	CHECK_EQ_INT(pids[0], child.pid);
+	free(pids);
+}
+
+TEST(stats_memory_and_processes)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_stats stats;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.memory_bytes = 256 * MIB;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_touch_20m, &child);
+	CHECK(wait_ready(&child));
+	memset(&stats, 0, sizeof stats);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+	CHECK(stats.active_processes >= 1);
+	CHECK(stats.memory_usage >= 16 * MIB);
+	CHECK(stats.memory_peak >= stats.memory_usage);
+	CHECK_EQ_INT(stats.memory_limit, 256 * MIB);
+	CHECK_EQ_INT(stats.oom_kills, 0);
+}
+
+TEST(stats_limit_defaults_to_host_memory)
+{
+	struct containerv_stats stats;
+	struct cv_cgroup *cgroup = NULL;
+	char id[64];
+
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	memset(&stats, 0, sizeof stats);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+	CHECK_EQ_INT(stats.memory_limit, host_memory());
+	CHECK_EQ_INT(stats.active_processes, 0);
+}
+
+TEST(cpu_time_grows)
+{
+	struct containerv_stats before, after;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	char id[64];
+
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	memset(&before, 0, sizeof before);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &before));
+	spawn_in(cgroup, body_busy, &child);
+	CHECK(wait_ready(&child));
+	memset(&after, 0, sizeof after);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &after));
+	/* The child burned 300 ms of its own CPU time inside the cgroup. */
+	CHECK(after.cpu_time_ns >= before.cpu_time_ns + 250000000ULL);
+}
+
+TEST(io_stats_count_writes)
+{
+	struct containerv_stats stats;
+	struct cv_cgroup *cgroup = NULL;
+	struct statfs fs;
+	struct child child;
+	char id[64];
+
+	CHECK(statfs("/var/tmp", &fs) == 0);
+	if (fs.f_type == TMPFS_MAGIC)
+		SKIP("/var/tmp is not on a disk");
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_write_8m, &child);
+	CHECK(wait_ready(&child));
+	memset(&stats, 0, sizeof stats);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+	if (stats.write_bytes < 8 * MIB)
+		fprintf(stderr, "  write_bytes %llu, write_ops %llu\n", (unsigned long long)stats.write_bytes,
+		        (unsigned long long)stats.write_ops);
+	CHECK(stats.write_bytes >= 8 * MIB);
+	CHECK(stats.write_ops >= 1);
+}
+
+TEST(oom_kill_past_memory_limit)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_stats stats;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	uint64_t kills = 0;
+	int status;
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.memory_bytes = 32 * MIB;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_hog, &child);
+	status = wait_child(&child);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		fprintf(stderr, "  hog ended with status 0x%x\n", status);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_OK(cv_cgroup_oom_kills(cgroup, &kills));
+	CHECK(kills >= 1);
+	memset(&stats, 0, sizeof stats);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+	CHECK(stats.oom_kills >= 1);
+	CHECK(stats.memory_peak >= 24 * MIB);
+}
+
+TEST(pids_limit_refuses_fork)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	int report[2] = {-1, -1};
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.pids_max = 5;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_fork_until_refused, &child);
+	CHECK(read(child.ready, report, sizeof report) == (ssize_t)sizeof report);
+	/* The child itself is one of the five. */
+	CHECK_EQ_INT(report[0], 4);
+	CHECK_EQ_INT(report[1], EAGAIN);
+	CHECK_OK(cv_cgroup_kill_all(cgroup));
+	CHECK(WIFSIGNALED(wait_child(&child)));
+}
+
+TEST(kill_all_stops_fork_bomb)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_stats stats;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	pid_t *pids = NULL;
+	size_t count = 1;
+	int status;
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.pids_max = 64; /* a ceiling for the bomb, in case kill_all failed */
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_fork_bomb, &child);
+	CHECK(wait_ready(&child));
+	for (int i = 0; i < 200; i++) {
+		memset(&stats, 0, sizeof stats);
+		CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+		if (stats.active_processes >= 32)
+			break;
+		usleep(10000);
+	}
+	CHECK(stats.active_processes >= 32);
+	CHECK_OK(cv_cgroup_kill_all(cgroup));
+	CHECK_OK(cv_cgroup_pids(cgroup, &pids, &count));
+	free(pids);
+	CHECK_EQ_INT(count, 0);
+	status = wait_child(&child);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(cgroup_gone(HOST_ROOT, id));
+}
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* A cgroup2 mount to run the v2 backend on: the hybrid host's unified/, or the root on a v2 host. */
+static const char *v2_root(void)
+{
+	if (is_cgroup2(HOST_ROOT "/unified"))
+		return HOST_ROOT "/unified";
+	if (is_cgroup2(HOST_ROOT))
+		return HOST_ROOT;
+	return NULL;
+}
+
+/* clone3() straight into the cgroup: the child never runs outside it. */
+static pid_t clone_into(int cgroup_fd)
+{
+	struct clone_args args;
+	pid_t pid;
+
+	memset(&args, 0, sizeof args);
+	args.flags = CLONE_INTO_CGROUP;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = (uint64_t)cgroup_fd;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+	if (pid == 0)
+		sleep_forever();
+	if (pid > 0)
+		children[children_count++] = pid;
+	return pid;
+}
+
+TEST(v2_backend_on_real_cgroup2)
+{
+	const char *root = v2_root();
+	struct cv_cgroup *cgroup = NULL;
+	struct containerv_stats stats;
+	struct child added;
+	pid_t *pids = NULL, cloned;
+	size_t count = 0;
+	struct statfs fs;
+	char id[64], needle[128], dir[PATH_MAX];
+	int status;
+
+	if (root == NULL)
+		SKIP("no cgroup2 mount");
+	setenv("CONTAINERV_CGROUP_ROOT", root, 1);
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create_with(&cv_cgroup_v2_ops, id, NULL, &cgroup));
+	track(cgroup);
+	snprintf(dir, sizeof dir, "%s/containerv/%s", root, id);
+	CHECK(exists(dir));
+	CHECK(cv_cgroup_clone_fd(cgroup) >= 0);
+	CHECK(fstatfs(cv_cgroup_clone_fd(cgroup), &fs) == 0);
+	CHECK(fs.f_type == CGROUP2_SUPER_MAGIC);
+	CHECK(fcntl(cv_cgroup_clone_fd(cgroup), F_GETFD) & FD_CLOEXEC);
+
+	cloned = clone_into(cv_cgroup_clone_fd(cgroup));
+	CHECK(cloned > 0);
+	snprintf(needle, sizeof needle, "0::/containerv/%s\n", id);
+	CHECK(proc_cgroup_has(cloned, needle));
+	spawn_in(cgroup, body_sleep, &added);
+	CHECK(wait_ready(&added));
+	CHECK(proc_cgroup_has(added.pid, needle));
+
+	CHECK_OK(cv_cgroup_pids(cgroup, &pids, &count));
+	CHECK_EQ_INT(count, 2);
+	CHECK_EQ_INT(pids[0], cloned < added.pid ? cloned : added.pid);
+	CHECK_EQ_INT(pids[1], cloned < added.pid ? added.pid : cloned);
+	free(pids);
+	memset(&stats, 0, sizeof stats);
+	CHECK_OK(cv_cgroup_read_stats(cgroup, &stats));
+	CHECK_EQ_INT(stats.active_processes, 2);
+	CHECK_EQ_INT(stats.memory_limit, host_memory());
+
+	CHECK_OK(cv_cgroup_kill_all(cgroup));
+	status = wait_child(&added);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK(waitpid(cloned, &status, 0) == cloned);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(!exists(dir));
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+}
+
+TEST(v2_missing_controller_is_named)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	const char *root = v2_root();
+	struct cv_cgroup *cgroup = NULL;
+	char *available = NULL, path[PATH_MAX], id[64];
+	bool has_memory;
+
+	if (root == NULL)
+		SKIP("no cgroup2 mount");
+	snprintf(path, sizeof path, "%s/cgroup.controllers", root);
+	CHECK_OK(cv_read_file(path, &available, NULL, 4096));
+	has_memory = strstr(available, "memory") != NULL;
+	free(available);
+	if (has_memory)
+		SKIP("this cgroup2 mount has the memory controller");
+	setenv("CONTAINERV_CGROUP_ROOT", root, 1);
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	CHECK_EQ_INT(cv_cgroup_create_with(&cv_cgroup_v2_ops, id, &limits, &cgroup), -1);
+	CHECK_EQ_INT(errno, ENOTSUP);
+	CHECK(strstr(containerv_last_error(), "memory controller") != NULL);
+	CHECK(strstr(containerv_last_error(), id) != NULL);
+	snprintf(path, sizeof path, "%s/containerv/%s", root, id);
+	CHECK(!exists(path));
+}
+
+/* Both v1 layouts, on a plain directory tree shaped like them: "cpu,cpuacct" with and without the
+ * per-controller symlinks. Only directories are made here (no control files are touched). */
+TEST(v1_co_mounted_layouts)
+{
+	char template[] = "/tmp/cvtest-layout-XXXXXX", path[PATH_MAX], id[64];
+	struct cv_cgroup *cgroup = NULL;
+
+	CHECK(mkdtemp(template) != NULL);
+	setenv("CONTAINERV_CGROUP_ROOT", template, 1);
+	snprintf(path, sizeof path, "%s/cpu,cpuacct", template);
+	CHECK(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof path, "%s/devices", template);
+	CHECK(mkdir(path, 0755) == 0);
+	next_id(id, sizeof id);
+	/* Without symlinks: found by the comma-separated name, made once. */
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	snprintf(path, sizeof path, "%s/cpu,cpuacct/containerv/%s", template, id);
+	CHECK(exists(path));
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(!exists(path));
+	untrack(cgroup);
+	cv_cgroup_free(cgroup);
+	/* With symlinks cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct: still one directory, removed once. */
+	snprintf(path, sizeof path, "%s/cpu", template);
+	CHECK(symlink("cpu,cpuacct", path) == 0);
+	snprintf(path, sizeof path, "%s/cpuacct", template);
+	CHECK(symlink("cpu,cpuacct", path) == 0);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	snprintf(path, sizeof path, "%s/cpu/containerv/%s", template, id);
+	CHECK(exists(path));
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(!exists(path));
+	untrack(cgroup);
+	cv_cgroup_free(cgroup);
+	CHECK_OK(cv_rm_rf(template));
+}
+
+/* cvtest-<pid>-* of a process that is gone is a leak from an earlier run. */
+static int stale_in(const char *hierarchy)
+{
+	char parent[PATH_MAX];
+	struct dirent *entry;
+	DIR *listing;
+	int stale = 0;
+
+	snprintf(parent, sizeof parent, "%s/containerv", hierarchy);
+	listing = opendir(parent);
+	while (listing != NULL && (entry = readdir(listing)) != NULL) {
+		int pid;
+
+		if (sscanf(entry->d_name, "cvtest-%d-", &pid) != 1)
+			continue;
+		if (pid == (int)getpid() || kill(pid, 0) < 0) {
+			fprintf(stderr, "  left behind: %s/%s\n", parent, entry->d_name);
+			stale++;
+		}
+	}
+	if (listing != NULL)
+		closedir(listing);
+	return stale;
+}
+
+TEST(no_cgroup_left_behind)
+{
+	DIR *listing = opendir(HOST_ROOT);
+	struct dirent *entry;
+	int stale = stale_in(HOST_ROOT);
+
+	while (listing != NULL && (entry = readdir(listing)) != NULL) {
+		char path[PATH_MAX];
+
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, HOST_ROOT "/%s", entry->d_name);
+		stale += stale_in(path);
+	}
+	if (listing != NULL)
+		closedir(listing);
+	CHECK_EQ_INT(stale, 0);
+	/* after_test() had to sweep nothing: every destroy did its job. */
+	CHECK_EQ_INT(leaks_swept, 0);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("skip    all: needs root\n");
+		return 0;
+	}
+	/* Grandchildren (fork bombs, pids test) are reparented to us and reaped after each test. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	RUN_CLEAN(mode_detection);
+	RUN_CLEAN(refuses_bad_ids_and_limits);
+	RUN_CLEAN(limits_read_back);
+	RUN_CLEAN(swap_and_io_weight);
+	RUN_CLEAN(failed_limit_leaves_nothing);
+	RUN_CLEAN(duplicate_create_keeps_first);
+	RUN_CLEAN(add_pid_moves_process);
+	RUN_CLEAN(stats_memory_and_processes);
+	RUN_CLEAN(stats_limit_defaults_to_host_memory);
+	RUN_CLEAN(cpu_time_grows);
+	RUN_CLEAN(io_stats_count_writes);
+	RUN_CLEAN(oom_kill_past_memory_limit);
+	RUN_CLEAN(pids_limit_refuses_fork);
+	RUN_CLEAN(kill_all_stops_fork_bomb);
+	RUN_CLEAN(v2_backend_on_real_cgroup2);
+	RUN_CLEAN(v2_missing_controller_is_named);
+	RUN_CLEAN(v1_co_mounted_layouts);
+	RUN_CLEAN(no_cgroup_left_behind);
+	return cv_test_summary();
+}

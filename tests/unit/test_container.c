@@ -1,0 +1,533 @@
+/*
+ * The container lifecycle through the public API, against the real kernel
+ * (run as root): every public function of container.h and stats.h is
+ * called here, and every test checks an effect, not a return code alone.
+ */
+#include <chef/containerv.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char root[256];
+static const char *rootfs = CV_TEST_ROOTFS;
+
+/* Runs argv in a new container with stdout captured; returns the output (static buffer). */
+static struct containerv_options *options_for(const char *const *argv)
+{
+	struct containerv_options *o = NULL;
+
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_set_rootfs(o, rootfs));
+	if (argv != NULL)
+		CHECK_OK(containerv_options_set_command(o, argv));
+	return o;
+}
+
+static char *read_all(int fd)
+{
+	static char buffer[65536];
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < sizeof buffer - 1 && (n = read(fd, buffer + used, sizeof buffer - 1 - used)) > 0)
+		used += (size_t)n;
+	buffer[used] = '\0';
+	return buffer;
+}
+
+/* Creates and waits for a container running argv; returns stdout, fills the exit status. */
+static char *run_capture(struct containerv_options *o, struct containerv_exit *exit_status)
+{
+	struct containerv_container *c = NULL;
+	int fds[2];
+	char *out;
+
+	CHECK(pipe2(fds, O_CLOEXEC) == 0);
+	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
+	CHECK_OK(containerv_create(o, &c));
+	close(fds[1]);
+	out = read_all(fds[0]);
+	close(fds[0]);
+	CHECK_OK(containerv_wait(c, exit_status));
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	return out;
+}
+
+static int count_entries(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *entry;
+	int n = 0;
+
+	if (dir == NULL)
+		return 0;
+	while ((entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] != '.')
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Nothing of any container may be left: state dirs, cgroups, mounts. */
+static void check_no_leftovers(void)
+{
+	char path[512];
+	FILE *mounts;
+	char line[4096];
+
+	snprintf(path, sizeof path, "%s/containers", root);
+	CHECK_EQ_INT(count_entries(path), 0);
+	DIR *dir = opendir("/sys/fs/cgroup/pids/containerv");
+	if (dir != NULL) {
+		struct dirent *entry;
+		while ((entry = readdir(dir)) != NULL) {
+			struct stat st;
+			snprintf(path, sizeof path, "/sys/fs/cgroup/pids/containerv/%s", entry->d_name);
+			/* Only directories are cgroups; a 64-hex one would be a leaked container. */
+			if (entry->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    strlen(entry->d_name) == 64) {
+				closedir(dir);
+				fprintf(stderr, "  leaked cgroup %s\n", path);
+				CHECK(0);
+			}
+		}
+		closedir(dir);
+	}
+	mounts = fopen("/proc/self/mountinfo", "r");
+	CHECK(mounts != NULL);
+	while (fgets(line, sizeof line, mounts) != NULL) {
+		if (strstr(line, root) != NULL) {
+			fclose(mounts);
+			fprintf(stderr, "  leaked mount %s", line);
+			CHECK(0);
+		}
+	}
+	fclose(mounts);
+}
+
+TEST(echo_runs_and_exit_codes_propagate)
+{
+	struct containerv_exit e;
+	const char *echo[] = {"echo", "hello", NULL};
+	const char *three[] = {"sh", "-c", "exit 3", NULL};
+	const char *killed[] = {"sh", "-c", "kill -9 $$", NULL};
+
+	CHECK_EQ_STR(run_capture(options_for(echo), &e), "hello\n");
+	CHECK_EQ_INT(e.code, 0);
+	run_capture(options_for(three), &e);
+	CHECK_EQ_INT(e.code, 3);
+	CHECK_EQ_INT(e.signal, 0);
+	run_capture(options_for(killed), &e);
+	CHECK_EQ_INT(e.code, 137);
+	CHECK_EQ_INT(e.signal, SIGKILL);
+	check_no_leftovers();
+}
+
+TEST(init_is_pid_1_and_hostname_is_set)
+{
+	struct containerv_exit e;
+	const char *argv[] = {"sh", "-c", "cat /proc/1/comm; hostname; cat /etc/hostname; echo $$", NULL};
+	struct containerv_options *o = options_for(argv);
+
+	CHECK_OK(containerv_options_set_hostname(o, "box1"));
+	CHECK_EQ_STR(run_capture(o, &e), "containerv-init\nbox1\nbox1\n2\n");
+}
+
+TEST(env_workdir_and_user_apply)
+{
+	struct containerv_exit e;
+	const char *argv[] = {"sh", "-c", "echo $FOO; pwd; id -u; id -g", NULL};
+	struct containerv_options *o = options_for(argv);
+
+	CHECK_OK(containerv_options_add_env(o, "FOO=bar"));
+	CHECK_OK(containerv_options_set_workdir(o, "/tmp"));
+	CHECK_OK(containerv_options_set_user(o, 1000, 1001));
+	CHECK_EQ_STR(run_capture(o, &e), "bar\n/tmp\n1000\n1001\n");
+}
+
+TEST(rootfs_is_never_modified)
+{
+	struct containerv_exit e;
+	const char *argv[] = {"sh", "-c", "echo x > /written-by-container && rm /bin/true && echo ok", NULL};
+	char path[512];
+
+	CHECK_EQ_STR(run_capture(options_for(argv), &e), "ok\n");
+	snprintf(path, sizeof path, "%s/written-by-container", rootfs);
+	CHECK(access(path, F_OK) != 0);
+	snprintf(path, sizeof path, "%s/bin/true", rootfs);
+	CHECK(access(path, F_OK) == 0);
+}
+
+TEST(missing_command_fails_cleanly)
+{
+	const char *missing[] = {"no-such-command", NULL};
+	const char *not_executable[] = {"/etc/passwd", NULL};
+	struct containerv_options *o = options_for(missing);
+	struct containerv_container *c = NULL;
+
+	CHECK(containerv_create(o, &c) == -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK(strstr(containerv_last_error(), "no-such-command") != NULL);
+	containerv_options_delete(o);
+	o = options_for(not_executable);
+	CHECK(containerv_create(o, &c) == -1);
+	CHECK_EQ_INT(errno, EACCES);
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+TEST(bad_options_are_refused)
+{
+	struct containerv_options *o = NULL;
+	struct containerv_container *c = NULL;
+
+	CHECK_OK(containerv_options_new(&o));
+	CHECK(containerv_options_set_name(o, "../../etc") == -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(containerv_options_set_rootfs(o, "relative/path") == -1);
+	CHECK(containerv_create(o, &c) == -1); /* no rootfs */
+	CHECK_OK(containerv_options_set_rootfs(o, "/nonexistent/rootfs"));
+	CHECK(containerv_create(o, &c) == -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK(strstr(containerv_last_error(), "/nonexistent/rootfs") != NULL);
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+TEST(names_are_unique_and_open_finds_by_name_and_prefix)
+{
+	struct containerv_options *o = options_for(NULL);
+	struct containerv_container *c = NULL, *again = NULL, *dup = NULL;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	char prefix[13];
+
+	CHECK_OK(containerv_options_set_name(o, "named-one"));
+	CHECK_OK(containerv_options_set_autostart(o, 0));
+	CHECK_OK(containerv_create(o, &c));
+	CHECK(containerv_create(o, &dup) == -1);
+	CHECK_EQ_INT(errno, EEXIST);
+	CHECK_OK(containerv_open("named-one", &again));
+	CHECK_EQ_STR(containerv_id(again), containerv_id(c));
+	containerv_close(again);
+	snprintf(prefix, sizeof prefix, "%.12s", containerv_id(c));
+	CHECK_OK(containerv_open(prefix, &again));
+	CHECK_OK(containerv_inspect(again, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_CREATED);
+	CHECK_EQ_STR(info.name, "named-one");
+	CHECK_EQ_STR(containerv_name(again), "named-one");
+	containerv_close(again);
+	CHECK(containerv_open("no-such-container", &again) == -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+static int count_callback(const struct containerv_info *info, void *user)
+{
+	(*(int *)user)++;
+	return info->state == CV_STATE_RUNNING ? 0 : 0;
+}
+
+TEST(idle_container_spawn_join_kill_and_list)
+{
+	struct containerv_options *o = options_for(NULL);
+	struct containerv_container *c = NULL;
+	struct containerv_spawn_options spawn = CONTAINERV_SPAWN_OPTIONS_INIT;
+	struct containerv_exit e;
+	const char *echo[] = {"sh", "-c", "echo inside $$; hostname", NULL};
+	const char *missing[] = {"nope", NULL};
+	const char *truth[] = {"true", NULL};
+	int fds[2], listed = 0;
+	pid_t pid;
+
+	CHECK_OK(containerv_options_set_hostname(o, "idle"));
+	CHECK_OK(containerv_create(o, &c));
+	CHECK(pipe2(fds, O_CLOEXEC) == 0);
+	spawn.argv = echo;
+	spawn.stdout_fd = fds[1];
+	spawn.flags = CV_SPAWN_WAIT;
+	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
+	close(fds[1]);
+	char *out = read_all(fds[0]);
+	close(fds[0]);
+	CHECK(strncmp(out, "inside ", 7) == 0 && strstr(out, "\nidle\n") != NULL);
+	CHECK(atoi(out + 7) > 1); /* a PID of the container's namespace, not the host's */
+	CHECK(atoi(out + 7) < 100);
+	CHECK_EQ_INT(e.code, 0);
+	spawn.argv = missing;
+	spawn.stdout_fd = 1;
+	CHECK(containerv_spawn(c, &spawn, &pid, &e) == -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	/* Without WAIT the caller waits itself. */
+	spawn.argv = truth;
+	spawn.flags = 0;
+	CHECK_OK(containerv_spawn(c, &spawn, &pid, NULL));
+	CHECK_OK(containerv_wait_process(c, pid, &e));
+	CHECK_EQ_INT(e.code, 0);
+	CHECK_OK(containerv_join(containerv_id(c), truth, &e));
+	CHECK_EQ_INT(e.code, 0);
+	CHECK_OK(containerv_list(count_callback, &listed));
+	CHECK_EQ_INT(listed, 1);
+	CHECK_OK(containerv_kill(c, SIGTERM));
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_EQ_INT(e.code, 143);
+	CHECK(containerv_spawn(c, &spawn, &pid, NULL) == -1);
+	CHECK_EQ_INT(errno, ESRCH);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+TEST(stop_escalates_to_sigkill)
+{
+	const char *stubborn[] = {"sh", "-c", "trap '' TERM; while :; do sleep 1; done", NULL};
+	const char *polite[] = {"sleep", "100", NULL};
+	struct containerv_options *o = options_for(polite);
+	struct containerv_container *c = NULL;
+	struct containerv_exit e;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(containerv_stop(c, 0, 5));
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_EQ_INT(e.code, 143);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+
+	o = options_for(stubborn);
+	CHECK_OK(containerv_create(o, &c));
+	usleep(200000);
+	CHECK_OK(containerv_stop(c, 0, 1));
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_EXITED);
+	CHECK_EQ_INT(info.exit.code, 137);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+TEST(memory_limit_kills_and_reports_oom)
+{
+	const char *argv[] = {"dd", "if=/dev/zero", "of=/dev/null", "bs=96M", "count=1", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_container *c = NULL;
+	struct containerv_exit e;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	limits.memory_bytes = 32 << 20;
+	CHECK_OK(containerv_options_set_limits(o, &limits));
+	CHECK_OK(containerv_options_set_stdio(o, -1, -1, -1));
+	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_EQ_INT(e.code, 137);
+	CHECK_EQ_INT(e.oom_killed, 1);
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK_EQ_INT(info.exit.oom_killed, 1);
+	CHECK_EQ_INT(info.limits.memory_bytes, 32 << 20);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+}
+
+TEST(pids_limit_stops_a_fork_bomb)
+{
+	const char *argv[] = {"sh", "-c", "(for i in $(seq 1 40); do sleep 30 & done) 2>/dev/null; exec sleep 30", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_container *c = NULL;
+	struct containerv_process_info processes[64];
+	size_t count = 0;
+
+	limits.pids_max = 10;
+	CHECK_OK(containerv_options_set_limits(o, &limits));
+	CHECK_OK(containerv_options_set_stdio(o, -1, -1, -1));
+	CHECK_OK(containerv_create(o, &c));
+	sleep(1);
+	CHECK_OK(containerv_get_processes(c, processes, 64, &count));
+	CHECK(count <= 10);
+	CHECK(count >= 5);
+	CHECK_EQ_STR(processes[0].name, "containerv-init");
+	CHECK_EQ_INT(processes[0].container_pid, 1);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
+TEST(cpu_quota_gives_about_half_a_cpu)
+{
+	const char *argv[] = {"sh", "-c", "while :; do :; done", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct containerv_container *c = NULL;
+	struct containerv_stats first, second;
+	struct containerv_stats history[8];
+	size_t count = 0;
+
+	CHECK_OK(containerv_parse_cpus("0.5", &limits.cpu_quota_us, &limits.cpu_period_us));
+	CHECK_OK(containerv_options_set_limits(o, &limits));
+	CHECK_OK(containerv_create(o, &c));
+	usleep(300000);
+	CHECK_OK(containerv_get_stats(c, &first));
+	sleep(2);
+	CHECK_OK(containerv_get_stats(c, &second));
+	double used = (double)(second.cpu_time_ns - first.cpu_time_ns) /
+		      (double)(second.timestamp_ns - first.timestamp_ns);
+	fprintf(stderr, "  cpu share under --cpus 0.5: %.3f (cpu_percent %.1f)\n", used, second.cpu_percent);
+	CHECK(used > 0.35 && used < 0.6);
+	CHECK(second.cpu_percent > 35.0 && second.cpu_percent < 60.0);
+	CHECK_OK(containerv_get_stats_history(c, history, 8, &count));
+	CHECK_EQ_INT(count, 2);
+	CHECK_EQ_INT(history[1].cpu_time_ns, second.cpu_time_ns);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+}
+
+TEST(stats_follow_what_the_workload_does)
+{
+	const char *argv[] = {"sh", "-c",
+			      "dd if=/dev/zero of=/tmp/blob bs=1M count=24 conv=fsync 2>/dev/null; "
+			      "head -c 30000000 /dev/zero > /dev/shm/ram; sleep 30",
+			      NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_container *c = NULL;
+	struct containerv_stats stats;
+
+	CHECK_OK(containerv_create(o, &c));
+	sleep(2);
+	CHECK_OK(containerv_get_stats(c, &stats));
+	fprintf(stderr, "  memory %llu, write %llu bytes, %llu ops, pids %u, total %u\n",
+		(unsigned long long)stats.memory_usage, (unsigned long long)stats.write_bytes,
+		(unsigned long long)stats.write_ops, stats.active_processes, stats.total_processes);
+	CHECK(stats.memory_usage >= 28000000ULL);
+	CHECK(stats.write_bytes >= 24ULL << 20);
+	CHECK(stats.active_processes == 3); /* init, sh, sleep */
+	CHECK(stats.total_processes >= 4);  /* init, sh, dd, head, sleep */
+	CHECK(stats.memory_limit > 0);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+}
+
+TEST(upload_and_download_round_trip_without_escaping)
+{
+	struct containerv_options *o = options_for(NULL);
+	struct containerv_container *c = NULL;
+	struct containerv_exit e;
+	char host_dir[] = "/tmp/cvtest-copy-XXXXXX";
+	char command[1024], path[512];
+	const char *ln[] = {"sh", "-c", "ln -s /tmp/escape-target /evil && mkdir -p /tmp/escape-target", NULL};
+
+	CHECK(mkdtemp(host_dir) != NULL);
+	snprintf(command, sizeof command,
+		 "mkdir -p %s/tree/sub && echo data > %s/tree/sub/file && chmod 0741 %s/tree/sub/file && "
+		 "ln -s sub/file %s/tree/link && mkdir -p /tmp/escape-target && echo host > /tmp/escape-target/secret",
+		 host_dir, host_dir, host_dir, host_dir);
+	CHECK(system(command) == 0);
+	CHECK_OK(containerv_create(o, &c));
+	snprintf(path, sizeof path, "%s/tree", host_dir);
+	const char *up_src[] = {path}, *up_dst[] = {"/srv"};
+	CHECK_OK(containerv_upload(c, up_src, up_dst, 1));
+	snprintf(path, sizeof path, "%s/back", host_dir);
+	const char *down_src[] = {"/srv"}, *down_dst[] = {path};
+	CHECK_OK(containerv_download(c, down_src, down_dst, 1));
+	snprintf(command, sizeof command,
+		 "diff -r %s/tree %s/back && test \"$(stat -c %%a %s/back/sub/file)\" = 741 && "
+		 "test \"$(readlink %s/back/link)\" = sub/file",
+		 host_dir, host_dir, host_dir, host_dir);
+	CHECK(system(command) == 0);
+	/* A symlink inside the container pointing at an absolute path stays inside the container. */
+	CHECK_OK(containerv_join(containerv_id(c), ln, &e));
+	CHECK_EQ_INT(e.code, 0);
+	snprintf(path, sizeof path, "%s/stolen", host_dir);
+	const char *evil_src[] = {"/evil/secret"}, *evil_dst[] = {path};
+	CHECK(containerv_download(c, evil_src, evil_dst, 1) == -1);
+	CHECK(access(path, F_OK) != 0);
+	const char *plant_src[] = {up_src[0]}, *plant_dst[] = {"/evil/planted"};
+	snprintf(path, sizeof path, "%s/tree/sub/file", host_dir);
+	plant_src[0] = path;
+	CHECK_OK(containerv_upload(c, plant_src, plant_dst, 1));
+	CHECK(access("/tmp/escape-target/planted", F_OK) != 0);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	snprintf(command, sizeof command, "rm -rf %s /tmp/escape-target", host_dir);
+	CHECK(system(command) == 0);
+}
+
+static void *create_and_destroy(void *arg)
+{
+	const char *argv[] = {"true", NULL};
+	long failures = 0;
+
+	for (int i = 0; i < 5; i++) {
+		struct containerv_options *o = NULL;
+		struct containerv_container *c = NULL;
+		struct containerv_exit e;
+		if (containerv_options_new(&o) < 0 || containerv_options_set_rootfs(o, rootfs) < 0 ||
+		    containerv_options_set_command(o, argv) < 0 || containerv_create(o, &c) < 0 ||
+		    containerv_wait(c, &e) < 0 || e.code != 0 || containerv_destroy(c) < 0) {
+			fprintf(stderr, "  thread %ld: %s\n", (long)arg, containerv_last_error());
+			failures++;
+		}
+		containerv_options_delete(o);
+	}
+	return (void *)failures;
+}
+
+TEST(fifty_concurrent_containers_leave_nothing)
+{
+	pthread_t threads[10];
+	long failures = 0;
+
+	for (long i = 0; i < 10; i++)
+		CHECK(pthread_create(&threads[i], NULL, create_and_destroy, (void *)i) == 0);
+	for (int i = 0; i < 10; i++) {
+		void *result;
+		pthread_join(threads[i], &result);
+		failures += (long)result;
+	}
+	CHECK_EQ_INT(failures, 0);
+	check_no_leftovers();
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("skip: containers need root\n0 passed, 0 failed, 1 skipped\n");
+		return 0;
+	}
+	snprintf(root, sizeof root, "/tmp/cvtest-unit-%d", (int)getpid());
+	if (containerv_set_root(root) != 0) {
+		fprintf(stderr, "set_root: %s\n", containerv_last_error());
+		return 1;
+	}
+	RUN(echo_runs_and_exit_codes_propagate);
+	RUN(init_is_pid_1_and_hostname_is_set);
+	RUN(env_workdir_and_user_apply);
+	RUN(rootfs_is_never_modified);
+	RUN(missing_command_fails_cleanly);
+	RUN(bad_options_are_refused);
+	RUN(names_are_unique_and_open_finds_by_name_and_prefix);
+	RUN(idle_container_spawn_join_kill_and_list);
+	RUN(stop_escalates_to_sigkill);
+	RUN(memory_limit_kills_and_reports_oom);
+	RUN(pids_limit_stops_a_fork_bomb);
+	RUN(cpu_quota_gives_about_half_a_cpu);
+	RUN(stats_follow_what_the_workload_does);
+	RUN(upload_and_download_round_trip_without_escaping);
+	RUN(fifty_concurrent_containers_leave_nothing);
+	char command[512];
+	snprintf(command, sizeof command, "rm -rf %s", root);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", root);
+	return cv_test_summary();
+}

@@ -1,0 +1,190 @@
+/*
+ * exec: one more process in a running container, through containerv_spawn().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attach.h"
+#include "cli.h"
+#include "flags.h"
+#include "output.h"
+#include "tty.h"
+
+struct exec_flags {
+	int detach, interactive, tty;
+	const char *workdir, *user;
+	struct string_list env;
+};
+
+static struct exec_flags flags;
+
+/*
+ * When the library cannot tell us the container's environment (an older
+ * libcontainerv), -e has to replace it: start from docker's default PATH so
+ * that commands are still found.
+ */
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int parse_user(const char *text, int *uid, int *gid)
+{
+	char *end;
+	long user_id, group_id = 0;
+
+	errno = 0;
+	user_id = strtol(text, &end, 10);
+	if (end != text && *end == ':') {
+		const char *group = end + 1;
+
+		group_id = strtol(group, &end, 10);
+		if (end == group)
+			errno = EINVAL;
+	}
+	if (errno != 0 || end == text || *end != '\0' || user_id < 0 || group_id < 0 || user_id > INT32_MAX ||
+	    group_id > INT32_MAX)
+		return cli_fail(-1, "invalid --user \"%s\": use numeric UID[:GID] (names are not supported yet)", text);
+	*uid = (int)user_id;
+	*gid = (int)group_id;
+	return 0;
+}
+
+/* Adds "KEY=VALUE", replacing an earlier KEY: with duplicates getenv() would see the first, not ours. */
+static void env_set(struct string_list *env, const char *entry)
+{
+	size_t key_length = strcspn(entry, "=");
+
+	for (size_t i = 0; i < env->count; i++)
+		if (strncmp(env->items[i], entry, key_length) == 0 && env->items[i][key_length] == '=') {
+			env->items[i] = entry;
+			return;
+		}
+	string_list_add(env, entry);
+}
+
+/*
+ * docker's exec adds -e (and TERM for -t) to the container's environment.
+ * spawn's env replaces it, so start from a copy of it (*base, owned).
+ */
+static int build_env(struct containerv_container *container, char ***base, struct string_list *env)
+{
+	if (cli_get_strings(container, CV_STRINGS_ENV, base) == 0) {
+		for (char **entry = *base; *entry != NULL; entry++)
+			string_list_add(env, *entry);
+	} else {
+		string_list_add(env, DEFAULT_PATH);
+	}
+	if (flags.tty)
+		env_set(env, "TERM=xterm");
+	for (size_t i = 0; i < flags.env.count; i++) {
+		const char *entry = flags.env.items[i];
+
+		if (entry[0] == '\0' || entry[0] == '=')
+			return cli_fail(-1, "invalid environment variable \"%s\"", entry);
+		if (strchr(entry, '=') == NULL) {
+			/* "KEY" alone copies our value, as docker does; the string lives as long as the process. */
+			const char *value = getenv(entry);
+			char *combined;
+
+			if (value == NULL)
+				continue;
+			if (asprintf(&combined, "%s=%s", entry, value) < 0)
+				return cli_fail(-1, "out of memory");
+			entry = combined;
+		}
+		env_set(env, entry);
+	}
+	return 0;
+}
+
+static int exec_detached(struct containerv_container *container, struct containerv_spawn_options *spawn)
+{
+	spawn->stdin_fd = -1;
+	spawn->stdout_fd = -1;
+	spawn->stderr_fd = -1;
+	if (containerv_spawn(container, spawn, NULL, NULL) < 0)
+		return cli_fail_library(cli_exec_exit_code(errno), NULL);
+	return 0;
+}
+
+static int exec_attached(struct containerv_container *container, struct containerv_spawn_options *spawn)
+{
+	_cleanup_close_ int master = -1;
+	_cleanup_close_ int slave = -1;
+	struct containerv_exit exit_status = {0};
+	struct attach_options attach;
+	const char *reason;
+	pid_t pid;
+
+	if (flags.tty) {
+		if (tty_open_pty(&master, &slave) < 0)
+			return cli_fail(EXIT_CLI_ERROR, "cannot allocate a pseudo-terminal: %s", strerror(errno));
+		tty_copy_winsize(tty_size_source(), master);
+		spawn->stdin_fd = spawn->stdout_fd = spawn->stderr_fd = slave;
+		spawn->flags |= CV_SPAWN_TTY;
+	} else {
+		spawn->stdin_fd = flags.interactive ? STDIN_FILENO : -1;
+	}
+	/* Not CV_SPAWN_WAIT: the process is ours to wait for while we relay and forward signals. */
+	if (containerv_spawn(container, spawn, &pid, NULL) < 0)
+		return cli_fail_library(cli_exec_exit_code(errno), NULL);
+	cli_closep(&slave);
+	slave = -1;
+	attach = (struct attach_options){container, pid, master, flags.interactive && flags.tty};
+	if (attach_wait(&attach, &exit_status, &reason) < 0)
+		return cli_fail(EXIT_CLI_ERROR, "wait for exec in %s: %s", containerv_name(container), reason);
+	return exit_status.code;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct flag table[] = {
+	        {"detach", 'd', FLAG_BOOL, &flags.detach, NULL, "Detached mode: run command in the background"},
+	        {"interactive", 'i', FLAG_BOOL, &flags.interactive, NULL, "Keep STDIN open"},
+	        {"tty", 't', FLAG_BOOL, &flags.tty, NULL, "Allocate a pseudo-TTY"},
+	        {"env", 'e', FLAG_LIST, &flags.env, "list", "Set environment variables (replaces the container's)"},
+	        {"workdir", 'w', FLAG_STRING, &flags.workdir, "string", "Working directory inside the container"},
+	        {"user", 'u', FLAG_STRING, &flags.user, "UID[:GID]", "Numeric user and group to run as"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "exec",
+	        "[OPTIONS] CONTAINER COMMAND [ARG...]",
+	        "Execute a command in a running container",
+	        table,
+	        true,
+	        2,
+	        0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_spawn_options spawn = CONTAINERV_SPAWN_OPTIONS_INIT;
+	struct string_list env = {0};
+	char **base_env = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (flags.detach && (flags.interactive || flags.tty))
+		return cli_fail(EXIT_CLI_ERROR, "-d cannot be combined with -i or -t");
+	spawn.argv = (const char *const *)positional.items + 1;
+	spawn.workdir = flags.workdir;
+	if (flags.user != NULL && parse_user(flags.user, &spawn.uid, &spawn.gid) < 0)
+		return EXIT_CLI_ERROR;
+	if (cli_open(positional.items[0], &container) < 0)
+		return EXIT_CLI_ERROR;
+	if (flags.env.count > 0 || flags.tty) {
+		if (build_env(container, &base_env, &env) < 0) {
+			cli_strings_free(base_env);
+			string_list_free(&env);
+			return EXIT_CLI_ERROR;
+		}
+		spawn.env = env.items;
+	}
+	code = flags.detach ? exec_detached(container, &spawn) : exec_attached(container, &spawn);
+	string_list_free(&env);
+	cli_strings_free(base_env);
+	return code;
+}

@@ -1,0 +1,217 @@
+/*
+ * inspect: docker's JSON view of containers, built from containerv_inspect()
+ * (and containerv_get_strings() for the command, environment and labels).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flags.h"
+#include "output.h"
+
+static const char *state_status(enum containerv_state state)
+{
+	switch (state) {
+	case CV_STATE_RUNNING:
+		return "running";
+	case CV_STATE_EXITED:
+		return "exited";
+	case CV_STATE_CREATED:
+		break;
+	}
+	return "created";
+}
+
+static json_t *strings_to_array(char *const *strings)
+{
+	json_t *array = json_array();
+
+	for (; strings != NULL && *strings != NULL; strings++)
+		json_array_append_new(array, json_string(*strings));
+	return array;
+}
+
+/* The command as words: exact from the library when it can tell, else split at the spaces of info->command. */
+static json_t *command_words(struct containerv_container *container, const struct containerv_info *info)
+{
+	char **strings = NULL;
+	json_t *array;
+	_cleanup_free_ char *copy = NULL;
+	char *saveptr = NULL;
+
+	if (cli_get_strings(container, CV_STRINGS_COMMAND, &strings) == 0) {
+		array = strings_to_array(strings);
+		cli_strings_free(strings);
+		return array;
+	}
+	array = json_array();
+	copy = xstrdup(info->command);
+	for (char *word = strtok_r(copy, " ", &saveptr); word != NULL; word = strtok_r(NULL, " ", &saveptr))
+		json_array_append_new(array, json_string(word));
+	return array;
+}
+
+/* Labels "k=v" as an object, or null when the library cannot tell yet. */
+static json_t *labels_object(struct containerv_container *container)
+{
+	char **strings = NULL;
+	json_t *object;
+
+	if (cli_get_strings(container, CV_STRINGS_LABELS, &strings) < 0)
+		return json_null();
+	object = json_object();
+	for (char **label = strings; *label != NULL; label++) {
+		char *equals = strchr(*label, '=');
+
+		if (equals != NULL) {
+			*equals = '\0';
+			json_object_set_new(object, *label, json_string(equals + 1));
+		} else {
+			json_object_set_new(object, *label, json_string(""));
+		}
+	}
+	cli_strings_free(strings);
+	return object;
+}
+
+static json_t *env_array(struct containerv_container *container)
+{
+	char **strings = NULL;
+	json_t *array;
+
+	if (cli_get_strings(container, CV_STRINGS_ENV, &strings) < 0)
+		return json_null();
+	array = strings_to_array(strings);
+	cli_strings_free(strings);
+	return array;
+}
+
+static json_t *state_object(const struct containerv_info *info)
+{
+	char started[64], finished[64];
+	bool exited = info->state == CV_STATE_EXITED;
+
+	format_rfc3339nano(info->started_ns, started, sizeof started);
+	format_rfc3339nano(info->finished_ns, finished, sizeof finished);
+	return json_pack("{s:s, s:b, s:b, s:I, s:i, s:b, s:s, s:s}", "Status", state_status(info->state), "Running",
+	                 info->state == CV_STATE_RUNNING, "Paused", 0, "Pid", (json_int_t)info->pid, "ExitCode",
+	                 exited ? info->exit.code : 0, "OOMKilled", exited && info->exit.oom_killed, "StartedAt",
+	                 started, "FinishedAt", finished);
+}
+
+static json_t *host_config_object(const struct containerv_limits *limits)
+{
+	uint64_t period = limits->cpu_period_us != 0 ? limits->cpu_period_us : 100000;
+	json_int_t nano_cpus =
+	        limits->cpu_quota_us != 0 ? (json_int_t)(limits->cpu_quota_us * 1000000000ull / period) : 0;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:o, s:i}", "Memory",
+	                 (json_int_t)limits->memory_bytes, "MemorySwap", (json_int_t)limits->memory_swap_bytes,
+	                 "NanoCpus", nano_cpus, "CpuShares", (json_int_t)limits->cpu_shares, "CpuQuota",
+	                 (json_int_t)limits->cpu_quota_us, "CpuPeriod", (json_int_t)limits->cpu_period_us, "CpusetCpus",
+	                 limits->cpuset_cpus, "CpusetMems", limits->cpuset_mems, "PidsLimit",
+	                 limits->pids_max != 0 ? json_integer(limits->pids_max) : json_null(), "BlkioWeight",
+	                 (int)limits->io_weight);
+}
+
+static json_t *container_object(struct containerv_container *container, const struct containerv_info *info)
+{
+	char created[64], name[140], hostname[65];
+	json_t *words = command_words(container, info);
+	json_t *arguments = json_array();
+	json_t *config, *object;
+
+	for (size_t i = 1; i < json_array_size(words); i++)
+		json_array_append(arguments, json_array_get(words, i));
+	snprintf(name, sizeof name, "/%s", info->name[0] != '\0' ? info->name : containerv_name(container));
+	format_rfc3339nano(info->created_ns, created, sizeof created);
+	/* The default hostname is the short id; the library leaves the field empty then. */
+	if (info->hostname[0] == '\0')
+		snprintf(hostname, sizeof hostname, "%.12s", info->id);
+	else
+		snprintf(hostname, sizeof hostname, "%s", info->hostname);
+	config = json_pack("{s:s, s:o, s:O, s:o}", "Hostname", hostname, "Env", env_array(container), "Cmd", words,
+	                   "Labels", labels_object(container));
+	object = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s}", "Id", info->id, "Created", created,
+	                   "Path", json_array_size(words) > 0 ? json_string_value(json_array_get(words, 0)) : "",
+	                   "Args", arguments, "State", state_object(info), "Name", name, "Config", config, "HostConfig",
+	                   host_config_object(&info->limits), "LogPath", containerv_log_path(container), "Rootfs",
+	                   info->rootfs);
+	/* Config holds its own reference to the words; ours was kept only for Path. */
+	json_decref(words);
+	return object;
+}
+
+/* The JSON object of one container, or NULL after printing why. */
+static json_t *inspect_one(const char *reference)
+{
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	if (containerv_open(reference, &container) < 0) {
+		if (errno == ENOENT)
+			cli_fail(0, "No such object: %s", reference);
+		else
+			cli_fail_library(0, "open %s", reference);
+		return NULL;
+	}
+	if (containerv_inspect(container, &info) < 0) {
+		cli_fail_library(0, "inspect %s", reference);
+		return NULL;
+	}
+	return container_object(container, &info);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const char *format;
+	static const struct flag table[] = {
+	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.State.Status}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "inspect",
+	        "[OPTIONS] CONTAINER [CONTAINER...]",
+	        "Return low-level information on containers",
+	        table,
+	        false,
+	        1,
+	        0,
+	        "Templates support {{.Path.To.Field}} and {{json .Path}}.",
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	json_t *all;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
+		return EXIT_CLI_ERROR;
+	all = json_array();
+	for (size_t i = 0; i < positional.count; i++) {
+		json_t *object = inspect_one(positional.items[i]);
+
+		if (object == NULL) {
+			code = EXIT_CONTAINER_FAILURE;
+			continue;
+		}
+		if (format == NULL) {
+			json_array_append_new(all, object);
+			continue;
+		}
+		if (strcmp(format, "json") == 0)
+			json_print_line(object, stdout);
+		else if (template_print(format, object, stdout) == 0)
+			fputc('\n', stdout);
+		json_decref(object);
+	}
+	if (format == NULL) {
+		json_dumpf(all, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	}
+	json_decref(all);
+	return code < 0 ? 0 : code;
+}

@@ -1,0 +1,215 @@
+/*
+ * stop, kill, rm and wait: each acts on several containers, reports the
+ * ones that failed with one line each, and exits 1 when any did (docker's
+ * code for a failure on the daemon's side), 125 for bad usage.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flags.h"
+#include "output.h"
+
+/* Opens reference and reads its state; prints why not and returns -1. */
+static int open_with_info(const char *reference, struct containerv_container **container, struct containerv_info *info)
+{
+	if (cli_open(reference, container) < 0)
+		return -1;
+	info->version = CONTAINERV_INFO_VERSION;
+	if (containerv_inspect(*container, info) < 0) {
+		cli_fail_library(0, "inspect %s", reference);
+		containerv_close(*container);
+		*container = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs action on every reference; returns 0, or 1 when any failed. */
+static int for_each(const struct arguments *positional, int (*action)(const char *reference, void *user), void *user)
+{
+	int code = 0;
+
+	for (size_t i = 0; i < positional->count; i++)
+		if (action(positional->items[i], user) < 0)
+			code = EXIT_CONTAINER_FAILURE;
+	return code;
+}
+
+struct stop_request {
+	int signal;
+	unsigned int timeout;
+};
+
+static int stop_one(const char *reference, void *user)
+{
+	const struct stop_request *request = user;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_info info;
+
+	if (open_with_info(reference, &container, &info) < 0)
+		return -1;
+	/* Stopping a container that is not running succeeds, as in docker. */
+	if (info.state == CV_STATE_RUNNING && containerv_stop(container, request->signal, request->timeout) < 0)
+		return cli_fail_library(-1, "stop %s", reference);
+	printf("%s\n", reference);
+	return 0;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const char *time_text, *signal_text;
+	static const struct flag table[] = {
+	        {"time", 't', FLAG_STRING, &time_text, "int",
+	         "Seconds to wait before killing the container (default 10)"},
+	        {"timeout", 0, FLAG_STRING, &time_text, "int", "Same as --time"},
+	        {"signal", 's', FLAG_STRING, &signal_text, "string",
+	         "Signal to send to the container (default SIGTERM)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers", table, false, 1, 0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct stop_request request = {0, 10};
+	struct arguments positional;
+	int64_t seconds;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (time_text != NULL) {
+		if (cli_parse_int64(time_text, &seconds) < 0 || seconds > UINT32_MAX)
+			return cli_fail(EXIT_CLI_ERROR, "invalid --time \"%s\": expected a number of seconds",
+			                time_text);
+		request.timeout = (unsigned int)seconds;
+	}
+	if (signal_text != NULL && (request.signal = cli_parse_signal(signal_text)) < 0)
+		return cli_fail(EXIT_CLI_ERROR, "invalid signal \"%s\"", signal_text);
+	return for_each(&positional, stop_one, &request);
+}
+
+static int kill_one(const char *reference, void *user)
+{
+	const int *signal = user;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_info info;
+
+	if (open_with_info(reference, &container, &info) < 0)
+		return -1;
+	if (info.state != CV_STATE_RUNNING)
+		return cli_fail(-1, "cannot kill container %s: container is not running", reference);
+	if (containerv_kill(container, *signal) < 0)
+		return cli_fail_library(-1, "kill %s", reference);
+	printf("%s\n", reference);
+	return 0;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	static const char *signal_text;
+	static const struct flag table[] = {
+	        {"signal", 's', FLAG_STRING, &signal_text, "string", "Signal to send to the container (default KILL)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "kill",
+	        "[OPTIONS] CONTAINER [CONTAINER...]",
+	        "Kill one or more running containers",
+	        table,
+	        false,
+	        1,
+	        0,
+	        "Signals are names (KILL, SIGTERM, hup) or numbers.",
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int signal = SIGKILL;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (signal_text != NULL && (signal = cli_parse_signal(signal_text)) < 0)
+		return cli_fail(EXIT_CLI_ERROR, "invalid signal \"%s\"", signal_text);
+	return for_each(&positional, kill_one, &signal);
+}
+
+static int remove_one(const char *reference, void *user)
+{
+	const int *force = user;
+	struct containerv_container *container = NULL;
+	struct containerv_info info;
+
+	if (open_with_info(reference, &container, &info) < 0)
+		return -1;
+	if (info.state == CV_STATE_RUNNING && !*force) {
+		containerv_close(container);
+		return cli_fail(-1, "container %s is running: stop it first or use -f", reference);
+	}
+	/* destroy frees the handle also when it fails. */
+	if (containerv_destroy(container) < 0)
+		return cli_fail_library(-1, "remove %s", reference);
+	printf("%s\n", reference);
+	return 0;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	static int force;
+	static const struct flag table[] = {
+	        {"force", 'f', FLAG_BOOL, &force, NULL, "Force the removal of a running container (uses SIGKILL)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "rm", "[OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", table, false, 1, 0, NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	return for_each(&positional, remove_one, &force);
+}
+
+static int wait_one(const char *reference, void *user)
+{
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_exit exit_status;
+
+	if (cli_open(reference, &container) < 0)
+		return -1;
+	if (containerv_wait(container, &exit_status) < 0)
+		return cli_fail_library(-1, "wait %s", reference);
+	printf("%d\n", exit_status.code);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	static const struct command_spec spec = {
+	        "wait",
+	        "CONTAINER [CONTAINER...]",
+	        "Block until one or more containers stop, then print their exit codes",
+	        NULL,
+	        false,
+	        1,
+	        0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	return for_each(&positional, wait_one, NULL);
+}

@@ -1,0 +1,183 @@
+/*
+ * containerv: a docker-compatible command line over libcontainerv.
+ *
+ * main() handles the global flags (--root, --log-level, --help, --version)
+ * and dispatches to one function per command; each command parses its own
+ * flags with flags.c and uses only the public API.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+        {"run", cmd_run, "Create and run a new container"},
+        {"create", cmd_create, "Create a new container"},
+        {"start", cmd_start, "Start one or more created or stopped containers"},
+        {"exec", cmd_exec, "Execute a command in a running container"},
+        {"ps", cmd_ps, "List containers"},
+        {"logs", cmd_logs, "Fetch the logs of a container"},
+        {"stop", cmd_stop, "Stop one or more running containers"},
+        {"kill", cmd_kill, "Kill one or more running containers"},
+        {"rm", cmd_rm, "Remove one or more containers"},
+        {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+        {"inspect", cmd_inspect, "Return low-level information on containers"},
+        {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},
+        {"top", cmd_top, "Display the running processes of a container"},
+        {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+        {"version", cmd_version, "Show the containerv version information"},
+        {"help", cmd_help, "Show help for a command"},
+};
+
+static enum containerv_log_level log_level = CONTAINERV_LOG_WARNING;
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage:  containerv [OPTIONS] COMMAND\n\n"
+	             "A container runtime with docker's command line\n\n"
+	             "Options:\n"
+	             "      --root DIR         State directory (default $CONTAINERV_ROOT or /var/lib/containerv)\n"
+	             "      --log-level LEVEL  error, warning, info or debug (default warning)\n"
+	             "  -h, --help             Print usage\n"
+	             "  -v, --version          Print version information and quit\n\n"
+	             "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'containerv COMMAND --help' for more information on a command.\n");
+}
+
+static void print_log(enum containerv_log_level level, const char *message, void *user)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	if (level <= log_level)
+		fprintf(stderr, "containerv: %s: %s\n", names[level <= CONTAINERV_LOG_DEBUG ? level : 0], message);
+}
+
+static int parse_log_level(const char *text)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(text, names[i]) == 0 || (i == 1 && strcmp(text, "warn") == 0)) {
+			log_level = (enum containerv_log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage:  containerv version\n\nShow the containerv version information\n");
+		return 0;
+	}
+	printf("containerv version %s\n", CONTAINERV_VERSION_STRING);
+	printf("libcontainerv API %d.%d.%d\n", CONTAINERV_VERSION_MAJOR, CONTAINERV_VERSION_MINOR,
+	       CONTAINERV_VERSION_PATCH);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *command;
+	char *help_argv[] = {NULL, "--help", NULL};
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	command = find_command(argv[1]);
+	if (command == NULL)
+		return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv command (see 'containerv --help')", argv[1]);
+	help_argv[0] = argv[1];
+	return command->run(2, help_argv);
+}
+
+/* Consumes the global options before the command; returns the index of the command, or an exit code <= 0 - 1. */
+static int parse_global_options(int argc, char **argv, int *exit_code)
+{
+	int index = 1;
+
+	for (; index < argc && argv[index][0] == '-'; index++) {
+		const char *word = argv[index];
+		const char *value = NULL;
+
+		if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+			usage(stdout);
+			*exit_code = 0;
+			return -1;
+		}
+		if (strcmp(word, "--version") == 0 || strcmp(word, "-v") == 0) {
+			printf("containerv version %s\n", CONTAINERV_VERSION_STRING);
+			*exit_code = 0;
+			return -1;
+		}
+		if (strncmp(word, "--root=", 7) == 0 || strncmp(word, "--log-level=", 12) == 0) {
+			value = strchr(word, '=') + 1;
+		} else if (strcmp(word, "--root") == 0 || strcmp(word, "--log-level") == 0) {
+			if (index + 1 >= argc) {
+				*exit_code = cli_fail(EXIT_CLI_ERROR, "flag needs an argument: %s", word);
+				return -1;
+			}
+			value = argv[++index];
+		} else {
+			*exit_code = cli_fail(EXIT_CLI_ERROR, "unknown flag: %s (see 'containerv --help')", word);
+			return -1;
+		}
+		if (strncmp(word, "--root", 6) == 0) {
+			if (containerv_set_root(value) < 0) {
+				*exit_code = cli_fail_library(EXIT_CLI_ERROR, "--root %s", value);
+				return -1;
+			}
+		} else if (parse_log_level(value) < 0) {
+			*exit_code = cli_fail(EXIT_CLI_ERROR,
+			                      "invalid --log-level \"%s\": use error, warning, info or debug", value);
+			return -1;
+		}
+	}
+	return index;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *command;
+	int exit_code = 0;
+	int index;
+
+	containerv_set_log(print_log, NULL);
+	index = parse_global_options(argc, argv, &exit_code);
+	if (index < 0)
+		return exit_code;
+	if (index >= argc) {
+		usage(stderr);
+		return EXIT_CLI_ERROR;
+	}
+	command = find_command(argv[index]);
+	if (command == NULL)
+		return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv command (see 'containerv --help')",
+		                argv[index]);
+	exit_code = command->run(argc - index, argv + index);
+	/* A full disk or closed pipe on stdout is an error too, not a silent truncation. */
+	if (fflush(stdout) != 0 && exit_code == 0)
+		exit_code = cli_fail(EXIT_CLI_ERROR, "writing output: %m");
+	return exit_code;
+}

@@ -1,0 +1,175 @@
+/*
+ * ps: the containers under the state root, as docker ps shows them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flags.h"
+#include "output.h"
+
+struct ps_flags {
+	int all, quiet, no_trunc;
+	const char *format;
+};
+
+static struct ps_flags flags;
+
+struct ps_listing {
+	struct table table;
+	int64_t now;
+};
+
+static const char *container_name(const struct containerv_info *info, char *buffer, size_t size)
+{
+	if (info->name[0] != '\0')
+		return info->name;
+	snprintf(buffer, size, "%.12s", info->id);
+	return buffer;
+}
+
+/* "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
+static void format_status(const struct containerv_info *info, int64_t now, char *buffer, size_t size)
+{
+	char duration[64];
+
+	switch (info->state) {
+	case CV_STATE_RUNNING:
+		format_duration(now - info->started_ns, duration, sizeof duration);
+		snprintf(buffer, size, "Up %s", duration);
+		return;
+	case CV_STATE_EXITED:
+		format_duration(now - info->finished_ns, duration, sizeof duration);
+		snprintf(buffer, size, "Exited (%d) %s ago", info->exit.code, duration);
+		return;
+	case CV_STATE_CREATED:
+		break;
+	}
+	snprintf(buffer, size, "Created");
+}
+
+static const char *state_name(enum containerv_state state)
+{
+	switch (state) {
+	case CV_STATE_RUNNING:
+		return "running";
+	case CV_STATE_EXITED:
+		return "exited";
+	case CV_STATE_CREATED:
+		break;
+	}
+	return "created";
+}
+
+/* The rootfs directory's last component stands in for docker's image name. */
+static const char *image_name(const struct containerv_info *info)
+{
+	const char *slash = strrchr(info->rootfs, '/');
+
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : info->rootfs;
+}
+
+/* docker shows the command quoted and cut to 20 characters, the last one an ellipsis. */
+static void format_command(const char *command, char *buffer, size_t size)
+{
+	size_t characters = 0;
+	size_t cut = 0;
+
+	for (const char *c = command; *c != '\0'; c++)
+		if (((unsigned char)*c & 0xc0) != 0x80) {
+			if (characters == 19)
+				cut = (size_t)(c - command);
+			characters++;
+		}
+	if (flags.no_trunc || characters <= 20)
+		snprintf(buffer, size, "\"%s\"", command);
+	else
+		snprintf(buffer, size, "\"%.*s…\"", (int)cut, command);
+}
+
+static json_t *info_to_json(const struct containerv_info *info, int64_t now)
+{
+	char name[16], created[64], running_for[64], status[128], id[65];
+
+	snprintf(id, sizeof id, flags.no_trunc ? "%s" : "%.12s", info->id);
+	format_rfc3339nano(info->created_ns, created, sizeof created);
+	format_duration(now - info->created_ns, running_for, sizeof running_for);
+	strcat(running_for, " ago");
+	format_status(info, now, status, sizeof status);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
+	                 container_name(info, name, sizeof name), "Image", image_name(info), "Command", info->command,
+	                 "CreatedAt", created, "RunningFor", running_for, "State", state_name(info->state), "Status",
+	                 status);
+}
+
+static int print_one(const struct containerv_info *info, void *user)
+{
+	struct ps_listing *listing = user;
+	char id[65], command[4200], created[80], status[128], name[16];
+
+	if (!flags.all && info->state != CV_STATE_RUNNING)
+		return 0;
+	snprintf(id, sizeof id, flags.no_trunc ? "%s" : "%.12s", info->id);
+	if (flags.quiet) {
+		printf("%s\n", id);
+		return 0;
+	}
+	if (flags.format != NULL) {
+		json_t *object = info_to_json(info, listing->now);
+
+		if (strcmp(flags.format, "json") == 0)
+			json_print_line(object, stdout);
+		else if (template_print(flags.format, object, stdout) == 0)
+			fputc('\n', stdout);
+		json_decref(object);
+		return 0;
+	}
+	format_command(info->command, command, sizeof command);
+	format_duration(listing->now - info->created_ns, created, sizeof created - 4);
+	strcat(created, " ago");
+	format_status(info, listing->now, status, sizeof status);
+	table_add(&listing->table, (const char *const[]){id, image_name(info), command, created, status,
+	                                                 container_name(info, name, sizeof name)});
+	return 0;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static const struct flag table[] = {
+	        {"all", 'a', FLAG_BOOL, &flags.all, NULL, "Show all containers (default shows just running)"},
+	        {"quiet", 'q', FLAG_BOOL, &flags.quiet, NULL, "Only display container IDs"},
+	        {"no-trunc", 0, FLAG_BOOL, &flags.no_trunc, NULL, "Don't truncate output"},
+	        {"format", 0, FLAG_STRING, &flags.format, "string", "json, or a template such as '{{.Names}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "ps",
+	        "[OPTIONS]",
+	        "List containers",
+	        table,
+	        false,
+	        0,
+	        0,
+	        "Template fields: ID, Names, Image, Command, CreatedAt, RunningFor, State, Status.",
+	};
+	static const char *const header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	struct ps_listing listing = {.now = now_ns()};
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (flags.format != NULL && strcmp(flags.format, "json") != 0 && template_check(flags.format) < 0)
+		return EXIT_CLI_ERROR;
+	table_init(&listing.table, 6, header);
+	if (containerv_list(print_one, &listing) < 0) {
+		table_free(&listing.table);
+		return cli_fail_library(EXIT_CLI_ERROR, "list containers");
+	}
+	if (!flags.quiet && flags.format == NULL)
+		table_print(&listing.table, stdout);
+	table_free(&listing.table);
+	return 0;
+}

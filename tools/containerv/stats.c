@@ -1,0 +1,378 @@
+/*
+ * stats and top: resource use and processes of running containers.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "flags.h"
+#include "output.h"
+
+/* How long --no-stream waits between its two samples, so that CPU % covers a real interval. */
+#define NO_STREAM_INTERVAL_MS 500
+#define STREAM_INTERVAL_MS 1000
+
+struct stats_entry {
+	char id[65];
+	char name[129];
+	struct containerv_container *handle;
+	struct containerv_stats previous;
+	struct containerv_stats current;
+	bool has_previous;
+	bool has_current;
+	bool seen; /* still listed in this round (streaming over all running containers) */
+};
+
+struct stats_set {
+	struct stats_entry *entries;
+	size_t count;
+};
+
+static struct {
+	int no_stream, all;
+	const char *format;
+} flags;
+
+static struct stats_entry *find_entry(struct stats_set *set, const char *id)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (strcmp(set->entries[i].id, id) == 0)
+			return &set->entries[i];
+	return NULL;
+}
+
+static void add_entry(struct stats_set *set, struct containerv_container *handle)
+{
+	struct stats_entry *entry;
+
+	set->entries = xrealloc(set->entries, (set->count + 1) * sizeof *set->entries);
+	entry = &set->entries[set->count++];
+	memset(entry, 0, sizeof *entry);
+	snprintf(entry->id, sizeof entry->id, "%s", containerv_id(handle));
+	snprintf(entry->name, sizeof entry->name, "%s", containerv_name(handle));
+	entry->handle = handle;
+	entry->seen = true;
+}
+
+static void free_set(struct stats_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		containerv_close(set->entries[i].handle);
+	free(set->entries);
+}
+
+/* Adds containers that started since the last round and drops the ones that are gone (no names given). */
+static int refresh_running(const struct containerv_info *info, void *user)
+{
+	struct stats_set *set = user;
+	struct stats_entry *entry;
+	struct containerv_container *handle;
+
+	if (!flags.all && info->state != CV_STATE_RUNNING)
+		return 0;
+	entry = find_entry(set, info->id);
+	if (entry != NULL) {
+		entry->seen = true;
+		return 0;
+	}
+	if (containerv_open(info->id, &handle) == 0)
+		add_entry(set, handle);
+	return 0;
+}
+
+static int sync_with_list(struct stats_set *set)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < set->count; i++)
+		set->entries[i].seen = false;
+	if (containerv_list(refresh_running, set) < 0)
+		return cli_fail_library(-1, "list containers");
+	for (size_t i = 0; i < set->count; i++) {
+		if (set->entries[i].seen)
+			set->entries[kept++] = set->entries[i];
+		else
+			containerv_close(set->entries[i].handle);
+	}
+	set->count = kept;
+	return 0;
+}
+
+static bool is_running(struct containerv_container *handle)
+{
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	return containerv_inspect(handle, &info) == 0 && info.state == CV_STATE_RUNNING;
+}
+
+static void sample(struct stats_set *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		struct stats_entry *entry = &set->entries[i];
+
+		if (entry->has_current) {
+			entry->previous = entry->current;
+			entry->has_previous = true;
+		}
+		/* A container that is not running has no numbers: docker shows zeros for it. */
+		entry->has_current =
+		        is_running(entry->handle) && containerv_get_stats(entry->handle, &entry->current) == 0;
+		if (!entry->has_current)
+			entry->has_previous = false;
+	}
+}
+
+static double cpu_percent(const struct stats_entry *entry)
+{
+	const struct containerv_stats *now = &entry->current, *before = &entry->previous;
+
+	if (!entry->has_current)
+		return 0;
+	if (!entry->has_previous || now->timestamp_ns <= before->timestamp_ns)
+		return now->cpu_percent;
+	if (now->cpu_time_ns < before->cpu_time_ns)
+		return 0;
+	return 100.0 * (double)(now->cpu_time_ns - before->cpu_time_ns) /
+	       (double)(now->timestamp_ns - before->timestamp_ns);
+}
+
+/* One row's cells, also used as the JSON fields. */
+struct stats_row {
+	char id[13], cpu[32], memory[64], memory_percent[32], network[64], block[64], pids[16];
+};
+
+static void format_pair(double first, double second, bool binary, char *out, size_t size)
+{
+	char a[32], b[32];
+
+	if (binary) {
+		format_size_binary(first, a, sizeof a);
+		format_size_binary(second, b, sizeof b);
+	} else {
+		format_size_decimal(first, a, sizeof a);
+		format_size_decimal(second, b, sizeof b);
+	}
+	snprintf(out, size, "%s / %s", a, b);
+}
+
+static void format_row(const struct stats_entry *entry, struct stats_row *row)
+{
+	struct containerv_stats zero = {0};
+	const struct containerv_stats *stats = entry->has_current ? &entry->current : &zero;
+	double limit = (double)stats->memory_limit;
+
+	snprintf(row->id, sizeof row->id, "%.12s", entry->id);
+	snprintf(row->cpu, sizeof row->cpu, "%.2f%%", cpu_percent(entry));
+	format_pair((double)stats->memory_usage, limit, true, row->memory, sizeof row->memory);
+	snprintf(row->memory_percent, sizeof row->memory_percent, "%.2f%%",
+	         limit > 0 ? 100.0 * (double)stats->memory_usage / limit : 0.0);
+	format_pair((double)stats->network_rx_bytes, (double)stats->network_tx_bytes, false, row->network,
+	            sizeof row->network);
+	format_pair((double)stats->read_bytes, (double)stats->write_bytes, false, row->block, sizeof row->block);
+	snprintf(row->pids, sizeof row->pids, "%u", stats->active_processes);
+}
+
+static void print_formatted(const struct stats_entry *entry, const struct stats_row *row)
+{
+	json_t *object =
+	        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "BlockIO", row->block, "CPUPerc", row->cpu,
+	                  "Container", row->id, "ID", row->id, "MemPerc", row->memory_percent, "MemUsage", row->memory,
+	                  "Name", entry->name, "NetIO", row->network, "PIDs", row->pids);
+
+	if (strcmp(flags.format, "json") == 0)
+		json_print_line(object, stdout);
+	else if (template_print(flags.format, object, stdout) == 0)
+		fputc('\n', stdout);
+	json_decref(object);
+}
+
+static void print_set(const struct stats_set *set, bool clear)
+{
+	static const char *const header[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
+	                                     "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
+	struct table table;
+
+	if (clear)
+		fputs("\033[2J\033[H", stdout);
+	table_init(&table, 8, header);
+	for (size_t i = 0; i < set->count; i++) {
+		struct stats_row row;
+
+		format_row(&set->entries[i], &row);
+		if (flags.format != NULL)
+			print_formatted(&set->entries[i], &row);
+		else
+			table_add(&table, (const char *const[]){row.id, set->entries[i].name, row.cpu, row.memory,
+			                                        row.memory_percent, row.network, row.block, row.pids});
+	}
+	if (flags.format == NULL)
+		table_print(&table, stdout);
+	table_free(&table);
+	fflush(stdout);
+}
+
+static void sleep_ms(long milliseconds)
+{
+	struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
+
+	while (nanosleep(&pause, &pause) < 0 && errno == EINTR) {
+	}
+}
+
+static int open_named(const struct arguments *positional, struct stats_set *set)
+{
+	for (size_t i = 0; i < positional->count; i++) {
+		struct containerv_container *handle;
+
+		if (cli_open(positional->items[i], &handle) < 0)
+			return -1;
+		add_entry(set, handle);
+	}
+	return 0;
+}
+
+static int stream(struct stats_set *set, bool named)
+{
+	bool terminal = isatty(STDOUT_FILENO) && flags.format == NULL;
+
+	/* A first sample shortly before the first frame, so that it shows a real CPU % rather than 0. */
+	sample(set);
+	sleep_ms(NO_STREAM_INTERVAL_MS);
+	for (;;) {
+		if (!named && sync_with_list(set) < 0)
+			return EXIT_CLI_ERROR;
+		sample(set);
+		print_set(set, terminal);
+		if (ferror(stdout))
+			return EXIT_CLI_ERROR;
+		sleep_ms(STREAM_INTERVAL_MS);
+	}
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct flag table[] = {
+	        {"all", 'a', FLAG_BOOL, &flags.all, NULL, "Show all containers (default shows just running)"},
+	        {"no-stream", 0, FLAG_BOOL, &flags.no_stream, NULL,
+	         "Disable streaming stats and only pull the first result"},
+	        {"format", 0, FLAG_STRING, &flags.format, "string", "json, or a template such as '{{.CPUPerc}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "stats",
+	        "[OPTIONS] [CONTAINER...]",
+	        "Display a live stream of container resource usage statistics",
+	        table,
+	        false,
+	        0,
+	        0,
+	        "Template fields: ID, Name, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs.",
+	};
+	_cleanup_free_ char **words = NULL;
+	struct stats_set set = {0};
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (flags.format != NULL && strcmp(flags.format, "json") != 0 && template_check(flags.format) < 0)
+		return EXIT_CLI_ERROR;
+	if (positional.count > 0 ? open_named(&positional, &set) < 0 : sync_with_list(&set) < 0) {
+		free_set(&set);
+		return positional.count > 0 ? EXIT_CONTAINER_FAILURE : EXIT_CLI_ERROR;
+	}
+	if (flags.no_stream) {
+		sample(&set);
+		sleep_ms(NO_STREAM_INTERVAL_MS);
+		sample(&set);
+		print_set(&set, false);
+		code = 0;
+	} else {
+		code = stream(&set, positional.count > 0);
+	}
+	free_set(&set);
+	return code;
+}
+
+/* CPU time as ps prints it: [DD-]HH:MM:SS. */
+static void format_cpu_time(uint64_t nanoseconds, char *buffer, size_t size)
+{
+	uint64_t seconds = nanoseconds / 1000000000u;
+	uint64_t days = seconds / 86400;
+
+	if (days > 0)
+		snprintf(buffer, size, "%llu-%02llu:%02llu:%02llu", (unsigned long long)days,
+		         (unsigned long long)(seconds / 3600 % 24), (unsigned long long)(seconds / 60 % 60),
+		         (unsigned long long)(seconds % 60));
+	else
+		snprintf(buffer, size, "%02llu:%02llu:%02llu", (unsigned long long)(seconds / 3600),
+		         (unsigned long long)(seconds / 60 % 60), (unsigned long long)(seconds % 60));
+}
+
+static void print_processes(const struct containerv_process_info *processes, size_t count)
+{
+	static const char *const header[] = {"PID", "USER", "TIME", "CMD"};
+	struct table table;
+
+	table_init(&table, 4, header);
+	for (size_t i = 0; i < count; i++) {
+		const struct containerv_process_info *process = &processes[i];
+		char pid[16], user[64], time_text[32], command[300];
+		struct passwd *entry = getpwuid(process->uid);
+
+		snprintf(pid, sizeof pid, "%d", (int)process->pid);
+		snprintf(user, sizeof user, "%s", entry != NULL ? entry->pw_name : "");
+		if (entry == NULL)
+			snprintf(user, sizeof user, "%u", (unsigned int)process->uid);
+		format_cpu_time(process->cpu_time_ns, time_text, sizeof time_text);
+		/* Like ps: a process without a command line shows its name in brackets. */
+		if (process->command[0] != '\0')
+			snprintf(command, sizeof command, "%s", process->command);
+		else
+			snprintf(command, sizeof command, "[%s]", process->name);
+		table_add(&table, (const char *const[]){pid, user, time_text, command});
+	}
+	table_print(&table, stdout);
+	table_free(&table);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct command_spec spec = {
+	        "top",
+	        "CONTAINER",
+	        "Display the running processes of a container",
+	        NULL,
+	        false,
+	        1,
+	        1,
+	        "PIDs are as the host sees them; USER is the host's name for the uid.",
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	_cleanup_free_ struct containerv_process_info *processes = NULL;
+	struct arguments positional;
+	size_t capacity = 64, count = 0;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (cli_open(positional.items[0], &container) < 0)
+		return EXIT_CONTAINER_FAILURE;
+	/* The count may exceed what fits: grow and ask again (processes come and go in between). */
+	for (;;) {
+		processes = xrealloc(processes, capacity * sizeof *processes);
+		if (containerv_get_processes(container, processes, capacity, &count) < 0)
+			return cli_fail_library(EXIT_CONTAINER_FAILURE, "top %s", positional.items[0]);
+		if (count <= capacity)
+			break;
+		capacity = count + 16;
+	}
+	print_processes(processes, count);
+	return 0;
+}
