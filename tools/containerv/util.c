@@ -121,25 +121,12 @@ int cli_parse_signal(const char *text)
 	return -1;
 }
 
-/*
- * containerv_get_strings() is newly declared and may not be in the library
- * yet: a weak reference lets the CLI link either way and fall back (ENOSYS)
- * until it is. Drop the pragmas once the library exports it.
- */
-#pragma weak containerv_get_strings
-#pragma weak containerv_strings_free
-
 int cli_get_strings(struct containerv_container *container, enum containerv_strings which, char ***strings)
 {
-	if (containerv_get_strings == NULL || containerv_strings_free == NULL) {
-		errno = ENOSYS;
-		return -1;
-	}
 	return containerv_get_strings(container, which, strings, NULL);
 }
 
 void cli_strings_free(char **strings)
 {
-	if (strings != NULL && containerv_strings_free != NULL)
-		containerv_strings_free(strings);
+	containerv_strings_free(strings);
 }

@@ -30,6 +30,7 @@ struct cv_init_plan {
 	int state_dir_fd; /* O_PATH descriptor of the container's state directory */
 	int stdio[3];     /* descriptors for the main command; -1 means /dev/null */
 	bool tty;
+	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
 	unsigned int namespaces;
 	char *overlay_options;
 	char rootfs[PATH_MAX];    /* where the overlay is mounted (state dir/rootfs) */

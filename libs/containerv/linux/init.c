@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,7 +160,11 @@ static pid_t start_main(const struct cv_init_plan *plan, struct cv_sync_message 
 
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
 		return cv_error_sys("pipe");
-	pid = fork();
+	/*
+	 * A raw clone, not fork(): glibc's fork() takes the malloc locks, and in this clone of a
+	 * multi-threaded caller a lock held by another thread at clone time is held forever.
+	 */
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)
 		return cv_error_sys("fork the main command");
 	if (pid == 0) {
@@ -204,8 +209,11 @@ static void __attribute__((noreturn)) supervise(const struct cv_init_plan *plan,
 		if (sig != SIGCHLD) {
 			if (main_pid > 0)
 				kill(main_pid, sig);
-			else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
-				_exit(128 + sig); /* an idle container stops on these */
+			else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+				/* An idle container stops on these, as if its main command had been killed. */
+				record_exit(plan, sig);
+				_exit(128 + sig);
+			}
 			continue;
 		}
 		for (;;) {

@@ -178,10 +178,11 @@ static int setup_dev(int rootfd, const struct cv_init_plan *plan)
 			  false) < 0)
 		return -1;
 	if (plan->tty) {
-		/* The console is the container's terminal, as docker does with -t. */
-		char slave[64];
-		snprintf(slave, sizeof slave, "/proc/self/fd/%d", plan->stdio[0]);
-		if (mount_in_root(rootfd, slave, "/dev/console", NULL, MS_BIND, NULL, true) < 0)
+		/*
+		 * The console is the container's terminal, as docker does with -t. Bound by path:
+		 * the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
+		 */
+		if (mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true) < 0)
 			return -1;
 	}
 	return 0;

@@ -177,6 +177,14 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 		plan->stdio[0] = -1;
 		plan->stdio[1] = plan->stdio[2] = *log_fd;
 	}
+	if (plan->tty) {
+		char link[64];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", plan->stdio[0]);
+		ssize_t n = readlink(link, plan->console, sizeof plan->console - 1);
+		if (n < 0 || strncmp(plan->console, "/dev/pts/", 9) != 0)
+			return cv_error_errno(EINVAL, "tty: stdin is not a pseudo-terminal slave");
+		plan->console[n] = '\0';
+	}
 	plan_keep(plan, plan->state_dir_fd);
 	for (int i = 0; i < 3; i++)
 		plan_keep(plan, plan->stdio[i]);

@@ -505,3 +505,39 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 	}
 	return 0;
 }
+
+int containerv_get_strings(struct containerv_container *container, enum containerv_strings which, char ***strings,
+			   size_t *count)
+{
+	char *const *source;
+	char **copy;
+
+	cv_error_clear();
+	if (container == NULL || strings == NULL)
+		return cv_error_errno(EINVAL, "get_strings: missing argument");
+	switch (which) {
+	case CV_STRINGS_COMMAND:
+		source = container->config.argv;
+		break;
+	case CV_STRINGS_ENV:
+		source = container->config.env;
+		break;
+	case CV_STRINGS_LABELS:
+		source = container->config.labels;
+		break;
+	default:
+		return cv_error_errno(EINVAL, "get_strings: unknown list %d", (int)which);
+	}
+	copy = cv_strv_dup((const char *const *)source);
+	if (copy == NULL)
+		return -1;
+	*strings = copy;
+	if (count != NULL)
+		*count = cv_strv_length(copy);
+	return 0;
+}
+
+void containerv_strings_free(char **strings)
+{
+	cv_strv_free(strings);
+}
