@@ -19,49 +19,48 @@ extern const char *cv_test_skip_reason;
 
 #define TEST(name) static void test_##name(void)
 
-#define CHECK(condition)                                                                                           \
-	do {                                                                                                       \
-		if (!(condition)) {                                                                                \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed (errno %d: %s)\n", __FILE__, __LINE__,          \
-				#condition, errno, strerror(errno));                                               \
-			longjmp(cv_test_jump, 1);                                                                  \
-		}                                                                                                  \
+#define CHECK(condition)                                                                                               \
+	do {                                                                                                           \
+		if (!(condition)) {                                                                                    \
+			fprintf(stderr, "  %s:%d: CHECK(%s) failed (errno %d: %s)\n", __FILE__, __LINE__, #condition,  \
+			        errno, strerror(errno));                                                               \
+			longjmp(cv_test_jump, 1);                                                                      \
+		}                                                                                                      \
 	} while (0)
 
-#define CHECK_EQ_INT(actual, expected)                                                                             \
-	do {                                                                                                       \
-		long long a_ = (long long)(actual), e_ = (long long)(expected);                                    \
-		if (a_ != e_) {                                                                                    \
-			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #actual, a_,   \
-				e_);                                                                               \
-			longjmp(cv_test_jump, 1);                                                                  \
-		}                                                                                                  \
+#define CHECK_EQ_INT(actual, expected)                                                                                 \
+	do {                                                                                                           \
+		long long a_ = (long long)(actual), e_ = (long long)(expected);                                        \
+		if (a_ != e_) {                                                                                        \
+			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #actual, a_, e_);  \
+			longjmp(cv_test_jump, 1);                                                                      \
+		}                                                                                                      \
 	} while (0)
 
-#define CHECK_EQ_STR(actual, expected)                                                                             \
-	do {                                                                                                       \
-		const char *a_ = (actual), *e_ = (expected);                                                       \
-		if (a_ == NULL || strcmp(a_, e_) != 0) {                                                           \
-			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #actual,   \
-				a_ ? a_ : "(null)", e_);                                                           \
-			longjmp(cv_test_jump, 1);                                                                  \
-		}                                                                                                  \
+#define CHECK_EQ_STR(actual, expected)                                                                                 \
+	do {                                                                                                           \
+		const char *a_ = (actual), *e_ = (expected);                                                           \
+		if (a_ == NULL || strcmp(a_, e_) != 0) {                                                               \
+			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #actual,       \
+			        a_ ? a_ : "(null)", e_);                                                               \
+			longjmp(cv_test_jump, 1);                                                                      \
+		}                                                                                                      \
 	} while (0)
 
 /* A call that must succeed; prints containerv_last_error() when it does not. */
-#define CHECK_OK(call)                                                                                             \
-	do {                                                                                                       \
-		if ((call) != 0) {                                                                                 \
-			fprintf(stderr, "  %s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,                     \
-				containerv_last_error());                                                          \
-			longjmp(cv_test_jump, 1);                                                                  \
-		}                                                                                                  \
+#define CHECK_OK(call)                                                                                                 \
+	do {                                                                                                           \
+		if ((call) != 0) {                                                                                     \
+			fprintf(stderr, "  %s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,                         \
+			        containerv_last_error());                                                              \
+			longjmp(cv_test_jump, 1);                                                                      \
+		}                                                                                                      \
 	} while (0)
 
-#define SKIP(reason)                                                                                               \
-	do {                                                                                                       \
-		cv_test_skip_reason = (reason);                                                                    \
-		longjmp(cv_test_jump, 2);                                                                          \
+#define SKIP(reason)                                                                                                   \
+	do {                                                                                                           \
+		cv_test_skip_reason = (reason);                                                                        \
+		longjmp(cv_test_jump, 2);                                                                              \
 	} while (0)
 
 #define RUN(name) cv_test_run(#name, test_##name)

@@ -342,7 +342,8 @@ TEST(memory_limit_kills_and_reports_oom)
 
 TEST(pids_limit_stops_a_fork_bomb)
 {
-	const char *argv[] = {"sh", "-c", "(for i in $(seq 1 40); do sleep 30 & done) 2>/dev/null; exec sleep 30", NULL};
+	const char *argv[] = {"sh", "-c", "(for i in $(seq 1 40); do sleep 30 & done) 2>/dev/null; exec sleep 30",
+	                      NULL};
 	struct containerv_options *o = options_for(argv);
 	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
 	struct containerv_container *c = NULL;
@@ -381,8 +382,8 @@ TEST(cpu_quota_gives_about_half_a_cpu)
 	CHECK_OK(containerv_get_stats(c, &first));
 	sleep(2);
 	CHECK_OK(containerv_get_stats(c, &second));
-	double used = (double)(second.cpu_time_ns - first.cpu_time_ns) /
-		      (double)(second.timestamp_ns - first.timestamp_ns);
+	double used =
+	        (double)(second.cpu_time_ns - first.cpu_time_ns) / (double)(second.timestamp_ns - first.timestamp_ns);
 	fprintf(stderr, "  cpu share under --cpus 0.5: %.3f (cpu_percent %.1f)\n", used, second.cpu_percent);
 	CHECK(used > 0.35 && used < 0.6);
 	CHECK(second.cpu_percent > 35.0 && second.cpu_percent < 60.0);
@@ -396,9 +397,9 @@ TEST(cpu_quota_gives_about_half_a_cpu)
 TEST(stats_follow_what_the_workload_does)
 {
 	const char *argv[] = {"sh", "-c",
-			      "dd if=/dev/zero of=/tmp/blob bs=1M count=24 conv=fsync 2>/dev/null; "
-			      "head -c 30000000 /dev/zero > /dev/shm/ram; sleep 30",
-			      NULL};
+	                      "dd if=/dev/zero of=/tmp/blob bs=1M count=24 conv=fsync 2>/dev/null; "
+	                      "head -c 30000000 /dev/zero > /dev/shm/ram; sleep 30",
+	                      NULL};
 	struct containerv_options *o = options_for(argv);
 	struct containerv_container *c = NULL;
 	struct containerv_stats stats;
@@ -407,11 +408,11 @@ TEST(stats_follow_what_the_workload_does)
 	sleep(2);
 	CHECK_OK(containerv_get_stats(c, &stats));
 	fprintf(stderr, "  memory %llu, write %llu bytes, %llu ops, pids %u, total %u\n",
-		(unsigned long long)stats.memory_usage, (unsigned long long)stats.write_bytes,
-		(unsigned long long)stats.write_ops, stats.active_processes, stats.total_processes);
+	        (unsigned long long)stats.memory_usage, (unsigned long long)stats.write_bytes,
+	        (unsigned long long)stats.write_ops, stats.active_processes, stats.total_processes);
 	CHECK(stats.memory_usage >= 28000000ULL);
 	CHECK(stats.write_bytes >= 24ULL << 20);
-	CHECK(stats.active_processes == 2); /* init and sh, which became sleep (the last command is exec'd) */
+	CHECK(stats.active_processes == 2);     /* init and sh, which became sleep (the last command is exec'd) */
 	CHECK_EQ_INT(stats.total_processes, 4); /* init, sh, dd, head */
 	CHECK(stats.memory_limit > 0);
 	CHECK_OK(containerv_destroy(c));
@@ -429,9 +430,9 @@ TEST(upload_and_download_round_trip_without_escaping)
 
 	CHECK(mkdtemp(host_dir) != NULL);
 	snprintf(command, sizeof command,
-		 "mkdir -p %s/tree/sub && echo data > %s/tree/sub/file && chmod 0741 %s/tree/sub/file && "
-		 "ln -s sub/file %s/tree/link && mkdir -p /tmp/escape-target && echo host > /tmp/escape-target/secret",
-		 host_dir, host_dir, host_dir, host_dir);
+	         "mkdir -p %s/tree/sub && echo data > %s/tree/sub/file && chmod 0741 %s/tree/sub/file && "
+	         "ln -s sub/file %s/tree/link && mkdir -p /tmp/escape-target && echo host > /tmp/escape-target/secret",
+	         host_dir, host_dir, host_dir, host_dir);
 	CHECK(system(command) == 0);
 	CHECK_OK(containerv_create(o, &c));
 	snprintf(path, sizeof path, "%s/tree", host_dir);
@@ -441,9 +442,9 @@ TEST(upload_and_download_round_trip_without_escaping)
 	const char *down_src[] = {"/srv"}, *down_dst[] = {path};
 	CHECK_OK(containerv_download(c, down_src, down_dst, 1));
 	snprintf(command, sizeof command,
-		 "diff -r %s/tree %s/back && test \"$(stat -c %%a %s/back/sub/file)\" = 741 && "
-		 "test \"$(readlink %s/back/link)\" = sub/file",
-		 host_dir, host_dir, host_dir, host_dir);
+	         "diff -r %s/tree %s/back && test \"$(stat -c %%a %s/back/sub/file)\" = 741 && "
+	         "test \"$(readlink %s/back/link)\" = sub/file",
+	         host_dir, host_dir, host_dir, host_dir);
 	CHECK(system(command) == 0);
 	/* A symlink inside the container pointing at an absolute path stays inside the container. */
 	CHECK_OK(containerv_join(containerv_id(c), ln, &e));

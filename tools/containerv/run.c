@@ -284,7 +284,7 @@ static int parse_memory_flags(struct containerv_limits *limits)
 
 static int parse_limits(struct containerv_limits *limits)
 {
-	int64_t number;
+	int64_t number = 0;
 
 	if (parse_memory_flags(limits) < 0)
 		return -1;

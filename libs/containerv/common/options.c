@@ -85,7 +85,7 @@ int containerv_options_set_layers(struct containerv_options *options, const char
 		if (layers[i] == NULL || layers[i][0] != '/') {
 			cv_strv_free(copy);
 			return cv_error_errno(EINVAL, "rootfs %s: must be an absolute path",
-					      layers[i] ? layers[i] : "(null)");
+			                      layers[i] ? layers[i] : "(null)");
 		}
 		if ((copy[i] = cv_strdup(layers[i])) == NULL) {
 			cv_strv_free(copy);
@@ -103,8 +103,9 @@ int containerv_options_set_name(struct containerv_options *options, const char *
 	if (options == NULL || name == NULL)
 		return cv_error_errno(EINVAL, "name: missing");
 	if (!cv_name_is_valid(name, CV_NAME_MAX))
-		return cv_error_errno(EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
-				      name, CV_NAME_MAX);
+		return cv_error_errno(
+		        EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
+		        name, CV_NAME_MAX);
 	return replace_string(&options->name, name);
 }
 
@@ -189,7 +190,7 @@ int containerv_options_set_workdir(struct containerv_options *options, const cha
 	cv_error_clear();
 	if (options == NULL || directory == NULL || directory[0] != '/')
 		return cv_error_errno(EINVAL, "invalid working directory \"%s\": must be absolute",
-				      directory ? directory : "(null)");
+		                      directory ? directory : "(null)");
 	return replace_string(&options->workdir, directory);
 }
 
@@ -215,7 +216,7 @@ static int set_idmap(struct cv_idmap *map, uint32_t host_start, uint32_t child_s
 }
 
 int containerv_options_set_users(struct containerv_options *options, uid_t host_start, uid_t child_start,
-				 uint32_t count)
+                                 uint32_t count)
 {
 	cv_error_clear();
 	if (options == NULL)
@@ -227,7 +228,7 @@ int containerv_options_set_users(struct containerv_options *options, uid_t host_
 }
 
 int containerv_options_set_groups(struct containerv_options *options, gid_t host_start, gid_t child_start,
-				  uint32_t count)
+                                  uint32_t count)
 {
 	cv_error_clear();
 	if (options == NULL)
@@ -350,7 +351,8 @@ static int strv_from_json(json_t *array, char ***strv)
 		return 0;
 	if (!json_is_array(array))
 		return cv_error_errno(EINVAL, "config: expected an array");
-	json_array_foreach (array, index, value) {
+	json_array_foreach(array, index, value)
+	{
 		if (!json_is_string(value) || cv_strv_append(strv, json_string_value(value)) < 0)
 			return cv_error_errno(EINVAL, "config: expected strings");
 	}
@@ -362,7 +364,7 @@ static json_t *idmap_to_json(const struct cv_idmap *map)
 	if (!map->set)
 		return json_null();
 	return json_pack("{s:I,s:I,s:I}", "host", (json_int_t)map->host_start, "child", (json_int_t)map->child_start,
-			 "count", (json_int_t)map->count);
+	                 "count", (json_int_t)map->count);
 }
 
 static void idmap_from_json(json_t *object, struct cv_idmap *map)
@@ -378,10 +380,10 @@ static void idmap_from_json(json_t *object, struct cv_idmap *map)
 static json_t *limits_to_json(const struct containerv_limits *l)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I}", "memory", (json_int_t)l->memory_bytes, "memory_swap",
-			 (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares, "cpu_quota_us",
-			 (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us, "cpuset_cpus",
-			 l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max", (json_int_t)l->pids_max,
-			 "io_weight", (json_int_t)l->io_weight);
+	                 (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares, "cpu_quota_us",
+	                 (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us, "cpuset_cpus",
+	                 l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max", (json_int_t)l->pids_max,
+	                 "io_weight", (json_int_t)l->io_weight);
 }
 
 static void limits_from_json(json_t *o, struct containerv_limits *l)
@@ -406,12 +408,12 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 int cv_options_to_json(const struct containerv_options *o, char **json)
 {
 	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b}", "layers",
-				 strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
-				 o->argv ? strv_to_json(o->argv) : json_null(), "env", strv_to_json(o->env), "workdir",
-				 o->workdir, "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid, "uid_map",
-				 idmap_to_json(&o->uid_map), "gid_map", idmap_to_json(&o->gid_map), "namespaces",
-				 (json_int_t)o->namespaces, "limits", limits_to_json(&o->limits), "labels",
-				 strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty);
+	                         strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
+	                         o->argv ? strv_to_json(o->argv) : json_null(), "env", strv_to_json(o->env), "workdir",
+	                         o->workdir, "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid, "uid_map",
+	                         idmap_to_json(&o->uid_map), "gid_map", idmap_to_json(&o->gid_map), "namespaces",
+	                         (json_int_t)o->namespaces, "limits", limits_to_json(&o->limits), "labels",
+	                         strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty);
 
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "config: cannot encode");

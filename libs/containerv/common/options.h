@@ -24,7 +24,7 @@ struct containerv_options {
 	char **layers; /* lowest first; a plain rootfs is a single layer */
 	char *name;
 	char *hostname;
-	char **argv;   /* NULL: the init idles */
+	char **argv; /* NULL: the init idles */
 	char **env;
 	char *workdir;
 	uid_t uid;

@@ -331,8 +331,8 @@ static int remove_tree_at(int dirfd, dev_t device)
 				ret = -1;
 				continue;
 			}
-			cleanup_close int child = openat(dirfd, entry->d_name,
-							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int child =
+			        openat(dirfd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (child < 0 || remove_tree_at(child, device) < 0)
 				ret = -1;
 			if (unlinkat(dirfd, entry->d_name, AT_REMOVEDIR) < 0)

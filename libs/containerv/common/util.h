@@ -28,17 +28,17 @@ void cv_strv_freep(char ***strv);
 #define cleanup_strv __attribute__((cleanup(cv_strv_freep)))
 
 /* Moves ownership out of a cleanup variable. */
-#define cv_steal_pointer(pp)                                                                                       \
-	({                                                                                                         \
-		__typeof__(*(pp)) stolen_ = *(pp);                                                                 \
-		*(pp) = NULL;                                                                                      \
-		stolen_;                                                                                           \
+#define cv_steal_pointer(pp)                                                                                           \
+	({                                                                                                             \
+		__typeof__(*(pp)) stolen_ = *(pp);                                                                     \
+		*(pp) = NULL;                                                                                          \
+		stolen_;                                                                                               \
 	})
-#define cv_steal_fd(pfd)                                                                                           \
-	({                                                                                                         \
-		int stolen_fd_ = *(pfd);                                                                           \
-		*(pfd) = -1;                                                                                       \
-		stolen_fd_;                                                                                        \
+#define cv_steal_fd(pfd)                                                                                               \
+	({                                                                                                             \
+		int stolen_fd_ = *(pfd);                                                                               \
+		*(pfd) = -1;                                                                                           \
+		stolen_fd_;                                                                                            \
 	})
 
 /* Allocation that records ENOMEM as the last error. */

@@ -32,7 +32,7 @@ struct cv_state {
 struct containerv_container {
 	char id[CV_ID_LENGTH + 1];
 	char name[129];
-	char dir[PATH_MAX];      /* <root>/containers/<id> */
+	char dir[PATH_MAX]; /* <root>/containers/<id> */
 	char log_path[PATH_MAX];
 	struct containerv_options config;
 	struct cv_state state;

@@ -83,15 +83,14 @@ int containerv_create(const struct containerv_options *options, struct container
 		goto fail_dir;
 	*container = c;
 	return 0;
-fail_dir:
-	{
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
-		release_all(c);
-		name_reserved = false;
-		cv_error_errno(saved, "%s", message);
-	}
+fail_dir : {
+	int saved = errno;
+	char message[1024];
+	snprintf(message, sizeof message, "%s", containerv_last_error());
+	release_all(c);
+	name_reserved = false;
+	cv_error_errno(saved, "%s", message);
+}
 fail:
 	if (name_reserved)
 		cv_state_release_name(c->name, c->id);

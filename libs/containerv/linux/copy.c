@@ -224,7 +224,7 @@ static int open_container_root(struct containerv_container *c)
 }
 
 static int copy_many(struct containerv_container *c, const char *const *sources, const char *const *targets,
-		     size_t count, bool upload)
+                     size_t count, bool upload)
 {
 	cleanup_close int root = -1;
 
@@ -235,22 +235,23 @@ static int copy_many(struct containerv_container *c, const char *const *sources,
 	if (root < 0)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		int ret = upload ? copy_one(-1, sources[i], root, targets[i]) : copy_one(root, sources[i], -1, targets[i]);
+		int ret = upload ? copy_one(-1, sources[i], root, targets[i])
+		                 : copy_one(root, sources[i], -1, targets[i]);
 		if (ret < 0)
 			return cv_error_prefix("copy %s%s to %s%s", upload ? "" : "container:", sources[i],
-					       upload ? "container:" : "", targets[i]);
+			                       upload ? "container:" : "", targets[i]);
 	}
 	return 0;
 }
 
 int containerv_upload(struct containerv_container *container, const char *const *host_paths,
-		      const char *const *container_paths, size_t count)
+                      const char *const *container_paths, size_t count)
 {
 	return copy_many(container, host_paths, container_paths, count, true);
 }
 
 int containerv_download(struct containerv_container *container, const char *const *container_paths,
-			const char *const *host_paths, size_t count)
+                        const char *const *host_paths, size_t count)
 {
 	return copy_many(container, container_paths, host_paths, count, false);
 }

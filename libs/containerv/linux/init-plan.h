@@ -33,7 +33,7 @@ struct cv_init_plan {
 	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
 	unsigned int namespaces;
 	char *overlay_options;
-	char rootfs[PATH_MAX];    /* where the overlay is mounted (state dir/rootfs) */
+	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */
 	char hostname[65];
 	char hostname_file[PATH_MAX]; /* prepared files bind-mounted over /etc/... */
 	char hosts_file[PATH_MAX];

@@ -191,7 +191,7 @@ static void record_exit(const struct cv_init_plan *plan, int status)
 
 	cv_exit_from_wait_status(status, &exit_status);
 	length = snprintf(text, sizeof text, "{\"code\": %d, \"signal\": %d, \"finished_ns\": %lld}\n",
-			  exit_status.code, exit_status.signal, (long long)cv_now_ns());
+	                  exit_status.code, exit_status.signal, (long long)cv_now_ns());
 	cv_write_file_atomic_at(plan->state_dir_fd, "exit.json", text, (size_t)length, 0600);
 }
 

@@ -31,9 +31,9 @@
 int cv_root_open(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	        .flags = (uint64_t)(flags | O_CLOEXEC),
+	        .mode = (flags & O_CREAT) ? mode : 0,
+	        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;
 
@@ -82,8 +82,8 @@ int cv_root_mkdirs(int rootfd, const char *path, mode_t mode)
 }
 
 /* Opens (creating if asked) a mount target inside the root and mounts on it. */
-static int mount_in_root(int rootfd, const char *source, const char *target, const char *fstype,
-			 unsigned long flags, const char *data, bool target_is_file)
+static int mount_in_root(int rootfd, const char *source, const char *target, const char *fstype, unsigned long flags,
+                         const char *data, bool target_is_file)
 {
 	char proc_path[64];
 	int fd;
@@ -125,8 +125,8 @@ struct cv_device {
 };
 
 static const struct cv_device default_devices[] = {
-	{"null", 1, 3, 0666}, {"zero", 1, 5, 0666},    {"full", 1, 7, 0666},
-	{"random", 1, 8, 0666}, {"urandom", 1, 9, 0666}, {"tty", 5, 0, 0666},
+        {"null", 1, 3, 0666},   {"zero", 1, 5, 0666},    {"full", 1, 7, 0666},
+        {"random", 1, 8, 0666}, {"urandom", 1, 9, 0666}, {"tty", 5, 0, 0666},
 };
 
 /* mknod in the container's /dev, or a bind of the host's node where mknod is not allowed (user namespace). */
@@ -148,13 +148,13 @@ static int create_device(int rootfd, int devfd, const struct cv_device *device)
 static int setup_dev(int rootfd, const struct cv_init_plan *plan)
 {
 	static const char *const links[][2] = {
-		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-		{"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},       {"/proc/kcore", "core"},
+	        {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+	        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"},
 	};
 	int devfd;
 
-	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-			  false) < 0)
+	if (mount_in_root(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", false) <
+	    0)
 		return -1;
 	devfd = cv_root_open(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
 	if (devfd < 0)
@@ -169,13 +169,12 @@ static int setup_dev(int rootfd, const struct cv_init_plan *plan)
 		symlinkat(links[i][0], devfd, links[i][1]);
 	close(devfd);
 	if (mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			  "newinstance,ptmxmode=0666,mode=0620", false) < 0)
+	                  "newinstance,ptmxmode=0666,mode=0620", false) < 0)
 		return -1;
-	if (mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "mode=1777,size=65536k", false) < 0)
+	if (mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+	                  false) < 0)
 		return -1;
-	if (mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			  false) < 0)
+	if (mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0)
 		return -1;
 	if (plan->tty) {
 		/*

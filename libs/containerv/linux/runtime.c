@@ -45,7 +45,7 @@ static int build_overlay_options(struct containerv_container *c, char **out)
 		if (strpbrk(layer, ",:") != NULL) {
 			free(reversed);
 			return cv_error_errno(EINVAL, "rootfs %s: a path with ',' or ':' cannot be an overlay layer",
-					      layer);
+			                      layer);
 		}
 		reversed[i] = (char *)layer;
 	}
@@ -97,7 +97,8 @@ static int write_resolv_conf(int dirfd)
 		return -1;
 	char *save = NULL;
 	for (char *line = strtok_r(host, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "nameserver", 10) == 0 && (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
+		if (strncmp(line, "nameserver", 10) == 0 &&
+		    (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
 			continue;
 		length += (size_t)sprintf(out + length, "%s\n", line);
 	}
@@ -113,7 +114,7 @@ static int write_etc_files(struct containerv_container *c, int dirfd, const char
 	if (cv_write_file_atomic_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
 		return -1;
 	length = snprintf(text, sizeof text,
-			  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
+	                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
 	if (cv_write_file_atomic_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
 		return -1;
 	return write_resolv_conf(dirfd);
@@ -247,8 +248,8 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 static pid_t clone_init(unsigned long long flags, int cgroup_fd)
 {
 	struct clone_args args = {
-		.flags = flags,
-		.exit_signal = SIGCHLD,
+	        .flags = flags,
+	        .exit_signal = SIGCHLD,
 	};
 
 	if (cgroup_fd >= 0) {

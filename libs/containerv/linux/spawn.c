@@ -151,7 +151,7 @@ static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, 
 }
 
 static int build_spawn_plan(struct containerv_container *c, const struct containerv_spawn_options *o,
-			    struct spawn_plan *plan)
+                            struct spawn_plan *plan)
 {
 	memset(plan, 0, sizeof *plan);
 	plan->init_pidfd = -1;
@@ -205,7 +205,7 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd)
 }
 
 int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
-		     pid_t *pid_out, struct containerv_exit *exit_status)
+                     pid_t *pid_out, struct containerv_exit *exit_status)
 {
 	struct spawn_plan plan;
 	int pid_pipe[2] = {-1, -1}, report_pipe[2] = {-1, -1};

@@ -41,7 +41,7 @@ const char *containerv_root(void)
 	if (state_root[0] == '\0') {
 		const char *env = getenv("CONTAINERV_ROOT");
 		snprintf(state_root, sizeof state_root, "%s",
-			 env != NULL && env[0] == '/' ? env : "/var/lib/containerv");
+		         env != NULL && env[0] == '/' ? env : "/var/lib/containerv");
 	}
 	return state_root;
 }
@@ -126,8 +126,8 @@ int cv_process_start_time(pid_t pid, uint64_t *ticks)
 	if (p == NULL)
 		return cv_error_errno(EINVAL, "%s: unexpected format", path);
 	/* After ')' come: state(3) ppid(4) ... starttime(22): skip 19 fields. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &value) != 1)
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &value) !=
+	    1)
 		return cv_error_errno(EINVAL, "%s: unexpected format", path);
 	*ticks = value;
 	return 0;
@@ -197,10 +197,10 @@ int cv_state_save(struct containerv_container *c)
 	if (dirfd < 0)
 		return cv_error_sys("open %s", c->dir);
 	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b}", "status", status_name(c->state.status), "pid",
-			 (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time,
-			 "created_ns", (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns,
-			 "finished_ns", (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code,
-			 "exit_signal", c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
+	                 (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time, "created_ns",
+	                 (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns, "finished_ns",
+	                 (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code, "exit_signal",
+	                 c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "state: cannot encode");
 	text = json_dumps(root, JSON_INDENT(2));
@@ -507,7 +507,7 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 }
 
 int containerv_get_strings(struct containerv_container *container, enum containerv_strings which, char ***strings,
-			   size_t *count)
+                           size_t *count)
 {
 	char *const *source;
 	char **copy;

@@ -39,7 +39,7 @@ static void read_network(pid_t pid, struct containerv_stats *stats)
 		if (sscanf(line, " %63s", name) != 1 || strcmp(name, "lo") == 0)
 			continue;
 		if (sscanf(colon + 1, "%llu %llu %*u %*u %*u %*u %*u %*u %llu %llu", &rx_bytes, &rx_packets, &tx_bytes,
-			   &tx_packets) != 4)
+		           &tx_packets) != 4)
 			continue;
 		stats->network_rx_bytes += rx_bytes;
 		stats->network_rx_packets += rx_packets;
@@ -154,7 +154,7 @@ int containerv_get_stats(struct containerv_container *container, struct containe
 	cgroup = cv_container_cgroup(container);
 	if (cgroup == NULL)
 		return cv_error_errno(ENOENT, "stats %s: the container has no cgroup (never started?)",
-				      containerv_name(container));
+		                      containerv_name(container));
 	if (cv_cgroup_read_stats(cgroup, stats) < 0)
 		return cv_error_prefix("stats %s", containerv_name(container));
 	if (container->state.status == CV_STATE_RUNNING) {
@@ -178,7 +178,7 @@ int containerv_get_stats(struct containerv_container *container, struct containe
 	if (container->have_previous && now > container->previous_monotonic_ns &&
 	    stats->cpu_time_ns >= container->previous_cpu_ns)
 		stats->cpu_percent = 100.0 * (double)(stats->cpu_time_ns - container->previous_cpu_ns) /
-				     (double)(now - container->previous_monotonic_ns);
+		                     (double)(now - container->previous_monotonic_ns);
 	container->have_previous = true;
 	container->previous_cpu_ns = stats->cpu_time_ns;
 	container->previous_monotonic_ns = now;
@@ -187,7 +187,7 @@ int containerv_get_stats(struct containerv_container *container, struct containe
 }
 
 int containerv_get_stats_history(struct containerv_container *container, struct containerv_stats *samples, size_t max,
-				 size_t *count)
+                                 size_t *count)
 {
 	size_t n, oldest;
 
@@ -235,7 +235,7 @@ static int read_process(pid_t pid, int64_t boot_ns, int64_t now_ns, struct conta
 		return -1;
 	snprintf(info->name, sizeof info->name, "%.*s", (int)(p - open_paren - 1), open_paren + 1);
 	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
-		   &utime, &stime, &start_ticks, &rss_pages) != 4)
+	           &utime, &stime, &start_ticks, &rss_pages) != 4)
 		return -1;
 	info->cpu_time_ns = (utime + stime) * (1000000000ULL / (unsigned long long)ticks);
 	info->memory_rss = (uint64_t)rss_pages * (uint64_t)sysconf(_SC_PAGESIZE);
@@ -270,7 +270,7 @@ static int read_process(pid_t pid, int64_t boot_ns, int64_t now_ns, struct conta
 }
 
 int containerv_get_processes(struct containerv_container *container, struct containerv_process_info *processes,
-			     size_t max, size_t *count)
+                             size_t max, size_t *count)
 {
 	struct cv_cgroup *cgroup;
 	cleanup_free pid_t *pids = NULL;

@@ -34,9 +34,9 @@ enum containerv_namespace {
 	CV_NS_MOUNT = 0x02, /* always on: the rootfs needs it */
 	CV_NS_UTS = 0x04,
 	CV_NS_IPC = 0x08,
-	CV_NS_NET = 0x10,   /* a private network stack with loopback up */
+	CV_NS_NET = 0x10, /* a private network stack with loopback up */
 	CV_NS_CGROUP = 0x20,
-	CV_NS_USER = 0x40,  /* implied by containerv_options_set_users() */
+	CV_NS_USER = 0x40, /* implied by containerv_options_set_users() */
 };
 #define CV_NS_DEFAULT (CV_NS_PID | CV_NS_MOUNT | CV_NS_UTS | CV_NS_IPC | CV_NS_NET | CV_NS_CGROUP)
 
@@ -58,7 +58,7 @@ CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *opti
  * Replaces any rootfs set before.
  */
 CONTAINERV_API int containerv_options_set_layers(struct containerv_options *options, const char *const *layers,
-						 size_t count);
+                                                 size_t count);
 
 /* A unique name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters). */
 CONTAINERV_API int containerv_options_set_name(struct containerv_options *options, const char *name);
@@ -87,17 +87,17 @@ CONTAINERV_API int containerv_options_set_user(struct containerv_options *option
  * turns on the user namespace. set_groups does the same for gids; when only
  * one is given the other gets the same map.
  */
-CONTAINERV_API int containerv_options_set_users(struct containerv_options *options, uid_t host_start,
-						uid_t child_start, uint32_t count);
+CONTAINERV_API int containerv_options_set_users(struct containerv_options *options, uid_t host_start, uid_t child_start,
+                                                uint32_t count);
 CONTAINERV_API int containerv_options_set_groups(struct containerv_options *options, gid_t host_start,
-						 gid_t child_start, uint32_t count);
+                                                 gid_t child_start, uint32_t count);
 
 /* Chooses namespaces (enum containerv_namespace bits). */
 CONTAINERV_API int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces);
 
 /* Resource limits; validated here and again at create. */
 CONTAINERV_API int containerv_options_set_limits(struct containerv_options *options,
-						 const struct containerv_limits *limits);
+                                                 const struct containerv_limits *limits);
 
 /*
  * Where the main command's stdin, stdout and stderr go. Each is a file
@@ -129,8 +129,7 @@ CONTAINERV_API int containerv_options_add_label(struct containerv_options *optio
  * it. On failure nothing is left behind: no cgroup, mount, state directory
  * or process. The options may be deleted afterwards.
  */
-CONTAINERV_API int containerv_create(const struct containerv_options *options,
-				     struct containerv_container **container);
+CONTAINERV_API int containerv_create(const struct containerv_options *options, struct containerv_container **container);
 
 /*
  * Starts a created or exited container again (its writable layer is kept).
@@ -163,7 +162,7 @@ CONTAINERV_API const char *containerv_log_path(const struct containerv_container
 enum containerv_state {
 	CV_STATE_CREATED = 1, /* registered, never started */
 	CV_STATE_RUNNING = 2,
-	CV_STATE_EXITED = 3,  /* the main process ended; resources kept until destroy */
+	CV_STATE_EXITED = 3, /* the main process ended; resources kept until destroy */
 };
 
 /* How a process ended. */
@@ -177,7 +176,7 @@ struct containerv_exit {
 
 /* A snapshot of a container's configuration and state. */
 struct containerv_info {
-	unsigned int version;        /* set by the caller to CONTAINERV_INFO_VERSION */
+	unsigned int version; /* set by the caller to CONTAINERV_INFO_VERSION */
 	char id[65];
 	char name[129];
 	char hostname[65];
@@ -207,7 +206,7 @@ enum containerv_strings {
  * which adds to the container's environment rather than replacing it.
  */
 CONTAINERV_API int containerv_get_strings(struct containerv_container *container, enum containerv_strings which,
-					  char ***strings, size_t *count);
+                                          char ***strings, size_t *count);
 
 /* Frees a vector from containerv_get_strings(); NULL is allowed. */
 CONTAINERV_API void containerv_strings_free(char **strings);
@@ -241,7 +240,8 @@ CONTAINERV_API int containerv_kill(struct containerv_container *container, int s
  * Stops a container as `docker stop` does: sends stop_signal (0 means
  * SIGTERM), waits up to timeout_seconds, then kills every process.
  */
-CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds);
+CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal,
+                                   unsigned int timeout_seconds);
 
 enum containerv_spawn_flags {
 	CV_SPAWN_WAIT = 0x1, /* wait for the process and fill exit_status */
@@ -252,7 +252,7 @@ enum containerv_spawn_flags {
 
 /* How to run one more process inside a running container. */
 struct containerv_spawn_options {
-	unsigned int version;   /* CONTAINERV_SPAWN_OPTIONS_VERSION */
+	unsigned int version;    /* CONTAINERV_SPAWN_OPTIONS_VERSION */
 	const char *const *argv; /* argv[0] is looked up in the container's PATH */
 	const char *const *env;  /* NULL: the container's environment */
 	const char *workdir;     /* NULL: the container's working directory */
@@ -261,10 +261,13 @@ struct containerv_spawn_options {
 	int stdin_fd;            /* the caller's descriptors; -1 means /dev/null */
 	int stdout_fd;
 	int stderr_fd;
-	unsigned int flags;      /* enum containerv_spawn_flags */
+	unsigned int flags; /* enum containerv_spawn_flags */
 };
 
-#define CONTAINERV_SPAWN_OPTIONS_INIT {CONTAINERV_SPAWN_OPTIONS_VERSION, NULL, NULL, NULL, -1, -1, 0, 1, 2, 0}
+#define CONTAINERV_SPAWN_OPTIONS_INIT                                                                                  \
+	{                                                                                                              \
+		CONTAINERV_SPAWN_OPTIONS_VERSION, NULL, NULL, NULL, -1, -1, 0, 1, 2, 0                                 \
+	}
 
 /*
  * Runs a process inside a running container, in all its namespaces and its
@@ -276,18 +279,19 @@ struct containerv_spawn_options {
  * ENOENT (not found) or EACCES (not executable) and no process is left.
  */
 CONTAINERV_API int containerv_spawn(struct containerv_container *container,
-				    const struct containerv_spawn_options *options, pid_t *pid_out,
-				    struct containerv_exit *exit_status);
+                                    const struct containerv_spawn_options *options, pid_t *pid_out,
+                                    struct containerv_exit *exit_status);
 
 /* Waits for a process started by containerv_spawn() and reports how it ended. */
 CONTAINERV_API int containerv_wait_process(struct containerv_container *container, pid_t pid,
-					   struct containerv_exit *exit_status);
+                                           struct containerv_exit *exit_status);
 
 /*
  * Opens the container id_or_name, runs argv inside it with the caller's
  * stdin, stdout and stderr, waits, and reports how it ended.
  */
-CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *argv, struct containerv_exit *exit_status);
+CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *argv,
+                                   struct containerv_exit *exit_status);
 
 /*
  * Copies count host paths (files, directories recursively, symlinks as
@@ -295,11 +299,11 @@ CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *ar
  * is resolved inside the container's root: symlinks never lead out of it.
  */
 CONTAINERV_API int containerv_upload(struct containerv_container *container, const char *const *host_paths,
-				     const char *const *container_paths, size_t count);
+                                     const char *const *container_paths, size_t count);
 
 /* The reverse of containerv_upload(). */
 CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,
-				       const char *const *host_paths, size_t count);
+                                       const char *const *host_paths, size_t count);
 
 #ifdef __cplusplus
 }

@@ -20,19 +20,22 @@ extern "C" {
  * CONTAINERV_LIMITS_INIT so that fields added later stay unset.
  */
 struct containerv_limits {
-	unsigned int version;         /* CONTAINERV_LIMITS_VERSION */
-	int64_t memory_bytes;         /* hard memory limit; 0 unset */
-	int64_t memory_swap_bytes;    /* memory plus swap, as docker's --memory-swap; -1 unlimited, 0 unset */
-	uint64_t cpu_shares;          /* relative weight, docker scale 2..262144 (1024 is the default); 0 unset */
-	uint64_t cpu_quota_us;        /* CPU time per period (--cpus 0.5 gives 50000 of 100000); 0 unset */
-	uint64_t cpu_period_us;       /* period for cpu_quota_us; 0 means 100000 */
-	char cpuset_cpus[128];        /* "0-1,3"; empty unset */
-	char cpuset_mems[128];        /* "0"; empty unset */
-	int64_t pids_max;             /* most tasks at once; -1 unlimited, 0 unset */
-	uint32_t io_weight;           /* 10..1000 (blkio.weight on v1, io.weight/io.bfq.weight on v2); 0 unset */
+	unsigned int version;      /* CONTAINERV_LIMITS_VERSION */
+	int64_t memory_bytes;      /* hard memory limit; 0 unset */
+	int64_t memory_swap_bytes; /* memory plus swap, as docker's --memory-swap; -1 unlimited, 0 unset */
+	uint64_t cpu_shares;       /* relative weight, docker scale 2..262144 (1024 is the default); 0 unset */
+	uint64_t cpu_quota_us;     /* CPU time per period (--cpus 0.5 gives 50000 of 100000); 0 unset */
+	uint64_t cpu_period_us;    /* period for cpu_quota_us; 0 means 100000 */
+	char cpuset_cpus[128];     /* "0-1,3"; empty unset */
+	char cpuset_mems[128];     /* "0"; empty unset */
+	int64_t pids_max;          /* most tasks at once; -1 unlimited, 0 unset */
+	uint32_t io_weight;        /* 10..1000 (blkio.weight on v1, io.weight/io.bfq.weight on v2); 0 unset */
 };
 
-#define CONTAINERV_LIMITS_INIT {CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0}
+#define CONTAINERV_LIMITS_INIT                                                                                         \
+	{                                                                                                              \
+		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0                                                 \
+	}
 
 /*
  * Parses a docker-style size ("64m", "1g", "512k", "1048576", "1.5g") into

@@ -18,23 +18,23 @@ struct containerv_container;
 
 /* One sample of a container's resource use. Counters are totals since start. */
 struct containerv_stats {
-	uint64_t timestamp_ns;       /* CLOCK_REALTIME when sampled */
-	uint64_t memory_usage;       /* bytes in use now (page cache excluded, as docker shows it) */
-	uint64_t memory_peak;        /* highest usage seen by the kernel */
-	uint64_t memory_limit;       /* the limit in force, or the host's memory when none */
-	uint64_t cpu_time_ns;        /* CPU time of all processes */
-	double cpu_percent;          /* over the interval since the previous sample on this handle; 100 = one CPU */
-	uint64_t read_bytes;         /* block I/O */
+	uint64_t timestamp_ns; /* CLOCK_REALTIME when sampled */
+	uint64_t memory_usage; /* bytes in use now (page cache excluded, as docker shows it) */
+	uint64_t memory_peak;  /* highest usage seen by the kernel */
+	uint64_t memory_limit; /* the limit in force, or the host's memory when none */
+	uint64_t cpu_time_ns;  /* CPU time of all processes */
+	double cpu_percent;    /* over the interval since the previous sample on this handle; 100 = one CPU */
+	uint64_t read_bytes;   /* block I/O */
 	uint64_t write_bytes;
 	uint64_t read_ops;
 	uint64_t write_ops;
-	uint64_t network_rx_bytes;   /* all interfaces of the container's network namespace but lo */
+	uint64_t network_rx_bytes; /* all interfaces of the container's network namespace but lo */
 	uint64_t network_tx_bytes;
 	uint64_t network_rx_packets;
 	uint64_t network_tx_packets;
-	uint32_t active_processes;   /* tasks in the cgroup now */
-	uint32_t total_processes;    /* processes created since start */
-	uint64_t oom_kills;          /* times the OOM killer struck in the container */
+	uint32_t active_processes; /* tasks in the cgroup now */
+	uint32_t total_processes;  /* processes created since start */
+	uint64_t oom_kills;        /* times the OOM killer struck in the container */
 };
 
 /*
@@ -51,7 +51,7 @@ CONTAINERV_API int containerv_get_stats(struct containerv_container *container, 
  * *count to how many were copied.
  */
 CONTAINERV_API int containerv_get_stats_history(struct containerv_container *container,
-						struct containerv_stats *samples, size_t max, size_t *count);
+                                                struct containerv_stats *samples, size_t max, size_t *count);
 
 /* One process of a container. */
 struct containerv_process_info {
@@ -62,8 +62,8 @@ struct containerv_process_info {
 	char command[256];   /* the command line, arguments joined by spaces */
 	uint64_t memory_rss; /* bytes */
 	uint64_t cpu_time_ns;
-	double cpu_percent;  /* average over the process's lifetime; 100 = one CPU */
-	int64_t started_ns;  /* wall-clock start time */
+	double cpu_percent; /* average over the process's lifetime; 100 = one CPU */
+	int64_t started_ns; /* wall-clock start time */
 };
 
 /*
@@ -72,7 +72,7 @@ struct containerv_process_info {
  * may exceed max.
  */
 CONTAINERV_API int containerv_get_processes(struct containerv_container *container,
-					    struct containerv_process_info *processes, size_t max, size_t *count);
+                                            struct containerv_process_info *processes, size_t max, size_t *count);
 
 #ifdef __cplusplus
 }
