@@ -25,6 +25,9 @@ PACKAGES=(
 	procps           # ps, pgrep: tests check that no process is left behind
 	clang-format     # the formatting check in scripts/test.sh (.clang-format, version 14)
 	hyperfine        # benchmark driver (bench/)
+	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)
+	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal
+	time             # GNU time: peak memory in bench/startup.sh
 )
 
 check_only=0

@@ -266,7 +266,7 @@ int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, si
 	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return cv_error_sys("create %s", temporary);
-	if (cv_write_all(fd, content, length) < 0 || fsync(fd) < 0) {
+	if (cv_write_all(fd, content, length) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, temporary, 0);
 		errno = saved;

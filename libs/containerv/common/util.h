@@ -61,7 +61,12 @@ int cv_read_file_at(int dirfd, const char *path, char **content, size_t *length,
 int cv_read_u64(const char *path, uint64_t *value);
 /* Writes text to an existing file (cgroup and proc files: no create, no truncate). */
 int cv_write_file(const char *path, const char *text);
-/* Writes content to dir/name atomically: a temporary file, fsync, rename. */
+/*
+ * Writes content to dir/name atomically: a temporary file renamed over the
+ * old one, so a reader sees the old or the new content, never a part. No
+ * fsync: this is run-time state that a host crash makes moot anyway, and
+ * an fsync per state change cost milliseconds on the start-up path.
+ */
 int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode);
 
 /* mkdir -p with mode; existing directories are fine. */
