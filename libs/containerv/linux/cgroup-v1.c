@@ -215,22 +215,36 @@ static int cpuset_inherit(const char *parent, const char *dir)
 	return 0;
 }
 
+/*
+ * The shared parent is removed by the destroy of the last container (so no
+ * empty "containerv" directory is left on the host); a concurrent destroy
+ * can therefore remove it between our mkdir of the parent and of the child,
+ * which shows as ENOENT: make the parent again and retry.
+ */
+static int make_dir_in(struct v1_hierarchy *hierarchy)
+{
+	bool cpuset = (hierarchy->controllers & BIT(V1_CPUSET)) != 0;
+	char parent[PATH_MAX];
+
+	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0)
+		return -1;
+	for (int attempt = 0;; attempt++) {
+		if (cv_cgroup_mkdir(parent, true) == 0 && (!cpuset || cpuset_inherit(hierarchy->mount, parent) == 0) &&
+		    cv_cgroup_mkdir(hierarchy->dir, false) == 0)
+			break;
+		if (errno != ENOENT || attempt == 5)
+			return -1;
+	}
+	hierarchy->created = true;
+	if (cpuset && cpuset_inherit(parent, hierarchy->dir) < 0)
+		return -1;
+	return 0;
+}
+
 static int make_dirs(struct cv_cgroup_v1 *v1)
 {
 	for (size_t i = 0; i < v1->count; i++) {
-		struct v1_hierarchy *hierarchy = &v1->hierarchies[i];
-		bool cpuset = (hierarchy->controllers & BIT(V1_CPUSET)) != 0;
-		char parent[PATH_MAX];
-
-		/* The shared parent stays after destroy: removing it would race with a concurrent create. */
-		if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0 || cv_cgroup_mkdir(parent, true) < 0)
-			return -1;
-		if (cpuset && cpuset_inherit(hierarchy->mount, parent) < 0)
-			return -1;
-		if (cv_cgroup_mkdir(hierarchy->dir, false) < 0)
-			return -1;
-		hierarchy->created = true;
-		if (cpuset && cpuset_inherit(parent, hierarchy->dir) < 0)
+		if (make_dir_in(&v1->hierarchies[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -571,9 +585,17 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 
 	if (v1_kill_all(cgroup) < 0)
 		return -1;
-	for (size_t i = 0; i < v1->count; i++)
-		if (v1->hierarchies[i].dir != NULL && cv_cgroup_remove_dir(v1->hierarchies[i].dir) < 0)
+	for (size_t i = 0; i < v1->count; i++) {
+		char parent[PATH_MAX];
+
+		if (v1->hierarchies[i].dir == NULL)
+			continue;
+		if (cv_cgroup_remove_dir(v1->hierarchies[i].dir) < 0)
 			return cv_error_sys("remove %s", v1->hierarchies[i].dir);
+		/* The last container out removes the shared parent; EBUSY means others still use it. */
+		if (cv_cgroup_path(parent, v1->hierarchies[i].mount, CV_CGROUP_PARENT) == 0)
+			rmdir(parent);
+	}
 	return 0;
 }
 
