@@ -48,7 +48,15 @@ int cv_error_sys(const char *format, ...)
 	record(format, args);
 	va_end(args);
 	used = strlen(last_error);
-	snprintf(last_error + used, sizeof last_error - used, ": %s", strerror(saved));
+	/*
+	 * strerrordesc_np, not strerror: no locale lookup and so no lock, which matters in the
+	 * container's init (a clone of a possibly multi-threaded caller, where a lock may be held forever).
+	 */
+	const char *description = strerrordesc_np(saved);
+	if (description != NULL)
+		snprintf(last_error + used, sizeof last_error - used, ": %s", description);
+	else
+		snprintf(last_error + used, sizeof last_error - used, ": error %d", saved);
 	errno = saved;
 	return -1;
 }

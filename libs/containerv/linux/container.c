@@ -207,8 +207,13 @@ int containerv_kill(struct containerv_container *container, int signal)
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
-	if (signal == SIGKILL)
-		return signal_init(container, SIGKILL); /* PID 1 dying takes the whole namespace along */
+	if (signal == SIGKILL) {
+		/* PID 1 dying takes its namespace along; the cgroup catches the rest (no PID namespace). */
+		int ret = signal_init(container, SIGKILL);
+		if (cv_container_cgroup(container) != NULL)
+			cv_cgroup_kill_all(cv_container_cgroup(container));
+		return ret;
+	}
 	if (signal == SIGSTOP)
 		return signal_all(container, SIGSTOP);
 	if (signal == SIGCONT)

@@ -52,6 +52,12 @@ int cv_rootfs_setup(struct cv_init_plan *plan);
 
 /* Resolves path under rootfd without ever leaving it (openat2 RESOLVE_IN_ROOT). */
 int cv_root_open(int rootfd, const char *path, int flags, mode_t mode);
+/*
+ * chdir to a path of the container from inside it (after pivot_root or
+ * setns), resolved in its root without magic links: a working directory
+ * like /proc/self/fd/N cannot lead to a host directory (CVE-2024-21626).
+ */
+int cv_chdir_in_root(const char *path);
 /* mkdir -p of path under rootfd, each component resolved inside the root. */
 int cv_root_mkdirs(int rootfd, const char *path, mode_t mode);
 

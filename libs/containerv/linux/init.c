@@ -107,13 +107,17 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/*
+ * Raw system calls, not glibc's set*id(): those signal every thread glibc believes the process has,
+ * and in this clone of a multi-threaded caller they are the caller's threads, so they would wait forever.
+ */
 static int switch_user(uid_t uid, gid_t gid, bool in_user_namespace)
 {
-	if (setgroups(0, NULL) < 0 && !(in_user_namespace && errno == EPERM))
+	if (syscall(SYS_setgroups, 0, NULL) < 0 && !(in_user_namespace && errno == EPERM))
 		return cv_error_sys("setgroups");
-	if (setresgid(gid, gid, gid) < 0)
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
 		return cv_error_sys("setgid %u", (unsigned int)gid);
-	if (setresuid(uid, uid, uid) < 0)
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0)
 		return cv_error_sys("setuid %u", (unsigned int)uid);
 	return 0;
 }
@@ -131,10 +135,8 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 		cv_error_sys("set the controlling terminal");
 		goto fail;
 	}
-	if (chdir(plan->workdir) < 0) {
-		cv_error_sys("chdir to %s", plan->workdir);
+	if (cv_chdir_in_root(plan->workdir) < 0)
 		goto fail;
-	}
 	if (switch_user(plan->uid, plan->gid, plan->namespaces & CV_NS_USER) < 0)
 		goto fail;
 	environ = plan->env;
@@ -251,7 +253,7 @@ void cv_init_main(struct cv_init_plan *plan)
 		cv_error_sys("unshare the cgroup namespace");
 		fail_setup(plan);
 	}
-	if ((plan->namespaces & CV_NS_USER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+	if ((plan->namespaces & CV_NS_USER) && switch_user(0, 0, true) < 0) {
 		cv_error_sys("become root in the user namespace");
 		fail_setup(plan);
 	}

@@ -43,6 +43,21 @@ int cv_root_open(int rootfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
+int cv_chdir_in_root(const char *path)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dir = root < 0 ? -1 : cv_root_open(root, path, O_PATH | O_DIRECTORY, 0);
+	int ret = 0;
+
+	if (dir < 0 || fchdir(dir) < 0)
+		ret = cv_error_sys("chdir to %s", path);
+	if (dir >= 0)
+		close(dir);
+	if (root >= 0)
+		close(root);
+	return ret;
+}
+
 int cv_root_mkdirs(int rootfd, const char *path, mode_t mode)
 {
 	char partial[PATH_MAX];

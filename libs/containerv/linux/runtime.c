@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,7 +93,7 @@ static int write_resolv_conf(int dirfd)
 		host = cv_strdup("");
 	if (host == NULL)
 		return -1;
-	out = cv_malloc0(strlen(host) + 1);
+	out = cv_malloc0(strlen(host) + 2); /* + a newline the last line may lack */
 	if (out == NULL)
 		return -1;
 	char *save = NULL;
@@ -240,6 +241,8 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof message)
 		return cv_error_errno(EIO, "the container's init died during setup");
+	if (message.type == CV_SYNC_SETUP_ERROR && (message.error == ENOENT || message.error == EACCES))
+		message.error = EIO; /* ENOENT and EACCES mean the command itself: 127 and 126 */
 	if (message.type != CV_SYNC_READY)
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
 	return 0;
@@ -284,7 +287,13 @@ int cv_runtime_start(struct containerv_container *c)
 	}
 	plan.sync_fd = sync_fds[1];
 	plan_keep(&plan, plan.sync_fd);
+	/* No handler of the caller may run in the child before the init has blocked every signal. */
+	sigset_t all, previous;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &previous);
 	pid = clone_init(clone_flags_for(c->config.namespaces), cv_cgroup_clone_fd(cgroup));
+	if (pid != 0)
+		pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	if (pid < 0) {
 		cv_error_sys("clone the container's init");
 		goto done;

@@ -108,10 +108,8 @@ static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan
 		cv_error_sys("set the controlling terminal");
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	}
-	if (chdir(plan->workdir) < 0) {
-		cv_error_sys("chdir to %s", plan->workdir);
+	if (cv_chdir_in_root(plan->workdir) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
-	}
 	if ((setgroups(0, NULL) < 0 && !(plan->user_namespace && errno == EPERM)) ||
 	    setresgid(plan->gid, plan->gid, plan->gid) < 0 || setresuid(plan->uid, plan->uid, plan->uid) < 0) {
 		cv_error_sys("switch to user %u:%u", (unsigned int)plan->uid, (unsigned int)plan->gid);
@@ -195,6 +193,8 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd)
 	/* EOF on the report pipe: the process executed (or the helper failed before cloning). */
 	ssize_t reported = cv_read_all(report_fd, &message, sizeof message);
 	if (reported == (ssize_t)sizeof message) {
+		if (message.type == CV_SYNC_SETUP_ERROR && (message.error == ENOENT || message.error == EACCES))
+			message.error = EIO; /* ENOENT and EACCES mean the command itself: 127 and 126 */
 		if (n == (ssize_t)sizeof pid && pid > 0)
 			waitpid(pid, NULL, 0);
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);

@@ -255,8 +255,10 @@ int cv_state_load(const char *id, struct containerv_container **out)
 	if (dirfd < 0)
 		return cv_error_sys("container %s", id);
 	if (cv_read_file_at(dirfd, "config.json", &config, NULL, 1 << 22) < 0 ||
-	    cv_options_from_json(config, &c->config) < 0 || load_state_json(c, dirfd) < 0)
+	    cv_options_from_json(config, &c->config) < 0 || load_state_json(c, dirfd) < 0) {
+		cv_options_clear(&c->config);
 		return cv_error_prefix("container %.12s", id);
+	}
 	snprintf(c->name, sizeof c->name, "%s", c->config.name ? c->config.name : "");
 	*out = cv_steal_pointer(&c);
 	return 0;
