@@ -35,8 +35,9 @@ static int release_all(struct containerv_container *c)
 	struct cv_cgroup *cgroup = cv_container_cgroup(c);
 	int ret = 0;
 
+	/* Processes we could not kill keep their state, so that a later rm can find them again. */
 	if (cgroup != NULL && cv_cgroup_destroy(cgroup) < 0)
-		ret = -1;
+		return -1;
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	cv_state_release_name(c->name, c->id);

@@ -112,9 +112,15 @@ static int mount_in_root(int rootfd, const char *source, const char *target, con
 			if (cv_root_mkdirs(rootfd, parent, 0755) < 0)
 				return -1;
 		}
-		fd = cv_root_open(rootfd, target, O_RDONLY | O_CREAT | O_NOFOLLOW, 0644);
+		/* O_NONBLOCK and a type check: an image's FIFO or device node here must not hang or open a driver. */
+		fd = cv_root_open(rootfd, target, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0644);
 		if (fd < 0 && errno == ELOOP)
 			return cv_error_errno(ELOOP, "mount %s: the target is a symlink", target);
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			return cv_error_errno(EINVAL, "mount %s: the target is not a regular file", target);
+		}
 	} else {
 		if (cv_root_mkdirs(rootfd, target, 0755) < 0)
 			return -1;

@@ -396,6 +396,9 @@ void containerv_close(struct containerv_container *container)
 {
 	if (container == NULL)
 		return;
+	/* An init of ours that has already ended is reaped here, so a closed handle leaves no zombie. */
+	if (container->is_parent && container->state.pid > 0)
+		waitpid(container->state.pid, NULL, WNOHANG);
 	cv_cgroup_free(container->cgroup);
 	cv_options_clear(&container->config);
 	free(container);
