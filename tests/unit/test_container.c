@@ -464,6 +464,34 @@ TEST(upload_and_download_round_trip_without_escaping)
 	CHECK(system(command) == 0);
 }
 
+TEST(hostile_image_files_are_refused_not_opened)
+{
+	char layer[] = "/tmp/cvtest-layer-XXXXXX";
+	char path[512];
+	const char *argv[] = {"true", NULL};
+	struct containerv_options *o = NULL;
+	struct containerv_container *c = NULL;
+
+	CHECK(mkdtemp(layer) != NULL);
+	snprintf(path, sizeof path, "%s/etc", layer);
+	CHECK(mkdir(path, 0755) == 0);
+	/* A FIFO where /etc/hosts goes: opening it would block the init (and create) forever. */
+	snprintf(path, sizeof path, "%s/etc/hosts", layer);
+	CHECK(mkfifo(path, 0644) == 0);
+	const char *layers[] = {rootfs, layer};
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_set_layers(o, layers, 2));
+	CHECK_OK(containerv_options_set_command(o, argv));
+	CHECK(containerv_create(o, &c) == -1);
+	CHECK(strstr(containerv_last_error(), "/etc/hosts") != NULL);
+	containerv_options_delete(o);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/etc", layer);
+	rmdir(path);
+	rmdir(layer);
+	check_no_leftovers();
+}
+
 static void *create_and_destroy(void *arg)
 {
 	const char *argv[] = {"true", NULL};
@@ -525,6 +553,7 @@ int main(void)
 	RUN(cpu_quota_gives_about_half_a_cpu);
 	RUN(stats_follow_what_the_workload_does);
 	RUN(upload_and_download_round_trip_without_escaping);
+	RUN(hostile_image_files_are_refused_not_opened);
 	RUN(fifty_concurrent_containers_leave_nothing);
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);
