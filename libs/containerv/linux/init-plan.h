@@ -47,6 +47,11 @@ struct cv_init_plan {
 	int keep_count;
 };
 
+/* process.c: CLONE_NEW* flags of a container's namespaces (enum containerv_namespace bits). */
+int cv_namespace_flags(unsigned int namespaces);
+/* process.c: puts stdio[0..2] (-1: /dev/null) on descriptors 0, 1, 2; safe when they overlap. */
+int cv_install_stdio(const int stdio[3]);
+
 /* rootfs.c: runs in the child, in the new mount namespace. */
 int cv_rootfs_setup(struct cv_init_plan *plan);
 

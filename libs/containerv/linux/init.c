@@ -75,28 +75,6 @@ static void close_inherited_fds(const struct cv_init_plan *plan)
 	}
 }
 
-/* Puts the main command's descriptors on 0, 1, 2 (they may already overlap each other). */
-static int install_stdio(const int stdio[3])
-{
-	int moved[3];
-
-	for (int i = 0; i < 3; i++) {
-		int source = stdio[i] >= 0 ? stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (source < 0)
-			return cv_error_sys("open /dev/null");
-		/* Move out of the 0..2 range first so that dup2 below cannot clobber a source. */
-		moved[i] = fcntl(source, F_DUPFD_CLOEXEC, 10);
-		if (moved[i] < 0)
-			return cv_error_sys("duplicate stdio");
-	}
-	for (int i = 0; i < 3; i++) {
-		if (dup2(moved[i], i) < 0)
-			return cv_error_sys("install stdio");
-		close(moved[i]);
-	}
-	return 0;
-}
-
 static void reset_signals(void)
 {
 	sigset_t all;
@@ -129,7 +107,7 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 
 	reset_signals();
 	setsid();
-	if (install_stdio(plan->stdio) < 0)
+	if (cv_install_stdio(plan->stdio) < 0)
 		goto fail;
 	if (plan->tty && ioctl(0, TIOCSCTTY, 0) < 0) {
 		cv_error_sys("set the controlling terminal");

@@ -193,24 +193,6 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	return 0;
 }
 
-static unsigned long long clone_flags_for(unsigned int namespaces)
-{
-	unsigned long long flags = CLONE_NEWNS;
-
-	if (namespaces & CV_NS_PID)
-		flags |= CLONE_NEWPID;
-	if (namespaces & CV_NS_UTS)
-		flags |= CLONE_NEWUTS;
-	if (namespaces & CV_NS_IPC)
-		flags |= CLONE_NEWIPC;
-	if (namespaces & CV_NS_NET)
-		flags |= CLONE_NEWNET;
-	if (namespaces & CV_NS_USER)
-		flags |= CLONE_NEWUSER;
-	/* The cgroup namespace is unshared by the init once it sits in its cgroup, so that the cgroup is its root. */
-	return flags;
-}
-
 static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map, const struct cv_idmap *fallback)
 {
 	char path[64], text[64];
@@ -291,7 +273,9 @@ int cv_runtime_start(struct containerv_container *c)
 	sigset_t all, previous;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &previous);
-	pid = clone_init(clone_flags_for(c->config.namespaces), cv_cgroup_clone_fd(cgroup));
+	/* No CLONE_NEWCGROUP: the init unshares it once it sits in its cgroup, so that the cgroup is its root. */
+	pid = clone_init((unsigned long long)cv_namespace_flags(c->config.namespaces & ~(unsigned int)CV_NS_CGROUP),
+	                 cv_cgroup_clone_fd(cgroup));
 	if (pid != 0)
 		pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	if (pid < 0) {

@@ -44,25 +44,6 @@ struct spawn_plan {
 	int report_fd; /* close-on-exec pipe: a cv_sync_message on failure, EOF on exec */
 };
 
-static int namespace_flags(unsigned int namespaces)
-{
-	int flags = CLONE_NEWNS;
-
-	if (namespaces & CV_NS_PID)
-		flags |= CLONE_NEWPID;
-	if (namespaces & CV_NS_UTS)
-		flags |= CLONE_NEWUTS;
-	if (namespaces & CV_NS_IPC)
-		flags |= CLONE_NEWIPC;
-	if (namespaces & CV_NS_NET)
-		flags |= CLONE_NEWNET;
-	if (namespaces & CV_NS_CGROUP)
-		flags |= CLONE_NEWCGROUP;
-	if (namespaces & CV_NS_USER)
-		flags |= CLONE_NEWUSER;
-	return flags;
-}
-
 static void __attribute__((noreturn)) report_and_exit(const struct spawn_plan *plan, int type)
 {
 	struct cv_sync_message message = {.type = type, .error = errno};
@@ -70,26 +51,6 @@ static void __attribute__((noreturn)) report_and_exit(const struct spawn_plan *p
 	snprintf(message.text, sizeof message.text, "%s", containerv_last_error());
 	cv_write_all(plan->report_fd, &message, sizeof message);
 	_exit(type == CV_SYNC_EXEC_ERROR ? (message.error == ENOENT ? 127 : 126) : 125);
-}
-
-static int install_stdio(const int stdio[3])
-{
-	int moved[3];
-
-	for (int i = 0; i < 3; i++) {
-		int source = stdio[i] >= 0 ? stdio[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (source < 0)
-			return cv_error_sys("open /dev/null");
-		moved[i] = fcntl(source, F_DUPFD_CLOEXEC, 10);
-		if (moved[i] < 0)
-			return cv_error_sys("duplicate stdio");
-	}
-	for (int i = 0; i < 3; i++) {
-		if (dup2(moved[i], i) < 0)
-			return cv_error_sys("install stdio");
-		close(moved[i]);
-	}
-	return 0;
 }
 
 /* The process itself, now inside every namespace of the container. */
@@ -102,7 +63,7 @@ static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
-	if (install_stdio(plan->stdio) < 0)
+	if (cv_install_stdio(plan->stdio) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	if (plan->tty && ioctl(0, TIOCSCTTY, 0) < 0) {
 		cv_error_sys("set the controlling terminal");
@@ -171,7 +132,7 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	plan->stdio[2] = o->stderr_fd;
 	plan->tty = (o->flags & CV_SPAWN_TTY) != 0;
 	plan->user_namespace = (c->config.namespaces & CV_NS_USER) != 0;
-	plan->setns_flags = namespace_flags(c->config.namespaces);
+	plan->setns_flags = cv_namespace_flags(c->config.namespaces);
 	plan->cgroup = cv_container_cgroup(c);
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
 	if (plan->init_pidfd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time))
