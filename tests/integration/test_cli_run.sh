@@ -6,60 +6,7 @@
 #
 # Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox
 # root filesystem directory).
-set -euo pipefail
-
-: "${CONTAINERV:?set CONTAINERV to the built containerv CLI}"
-: "${CV_TEST_ROOTFS:?set CV_TEST_ROOTFS to a busybox rootfs directory}"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
-
-export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
-TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
-ids=() # short ids of every container this test made, for the leftover checks
-
-cleanup() {
-	local left
-	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
-	if [ -n "$left" ]; then
-		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
-	fi
-	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok - $*"; }
-
-# cv EXPECTED_EXIT ARGS...: runs the CLI with a timeout; stdout in $OUT, stderr in $ERR.
-cv() {
-	local expected=$1
-	shift
-	set +e
-	OUT=$(timeout 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr" </dev/null)
-	CODE=$?
-	set -e
-	ERR=$(cat "$TEST_TMP/stderr")
-	[ "$CODE" = "$expected" ] || fail "containerv $*: exit $CODE, expected $expected; stderr: $ERR"
-}
-
-# The error contract: exactly one line on stderr, starting "containerv: ".
-one_error_line() {
-	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "expected one error line, got: $ERR"
-	[[ "$ERR" == "containerv: "* ]] || fail "error line does not start with 'containerv: ': $ERR"
-	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
-}
-
-# Nothing of any container may remain: state, mounts, cgroups, processes.
-assert_clean() {
-	local what=$1 id
-	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
-	[ -z "$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null)" ] || fail "$what: state directories left"
-	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
-	for id in "${ids[@]}"; do
-		! compgen -G "/sys/fs/cgroup/*/containerv/$id*" >/dev/null || fail "$what: cgroup of $id left"
-		! compgen -G "/sys/fs/cgroup/containerv/$id*" >/dev/null || fail "$what: cgroup of $id left"
-		! grep -qs "containerv/$id" /proc/[0-9]*/cgroup || fail "$what: processes of $id left"
-	done
-}
+source "$(dirname "$0")/lib.sh"
 
 # run echo; the hostname defaults to the short id, which we keep for the checks.
 cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" echo hi

@@ -5,28 +5,8 @@
 #
 # Needs root and script(1) (util-linux); the resize check needs python3.
 # Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox rootfs).
-set -euo pipefail
-
-: "${CONTAINERV:?set CONTAINERV to the built containerv CLI}"
-: "${CV_TEST_ROOTFS:?set CV_TEST_ROOTFS to a busybox rootfs directory}"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
-command -v script >/dev/null || { echo "FAIL: script(1) is needed (util-linux)" >&2; exit 1; }
-
-export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
-TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
-
-cleanup() {
-	local left
-	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
-	if [ -n "$left" ]; then
-		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
-	fi
-	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok - $*"; }
+source "$(dirname "$0")/lib.sh"
+command -v script >/dev/null || fail "script(1) is needed (bsdutils)"
 
 # in_terminal COMMAND: runs a shell command line on a fresh 40x100 terminal; output (CR stripped) in $OUT.
 in_terminal() {

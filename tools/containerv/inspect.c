@@ -10,19 +10,6 @@
 #include "flags.h"
 #include "output.h"
 
-static const char *state_status(enum containerv_state state)
-{
-	switch (state) {
-	case CV_STATE_RUNNING:
-		return "running";
-	case CV_STATE_EXITED:
-		return "exited";
-	case CV_STATE_CREATED:
-		break;
-	}
-	return "created";
-}
-
 static json_t *strings_to_array(char *const *strings)
 {
 	json_t *array = json_array();
@@ -94,10 +81,10 @@ static json_t *state_object(const struct containerv_info *info)
 
 	format_rfc3339nano(info->started_ns, started, sizeof started);
 	format_rfc3339nano(info->finished_ns, finished, sizeof finished);
-	return json_pack("{s:s, s:b, s:b, s:I, s:i, s:b, s:s, s:s}", "Status", state_status(info->state), "Running",
-	                 info->state == CV_STATE_RUNNING, "Paused", 0, "Pid", (json_int_t)info->pid, "ExitCode",
-	                 exited ? info->exit.code : 0, "OOMKilled", exited && info->exit.oom_killed, "StartedAt",
-	                 started, "FinishedAt", finished);
+	return json_pack("{s:s, s:b, s:b, s:I, s:i, s:b, s:s, s:s}", "Status", containerv_state_name(info->state),
+	                 "Running", info->state == CV_STATE_RUNNING, "Paused", 0, "Pid", (json_int_t)info->pid,
+	                 "ExitCode", exited ? info->exit.code : 0, "OOMKilled", exited && info->exit.oom_killed,
+	                 "StartedAt", started, "FinishedAt", finished);
 }
 
 static json_t *host_config_object(const struct containerv_limits *limits)

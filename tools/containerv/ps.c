@@ -48,19 +48,6 @@ static void format_status(const struct containerv_info *info, int64_t now, char 
 	snprintf(buffer, size, "Created");
 }
 
-static const char *state_name(enum containerv_state state)
-{
-	switch (state) {
-	case CV_STATE_RUNNING:
-		return "running";
-	case CV_STATE_EXITED:
-		return "exited";
-	case CV_STATE_CREATED:
-		break;
-	}
-	return "created";
-}
-
 /* The rootfs directory's last component stands in for docker's image name. */
 static const char *image_name(const struct containerv_info *info)
 {
@@ -98,8 +85,8 @@ static json_t *info_to_json(const struct containerv_info *info, int64_t now)
 	format_status(info, now, status, sizeof status);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
 	                 container_name(info, name, sizeof name), "Image", image_name(info), "Command", info->command,
-	                 "CreatedAt", created, "RunningFor", running_for, "State", state_name(info->state), "Status",
-	                 status);
+	                 "CreatedAt", created, "RunningFor", running_for, "State", containerv_state_name(info->state),
+	                 "Status", status);
 }
 
 static int print_one(const struct containerv_info *info, void *user)

@@ -172,22 +172,19 @@ static int v1_discover(const char *id, struct cv_cgroup_v1 **out)
 	return 0;
 }
 
+/* The v1 controller of each resource. */
 static unsigned needed_controllers(const struct containerv_limits *limits)
 {
-	unsigned needed = 0;
+	static const enum v1_controller controller_of[] = {
+	        [CV_RESOURCE_MEMORY] = V1_MEMORY, [CV_RESOURCE_CPU] = V1_CPU,  [CV_RESOURCE_CPUSET] = V1_CPUSET,
+	        [CV_RESOURCE_PIDS] = V1_PIDS,     [CV_RESOURCE_IO] = V1_BLKIO,
+	};
+	unsigned resources = cv_limits_resources(limits), needed = 0;
 
-	if (limits == NULL)
-		return 0;
-	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0)
-		needed |= BIT(V1_MEMORY);
-	if (limits->cpu_shares != 0 || limits->cpu_quota_us != 0 || limits->cpu_period_us != 0)
-		needed |= BIT(V1_CPU);
-	if (limits->cpuset_cpus[0] != '\0' || limits->cpuset_mems[0] != '\0')
-		needed |= BIT(V1_CPUSET);
-	if (limits->pids_max != 0)
-		needed |= BIT(V1_PIDS);
-	if (limits->io_weight != 0)
-		needed |= BIT(V1_BLKIO);
+	for (unsigned r = 0; r < sizeof controller_of / sizeof controller_of[0]; r++) {
+		if (resources & (1u << r))
+			needed |= BIT(controller_of[r]);
+	}
 	return needed;
 }
 

@@ -16,7 +16,12 @@
 #include "common/util.h"
 #include "linux/cgroup-internal.h"
 
+/* In the order of enum cv_resource, so that a resource bit is a controller bit. */
 enum v2_controller { V2_MEMORY, V2_CPU, V2_CPUSET, V2_PIDS, V2_IO, V2_COUNT };
+_Static_assert(V2_MEMORY == (int)CV_RESOURCE_MEMORY && V2_CPU == (int)CV_RESOURCE_CPU &&
+                       V2_CPUSET == (int)CV_RESOURCE_CPUSET && V2_PIDS == (int)CV_RESOURCE_PIDS &&
+                       V2_IO == (int)CV_RESOURCE_IO,
+               "v2 controllers follow enum cv_resource");
 
 static const char *const controller_names[V2_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
 
@@ -80,25 +85,6 @@ static int read_list(const char *dir, const char *name, char **text)
 	if (cv_cgroup_path(path, dir, name) < 0)
 		return -1;
 	return cv_read_file(path, text, NULL, 4096);
-}
-
-static unsigned needed_controllers(const struct containerv_limits *limits)
-{
-	unsigned needed = 0;
-
-	if (limits == NULL)
-		return 0;
-	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0)
-		needed |= BIT(V2_MEMORY);
-	if (limits->cpu_shares != 0 || limits->cpu_quota_us != 0 || limits->cpu_period_us != 0)
-		needed |= BIT(V2_CPU);
-	if (limits->cpuset_cpus[0] != '\0' || limits->cpuset_mems[0] != '\0')
-		needed |= BIT(V2_CPUSET);
-	if (limits->pids_max != 0)
-		needed |= BIT(V2_PIDS);
-	if (limits->io_weight != 0)
-		needed |= BIT(V2_IO);
-	return needed;
 }
 
 /* Refuses, before anything is made, a limit whose controller the hierarchy does not have. */
@@ -235,7 +221,7 @@ static int open_clone_fd(struct cv_cgroup_v2 *v2)
 static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limits *limits, bool *created)
 {
 	const char *root = cv_cgroup_root();
-	unsigned needed = needed_controllers(limits);
+	unsigned needed = cv_limits_resources(limits);
 	char parent[PATH_MAX];
 
 	if (check_available(root, needed) < 0 || cv_cgroup_path(parent, root, CV_CGROUP_PARENT) < 0)

@@ -165,7 +165,7 @@ void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status)
 	}
 }
 
-static const char *status_name(enum containerv_state status)
+const char *containerv_state_name(enum containerv_state status)
 {
 	switch (status) {
 	case CV_STATE_RUNNING:
@@ -196,11 +196,11 @@ int cv_state_save(struct containerv_container *c)
 
 	if (dirfd < 0)
 		return cv_error_sys("open %s", c->dir);
-	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b}", "status", status_name(c->state.status), "pid",
-	                 (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time, "created_ns",
-	                 (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns, "finished_ns",
-	                 (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code, "exit_signal",
-	                 c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
+	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b}", "status", containerv_state_name(c->state.status),
+	                 "pid", (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time,
+	                 "created_ns", (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns,
+	                 "finished_ns", (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code,
+	                 "exit_signal", c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "state: cannot encode");
 	text = json_dumps(root, JSON_INDENT(2));

@@ -165,6 +165,9 @@ enum containerv_state {
 	CV_STATE_EXITED = 3, /* the main process ended; resources kept until destroy */
 };
 
+/* "created", "running" or "exited", as docker names the states. Never NULL. */
+CONTAINERV_API const char *containerv_state_name(enum containerv_state state);
+
 /* How a process ended. */
 struct containerv_exit {
 	int code;       /* docker's convention: the exit code, or 128+signal when killed */

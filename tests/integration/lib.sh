@@ -1,0 +1,77 @@
+# Shared by the CLI integration tests (sourced, not run): a private state
+# root, cleanup of every container on exit, and the assertions the tests
+# have in common. Needs CONTAINERV (the CLI) and CV_TEST_ROOTFS (a busybox
+# root filesystem directory); skips when not root.
+set -euo pipefail
+
+: "${CONTAINERV:?set CONTAINERV to the built containerv CLI}"
+: "${CV_TEST_ROOTFS:?set CV_TEST_ROOTFS to a busybox rootfs directory}"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
+
+export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
+TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
+ids=() # ids of the containers a test made, for the leftover checks
+
+cleanup() {
+	local left
+	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
+	if [ -n "$left" ]; then
+		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
+	fi
+	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# cv EXPECTED_EXIT ARGS...: runs the CLI with a timeout; stdout in $OUT, stderr in $ERR.
+cv() {
+	local expected=$1
+	shift
+	set +e
+	OUT=$(timeout 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr" </dev/null)
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = "$expected" ] || fail "containerv $*: exit $CODE, expected $expected; stderr: $ERR"
+}
+
+# The error contract: exactly one line on stderr, starting "containerv: ".
+one_error_line() {
+	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "expected one error line, got: $ERR"
+	[[ "$ERR" == "containerv: "* ]] || fail "error line does not start with 'containerv: ': $ERR"
+	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
+}
+
+# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.
+wait_for() {
+	local what=$1
+	shift
+	for _ in $(seq 100); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	fail "timed out waiting for $what"
+}
+
+# assert_gone ID: nothing of that container remains (state, mounts, cgroups, processes).
+assert_gone() {
+	local id=$1
+	[ ! -e "$CONTAINERV_ROOT/containers/$id" ] || fail "state of $id left"
+	! grep -q "$id" /proc/self/mountinfo || fail "mounts of $id left"
+	! compgen -G "/sys/fs/cgroup/*/containerv/$id*" >/dev/null || fail "cgroup of $id left"
+	! compgen -G "/sys/fs/cgroup/containerv/$id*" >/dev/null || fail "cgroup of $id left"
+	! grep -qs "containerv/$id" /proc/[0-9]*/cgroup || fail "processes of $id left"
+}
+
+# assert_clean WHAT: no container at all remains, nor anything of those in $ids.
+assert_clean() {
+	local what=$1 id
+	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
+	[ -z "$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null)" ] || fail "$what: state directories left"
+	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
+	for id in "${ids[@]}"; do
+		assert_gone "$id"
+	done
+}
