@@ -276,6 +276,25 @@ TEST(idle_container_spawn_join_kill_and_list)
 	CHECK_OK(containerv_wait_process(c, pid, &e));
 	CHECK_EQ_INT(e.code, 0);
 	CHECK_OK(containerv_join(containerv_id(c), truth, &e));
+	/* The init holds nothing of the host but /dev/null and its exit.json (no directory to escape through). */
+	const char *fds_of_init[] = {"sh", "-c", "for f in /proc/1/fd/*; do readlink $f; done", NULL};
+	CHECK(pipe2(fds, O_CLOEXEC) == 0);
+	spawn.argv = fds_of_init;
+	spawn.stdout_fd = fds[1];
+	spawn.flags = CV_SPAWN_WAIT;
+	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
+	close(fds[1]);
+	out = read_all(fds[0]);
+	close(fds[0]);
+	for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		size_t length = strlen(line);
+		if (strcmp(line, "/dev/null") != 0 && (length < 10 || strcmp(line + length - 10, "/exit.json") != 0)) {
+			fprintf(stderr, "  the init holds %s\n", line);
+			CHECK(0);
+		}
+	}
+	spawn.stdout_fd = 1;
+	spawn.flags = 0;
 	CHECK_EQ_INT(e.code, 0);
 	CHECK_OK(containerv_list(count_callback, &listed));
 	CHECK_EQ_INT(listed, 1);

@@ -27,7 +27,8 @@ struct cv_sync_message {
 
 struct cv_init_plan {
 	int sync_fd;      /* the child's end of the socketpair (SOCK_SEQPACKET) */
-	int state_dir_fd; /* O_PATH descriptor of the container's state directory */
+	int state_dir_fd; /* the parent's O_PATH descriptor of the state directory; never passed to the init */
+	int exit_fd;      /* exit.json, empty and writable: the only file of the host the init can write */
 	int stdio[3];     /* descriptors for the main command; -1 means /dev/null */
 	bool tty;
 	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */

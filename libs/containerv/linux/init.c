@@ -172,7 +172,8 @@ static void record_exit(const struct cv_init_plan *plan, int status)
 	cv_exit_from_wait_status(status, &exit_status);
 	length = snprintf(text, sizeof text, "{\"code\": %d, \"signal\": %d, \"finished_ns\": %lld}\n",
 	                  exit_status.code, exit_status.signal, (long long)cv_now_ns());
-	cv_write_file_atomic_at(plan->state_dir_fd, "exit.json", text, (size_t)length, 0600);
+	/* One write to an empty file; readers look only once the init is gone, so they never see a part. */
+	cv_write_all(plan->exit_fd, text, (size_t)length);
 }
 
 /* Reaps every child; returns when the main command has ended. */
@@ -263,7 +264,7 @@ void cv_init_main(struct cv_init_plan *plan)
 		dup2(devnull, fd);
 	close(devnull);
 	for (int i = 0; i < plan->keep_count; i++) {
-		if (plan->keep_fds[i] > 2 && plan->keep_fds[i] != plan->state_dir_fd)
+		if (plan->keep_fds[i] > 2 && plan->keep_fds[i] != plan->exit_fd)
 			close(plan->keep_fds[i]);
 	}
 	supervise(plan, main_pid);

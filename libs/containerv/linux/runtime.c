@@ -30,6 +30,8 @@ static void plan_free(struct cv_init_plan *plan)
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
 		close(plan->state_dir_fd);
+	if (plan->exit_fd >= 0)
+		close(plan->exit_fd);
 }
 
 /* Overlay options: the lowest layer comes last in lowerdir. */
@@ -132,7 +134,6 @@ static int prepare_directories(struct containerv_container *c, int dirfd)
 	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0 ||
 	    (mkdirat(dirfd, "rootfs", 0755) < 0 && errno != EEXIST))
 		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
-	unlinkat(dirfd, "exit.json", 0);
 	return 0;
 }
 
@@ -150,6 +151,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 
 	memset(plan, 0, sizeof *plan);
 	plan->state_dir_fd = -1;
+	plan->exit_fd = -1;
 	plan->sync_fd = -1;
 	snprintf(short_id, sizeof short_id, "%.12s", c->id);
 	hostname = config->hostname ? config->hostname : short_id;
@@ -187,7 +189,12 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 			return cv_error_errno(EINVAL, "tty: stdin is not a pseudo-terminal slave");
 		plan->console[n] = '\0';
 	}
-	plan_keep(plan, plan->state_dir_fd);
+	/* Created empty for each start: an empty exit.json after the init died means it was killed. */
+	plan->exit_fd =
+	        openat(plan->state_dir_fd, "exit.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (plan->exit_fd < 0)
+		return cv_error_sys("create exit.json of %.12s", c->id);
+	plan_keep(plan, plan->exit_fd);
 	for (int i = 0; i < 3; i++)
 		plan_keep(plan, plan->stdio[i]);
 	return 0;
