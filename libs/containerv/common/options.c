@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "options.h"
@@ -19,6 +21,43 @@ void cv_options_init(struct containerv_options *options)
 	struct containerv_limits unset = CONTAINERV_LIMITS_INIT;
 	options->limits = unset;
 	options->stdio[0] = options->stdio[1] = options->stdio[2] = -1;
+}
+
+/* Only for copies made by dup_stdio (a container's config), never for the caller's numbers. */
+static void close_stdio(struct containerv_options *options)
+{
+	for (int i = 0; i < 3; i++) {
+		if (options->stdio[i] >= 0)
+			close(options->stdio[i]);
+		options->stdio[i] = -1;
+	}
+	options->stdio_set = false;
+}
+
+/* Our own copies of the caller's descriptors: the caller may close its own right after. */
+static int dup_stdio(struct containerv_options *options, const int stdio[3])
+{
+	int copies[3] = {-1, -1, -1};
+
+	for (int i = 0; i < 3; i++) {
+		if (stdio[i] >= 0 && (copies[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3)) < 0) {
+			int saved = errno;
+			for (int j = 0; j < i; j++)
+				if (copies[j] >= 0)
+					close(copies[j]);
+			errno = saved;
+			return cv_error_sys("stdio: descriptor %d", stdio[i]);
+		}
+	}
+	close_stdio(options);
+	memcpy(options->stdio, copies, sizeof copies);
+	options->stdio_set = true;
+	return 0;
+}
+
+void cv_options_release_stdio(struct containerv_options *options)
+{
+	close_stdio(options);
 }
 
 void cv_options_clear(struct containerv_options *options)
@@ -266,6 +305,7 @@ int containerv_options_set_stdio(struct containerv_options *options, int in, int
 	cv_error_clear();
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "stdio: no options");
+	/* The numbers only: the caller's descriptors are duplicated when a container is created from them. */
 	options->stdio_set = true;
 	options->stdio[0] = in;
 	options->stdio[1] = out;
@@ -326,8 +366,10 @@ int cv_options_copy(struct containerv_options *dest, const struct containerv_opt
 
 	if (cv_options_to_json(src, &json) < 0 || cv_options_from_json(json, dest) < 0)
 		return -1;
-	dest->stdio_set = src->stdio_set;
-	memcpy(dest->stdio, src->stdio, sizeof dest->stdio);
+	if (src->stdio_set && dup_stdio(dest, src->stdio) < 0) {
+		cv_options_clear(dest);
+		return -1;
+	}
 	return 0;
 }
 

@@ -36,7 +36,7 @@ struct containerv_options {
 	char **labels;
 	bool autostart;
 	bool tty;
-	/* Not persisted: the creator's descriptors for the main command. */
+	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;
 	int stdio[3];
 };
@@ -45,8 +45,10 @@ struct containerv_options {
 void cv_options_init(struct containerv_options *options);
 /* Frees the members (not the struct). */
 void cv_options_clear(struct containerv_options *options);
-/* Deep copy; the copy's stdio descriptors are the same numbers (not dup'ed). */
+/* Deep copy; the copy gets its own duplicates of the stdio descriptors (release with cv_options_release_stdio). */
 int cv_options_copy(struct containerv_options *dest, const struct containerv_options *src);
+/* Closes the descriptors a copy duplicated (after the start that needed them). */
+void cv_options_release_stdio(struct containerv_options *options);
 /* Complete validation before anything is created. */
 int cv_options_validate(const struct containerv_options *options);
 

@@ -82,6 +82,8 @@ int containerv_create(const struct containerv_options *options, struct container
 		goto fail_dir;
 	if (options->autostart && cv_runtime_start(c) < 0)
 		goto fail_dir;
+	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
+	cv_options_release_stdio(&c->config);
 	*container = c;
 	return 0;
 fail_dir : {

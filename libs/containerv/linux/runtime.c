@@ -167,7 +167,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	snprintf(plan->hosts_file, sizeof plan->hosts_file, "%s/hosts", c->dir);
 	snprintf(plan->resolv_file, sizeof plan->resolv_file, "%s/resolv.conf", c->dir);
 	plan->namespaces = config->namespaces;
-	plan->tty = config->tty;
+	/* A terminal is only ours when the creator passed one; a later start from elsewhere logs instead. */
+	plan->tty = config->tty && config->stdio_set;
 	plan->argv = config->argv;
 	plan->workdir = config->workdir ? config->workdir : "/";
 	plan->uid = config->uid;

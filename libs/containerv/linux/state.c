@@ -400,6 +400,7 @@ void containerv_close(struct containerv_container *container)
 	if (container->is_parent && container->state.pid > 0)
 		waitpid(container->state.pid, NULL, WNOHANG);
 	cv_cgroup_free(container->cgroup);
+	cv_options_release_stdio(&container->config);
 	cv_options_clear(&container->config);
 	free(container);
 }

@@ -101,7 +101,7 @@ CONTAINERV_API int containerv_options_set_limits(struct containerv_options *opti
 
 /*
  * Where the main command's stdin, stdout and stderr go. Each is a file
- * descriptor of the caller, duplicated at create; -1 means /dev/null. The
+ * descriptor of the caller, duplicated at create (the caller may close its own afterwards); -1 means /dev/null. The
  * default is /dev/null for stdin and the container's log file
  * (containerv_log_path()) for stdout and stderr.
  */
