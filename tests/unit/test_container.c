@@ -511,6 +511,75 @@ TEST(hostile_image_files_are_refused_not_opened)
 	check_no_leftovers();
 }
 
+/* Runs op on the container named name in two processes at once; returns how many succeeded. */
+static int race_two_processes(const char *name, int (*op)(struct containerv_container *), int *errnos)
+{
+	int pipes[2][2], successes = 0;
+	pid_t children[2];
+
+	for (int i = 0; i < 2; i++) {
+		CHECK(pipe(pipes[i]) == 0);
+		children[i] = fork();
+		CHECK(children[i] >= 0);
+		if (children[i] == 0) {
+			struct containerv_container *c = NULL;
+			int result[2] = {0, 0};
+			if (containerv_open(name, &c) < 0 || op(c) < 0) {
+				result[0] = -1;
+				result[1] = errno;
+			}
+			if (write(pipes[i][1], result, sizeof result) != sizeof result)
+				_exit(2);
+			_exit(0);
+		}
+		close(pipes[i][1]);
+	}
+	for (int i = 0; i < 2; i++) {
+		int result[2] = {-1, EIO};
+		CHECK(read(pipes[i][0], result, sizeof result) == sizeof result);
+		close(pipes[i][0]);
+		waitpid(children[i], NULL, 0);
+		if (result[0] == 0)
+			successes++;
+		else
+			errnos[i] = result[1];
+	}
+	return successes;
+}
+
+static int start_keeping_it(struct containerv_container *c)
+{
+	/* The init is this child's; a process that exits leaves it to the subreaper, which is fine here. */
+	return containerv_start(c);
+}
+
+TEST(concurrent_start_and_remove_are_serialized)
+{
+	const char *argv[] = {"sleep", "100", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_container *c = NULL;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	int errnos[2] = {0, 0};
+
+	CHECK_OK(containerv_options_set_name(o, "raced"));
+	CHECK_OK(containerv_options_set_autostart(o, 0));
+	CHECK_OK(containerv_create(o, &c));
+	containerv_close(c);
+	/* Two starts: one wins, the other sees it running. */
+	CHECK_EQ_INT(race_two_processes("raced", start_keeping_it, errnos), 1);
+	CHECK(errnos[0] == EBUSY || errnos[1] == EBUSY);
+	CHECK_OK(containerv_open("raced", &c));
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_RUNNING);
+	containerv_close(c);
+	/* Two removes: one wins, the other finds nothing to remove; nothing is left either way. */
+	errnos[0] = errnos[1] = 0;
+	CHECK_EQ_INT(race_two_processes("raced", containerv_destroy, errnos), 1);
+	CHECK(errnos[0] == ENOENT || errnos[1] == ENOENT);
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
 static void *create_and_destroy(void *arg)
 {
 	const char *argv[] = {"true", NULL};
@@ -573,6 +642,7 @@ int main(void)
 	RUN(stats_follow_what_the_workload_does);
 	RUN(upload_and_download_round_trip_without_escaping);
 	RUN(hostile_image_files_are_refused_not_opened);
+	RUN(concurrent_start_and_remove_are_serialized);
 	RUN(fifty_concurrent_containers_leave_nothing);
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);

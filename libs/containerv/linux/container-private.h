@@ -38,6 +38,8 @@ struct containerv_container {
 	struct cv_state state;
 	struct cv_cgroup *cgroup; /* opened lazily */
 	bool is_parent;           /* this process forked the init: waitpid() works */
+	int lock_fd;              /* flock on <dir>/lock while lock_depth > 0 */
+	int lock_depth;
 	/* statistics history (ring buffer) and the previous sample for CPU % */
 	struct containerv_stats history[CONTAINERV_STATS_HISTORY];
 	size_t history_next;
@@ -53,7 +55,10 @@ int cv_state_names_dir(char *buffer, size_t size);
 int cv_state_new_id(char id[CV_ID_LENGTH + 1]);
 int cv_state_save(struct containerv_container *container);
 int cv_state_load(const char *id, struct containerv_container **out);
-/* Looks at the init and exit.json and moves a dead container to EXITED. */
+/* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
+int cv_state_lock(struct containerv_container *container);
+void cv_state_unlock(struct containerv_container *container);
+/* Looks at the init and exit.json and moves a dead container to EXITED (takes the lock when it does). */
 int cv_state_refresh(struct containerv_container *container);
 /* Reserves a name atomically (EEXIST when taken) / releases it. */
 int cv_state_reserve_name(const char *name, const char *id);

@@ -80,8 +80,15 @@ int containerv_create(const struct containerv_options *options, struct container
 	c->state.created_ns = cv_now_ns();
 	if (write_config(c) < 0 || cv_state_save(c) < 0)
 		goto fail_dir;
-	if (options->autostart && cv_runtime_start(c) < 0)
-		goto fail_dir;
+	if (options->autostart) {
+		/* The name is visible already: a concurrent rm by name must wait for the start. */
+		if (cv_state_lock(c) < 0)
+			goto fail_dir;
+		int started = cv_runtime_start(c);
+		cv_state_unlock(c);
+		if (started < 0)
+			goto fail_dir;
+	}
 	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
 	cv_options_release_stdio(&c->config);
 	*container = c;
@@ -106,10 +113,16 @@ int containerv_start(struct containerv_container *container)
 	cv_error_clear();
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "start: no container");
+	if (cv_state_lock(container) < 0)
+		return cv_error_prefix("start");
 	cv_state_refresh(container);
-	if (container->state.status == CV_STATE_RUNNING)
+	if (container->state.status == CV_STATE_RUNNING) {
+		cv_state_unlock(container);
 		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
-	if (cv_runtime_start(container) < 0)
+	}
+	int ret = cv_runtime_start(container);
+	cv_state_unlock(container);
+	if (ret < 0)
 		return cv_error_prefix("start %s", containerv_name(container));
 	return 0;
 }
@@ -269,14 +282,21 @@ int containerv_destroy(struct containerv_container *container)
 	cv_error_clear();
 	if (container == NULL)
 		return 0;
+	/* Under the lock: a concurrent start waits, then finds the container gone (ENOENT). */
+	if (cv_state_lock(container) < 0) {
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
 	cv_state_refresh(container);
 	if (kill_everything(container) < 0) {
+		cv_state_unlock(container);
 		containerv_close(container);
 		return cv_error_prefix("remove");
 	}
 	ret = release_all(container);
 	if (ret < 0)
 		cv_error_prefix("remove %s", containerv_name(container));
+	cv_state_unlock(container);
 	containerv_close(container);
 	return ret;
 }

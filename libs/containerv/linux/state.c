@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -292,14 +293,69 @@ static int load_exit_json(struct containerv_container *c)
 	return 0;
 }
 
-int cv_state_refresh(struct containerv_container *c)
+/*
+ * Serializes state changes of one container between processes (two `start`,
+ * `start` during `rm`, a `ps` that sees the init die while a `start` runs):
+ * flock on <dir>/lock. Reentrant per handle. Taking it re-reads state.json,
+ * so the holder acts on what is on disk, not on what its handle saw earlier.
+ */
+int cv_state_lock(struct containerv_container *c)
+{
+	char path[PATH_MAX];
+	cleanup_close int dirfd = -1;
+	pid_t our_pid = c->state.pid;
+	int fd;
+
+	if (c->lock_depth++ > 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/lock", c->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		c->lock_depth = 0;
+		if (errno == ENOENT)
+			return cv_error_errno(ENOENT, "no such container: %.12s", c->id);
+		return cv_error_sys("lock %.12s", c->id);
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			c->lock_depth = 0;
+			return cv_error_sys("lock %.12s", c->id);
+		}
+	}
+	/* It may have been removed while we waited for the lock. */
+	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || faccessat(dirfd, "state.json", F_OK, 0) < 0 || load_state_json(c, dirfd) < 0) {
+		close(fd);
+		c->lock_depth = 0;
+		return cv_error_errno(ENOENT, "no such container: %.12s", c->id);
+	}
+	if (c->state.pid != our_pid && c->is_parent) {
+		/* Started again by someone else: our old init, if any, is only ours to reap. */
+		waitpid(our_pid, NULL, WNOHANG);
+		c->is_parent = false;
+	}
+	c->lock_fd = fd;
+	return 0;
+}
+
+void cv_state_unlock(struct containerv_container *c)
+{
+	if (c->lock_depth == 0 || --c->lock_depth > 0)
+		return;
+	close(c->lock_fd); /* drops the flock */
+	c->lock_fd = -1;
+}
+
+/* Moves a container whose init has died to EXITED; the caller holds the lock. */
+static int record_death(struct containerv_container *c)
 {
 	struct cv_cgroup *cgroup;
 	uint64_t kills = 0;
 
 	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
-	/* The init is gone. Reap it if it was ours so no zombie is left. */
+	/* Reap the init if it was ours so no zombie is left. */
 	if (c->is_parent) {
 		int status;
 		if (waitpid(c->state.pid, &status, WNOHANG) == c->state.pid)
@@ -320,6 +376,25 @@ int cv_state_refresh(struct containerv_container *c)
 	c->state.pid_start_time = 0;
 	cv_error_clear();
 	return cv_state_save(c);
+}
+
+int cv_state_refresh(struct containerv_container *c)
+{
+	int ret;
+
+	/* The common case (running and alive, or not running) needs no lock. */
+	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
+		return 0;
+	if (cv_state_lock(c) < 0) {
+		/* Removed meanwhile: report it as ended, there is nothing left to save. */
+		c->state.status = CV_STATE_EXITED;
+		c->state.pid = 0;
+		cv_error_clear();
+		return 0;
+	}
+	ret = record_death(c);
+	cv_state_unlock(c);
+	return ret;
 }
 
 static bool is_hex_prefix(const char *text)
@@ -399,6 +474,8 @@ void containerv_close(struct containerv_container *container)
 	/* An init of ours that has already ended is reaped here, so a closed handle leaves no zombie. */
 	if (container->is_parent && container->state.pid > 0)
 		waitpid(container->state.pid, NULL, WNOHANG);
+	if (container->lock_depth > 0)
+		close(container->lock_fd);
 	cv_cgroup_free(container->cgroup);
 	cv_options_release_stdio(&container->config);
 	cv_options_clear(&container->config);
