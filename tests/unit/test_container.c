@@ -580,6 +580,43 @@ TEST(concurrent_start_and_remove_are_serialized)
 	check_no_leftovers();
 }
 
+TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
+{
+	const char *argv[] = {"sh", "-c",
+	                      "id -u; cat /proc/self/uid_map; echo ok > /dev/shm/f && cat /dev/shm/f; sleep 30", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_container *c = NULL;
+	struct containerv_process_info processes[8];
+	size_t count = 0;
+	int fds[2];
+	char line[256];
+	FILE *out;
+
+	CHECK_OK(containerv_options_set_users(o, 100000, 0, 65536));
+	CHECK(pipe2(fds, O_CLOEXEC) == 0);
+	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
+	CHECK_OK(containerv_create(o, &c));
+	close(fds[1]);
+	out = fdopen(fds[0], "r");
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "0\n"); /* root inside */
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	unsigned inside, outside, length;
+	CHECK(sscanf(line, "%u %u %u", &inside, &outside, &length) == 3);
+	CHECK_EQ_INT(outside, 100000);
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "ok\n");
+	/* Seen from the host, every process of the container runs as the mapped uid, not as root. */
+	CHECK_OK(containerv_get_processes(c, processes, 8, &count));
+	CHECK(count >= 2);
+	for (size_t i = 0; i < count && i < 8; i++)
+		CHECK_EQ_INT(processes[i].uid, 100000);
+	fclose(out);
+	CHECK_OK(containerv_destroy(c));
+	containerv_options_delete(o);
+	check_no_leftovers();
+}
+
 static void *create_and_destroy(void *arg)
 {
 	const char *argv[] = {"true", NULL};
@@ -643,6 +680,7 @@ int main(void)
 	RUN(upload_and_download_round_trip_without_escaping);
 	RUN(hostile_image_files_are_refused_not_opened);
 	RUN(concurrent_start_and_remove_are_serialized);
+	RUN(user_namespace_maps_root_to_an_unprivileged_host_uid);
 	RUN(fifty_concurrent_containers_leave_nothing);
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);

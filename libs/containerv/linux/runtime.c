@@ -56,8 +56,12 @@ static int build_overlay_options(struct containerv_container *c, char **out)
 	free(reversed);
 	if (lower == NULL)
 		return -1;
-	/* volatile: the upper layer is scratch space, so skip the syncfs at unmount (it would sync the whole disk). */
-	return cv_asprintf(out, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,volatile", lower, c->dir, c->dir);
+	/*
+	 * volatile: the upper layer is scratch space, so skip the syncfs at unmount (it would sync the whole disk).
+	 * userxattr: in a user namespace overlay may only use user.* extended attributes.
+	 */
+	return cv_asprintf(out, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,volatile%s", lower, c->dir, c->dir,
+	                   (c->config.namespaces & CV_NS_USER) ? ",userxattr" : "");
 }
 
 /* The environment of the main command: the configured one plus docker's defaults. */
@@ -123,6 +127,80 @@ static int write_etc_files(struct containerv_container *c, int dirfd, const char
 	return write_resolv_conf(dirfd);
 }
 
+static bool exists_in_a_layer(const struct containerv_container *c, const char *relative)
+{
+	for (size_t i = 0; c->config.layers[i] != NULL; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", c->config.layers[i], relative);
+		if (lstat(path, &st) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The /etc files we bind over must exist as mount targets. The container's
+ * root in a user namespace cannot create them in an image's /etc (owned by
+ * an unmapped uid), so the ones no layer has are made here, in the upper
+ * layer, owned by that root.
+ */
+static int precreate_etc_files(struct containerv_container *c, int dirfd, uid_t uid, gid_t gid)
+{
+	static const char *const names[] = {"hostname", "hosts", "resolv.conf"};
+	cleanup_close int upper = openat(dirfd, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int etc = -1;
+
+	if (upper < 0)
+		return cv_error_sys("open the upper layer of %.12s", c->id);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char relative[64];
+		snprintf(relative, sizeof relative, "etc/%s", names[i]);
+		if (exists_in_a_layer(c, relative))
+			continue;
+		if (etc < 0) {
+			if (mkdirat(upper, "etc", 0755) < 0 && errno != EEXIST)
+				return cv_error_sys("create /etc of %.12s", c->id);
+			etc = openat(upper, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (etc < 0 || fchownat(upper, "etc", uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+				return cv_error_sys("create /etc of %.12s", c->id);
+		}
+		int fd = openat(etc, names[i], O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || fchown(fd, uid, gid) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return cv_error_sys("create /etc/%s of %.12s", names[i], c->id);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * With a user namespace the overlay is mounted by the container's root,
+ * which is an unprivileged uid on the host: it gets the overlay's
+ * directories, and may traverse (not list) the state directory to reach
+ * them; the state files stay root's.
+ */
+static int own_by_container_root(struct containerv_container *c, int dirfd)
+{
+	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
+	const struct cv_idmap *gids = c->config.gid_map.set ? &c->config.gid_map : &c->config.uid_map;
+	static const char *const owned[] = {"upper", "work", "rootfs"};
+
+	if (!(c->config.namespaces & CV_NS_USER))
+		return 0;
+	if (uids->child_start != 0 || gids->child_start != 0)
+		return cv_error_errno(EINVAL, "user namespace: the id maps must start at the container's root (0)");
+	for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+		if (fchownat(dirfd, owned[i], uids->host_start, gids->host_start, AT_SYMLINK_NOFOLLOW) < 0)
+			return cv_error_sys("give %s to the container's root", owned[i]);
+	}
+	if (chmod(c->dir, 0711) < 0)
+		return cv_error_sys("let the container's root reach %s", c->dir);
+	return precreate_etc_files(c, dirfd, uids->host_start, gids->host_start);
+}
+
 /* Fresh work dir each start: overlay refuses a work dir left "volatile" by a previous mount. */
 static int prepare_directories(struct containerv_container *c, int dirfd)
 {
@@ -134,7 +212,7 @@ static int prepare_directories(struct containerv_container *c, int dirfd)
 	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0 ||
 	    (mkdirat(dirfd, "rootfs", 0755) < 0 && errno != EEXIST))
 		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
-	return 0;
+	return own_by_container_root(c, dirfd);
 }
 
 static void plan_keep(struct cv_init_plan *plan, int fd)
