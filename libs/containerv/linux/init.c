@@ -212,6 +212,17 @@ static void __attribute__((noreturn)) supervise(const struct cv_init_plan *plan,
 	}
 }
 
+/* Hostname and root filesystem; no process is created here. */
+static void set_up(struct cv_init_plan *plan)
+{
+	if ((plan->namespaces & CV_NS_UTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+		cv_error_sys("sethostname");
+		fail_setup(plan);
+	}
+	if (cv_rootfs_setup(plan) < 0)
+		fail_setup(plan);
+}
+
 void cv_init_main(struct cv_init_plan *plan)
 {
 	sigset_t all;
@@ -225,23 +236,28 @@ void cv_init_main(struct cv_init_plan *plan)
 	prctl(PR_SET_DUMPABLE, 0);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	/* Wait until the parent has put us in the cgroup and written the id maps. */
+	/*
+	 * The parent puts us in the cgroup (and writes the id maps) meanwhile; "go" says it is done.
+	 * Without a user namespace the mounts need nothing from it, so they overlap with its
+	 * cgroup attach (on cgroup v1 the slowest step of a start). With one, they wait for the maps.
+	 */
+	bool setup_first = !(plan->namespaces & CV_NS_USER);
+	if (setup_first)
+		set_up(plan);
 	if (cv_read_all(plan->sync_fd, &go, 1) != 1)
 		_exit(125);
+	if (!setup_first) {
+		if (switch_user(0, 0, true) < 0) {
+			cv_error_prefix("become root in the user namespace");
+			fail_setup(plan);
+		}
+		set_up(plan);
+	}
+	/* Only once we sit in our cgroup: the new cgroup namespace is rooted where we are. */
 	if ((plan->namespaces & CV_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		cv_error_sys("unshare the cgroup namespace");
 		fail_setup(plan);
 	}
-	if ((plan->namespaces & CV_NS_USER) && switch_user(0, 0, true) < 0) {
-		cv_error_sys("become root in the user namespace");
-		fail_setup(plan);
-	}
-	if ((plan->namespaces & CV_NS_UTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
-		cv_error_sys("sethostname");
-		fail_setup(plan);
-	}
-	if (cv_rootfs_setup(plan) < 0)
-		fail_setup(plan);
 	/* Out of the caller's session: terminal signals must reach us only through containerv_kill(). */
 	setsid();
 	if (plan->argv != NULL) {
