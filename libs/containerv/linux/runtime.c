@@ -302,8 +302,12 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0)
 			return cv_error_prefix("user namespace");
 	}
-	if (cv_write_all(sync_fd, "g", 1) != 1)
-		return cv_error_sys("start the init");
+	/*
+	 * The init may already have failed and gone (it sets up while we attach): then the send fails
+	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.
+	 */
+	while (send(sync_fd, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
 	do
 		n = recv(sync_fd, &message, sizeof message, 0);
 	while (n < 0 && errno == EINTR);
