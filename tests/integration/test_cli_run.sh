@@ -158,4 +158,13 @@ cv 125 stop
 one_error_line 'requires at least 1 argument'
 pass "usage, help, version"
 
+# run -d --rm: the container removes itself when its command ends, with nothing left behind.
+cv 0 run -d --rm --rootfs "$CV_TEST_ROOTFS" sleep 1
+autoremoved=$OUT
+[ -n "$("$CONTAINERV" ps -q)" ] || fail "run -d --rm: the container is not running"
+no_containers() { [ -z "$("$CONTAINERV" ps -aq)" ]; }
+wait_for "the --rm container to remove itself" no_containers
+assert_gone "$autoremoved"
+pass "run -d --rm"
+
 echo "all run tests passed"

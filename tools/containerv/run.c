@@ -344,10 +344,6 @@ static int build_config(const char *command_name, const struct arguments *positi
 			return -1;
 		config->has_user = true;
 	}
-	if (flags.detach && flags.remove)
-		return cli_fail(-1,
-		                "--rm with -d is not supported yet: the container would need removing after the CLI "
-		                "has gone");
 	if (flags.detach && (flags.interactive || flags.tty))
 		return cli_fail(-1, "-i and -t need an attached container: drop -d (or keep it alive with a command "
 		                    "such as 'sleep infinity' and use 'containerv exec -it')");
@@ -469,6 +465,11 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		goto out;
 	if (!autostart && containerv_options_set_autostart(options, 0) < 0) {
 		cli_fail_library(code, "create");
+		goto out;
+	}
+	/* Detached, nobody waits for the container: a monitor of the library removes it when it exits. */
+	if (flags.detach && flags.remove && containerv_options_set_autoremove(options, 1) < 0) {
+		cli_fail_library(code, "run");
 		goto out;
 	}
 	if (autostart && !flags.detach && set_attached_stdio(options, &master, &slave) < 0)

@@ -322,6 +322,15 @@ int containerv_options_set_tty(struct containerv_options *options, int enabled)
 	return 0;
 }
 
+int containerv_options_set_autoremove(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "autoremove: no options");
+	options->autoremove = enabled != 0;
+	return 0;
+}
+
 int containerv_options_set_autostart(struct containerv_options *options, int enabled)
 {
 	cv_error_clear();
@@ -449,13 +458,14 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 
 int cv_options_to_json(const struct containerv_options *o, char **json)
 {
-	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b}", "layers",
+	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:b}", "layers",
 	                         strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
 	                         o->argv ? strv_to_json(o->argv) : json_null(), "env", strv_to_json(o->env), "workdir",
 	                         o->workdir, "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid, "uid_map",
 	                         idmap_to_json(&o->uid_map), "gid_map", idmap_to_json(&o->gid_map), "namespaces",
 	                         (json_int_t)o->namespaces, "limits", limits_to_json(&o->limits), "labels",
-	                         strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty);
+	                         strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty, "autoremove",
+	                         o->autoremove);
 
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -505,6 +515,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	limits_from_json(json_object_get(root, "limits"), &o->limits);
 	o->autostart = json_is_true(json_object_get(root, "autostart"));
 	o->tty = json_is_true(json_object_get(root, "tty"));
+	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");
 		goto done;

@@ -35,6 +35,7 @@ struct containerv_options {
 	struct containerv_limits limits;
 	char **labels;
 	bool autostart;
+	bool autoremove;
 	bool tty;
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;

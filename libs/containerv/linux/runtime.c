@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <pthread.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -334,6 +336,56 @@ static pid_t clone_init(unsigned long long flags, int cgroup_fd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
+/*
+ * The monitor of an autoremove container: a daemonized grandchild of the
+ * caller that waits for the init to end (pidfd), then removes the
+ * container. Made with fork() (not a raw clone), so the library is usable
+ * in it; the middle child exits at once and is reaped here.
+ */
+static void __attribute__((noreturn)) remove_when_ended(const char *id, int pidfd)
+{
+	struct containerv_container *c = NULL;
+	struct pollfd ended = {.fd = pidfd, .events = POLLIN};
+
+	while (poll(&ended, 1, -1) < 0 && errno == EINTR)
+		;
+	if (containerv_open(id, &c) == 0)
+		containerv_destroy(c);
+	_exit(0);
+}
+
+static int start_remover(struct containerv_container *c)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
+	pid_t middle;
+
+	if (pidfd < 0)
+		return cv_error_sys("watch %.12s for removal", c->id);
+	middle = fork();
+	if (middle < 0) {
+		close(pidfd);
+		return cv_error_sys("fork the remover of %.12s", c->id);
+	}
+	if (middle == 0) {
+		setsid();
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; fd < 3; fd++)
+			dup2(devnull, fd);
+		/* Nothing of the caller's (its pipes, its terminal) may stay open in the monitor. */
+		if (pidfd > 3)
+			close_range(3, (unsigned int)pidfd - 1, 0);
+		close_range((unsigned int)pidfd + 1, ~0U, 0);
+		prctl(PR_SET_NAME, "containerv-rm");
+		if (fork() == 0)
+			remove_when_ended(c->id, pidfd);
+		_exit(0);
+	}
+	close(pidfd);
+	while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 int cv_runtime_start(struct containerv_container *c)
 {
 	struct cv_init_plan plan;
@@ -387,6 +439,8 @@ int cv_runtime_start(struct containerv_container *c)
 	memset(&c->state.exit, 0, sizeof c->state.exit);
 	c->is_parent = true;
 	if (cv_state_save(c) < 0)
+		goto done;
+	if (c->config.autoremove && start_remover(c) < 0)
 		goto done;
 	ret = 0;
 done:

@@ -120,6 +120,14 @@ CONTAINERV_API int containerv_options_set_tty(struct containerv_options *options
  */
 CONTAINERV_API int containerv_options_set_autostart(struct containerv_options *options, int enabled);
 
+/*
+ * Remove the container by itself once its main process has ended, as
+ * `docker run -d --rm` does (default 0). A small monitor process outside
+ * the container waits for that and removes it; nobody else should wait for
+ * the exit status of such a container, which may be gone by then.
+ */
+CONTAINERV_API int containerv_options_set_autoremove(struct containerv_options *options, int enabled);
+
 /* Free-form labels ("key=value"), kept with the container and shown by inspect. */
 CONTAINERV_API int containerv_options_add_label(struct containerv_options *options, const char *key_value);
 
