@@ -378,6 +378,7 @@ TEST(pids_limit_stops_a_fork_bomb)
 	CHECK(count <= 10);
 	CHECK(count >= 5);
 	CHECK_EQ_STR(processes[0].name, "containerv-init");
+	CHECK_EQ_STR(processes[0].command, "containerv-init"); /* not the caller's command line */
 	CHECK_EQ_INT(processes[0].container_pid, 1);
 	CHECK_OK(containerv_destroy(c));
 	containerv_options_delete(o);

@@ -44,6 +44,8 @@ struct cv_init_plan {
 	const char *workdir;
 	uid_t uid;
 	gid_t gid;
+	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
+	size_t arguments_length; /* up to arg_end */
 	int keep_fds[CV_KEEP_FDS_MAX];
 	int keep_count;
 };

@@ -232,6 +232,11 @@ void cv_init_main(struct cv_init_plan *plan)
 
 	close_inherited_fds(plan);
 	prctl(PR_SET_NAME, "containerv-init");
+	/* Our command line is still the caller's (we are its clone): write ours over it for ps and top. */
+	if (plan->arguments_length > sizeof "containerv-init") {
+		memset(plan->arguments, 0, plan->arguments_length);
+		memcpy(plan->arguments, "containerv-init", sizeof "containerv-init");
+	}
 	/* Our memory is a copy of the caller's: keep it out of reach of ptrace and /proc/1/mem. */
 	prctl(PR_SET_DUMPABLE, 0);
 	sigfillset(&all);

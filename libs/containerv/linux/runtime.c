@@ -217,6 +217,26 @@ static int prepare_directories(struct containerv_container *c, int dirfd)
 	return own_by_container_root(c, dirfd);
 }
 
+/* Where our command line lives, so that the init (our clone) can overwrite its copy. */
+static void find_command_line(struct cv_init_plan *plan)
+{
+	cleanup_free char *stat = NULL;
+	unsigned long start = 0, end = 0;
+	char *p;
+
+	if (cv_read_file("/proc/self/stat", &stat, NULL, 4096) < 0 || (p = strrchr(stat, ')')) == NULL) {
+		cv_error_clear();
+		return;
+	}
+	/* arg_start and arg_end are fields 48 and 49: step over the spaces before fields 3 to 48. */
+	for (int field = 3; field <= 48 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL && sscanf(p, " %lu %lu", &start, &end) == 2 && end > start && end - start < (1UL << 21)) {
+		plan->arguments = (char *)start;
+		plan->arguments_length = end - start;
+	}
+}
+
 static void plan_keep(struct cv_init_plan *plan, int fd)
 {
 	if (fd >= 0 && plan->keep_count < CV_KEEP_FDS_MAX)
@@ -276,6 +296,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->exit_fd < 0)
 		return cv_error_sys("create exit.json of %.12s", c->id);
 	plan_keep(plan, plan->exit_fd);
+	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
 		plan_keep(plan, plan->stdio[i]);
 	return 0;

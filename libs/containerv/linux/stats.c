@@ -258,6 +258,8 @@ static int read_process(pid_t pid, int64_t boot_ns, int64_t now_ns, struct conta
 	}
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
 	if (cv_read_file(path, &cmdline, &length, 1 << 20) == 0 && length > 0) {
+		while (length > 1 && cmdline[length - 1] == '\0' && cmdline[length - 2] == '\0')
+			length--;
 		for (size_t i = 0; i + 1 < length; i++) {
 			if (cmdline[i] == '\0')
 				cmdline[i] = ' ';
