@@ -257,6 +257,17 @@ int cv_write_file(const char *path, const char *text)
 	return 0;
 }
 
+int cv_write_file_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+{
+	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return cv_error_sys("create %s", name);
+	if (cv_write_all(fd, content, length) < 0)
+		return cv_error_sys("write %s", name);
+	return 0;
+}
+
 int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
 {
 	char temporary[4096];

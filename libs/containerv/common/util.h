@@ -61,6 +61,8 @@ int cv_read_file_at(int dirfd, const char *path, char **content, size_t *length,
 int cv_read_u64(const char *path, uint64_t *value);
 /* Writes text to an existing file (cgroup and proc files: no create, no truncate). */
 int cv_write_file(const char *path, const char *text);
+/* Creates or truncates dir/name and writes content (no link followed); for files no one reads meanwhile. */
+int cv_write_file_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode);
 /*
  * Writes content to dir/name atomically: a temporary file renamed over the
  * old one, so a reader sees the old or the new content, never a part. No

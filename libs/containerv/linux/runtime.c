@@ -111,20 +111,21 @@ static int write_resolv_conf(int dirfd)
 			continue;
 		length += (size_t)sprintf(out + length, "%s\n", line);
 	}
-	return cv_write_file_atomic_at(dirfd, "resolv.conf", out, length, 0644);
+	return cv_write_file_at(dirfd, "resolv.conf", out, length, 0644);
 }
 
+/* Written before each start, when no init of this container reads them: no rename needed. */
 static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname)
 {
 	char text[512];
 	int length;
 
 	length = snprintf(text, sizeof text, "%s\n", hostname);
-	if (cv_write_file_atomic_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
+	if (cv_write_file_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
 		return -1;
 	length = snprintf(text, sizeof text,
 	                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
-	if (cv_write_file_atomic_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
+	if (cv_write_file_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
 		return -1;
 	return write_resolv_conf(dirfd);
 }
