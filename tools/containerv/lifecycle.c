@@ -139,20 +139,25 @@ int cmd_kill(int argc, char **argv)
 	return for_each(&positional, kill_one, &signal);
 }
 
+struct remove_flags {
+	int force;
+	int volumes;
+};
+
 static int remove_one(const char *reference, void *user)
 {
-	const int *force = user;
+	const struct remove_flags *remove = user;
 	struct containerv_container *container = NULL;
 	struct containerv_info info;
 
 	if (open_with_info(reference, &container, &info) < 0)
 		return -1;
-	if (info.state == CV_STATE_RUNNING && !*force) {
+	if (info.state == CV_STATE_RUNNING && !remove->force) {
 		containerv_close(container);
 		return cli_fail(-1, "container %s is running: stop it first or use -f", reference);
 	}
 	/* destroy frees the handle also when it fails. */
-	if (containerv_destroy(container) < 0)
+	if (containerv_remove(container, remove->volumes ? CV_REMOVE_VOLUMES : 0) < 0)
 		return cli_fail_library(-1, "remove %s", reference);
 	printf("%s\n", reference);
 	return 0;
@@ -160,9 +165,12 @@ static int remove_one(const char *reference, void *user)
 
 int cmd_rm(int argc, char **argv)
 {
-	static int force;
+	static struct remove_flags remove;
 	static const struct flag table[] = {
-	        {"force", 'f', FLAG_BOOL, &force, NULL, "Force the removal of a running container (uses SIGKILL)"},
+	        {"force", 'f', FLAG_BOOL, &remove.force, NULL,
+	         "Force the removal of a running container (uses SIGKILL)"},
+	        {"volumes", 'v', FLAG_BOOL, &remove.volumes, NULL,
+	         "Remove anonymous volumes associated with the container"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -175,7 +183,7 @@ int cmd_rm(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	return for_each(&positional, remove_one, &force);
+	return for_each(&positional, remove_one, &remove);
 }
 
 static int wait_one(const char *reference, void *user)

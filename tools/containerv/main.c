@@ -18,6 +18,7 @@ struct command {
 };
 
 static int cmd_version(int argc, char **argv);
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -35,6 +36,7 @@ static const struct command commands[] = {
         {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},
         {"top", cmd_top, "Display the running processes of a container"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+        {"volume", cmd_volume, "Manage volumes"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };

@@ -15,6 +15,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "flags.h"
+#include "mounts.h"
 #include "output.h"
 #include "tty.h"
 
@@ -29,10 +30,10 @@ static const char *const default_command[] = {"/bin/sh", NULL};
 
 /* The flags as typed. */
 struct run_flags {
-	int detach, interactive, tty, remove;
+	int detach, interactive, tty, remove, read_only;
 	const char *name, *hostname, *workdir, *user, *rootfs;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
-	struct string_list env, env_files, labels;
+	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
 };
 
 /* The flags turned into values, all validated. */
@@ -69,6 +70,10 @@ static const struct flag run_flag_table[] = {
         {"blkio-weight", 0, FLAG_STRING, &flags.blkio_weight, "uint16", "Block IO (relative weight), 10 to 1000"},
         {"label", 'l', FLAG_LIST, &flags.labels, "list", "Set meta data on a container"},
         {"rootfs", 0, FLAG_STRING, &flags.rootfs, "DIR", "Use DIR as the root filesystem instead of an IMAGE"},
+        {"volume", 'v', FLAG_LIST, &flags.volumes, "list", "Bind mount a volume (SRC:DST[:ro], NAME:DST, or DST)"},
+        {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
+        {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
+        {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
         FLAG_END,
 };
 
@@ -384,7 +389,9 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	for (size_t i = 0; i < flags.labels.count; i++)
 		SET_OR_FAIL(containerv_options_add_label(options, flags.labels.items[i]), "--label");
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
-	return 0;
+	if (flags.read_only)
+		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
+	return cli_add_mounts(options, &flags.volumes, &flags.mounts, &flags.tmpfs);
 }
 
 /* Attached stdio: our own descriptors, or a new pty for -t. *slave is the pty's slave to close after create. */
@@ -426,7 +433,8 @@ static int run_attached(struct containerv_container *container, int master)
 	else
 		code = exit_status.code;
 	if (flags.remove) {
-		if (containerv_destroy(container) < 0)
+		/* --rm takes the container's anonymous volumes along, as docker's does. */
+		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0)
 			return cli_fail_library(EXIT_CLI_ERROR, "remove %s", containerv_name(container));
 	} else {
 		containerv_close(container);

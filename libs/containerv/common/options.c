@@ -69,6 +69,7 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->env);
 	free(options->workdir);
 	cv_strv_free(options->labels);
+	cv_mounts_free(options->mounts, options->mount_count);
 	cv_options_init(options);
 }
 
@@ -458,14 +459,15 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 
 int cv_options_to_json(const struct containerv_options *o, char **json)
 {
-	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:b}", "layers",
-	                         strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
+	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:b,s:o,s:b}",
+	                         "layers", strv_to_json(o->layers), "name", o->name, "hostname", o->hostname, "argv",
 	                         o->argv ? strv_to_json(o->argv) : json_null(), "env", strv_to_json(o->env), "workdir",
 	                         o->workdir, "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid, "uid_map",
 	                         idmap_to_json(&o->uid_map), "gid_map", idmap_to_json(&o->gid_map), "namespaces",
 	                         (json_int_t)o->namespaces, "limits", limits_to_json(&o->limits), "labels",
 	                         strv_to_json(o->labels), "autostart", o->autostart, "tty", o->tty, "autoremove",
-	                         o->autoremove);
+	                         o->autoremove, "mounts", cv_mounts_to_json(o->mounts, o->mount_count),
+	                         "readonly_rootfs", o->readonly_rootfs);
 
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -516,6 +518,9 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->autostart = json_is_true(json_object_get(root, "autostart"));
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
+	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
+	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0)
+		goto done;
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");
 		goto done;

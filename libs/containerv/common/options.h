@@ -12,12 +12,29 @@
 
 #include <chef/containerv/container.h>
 #include <chef/containerv/limits.h>
+#include <chef/containerv/volume.h>
+
+struct json_t;
 
 struct cv_idmap {
 	bool set;
 	uint32_t host_start;
 	uint32_t child_start;
 	uint32_t count;
+};
+
+/* One mount of a container, as validated and stored (owns its strings). */
+struct cv_mount {
+	enum containerv_mount_type type;
+	char *source; /* host path, or volume name (an anonymous one's is filled in at create) */
+	char *target;
+	unsigned int flags;
+	enum containerv_mount_propagation propagation;
+	bool anonymous; /* a volume made for this container (`-v /data`), removed with it on request */
+	uint64_t tmpfs_size;
+	unsigned int tmpfs_mode;
+	uid_t tmpfs_uid;
+	gid_t tmpfs_gid;
 };
 
 struct containerv_options {
@@ -36,6 +53,9 @@ struct containerv_options {
 	char **labels;
 	bool autostart;
 	bool autoremove;
+	struct cv_mount *mounts;
+	size_t mount_count;
+	bool readonly_rootfs;
 	bool tty;
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;
@@ -56,6 +76,11 @@ int cv_options_validate(const struct containerv_options *options);
 /* config.json <-> options (jansson). */
 int cv_options_to_json(const struct containerv_options *options, char **json);
 int cv_options_from_json(const char *json, struct containerv_options *options);
+
+/* mounts.c: the mounts part of options and config.json. */
+void cv_mounts_free(struct cv_mount *mounts, size_t count);
+struct json_t *cv_mounts_to_json(const struct cv_mount *mounts, size_t count);
+int cv_mounts_from_json(struct json_t *array, struct cv_mount **mounts, size_t *count);
 
 /* Looks up KEY in a KEY=VALUE vector; NULL when absent. */
 const char *cv_env_get(char *const *env, const char *key);

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
 {
@@ -29,8 +30,63 @@ static int write_config(struct containerv_container *c)
 	return cv_write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600);
 }
 
+/* Lets go of the container's volumes; the anonymous ones it made go too when asked. */
+static void release_volumes(struct containerv_container *c, bool remove_anonymous)
+{
+	for (size_t i = 0; i < c->config.mount_count; i++) {
+		const struct cv_mount *m = &c->config.mounts[i];
+		if (m->type != CV_MOUNT_TYPE_VOLUME || m->source[0] == '\0')
+			continue;
+		cv_volume_release(m->source, c->id);
+		if (remove_anonymous && m->anonymous)
+			containerv_volume_remove(m->source, 0);
+	}
+	cv_error_clear();
+}
+
+/*
+ * The volumes of a new container: a named one that does not exist yet is
+ * created (as docker does, and kept afterwards); an anonymous one (`-v /data`)
+ * is created and its generated name goes into the config.
+ */
+static int prepare_volumes(struct containerv_container *c)
+{
+	bool reconciled = false;
+
+	for (size_t i = 0; i < c->config.mount_count; i++) {
+		struct cv_mount *m = &c->config.mounts[i];
+		char name[CV_ID_LENGTH + 1];
+		if (m->type != CV_MOUNT_TYPE_VOLUME)
+			continue;
+		/* What a killed CLI left (uses by containers that are gone, loop mounts) goes first. */
+		if (!reconciled) {
+			cv_volume_reconcile();
+			cv_error_clear();
+			reconciled = true;
+		}
+		if (m->source[0] != '\0') {
+			struct containerv_volume_options defaults = CONTAINERV_VOLUME_OPTIONS_INIT;
+			if (containerv_volume_create(m->source, &defaults) < 0 && errno != EEXIST)
+				return -1;
+			cv_error_clear();
+			continue;
+		}
+		if (cv_volume_create_anonymous(name, sizeof name) < 0)
+			return cv_error_prefix("anonymous volume for %s", m->target);
+		char *copy = cv_strdup(name);
+		if (copy == NULL) {
+			containerv_volume_remove(name, 1);
+			return -1;
+		}
+		free(m->source);
+		m->source = copy;
+		m->anonymous = true;
+	}
+	return 0;
+}
+
 /* Removes everything a container has on the host; used by destroy and by a failed create. */
-static int release_all(struct containerv_container *c)
+static int release_all(struct containerv_container *c, bool remove_anonymous_volumes)
 {
 	struct cv_cgroup *cgroup = cv_container_cgroup(c);
 	int ret = 0;
@@ -40,6 +96,7 @@ static int release_all(struct containerv_container *c)
 		return -1;
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
+	release_volumes(c, remove_anonymous_volumes);
 	cv_state_release_name(c->name, c->id);
 	if (cv_rm_rf(c->dir) < 0)
 		ret = -1;
@@ -78,7 +135,7 @@ int containerv_create(const struct containerv_options *options, struct container
 	}
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
-	if (write_config(c) < 0 || cv_state_save(c) < 0)
+	if (prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
 		goto fail_dir;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */
@@ -97,7 +154,7 @@ fail_dir : {
 	int saved = errno;
 	char message[1024];
 	snprintf(message, sizeof message, "%s", containerv_last_error());
-	release_all(c);
+	release_all(c, true);
 	name_reserved = false;
 	cv_error_errno(saved, "%s", message);
 }
@@ -275,7 +332,7 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	return 0;
 }
 
-int containerv_destroy(struct containerv_container *container)
+int containerv_remove(struct containerv_container *container, unsigned int flags)
 {
 	int ret;
 
@@ -293,12 +350,17 @@ int containerv_destroy(struct containerv_container *container)
 		containerv_close(container);
 		return cv_error_prefix("remove");
 	}
-	ret = release_all(container);
+	ret = release_all(container, (flags & CV_REMOVE_VOLUMES) != 0);
 	if (ret < 0)
 		cv_error_prefix("remove %s", containerv_name(container));
 	cv_state_unlock(container);
 	containerv_close(container);
 	return ret;
+}
+
+int containerv_destroy(struct containerv_container *container)
+{
+	return containerv_remove(container, 0);
 }
 
 int containerv_wait_process(struct containerv_container *container, pid_t pid, struct containerv_exit *exit_status)

@@ -25,6 +25,17 @@ struct cv_sync_message {
 	char text[1024];
 };
 
+/* A mount of the container, resolved by the parent (volume acquired, tmpfs options built). */
+struct cv_plan_mount {
+	int type;              /* enum containerv_mount_type */
+	char source[PATH_MAX]; /* host path (bind, volume) */
+	const char *target;    /* inside the container */
+	bool source_is_dir;
+	unsigned int flags; /* enum containerv_mount_flags */
+	int propagation;    /* enum containerv_mount_propagation */
+	char data[160];     /* tmpfs options */
+};
+
 struct cv_init_plan {
 	int sync_fd;      /* the child's end of the socketpair (SOCK_SEQPACKET) */
 	int state_dir_fd; /* the parent's O_PATH descriptor of the state directory; never passed to the init */
@@ -44,6 +55,9 @@ struct cv_init_plan {
 	const char *workdir;
 	uid_t uid;
 	gid_t gid;
+	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
+	size_t mount_count;
+	bool readonly_rootfs;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
 	int keep_fds[CV_KEEP_FDS_MAX];

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "linux/init-plan.h"
 
 #include <chef/containerv/container.h>
+#include <chef/containerv/volume.h>
 
 int cv_root_open(int rootfd, const char *path, int flags, mode_t mode)
 {
@@ -229,6 +231,59 @@ static int setup_etc_files(int rootfd, const struct cv_init_plan *plan)
 	return 0;
 }
 
+/* Read-only and propagation of a mount just made at target (recursively with AT_RECURSIVE). */
+static int set_mount_attributes(int rootfd, const char *target, bool readonly, int propagation, bool recursive)
+{
+	static const unsigned long long propagation_flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED};
+	struct mount_attr attributes = {
+	        .attr_set = readonly ? MOUNT_ATTR_RDONLY : 0,
+	        .propagation = propagation_flags[propagation],
+	};
+	/* Opened again now: the descriptor must name the new mount, not the directory under it. */
+	int fd = cv_root_open(rootfd, target, O_PATH, 0);
+	int ret = 0;
+
+	if (fd < 0)
+		return cv_error_sys("open mount %s", target);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attributes,
+	            sizeof attributes) < 0)
+		ret = cv_error_sys("set the attributes of mount %s", target);
+	close(fd);
+	return ret;
+}
+
+static int mount_user_mount(int rootfd, const struct cv_plan_mount *m)
+{
+	bool readonly = (m->flags & CV_MOUNT_READONLY) != 0;
+	bool recursive = (m->flags & CV_MOUNT_RECURSIVE) != 0;
+
+	if (m->type == CV_MOUNT_TYPE_TMPFS) {
+		unsigned long flags = MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0);
+		return mount_in_root(rootfd, "tmpfs", m->target, "tmpfs", flags, m->data, false);
+	}
+	if (mount_in_root(rootfd, m->source, m->target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL,
+	                  !m->source_is_dir) < 0)
+		return -1;
+	if (!readonly && m->propagation == CV_PROPAGATION_PRIVATE)
+		return 0;
+	return set_mount_attributes(rootfd, m->target, readonly, m->propagation, recursive);
+}
+
+/* Binds, volumes and tmpfs of the container, then a read-only rootfs (which leaves those writable). */
+static int setup_user_mounts(int rootfd, const struct cv_init_plan *plan)
+{
+	for (size_t i = 0; i < plan->mount_count; i++) {
+		if (mount_user_mount(rootfd, &plan->mounts[i]) < 0)
+			return -1;
+	}
+	if (plan->readonly_rootfs) {
+		struct mount_attr readonly = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH, &readonly, sizeof readonly) < 0)
+			return cv_error_sys("make the rootfs read-only");
+	}
+	return 0;
+}
+
 static int bring_up_loopback(void)
 {
 	struct ifreq request;
@@ -276,7 +331,8 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 	if (rootfd < 0)
 		return cv_error_sys("open the rootfs");
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0 ||
-	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan) < 0)
+	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan) < 0 ||
+	    setup_user_mounts(rootfd, plan) < 0)
 		goto done;
 	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)
 		goto done;

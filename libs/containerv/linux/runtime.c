@@ -25,9 +25,11 @@
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
+#include "linux/volume-store.h"
 
 static void plan_free(struct cv_init_plan *plan)
 {
+	free(plan->mounts);
 	free(plan->overlay_options);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
@@ -238,6 +240,78 @@ static void find_command_line(struct cv_init_plan *plan)
 	}
 }
 
+static int mount_depth(const char *target)
+{
+	int depth = 0;
+
+	for (const char *p = target; *p != '\0'; p++)
+		depth += *p == '/' && p[1] != '/' && p[1] != '\0';
+	return depth;
+}
+
+static int compare_mount_depth(const void *a, const void *b)
+{
+	const struct cv_plan_mount *x = a, *y = b;
+
+	return mount_depth(x->target) - mount_depth(y->target);
+}
+
+/* One mount's host side: a bind source (made when asked), a volume's data (acquired), tmpfs options. */
+static int resolve_mount(struct containerv_container *c, const struct cv_mount *m, struct cv_plan_mount *out)
+{
+	struct stat st;
+
+	out->type = (int)m->type;
+	out->target = m->target;
+	out->flags = m->flags;
+	out->propagation = (int)m->propagation;
+	switch (m->type) {
+	case CV_MOUNT_TYPE_TMPFS: {
+		int n = snprintf(out->data, sizeof out->data, "mode=%o,uid=%u,gid=%u",
+		                 m->tmpfs_mode ? m->tmpfs_mode : 01777, (unsigned int)m->tmpfs_uid,
+		                 (unsigned int)m->tmpfs_gid);
+		if (m->tmpfs_size != 0)
+			snprintf(out->data + n, sizeof out->data - (size_t)n, ",size=%llu",
+			         (unsigned long long)m->tmpfs_size);
+		return 0;
+	}
+	case CV_MOUNT_TYPE_VOLUME:
+		out->source_is_dir = true;
+		if (cv_volume_acquire(m->source, c->id, out->source, sizeof out->source) < 0)
+			return cv_error_prefix("volume %s", m->source);
+		return 0;
+	case CV_MOUNT_TYPE_BIND:
+	default:
+		if ((m->flags & CV_MOUNT_CREATE) && cv_mkdir_p(m->source, 0755) < 0)
+			return -1;
+		if (stat(m->source, &st) < 0)
+			return cv_error_sys("bind mount source %s", m->source);
+		snprintf(out->source, sizeof out->source, "%s", m->source);
+		out->source_is_dir = S_ISDIR(st.st_mode);
+		return 0;
+	}
+}
+
+static int build_mounts(struct containerv_container *c, struct cv_init_plan *plan)
+{
+	size_t count = c->config.mount_count;
+
+	plan->readonly_rootfs = c->config.readonly_rootfs;
+	if (count == 0)
+		return 0;
+	plan->mounts = cv_malloc0(count * sizeof *plan->mounts);
+	if (plan->mounts == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		if (resolve_mount(c, &c->config.mounts[i], &plan->mounts[i]) < 0)
+			return -1;
+	}
+	/* Parents first: /data before /data/cache, whatever order they were given in. */
+	qsort(plan->mounts, count, sizeof *plan->mounts, compare_mount_depth);
+	plan->mount_count = count;
+	return 0;
+}
+
 static void plan_keep(struct cv_init_plan *plan, int fd)
 {
 	if (fd >= 0 && plan->keep_count < CV_KEEP_FDS_MAX)
@@ -297,6 +371,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->exit_fd < 0)
 		return cv_error_sys("create exit.json of %.12s", c->id);
 	plan_keep(plan, plan->exit_fd);
+	if (build_mounts(c, plan) < 0)
+		return -1;
 	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
 		plan_keep(plan, plan->stdio[i]);
@@ -314,7 +390,8 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 }
 
 /* The parent's side of the start-up handshake. */
-static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup)
+static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup,
+                         bool *exec_failed)
 {
 	struct cv_sync_message message;
 	ssize_t n;
@@ -337,8 +414,7 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof message)
 		return cv_error_errno(EIO, "the container's init died during setup");
-	if (message.type == CV_SYNC_SETUP_ERROR && (message.error == ENOENT || message.error == EACCES))
-		message.error = EIO; /* ENOENT and EACCES mean the command itself: 127 and 126 */
+	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
 	if (message.type != CV_SYNC_READY)
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
 	return 0;
@@ -372,7 +448,7 @@ static void __attribute__((noreturn)) remove_when_ended(const char *id, int pidf
 	while (poll(&ended, 1, -1) < 0 && errno == EINTR)
 		;
 	if (containerv_open(id, &c) == 0)
-		containerv_destroy(c);
+		containerv_remove(c, CV_REMOVE_VOLUMES); /* --rm takes the anonymous volumes along, as docker's does */
 	_exit(0);
 }
 
@@ -415,6 +491,7 @@ int cv_runtime_start(struct containerv_container *c)
 	cleanup_close int log_fd = -1;
 	int sync_fds[2] = {-1, -1};
 	pid_t pid = -1;
+	bool exec_failed = false;
 	int ret = -1;
 
 	if (cv_cgroup_open(c->id, &cgroup) == 0) {
@@ -450,7 +527,7 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], cgroup) < 0)
+	if (release_child(c, pid, sync_fds[0], cgroup, &exec_failed) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
@@ -492,5 +569,8 @@ done:
 	if (sync_fds[1] >= 0)
 		close(sync_fds[1]);
 	plan_free(&plan);
+	/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
+	if (ret < 0 && !exec_failed && (errno == ENOENT || errno == EACCES))
+		errno = EIO;
 	return ret;
 }

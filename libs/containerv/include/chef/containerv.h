@@ -13,5 +13,6 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/container.h>
 #include <chef/containerv/stats.h>
+#include <chef/containerv/volume.h>
 
 #endif

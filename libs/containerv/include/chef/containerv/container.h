@@ -158,6 +158,16 @@ CONTAINERV_API void containerv_close(struct containerv_container *container);
  */
 CONTAINERV_API int containerv_destroy(struct containerv_container *container);
 
+enum containerv_remove_flags {
+	CV_REMOVE_VOLUMES = 0x1, /* also the anonymous volumes made for it (`docker rm -v`); named ones stay */
+};
+
+/*
+ * containerv_destroy() with options: flags are enum containerv_remove_flags.
+ * Frees the handle, also on failure.
+ */
+CONTAINERV_API int containerv_remove(struct containerv_container *container, unsigned int flags);
+
 /* The container's 64-hex-digit id. Never NULL for a valid handle. */
 CONTAINERV_API const char *containerv_id(const struct containerv_container *container);
 

@@ -1,0 +1,46 @@
+/*
+ * Internal: the named-volume store, as the container lifecycle uses it.
+ *
+ *   <root>/volumes/<name>/volume.json   name, created, labels, size limit, uid/gid, anonymous
+ *   <root>/volumes/<name>/_data/        the data (a directory, or the mount point of disk.img)
+ *   <root>/volumes/<name>/disk.img      ext4 image of a size-limited volume (sparse)
+ *   <root>/volumes/<name>/users/<id>    one empty file per container using the volume
+ *   <root>/volumes/<name>/lock          flock'ed around acquire/release/remove
+ */
+#ifndef CV_LINUX_VOLUME_STORE_H
+#define CV_LINUX_VOLUME_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Creates an anonymous volume (as `-v /data` does) and writes its generated
+ * name (64 hex digits) to name (at least 65 bytes).
+ */
+int cv_volume_create_anonymous(char *name, size_t size);
+
+/*
+ * Records that container_id uses the volume and makes its data available
+ * on the host (loop-mounting a size-limited volume on its first user).
+ * Writes the host directory to bind into the container to host_path.
+ * ENOENT when the volume does not exist.
+ */
+int cv_volume_acquire(const char *name, const char *container_id, char *host_path, size_t size);
+
+/*
+ * Drops container_id's use; the last user of a size-limited volume
+ * unmounts it (its loop device detaches by itself). Idempotent.
+ */
+int cv_volume_release(const char *name, const char *container_id);
+
+/*
+ * Drops the uses of containers that no longer exist (a CLI killed halfway)
+ * and unmounts size-limited volumes nobody uses. Cheap when there is
+ * nothing to do; called before volume commands and container starts.
+ */
+int cv_volume_reconcile(void);
+
+/* Whether name is a valid volume name. */
+bool cv_volume_name_is_valid(const char *name);
+
+#endif
