@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "flags.h"
@@ -58,8 +59,13 @@ static int copy(const struct cp_endpoint *source, const struct cp_endpoint *dest
 
 	if (cli_open(inside->container, &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
-	if (source->container != NULL)
+	/* "-" on our side: a tar stream on stdout or from stdin, as docker cp does. */
+	if (source->container != NULL && strcmp(destination->path, "-") == 0)
+		result = containerv_download_tar(container, source->path, STDOUT_FILENO);
+	else if (source->container != NULL)
 		result = containerv_download(container, from, to, 1);
+	else if (strcmp(source->path, "-") == 0)
+		result = containerv_upload_tar(container, STDIN_FILENO, destination->path);
 	else
 		result = containerv_upload(container, from, to, 1);
 	/* The library's message names both paths already. */
@@ -78,8 +84,8 @@ int cmd_cp(int argc, char **argv)
 	        false,
 	        2,
 	        2,
-	        "Directories are copied recursively, modes and symlinks kept. '-' (a tar stream on stdin or\n"
-	        "stdout) is not supported yet.",
+	        "Directories are copied recursively, modes and symlinks kept. '-' as the host side is a tar\n"
+	        "stream: read from stdin (extracted into the container directory) or written to stdout.",
 	};
 	_cleanup_free_ char **words = NULL;
 	struct cp_endpoint source = {0}, destination = {0};
@@ -89,8 +95,6 @@ int cmd_cp(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (strcmp(positional.items[0], "-") == 0 || strcmp(positional.items[1], "-") == 0)
-		return cli_fail(EXIT_CLI_ERROR, "cp: '-' (a tar stream) is not supported yet");
 	code = EXIT_CLI_ERROR;
 	if (parse_endpoint(positional.items[0], &source) < 0 || parse_endpoint(positional.items[1], &destination) < 0)
 		goto out;

@@ -74,6 +74,11 @@ int cv_runtime_start(struct containerv_container *container);
 struct cv_init_plan;
 void cv_init_main(struct cv_init_plan *plan) __attribute__((noreturn));
 
+/* copy.c: the running container's root as an O_PATH descriptor (ESRCH when not running). */
+int cv_container_open_root(struct containerv_container *container);
+/* copy.c: "/a/b/" into "/a" and "b"; EINVAL for "", ".", "..". */
+int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size);
+
 /* Exit status encoding shared by init, spawn and wait. */
 void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status);
 

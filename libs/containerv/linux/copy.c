@@ -140,7 +140,7 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
 }
 
 /* Splits a path into its directory and its last component ("/a/b/" gives "/a" and "b"). */
-static int split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size)
+int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size)
 {
 	char copy[PATH_MAX];
 	size_t length = strlen(path);
@@ -182,7 +182,7 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 	cleanup_close int src_dir = -1;
 	cleanup_close int dst_dir = -1;
 
-	if (split_path(src_path, src_dir_path, sizeof src_dir_path, src_leaf, sizeof src_leaf) < 0)
+	if (cv_split_path(src_path, src_dir_path, sizeof src_dir_path, src_leaf, sizeof src_leaf) < 0)
 		return -1;
 	src_dir = open_dir(src_root, src_dir_path);
 	if (src_dir < 0)
@@ -191,7 +191,7 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 	if (dst_dir >= 0) {
 		snprintf(dst_leaf, sizeof dst_leaf, "%s", src_leaf);
 	} else {
-		if (split_path(dst_path, dst_dir_path, sizeof dst_dir_path, dst_leaf, sizeof dst_leaf) < 0)
+		if (cv_split_path(dst_path, dst_dir_path, sizeof dst_dir_path, dst_leaf, sizeof dst_leaf) < 0)
 			return -1;
 		dst_dir = open_dir(dst_root, dst_dir_path);
 		if (dst_dir < 0)
@@ -205,7 +205,7 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 	return copy_entry(src_real, src_leaf, dst_real, dst_leaf);
 }
 
-static int open_container_root(struct containerv_container *c)
+int cv_container_open_root(struct containerv_container *c)
 {
 	char path[64];
 	int fd;
@@ -231,7 +231,7 @@ static int copy_many(struct containerv_container *c, const char *const *sources,
 	cv_error_clear();
 	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
 		return cv_error_errno(EINVAL, "copy: missing argument");
-	root = open_container_root(c);
+	root = cv_container_open_root(c);
 	if (root < 0)
 		return -1;
 	for (size_t i = 0; i < count; i++) {

@@ -322,6 +322,17 @@ CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *ar
 CONTAINERV_API int containerv_upload(struct containerv_container *container, const char *const *host_paths,
                                      const char *const *container_paths, size_t count);
 
+/*
+ * Extracts a tar stream read from fd into the directory container_dir of a
+ * running container (`docker cp - CONTAINER:DIR`). Every entry is resolved
+ * inside the container's root: absolute names and symlinks stay inside,
+ * ".." components and device nodes are refused.
+ */
+CONTAINERV_API int containerv_upload_tar(struct containerv_container *container, int fd, const char *container_dir);
+
+/* Writes container_path (a file or a tree; symlinks as links) as a tar stream to fd (`docker cp CONTAINER:PATH -`). */
+CONTAINERV_API int containerv_download_tar(struct containerv_container *container, const char *container_path, int fd);
+
 /* The reverse of containerv_upload(). */
 CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,
                                        const char *const *host_paths, size_t count);
