@@ -62,6 +62,19 @@ set -e
 grep -q "device" "$TEST_TMP/err" || fail "the device refusal does not say why: $(cat "$TEST_TMP/err")"
 pass "hostile archives stay inside"
 
-cv 0 rm -f box
+# Stopped containers: cp in before the first start, cp out after the exit (docker allows both).
+cv 0 create --name later --rootfs "$CV_TEST_ROOTFS" cat /etc/planted
+ids+=("$("$CONTAINERV" inspect -f '{{.Id}}' later)")
+echo "put there while stopped" >"$TEST_TMP/planted"
+cv 0 cp "$TEST_TMP/planted" later:/etc/planted
+cv 0 start -a later
+[ "$OUT" = "put there while stopped" ] || fail "cp into a created container: '$OUT'"
+cv 0 cp later:/etc/planted "$TEST_TMP/out"
+[ "$(cat "$TEST_TMP/out")" = "put there while stopped" ] || fail "cp out of an exited container"
+"$CONTAINERV" cp later:/etc - | tar -tf - | grep -q '^etc/planted$' || fail "tar out of an exited container"
+! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "cp on a stopped container left a mount"
+pass "cp with stopped containers"
+
+cv 0 rm -f box later
 assert_clean "cp"
 echo "all cp tests passed"

@@ -79,7 +79,7 @@ int cmd_cp(int argc, char **argv)
 	static const struct command_spec spec = {
 	        "cp",
 	        "CONTAINER:SRC_PATH DEST_PATH | SRC_PATH CONTAINER:DEST_PATH",
-	        "Copy files/folders between a running container and the local filesystem",
+	        "Copy files/folders between a container and the local filesystem",
 	        NULL,
 	        false,
 	        2,

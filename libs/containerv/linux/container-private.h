@@ -74,8 +74,14 @@ int cv_runtime_start(struct containerv_container *container);
 struct cv_init_plan;
 void cv_init_main(struct cv_init_plan *plan) __attribute__((noreturn));
 
-/* copy.c: the running container's root as an O_PATH descriptor (ESRCH when not running). */
-int cv_container_open_root(struct containerv_container *container);
+/* runtime.c: the overlay mount options of the container's root filesystem. */
+int cv_overlay_options(struct containerv_container *container, char **options);
+/*
+ * copy.c: runs work with an O_PATH descriptor of the container's root: the
+ * running container's own, or for a stopped one its overlay mounted in the
+ * private mount namespace of a child process (so nothing shows on the host).
+ */
+int cv_container_with_root(struct containerv_container *container, int (*work)(int root, void *arg), void *arg);
 /* copy.c: "/a/b/" into "/a" and "b"; EINVAL for "", ".", "..". */
 int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size);
 

@@ -13,7 +13,10 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,14 +208,11 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 	return copy_entry(src_real, src_leaf, dst_real, dst_leaf);
 }
 
-int cv_container_open_root(struct containerv_container *c)
+static int open_running_root(struct containerv_container *c)
 {
 	char path[64];
 	int fd;
 
-	cv_state_refresh(c);
-	if (c->state.status != CV_STATE_RUNNING)
-		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
 	snprintf(path, sizeof path, "/proc/%d/root", (int)c->state.pid);
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time)) {
@@ -223,25 +223,102 @@ int cv_container_open_root(struct containerv_container *c)
 	return fd;
 }
 
+/* The child's side for a stopped container: its own mount namespace, the overlay, the work. */
+static void __attribute__((noreturn))
+work_on_stopped(struct containerv_container *c, int (*work)(int, void *), void *arg, int report)
+{
+	char rootfs[PATH_MAX], work_dir[PATH_MAX], upper[PATH_MAX];
+	cleanup_free char *options = NULL;
+	int root;
+
+	snprintf(rootfs, sizeof rootfs, "%s/rootfs", c->dir);
+	snprintf(upper, sizeof upper, "%s/upper", c->dir);
+	snprintf(work_dir, sizeof work_dir, "%s/work", c->dir);
+	/* A fresh work dir, as at every start: the last mount left it marked volatile. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		cv_error_sys("private mount namespace");
+	else if (cv_rm_rf(work_dir) < 0 || cv_mkdir_p(work_dir, 0700) < 0 || cv_mkdir_p(upper, 0755) < 0 ||
+	         cv_mkdir_p(rootfs, 0755) < 0 || cv_overlay_options(c, &options) < 0)
+		;
+	else if (mount("overlay", rootfs, "overlay", 0, options) < 0)
+		cv_error_sys("mount the root filesystem of %s", containerv_name(c));
+	else if ((root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		cv_error_sys("open the root filesystem of %s", containerv_name(c));
+	else if (work(root, arg) == 0)
+		_exit(0);
+	struct cv_sync_message failure = {.error = errno};
+	snprintf(failure.text, sizeof failure.text, "%s", containerv_last_error());
+	cv_write_all(report, &failure, sizeof failure);
+	_exit(1);
+}
+
+int cv_container_with_root(struct containerv_container *c, int (*work)(int root, void *arg), void *arg)
+{
+	struct cv_sync_message failure;
+	int fds[2], ret;
+	pid_t child;
+
+	cv_state_refresh(c);
+	if (c->state.status == CV_STATE_RUNNING) {
+		cleanup_close int root = open_running_root(c);
+		return root < 0 ? -1 : work(root, arg);
+	}
+	/* Stopped: no start may mount the same layers meanwhile. */
+	if (cv_state_lock(c) < 0)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		cv_state_unlock(c);
+		return cv_error_sys("pipe");
+	}
+	child = fork();
+	if (child == 0) {
+		close(fds[0]);
+		work_on_stopped(c, work, arg, fds[1]);
+	}
+	close(fds[1]);
+	ret = child < 0 ? cv_error_sys("fork") : 0;
+	if (child > 0) {
+		ssize_t n = cv_read_all(fds[0], &failure, sizeof failure);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (n == (ssize_t)sizeof failure)
+			ret = cv_error_errno(failure.error ? failure.error : EIO, "%s", failure.text);
+	}
+	close(fds[0]);
+	cv_state_unlock(c);
+	return ret;
+}
+
+struct copy_request {
+	const char *const *sources;
+	const char *const *targets;
+	size_t count;
+	bool upload;
+};
+
+static int copy_in_root(int root, void *arg)
+{
+	const struct copy_request *r = arg;
+
+	for (size_t i = 0; i < r->count; i++) {
+		int ret = r->upload ? copy_one(-1, r->sources[i], root, r->targets[i])
+		                    : copy_one(root, r->sources[i], -1, r->targets[i]);
+		if (ret < 0)
+			return cv_error_prefix("copy %s%s to %s%s", r->upload ? "" : "container:", r->sources[i],
+			                       r->upload ? "container:" : "", r->targets[i]);
+	}
+	return 0;
+}
+
 static int copy_many(struct containerv_container *c, const char *const *sources, const char *const *targets,
                      size_t count, bool upload)
 {
-	cleanup_close int root = -1;
+	struct copy_request request = {sources, targets, count, upload};
 
 	cv_error_clear();
 	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
 		return cv_error_errno(EINVAL, "copy: missing argument");
-	root = cv_container_open_root(c);
-	if (root < 0)
-		return -1;
-	for (size_t i = 0; i < count; i++) {
-		int ret = upload ? copy_one(-1, sources[i], root, targets[i])
-		                 : copy_one(root, sources[i], -1, targets[i]);
-		if (ret < 0)
-			return cv_error_prefix("copy %s%s to %s%s", upload ? "" : "container:", sources[i],
-			                       upload ? "container:" : "", targets[i]);
-	}
-	return 0;
+	return cv_container_with_root(c, copy_in_root, &request);
 }
 
 int containerv_upload(struct containerv_container *container, const char *const *host_paths,

@@ -39,7 +39,7 @@ static void plan_free(struct cv_init_plan *plan)
 }
 
 /* Overlay options: the lowest layer comes last in lowerdir. */
-static int build_overlay_options(struct containerv_container *c, char **out)
+int cv_overlay_options(struct containerv_container *c, char **out)
 {
 	size_t count = cv_strv_length(c->config.layers);
 	cleanup_free char *lower = NULL;
@@ -334,7 +334,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
 	if (prepare_directories(c, plan->state_dir_fd) < 0 || write_etc_files(c, plan->state_dir_fd, hostname) < 0 ||
-	    build_overlay_options(c, &plan->overlay_options) < 0 || build_env(config, hostname, &plan->env) < 0)
+	    cv_overlay_options(c, &plan->overlay_options) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	snprintf(plan->rootfs, sizeof plan->rootfs, "%s/rootfs", c->dir);
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);

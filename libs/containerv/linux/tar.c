@@ -134,33 +134,31 @@ static int extract_entry(struct archive *in, struct archive_entry *entry, int ro
 	return 0;
 }
 
-int containerv_upload_tar(struct containerv_container *container, int fd, const char *container_dir)
+struct tar_request {
+	int fd;
+	const char *path;
+};
+
+static int extract_in_root(int root, void *arg)
 {
-	cleanup_close int root = -1;
-	cleanup_close int dest = -1;
+	const struct tar_request *r = arg;
+	cleanup_close int dest = cv_root_open(root, r->path, O_PATH | O_DIRECTORY, 0);
 	struct archive *in;
 	struct archive_entry *entry;
 	int status, ret = 0;
 
-	cv_error_clear();
-	if (container == NULL || fd < 0 || container_dir == NULL || container_dir[0] != '/')
-		return cv_error_errno(EINVAL, "upload tar: give a descriptor and an absolute directory");
-	root = cv_container_open_root(container);
-	if (root < 0)
-		return -1;
-	dest = cv_root_open(root, container_dir, O_PATH | O_DIRECTORY, 0);
 	if (dest < 0)
-		return cv_error_sys("copy to %s:%s", containerv_name(container), container_dir);
+		return cv_error_sys("open %s", r->path);
 	in = archive_read_new();
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
 	archive_read_support_filter_all(in);
-	if (archive_read_open_fd(in, fd, 1 << 16) != ARCHIVE_OK) {
+	if (archive_read_open_fd(in, r->fd, 1 << 16) != ARCHIVE_OK) {
 		ret = cv_error_errno(EINVAL, "read the tar stream: %s", archive_error_string(in));
 		goto done;
 	}
 	while ((status = archive_read_next_header(in, &entry)) == ARCHIVE_OK) {
-		if (extract_entry(in, entry, root, container_dir) < 0) {
+		if (extract_entry(in, entry, root, r->path) < 0) {
 			ret = -1;
 			goto done;
 		}
@@ -169,9 +167,19 @@ int containerv_upload_tar(struct containerv_container *container, int fd, const 
 		ret = cv_error_errno(EINVAL, "read the tar stream: %s", archive_error_string(in));
 done:
 	archive_read_free(in);
-	if (ret < 0)
-		cv_error_prefix("copy to %s:%s", containerv_name(container), container_dir);
 	return ret;
+}
+
+int containerv_upload_tar(struct containerv_container *container, int fd, const char *container_dir)
+{
+	struct tar_request request = {fd, container_dir};
+
+	cv_error_clear();
+	if (container == NULL || fd < 0 || container_dir == NULL || container_dir[0] != '/')
+		return cv_error_errno(EINVAL, "upload tar: give a descriptor and an absolute directory");
+	if (cv_container_with_root(container, extract_in_root, &request) < 0)
+		return cv_error_prefix("copy to %s:%s", containerv_name(container), container_dir);
+	return 0;
 }
 
 static int write_entry(struct archive *out, int dirfd, const char *leaf, const char *name);
@@ -251,35 +259,39 @@ static int write_entry(struct archive *out, int dirfd, const char *leaf, const c
 	return 0;
 }
 
-int containerv_download_tar(struct containerv_container *container, const char *container_path, int fd)
+static int archive_in_root(int root, void *arg)
 {
+	const struct tar_request *r = arg;
 	char dir[PATH_MAX], leaf[NAME_MAX + 1];
-	cleanup_close int root = -1;
 	cleanup_close int dirfd = -1;
 	struct archive *out;
-	int ret = 0;
+	int ret;
 
-	cv_error_clear();
-	if (container == NULL || container_path == NULL || fd < 0)
-		return cv_error_errno(EINVAL, "download tar: missing argument");
-	root = cv_container_open_root(container);
-	if (root < 0)
-		return -1;
-	if (cv_split_path(container_path, dir, sizeof dir, leaf, sizeof leaf) < 0)
+	if (cv_split_path(r->path, dir, sizeof dir, leaf, sizeof leaf) < 0)
 		return -1;
 	dirfd = cv_root_open(root, dir, O_PATH | O_DIRECTORY, 0);
 	if (dirfd < 0)
-		return cv_error_sys("copy from %s:%s", containerv_name(container), container_path);
+		return cv_error_sys("open %s", dir);
 	out = archive_write_new();
 	archive_write_set_format_pax_restricted(out);
-	if (archive_write_open_fd(out, fd) != ARCHIVE_OK)
+	if (archive_write_open_fd(out, r->fd) != ARCHIVE_OK)
 		ret = cv_error_errno(EIO, "write the tar stream: %s", archive_error_string(out));
 	else
 		ret = write_entry(out, dirfd, leaf, leaf);
 	if (archive_write_close(out) != ARCHIVE_OK && ret == 0)
 		ret = cv_error_errno(EIO, "write the tar stream: %s", archive_error_string(out));
 	archive_write_free(out);
-	if (ret < 0)
-		cv_error_prefix("copy from %s:%s", containerv_name(container), container_path);
 	return ret;
+}
+
+int containerv_download_tar(struct containerv_container *container, const char *container_path, int fd)
+{
+	struct tar_request request = {fd, container_path};
+
+	cv_error_clear();
+	if (container == NULL || container_path == NULL || fd < 0)
+		return cv_error_errno(EINVAL, "download tar: missing argument");
+	if (cv_container_with_root(container, archive_in_root, &request) < 0)
+		return cv_error_prefix("copy from %s:%s", containerv_name(container), container_path);
+	return 0;
 }

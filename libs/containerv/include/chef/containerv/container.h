@@ -316,15 +316,16 @@ CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *ar
 
 /*
  * Copies count host paths (files, directories recursively, symlinks as
- * links, modes kept) to paths inside a running container. A container path
- * is resolved inside the container's root: symlinks never lead out of it.
+ * links, modes kept) to paths inside a container, running or stopped (its root filesystem is then mounted in a private
+ * mount namespace for the copy). A container path is resolved inside the container's root: symlinks never lead out of
+ * it.
  */
 CONTAINERV_API int containerv_upload(struct containerv_container *container, const char *const *host_paths,
                                      const char *const *container_paths, size_t count);
 
 /*
  * Extracts a tar stream read from fd into the directory container_dir of a
- * running container (`docker cp - CONTAINER:DIR`). Every entry is resolved
+ * container (`docker cp - CONTAINER:DIR`), running or stopped. Every entry is resolved
  * inside the container's root: absolute names and symlinks stay inside,
  * ".." components and device nodes are refused.
  */
