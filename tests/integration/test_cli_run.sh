@@ -167,4 +167,18 @@ wait_for "the --rm container to remove itself" no_containers
 assert_gone "$autoremoved"
 pass "run -d --rm"
 
+# run --rm whose CLI is killed (SIGKILL) while the container runs: the container still goes when it ends.
+"$CONTAINERV" run --rm --rootfs "$CV_TEST_ROOTFS" -v /scratch sleep 1 >/dev/null 2>&1 &
+cli=$!
+has_container() { [ -n "$("$CONTAINERV" ps -q)" ]; }
+wait_for "the --rm container to start" has_container
+killed=$("$CONTAINERV" ps -q --no-trunc)
+kill -9 "$cli"
+wait "$cli" 2>/dev/null || true
+wait_for "the container of a killed CLI to remove itself" no_containers
+assert_gone "$killed"
+cv 0 volume ls -q
+[ -z "$OUT" ] || fail "the anonymous volume of a killed --rm run was kept: $OUT"
+pass "run --rm survives a SIGKILL of the CLI"
+
 echo "all run tests passed"

@@ -30,21 +30,16 @@ static void *waiter_main(void *argument)
 {
 	struct waiter *waiter = argument;
 	const struct attach_options *options = waiter->options;
-	struct containerv_container *own = NULL;
 	uint64_t one = 1;
 
-	if (options->pid > 0) {
+	if (options->pid > 0)
 		waiter->result = containerv_wait_process(options->container, options->pid, &waiter->exit_status);
-	} else {
-		/* A handle of its own, so that the main thread can use the other one for containerv_kill(). */
-		waiter->result = containerv_open(containerv_id(options->container), &own);
-		if (waiter->result == 0)
-			waiter->result = containerv_wait(own, &waiter->exit_status);
-	}
+	else
+		/* The creating handle: it reaps the init, so the exit status survives an autoremove. */
+		waiter->result = containerv_wait(options->container, &waiter->exit_status);
 	waiter->error = errno;
 	/* The last error is thread-local: copy it out for the main thread. */
 	snprintf(waiter->reason, sizeof waiter->reason, "%s", containerv_last_error());
-	containerv_close(own);
 	if (write(waiter->done, &one, sizeof one) < 0) {
 		/* An eventfd counter cannot overflow after one write; nothing to do. */
 	}
@@ -55,10 +50,16 @@ static void forward_signal(int signal, void *user)
 {
 	const struct attach_options *options = user;
 
-	if (options->pid > 0)
+	struct containerv_container *own = NULL;
+
+	if (options->pid > 0) {
 		kill(options->pid, signal);
-	else
-		containerv_kill(options->container, signal);
+		return;
+	}
+	/* A handle of its own: the waiter thread is using the creating one. */
+	if (containerv_open(containerv_id(options->container), &own) == 0)
+		containerv_kill(own, signal);
+	containerv_close(own);
 }
 
 static int block_signals(sigset_t *forwarded, sigset_t *previous)

@@ -434,7 +434,7 @@ static int run_attached(struct containerv_container *container, int master)
 		code = exit_status.code;
 	if (flags.remove) {
 		/* --rm takes the container's anonymous volumes along, as docker's does. */
-		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0)
+		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT)
 			return cli_fail_library(EXIT_CLI_ERROR, "remove %s", containerv_name(container));
 	} else {
 		containerv_close(container);
@@ -475,8 +475,11 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		cli_fail_library(code, "create");
 		goto out;
 	}
-	/* Detached, nobody waits for the container: a monitor of the library removes it when it exits. */
-	if (flags.detach && flags.remove && containerv_options_set_autoremove(options, 1) < 0) {
+	/*
+	 * --rm: a monitor of the library removes the container when it exits, so it goes even when this
+	 * CLI is killed meanwhile; attached, we also remove it ourselves (whoever comes second finds it gone).
+	 */
+	if (flags.remove && containerv_options_set_autoremove(options, 1) < 0) {
 		cli_fail_library(code, "run");
 		goto out;
 	}

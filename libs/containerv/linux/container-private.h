@@ -38,7 +38,9 @@ struct containerv_container {
 	struct cv_state state;
 	struct cv_cgroup *cgroup; /* opened lazily */
 	bool is_parent;           /* this process forked the init: waitpid() works */
-	int lock_fd;              /* flock on <dir>/lock while lock_depth > 0 */
+	bool have_reaped_exit;    /* we reaped the init: its own exit status, if exit.json is gone */
+	struct containerv_exit reaped_exit;
+	int lock_fd; /* flock on <dir>/lock while lock_depth > 0 */
 	int lock_depth;
 	/* statistics history (ring buffer) and the previous sample for CPU % */
 	struct containerv_stats history[CONTAINERV_STATS_HISTORY];
@@ -58,6 +60,8 @@ int cv_state_load(const char *id, struct containerv_container **out);
 /* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
 int cv_state_lock(struct containerv_container *container);
 void cv_state_unlock(struct containerv_container *container);
+/* Reaps the init if this process started it and it has ended (or waits, with block), keeping its status. */
+void cv_reap_init(struct containerv_container *container, bool block);
 /* Looks at the init and exit.json and moves a dead container to EXITED (takes the lock when it does). */
 int cv_state_refresh(struct containerv_container *container);
 /* Reserves a name atomically (EEXIST when taken) / releases it. */

@@ -97,8 +97,13 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	release_volumes(c, remove_anonymous_volumes);
+	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
+	char removing[PATH_MAX];
+	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
+	         c->id);
+	const char *doomed = rename(c->dir, removing) == 0 ? removing : c->dir;
 	cv_state_release_name(c->name, c->id);
-	if (cv_rm_rf(c->dir) < 0)
+	if (cv_rm_rf(doomed) < 0)
 		ret = -1;
 	return ret;
 }
@@ -209,10 +214,7 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
 	if (c->state.status != CV_STATE_RUNNING)
 		return 0;
 	if (c->is_parent && timeout_ms < 0) {
-		int status;
-		while (waitpid(c->state.pid, &status, 0) < 0 && errno == EINTR)
-			;
-		c->is_parent = false;
+		cv_reap_init(c, true);
 		return cv_state_refresh(c) < 0 ? -1 : 0;
 	}
 	pidfd = pidfd_open_checked(c);

@@ -347,6 +347,37 @@ void cv_state_unlock(struct containerv_container *c)
 	c->lock_fd = -1;
 }
 
+void cv_reap_init(struct containerv_container *c, bool block)
+{
+	int status;
+	pid_t reaped;
+
+	if (!c->is_parent || c->state.pid <= 0)
+		return;
+	while ((reaped = waitpid(c->state.pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (reaped != c->state.pid && !(reaped < 0 && errno == ECHILD))
+		return;
+	c->is_parent = false;
+	if (reaped == c->state.pid) {
+		/* The init exits with its main command's code: enough when exit.json is gone (autoremove). */
+		cv_exit_from_wait_status(status, &c->reaped_exit);
+		c->have_reaped_exit = true;
+	}
+}
+
+/* Exit status when there is no exit.json: what we reaped, else the init was killed (SIGKILL). */
+static void exit_without_record(struct containerv_container *c)
+{
+	if (c->have_reaped_exit) {
+		c->state.exit = c->reaped_exit;
+	} else {
+		c->state.exit.code = 128 + SIGKILL;
+		c->state.exit.signal = SIGKILL;
+	}
+	c->state.finished_ns = cv_now_ns();
+}
+
 /* Moves a container whose init has died to EXITED; the caller holds the lock. */
 static int record_death(struct containerv_container *c)
 {
@@ -356,18 +387,10 @@ static int record_death(struct containerv_container *c)
 	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
 	/* Reap the init if it was ours so no zombie is left. */
-	if (c->is_parent) {
-		int status;
-		if (waitpid(c->state.pid, &status, WNOHANG) == c->state.pid)
-			c->is_parent = false;
-	}
+	cv_reap_init(c, false);
 	memset(&c->state.exit, 0, sizeof c->state.exit);
-	if (load_exit_json(c) < 0) {
-		/* No record: the init itself was killed (SIGKILL), as `docker kill` does. */
-		c->state.exit.code = 128 + SIGKILL;
-		c->state.exit.signal = SIGKILL;
-		c->state.finished_ns = cv_now_ns();
-	}
+	if (load_exit_json(c) < 0)
+		exit_without_record(c);
 	cgroup = cv_container_cgroup(c);
 	if (cgroup != NULL && cv_cgroup_oom_kills(cgroup, &kills) == 0 && kills > 0)
 		c->state.exit.oom_killed = 1;
@@ -385,8 +408,10 @@ int cv_state_refresh(struct containerv_container *c)
 	/* The common case (running and alive, or not running) needs no lock. */
 	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
+	cv_reap_init(c, false);
 	if (cv_state_lock(c) < 0) {
-		/* Removed meanwhile: report it as ended, there is nothing left to save. */
+		/* Removed meanwhile (autoremove): report it as ended, there is nothing left to save. */
+		exit_without_record(c);
 		c->state.status = CV_STATE_EXITED;
 		c->state.pid = 0;
 		cv_error_clear();
@@ -563,6 +588,13 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 	while ((entry = readdir(listing)) != NULL) {
 		struct containerv_container *c = NULL;
 
+		if (strncmp(entry->d_name, ".removing-", 10) == 0) {
+			/* Left by a removal that was killed halfway: finish it. */
+			char doomed[PATH_MAX];
+			snprintf(doomed, sizeof doomed, "%s/%s", dir, entry->d_name);
+			cv_rm_rf(doomed);
+			continue;
+		}
 		if (strlen(entry->d_name) != CV_ID_LENGTH || cv_state_load(entry->d_name, &c) < 0)
 			continue;
 		if (count == capacity) {
