@@ -24,14 +24,13 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/host" "$work/bind"
 
 # busybox time's "real" (10 ms resolution) around dd: MB/s. Container start-up stays outside it.
 rate() { sed -n 's/^real[[:space:]]*\([0-9]*\)m \([0-9.]*\)s.*/\1 \2/p' | awk -v mb="$MB" '{ printf "%.1f", mb * 1.048576 / ($1 * 60 + $2) }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-host_write() { "$R/bin/busybox" time "$R/bin/busybox" dd if=/dev/zero of="$work/host/f" bs=1M count="$MB" conv=fsync 2>&1 | rate; }
-host_read() { sync; echo 3 >/proc/sys/vm/drop_caches; "$R/bin/busybox" time "$R/bin/busybox" dd if="$work/host/f" of=/dev/null bs=1M 2>&1 | rate; }
+host_write() { "$R/bin/busybox" time "$R/bin/busybox" dd if=/dev/zero of="$data/f" bs=1M count="$MB" conv=fsync 2>&1 | rate; }
+host_read() { sync; echo 3 >/proc/sys/vm/drop_caches; "$R/bin/busybox" time "$R/bin/busybox" dd if="$data/f" of=/dev/null bs=1M 2>&1 | rate; }
 in_container() { # MOUNT-FLAGS... -- COMMAND
 	local args=()
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
@@ -43,27 +42,49 @@ ct_read() { sync; echo 3 >/proc/sys/vm/drop_caches; in_container "$@" -- "time d
 
 "$CONTAINERV" volume create benchvol >/dev/null
 "$CONTAINERV" volume create --opt size=$((MB * 2))m benchlimited >/dev/null
+# host, bind and named all write the same file in the same directory (the named volume's), so
+# that only the way it is reached differs: where a file lands on this VM's disk changes its speed.
+data=$("$CONTAINERV" volume inspect benchvol | jq -r '.[0].Mountpoint')
 
-declare -A W Rd
-for kind in host bind named limited; do
-	ws=() rs=()
-	for _ in $(seq "$ROUNDS"); do
+# Interleaved: each round measures every kind once, in a rotating order, so that the disk's
+# own drift (this VM's disk is cached by its host) weighs on all of them alike.
+kinds=(host bind named limited)
+declare -A WS RS W Rd
+for round in $(seq "$ROUNDS"); do
+	for i in 0 1 2 3; do
+		kind=${kinds[$(((i + round) % 4))]}
 		case $kind in
-		host) ws+=("$(host_write)"); rs+=("$(host_read)") ;;
-		bind) ws+=("$(ct_write -v "$work/bind:/data")"); rs+=("$(ct_read -v "$work/bind:/data")") ;;
-		named) ws+=("$(ct_write -v benchvol:/data)"); rs+=("$(ct_read -v benchvol:/data)") ;;
-		limited) ws+=("$(ct_write -v benchlimited:/data)"); rs+=("$(ct_read -v benchlimited:/data)") ;;
+		host) w=$(host_write) r=$(host_read) ;;
+		bind) w=$(ct_write -v "$data:/data") r=$(ct_read -v "$data:/data") ;;
+		named) w=$(ct_write -v benchvol:/data) r=$(ct_read -v benchvol:/data) ;;
+		limited) w=$(ct_write -v benchlimited:/data) r=$(ct_read -v benchlimited:/data) ;;
 		esac
+		WS[$kind]+="$w "
+		RS[$kind]+="$r "
 	done
-	W[$kind]=$(printf '%s\n' "${ws[@]}" | median)
-	Rd[$kind]=$(printf '%s\n' "${rs[@]}" | median)
+done
+for kind in "${kinds[@]}"; do
+	W[$kind]=$(printf '%s\n' ${WS[$kind]} | median)
+	Rd[$kind]=$(printf '%s\n' ${RS[$kind]} | median)
 done
 
-echo "=== volume throughput: ${MB} MiB sequential, dd bs=1M, fsync'ed writes, cold-cache reads, median of $ROUNDS ==="
-printf '%-26s %12s %12s %12s %12s\n' where "write MB/s" "read MB/s" "write ratio" "read ratio"
-for kind in host bind named limited; do
-	printf '%-26s %12s %12s %12s %12s\n' "$kind" "${W[$kind]}" "${Rd[$kind]}" \
-		"$(awk -v a="${W[$kind]}" -v b="${W[host]}" 'BEGIN { printf "%.2fx", a / b }')" \
-		"$(awk -v a="${Rd[$kind]}" -v b="${Rd[host]}" 'BEGIN { printf "%.2fx", a / b }')"
+# Ratios round by round (each kind against the host in the same round), then their median.
+paired_ratio() { # KIND w|r
+	local -a mine host
+	if [ "$2" = w ]; then
+		read -ra mine <<<"${WS[$1]}"
+		read -ra host <<<"${WS[host]}"
+	else
+		read -ra mine <<<"${RS[$1]}"
+		read -ra host <<<"${RS[host]}"
+	fi
+	for i in "${!mine[@]}"; do awk -v a="${mine[$i]}" -v b="${host[$i]}" 'BEGIN { printf "%.3f\n", a / b }'; done | median
+}
+
+echo "=== volume throughput: ${MB} MiB sequential, dd bs=1M, fsync'ed writes, cold-cache reads, $ROUNDS interleaved rounds ==="
+printf '%-10s %18s %18s %22s %22s\n' where "write MB/s (median)" "read MB/s (median)" "write ratio (paired)" "read ratio (paired)"
+for kind in "${kinds[@]}"; do
+	printf '%-10s %18s %18s %21sx %21sx\n' "$kind" "${W[$kind]}" "${Rd[$kind]}" "$(paired_ratio "$kind" w)" \
+		"$(paired_ratio "$kind" r)"
 done
 echo "targets: bind and named >= 0.95x the host, size-limited (loop ext4) >= 0.8x"
