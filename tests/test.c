@@ -3,6 +3,7 @@
 int cv_test_passed, cv_test_failed, cv_test_skipped;
 jmp_buf cv_test_jump;
 const char *cv_test_skip_reason;
+void (*cv_test_after_each)(void);
 
 void cv_test_run(const char *name, void (*function)(void))
 {
@@ -20,6 +21,8 @@ void cv_test_run(const char *name, void (*function)(void))
 		cv_test_failed++;
 	}
 	fflush(stdout);
+	if (cv_test_after_each != NULL)
+		cv_test_after_each();
 }
 
 int cv_test_summary(void)

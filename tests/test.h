@@ -65,6 +65,9 @@ extern const char *cv_test_skip_reason;
 
 #define RUN(name) cv_test_run(#name, test_##name)
 
+/* Called after every test, passed or failed (a failed CHECK skips the test's own cleanup). */
+extern void (*cv_test_after_each)(void);
+
 void cv_test_run(const char *name, void (*function)(void));
 int cv_test_summary(void);
 

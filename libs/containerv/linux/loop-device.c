@@ -106,10 +106,10 @@ static int configure_device(int loop_fd, int image_fd, const char *image)
 	config.fd = (__u32)image_fd;
 	/*
 	 * Direct I/O: the image's pages are not cached a second time under the loop device's (ext4 over
-	 * a file on ext4 would double the page cache and the copies). 4096-byte blocks keep it aligned.
+	 * a file on ext4 would double the page cache and the copies). The kernel falls back to buffered
+	 * I/O by itself where the image's filesystem cannot do direct I/O.
 	 */
 	config.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO;
-	config.block_size = 4096;
 	snprintf((char *)config.info.lo_file_name, sizeof config.info.lo_file_name, "%s", image);
 	if (ioctl(loop_fd, LOOP_CONFIGURE, &config) == 0)
 		return 0;
