@@ -185,20 +185,8 @@ int cmd_inspect(int argc, char **argv)
 			code = EXIT_CONTAINER_FAILURE;
 			continue;
 		}
-		if (format == NULL) {
-			json_array_append_new(all, object);
-			continue;
-		}
-		if (strcmp(format, "json") == 0)
-			json_print_line(object, stdout);
-		else if (template_print(format, object, stdout) == 0)
-			fputc('\n', stdout);
-		json_decref(object);
+		inspect_emit(all, format, object);
 	}
-	if (format == NULL) {
-		json_dumpf(all, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	}
-	json_decref(all);
+	inspect_finish(all, format);
 	return code < 0 ? 0 : code;
 }

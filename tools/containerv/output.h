@@ -60,4 +60,11 @@ int template_check(const char *template_text);
 /* Prints a JSON value on one line followed by a newline. */
 void json_print_line(json_t *value, FILE *out);
 
+/*
+ * docker inspect's output of one object (ownership taken): without a format it joins all (printed
+ * by inspect_finish as one array), with "json" it is one line, else the format is a template.
+ */
+void inspect_emit(json_t *all, const char *format, json_t *object);
+void inspect_finish(json_t *all, const char *format);
+
 #endif

@@ -317,37 +317,6 @@ static int apply_cpuset_pids_io(const struct cv_cgroup_v1 *v1, const struct cont
 	                      blkio);
 }
 
-/*
- * Since Linux 6.x blk-throttle is set up lazily, on the first throttle rule
- * written for a disk, and only then do the v1 blkio.throttle.* counters
- * (our only v1 I/O statistics without CFQ or BFQ) count anything. An
- * unlimited rule ("MAJ:MIN 0") on our own cgroup turns the counting on and
- * limits nothing. Best effort: a disk that refuses it only loses its stats.
- */
-static void enable_io_accounting(const char *blkio)
-{
-	cleanup_dir DIR *disks = opendir("/sys/block");
-	struct dirent *entry;
-
-	if (blkio == NULL || disks == NULL || !cv_cgroup_has_file(blkio, "blkio.throttle.write_bps_device"))
-		return;
-	while ((entry = readdir(disks)) != NULL) {
-		cleanup_free char *device = NULL;
-		char path[PATH_MAX], rule[64];
-
-		if (entry->d_name[0] == '.' || strncmp(entry->d_name, "loop", 4) == 0 ||
-		    snprintf(path, sizeof path, "/sys/block/%s/dev", entry->d_name) >= (int)sizeof path)
-			continue;
-		if (cv_read_file(path, &device, NULL, 64) < 0)
-			continue;
-		device[strcspn(device, "\n")] = '\0';
-		snprintf(rule, sizeof rule, "%s 0", device);
-		cv_cgroup_write(blkio, "blkio.throttle.write_bps_device", rule);
-	}
-	/* Failures above are expected on some disks (zram, empty drives); they are not this call's error. */
-	cv_error_clear();
-}
-
 /* Removes what this create made; keeps errno and the last error of the failure being reported. */
 static void rollback(struct cv_cgroup_v1 *v1)
 {
@@ -375,7 +344,6 @@ static int v1_create(const char *id, const struct containerv_limits *limits, str
 		rollback(v1);
 		return -1;
 	}
-	enable_io_accounting(controller_dir(v1, V1_BLKIO));
 	*out = &cv_steal_pointer(&v1)->base;
 	return 0;
 }

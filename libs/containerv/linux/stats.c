@@ -101,7 +101,9 @@ static int count_namespace_processes(struct containerv_container *c, uint32_t *t
 
 /*
  * Block I/O from the processes' own accounting, for hosts whose block
- * cgroup counters stay at zero (seen with cgroup v1 on virtio disks). A
+ * cgroup counters stay at zero (cgroup v1 counts only where blk-throttle is
+ * on for the disk, and we do not switch it on for the whole host: it cost
+ * about a tenth of the write throughput in bench/volumes.sh). A
  * reaped child's counters are added to its parent's, and the init reaps
  * everything, so the live processes' totals cover the exited ones too.
  */
