@@ -612,7 +612,8 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 		containerv_close(c);
 	}
 	cv_error_clear();
-	qsort(infos, count, sizeof *infos, compare_created);
+	if (count > 1) /* qsort's base may not be NULL, even for no elements */
+		qsort(infos, count, sizeof *infos, compare_created);
 	for (size_t i = 0; i < count; i++) {
 		int ret = callback(&infos[i], user);
 		if (ret != 0)
