@@ -10,6 +10,8 @@
 #include "options.h"
 #include "util.h"
 
+#include <chef/containerv/security.h>
+
 #define CV_NAME_MAX 128
 #define CV_HOSTNAME_MAX 64
 
@@ -70,6 +72,7 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->workdir);
 	cv_strv_free(options->labels);
 	cv_mounts_free(options->mounts, options->mount_count);
+	containerv_security_delete(options->security);
 	cv_options_init(options);
 }
 
@@ -469,8 +472,10 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         o->autoremove, "mounts", cv_mounts_to_json(o->mounts, o->mount_count),
 	                         "readonly_rootfs", o->readonly_rootfs);
 
-	if (root == NULL)
+	if (root == NULL || cv_security_config_to_json(o->security, root) < 0) {
+		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	*json = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (*json == NULL)
@@ -519,7 +524,8 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
-	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0)
+	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
+	    cv_security_config_from_json(root, &o->security) < 0)
 		goto done;
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");

@@ -15,6 +15,7 @@
 #include <chef/containerv/volume.h>
 
 struct json_t;
+struct containerv_security;
 
 struct cv_idmap {
 	bool set;
@@ -57,6 +58,7 @@ struct containerv_options {
 	size_t mount_count;
 	bool readonly_rootfs;
 	bool tty;
+	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;
 	int stdio[3];
@@ -81,6 +83,10 @@ int cv_options_from_json(const char *json, struct containerv_options *options);
 void cv_mounts_free(struct cv_mount *mounts, size_t count);
 struct json_t *cv_mounts_to_json(const struct cv_mount *mounts, size_t count);
 int cv_mounts_from_json(struct json_t *array, struct cv_mount **mounts, size_t *count);
+
+/* security/options.c: the security part of config.json (the default level when absent). */
+int cv_security_config_to_json(const struct containerv_security *security, struct json_t *root);
+int cv_security_config_from_json(struct json_t *root, struct containerv_security **security);
 
 /* Looks up KEY in a KEY=VALUE vector; NULL when absent. */
 const char *cv_env_get(char *const *env, const char *key);

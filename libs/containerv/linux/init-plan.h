@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "linux/security-linux.h"
+
 #define CV_KEEP_FDS_MAX 8
 
 enum cv_sync_type {
@@ -58,6 +60,9 @@ struct cv_init_plan {
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;
+	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
+	char *const *readonly_paths; /* mounted read-only */
+	struct cv_security_plan security;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
 	int keep_fds[CV_KEEP_FDS_MAX];

@@ -26,10 +26,12 @@
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
 #include "linux/volume-store.h"
+#include "security/security-internal.h"
 
 static void plan_free(struct cv_init_plan *plan)
 {
 	free(plan->mounts);
+	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
@@ -318,6 +320,21 @@ static void plan_keep(struct cv_init_plan *plan, int fd)
 		plan->keep_fds[plan->keep_count++] = fd;
 }
 
+/* The walls: capabilities, seccomp (compiled here, loaded by the child), protected paths, Landlock. */
+static int build_security(struct containerv_container *c, struct cv_init_plan *plan)
+{
+	const struct containerv_security *security = c->config.security;
+
+	if (cv_security_check_host(security) < 0 || cv_security_plan_prepare(&c->config, &plan->security) < 0)
+		return -1;
+	plan->readonly_rootfs = plan->readonly_rootfs || security->read_only_rootfs;
+	if (!security->privileged) {
+		plan->masked_paths = security->masked_paths;
+		plan->readonly_paths = security->readonly_paths;
+	}
+	return 0;
+}
+
 static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd)
 {
 	const struct containerv_options *config = &c->config;
@@ -371,7 +388,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->exit_fd < 0)
 		return cv_error_sys("create exit.json of %.12s", c->id);
 	plan_keep(plan, plan->exit_fd);
-	if (build_mounts(c, plan) < 0)
+	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0)
 		return -1;
 	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
@@ -503,6 +520,10 @@ int cv_runtime_start(struct containerv_container *c)
 	if (build_plan(c, &plan, &log_fd) < 0)
 		goto done;
 	if (cv_cgroup_create(c->id, &c->config.limits, &cgroup) < 0)
+		goto done;
+	/* Before the init exists: no process of the container ever sees a device outside the list. */
+	if (!c->config.security->privileged &&
+	    cv_cgroup_restrict_devices(cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
 		goto done;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		cv_error_sys("socketpair");
