@@ -290,7 +290,8 @@ TEST(idle_container_spawn_join_kill_and_list)
 		snprintf(link, sizeof link, "%s/%s", fd_dir, entry->d_name);
 		ssize_t length = readlink(link, target, sizeof target - 1);
 		CHECK(length > 0);
-		if (strcmp(target, "/dev/null") != 0 && (length < 10 || strcmp(target + length - 10, "/exit.json") != 0)) {
+		if (strcmp(target, "/dev/null") != 0 &&
+		    (length < 10 || strcmp(target + length - 10, "/exit.json") != 0)) {
 			fprintf(stderr, "  the init holds %s\n", target);
 			CHECK(0);
 		}
@@ -301,8 +302,8 @@ TEST(idle_container_spawn_join_kill_and_list)
 	 * ... and a process of the container cannot follow them, nor reach the init's binary, which is the
 	 * caller's on the host (CVE-2019-5736): the init is not dumpable and CAP_SYS_PTRACE is not granted.
 	 */
-	const char *peek_init[] = {"sh", "-c", "readlink /proc/1/fd/0 || readlink /proc/1/exe || cat /proc/1/exe >/dev/null",
-	                           NULL};
+	const char *peek_init[] = {"sh", "-c",
+	                           "readlink /proc/1/fd/0 || readlink /proc/1/exe || cat /proc/1/exe >/dev/null", NULL};
 	spawn.argv = peek_init;
 	spawn.flags = CV_SPAWN_WAIT;
 	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
