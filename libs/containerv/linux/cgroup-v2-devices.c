@@ -70,7 +70,7 @@ static void emit_rule(struct program *p, const struct cv_device_rule *rule)
 	emit(p, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 	/* Every jump of the block goes just past its exit. */
 	for (size_t i = start; i < p->length && !p->overflow; i++)
-		if (BPF_OP(p->code[i].code) == BPF_JNE)
+		if (BPF_CLASS(p->code[i].code) == BPF_JMP && BPF_OP(p->code[i].code) == BPF_JNE)
 			p->code[i].off = (int16_t)(p->length - i - 1);
 }
 
@@ -89,6 +89,23 @@ static void build(struct program *p, const struct cv_device_rule *rules, size_t 
 	emit(p, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+static int load(const struct program *program, char *log, size_t log_size)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof attr);
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)program->code;
+	attr.insn_cnt = (uint32_t)program->length;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	if (log != NULL) {
+		attr.log_buf = (uint64_t)(uintptr_t)log;
+		attr.log_size = (uint32_t)log_size;
+		attr.log_level = 1;
+	}
+	return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+}
+
 int cv_cgroup_v2_attach_devices(int cgroup_fd, const struct cv_device_rule *rules, size_t count)
 {
 	struct program program; /* 4 KiB */
@@ -100,17 +117,25 @@ int cv_cgroup_v2_attach_devices(int cgroup_fd, const struct cv_device_rule *rule
 	build(&program, rules, count);
 	if (program.overflow)
 		return cv_error_errno(E2BIG, "too many device rules");
-	memset(&attr, 0, sizeof attr);
-	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr.insns = (uint64_t)(uintptr_t)program.code;
-	attr.insn_cnt = (uint32_t)program.length;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	attr.log_buf = (uint64_t)(uintptr_t)log;
-	attr.log_size = sizeof log;
-	attr.log_level = 1;
-	program_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
-	if (program_fd < 0)
-		return cv_error_sys("load the device program%s%.200s", log[0] ? ": " : "", log);
+	program_fd = load(&program, NULL, 0);
+	if (program_fd < 0) {
+		/* Again with the verifier's log, for the reason (a log on every load would cost and could overflow). */
+		int saved = errno;
+		if (load(&program, log, sizeof log) >= 0 || log[0] == '\0')
+			log[0] = '\0';
+		errno = saved;
+		/* The verifier says why in its second-to-last line. */
+		size_t length = strlen(log);
+		while (length > 0 && log[length - 1] == '\n')
+			log[--length] = '\0';
+		char *last = strrchr(log, '\n');
+		if (last != NULL) {
+			*last = '\0';
+			char *before = strrchr(log, '\n');
+			last = before ? before : log - 1;
+		}
+		return cv_error_sys("load the device program%s%.200s", log[0] ? ": " : "", last ? last + 1 : log);
+	}
 	memset(&attr, 0, sizeof attr);
 	attr.target_fd = (uint32_t)cgroup_fd;
 	attr.attach_bpf_fd = (uint32_t)program_fd;
