@@ -170,8 +170,21 @@ static int add_syscall(scmp_filter_ctx ctx, uint32_t action, int number, const s
 	return cv_error_errno(-rc, "seccomp: cannot add a rule for %s", name);
 }
 
+/* The rule as text, names unresolved: what the cache key is made of (resolving names costs more than compiling). */
+static void describe_rule(struct key_text *key, const struct cv_seccomp_profile *profile,
+                          const struct cv_seccomp_rule *rule)
+{
+	key_append(key, "%d %d", (int)rule->action, rule->has_errno ? rule->errno_ret : profile->default_errno);
+	for (unsigned int i = 0; i < rule->arg_count; i++)
+		key_append(key, " %u:%d:%llu:%llu", rule->args[i].index, (int)rule->args[i].op,
+		           (unsigned long long)rule->args[i].value, (unsigned long long)rule->args[i].value_two);
+	for (size_t n = 0; rule->names[n] != NULL; n++)
+		key_append(key, " %s", rule->names[n]);
+	key_append(key, "\n");
+}
+
 static int add_rule(scmp_filter_ctx ctx, const struct cv_seccomp_profile *profile, const struct cv_seccomp_rule *rule,
-                    struct key_text *key, int *highest)
+                    int *highest)
 {
 	int errno_value = rule->has_errno ? rule->errno_ret : profile->default_errno;
 	uint32_t action = libseccomp_action(rule->action, errno_value);
@@ -187,11 +200,6 @@ static int add_rule(scmp_filter_ctx ctx, const struct cv_seccomp_profile *profil
 			continue; /* unknown to libseccomp on every architecture */
 		if (number > *highest)
 			*highest = number;
-		key_append(key, "%s %d %u", rule->names[n], (int)rule->action, errno_value);
-		for (unsigned int i = 0; i < rule->arg_count; i++)
-			key_append(key, " %u:%d:%llu:%llu", cmp[i].arg, (int)cmp[i].op,
-			           (unsigned long long)cmp[i].datum_a, (unsigned long long)cmp[i].datum_b);
-		key_append(key, "\n");
 		if (!args_are_alternatives(rule)) {
 			if (add_syscall(ctx, action, number, cmp, rule->arg_count, rule->names[n]) < 0)
 				return -1;
@@ -204,11 +212,10 @@ static int add_rule(scmp_filter_ctx ctx, const struct cv_seccomp_profile *profil
 	return 0;
 }
 
-static int add_architectures(scmp_filter_ctx ctx, unsigned int arches, struct key_text *key)
+static int add_architectures(scmp_filter_ctx ctx, unsigned int arches)
 {
 	if (arches == 0)
 		arches = NATIVE_ARCH | NATIVE_COMPAT_ARCHES;
-	key_append(key, "arches %u\n", arches);
 	for (unsigned int bit = 1; bit != 0 && bit <= CV_ARCH_ARM; bit <<= 1) {
 		if (!(arches & bit) || bit == NATIVE_ARCH)
 			continue;
@@ -320,28 +327,49 @@ static void write_cached(const char *path, const struct cv_bpf *bpf)
 		close(dirfd);
 }
 
-static int build_program(const struct cv_seccomp_profile *profile, uint64_t capabilities, struct cv_bpf *out)
+/* Compiles with libseccomp (the slow part, ~10 ms for the default profile). */
+static int compile_program(const struct cv_seccomp_profile *profile, uint64_t capabilities, struct cv_bpf *out)
 {
-	struct key_text key = {0};
-	scmp_filter_ctx ctx;
-	char path[PATH_MAX];
+	scmp_filter_ctx ctx = seccomp_init(libseccomp_action(profile->default_action, profile->default_errno));
 	int highest = -1, ret = -1;
-	const struct scmp_version *version = seccomp_version();
 
-	if (profile->default_action == CV_SECCOMP_NOTIFY)
-		return cv_error_errno(ENOTSUP, "seccomp: SCMP_ACT_NOTIFY needs a listener");
-	ctx = seccomp_init(libseccomp_action(profile->default_action, profile->default_errno));
 	if (ctx == NULL)
 		return cv_error_errno(ENOMEM, "seccomp: cannot make a filter");
-	key_append(&key, "libseccomp %u.%u.%u default %d %d enosys %d\n", version->major, version->minor,
-	           version->micro, (int)profile->default_action, profile->default_errno, (int)profile->unknown_enosys);
-	if (add_architectures(ctx, profile->arches, &key) < 0)
+	if (add_architectures(ctx, profile->arches) < 0)
 		goto done;
 	for (size_t i = 0; i < profile->rule_count; i++) {
 		if (rule_applies(&profile->rules[i], capabilities) &&
-		    add_rule(ctx, profile, &profile->rules[i], &key, &highest) < 0)
+		    add_rule(ctx, profile, &profile->rules[i], &highest) < 0)
 			goto done;
 	}
+	/* A binary tree over the syscall numbers: fewer instructions per call than a linear list. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (export_program(ctx, out) < 0 ||
+	    (profile->unknown_enosys && highest >= 0 && prepend_enosys(out, highest) < 0)) {
+		cv_bpf_clear(out);
+		goto done;
+	}
+	ret = 0;
+done:
+	seccomp_release(ctx);
+	return ret;
+}
+
+static int build_program(const struct cv_seccomp_profile *profile, uint64_t capabilities, struct cv_bpf *out)
+{
+	const struct scmp_version *version = seccomp_version();
+	struct key_text key = {0};
+	char path[PATH_MAX];
+	int ret = -1;
+
+	if (profile->default_action == CV_SECCOMP_NOTIFY)
+		return cv_error_errno(ENOTSUP, "seccomp: SCMP_ACT_NOTIFY needs a listener");
+	key_append(&key, "libseccomp %u.%u.%u arch %u default %d %d enosys %d arches %u\n", version->major,
+	           version->minor, version->micro, (unsigned)NATIVE_ARCH, (int)profile->default_action,
+	           profile->default_errno, (int)profile->unknown_enosys, profile->arches);
+	for (size_t i = 0; i < profile->rule_count; i++)
+		if (rule_applies(&profile->rules[i], capabilities))
+			describe_rule(&key, profile, &profile->rules[i]);
 	if (key.failed) {
 		cv_error_errno(ENOMEM, "out of memory");
 		goto done;
@@ -350,17 +378,11 @@ static int build_program(const struct cv_seccomp_profile *profile, uint64_t capa
 		goto done;
 	if (read_cached(path, out) == 0) {
 		ret = 0;
-		goto done;
+	} else if (compile_program(profile, capabilities, out) == 0) {
+		write_cached(path, out);
+		ret = 0;
 	}
-	/* A binary tree over the syscall numbers: fewer instructions per call than a linear list. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (export_program(ctx, out) < 0 ||
-	    (profile->unknown_enosys && highest >= 0 && prepend_enosys(out, highest) < 0))
-		goto done;
-	write_cached(path, out);
-	ret = 0;
 done:
-	seccomp_release(ctx);
 	free(key.data);
 	return ret;
 }
