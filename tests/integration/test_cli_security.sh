@@ -61,8 +61,11 @@ pass "attack table: ${#table[@]} attempts x 4 levels"
 
 # Kernel interfaces: /proc/sys and friends read-only, host state masked (this kernel may lack some files).
 for level in "${levels[@]}"; do
-	expect "$level" EROFS write /proc/sys/kernel/hostname
-	[ ! -e /proc/sysrq-trigger ] || expect "$level" EROFS write /proc/sysrq-trigger
+	# In paranoid's user namespace the files' owner (host root) is unmapped: refused before the read-only mount.
+	denied=EROFS
+	[ "$level" != paranoid ] || denied=EACCES
+	expect "$level" "$denied" write /proc/sys/kernel/hostname
+	[ ! -e /proc/sysrq-trigger ] || expect "$level" "$denied" write /proc/sysrq-trigger
 	expect "$level" ok read_size /proc/keys
 	expect "$level" ok read_size /proc/timer_list
 	[ ! -e /proc/kcore ] || expect "$level" ok read_size /proc/kcore
@@ -94,6 +97,35 @@ cv 0 exec walls sh -c 'cat /proc/1/environ >/dev/null 2>&1 || echo denied'
 [ "$OUT" = denied ] || fail "exec can read the init's memory-backed files"
 cv 0 rm -f walls
 pass "exec gets the container's capabilities, no_new_privileges and seccomp filter"
+
+# --userns auto: each container a range of its own, the image root's files its root's, released on rm.
+cv 0 run -d --name ns-a --userns auto --rootfs "$CV_TEST_ROOTFS" sleep 60
+cv 0 run -d --name ns-b --security-level paranoid --rootfs "$CV_TEST_ROOTFS" sleep 60
+map_of() {
+	cv 0 exec "$1" cat /proc/self/uid_map
+	printf '%s' "$OUT" | awk '{print $1, $2, $3}'
+}
+read -r in_a host_a count_a <<<"$(map_of ns-a)"
+read -r in_b host_b count_b <<<"$(map_of ns-b)"
+[ "$in_a" = 0 ] && [ "$count_a" = 65536 ] && [ "$host_a" -ge 100000 ] || fail "ns-a map: $in_a $host_a $count_a"
+[ "$in_b" = 0 ] && [ "$count_b" = 65536 ] || fail "paranoid has no user namespace: $in_b $host_b $count_b"
+[ $((host_a + count_a)) -le "$host_b" ] || [ $((host_b + count_b)) -le "$host_a" ] || fail "ranges overlap: $host_a $host_b"
+cv 0 inspect --format '{{.State.Pid}}' ns-a
+[ "$(stat -c %u "/proc/$OUT")" = "$host_a" ] || fail "ns-a's init is not the mapped uid on the host"
+cv 0 exec ns-a sh -c 'stat -c %u /bin/busybox; echo hi > /etc/written && echo ok'
+[ "$OUT" = "0
+ok" ] || fail "image files in a user namespace: $OUT"
+id_a=$("$CONTAINERV" inspect --format '{{.Id}}' ns-a)
+[ "$(stat -c %u "$CONTAINERV_ROOT/containers/$id_a/upper/etc/written")" = "$host_a" ] ||
+	fail "a file the container's root wrote is not the mapped uid's on the host"
+[ "$(ls "$CONTAINERV_ROOT/userns" | wc -l)" = 2 ] || fail "leases: $(ls "$CONTAINERV_ROOT/userns")"
+cv 0 rm -f ns-a ns-b
+[ -z "$(ls -A "$CONTAINERV_ROOT/userns")" ] || fail "leases left after rm: $(ls "$CONTAINERV_ROOT/userns")"
+cv 0 run --rm --userns 0:200000:65536 --rootfs "$CV_TEST_ROOTFS" cat /proc/self/uid_map
+[[ "$OUT" == *"0"*"200000"*"65536"* ]] || fail "--userns MAP: $OUT"
+cv 125 run --rm --userns 0:200000 --rootfs "$CV_TEST_ROOTFS" true
+one_error_line "userns"
+pass "--userns auto: distinct leased ranges, id-mapped image files, released on rm; --userns MAP"
 
 # no_new_privileges: a setuid-root copy of the helper, run by uid 65534, gains root only without it.
 mkdir -p "$TEST_TMP/suid" && cp "$CV_ATTACK" "$TEST_TMP/suid/cv-suid" && chown 0:0 "$TEST_TMP/suid/cv-suid" &&

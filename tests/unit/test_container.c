@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "test.h"
 
 static char root[256];
@@ -60,6 +61,19 @@ static char *run_capture(struct containerv_options *o, struct containerv_exit *e
 	CHECK_OK(containerv_destroy(c));
 	containerv_options_delete(o);
 	return out;
+}
+
+static bool file_contains(const char *path, const char *text)
+{
+	char *content = NULL;
+	size_t length = 0;
+	bool found;
+
+	if (cv_read_file(path, &content, &length, 16 * 1024 * 1024) < 0)
+		return false;
+	found = strstr(content, text) != NULL;
+	free(content);
+	return found;
 }
 
 static int count_entries(const char *path)
@@ -601,7 +615,9 @@ TEST(concurrent_start_and_remove_are_serialized)
 TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
 {
 	const char *argv[] = {"sh", "-c",
-	                      "id -u; cat /proc/self/uid_map; echo ok > /dev/shm/f && cat /dev/shm/f; sleep 30", NULL};
+	                      "id -u; cat /proc/self/uid_map; echo ok > /dev/shm/f && cat /dev/shm/f; "
+	                      "stat -c %u /bin/busybox; echo x > /etc/added && echo wrote; sleep 30",
+	                      NULL};
 	struct containerv_options *o = options_for(argv);
 	struct containerv_container *c = NULL;
 	struct containerv_process_info processes[8];
@@ -624,6 +640,19 @@ TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
 	CHECK_EQ_INT(outside, 100000);
 	CHECK(fgets(line, sizeof line, out) != NULL);
 	CHECK_EQ_STR(line, "ok\n");
+	/* The image's files, host root's, are the container root's through the id-mapped layers ... */
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "0\n");
+	/* ... so root can change the image's own directories, and what it writes is the mapped uid's on the host. */
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "wrote\n");
+	char added[PATH_MAX];
+	struct stat st;
+	snprintf(added, sizeof added, "%s/containers/%s/upper/etc/added", containerv_root(), containerv_id(c));
+	CHECK(stat(added, &st) == 0);
+	CHECK_EQ_INT(st.st_uid, 100000);
+	/* Nothing of the id-mapped layers is mounted on the host. */
+	CHECK(!file_contains("/proc/self/mountinfo", containerv_id(c)));
 	/* Seen from the host, every process of the container runs as the mapped uid, not as root. */
 	CHECK_OK(containerv_get_processes(c, processes, 8, &count));
 	CHECK(count >= 2);

@@ -84,6 +84,8 @@ static const struct flag run_flag_table[] = {
         {"cap-drop", 0, FLAG_LIST, &flags.security.cap_drop, "list", "Drop Linux capabilities"},
         {"security-opt", 0, FLAG_LIST, &flags.security.security_opts, "list",
          "seccomp=FILE|unconfined, no-new-privileges[=true|false], apparmor=PROFILE, label=LABEL"},
+        {"userns", 0, FLAG_STRING, &flags.security.userns, "auto|host|C:H:N",
+         "User namespace: auto (a leased unprivileged id range), host (none), or a map"},
         {"privileged", 0, FLAG_BOOL, &flags.security.privileged, NULL,
          "Give extended privileges to this container (every wall down)"},
         FLAG_END,

@@ -12,6 +12,7 @@ struct containerv_options;
 struct security_flags {
 	const char *level;   /* --security-level */
 	const char *profile; /* --security-profile NAME|FILE */
+	const char *userns;  /* --userns auto|host|CONTAINER:HOST:COUNT */
 	struct string_list cap_add, cap_drop, security_opts;
 	int privileged;
 };

@@ -4,6 +4,7 @@
  * --security-opt, --privileged) and the `security profiles|audit` commands.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -57,6 +58,31 @@ static int apply_security_opt(struct containerv_security *security, const char *
 #undef KEY_IS
 }
 
+/* --userns: auto, host, or CONTAINER:HOST:COUNT for both uids and gids. */
+static int apply_userns(const char *userns, struct containerv_security *security, struct containerv_options *options)
+{
+	unsigned long inside, outside, count;
+	char end;
+
+	if (userns == NULL)
+		return 0;
+	if (strcmp(userns, "auto") == 0)
+		return containerv_options_set_userns_auto(options, 1) < 0 ? cli_fail_library(EXIT_CLI_ERROR, "--userns")
+		                                                          : 0;
+	if (strcmp(userns, "host") == 0) {
+		if (containerv_security_level(security) == CV_SECURITY_PARANOID)
+			return cli_fail(EXIT_CLI_ERROR, "--userns host: the paranoid level needs a user namespace");
+		return 0;
+	}
+	if (sscanf(userns, "%lu:%lu:%lu%c", &inside, &outside, &count, &end) != 3 || count == 0 ||
+	    inside > UINT32_MAX || outside > UINT32_MAX || count > UINT32_MAX)
+		return cli_fail(EXIT_CLI_ERROR, "invalid --userns %s: use auto, host or CONTAINER:HOST:COUNT", userns);
+	if (containerv_options_set_users(options, (uid_t)outside, (uid_t)inside, (uint32_t)count) < 0 ||
+	    containerv_options_set_groups(options, (gid_t)outside, (gid_t)inside, (uint32_t)count) < 0)
+		return cli_fail_library(EXIT_CLI_ERROR, "--userns %s", userns);
+	return 0;
+}
+
 int cli_build_security(const struct security_flags *flags, struct containerv_options *options)
 {
 	_cleanup_security_ struct containerv_security *security = NULL;
@@ -95,6 +121,8 @@ int cli_build_security(const struct security_flags *flags, struct containerv_opt
 		        "no masked paths; root in this container is root on the host\n");
 		containerv_security_set_privileged(security, 1);
 	}
+	if (apply_userns(flags->userns, security, options) != 0)
+		return EXIT_CLI_ERROR;
 	if (containerv_options_set_security(options, security) < 0)
 		return cli_fail_library(EXIT_CLI_ERROR, "security");
 	return 0;

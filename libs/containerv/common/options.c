@@ -282,6 +282,15 @@ int containerv_options_set_groups(struct containerv_options *options, gid_t host
 	return 0;
 }
 
+int containerv_options_set_userns_auto(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "userns: no options");
+	options->userns_auto = enabled != 0;
+	return 0;
+}
+
 int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces)
 {
 	cv_error_clear();
@@ -472,7 +481,8 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         o->autoremove, "mounts", cv_mounts_to_json(o->mounts, o->mount_count),
 	                         "readonly_rootfs", o->readonly_rootfs);
 
-	if (root == NULL || cv_security_config_to_json(o->security, root) < 0) {
+	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
+	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
 	}
@@ -524,6 +534,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
+	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)
 		goto done;

@@ -49,6 +49,7 @@ struct containerv_options {
 	gid_t gid;
 	struct cv_idmap uid_map;
 	struct cv_idmap gid_map;
+	bool userns_auto; /* a leased range (--userns=auto); the maps above hold it once created */
 	unsigned int namespaces;
 	struct containerv_limits limits;
 	char **labels;

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/security-linux.h"
+#include "security/security-internal.h"
 #include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
@@ -86,6 +87,23 @@ static int prepare_volumes(struct containerv_container *c)
 	return 0;
 }
 
+/* --userns=auto (or the paranoid level): a range of host ids of its own, unless maps were given. */
+static int lease_user_namespace(struct containerv_container *c)
+{
+	uint32_t start;
+
+	if (!(c->config.userns_auto || c->config.security->user_namespace) || (c->config.namespaces & CV_NS_USER)) {
+		c->config.userns_auto = false;
+		return 0;
+	}
+	if (cv_userns_allocate(c->id, &start) < 0)
+		return -1;
+	c->config.userns_auto = true;
+	c->config.uid_map = c->config.gid_map = (struct cv_idmap){true, start, 0, CV_USERNS_RANGE};
+	c->config.namespaces |= CV_NS_USER;
+	return 0;
+}
+
 /* Removes everything a container has on the host; used by destroy and by a failed create. */
 static int release_all(struct containerv_container *c, bool remove_anonymous_volumes)
 {
@@ -98,6 +116,8 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	release_volumes(c, remove_anonymous_volumes);
+	if (c->config.userns_auto && c->config.uid_map.set)
+		cv_userns_release(c->config.uid_map.host_start, c->id);
 	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
@@ -141,7 +161,7 @@ int containerv_create(const struct containerv_options *options, struct container
 	}
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
-	if (prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
+	if (lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
 		goto fail_dir;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */

@@ -257,7 +257,8 @@ void cv_init_main(struct cv_init_plan *plan)
 	bool setup_first = !(plan->namespaces & CV_NS_USER);
 	if (setup_first)
 		set_up(plan);
-	if (cv_read_all(plan->sync_fd, &go, 1) != 1)
+	go = (char)cv_idmap_receive_go(plan->sync_fd, plan->idmap_fds, &plan->idmap_count);
+	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED)
 		_exit(125);
 	if (!setup_first) {
 		if (switch_user(0, 0, true) < 0) {

@@ -388,6 +388,13 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 	/* Nothing mounted from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cv_error_sys("make mounts private");
+	if (plan->idmap_count > 0) {
+		size_t count = plan->idmap_count;
+		plan->idmap_count = 0;
+		if (cv_idmap_attach(plan->idmap_fds, count, plan->idmap_targets) < 0)
+			return -1;
+		plan->overlay_options = plan->overlay_options_idmapped;
+	}
 	if (mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_options) < 0)
 		return cv_error_sys("mount the overlay rootfs");
 	rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -33,6 +33,8 @@ static void plan_free(struct cv_init_plan *plan)
 	free(plan->mounts);
 	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
+	free(plan->overlay_options_idmapped);
+	cv_strv_free(plan->idmap_targets);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
 		close(plan->state_dir_fd);
@@ -40,17 +42,17 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->exit_fd);
 }
 
-/* Overlay options: the lowest layer comes last in lowerdir. */
-int cv_overlay_options(struct containerv_container *c, char **out)
+/* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
+static int overlay_options_for(struct containerv_container *c, char *const *layers, char **out)
 {
-	size_t count = cv_strv_length(c->config.layers);
+	size_t count = cv_strv_length(layers);
 	cleanup_free char *lower = NULL;
 	char **reversed = cv_malloc0((count + 1) * sizeof *reversed);
 
 	if (reversed == NULL)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		const char *layer = c->config.layers[count - 1 - i];
+		const char *layer = layers[count - 1 - i];
 		if (strpbrk(layer, ",:") != NULL) {
 			free(reversed);
 			return cv_error_errno(EINVAL, "rootfs %s: a path with ',' or ':' cannot be an overlay layer",
@@ -68,6 +70,35 @@ int cv_overlay_options(struct containerv_container *c, char **out)
 	 */
 	return cv_asprintf(out, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,volatile%s", lower, c->dir, c->dir,
 	                   (c->config.namespaces & CV_NS_USER) ? ",userxattr" : "");
+}
+
+int cv_overlay_options(struct containerv_container *c, char **out)
+{
+	return overlay_options_for(c, c->config.layers, out);
+}
+
+/* With a user namespace: <state>/layers/<i> mount points for the id-mapped layers, and their overlay options. */
+static int prepare_idmapped_layers(struct containerv_container *c, int dirfd, struct cv_init_plan *plan)
+{
+	size_t count = cv_strv_length(c->config.layers);
+
+	if (!(c->config.namespaces & CV_NS_USER) || count > CV_IDMAP_LAYERS_MAX)
+		return 0;
+	if (mkdirat(dirfd, "layers", 0711) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s/layers", c->dir);
+	for (size_t i = 0; i < count; i++) {
+		char *target = NULL;
+		if (cv_asprintf(&target, "%s/layers/%zu", c->dir, i) < 0)
+			return -1;
+		if ((mkdir(target, 0755) < 0 && errno != EEXIST) || cv_strv_append(&plan->idmap_targets, target) < 0) {
+			int saved = errno;
+			free(target);
+			errno = saved;
+			return cv_error_sys("create a layer mount point in %s", c->dir);
+		}
+		free(target);
+	}
+	return overlay_options_for(c, plan->idmap_targets, &plan->overlay_options_idmapped);
 }
 
 /* The environment of the main command: the configured one plus docker's defaults. */
@@ -189,6 +220,29 @@ static int precreate_etc_files(struct containerv_container *c, int dirfd, uid_t 
  * directories, and may traverse (not list) the state directory to reach
  * them; the state files stay root's.
  */
+/*
+ * The container's root is an unprivileged host uid: every directory above its state must let it
+ * pass (o+x), or the overlay cannot be mounted. Said plainly rather than as a bare EACCES.
+ */
+static int check_reachable(const char *dir, uid_t uid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *slash = strrchr(path, '/'); slash != NULL && slash != path; slash = strrchr(path, '/')) {
+		struct stat st;
+		*slash = '\0';
+		if (stat(path, &st) < 0)
+			return cv_error_sys("stat %s", path);
+		if (!(st.st_mode & S_IXOTH) && st.st_uid != uid)
+			return cv_error_errno(EACCES,
+			                      "user namespace: the container's root (host uid %u) cannot reach %s "
+			                      "(mode %04o): make it searchable (chmod o+x %s)",
+			                      (unsigned)uid, path, (unsigned)(st.st_mode & 07777), path);
+	}
+	return 0;
+}
+
 static int own_by_container_root(struct containerv_container *c, int dirfd)
 {
 	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
@@ -205,6 +259,8 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 	}
 	if (chmod(c->dir, 0711) < 0)
 		return cv_error_sys("let the container's root reach %s", c->dir);
+	if (check_reachable(c->dir, uids->host_start) < 0)
+		return -1;
 	return precreate_etc_files(c, dirfd, uids->host_start, gids->host_start);
 }
 
@@ -351,7 +407,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
 	if (prepare_directories(c, plan->state_dir_fd) < 0 || write_etc_files(c, plan->state_dir_fd, hostname) < 0 ||
-	    cv_overlay_options(c, &plan->overlay_options) < 0 || build_env(config, hostname, &plan->env) < 0)
+	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
+	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	snprintf(plan->rootfs, sizeof plan->rootfs, "%s/rootfs", c->dir);
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
@@ -424,8 +481,16 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	 * The init may already have failed and gone (it sets up while we attach): then the send fails
 	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.
 	 */
-	while (send(sync_fd, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	int idmapped[CV_IDMAP_LAYERS_MAX];
+	size_t layers = 0;
+	if ((c->config.namespaces & CV_NS_USER) && cv_strv_length(c->config.layers) <= CV_IDMAP_LAYERS_MAX) {
+		int made = cv_idmap_layers(pid, c->config.layers, idmapped, cv_strv_length(c->config.layers));
+		if (made < 0)
+			return -1;
+		layers = made ? cv_strv_length(c->config.layers) : 0;
+	}
+	cv_idmap_send_go(sync_fd, idmapped, layers);
+	cv_idmap_close(idmapped, layers);
 	do
 		n = recv(sync_fd, &message, sizeof message, 0);
 	while (n < 0 && errno == EINTR);

@@ -79,6 +79,7 @@ int cv_security_init_level(struct containerv_security *s, enum containerv_securi
 	s->read_only_rootfs = level >= CV_SECURITY_STRICT;
 	s->landlock = level == CV_SECURITY_PARANOID;
 	s->no_network = level == CV_SECURITY_PARANOID;
+	s->user_namespace = level == CV_SECURITY_PARANOID;
 	if (set_paths(&s->masked_paths, cv_default_masked_paths,
 	              level == CV_SECURITY_PARANOID ? paranoid_masked : NULL) < 0 ||
 	    set_paths(&s->readonly_paths, cv_default_readonly_paths, NULL) < 0)
@@ -363,14 +364,15 @@ static const char *const seccomp_mode_names[] = {"default", "unconfined", "custo
 
 json_t *cv_security_to_json_object(const struct containerv_security *s)
 {
-	return json_pack("{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "level",
+	return json_pack("{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "level",
 	                 containerv_security_level_name(s->level), "name", s->name, "capabilities",
 	                 capabilities_to_json(s->privileged ? CV_CAPS_ALL : s->capabilities), "no_new_privileges",
 	                 s->no_new_privileges, "read_only_rootfs", s->read_only_rootfs, "privileged", s->privileged,
-	                 "landlock", s->landlock, "no_network", s->no_network, "seccomp",
-	                 seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json, "masked_paths",
-	                 strv_to_json_array(s->masked_paths), "readonly_paths", strv_to_json_array(s->readonly_paths),
-	                 "apparmor_profile", s->apparmor_profile, "selinux_label", s->selinux_label);
+	                 "landlock", s->landlock, "no_network", s->no_network, "user_namespace", s->user_namespace,
+	                 "seccomp", seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json,
+	                 "masked_paths", strv_to_json_array(s->masked_paths), "readonly_paths",
+	                 strv_to_json_array(s->readonly_paths), "apparmor_profile", s->apparmor_profile,
+	                 "selinux_label", s->selinux_label);
 }
 
 static int strv_from_json_array(json_t *array, char ***strv)
@@ -416,6 +418,7 @@ int cv_security_from_json_object(json_t *o, struct containerv_security *s)
 	s->privileged = json_is_true(json_object_get(o, "privileged"));
 	s->landlock = json_is_true(json_object_get(o, "landlock"));
 	s->no_network = json_is_true(json_object_get(o, "no_network"));
+	s->user_namespace = json_is_true(json_object_get(o, "user_namespace"));
 	for (size_t m = 0; seccomp != NULL && m < 3; m++)
 		if (strcmp(seccomp, seccomp_mode_names[m]) == 0)
 			s->seccomp_mode = (enum cv_seccomp_mode)m;

@@ -34,7 +34,8 @@ struct containerv_security {
 	bool read_only_rootfs;
 	bool privileged;
 	bool landlock;   /* Paranoid: a Landlock ruleset where the kernel has it */
-	bool no_network; /* Paranoid: the container gets loopback only, whatever the network options say */
+	bool no_network;     /* Paranoid: the container gets loopback only, whatever the network options say */
+	bool user_namespace; /* Paranoid: a user namespace of leased ids (--userns=auto) unless maps are given */
 	enum cv_seccomp_mode seccomp_mode;
 	char *seccomp_json; /* CV_SECCOMP_CUSTOM */
 	char **masked_paths;
