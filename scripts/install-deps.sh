@@ -14,8 +14,8 @@ PACKAGES=(
 	pkg-config       # finds jansson at configure time; containerv.pc for library users
 	libjansson-dev   # JSON: config.json/state.json/exit.json, `inspect` output
 	libarchive-dev   # tar streams: `cp -` in and out of containers
-	libseccomp-dev   # seccomp filters (security profiles)
-	libcap-dev       # capability sets (security profiles)
+	libseccomp-dev   # compiles seccomp profiles to BPF (security levels, --security-opt seccomp=FILE)
+	libssl-dev       # OpenSSL sha256: content digests, seccomp filter cache keys
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)
