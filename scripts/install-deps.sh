@@ -16,6 +16,7 @@ PACKAGES=(
 	libarchive-dev   # tar streams: `cp -` in and out of containers
 	libseccomp-dev   # compiles seccomp profiles to BPF (security levels, --security-opt seccomp=FILE)
 	libssl-dev       # OpenSSL sha256: content digests, seccomp filter cache keys
+	libyaml-dev      # YAML configuration files (security profiles; compose files)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)

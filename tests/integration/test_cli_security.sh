@@ -210,6 +210,13 @@ cv 0 run --rm --security-profile "$TEST_TMP/mine.json" -v "$CV_ATTACK:/cv-attack
 writable" ] || fail "profile extending strict with NET_RAW: $OUT"
 pass "a user profile file extends a level"
 
+# Landlock (paranoid): with the root made writable again, writes outside the writable mounts still fail.
+printf 'extends: paranoid\nread_only_rootfs: false\n' >"$TEST_TMP/landlocked.yaml"
+cv 0 run --rm --security-profile "$TEST_TMP/landlocked.yaml" --tmpfs /scratch --rootfs "$CV_TEST_ROOTFS" \
+	sh -c 'touch /scratch/ok && echo scratch; touch /tmp/no 2>&1 || echo denied'
+[[ "$OUT" == scratch*denied ]] || fail "Landlock did not confine writes to the writable mounts: $OUT"
+pass "Landlock confines writes to the container's writable mounts (YAML profile)"
+
 # security profiles and audit.
 cv 0 security profiles
 for p in permissive restricted strict paranoid web-server database build untrusted; do

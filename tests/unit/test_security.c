@@ -19,12 +19,50 @@
 
 #include "common/options.h"
 #include "common/util.h"
+#include "common/yaml.h"
 #include "linux/cgroup-internal.h"
 #include "linux/security-linux.h"
 #include "security/security-internal.h"
 #include "test.h"
 
 static char work_dir[] = "/tmp/cvtest-security.XXXXXX";
+
+static const char *write_temp(const char *name, const char *content);
+
+TEST(yaml_profiles_and_hostile_yaml)
+{
+	struct containerv_security *s = NULL;
+	const char *path = write_temp("db.yaml", "# a database\nextends: database\ncap_drop:\n  - IPC_LOCK\n"
+	                                         "read_only_rootfs: true\nmasked_paths: ['/opt/keys']\n");
+	json_t *value = NULL;
+
+	CHECK_OK(containerv_security_load(path, &s));
+	CHECK_EQ_INT(containerv_security_has_capability(s, "IPC_LOCK"), 0);
+	CHECK(s->read_only_rootfs);
+	containerv_security_delete(s);
+	/* Types: plain scalars follow the core schema, quoted ones stay strings. */
+	CHECK_OK(cv_yaml_to_json("a: true\nb: 'true'\nc: 42\nd: -1.5\ne: ~\nf: x\n", 40, &value));
+	CHECK(json_is_true(json_object_get(value, "a")) && json_is_string(json_object_get(value, "b")));
+	CHECK_EQ_INT(json_integer_value(json_object_get(value, "c")), 42);
+	CHECK(json_is_real(json_object_get(value, "d")) && json_is_null(json_object_get(value, "e")));
+	json_decref(value);
+	/* A billion laughs: nine levels of nine aliases would be 10^9 values. */
+	static const char laughs[] = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	                             "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+	                             "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+	                             "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+	                             "i: [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+	CHECK(cv_yaml_to_json(laughs, strlen(laughs), &value) == -1 && strstr(containerv_last_error(), "too many"));
+	char deep[400] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "[");
+	CHECK(cv_yaml_to_json(deep, strlen(deep), &value) == -1);
+	static const char *const bad[] = {"a: 1\na: 2\n", "? [1, 2]\n: x\n", "a: [1, 2\n", "\"unterminated\n", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(cv_yaml_to_json(bad[i], strlen(bad[i]), &value) == -1 && errno == EINVAL);
+	path = write_temp("bad.yml", "extends: strict\ncap_add: NET_RAW\n");
+	CHECK(containerv_security_load(path, &s) == -1 && strstr(containerv_last_error(), "cap_add") != NULL);
+}
 
 static const char *write_temp(const char *name, const char *content)
 {
@@ -379,6 +417,7 @@ int main(void)
 	RUN(capability_names);
 	RUN(paths_and_labels_are_validated);
 	RUN(predefined_and_file_profiles);
+	RUN(yaml_profiles_and_hostile_yaml);
 	RUN(docker_seccomp_profiles_parse);
 	RUN(hostile_seccomp_profiles_are_refused);
 	RUN(json_round_trip);

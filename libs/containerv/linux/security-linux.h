@@ -33,6 +33,8 @@ struct cv_security_plan {
 	struct cv_bpf seccomp;
 	bool landlock;                  /* where the kernel has it: read and execute only, but for ... */
 	const char **landlock_writable; /* ... these paths of the container (NULL-terminated, owned) */
+	const char *apparmor_profile;   /* applied at execve through /proc/thread-self/attr (the config's strings) */
+	const char *selinux_label;
 };
 
 /* security.c: the parent's half, from a container's config (its profile and writable mounts). */

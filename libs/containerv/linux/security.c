@@ -58,6 +58,22 @@ static bool lsm_enabled(const char *name)
 	return access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
+/* securityfs lists the loaded profiles as "NAME (MODE)" lines. */
+static bool apparmor_profile_loaded(const char *profile)
+{
+	cleanup_free char *list = NULL;
+	size_t length = strlen(profile);
+	bool found = false;
+
+	if (cv_read_file("/sys/kernel/security/apparmor/profiles", &list, NULL, 16 * 1024 * 1024) < 0) {
+		cv_error_clear();
+		return true; /* cannot tell: the exec will fail if it is not */
+	}
+	for (char *line = list; line != NULL && !found; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		found = strncmp(line, profile, length) == 0 && line[length] == ' ';
+	return found;
+}
+
 int cv_security_check_host(const struct containerv_security *s)
 {
 	if (s == NULL)
@@ -72,9 +88,9 @@ int cv_security_check_host(const struct containerv_security *s)
 		                      "selinux label \"%s\" requested, but SELinux is not enabled on this host "
 		                      "(refusing to run unconfined)",
 		                      s->selinux_label);
-	/* Both LSMs present but not yet wired: refuse rather than pretend. */
-	if (s->apparmor_profile != NULL || s->selinux_label != NULL)
-		return cv_error_errno(EOPNOTSUPP, "AppArmor and SELinux confinement are not implemented yet");
+	if (s->apparmor_profile != NULL && !apparmor_profile_loaded(s->apparmor_profile))
+		return cv_error_errno(ENOENT, "apparmor profile \"%s\" is not loaded (apparmor_parser -r FILE)",
+		                      s->apparmor_profile);
 	return 0;
 }
 
@@ -91,6 +107,8 @@ int cv_security_plan_prepare(const struct containerv_options *config, struct cv_
 	plan->capabilities = s->capabilities;
 	plan->no_new_privileges = s->no_new_privileges;
 	plan->landlock = s->landlock;
+	plan->apparmor_profile = s->apparmor_profile;
+	plan->selinux_label = s->selinux_label;
 	if (plan->landlock) {
 		plan->landlock_writable = cv_malloc0((config->mount_count + 1) * sizeof *plan->landlock_writable);
 		if (plan->landlock_writable == NULL)
@@ -197,12 +215,47 @@ done:
 	return ret;
 }
 
+/* Writes an LSM's exec attribute: the label the next execve runs under. */
+static int write_exec_attribute(const char *const *paths, const char *prefix, const char *label)
+{
+	char text[300];
+	int length = snprintf(text, sizeof text, "%s%s", prefix, label);
+
+	for (size_t i = 0; paths[i] != NULL; i++) {
+		int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t written = write(fd, text, (size_t)length);
+		int saved = errno;
+		close(fd);
+		if (written == length)
+			return 0;
+		errno = saved;
+		return cv_error_sys("set the exec label \"%s\"", label);
+	}
+	return cv_error_sys("no %s to set the exec label \"%s\"", paths[0], label);
+}
+
+/* AppArmor profile or SELinux label, effective at the workload's execve. */
+static int set_lsm_labels(const struct cv_security_plan *plan)
+{
+	static const char *const apparmor[] = {"/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec",
+	                                       NULL};
+	static const char *const selinux[] = {"/proc/thread-self/attr/exec", NULL};
+
+	if (plan->apparmor_profile != NULL && write_exec_attribute(apparmor, "exec ", plan->apparmor_profile) < 0)
+		return -1;
+	if (plan->selinux_label != NULL && write_exec_attribute(selinux, "", plan->selinux_label) < 0)
+		return -1;
+	return 0;
+}
+
 int cv_security_apply(const struct cv_security_plan *plan, uid_t uid, gid_t gid,
                       int (*switch_user)(uid_t uid, gid_t gid, void *arg), void *arg)
 {
 	if (plan->privileged)
 		return switch_user(uid, gid, arg);
-	if (drop_bounding_set(plan->capabilities) < 0)
+	if (set_lsm_labels(plan) < 0 || drop_bounding_set(plan->capabilities) < 0)
 		return -1;
 	if (!plan->no_new_privileges && cv_seccomp_load(&plan->seccomp) < 0)
 		return -1;

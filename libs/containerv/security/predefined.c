@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "common/yaml.h"
 #include "security/security-internal.h"
 
 struct predefined {
@@ -97,11 +98,21 @@ static const struct predefined *find_predefined(const char *name)
 	return NULL;
 }
 
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t length = strlen(name), suffix_length = strlen(suffix);
+
+	return length > suffix_length && strcmp(name + length - suffix_length, suffix) == 0;
+}
+
+static bool is_yaml(const char *name)
+{
+	return has_suffix(name, ".yaml") || has_suffix(name, ".yml");
+}
+
 static bool is_path(const char *name)
 {
-	size_t length = strlen(name);
-
-	return strchr(name, '/') != NULL || (length > 5 && strcmp(name + length - 5, ".json") == 0);
+	return strchr(name, '/') != NULL || has_suffix(name, ".json") || is_yaml(name);
 }
 
 static int json_string_list(json_t *value, const char *key, const char ***out)
@@ -242,9 +253,14 @@ static int load_file(const char *path, int depth, struct containerv_security **o
 		return cv_error_errno(ELOOP, "security profile %s: \"extends\" nests too deep", path);
 	if (cv_read_file(path, &text, NULL, 1024 * 1024) < 0)
 		return cv_error_prefix("security profile %s", path);
-	root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
-	if (root == NULL)
-		return cv_error_errno(EINVAL, "security profile %s: line %d: %s", path, error.line, error.text);
+	if (is_yaml(path)) {
+		if (cv_yaml_to_json(text, strlen(text), &root) < 0)
+			return cv_error_prefix("security profile %s", path);
+	} else {
+		root = json_loads(text, JSON_REJECT_DUPLICATES, &error);
+		if (root == NULL)
+			return cv_error_errno(EINVAL, "security profile %s: line %d: %s", path, error.line, error.text);
+	}
 	if (!json_is_object(root)) {
 		cv_error_errno(EINVAL, "security profile %s: not a JSON object", path);
 		goto done;

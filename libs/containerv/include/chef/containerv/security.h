@@ -49,7 +49,8 @@ CONTAINERV_API int containerv_security_new(enum containerv_security_level level,
 /*
  * Loads a predefined profile by name ("permissive", "restricted", "strict",
  * "paranoid", "web-server", "database", "build", "untrusted") or a user
- * profile from a JSON file (a path: it contains a '/' or ends in ".json").
+ * profile from a JSON or YAML file (a path: it contains a '/' or ends in
+ * ".json", ".yaml" or ".yml"; YAML when it ends in ".yaml" or ".yml").
  * The file's format is in docs/security.md: {"extends": LEVEL-OR-PROFILE,
  * "cap_add": [...], "cap_drop": [...], "seccomp": "default"|"unconfined"|PATH,
  * "no_new_privileges": BOOL, "read_only_rootfs": BOOL, "masked_paths": [...],
