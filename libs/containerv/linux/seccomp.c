@@ -5,10 +5,10 @@
  *
  * Compiling docker's default profile costs ~10 ms with libseccomp (more than
  * a whole container start), so compiled programs are cached under
- * <root>/cache/seccomp/<sha256 of the effective rules>.bpf. The key is the
- * text of the rules as they apply to this container (after the capability
- * and architecture conditions) plus libseccomp's version, so a changed
- * profile, capability set or library never reuses a stale program.
+ * <root>/cache/seccomp/. The key is the text of the rules as they apply to
+ * this container (after the capability and architecture conditions) plus
+ * libseccomp's version, so a changed profile, capability set or library
+ * never reuses a stale program; a hit costs no libseccomp call at all.
  *
  * Calls newer than the profile return ENOSYS: a few instructions put before
  * libseccomp's program check the native architecture and a syscall number
@@ -32,7 +32,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/security-linux.h"
@@ -280,48 +279,61 @@ static int prepend_enosys(struct cv_bpf *bpf, int highest)
 	return 0;
 }
 
-static int cache_path(const struct key_text *key, char *path, size_t size)
+/*
+ * The cache file of a key: <root>/cache/seccomp/<FNV-1a 64 of the key>.bpf, holding the key's text, a NUL,
+ * then the program. A hit compares the whole text, so a hash collision can only cost a compile, never
+ * load another container's filter; and no hashing library is loaded on a start.
+ */
+static void cache_path(const struct key_text *key, char *path, size_t size)
 {
-	char digest[72];
+	uint64_t hash = 0xcbf29ce484222325ULL;
 
-	if (cv_digest_buffer(key->data, key->length, digest) < 0)
-		return -1;
-	snprintf(path, size, "%s/cache/seccomp/%s.bpf", containerv_root(), digest + strlen("sha256:"));
-	return 0;
+	for (size_t i = 0; i < key->length; i++)
+		hash = (hash ^ (unsigned char)key->data[i]) * 0x100000001b3ULL;
+	snprintf(path, size, "%s/cache/seccomp/%016llx.bpf", containerv_root(), (unsigned long long)hash);
 }
 
-static int read_cached(const char *path, struct cv_bpf *out)
+static int read_cached(const char *path, const struct key_text *key, struct cv_bpf *out)
 {
-	char *data = NULL;
-	size_t length = 0;
+	cleanup_free char *data = NULL;
+	size_t length = 0, program_length;
 
-	if (cv_read_file(path, &data, &length, BPF_MAXINSNS * sizeof(struct sock_filter)) < 0) {
+	if (cv_read_file(path, &data, &length, key->length + 1 + BPF_MAXINSNS * sizeof(struct sock_filter)) < 0) {
 		cv_error_clear();
 		return -1;
 	}
-	if (length == 0 || length % sizeof(struct sock_filter) != 0) {
-		free(data);
+	if (length <= key->length + 1 || memcmp(data, key->data, key->length + 1) != 0)
 		return -1;
-	}
-	out->filter = (struct sock_filter *)data;
-	out->length = (unsigned short)(length / sizeof(struct sock_filter));
+	program_length = length - key->length - 1;
+	if (program_length % sizeof(struct sock_filter) != 0)
+		return -1;
+	out->filter = cv_malloc0(program_length);
+	if (out->filter == NULL)
+		return -1;
+	memcpy(out->filter, data + key->length + 1, program_length);
+	out->length = (unsigned short)(program_length / sizeof(struct sock_filter));
 	return 0;
 }
 
 /* Best effort: a cache that cannot be written only costs the next start the compile. */
-static void write_cached(const char *path, const struct cv_bpf *bpf)
+static void write_cached(const char *path, const struct key_text *key, const struct cv_bpf *bpf)
 {
+	size_t program_length = bpf->length * sizeof(struct sock_filter);
+	cleanup_free char *content = malloc(key->length + 1 + program_length);
 	char dir[PATH_MAX];
+	int dirfd;
+
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
 	*slash = '\0';
-	if (cv_mkdir_p(dir, 0700) < 0) {
+	if (content == NULL || cv_mkdir_p(dir, 0700) < 0) {
 		cv_error_clear();
 		return;
 	}
-	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || cv_write_file_atomic_at(dirfd, slash + 1, (const char *)bpf->filter,
-	                                         bpf->length * sizeof(struct sock_filter), 0600) < 0)
+	memcpy(content, key->data, key->length + 1);
+	memcpy(content + key->length + 1, bpf->filter, program_length);
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || cv_write_file_atomic_at(dirfd, slash + 1, content, key->length + 1 + program_length, 0600) < 0)
 		cv_error_clear();
 	if (dirfd >= 0)
 		close(dirfd);
@@ -357,15 +369,15 @@ done:
 
 static int build_program(const struct cv_seccomp_profile *profile, uint64_t capabilities, struct cv_bpf *out)
 {
-	const struct scmp_version *version = seccomp_version();
 	struct key_text key = {0};
 	char path[PATH_MAX];
 	int ret = -1;
 
 	if (profile->default_action == CV_SECCOMP_NOTIFY)
 		return cv_error_errno(ENOTSUP, "seccomp: SCMP_ACT_NOTIFY needs a listener");
-	key_append(&key, "libseccomp %u.%u.%u arch %u default %d %d enosys %d arches %u\n", version->major,
-	           version->minor, version->micro, (unsigned)NATIVE_ARCH, (int)profile->default_action,
+	/* The build's libseccomp version (not the loaded one: asking would load it on every start). */
+	key_append(&key, "libseccomp %u.%u.%u arch %u default %d %d enosys %d arches %u\n", SCMP_VER_MAJOR,
+	           SCMP_VER_MINOR, SCMP_VER_MICRO, (unsigned)NATIVE_ARCH, (int)profile->default_action,
 	           profile->default_errno, (int)profile->unknown_enosys, profile->arches);
 	for (size_t i = 0; i < profile->rule_count; i++)
 		if (rule_applies(&profile->rules[i], capabilities))
@@ -374,12 +386,11 @@ static int build_program(const struct cv_seccomp_profile *profile, uint64_t capa
 		cv_error_errno(ENOMEM, "out of memory");
 		goto done;
 	}
-	if (cache_path(&key, path, sizeof path) < 0)
-		goto done;
-	if (read_cached(path, out) == 0) {
+	cache_path(&key, path, sizeof path);
+	if (read_cached(path, &key, out) == 0) {
 		ret = 0;
 	} else if (compile_program(profile, capabilities, out) == 0) {
-		write_cached(path, out);
+		write_cached(path, &key, out);
 		ret = 0;
 	}
 done:
