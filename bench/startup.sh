@@ -430,7 +430,8 @@ fi
 cg_after=$(cg_snapshot)
 new_cg=$(comm -13 <(echo "$cg_before") <(echo "$cg_after") | grep -v '^/sys/fs/cgroup/unified/cvbench-' || true)
 cv_state_left=0
-[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d | wc -l)
+# The seccomp filter cache is kept on purpose; anything else is a leak.
+[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" | wc -l)
 ns_mnt=$(grep -c cvbench /proc/self/mountinfo || true)
 crun_left=$( [[ -d $W/state-crun ]] && "$CRUN" --root "$W/state-crun" list -q 2>/dev/null | wc -l || echo 0)
 runc_left=$( [[ -d $W/state-runc ]] && "$RUNC" --root "$W/state-runc" list -q 2>/dev/null | wc -l || echo 0)

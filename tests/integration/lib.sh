@@ -71,7 +71,10 @@ assert_gone() {
 assert_clean() {
 	local what=$1 id
 	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
-	[ -z "$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null)" ] || fail "$what: state directories left"
+	# .rootfs: the one mount point every container's root is mounted on (in its own mount namespace).
+	local left
+	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vx .rootfs || true)
+	[ -z "$left" ] || fail "$what: state directories left: $left"
 	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
 	for id in "${ids[@]}"; do
 		assert_gone "$id"

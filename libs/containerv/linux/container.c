@@ -161,7 +161,9 @@ int containerv_create(const struct containerv_options *options, struct container
 	}
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
-	if (lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
+	/* With autostart the start writes the first state.json: one file write less on the way. */
+	if (lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 || write_config(c) < 0 ||
+	    (!options->autostart && cv_state_save(c) < 0))
 		goto fail_dir;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */

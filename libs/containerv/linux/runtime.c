@@ -247,7 +247,7 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 {
 	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
 	const struct cv_idmap *gids = c->config.gid_map.set ? &c->config.gid_map : &c->config.uid_map;
-	static const char *const owned[] = {"upper", "work", "rootfs"};
+	static const char *const owned[] = {"upper", "work"};
 
 	if (!(c->config.namespaces & CV_NS_USER))
 		return 0;
@@ -272,8 +272,7 @@ static int prepare_directories(struct containerv_container *c, int dirfd)
 	snprintf(work, sizeof work, "%s/work", c->dir);
 	if (cv_rm_rf(work) < 0)
 		return -1;
-	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0 ||
-	    (mkdirat(dirfd, "rootfs", 0755) < 0 && errno != EEXIST))
+	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0)
 		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
 	return own_by_container_root(c, dirfd);
 }
@@ -410,7 +409,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
 	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
-	snprintf(plan->rootfs, sizeof plan->rootfs, "%s/rootfs", c->dir);
+	if (cv_state_rootfs_mountpoint(plan->rootfs, sizeof plan->rootfs) < 0)
+		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
 	snprintf(plan->hostname_file, sizeof plan->hostname_file, "%s/hostname", c->dir);
 	snprintf(plan->hosts_file, sizeof plan->hosts_file, "%s/hosts", c->dir);
