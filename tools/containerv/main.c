@@ -37,6 +37,7 @@ static const struct command commands[] = {
         {"top", cmd_top, "Display the running processes of a container"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
+        {"network", cmd_network, "Manage networks"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };

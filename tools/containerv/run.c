@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "flags.h"
 #include "mounts.h"
+#include "network-flags.h"
 #include "output.h"
 #include "tty.h"
 
@@ -34,6 +35,7 @@ struct run_flags {
 	const char *name, *hostname, *workdir, *user, *rootfs;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
+	struct network_flags network;
 };
 
 /* The flags turned into values, all validated. */
@@ -74,6 +76,7 @@ static const struct flag run_flag_table[] = {
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
         {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
         {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
+        NETWORK_RUN_FLAGS(flags.network),
         FLAG_END,
 };
 
@@ -391,6 +394,8 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
+	if (cli_add_network(options, &flags.network) < 0)
+		return -1;
 	return cli_add_mounts(options, &flags.volumes, &flags.mounts, &flags.tmpfs);
 }
 

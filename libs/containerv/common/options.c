@@ -70,6 +70,7 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->workdir);
 	cv_strv_free(options->labels);
 	cv_mounts_free(options->mounts, options->mount_count);
+	cv_network_config_clear(&options->network);
 	cv_options_init(options);
 }
 
@@ -367,6 +368,8 @@ int cv_options_validate(const struct containerv_options *options)
 		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
+	if (cv_network_config_validate(&options->network) < 0)
+		return -1;
 	return containerv_limits_validate(&options->limits);
 }
 
@@ -469,8 +472,10 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         o->autoremove, "mounts", cv_mounts_to_json(o->mounts, o->mount_count),
 	                         "readonly_rootfs", o->readonly_rootfs);
 
-	if (root == NULL)
+	if (root == NULL || json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0) {
+		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	*json = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (*json == NULL)
@@ -519,7 +524,8 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
-	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0)
+	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
+	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0)
 		goto done;
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");

@@ -14,6 +14,8 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/volume.h>
 
+#include "network/network-internal.h"
+
 struct json_t;
 
 struct cv_idmap {
@@ -56,6 +58,7 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
+	struct cv_network_config network; /* network/config.c */
 	bool tty;
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;

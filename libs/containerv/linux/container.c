@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/network-private.h"
 #include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
@@ -97,6 +98,7 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	release_volumes(c, remove_anonymous_volumes);
+	cv_network_release(c->id);
 	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,

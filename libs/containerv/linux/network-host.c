@@ -1,0 +1,152 @@
+/*
+ * The host's side of a network: its bridge (made when the first container
+ * attaches, taken down when the last one leaves), the bridge's sysctls and
+ * nftables table, and what the store asks of the platform (is a lease's
+ * owner alive, release a lease's veth and rules, host routes).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+#include "linux/netlink-route.h"
+#include "linux/network-private.h"
+#include "linux/nft.h"
+
+bool cv_network_owner_alive(pid_t pid, uint64_t start_time)
+{
+	return cv_process_alive(pid, start_time);
+}
+
+void cv_network_owner_self(pid_t *pid, uint64_t *start_time)
+{
+	*pid = getpid();
+	if (cv_process_start_time(*pid, start_time) < 0) {
+		*start_time = 0;
+		cv_error_clear();
+	}
+}
+
+/* Per-interface sysctls: they go away with the interface, nothing host-wide is changed. */
+static int set_interface_sysctl(const char *interface, const char *key, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/%s", interface, key);
+	return cv_write_file(path, value);
+}
+
+int cv_network_bridge_up(const struct cv_network *network)
+{
+	struct cv_netlink netlink;
+	struct in_addr gateway = {htonl(network->gateway)};
+	int ret = -1;
+
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		cv_netlink_close(&netlink);
+		return 0;
+	}
+	if (cv_netlink_bridge_create(&netlink, network->bridge) < 0)
+		goto done;
+	/*
+	 * forwarding: packets from the bridge may be routed out (outbound NAT); route_localnet: the
+	 * host may reach a published port on 127.0.0.1, DNAT'ed to a container behind the bridge.
+	 */
+	if (cv_netlink_address_add(&netlink, network->bridge, gateway, network->subnet.prefix) < 0 ||
+	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
+	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
+	    cv_netlink_link_set_up(&netlink, network->bridge) < 0)
+		goto done;
+	ret = 0;
+done:
+	if (ret < 0) {
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_netlink_link_delete(&netlink, network->bridge);
+		cv_error_errno(saved, "network %s: bring up bridge %s: %s", network->name, network->bridge, message);
+	}
+	cv_netlink_close(&netlink);
+	return ret;
+}
+
+void cv_network_platform_teardown(const struct cv_network *network)
+{
+	struct cv_netlink netlink;
+	char table[32];
+
+	cv_nft_network_table(network, table);
+	cv_nft_table_delete(table);
+	if (cv_netlink_open(&netlink) == 0) {
+		if (cv_netlink_link_exists(&netlink, network->bridge))
+			cv_netlink_link_delete(&netlink, network->bridge);
+		cv_netlink_close(&netlink);
+	}
+	cv_error_clear();
+}
+
+void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease)
+{
+	struct cv_netlink netlink;
+
+	(void)network;
+	if (lease->port_count > 0 && lease->container[0] != '\0') {
+		char table[32];
+		cv_nft_container_table(lease->container, table);
+		cv_nft_table_delete(table);
+	}
+	/* Gone with the container's network namespace, normally; left when a start died half-way. */
+	if (lease->veth[0] != '\0' && cv_netlink_open(&netlink) == 0) {
+		if (cv_netlink_link_exists(&netlink, lease->veth))
+			cv_netlink_link_delete(&netlink, lease->veth);
+		cv_netlink_close(&netlink);
+	}
+	cv_error_clear();
+}
+
+struct route_check {
+	const struct cv_subnet *subnet;
+	unsigned int own_index;
+	char *text;
+	size_t size;
+};
+
+static int check_route(struct in_addr destination, int prefix, unsigned int oif, void *user)
+{
+	struct route_check *check = user;
+	struct cv_subnet route = {ntohl(destination.s_addr), prefix};
+	char text[20];
+
+	/* The default route covers everything; the network's own bridge is ours to reuse. */
+	if (prefix == 0 || (check->own_index != 0 && oif == check->own_index))
+		return 0;
+	if (!cv_subnets_overlap(&route, check->subnet))
+		return 0;
+	cv_subnet_format(&route, text);
+	snprintf(check->text, check->size, "%s", text);
+	return 1;
+}
+
+int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size)
+{
+	struct cv_netlink netlink;
+	struct route_check check = {subnet, 0, text, size};
+	int ret;
+
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	if (own_bridge != NULL && cv_netlink_link_index(&netlink, own_bridge, &check.own_index) < 0) {
+		check.own_index = 0;
+		cv_error_clear();
+	}
+	ret = cv_netlink_routes(&netlink, check_route, &check);
+	cv_netlink_close(&netlink);
+	return ret;
+}

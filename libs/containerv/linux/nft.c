@@ -1,0 +1,156 @@
+/*
+ * nftables rules as nft command text run through libnftables, each change
+ * one transaction ("add table; delete table; table {...}" replaces a table
+ * atomically, whether or not it existed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/nft.h"
+
+void cv_nft_network_table(const struct cv_network *network, char name[32])
+{
+	snprintf(name, 32, "cvn_%.10s", network->id);
+}
+
+void cv_nft_container_table(const char *container_id, char name[32])
+{
+	snprintf(name, 32, "cvc_%.12s", container_id);
+}
+
+/* Runs commands; the error names what and quotes nft's first error line. */
+static int run_commands(const char *what, const char *commands, bool quiet)
+{
+	struct nft_ctx *context = nft_ctx_new(NFT_CTX_DEFAULT);
+	int ret;
+
+	if (context == NULL)
+		return cv_error_errno(ENOMEM, "%s: cannot create an nftables context", what);
+	nft_ctx_buffer_output(context);
+	nft_ctx_buffer_error(context);
+	ret = nft_run_cmd_from_buffer(context, commands);
+	if (ret != 0 && !quiet) {
+		const char *error = nft_ctx_get_error_buffer(context);
+		char line[256] = "";
+		if (error != NULL)
+			sscanf(error, "%255[^\n]", line);
+		nft_ctx_free(context);
+		return cv_error_errno(EIO, "%s: nftables: %s", what, line[0] ? line : "failed");
+	}
+	nft_ctx_free(context);
+	return ret == 0 ? 0 : -1;
+}
+
+int cv_nft_network_up(const struct cv_network *network)
+{
+	char table[32], subnet[20], what[128];
+	cleanup_free char *commands = NULL;
+	const char *bridge = network->bridge;
+
+	cv_nft_network_table(network, table);
+	cv_subnet_format(&network->subnet, subnet);
+	snprintf(what, sizeof what, "network %s", network->name);
+	/*
+	 * postrouting: the subnet's traffic leaving by another interface is masqueraded; so is
+	 * traffic from 127.0.0.0/8 to the bridge (the host reaching a published port on 127.0.0.1,
+	 * allowed by route_localnet on the bridge), so that replies come back to us.
+	 * forward: into the bridge only replies and published ports (DNAT): other networks'
+	 * containers cannot reach this one's.
+	 */
+	if (cv_asprintf(&commands,
+	                "add table ip %1$s\n"
+	                "delete table ip %1$s\n"
+	                "table ip %1$s {\n"
+	                " chain postrouting {\n"
+	                "  type nat hook postrouting priority srcnat; policy accept;\n"
+	                "  ip saddr %2$s oifname != \"%3$s\" masquerade\n"
+	                "  ip saddr 127.0.0.0/8 oifname \"%3$s\" masquerade\n"
+	                " }\n"
+	                " chain forward {\n"
+	                "  type filter hook forward priority filter; policy accept;\n"
+	                "  oifname \"%3$s\" ct state established,related accept\n"
+	                "  oifname \"%3$s\" ct status dnat accept\n"
+	                "  oifname \"%3$s\" iifname != \"%3$s\" drop\n"
+	                " }\n"
+	                "}\n",
+	                table, subnet, bridge) < 0)
+		return -1;
+	return run_commands(what, commands, false);
+}
+
+static int append(char **text, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static int append(char **text, const char *format, ...)
+{
+	va_list arguments;
+	char *more = NULL, *joined = NULL;
+	int n;
+
+	va_start(arguments, format);
+	n = vasprintf(&more, format, arguments);
+	va_end(arguments);
+	if (n < 0)
+		return cv_error_errno(ENOMEM, "out of memory");
+	n = asprintf(&joined, "%s%s", *text ? *text : "", more);
+	free(more);
+	if (n < 0)
+		return cv_error_errno(ENOMEM, "out of memory");
+	free(*text);
+	*text = joined;
+	return 0;
+}
+
+/* One DNAT rule per port, for one chain. */
+static int port_rules(char **text, uint32_t address, const struct cv_port *ports, size_t count)
+{
+	char target[16];
+
+	cv_address_format(address, target);
+	for (size_t i = 0; i < count; i++) {
+		const char *protocol = ports[i].protocol == CV_PROTOCOL_UDP ? "udp" : "tcp";
+		char match[48] = "fib daddr type local";
+		if (ports[i].host_address != 0) {
+			char host[16];
+			cv_address_format(ports[i].host_address, host);
+			snprintf(match, sizeof match, "ip daddr %s", host);
+		}
+		if (append(text, "  %s %s dport %u dnat to %s:%u\n", match, protocol, ports[i].host_port, target,
+		           ports[i].container_port) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cv_nft_ports_up(const char *container_id, uint32_t address, const struct cv_port *ports, size_t count)
+{
+	char table[32], what[64];
+	cleanup_free char *commands = NULL;
+
+	cv_nft_container_table(container_id, table);
+	snprintf(what, sizeof what, "publish the ports of %.12s", container_id);
+	/* prerouting: from other hosts and namespaces; output: from the host itself (127.0.0.1 too). */
+	if (append(&commands,
+	           "add table ip %1$s\ndelete table ip %1$s\ntable ip %1$s {\n"
+	           " chain prerouting {\n  type nat hook prerouting priority dstnat; policy accept;\n",
+	           table) < 0 ||
+	    port_rules(&commands, address, ports, count) < 0 ||
+	    append(&commands, " }\n chain output {\n  type nat hook output priority -100; policy accept;\n") < 0 ||
+	    port_rules(&commands, address, ports, count) < 0 || append(&commands, " }\n}\n") < 0)
+		return -1;
+	return run_commands(what, commands, false);
+}
+
+void cv_nft_table_delete(const char *name)
+{
+	char commands[96];
+
+	/* "add" first: deleting a table that is not there would fail the transaction. */
+	snprintf(commands, sizeof commands, "add table ip %1$s\ndelete table ip %1$s\n", name);
+	run_commands(name, commands, true);
+	cv_error_clear();
+}

@@ -1,0 +1,46 @@
+/*
+ * run/create: the network flags into the options. The default is the
+ * default bridge network, as docker's.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "network-flags.h"
+#include "output.h"
+
+#define APPLY(call, flag, value)                                                                                       \
+	do {                                                                                                           \
+		if ((call) < 0)                                                                                        \
+			return cli_fail_library(-1, "%s %s", flag, value);                                             \
+	} while (0)
+
+int cli_add_network(struct containerv_options *options, const struct network_flags *flags)
+{
+	const char *network = flags->network ? flags->network : "bridge";
+	enum containerv_network_mode mode = CV_NETWORK_BRIDGE;
+
+	if (strcmp(network, "none") == 0)
+		mode = CV_NETWORK_NONE;
+	else if (strcmp(network, "host") == 0)
+		mode = CV_NETWORK_HOST;
+	APPLY(containerv_options_set_network_mode(options, mode, mode == CV_NETWORK_BRIDGE ? network : NULL),
+	      "--network", network);
+	if (mode != CV_NETWORK_BRIDGE && (flags->ip != NULL || flags->publish.count > 0 || flags->publish_all))
+		return cli_fail(-1, "--ip, -p and -P need a bridge network, not --network %s", network);
+	if (flags->ip != NULL)
+		APPLY(containerv_options_set_ip(options, flags->ip), "--ip", flags->ip);
+	for (size_t i = 0; i < flags->publish.count; i++)
+		APPLY(containerv_options_add_port(options, flags->publish.items[i]), "--publish",
+		      flags->publish.items[i]);
+	for (size_t i = 0; i < flags->expose.count; i++)
+		APPLY(containerv_options_add_exposed_port(options, flags->expose.items[i]), "--expose",
+		      flags->expose.items[i]);
+	if (flags->publish_all)
+		APPLY(containerv_options_set_publish_all(options, 1), "--publish-all", "");
+	for (size_t i = 0; i < flags->dns.count; i++)
+		APPLY(containerv_options_add_dns(options, flags->dns.items[i]), "--dns", flags->dns.items[i]);
+	for (size_t i = 0; i < flags->add_host.count; i++)
+		APPLY(containerv_options_add_host(options, flags->add_host.items[i]), "--add-host",
+		      flags->add_host.items[i]);
+	return 0;
+}
