@@ -35,16 +35,26 @@ network_cleanup() {
 }
 trap network_cleanup EXIT
 
-# Nothing of ours on the host: no veth, no bridge, no nft table, no lease.
-assert_no_network_left() {
-	local what=$1 links tables leases
-	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 |
-		grep -E '^(cv[0-9a-f]{10}[ex][0-9]+|cvbr-[0-9a-f]{10}|containerv0)$' || true)
-	[ -z "$links" ] || fail "$what: interfaces left: $links"
-	tables=$(nft list tables | grep -E 'cv[nc]_' || true)
+# Nothing of the containers left: veths (the kernel deletes a dead namespace's
+# pair asynchronously), their nft tables, leases.
+assert_no_endpoint_left() {
+	local what=$1 tables leases
+	wait_for "$what: the containers' veths to go" \
+		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
+	tables=$(nft list tables | grep -E 'cvc_' || true)
 	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
 	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
 	[ -z "$leases" ] || fail "$what: leases left: $leases"
+}
+
+# And no network on the host: no bridge, no network table (bridges stay until their network is removed).
+assert_no_network_left() {
+	local what=$1 links tables
+	assert_no_endpoint_left "$what"
+	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(cvbr-[0-9a-f]{10}|containerv0)$' || true)
+	[ -z "$links" ] || fail "$what: bridges left: $links"
+	tables=$(nft list tables | grep -E 'cvn_' || true)
+	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
 }
 
 address_of() { # NETWORK CONTAINER-ID
@@ -232,16 +242,16 @@ pass "network connect/disconnect; network rm of a network in use is refused"
 # ---- rm releases everything ----
 cv 0 rm -f $("$CONTAINERV" ps -aq)
 ids=()
-assert_no_network_left "after rm"
-pass "rm releases leases, veths, bridges and rules"
+assert_no_endpoint_left "after rm"
+pass "rm releases leases, veths and rules (bridges stay until network rm)"
 
 # ---- a container whose command ends releases its network at once ----
 cv 0 run --rootfs "$CV_TEST_ROOTFS" --network front --name ended busybox true
-assert_no_network_left "after the command ended"
+assert_no_endpoint_left "after the command ended"
 cv 0 rm ended
 # ---- a failed start leaves nothing ----
 cv 127 run --rootfs "$CV_TEST_ROOTFS" --network front -p 18090:80 busybox /no/such/command
-assert_no_network_left "after a failed start"
+assert_no_endpoint_left "after a failed start"
 [ -z "$("$CONTAINERV" ps -aq)" ] || cv 0 rm -f $("$CONTAINERV" ps -aq)
 pass "a finished or failed start leaves nothing"
 
@@ -257,7 +267,7 @@ wait "$cli" 2>/dev/null || true
 kill -9 "$init"
 wait_for "the init to die" sh -c "! kill -0 $init 2>/dev/null"
 cv 0 network ls
-assert_no_network_left "after a SIGKILL'ed CLI and container"
+assert_no_endpoint_left "after a SIGKILL'ed CLI and container"
 cv 0 rm -f killed
 # (b) a start killed half-way: a lease owned by a dead process, its veth and rules made.
 net_id=$("$CONTAINERV" network inspect front | jq -r '.[0].Id')
@@ -271,7 +281,7 @@ nft -f - <<EOF
 table ip cvc_deadbeef0123 { chain output { type nat hook output priority -100; tcp dport 18092 dnat to 10.231.1.9:80; }; }
 EOF
 cv 0 network ls
-assert_no_network_left "after a start killed half-way"
+assert_no_endpoint_left "after a start killed half-way"
 [ -n "$net_id" ] || fail "no network id"
 pass "after a SIGKILL the next command releases the lease, veth and rules"
 

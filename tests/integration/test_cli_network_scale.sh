@@ -21,15 +21,26 @@ scale_cleanup() {
 }
 trap scale_cleanup EXIT
 
-assert_no_network_left() {
-	local what=$1 links tables leases
-	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 |
-		grep -E '^(cv[0-9a-f]{10}[ex][0-9]+|cvbr-[0-9a-f]{10}|containerv0)$' || true)
-	[ -z "$links" ] || fail "$what: interfaces left: $links"
-	tables=$(nft list tables | grep -E 'cv[nc]_' || true)
+# Nothing of the containers left: veths (the kernel deletes a dead namespace's
+# pair asynchronously), their nft tables, leases.
+assert_no_endpoint_left() {
+	local what=$1 tables leases
+	wait_for "$what: the containers' veths to go" \
+		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
+	tables=$(nft list tables | grep -E 'cvc_' || true)
 	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
 	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
 	[ -z "$leases" ] || fail "$what: leases left: $leases"
+}
+
+# And no network on the host: no bridge, no network table (bridges stay until their network is removed).
+assert_no_network_left() {
+	local what=$1 links tables
+	assert_no_endpoint_left "$what"
+	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(cvbr-[0-9a-f]{10}|containerv0)$' || true)
+	[ -z "$links" ] || fail "$what: bridges left: $links"
+	tables=$(nft list tables | grep -E 'cvn_' || true)
+	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
 }
 
 # ---- a /29: 5 addresses for containers (network, gateway and broadcast are not) ----
@@ -75,7 +86,8 @@ pass "100 containers on one bridge get distinct addresses (${elapsed_ms} ms for 
 start=$(date +%s%N)
 cv 0 rm -f $("$CONTAINERV" ps -aq)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-assert_no_network_left "after removing 100"
+assert_no_endpoint_left "after removing 100"
 cv 0 network rm many
+assert_no_network_left "after network rm"
 assert_clean "network scale"
 pass "removing them leaves nothing (${elapsed_ms} ms)"

@@ -28,6 +28,8 @@ void cv_netlink_close(struct cv_netlink *netlink);
 /* Index of a link by name (ENODEV when there is none). */
 int cv_netlink_link_index(struct cv_netlink *netlink, const char *name, unsigned int *index);
 bool cv_netlink_link_exists(struct cv_netlink *netlink, const char *name);
+/* Whether a veth's peer is in another network namespace (it then goes away with that namespace). */
+bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name);
 /* A bridge (EEXIST when a link of that name exists). */
 int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name);
 /*

@@ -124,6 +124,7 @@ struct link_reply {
 	unsigned int index;
 	struct cv_link_stats stats;
 	bool have_stats;
+	bool peer_elsewhere; /* IFLA_LINK_NETNSID: its peer (veth) is in another namespace */
 };
 
 static int link_attribute(const struct nlattr *attribute, void *user)
@@ -139,6 +140,8 @@ static int link_attribute(const struct nlattr *attribute, void *user)
 		reply->stats.tx_bytes = stats.tx_bytes;
 		reply->stats.tx_packets = stats.tx_packets;
 		reply->have_stats = true;
+	} else if (mnl_attr_get_type(attribute) == IFLA_LINK_NETNSID) {
+		reply->peer_elsewhere = true;
 	}
 	return MNL_CB_OK;
 }
@@ -188,6 +191,13 @@ bool cv_netlink_link_exists(struct cv_netlink *netlink, const char *name)
 	struct link_reply reply;
 
 	return get_link(netlink, name, &reply) == 0;
+}
+
+bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name)
+{
+	struct link_reply reply;
+
+	return get_link(netlink, name, &reply) == 0 && reply.peer_elsewhere;
 }
 
 int cv_netlink_link_stats(struct cv_netlink *netlink, const char *name, struct cv_link_stats *stats)

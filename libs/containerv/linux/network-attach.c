@@ -307,6 +307,7 @@ int cv_network_attach(struct containerv_container *c, struct cv_network_plan *pl
 struct release_walk {
 	const char *container;
 	const char *only_network; /* NULL: all */
+	bool container_running;   /* disconnect: the veth is deleted here */
 	int released;
 };
 
@@ -315,7 +316,7 @@ static int release_in(const char *name, void *user)
 	struct release_walk *walk = user;
 	struct cv_network network;
 	struct cv_lease *leases = NULL;
-	size_t count = 0, left = 0;
+	size_t count = 0;
 
 	if ((walk->only_network != NULL && strcmp(name, walk->only_network) != 0) ||
 	    cv_network_load(name, &network) < 0 || cv_network_leases(&network, &leases, &count) < 0) {
@@ -323,23 +324,19 @@ static int release_in(const char *name, void *user)
 		return 0;
 	}
 	for (size_t i = 0; i < count; i++) {
-		if (strcmp(leases[i].container, walk->container) != 0) {
-			left++;
+		if (strcmp(leases[i].container, walk->container) != 0)
 			continue;
-		}
-		cv_network_platform_release(&network, &leases[i]);
+		cv_network_platform_release(&network, &leases[i], walk->container_running);
 		cv_lease_remove(&network, leases[i].address);
 		walk->released++;
 	}
 	cv_leases_free(leases, count);
-	if (left == 0)
-		cv_network_platform_teardown(&network);
 	return 0;
 }
 
-static int release_locked(const char *container_id, const char *network)
+static int release_locked(const char *container_id, const char *network, bool running)
 {
-	struct release_walk walk = {container_id, network, 0};
+	struct release_walk walk = {container_id, network, running, 0};
 
 	cv_network_names(release_in, &walk);
 	cv_error_clear();
@@ -354,7 +351,7 @@ void cv_network_release(const char *container_id)
 		cv_error_clear();
 		return;
 	}
-	release_locked(container_id, NULL);
+	release_locked(container_id, NULL, false);
 	cv_network_unlock(lock);
 }
 
@@ -496,7 +493,7 @@ int containerv_network_connect(struct containerv_container *c, const char *netwo
 		char message[1024];
 		snprintf(message, sizeof message, "%s", containerv_last_error());
 		lock = cv_network_lock();
-		cv_network_platform_release(&plan.network, &plan.lease);
+		cv_network_platform_release(&plan.network, &plan.lease, true);
 		cv_lease_remove(&plan.network, plan.lease.address);
 		cv_network_unlock(lock);
 		cv_error_errno(saved, "%s", message);
@@ -516,7 +513,7 @@ int containerv_network_disconnect(struct containerv_container *c, const char *ne
 	lock = cv_network_lock();
 	if (lock < 0)
 		return -1;
-	released = release_locked(c->id, network);
+	released = release_locked(c->id, network, true);
 	cv_network_unlock(lock);
 	if (released == 0)
 		return cv_error_errno(ENOENT, "network disconnect %s: container %s is not connected to it", network,

@@ -1,6 +1,6 @@
 /*
  * The host's side of a network: its bridge (made when the first container
- * attaches, taken down when the last one leaves), the bridge's sysctls and
+ * attaches, deleted with the network), the bridge's sysctls and
  * nftables table, and what the store asks of the platform (is a lease's
  * owner alive, release a lease's veth and rules, host routes).
  */
@@ -82,17 +82,21 @@ void cv_network_platform_teardown(const struct cv_network *network)
 	struct cv_netlink netlink;
 	char table[32];
 
-	cv_nft_network_table(network, table);
-	cv_nft_table_delete(table);
-	if (cv_netlink_open(&netlink) == 0) {
-		if (cv_netlink_link_exists(&netlink, network->bridge))
-			cv_netlink_link_delete(&netlink, network->bridge);
-		cv_netlink_close(&netlink);
+	/* The table is made after the bridge and deleted before it: no bridge, no table. */
+	if (cv_netlink_open(&netlink) < 0) {
+		cv_error_clear();
+		return;
 	}
+	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		cv_nft_network_table(network, table);
+		cv_nft_table_delete(table);
+		cv_netlink_link_delete(&netlink, network->bridge);
+	}
+	cv_netlink_close(&netlink);
 	cv_error_clear();
 }
 
-void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease)
+void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease, bool container_running)
 {
 	struct cv_netlink netlink;
 
@@ -102,9 +106,9 @@ void cv_network_platform_release(const struct cv_network *network, const struct 
 		cv_nft_container_table(lease->container, table);
 		cv_nft_table_delete(table);
 	}
-	/* Gone with the container's network namespace, normally; left when a start died half-way. */
 	if (lease->veth[0] != '\0' && cv_netlink_open(&netlink) == 0) {
-		if (cv_netlink_link_exists(&netlink, lease->veth))
+		if (cv_netlink_link_exists(&netlink, lease->veth) &&
+		    (container_running || !cv_netlink_link_peer_elsewhere(&netlink, lease->veth)))
 			cv_netlink_link_delete(&netlink, lease->veth);
 		cv_netlink_close(&netlink);
 	}

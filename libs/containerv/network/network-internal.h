@@ -93,7 +93,7 @@ void cv_leases_free(struct cv_lease *leases, size_t count);
 int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease);
 int cv_lease_save(const struct cv_network *network, const struct cv_lease *lease);
 int cv_lease_remove(const struct cv_network *network, uint32_t address);
-/* Releases stale leases in every network (and what they hold); takes down bridges nobody uses. */
+/* Releases stale leases in every network (and what they hold). */
 void cv_network_reconcile_locked(void);
 /* Calls callback for each network name. */
 int cv_network_names(int (*callback)(const char *name, void *user), void *user);
@@ -128,9 +128,16 @@ int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config
 /* Implemented by the platform. */
 bool cv_network_owner_alive(pid_t pid, uint64_t start_time);
 void cv_network_owner_self(pid_t *pid, uint64_t *start_time);
-/* Releases what a lease names (veth, the container's rules); the lease file is the caller's. */
-void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease);
-/* Takes the network's bridge and rules off the host (none of its leases left). */
+/*
+ * Releases what a lease names (the container's rules, its veth); the lease
+ * file is the caller's. A dead container's veth goes with its namespace
+ * (the kernel's asynchronous cleanup, which an explicit delete would wait
+ * for), so it is deleted here only while the container runs (disconnect) or
+ * when both ends are on the host (a start that died half-way).
+ */
+void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease,
+                                 bool container_running);
+/* Takes the network's bridge and rules off the host (network rm; none of its leases left). */
 void cv_network_platform_teardown(const struct cv_network *network);
 /* 1 with the route in text when a host route (not on own_bridge, not the default) overlaps subnet, 0 when none, -1 on
  * error. */

@@ -402,24 +402,21 @@ int cv_lease_allocate(const struct cv_network *network, uint32_t requested, stru
 	return cv_lease_save(network, lease);
 }
 
-/* Releases the stale leases of one network; returns how many live ones remain. */
-static size_t reconcile_network(const struct cv_network *network)
+/* Releases the stale leases of one network. */
+static void reconcile_network(const struct cv_network *network)
 {
 	struct cv_lease *leases = NULL;
-	size_t count = 0, alive = 0;
+	size_t count = 0;
 
 	if (cv_network_leases(network, &leases, &count) < 0)
-		return 1; /* unknown: leave the bridge be */
+		return;
 	for (size_t i = 0; i < count; i++) {
-		if (leases[i].owner_pid > 0 && cv_network_owner_alive(leases[i].owner_pid, leases[i].owner_start)) {
-			alive++;
+		if (leases[i].owner_pid > 0 && cv_network_owner_alive(leases[i].owner_pid, leases[i].owner_start))
 			continue;
-		}
-		cv_network_platform_release(network, &leases[i]);
+		cv_network_platform_release(network, &leases[i], false);
 		cv_lease_remove(network, leases[i].address);
 	}
 	cv_leases_free(leases, count);
-	return alive;
 }
 
 static int reconcile_one(const char *name, void *user)
@@ -429,8 +426,7 @@ static int reconcile_one(const char *name, void *user)
 	(void)user;
 	if (cv_network_load(name, &network) < 0)
 		return 0;
-	if (reconcile_network(&network) == 0)
-		cv_network_platform_teardown(&network);
+	reconcile_network(&network);
 	return 0;
 }
 

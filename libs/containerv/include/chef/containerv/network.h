@@ -9,11 +9,12 @@
  * an address from the network's IPAM, a veth pair to the bridge, outbound
  * NAT, /etc/hosts and /etc/resolv.conf, and its published ports.
  *
- * Networks live under <root>/networks/<name>/. A bridge exists on the host
- * only while a container is attached to it; every resource a container takes
- * (lease, veth, nftables table) is recorded before it is taken and released
- * when the container stops or is removed, or by the next network operation
- * after a crash.
+ * Networks live under <root>/networks/<name>/. A network's bridge is made
+ * when its first container starts and stays until the network is removed
+ * (making and deleting it costs more than a container start). Every
+ * resource a container takes (lease, veth, nftables table) is recorded
+ * before it is taken and released when the container stops or is removed,
+ * or by the next network operation after a crash.
  */
 #ifndef CHEF_CONTAINERV_NETWORK_H
 #define CHEF_CONTAINERV_NETWORK_H
