@@ -36,13 +36,13 @@ network_cleanup() {
 trap network_cleanup EXIT
 
 # Nothing of the containers left: veths (the kernel deletes a dead namespace's
-# pair asynchronously), their nft tables, leases.
+# pair asynchronously), their published ports (map elements commented cvc_<id>), leases.
 assert_no_endpoint_left() {
 	local what=$1 tables leases
 	wait_for "$what: the containers' veths to go" \
 		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
-	tables=$(nft list tables | grep -E 'cvc_' || true)
-	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
+	tables=$(nft list ruleset | grep -E 'cvc_' || true)
+	[ -z "$tables" ] || fail "$what: published ports left: $tables"
 	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
 	[ -z "$leases" ] || fail "$what: leases left: $leases"
 }
@@ -187,7 +187,7 @@ wait_for "httpd" sh -c "nsenter -t $(pid_of "$web") -n cat /proc/net/tcp /proc/n
 [ "$(http_get 127.0.0.1 18080 /index.html)" = published-page ] || fail "127.0.0.1:18080 did not reach httpd"
 [ "$(http_get 127.0.0.1 18081 /index.html)" = published-page ] || fail "127.0.0.1:18081 did not reach httpd"
 [ "$(http_get "$web_ip" 80 /index.html)" = published-page ] || fail "$web_ip:80 did not reach httpd"
-nft list table ip "cvc_${web:0:12}" >/dev/null || fail "no nft table named for the container"
+[ "$(nft list ruleset | grep -c "comment \"cvc_${web:0:12}\"")" = 2 ] || fail "no nft elements named for the container"
 # The same host port again: one clear error, nothing made.
 before=$("$CONTAINERV" ps -aq | wc -l)
 cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network front -p 18081:80 busybox sleep 300
@@ -195,11 +195,11 @@ one_error_line "already published by container ${web:0:12}"
 [ "$("$CONTAINERV" ps -aq | wc -l)" = "$before" ] || fail "a refused run left a container"
 # -P publishes the exposed ports on free host ports.
 run_d --network front --expose 80 -P -v "$TEST_TMP/www:/www:ro" busybox httpd -f -p 80 -h /www
-auto_port=$(nft list table ip "cvc_${ID:0:12}" | grep -m1 -o 'dport [0-9]*' | cut -d' ' -f2)
+auto_port=$(nft list ruleset | grep -o "tcp \. [0-9]* comment \"cvc_${ID:0:12}\"" | cut -d' ' -f3)
 wait_for "httpd (-P)" sh -c "nsenter -t $(pid_of "$ID") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '"
 [ "$(http_get 127.0.0.1 "$auto_port" /index.html)" = published-page ] || fail "-P port $auto_port did not reach httpd"
 cv 0 rm -f "$ID"
-! nft list table ip "cvc_${ID:0:12}" >/dev/null 2>&1 || fail "rm left the container's nft table"
+! nft list ruleset | grep -q "cvc_${ID:0:12}" || fail "rm left the container's published port"
 pass "published ports: 127.0.0.1, the container's address, -P, a port published twice refused"
 
 # ---- outbound NAT: the container reaches a namespace playing the outside host ----
@@ -277,9 +277,7 @@ fake=deadbeef0123456789abcdef0123456789abcdef0123456789abcdef01234567
 printf '{"container":"%s","address":"10.231.1.9","veth":"cvdeadbeef01e0","interface":"eth0","owner_pid":%d,"owner_start":1,"ports":[{"host_address":0,"host_port":18092,"container_port":80,"protocol":6}]}' \
 	"$fake" "$dead" >"$CONTAINERV_ROOT/networks/front/leases/10.231.1.9"
 ip link add cvdeadbeef01e0 type veth peer name cvdeadbeef01x0
-nft -f - <<EOF
-table ip cvc_deadbeef0123 { chain output { type nat hook output priority -100; tcp dport 18092 dnat to 10.231.1.9:80; }; }
-EOF
+nft add element ip "cvn_${net_id:0:10}" ports_any '{ tcp . 18092 comment "cvc_deadbeef0123" : 10.231.1.9 . 80 }'
 cv 0 network ls
 assert_no_endpoint_left "after a start killed half-way"
 [ -n "$net_id" ] || fail "no network id"

@@ -27,7 +27,7 @@ assert_no_endpoint_left() {
 	local what=$1 tables leases
 	wait_for "$what: the containers' veths to go" \
 		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
-	tables=$(nft list tables | grep -E 'cvc_' || true)
+	tables=$(nft list ruleset | grep -E 'cvc_' || true)
 	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
 	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
 	[ -z "$leases" ] || fail "$what: leases left: $leases"

@@ -243,7 +243,7 @@ static int plug(const struct cv_network *network, const struct cv_lease *lease, 
 		ret = configure_inside(pid, lease->interface, lease->address, network->subnet.prefix,
 		                       primary ? network->gateway : 0);
 	if (ret == 0 && lease->port_count > 0)
-		ret = cv_nft_ports_up(lease->container, lease->address, lease->ports, lease->port_count);
+		ret = cv_nft_ports_up(network, lease->container, lease->address, lease->ports, lease->port_count);
 	return ret;
 }
 

@@ -100,12 +100,8 @@ void cv_network_platform_release(const struct cv_network *network, const struct 
 {
 	struct cv_netlink netlink;
 
-	(void)network;
-	if (lease->port_count > 0 && lease->container[0] != '\0') {
-		char table[32];
-		cv_nft_container_table(lease->container, table);
-		cv_nft_table_delete(table);
-	}
+	if (lease->port_count > 0)
+		cv_nft_ports_down(network, lease->address, lease->ports, lease->port_count);
 	if (lease->veth[0] != '\0' && cv_netlink_open(&netlink) == 0) {
 		if (cv_netlink_link_exists(&netlink, lease->veth) &&
 		    (container_running || !cv_netlink_link_peer_elsewhere(&netlink, lease->veth)))

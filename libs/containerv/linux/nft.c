@@ -19,11 +19,6 @@ void cv_nft_network_table(const struct cv_network *network, char name[32])
 	snprintf(name, 32, "cvn_%.10s", network->id);
 }
 
-void cv_nft_container_table(const char *container_id, char name[32])
-{
-	snprintf(name, 32, "cvc_%.12s", container_id);
-}
-
 /* Runs commands; the error names what and quotes nft's first error line. */
 static int run_commands(const char *what, const char *commands, bool quiet)
 {
@@ -62,6 +57,9 @@ int cv_nft_network_up(const struct cv_network *network)
 	 * allowed by route_localnet on the bridge), so that replies come back to us.
 	 * forward: into the bridge only replies and published ports (DNAT): other networks'
 	 * containers cannot reach this one's.
+	 * prerouting/output: published ports, one map element per port (its comment names the
+	 * container), so that publishing adds elements instead of hooking chains (each hook
+	 * registration waits for an RCU grace period: ~10 ms).
 	 */
 	if (cv_asprintf(&commands,
 	                "add table ip %1$s\n"
@@ -77,6 +75,18 @@ int cv_nft_network_up(const struct cv_network *network)
 	                "  oifname \"%3$s\" ct state established,related accept\n"
 	                "  oifname \"%3$s\" ct status dnat accept\n"
 	                "  oifname \"%3$s\" iifname != \"%3$s\" drop\n"
+	                " }\n"
+	                " map ports_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	                " map ports_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	                " chain prerouting {\n"
+	                "  type nat hook prerouting priority dstnat; policy accept;\n"
+	                "  dnat ip to ip daddr . meta l4proto . th dport map @ports_addr\n"
+	                "  fib daddr type local dnat ip to meta l4proto . th dport map @ports_any\n"
+	                " }\n"
+	                " chain output {\n"
+	                "  type nat hook output priority -100; policy accept;\n"
+	                "  dnat ip to ip daddr . meta l4proto . th dport map @ports_addr\n"
+	                "  fib daddr type local dnat ip to meta l4proto . th dport map @ports_any\n"
 	                " }\n"
 	                "}\n",
 	                table, subnet, bridge) < 0)
@@ -105,44 +115,59 @@ static int append(char **text, const char *format, ...)
 	return 0;
 }
 
-/* One DNAT rule per port, for one chain. */
-static int port_rules(char **text, uint32_t address, const struct cv_port *ports, size_t count)
+/* "[A . ]proto . port" of a published port: its key in ports_addr (A) or ports_any. */
+static void port_key(const struct cv_port *port, char *buffer, size_t size)
 {
-	char target[16];
+	const char *protocol = port->protocol == CV_PROTOCOL_UDP ? "udp" : "tcp";
+	char host[16];
 
-	cv_address_format(address, target);
-	for (size_t i = 0; i < count; i++) {
-		const char *protocol = ports[i].protocol == CV_PROTOCOL_UDP ? "udp" : "tcp";
-		char match[48] = "fib daddr type local";
-		if (ports[i].host_address != 0) {
-			char host[16];
-			cv_address_format(ports[i].host_address, host);
-			snprintf(match, sizeof match, "ip daddr %s", host);
-		}
-		if (append(text, "  %s %s dport %u dnat to %s:%u\n", match, protocol, ports[i].host_port, target,
-		           ports[i].container_port) < 0)
-			return -1;
+	if (port->host_address != 0) {
+		cv_address_format(port->host_address, host);
+		snprintf(buffer, size, "ports_addr { %s . %s . %u", host, protocol, port->host_port);
+	} else {
+		snprintf(buffer, size, "ports_any { %s . %u", protocol, port->host_port);
 	}
-	return 0;
 }
 
-int cv_nft_ports_up(const char *container_id, uint32_t address, const struct cv_port *ports, size_t count)
+int cv_nft_ports_up(const struct cv_network *network, const char *container_id, uint32_t address,
+                    const struct cv_port *ports, size_t count)
 {
-	char table[32], what[64];
+	char table[32], target[16], key[80], what[64];
 	cleanup_free char *commands = NULL;
 
-	cv_nft_container_table(container_id, table);
+	cv_nft_network_table(network, table);
+	cv_address_format(address, target);
 	snprintf(what, sizeof what, "publish the ports of %.12s", container_id);
-	/* prerouting: from other hosts and namespaces; output: from the host itself (127.0.0.1 too). */
-	if (append(&commands,
-	           "add table ip %1$s\ndelete table ip %1$s\ntable ip %1$s {\n"
-	           " chain prerouting {\n  type nat hook prerouting priority dstnat; policy accept;\n",
-	           table) < 0 ||
-	    port_rules(&commands, address, ports, count) < 0 ||
-	    append(&commands, " }\n chain output {\n  type nat hook output priority -100; policy accept;\n") < 0 ||
-	    port_rules(&commands, address, ports, count) < 0 || append(&commands, " }\n}\n") < 0)
-		return -1;
-	return run_commands(what, commands, false);
+	/* "create": a key another container holds is an error, not a silent keep. One transaction. */
+	for (size_t i = 0; i < count; i++) {
+		port_key(&ports[i], key, sizeof key);
+		if (append(&commands, "create element ip %s %s comment \"cvc_%.12s\" : %s . %u }\n", table, key,
+		           container_id, target, ports[i].container_port) < 0)
+			return -1;
+	}
+	return commands == NULL ? 0 : run_commands(what, commands, false);
+}
+
+void cv_nft_ports_down(const struct cv_network *network, uint32_t address, const struct cv_port *ports, size_t count)
+{
+	char table[32], key[80], target[16];
+	cleanup_free char *commands = NULL;
+
+	cv_nft_network_table(network, table);
+	cv_address_format(address, target);
+	/*
+	 * "add" (of the same value: a different one is refused) first: deleting an element that is
+	 * not there would fail the whole transaction.
+	 */
+	for (size_t i = 0; i < count; i++) {
+		port_key(&ports[i], key, sizeof key);
+		if (append(&commands, "add element ip %1$s %2$s : %3$s . %4$u }\ndelete element ip %1$s %2$s }\n",
+		           table, key, target, ports[i].container_port) < 0)
+			return;
+	}
+	if (commands != NULL)
+		run_commands(table, commands, true);
+	cv_error_clear();
 }
 
 void cv_nft_table_delete(const char *name)
