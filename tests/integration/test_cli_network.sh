@@ -124,6 +124,8 @@ client_ip=$(address_of front "$client")
 [[ "$server_ip" == 10.231.1.* && "$client_ip" == 10.231.1.* && "$server_ip" != "$client_ip" ]] ||
 	fail "addresses: $server_ip $client_ip"
 [[ "$(address_of back "$stranger")" == 10.231.2.* ]] || fail "back address"
+cv 0 inspect --format '{{.NetworkSettings.IPAddress}}' server
+[ "$OUT" = "$server_ip" ] || fail "inspect NetworkSettings.IPAddress: '$OUT', expected $server_ip"
 wait_for "the TCP server" sh -c "nsenter -t $(pid_of "$server") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1B58 '"
 cv 0 exec client nc -w 5 "$server_ip" 7000
 [ "$OUT" = tcp-hello ] || fail "TCP between containers: '$OUT'"

@@ -14,6 +14,28 @@
 			return cli_fail_library(-1, "%s %s", flag, value);                                             \
 	} while (0)
 
+json_t *cli_network_settings(struct containerv_container *container)
+{
+	struct containerv_network_endpoint *endpoints = NULL;
+	size_t count = 0;
+	json_t *networks = json_object();
+	const char *first = "";
+
+	if (containerv_network_endpoints(container, &endpoints, &count) < 0)
+		count = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct containerv_network_endpoint *e = &endpoints[i];
+		if (strcmp(e->interface ? e->interface : "", "eth0") == 0 || first[0] == '\0')
+			first = e->address ? e->address : "";
+		json_object_set_new(networks, e->network ? e->network : "",
+		                    json_pack("{s:s,s:s,s:s}", "IPAddress", e->address ? e->address : "", "Interface",
+		                              e->interface ? e->interface : "", "HostVeth", e->veth ? e->veth : ""));
+	}
+	json_t *settings = json_pack("{s:s,s:o}", "IPAddress", first, "Networks", networks);
+	containerv_network_endpoints_free(endpoints, count);
+	return settings;
+}
+
 int cli_add_network(struct containerv_options *options, const struct network_flags *flags)
 {
 	const char *network = flags->network ? flags->network : "bridge";

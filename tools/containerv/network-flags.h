@@ -6,6 +6,7 @@
 #define CV_CLI_NETWORK_FLAGS_H
 
 #include <chef/containerv.h>
+#include <jansson.h>
 
 #include "flags.h"
 
@@ -26,6 +27,9 @@ struct network_flags {
 	{                                                                                                                \
 		"add-host", 0, FLAG_LIST, &(f).add_host, "list", "Add a custom host-to-IP mapping (host:ip)"             \
 	}
+
+/* inspect's NetworkSettings: IPAddress (the first network's) and Networks (name -> address, interface). */
+json_t *cli_network_settings(struct containerv_container *container);
 
 /* Applies the flags; bridge (the default network) when --network is not given. Prints the error. */
 int cli_add_network(struct containerv_options *options, const struct network_flags *flags);

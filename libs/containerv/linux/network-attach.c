@@ -390,6 +390,7 @@ static int collect_endpoints(const char *name, void *user)
 		}
 		walk->endpoints = grown;
 		cv_address_format(leases[i].address, address);
+		grown[walk->count].network = cv_strdup(name);
 		grown[walk->count].container = cv_strdup(leases[i].container);
 		grown[walk->count].address = cv_strdup(address);
 		grown[walk->count].interface = cv_strdup(leases[i].interface);

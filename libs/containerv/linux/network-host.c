@@ -82,17 +82,14 @@ void cv_network_platform_teardown(const struct cv_network *network)
 	struct cv_netlink netlink;
 	char table[32];
 
-	/* The table is made after the bridge and deleted before it: no bridge, no table. */
-	if (cv_netlink_open(&netlink) < 0) {
-		cv_error_clear();
-		return;
+	/* The table first (it names the bridge), whether or not the bridge is still there. */
+	cv_nft_network_table(network, table);
+	cv_nft_table_delete(table);
+	if (cv_netlink_open(&netlink) == 0) {
+		if (cv_netlink_link_exists(&netlink, network->bridge))
+			cv_netlink_link_delete(&netlink, network->bridge);
+		cv_netlink_close(&netlink);
 	}
-	if (cv_netlink_link_exists(&netlink, network->bridge)) {
-		cv_nft_network_table(network, table);
-		cv_nft_table_delete(table);
-		cv_netlink_link_delete(&netlink, network->bridge);
-	}
-	cv_netlink_close(&netlink);
 	cv_error_clear();
 }
 

@@ -187,6 +187,7 @@ static int fill_info(const struct cv_network *network, struct containerv_network
 	}
 	for (size_t i = 0; i < count; i++) {
 		struct containerv_network_endpoint *e = &info->endpoints[info->endpoint_count++];
+		e->network = cv_strdup(network->name);
 		e->container = cv_strdup(leases[i].container);
 		e->address = dup_address(leases[i].address);
 		e->interface = cv_strdup(leases[i].interface);
@@ -199,6 +200,7 @@ static int fill_info(const struct cv_network *network, struct containerv_network
 void containerv_network_endpoints_free(struct containerv_network_endpoint *endpoints, size_t count)
 {
 	for (size_t i = 0; endpoints != NULL && i < count; i++) {
+		free(endpoints[i].network);
 		free(endpoints[i].container);
 		free(endpoints[i].address);
 		free(endpoints[i].interface);

@@ -110,6 +110,7 @@ CONTAINERV_API int containerv_network_create(const char *name, const struct cont
 
 /* One container on a network. */
 struct containerv_network_endpoint {
+	char *network;   /* network name */
 	char *container; /* container id */
 	char *address;   /* IPv4 address */
 	char *interface; /* its name inside the container (eth0, eth1...) */
