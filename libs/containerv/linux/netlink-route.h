@@ -47,6 +47,12 @@ int cv_netlink_link_set_up(struct cv_netlink *netlink, const char *name);
 int cv_netlink_link_set_master(struct cv_netlink *netlink, const char *name, const char *master);
 /* Adds address/prefix to a link (EEXIST when it has it). */
 int cv_netlink_address_add(struct cv_netlink *netlink, const char *name, struct in_addr address, int prefix);
+/*
+ * The IPv4 addresses of a link: *count of them, *found when address is
+ * one of them.
+ */
+int cv_netlink_link_addresses(struct cv_netlink *netlink, const char *name, struct in_addr address, size_t *count,
+                              bool *found);
 /* A default route through gateway, on link name. */
 int cv_netlink_route_add_default(struct cv_netlink *netlink, const char *name, struct in_addr gateway);
 

@@ -372,6 +372,51 @@ int cv_netlink_address_add(struct cv_netlink *netlink, const char *name, struct 
 	return 0;
 }
 
+struct address_walk {
+	unsigned int index;
+	uint32_t wanted;
+	size_t count;
+	bool found;
+};
+
+static int address_callback(const struct nlmsghdr *header, void *user)
+{
+	const struct ifaddrmsg *message = mnl_nlmsg_get_payload(header);
+	struct address_walk *walk = user;
+	struct nlattr *attribute;
+
+	if (message->ifa_family != AF_INET || message->ifa_index != walk->index)
+		return MNL_CB_OK;
+	walk->count++;
+	mnl_attr_for_each(attribute, header, sizeof *message)
+	{
+		if (mnl_attr_get_type(attribute) == IFA_LOCAL && mnl_attr_get_payload_len(attribute) == 4 &&
+		    mnl_attr_get_u32(attribute) == walk->wanted)
+			walk->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+int cv_netlink_link_addresses(struct cv_netlink *netlink, const char *name, struct in_addr address, size_t *count,
+                              bool *found)
+{
+	char buffer[MNL_SOCKET_BUFFER_SIZE];
+	struct address_walk walk = {0, address.s_addr, 0, false};
+	struct nlmsghdr *header;
+	struct ifaddrmsg *message;
+
+	if (cv_netlink_link_index(netlink, name, &walk.index) < 0)
+		return -1;
+	header = new_request(netlink, buffer, RTM_GETADDR, NLM_F_DUMP);
+	message = mnl_nlmsg_put_extra_header(header, sizeof *message);
+	message->ifa_family = AF_INET;
+	if (transact(netlink, header, address_callback, &walk) < 0)
+		return cv_error_sys("list the addresses of %s", name);
+	*count = walk.count;
+	*found = walk.found;
+	return 0;
+}
+
 int cv_netlink_route_add_default(struct cv_netlink *netlink, const char *name, struct in_addr gateway)
 {
 	char buffer[MNL_SOCKET_BUFFER_SIZE];

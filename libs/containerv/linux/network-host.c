@@ -41,37 +41,53 @@ static int set_interface_sysctl(const char *interface, const char *key, const ch
 	return cv_write_file(path, value);
 }
 
+/*
+ * Address, sysctls, rules, up. forwarding: packets from the bridge may be routed out (outbound
+ * NAT); route_localnet: the host may reach a published port on 127.0.0.1, DNAT'ed to a container
+ * behind the bridge.
+ */
+static int bridge_configure(struct cv_netlink *netlink, const struct cv_network *network)
+{
+	struct in_addr gateway = {htonl(network->gateway)};
+
+	if (cv_netlink_address_add(netlink, network->bridge, gateway, network->subnet.prefix) < 0 ||
+	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
+	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
+	    cv_netlink_link_set_up(netlink, network->bridge) < 0)
+		return -1;
+	return 0;
+}
+
 int cv_network_bridge_up(const struct cv_network *network)
 {
 	struct cv_netlink netlink;
 	struct in_addr gateway = {htonl(network->gateway)};
+	size_t count = 0;
+	bool ours = false;
 	int ret = -1;
 
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
 	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		/* Ours from an earlier start; half-made by a start that died (no address); or not ours. */
+		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
+		if (ret == 0 && count > 0 && !ours)
+			ret = cv_error_errno(EADDRINUSE,
+			                     "bridge %s exists with other addresses (another state root's network?)",
+			                     network->bridge);
+		else if (ret == 0 && count == 0)
+			ret = bridge_configure(&netlink, network);
 		cv_netlink_close(&netlink);
-		return 0;
+		return ret;
 	}
-	if (cv_netlink_bridge_create(&netlink, network->bridge) < 0)
-		goto done;
-	/*
-	 * forwarding: packets from the bridge may be routed out (outbound NAT); route_localnet: the
-	 * host may reach a published port on 127.0.0.1, DNAT'ed to a container behind the bridge.
-	 */
-	if (cv_netlink_address_add(&netlink, network->bridge, gateway, network->subnet.prefix) < 0 ||
-	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
-	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
-	    cv_netlink_link_set_up(&netlink, network->bridge) < 0)
-		goto done;
-	ret = 0;
-done:
+	if (cv_netlink_bridge_create(&netlink, network->bridge) == 0 && bridge_configure(&netlink, network) == 0)
+		ret = 0;
 	if (ret < 0) {
 		int saved = errno;
 		char message[1024];
 		snprintf(message, sizeof message, "%s", containerv_last_error());
 		cv_netlink_link_delete(&netlink, network->bridge);
-		cv_error_errno(saved, "network %s: bring up bridge %s: %s", network->name, network->bridge, message);
+		cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
 	}
 	cv_netlink_close(&netlink);
 	return ret;
