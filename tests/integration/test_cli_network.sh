@@ -293,6 +293,28 @@ cv 0 network ls -q
 [ -z "$OUT" ] || fail "prune left: $OUT"
 cv 1 network rm front
 one_error_line "not found"
+pass "network prune and rm"
+
+# ---- the default network: made on first use; another state root cannot take over its bridge ----
+export CONTAINERV_BRIDGE_SUBNET=10.231.96.0/24
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0
+[[ "$OUT" == *"inet 10.231.96.2/24"* ]] || fail "default network address: $OUT"
+cv 0 network ls --format '{{.Name}} {{.Subnet}}'
+[ "$OUT" = "bridge 10.231.96.0/24" ] || fail "default network: $OUT"
+ip -o link show containerv0 >/dev/null || fail "no containerv0 bridge"
+other_root=$TEST_TMP/other-root
+mkdir -p "$other_root"
+set +e
+err=$(CONTAINERV_ROOT=$other_root CONTAINERV_BRIDGE_SUBNET=10.231.97.0/24 timeout 30 "$CONTAINERV" run --rm \
+	--rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
+code=$?
+set -e
+[ "$code" = 125 ] && [[ "$err" == *"bridge containerv0 exists with other addresses"* ]] ||
+	fail "another root took containerv0 (exit $code): $err"
+CONTAINERV_ROOT=$other_root "$CONTAINERV" network rm bridge >/dev/null
+ip -o link show containerv0 >/dev/null || fail "the other root's network rm deleted our bridge"
+cv 0 network rm bridge
+unset CONTAINERV_BRIDGE_SUBNET
+pass "the default network and its bridge containerv0; another state root is refused it"
 assert_no_network_left "at the end"
 assert_clean "network"
-pass "network prune and rm"

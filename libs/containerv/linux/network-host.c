@@ -102,7 +102,13 @@ void cv_network_platform_teardown(const struct cv_network *network)
 	cv_nft_network_table(network, table);
 	cv_nft_table_delete(table);
 	if (cv_netlink_open(&netlink) == 0) {
-		if (cv_netlink_link_exists(&netlink, network->bridge))
+		struct in_addr gateway = {htonl(network->gateway)};
+		size_t count = 0;
+		bool ours = false;
+		/* Not a bridge of the same name that another state root's network uses. */
+		if (cv_netlink_link_exists(&netlink, network->bridge) &&
+		    cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours) == 0 &&
+		    (ours || count == 0))
 			cv_netlink_link_delete(&netlink, network->bridge);
 		cv_netlink_close(&netlink);
 	}
