@@ -16,6 +16,11 @@ PACKAGES=(
 	libarchive-dev   # tar streams: `cp -` in and out of containers
 	libseccomp-dev   # seccomp filters (security profiles)
 	libcap-dev       # capability sets (security profiles)
+	libmnl-dev       # netlink: bridges, veth pairs, addresses, routes (container networking)
+	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
+	nftables         # `nft`: the network tests look at the rules
+	iperf3           # TCP throughput in bench/network.sh
+	python3          # UDP/TCP peers in network namespaces in the network tests
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)
