@@ -218,6 +218,48 @@ TEST(concurrent_allocations_never_share_an_address)
 	CHECK_OK(containerv_network_remove("busy"));
 }
 
+TEST(only_our_interface_names_are_ever_deleted)
+{
+	CHECK(cv_network_bridge_name_is_ours("containerv0"));
+	CHECK(cv_network_bridge_name_is_ours("cvbr-0123456789"));
+	CHECK(!cv_network_bridge_name_is_ours("cvbr-012345678"));
+	CHECK(!cv_network_bridge_name_is_ours("eth0"));
+	CHECK(!cv_network_bridge_name_is_ours("cvbr-01234567xy"));
+	CHECK(cv_network_veth_name_is_ours("cv0123456789e0"));
+	CHECK(cv_network_veth_name_is_ours("cv0123456789x42"));
+	CHECK(!cv_network_veth_name_is_ours("cv0123456789e"));
+	CHECK(!cv_network_veth_name_is_ours("cv0123456789q0"));
+	CHECK(!cv_network_veth_name_is_ours("eth0"));
+	CHECK(!cv_network_veth_name_is_ours("cv012345678Ze0"));
+}
+
+/* A lease file naming a host interface that is not ours: read as ownerless, released, nothing deleted. */
+TEST(a_hostile_lease_names_nothing_we_delete)
+{
+	struct containerv_network_options options = CONTAINERV_NETWORK_OPTIONS_INIT;
+	struct cv_network network;
+	char path[256];
+	FILE *file;
+	int lock;
+
+	options.subnet = "10.239.24.0/24";
+	CHECK_OK(containerv_network_create("hostile", &options));
+	snprintf(path, sizeof path, "%s/networks/hostile/leases/10.239.24.7", root);
+	file = fopen(path, "w");
+	CHECK(file != NULL);
+	fprintf(file, "{\"container\":\"x\",\"address\":\"10.239.24.7\",\"veth\":\"lo\",\"interface\":\"eth0\","
+	              "\"owner_pid\":1,\"owner_start\":0,\"ports\":[]}");
+	fclose(file);
+	lock = cv_network_lock();
+	CHECK_OK(cv_network_load("hostile", &network));
+	CHECK_EQ_INT(count_leases(&network), 1);
+	cv_network_reconcile_locked();
+	CHECK_EQ_INT(count_leases(&network), 0);
+	cv_network_unlock(lock);
+	CHECK(access("/proc/sys/net/ipv4/conf/lo", F_OK) == 0);
+	CHECK_OK(containerv_network_remove("hostile"));
+}
+
 static int count_network(const struct containerv_network_info *info, void *user)
 {
 	(void)info;
@@ -259,6 +301,8 @@ int main(void)
 	RUN(ipam_hands_out_distinct_addresses_until_full);
 	RUN(stale_leases_are_released);
 	RUN(concurrent_allocations_never_share_an_address);
+	RUN(only_our_interface_names_are_ever_deleted);
+	RUN(a_hostile_lease_names_nothing_we_delete);
 	RUN(bad_networks_are_refused_and_create_nothing);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)

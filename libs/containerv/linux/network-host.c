@@ -121,7 +121,7 @@ void cv_network_platform_release(const struct cv_network *network, const struct 
 
 	if (lease->port_count > 0)
 		cv_nft_ports_down(network, lease->address, lease->ports, lease->port_count);
-	if (lease->veth[0] != '\0' && cv_netlink_open(&netlink) == 0) {
+	if (cv_network_veth_name_is_ours(lease->veth) && cv_netlink_open(&netlink) == 0) {
 		if (cv_netlink_link_exists(&netlink, lease->veth) &&
 		    (container_running || !cv_netlink_link_peer_elsewhere(&netlink, lease->veth)))
 			cv_netlink_link_delete(&netlink, lease->veth);

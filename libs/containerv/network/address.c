@@ -165,3 +165,30 @@ void cv_port_format(const struct cv_port *port, char *buffer, size_t size)
 	snprintf(buffer, size, "%s:%u->%u/%s", address, port->host_port, port->container_port,
 	         port->protocol == CV_PROTOCOL_UDP ? "udp" : "tcp");
 }
+
+static bool hex_run(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool cv_network_bridge_name_is_ours(const char *name)
+{
+	return strcmp(name, CV_DEFAULT_BRIDGE) == 0 ||
+	       (strlen(name) == 15 && strncmp(name, "cvbr-", 5) == 0 && hex_run(name + 5, 10));
+}
+
+bool cv_network_veth_name_is_ours(const char *name)
+{
+	size_t length = strlen(name);
+
+	if (length < 14 || length > 15 || strncmp(name, "cv", 2) != 0 || !hex_run(name + 2, 10) ||
+	    (name[12] != 'e' && name[12] != 'x'))
+		return false;
+	for (size_t i = 13; i < length; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+	return true;
+}

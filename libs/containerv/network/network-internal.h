@@ -32,6 +32,14 @@ struct cv_subnet {
 	int prefix;
 };
 
+/*
+ * Names of the host's interfaces we make: a bridge "containerv0" or
+ * "cvbr-<10 hex>", a veth "cv<10 hex>e<N>" or "cv<10 hex>x<N>". A name read
+ * from a state file is only ever deleted when it has one of these shapes.
+ */
+bool cv_network_bridge_name_is_ours(const char *name);
+bool cv_network_veth_name_is_ours(const char *name);
+
 /* network/address.c */
 int cv_address_parse(const char *text, uint32_t *address);
 void cv_address_format(uint32_t address, char buffer[16]);

@@ -79,7 +79,7 @@ static int network_from_json(json_t *root, struct cv_network *network)
 	memset(network, 0, sizeof *network);
 	if (name == NULL || id == NULL || subnet == NULL || gateway == NULL || bridge == NULL ||
 	    strlen(name) > CV_NETWORK_NAME_MAX || strlen(id) != 64 || strlen(bridge) >= sizeof network->bridge ||
-	    strlen(bridge) == 0 || strchr(bridge, '/') != NULL)
+	    !cv_network_bridge_name_is_ours(bridge))
 		return cv_error_errno(EINVAL, "network.json: missing or malformed fields");
 	if (cv_subnet_parse(subnet, &network->subnet) < 0 || cv_address_parse(gateway, &network->gateway) < 0)
 		return cv_error_prefix("network.json");
@@ -237,7 +237,8 @@ static int lease_from_json(json_t *root, struct cv_lease *lease)
 	    copy_field(root, "address", address, sizeof address) < 0 ||
 	    copy_field(root, "veth", lease->veth, sizeof lease->veth) < 0 ||
 	    copy_field(root, "interface", lease->interface, sizeof lease->interface) < 0 ||
-	    cv_address_parse(address, &lease->address) < 0)
+	    cv_address_parse(address, &lease->address) < 0 ||
+	    (lease->veth[0] != '\0' && !cv_network_veth_name_is_ours(lease->veth)))
 		return cv_error_errno(EINVAL, "lease: malformed");
 	lease->owner_pid = (pid_t)json_integer_value(json_object_get(root, "owner_pid"));
 	lease->owner_start = (uint64_t)json_integer_value(json_object_get(root, "owner_start"));
