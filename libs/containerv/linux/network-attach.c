@@ -191,8 +191,10 @@ int cv_network_prepare(struct containerv_container *c, struct cv_network_plan *p
 	cv_network_reconcile_locked();
 	ret = lease_locked(c, name, config->ip, 0, true, plan);
 	cv_network_unlock(lock);
-	if (ret < 0)
+	if (ret < 0) {
+		cv_network_plan_free(plan);
 		return cv_error_prefix("network %s", name);
+	}
 	return 0;
 }
 
