@@ -317,4 +317,6 @@ cv 0 network rm bridge
 unset CONTAINERV_BRIDGE_SUBNET
 pass "the default network and its bridge containerv0; another state root is refused it"
 assert_no_network_left "at the end"
+! ip netns list | grep -q "$OUTSIDE" || fail "the outside namespace is left"
+! ip -o link show | grep -qE ": ($UPLINK|$ROUTE_LINK)[@:]" || fail "test links left"
 assert_clean "network"
