@@ -18,6 +18,7 @@ struct cv_netlink {
 	struct mnl_socket *socket;
 	unsigned int portid;
 	unsigned int sequence;
+	pid_t pid; /* opened in the network namespace of this process; 0: ours */
 };
 
 /* Opens a socket in our own network namespace / in the one of process pid (no change to ours after). */

@@ -58,6 +58,7 @@ int cv_netlink_open_in(struct cv_netlink *netlink, pid_t pid)
 	if (setns(theirs, CLONE_NEWNET) < 0)
 		return cv_error_sys("enter the network namespace of %d", (int)pid);
 	ret = cv_netlink_open(netlink);
+	netlink->pid = pid;
 	if (setns(ours, CLONE_NEWNET) < 0) {
 		/* Cannot happen with the descriptor we hold; staying in a container's namespace would be worse. */
 		cv_netlink_close(netlink);
@@ -92,6 +93,37 @@ static int transact(struct cv_netlink *netlink, struct nlmsghdr *request, mnl_cb
 		ret = mnl_cb_run(buffer, (size_t)n, sequence, netlink->portid, callback, user);
 	} while (ret > 0);
 	return ret < 0 ? -1 : 0;
+}
+
+/*
+ * A dump on a socket of its own, retried when interrupted: the kernel flags
+ * a dump whose objects changed meanwhile (NLM_F_DUMP_INTR, which libmnl
+ * reports as EINTR: veths of dying containers come and go) and leaves the
+ * rest of it queued, which must not reach the caller's next request.
+ */
+static int dump(struct cv_netlink *netlink, struct nlmsghdr *request, mnl_cb_t callback, void *user,
+                void (*reset)(void *user))
+{
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct cv_netlink own;
+		int ret, saved;
+
+		if ((netlink->pid > 0 ? cv_netlink_open_in(&own, netlink->pid) : cv_netlink_open(&own)) < 0)
+			return -1;
+		request->nlmsg_seq = ++own.sequence;
+		reset(user);
+		ret = transact(&own, request, callback, user);
+		saved = errno;
+		cv_netlink_close(&own);
+		if (ret == 0)
+			return 0;
+		if (saved != EINTR) {
+			errno = saved;
+			return -1;
+		}
+	}
+	errno = EINTR;
+	return -1;
 }
 
 static struct nlmsghdr *new_request(struct cv_netlink *netlink, char *buffer, uint16_t type, uint16_t flags)
@@ -397,6 +429,14 @@ static int address_callback(const struct nlmsghdr *header, void *user)
 	return MNL_CB_OK;
 }
 
+static void reset_address_walk(void *user)
+{
+	struct address_walk *walk = user;
+
+	walk->count = 0;
+	walk->found = false;
+}
+
 int cv_netlink_link_addresses(struct cv_netlink *netlink, const char *name, struct in_addr address, size_t *count,
                               bool *found)
 {
@@ -410,7 +450,7 @@ int cv_netlink_link_addresses(struct cv_netlink *netlink, const char *name, stru
 	header = new_request(netlink, buffer, RTM_GETADDR, NLM_F_DUMP);
 	message = mnl_nlmsg_put_extra_header(header, sizeof *message);
 	message->ifa_family = AF_INET;
-	if (transact(netlink, header, address_callback, &walk) < 0)
+	if (dump(netlink, header, address_callback, &walk, reset_address_walk) < 0)
 		return cv_error_sys("list the addresses of %s", name);
 	*count = walk.count;
 	*found = walk.found;
@@ -477,6 +517,11 @@ static int route_callback(const struct nlmsghdr *header, void *user)
 	return MNL_CB_OK;
 }
 
+static void reset_route_walk(void *user)
+{
+	((struct route_walk *)user)->result = 0;
+}
+
 int cv_netlink_routes(struct cv_netlink *netlink,
                       int (*callback)(struct in_addr destination, int prefix, unsigned int oif, void *user), void *user)
 {
@@ -486,7 +531,7 @@ int cv_netlink_routes(struct cv_netlink *netlink,
 	struct route_walk walk = {callback, user, 0};
 
 	route->rtm_family = AF_INET;
-	if (transact(netlink, header, route_callback, &walk) < 0)
+	if (dump(netlink, header, route_callback, &walk, reset_route_walk) < 0)
 		return cv_error_sys("list the host's routes");
 	return walk.result;
 }
