@@ -93,26 +93,28 @@ int cv_network_bridge_up(const struct cv_network *network)
 	return ret;
 }
 
-void cv_network_platform_teardown(const struct cv_network *network)
+int cv_network_platform_teardown(const struct cv_network *network)
 {
+	struct in_addr gateway = {htonl(network->gateway)};
 	struct cv_netlink netlink;
 	char table[32];
+	size_t count = 0;
+	bool ours = false;
+	int ret = 0;
 
 	/* The table first (it names the bridge), whether or not the bridge is still there. */
 	cv_nft_network_table(network, table);
 	cv_nft_table_delete(table);
-	if (cv_netlink_open(&netlink) == 0) {
-		struct in_addr gateway = {htonl(network->gateway)};
-		size_t count = 0;
-		bool ours = false;
-		/* Not a bridge of the same name that another state root's network uses. */
-		if (cv_netlink_link_exists(&netlink, network->bridge) &&
-		    cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours) == 0 &&
-		    (ours || count == 0))
-			cv_netlink_link_delete(&netlink, network->bridge);
-		cv_netlink_close(&netlink);
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	/* Not a bridge of the same name that another state root's network uses. */
+	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
+		if (ret == 0 && (ours || count == 0))
+			ret = cv_netlink_link_delete(&netlink, network->bridge);
 	}
-	cv_error_clear();
+	cv_netlink_close(&netlink);
+	return ret;
 }
 
 void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease, bool container_running)

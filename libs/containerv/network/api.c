@@ -325,7 +325,8 @@ static int remove_locked(const char *name)
 		cv_leases_free(leases, count);
 		return cv_error_errno(EBUSY, "network %s is in use by container %s", name, who[0] ? who : "(unknown)");
 	}
-	cv_network_platform_teardown(&network);
+	if (cv_network_platform_teardown(&network) < 0)
+		return -1;
 	return cv_network_delete_files(name);
 }
 

@@ -146,7 +146,7 @@ void cv_network_owner_self(pid_t *pid, uint64_t *start_time);
 void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease,
                                  bool container_running);
 /* Takes the network's bridge and rules off the host (network rm; none of its leases left). */
-void cv_network_platform_teardown(const struct cv_network *network);
+int cv_network_platform_teardown(const struct cv_network *network);
 /* 1 with the route in text when a host route (not on own_bridge, not the default) overlaps subnet, 0 when none, -1 on
  * error. */
 int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size);
