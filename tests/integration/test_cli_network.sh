@@ -124,6 +124,9 @@ client_ip=$(address_of front "$client")
 [[ "$server_ip" == 10.231.1.* && "$client_ip" == 10.231.1.* && "$server_ip" != "$client_ip" ]] ||
 	fail "addresses: $server_ip $client_ip"
 [[ "$(address_of back "$stranger")" == 10.231.2.* ]] || fail "back address"
+# The MAC address follows the IP address (a reused address keeps the neighbours' cache right).
+cv 0 exec client cat /sys/class/net/eth0/address
+[ "$OUT" = "$(printf '02:42:%02x:%02x:%02x:%02x' ${client_ip//./ })" ] || fail "MAC of $client_ip: $OUT"
 cv 0 inspect --format '{{.NetworkSettings.IPAddress}}' server
 [ "$OUT" = "$server_ip" ] || fail "inspect NetworkSettings.IPAddress: '$OUT', expected $server_ip"
 wait_for "the TCP server" sh -c "nsenter -t $(pid_of "$server") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1B58 '"
@@ -202,7 +205,19 @@ wait_for "httpd (-P)" sh -c "nsenter -t $(pid_of "$ID") -n cat /proc/net/tcp /pr
 [ "$(http_get 127.0.0.1 "$auto_port" /index.html)" = published-page ] || fail "-P port $auto_port did not reach httpd"
 cv 0 rm -f "$ID"
 ! nft list ruleset | grep -q "cvc_${ID:0:12}" || fail "rm left the container's published port"
-pass "published ports: 127.0.0.1, the container's address, -P, a port published twice refused"
+# A UDP port: a datagram to 127.0.0.1 reaches a receiver in the container's namespace.
+run_d --network front -p 127.0.0.1:18095:7005/udp busybox sleep 300
+nsenter -t "$(pid_of "$ID")" -n python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7005)); s.settimeout(10)
+print("ready", flush=True); data, peer = s.recvfrom(100); print(data.decode().strip(), flush=True)' >"$TEST_TMP/udp-port" &
+receiver=$!
+wait_for "the UDP receiver" grep -q ready "$TEST_TMP/udp-port"
+echo udp-published >/dev/udp/127.0.0.1/18095
+wait "$receiver" || fail "published UDP port: $(cat "$TEST_TMP/udp-port")"
+grep -q udp-published "$TEST_TMP/udp-port" || fail "published UDP port: $(cat "$TEST_TMP/udp-port")"
+cv 0 rm -f "$ID"
+pass "published ports: 127.0.0.1, the container's address, -P, UDP, a port published twice refused"
 
 # ---- outbound NAT: the container reaches a namespace playing the outside host ----
 ip netns add "$OUTSIDE"

@@ -111,7 +111,7 @@ TEST(bridge_veth_into_namespace)
 	CHECK(cv_netlink_bridge_create(&host, bridge) == -1 && errno == EEXIST);
 	CHECK_OK(cv_netlink_address_add(&host, bridge, address("10.251.77.1"), 24));
 	CHECK_OK(cv_netlink_link_set_up(&host, bridge));
-	CHECK_OK(cv_netlink_veth_create(&host, veth, peer, 0));
+	CHECK_OK(cv_netlink_veth_create(&host, veth, peer, 0, NULL));
 	CHECK_OK(cv_netlink_link_set_master(&host, veth, bridge));
 	CHECK_OK(cv_netlink_link_set_up(&host, veth));
 	CHECK_OK(cv_netlink_link_set_netns(&host, peer, holder));
@@ -162,7 +162,8 @@ TEST(veth_created_in_namespace)
 	holder = start_holder();
 	CHECK(holder > 0);
 	CHECK_OK(cv_netlink_open(&host));
-	CHECK_OK(cv_netlink_veth_create(&host, veth, "eth0", holder));
+	static const uint8_t mac[6] = {0x02, 0x42, 10, 251, 77, 9};
+	CHECK_OK(cv_netlink_veth_create(&host, veth, "eth0", holder, mac));
 	CHECK_OK(cv_netlink_link_index(&host, veth, &index));
 	CHECK_OK(cv_netlink_open_in(&inside, holder));
 	CHECK_OK(cv_netlink_link_index(&inside, "eth0", &index));

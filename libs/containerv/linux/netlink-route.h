@@ -35,9 +35,11 @@ bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name
 int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name);
 /*
  * A veth pair. With peer_pid > 0 the peer is created directly in that
- * process's network namespace (one request: nothing is ever left half-moved).
+ * process's network namespace (one request: nothing is ever left half-moved);
+ * peer_mac (NULL: the kernel's random one) is the peer's hardware address.
  */
-int cv_netlink_veth_create(struct cv_netlink *netlink, const char *name, const char *peer, pid_t peer_pid);
+int cv_netlink_veth_create(struct cv_netlink *netlink, const char *name, const char *peer, pid_t peer_pid,
+                           const uint8_t peer_mac[6]);
 /* Deletes a link (a veth takes its peer along); ENODEV when there is none. */
 int cv_netlink_link_delete(struct cv_netlink *netlink, const char *name);
 /* Moves a link into the network namespace of process pid. */

@@ -261,7 +261,8 @@ int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name)
 	return 0;
 }
 
-int cv_netlink_veth_create(struct cv_netlink *netlink, const char *name, const char *peer, pid_t peer_pid)
+int cv_netlink_veth_create(struct cv_netlink *netlink, const char *name, const char *peer, pid_t peer_pid,
+                           const uint8_t peer_mac[6])
 {
 	char buffer[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *header;
@@ -281,6 +282,8 @@ int cv_netlink_veth_create(struct cv_netlink *netlink, const char *name, const c
 	mnl_attr_put_strz(header, IFLA_IFNAME, peer);
 	if (peer_pid > 0)
 		mnl_attr_put_u32(header, IFLA_NET_NS_PID, (uint32_t)peer_pid);
+	if (peer_mac != NULL)
+		mnl_attr_put(header, IFLA_ADDRESS, 6, peer_mac);
 	mnl_attr_nest_end(header, peer_info);
 	mnl_attr_nest_end(header, data);
 	mnl_attr_nest_end(header, info);

@@ -227,15 +227,26 @@ static int configure_inside(pid_t pid, const char *interface, uint32_t address, 
 	return ret;
 }
 
-/* The veth pair of a lease, its inner end made directly in pid's namespace, then configured. */
+/*
+ * The veth pair of a lease, its inner end made directly in pid's namespace, then configured.
+ * The inner end's MAC address is derived from its IP address (02:42 and the four bytes, as
+ * docker's): a container that gets a released address answers at the MAC the neighbours have
+ * cached for it, instead of being unreachable until their cache entries expire.
+ */
 static int plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary)
 {
+	const uint8_t mac[6] = {0x02,
+	                        0x42,
+	                        (uint8_t)(lease->address >> 24),
+	                        (uint8_t)(lease->address >> 16),
+	                        (uint8_t)(lease->address >> 8),
+	                        (uint8_t)lease->address};
 	struct cv_netlink host;
 	int ret;
 
 	if (cv_netlink_open(&host) < 0)
 		return -1;
-	ret = cv_netlink_veth_create(&host, lease->veth, lease->interface, pid);
+	ret = cv_netlink_veth_create(&host, lease->veth, lease->interface, pid, mac);
 	if (ret == 0)
 		ret = cv_netlink_link_set_master(&host, lease->veth, network->bridge);
 	if (ret == 0)
@@ -260,7 +271,7 @@ static int attach_static(struct containerv_container *c, struct cv_network_plan 
 	if (cv_netlink_open(&host) < 0)
 		return -1;
 	/* The pair dies with the container's namespace: nothing to record. */
-	ret = cv_netlink_veth_create(&host, veth, "eth0", pid);
+	ret = cv_netlink_veth_create(&host, veth, "eth0", pid, NULL);
 	if (ret == 0)
 		ret = cv_netlink_address_add(&host, veth, in_address(plan->static_host), config->static_prefix);
 	if (ret == 0)
