@@ -35,6 +35,13 @@ void cv_network_plan_free(struct cv_network_plan *plan);
 uint32_t cv_network_plan_address(const struct cv_network_plan *plan);
 /* Releases every lease of the container and what they hold; bridges nobody uses go down. */
 void cv_network_release(const char *container_id);
+/* Shared by start-up and connect (linux/network-attach.c), the lock held where it says so. */
+int cv_network_lease_locked(struct containerv_container *container, const char *name, const char *ip,
+                            int interface_number, bool with_ports, struct cv_network_plan *plan);
+int cv_network_plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary);
+int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lease, pid_t pid);
+/* Releases the container's leases (of one network, or all with NULL); returns how many. Locked. */
+int cv_network_release_locked(const char *container_id, const char *network, bool container_running);
 /* linux/network-host.c */
 int cv_network_bridge_up(const struct cv_network *network);
 
