@@ -260,7 +260,6 @@ pass "network connect/disconnect; network rm of a network in use is refused"
 
 # ---- rm releases everything ----
 cv 0 rm -f $("$CONTAINERV" ps -aq)
-ids=()
 assert_no_endpoint_left "after rm"
 pass "rm releases leases, veths and rules (bridges stay until network rm)"
 
