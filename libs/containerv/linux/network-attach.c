@@ -359,7 +359,12 @@ int cv_network_release_locked(const char *container_id, const char *network, boo
 
 void cv_network_release(const char *container_id)
 {
-	int lock = cv_network_lock();
+	int lock;
+
+	/* No network was ever made here (--network none, host): nothing to take, and no lock file to make. */
+	if (!cv_network_store_exists())
+		return;
+	lock = cv_network_lock();
 
 	if (lock < 0) {
 		cv_error_clear();

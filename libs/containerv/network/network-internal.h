@@ -86,6 +86,8 @@ struct cv_lease {
 	size_t port_count;
 };
 
+/* network/store.c: whether any network was ever made in this state root (no: nothing to release). */
+bool cv_network_store_exists(void);
 /* network/store.c: everything below wants the lock held. */
 int cv_network_lock(void); /* returns the lock's descriptor */
 void cv_network_unlock(int fd);

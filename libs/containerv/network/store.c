@@ -42,6 +42,15 @@ static int network_path(const char *name, const char *leaf, char *buffer, size_t
 	return 0;
 }
 
+bool cv_network_store_exists(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/networks", containerv_root());
+	return stat(path, &st) == 0;
+}
+
 int cv_network_lock(void)
 {
 	char path[PATH_MAX];
