@@ -163,6 +163,15 @@ TEST(bad_network_options_are_refused)
 	CHECK_OK(containerv_options_add_port(o, "127.0.0.1:8080:81"));
 	CHECK(containerv_create(o, &c) == -1 && errno == EADDRINUSE);
 	CHECK(strstr(containerv_last_error(), "8080/tcp is published twice") != NULL);
+	/* A bridge network without a network namespace of its own: refused, never the host's. */
+	struct containerv_options *shared = NULL;
+	CHECK_OK(containerv_options_new(&shared));
+	CHECK_OK(containerv_options_set_rootfs(shared, rootfs));
+	CHECK_OK(containerv_options_set_network_mode(shared, CV_NETWORK_BRIDGE, NULL));
+	CHECK_OK(containerv_options_set_namespaces(shared, CV_NS_PID | CV_NS_MOUNT));
+	CHECK(containerv_create(shared, &c) == -1 && errno == EINVAL);
+	CHECK(strstr(containerv_last_error(), "own network namespace") != NULL);
+	containerv_options_delete(shared);
 	containerv_options_delete(o);
 }
 

@@ -368,7 +368,7 @@ int cv_options_validate(const struct containerv_options *options)
 		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
-	if (cv_network_config_validate(&options->network) < 0)
+	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
 		return -1;
 	return containerv_limits_validate(&options->limits);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -303,8 +304,24 @@ int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lea
 	return ret;
 }
 
+/* The init must have a network namespace of its own: never configure ours (the host's) as a container's. */
+static int check_own_namespace(pid_t pid)
+{
+	char path[64];
+	struct stat ours, theirs;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &ours) < 0 || stat(path, &theirs) < 0)
+		return cv_error_sys("network namespace of %d", (int)pid);
+	if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
+		return cv_error_errno(EINVAL, "the container shares our network namespace");
+	return 0;
+}
+
 int cv_network_attach(struct containerv_container *c, struct cv_network_plan *plan, pid_t pid)
 {
+	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased) && check_own_namespace(pid) < 0)
+		return cv_error_prefix("network");
 	if (c->config.network.mode == CV_NETWORK_STATIC) {
 		if (attach_static(c, plan, pid) < 0)
 			return cv_error_prefix("network");

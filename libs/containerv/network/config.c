@@ -186,8 +186,11 @@ int containerv_options_set_publish_all(struct containerv_options *options, int e
 	return 0;
 }
 
-int cv_network_config_validate(const struct cv_network_config *config)
+int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace)
 {
+	/* Without one the veth's inner end would land in the host's namespace, as its eth0. */
+	if ((config->mode == CV_NETWORK_BRIDGE || config->mode == CV_NETWORK_STATIC) && !own_namespace)
+		return cv_error_errno(EINVAL, "a bridge or static network needs the container's own network namespace");
 	if ((config->port_count > 0 || config->publish_all) && config->mode != CV_NETWORK_BRIDGE)
 		return cv_error_errno(EINVAL, "published ports need a bridge network");
 	if (config->ip != NULL && config->mode != CV_NETWORK_BRIDGE)

@@ -129,7 +129,8 @@ struct cv_network_config {
 void cv_network_config_clear(struct cv_network_config *config);
 struct json_t *cv_network_config_to_json(const struct cv_network_config *config);
 int cv_network_config_from_json(struct json_t *object, struct cv_network_config *config);
-int cv_network_config_validate(const struct cv_network_config *config);
+/* own_namespace: the container has a network namespace (bridge and static need one). */
+int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace);
 
 /* network/etc-files.c: hosts and resolv.conf in dirfd; address 0 when the container has none. */
 int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config, const char *hostname,
