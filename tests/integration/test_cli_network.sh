@@ -192,6 +192,9 @@ wait_for "httpd" sh -c "nsenter -t $(pid_of "$web") -n cat /proc/net/tcp /proc/n
 [ "$(http_get 127.0.0.1 18080 /index.html)" = published-page ] || fail "127.0.0.1:18080 did not reach httpd"
 [ "$(http_get 127.0.0.1 18081 /index.html)" = published-page ] || fail "127.0.0.1:18081 did not reach httpd"
 [ "$(http_get "$web_ip" 80 /index.html)" = published-page ] || fail "$web_ip:80 did not reach httpd"
+# Hairpin: another container reaches it through the host's published port (the bridge's address).
+cv 0 exec client wget -q -O - http://10.231.1.1:18081/index.html
+[ "$OUT" = published-page ] || fail "a container did not reach a published port through the host: $OUT"
 [ "$(nft list ruleset | grep -c "comment \"cvc_${web:0:12}\"")" = 2 ] || fail "no nft elements named for the container"
 # The same host port again: one clear error, nothing made.
 before=$("$CONTAINERV" ps -aq | wc -l)

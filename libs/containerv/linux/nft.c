@@ -92,7 +92,8 @@ int cv_nft_network_up(const struct cv_network *network)
 	/*
 	 * postrouting: the subnet's traffic leaving by another interface is masqueraded; so is
 	 * traffic from 127.0.0.0/8 to the bridge (the host reaching a published port on 127.0.0.1,
-	 * allowed by route_localnet on the bridge), so that replies come back to us.
+	 * allowed by route_localnet on the bridge), and a container's reaching a published port of
+	 * the host that leads back into the bridge (hairpin), so that replies come back through us.
 	 * forward: into the bridge only replies and published ports (DNAT): other networks'
 	 * containers cannot reach this one's.
 	 * prerouting/output: published ports, one map element per port (its comment names the
@@ -107,6 +108,7 @@ int cv_nft_network_up(const struct cv_network *network)
 	                "  type nat hook postrouting priority srcnat; policy accept;\n"
 	                "  ip saddr %2$s oifname != \"%3$s\" masquerade\n"
 	                "  ip saddr 127.0.0.0/8 oifname \"%3$s\" masquerade\n"
+	                "  ip saddr %2$s oifname \"%3$s\" ct status dnat masquerade\n"
 	                " }\n"
 	                " chain forward {\n"
 	                "  type filter hook forward priority filter; policy accept;\n"
