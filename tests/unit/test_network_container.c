@@ -142,6 +142,27 @@ TEST(bridge_network_endpoints_connect_disconnect)
 	containerv_options_delete(o);
 }
 
+TEST(bridge_network_in_a_user_namespace)
+{
+	struct containerv_network_options net = CONTAINERV_NETWORK_OPTIONS_INIT;
+	struct containerv_options *o = options_for("id -u; ip -4 -o addr show eth0; ip route");
+	int code;
+	char *out;
+
+	if (geteuid() != 0)
+		SKIP("needs root");
+	net.subnet = "10.239.46.0/24";
+	CHECK_OK(containerv_network_create("api-a", &net));
+	CHECK_OK(containerv_options_set_users(o, 100000, 0, 65536));
+	CHECK_OK(containerv_options_set_network_mode(o, CV_NETWORK_BRIDGE, "api-a"));
+	out = run_capture(o, &code);
+	CHECK_EQ_INT(code, 0);
+	CHECK(strncmp(out, "0\n", 2) == 0);
+	CHECK(strstr(out, "inet 10.239.46.2/24") != NULL);
+	CHECK(strstr(out, "default via 10.239.46.1") != NULL);
+	CHECK_OK(containerv_network_remove("api-a"));
+}
+
 TEST(bad_network_options_are_refused)
 {
 	struct containerv_options *o = NULL;
@@ -204,6 +225,7 @@ int main(void)
 	RUN(static_veth_pair_with_gateway_and_dns);
 	RUN(seed_form_and_bad_static_addresses);
 	RUN(bridge_network_endpoints_connect_disconnect);
+	RUN(bridge_network_in_a_user_namespace);
 	RUN(bad_network_options_are_refused);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
