@@ -196,6 +196,10 @@ wait_for "httpd" sh -c "nsenter -t $(pid_of "$web") -n cat /proc/net/tcp /proc/n
 cv 0 exec client wget -q -O - http://10.231.1.1:18081/index.html
 [ "$OUT" = published-page ] || fail "a container did not reach a published port through the host: $OUT"
 [ "$(nft list ruleset | grep -c "comment \"cvc_${web:0:12}\"")" = 2 ] || fail "no nft elements named for the container"
+cv 0 port web
+[ "$OUT" = "$(printf '80/tcp -> 127.0.0.1:18080\n80/tcp -> 0.0.0.0:18081')" ] || fail "port web: $OUT"
+cv 0 inspect --format '{{json .NetworkSettings.Ports}}' web
+[ "$(jq -r '."80/tcp"[1].HostPort' <<<"$OUT")" = 18081 ] || fail "inspect Ports: $OUT"
 # The same host port again: one clear error, nothing made.
 before=$("$CONTAINERV" ps -aq | wc -l)
 cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network front -p 18081:80 busybox sleep 300
@@ -203,7 +207,10 @@ one_error_line "already published by container ${web:0:12}"
 [ "$("$CONTAINERV" ps -aq | wc -l)" = "$before" ] || fail "a refused run left a container"
 # -P publishes the exposed ports on free host ports.
 run_d --network front --expose 80 -P -v "$TEST_TMP/www:/www:ro" busybox httpd -f -p 80 -h /www
-auto_port=$(nft list ruleset | grep -o "tcp \. [0-9]* comment \"cvc_${ID:0:12}\"" | cut -d' ' -f3)
+cv 0 port "$ID" 80
+auto_port=${OUT##*:}
+[[ "$OUT" == 0.0.0.0:* && "$auto_port" =~ ^[0-9]+$ ]] || fail "port: $OUT"
+nft list ruleset | grep -q "tcp . $auto_port comment \"cvc_${ID:0:12}\"" || fail "no nft element for -P port $auto_port"
 wait_for "httpd (-P)" sh -c "nsenter -t $(pid_of "$ID") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '"
 [ "$(http_get 127.0.0.1 "$auto_port" /index.html)" = published-page ] || fail "-P port $auto_port did not reach httpd"
 cv 0 rm -f "$ID"

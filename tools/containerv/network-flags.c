@@ -19,6 +19,7 @@ json_t *cli_network_settings(struct containerv_container *container)
 	struct containerv_network_endpoint *endpoints = NULL;
 	size_t count = 0;
 	json_t *networks = json_object();
+	json_t *ports = json_object();
 	const char *first = "";
 
 	if (containerv_network_endpoints(container, &endpoints, &count) < 0)
@@ -27,11 +28,21 @@ json_t *cli_network_settings(struct containerv_container *container)
 		const struct containerv_network_endpoint *e = &endpoints[i];
 		if (strcmp(e->interface ? e->interface : "", "eth0") == 0 || first[0] == '\0')
 			first = e->address ? e->address : "";
+		for (size_t j = 0; j < e->port_count; j++) {
+			char key[16], host_port[8];
+			snprintf(key, sizeof key, "%u/%s", e->ports[j].container_port, e->ports[j].protocol);
+			snprintf(host_port, sizeof host_port, "%u", e->ports[j].host_port);
+			if (json_object_get(ports, key) == NULL)
+				json_object_set_new(ports, key, json_array());
+			json_array_append_new(
+			        json_object_get(ports, key),
+			        json_pack("{s:s,s:s}", "HostIp", e->ports[j].host_address, "HostPort", host_port));
+		}
 		json_object_set_new(networks, e->network ? e->network : "",
 		                    json_pack("{s:s,s:s,s:s}", "IPAddress", e->address ? e->address : "", "Interface",
 		                              e->interface ? e->interface : "", "HostVeth", e->veth ? e->veth : ""));
 	}
-	json_t *settings = json_pack("{s:s,s:o}", "IPAddress", first, "Networks", networks);
+	json_t *settings = json_pack("{s:s,s:o,s:o}", "IPAddress", first, "Networks", networks, "Ports", ports);
 	containerv_network_endpoints_free(endpoints, count);
 	return settings;
 }

@@ -316,6 +316,52 @@ static int network_disconnect(int argc, char **argv)
 	return connect_or_disconnect(argc, argv, false);
 }
 
+/* docker's `port CONTAINER [PRIVATE_PORT[/PROTO]]`: "80/tcp -> 0.0.0.0:8080" per mapping. */
+int cmd_port(int argc, char **argv)
+{
+	static const struct flag table[] = {FLAG_END};
+	static const struct command_spec spec = {
+	        "port", "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings of a container", table, false, 1, 2,
+	        NULL,
+	};
+	_cleanup_container_ struct containerv_container *container = NULL;
+	_cleanup_free_ char **words = NULL;
+	struct containerv_network_endpoint *endpoints = NULL;
+	struct arguments positional;
+	size_t count = 0;
+	bool found = false;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (cli_open(positional.items[0], &container) < 0)
+		return EXIT_CONTAINER_FAILURE;
+	if (containerv_network_endpoints(container, &endpoints, &count) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	for (size_t i = 0; i < count; i++)
+		for (size_t j = 0; j < endpoints[i].port_count; j++) {
+			const struct containerv_port_mapping *p = &endpoints[i].ports[j];
+			char private_port[16];
+			snprintf(private_port, sizeof private_port, "%u/%s", p->container_port, p->protocol);
+			if (positional.count > 1 && strcmp(positional.items[1], private_port) != 0 &&
+			    !(strchr(positional.items[1], '/') == NULL &&
+			      strncmp(private_port, positional.items[1], strlen(positional.items[1])) == 0 &&
+			      private_port[strlen(positional.items[1])] == '/'))
+				continue;
+			found = true;
+			if (positional.count > 1)
+				printf("%s:%u\n", p->host_address, p->host_port);
+			else
+				printf("%s -> %s:%u\n", private_port, p->host_address, p->host_port);
+		}
+	containerv_network_endpoints_free(endpoints, count);
+	if (positional.count > 1 && !found)
+		return cli_fail(EXIT_CONTAINER_FAILURE, "no public port '%s' published for %s", positional.items[1],
+		                positional.items[0]);
+	return 0;
+}
+
 static const struct network_command network_commands[] = {
         {"connect", network_connect, "Connect a running container to a network"},
         {"create", network_create, "Create a network"},

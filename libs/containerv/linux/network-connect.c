@@ -31,9 +31,8 @@ static int collect_endpoints(const char *name, void *user)
 		cv_error_clear();
 		return 0;
 	}
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count && !walk->failed; i++) {
 		struct containerv_network_endpoint *grown;
-		char address[16];
 		if (strcmp(leases[i].container, walk->container) != 0)
 			continue;
 		grown = realloc(walk->endpoints, (walk->count + 1) * sizeof *grown);
@@ -44,13 +43,8 @@ static int collect_endpoints(const char *name, void *user)
 			break;
 		}
 		walk->endpoints = grown;
-		cv_address_format(leases[i].address, address);
-		grown[walk->count].network = cv_strdup(name);
-		grown[walk->count].container = cv_strdup(leases[i].container);
-		grown[walk->count].address = cv_strdup(address);
-		grown[walk->count].interface = cv_strdup(leases[i].interface);
-		grown[walk->count].veth = cv_strdup(leases[i].veth);
-		walk->count++;
+		if (cv_network_endpoint_from_lease(name, &leases[i], &grown[walk->count++]) < 0)
+			walk->failed = 1;
 	}
 	cv_leases_free(leases, count);
 	return 0;

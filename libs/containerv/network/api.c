@@ -186,15 +186,37 @@ static int fill_info(const struct cv_network *network, struct containerv_network
 		}
 	}
 	for (size_t i = 0; i < count; i++) {
-		struct containerv_network_endpoint *e = &info->endpoints[info->endpoint_count++];
-		e->network = cv_strdup(network->name);
-		e->container = cv_strdup(leases[i].container);
-		e->address = dup_address(leases[i].address);
-		e->interface = cv_strdup(leases[i].interface);
-		e->veth = cv_strdup(leases[i].veth);
+		if (cv_network_endpoint_from_lease(network->name, &leases[i],
+		                                   &info->endpoints[info->endpoint_count++]) < 0) {
+			cv_leases_free(leases, count);
+			return -1;
+		}
 	}
 	cv_leases_free(leases, count);
 	return 0;
+}
+
+int cv_network_endpoint_from_lease(const char *network, const struct cv_lease *lease,
+                                   struct containerv_network_endpoint *e)
+{
+	memset(e, 0, sizeof *e);
+	e->network = cv_strdup(network);
+	e->container = cv_strdup(lease->container);
+	e->address = dup_address(lease->address);
+	e->interface = cv_strdup(lease->interface);
+	e->veth = cv_strdup(lease->veth);
+	if (lease->port_count > 0 && (e->ports = cv_malloc0(lease->port_count * sizeof *e->ports)) == NULL)
+		return -1;
+	for (size_t i = 0; i < lease->port_count; i++) {
+		const struct cv_port *p = &lease->ports[i];
+		cv_address_format(p->host_address, e->ports[i].host_address);
+		e->ports[i].host_port = p->host_port;
+		e->ports[i].container_port = p->container_port;
+		snprintf(e->ports[i].protocol, sizeof e->ports[i].protocol, "%s",
+		         p->protocol == CV_PROTOCOL_UDP ? "udp" : "tcp");
+	}
+	e->port_count = lease->port_count;
+	return e->network && e->container && e->address && e->interface && e->veth ? 0 : -1;
 }
 
 void containerv_network_endpoints_free(struct containerv_network_endpoint *endpoints, size_t count)
@@ -205,6 +227,7 @@ void containerv_network_endpoints_free(struct containerv_network_endpoint *endpo
 		free(endpoints[i].address);
 		free(endpoints[i].interface);
 		free(endpoints[i].veth);
+		free(endpoints[i].ports);
 	}
 	free(endpoints);
 }

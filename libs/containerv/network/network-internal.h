@@ -132,6 +132,10 @@ int cv_network_config_from_json(struct json_t *object, struct cv_network_config 
 /* own_namespace: the container has a network namespace (bridge and static need one). */
 int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace);
 
+/* Fills an endpoint from a lease (strings duplicated; -1 on ENOMEM, free with containerv_network_endpoints_free). */
+int cv_network_endpoint_from_lease(const char *network, const struct cv_lease *lease,
+                                   struct containerv_network_endpoint *endpoint);
+
 /* network/etc-files.c: hosts and resolv.conf in dirfd; address 0 when the container has none. */
 int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config, const char *hostname,
                                const char *name, uint32_t address);

@@ -108,13 +108,23 @@ CONTAINERV_API int containerv_network_create(const char *name, const struct cont
 
 #define CONTAINERV_NETWORK_INFO_VERSION 1
 
+/* A published port of an endpoint. */
+struct containerv_port_mapping {
+	char host_address[16]; /* "0.0.0.0": every address of the host */
+	uint16_t host_port;
+	uint16_t container_port;
+	char protocol[4]; /* "tcp" or "udp" */
+};
+
 /* One container on a network. */
 struct containerv_network_endpoint {
-	char *network;   /* network name */
-	char *container; /* container id */
-	char *address;   /* IPv4 address */
-	char *interface; /* its name inside the container (eth0, eth1...) */
-	char *veth;      /* the host's end of its veth pair */
+	char *network;                         /* network name */
+	char *container;                       /* container id */
+	char *address;                         /* IPv4 address */
+	char *interface;                       /* its name inside the container (eth0, eth1...) */
+	char *veth;                            /* the host's end of its veth pair */
+	struct containerv_port_mapping *ports; /* published on this network (-p, -P) */
+	size_t port_count;
 };
 
 /* What containerv_network_inspect() returns; release with containerv_network_info_clear(). */
