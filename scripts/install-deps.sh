@@ -17,6 +17,11 @@ PACKAGES=(
 	libseccomp-dev   # compiles seccomp profiles to BPF (security levels, --security-opt seccomp=FILE)
 	libssl-dev       # OpenSSL sha256: content digests, seccomp filter cache keys
 	libyaml-dev      # YAML configuration files (security profiles; compose files)
+	libmnl-dev       # netlink: bridges, veth pairs, addresses, routes (container networking)
+	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
+	nftables         # `nft`: the network tests look at the rules
+	iperf3           # TCP throughput in bench/network.sh
+	python3          # UDP/TCP peers in network namespaces in the network tests
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)

@@ -20,6 +20,10 @@ cleanup() {
 	if [ -n "$left" ]; then
 		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
 	fi
+	# Networks keep their bridge until removed: take them all off the host (the default one too).
+	for network in $("$CONTAINERV" network ls --format '{{.Name}}' 2>/dev/null || true); do
+		"$CONTAINERV" network rm "$network" >/dev/null 2>&1 || true
+	done
 	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
 }
 trap cleanup EXIT

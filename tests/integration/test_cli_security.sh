@@ -195,6 +195,14 @@ one_error_line "unknown key"
 assert_clean "refused security flags"
 pass "bad security input: one line, 125, nothing left"
 
+# Paranoid: loopback only. Its default network is none; asking for another is refused.
+cv 0 run --rm --security-level paranoid --rootfs "$CV_TEST_ROOTFS" sh -c 'ls /sys/class/net | tr "\n" " "'
+[ "$OUT" = "lo " ] || fail "paranoid has interfaces beyond loopback: $OUT"
+cv 125 run --rm --security-level paranoid --network bridge --rootfs "$CV_TEST_ROOTFS" true
+one_error_line "allows no network"
+assert_clean "paranoid network refused"
+pass "paranoid: loopback only, a bridge network refused"
+
 # Privileged: everything granted, with a warning.
 cv 0 run --rm --privileged --rootfs "$CV_TEST_ROOTFS" sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status'
 host_caps=$(awk '/^CapEff/ {print $2}' /proc/self/status)

@@ -344,6 +344,7 @@ int main(void)
 	CHECK(mkdtemp(root) != NULL);
 	chmod(root, 0711); /* a user namespace's root must pass through it */
 	CHECK_OK(containerv_set_root(root));
+	cv_test_after_each = cv_test_remove_all_containers;
 	RUN(log_callback_receives_messages);
 	RUN(labels_strings_log_file_and_state_names);
 	RUN(namespaces_choose_what_is_shared);

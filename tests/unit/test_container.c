@@ -700,26 +700,6 @@ TEST(fifty_concurrent_containers_leave_nothing)
 	check_no_leftovers();
 }
 
-static int remove_callback(const struct containerv_info *info, void *user)
-{
-	struct containerv_container *c = NULL;
-
-	(*(int *)user)++;
-	if (containerv_open(info->id, &c) == 0)
-		containerv_remove(c, CV_REMOVE_VOLUMES);
-	return 0;
-}
-
-/* A failed CHECK leaves its containers behind: remove them so that the next tests start clean. */
-static void remove_all_containers(void)
-{
-	int removed = 0;
-
-	containerv_list(remove_callback, &removed);
-	if (removed > 0)
-		fprintf(stderr, "  (removed %d container(s) a failed test left)\n", removed);
-}
-
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -731,7 +711,7 @@ int main(void)
 		fprintf(stderr, "set_root: %s\n", containerv_last_error());
 		return 1;
 	}
-	cv_test_after_each = remove_all_containers;
+	cv_test_after_each = cv_test_remove_all_containers;
 	RUN(echo_runs_and_exit_codes_propagate);
 	RUN(init_is_pid_1_and_hostname_is_set);
 	RUN(env_workdir_and_user_apply);

@@ -58,6 +58,8 @@ int cmd_top(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_security(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+int cmd_port(int argc, char **argv);
 
 /* Allocation that cannot fail: a CLI out of memory has nothing better to do than stop. */
 void *xmalloc(size_t size);

@@ -38,6 +38,8 @@ static const struct command commands[] = {
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
         {"security", cmd_security, "List security profiles and audit containers"},
+        {"network", cmd_network, "Manage networks"},
+        {"port", cmd_port, "List port mappings of a container"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "flags.h"
 #include "mounts.h"
+#include "network-flags.h"
 #include "output.h"
 #include "security-flags.h"
 #include "tty.h"
@@ -36,6 +37,7 @@ struct run_flags {
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
 	struct security_flags security;
+	struct network_flags network;
 };
 
 /* The flags turned into values, all validated. */
@@ -88,6 +90,7 @@ static const struct flag run_flag_table[] = {
          "User namespace: auto (a leased unprivileged id range), host (none), or a map"},
         {"privileged", 0, FLAG_BOOL, &flags.security.privileged, NULL,
          "Give extended privileges to this container (every wall down)"},
+        NETWORK_RUN_FLAGS(flags.network),
         FLAG_END,
 };
 
@@ -406,6 +409,11 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
 	if (cli_build_security(&flags.security, options) != 0)
+		return -1;
+	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
+	if (flags.security.no_network && flags.network.network == NULL)
+		flags.network.network = "none";
+	if (cli_add_network(options, &flags.network) < 0)
 		return -1;
 	return cli_add_mounts(options, &flags.volumes, &flags.mounts, &flags.tmpfs);
 }

@@ -15,9 +15,10 @@ struct security_flags {
 	const char *userns;  /* --userns auto|host|CONTAINER:HOST:COUNT */
 	struct string_list cap_add, cap_drop, security_opts;
 	int privileged;
+	int no_network; /* out: the profile allows loopback only (paranoid): the default network becomes none */
 };
 
 /* The flags' profile on the options; 0, or 125 after printing the error. */
-int cli_build_security(const struct security_flags *flags, struct containerv_options *options);
+int cli_build_security(struct security_flags *flags, struct containerv_options *options);
 
 #endif

@@ -83,7 +83,7 @@ static int apply_userns(const char *userns, struct containerv_security *security
 	return 0;
 }
 
-int cli_build_security(const struct security_flags *flags, struct containerv_options *options)
+int cli_build_security(struct security_flags *flags, struct containerv_options *options)
 {
 	_cleanup_security_ struct containerv_security *security = NULL;
 	enum containerv_security_level level = CV_SECURITY_RESTRICTED;
@@ -121,6 +121,7 @@ int cli_build_security(const struct security_flags *flags, struct containerv_opt
 		        "no masked paths; root in this container is root on the host\n");
 		containerv_security_set_privileged(security, 1);
 	}
+	flags->no_network = containerv_security_network_allowed(security) == 0;
 	if (apply_userns(flags->userns, security, options) != 0)
 		return EXIT_CLI_ERROR;
 	if (containerv_options_set_security(options, security) < 0)

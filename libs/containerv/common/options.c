@@ -73,6 +73,7 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->labels);
 	cv_mounts_free(options->mounts, options->mount_count);
 	containerv_security_delete(options->security);
+	cv_network_config_clear(&options->network);
 	cv_options_init(options);
 }
 
@@ -379,6 +380,8 @@ int cv_options_validate(const struct containerv_options *options)
 		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
+	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
+		return -1;
 	return containerv_limits_validate(&options->limits);
 }
 
@@ -482,6 +485,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         "readonly_rootfs", o->readonly_rootfs);
 
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
+	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -536,6 +540,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
 	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
+	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)
 		goto done;
 	if (o->layers == NULL) {

@@ -14,6 +14,8 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/volume.h>
 
+#include "network/network-internal.h"
+
 struct json_t;
 struct containerv_security;
 
@@ -58,6 +60,7 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
+	struct cv_network_config network; /* network/config.c */
 	bool tty;
 	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */

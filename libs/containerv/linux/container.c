@@ -18,6 +18,7 @@
 #include "linux/container-private.h"
 #include "linux/security-linux.h"
 #include "security/security-internal.h"
+#include "linux/network-private.h"
 #include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
@@ -87,6 +88,15 @@ static int prepare_volumes(struct containerv_container *c)
 	return 0;
 }
 
+/* A level without network (paranoid) gets loopback only: a network asked for anyway is refused. */
+static int check_network_allowed(const struct containerv_container *c)
+{
+	if (c->config.security->no_network && c->config.network.mode != CV_NETWORK_NONE)
+		return cv_error_errno(EPERM, "the %s security level allows no network: use --network none",
+		                      containerv_security_level_name(c->config.security->level));
+	return 0;
+}
+
 /* --userns=auto (or the paranoid level): a range of host ids of its own, unless maps were given. */
 static int lease_user_namespace(struct containerv_container *c)
 {
@@ -118,6 +128,7 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	release_volumes(c, remove_anonymous_volumes);
 	if (c->config.userns_auto && c->config.uid_map.set)
 		cv_userns_release(c->config.uid_map.host_start, c->id);
+	cv_network_release(c->id);
 	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
@@ -162,8 +173,8 @@ int containerv_create(const struct containerv_options *options, struct container
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
 	/* With autostart the start writes the first state.json: one file write less on the way. */
-	if (lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 || write_config(c) < 0 ||
-	    (!options->autostart && cv_state_save(c) < 0))
+	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
+	    write_config(c) < 0 || (!options->autostart && cv_state_save(c) < 0))
 		goto fail_dir;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */

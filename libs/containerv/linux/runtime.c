@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
+#include "linux/network-private.h"
 #include "linux/volume-store.h"
 #include "security/security-internal.h"
 
@@ -125,32 +126,8 @@ fail:
 	return -1;
 }
 
-/* resolv.conf for the container: the host's, minus loopback resolvers that cannot work in another netns. */
-static int write_resolv_conf(int dirfd)
-{
-	cleanup_free char *host = NULL;
-	cleanup_free char *out = NULL;
-	size_t length = 0;
-
-	if (cv_read_file("/etc/resolv.conf", &host, NULL, 1 << 16) < 0)
-		host = cv_strdup("");
-	if (host == NULL)
-		return -1;
-	out = cv_malloc0(strlen(host) + 2); /* + a newline the last line may lack */
-	if (out == NULL)
-		return -1;
-	char *save = NULL;
-	for (char *line = strtok_r(host, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "nameserver", 10) == 0 &&
-		    (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
-			continue;
-		length += (size_t)sprintf(out + length, "%s\n", line);
-	}
-	return cv_write_file_at(dirfd, "resolv.conf", out, length, 0644);
-}
-
 /* Written before each start, when no init of this container reads them: no rename needed. */
-static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname)
+static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname, uint32_t address)
 {
 	char text[512];
 	int length;
@@ -158,11 +135,8 @@ static int write_etc_files(struct containerv_container *c, int dirfd, const char
 	length = snprintf(text, sizeof text, "%s\n", hostname);
 	if (cv_write_file_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
 		return -1;
-	length = snprintf(text, sizeof text,
-	                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
-	if (cv_write_file_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
-		return -1;
-	return write_resolv_conf(dirfd);
+	/* hosts (with the container's address) and resolv.conf: network/etc-files.c. */
+	return cv_network_write_etc_files(dirfd, &c->config.network, hostname, c->name, address);
 }
 
 static bool exists_in_a_layer(const struct containerv_container *c, const char *relative)
@@ -390,7 +364,7 @@ static int build_security(struct containerv_container *c, struct cv_init_plan *p
 	return 0;
 }
 
-static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd)
+static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd, uint32_t address)
 {
 	const struct containerv_options *config = &c->config;
 	char short_id[13];
@@ -405,7 +379,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
-	if (prepare_directories(c, plan->state_dir_fd) < 0 || write_etc_files(c, plan->state_dir_fd, hostname) < 0 ||
+	if (prepare_directories(c, plan->state_dir_fd) < 0 ||
+	    write_etc_files(c, plan->state_dir_fd, hostname, address) < 0 ||
 	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
 	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
@@ -465,7 +440,7 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 
 /* The parent's side of the start-up handshake. */
 static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup,
-                         bool *exec_failed)
+                         struct cv_network_plan *network, bool *exec_failed)
 {
 	struct cv_sync_message message;
 	ssize_t n;
@@ -477,6 +452,9 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0)
 			return cv_error_prefix("user namespace");
 	}
+	/* The network, while the init mounts its root: ready before the main command runs. */
+	if (cv_network_attach(c, network, pid) < 0)
+		return -1;
 	/*
 	 * The init may already have failed and gone (it sets up while we attach): then the send fails
 	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.
@@ -569,6 +547,8 @@ static int start_remover(struct containerv_container *c)
 int cv_runtime_start(struct containerv_container *c)
 {
 	struct cv_init_plan plan;
+	struct cv_network_plan network;
+	bool network_prepared = false;
 	struct cv_cgroup *cgroup = NULL;
 	cleanup_close int log_fd = -1;
 	int sync_fds[2] = {-1, -1};
@@ -582,7 +562,12 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_cgroup_free(cgroup);
 		cgroup = NULL;
 	}
-	if (build_plan(c, &plan, &log_fd) < 0)
+	memset(&plan, 0, sizeof plan);
+	plan.state_dir_fd = plan.exit_fd = -1;
+	if (cv_network_prepare(c, &network) < 0)
+		goto done;
+	network_prepared = true;
+	if (build_plan(c, &plan, &log_fd, cv_network_plan_address(&network)) < 0)
 		goto done;
 	if (cv_cgroup_create(c->id, &c->config.limits, &cgroup) < 0)
 		goto done;
@@ -613,7 +598,7 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], cgroup, &exec_failed) < 0)
+	if (release_child(c, pid, sync_fds[0], cgroup, &network, &exec_failed) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
@@ -638,6 +623,16 @@ done:
 		c->is_parent = false;
 		errno = saved;
 	}
+	if (ret < 0 && network_prepared) {
+		/* What the network took goes too (the veth went with the init's namespace). */
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_network_release(c->id);
+		cv_error_errno(saved, "%s", message);
+	}
+	if (network_prepared)
+		cv_network_plan_free(&network);
 	if (ret < 0 && cgroup != NULL) {
 		/* Keep the reason while the cgroup goes. */
 		int saved = errno;

@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/network-private.h"
 
 static char state_root[PATH_MAX];
 
@@ -420,6 +421,9 @@ static int record_death(struct containerv_container *c)
 	c->state.status = CV_STATE_EXITED;
 	c->state.pid = 0;
 	c->state.pid_start_time = 0;
+	/* Its addresses (network connect included), veths and rules are free again; a start takes new ones. */
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
 	cv_error_clear();
 	return cv_state_save(c);
 }

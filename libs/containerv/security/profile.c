@@ -167,6 +167,11 @@ int containerv_security_copy(const struct containerv_security *security, struct 
 	return 0;
 }
 
+int containerv_security_network_allowed(const struct containerv_security *security)
+{
+	return security == NULL || !security->no_network;
+}
+
 enum containerv_security_level containerv_security_level(const struct containerv_security *security)
 {
 	return security ? security->level : CV_SECURITY_RESTRICTED;

@@ -15,5 +15,6 @@
 #include <chef/containerv/stats.h>
 #include <chef/containerv/volume.h>
 #include <chef/containerv/security.h>
+#include <chef/containerv/network.h>
 
 #endif

@@ -118,6 +118,13 @@ CONTAINERV_API int containerv_security_add_readonly_path(struct containerv_secur
 CONTAINERV_API int containerv_security_set_apparmor_profile(struct containerv_security *security, const char *profile);
 CONTAINERV_API int containerv_security_set_selinux_label(struct containerv_security *security, const char *label);
 
+/*
+ * 1 when the profile lets the container have a network beyond loopback, 0
+ * when not (paranoid): creating such a container with a bridge, host or
+ * static network fails with EPERM.
+ */
+CONTAINERV_API int containerv_security_network_allowed(const struct containerv_security *security);
+
 /* Uses a copy of the profile for a container (replaces the default, RESTRICTED). */
 CONTAINERV_API int containerv_options_set_security(struct containerv_options *options,
                                                    const struct containerv_security *security);
