@@ -16,6 +16,8 @@ PACKAGES=(
 	libarchive-dev   # tar streams: `cp -` in and out of containers, image layers (gzip, zstd)
 	libssl-dev       # libcrypto: sha256 digests of image blobs and layers
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
+	python3          # tests/image/craft.py crafts (hostile) layer tarballs; compare_trees.py
+	zstd             # zstd-compressed layers in the unpack tests
 	libseccomp-dev   # seccomp filters (security profiles)
 	libcap-dev       # capability sets (security profiles)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
