@@ -14,7 +14,6 @@
 
 #include "common/digest.h"
 #include "common/options.h"
-#include "image/image-import.h"
 #include "test.h"
 
 static char root[256];
@@ -106,9 +105,11 @@ static void import_busybox(void)
 {
 	static const char *const cmd[] = {"sh", "-c", "echo cmd:$GREETING:$(pwd):$(id -u):$(id -g)", NULL};
 	static const char *const env[] = {"GREETING=hello", "PATH=/bin:/sbin", NULL};
-	struct cv_import_config extra = {cmd, env};
+	struct containerv_import_options extra = CONTAINERV_IMPORT_OPTIONS_INIT;
 
-	CHECK_OK(cv_image_import(CV_TEST_ROOTFS, "busybox:test", &extra, NULL));
+	extra.cmd = cmd;
+	extra.env = env;
+	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "busybox:test", &extra, NULL));
 }
 
 TEST(import_inspect_list_tag_remove)
@@ -117,7 +118,7 @@ TEST(import_inspect_list_tag_remove)
 	struct collected collected = {0};
 	char digest[72], untagged[72], prefix[20];
 
-	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "imported", digest));
+	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "imported", NULL, digest));
 	CHECK(cv_digest_is_valid(digest));
 	CHECK_OK(containerv_image_inspect("imported", &info));
 	CHECK_EQ_STR(info.digest, digest);
@@ -141,8 +142,8 @@ TEST(import_inspect_list_tag_remove)
 	CHECK_EQ_INT(errno, ENOENT);
 	CHECK(containerv_image_inspect("nothing-here", &info) != 0);
 	CHECK_EQ_STR(containerv_last_error(), "image docker.io/library/nothing-here:latest: not found");
-	CHECK(containerv_image_import("/nonexistent", "x", NULL) != 0);
-	CHECK(containerv_image_import(CV_TEST_ROOTFS, "x@sha256:0", NULL) != 0);
+	CHECK(containerv_image_import("/nonexistent", "x", NULL, NULL) != 0);
+	CHECK(containerv_image_import(CV_TEST_ROOTFS, "x@sha256:0", NULL, NULL) != 0);
 	/* Untag one name: the image stays under the other. */
 	CHECK_OK(containerv_image_remove("imported", 0, untagged));
 	CHECK_EQ_STR(untagged, digest);
@@ -163,7 +164,7 @@ TEST(import_a_tarball)
 	snprintf(command, sizeof command, "tar -C %s -czf %s/rootfs.tar.gz .", CV_TEST_ROOTFS, root);
 	CHECK(system(command) == 0);
 	snprintf(command, sizeof command, "%s/rootfs.tar.gz", root);
-	CHECK_OK(containerv_image_import(command, "from-tar:1", digest));
+	CHECK_OK(containerv_image_import(command, "from-tar:1", NULL, digest));
 	CHECK_OK(containerv_image_inspect("from-tar:1", &info));
 	CHECK_EQ_INT(info.layer_count, 1);
 	containerv_image_info_clear(&info);
@@ -171,7 +172,7 @@ TEST(import_a_tarball)
 	snprintf(command, sizeof command, "head -c 5000 %s/rootfs.tar.gz > %s/bad.tar.gz", root, root);
 	CHECK(system(command) == 0);
 	snprintf(command, sizeof command, "%s/bad.tar.gz", root);
-	CHECK(containerv_image_import(command, "bad:1", NULL) != 0);
+	CHECK(containerv_image_import(command, "bad:1", NULL, NULL) != 0);
 	CHECK(strchr(containerv_last_error(), '\n') == NULL);
 	CHECK(containerv_image_inspect("bad:1", &info) != 0);
 	CHECK_EQ_INT(count_temporaries("layers"), 0);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/types.h>
 
 #define CV_MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define CV_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -71,6 +72,10 @@ int cv_store_read_blob(struct cv_store *store, const char *digest, size_t max, c
 /* Streams a blob into a new blob file fd-by-fd: hashes while copying from fd, checks expected if non-NULL. */
 int cv_store_put_blob_fd(struct cv_store *store, int fd, uint64_t max, const char *expected_digest, char digest_out[72],
                          uint64_t *size_out);
+/* The same from a reader (returns bytes, 0 at the end, -1 with the last error set). */
+int cv_store_put_blob_stream(struct cv_store *store, ssize_t (*reader)(void *user, void *buffer, size_t size),
+                             void *user, uint64_t max, const char *expected_digest, char digest_out[72],
+                             uint64_t *size_out);
 
 /* Points name (a full normalized reference) at a manifest (atomic rewrite of index.json). */
 int cv_store_tag(struct cv_store *store, const char *name, const char *manifest_digest, const char *media_type,

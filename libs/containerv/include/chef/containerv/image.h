@@ -90,12 +90,31 @@ CONTAINERV_API int containerv_image_gc(struct containerv_image_gc_result *result
 /* Removes the names of images no container uses, then collects (`image prune -a`). */
 CONTAINERV_API int containerv_image_prune(struct containerv_image_gc_result *result);
 
+#define CONTAINERV_IMPORT_OPTIONS_VERSION 1
+
+/* The config of an imported image (docker import --change). Initialise with CONTAINERV_IMPORT_OPTIONS_INIT. */
+struct containerv_import_options {
+	unsigned int version;          /* CONTAINERV_IMPORT_OPTIONS_VERSION */
+	const char *const *cmd;        /* NULL-terminated or NULL */
+	const char *const *entrypoint; /* NULL-terminated or NULL */
+	const char *const *env;        /* "KEY=VALUE", NULL-terminated or NULL */
+	const char *working_dir;       /* absolute, or NULL */
+	const char *user;              /* "uid[:gid]" or a name, or NULL */
+};
+
+#define CONTAINERV_IMPORT_OPTIONS_INIT                                                                                 \
+	{                                                                                                              \
+		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                                        \
+	}
+
 /*
  * Makes a one-layer image from a rootfs directory or a tar (plain, gzip or
- * zstd) at path, named name (a reference). Writes its manifest digest to
- * digest (72 bytes) when not NULL. The layer is unpacked: ready to run.
+ * zstd) at path, named name (a reference), with the config of options
+ * (may be NULL). Writes its manifest digest to digest (72 bytes) when not
+ * NULL. The layer is unpacked: ready to run.
  */
-CONTAINERV_API int containerv_image_import(const char *path, const char *name, char *digest);
+CONTAINERV_API int containerv_image_import(const char *path, const char *name,
+                                           const struct containerv_import_options *options, char *digest);
 
 enum containerv_archive_format {
 	CV_ARCHIVE_OCI = 1,    /* OCI image layout in a tar (oci-archive) */
