@@ -65,6 +65,7 @@ int cmd_import(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_system(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 
 /* Allocation that cannot fail: a CLI out of memory has nothing better to do than stop. */
 void *xmalloc(size_t size);

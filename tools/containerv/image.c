@@ -548,6 +548,63 @@ out:
 	return code;
 }
 
+int cmd_commit(int argc, char **argv)
+{
+	static struct string_list change_flags;
+	static const struct flag table[] = {
+	        {"change", 'c', FLAG_LIST, &change_flags, "list",
+	         "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "commit",
+	        "[OPTIONS] CONTAINER REPOSITORY[:TAG]",
+	        "Create a new image from a container's changes (the container is not paused)",
+	        table,
+	        false,
+	        2,
+	        2,
+	        NULL,
+	};
+	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct changes changes = {0};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	char digest[72];
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	for (size_t i = 0; i < change_flags.count; i++) {
+		if (parse_change(change_flags.items[i], &changes) < 0) {
+			code = EXIT_CLI_ERROR;
+			goto out;
+		}
+	}
+	options.cmd = (const char *const *)changes.cmd;
+	options.entrypoint = (const char *const *)changes.entrypoint;
+	options.env = changes.env.count > 0 ? changes.env.items : NULL;
+	options.working_dir = changes.working_dir;
+	options.user = changes.user;
+	if (cli_open(positional.items[0], &container) < 0) {
+		code = EXIT_CONTAINER_FAILURE;
+		goto out;
+	}
+	if (containerv_image_commit(container, positional.items[1], &options, digest) < 0) {
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+		goto out;
+	}
+	printf("%s\n", digest);
+	code = 0;
+out:
+	strv_free(changes.cmd);
+	strv_free(changes.entrypoint);
+	string_list_free(&changes.env);
+	return code;
+}
+
 static int print_loaded(const char *name, void *user)
 {
 	if (!*(int *)user)

@@ -44,6 +44,7 @@ static const struct command commands[] = {
         {"import", cmd_import, "Import a root filesystem (directory or tarball) as an image"},
         {"load", cmd_load, "Load images from a tar archive or STDIN"},
         {"save", cmd_save, "Save one or more images to a tar archive"},
+        {"commit", cmd_commit, "Create a new image from a container's changes"},
         {"system", cmd_system, "Manage containerv (df, gc)"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},

@@ -116,6 +116,19 @@ struct containerv_import_options {
 CONTAINERV_API int containerv_image_import(const char *path, const char *name,
                                            const struct containerv_import_options *options, char *digest);
 
+struct containerv_container;
+
+/*
+ * Makes a new image named name from a container's changes: its image's
+ * layers plus one layer of what the container wrote (its overlay upper
+ * directory, with whiteouts and opaque directories in OCI form), with the
+ * image's config changed by changes (may be NULL). The container may be
+ * running (it is not paused: commit a stopped one for a consistent layer).
+ * EINVAL for a container made from a root filesystem rather than an image.
+ */
+CONTAINERV_API int containerv_image_commit(struct containerv_container *container, const char *name,
+                                           const struct containerv_import_options *changes, char *digest);
+
 enum containerv_archive_format {
 	CV_ARCHIVE_OCI = 1,    /* OCI image layout in a tar (oci-archive) */
 	CV_ARCHIVE_DOCKER = 2, /* docker save's format (manifest.json; docker-archive) */
