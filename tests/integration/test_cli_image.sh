@@ -134,6 +134,37 @@ cv 0 run --rm busybox echo still-works
 [ "$OUT" = still-works ] || fail "store unusable after bad inputs"
 pass "bad inputs refused with one line"
 
+# An archive whose blob does not match its name: refused, nothing named.
+mkdir -p "$TEST_TMP/corrupt"
+tar -C "$TEST_TMP/corrupt" -xf "$TEST_TMP/oci.tar"
+victim=$(ls -S "$TEST_TMP/corrupt/blobs/sha256" | head -1) # the largest blob: the layer
+printf 'tampered' | dd of="$TEST_TMP/corrupt/blobs/sha256/$victim" bs=1 seek=1000 conv=notrunc status=none
+sed -i 's/box:v1/tampered:v1/g' "$TEST_TMP/corrupt/index.json"
+tar -C "$TEST_TMP/corrupt" -cf "$TEST_TMP/corrupt.tar" .
+cv 1 load -i "$TEST_TMP/corrupt.tar"
+one_error_line "digest mismatch"
+cv 1 image inspect localhost:5000/team/tampered:v1
+assert_store_consistent "corrupt archive"
+pass "an archive with a corrupt blob is refused"
+
+# SIGKILL in the middle of an import: the next GC and import complete.
+mkdir -p "$TEST_TMP/big"
+cp -a "$CV_TEST_ROOTFS/." "$TEST_TMP/big/"
+head -c 200000000 /dev/urandom >"$TEST_TMP/big/random.bin"
+"$CONTAINERV" import "$TEST_TMP/big" big:1 >/dev/null 2>&1 &
+importer=$!
+sleep 0.5
+kill -9 "$importer" 2>/dev/null || true
+wait "$importer" 2>/dev/null || true
+cv 0 system gc
+assert_store_consistent "after SIGKILL and gc"
+cv 0 import "$TEST_TMP/big" big:1
+cv 0 run --rm big:1 sh -c 'test -s /random.bin && echo complete'
+[ "$OUT" = complete ] || fail "import after a killed import: $OUT"
+cv 0 rmi big:1
+rm -rf "$TEST_TMP/big"
+pass "a killed import leaves a usable store"
+
 # system df, prune.
 cv 0 system df --format json
 [ "$(jq -r 'select(.Type == "Images") | .TotalCount' <<<"$OUT")" -ge 2 ] || fail "system df: $OUT"

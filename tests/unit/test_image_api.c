@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/digest.h"
@@ -114,7 +115,7 @@ static void import_busybox(void)
 
 TEST(import_inspect_list_tag_remove)
 {
-	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
 	struct collected collected = {0};
 	char digest[72], untagged[72], prefix[20];
 
@@ -269,6 +270,37 @@ TEST(rmi_is_refused_while_used_and_gc_keeps_what_is_used)
 	CHECK_EQ_INT(count_entries("blobs/sha256"), 0);
 }
 
+TEST(gc_beside_concurrent_runs_never_breaks_them)
+{
+	struct containerv_options *o = NULL;
+	pid_t collector;
+	int status;
+
+	import_busybox();
+	collector = fork();
+	CHECK(collector >= 0);
+	if (collector == 0) {
+		/* Collect as fast as possible meanwhile: an image in use must never lose a layer. */
+		for (int i = 0; i < 200; i++) {
+			if (containerv_image_gc(NULL) != 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < 10; i++) {
+		char *out;
+		CHECK_OK(containerv_options_new(&o));
+		CHECK_OK(containerv_options_set_image(o, "busybox:test"));
+		out = run_capture(o, NULL);
+		containerv_options_delete(o);
+		CHECK_EQ_STR(out, "cmd:hello:/:0:0\n");
+	}
+	CHECK(waitpid(collector, &status, 0) == collector);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ_INT(count_temporaries("layers"), 0);
+	CHECK_EQ_INT(count_entries("layers"), 1);
+}
+
 static int remove_callback(const struct containerv_info *info, void *user)
 {
 	struct containerv_container *c = NULL;
@@ -301,6 +333,7 @@ int main(void)
 	RUN(import_a_tarball);
 	RUN(run_applies_the_image_config);
 	RUN(rmi_is_refused_while_used_and_gc_keeps_what_is_used);
+	RUN(gc_beside_concurrent_runs_never_breaks_them);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);

@@ -122,7 +122,7 @@ static json_t *inspect_object(const struct containerv_image_info *info)
 
 int image_inspect_one(const char *name, const char *format, json_t *all)
 {
-	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
 
 	if (containerv_image_inspect(name, &info) < 0)
 		return -1;

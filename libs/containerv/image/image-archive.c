@@ -220,49 +220,6 @@ static int archive_name(const char *text, const char *digest, char **out)
 	return cv_asprintf(out, "localhost/loaded-%.12s:latest", cv_digest_hex(digest));
 }
 
-/* The manifest an index entry stands for: itself, or the host's platform in a nested index. */
-static int select_manifest(struct cv_store *store, const char *digest, const char *media_type, char out[72],
-                           char **out_media_type, int64_t *out_size)
-{
-	cleanup_free char *text = NULL;
-	size_t length = 0;
-	json_t *root, *manifests, *child, *chosen = NULL;
-	size_t i;
-
-	if (strcmp(media_type, CV_MEDIA_OCI_INDEX) != 0 && strcmp(media_type, CV_MEDIA_DOCKER_LIST) != 0) {
-		memcpy(out, digest, 72);
-		*out_media_type = cv_strdup(media_type);
-		return *out_media_type != NULL ? 0 : -1;
-	}
-	if (cv_store_read_blob(store, digest, CV_STORE_MANIFEST_MAX, &text, &length) != 0)
-		return -1;
-	root = json_loadb(text, length, 0, NULL);
-	manifests = json_object_get(root, "manifests");
-	json_array_foreach(manifests, i, child)
-	{
-		json_t *platform = json_object_get(child, "platform");
-		const char *os = json_string_value(json_object_get(platform, "os"));
-		const char *architecture = json_string_value(json_object_get(platform, "architecture"));
-		if ((os == NULL || strcmp(os, "linux") == 0) &&
-		    (architecture == NULL || strcmp(architecture, cv_image_host_architecture()) == 0)) {
-			chosen = child;
-			break;
-		}
-	}
-	if (chosen == NULL || !cv_digest_is_valid(json_string_value(json_object_get(chosen, "digest")))) {
-		json_decref(root);
-		return cv_error_errno(ENOENT, "index %s: no manifest for linux/%s", digest,
-		                      cv_image_host_architecture());
-	}
-	memcpy(out, json_string_value(json_object_get(chosen, "digest")), 72);
-	*out_media_type = cv_strdup(json_string_value(json_object_get(chosen, "mediaType")) != NULL
-	                                    ? json_string_value(json_object_get(chosen, "mediaType"))
-	                                    : CV_MEDIA_OCI_MANIFEST);
-	*out_size = json_integer_value(json_object_get(chosen, "size"));
-	json_decref(root);
-	return *out_media_type != NULL ? 0 : -1;
-}
-
 /* Names an image once every blob it needs is in the store, then unpacks it. */
 static int name_image(struct cv_store *store, const char *name, const char *digest, const char *media_type,
                       int64_t size, int (*callback)(const char *, void *), void *user)
@@ -303,7 +260,6 @@ static int load_oci(struct cv_store *store, struct loaded *loaded, const char *i
 	json_array_foreach(json_object_get(index, "manifests"), i, entry)
 	{
 		const char *digest = json_string_value(json_object_get(entry, "digest"));
-		const char *media_type = json_string_value(json_object_get(entry, "mediaType"));
 		json_t *annotations = json_object_get(entry, "annotations");
 		const char *text = json_string_value(json_object_get(annotations, "io.containerd.image.name"));
 		cleanup_free char *name = NULL, *chosen_type = NULL;
@@ -317,8 +273,7 @@ static int load_oci(struct cv_store *store, struct loaded *loaded, const char *i
 			break;
 		}
 		if (archive_name(text, digest, &name) != 0 ||
-		    select_manifest(store, digest, media_type != NULL ? media_type : CV_MEDIA_OCI_MANIFEST, chosen,
-		                    &chosen_type, &size) != 0 ||
+		    cv_store_platform_manifest(store, digest, chosen, &chosen_type, &size) != 0 ||
 		    name_image(store, name, chosen, chosen_type, size, callback, user) != 0) {
 			ret = -1;
 			break;
@@ -578,7 +533,9 @@ int containerv_image_save(const char *const *names, enum containerv_archive_form
 		char path[PATH_MAX];
 		json_t *layers;
 
-		if (cv_store_resolve(store, names[i], digest, &name) != 0 ||
+		char named[72];
+		if (cv_store_resolve(store, names[i], named, &name) != 0 ||
+		    cv_store_platform_manifest(store, named, digest, NULL, NULL) != 0 ||
 		    cv_store_load_image(store, digest, &manifest, &config) != 0)
 			goto out;
 		cv_store_blob_path(store, digest, path, sizeof path);

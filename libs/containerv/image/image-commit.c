@@ -304,8 +304,10 @@ static int commit_locked(struct cv_store *store, struct containerv_container *c,
 	docker = strcmp(manifest.media_type, CV_MEDIA_DOCKER_MANIFEST) == 0;
 	cv_manifest_clear(&manifest);
 	cv_image_config_clear(&config);
+	char base_digest[72];
 	if (cv_store_image_chain_ids(store, c->config.image_digest, &chain_ids, &count) != 0 ||
-	    cv_store_read_blob(store, c->config.image_digest, CV_STORE_MANIFEST_MAX, &base_manifest, &length) != 0)
+	    cv_store_platform_manifest(store, c->config.image_digest, base_digest, NULL, NULL) != 0 ||
+	    cv_store_read_blob(store, base_digest, CV_STORE_MANIFEST_MAX, &base_manifest, &length) != 0)
 		return -1;
 	manifest_json = json_loads(base_manifest, 0, NULL);
 	const char *base_config_digest =

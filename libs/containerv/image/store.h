@@ -111,9 +111,18 @@ int cv_store_resolve(struct cv_store *store, const char *text, char manifest_dig
  */
 int cv_store_unpack_image(struct cv_store *store, const char *manifest_digest);
 
+/*
+ * The single-platform manifest a name's digest stands for: itself, or for
+ * an image index the manifest of this host's platform (linux/<arch>),
+ * which must be in the store. media_type (freed by the caller) and size
+ * may be NULL.
+ */
+int cv_store_platform_manifest(struct cv_store *store, const char *digest, char out[72], char **media_type,
+                               int64_t *size);
+
 struct cv_manifest;
 struct cv_image_config;
-/* Reads and parses a manifest and its config (verified blobs, layer count = diff_id count). */
+/* Reads and parses a manifest (an index: this host's) and its config (verified blobs, layer count = diff_id count). */
 int cv_store_load_image(struct cv_store *store, const char *manifest_digest, struct cv_manifest *manifest,
                         struct cv_image_config *config);
 /* The chain ids of an image's layers, lowest first (freed by the caller). */

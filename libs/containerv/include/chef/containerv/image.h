@@ -25,13 +25,15 @@ struct containerv_options;
 
 /* What containerv_image_inspect() and containerv_image_list() report. */
 struct containerv_image_info {
-	unsigned int version;   /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
-	char id[72];            /* the config digest, "sha256:<hex>" (docker's image id) */
-	char digest[72];        /* the manifest digest */
-	char **names;           /* every name pointing at this manifest, NULL-terminated */
+	unsigned int version; /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
+	int disk_usage;  /* set by the caller for inspect: 1 computes unpacked_size (walks the layers); list always does
+	                  */
+	char id[72];     /* the config digest, "sha256:<hex>" (docker's image id) */
+	char digest[72]; /* the manifest digest */
+	char **names;    /* every name pointing at this manifest, NULL-terminated */
 	int64_t created_ns;     /* from the config's "created"; 0 when absent */
 	uint64_t size;          /* bytes of the layer blobs (compressed, as stored) */
-	uint64_t unpacked_size; /* bytes of the unpacked layers on disk */
+	uint64_t unpacked_size; /* bytes of the unpacked layers on disk (see disk_usage) */
 	size_t layer_count;
 	char architecture[32];
 	char os[32];
