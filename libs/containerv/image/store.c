@@ -87,7 +87,11 @@ fail : {
 
 int cv_store_open(struct cv_store **out)
 {
-	static const char *const subdirs[] = {"blobs", "blobs/sha256", "ingest", "layers"};
+	/* Layers are searchable (0711): a container's init in a user namespace reaches its lowerdirs through them. */
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} subdirs[] = {{"blobs", 0700}, {"blobs/sha256", 0700}, {"ingest", 0700}, {"layers", 0711}};
 	struct cv_store *store;
 	struct stat st;
 
@@ -100,7 +104,7 @@ int cv_store_open(struct cv_store **out)
 		cv_store_close(store);
 		return cv_error_errno(ENAMETOOLONG, "image store: state root too long");
 	}
-	if (cv_mkdir_p(store->path, 0700) != 0)
+	if (cv_mkdir_p(store->path, 0711) != 0)
 		goto fail;
 	store->dir_fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (store->dir_fd < 0) {
@@ -108,8 +112,8 @@ int cv_store_open(struct cv_store **out)
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-		if (mkdirat(store->dir_fd, subdirs[i], 0700) < 0 && errno != EEXIST) {
-			cv_error_sys("mkdir %s/%s", store->path, subdirs[i]);
+		if (mkdirat(store->dir_fd, subdirs[i].name, subdirs[i].mode) < 0 && errno != EEXIST) {
+			cv_error_sys("mkdir %s/%s", store->path, subdirs[i].name);
 			goto fail;
 		}
 	}
