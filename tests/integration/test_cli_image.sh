@@ -31,6 +31,8 @@ cv 0 run --rm busybox sh -c 'echo $PATH'
 [ "$OUT" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ] || fail "default PATH: $OUT"
 cv 0 images
 [[ "$OUT" == *"busybox"*"latest"* ]] || fail "images table: $OUT"
+cv 0 run --rm --entrypoint echo busybox via entrypoint
+[ "$OUT" = "via entrypoint" ] || fail "--entrypoint: $OUT"
 pass "run busybox with the built-in image"
 
 # A directory path is still a root filesystem; --rootfs too.
