@@ -223,6 +223,11 @@ TEST(run_applies_the_image_config)
 	CHECK_EQ_STR(containerv_last_error(), "image docker.io/library/no-such-image:latest: not found");
 	CHECK(o->layers == NULL && o->image == NULL);
 	CHECK(containerv_options_set_image(o, "UPPER") != 0);
+	/* A root filesystem set after an image replaces it: no image recorded. */
+	CHECK_OK(containerv_options_set_image(o, "busybox:test"));
+	CHECK(o->image_digest != NULL);
+	CHECK_OK(containerv_options_set_rootfs(o, CV_TEST_ROOTFS));
+	CHECK(o->image == NULL && o->image_digest == NULL && o->image_cmd == NULL);
 	containerv_options_delete(o);
 }
 
