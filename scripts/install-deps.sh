@@ -13,15 +13,18 @@ PACKAGES=(
 	cmake            # the build system (>= 3.20)
 	pkg-config       # finds jansson at configure time; containerv.pc for library users
 	libjansson-dev   # JSON: config.json/state.json/exit.json, `inspect` output
-	libarchive-dev   # tar streams: `cp -` in and out of containers
+	libarchive-dev   # tar streams: `cp -` in and out of containers, image layers (gzip, zstd)
 	libseccomp-dev   # compiles seccomp profiles to BPF (security levels, --security-opt seccomp=FILE)
-	libssl-dev       # OpenSSL sha256: content digests, seccomp filter cache keys
+	libssl-dev       # libcrypto: sha256 digests of image blobs and layers
 	libyaml-dev      # YAML configuration files (security profiles; compose files)
 	libmnl-dev       # netlink: bridges, veth pairs, addresses, routes (container networking)
 	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
 	nftables         # `nft`: the network tests look at the rules
 	iperf3           # TCP throughput in bench/network.sh
-	python3          # UDP/TCP peers in network namespaces in the network tests
+	python3          # UDP/TCP peers in the network tests; crafted layer tarballs in the image tests
+	umoci            # peer OCI unpacker: the layer unpack equivalence test
+	zstd             # zstd-compressed layers in the unpack tests
+	skopeo           # peer image tool: the archive interop checks of test_cli_image.sh
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)

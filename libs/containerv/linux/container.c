@@ -19,6 +19,7 @@
 #include "linux/security-linux.h"
 #include "security/security-internal.h"
 #include "linux/network-private.h"
+#include "image/image-options.h"
 #include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
@@ -144,6 +145,7 @@ int containerv_create(const struct containerv_options *options, struct container
 {
 	char containers[PATH_MAX];
 	struct containerv_container *c;
+	struct cv_store *image_store = NULL;
 	bool name_reserved = false;
 
 	cv_error_clear();
@@ -172,10 +174,15 @@ int containerv_create(const struct containerv_options *options, struct container
 	}
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
+	/* An image's layers stay locked (shared) until the config that names them is on disk. */
+	if (cv_image_create_begin(&c->config, &image_store) < 0)
+		goto fail_dir;
 	/* With autostart the start writes the first state.json: one file write less on the way. */
 	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
 	    write_config(c) < 0 || (!options->autostart && cv_state_save(c) < 0))
 		goto fail_dir;
+	cv_image_create_end(image_store);
+	image_store = NULL;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */
 		if (cv_state_lock(c) < 0)
@@ -193,6 +200,7 @@ fail_dir : {
 	int saved = errno;
 	char message[1024];
 	snprintf(message, sizeof message, "%s", containerv_last_error());
+	cv_image_create_end(image_store);
 	release_all(c, true);
 	name_reserved = false;
 	cv_error_errno(saved, "%s", message);
@@ -356,7 +364,10 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return 0;
-	if (containerv_kill(container, stop_signal ? stop_signal : SIGTERM) < 0) {
+	/* No signal asked for: the image's StopSignal, else SIGTERM. */
+	if (stop_signal == 0)
+		stop_signal = container->config.stop_signal > 0 ? container->config.stop_signal : SIGTERM;
+	if (containerv_kill(container, stop_signal) < 0) {
 		cv_state_refresh(container);
 		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
 	}

@@ -16,5 +16,6 @@
 #include <chef/containerv/volume.h>
 #include <chef/containerv/security.h>
 #include <chef/containerv/network.h>
+#include <chef/containerv/image.h>
 
 #endif
