@@ -507,6 +507,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	if ((o->image_digest != NULL || o->image_entrypoint != NULL) &&
 	    json_object_set_new(root, "image",
 	                        json_pack("{s:s?,s:s?,s:o,s:o,s:o,s:i,s:b}", "name", o->image, "digest",

@@ -60,7 +60,8 @@ struct cv_device_rule {
 	const char *access;
 };
 
-/* docker's default allow-list: mknod of any node, and null, zero, full, random, urandom, tty, console, ptmx, pts, tun. */
+/* docker's default allow-list: mknod of any node, and null, zero, full, random, urandom, tty, console, ptmx, pts, tun.
+ */
 extern const struct cv_device_rule cv_default_device_rules[];
 extern const size_t cv_default_device_rule_count;
 

@@ -52,8 +52,8 @@ struct cv_init_plan {
 	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
 	unsigned int namespaces;
 	char *overlay_options;
-	char *overlay_options_idmapped; /* with a user namespace: lowerdir = idmap_targets */
-	char **idmap_targets;           /* <state>/layers/<i>, lowest layer first, where the init attaches them */
+	char *overlay_options_idmapped;     /* with a user namespace: lowerdir = idmap_targets */
+	char **idmap_targets;               /* <state>/layers/<i>, lowest layer first, where the init attaches them */
 	int idmap_fds[CV_IDMAP_LAYERS_MAX]; /* received with "go" */
 	size_t idmap_count;
 	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */

@@ -33,7 +33,7 @@ struct containerv_security {
 	bool no_new_privileges;
 	bool read_only_rootfs;
 	bool privileged;
-	bool landlock;   /* Paranoid: a Landlock ruleset where the kernel has it */
+	bool landlock;       /* Paranoid: a Landlock ruleset where the kernel has it */
 	bool no_network;     /* Paranoid: the container gets loopback only, whatever the network options say */
 	bool user_namespace; /* Paranoid: a user namespace of leased ids (--userns=auto) unless maps are given */
 	enum cv_seccomp_mode seccomp_mode;
