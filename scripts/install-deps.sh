@@ -13,7 +13,9 @@ PACKAGES=(
 	cmake            # the build system (>= 3.20)
 	pkg-config       # finds jansson at configure time; containerv.pc for library users
 	libjansson-dev   # JSON: config.json/state.json/exit.json, `inspect` output
-	libarchive-dev   # tar streams: `cp -` in and out of containers
+	libarchive-dev   # tar streams: `cp -` in and out of containers, image layers (gzip, zstd)
+	libssl-dev       # libcrypto: sha256 digests of image blobs and layers
+	umoci            # peer OCI unpacker: the layer unpack equivalence test
 	libseccomp-dev   # seccomp filters (security profiles)
 	libcap-dev       # capability sets (security profiles)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
