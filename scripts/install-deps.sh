@@ -32,10 +32,8 @@ PACKAGES=(
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal
 	time             # GNU time: peak memory in bench/startup.sh
 	libcurl4-openssl-dev # the registry client (HTTP/1.1 and TLS, parallel blob downloads)
-	libssl-dev       # OpenSSL's libcrypto: sha256 of blobs while they stream
 	docker-registry  # CNCF distribution 2.8: the peer registry the image tests start on 127.0.0.1
 	skopeo           # peer client: pushes images containerv pulls, pulls and checks what it pushes; bench/pull.sh
-	umoci            # makes the tests' OCI layouts from the busybox rootfs; peer unpacker in bench/pull.sh
 	apache2-utils    # htpasswd: the basic-auth test registry
 	openssl          # self-signed certificates and JWT signatures for the test registries
 	python3          # the token server and the hostile registry of the tests
