@@ -14,5 +14,6 @@
 #include <chef/containerv/container.h>
 #include <chef/containerv/stats.h>
 #include <chef/containerv/volume.h>
+#include <chef/containerv/registry.h>
 
 #endif
