@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "progress.h"
 
 struct command {
 	const char *name;
@@ -37,6 +38,10 @@ static const struct command commands[] = {
         {"top", cmd_top, "Display the running processes of a container"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
+        {"pull", cmd_pull, "Download an image from a registry"},
+        {"push", cmd_push, "Upload an image to a registry"},
+        {"login", cmd_login, "Log in to a registry"},
+        {"logout", cmd_logout, "Log out from a registry"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };
