@@ -157,3 +157,42 @@ make_busybox_layout() {
 		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin ${1:+--config.cmd "$1"} || fail "umoci config"
 	rm -rf "$bundle"
 }
+
+# store_check: the image store under $CONTAINERV_ROOT is consistent: every
+# blob's content matches its name, and every name in index.json points at a
+# blob that is there.
+store_check() {
+	local images=$CONTAINERV_ROOT/images blob digest
+	[ -d "$images" ] || return 0
+	for blob in "$images"/blobs/sha256/*; do
+		[ -e "$blob" ] || continue
+		[ "$(sha256sum <"$blob" | cut -d' ' -f1)" = "$(basename "$blob")" ] || fail "store: blob $(basename "$blob") is corrupt"
+	done
+	for digest in $(jq -r '.manifests[].digest' "$images/index.json"); do
+		[ -f "$images/blobs/sha256/${digest#sha256:}" ] || fail "store: index.json names $digest, which is missing"
+	done
+}
+
+# store_names: the names in index.json, one a line.
+store_names() {
+	jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"] // empty' "$CONTAINERV_ROOT/images/index.json" 2>/dev/null || true
+}
+
+# store_digest NAME: the manifest digest NAME points at.
+store_digest() {
+	jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+		"$CONTAINERV_ROOT/images/index.json"
+}
+
+# manifest_digest HOST REPO TAG: the registry's digest for a manifest (all four media types accepted).
+manifest_digest() {
+	curl -sf -o /dev/null -D - "http://$1/v2/$2/manifests/$3" \
+		-H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' |
+		tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}'
+}
+
+# Does `run` take images yet (the store's `run IMAGE`, with --pull)? Until it
+# does, the tests check the pulled store instead of running the image.
+run_image_supported() {
+	"$CONTAINERV" run --help 2>&1 | grep -q -- '--pull'
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Pull and push against a real registry (Debian's docker-registry on
+# 127.0.0.1, plain http), with skopeo as the peer both ways:
+#   - an image pushed by skopeo (an OCI layout umoci made from the busybox
+#     rootfs) is pulled and run by containerv; a second pull moves nothing;
+#   - images pushed by containerv (monolithic, chunked, mounted across
+#     repositories) are pulled by skopeo and their digests compared;
+#   - a multi-arch index (hand-written, PUT with curl) selects the platform;
+#   - pull by digest; an unknown tag gives one clear error; tls-verify on
+#     against plain http gives one clear error.
+#
+# Needs root, docker-registry, skopeo, umoci, curl, jq.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry-lib.sh"
+
+registry_start_anonymous REG
+R=$REG_HOST
+
+# --- skopeo pushes, containerv pulls and runs.
+make_busybox_layout "$TEST_TMP/layout" v1 /bin/sh
+skopeo copy -q --dest-tls-verify=false "oci:$TEST_TMP/layout:v1" "docker://$R/tests/busybox:v1" || fail "skopeo copy"
+cv 0 pull --tls-verify=false "$R/tests/busybox:v1"
+[[ "$OUT" == *"downloaded and verified"* ]] || fail "pull did not report the layer: $OUT"
+expected=$(manifest_digest "$R" tests/busybox v1)
+[ "$(store_digest "$R/tests/busybox:v1")" = "$expected" ] || fail "the store's manifest is not the registry's ($expected)"
+store_check
+if run_image_supported; then
+	cv 0 run --rm "$R/tests/busybox:v1" echo hello-from-the-registry
+	[ "$OUT" = hello-from-the-registry ] || fail "the pulled image did not run: $OUT"
+fi
+pass "skopeo push, containerv pull and run"
+
+cv 0 pull --tls-verify=false "$R/tests/busybox:v1"
+[[ "$OUT" == *"already exists"* ]] || fail "second pull downloaded again: $OUT"
+cv 0 pull -q --tls-verify=false "$R/tests/busybox:v1"
+[ "$OUT" = "$R/tests/busybox:v1" ] || fail "pull -q printed: $OUT"
+pass "second pull moves nothing; -q prints the name only"
+
+cv 0 pull --tls-verify=false "$R/tests/busybox@$expected"
+[ "$(store_digest "$R/tests/busybox@$expected")" = "$expected" ] || fail "pull by digest"
+pass "pull by digest"
+
+# --- containerv pushes, skopeo pulls and compares.
+cv 0 push --tls-verify=false "$R/tests/busybox:v1" "$R/mono/busybox:v1"
+[ "$(manifest_digest "$R" mono/busybox v1)" = "$expected" ] || fail "pushed manifest differs"
+cv 0 push --tls-verify=false --chunk-size 300k "$R/tests/busybox:v1" "$R/chunked/busybox:v1"
+[ "$(manifest_digest "$R" chunked/busybox v1)" = "$expected" ] || fail "chunked push: manifest differs"
+for repo in mono/busybox chunked/busybox; do
+	rm -rf "$TEST_TMP/copy"
+	skopeo copy -q --src-tls-verify=false "docker://$R/$repo:v1" "dir:$TEST_TMP/copy" || fail "skopeo copy of $repo"
+	for blob in $(jq -r '.layers[].digest, .config.digest' "$TEST_TMP/copy/manifest.json"); do
+		[ "sha256:$(sha256sum <"$TEST_TMP/copy/${blob#sha256:}" | cut -d' ' -f1)" = "$blob" ] ||
+			fail "$repo: blob $blob differs"
+	done
+	skopeo inspect --tls-verify=false "docker://$R/$repo:v1" | jq -e '.Os == "linux"' >/dev/null ||
+		fail "skopeo inspect $repo"
+done
+pass "containerv push (monolithic and chunked), skopeo pulls the same blobs"
+
+# The same registry: a push to another repository mounts the layer instead of uploading it.
+cv 0 push --tls-verify=false "$R/tests/busybox:v1" "$R/tests/mounted:v1"
+[[ "$OUT" == *"mounted from another repository"* ]] || fail "no cross-repository mount: $OUT"
+[ "$(manifest_digest "$R" tests/mounted v1)" = "$expected" ] || fail "mounted push: manifest differs"
+cv 0 push --tls-verify=false "$R/tests/busybox:v1" "$R/tests/mounted:v1"
+[[ "$OUT" == *"layer already exists"* ]] || fail "second push uploaded again: $OUT"
+pass "cross-repository mount; second push skips existing blobs"
+
+# --- A multi-arch index: two images, an index PUT by hand (after its children).
+make_busybox_layout "$TEST_TMP/arm" arm64 /bin/sh
+umoci config --image "$TEST_TMP/arm:arm64" --architecture arm64 --config.label arch=arm64 || fail "umoci config"
+skopeo copy -q --dest-tls-verify=false "oci:$TEST_TMP/layout:v1" "docker://$R/multi:amd64" || fail "skopeo amd64"
+skopeo copy -q --dest-tls-verify=false "oci:$TEST_TMP/arm:arm64" "docker://$R/multi:arm64" || fail "skopeo arm64"
+amd64=$(manifest_digest "$R" multi amd64)
+arm64=$(manifest_digest "$R" multi arm64)
+size_of() { curl -sf "http://$R/v2/multi/manifests/$1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' | wc -c; }
+cat >"$TEST_TMP/index.json" <<EOF
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+ {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$arm64","size":$(size_of arm64),"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+ {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$amd64","size":$(size_of amd64),"platform":{"os":"linux","architecture":"amd64"}}]}
+EOF
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$TEST_TMP/index.json" \
+	"http://$R/v2/multi/manifests/latest" || fail "PUT index"
+cv 0 pull --tls-verify=false "$R/multi"
+[ "$(store_digest "$R/multi:latest")" = "$amd64" ] || fail "default platform: not the amd64 manifest"
+cv 0 pull --tls-verify=false --platform linux/arm64 "$R/multi"
+[ "$(store_digest "$R/multi:latest")" = "$arm64" ] || fail "--platform linux/arm64: not the arm64 manifest"
+cv 1 pull --tls-verify=false --platform linux/s390x "$R/multi"
+one_error_line "no manifest for linux/s390x"
+cv 125 pull --platform linux "$R/multi"
+one_error_line "--platform"
+store_check
+pass "multi-arch index: the platform's manifest is chosen"
+
+# --- Errors.
+cv 1 pull --tls-verify=false "$R/tests/busybox:nosuchtag"
+one_error_line "404"
+[[ "$ERR" == *"$R"* && "$ERR" == *"tests/busybox:nosuchtag"* ]] || fail "error does not name registry and object: $ERR"
+cv 1 pull "$R/tests/busybox:v1"
+one_error_line "tls-verify"
+[ -z "$(store_names | grep nosuchtag)" ] || fail "a failed pull left a name"
+store_check
+pass "unknown tag and TLS against plain http: one clear error"
