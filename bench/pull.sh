@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${BENCH_ROUNDS:-3}
 LAYERS=${BENCH_LAYERS:-4}
-LAYER_MB=${BENCH_LAYER_MB:-28}
+LAYER_MB=${BENCH_LAYER_MB:-22}
 CONTAINERV=${CONTAINERV:-build/tools/containerv/containerv}
 CV_TEST_ROOTFS=${CV_ROOTFS:-build/rootfs/busybox}
 [ -x "$CONTAINERV" ] || { echo "bench/pull.sh: build first ($CONTAINERV missing)" >&2; exit 1; }

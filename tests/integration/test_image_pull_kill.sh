@@ -48,7 +48,8 @@ if run_image_supported; then
 	cv 0 run --rm "$IMAGE" sh -c 'wc -c < /random3'
 	[ "$OUT" = $((8 * 1024 * 1024)) ] || fail "the image does not run as pulled: $OUT"
 else
-	[ "$(find "$CONTAINERV_ROOT/images/layers" -name random3 -size $((8 * 1024))k | wc -l)" = 1 ] ||
-		fail "the last layer is not unpacked"
+	# (.tmp-* directories are unpacks a kill interrupted: never renamed in, left for GC.)
+	[ "$(find "$CONTAINERV_ROOT/images/layers" -path '*/.tmp-*' -prune -o -name random3 -size $((8 * 1024))k -print |
+		wc -l)" = 1 ] || fail "the last layer is not unpacked"
 fi
 pass "the next pull completes and the image runs"

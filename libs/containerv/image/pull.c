@@ -22,12 +22,18 @@
 #include "common/util.h"
 #include "image/manifest.h"
 #include "image/platform.h"
+#include "image/pull-unpack.h"
 #include "image/reference.h"
 #include "image/registry.h"
 #include "image/store.h"
 
 struct pull {
 	const struct containerv_registry_options *options;
+	struct cv_store *store;
+	struct cv_unpack_pool *unpacker; /* NULL: everything is unpacked at the end */
+	bool *committed;                 /* per fetch: renamed into blobs/ already */
+	int commit_error;                /* the first commit failure (errno), reported after the downloads */
+	char commit_message[512];
 	const char *name;
 	struct cv_blob_fetch *fetches;
 	unsigned *layer_index; /* fetch -> position in the manifest */
@@ -49,6 +55,25 @@ static void report(const struct pull *pull, enum containerv_transfer_event event
 	        .total = total,
 	};
 	pull->options->progress(&progress, pull->options->user);
+}
+
+/* A blob is complete and verified: into blobs/ at once, and its layer to the unpackers. */
+static void fetch_done(struct cv_blob_fetch *fetch, void *user)
+{
+	struct pull *pull = user;
+	size_t slot = (size_t)(fetch - pull->fetches);
+
+	if (cv_store_ingest_commit(pull->store, fetch->digest) < 0) {
+		if (pull->commit_error == 0) {
+			pull->commit_error = errno ? errno : EIO;
+			snprintf(pull->commit_message, sizeof pull->commit_message, "blob %s: %s", fetch->digest,
+			         containerv_last_error());
+		}
+		return;
+	}
+	pull->committed[slot] = true;
+	report(pull, CONTAINERV_TRANSFER_LAYER_DONE, fetch->digest, pull->layer_index[slot], fetch->size, fetch->size);
+	cv_unpack_pool_blob_ready(pull->unpacker, fetch->digest);
 }
 
 static void fetch_progress(struct cv_blob_fetch *fetch, void *user)
@@ -115,7 +140,8 @@ static int fetch_layers(struct cv_store *store, struct cv_registry *registry, co
 
 	pull->fetches = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->fetches);
 	pull->layer_index = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->layer_index);
-	if (pull->fetches == NULL || pull->layer_index == NULL)
+	pull->committed = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->committed);
+	if (pull->fetches == NULL || pull->layer_index == NULL || pull->committed == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
 	for (i = 0; i < manifest->layer_count; i++) {
 		const struct cv_descriptor *layer = &manifest->layers[i];
@@ -142,23 +168,13 @@ static int fetch_layers(struct cv_store *store, struct cv_registry *registry, co
 		count++;
 	}
 	result = cv_registry_fetch_blobs(registry, repository, pull->fetches, count, pull->options->max_parallel,
-	                                 fetch_progress, pull);
+	                                 fetch_progress, fetch_done, pull);
+	if (result == 0 && pull->commit_error != 0)
+		result = cv_error_errno(pull->commit_error, "%s", pull->commit_message);
 	for (i = 0; i < count; i++) {
-		struct cv_blob_fetch *fetch = &pull->fetches[i];
-		if (fetch->done) {
-			if (cv_store_ingest_commit(store, fetch->digest) < 0) {
-				if (result == 0)
-					cv_error_prefix("registry %s: blob %s of %s", registry->name, fetch->digest,
-					                repository);
-				result = -1;
-				continue;
-			}
-			report(pull, CONTAINERV_TRANSFER_LAYER_DONE, fetch->digest, pull->layer_index[i], fetch->size,
-			       fetch->size);
-		} else if (fetch->corrupt) {
-			/* Bad content never stays: the next pull starts this blob afresh. */
-			cv_store_ingest_abort(store, fetch->digest);
-		}
+		/* Bad content never stays: the next pull starts this blob afresh. */
+		if (pull->fetches[i].corrupt)
+			cv_store_ingest_abort(store, pull->fetches[i].digest);
 	}
 out:
 	for (i = 0; i < manifest->layer_count; i++)
@@ -175,7 +191,8 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 	struct cv_registry *registry = NULL;
 	struct cv_registry_manifest raw = {0};
 	struct cv_manifest manifest = {0};
-	struct pull pull = {.options = options, .name = name};
+	struct pull pull = {.options = options, .name = name, .store = store};
+	size_t config_length = 0;
 	const char *tag_or_digest = reference->digest ? reference->digest : reference->tag;
 	int result = -1;
 
@@ -208,7 +225,17 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 		    cv_store_put_blob(store, config, (size_t)manifest.config.size, manifest.config.digest, NULL) < 0)
 			goto out;
 	}
-	if (fetch_layers(store, registry, reference->path, &manifest, &pull) < 0)
+	/* Layers unpack as they arrive (best effort; the final unpack does what is left). */
+	if (config == NULL)
+		cv_store_read_blob(store, manifest.config.digest, CV_STORE_CONFIG_MAX, &config, &config_length);
+	else
+		config_length = (size_t)manifest.config.size;
+	if (config != NULL)
+		cv_unpack_pool_start(store, &manifest, config, config_length, &pull.unpacker);
+	int fetched = fetch_layers(store, registry, reference->path, &manifest, &pull);
+	cv_unpack_pool_finish(pull.unpacker);
+	pull.unpacker = NULL;
+	if (fetched < 0)
 		goto out;
 	/* The manifest enters the store only once everything it names is there. */
 	if (cv_store_put_blob(store, raw.body, raw.length, raw.digest, NULL) < 0)
@@ -225,6 +252,7 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 out:
 	free(pull.fetches);
 	free(pull.layer_index);
+	free(pull.committed);
 	cv_manifest_clear(&manifest);
 	cv_registry_manifest_clear(&raw);
 	cv_registry_free(registry);

@@ -214,7 +214,8 @@ static int job_finished(struct cv_registry *registry, struct job *job, CURLcode 
 }
 
 int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository, struct cv_blob_fetch *fetches,
-                            size_t count, unsigned max_parallel, cv_blob_progress_fn progress, void *user)
+                            size_t count, unsigned max_parallel, cv_blob_progress_fn progress, cv_blob_progress_fn done,
+                            void *user)
 {
 	cleanup_strv char **scopes = NULL;
 	cleanup_free struct job *jobs = NULL;
@@ -256,6 +257,8 @@ int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository
 		while (active < max_parallel && next < count) {
 			struct job *job = &jobs[next++];
 			int started = job_start(registry, job, scopes);
+			if (started == 1 && done != NULL)
+				done(job->fetch, user);
 			if (started != 0)
 				continue; /* failed or already complete */
 			curl_multi_add_handle(multi, job->t.curl);
@@ -289,6 +292,8 @@ int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository
 			} else {
 				job->active = false;
 				active--;
+				if (job->fetch->done && done != NULL)
+					done(job->fetch, user);
 			}
 		}
 		/* Wait only when nothing ended: a finished transfer frees a slot or needs sending again now. */

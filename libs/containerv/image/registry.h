@@ -118,11 +118,13 @@ typedef void (*cv_blob_progress_fn)(struct cv_blob_fetch *fetch, void *user);
  * Downloads blobs in parallel (at most max_parallel at once, libcurl multi),
  * each appended to its fd after the resumed prefix (Range), hashed (the
  * prefix included) and counted while it streams. A cut connection resumes
- * where it stopped, twice at most. 0 when all are complete and verified,
+ * where it stopped, twice at most. done (may be NULL) is called as soon as
+ * one is complete and verified, while the others go on. 0 when all are complete and verified,
  * else -1 with the first failure as the last error (each fetch has its own).
  */
 int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository, struct cv_blob_fetch *fetches,
-                            size_t count, unsigned max_parallel, cv_blob_progress_fn progress, void *user);
+                            size_t count, unsigned max_parallel, cv_blob_progress_fn progress, cv_blob_progress_fn done,
+                            void *user);
 
 /* HEAD of a blob: 1 present (its size in *size if not NULL), 0 absent, -1 error. */
 int cv_registry_blob_exists(struct cv_registry *registry, const char *repository, const char *digest, uint64_t *size);
