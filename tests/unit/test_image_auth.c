@@ -78,6 +78,35 @@ TEST(challenge_refused)
 	free(huge);
 }
 
+/* Every truncation and many one-byte changes of real challenges: parsed or refused, never a crash (ASan). */
+TEST(challenge_mutations)
+{
+	static const char *const seeds[] = {
+	        "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"a:b:pull\"",
+	        "Basic realm=\"x\\\"y\"",
+	        "Bearer realm=http://127.0.0.1:1/t,error=insufficient_scope",
+	};
+	static const char replacements[] = {'"', '\\', ',', '=', ' ', '\x01', '\x7f', '\xff', 'a', '\0'};
+	char buffer[256];
+	struct cv_auth_challenge c;
+
+	for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
+		size_t length = strlen(seeds[s]);
+		for (size_t cut = 0; cut <= length; cut++) {
+			memcpy(buffer, seeds[s], cut);
+			buffer[cut] = '\0';
+			if (cv_auth_challenge_parse(buffer, &c) == 0)
+				cv_auth_challenge_clear(&c);
+			for (size_t r = 0; r < sizeof replacements && cut < length; r++) {
+				memcpy(buffer, seeds[s], length + 1);
+				buffer[cut] = replacements[r];
+				if (cv_auth_challenge_parse(buffer, &c) == 0)
+					cv_auth_challenge_clear(&c);
+			}
+		}
+	}
+}
+
 TEST(base64_round_trip)
 {
 	static const char *const samples[] = {"", "a", "ab", "abc", "alice:s3cr:et", "\xff\x00"};
@@ -196,6 +225,7 @@ int main(void)
 	RUN(challenge_bearer);
 	RUN(challenge_basic);
 	RUN(challenge_refused);
+	RUN(challenge_mutations);
 	RUN(base64_round_trip);
 	RUN(location_resolution);
 	RUN(platform_selection);

@@ -36,7 +36,8 @@ void cv_credentials_clear(struct cv_credentials *credentials)
 
 static bool is_token_char(char c)
 {
-	return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	/* (strchr finds the terminator too: NUL must not count.) */
+	return c != '\0' && (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* One auth-param value: a token or a quoted string with backslash escapes. */
