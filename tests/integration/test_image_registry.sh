@@ -40,6 +40,48 @@ cv 0 pull --tls-verify=false "$R/tests/busybox@$expected"
 [ "$(store_digest "$R/tests/busybox@$expected")" = "$expected" ] || fail "pull by digest"
 pass "pull by digest"
 
+# --- zstd layers (skopeo recompresses); an uncompressed layer (pushed by hand: no peer makes one).
+# (A registry of its own: skopeo would mount the gzip blob it knows to be on $R instead.)
+registry_start_anonymous ZREG
+skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd "oci:$TEST_TMP/layout:v1" \
+	"docker://$ZREG_HOST/tests/zstd:v1" || fail "skopeo copy zstd"
+# (A store of its own too: in this one the layer is unpacked already, from the gzip blob.)
+CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 pull --tls-verify=false "$ZREG_HOST/tests/zstd:v1"
+[ "$(find "$TEST_TMP/zstd-root/images/layers" -mindepth 1 -maxdepth 1 -not -name '.tmp-*' | wc -l)" = 1 ] ||
+	fail "the zstd layer was not unpacked"
+manifest=$(curl -sf "http://$ZREG_HOST/v2/tests/zstd/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json')
+[[ "$manifest" == *'tar+zstd'* ]] || fail "skopeo did not push a zstd layer: $manifest"
+config=$(jq -r .manifests[0].digest "$TEST_TMP/layout/index.json")
+config=$(jq -r .config.digest "$TEST_TMP/layout/blobs/sha256/${config#sha256:}")
+tar -C "$CV_TEST_ROOTFS" -cf "$TEST_TMP/plain.tar" .
+plain=sha256:$(sha256sum <"$TEST_TMP/plain.tar" | cut -d' ' -f1)
+jq -c --arg d "$plain" '.rootfs.diff_ids = [$d]' "$TEST_TMP/layout/blobs/sha256/${config#sha256:}" >"$TEST_TMP/plain-config.json"
+plain_config=sha256:$(sha256sum <"$TEST_TMP/plain-config.json" | cut -d' ' -f1)
+upload() { # FILE DIGEST: monolithic upload to tests/plain
+	local location
+	location=$(curl -sf -X POST -D - -o /dev/null "http://$R/v2/tests/plain/blobs/uploads/" | tr -d '\r' |
+		awk -F': ' 'tolower($1) == "location" {print $2}')
+	curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$1" "$location&digest=$2" ||
+		fail "upload $1"
+}
+upload "$TEST_TMP/plain.tar" "$plain"
+upload "$TEST_TMP/plain-config.json" "$plain_config"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+	"$plain_config" "$(stat -c %s "$TEST_TMP/plain-config.json")" "$plain" "$(stat -c %s "$TEST_TMP/plain.tar")" \
+	>"$TEST_TMP/plain-manifest.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+	--data-binary "@$TEST_TMP/plain-manifest.json" "http://$R/v2/tests/plain/manifests/v1" || fail "PUT plain manifest"
+cv 0 pull --tls-verify=false "$R/tests/plain:v1"
+if run_image_supported; then
+	CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
+	[ "$OUT" = zstd-ok ] || fail "zstd image: $OUT"
+	cv 0 run --rm "$R/tests/plain:v1" echo plain-ok
+	[ "$OUT" = plain-ok ] || fail "uncompressed image: $OUT"
+fi
+rm -rf "$TEST_TMP/zstd-root"
+store_check
+pass "zstd and uncompressed layers"
+
 # --- containerv pushes, skopeo pulls and compares.
 cv 0 push --tls-verify=false "$R/tests/busybox:v1" "$R/mono/busybox:v1"
 [ "$(manifest_digest "$R" mono/busybox v1)" = "$expected" ] || fail "pushed manifest differs"
@@ -97,6 +139,7 @@ one_error_line "404"
 [[ "$ERR" == *"$R"* && "$ERR" == *"tests/busybox:nosuchtag"* ]] || fail "error does not name registry and object: $ERR"
 cv 1 pull "$R/tests/busybox:v1"
 one_error_line "tls-verify"
+CONTAINERV_INSECURE_REGISTRIES="other:1, $R" cv 0 pull -q "$R/tests/busybox:v1"
 [ -z "$(store_names | grep nosuchtag)" ] || fail "a failed pull left a name"
 store_check
-pass "unknown tag and TLS against plain http: one clear error"
+pass "unknown tag and TLS against plain http: one clear error; an insecure registry list allows http"

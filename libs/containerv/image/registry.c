@@ -127,6 +127,23 @@ static int ping(struct cv_registry *registry, bool allow_http)
 	return result;
 }
 
+/* Is name in $CONTAINERV_INSECURE_REGISTRIES ("host[:port],host[:port]...")? Then it is used as with
+ * --tls-verify=false. */
+static bool is_insecure(const char *name)
+{
+	const char *list = getenv("CONTAINERV_INSECURE_REGISTRIES");
+	size_t length = strlen(name);
+
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		size_t item = strcspn(p, ", ");
+		if (item == length && strncmp(p, name, length) == 0)
+			return true;
+		p += item;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
 int cv_registry_open(const char *name, const struct cv_registry_options *options, struct cv_registry **out)
 {
 	struct cv_registry *registry = cv_malloc0(sizeof *registry);
@@ -137,7 +154,8 @@ int cv_registry_open(const char *name, const struct cv_registry_options *options
 	registry->name = cv_strdup(name);
 	if (registry->name == NULL)
 		goto fail;
-	registry->tls.verify = options->tls_verify;
+	bool tls_verify = options->tls_verify && !is_insecure(name);
+	registry->tls.verify = tls_verify;
 	registry->tls.timeout = options->timeout > 0 ? options->timeout : 30;
 	if (options->timeout <= 0 && timeout != NULL && atol(timeout) > 0)
 		registry->tls.timeout = atol(timeout);
@@ -158,7 +176,7 @@ int cv_registry_open(const char *name, const struct cv_registry_options *options
 	} else if (cv_authfile_lookup(options->auth_file, name, &registry->credentials) < 0) {
 		goto fail;
 	}
-	if (ping(registry, !options->tls_verify) < 0)
+	if (ping(registry, !tls_verify) < 0)
 		goto fail;
 	*out = registry;
 	return 0;
