@@ -16,6 +16,8 @@ PACKAGES=(
 	libarchive-dev   # tar streams: `cp -` in and out of containers, image layers (gzip, zstd)
 	libssl-dev       # libcrypto: sha256 digests of image blobs and layers
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
+	python3          # tests/image/craft.py crafts (hostile) layer tarballs; compare_trees.py; the registry tests' token server and hostile registry
+	zstd             # zstd-compressed layers in the unpack tests
 	libseccomp-dev   # seccomp filters (security profiles)
 	libcap-dev       # capability sets (security profiles)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
@@ -36,7 +38,6 @@ PACKAGES=(
 	skopeo           # peer client: pushes images containerv pulls, pulls and checks what it pushes; bench/pull.sh
 	apache2-utils    # htpasswd: the basic-auth test registry
 	openssl          # self-signed certificates and JWT signatures for the test registries
-	python3          # the token server and the hostile registry of the tests
 	curl             # the tests talk to the registries directly (readiness, hand-written manifests)
 )
 

@@ -70,6 +70,11 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->workdir);
 	cv_strv_free(options->labels);
 	cv_mounts_free(options->mounts, options->mount_count);
+	free(options->image);
+	free(options->image_digest);
+	cv_strv_free(options->image_entrypoint);
+	cv_strv_free(options->image_cmd);
+	cv_strv_free(options->image_volumes);
 	cv_options_init(options);
 }
 
@@ -241,6 +246,7 @@ int containerv_options_set_user(struct containerv_options *options, uid_t uid, g
 		return cv_error_errno(EINVAL, "user: no options");
 	options->uid = uid;
 	options->gid = gid;
+	options->user_set = true;
 	return 0;
 }
 
@@ -471,6 +477,16 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "config: cannot encode");
+	if ((o->image_digest != NULL || o->image_entrypoint != NULL) &&
+	    json_object_set_new(root, "image",
+	                        json_pack("{s:s?,s:s?,s:o,s:o,s:o,s:i,s:b}", "name", o->image, "digest",
+	                                  o->image_digest, "entrypoint", strv_to_json(o->image_entrypoint), "cmd",
+	                                  o->image_cmd ? strv_to_json(o->image_cmd) : json_null(), "volumes",
+	                                  strv_to_json(o->image_volumes), "stop_signal", o->stop_signal, "user_set",
+	                                  o->user_set)) != 0) {
+		json_decref(root);
+		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	*json = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (*json == NULL)
@@ -521,6 +537,15 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0)
 		goto done;
+	json_t *image = json_object_get(root, "image");
+	if (json_is_object(image) && (string_from_json(image, "name", &o->image) < 0 ||
+	                              string_from_json(image, "digest", &o->image_digest) < 0 ||
+	                              strv_from_json(json_object_get(image, "entrypoint"), &o->image_entrypoint) < 0 ||
+	                              strv_from_json(json_object_get(image, "cmd"), &o->image_cmd) < 0 ||
+	                              strv_from_json(json_object_get(image, "volumes"), &o->image_volumes) < 0))
+		goto done;
+	o->stop_signal = (int)json_integer_value(json_object_get(image, "stop_signal"));
+	o->user_set = json_is_true(json_object_get(image, "user_set"));
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");
 		goto done;

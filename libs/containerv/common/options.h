@@ -57,6 +57,14 @@ struct containerv_options {
 	size_t mount_count;
 	bool readonly_rootfs;
 	bool tty;
+	/* containerv_options_set_image() (image/image-options.c); persisted under "image" in config.json. */
+	char *image;                          /* the normalized name it was resolved from */
+	char *image_digest;                   /* its manifest digest: what rmi and GC look for */
+	char **image_entrypoint, **image_cmd; /* argv = entrypoint + (argv or cmd), at create */
+	char **image_volumes;                 /* anonymous volumes at create, where no mount is */
+	int stop_signal;                      /* the image's StopSignal; 0: SIGTERM */
+	bool user_set;                        /* containerv_options_set_user() was called */
+	bool entrypoint_set;                  /* containerv_options_set_entrypoint() was called */
 	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
 	bool stdio_set;
 	int stdio[3];

@@ -606,14 +606,14 @@ int cv_unpack_layer(int layers_fd, const char *layers_path, int blob_fd, const c
 	cleanup_close int dir_fd = -1;
 	struct cv_unpack_result local;
 
-	if (result == NULL)
-		result = &local;
-	if (!cv_digest_is_valid(chain_id))
-		return cv_error_errno(EINVAL, "unpack: invalid chain id");
 	static atomic_uint counter;
 
-	snprintf(temporary, sizeof temporary, ".tmp-%.12s-%d-%u", cv_digest_hex(chain_id), (int)getpid(),
-	         atomic_fetch_add(&counter, 1));
+	if (result == NULL)
+		result = &local;
+	if (chain_id != NULL && !cv_digest_is_valid(chain_id))
+		return cv_error_errno(EINVAL, "unpack: invalid chain id");
+	snprintf(temporary, sizeof temporary, ".tmp-%.12s-%d-%u", chain_id != NULL ? cv_digest_hex(chain_id) : "base",
+	         (int)getpid(), atomic_fetch_add(&counter, 1));
 	remove_tree_at(layers_fd, temporary); /* a crashed attempt of this process id */
 	if (mkdirat(layers_fd, temporary, 0755) < 0)
 		return cv_error_sys("unpack: mkdir %s/%s", layers_path, temporary);
@@ -634,7 +634,9 @@ int cv_unpack_layer(int layers_fd, const char *layers_path, int blob_fd, const c
 		cv_error_sys("unpack: sync");
 		goto fail;
 	}
-	if (renameat(layers_fd, temporary, layers_fd, cv_digest_hex(chain_id)) < 0) {
+	/* No chain id given: a base layer, whose chain id is its diff_id. */
+	if (renameat(layers_fd, temporary, layers_fd, cv_digest_hex(chain_id != NULL ? chain_id : result->diff_id)) <
+	    0) {
 		if (errno != EEXIST && errno != ENOTEMPTY) {
 			cv_error_sys("unpack: rename into %s", layers_path);
 			goto fail;

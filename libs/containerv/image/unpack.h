@@ -42,7 +42,8 @@ int cv_unpack_layer_stream(int fd, int dir_fd, const struct cv_unpack_limits *li
  * Unpacks blob_fd into layers_fd/<hex of chain_id>: extracted into
  * layers_fd/.tmp-*, checked against expected_diff_id (when not NULL),
  * synced and renamed into place, so the layer exists complete or not at
- * all. A layer another process finished first is kept. The temporary
+ * all. A layer another process finished first is kept. chain_id NULL: a
+ * base layer, named by its diff_id once known. The temporary
  * directory is removed on every failure.
  */
 int cv_unpack_layer(int layers_fd, const char *layers_path, int blob_fd, const char *chain_id,

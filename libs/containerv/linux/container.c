@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "image/image-options.h"
 #include "linux/volume-store.h"
 
 static int write_config(struct containerv_container *c)
@@ -112,6 +113,7 @@ int containerv_create(const struct containerv_options *options, struct container
 {
 	char containers[PATH_MAX];
 	struct containerv_container *c;
+	struct cv_store *image_store = NULL;
 	bool name_reserved = false;
 
 	cv_error_clear();
@@ -140,8 +142,13 @@ int containerv_create(const struct containerv_options *options, struct container
 	}
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
+	/* An image's layers stay locked (shared) until the config that names them is on disk. */
+	if (cv_image_create_begin(&c->config, &image_store) < 0)
+		goto fail_dir;
 	if (prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
 		goto fail_dir;
+	cv_image_create_end(image_store);
+	image_store = NULL;
 	if (options->autostart) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */
 		if (cv_state_lock(c) < 0)
@@ -159,6 +166,7 @@ fail_dir : {
 	int saved = errno;
 	char message[1024];
 	snprintf(message, sizeof message, "%s", containerv_last_error());
+	cv_image_create_end(image_store);
 	release_all(c, true);
 	name_reserved = false;
 	cv_error_errno(saved, "%s", message);
@@ -322,7 +330,10 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return 0;
-	if (containerv_kill(container, stop_signal ? stop_signal : SIGTERM) < 0) {
+	/* No signal asked for: the image's StopSignal, else SIGTERM. */
+	if (stop_signal == 0)
+		stop_signal = container->config.stop_signal > 0 ? container->config.stop_signal : SIGTERM;
+	if (containerv_kill(container, stop_signal) < 0) {
 		cv_state_refresh(container);
 		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
 	}

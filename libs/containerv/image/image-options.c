@@ -1,0 +1,353 @@
+/*
+ * containerv_options_set_image: an image's layers as the root filesystem
+ * and its config as defaults, and the create-time half (Entrypoint/Cmd,
+ * Volumes, the lock that keeps GC away until config.json names the layers).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chef/containerv/image.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "common/options.h"
+#include "common/util.h"
+#include "image/image-options.h"
+#include "image/manifest.h"
+#include "image/store.h"
+
+static const struct {
+	const char *name;
+	int number;
+} signals[] = {
+        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},   {"USR1", SIGUSR1},
+        {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR},
+};
+
+int cv_signal_from_name(const char *name)
+{
+	char *end;
+	long number;
+
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	number = strtol(name, &end, 10);
+	if (*end == '\0')
+		return number > 0 && number < NSIG ? (int)number : -1;
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		if (strcmp(name, signals[i].name) == 0)
+			return signals[i].number;
+	}
+	if (strncmp(name, "RTMIN+", 6) == 0) {
+		number = strtol(name + 6, &end, 10);
+		if (*end == '\0' && number >= 0 && SIGRTMIN + number <= SIGRTMAX)
+			return SIGRTMIN + (int)number;
+	}
+	return -1;
+}
+
+/* Reads etc/<file> from the topmost layer that has it (a whiteout there ends the search). */
+static int read_layer_file(char *const *layers, const char *file, char **content)
+{
+	size_t count = cv_strv_length(layers);
+
+	for (size_t i = count; i-- > 0;) {
+		cleanup_close int root = open(layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat st;
+
+		if (root < 0)
+			continue;
+		if (fstatat(root, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			return -1;
+		return cv_read_file_at(root, file, content, NULL, 4 << 20);
+	}
+	return -1;
+}
+
+/* Finds name in a passwd or group file: field 3 (uid or gid) and, for passwd, field 4 (gid). */
+static int lookup_id(const char *content, const char *name, long *id, long *group)
+{
+	size_t name_length = strlen(name);
+
+	for (const char *line = content; line != NULL && *line != '\0';) {
+		const char *next = strchr(line, '\n');
+		if (strncmp(line, name, name_length) == 0 && line[name_length] == ':') {
+			const char *field = strchr(line + name_length + 1, ':');
+			char *end;
+			if (field == NULL)
+				return -1;
+			*id = strtol(field + 1, &end, 10);
+			if (end == field + 1 || *end != ':')
+				return -1;
+			if (group != NULL)
+				*group = strtol(end + 1, NULL, 10);
+			return 0;
+		}
+		line = next != NULL ? next + 1 : NULL;
+	}
+	return -1;
+}
+
+static bool parse_number(const char *text, long *out)
+{
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return false;
+	*out = strtol(text, &end, 10);
+	return *end == '\0' && *out >= 0 && *out < (long)UINT32_MAX;
+}
+
+int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t *gid)
+{
+	cleanup_free char *copy = cv_strdup(user);
+	cleanup_free char *passwd = NULL, *group_file = NULL;
+	char *group;
+	long user_id = 0, group_id = 0;
+	bool group_known = false;
+
+	if (copy == NULL)
+		return -1;
+	group = strchr(copy, ':');
+	if (group != NULL)
+		*group++ = '\0';
+	if (copy[0] == '\0')
+		return cv_error_errno(EINVAL, "image user \"%.100s\": empty", user);
+	if (!parse_number(copy, &user_id)) {
+		if (read_layer_file(layers, "etc/passwd", &passwd) < 0 ||
+		    lookup_id(passwd, copy, &user_id, &group_id) < 0)
+			return cv_error_errno(ENOENT, "image user \"%.100s\": no such user in the image's /etc/passwd",
+			                      user);
+		group_known = true;
+	} else if (read_layer_file(layers, "etc/passwd", &passwd) == 0) {
+		/* A numeric user gets the group of its passwd entry, as docker does; else 0. */
+		char needle[32];
+		snprintf(needle, sizeof needle, ":%ld:", user_id);
+		for (const char *line = passwd; line != NULL && *line != '\0';) {
+			const char *colon = strchr(line, ':');
+			colon = colon != NULL ? strchr(colon + 1, ':') : NULL;
+			if (colon != NULL && strncmp(colon, needle, strlen(needle)) == 0) {
+				group_id = strtol(colon + strlen(needle), NULL, 10);
+				group_known = true;
+				break;
+			}
+			line = strchr(line, '\n');
+			line = line != NULL ? line + 1 : NULL;
+		}
+	}
+	(void)group_known;
+	if (group != NULL && group[0] != '\0' && !parse_number(group, &group_id)) {
+		if (read_layer_file(layers, "etc/group", &group_file) < 0 ||
+		    lookup_id(group_file, group, &group_id, NULL) < 0)
+			return cv_error_errno(ENOENT, "image user \"%.100s\": no such group in the image's /etc/group",
+			                      user);
+	}
+	*uid = (uid_t)user_id;
+	*gid = (gid_t)group_id;
+	return 0;
+}
+
+/* Adds KEY=VALUE entries whose key the vector lacks (the caller's settings win). */
+static int add_missing_keyed(char ***strv, char *const *defaults)
+{
+	for (size_t i = 0; defaults != NULL && defaults[i] != NULL; i++) {
+		const char *equals = strchr(defaults[i], '=');
+		size_t key_length = equals != NULL ? (size_t)(equals - defaults[i]) : strlen(defaults[i]);
+		bool present = false;
+
+		if (equals == NULL || key_length == 0)
+			continue;
+		for (size_t j = 0; *strv != NULL && (*strv)[j] != NULL && !present; j++)
+			present = strncmp((*strv)[j], defaults[i], key_length) == 0 && (*strv)[j][key_length] == '=';
+		if (!present && cv_strv_append(strv, defaults[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int set_image_locked(struct cv_store *store, struct containerv_options *options, const char *image)
+{
+	char digest[72], layer[PATH_MAX];
+	cleanup_free char *name = NULL;
+	cleanup_free char(*chain_ids)[72] = NULL;
+	cleanup_strv char **layers = NULL;
+	struct cv_manifest manifest;
+	struct cv_image_config config;
+	size_t count = 0;
+	int ret = -1;
+
+	if (cv_store_resolve(store, image, digest, &name) != 0 || cv_store_unpack_image(store, digest) != 0 ||
+	    cv_store_image_chain_ids(store, digest, &chain_ids, &count) != 0)
+		return -1;
+	if (count == 0)
+		return cv_error_errno(EINVAL, "image %s: has no layers", name);
+	for (size_t i = 0; i < count; i++) {
+		if (cv_store_layer_path(store, chain_ids[i], layer, sizeof layer) != 0 ||
+		    cv_strv_append(&layers, layer) != 0)
+			return -1;
+	}
+	if (cv_store_load_image(store, digest, &manifest, &config) != 0)
+		return -1;
+	/* Everything that can fail is checked before options change: a failure leaves them as they were. */
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int stop_signal = 0;
+	if (!options->user_set && config.user != NULL && config.user[0] != '\0' &&
+	    cv_image_parse_user(layers, config.user, &uid, &gid) != 0)
+		goto out;
+	if (config.stop_signal != NULL && (stop_signal = cv_signal_from_name(config.stop_signal)) < 0) {
+		cv_error_errno(EINVAL, "image %s: unknown StopSignal \"%.40s\"", name, config.stop_signal);
+		goto out;
+	}
+	for (size_t i = 0; config.volumes != NULL && config.volumes[i] != NULL; i++) {
+		if (config.volumes[i][0] != '/' || strstr(config.volumes[i], "..") != NULL) {
+			cv_error_errno(EINVAL, "image %s: volume \"%.100s\" is not an absolute path", name,
+			               config.volumes[i]);
+			goto out;
+		}
+	}
+	if (containerv_options_set_layers(options, (const char *const *)layers, count) != 0 ||
+	    add_missing_keyed(&options->env, config.env) != 0 ||
+	    add_missing_keyed(&options->labels, config.labels) != 0)
+		goto out;
+	if (options->workdir == NULL && config.working_dir != NULL && config.working_dir[0] == '/' &&
+	    (options->workdir = cv_strdup(config.working_dir)) == NULL)
+		goto out;
+	if (!options->user_set && config.user != NULL && config.user[0] != '\0') {
+		options->uid = uid;
+		options->gid = gid;
+	}
+	options->stop_signal = stop_signal;
+	free(options->image);
+	free(options->image_digest);
+	options->image = cv_steal_pointer(&name);
+	options->image_digest = cv_strdup(digest);
+	if (!options->entrypoint_set) {
+		cv_strv_free(options->image_entrypoint);
+		options->image_entrypoint = cv_steal_pointer(&config.entrypoint);
+	}
+	cv_strv_free(options->image_cmd);
+	options->image_cmd = cv_steal_pointer(&config.cmd);
+	cv_strv_free(options->image_volumes);
+	options->image_volumes = cv_steal_pointer(&config.volumes);
+	ret = options->image_digest != NULL ? 0 : -1;
+out:
+	cv_manifest_clear(&manifest);
+	cv_image_config_clear(&config);
+	return ret;
+}
+
+int containerv_options_set_image(struct containerv_options *options, const char *image)
+{
+	struct cv_store *store = NULL;
+	int ret;
+
+	cv_error_clear();
+	if (options == NULL || image == NULL)
+		return cv_error_errno(EINVAL, "image: missing argument");
+	if (cv_store_open(&store) != 0)
+		return -1;
+	ret = cv_store_lock(store, LOCK_SH);
+	if (ret == 0)
+		ret = set_image_locked(store, options, image);
+	cv_store_close(store);
+	return ret;
+}
+
+int containerv_options_set_entrypoint(struct containerv_options *options, const char *const *argv)
+{
+	char **copy = NULL;
+
+	cv_error_clear();
+	if (options == NULL || argv == NULL)
+		return cv_error_errno(EINVAL, "entrypoint: missing argument");
+	if (argv[0] != NULL && (copy = cv_strv_dup(argv)) == NULL)
+		return -1;
+	cv_strv_free(options->image_entrypoint);
+	options->image_entrypoint = copy;
+	options->entrypoint_set = true;
+	/* docker: --entrypoint also drops the image's Cmd. */
+	cv_strv_free(options->image_cmd);
+	options->image_cmd = NULL;
+	return 0;
+}
+
+static bool mount_covers(const struct containerv_options *config, const char *target)
+{
+	for (size_t i = 0; i < config->mount_count; i++) {
+		if (strcmp(config->mounts[i].target, target) == 0)
+			return true;
+	}
+	return false;
+}
+
+int cv_image_create_begin(struct containerv_options *config, struct cv_store **out)
+{
+	struct cv_store *store = NULL;
+	cleanup_strv char **argv = NULL;
+
+	*out = NULL;
+	if (config->image_digest == NULL && config->image_entrypoint == NULL)
+		return 0;
+	if (config->image_digest != NULL) {
+		if (cv_store_open(&store) != 0 || cv_store_lock(store, LOCK_SH) != 0) {
+			cv_store_close(store);
+			return -1;
+		}
+		/* rmi + GC may have run since set_image: the layers must still be there. */
+		for (size_t i = 0; config->layers[i] != NULL; i++) {
+			struct stat st;
+			if (stat(config->layers[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+				cv_store_close(store);
+				return cv_error_errno(ENOENT, "image %s: removed meanwhile (layer %s is gone)",
+				                      config->image ? config->image : config->image_digest,
+				                      config->layers[i]);
+			}
+		}
+	}
+	/* argv = Entrypoint + (the caller's command, else Cmd). */
+	for (size_t i = 0; config->image_entrypoint != NULL && config->image_entrypoint[i] != NULL; i++) {
+		if (cv_strv_append(&argv, config->image_entrypoint[i]) != 0)
+			goto fail;
+	}
+	char **rest = config->argv != NULL ? config->argv : config->image_cmd;
+	for (size_t i = 0; rest != NULL && rest[i] != NULL; i++) {
+		if (cv_strv_append(&argv, rest[i]) != 0)
+			goto fail;
+	}
+	if (argv != NULL) {
+		cv_strv_free(config->argv);
+		config->argv = cv_steal_pointer(&argv);
+	}
+	/* Volumes of the image: anonymous volumes, as docker makes them, unless a mount is there. */
+	for (size_t i = 0; config->image_volumes != NULL && config->image_volumes[i] != NULL; i++) {
+		struct containerv_mount mount = CONTAINERV_MOUNT_INIT;
+		if (mount_covers(config, config->image_volumes[i]))
+			continue;
+		mount.type = CV_MOUNT_TYPE_VOLUME;
+		mount.source = NULL;
+		mount.target = config->image_volumes[i];
+		if (containerv_options_add_mount(config, &mount) != 0)
+			goto fail;
+	}
+	*out = store;
+	return 0;
+fail:
+	cv_store_close(store);
+	return -1;
+}
+
+void cv_image_create_end(struct cv_store *store)
+{
+	cv_store_close(store);
+}
