@@ -48,6 +48,13 @@ void progress_callback(const struct containerv_transfer_progress *event, void *u
  */
 int cli_image_pull(const char *reference, const struct containerv_registry_options *base, bool quiet, FILE *out);
 
+/*
+ * run --pull POLICY for image: "missing" (or NULL) pulls when the store lacks
+ * it, "always" pulls, "never" does nothing. 0 to go on, else the exit code
+ * (125) after printing the error.
+ */
+int cli_pull_for_run(const char *image, const char *policy);
+
 int cmd_pull(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_login(int argc, char **argv);
