@@ -14,6 +14,7 @@ wrong (or right) way:
   oversize      a 5 MiB manifest
   badtype       the manifest comes with an unknown media type
   headerdigest  Docker-Content-Digest differs from the manifest's digest
+  artifact      an OCI artifact (a config of another media type), not an image
   e403 e404 e429 e500   that status for the manifest
   slow          the manifest answer never comes (timeouts)
   redirect      blobs answer 307 to BLOB_PORT, which refuses any request that
@@ -128,6 +129,9 @@ class Registry(Base):
             headers = {}
         elif repo == "badtype":
             content_type = "application/vnd.example.unknown+json"
+        elif repo == "artifact":
+            body = MANIFEST.replace(b"application/vnd.oci.image.config.v1+json", b"application/vnd.cncf.helm.config.v1+json")
+            headers = {}
         elif repo == "headerdigest":
             headers = {"Docker-Content-Digest": "sha256:" + "0" * 64}
         elif repo in ("e403", "e404", "e429", "e500"):
@@ -138,7 +142,7 @@ class Registry(Base):
         elif repo == "slow":
             time.sleep(30)
             return
-        if ref not in ("latest", sha(MANIFEST)) and repo != "oversize":
+        if ref not in ("latest", sha(MANIFEST), sha(body)) and repo != "oversize":
             self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
             return
         self.answer(200, body, content_type, headers)

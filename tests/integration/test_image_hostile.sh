@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hostile registry answers (tests/integration/hostile-registry.py on
 # 127.0.0.1): a digest mismatch, a truncated blob, an oversize manifest, an
-# unknown media type, a lying Docker-Content-Digest, 403/404/429/500 and a
+# unknown media type, a lying Docker-Content-Digest, an artifact that is no image, 403/404/429/500 and a
 # timeout each give ONE clear error line naming the registry and the object,
 # a non-zero exit, and leave the store consistent (no bad blob, no name, no
 # bad partial). A connection cut mid-layer is resumed with Range. A redirect
@@ -45,6 +45,7 @@ hostile truncated "truncated"
 hostile oversize "larger than"
 hostile badtype "unsupported media type \"application/vnd.example.unknown+json\""
 hostile headerdigest "digest mismatch"
+hostile artifact "not a container image"
 hostile e403 "403"
 hostile e404 "404 not found (MANIFEST_UNKNOWN"
 hostile e429 "429 too many requests"

@@ -210,6 +210,13 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 		               reference->path, raw.digest, raw.media_type, manifest.media_type);
 		goto out;
 	}
+	if (strcmp(manifest.config.media_type, CV_MEDIA_OCI_CONFIG) != 0 &&
+	    strcmp(manifest.config.media_type, CV_MEDIA_DOCKER_CONFIG) != 0) {
+		cv_error_errno(EMEDIUMTYPE,
+		               "registry %s: manifest %s@%s: not a container image (config media type \"%.100s\")",
+		               registry->name, reference->path, raw.digest, manifest.config.media_type);
+		goto out;
+	}
 	pull.layer_count = (unsigned)manifest.layer_count;
 	report(&pull, CONTAINERV_TRANSFER_RESOLVED, raw.digest, 0, 0, 0);
 
