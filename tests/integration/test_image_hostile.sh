@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Hostile registry answers (tests/integration/hostile-registry.py on
 # 127.0.0.1): a digest mismatch, a truncated blob, an oversize manifest, an
-# unknown media type, a lying Docker-Content-Digest, an artifact that is no image, 403/404/429/500 and a
-# timeout each give ONE clear error line naming the registry and the object,
+# unknown media type, a lying Docker-Content-Digest, an artifact that is no
+# image, 403/404/429/500 and a timeout each give ONE clear error line naming the registry and the object,
 # a non-zero exit, and leave the store consistent (no bad blob, no name, no
 # bad partial). A connection cut mid-layer is resumed with Range. A redirect
 # to another host (an object store) is followed without the registry's
