@@ -4,7 +4,7 @@
 # delays (manifest, blob downloads, unpack, naming); after each kill the
 # store is consistent (every blob matches its digest, every name points at
 # a blob that is there); the next pull completes (resuming partials) and
-# the image runs.
+# the image runs. Three concurrent pulls all succeed.
 #
 # Needs root, docker-registry, skopeo, umoci.
 source "$(dirname "$0")/lib.sh"
@@ -53,3 +53,17 @@ else
 		wc -l)" = 1 ] || fail "the last layer is not unpacked"
 fi
 pass "the next pull completes and the image runs"
+
+# Three pulls of the image at once into an empty store: all succeed, one copy of each blob.
+rm -rf "$CONTAINERV_ROOT/images"
+pids=()
+for i in 1 2 3; do
+	"$CONTAINERV" pull -q --tls-verify=false "$IMAGE" >"$TEST_TMP/concurrent.$i" 2>&1 &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid" || fail "a concurrent pull failed: $(cat "$TEST_TMP"/concurrent.*)"
+done
+store_check
+[ "$(store_names | grep -cx "$IMAGE")" = 1 ] || fail "the name is not there once"
+pass "three concurrent pulls"
