@@ -18,6 +18,7 @@ PACKAGES=(
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
 	python3          # tests/image/craft.py crafts (hostile) layer tarballs; compare_trees.py; the registry tests' token server and hostile registry
 	zstd             # zstd-compressed layers in the unpack tests
+	skopeo           # peer image tool: the archive interop checks of test_cli_image.sh
 	libseccomp-dev   # seccomp filters (security profiles)
 	libcap-dev       # capability sets (security profiles)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)

@@ -62,6 +62,7 @@ def hostile(outdir):
         "hardlink_via_symlink": [entry("s", tarfile.SYMTYPE, link="/etc"), entry("h", tarfile.LNKTYPE, link="s/passwd")],
         "hardlink_missing": [entry("h", tarfile.LNKTYPE, link="nothing/here")],
         "bad_whiteout": [entry(".wh..", data=b"")],
+        "too_deep": [entry("/".join(["d"] * 300) + "/f", data=b"x")],
     }
     for name, entries in cases.items():
         write(os.path.join(outdir, name + ".tar"), tar_bytes(entries))

@@ -190,9 +190,3 @@ manifest_digest() {
 		-H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' |
 		tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}'
 }
-
-# Does `run` take images yet (the store's `run IMAGE`, with --pull)? Until it
-# does, the tests check the pulled store instead of running the image.
-run_image_supported() {
-	"$CONTAINERV" run --help 2>&1 | grep -q -- '--pull'
-}

@@ -10,11 +10,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/digest.h"
 #include "common/options.h"
-#include "image/image-import.h"
 #include "test.h"
 
 static char root[256];
@@ -106,18 +106,20 @@ static void import_busybox(void)
 {
 	static const char *const cmd[] = {"sh", "-c", "echo cmd:$GREETING:$(pwd):$(id -u):$(id -g)", NULL};
 	static const char *const env[] = {"GREETING=hello", "PATH=/bin:/sbin", NULL};
-	struct cv_import_config extra = {cmd, env};
+	struct containerv_import_options extra = CONTAINERV_IMPORT_OPTIONS_INIT;
 
-	CHECK_OK(cv_image_import(CV_TEST_ROOTFS, "busybox:test", &extra, NULL));
+	extra.cmd = cmd;
+	extra.env = env;
+	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "busybox:test", &extra, NULL));
 }
 
 TEST(import_inspect_list_tag_remove)
 {
-	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
 	struct collected collected = {0};
 	char digest[72], untagged[72], prefix[20];
 
-	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "imported", digest));
+	CHECK_OK(containerv_image_import(CV_TEST_ROOTFS, "imported", NULL, digest));
 	CHECK(cv_digest_is_valid(digest));
 	CHECK_OK(containerv_image_inspect("imported", &info));
 	CHECK_EQ_STR(info.digest, digest);
@@ -141,8 +143,8 @@ TEST(import_inspect_list_tag_remove)
 	CHECK_EQ_INT(errno, ENOENT);
 	CHECK(containerv_image_inspect("nothing-here", &info) != 0);
 	CHECK_EQ_STR(containerv_last_error(), "image docker.io/library/nothing-here:latest: not found");
-	CHECK(containerv_image_import("/nonexistent", "x", NULL) != 0);
-	CHECK(containerv_image_import(CV_TEST_ROOTFS, "x@sha256:0", NULL) != 0);
+	CHECK(containerv_image_import("/nonexistent", "x", NULL, NULL) != 0);
+	CHECK(containerv_image_import(CV_TEST_ROOTFS, "x@sha256:0", NULL, NULL) != 0);
 	/* Untag one name: the image stays under the other. */
 	CHECK_OK(containerv_image_remove("imported", 0, untagged));
 	CHECK_EQ_STR(untagged, digest);
@@ -163,7 +165,7 @@ TEST(import_a_tarball)
 	snprintf(command, sizeof command, "tar -C %s -czf %s/rootfs.tar.gz .", CV_TEST_ROOTFS, root);
 	CHECK(system(command) == 0);
 	snprintf(command, sizeof command, "%s/rootfs.tar.gz", root);
-	CHECK_OK(containerv_image_import(command, "from-tar:1", digest));
+	CHECK_OK(containerv_image_import(command, "from-tar:1", NULL, digest));
 	CHECK_OK(containerv_image_inspect("from-tar:1", &info));
 	CHECK_EQ_INT(info.layer_count, 1);
 	containerv_image_info_clear(&info);
@@ -171,7 +173,7 @@ TEST(import_a_tarball)
 	snprintf(command, sizeof command, "head -c 5000 %s/rootfs.tar.gz > %s/bad.tar.gz", root, root);
 	CHECK(system(command) == 0);
 	snprintf(command, sizeof command, "%s/bad.tar.gz", root);
-	CHECK(containerv_image_import(command, "bad:1", NULL) != 0);
+	CHECK(containerv_image_import(command, "bad:1", NULL, NULL) != 0);
 	CHECK(strchr(containerv_last_error(), '\n') == NULL);
 	CHECK(containerv_image_inspect("bad:1", &info) != 0);
 	CHECK_EQ_INT(count_temporaries("layers"), 0);
@@ -268,6 +270,37 @@ TEST(rmi_is_refused_while_used_and_gc_keeps_what_is_used)
 	CHECK_EQ_INT(count_entries("blobs/sha256"), 0);
 }
 
+TEST(gc_beside_concurrent_runs_never_breaks_them)
+{
+	struct containerv_options *o = NULL;
+	pid_t collector;
+	int status;
+
+	import_busybox();
+	collector = fork();
+	CHECK(collector >= 0);
+	if (collector == 0) {
+		/* Collect as fast as possible meanwhile: an image in use must never lose a layer. */
+		for (int i = 0; i < 200; i++) {
+			if (containerv_image_gc(NULL) != 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < 10; i++) {
+		char *out;
+		CHECK_OK(containerv_options_new(&o));
+		CHECK_OK(containerv_options_set_image(o, "busybox:test"));
+		out = run_capture(o, NULL);
+		containerv_options_delete(o);
+		CHECK_EQ_STR(out, "cmd:hello:/:0:0\n");
+	}
+	CHECK(waitpid(collector, &status, 0) == collector);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ_INT(count_temporaries("layers"), 0);
+	CHECK_EQ_INT(count_entries("layers"), 1);
+}
+
 static int remove_callback(const struct containerv_info *info, void *user)
 {
 	struct containerv_container *c = NULL;
@@ -300,6 +333,7 @@ int main(void)
 	RUN(import_a_tarball);
 	RUN(run_applies_the_image_config);
 	RUN(rmi_is_refused_while_used_and_gc_keeps_what_is_used);
+	RUN(gc_beside_concurrent_runs_never_breaks_them);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);

@@ -17,6 +17,7 @@
 
 #include "common/digest.h"
 #include "common/util.h"
+#include "image/image-private.h"
 #include "image/store.h"
 #include "test.h"
 
@@ -456,6 +457,49 @@ TEST(unpack_image_once_and_refuse_a_wrong_diff_id)
 	check_no_temporaries();
 }
 
+TEST(an_index_stands_for_this_hosts_manifest)
+{
+	struct cv_store *store = NULL;
+	char manifest[72], config[72], index_digest[72], chosen[72], other[72];
+	char *index = NULL, *media_type = NULL;
+	char(*chains)[72] = NULL;
+	size_t count = 0;
+	int64_t size = 0;
+
+	CHECK_OK(cv_store_open(&store));
+	make_image(store, "docker.io/library/platform:1", "for this host\n", NULL, manifest, config);
+	CHECK_OK(cv_digest_buffer("elsewhere", 9, other));
+	CHECK_OK(cv_asprintf(&index,
+	                     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+	                     "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":10,\"platform\":{\"os\":\"linux\","
+	                     "\"architecture\":\"not-this-one\"}},"
+	                     "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":20,\"platform\":{\"os\":\"linux\","
+	                     "\"architecture\":\"%s\"}}]}",
+	                     CV_MEDIA_OCI_INDEX, CV_MEDIA_OCI_MANIFEST, other, CV_MEDIA_OCI_MANIFEST, manifest,
+	                     cv_image_host_architecture()));
+	CHECK_OK(cv_store_put_blob(store, index, strlen(index), NULL, index_digest));
+	CHECK_OK(cv_store_tag(store, "docker.io/library/multi:1", index_digest, CV_MEDIA_OCI_INDEX,
+	                      (int64_t)strlen(index)));
+	free(index);
+	CHECK_OK(cv_store_platform_manifest(store, index_digest, chosen, &media_type, &size));
+	CHECK_EQ_STR(chosen, manifest);
+	CHECK_EQ_STR(media_type, CV_MEDIA_OCI_MANIFEST);
+	CHECK_EQ_INT(size, 20);
+	free(media_type);
+	CHECK_OK(cv_store_lock(store, LOCK_SH));
+	CHECK_OK(cv_store_unpack_image(store, index_digest));
+	CHECK_OK(cv_store_image_chain_ids(store, index_digest, &chains, &count));
+	CHECK_EQ_INT(count, 1);
+	free(chains);
+	CHECK_OK(cv_store_lock(store, LOCK_UN));
+	/* A manifest itself stands for itself. */
+	CHECK_OK(cv_store_platform_manifest(store, manifest, chosen, NULL, NULL));
+	CHECK_EQ_STR(chosen, manifest);
+	CHECK_OK(cv_store_untag(store, "docker.io/library/multi:1"));
+	CHECK_OK(cv_store_untag(store, "docker.io/library/platform:1"));
+	cv_store_close(store);
+}
+
 int main(void)
 {
 	char command[512];
@@ -476,6 +520,7 @@ int main(void)
 	RUN(lock_excludes);
 	RUN(resolve_by_name_id_and_digest);
 	RUN(unpack_image_once_and_refuse_a_wrong_diff_id);
+	RUN(an_index_stands_for_this_hosts_manifest);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);

@@ -121,6 +121,7 @@ TEST(hostile_layers_are_refused_and_contained)
 	check_refused("hardlink_via_symlink.tar", EPERM, "a parent is a symlink");
 	check_refused("hardlink_missing.tar", 0, "hardlink");
 	check_refused("bad_whiteout.tar", EPERM, "invalid whiteout");
+	check_refused("too_deep.tar", ENAMETOOLONG, "deeper than 256 directories");
 	check_refused("corrupt.tar.gz", 0, "layer");
 	check_refused("truncated.tar", 0, "layer");
 	check_refused("not_a_tar.tar", 0, "layer");

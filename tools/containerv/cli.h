@@ -57,6 +57,15 @@ int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_system(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 
 /* Allocation that cannot fail: a CLI out of memory has nothing better to do than stop. */
 void *xmalloc(size_t size);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "flags.h"
+#include "image-cli.h"
 #include "output.h"
 
 static json_t *strings_to_array(char *const *strings)
@@ -120,6 +121,8 @@ static json_t *container_object(struct containerv_container *container, const st
 		snprintf(hostname, sizeof hostname, "%s", info->hostname);
 	config = json_pack("{s:s, s:o, s:O, s:o}", "Hostname", hostname, "Env", env_array(container), "Cmd", words,
 	                   "Labels", labels_object(container));
+	if (info->image[0] != '\0')
+		json_object_set_new(config, "Image", json_string(image_familiar(info->image)));
 	object = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s}", "Id", info->id, "Created", created,
 	                   "Path", json_array_size(words) > 0 ? json_string_value(json_array_get(words, 0)) : "",
 	                   "Args", arguments, "State", state_object(info), "Name", name, "Config", config, "HostConfig",
@@ -179,8 +182,21 @@ int cmd_inspect(int argc, char **argv)
 		return EXIT_CLI_ERROR;
 	all = json_array();
 	for (size_t i = 0; i < positional.count; i++) {
-		json_t *object = inspect_one(positional.items[i]);
+		struct containerv_container *container = NULL;
+		json_t *object;
 
+		/* docker inspect: a container, else an image of that name. */
+		if (containerv_open(positional.items[i], &container) < 0 && errno == ENOENT) {
+			if (image_inspect_one(positional.items[i], format, all) == 0)
+				continue;
+			if (errno != ENOENT && errno != EINVAL) {
+				cli_fail_library(0, NULL);
+				code = EXIT_CONTAINER_FAILURE;
+				continue;
+			}
+		}
+		containerv_close(container);
+		object = inspect_one(positional.items[i]);
 		if (object == NULL) {
 			code = EXIT_CONTAINER_FAILURE;
 			continue;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "flags.h"
+#include "image-cli.h"
 #include "output.h"
 
 struct ps_flags {
@@ -48,11 +49,13 @@ static void format_status(const struct containerv_info *info, int64_t now, char 
 	snprintf(buffer, size, "Created");
 }
 
-/* The rootfs directory's last component stands in for docker's image name. */
+/* The image's familiar name; for a root filesystem, the directory's last component stands in. */
 static const char *image_name(const struct containerv_info *info)
 {
 	const char *slash = strrchr(info->rootfs, '/');
 
+	if (info->image[0] != '\0')
+		return image_familiar(info->image);
 	return slash != NULL && slash[1] != '\0' ? slash + 1 : info->rootfs;
 }
 

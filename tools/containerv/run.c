@@ -17,6 +17,7 @@
 #include "flags.h"
 #include "mounts.h"
 #include "output.h"
+#include "progress.h"
 #include "tty.h"
 
 #ifndef CONTAINERV_ROOTFS_PATH
@@ -31,7 +32,7 @@ static const char *const default_command[] = {"/bin/sh", NULL};
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only;
-	const char *name, *hostname, *workdir, *user, *rootfs;
+	const char *name, *hostname, *workdir, *user, *rootfs, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
 };
@@ -39,6 +40,7 @@ struct run_flags {
 /* The flags turned into values, all validated. */
 struct run_config {
 	char rootfs[PATH_MAX];
+	const char *image; /* IMAGE when it is not a directory path: looked up in the image store */
 	const char *const *command;
 	struct string_list env; /* owned strings */
 	bool has_user;
@@ -70,6 +72,7 @@ static const struct flag run_flag_table[] = {
         {"blkio-weight", 0, FLAG_STRING, &flags.blkio_weight, "uint16", "Block IO (relative weight), 10 to 1000"},
         {"label", 'l', FLAG_LIST, &flags.labels, "list", "Set meta data on a container"},
         {"rootfs", 0, FLAG_STRING, &flags.rootfs, "DIR", "Use DIR as the root filesystem instead of an IMAGE"},
+        {"pull", 0, FLAG_STRING, &flags.pull, "policy", "Pull the image: missing (default), always, never"},
         {"volume", 'v', FLAG_LIST, &flags.volumes, "list", "Bind mount a volume (SRC:DST[:ro], NAME:DST, or DST)"},
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
         {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
@@ -78,8 +81,10 @@ static const struct flag run_flag_table[] = {
 };
 
 static const char run_notes[] =
-        "IMAGE is a root filesystem directory of that name in $CONTAINERV_ROOTFS_PATH (colon-separated)\n"
-        "or " CONTAINERV_ROOTFS_PATH "; with --rootfs DIR no IMAGE is given. The default command is /bin/sh.";
+        "IMAGE is an image of the store (see 'containerv images'), or a directory path (/dir, ./dir) used as\n"
+        "the root filesystem. \"busybox\" is built in: imported from the build's rootfs on first use. A name\n"
+        "the store lacks may also be a rootfs directory in $CONTAINERV_ROOTFS_PATH or " CONTAINERV_ROOTFS_PATH ".\n"
+        "With --rootfs DIR no IMAGE is given. Without a command: the image's Entrypoint/Cmd, /bin/sh for a rootfs.";
 
 static const struct command_spec run_spec = {
         "run",     "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container", run_flag_table, true, 0, 0,
@@ -122,28 +127,6 @@ static bool search_directory(const char *search, const char *name, char *out, si
 	return false;
 }
 
-/* Finds IMAGE as a directory in the rootfs search path; "NAME:latest" may also be the directory "NAME". */
-static int find_image(const char *image, char *out, size_t size)
-{
-	const char *search = getenv("CONTAINERV_ROOTFS_PATH");
-	const char *tag = strrchr(image, ':');
-
-	if (search == NULL || search[0] == '\0')
-		search = CONTAINERV_ROOTFS_PATH;
-	if (!image_name_is_safe(image))
-		return cli_fail(-1, "invalid image name \"%s\" (use --rootfs DIR for a directory)", image);
-	if (search_directory(search, image, out, size))
-		return 0;
-	if (tag != NULL && strcmp(tag, ":latest") == 0) {
-		_cleanup_free_ char *untagged = strndup(image, (size_t)(tag - image));
-
-		if (untagged != NULL && search_directory(search, untagged, out, size))
-			return 0;
-	}
-	return cli_fail(-1, "image \"%s\" not found in %s (set CONTAINERV_ROOTFS_PATH or use --rootfs DIR)", image,
-	                search);
-}
-
 static int resolve_rootfs(const char *directory, char *out, size_t size)
 {
 	struct stat info;
@@ -153,6 +136,112 @@ static int resolve_rootfs(const char *directory, char *out, size_t size)
 	if (!S_ISDIR(info.st_mode))
 		return cli_fail(-1, "rootfs %s: not a directory", directory);
 	(void)size;
+	return 0;
+}
+
+#define SET_OR_FAIL(call, what)                                                                                        \
+	do {                                                                                                           \
+		if ((call) < 0)                                                                                        \
+			return cli_fail_library(-1, "%s", what);                                                       \
+	} while (0)
+
+/* The names under which the built-in busybox image is found. */
+static bool is_builtin_image(const char *image)
+{
+	static const char *const names[] = {"busybox",
+	                                    "busybox:latest",
+	                                    "library/busybox",
+	                                    "library/busybox:latest",
+	                                    "docker.io/busybox",
+	                                    "docker.io/busybox:latest",
+	                                    "docker.io/library/busybox",
+	                                    "docker.io/library/busybox:latest"};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(image, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The built-in default: the busybox rootfs made by the build (found in the
+ * rootfs search path) becomes the image docker.io/library/busybox:latest
+ * the first time it is asked for and the store has no such name, so
+ * `containerv run busybox` works with no network. Cmd ["sh"] as docker's.
+ */
+static int import_builtin(void)
+{
+	static const char *const cmd[] = {"sh", NULL};
+	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
+	char directory[PATH_MAX];
+	const char *search = getenv("CONTAINERV_ROOTFS_PATH");
+
+	if (search == NULL || search[0] == '\0')
+		search = CONTAINERV_ROOTFS_PATH;
+	if (!search_directory(search, "busybox", directory, sizeof directory))
+		return -1;
+	options.cmd = cmd;
+	return containerv_image_import(directory, "docker.io/library/busybox:latest", &options, NULL);
+}
+
+/*
+ * IMAGE: an image of the store; the built-in busybox, imported on first
+ * use; else (as before images existed) a rootfs directory of that name in
+ * the rootfs search path. Prints one line when none is found.
+ */
+static int apply_image(struct containerv_options *options, const char *image, bool has_command)
+{
+	char reason[1024], directory[PATH_MAX];
+	const char *search = getenv("CONTAINERV_ROOTFS_PATH");
+	_cleanup_free_ char *untagged = NULL;
+	size_t length;
+
+	bool pull_missing = flags.pull == NULL || strcmp(flags.pull, "missing") == 0;
+
+	if (cli_pull_for_run(image, flags.pull) != 0)
+		return -1; /* "always" pulls first; an invalid policy */
+	if (containerv_options_set_image(options, image) == 0)
+		goto found;
+	if (errno != ENOENT)
+		return cli_fail_library(-1, NULL);
+	snprintf(reason, sizeof reason, "%s", containerv_last_error());
+	if (is_builtin_image(image) && import_builtin() == 0 && containerv_options_set_image(options, image) == 0)
+		goto found;
+	if (search == NULL || search[0] == '\0')
+		search = CONTAINERV_ROOTFS_PATH;
+	/* "NAME:latest" may also be the directory "NAME". */
+	untagged = xstrdup(image);
+	length = strlen(untagged);
+	if (length > 7 && strcmp(untagged + length - 7, ":latest") == 0)
+		untagged[length - 7] = '\0';
+	if (image_name_is_safe(untagged) && strchr(untagged, ':') == NULL &&
+	    search_directory(search, untagged, directory, sizeof directory)) {
+		SET_OR_FAIL(containerv_options_set_rootfs(options, directory), "rootfs");
+		if (!has_command)
+			SET_OR_FAIL(containerv_options_set_command(options, default_command), "command");
+		return 0;
+	}
+	/* --pull missing: not in the store, not built in, no such rootfs: from its registry. */
+	if (pull_missing) {
+		if (cli_pull_missing(image) != 0)
+			return cli_fail(-1, "%s (pull: %s)", reason, containerv_last_error());
+		if (containerv_options_set_image(options, image) == 0)
+			goto found;
+		return cli_fail_library(-1, NULL);
+	}
+	return cli_fail(-1, "%s", reason);
+found:
+	if (!has_command) {
+		/* docker refuses an image without Entrypoint and Cmd when no command is given. */
+		struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+		bool runnable =
+		        containerv_image_inspect(image, &info) == 0 && (info.cmd != NULL || info.entrypoint != NULL);
+		containerv_image_info_clear(&info);
+		if (!runnable)
+			return cli_fail(-1,
+			                "image %s has no command (Entrypoint or Cmd): give one after the image name",
+			                image);
+	}
 	return 0;
 }
 
@@ -224,7 +313,9 @@ static int read_env_file(struct string_list *env, const char *path)
 
 static int collect_env(struct run_config *config)
 {
-	string_list_add(&config->env, xstrdup(DEFAULT_PATH));
+	/* An image brings its own PATH (the library adds docker's default when it has none). */
+	if (config->image == NULL)
+		string_list_add(&config->env, xstrdup(DEFAULT_PATH));
 	if (flags.tty)
 		string_list_add(&config->env, xstrdup("TERM=xterm"));
 	/* Files first: docker lets -e override what an --env-file sets. */
@@ -334,16 +425,25 @@ static int build_config(const char *command_name, const struct arguments *positi
 		if (resolve_rootfs(flags.rootfs, config->rootfs, sizeof config->rootfs) < 0)
 			return -1;
 	} else {
+		const char *word;
 		if (positional->count == 0)
 			return cli_fail(-1, "\"%s\" requires an IMAGE or --rootfs DIR (see 'containerv %s --help')",
 			                command_name, command_name);
-		if (find_image(positional->items[0], config->rootfs, sizeof config->rootfs) < 0)
-			return -1;
+		word = positional->items[0];
+		/* A directory path is a root filesystem, as --rootfs; anything else names an image. */
+		if (word[0] == '/' || strncmp(word, "./", 2) == 0 || strncmp(word, "../", 3) == 0 ||
+		    strcmp(word, ".") == 0) {
+			if (resolve_rootfs(word, config->rootfs, sizeof config->rootfs) < 0)
+				return -1;
+		} else {
+			config->image = word;
+		}
 		first_command_word = 1;
 	}
+	/* No command: the image's Entrypoint/Cmd; /bin/sh for a plain root filesystem. */
 	config->command = positional->count > first_command_word
 	                          ? (const char *const *)positional->items + first_command_word
-	                          : default_command;
+	                          : (config->image != NULL ? NULL : default_command);
 	if (flags.user != NULL) {
 		if (parse_user(flags.user, &config->uid, &config->gid) < 0)
 			return -1;
@@ -365,17 +465,17 @@ static void free_config(struct run_config *config)
 	string_list_free(&config->env);
 }
 
-#define SET_OR_FAIL(call, what)                                                                                        \
-	do {                                                                                                           \
-		if ((call) < 0)                                                                                        \
-			return cli_fail_library(-1, "%s", what);                                                       \
-	} while (0)
-
 /* Everything but stdio: the setters validate their input, so errors surface before anything is created. */
 static int build_options(const struct run_config *config, struct containerv_options *options)
 {
-	SET_OR_FAIL(containerv_options_set_rootfs(options, config->rootfs), "--rootfs");
-	SET_OR_FAIL(containerv_options_set_command(options, config->command), "command");
+	if (config->image != NULL) {
+		if (apply_image(options, config->image, config->command != NULL) < 0)
+			return -1;
+	} else {
+		SET_OR_FAIL(containerv_options_set_rootfs(options, config->rootfs), "--rootfs");
+	}
+	if (config->command != NULL)
+		SET_OR_FAIL(containerv_options_set_command(options, config->command), "command");
 	if (flags.name != NULL)
 		SET_OR_FAIL(containerv_options_set_name(options, flags.name), "--name");
 	if (flags.hostname != NULL)

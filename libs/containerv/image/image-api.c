@@ -27,6 +27,7 @@ void containerv_image_info_clear(struct containerv_image_info *info)
 	if (info == NULL)
 		return;
 	version = info->version;
+	int disk_usage = info->disk_usage;
 	cv_strv_free(info->names);
 	cv_strv_free(info->entrypoint);
 	cv_strv_free(info->cmd);
@@ -41,6 +42,7 @@ void containerv_image_info_clear(struct containerv_image_info *info)
 	cv_strv_free(info->used_by);
 	memset(info, 0, sizeof *info);
 	info->version = version;
+	info->disk_usage = disk_usage;
 }
 
 /* RFC 3339 ("2024-01-02T03:04:05.123456789Z", or with an offset) to nanoseconds; 0 when unreadable. */
@@ -92,9 +94,11 @@ int cv_image_fill_info(struct cv_store *store, const char *manifest_digest, stru
 	struct cv_image_config config;
 	cleanup_free char(*chain_ids)[72] = NULL;
 	unsigned int version = info->version;
+	int disk_usage = info->disk_usage;
 
 	memset(info, 0, sizeof *info);
 	info->version = version;
+	info->disk_usage = disk_usage;
 	if (cv_store_load_image(store, manifest_digest, &manifest, &config) != 0)
 		return -1;
 	memcpy(info->digest, manifest_digest, 72);
@@ -119,7 +123,7 @@ int cv_image_fill_info(struct cv_store *store, const char *manifest_digest, stru
 		char path[4096];
 		if (cv_strv_append(&info->layers, config.diff_ids[i]) != 0)
 			goto fail;
-		if (cv_store_layer_path(store, chain_ids[i], path, sizeof path) == 0)
+		if (disk_usage && cv_store_layer_path(store, chain_ids[i], path, sizeof path) == 0)
 			info->unpacked_size += cv_image_disk_usage(path);
 	}
 	snprintf(info->architecture, sizeof info->architecture, "%s", config.architecture ? config.architecture : "");
@@ -195,7 +199,7 @@ int containerv_image_list(int (*callback)(const struct containerv_image_info *in
 		goto out;
 	ret = 0;
 	for (size_t i = 0; i < name_count && ret == 0; i++) {
-		struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+		struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
 		bool seen = false;
 
 		/* One call per manifest: the first of its names. */
@@ -203,9 +207,6 @@ int containerv_image_list(int (*callback)(const struct containerv_image_info *in
 			seen = strcmp(names[j].digest, names[i].digest) == 0;
 		if (seen)
 			continue;
-		if (strcmp(names[i].media_type, CV_MEDIA_OCI_INDEX) == 0 ||
-		    strcmp(names[i].media_type, CV_MEDIA_DOCKER_LIST) == 0)
-			continue; /* an index is listed through the manifest selected from it */
 		/* An image whose blobs are unreadable is skipped, not fatal: the others are still listed. */
 		if (cv_image_fill_info(store, names[i].digest, &info, names, name_count, users, user_count) != 0)
 			continue;

@@ -109,7 +109,6 @@ static int mark_all(struct cv_store *store, struct marks *marks, bool keep_named
 	struct cv_store_name *names = NULL;
 	struct cv_image_user *users = NULL;
 	size_t name_count = 0, user_count = 0;
-	char layers_prefix[PATH_MAX];
 	int ret = -1;
 
 	if (cv_image_users(&users, &user_count) != 0)
@@ -120,15 +119,18 @@ static int mark_all(struct cv_store *store, struct marks *marks, bool keep_named
 		if (mark_manifest(store, marks, names[i].digest, 0) != 0)
 			goto out;
 	}
-	snprintf(layers_prefix, sizeof layers_prefix, "%s/layers/", cv_store_path(store));
 	for (size_t i = 0; i < user_count; i++) {
 		if (users[i].image_digest != NULL && cv_digest_is_valid(users[i].image_digest) &&
 		    mark_manifest(store, marks, users[i].image_digest, 0) != 0)
 			goto out;
+		/*
+		 * By the last component, whatever the prefix: the same store reached through another spelling
+		 * of the root (a trailing slash, a symlink) must still keep the layer. Marking too much is harmless.
+		 */
 		for (size_t j = 0; users[i].layers != NULL && users[i].layers[j] != NULL; j++) {
-			const char *layer = users[i].layers[j];
-			if (strncmp(layer, layers_prefix, strlen(layers_prefix)) == 0 &&
-			    mark(marks, layer + strlen(layers_prefix)) != 0)
+			const char *slash = strrchr(users[i].layers[j], '/');
+			const char *hex = slash != NULL ? slash + 1 : users[i].layers[j];
+			if (strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64 && mark(marks, hex) != 0)
 				goto out;
 		}
 	}

@@ -166,7 +166,16 @@ static void now_rfc3339(char out[40])
 }
 
 /* Stores a layer blob from fd, unpacks it, writes config and manifest, tags name. */
-static int import_layer(struct cv_store *store, int fd, const char *name, const struct cv_import_config *extra,
+static json_t *strv_json(const char *const *strv)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		json_array_append_new(array, json_string(strv[i]));
+	return array;
+}
+
+static int import_layer(struct cv_store *store, int fd, const char *name, const struct containerv_import_options *extra,
                         char digest_out[72])
 {
 	struct cv_unpack_limits limits = CV_UNPACK_LIMITS_DEFAULT;
@@ -192,18 +201,16 @@ static int import_layer(struct cv_store *store, int fd, const char *name, const 
 		return -1;
 	now_rfc3339(created);
 	inner = json_object();
-	if (extra != NULL && extra->cmd != NULL) {
-		json_t *cmd = json_array();
-		for (size_t i = 0; extra->cmd[i] != NULL; i++)
-			json_array_append_new(cmd, json_string(extra->cmd[i]));
-		json_object_set_new(inner, "Cmd", cmd);
-	}
-	if (extra != NULL && extra->env != NULL) {
-		json_t *env = json_array();
-		for (size_t i = 0; extra->env[i] != NULL; i++)
-			json_array_append_new(env, json_string(extra->env[i]));
-		json_object_set_new(inner, "Env", env);
-	}
+	if (extra != NULL && extra->cmd != NULL)
+		json_object_set_new(inner, "Cmd", strv_json(extra->cmd));
+	if (extra != NULL && extra->entrypoint != NULL)
+		json_object_set_new(inner, "Entrypoint", strv_json(extra->entrypoint));
+	if (extra != NULL && extra->env != NULL)
+		json_object_set_new(inner, "Env", strv_json(extra->env));
+	if (extra != NULL && extra->working_dir != NULL)
+		json_object_set_new(inner, "WorkingDir", json_string(extra->working_dir));
+	if (extra != NULL && extra->user != NULL)
+		json_object_set_new(inner, "User", json_string(extra->user));
 	config =
 	        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created, "architecture",
 	                  cv_image_host_architecture(), "os", "linux", "config", inner, "rootfs", "type", "layers",
@@ -230,7 +237,8 @@ static int import_layer(struct cv_store *store, int fd, const char *name, const 
 	return ret;
 }
 
-int cv_image_import(const char *path, const char *name, const struct cv_import_config *extra, char *digest)
+int containerv_image_import(const char *path, const char *name, const struct containerv_import_options *extra,
+                            char *digest)
 {
 	struct cv_store *store = NULL;
 	struct cv_reference ref;
@@ -240,8 +248,13 @@ int cv_image_import(const char *path, const char *name, const struct cv_import_c
 	struct stat st;
 	int ret = -1;
 
+	cv_error_clear();
 	if (path == NULL || name == NULL)
 		return cv_error_errno(EINVAL, "import: missing argument");
+	if (extra != NULL && extra->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
+		return cv_error_errno(EINVAL, "import: unknown options version %u", extra->version);
+	if (extra != NULL && extra->working_dir != NULL && extra->working_dir[0] != '/')
+		return cv_error_errno(EINVAL, "import: working directory \"%s\" is not absolute", extra->working_dir);
 	if (cv_reference_parse(name, &ref) != 0)
 		return cv_error_prefix("import %s", path);
 	if (ref.digest != NULL) {
@@ -283,10 +296,4 @@ out:
 		cv_error_prefix("import %s", path);
 	cv_store_close(store);
 	return ret;
-}
-
-int containerv_image_import(const char *path, const char *name, char *digest)
-{
-	cv_error_clear();
-	return cv_image_import(path, name, NULL, digest);
 }

@@ -10,23 +10,86 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "image/image-private.h"
 #include "image/manifest.h"
 #include "image/store-private.h"
 #include "image/store.h"
 #include "image/unpack.h"
 
-/* Read a manifest and its config, checked against each other. */
-int cv_store_load_image(struct cv_store *store, const char *manifest_digest, struct cv_manifest *manifest,
+int cv_store_platform_manifest(struct cv_store *store, const char *digest, char out[72], char **media_type,
+                               int64_t *size)
+{
+	cleanup_free char *text = NULL;
+	size_t length = 0;
+	json_t *root, *manifests, *child, *chosen = NULL;
+	const char *type;
+	size_t i;
+
+	if (cv_store_read_blob(store, digest, CV_STORE_MANIFEST_MAX, &text, &length) != 0)
+		return -1;
+	root = json_loadb(text, length, 0, NULL);
+	type = json_string_value(json_object_get(root, "mediaType"));
+	manifests = json_object_get(root, "manifests");
+	if (!json_is_array(manifests) || json_object_get(root, "layers") != NULL) {
+		memcpy(out, digest, 72);
+		if (media_type != NULL)
+			*media_type = cv_strdup(type != NULL ? type : CV_MEDIA_OCI_MANIFEST);
+		if (size != NULL)
+			*size = (int64_t)length;
+		json_decref(root);
+		return media_type == NULL || *media_type != NULL ? 0 : -1;
+	}
+	json_array_foreach(manifests, i, child)
+	{
+		json_t *platform = json_object_get(child, "platform");
+		const char *os = json_string_value(json_object_get(platform, "os"));
+		const char *architecture = json_string_value(json_object_get(platform, "architecture"));
+		if ((os == NULL || strcmp(os, "linux") == 0) &&
+		    (architecture == NULL || strcmp(architecture, cv_image_host_architecture()) == 0)) {
+			chosen = child;
+			break;
+		}
+	}
+	if (chosen == NULL || !cv_digest_is_valid(json_string_value(json_object_get(chosen, "digest")))) {
+		json_decref(root);
+		return cv_error_errno(ENOENT, "index %s: no manifest for linux/%s", digest,
+		                      cv_image_host_architecture());
+	}
+	memcpy(out, json_string_value(json_object_get(chosen, "digest")), 72);
+	type = json_string_value(json_object_get(chosen, "mediaType"));
+	if (media_type != NULL)
+		*media_type = cv_strdup(type != NULL ? type : CV_MEDIA_OCI_MANIFEST);
+	if (size != NULL)
+		*size = json_integer_value(json_object_get(chosen, "size"));
+	json_decref(root);
+	if (!cv_store_blob_exists(store, out)) {
+		if (media_type != NULL) {
+			free(*media_type);
+			*media_type = NULL;
+		}
+		return cv_error_errno(ENOENT, "index %s: manifest %s for linux/%s is not in the store", digest, out,
+		                      cv_image_host_architecture());
+	}
+	return media_type == NULL || *media_type != NULL ? 0 : -1;
+}
+
+/* Read a manifest (an index: its manifest for this host) and its config, checked against each other. */
+int cv_store_load_image(struct cv_store *store, const char *named_digest, struct cv_manifest *manifest,
                         struct cv_image_config *config)
 {
 	cleanup_free char *manifest_text = NULL, *config_text = NULL;
+	char manifest_digest[72];
 	size_t length = 0;
 
 	memset(manifest, 0, sizeof *manifest);
 	memset(config, 0, sizeof *config);
+	if (cv_store_platform_manifest(store, named_digest, manifest_digest, NULL, NULL) != 0)
+		return cv_error_prefix("image %s", named_digest);
 	if (cv_store_read_blob(store, manifest_digest, CV_STORE_MANIFEST_MAX, &manifest_text, &length) != 0 ||
 	    cv_manifest_parse(manifest_text, length, manifest) != 0)
 		return cv_error_prefix("image %s", manifest_digest);

@@ -87,7 +87,11 @@ fail : {
 
 int cv_store_open(struct cv_store **out)
 {
-	static const char *const subdirs[] = {"blobs", "blobs/sha256", "ingest", "layers"};
+	/* Layers are searchable (0711): a container's init in a user namespace reaches its lowerdirs through them. */
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} subdirs[] = {{"blobs", 0700}, {"blobs/sha256", 0700}, {"ingest", 0700}, {"layers", 0711}};
 	struct cv_store *store;
 	struct stat st;
 
@@ -100,7 +104,7 @@ int cv_store_open(struct cv_store **out)
 		cv_store_close(store);
 		return cv_error_errno(ENAMETOOLONG, "image store: state root too long");
 	}
-	if (cv_mkdir_p(store->path, 0700) != 0)
+	if (cv_mkdir_p(store->path, 0711) != 0)
 		goto fail;
 	store->dir_fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (store->dir_fd < 0) {
@@ -108,8 +112,8 @@ int cv_store_open(struct cv_store **out)
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-		if (mkdirat(store->dir_fd, subdirs[i], 0700) < 0 && errno != EEXIST) {
-			cv_error_sys("mkdir %s/%s", store->path, subdirs[i]);
+		if (mkdirat(store->dir_fd, subdirs[i].name, subdirs[i].mode) < 0 && errno != EEXIST) {
+			cv_error_sys("mkdir %s/%s", store->path, subdirs[i].name);
 			goto fail;
 		}
 	}
@@ -282,17 +286,46 @@ int cv_store_put_blob(struct cv_store *store, const void *data, size_t length, c
 	return 0;
 }
 
+struct fd_reader {
+	int fd;
+};
+
+static ssize_t read_fd(void *user, void *buffer, size_t size)
+{
+	struct fd_reader *reader = user;
+	ssize_t n;
+
+	do
+		n = read(reader->fd, buffer, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		cv_error_sys("read");
+	return n;
+}
+
 int cv_store_put_blob_fd(struct cv_store *store, int in_fd, uint64_t max, const char *expected_digest,
                          char digest_out[72], uint64_t *size_out)
+{
+	struct fd_reader reader = {in_fd};
+
+	return cv_store_put_blob_stream(store, read_fd, &reader, max, expected_digest, digest_out, size_out);
+}
+
+int cv_store_put_blob_stream(struct cv_store *store, ssize_t (*reader)(void *user, void *buffer, size_t size),
+                             void *user, uint64_t max, const char *expected_digest, char digest_out[72],
+                             uint64_t *size_out)
 {
 	char temporary[160], digest[72], blob[96];
 	cleanup_close int fd = -1;
 	struct cv_digester *digester = NULL;
-	char buffer[65536];
+	cleanup_free char *buffer = NULL;
 	uint64_t total = 0;
 	ssize_t n;
 
 	if (expected_digest != NULL && check_digest(expected_digest) != 0)
+		return -1;
+	buffer = cv_malloc0(65536);
+	if (buffer == NULL)
 		return -1;
 	cv_store_temporary_name("ingest/.put-", temporary, sizeof temporary);
 	fd = openat(store->dir_fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -300,13 +333,9 @@ int cv_store_put_blob_fd(struct cv_store *store, int in_fd, uint64_t max, const 
 		return cv_error_sys("create %s/%s", store->path, temporary);
 	if (cv_digester_new(&digester) != 0)
 		goto fail;
-	while ((n = read(in_fd, buffer, sizeof buffer)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			cv_error_sys("read");
+	while ((n = reader(user, buffer, 65536)) != 0) {
+		if (n < 0)
 			goto fail;
-		}
 		total += (uint64_t)n;
 		if (total > max) {
 			cv_error_errno(EFBIG, "blob larger than %llu bytes", (unsigned long long)max);

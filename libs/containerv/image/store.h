@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/types.h>
 
 #define CV_MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define CV_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -71,6 +72,10 @@ int cv_store_read_blob(struct cv_store *store, const char *digest, size_t max, c
 /* Streams a blob into a new blob file fd-by-fd: hashes while copying from fd, checks expected if non-NULL. */
 int cv_store_put_blob_fd(struct cv_store *store, int fd, uint64_t max, const char *expected_digest, char digest_out[72],
                          uint64_t *size_out);
+/* The same from a reader (returns bytes, 0 at the end, -1 with the last error set). */
+int cv_store_put_blob_stream(struct cv_store *store, ssize_t (*reader)(void *user, void *buffer, size_t size),
+                             void *user, uint64_t max, const char *expected_digest, char digest_out[72],
+                             uint64_t *size_out);
 
 /* Points name (a full normalized reference) at a manifest (atomic rewrite of index.json). */
 int cv_store_tag(struct cv_store *store, const char *name, const char *manifest_digest, const char *media_type,
@@ -106,9 +111,18 @@ int cv_store_resolve(struct cv_store *store, const char *text, char manifest_dig
  */
 int cv_store_unpack_image(struct cv_store *store, const char *manifest_digest);
 
+/*
+ * The single-platform manifest a name's digest stands for: itself, or for
+ * an image index the manifest of this host's platform (linux/<arch>),
+ * which must be in the store. media_type (freed by the caller) and size
+ * may be NULL.
+ */
+int cv_store_platform_manifest(struct cv_store *store, const char *digest, char out[72], char **media_type,
+                               int64_t *size);
+
 struct cv_manifest;
 struct cv_image_config;
-/* Reads and parses a manifest and its config (verified blobs, layer count = diff_id count). */
+/* Reads and parses a manifest (an index: this host's) and its config (verified blobs, layer count = diff_id count). */
 int cv_store_load_image(struct cv_store *store, const char *manifest_digest, struct cv_manifest *manifest,
                         struct cv_image_config *config);
 /* The chain ids of an image's layers, lowest first (freed by the caller). */

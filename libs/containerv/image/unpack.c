@@ -33,6 +33,7 @@
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER ".wh..wh..opq"
+#define CV_UNPACK_MAX_DEPTH 256
 
 struct decoder {
 	struct archive *archive;
@@ -85,6 +86,7 @@ static la_ssize_t decoder_read(struct archive *tar, void *user, const void **buf
 static int clean_name(const char *name, char *out, size_t size)
 {
 	size_t used = 0;
+	int depth = 0;
 
 	if (name == NULL)
 		return cv_error_errno(EILSEQ, "layer entry with an unreadable name");
@@ -101,6 +103,11 @@ static int clean_name(const char *name, char *out, size_t size)
 		if (!(length == 1 && p[0] == '.')) {
 			if (used + length + 2 > size || length > NAME_MAX)
 				return cv_error_errno(ENAMETOOLONG, "layer entry \"%.200s\": name too long", name);
+			/* Bounded depth: removing a tree holds one descriptor per level. */
+			if (++depth > CV_UNPACK_MAX_DEPTH)
+				return cv_error_errno(ENAMETOOLONG,
+				                      "layer entry \"%.200s\": deeper than %d directories", name,
+				                      CV_UNPACK_MAX_DEPTH);
 			if (used > 0)
 				out[used++] = '/';
 			memcpy(out + used, p, length);
@@ -151,8 +158,13 @@ static int open_parent(struct unpack *u, char *path, const char **leaf, bool cre
 			char *next = strchr(component, '/');
 			if (next != NULL)
 				*next = '\0';
-			if (mkdirat(current, component, 0755) < 0 && errno != EEXIST)
+			if (mkdirat(current, component, 0755) < 0 && errno != EEXIST) {
+				int saved = errno;
+				close(current);
+				current = -1;
+				errno = saved;
 				break;
+			}
 			int child = open_beneath(current, component, O_RDONLY | O_DIRECTORY);
 			if (next != NULL)
 				*next = '/';

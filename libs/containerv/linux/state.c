@@ -548,6 +548,7 @@ static void fill_info(struct containerv_container *c, struct containerv_info *in
 	command = cv_strv_join(c->config.argv, " ");
 	snprintf(info->command, sizeof info->command, "%s", command ? command : "");
 	info->limits = c->config.limits;
+	snprintf(info->image, sizeof info->image, "%s", c->config.image ? c->config.image : "");
 }
 
 int containerv_inspect(struct containerv_container *container, struct containerv_info *info)

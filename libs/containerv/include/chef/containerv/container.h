@@ -210,6 +210,7 @@ struct containerv_info {
 	char rootfs[4096];           /* the rootfs directory, or the top layer */
 	char command[4096];          /* the main command, words joined by spaces */
 	struct containerv_limits limits;
+	char image[512]; /* the image it was created from (a full reference), "" for a root filesystem */
 };
 
 /* Which of a container's string lists containerv_get_strings() copies. */

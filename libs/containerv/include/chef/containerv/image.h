@@ -25,13 +25,15 @@ struct containerv_options;
 
 /* What containerv_image_inspect() and containerv_image_list() report. */
 struct containerv_image_info {
-	unsigned int version;   /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
-	char id[72];            /* the config digest, "sha256:<hex>" (docker's image id) */
-	char digest[72];        /* the manifest digest */
-	char **names;           /* every name pointing at this manifest, NULL-terminated */
+	unsigned int version; /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
+	int disk_usage;  /* set by the caller for inspect: 1 computes unpacked_size (walks the layers); list always does
+	                  */
+	char id[72];     /* the config digest, "sha256:<hex>" (docker's image id) */
+	char digest[72]; /* the manifest digest */
+	char **names;    /* every name pointing at this manifest, NULL-terminated */
 	int64_t created_ns;     /* from the config's "created"; 0 when absent */
 	uint64_t size;          /* bytes of the layer blobs (compressed, as stored) */
-	uint64_t unpacked_size; /* bytes of the unpacked layers on disk */
+	uint64_t unpacked_size; /* bytes of the unpacked layers on disk (see disk_usage) */
 	size_t layer_count;
 	char architecture[32];
 	char os[32];
@@ -90,12 +92,44 @@ CONTAINERV_API int containerv_image_gc(struct containerv_image_gc_result *result
 /* Removes the names of images no container uses, then collects (`image prune -a`). */
 CONTAINERV_API int containerv_image_prune(struct containerv_image_gc_result *result);
 
+#define CONTAINERV_IMPORT_OPTIONS_VERSION 1
+
+/* The config of an imported image (docker import --change). Initialise with CONTAINERV_IMPORT_OPTIONS_INIT. */
+struct containerv_import_options {
+	unsigned int version;          /* CONTAINERV_IMPORT_OPTIONS_VERSION */
+	const char *const *cmd;        /* NULL-terminated or NULL */
+	const char *const *entrypoint; /* NULL-terminated or NULL */
+	const char *const *env;        /* "KEY=VALUE", NULL-terminated or NULL */
+	const char *working_dir;       /* absolute, or NULL */
+	const char *user;              /* "uid[:gid]" or a name, or NULL */
+};
+
+#define CONTAINERV_IMPORT_OPTIONS_INIT                                                                                 \
+	{                                                                                                              \
+		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                                        \
+	}
+
 /*
  * Makes a one-layer image from a rootfs directory or a tar (plain, gzip or
- * zstd) at path, named name (a reference). Writes its manifest digest to
- * digest (72 bytes) when not NULL. The layer is unpacked: ready to run.
+ * zstd) at path, named name (a reference), with the config of options
+ * (may be NULL). Writes its manifest digest to digest (72 bytes) when not
+ * NULL. The layer is unpacked: ready to run.
  */
-CONTAINERV_API int containerv_image_import(const char *path, const char *name, char *digest);
+CONTAINERV_API int containerv_image_import(const char *path, const char *name,
+                                           const struct containerv_import_options *options, char *digest);
+
+struct containerv_container;
+
+/*
+ * Makes a new image named name from a container's changes: its image's
+ * layers plus one layer of what the container wrote (its overlay upper
+ * directory, with whiteouts and opaque directories in OCI form), with the
+ * image's config changed by changes (may be NULL). The container may be
+ * running (it is not paused: commit a stopped one for a consistent layer).
+ * EINVAL for a container made from a root filesystem rather than an image.
+ */
+CONTAINERV_API int containerv_image_commit(struct containerv_container *container, const char *name,
+                                           const struct containerv_import_options *changes, char *digest);
 
 enum containerv_archive_format {
 	CV_ARCHIVE_OCI = 1,    /* OCI image layout in a tar (oci-archive) */

@@ -1,0 +1,870 @@
+/*
+ * Image commands over the image API: images (image ls), image inspect,
+ * rmi (image rm), tag, import, load, save, image prune, system df/gc.
+ *
+ * Store errors (no such image, in use, corrupt) exit 1 as docker's
+ * daemon-side errors do; malformed flags exit 125.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "flags.h"
+#include "image-cli.h"
+#include "output.h"
+
+/* docker's familiar form: "docker.io/library/busybox" is "busybox", "docker.io/user/x" is "user/x". */
+const char *image_familiar(const char *name)
+{
+	if (strncmp(name, "docker.io/library/", 18) == 0)
+		return name + 18;
+	if (strncmp(name, "docker.io/", 10) == 0)
+		return name + 10;
+	return name;
+}
+
+/* Splits a full name into repository and tag (familiar form); "<none>" where absent. */
+static void split_name(const char *name, char *repository, size_t repository_size, char *tag, size_t tag_size)
+{
+	const char *familiar = image_familiar(name);
+	const char *at = strchr(familiar, '@');
+	const char *slash = strrchr(familiar, '/');
+	const char *colon = strrchr(slash != NULL ? slash : familiar, ':');
+	size_t end = at != NULL ? (size_t)(at - familiar) : strlen(familiar);
+
+	if (colon != NULL && (at == NULL || colon < at)) {
+		snprintf(repository, repository_size, "%.*s", (int)(colon - familiar), familiar);
+		snprintf(tag, tag_size, "%.*s", (int)(end - (size_t)(colon - familiar) - 1), colon + 1);
+	} else {
+		snprintf(repository, repository_size, "%.*s", (int)end, familiar);
+		snprintf(tag, tag_size, "<none>");
+	}
+}
+
+static void created_since(int64_t created_ns, char *buffer, size_t size)
+{
+	char duration[64];
+
+	if (created_ns <= 0) {
+		snprintf(buffer, size, "N/A");
+		return;
+	}
+	format_duration(now_ns() - created_ns, duration, sizeof duration);
+	snprintf(buffer, size, "%s ago", duration);
+}
+
+static json_t *strv_json(char *const *strv)
+{
+	json_t *array;
+
+	if (strv == NULL)
+		return json_null();
+	array = json_array();
+	for (size_t i = 0; strv[i] != NULL; i++)
+		json_array_append_new(array, json_string(strv[i]));
+	return array;
+}
+
+/* ["80/tcp"] -> {"80/tcp": {}} as docker shows ExposedPorts and Volumes. */
+static json_t *set_json(char *const *strv)
+{
+	json_t *object;
+
+	if (strv == NULL)
+		return json_null();
+	object = json_object();
+	for (size_t i = 0; strv[i] != NULL; i++)
+		json_object_set_new(object, strv[i], json_object());
+	return object;
+}
+
+static json_t *labels_json(char *const *labels)
+{
+	json_t *object;
+
+	if (labels == NULL)
+		return json_null();
+	object = json_object();
+	for (size_t i = 0; labels[i] != NULL; i++) {
+		const char *equals = strchr(labels[i], '=');
+		char key[1024];
+		snprintf(key, sizeof key, "%.*s", equals != NULL ? (int)(equals - labels[i]) : (int)strlen(labels[i]),
+		         labels[i]);
+		json_object_set_new(object, key, json_string(equals != NULL ? equals + 1 : ""));
+	}
+	return object;
+}
+
+/* docker image inspect's object, plus containerv's Digest and UsedBy. */
+static json_t *inspect_object(const struct containerv_image_info *info)
+{
+	char created[64];
+	json_t *tags = json_array();
+
+	for (size_t i = 0; info->names != NULL && info->names[i] != NULL; i++)
+		json_array_append_new(tags, json_string(image_familiar(info->names[i])));
+	format_rfc3339nano(info->created_ns, created, sizeof created);
+	return json_pack(
+	        "{s:s, s:o, s:[], s:s, s:s, s:s, s:I, s:I, s:{s:o, s:o, s:o, s:s?, s:s?, s:o, s:o, s:o, s:s?}, "
+	        "s:{s:s, s:o}, s:s, s:o}",
+	        "Id", info->id, "RepoTags", tags, "RepoDigests", "Created", created, "Architecture", info->architecture,
+	        "Os", info->os, "Size", (json_int_t)info->unpacked_size, "CompressedSize", (json_int_t)info->size,
+	        "Config", "Cmd", strv_json(info->cmd), "Entrypoint", strv_json(info->entrypoint), "Env",
+	        strv_json(info->env), "WorkingDir", info->working_dir, "User", info->user, "Labels",
+	        labels_json(info->labels), "Volumes", set_json(info->volumes), "ExposedPorts",
+	        set_json(info->exposed_ports), "StopSignal", info->stop_signal, "RootFS", "Type", "layers", "Layers",
+	        strv_json(info->layers), "Digest", info->digest, "UsedBy", strv_json(info->used_by));
+}
+
+int image_inspect_one(const char *name, const char *format, json_t *all)
+{
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
+
+	if (containerv_image_inspect(name, &info) < 0)
+		return -1;
+	inspect_emit(all, format, inspect_object(&info));
+	containerv_image_info_clear(&info);
+	return 0;
+}
+
+static int image_inspect(int argc, char **argv)
+{
+	static const char *format;
+	static const struct flag table[] = {
+	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.Id}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "image inspect",
+	        "[OPTIONS] IMAGE [IMAGE...]",
+	        "Display detailed information on one or more images",
+	        table,
+	        false,
+	        1,
+	        0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	json_t *all;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
+		return EXIT_CLI_ERROR;
+	all = json_array();
+	code = 0;
+	for (size_t i = 0; i < positional.count; i++) {
+		if (image_inspect_one(positional.items[i], format, all) < 0)
+			code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	}
+	inspect_finish(all, format);
+	return code;
+}
+
+struct ls_state {
+	int quiet, no_trunc, digests;
+	const char *format;
+	struct table table;
+	struct string_list seen_ids;
+};
+
+static void short_id(const char *id, int no_trunc, char *out, size_t size)
+{
+	snprintf(out, size, "%s", no_trunc ? id : (strncmp(id, "sha256:", 7) == 0 ? id + 7 : id));
+	if (!no_trunc && strlen(out) > 12)
+		out[12] = '\0';
+}
+
+static int ls_one(const struct containerv_image_info *info, void *user)
+{
+	struct ls_state *state = user;
+	char id[80], created[64], size[32], created_at[64], repository[512], tag[160];
+
+	short_id(info->id, state->no_trunc, id, sizeof id);
+	if (state->quiet) {
+		printf("%s\n", id);
+		return 0;
+	}
+	created_since(info->created_ns, created, sizeof created);
+	format_size_decimal((double)info->unpacked_size, size, sizeof size);
+	format_rfc3339nano(info->created_ns, created_at, sizeof created_at);
+	for (size_t i = 0; info->names != NULL && info->names[i] != NULL; i++) {
+		split_name(info->names[i], repository, sizeof repository, tag, sizeof tag);
+		if (state->format == NULL) {
+			const char *cells[] = {repository, tag, info->digest, id, created, size};
+			if (state->digests)
+				table_add(&state->table, cells);
+			else
+				table_add(&state->table, (const char *const[]){repository, tag, id, created, size});
+			continue;
+		}
+		json_t *object =
+		        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "Containers", "N/A",
+		                  "CreatedAt", created_at, "CreatedSince", created, "Digest", info->digest, "ID", id,
+		                  "Repository", repository, "SharedSize", "N/A", "Size", size, "Tag", tag, "Layers",
+		                  (json_int_t)info->layer_count, "UniqueSize", "N/A", "VirtualSize", size);
+		if (strcmp(state->format, "json") == 0)
+			json_print_line(object, stdout);
+		else if (template_print(state->format, object, stdout) == 0)
+			fputc('\n', stdout);
+		json_decref(object);
+	}
+	return 0;
+}
+
+int cmd_images(int argc, char **argv)
+{
+	static struct ls_state state;
+	static int all;
+	static const struct flag table[] = {
+	        {"all", 'a', FLAG_BOOL, &all, NULL, "Show all images (there are no intermediate ones here)"},
+	        {"quiet", 'q', FLAG_BOOL, &state.quiet, NULL, "Only show image IDs"},
+	        {"no-trunc", 0, FLAG_BOOL, &state.no_trunc, NULL, "Don't truncate output"},
+	        {"digests", 0, FLAG_BOOL, &state.digests, NULL, "Show digests"},
+	        {"format", 0, FLAG_STRING, &state.format, "string", "json, or a template such as '{{.Repository}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "images",
+	        "[OPTIONS]",
+	        "List images",
+	        table,
+	        false,
+	        0,
+	        0,
+	        "Template fields: Repository, Tag, ID, Digest, CreatedAt, CreatedSince, Size, Layers.",
+	};
+	static const char *const header[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+	static const char *const digest_header[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (state.format != NULL && strcmp(state.format, "json") != 0 && template_check(state.format) < 0)
+		return EXIT_CLI_ERROR;
+	if (state.digests)
+		table_init(&state.table, 6, digest_header);
+	else
+		table_init(&state.table, 5, header);
+	if (containerv_image_list(ls_one, &state) < 0) {
+		table_free(&state.table);
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	}
+	if (!state.quiet && state.format == NULL)
+		table_print(&state.table, stdout);
+	table_free(&state.table);
+	return 0;
+}
+
+/* Prints what rmi did: the names that went and, when none is left, the image id. */
+static int remove_one(const char *name, unsigned int flags)
+{
+	struct containerv_image_info before = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	struct containerv_image_info after = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	bool gone;
+
+	if (containerv_image_inspect(name, &before) < 0)
+		return cli_fail_library(-1, NULL);
+	if (containerv_image_remove(name, flags, NULL) < 0) {
+		containerv_image_info_clear(&before);
+		return cli_fail_library(-1, NULL);
+	}
+	gone = containerv_image_inspect(before.digest, &after) < 0;
+	for (size_t i = 0; before.names != NULL && before.names[i] != NULL; i++) {
+		bool kept = false;
+		for (size_t j = 0; !gone && after.names != NULL && after.names[j] != NULL && !kept; j++)
+			kept = strcmp(before.names[i], after.names[j]) == 0;
+		if (!kept)
+			printf("Untagged: %s\n", image_familiar(before.names[i]));
+	}
+	if (gone)
+		printf("Deleted: %s\n", before.id);
+	containerv_image_info_clear(&before);
+	containerv_image_info_clear(&after);
+	return 0;
+}
+
+int cmd_rmi(int argc, char **argv)
+{
+	static int force;
+	static const struct flag table[] = {
+	        {"force", 'f', FLAG_BOOL, &force, NULL, "Force removal of the image (also while containers use it)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", table, false, 1, 0, NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	code = 0;
+	for (size_t i = 0; i < positional.count; i++) {
+		if (remove_one(positional.items[i], force ? CV_IMAGE_REMOVE_FORCE : 0) < 0)
+			code = EXIT_CONTAINER_FAILURE;
+	}
+	/* docker deletes the layers with the last name: collect what nobody names any more. */
+	if (containerv_image_gc(NULL) < 0 && code == 0)
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, "rmi");
+	return code;
+}
+
+int cmd_tag(int argc, char **argv)
+{
+	static const struct flag table[] = {FLAG_END};
+	static const struct command_spec spec = {
+	        "tag",
+	        "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+	        "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+	        table,
+	        false,
+	        2,
+	        2,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (containerv_image_tag(positional.items[0], positional.items[1]) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	return 0;
+}
+
+static void print_gc(const struct containerv_image_gc_result *result)
+{
+	char size[32];
+
+	format_size_decimal((double)result->bytes_freed, size, sizeof size);
+	printf("Total reclaimed space: %s\n", size);
+}
+
+static int image_prune(int argc, char **argv)
+{
+	static int force, all;
+	static const struct flag table[] = {
+	        {"all", 'a', FLAG_BOOL, &all, NULL, "Remove all images not used by a container, not only unnamed data"},
+	        {"force", 'f', FLAG_BOOL, &force, NULL, "Do not prompt for confirmation"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "image prune",
+	        "[OPTIONS]",
+	        "Remove unused images",
+	        table,
+	        false,
+	        0,
+	        0,
+	        "Without -a only what no name reaches is removed (there are no dangling images here).",
+	};
+	_cleanup_free_ char **words = NULL;
+	struct containerv_image_gc_result result;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (!force) {
+		char answer[16];
+		printf("WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ",
+		       all ? "all images without at least one container associated to them" : "all dangling images");
+		fflush(stdout);
+		if (fgets(answer, sizeof answer, stdin) == NULL ||
+		    !(strcmp(answer, "y\n") == 0 || strcmp(answer, "Y\n") == 0 || strcmp(answer, "yes\n") == 0))
+			return 0;
+	}
+	if ((all ? containerv_image_prune(&result) : containerv_image_gc(&result)) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	print_gc(&result);
+	return 0;
+}
+
+/* --change lines: CMD/ENTRYPOINT as a JSON array or a shell string, ENV K=V, WORKDIR, USER. */
+struct changes {
+	char **cmd, **entrypoint;
+	struct string_list env;
+	const char *working_dir, *user;
+};
+
+static void strv_free(char **strv)
+{
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		free(strv[i]);
+	free(strv);
+}
+
+static char **parse_command_form(const char *text)
+{
+	json_t *array = json_loads(text, 0, NULL);
+	char **strv = NULL;
+	size_t count = 0;
+
+	if (json_is_array(array)) {
+		size_t i;
+		json_t *item;
+		strv = xmalloc((json_array_size(array) + 1) * sizeof *strv);
+		json_array_foreach(array, i, item)
+		{
+			if (!json_is_string(item)) {
+				strv[count] = NULL;
+				strv_free(strv);
+				json_decref(array);
+				return NULL;
+			}
+			strv[count++] = xstrdup(json_string_value(item));
+		}
+		strv[count] = NULL;
+		json_decref(array);
+		return strv;
+	}
+	json_decref(array);
+	/* Shell form, as docker runs it. */
+	strv = xmalloc(4 * sizeof *strv);
+	strv[0] = xstrdup("/bin/sh");
+	strv[1] = xstrdup("-c");
+	strv[2] = xstrdup(text);
+	strv[3] = NULL;
+	return strv;
+}
+
+static int parse_change(const char *change, struct changes *out)
+{
+	const char *space = strchr(change, ' ');
+	size_t length = space != NULL ? (size_t)(space - change) : strlen(change);
+	const char *value = space != NULL ? space + 1 : "";
+
+	while (*value == ' ')
+		value++;
+	if (length == 3 && strncasecmp(change, "CMD", 3) == 0 && (out->cmd = parse_command_form(value)) != NULL)
+		return 0;
+	if (length == 10 && strncasecmp(change, "ENTRYPOINT", 10) == 0 &&
+	    (out->entrypoint = parse_command_form(value)) != NULL)
+		return 0;
+	if (length == 3 && strncasecmp(change, "ENV", 3) == 0 && strchr(value, '=') != NULL) {
+		string_list_add(&out->env, value);
+		return 0;
+	}
+	if (length == 7 && strncasecmp(change, "WORKDIR", 7) == 0 && value[0] == '/') {
+		out->working_dir = value;
+		return 0;
+	}
+	if (length == 4 && strncasecmp(change, "USER", 4) == 0 && value[0] != '\0') {
+		out->user = value;
+		return 0;
+	}
+	return cli_fail(-1, "invalid --change \"%s\": use CMD, ENTRYPOINT, ENV K=V, WORKDIR /dir or USER", change);
+}
+
+int cmd_import(int argc, char **argv)
+{
+	static struct string_list change_flags;
+	static const struct flag table[] = {
+	        {"change", 'c', FLAG_LIST, &change_flags, "list",
+	         "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, "
+	         "WORKDIR, USER)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "import",
+	        "[OPTIONS] FILE|DIR|- REPOSITORY[:TAG]",
+	        "Import a root filesystem (a directory or a tarball) as a one-layer image",
+	        table,
+	        false,
+	        2,
+	        2,
+	        NULL,
+	};
+	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
+	struct changes changes = {0};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	char digest[72], temporary[] = "/tmp/containerv-import-XXXXXX";
+	const char *source;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	for (size_t i = 0; i < change_flags.count; i++) {
+		if (parse_change(change_flags.items[i], &changes) < 0) {
+			code = EXIT_CLI_ERROR;
+			goto out;
+		}
+	}
+	options.cmd = (const char *const *)changes.cmd;
+	options.entrypoint = (const char *const *)changes.entrypoint;
+	options.env = changes.env.count > 0 ? changes.env.items : NULL;
+	options.working_dir = changes.working_dir;
+	options.user = changes.user;
+	source = positional.items[0];
+	if (strcmp(source, "-") == 0) {
+		/* A tarball on stdin: spooled to a file, the library reads it twice (store, then unpack). */
+		_cleanup_close_ int fd = mkstemp(temporary);
+		char buffer[65536];
+		ssize_t n;
+		if (fd < 0) {
+			code = cli_fail(EXIT_CLI_ERROR, "import: temporary file: %s", strerror(errno));
+			goto out;
+		}
+		while ((n = read(STDIN_FILENO, buffer, sizeof buffer)) > 0) {
+			if (write(fd, buffer, (size_t)n) != n) {
+				code = cli_fail(EXIT_CLI_ERROR, "import: temporary file: %s", strerror(errno));
+				unlink(temporary);
+				goto out;
+			}
+		}
+		source = temporary;
+	}
+	code = containerv_image_import(source, positional.items[1], &options, digest);
+	if (source == temporary)
+		unlink(temporary);
+	if (code < 0) {
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+		goto out;
+	}
+	printf("%s\n", digest);
+	code = 0;
+out:
+	strv_free(changes.cmd);
+	strv_free(changes.entrypoint);
+	string_list_free(&changes.env);
+	return code;
+}
+
+int cmd_commit(int argc, char **argv)
+{
+	static struct string_list change_flags;
+	static const struct flag table[] = {
+	        {"change", 'c', FLAG_LIST, &change_flags, "list",
+	         "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "commit",
+	        "[OPTIONS] CONTAINER REPOSITORY[:TAG]",
+	        "Create a new image from a container's changes (the container is not paused)",
+	        table,
+	        false,
+	        2,
+	        2,
+	        NULL,
+	};
+	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct changes changes = {0};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	char digest[72];
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	for (size_t i = 0; i < change_flags.count; i++) {
+		if (parse_change(change_flags.items[i], &changes) < 0) {
+			code = EXIT_CLI_ERROR;
+			goto out;
+		}
+	}
+	options.cmd = (const char *const *)changes.cmd;
+	options.entrypoint = (const char *const *)changes.entrypoint;
+	options.env = changes.env.count > 0 ? changes.env.items : NULL;
+	options.working_dir = changes.working_dir;
+	options.user = changes.user;
+	if (cli_open(positional.items[0], &container) < 0) {
+		code = EXIT_CONTAINER_FAILURE;
+		goto out;
+	}
+	if (containerv_image_commit(container, positional.items[1], &options, digest) < 0) {
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+		goto out;
+	}
+	printf("%s\n", digest);
+	code = 0;
+out:
+	strv_free(changes.cmd);
+	strv_free(changes.entrypoint);
+	string_list_free(&changes.env);
+	return code;
+}
+
+static int print_loaded(const char *name, void *user)
+{
+	if (!*(int *)user)
+		printf("Loaded image: %s\n", image_familiar(name));
+	return 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	static const char *input;
+	static int quiet;
+	static const struct flag table[] = {
+	        {"input", 'i', FLAG_STRING, &input, "string", "Read from tar archive file, instead of STDIN"},
+	        {"quiet", 'q', FLAG_BOOL, &quiet, NULL, "Suppress the load output"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "load", "[OPTIONS]", "Load images from a tar archive (OCI or docker archive) or STDIN", table, false, 0,
+	        0,      NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_close_ int fd = -1;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (input != NULL) {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cli_fail(EXIT_CLI_ERROR, "load %s: %s", input, strerror(errno));
+	}
+	if (containerv_image_load(fd >= 0 ? fd : STDIN_FILENO, print_loaded, &quiet) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	return 0;
+}
+
+int cmd_save(int argc, char **argv)
+{
+	static const char *output, *format;
+	static const struct flag table[] = {
+	        {"output", 'o', FLAG_STRING, &output, "string", "Write to a file, instead of STDOUT"},
+	        {"format", 0, FLAG_STRING, &format, "string", "oci (default) or docker"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "save", "[OPTIONS] IMAGE [IMAGE...]", "Save one or more images to a tar archive", table, false, 1, 0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_close_ int fd = -1;
+	struct arguments positional;
+	enum containerv_archive_format archive = CV_ARCHIVE_OCI;
+	char temporary[4096];
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (format != NULL && strcmp(format, "docker") == 0)
+		archive = CV_ARCHIVE_DOCKER;
+	else if (format != NULL && strcmp(format, "oci") != 0)
+		return cli_fail(EXIT_CLI_ERROR, "invalid --format \"%s\": use oci or docker", format);
+	if (output == NULL && isatty(STDOUT_FILENO))
+		return cli_fail(EXIT_CLI_ERROR, "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+	if (output != NULL) {
+		/* A temporary renamed over the target: a failed save leaves no half archive. */
+		snprintf(temporary, sizeof temporary, "%s.tmp-%d", output, (int)getpid());
+		fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return cli_fail(EXIT_CLI_ERROR, "save %s: %s", output, strerror(errno));
+	}
+	if (containerv_image_save((const char *const *)positional.items, archive, fd >= 0 ? fd : STDOUT_FILENO) < 0) {
+		if (output != NULL)
+			unlink(temporary);
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	}
+	if (output != NULL && rename(temporary, output) < 0) {
+		unlink(temporary);
+		return cli_fail(EXIT_CONTAINER_FAILURE, "save %s: %s", output, strerror(errno));
+	}
+	return 0;
+}
+
+static int image_ls(int argc, char **argv)
+{
+	argv[0] = "images";
+	return cmd_images(argc, argv);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} image_commands[] = {
+        {"import", cmd_import, "Import a root filesystem as a one-layer image"},
+        {"inspect", image_inspect, "Display detailed information on one or more images"},
+        {"load", cmd_load, "Load images from a tar archive or STDIN"},
+        {"ls", image_ls, "List images"},
+        {"prune", image_prune, "Remove unused images"},
+        {"rm", cmd_rmi, "Remove one or more images"},
+        {"save", cmd_save, "Save one or more images to a tar archive"},
+        {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+};
+
+static void image_usage(FILE *out)
+{
+	fprintf(out, "Usage:  containerv image COMMAND\n\nManage images\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof image_commands / sizeof *image_commands; i++)
+		fprintf(out, "  %-9s %s\n", image_commands[i].name, image_commands[i].summary);
+	fprintf(out, "\nRun 'containerv image COMMAND --help' for more information on a command.\n");
+}
+
+int cmd_image(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		image_usage(stderr);
+		return EXIT_CLI_ERROR;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		image_usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "list") == 0)
+		name = "ls";
+	else if (strcmp(name, "remove") == 0 || strcmp(name, "rmi") == 0)
+		name = "rm";
+	for (size_t i = 0; i < sizeof image_commands / sizeof *image_commands; i++)
+		if (strcmp(image_commands[i].name, name) == 0)
+			return image_commands[i].run(argc - 1, argv + 1);
+	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv image command (see 'containerv image --help')",
+	                argv[1]);
+}
+
+/* system df: images, containers and volumes, as docker prints them. */
+static int count_container(const struct containerv_info *info, void *user)
+{
+	uint64_t *counts = user;
+
+	counts[0]++;
+	counts[1] += info->state == CV_STATE_RUNNING;
+	return 0;
+}
+
+static int count_volume(const struct containerv_volume_info *info, void *user)
+{
+	uint64_t *counts = user;
+
+	counts[0]++;
+	counts[1] += info->used_by != NULL && info->used_by[0] != NULL;
+	counts[2] += info->bytes_used;
+	if (info->used_by == NULL || info->used_by[0] == NULL)
+		counts[3] += info->bytes_used;
+	return 0;
+}
+
+static void df_row(struct table *table, const char *type, uint64_t total, uint64_t active, uint64_t size,
+                   uint64_t reclaimable)
+{
+	char total_text[32], active_text[32], size_text[32], reclaim_text[64], reclaim_size[32];
+
+	snprintf(total_text, sizeof total_text, "%llu", (unsigned long long)total);
+	snprintf(active_text, sizeof active_text, "%llu", (unsigned long long)active);
+	format_size_decimal((double)size, size_text, sizeof size_text);
+	format_size_decimal((double)reclaimable, reclaim_size, sizeof reclaim_size);
+	snprintf(reclaim_text, sizeof reclaim_text, "%s (%d%%)", reclaim_size,
+	         size > 0 ? (int)(reclaimable * 100 / size) : 0);
+	table_add(table, (const char *const[]){type, total_text, active_text, size_text, reclaim_text});
+}
+
+static int system_df(int argc, char **argv)
+{
+	static const char *format;
+	static const struct flag table_flags[] = {
+	        {"format", 0, FLAG_STRING, &format, "string", "json for one JSON line per type"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "system df", "[OPTIONS]", "Show containerv disk usage", table_flags, false, 0, 0, NULL,
+	};
+	static const char *const header[] = {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"};
+	_cleanup_free_ char **words = NULL;
+	struct containerv_image_df df;
+	struct arguments positional;
+	struct table table;
+	uint64_t containers[2] = {0, 0}, volumes[4] = {0, 0, 0, 0};
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (containerv_image_df(&df) < 0 || containerv_list(count_container, containers) < 0 ||
+	    containerv_volume_list(count_volume, volumes) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	if (format != NULL && strcmp(format, "json") == 0) {
+		json_t *rows[] = {
+		        json_pack("{s:s, s:I, s:I, s:I, s:I}", "Type", "Images", "TotalCount", (json_int_t)df.images,
+		                  "Active", (json_int_t)df.images_in_use, "Size",
+		                  (json_int_t)(df.blob_bytes + df.layer_bytes), "Reclaimable",
+		                  (json_int_t)df.reclaimable_bytes),
+		        json_pack("{s:s, s:I, s:I}", "Type", "Containers", "TotalCount", (json_int_t)containers[0],
+		                  "Active", (json_int_t)containers[1]),
+		        json_pack("{s:s, s:I, s:I, s:I, s:I}", "Type", "Local Volumes", "TotalCount",
+		                  (json_int_t)volumes[0], "Active", (json_int_t)volumes[1], "Size",
+		                  (json_int_t)volumes[2], "Reclaimable", (json_int_t)volumes[3]),
+		};
+		for (size_t i = 0; i < 3; i++) {
+			json_print_line(rows[i], stdout);
+			json_decref(rows[i]);
+		}
+		return 0;
+	}
+	if (format != NULL)
+		return cli_fail(EXIT_CLI_ERROR, "invalid --format \"%s\": only json", format);
+	table_init(&table, 5, header);
+	df_row(&table, "Images", df.images, df.images_in_use, df.blob_bytes + df.layer_bytes, df.reclaimable_bytes);
+	df_row(&table, "Containers", containers[0], containers[1], 0, 0);
+	df_row(&table, "Local Volumes", volumes[0], volumes[1], volumes[2], volumes[3]);
+	table_print(&table, stdout);
+	table_free(&table);
+	return 0;
+}
+
+static int system_gc(int argc, char **argv)
+{
+	static const struct flag table[] = {FLAG_END};
+	static const struct command_spec spec = {
+	        "system gc", "", "Remove image data no name and no container uses", table, false, 0, 0, NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct containerv_image_gc_result result;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (containerv_image_gc(&result) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	printf("Removed %llu blobs and %llu layers\n", (unsigned long long)result.blobs_removed,
+	       (unsigned long long)result.layers_removed);
+	print_gc(&result);
+	return 0;
+}
+
+int cmd_system(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "df") == 0)
+		return system_df(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "gc") == 0)
+		return system_gc(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage:  containerv system COMMAND\n\nManage containerv\n\nCommands:\n"
+		       "  df        Show containerv disk usage\n"
+		       "  gc        Remove image data no name and no container uses\n");
+		return 0;
+	}
+	return cli_fail(EXIT_CLI_ERROR, "usage: containerv system df|gc (see 'containerv system --help')");
+}
