@@ -6,6 +6,8 @@
 #   - images pushed by containerv (monolithic, chunked, mounted across
 #     repositories) are pulled by skopeo and their digests compared;
 #   - a multi-arch index (hand-written, PUT with curl) selects the platform;
+#     an index in the store is pushed after its children;
+#   - zstd and uncompressed layers; run --pull missing|always|never;
 #   - pull by digest; an unknown tag gives one clear error; tls-verify on
 #     against plain http gives one clear error.
 #
@@ -144,6 +146,23 @@ cv 125 pull --platform linux "$R/multi"
 one_error_line "--platform"
 store_check
 pass "multi-arch index: the platform's manifest is chosen"
+
+# Push of an index: its child manifests go first (distribution refuses it otherwise). The store
+# gets the index by hand (the OCI layout is a documented format): a pull keeps only a platform's.
+index_digest=$(manifest_digest "$R" multi latest)
+cp "$TEST_TMP/index.json" "$CONTAINERV_ROOT/images/blobs/sha256/${index_digest#sha256:}"
+jq --arg d "$index_digest" --argjson s "$(stat -c %s "$TEST_TMP/index.json")" \
+	'.manifests += [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": $d, "size": $s,
+	  "annotations": {"org.opencontainers.image.ref.name": "localhost/multi:index"}}]' \
+	"$CONTAINERV_ROOT/images/index.json" >"$TEST_TMP/store-index.json"
+mv "$TEST_TMP/store-index.json" "$CONTAINERV_ROOT/images/index.json"
+cv 0 push --tls-verify=false localhost/multi:index "$R/pushed/multi:latest"
+[ "$(manifest_digest "$R" pushed/multi latest)" = "$index_digest" ] || fail "pushed index differs"
+[ "$(manifest_digest "$R" pushed/multi "$arm64")" = "$arm64" ] || fail "the arm64 child was not pushed"
+rm -rf "$TEST_TMP/all"
+skopeo copy -q --all --src-tls-verify=false "docker://$R/pushed/multi:latest" "oci:$TEST_TMP/all:latest" ||
+	fail "skopeo cannot copy the pushed index with all its platforms"
+pass "push of an index: children first, skopeo copies every platform"
 
 # --- Errors.
 cv 1 pull --tls-verify=false "$R/tests/busybox:nosuchtag"
