@@ -133,7 +133,7 @@ int cmd_pull(int argc, char **argv)
 	        false,
 	        1,
 	        1,
-	        "Credentials: --creds, else `containerv login`'s file, $REGISTRY_AUTH_FILE, ~/.docker/config.json.",
+	        "Credentials: --creds, else $REGISTRY_AUTH_FILE, `containerv login`'s file, ~/.docker/config.json.",
 	};
 	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
 	_cleanup_free_ char **words = NULL;
