@@ -20,7 +20,9 @@ wrong (or right) way:
   redirect      blobs answer 307 to BLOB_PORT, which refuses any request that
                 carries an Authorization header (credentials must not follow)
 
-With USER:PASSWORD every request to PORT needs basic auth. Requests are
+With USER:PASSWORD every request to PORT needs basic auth. With "bearer" instead,
+every request needs a token from PORT/token (tok1, tok2, ...), and the layer
+blob refuses tok1 with 401 (an expired token: the client must get a new one). Requests are
 logged to $HOSTILE_LOG (one line each) when it is set.
 """
 import base64
@@ -101,7 +103,10 @@ class Registry(Base):
 
     def do_GET(self):
         log("%s %s auth=%s" % (self.command, self.path, "yes" if self.headers.get("Authorization") else "no"))
-        if credentials:
+        if credentials == "bearer":
+            if not self.bearer():
+                return
+        elif credentials:
             expected = "Basic " + base64.b64encode(credentials.encode()).decode()
             if self.headers.get("Authorization") != expected:
                 self.error(401, "UNAUTHORIZED", "authentication required",
@@ -121,6 +126,23 @@ class Registry(Base):
             self.blob(repo, ref)
         else:
             self.error(404, "NAME_UNKNOWN", "no such repository")
+
+    tokens = [0]
+
+    def bearer(self):
+        """Token auth: True when the request may go on."""
+        if self.path.startswith("/token"):
+            self.tokens[0] += 1
+            self.answer(200, json.dumps({"token": "tok%d" % self.tokens[0]}).encode())
+            return False
+        challenge = {"WWW-Authenticate": 'Bearer realm="http://127.0.0.1:%d/token",service="hostile"' % port}
+        authorization = self.headers.get("Authorization", "")
+        number = int(authorization[10:]) if authorization.startswith("Bearer tok") and authorization[10:].isdigit() else 0
+        layer = self.path.endswith(sha(LAYER))
+        if number < 1 or (layer and number < 2):
+            self.error(401, "UNAUTHORIZED", "token expired" if number else "authentication required", challenge)
+            return False
+        return True
 
     def manifest(self, repo, ref):
         body, content_type, headers = MANIFEST, OCI, {"Docker-Content-Digest": sha(MANIFEST)}

@@ -6,7 +6,8 @@
 # a non-zero exit, and leave the store consistent (no bad blob, no name, no
 # bad partial). A connection cut mid-layer is resumed with Range. A redirect
 # to another host (an object store) is followed without the registry's
-# credentials. After all that, a good pull works and runs.
+# credentials. An expired bearer token is renewed. After all that, a good
+# pull works and runs.
 #
 # Needs root, python3, curl, jq.
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +26,7 @@ start_hostile() { # NAME [USER:PASSWORD]: sets ${NAME}_HOST
 }
 start_hostile EVIL
 start_hostile GUARDED alice:secret
+start_hostile TOKENED bearer
 H=$EVIL_HOST
 
 # hostile REPO EXPECTED_TEXT: the pull fails with one line containing the text, and nothing bad stays.
@@ -73,6 +75,13 @@ grep -q '^blobstore .* auth=no' "$REGISTRY_TMP/GUARDED.log" || fail "the redirec
 ! grep -q '^blobstore .* auth=yes' "$REGISTRY_TMP/GUARDED.log" || fail "credentials were sent to the redirect target"
 store_check
 pass "307 to another host followed without credentials"
+
+# A token that expires during the pull (the layer refuses the first one): a new token, once.
+rm -rf "$CONTAINERV_ROOT/images"
+cv 0 pull --tls-verify=false "$TOKENED_HOST/good"
+[ "$(grep -c '^GET /token' "$REGISTRY_TMP/TOKENED.log")" = 2 ] || fail "expected two token requests: $(cat "$REGISTRY_TMP/TOKENED.log")"
+store_check
+pass "an expired bearer token is renewed in the middle of the downloads"
 
 # The store is still usable: a good pull of the same content works and runs.
 cv 0 pull --tls-verify=false "$H/good"
