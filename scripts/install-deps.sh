@@ -21,7 +21,7 @@ PACKAGES=(
 	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
 	nftables         # `nft`: the network tests look at the rules
 	iperf3           # TCP throughput in bench/network.sh
-	python3          # UDP/TCP peers in the network tests; crafted layer tarballs in the image tests
+	python3          # UDP/TCP peers in the network tests; crafted layer tarballs; the registry tests' token server
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
 	zstd             # zstd-compressed layers in the unpack tests
 	skopeo           # peer image tool: the archive interop checks of test_cli_image.sh
@@ -38,6 +38,12 @@ PACKAGES=(
 	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal
 	time             # GNU time: peak memory in bench/startup.sh
+	libcurl4-openssl-dev # the registry client (HTTP/1.1 and TLS, parallel blob downloads)
+	docker-registry  # CNCF distribution 2.8: the peer registry the image tests start on 127.0.0.1
+	skopeo           # peer client: pushes images containerv pulls, pulls and checks what it pushes; bench/pull.sh
+	apache2-utils    # htpasswd: the basic-auth test registry
+	openssl          # self-signed certificates and JWT signatures for the test registries
+	curl             # the tests talk to the registries directly (readiness, hand-written manifests)
 )
 
 check_only=0

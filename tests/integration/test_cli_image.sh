@@ -131,7 +131,7 @@ assert_store_consistent "truncated archive"
 printf 'not a tar at all' >"$TEST_TMP/garbage.tar"
 cv 1 load -i "$TEST_TMP/garbage.tar"
 one_error_line "load"
-cv 125 run --rm no-such-image echo x
+cv 125 run --rm --pull never no-such-image echo x
 one_error_line "image docker.io/library/no-such-image:latest: not found"
 cv 125 run --rm 'UPPER/Case' echo x
 one_error_line "invalid reference"

@@ -22,7 +22,7 @@ mkdir -p "$TEST_TMP/images"
 ln -s "$(cd "$CV_TEST_ROOTFS" && pwd)" "$TEST_TMP/images/bb"
 CONTAINERV_ROOTFS_PATH="/nonexistent:$TEST_TMP/images" cv 0 run --rm bb echo from-image
 [ "$OUT" = from-image ] || fail "run IMAGE printed '$OUT'"
-CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm nosuchimage echo x
+CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm --pull never nosuchimage echo x
 one_error_line 'nosuchimage'
 pass "IMAGE looked up in CONTAINERV_ROOTFS_PATH"
 
@@ -53,7 +53,7 @@ cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --env-file "$TEST_TMP/missing.env" ec
 one_error_line 'missing.env'
 cv 125 run --rm --rootfs /nonexistent/rootfs echo x
 one_error_line '/nonexistent/rootfs'
-CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm no-such-image echo x
+CONTAINERV_ROOTFS_PATH="$TEST_TMP/images" cv 125 run --rm --pull never no-such-image echo x
 one_error_line
 assert_clean "bad flags"
 pass "bad flags exit 125 with one line and create nothing"

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "progress.h"
 
 struct command {
 	const char *name;
@@ -49,6 +50,10 @@ static const struct command commands[] = {
         {"save", cmd_save, "Save one or more images to a tar archive"},
         {"commit", cmd_commit, "Create a new image from a container's changes"},
         {"system", cmd_system, "Manage containerv (df, gc)"},
+        {"pull", cmd_pull, "Download an image from a registry"},
+        {"push", cmd_push, "Upload an image to a registry"},
+        {"login", cmd_login, "Log in to a registry"},
+        {"logout", cmd_logout, "Log out from a registry"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };

@@ -19,6 +19,7 @@
 #include "network-flags.h"
 #include "output.h"
 #include "security-flags.h"
+#include "progress.h"
 #include "tty.h"
 
 #ifndef CONTAINERV_ROOTFS_PATH
@@ -33,7 +34,7 @@ static const char *const default_command[] = {"/bin/sh", NULL};
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only;
-	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint;
+	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
 	struct security_flags security;
@@ -76,6 +77,7 @@ static const struct flag run_flag_table[] = {
         {"label", 'l', FLAG_LIST, &flags.labels, "list", "Set meta data on a container"},
         {"rootfs", 0, FLAG_STRING, &flags.rootfs, "DIR", "Use DIR as the root filesystem instead of an IMAGE"},
         {"entrypoint", 0, FLAG_STRING, &flags.entrypoint, "string", "Overwrite the default ENTRYPOINT of the image"},
+        {"pull", 0, FLAG_STRING, &flags.pull, "policy", "Pull the image: missing (default), always, never"},
         {"volume", 'v', FLAG_LIST, &flags.volumes, "list", "Bind mount a volume (SRC:DST[:ro], NAME:DST, or DST)"},
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
         {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
@@ -212,6 +214,10 @@ static int apply_image(struct containerv_options *options, const char *image, bo
 	_cleanup_free_ char *untagged = NULL;
 	size_t length;
 
+	bool pull_missing = flags.pull == NULL || strcmp(flags.pull, "missing") == 0;
+
+	if (cli_pull_for_run(image, flags.pull) != 0)
+		return -1; /* "always" pulls first; an invalid policy */
 	if (containerv_options_set_image(options, image) == 0)
 		goto found;
 	if (errno != ENOENT)
@@ -232,6 +238,14 @@ static int apply_image(struct containerv_options *options, const char *image, bo
 		if (!has_command)
 			SET_OR_FAIL(containerv_options_set_command(options, default_command), "command");
 		return 0;
+	}
+	/* --pull missing: not in the store, not built in, no such rootfs: from its registry. */
+	if (pull_missing) {
+		if (cli_pull_missing(image) != 0)
+			return cli_fail(-1, "%s (pull: %s)", reason, containerv_last_error());
+		if (containerv_options_set_image(options, image) == 0)
+			goto found;
+		return cli_fail_library(-1, NULL);
 	}
 	return cli_fail(-1, "%s", reason);
 found:

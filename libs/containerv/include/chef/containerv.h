@@ -17,5 +17,6 @@
 #include <chef/containerv/security.h>
 #include <chef/containerv/network.h>
 #include <chef/containerv/image.h>
+#include <chef/containerv/registry.h>
 
 #endif

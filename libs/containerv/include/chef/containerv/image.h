@@ -177,4 +177,7 @@ CONTAINERV_API int containerv_options_set_entrypoint(struct containerv_options *
 }
 #endif
 
+/* Pull, push, login and logout (the registry client): chef/containerv/registry.h. */
+#include <chef/containerv/registry.h>
+
 #endif
