@@ -29,6 +29,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "image/manifest.h"
 #include "image/unpack.h"
 
 #define WHITEOUT_PREFIX ".wh."
@@ -83,16 +84,18 @@ static la_ssize_t decoder_read(struct archive *tar, void *user, const void **buf
  * components). Refuses absolute names and any ".." component. Returns 1
  * for the layer root itself.
  */
-static int clean_name(const char *name, char *out, size_t size)
+static int clean_name(const char *raw, char *out, size_t size)
 {
 	size_t used = 0;
 	int depth = 0;
+	char name[201];
 
-	if (name == NULL)
+	if (raw == NULL)
 		return cv_error_errno(EILSEQ, "layer entry with an unreadable name");
-	if (name[0] == '/')
+	cv_printable(raw, name, sizeof name);
+	if (raw[0] == '/')
 		return cv_error_errno(EPERM, "layer entry \"%.200s\": absolute names are refused", name);
-	for (const char *p = name; *p != '\0';) {
+	for (const char *p = raw; *p != '\0';) {
 		while (*p == '/')
 			p++;
 		size_t length = strcspn(p, "/");
@@ -249,8 +252,11 @@ static int set_xattrs(int fd, struct archive_entry *entry, const char *name)
 	while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
 		if (strncmp(key, "trusted.overlay.", 16) == 0 || strncmp(key, "user.overlay.", 13) == 0)
 			continue;
-		if (fsetxattr(fd, key, value, size, 0) < 0 && errno != ENOTSUP)
-			return cv_error_sys("layer entry \"%.200s\": set xattr %.100s", name, key);
+		if (fsetxattr(fd, key, value, size, 0) < 0 && errno != ENOTSUP) {
+			char shown[100];
+			return cv_error_sys("layer entry \"%.200s\": set xattr %s", name,
+			                    cv_printable(key, shown, sizeof shown));
+		}
 	}
 	return 0;
 }
@@ -378,7 +384,7 @@ static int extract_symlink(struct archive_entry *entry, int parent_fd, const cha
 static int extract_hardlink(struct unpack *u, struct archive_entry *entry, int parent_fd, const char *leaf,
                             const char *name)
 {
-	char target[PATH_MAX];
+	char target[PATH_MAX], shown[201];
 	const char *target_leaf;
 	cleanup_close int target_parent = -1;
 	struct stat st;
@@ -389,10 +395,11 @@ static int extract_hardlink(struct unpack *u, struct archive_entry *entry, int p
 		               : cv_error_errno(EPERM, "layer entry \"%.200s\": hardlink to the layer root", name);
 	target_parent = open_parent(u, target, &target_leaf, false, name);
 	if (target_parent < 0)
-		return cv_error_prefix("hardlink target \"%.200s\"", archive_entry_hardlink(entry));
+		return cv_error_prefix("hardlink target \"%s\"",
+		                       cv_printable(archive_entry_hardlink(entry), shown, sizeof shown));
 	if (fstatat(target_parent, target_leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cv_error_sys("layer entry \"%.200s\": hardlink target \"%.200s\" is not in the layer", name,
-		                    archive_entry_hardlink(entry));
+		return cv_error_sys("layer entry \"%.200s\": hardlink target \"%s\" is not in the layer", name,
+		                    cv_printable(archive_entry_hardlink(entry), shown, sizeof shown));
 	if (S_ISDIR(st.st_mode))
 		return cv_error_errno(EPERM, "layer entry \"%.200s\": hardlink to a directory", name);
 	/* Already that file (a link to itself, or a repeated entry): removing it first would lose it. */
@@ -459,7 +466,8 @@ static int extract_whiteout(struct archive_entry *entry, int parent_fd, const ch
 
 static int extract_entry(struct unpack *u, struct archive *tar, struct archive_entry *entry)
 {
-	const char *name = archive_entry_pathname(entry);
+	const char *raw_name = archive_entry_pathname(entry);
+	char name[201];
 	char path[PATH_MAX], full[PATH_MAX];
 	const char *leaf;
 	cleanup_close int parent_fd = -1;
@@ -475,7 +483,9 @@ static int extract_entry(struct unpack *u, struct archive *tar, struct archive_e
 			return cv_error_errno(EFBIG, "layer files larger than %llu bytes",
 			                      (unsigned long long)u->limits->max_bytes);
 	}
-	ret = clean_name(name, path, sizeof path);
+	/* Messages quote the name made printable (one line); the path is made from the raw name. */
+	cv_printable(raw_name, name, sizeof name);
+	ret = clean_name(raw_name, path, sizeof path);
 	if (ret < 0)
 		return -1;
 	if (ret == 1) { /* the layer root itself: its metadata only */
