@@ -112,6 +112,10 @@ int cv_network_platform_teardown(const struct cv_network *network)
 		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
 		if (ret == 0 && (ours || count == 0))
 			ret = cv_netlink_link_delete(&netlink, network->bridge);
+		cv_log(CONTAINERV_LOG_DEBUG, "network %s: bridge %s: %zu addresses%s, %s", network->name,
+		       network->bridge, count, ours ? " (ours)" : "", ret == 0 ? "deleted or left" : "failed");
+	} else {
+		cv_log(CONTAINERV_LOG_DEBUG, "network %s: no bridge %s", network->name, network->bridge);
 	}
 	cv_netlink_close(&netlink);
 	return ret;
