@@ -7,7 +7,7 @@ pick_base() {
 	local n
 	for _ in $(seq 50); do
 		n=$((150 + RANDOM % 100))
-		if ! ip -4 route show | grep -q "^10\.$n\."; then
+		if ! grep -q "^10\.$n\." <<<"$(ip -4 route show)"; then
 			echo "10.$n"
 			return 0
 		fi
@@ -27,14 +27,15 @@ remember_network() { # NAME
 # Nothing of the containers left: no veth on our bridges (the kernel deletes a dead
 # namespace's pair asynchronously), no published port in our tables, no lease.
 assert_no_endpoint_left() {
-	local what=$1 bridge table leases
+	local what=$1 bridge table leases rules
 	for bridge in "${BRIDGES[@]}"; do
 		ip link show "$bridge" >/dev/null 2>&1 || continue
 		wait_for "$what: the veths on $bridge to go" sh -c "[ -z \"\$(ip -o link show master $bridge)\" ]"
 	done
 	for table in "${TABLES[@]}"; do
-		! nft list table ip "$table" 2>/dev/null | grep -q 'cvc_' ||
-			fail "$what: published ports left in $table: $(nft list table ip "$table" | grep cvc_)"
+		# Captured first: grep -q stopping early would SIGPIPE nft, and pipefail fail the pipe.
+		rules=$(nft list table ip "$table" 2>/dev/null || true)
+		! grep -q 'cvc_' <<<"$rules" || fail "$what: published ports left in $table: $(grep cvc_ <<<"$rules")"
 	done
 	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
 	[ -z "$leases" ] || fail "$what: leases left: $leases"

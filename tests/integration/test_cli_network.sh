@@ -17,6 +17,7 @@ source "$(dirname "$0")/network-lib.sh"
 for tool in jq nft ip nsenter python3; do
 	command -v $tool >/dev/null || fail "$tool is needed"
 done
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) # not a shell shim: it starts in every namespace
 
 OUTSIDE=cvt-out-$$  # the namespace that plays the outside host
 UPLINK=cvt-up$$     # the host's end of the veth to it
@@ -116,7 +117,7 @@ wait_for "the TCP server" sh -c "nsenter -t $(pid_of "$server") -n cat /proc/net
 cv 0 exec client nc -w 5 "$server_ip" 7000
 [ "$OUT" = tcp-hello ] || fail "TCP between containers: '$OUT'"
 # UDP: a receiver in the server's namespace, a sender in the client's.
-nsenter -t "$(pid_of "$server")" -n python3 -c '
+nsenter -t "$(pid_of "$server")" -n "$PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7001)); s.settimeout(10)
 print("ready", flush=True); data, peer = s.recvfrom(100); print(data.decode().strip(), peer[0], flush=True)' >"$TEST_TMP/udp" &
@@ -193,14 +194,17 @@ run_d --network front --expose 80 -P -v "$TEST_TMP/www:/www:ro" busybox httpd -f
 cv 0 port "$ID" 80
 auto_port=${OUT##*:}
 [[ "$OUT" == 0.0.0.0:* && "$auto_port" =~ ^[0-9]+$ ]] || fail "port: $OUT"
-nft list ruleset | grep -q "tcp . $auto_port comment \"cvc_${ID:0:12}\"" || fail "no nft element for -P port $auto_port"
+# (Output captured first: grep -q stopping early would SIGPIPE nft, and pipefail fail the pipe.)
+rules=$(nft list ruleset)
+grep -q "comment \"cvc_${ID:0:12}\"" <<<"$rules" || fail "no nft element for the -P port $auto_port"
 wait_for "httpd (-P)" sh -c "nsenter -t $(pid_of "$ID") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '"
 [ "$(http_get 127.0.0.1 "$auto_port" /index.html)" = published-page ] || fail "-P port $auto_port did not reach httpd"
 cv 0 rm -f "$ID"
-! nft list ruleset | grep -q "cvc_${ID:0:12}" || fail "rm left the container's published port"
+rules=$(nft list ruleset)
+! grep -q "cvc_${ID:0:12}" <<<"$rules" || fail "rm left the container's published port"
 # A UDP port: a datagram to 127.0.0.1 reaches a receiver in the container's namespace.
 run_d --network front -p 127.0.0.1:${P}95:7005/udp busybox sleep 300
-nsenter -t "$(pid_of "$ID")" -n python3 -c '
+nsenter -t "$(pid_of "$ID")" -n "$PYTHON" -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7005)); s.settimeout(10)
 print("ready", flush=True); data, peer = s.recvfrom(100); print(data.decode().strip(), flush=True)' >"$TEST_TMP/udp-port" &
@@ -222,10 +226,10 @@ ip -n "$OUTSIDE" addr add $B.90.2/24 dev eth0
 ip -n "$OUTSIDE" link set eth0 up
 ip -n "$OUTSIDE" link set lo up
 # The outside host has no route to $B.1.0/24: only masquerading lets it answer.
-ip netns exec "$OUTSIDE" python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("$B.90.2", 7002)); s.listen(1)
-s.settimeout(15); print("ready", flush=True); c, peer = s.accept(); c.sendall(("seen " + peer[0] + "\n").encode()); c.close()' >"$TEST_TMP/outside" &
+ip netns exec "$OUTSIDE" "$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], 7002)); s.listen(1)
+s.settimeout(15); print("ready", flush=True); c, peer = s.accept(); c.sendall(("seen " + peer[0] + "\n").encode()); c.close()' "$B.90.2" >"$TEST_TMP/outside" 2>&1 &
 outside=$!
 wait_for "the outside server" grep -q ready "$TEST_TMP/outside"
 cv 0 exec client nc -w 5 $B.90.2 7002
@@ -333,6 +337,8 @@ unset CONTAINERV_BRIDGE_SUBNET
 pass "the default network and its bridge containerv0; another state root is refused it"
 fi
 assert_no_network_left "at the end"
-! ip netns list | grep -q "$OUTSIDE" || fail "the outside namespace is left"
-! ip -o link show | grep -qE ": ($UPLINK|$ROUTE_LINK)[@:]" || fail "test links left"
+namespaces=$(ip netns list)
+! grep -q "$OUTSIDE" <<<"$namespaces" || fail "the outside namespace is left"
+links=$(ip -o link show)
+! grep -qE ": ($UPLINK|$ROUTE_LINK)[@:]" <<<"$links" || fail "test links left"
 assert_clean "network"
