@@ -216,6 +216,33 @@ grep -q udp-published "$TEST_TMP/udp-port" || fail "published UDP port: $(cat "$
 cv 0 rm -f "$ID"
 pass "published ports: 127.0.0.1, the container's address, -P, UDP, a port published twice refused"
 
+# ---- the host's loopback stays out of reach (route_localnet on the bridge, CVE-2020-8558) ----
+# A container that routes 127.1.2.3 to its gateway (what its root may do in its own namespace,
+# done here with nsenter) must not reach a host service bound to loopback.
+"$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.1.2.3", int(sys.argv[1])))
+s.listen(1); s.settimeout(4); print("ready", flush=True)
+try:
+    c, peer = s.accept(); print("reached from", peer[0], flush=True)
+except socket.timeout:
+    print("not reached", flush=True)' "${P}70" >"$TEST_TMP/loopback" 2>&1 &
+listener=$!
+wait_for "the loopback listener" grep -q ready "$TEST_TMP/loopback"
+nsenter -t "$(pid_of "$client")" -n sh -c "sysctl -qw net.ipv4.conf.eth0.route_localnet=1 &&
+	ip route add 127.1.2.3/32 via $B.1.1 dev eth0" || fail "could not route loopback in the container's namespace"
+set +e
+nsenter -t "$(pid_of "$client")" -n "$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.settimeout(3); s.connect(("127.1.2.3", int(sys.argv[1])))' "${P}70" 2>/dev/null
+reached=$?
+set -e
+wait "$listener" || true
+[ "$reached" != 0 ] && grep -q "not reached" "$TEST_TMP/loopback" ||
+	fail "a container reached the host's loopback: $(cat "$TEST_TMP/loopback")"
+nsenter -t "$(pid_of "$client")" -n ip route del 127.1.2.3/32
+pass "a container cannot reach the host's loopback services"
+
 # ---- outbound NAT: the container reaches a namespace playing the outside host ----
 ip netns add "$OUTSIDE"
 ip link add "$UPLINK" type veth peer name eth0 netns "$OUTSIDE"
