@@ -276,11 +276,25 @@ cv 1 network connect back client
 one_error_line "already connected"
 cv 1 network rm back
 one_error_line "in use by container"
+# Joined again at the next start (docker's); a stopped container can be connected too.
+cv 0 stop -t 1 client
+cv 0 start client
+cv 0 exec client ip -o -4 addr show eth1
+[[ "$OUT" == *"$B.2."* ]] || fail "after a restart, eth1 is $OUT"
 cv 0 network disconnect back client
 cv 1 exec client ip -o -4 addr show eth1
 cv 1 network disconnect back client
 one_error_line "not connected"
-pass "network connect/disconnect; network rm of a network in use is refused"
+cv 0 stop -t 1 client
+cv 0 network connect --ip $B.2.77 back client
+cv 0 start client
+cv 0 exec client ip -o -4 addr show eth1
+[[ "$OUT" == *"inet $B.2.77/24"* ]] || fail "connected while stopped: eth1 is $OUT"
+cv 0 network disconnect back client
+cv 0 stop -t 1 client
+cv 0 start client
+cv 1 exec client ip -o -4 addr show eth1
+pass "network connect/disconnect (running or stopped, kept across restarts); network rm of a network in use is refused"
 
 # ---- rm releases everything ----
 cv 0 rm -f $("$CONTAINERV" ps -aq)
