@@ -157,6 +157,7 @@ struct link_reply {
 	struct cv_link_stats stats;
 	bool have_stats;
 	bool peer_elsewhere; /* IFLA_LINK_NETNSID: its peer (veth) is in another namespace */
+	char alias[256];     /* IFLA_IFALIAS */
 };
 
 static int link_attribute(const struct nlattr *attribute, void *user)
@@ -174,6 +175,9 @@ static int link_attribute(const struct nlattr *attribute, void *user)
 		reply->have_stats = true;
 	} else if (mnl_attr_get_type(attribute) == IFLA_LINK_NETNSID) {
 		reply->peer_elsewhere = true;
+	} else if (mnl_attr_get_type(attribute) == IFLA_IFALIAS) {
+		snprintf(reply->alias, sizeof reply->alias, "%.*s", (int)mnl_attr_get_payload_len(attribute),
+		         (const char *)mnl_attr_get_payload(attribute));
 	}
 	return MNL_CB_OK;
 }
@@ -223,6 +227,17 @@ bool cv_netlink_link_exists(struct cv_netlink *netlink, const char *name)
 	struct link_reply reply;
 
 	return get_link(netlink, name, &reply) == 0;
+}
+
+int cv_netlink_link_alias(struct cv_netlink *netlink, const char *name, char *alias, size_t size)
+{
+	struct link_reply reply;
+
+	if (get_link(netlink, name, &reply) < 0)
+		return cv_error_errno(ENODEV, "interface %s: not found", name);
+	/* The kernel may count the terminating NUL in the attribute. */
+	snprintf(alias, size, "%s", reply.alias);
+	return 0;
 }
 
 bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name)
@@ -355,6 +370,18 @@ int cv_netlink_link_rename(struct cv_netlink *netlink, const char *name, const c
 		return -1;
 	if (modify_link(netlink, name, 0, put_name, new_name) < 0)
 		return cv_error_sys("rename %s to %s", name, new_name);
+	return 0;
+}
+
+static void put_alias(struct nlmsghdr *header, const void *arg)
+{
+	mnl_attr_put_str(header, IFLA_IFALIAS, arg);
+}
+
+int cv_netlink_link_set_alias(struct cv_netlink *netlink, const char *name, const char *alias)
+{
+	if (modify_link(netlink, name, 0, put_alias, alias) < 0)
+		return cv_error_sys("set the alias of %s", name);
 	return 0;
 }
 
