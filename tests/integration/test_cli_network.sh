@@ -361,22 +361,29 @@ cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0
 cv 0 network ls --format '{{.Name}} {{.Subnet}}'
 [ "$OUT" = "bridge $B.96.0/24" ] || fail "default network: $OUT"
 ip -o link show containerv0 >/dev/null || fail "no containerv0 bridge"
+run_d busybox sleep 300 # a container on it: the bridge is in use
+keeper=$ID
 other_root=$TEST_TMP/other-root
 mkdir -p "$other_root"
+other() { CONTAINERV_ROOT=$other_root timeout 30 "$CONTAINERV" "$@"; }
 set +e
 # (the same subnet: the bridge's alias, not its address, says whose it is)
-err=$(CONTAINERV_ROOT=$other_root timeout 30 "$CONTAINERV" run --rm \
-	--rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
+err=$(other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
 code=$?
 set -e
 [ "$code" = 125 ] && [[ "$err" == *"bridge containerv0 belongs to another network"* ]] ||
-	fail "another root took containerv0 (exit $code): $err"
-CONTAINERV_ROOT=$other_root "$CONTAINERV" network rm bridge >/dev/null
+	fail "another root took containerv0 while in use (exit $code): $err"
+other network rm bridge >/dev/null
 ip -o link show containerv0 >/dev/null || fail "the other root's network rm deleted our bridge"
+# Idle (no container on it), as a bridge whose state root was deleted: taken over, not refused.
+cv 0 rm -f "$keeper"
+wait_for "the keeper's veth to go" sh -c "[ -z \"\$(ip -o link show master containerv0)\" ]"
+other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true >/dev/null || fail "an idle containerv0 was not taken over"
+other network rm bridge >/dev/null
 cv 0 network rm bridge
 unset CONTAINERV_BRIDGE_SUBNET
 ! ip link show containerv0 >/dev/null 2>&1 || fail "network rm bridge left containerv0"
-pass "the default network and its bridge containerv0; another state root is refused it"
+pass "the default network and its bridge containerv0; another state root is refused it while in use, takes it over when idle"
 fi
 assert_no_network_left "at the end"
 namespaces=$(ip netns list)

@@ -434,6 +434,48 @@ int cv_netlink_address_add(struct cv_netlink *netlink, const char *name, struct 
 	return 0;
 }
 
+struct port_walk {
+	unsigned int master;
+	size_t count;
+};
+
+static int port_attribute(const struct nlattr *attribute, void *user)
+{
+	struct port_walk *walk = user;
+
+	if (mnl_attr_get_type(attribute) == IFLA_MASTER && mnl_attr_get_payload_len(attribute) == 4 &&
+	    mnl_attr_get_u32(attribute) == walk->master)
+		walk->count++;
+	return MNL_CB_OK;
+}
+
+static int port_callback(const struct nlmsghdr *header, void *user)
+{
+	mnl_attr_parse(header, sizeof(struct ifinfomsg), port_attribute, user);
+	return MNL_CB_OK;
+}
+
+static void reset_port_walk(void *user)
+{
+	((struct port_walk *)user)->count = 0;
+}
+
+int cv_netlink_bridge_ports(struct cv_netlink *netlink, const char *name, size_t *count)
+{
+	char buffer[MNL_SOCKET_BUFFER_SIZE];
+	struct port_walk walk = {0, 0};
+	struct nlmsghdr *header;
+
+	if (cv_netlink_link_index(netlink, name, &walk.master) < 0)
+		return -1;
+	header = new_request(netlink, buffer, RTM_GETLINK, NLM_F_DUMP);
+	put_link_header(header, 0);
+	if (dump(netlink, header, port_callback, &walk, reset_port_walk) < 0)
+		return cv_error_sys("list the ports of %s", name);
+	*count = walk.count;
+	return 0;
+}
+
 struct address_walk {
 	unsigned int index;
 	uint32_t wanted;

@@ -52,7 +52,11 @@ static void owner_alias(const struct cv_network *network, char alias[96])
  * without one is ours when it has our gateway address (made by an older
  * version) or no address at all (a start that died while making it).
  * Anything else belongs to another network: another state root's default
- * network, say, even with the same subnet.
+ * network, say, even with the same subnet. Unless no container is on it: a
+ * bridge without ports is left over (its state root deleted without its
+ * networks) or idle: a start takes it over rather than fail, network rm
+ * deletes it (its network makes it again at its next start). One in use by
+ * another network is never touched.
  */
 static int bridge_is_ours(struct cv_netlink *netlink, const struct cv_network *network, bool *ours)
 {
@@ -65,7 +69,11 @@ static int bridge_is_ours(struct cv_netlink *netlink, const struct cv_network *n
 	if (cv_netlink_link_alias(netlink, network->bridge, alias, sizeof alias) < 0)
 		return -1;
 	if (alias[0] != '\0') {
+		size_t ports = 1;
 		*ours = strcmp(alias, wanted) == 0;
+		if (!*ours && cv_netlink_bridge_ports(netlink, network->bridge, &ports) == 0 && ports == 0)
+			*ours = true;
+		cv_error_clear();
 		return 0;
 	}
 	if (cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0)
@@ -151,7 +159,7 @@ int cv_network_platform_teardown(const struct cv_network *network)
 	cv_nft_table_delete(table);
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
-	/* Never a bridge of the same name that another network (another state root's) uses. */
+	/* Never a bridge of the same name that another network (another state root's) has containers on. */
 	if (cv_netlink_link_exists(&netlink, network->bridge)) {
 		ret = bridge_is_ours(&netlink, network, &ours);
 		if (ret == 0 && ours)
