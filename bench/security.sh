@@ -21,6 +21,7 @@ CV_ROOTFS=$(readlink -f "${CV_ROOTFS:-build/rootfs/busybox}")
 [ -x "$CONTAINERV" ] || { echo "bench/security.sh: no containerv at $CONTAINERV (build first)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/cvbench-security.XXXXXX)
+chmod 0711 "$work" # paranoid containers run in a user namespace whose root must pass through it
 export CONTAINERV_ROOT="$work/root"
 cleanup() {
 	"$CONTAINERV" rm -f $("$CONTAINERV" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
@@ -42,7 +43,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 # Warm-up: fills the seccomp cache and the page cache.
 for c in "${configs[@]}"; do
 	# shellcheck disable=SC2046
-	"$CONTAINERV" run --rm $(flags_of "$c") --rootfs "$CV_ROOTFS" /bin/true
+	"$CONTAINERV" run --rm --network none $(flags_of "$c") --rootfs "$CV_ROOTFS" /bin/true
 done
 
 echo "start time: $BENCH_N interleaved rounds of 'containerv run --rm FLAGS --rootfs busybox /bin/true'" >&2
@@ -51,7 +52,7 @@ for ((round = 0; round < BENCH_N; round++)); do
 		c=${configs[$(((k + round) % ${#configs[@]}))]}
 		start=$EPOCHREALTIME
 		# shellcheck disable=SC2046
-		"$CONTAINERV" run --rm $(flags_of "$c") --rootfs "$CV_ROOTFS" /bin/true
+		"$CONTAINERV" run --rm --network none $(flags_of "$c") --rootfs "$CV_ROOTFS" /bin/true
 		end=$EPOCHREALTIME
 		echo "$c $(echo "$start $end" | awk '{printf "%.3f", ($2-$1)*1000}')" >>"$work/start.txt"
 	done
@@ -62,7 +63,7 @@ for ((round = 0; round < BENCH_LOOP_N; round++)); do
 	for ((k = 0; k < ${#configs[@]}; k++)); do
 		c=${configs[$(((k + round) % ${#configs[@]}))]}
 		# shellcheck disable=SC2046
-		ns=$("$CONTAINERV" run --rm $(flags_of "$c") -v "$work/syscall-loop:/syscall-loop:ro" --rootfs "$CV_ROOTFS" \
+		ns=$("$CONTAINERV" run --rm --network none $(flags_of "$c") -v "$work/syscall-loop:/syscall-loop:ro" --rootfs "$CV_ROOTFS" \
 			/syscall-loop "$BENCH_CALLS")
 		echo "$c $ns" >>"$work/loop.txt"
 	done

@@ -6,6 +6,7 @@
 #
 # Needs root, jq, nft and ip. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/network-lib.sh"
 for tool in jq nft ip; do
 	command -v $tool >/dev/null || fail "$tool is needed"
 done
@@ -20,36 +21,17 @@ scale_cleanup() {
 	cleanup
 }
 trap scale_cleanup EXIT
-
-# Nothing of the containers left: veths (the kernel deletes a dead namespace's
-# pair asynchronously), their nft tables, leases.
-assert_no_endpoint_left() {
-	local what=$1 tables leases
-	wait_for "$what: the containers' veths to go" \
-		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
-	tables=$(nft list ruleset | grep -E 'cvc_' || true)
-	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
-	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
-	[ -z "$leases" ] || fail "$what: leases left: $leases"
-}
-
-# And no network on the host: no bridge, no network table (bridges stay until their network is removed).
-assert_no_network_left() {
-	local what=$1 links tables
-	assert_no_endpoint_left "$what"
-	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(cvbr-[0-9a-f]{10}|containerv0)$' || true)
-	[ -z "$links" ] || fail "$what: bridges left: $links"
-	tables=$(nft list tables | grep -E 'cvn_' || true)
-	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
-}
+B=$(pick_base) # this run's 10.N
+P=$((200 + RANDOM % 400)) # this run's host ports
 
 # ---- a /29: 5 addresses for containers (network, gateway and broadcast are not) ----
-cv 0 network create --subnet 10.232.0.0/29 tiny
+cv 0 network create --subnet $B.0.0/29 tiny
+remember_network tiny
 for i in 1 2 3 4 5; do
 	cv 0 run -d --rootfs "$CV_TEST_ROOTFS" --network tiny busybox sleep 300
 done
 cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network tiny --name sixth busybox sleep 300
-one_error_line "network tiny: no free address left in 10.232.0.0/29"
+one_error_line "network tiny: no free address left in $B.0.0/29"
 [ "$("$CONTAINERV" ps -aq | wc -l)" = 5 ] || fail "the refused run left a container"
 cv 0 network inspect tiny
 [ "$(jq -r '.[0].Containers | length' <<<"$OUT")" = 5 ] || fail "leases: $OUT"
@@ -61,8 +43,37 @@ cv 0 network rm tiny
 assert_no_network_left "after the /29"
 pass "a full /29 gives one clear error and leaves nothing"
 
+# ---- CLIs SIGKILL'ed at every point of a start: the next commands leave nothing ----
+cv 0 network create --subnet $B.8.0/24 crash
+remember_network crash
+for delay in 0.001 0.003 0.005 0.008 0.012 0.016 0.02 0.03 0.04 0.06 0.08 0.1; do
+	"$CONTAINERV" run -d --rootfs "$CV_TEST_ROOTFS" --network crash -p ${P}50:80 busybox sleep 300 \
+		</dev/null >/dev/null 2>&1 &
+	cli=$!
+	sleep "$delay"
+	kill -9 "$cli" 2>/dev/null || true
+	wait "$cli" 2>/dev/null || true
+	# Whatever the kill left, the next commands reconcile (and remove a container that did start).
+	"$CONTAINERV" network ls >/dev/null
+	left=$("$CONTAINERV" ps -aq)
+	[ -z "$left" ] || cv 0 rm -f $left
+	# A CLI killed inside containerv_create() before state.json is written leaves a directory
+	# that no command lists or removes (the container core's crash window, not the network's):
+	# shown and removed here so that the network checks below stay meaningful.
+	for dir in "$CONTAINERV_ROOT"/containers/*/; do
+		[ -d "$dir" ] || continue
+		echo "note: a killed create left $(basename "$dir") ($(ls "$dir" | tr '\n' ' '))"
+		rm -rf "$dir"
+	done
+done
+assert_no_endpoint_left "after SIGKILL'ed starts"
+cv 0 network rm crash
+assert_no_network_left "after SIGKILL'ed starts"
+pass "CLIs killed at every point of a start leave nothing after the next commands"
+
 # ---- 100 containers, started by 4 CLIs at once, get distinct addresses ----
-cv 0 network create --subnet 10.232.16.0/24 many
+cv 0 network create --subnet $B.16.0/24 many
+remember_network many
 start=$(date +%s%N)
 for worker in 1 2 3 4; do
 	(

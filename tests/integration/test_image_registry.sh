@@ -88,7 +88,7 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+js
 curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
 	--data-binary "@$TEST_TMP/plain-manifest.json" "http://$R/v2/tests/plain/manifests/v1" || fail "PUT plain manifest"
 cv 0 pull --tls-verify=false "$R/tests/plain:v1"
-CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
+CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm --network none "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
 [ "$OUT" = zstd-ok ] || fail "zstd image: $OUT"
 cv 0 run --rm "$R/tests/plain:v1" echo plain-ok
 [ "$OUT" = plain-ok ] || fail "uncompressed image: $OUT"

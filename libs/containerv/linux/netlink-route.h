@@ -46,6 +46,11 @@ int cv_netlink_link_delete(struct cv_netlink *netlink, const char *name);
 int cv_netlink_link_set_netns(struct cv_netlink *netlink, const char *name, pid_t pid);
 int cv_netlink_link_rename(struct cv_netlink *netlink, const char *name, const char *new_name);
 int cv_netlink_link_set_up(struct cv_netlink *netlink, const char *name);
+/* How many links a bridge has as its ports. */
+int cv_netlink_bridge_ports(struct cv_netlink *netlink, const char *name, size_t *count);
+/* A link's alias (ifalias), "" when it has none; sets it. */
+int cv_netlink_link_alias(struct cv_netlink *netlink, const char *name, char *alias, size_t size);
+int cv_netlink_link_set_alias(struct cv_netlink *netlink, const char *name, const char *alias);
 /* Enslaves a link to a bridge (master NULL: releases it). */
 int cv_netlink_link_set_master(struct cv_netlink *netlink, const char *name, const char *master);
 /* Adds address/prefix to a link (EEXIST when it has it). */

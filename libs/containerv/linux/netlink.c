@@ -157,6 +157,7 @@ struct link_reply {
 	struct cv_link_stats stats;
 	bool have_stats;
 	bool peer_elsewhere; /* IFLA_LINK_NETNSID: its peer (veth) is in another namespace */
+	char alias[256];     /* IFLA_IFALIAS */
 };
 
 static int link_attribute(const struct nlattr *attribute, void *user)
@@ -174,6 +175,9 @@ static int link_attribute(const struct nlattr *attribute, void *user)
 		reply->have_stats = true;
 	} else if (mnl_attr_get_type(attribute) == IFLA_LINK_NETNSID) {
 		reply->peer_elsewhere = true;
+	} else if (mnl_attr_get_type(attribute) == IFLA_IFALIAS) {
+		snprintf(reply->alias, sizeof reply->alias, "%.*s", (int)mnl_attr_get_payload_len(attribute),
+		         (const char *)mnl_attr_get_payload(attribute));
 	}
 	return MNL_CB_OK;
 }
@@ -223,6 +227,17 @@ bool cv_netlink_link_exists(struct cv_netlink *netlink, const char *name)
 	struct link_reply reply;
 
 	return get_link(netlink, name, &reply) == 0;
+}
+
+int cv_netlink_link_alias(struct cv_netlink *netlink, const char *name, char *alias, size_t size)
+{
+	struct link_reply reply;
+
+	if (get_link(netlink, name, &reply) < 0)
+		return cv_error_errno(ENODEV, "interface %s: not found", name);
+	/* The kernel may count the terminating NUL in the attribute. */
+	snprintf(alias, size, "%s", reply.alias);
+	return 0;
 }
 
 bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name)
@@ -358,6 +373,18 @@ int cv_netlink_link_rename(struct cv_netlink *netlink, const char *name, const c
 	return 0;
 }
 
+static void put_alias(struct nlmsghdr *header, const void *arg)
+{
+	mnl_attr_put_str(header, IFLA_IFALIAS, arg);
+}
+
+int cv_netlink_link_set_alias(struct cv_netlink *netlink, const char *name, const char *alias)
+{
+	if (modify_link(netlink, name, 0, put_alias, alias) < 0)
+		return cv_error_sys("set the alias of %s", name);
+	return 0;
+}
+
 int cv_netlink_link_set_up(struct cv_netlink *netlink, const char *name)
 {
 	if (modify_link(netlink, name, IFF_UP, NULL, NULL) < 0)
@@ -404,6 +431,48 @@ int cv_netlink_address_add(struct cv_netlink *netlink, const char *name, struct 
 		inet_ntop(AF_INET, &address, text, sizeof text);
 		return cv_error_sys("add address %s/%d to %s", text, prefix, name);
 	}
+	return 0;
+}
+
+struct port_walk {
+	unsigned int master;
+	size_t count;
+};
+
+static int port_attribute(const struct nlattr *attribute, void *user)
+{
+	struct port_walk *walk = user;
+
+	if (mnl_attr_get_type(attribute) == IFLA_MASTER && mnl_attr_get_payload_len(attribute) == 4 &&
+	    mnl_attr_get_u32(attribute) == walk->master)
+		walk->count++;
+	return MNL_CB_OK;
+}
+
+static int port_callback(const struct nlmsghdr *header, void *user)
+{
+	mnl_attr_parse(header, sizeof(struct ifinfomsg), port_attribute, user);
+	return MNL_CB_OK;
+}
+
+static void reset_port_walk(void *user)
+{
+	((struct port_walk *)user)->count = 0;
+}
+
+int cv_netlink_bridge_ports(struct cv_netlink *netlink, const char *name, size_t *count)
+{
+	char buffer[MNL_SOCKET_BUFFER_SIZE];
+	struct port_walk walk = {0, 0};
+	struct nlmsghdr *header;
+
+	if (cv_netlink_link_index(netlink, name, &walk.master) < 0)
+		return -1;
+	header = new_request(netlink, buffer, RTM_GETLINK, NLM_F_DUMP);
+	put_link_header(header, 0);
+	if (dump(netlink, header, port_callback, &walk, reset_port_walk) < 0)
+		return cv_error_sys("list the ports of %s", name);
+	*count = walk.count;
 	return 0;
 }
 

@@ -166,10 +166,43 @@ int cv_network_lease_locked(struct containerv_container *c, const char *name, co
 	return 0;
 }
 
-int cv_network_prepare(struct containerv_container *c, struct cv_network_plan *plan)
+/* "NAME" or "NAME=IP" of a connected network. */
+static void split_connected(const char *entry, char *name, size_t size, const char **ip)
+{
+	const char *equals = strchr(entry, '=');
+
+	snprintf(name, size, "%.*s", equals ? (int)(equals - entry) : (int)strlen(entry), entry);
+	*ip = equals ? equals + 1 : NULL;
+}
+
+/* Under the lock: the primary network's lease (eth0) and one per connected network (eth1...). */
+static int lease_all_locked(struct containerv_container *c, struct cv_network_plan *plan)
 {
 	const struct cv_network_config *config = &c->config.network;
 	const char *name = config->network ? config->network : CONTAINERV_NETWORK_DEFAULT;
+	size_t count = cv_strv_length(config->connected);
+
+	if (config->mode == CV_NETWORK_BRIDGE && cv_network_lease_locked(c, name, config->ip, 0, true, plan) < 0)
+		return cv_error_prefix("network %s", name);
+	if (count == 0)
+		return 0;
+	plan->connected = cv_malloc0(count * sizeof *plan->connected);
+	if (plan->connected == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		char network[CV_NETWORK_NAME_MAX + 1];
+		const char *ip;
+		split_connected(config->connected[i], network, sizeof network, &ip);
+		if (cv_network_lease_locked(c, network, ip, (int)i + 1, false, &plan->connected[i]) < 0)
+			return cv_error_prefix("network %s", network);
+		plan->connected_count = i + 1;
+	}
+	return 0;
+}
+
+int cv_network_prepare(struct containerv_container *c, struct cv_network_plan *plan)
+{
+	const struct cv_network_config *config = &c->config.network;
 	int lock, ret;
 
 	memset(plan, 0, sizeof *plan);
@@ -183,20 +216,25 @@ int cv_network_prepare(struct containerv_container *c, struct cv_network_plan *p
 			return cv_error_prefix("network");
 		return 0;
 	}
-	if (config->mode != CV_NETWORK_BRIDGE)
+	if ((config->mode != CV_NETWORK_BRIDGE && config->connected == NULL) || config->mode == CV_NETWORK_HOST)
 		return 0;
 	lock = cv_network_lock();
 	if (lock < 0)
 		return -1;
 	/* What a killed CLI left goes first, so its addresses and ports are free again. */
 	cv_network_reconcile_locked();
-	ret = cv_network_lease_locked(c, name, config->ip, 0, true, plan);
-	cv_network_unlock(lock);
+	ret = lease_all_locked(c, plan);
 	if (ret < 0) {
+		/* Every lease taken so far (they are all this start's), and the plan. */
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_network_release_locked(c->id, NULL, false);
 		cv_network_plan_free(plan);
-		return cv_error_prefix("network %s", name);
+		cv_error_errno(saved, "%s", message);
 	}
-	return 0;
+	cv_network_unlock(lock);
+	return ret;
 }
 
 uint32_t cv_network_plan_address(const struct cv_network_plan *plan)
@@ -206,6 +244,11 @@ uint32_t cv_network_plan_address(const struct cv_network_plan *plan)
 
 void cv_network_plan_free(struct cv_network_plan *plan)
 {
+	for (size_t i = 0; i < plan->connected_count; i++)
+		cv_network_plan_free(&plan->connected[i]);
+	free(plan->connected);
+	plan->connected = NULL;
+	plan->connected_count = 0;
 	free(plan->lease.ports);
 	plan->lease.ports = NULL;
 	plan->lease.port_count = 0;
@@ -320,18 +363,23 @@ static int check_own_namespace(pid_t pid)
 
 int cv_network_attach(struct containerv_container *c, struct cv_network_plan *plan, pid_t pid)
 {
-	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased) && check_own_namespace(pid) < 0)
+	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased || plan->connected_count > 0) &&
+	    check_own_namespace(pid) < 0)
 		return cv_error_prefix("network");
 	if (c->config.network.mode == CV_NETWORK_STATIC) {
 		if (attach_static(c, plan, pid) < 0)
 			return cv_error_prefix("network");
 		return 0;
 	}
-	if (!plan->leased)
-		return 0;
-	if (cv_network_plug(&plan->network, &plan->lease, pid, true) < 0 ||
-	    cv_network_hand_lease(&plan->network, &plan->lease, pid) < 0)
+	if (plan->leased && (cv_network_plug(&plan->network, &plan->lease, pid, true) < 0 ||
+	                     cv_network_hand_lease(&plan->network, &plan->lease, pid) < 0))
 		return cv_error_prefix("network %s", plan->network.name);
+	for (size_t i = 0; i < plan->connected_count; i++) {
+		struct cv_network_plan *more = &plan->connected[i];
+		if (cv_network_plug(&more->network, &more->lease, pid, false) < 0 ||
+		    cv_network_hand_lease(&more->network, &more->lease, pid) < 0)
+			return cv_error_prefix("network %s", more->network.name);
+	}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,32 +102,62 @@ static int container_interfaces(const char *container_id, const char *network, i
 	return *next < 100 ? 0 : cv_error_errno(ENOSPC, "too many interfaces");
 }
 
-int containerv_network_connect(struct containerv_container *c, const char *network, const char *ip)
+/* config.json again, with the connected networks changed (the container's lock held). */
+static int save_config(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *json = NULL;
+
+	if (dirfd < 0)
+		return cv_error_sys("open %s", c->dir);
+	if (cv_options_to_json(&c->config, &json) < 0)
+		return -1;
+	return cv_write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600);
+}
+
+/* The index of network in the connected list, or -1. */
+static ssize_t find_connected(const struct cv_network_config *config, const char *network)
+{
+	size_t length = strlen(network);
+
+	for (size_t i = 0; config->connected != NULL && config->connected[i] != NULL; i++)
+		if (strncmp(config->connected[i], network, length) == 0 &&
+		    (config->connected[i][length] == '\0' || config->connected[i][length] == '='))
+			return (ssize_t)i;
+	return -1;
+}
+
+static int remember(struct containerv_container *c, const char *network, const char *ip)
+{
+	cleanup_free char *entry = NULL;
+
+	if (cv_asprintf(&entry, "%s%s%s", network, ip ? "=" : "", ip ? ip : "") < 0 ||
+	    cv_strv_append(&c->config.network.connected, entry) < 0)
+		return -1;
+	return save_config(c);
+}
+
+static int forget(struct containerv_container *c, ssize_t index)
+{
+	char **connected = c->config.network.connected;
+
+	free(connected[index]);
+	memmove(&connected[index], &connected[index + 1],
+	        (cv_strv_length(connected) - (size_t)index) * sizeof *connected);
+	return save_config(c);
+}
+
+/* Attaches the running container now: a lease, a veth (ethN), its address. */
+static int connect_running(struct containerv_container *c, const char *network, const char *ip)
 {
 	struct cv_network_plan plan;
 	int lock, number, ret;
 	bool attached;
 
-	cv_error_clear();
-	if (c == NULL || network == NULL)
-		return cv_error_errno(EINVAL, "network connect: missing argument");
-	if (cv_state_lock(c) < 0)
-		return cv_error_prefix("network connect");
-	cv_state_refresh(c);
-	if (c->state.status != CV_STATE_RUNNING || !(c->config.namespaces & CV_NS_NET) ||
-	    c->config.network.mode == CV_NETWORK_HOST) {
-		cv_state_unlock(c);
-		return cv_error_errno(c->state.status != CV_STATE_RUNNING ? ESRCH : EINVAL,
-		                      "network connect %s: container %s %s", network, containerv_name(c),
-		                      c->state.status != CV_STATE_RUNNING ? "is not running"
-		                                                          : "has no network namespace of its own");
-	}
 	memset(&plan, 0, sizeof plan);
 	lock = cv_network_lock();
-	if (lock < 0) {
-		cv_state_unlock(c);
+	if (lock < 0)
 		return -1;
-	}
 	cv_network_reconcile_locked();
 	ret = container_interfaces(c->id, network, &number, &attached);
 	if (ret == 0 && attached)
@@ -149,24 +180,81 @@ int containerv_network_connect(struct containerv_container *c, const char *netwo
 		cv_error_errno(saved, "%s", message);
 	}
 	cv_network_plan_free(&plan);
+	return ret;
+}
+
+/* A stopped container: the network must exist; it is joined at the next start. */
+static int check_network_exists(const char *network)
+{
+	struct cv_network loaded;
+	int lock = cv_network_lock();
+	int ret;
+
+	if (lock < 0)
+		return -1;
+	ret = cv_network_load_or_default(network, &loaded);
+	cv_network_unlock(lock);
+	return ret;
+}
+
+int containerv_network_connect(struct containerv_container *c, const char *network, const char *ip)
+{
+	const struct cv_network_config *config;
+	const char *primary;
+	uint32_t address;
+	int ret;
+
+	cv_error_clear();
+	if (c == NULL || network == NULL)
+		return cv_error_errno(EINVAL, "network connect: missing argument");
+	if (!cv_name_is_valid(network, CV_NETWORK_NAME_MAX) || (ip != NULL && cv_address_parse(ip, &address) < 0))
+		return cv_error_prefix("network connect");
+	if (cv_state_lock(c) < 0)
+		return cv_error_prefix("network connect");
+	cv_state_refresh(c);
+	config = &c->config.network;
+	primary = config->mode == CV_NETWORK_BRIDGE ? (config->network ? config->network : CONTAINERV_NETWORK_DEFAULT)
+	                                            : NULL;
+	if (!(c->config.namespaces & CV_NS_NET) || config->mode == CV_NETWORK_HOST || config->mode == CV_NETWORK_STATIC)
+		ret = cv_error_errno(EINVAL, "container %s has no bridge-capable network namespace of its own",
+		                     containerv_name(c));
+	else if ((primary != NULL && strcmp(primary, network) == 0) || find_connected(config, network) >= 0)
+		ret = cv_error_errno(EEXIST, "container %s is already connected to network %s", containerv_name(c),
+		                     network);
+	else if (c->state.status == CV_STATE_RUNNING)
+		ret = connect_running(c, network, ip);
+	else
+		ret = check_network_exists(network);
+	/* Joined again at each start, as docker's. */
+	if (ret == 0)
+		ret = remember(c, network, ip);
 	cv_state_unlock(c);
 	return ret < 0 ? cv_error_prefix("network connect %s", network) : 0;
 }
 
 int containerv_network_disconnect(struct containerv_container *c, const char *network)
 {
-	int lock, released;
+	ssize_t index;
+	int lock, released, ret = 0;
 
 	cv_error_clear();
 	if (c == NULL || network == NULL)
 		return cv_error_errno(EINVAL, "network disconnect: missing argument");
+	if (cv_state_lock(c) < 0)
+		return cv_error_prefix("network disconnect");
 	lock = cv_network_lock();
-	if (lock < 0)
+	if (lock < 0) {
+		cv_state_unlock(c);
 		return -1;
+	}
 	released = cv_network_release_locked(c->id, network, true);
 	cv_network_unlock(lock);
-	if (released == 0)
+	index = find_connected(&c->config.network, network);
+	if (index >= 0)
+		ret = forget(c, index);
+	cv_state_unlock(c);
+	if (released == 0 && index < 0)
 		return cv_error_errno(ENOENT, "network disconnect %s: container %s is not connected to it", network,
 		                      containerv_name(c));
-	return 0;
+	return ret;
 }

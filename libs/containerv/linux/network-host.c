@@ -41,16 +41,63 @@ static int set_interface_sysctl(const char *interface, const char *key, const ch
 	return cv_write_file(path, value);
 }
 
+/* The alias that marks a bridge as this network's: "containerv network <id>". */
+static void owner_alias(const struct cv_network *network, char alias[96])
+{
+	snprintf(alias, 96, "containerv network %s", network->id);
+}
+
 /*
- * Address, sysctls, rules, up. forwarding: packets from the bridge may be routed out (outbound
- * NAT); route_localnet: the host may reach a published port on 127.0.0.1, DNAT'ed to a container
- * behind the bridge.
+ * Whose is the existing bridge? Ours when it carries our alias; a bridge
+ * without one is ours when it has our gateway address (made by an older
+ * version) or no address at all (a start that died while making it).
+ * Anything else belongs to another network: another state root's default
+ * network, say, even with the same subnet. Unless no container is on it: a
+ * bridge without ports is left over (its state root deleted without its
+ * networks) or idle: a start takes it over rather than fail, network rm
+ * deletes it (its network makes it again at its next start). One in use by
+ * another network is never touched.
+ */
+static int bridge_is_ours(struct cv_netlink *netlink, const struct cv_network *network, bool *ours)
+{
+	struct in_addr gateway = {htonl(network->gateway)};
+	char alias[256], wanted[96];
+	size_t count = 0;
+	bool has_gateway = false;
+
+	owner_alias(network, wanted);
+	if (cv_netlink_link_alias(netlink, network->bridge, alias, sizeof alias) < 0)
+		return -1;
+	if (alias[0] != '\0') {
+		size_t ports = 1;
+		*ours = strcmp(alias, wanted) == 0;
+		if (!*ours && cv_netlink_bridge_ports(netlink, network->bridge, &ports) == 0 && ports == 0)
+			*ours = true;
+		cv_error_clear();
+		return 0;
+	}
+	if (cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0)
+		return -1;
+	*ours = count == 0 || has_gateway;
+	return 0;
+}
+
+/*
+ * Alias, address, sysctls, rules, up. forwarding: packets from the bridge may be routed out
+ * (outbound NAT); route_localnet: the host may reach a published port on 127.0.0.1, DNAT'ed to
+ * a container behind the bridge.
  */
 static int bridge_configure(struct cv_netlink *netlink, const struct cv_network *network)
 {
 	struct in_addr gateway = {htonl(network->gateway)};
+	char alias[96];
+	size_t count = 0;
+	bool has_gateway = false;
 
-	if (cv_netlink_address_add(netlink, network->bridge, gateway, network->subnet.prefix) < 0 ||
+	owner_alias(network, alias);
+	if (cv_netlink_link_set_alias(netlink, network->bridge, alias) < 0 ||
+	    cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0 ||
+	    (!has_gateway && cv_netlink_address_add(netlink, network->bridge, gateway, network->subnet.prefix) < 0) ||
 	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
 	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
 	    cv_netlink_link_set_up(netlink, network->bridge) < 0)
@@ -61,22 +108,29 @@ static int bridge_configure(struct cv_netlink *netlink, const struct cv_network 
 int cv_network_bridge_up(const struct cv_network *network)
 {
 	struct cv_netlink netlink;
-	struct in_addr gateway = {htonl(network->gateway)};
-	size_t count = 0;
+	char alias[256], wanted[96];
 	bool ours = false;
 	int ret = -1;
 
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
 	if (cv_netlink_link_exists(&netlink, network->bridge)) {
-		/* Ours from an earlier start; half-made by a start that died (no address); or not ours. */
-		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
-		if (ret == 0 && count > 0 && !ours)
-			ret = cv_error_errno(EADDRINUSE,
-			                     "bridge %s exists with other addresses (another state root's network?)",
+		owner_alias(network, wanted);
+		ret = bridge_is_ours(&netlink, network, &ours);
+		if (ret == 0 && !ours)
+			ret = cv_error_errno(EADDRINUSE, "bridge %s belongs to another network (another state root's?)",
 			                     network->bridge);
-		else if (ret == 0 && count == 0)
-			ret = bridge_configure(&netlink, network);
+		/* Ours without our alias: made by an older version (mark it), or half-made (finish it). */
+		else if (ret == 0 && cv_netlink_link_alias(&netlink, network->bridge, alias, sizeof alias) == 0 &&
+		         strcmp(alias, wanted) != 0) {
+			struct in_addr gateway = {htonl(network->gateway)};
+			size_t count = 0;
+			bool has_gateway = false;
+			ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &has_gateway);
+			if (ret == 0)
+				ret = has_gateway ? cv_netlink_link_set_alias(&netlink, network->bridge, wanted)
+				                  : bridge_configure(&netlink, network);
+		}
 		cv_netlink_close(&netlink);
 		return ret;
 	}
@@ -95,10 +149,8 @@ int cv_network_bridge_up(const struct cv_network *network)
 
 int cv_network_platform_teardown(const struct cv_network *network)
 {
-	struct in_addr gateway = {htonl(network->gateway)};
 	struct cv_netlink netlink;
 	char table[32];
-	size_t count = 0;
 	bool ours = false;
 	int ret = 0;
 
@@ -107,11 +159,15 @@ int cv_network_platform_teardown(const struct cv_network *network)
 	cv_nft_table_delete(table);
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
-	/* Not a bridge of the same name that another state root's network uses. */
+	/* Never a bridge of the same name that another network (another state root's) has containers on. */
 	if (cv_netlink_link_exists(&netlink, network->bridge)) {
-		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
-		if (ret == 0 && (ours || count == 0))
+		ret = bridge_is_ours(&netlink, network, &ours);
+		if (ret == 0 && ours)
 			ret = cv_netlink_link_delete(&netlink, network->bridge);
+		cv_log(CONTAINERV_LOG_DEBUG, "network %s: bridge %s %s", network->name, network->bridge,
+		       ret < 0 ? "could not be deleted"
+		       : ours  ? "deleted"
+		               : "left (not ours)");
 	}
 	cv_netlink_close(&netlink);
 	return ret;

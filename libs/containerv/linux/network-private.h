@@ -22,6 +22,9 @@ struct cv_network_plan {
 	bool leased; /* a lease is recorded: release on failure */
 	struct cv_network network;
 	struct cv_lease lease;
+	/* the networks it was connected to (ethN, N >= 1), joined again at each start */
+	struct cv_network_plan *connected;
+	size_t connected_count;
 	/* CV_NETWORK_STATIC */
 	uint32_t static_container;
 	uint32_t static_host;

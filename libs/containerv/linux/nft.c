@@ -96,6 +96,10 @@ int cv_nft_network_up(const struct cv_network *network)
 	 * the host that leads back into the bridge (hairpin), so that replies come back through us.
 	 * forward: into the bridge only replies and published ports (DNAT): other networks'
 	 * containers cannot reach this one's.
+	 * localnet: route_localnet would also let a container send to the host's 127.0.0.0/8
+	 * (reaching services bound to loopback, CVE-2020-8558); such packets are dropped before
+	 * conntrack (replies to the host's masqueraded loopback connections arrive addressed to
+	 * the bridge, and are rewritten to 127.0.0.1 only later).
 	 * prerouting/output: published ports, one map element per port (its comment names the
 	 * container), so that publishing adds elements instead of hooking chains (each hook
 	 * registration waits for an RCU grace period: ~10 ms).
@@ -115,6 +119,10 @@ int cv_nft_network_up(const struct cv_network *network)
 	                "  oifname \"%3$s\" ct state established,related accept\n"
 	                "  oifname \"%3$s\" ct status dnat accept\n"
 	                "  oifname \"%3$s\" iifname != \"%3$s\" drop\n"
+	                " }\n"
+	                " chain localnet {\n"
+	                "  type filter hook prerouting priority raw; policy accept;\n"
+	                "  iifname \"%3$s\" ip daddr 127.0.0.0/8 drop\n"
 	                " }\n"
 	                " map ports_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
 	                " map ports_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"

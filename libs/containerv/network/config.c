@@ -20,6 +20,7 @@ void cv_network_config_clear(struct cv_network_config *config)
 	cv_strv_free(config->extra_hosts);
 	free(config->ports);
 	cv_strv_free(config->exposed);
+	cv_strv_free(config->connected);
 	free(config->static_container_ip);
 	free(config->static_host_ip);
 	free(config->static_gateway);
@@ -227,11 +228,11 @@ json_t *cv_network_config_to_json(const struct cv_network_config *c)
 		        ports, json_pack("{s:I,s:i,s:i,s:i}", "host_address", (json_int_t)c->ports[i].host_address,
 		                         "host_port", (int)c->ports[i].host_port, "container_port",
 		                         (int)c->ports[i].container_port, "protocol", c->ports[i].protocol));
-	return json_pack("{s:i,s:s?,s:s?,s:o,s:o,s:o,s:o,s:b,s:s?,s:i,s:s?,s:s?}", "mode", (int)c->mode, "network",
+	return json_pack("{s:i,s:s?,s:s?,s:o,s:o,s:o,s:o,s:b,s:o,s:s?,s:i,s:s?,s:s?}", "mode", (int)c->mode, "network",
 	                 c->network, "ip", c->ip, "dns", strings(c->dns), "extra_hosts", strings(c->extra_hosts),
-	                 "ports", ports, "exposed", strings(c->exposed), "publish_all", c->publish_all,
-	                 "static_container_ip", c->static_container_ip, "static_prefix", c->static_prefix,
-	                 "static_host_ip", c->static_host_ip, "static_gateway", c->static_gateway);
+	                 "ports", ports, "exposed", strings(c->exposed), "publish_all", c->publish_all, "connected",
+	                 strings(c->connected), "static_container_ip", c->static_container_ip, "static_prefix",
+	                 c->static_prefix, "static_host_ip", c->static_host_ip, "static_gateway", c->static_gateway);
 }
 
 static int strings_from(json_t *array, char ***out)
@@ -271,6 +272,7 @@ int cv_network_config_from_json(json_t *o, struct cv_network_config *c)
 	    strings_from(json_object_get(o, "dns"), &c->dns) < 0 ||
 	    strings_from(json_object_get(o, "extra_hosts"), &c->extra_hosts) < 0 ||
 	    strings_from(json_object_get(o, "exposed"), &c->exposed) < 0 ||
+	    strings_from(json_object_get(o, "connected"), &c->connected) < 0 ||
 	    string_from(o, "static_container_ip", &c->static_container_ip) < 0 ||
 	    string_from(o, "static_host_ip", &c->static_host_ip) < 0 ||
 	    string_from(o, "static_gateway", &c->static_gateway) < 0)

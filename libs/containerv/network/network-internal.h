@@ -119,6 +119,7 @@ struct cv_network_config {
 	size_t port_count;
 	char **exposed; /* "80/tcp" */
 	bool publish_all;
+	char **connected; /* networks joined with containerv_network_connect(): "NAME" or "NAME=IP" */
 	/* The static veth pair (CV_NETWORK_STATIC). */
 	char *static_container_ip;
 	int static_prefix;

@@ -440,8 +440,46 @@ static int reconcile_one(const char *name, void *user)
 	return 0;
 }
 
+/*
+ * Files of a writer that died: every write here happens under the lock, so
+ * under it a temporary file (".<name>.tmp.<pid>" of an atomic write) or
+ * directory (".<id>" of a network being made, ".removing<name>") is an
+ * orphan.
+ */
+static void remove_orphans(const char *path, bool directories)
+{
+	cleanup_dir DIR *dir = opendir(path);
+	struct dirent *entry;
+
+	while (dir != NULL && (entry = readdir(dir)) != NULL) {
+		char orphan[PATH_MAX];
+		if (entry->d_name[0] != '.' || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		snprintf(orphan, sizeof orphan, "%s/%s", path, entry->d_name);
+		if (directories)
+			cv_rm_rf(orphan);
+		else
+			unlinkat(dirfd(dir), entry->d_name, 0);
+	}
+}
+
+static int remove_lease_orphans(const char *name, void *user)
+{
+	char path[PATH_MAX];
+
+	(void)user;
+	if (network_path(name, "leases", path, sizeof path) == 0)
+		remove_orphans(path, false);
+	return 0;
+}
+
 void cv_network_reconcile_locked(void)
 {
+	char path[PATH_MAX];
+
+	if (networks_dir(path, sizeof path) == 0)
+		remove_orphans(path, true);
+	cv_network_names(remove_lease_orphans, NULL);
 	cv_network_names(reconcile_one, NULL);
 	cv_error_clear();
 }

@@ -154,11 +154,19 @@ CONTAINERV_API int containerv_network_remove(const char *name);
 /* Removes every network no container uses except the default one; callback (may be NULL) sees each name. */
 CONTAINERV_API int containerv_network_prune(void (*callback)(const char *name, void *user), void *user);
 
-/* Attaches a running container to another network (next free ethN inside); ip may be NULL. */
+/*
+ * Connects a container to another network (the next free ethN inside; ip
+ * may be NULL): at once when it runs, and at every start from then on, as
+ * docker's. EEXIST when it is on that network already.
+ */
 CONTAINERV_API int containerv_network_connect(struct containerv_container *container, const char *network,
                                               const char *ip);
 
-/* Detaches a running container from a network: its interface, lease and rules go. */
+/*
+ * Disconnects a container from a network: its interface, lease and rules go
+ * now (when it runs) and it is not joined again at the next start (the
+ * primary network, the one it was created on, comes back at the next start).
+ */
 CONTAINERV_API int containerv_network_disconnect(struct containerv_container *container, const char *network);
 
 /*
