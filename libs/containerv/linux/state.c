@@ -590,6 +590,27 @@ int containerv_inspect(struct containerv_container *container, struct containerv
 	return 0;
 }
 
+/*
+ * A container directory without config.json is a create that was killed before it wrote one
+ * (config.json is its first file): once it is old enough not to be a create still under way,
+ * nothing of it is in use and it goes.
+ */
+static void remove_if_abandoned(int containers_fd, const char *containers, const char *id)
+{
+	struct stat st;
+	char path[PATH_MAX];
+
+	if (fstatat(containers_fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    cv_now_ns() - (int64_t)st.st_mtim.tv_sec * 1000000000LL < 60LL * 1000000000LL)
+		return;
+	snprintf(path, sizeof path, "%s/%s/config.json", containers, id);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return;
+	snprintf(path, sizeof path, "%s/%s", containers, id);
+	cv_rm_rf(path);
+	cv_error_clear();
+}
+
 static int compare_created(const void *a, const void *b)
 {
 	const struct containerv_info *x = a, *y = b;
@@ -623,8 +644,12 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 			cv_rm_rf(doomed);
 			continue;
 		}
-		if (strlen(entry->d_name) != CV_ID_LENGTH || cv_state_load(entry->d_name, &c) < 0)
+		if (strlen(entry->d_name) != CV_ID_LENGTH)
 			continue;
+		if (cv_state_load(entry->d_name, &c) < 0) {
+			remove_if_abandoned(dirfd(listing), dir, entry->d_name);
+			continue;
+		}
 		if (count == capacity) {
 			size_t grown_capacity = capacity ? capacity * 2 : 16;
 			struct containerv_info *grown = realloc(infos, grown_capacity * sizeof *grown);
