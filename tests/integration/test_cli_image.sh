@@ -31,6 +31,8 @@ cv 0 run --rm busybox sh -c 'echo $PATH'
 [ "$OUT" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ] || fail "default PATH: $OUT"
 cv 0 images
 [[ "$OUT" == *"busybox"*"latest"* ]] || fail "images table: $OUT"
+cv 0 run --rm --entrypoint echo busybox via entrypoint
+[ "$OUT" = "via entrypoint" ] || fail "--entrypoint: $OUT"
 pass "run busybox with the built-in image"
 
 # A directory path is still a root filesystem; --rootfs too.
@@ -105,6 +107,20 @@ if [ -f "$TEST_TMP/from-skopeo.tar" ]; then
 	cv 0 run --rm skopeo/made:2 echo via-skopeo
 	[ "$OUT" = via-skopeo ] || fail "run skopeo/made:2 printed '$OUT'"
 fi
+# docker's old save format: per-layer directories, a duplicate layer as a symlink.
+tar -C "$CV_TEST_ROOTFS" -cf "$TEST_TMP/rootfs.tar" .
+python3 "$CV_SOURCE_DIR/tests/image/docker_archive.py" "$TEST_TMP/rootfs.tar" "$TEST_TMP/old-format.tar" old/format:1
+cv 0 load -i "$TEST_TMP/old-format.tar"
+[ "$OUT" = "Loaded image: old/format:1" ] || fail "load of the old format printed '$OUT'"
+cv 0 run --rm old/format:1
+[ "$OUT" = old-format ] || fail "run old/format:1 printed '$OUT'"
+# import from stdin.
+timeout 60 "$CONTAINERV" import - fromstdin <"$TEST_TMP/rootfs.tar" >/dev/null || fail "import - failed"
+cv 1 import - empty
+one_error_line "empty"
+cv 0 run --rm fromstdin echo stdin
+[ "$OUT" = stdin ] || fail "run fromstdin printed '$OUT'"
+cv 0 rmi old/format:1 fromstdin
 pass "save and load (OCI and docker archives)"
 
 # Bad inputs: one line each, the store stays consistent.

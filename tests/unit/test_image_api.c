@@ -9,12 +9,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/digest.h"
 #include "common/options.h"
+#include "image/store.h"
 #include "test.h"
 
 static char root[256];
@@ -220,6 +223,11 @@ TEST(run_applies_the_image_config)
 	CHECK_EQ_STR(containerv_last_error(), "image docker.io/library/no-such-image:latest: not found");
 	CHECK(o->layers == NULL && o->image == NULL);
 	CHECK(containerv_options_set_image(o, "UPPER") != 0);
+	/* A root filesystem set after an image replaces it: no image recorded. */
+	CHECK_OK(containerv_options_set_image(o, "busybox:test"));
+	CHECK(o->image_digest != NULL);
+	CHECK_OK(containerv_options_set_rootfs(o, CV_TEST_ROOTFS));
+	CHECK(o->image == NULL && o->image_digest == NULL && o->image_cmd == NULL);
 	containerv_options_delete(o);
 }
 
@@ -301,6 +309,82 @@ TEST(gc_beside_concurrent_runs_never_breaks_them)
 	CHECK_EQ_INT(count_entries("layers"), 1);
 }
 
+/* busybox:test with more config: Volumes, a user by name, StopSignal, Labels, WorkingDir. */
+static void make_configured_image(void)
+{
+	struct cv_store *store = NULL;
+	char digest[72], named[72], config_digest[72], manifest_digest[72];
+	char *manifest_text = NULL, *config_text = NULL, *text;
+	size_t length = 0;
+	json_t *manifest, *config, *inner;
+
+	import_busybox();
+	CHECK_OK(cv_store_open(&store));
+	CHECK_OK(cv_store_resolve(store, "busybox:test", named, NULL));
+	CHECK_OK(cv_store_platform_manifest(store, named, digest, NULL, NULL));
+	CHECK_OK(cv_store_read_blob(store, digest, 1 << 20, &manifest_text, &length));
+	manifest = json_loads(manifest_text, 0, NULL);
+	CHECK_OK(cv_store_read_blob(store,
+	                            json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")),
+	                            1 << 20, &config_text, &length));
+	config = json_loads(config_text, 0, NULL);
+	inner = json_object_get(config, "config");
+	json_object_set_new(inner, "Volumes", json_pack("{s:{}}", "/data"));
+	json_object_set_new(inner, "User", json_string("nobody"));
+	json_object_set_new(inner, "StopSignal", json_string("SIGINT"));
+	json_object_set_new(inner, "Labels", json_pack("{s:s}", "from", "image"));
+	json_object_set_new(inner, "WorkingDir", json_string("/tmp"));
+	json_object_set_new(inner, "Cmd",
+	                    json_pack("[s,s,s]", "sh", "-c", "id -u; pwd; grep -c ' /data ' /proc/mounts"));
+	text = json_dumps(config, JSON_COMPACT);
+	CHECK_OK(cv_store_put_blob(store, text, strlen(text), NULL, config_digest));
+	json_object_set_new(json_object_get(manifest, "config"), "digest", json_string(config_digest));
+	json_object_set_new(json_object_get(manifest, "config"), "size", json_integer((json_int_t)strlen(text)));
+	free(text);
+	text = json_dumps(manifest, JSON_COMPACT);
+	CHECK_OK(cv_store_put_blob(store, text, strlen(text), NULL, manifest_digest));
+	CHECK_OK(cv_store_tag(store, "docker.io/library/busybox:configured", manifest_digest, CV_MEDIA_OCI_MANIFEST,
+	                      (int64_t)strlen(text)));
+	free(text);
+	json_decref(manifest);
+	json_decref(config);
+	free(manifest_text);
+	free(config_text);
+	cv_store_close(store);
+}
+
+TEST(volumes_user_stop_signal_and_labels_of_the_image)
+{
+	struct containerv_options *o = NULL;
+	struct containerv_container *c = NULL;
+	char **labels = NULL;
+	char *out;
+
+	make_configured_image();
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_add_label(o, "mine=yes"));
+	CHECK_OK(containerv_options_set_image(o, "busybox:configured"));
+	CHECK_EQ_INT(o->uid, 65534); /* "nobody" from the image's /etc/passwd */
+	CHECK_EQ_INT(o->stop_signal, SIGINT);
+	out = run_capture(o, &c);
+	containerv_options_delete(o);
+	/* nobody, the image's WorkingDir, and an anonymous volume on /data. */
+	CHECK_EQ_STR(out, "65534\n/tmp\n1\n");
+	CHECK_OK(containerv_get_strings(c, CV_STRINGS_LABELS, &labels, NULL));
+	CHECK(labels != NULL && labels[0] != NULL && labels[1] != NULL);
+	CHECK_EQ_STR(labels[0], "mine=yes");
+	CHECK_EQ_STR(labels[1], "from=image");
+	containerv_strings_free(labels);
+	CHECK_OK(containerv_remove(c, CV_REMOVE_VOLUMES));
+	/* The caller's user wins. */
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_set_user(o, 7, 8));
+	CHECK_OK(containerv_options_set_image(o, "busybox:configured"));
+	CHECK_EQ_INT(o->uid, 7);
+	CHECK_EQ_INT(o->gid, 8);
+	containerv_options_delete(o);
+}
+
 static int remove_callback(const struct containerv_info *info, void *user)
 {
 	struct containerv_container *c = NULL;
@@ -334,6 +418,7 @@ int main(void)
 	RUN(run_applies_the_image_config);
 	RUN(rmi_is_refused_while_used_and_gc_keeps_what_is_used);
 	RUN(gc_beside_concurrent_runs_never_breaks_them);
+	RUN(volumes_user_stop_signal_and_labels_of_the_image);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);

@@ -86,6 +86,9 @@ TEST(hostile_manifests_are_refused)
 	check_manifest_refused("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 	                       "\"config\":{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":\"1\"},\"layers\":[]}",
 	                       EINVAL);
+	/* A hostile media type with a newline and an escape: still one line. */
+	check_manifest_refused("{\"mediaType\":\"x\\ny\\u001b[31m\"}", EINVAL);
+	CHECK(strchr(containerv_last_error(), '\033') == NULL);
 	/* Duplicate keys could make two parsers see two manifests. */
 	check_manifest_refused("{\"schemaVersion\":2,\"schemaVersion\":2}", EINVAL);
 	/* 300 layers: more than any image has. */

@@ -500,6 +500,47 @@ TEST(an_index_stands_for_this_hosts_manifest)
 	cv_store_close(store);
 }
 
+TEST(concurrent_unpacks_of_one_image_leave_one_layer)
+{
+	struct cv_store *store = NULL;
+	char manifest[72], config[72];
+	pid_t children[4];
+
+	CHECK_OK(cv_store_open(&store));
+	make_image(store, "docker.io/library/race:1", "raced\n", NULL, manifest, config);
+	for (int i = 0; i < 4; i++) {
+		children[i] = fork();
+		CHECK(children[i] >= 0);
+		if (children[i] == 0) {
+			struct cv_store *mine = NULL;
+			if (cv_store_open(&mine) != 0 || cv_store_lock(mine, LOCK_SH) != 0 ||
+			    cv_store_unpack_image(mine, manifest) != 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int status;
+		CHECK(waitpid(children[i], &status, 0) == children[i]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	check_no_temporaries();
+	{
+		char(*chains)[72] = NULL;
+		size_t count = 0;
+		char path[512], *content = NULL;
+		CHECK_OK(cv_store_image_chain_ids(store, manifest, &chains, &count));
+		CHECK_OK(cv_store_layer_path(store, chains[0], path, sizeof path));
+		strcat(path, "/etc/motd");
+		CHECK_OK(cv_read_file(path, &content, NULL, 100));
+		CHECK_EQ_STR(content, "raced\n");
+		free(content);
+		free(chains);
+	}
+	CHECK_OK(cv_store_untag(store, "docker.io/library/race:1"));
+	cv_store_close(store);
+}
+
 int main(void)
 {
 	char command[512];
@@ -521,6 +562,7 @@ int main(void)
 	RUN(resolve_by_name_id_and_digest);
 	RUN(unpack_image_once_and_refuse_a_wrong_diff_id);
 	RUN(an_index_stands_for_this_hosts_manifest);
+	RUN(concurrent_unpacks_of_one_image_leave_one_layer);
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);

@@ -32,7 +32,7 @@ static const char *const default_command[] = {"/bin/sh", NULL};
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only;
-	const char *name, *hostname, *workdir, *user, *rootfs, *pull;
+	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
 };
@@ -72,6 +72,7 @@ static const struct flag run_flag_table[] = {
         {"blkio-weight", 0, FLAG_STRING, &flags.blkio_weight, "uint16", "Block IO (relative weight), 10 to 1000"},
         {"label", 'l', FLAG_LIST, &flags.labels, "list", "Set meta data on a container"},
         {"rootfs", 0, FLAG_STRING, &flags.rootfs, "DIR", "Use DIR as the root filesystem instead of an IMAGE"},
+        {"entrypoint", 0, FLAG_STRING, &flags.entrypoint, "string", "Overwrite the default ENTRYPOINT of the image"},
         {"pull", 0, FLAG_STRING, &flags.pull, "policy", "Pull the image: missing (default), always, never"},
         {"volume", 'v', FLAG_LIST, &flags.volumes, "list", "Bind mount a volume (SRC:DST[:ro], NAME:DST, or DST)"},
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
@@ -469,10 +470,17 @@ static void free_config(struct run_config *config)
 static int build_options(const struct run_config *config, struct containerv_options *options)
 {
 	if (config->image != NULL) {
-		if (apply_image(options, config->image, config->command != NULL) < 0)
+		if (apply_image(options, config->image,
+		                config->command != NULL || (flags.entrypoint != NULL && flags.entrypoint[0] != '\0')) <
+		    0)
 			return -1;
 	} else {
 		SET_OR_FAIL(containerv_options_set_rootfs(options, config->rootfs), "--rootfs");
+	}
+	if (flags.entrypoint != NULL) {
+		/* docker: one executable; "" clears the image's. */
+		const char *entrypoint[] = {flags.entrypoint[0] != '\0' ? flags.entrypoint : NULL, NULL};
+		SET_OR_FAIL(containerv_options_set_entrypoint(options, entrypoint), "--entrypoint");
 	}
 	if (config->command != NULL)
 		SET_OR_FAIL(containerv_options_set_command(options, config->command), "command");

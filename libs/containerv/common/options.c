@@ -139,6 +139,18 @@ int containerv_options_set_layers(struct containerv_options *options, const char
 	}
 	cv_strv_free(options->layers);
 	options->layers = copy;
+	/* A root filesystem given after an image replaces it: the container no longer uses that image. */
+	free(options->image);
+	free(options->image_digest);
+	options->image = options->image_digest = NULL;
+	cv_strv_free(options->image_cmd);
+	cv_strv_free(options->image_volumes);
+	options->image_cmd = options->image_volumes = NULL;
+	if (!options->entrypoint_set) {
+		cv_strv_free(options->image_entrypoint);
+		options->image_entrypoint = NULL;
+	}
+	options->stop_signal = 0;
 	return 0;
 }
 

@@ -287,6 +287,11 @@ int containerv_image_import(const char *path, const char *name, const struct con
 			cv_error_sys("import %s", path);
 			goto out;
 		}
+		/* Nothing at all is a mistake (an empty stdin), not an empty image. */
+		if (st.st_size == 0) {
+			cv_error_errno(EINVAL, "import %s: empty input", path);
+			goto out;
+		}
 	}
 	ret = import_layer(store, fd, normalized, extra, digest);
 out:

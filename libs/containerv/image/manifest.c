@@ -75,9 +75,11 @@ int cv_manifest_parse(const char *text, size_t length, struct cv_manifest *out)
 	}
 	if (media_type == NULL ||
 	    (strcmp(media_type, CV_MEDIA_OCI_MANIFEST) != 0 && strcmp(media_type, CV_MEDIA_DOCKER_MANIFEST) != 0)) {
+		/* The message first: media_type lives in root. */
+		cv_error_errno(EINVAL, "manifest: unsupported media type \"%.100s\"",
+		               media_type != NULL ? media_type : "(none)");
 		json_decref(root);
-		return cv_error_errno(EINVAL, "manifest: unsupported media type \"%.100s\"",
-		                      media_type != NULL ? media_type : "(none)");
+		return -1;
 	}
 	out->media_type = cv_strdup(media_type);
 	if (out->media_type == NULL ||
