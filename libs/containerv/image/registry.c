@@ -212,7 +212,14 @@ int cv_registry_authenticate(struct cv_registry *registry, char *const *scopes, 
 		return 0;
 	if (!force && registry->token != NULL && strcmp(registry->token_scopes, joined) == 0)
 		return 0;
-	if (cv_auth_fetch_token(&registry->tls, &registry->challenge, scopes,
+	/* The registry's own CAs (certs.d) are for the registry: a token server elsewhere is checked
+	 * against the system's. */
+	struct cv_tls_config token_tls = registry->tls;
+	if (!cv_http_same_origin(registry->challenge.realm, registry->base)) {
+		token_tls.ca_bundle = NULL;
+		token_tls.ca_length = 0;
+	}
+	if (cv_auth_fetch_token(&token_tls, &registry->challenge, scopes,
 	                        registry->credentials.username ? &registry->credentials : NULL, registry->name,
 	                        &token) < 0)
 		return -1;
