@@ -52,6 +52,14 @@ cv 0 pull -q --tls-verify=false "$R/tests/busybox:v1"
 [ "$OUT" = "$R/tests/busybox:v1" ] || fail "pull -q printed: $OUT"
 pass "second pull moves nothing; -q prints the name only"
 
+# On a terminal: per-layer bars redrawn in place (cursor up), with sizes.
+rm -rf "$CONTAINERV_ROOT/images"
+TERM=xterm script -qec "$CONTAINERV pull --tls-verify=false $R/tests/busybox:v1" /dev/null >"$TEST_TMP/tty.out" ||
+	fail "pull under a terminal: $(cat "$TEST_TMP/tty.out")"
+grep -q $'\e\[1A' "$TEST_TMP/tty.out" || fail "no bars redrawn on a terminal: $(cat -v "$TEST_TMP/tty.out")"
+grep -q 'Download complete 1\.[0-9]*MB' "$TEST_TMP/tty.out" || fail "no layer size on the bar: $(cat -v "$TEST_TMP/tty.out")"
+pass "progress bars on a terminal"
+
 cv 0 pull --tls-verify=false "$R/tests/busybox@$expected"
 [ "$(store_digest "$R/tests/busybox@$expected")" = "$expected" ] || fail "pull by digest"
 pass "pull by digest"
