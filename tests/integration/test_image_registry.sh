@@ -172,6 +172,15 @@ skopeo copy -q --all --src-tls-verify=false "docker://$R/pushed/multi:latest" "o
 	fail "skopeo cannot copy the pushed index with all its platforms"
 pass "push of an index: children first, skopeo copies every platform"
 
+# --- Tags of a repository.
+cv 0 search --list-tags --tls-verify=false "$R/multi"
+[ "$(sort <<<"$OUT" | tr '\n' ' ')" = "amd64 arm64 latest " ] || fail "search --list-tags: $OUT"
+cv 1 search --list-tags --tls-verify=false "$R/nosuch/repo"
+one_error_line "404"
+cv 125 search --tls-verify=false "$R/multi"
+one_error_line "--list-tags"
+pass "search --list-tags"
+
 # --- Errors.
 cv 1 pull --tls-verify=false "$R/tests/busybox:nosuchtag"
 one_error_line "404"

@@ -308,3 +308,45 @@ int cmd_logout(int argc, char **argv)
 	printf("Removed login credentials for %s\n", words[0]);
 	return 0;
 }
+
+int cmd_search(int argc, char **argv)
+{
+	static struct registry_flags flags = {.tls_verify = 1};
+	static int list_tags;
+	static const struct flag table[] = {
+	        {"list-tags", 0, FLAG_BOOL, &list_tags, NULL,
+	         "List the tags of the repository (the only search there is)"},
+	        {"tls-verify", 0, FLAG_BOOL, &flags.tls_verify, NULL,
+	         "Verify TLS certificates (false also allows plain http)"},
+	        {"cert-dir", 0, FLAG_STRING, &flags.cert_dir, "path",
+	         "Trust the CA certificates (*.crt) in this directory"},
+	        {"creds", 0, FLAG_STRING, &flags.creds, "user:password", "Credentials for the registry"},
+	        {"authfile", 0, FLAG_STRING, &flags.auth_file, "path", "Read credentials from this auth file"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "search", "--list-tags [OPTIONS] REGISTRY/NAME", "List the tags of a repository", table, false, 1, 1,
+	        NULL,
+	};
+	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	char platform[3][32];
+	char **tags = NULL;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (!list_tags)
+		return cli_fail(EXIT_CLI_ERROR,
+		                "search: only --list-tags is supported (registries have no search API)");
+	code = registry_options_from_flags(&flags, &options, platform);
+	if (code == 0 && containerv_registry_tags(words[0], &options, &tags) < 0)
+		code = cli_fail_library(EXIT_REGISTRY_FAILURE, NULL);
+	for (char **tag = tags; tag != NULL && *tag != NULL; tag++)
+		printf("%s\n", *tag);
+	containerv_strings_free(tags);
+	free(flags.username);
+	return code;
+}
