@@ -63,6 +63,7 @@ def hostile(outdir):
         "hardlink_missing": [entry("h", tarfile.LNKTYPE, link="nothing/here")],
         "bad_whiteout": [entry(".wh..", data=b"")],
         "too_deep": [entry("/".join(["d"] * 300) + "/f", data=b"x")],
+        "newline_dotdot": [entry("evil\nname\x1b[31m/../../escaped", data=b"x")],
     }
     for name, entries in cases.items():
         write(os.path.join(outdir, name + ".tar"), tar_bytes(entries))

@@ -122,6 +122,8 @@ TEST(hostile_layers_are_refused_and_contained)
 	check_refused("hardlink_missing.tar", 0, "hardlink");
 	check_refused("bad_whiteout.tar", EPERM, "invalid whiteout");
 	check_refused("too_deep.tar", ENAMETOOLONG, "deeper than 256 directories");
+	/* A name with a newline and an escape sequence: still one line, quoted as "evil?name?[31m". */
+	check_refused("newline_dotdot.tar", EPERM, "evil?name?[31m");
 	check_refused("corrupt.tar.gz", 0, "layer");
 	check_refused("truncated.tar", 0, "layer");
 	check_refused("not_a_tar.tar", 0, "layer");

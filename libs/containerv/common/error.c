@@ -22,22 +22,9 @@ void cv_error_clear(void)
 	last_error[0] = '\0';
 }
 
-/*
- * The last error is one line whatever it quotes: names from tarballs, manifests or registries
- * may hold newlines or terminal escapes, so control characters become '?'.
- */
-static void make_one_line(char *text)
-{
-	for (; *text != '\0'; text++) {
-		if ((unsigned char)*text < ' ' || *text == 0x7f)
-			*text = '?';
-	}
-}
-
 static void record(const char *format, va_list args)
 {
 	vsnprintf(last_error, sizeof last_error, format, args);
-	make_one_line(last_error);
 }
 
 int cv_error_errno(int err, const char *format, ...)

@@ -3,6 +3,7 @@
  * later step turns into a path (digests) is validated here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,20 @@
 #include "image/manifest.h"
 #include "image/store.h"
 
+const char *cv_printable(const char *text, char *buffer, size_t size)
+{
+	size_t i;
+
+	if (text == NULL) {
+		snprintf(buffer, size, "(null)");
+		return buffer;
+	}
+	for (i = 0; i + 1 < size && text[i] != '\0'; i++)
+		buffer[i] = (unsigned char)text[i] < ' ' || (unsigned char)text[i] >= 0x7f ? '?' : text[i];
+	buffer[i] = '\0';
+	return buffer;
+}
+
 static int parse_descriptor(json_t *object, const char *what, struct cv_descriptor *out)
 {
 	const char *digest = json_string_value(json_object_get(object, "digest"));
@@ -22,9 +37,11 @@ static int parse_descriptor(json_t *object, const char *what, struct cv_descript
 
 	if (!json_is_object(object))
 		return cv_error_errno(EINVAL, "%s: not an object", what);
+	char shown[80];
+
 	if (!cv_digest_is_valid(digest))
-		return cv_error_errno(EINVAL, "%s: invalid or unsupported digest \"%.80s\"", what,
-		                      digest != NULL ? digest : "(none)");
+		return cv_error_errno(EINVAL, "%s: invalid or unsupported digest \"%s\"", what,
+		                      digest != NULL ? cv_printable(digest, shown, sizeof shown) : "(none)");
 	if (media_type == NULL)
 		return cv_error_errno(EINVAL, "%s: no mediaType", what);
 	if (!json_is_integer(size) || json_integer_value(size) < 0)
@@ -76,8 +93,9 @@ int cv_manifest_parse(const char *text, size_t length, struct cv_manifest *out)
 	if (media_type == NULL ||
 	    (strcmp(media_type, CV_MEDIA_OCI_MANIFEST) != 0 && strcmp(media_type, CV_MEDIA_DOCKER_MANIFEST) != 0)) {
 		/* The message first: media_type lives in root. */
-		cv_error_errno(EINVAL, "manifest: unsupported media type \"%.100s\"",
-		               media_type != NULL ? media_type : "(none)");
+		char shown[100];
+		cv_error_errno(EINVAL, "manifest: unsupported media type \"%s\"",
+		               media_type != NULL ? cv_printable(media_type, shown, sizeof shown) : "(none)");
 		json_decref(root);
 		return -1;
 	}
@@ -107,8 +125,9 @@ int cv_manifest_parse(const char *text, size_t length, struct cv_manifest *out)
 			goto fail;
 		out->layer_count = i + 1;
 		if (cv_layer_media_compression(out->layers[i].media_type) < 0) {
-			cv_error_errno(EINVAL, "manifest layer %zu: unsupported media type \"%.100s\"", i,
-			               out->layers[i].media_type);
+			char shown[100];
+			cv_error_errno(EINVAL, "manifest layer %zu: unsupported media type \"%s\"", i,
+			               cv_printable(out->layers[i].media_type, shown, sizeof shown));
 			goto fail;
 		}
 	}
@@ -178,7 +197,9 @@ static int object_keys(json_t *value, const char *what, bool with_values, char *
 		if (with_values && !json_is_string(item)) {
 			cv_strv_free(*out);
 			*out = NULL;
-			return cv_error_errno(EINVAL, "image config %s.%s: not a string", what, key);
+			char shown[100];
+			return cv_error_errno(EINVAL, "image config %s.%s: not a string", what,
+			                      cv_printable(key, shown, sizeof shown));
 		}
 		if (cv_asprintf(&entry, "%s%s%s", key, with_values ? "=" : "",
 		                with_values ? json_string_value(item) : "") != 0 ||

@@ -50,6 +50,12 @@ struct cv_image_config {
 int cv_manifest_parse(const char *text, size_t length, struct cv_manifest *out);
 void cv_manifest_clear(struct cv_manifest *manifest);
 
+/*
+ * A hostile string fit for an error message: at most size-1 bytes, control
+ * and non-ASCII bytes as '?', so that the last error stays one line.
+ */
+const char *cv_printable(const char *text, char *buffer, size_t size);
+
 /* Layer compression from its media type; -1 for an unknown type. */
 int cv_layer_media_compression(const char *media_type);
 
