@@ -259,6 +259,7 @@ int cmd_login(int argc, char **argv)
 	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
 	_cleanup_free_ char **words = NULL;
 	_cleanup_free_ char *typed = NULL;
+	_cleanup_free_ char *typed_user = NULL;
 	struct arguments positional;
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
@@ -267,6 +268,18 @@ int cmd_login(int argc, char **argv)
 	words = positional.items;
 	if (password != NULL && password_stdin)
 		return cli_fail(EXIT_CLI_ERROR, "--password and --password-stdin are mutually exclusive");
+	if (username == NULL && isatty(STDIN_FILENO) && !password_stdin) {
+		_cleanup_free_ char *line = NULL;
+		size_t size = 0;
+		ssize_t length;
+		fputs("Username: ", stderr);
+		length = getline(&line, &size, stdin);
+		while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+			line[--length] = '\0';
+		if (length > 0)
+			typed_user = steal_pointer(&line);
+		username = typed_user;
+	}
 	if (username == NULL)
 		return cli_fail(EXIT_CLI_ERROR, "login %s: a user name is needed (-u)", words[0]);
 	if (password == NULL) {
