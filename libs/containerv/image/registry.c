@@ -168,6 +168,7 @@ int cv_registry_open(const char *name, const struct cv_registry_options *options
 		if (registry->credentials.username == NULL || registry->credentials.password == NULL)
 			goto fail;
 	} else if (cv_authfile_lookup(options->auth_file, name, &registry->credentials) < 0) {
+		cv_error_prefix("registry %s: credentials", name);
 		goto fail;
 	}
 	if (ping(registry, !tls_verify) < 0)
