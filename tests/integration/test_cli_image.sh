@@ -166,7 +166,7 @@ pass "an archive with a corrupt blob is refused"
 # SIGKILL in the middle of an import: the next GC and import complete.
 mkdir -p "$TEST_TMP/big"
 cp -a "$CV_TEST_ROOTFS/." "$TEST_TMP/big/"
-head -c 200000000 /dev/urandom >"$TEST_TMP/big/random.bin"
+head -c 100000000 /dev/urandom >"$TEST_TMP/big/random.bin"
 "$CONTAINERV" import "$TEST_TMP/big" big:1 >/dev/null 2>&1 &
 importer=$!
 sleep 0.5

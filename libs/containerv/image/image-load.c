@@ -244,8 +244,7 @@ static int name_image(struct cv_store *store, const char *name, const char *dige
 	return callback != NULL ? callback(name, user) : 0;
 }
 
-static int load_oci(struct cv_store *store, struct loaded *loaded, const char *index_text,
-                    int (*callback)(const char *, void *), void *user)
+static int load_oci(struct cv_store *store, const char *index_text, int (*callback)(const char *, void *), void *user)
 {
 	json_t *index = json_loads(index_text, 0, NULL), *entry;
 	size_t i;
@@ -255,7 +254,6 @@ static int load_oci(struct cv_store *store, struct loaded *loaded, const char *i
 		json_decref(index);
 		return cv_error_errno(EINVAL, "archive index.json: no manifests array");
 	}
-	(void)loaded;
 	json_array_foreach(json_object_get(index, "manifests"), i, entry)
 	{
 		const char *digest = json_string_value(json_object_get(entry, "digest"));
@@ -427,7 +425,7 @@ int containerv_image_load(int fd, int (*callback)(const char *name, void *user),
 	index = find_file(&loaded, "index.json", 0);
 	manifest = find_file(&loaded, "manifest.json", 0);
 	if (index != NULL && index->json != NULL)
-		ret = load_oci(store, &loaded, index->json, callback, user);
+		ret = load_oci(store, index->json, callback, user);
 	else if (manifest != NULL && manifest->json != NULL)
 		ret = load_docker(store, &loaded, manifest->json, callback, user);
 	else

@@ -112,23 +112,22 @@ int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t
 {
 	cleanup_free char *copy = cv_strdup(user);
 	cleanup_free char *passwd = NULL, *group_file = NULL;
-	char *group;
+	char *group, shown[100];
 	long user_id = 0, group_id = 0;
-	bool group_known = false;
 
 	if (copy == NULL)
 		return -1;
+	cv_printable(user, shown, sizeof shown);
 	group = strchr(copy, ':');
 	if (group != NULL)
 		*group++ = '\0';
 	if (copy[0] == '\0')
-		return cv_error_errno(EINVAL, "image user \"%.100s\": empty", user);
+		return cv_error_errno(EINVAL, "image user \"%s\": empty", shown);
 	if (!parse_number(copy, &user_id)) {
 		if (read_layer_file(layers, "etc/passwd", &passwd) < 0 ||
 		    lookup_id(passwd, copy, &user_id, &group_id) < 0)
-			return cv_error_errno(ENOENT, "image user \"%.100s\": no such user in the image's /etc/passwd",
-			                      user);
-		group_known = true;
+			return cv_error_errno(ENOENT, "image user \"%s\": no such user in the image's /etc/passwd",
+			                      shown);
 	} else if (read_layer_file(layers, "etc/passwd", &passwd) == 0) {
 		/* A numeric user gets the group of its passwd entry, as docker does; else 0. */
 		char needle[32];
@@ -138,19 +137,17 @@ int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t
 			colon = colon != NULL ? strchr(colon + 1, ':') : NULL;
 			if (colon != NULL && strncmp(colon, needle, strlen(needle)) == 0) {
 				group_id = strtol(colon + strlen(needle), NULL, 10);
-				group_known = true;
 				break;
 			}
 			line = strchr(line, '\n');
 			line = line != NULL ? line + 1 : NULL;
 		}
 	}
-	(void)group_known;
 	if (group != NULL && group[0] != '\0' && !parse_number(group, &group_id)) {
 		if (read_layer_file(layers, "etc/group", &group_file) < 0 ||
 		    lookup_id(group_file, group, &group_id, NULL) < 0)
-			return cv_error_errno(ENOENT, "image user \"%.100s\": no such group in the image's /etc/group",
-			                      user);
+			return cv_error_errno(ENOENT, "image user \"%s\": no such group in the image's /etc/group",
+			                      shown);
 	}
 	*uid = (uid_t)user_id;
 	*gid = (gid_t)group_id;
@@ -206,13 +203,16 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 	    cv_image_parse_user(layers, config.user, &uid, &gid) != 0)
 		goto out;
 	if (config.stop_signal != NULL && (stop_signal = cv_signal_from_name(config.stop_signal)) < 0) {
-		cv_error_errno(EINVAL, "image %s: unknown StopSignal \"%.40s\"", name, config.stop_signal);
+		char shown[40];
+		cv_error_errno(EINVAL, "image %s: unknown StopSignal \"%s\"", name,
+		               cv_printable(config.stop_signal, shown, sizeof shown));
 		goto out;
 	}
 	for (size_t i = 0; config.volumes != NULL && config.volumes[i] != NULL; i++) {
 		if (config.volumes[i][0] != '/' || strstr(config.volumes[i], "..") != NULL) {
-			cv_error_errno(EINVAL, "image %s: volume \"%.100s\" is not an absolute path", name,
-			               config.volumes[i]);
+			char shown[100];
+			cv_error_errno(EINVAL, "image %s: volume \"%s\" is not an absolute path", name,
+			               cv_printable(config.volumes[i], shown, sizeof shown));
 			goto out;
 		}
 	}

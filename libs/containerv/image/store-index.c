@@ -16,6 +16,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "image/manifest.h"
 #include "image/reference.h"
 #include "image/store-private.h"
 #include "image/store.h"
@@ -97,19 +98,20 @@ int cv_store_tag(struct cv_store *store, const char *name, const char *manifest_
 {
 	cleanup_close int lock_fd = -1;
 	json_t *index = NULL, *manifests, *entry;
+	char shown[200];
 	size_t i;
 	int ret;
 
 	if (name == NULL || !name_is_normalized(name))
-		return cv_error_errno(EINVAL, "tag \"%.200s\": not a full normalized reference",
-		                      name != NULL ? name : "(null)");
+		return cv_error_errno(EINVAL, "tag \"%s\": not a full normalized reference",
+		                      cv_printable(name, shown, sizeof shown));
 	if (!cv_digest_is_valid(manifest_digest))
 		return cv_error_errno(EINVAL, "tag %s: invalid manifest digest", name);
 	if (media_type == NULL ||
 	    (strcmp(media_type, CV_MEDIA_OCI_MANIFEST) != 0 && strcmp(media_type, CV_MEDIA_DOCKER_MANIFEST) != 0 &&
 	     strcmp(media_type, CV_MEDIA_OCI_INDEX) != 0 && strcmp(media_type, CV_MEDIA_DOCKER_LIST) != 0))
-		return cv_error_errno(EINVAL, "tag %s: unknown manifest media type \"%.100s\"", name,
-		                      media_type != NULL ? media_type : "(null)");
+		return cv_error_errno(EINVAL, "tag %s: unknown manifest media type \"%s\"", name,
+		                      cv_printable(media_type, shown, sizeof shown));
 	if (size < 0)
 		return cv_error_errno(EINVAL, "tag %s: negative size", name);
 	lock_fd = lock_index(store);
@@ -142,7 +144,7 @@ int cv_store_tag(struct cv_store *store, const char *name, const char *manifest_
 int cv_store_untag(struct cv_store *store, const char *name)
 {
 	cleanup_close int lock_fd = lock_index(store);
-	json_t *index = NULL, *manifests, *entry;
+	json_t *index = NULL, *manifests;
 	bool found = false;
 	size_t i;
 	int ret;
@@ -161,7 +163,6 @@ int cv_store_untag(struct cv_store *store, const char *name)
 		}
 		i++;
 	}
-	(void)entry;
 	if (!found) {
 		json_decref(index);
 		return cv_error_errno(ENOENT, "image %s: not found", name);
@@ -313,12 +314,16 @@ int cv_store_resolve(struct cv_store *store, const char *text, char manifest_dig
 			}
 		}
 		if (matches > 1) {
-			cv_error_errno(EINVAL, "image %.100s: ambiguous id prefix (several images match)", text);
+			char shown[100];
+			cv_error_errno(EINVAL, "image %s: ambiguous id prefix (several images match)",
+			               cv_printable(text, shown, sizeof shown));
 			goto out;
 		}
 	}
 	if (found == SIZE_MAX) {
-		cv_error_errno(ENOENT, "image %.200s: not found", normalized != NULL ? normalized : text);
+		char shown[200];
+		cv_error_errno(ENOENT, "image %s: not found",
+		               normalized != NULL ? normalized : cv_printable(text, shown, sizeof shown));
 		goto out;
 	}
 	memcpy(manifest_digest, names[found].digest, 72);

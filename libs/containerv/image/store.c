@@ -20,6 +20,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "image/manifest.h"
 #include "image/reference.h"
 #include "image/store-private.h"
 #include "image/store.h"
@@ -167,8 +168,10 @@ int cv_store_dirfd(struct cv_store *store)
 
 static int check_digest(const char *digest)
 {
-	if (!cv_digest_is_valid(digest))
-		return cv_error_errno(EINVAL, "invalid digest \"%.80s\"", digest != NULL ? digest : "(null)");
+	if (!cv_digest_is_valid(digest)) {
+		char shown[80];
+		return cv_error_errno(EINVAL, "invalid digest \"%s\"", cv_printable(digest, shown, sizeof shown));
+	}
 	return 0;
 }
 

@@ -25,12 +25,11 @@ struct containerv_options;
 
 /* What containerv_image_inspect() and containerv_image_list() report. */
 struct containerv_image_info {
-	unsigned int version; /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
-	int disk_usage;  /* set by the caller for inspect: 1 computes unpacked_size (walks the layers); list always does
-	                  */
-	char id[72];     /* the config digest, "sha256:<hex>" (docker's image id) */
-	char digest[72]; /* the manifest digest */
-	char **names;    /* every name pointing at this manifest, NULL-terminated */
+	unsigned int version;   /* set by the caller to CONTAINERV_IMAGE_INFO_VERSION */
+	int disk_usage;         /* set by the caller for inspect: 1 fills unpacked_size (walks the layers) */
+	char id[72];            /* the config digest, "sha256:<hex>" (docker's image id) */
+	char digest[72];        /* the manifest digest */
+	char **names;           /* every name pointing at this manifest, NULL-terminated */
 	int64_t created_ns;     /* from the config's "created"; 0 when absent */
 	uint64_t size;          /* bytes of the layer blobs (compressed, as stored) */
 	uint64_t unpacked_size; /* bytes of the unpacked layers on disk (see disk_usage) */
@@ -53,7 +52,10 @@ CONTAINERV_API void containerv_image_info_clear(struct containerv_image_info *in
  */
 CONTAINERV_API int containerv_image_inspect(const char *image, struct containerv_image_info *info);
 
-/* Calls callback for each image (one call per manifest, with all its names). Non-zero stops and is returned. */
+/*
+ * Calls callback for each image (one call per manifest, with all its names,
+ * unpacked_size filled). Non-zero stops and is returned.
+ */
 CONTAINERV_API int containerv_image_list(int (*callback)(const struct containerv_image_info *info, void *user),
                                          void *user);
 
