@@ -7,7 +7,9 @@
 #     repositories) are pulled by skopeo and their digests compared;
 #   - a multi-arch index (hand-written, PUT with curl) selects the platform;
 #     an index in the store is pushed after its children;
-#   - zstd and uncompressed layers; run --pull missing|always|never;
+#   - Docker schema2 manifests, zstd and uncompressed layers;
+#     run --pull missing|always|never; progress bars on a terminal;
+#     search --list-tags;
 #   - pull by digest; an unknown tag gives one clear error; tls-verify on
 #     against plain http gives one clear error.
 #
@@ -63,6 +65,18 @@ pass "progress bars on a terminal"
 cv 0 pull --tls-verify=false "$R/tests/busybox@$expected"
 [ "$(store_digest "$R/tests/busybox@$expected")" = "$expected" ] || fail "pull by digest"
 pass "pull by digest"
+
+# --- Docker schema2 (skopeo converts): pulled with its own media type, not schema1, and runs.
+skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$TEST_TMP/layout:v1" "docker://$R/tests/docker:v1" ||
+	fail "skopeo copy v2s2"
+cv 0 pull --tls-verify=false "$R/tests/docker:v1"
+docker_digest=$(manifest_digest "$R" tests/docker v1)
+[ "$(store_digest "$R/tests/docker:v1")" = "$docker_digest" ] || fail "schema2: the store's manifest is not the registry's"
+jq -e '.mediaType == "application/vnd.docker.distribution.manifest.v2+json"' \
+	"$CONTAINERV_ROOT/images/blobs/sha256/${docker_digest#sha256:}" >/dev/null || fail "not a schema2 manifest"
+cv 0 run --rm "$R/tests/docker:v1" echo docker-format
+[ "$OUT" = docker-format ] || fail "schema2 image: $OUT"
+pass "Docker schema2 manifests"
 
 # --- zstd layers (skopeo recompresses); an uncompressed layer (pushed by hand: no peer makes one).
 # (A registry of its own: skopeo would mount the gzip blob it knows to be on $R instead.)
