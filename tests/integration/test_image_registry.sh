@@ -162,6 +162,13 @@ cv 0 pull --tls-verify=false "$R/multi"
 [ "$(store_digest "$R/multi:latest")" = "$amd64" ] || fail "default platform: not the amd64 manifest"
 cv 0 pull --tls-verify=false --platform linux/arm64 "$R/multi"
 [ "$(store_digest "$R/multi:latest")" = "$arm64" ] || fail "--platform linux/arm64: not the arm64 manifest"
+# The same as a Docker manifest list.
+sed 's/application\/vnd.oci.image.index.v1+json/application\/vnd.docker.distribution.manifest.list.v2+json/' \
+	"$TEST_TMP/index.json" >"$TEST_TMP/list.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.list.v2+json' \
+	--data-binary "@$TEST_TMP/list.json" "http://$R/v2/multi/manifests/list" || fail "PUT manifest list"
+cv 0 pull --tls-verify=false --platform linux/arm64/v8 "$R/multi:list"
+[ "$(store_digest "$R/multi:list")" = "$arm64" ] || fail "manifest list, linux/arm64/v8: not the arm64 manifest"
 cv 1 pull --tls-verify=false --platform linux/s390x "$R/multi"
 one_error_line "no manifest for linux/s390x"
 cv 125 pull --platform linux "$R/multi"
@@ -188,7 +195,7 @@ pass "push of an index: children first, skopeo copies every platform"
 
 # --- Tags of a repository.
 cv 0 search --list-tags --tls-verify=false "$R/multi"
-[ "$(sort <<<"$OUT" | tr '\n' ' ')" = "amd64 arm64 latest " ] || fail "search --list-tags: $OUT"
+[ "$(sort <<<"$OUT" | tr '\n' ' ')" = "amd64 arm64 latest list " ] || fail "search --list-tags: $OUT"
 cv 1 search --list-tags --tls-verify=false "$R/nosuch/repo"
 one_error_line "404"
 cv 125 search --tls-verify=false "$R/multi"
