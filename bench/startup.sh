@@ -8,6 +8,8 @@
 # time cross-check. Everything runs inside one `unshare --mount
 # --propagation private` with /sys/fs/cgroup/unified unmounted (crun 1.8.1
 # refuses the host's hybrid cgroup layout). See bench/README.md.
+# containerv runs with --network none: a network namespace with loopback only,
+# as in the crun/runc spec (bench/network.sh measures the bridged start).
 #
 # Usage (from the repo root, as root, after a build):
 #   bash bench/startup.sh
@@ -314,12 +316,12 @@ for r in "${WANT[@]}"; do
 			continue
 		fi
 		mkdir -p "$W/cvroot"
-		if ! CONTAINERV_ROOT=$W/cvroot timeout 30 "$CONTAINERV" run --rm --rootfs "$ROOTFS" /bin/true \
+		if ! CONTAINERV_ROOT=$W/cvroot timeout 30 "$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true \
 			</dev/null >"$W/cv-smoke.log" 2>&1; then
 			SKIP[$r]="smoke test failed: $CONTAINERV run --rm --rootfs ROOTFS /bin/true: $(tr '\n' ' ' <"$W/cv-smoke.log" | cut -c1-300)"
 			continue
 		fi
-		DESC[$r]="containerv run --rm --rootfs ROOTFS /bin/true (own OverlayFS writable layer)"
+		DESC[$r]="containerv run --rm --network none --rootfs ROOTFS /bin/true (own OverlayFS writable layer)"
 		;;
 	crun)
 		command -v "$CRUN" >/dev/null || { SKIP[$r]="$CRUN not installed (apt-get install crun)"; continue; }
@@ -365,7 +367,7 @@ run_one() { # runtime outfile
 	case $r in
 	containerv)
 		CONTAINERV_ROOT=$W/cvroot "$T" -o "$out" -l "$r" -- \
-			"$CONTAINERV" run --rm --rootfs "$ROOTFS" /bin/true </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
+			"$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
 	crun)
 		"$T" -o "$out" -l "$r" -- \
 			"$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crun" "cvbench-crun-$seq_id" </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
@@ -406,7 +408,7 @@ if [[ -x /usr/bin/time && $BENCH_MEM_N -gt 0 ]]; then
 		for ((m = 0; m < BENCH_MEM_N; m++)); do
 			seq_id=$((seq_id + 1))
 			case $r in
-			containerv) cmd=(env CONTAINERV_ROOT="$W/cvroot" "$CONTAINERV" run --rm --rootfs "$ROOTFS" /bin/true) ;;
+			containerv) cmd=(env CONTAINERV_ROOT="$W/cvroot" "$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true) ;;
 			crun) cmd=("$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crun" "cvbench-crun-$seq_id") ;;
 			crun+ovl) cmd=("$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crunovl" "cvbench-crunovl-$seq_id") ;;
 			runc) cmd=("$RUNC" --root "$W/state-runc" run --bundle "$W/bundle-runc" "cvbench-runc-$seq_id") ;;
@@ -430,7 +432,8 @@ fi
 cg_after=$(cg_snapshot)
 new_cg=$(comm -13 <(echo "$cg_before") <(echo "$cg_after") | grep -v '^/sys/fs/cgroup/unified/cvbench-' || true)
 cv_state_left=0
-[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d | wc -l)
+# The seccomp filter cache is kept on purpose; anything else is a leak.
+[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" | wc -l)
 ns_mnt=$(grep -c cvbench /proc/self/mountinfo || true)
 crun_left=$( [[ -d $W/state-crun ]] && "$CRUN" --root "$W/state-crun" list -q 2>/dev/null | wc -l || echo 0)
 runc_left=$( [[ -d $W/state-runc ]] && "$RUNC" --root "$W/state-runc" list -q 2>/dev/null | wc -l || echo 0)

@@ -20,7 +20,7 @@ work=$(mktemp -d /var/tmp/cvbench-volumes.XXXXXX)
 export CONTAINERV_ROOT=$work/root
 cleanup() {
 	"$CONTAINERV" rm -f $("$CONTAINERV" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-	"$CONTAINERV" volume rm -f benchvol benchlimited >/dev/null 2>&1 || true
+	"$CONTAINERV" volume rm -f benchvol benchlimited benchfixed >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,22 +42,24 @@ ct_read() { sync; echo 3 >/proc/sys/vm/drop_caches; in_container "$@" -- "time d
 
 "$CONTAINERV" volume create benchvol >/dev/null
 "$CONTAINERV" volume create --opt size=$((MB * 2))m benchlimited >/dev/null
+"$CONTAINERV" volume create --opt size=$((MB * 2))m --opt preallocate=true benchfixed >/dev/null
 # host, bind and named all write the same file in the same directory (the named volume's), so
 # that only the way it is reached differs: where a file lands on this VM's disk changes its speed.
 data=$("$CONTAINERV" volume inspect benchvol | jq -r '.[0].Mountpoint')
 
 # Interleaved: each round measures every kind once, in a rotating order, so that the disk's
 # own drift (this VM's disk is cached by its host) weighs on all of them alike.
-kinds=(host bind named limited)
+kinds=(host bind named limited fixed)
 declare -A WS RS W Rd
 for round in $(seq "$ROUNDS"); do
-	for i in 0 1 2 3; do
-		kind=${kinds[$(((i + round) % 4))]}
+	for i in 0 1 2 3 4; do
+		kind=${kinds[$(((i + round) % 5))]}
 		case $kind in
 		host) w=$(host_write) r=$(host_read) ;;
 		bind) w=$(ct_write -v "$data:/data") r=$(ct_read -v "$data:/data") ;;
 		named) w=$(ct_write -v benchvol:/data) r=$(ct_read -v benchvol:/data) ;;
 		limited) w=$(ct_write -v benchlimited:/data) r=$(ct_read -v benchlimited:/data) ;;
+		fixed) w=$(ct_write -v benchfixed:/data) r=$(ct_read -v benchfixed:/data) ;;
 		esac
 		WS[$kind]+="$w "
 		RS[$kind]+="$r "
@@ -87,4 +89,5 @@ for kind in "${kinds[@]}"; do
 	printf '%-10s %18s %18s %21sx %21sx\n' "$kind" "${W[$kind]}" "${Rd[$kind]}" "$(paired_ratio "$kind" w)" \
 		"$(paired_ratio "$kind" r)"
 done
+echo "limited: sparse image (the default); fixed: --opt preallocate=true (the whole image allocated at create)"
 echo "targets: bind and named >= 0.95x the host, size-limited (loop ext4) >= 0.8x"

@@ -14,13 +14,17 @@ PACKAGES=(
 	pkg-config       # finds jansson at configure time; containerv.pc for library users
 	libjansson-dev   # JSON: config.json/state.json/exit.json, `inspect` output
 	libarchive-dev   # tar streams: `cp -` in and out of containers, image layers (gzip, zstd)
+	libseccomp-dev   # compiles seccomp profiles to BPF (security levels, --security-opt seccomp=FILE)
 	libssl-dev       # libcrypto: sha256 digests of image blobs and layers
+	libyaml-dev      # YAML configuration files (security profiles; compose files)
+	libmnl-dev       # netlink: bridges, veth pairs, addresses, routes (container networking)
+	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
+	nftables         # `nft`: the network tests look at the rules
+	iperf3           # TCP throughput in bench/network.sh
+	python3          # UDP/TCP peers in the network tests; crafted layer tarballs; the registry tests' token server
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
-	python3          # tests/image/craft.py crafts (hostile) layer tarballs; compare_trees.py; the registry tests' token server and hostile registry
 	zstd             # zstd-compressed layers in the unpack tests
 	skopeo           # peer image tool: the archive interop checks of test_cli_image.sh
-	libseccomp-dev   # seccomp filters (security profiles)
-	libcap-dev       # capability sets (security profiles)
 	busybox-static   # /bin/busybox: the built-in "busybox" rootfs (scripts/make-rootfs.sh)
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)

@@ -69,6 +69,8 @@ extern const char *cv_test_skip_reason;
 extern void (*cv_test_after_each)(void);
 
 void cv_test_run(const char *name, void (*function)(void));
+/* test-containers.c: removes every container of the current state root (an after-each hook). */
+void cv_test_remove_all_containers(void);
 int cv_test_summary(void);
 
 #endif

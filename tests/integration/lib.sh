@@ -9,7 +9,9 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
 
 export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
+chmod 0711 "$CONTAINERV_ROOT" # a user namespace's root (an unprivileged host uid) must pass through it
 TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
+chmod 0711 "$TEST_TMP"
 ids=() # ids of the containers a test made, for the leftover checks
 
 cleanup() {
@@ -18,6 +20,10 @@ cleanup() {
 	if [ -n "$left" ]; then
 		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
 	fi
+	# Networks keep their bridge until removed: take them all off the host (the default one too).
+	for network in $("$CONTAINERV" network ls --format '{{.Name}}' 2>/dev/null || true); do
+		"$CONTAINERV" network rm "$network" >/dev/null 2>&1 || true
+	done
 	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
 }
 trap cleanup EXIT
@@ -69,7 +75,10 @@ assert_gone() {
 assert_clean() {
 	local what=$1 id
 	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
-	[ -z "$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null)" ] || fail "$what: state directories left"
+	# .rootfs: the one mount point every container's root is mounted on (in its own mount namespace).
+	local left
+	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vx .rootfs || true)
+	[ -z "$left" ] || fail "$what: state directories left: $left"
 	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
 	for id in "${ids[@]}"; do
 		assert_gone "$id"

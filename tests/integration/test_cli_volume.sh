@@ -22,6 +22,13 @@ cv 0 volume create
 [[ "$OUT" =~ ^[0-9a-f]{64}$ ]] || fail "volume create without a name printed '$OUT'"
 generated=$OUT
 [ -d "$CONTAINERV_ROOT/volumes/data/_data" ] || fail "no _data directory"
+# Sparse by default (the space its files use); preallocated: all of it at once, like a fixed VHD.
+[ "$(du -k "$CONTAINERV_ROOT/volumes/limited/disk.img" | cut -f1)" -lt 8192 ] || fail "a size-limited image is not sparse"
+cv 0 volume create --opt size=16m --opt preallocate=true fixed
+[ "$(du -k "$CONTAINERV_ROOT/volumes/fixed/disk.img" | cut -f1)" -ge 16384 ] || fail "preallocate=true left holes"
+cv 0 run --rm -v fixed:/data --rootfs "$CV_TEST_ROOTFS" sh -c 'echo kept > /data/f && cat /data/f'
+[ "$OUT" = kept ] || fail "a preallocated volume: '$OUT'"
+cv 0 volume rm fixed
 pass "volume create"
 
 # Errors: existing name, invalid names, bad options.
@@ -36,6 +43,8 @@ cv 1 volume create --opt size=1m tiny
 one_error_line "minimum"
 cv 125 volume create --opt size=lots big
 one_error_line "--opt size=lots"
+cv 125 volume create --opt size=16m --opt preallocate=maybe other
+one_error_line "preallocate"
 cv 125 volume create --opt type=nfs other
 one_error_line "type=nfs"
 cv 125 volume create --bogus x

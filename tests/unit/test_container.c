@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "test.h"
 
 static char root[256];
@@ -60,6 +61,19 @@ static char *run_capture(struct containerv_options *o, struct containerv_exit *e
 	CHECK_OK(containerv_destroy(c));
 	containerv_options_delete(o);
 	return out;
+}
+
+static bool file_contains(const char *path, const char *text)
+{
+	char *content = NULL;
+	size_t length = 0;
+	bool found;
+
+	if (cv_read_file(path, &content, &length, 16 * 1024 * 1024) < 0)
+		return false;
+	found = strstr(content, text) != NULL;
+	free(content);
+	return found;
 }
 
 static int count_entries(const char *path)
@@ -277,22 +291,39 @@ TEST(idle_container_spawn_join_kill_and_list)
 	CHECK_EQ_INT(e.code, 0);
 	CHECK_OK(containerv_join(containerv_id(c), truth, &e));
 	/* The init holds nothing of the host but /dev/null and its exit.json (no directory to escape through). */
-	const char *fds_of_init[] = {"sh", "-c", "for f in /proc/1/fd/*; do readlink $f; done", NULL};
-	CHECK(pipe2(fds, O_CLOEXEC) == 0);
-	spawn.argv = fds_of_init;
-	spawn.stdout_fd = fds[1];
-	spawn.flags = CV_SPAWN_WAIT;
-	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
-	close(fds[1]);
-	out = read_all(fds[0]);
-	close(fds[0]);
-	for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-		size_t length = strlen(line);
-		if (strcmp(line, "/dev/null") != 0 && (length < 10 || strcmp(line + length - 10, "/exit.json") != 0)) {
-			fprintf(stderr, "  the init holds %s\n", line);
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	char fd_dir[64];
+	CHECK_OK(containerv_inspect(c, &info));
+	snprintf(fd_dir, sizeof fd_dir, "/proc/%d/fd", (int)info.pid);
+	DIR *init_fds = opendir(fd_dir);
+	CHECK(init_fds != NULL);
+	for (struct dirent *entry; init_fds != NULL && (entry = readdir(init_fds)) != NULL;) {
+		char link[PATH_MAX + 80], target[PATH_MAX] = "";
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof link, "%s/%s", fd_dir, entry->d_name);
+		ssize_t length = readlink(link, target, sizeof target - 1);
+		CHECK(length > 0);
+		if (strcmp(target, "/dev/null") != 0 &&
+		    (length < 10 || strcmp(target + length - 10, "/exit.json") != 0)) {
+			fprintf(stderr, "  the init holds %s\n", target);
 			CHECK(0);
 		}
 	}
+	if (init_fds != NULL)
+		closedir(init_fds);
+	/*
+	 * ... and a process of the container cannot follow them, nor reach the init's binary, which is the
+	 * caller's on the host (CVE-2019-5736): the init is not dumpable and CAP_SYS_PTRACE is not granted.
+	 */
+	const char *peek_init[] = {"sh", "-c",
+	                           "readlink /proc/1/fd/0 || readlink /proc/1/exe || cat /proc/1/exe >/dev/null", NULL};
+	spawn.argv = peek_init;
+	spawn.flags = CV_SPAWN_WAIT;
+	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
+	CHECK(e.code != 0);
+	spawn.argv = truth;
+	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
 	spawn.stdout_fd = 1;
 	spawn.flags = 0;
 	CHECK_EQ_INT(e.code, 0);
@@ -584,7 +615,9 @@ TEST(concurrent_start_and_remove_are_serialized)
 TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
 {
 	const char *argv[] = {"sh", "-c",
-	                      "id -u; cat /proc/self/uid_map; echo ok > /dev/shm/f && cat /dev/shm/f; sleep 30", NULL};
+	                      "id -u; cat /proc/self/uid_map; echo ok > /dev/shm/f && cat /dev/shm/f; "
+	                      "stat -c %u /bin/busybox; echo x > /etc/added && echo wrote; sleep 30",
+	                      NULL};
 	struct containerv_options *o = options_for(argv);
 	struct containerv_container *c = NULL;
 	struct containerv_process_info processes[8];
@@ -607,6 +640,19 @@ TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
 	CHECK_EQ_INT(outside, 100000);
 	CHECK(fgets(line, sizeof line, out) != NULL);
 	CHECK_EQ_STR(line, "ok\n");
+	/* The image's files, host root's, are the container root's through the id-mapped layers ... */
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "0\n");
+	/* ... so root can change the image's own directories, and what it writes is the mapped uid's on the host. */
+	CHECK(fgets(line, sizeof line, out) != NULL);
+	CHECK_EQ_STR(line, "wrote\n");
+	char added[PATH_MAX];
+	struct stat st;
+	snprintf(added, sizeof added, "%s/containers/%s/upper/etc/added", containerv_root(), containerv_id(c));
+	CHECK(stat(added, &st) == 0);
+	CHECK_EQ_INT(st.st_uid, 100000);
+	/* Nothing of the id-mapped layers is mounted on the host. */
+	CHECK(!file_contains("/proc/self/mountinfo", containerv_id(c)));
 	/* Seen from the host, every process of the container runs as the mapped uid, not as root. */
 	CHECK_OK(containerv_get_processes(c, processes, 8, &count));
 	CHECK(count >= 2);
@@ -654,26 +700,6 @@ TEST(fifty_concurrent_containers_leave_nothing)
 	check_no_leftovers();
 }
 
-static int remove_callback(const struct containerv_info *info, void *user)
-{
-	struct containerv_container *c = NULL;
-
-	(*(int *)user)++;
-	if (containerv_open(info->id, &c) == 0)
-		containerv_remove(c, CV_REMOVE_VOLUMES);
-	return 0;
-}
-
-/* A failed CHECK leaves its containers behind: remove them so that the next tests start clean. */
-static void remove_all_containers(void)
-{
-	int removed = 0;
-
-	containerv_list(remove_callback, &removed);
-	if (removed > 0)
-		fprintf(stderr, "  (removed %d container(s) a failed test left)\n", removed);
-}
-
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -685,7 +711,7 @@ int main(void)
 		fprintf(stderr, "set_root: %s\n", containerv_last_error());
 		return 1;
 	}
-	cv_test_after_each = remove_all_containers;
+	cv_test_after_each = cv_test_remove_all_containers;
 	RUN(echo_runs_and_exit_codes_propagate);
 	RUN(init_is_pid_1_and_hostname_is_set);
 	RUN(env_workdir_and_user_apply);

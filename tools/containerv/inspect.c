@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "flags.h"
+#include "network-flags.h"
 #include "image-cli.h"
 #include "output.h"
 
@@ -128,6 +129,7 @@ static json_t *container_object(struct containerv_container *container, const st
 	                   "Args", arguments, "State", state_object(info), "Name", name, "Config", config, "HostConfig",
 	                   host_config_object(&info->limits), "LogPath", containerv_log_path(container), "Rootfs",
 	                   info->rootfs);
+	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);
 	return object;

@@ -16,7 +16,9 @@
 #include "cli.h"
 #include "flags.h"
 #include "mounts.h"
+#include "network-flags.h"
 #include "output.h"
+#include "security-flags.h"
 #include "progress.h"
 #include "tty.h"
 
@@ -35,6 +37,8 @@ struct run_flags {
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
+	struct security_flags security;
+	struct network_flags network;
 };
 
 /* The flags turned into values, all validated. */
@@ -78,6 +82,19 @@ static const struct flag run_flag_table[] = {
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
         {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
         {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
+        {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
+         "permissive, restricted (default), strict or paranoid"},
+        {"security-profile", 0, FLAG_STRING, &flags.security.profile, "NAME|FILE",
+         "A predefined profile (see 'containerv security profiles') or a JSON profile file"},
+        {"cap-add", 0, FLAG_LIST, &flags.security.cap_add, "list", "Add Linux capabilities (NET_ADMIN, ALL, ...)"},
+        {"cap-drop", 0, FLAG_LIST, &flags.security.cap_drop, "list", "Drop Linux capabilities"},
+        {"security-opt", 0, FLAG_LIST, &flags.security.security_opts, "list",
+         "seccomp=FILE|unconfined, no-new-privileges[=true|false], apparmor=PROFILE, label=LABEL"},
+        {"userns", 0, FLAG_STRING, &flags.security.userns, "auto|host|C:H:N",
+         "User namespace: auto (a leased unprivileged id range), host (none), or a map"},
+        {"privileged", 0, FLAG_BOOL, &flags.security.privileged, NULL,
+         "Give extended privileges to this container (every wall down)"},
+        NETWORK_RUN_FLAGS(flags.network),
         FLAG_END,
 };
 
@@ -499,6 +516,13 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
+	if (cli_build_security(&flags.security, options) != 0)
+		return -1;
+	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
+	if (flags.security.no_network && flags.network.network == NULL)
+		flags.network.network = "none";
+	if (cli_add_network(options, &flags.network) < 0)
+		return -1;
 	return cli_add_mounts(options, &flags.volumes, &flags.mounts, &flags.tmpfs);
 }
 

@@ -40,14 +40,21 @@ static int apply_opt(const char *opt, struct containerv_volume_options *options)
 		*(opt[0] == 'u' ? &options->uid : &options->gid) = (int)number;
 		return 0;
 	}
-	return cli_fail(EXIT_CLI_ERROR, "invalid --opt %s: use size=SIZE, uid=N or gid=N", opt);
+	if (key_length == 11 && strncmp(opt, "preallocate", 11) == 0) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0 && equals != NULL)
+			return cli_fail(EXIT_CLI_ERROR, "invalid --opt %s: preallocate takes true or false", opt);
+		options->preallocate = equals == NULL || strcmp(value, "true") == 0;
+		return 0;
+	}
+	return cli_fail(EXIT_CLI_ERROR, "invalid --opt %s: use size=SIZE, preallocate=true, uid=N or gid=N", opt);
 }
 
 static int volume_create(int argc, char **argv)
 {
 	static struct string_list opts, labels;
 	static const struct flag table[] = {
-	        {"opt", 'o', FLAG_LIST, &opts, "map", "Set driver specific options (size=100m, uid=N, gid=N)"},
+	        {"opt", 'o', FLAG_LIST, &opts, "map",
+	         "Set driver specific options (size=100m, preallocate=true, uid=N, gid=N)"},
 	        {"label", 0, FLAG_LIST, &labels, "list", "Set metadata for a volume"},
 	        FLAG_END,
 	};

@@ -10,6 +10,8 @@
 #include "options.h"
 #include "util.h"
 
+#include <chef/containerv/security.h>
+
 #define CV_NAME_MAX 128
 #define CV_HOSTNAME_MAX 64
 
@@ -70,6 +72,8 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->workdir);
 	cv_strv_free(options->labels);
 	cv_mounts_free(options->mounts, options->mount_count);
+	containerv_security_delete(options->security);
+	cv_network_config_clear(&options->network);
 	free(options->image);
 	free(options->image_digest);
 	cv_strv_free(options->image_entrypoint);
@@ -297,6 +301,15 @@ int containerv_options_set_groups(struct containerv_options *options, gid_t host
 	return 0;
 }
 
+int containerv_options_set_userns_auto(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "userns: no options");
+	options->userns_auto = enabled != 0;
+	return 0;
+}
+
 int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces)
 {
 	cv_error_clear();
@@ -385,6 +398,8 @@ int cv_options_validate(const struct containerv_options *options)
 		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
+	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
+		return -1;
 	return containerv_limits_validate(&options->limits);
 }
 
@@ -487,8 +502,12 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         o->autoremove, "mounts", cv_mounts_to_json(o->mounts, o->mount_count),
 	                         "readonly_rootfs", o->readonly_rootfs);
 
-	if (root == NULL)
+	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
+	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
+	    cv_security_config_to_json(o->security, root) < 0) {
+		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	if ((o->image_digest != NULL || o->image_entrypoint != NULL) &&
 	    json_object_set_new(root, "image",
 	                        json_pack("{s:s?,s:s?,s:o,s:o,s:o,s:i,s:b}", "name", o->image, "digest",
@@ -547,7 +566,10 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
-	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0)
+	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
+	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
+	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
+	    cv_security_config_from_json(root, &o->security) < 0)
 		goto done;
 	json_t *image = json_object_get(root, "image");
 	if (json_is_object(image) && (string_from_json(image, "name", &o->image) < 0 ||

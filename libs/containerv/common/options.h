@@ -14,7 +14,10 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/volume.h>
 
+#include "network/network-internal.h"
+
 struct json_t;
+struct containerv_security;
 
 struct cv_idmap {
 	bool set;
@@ -48,6 +51,7 @@ struct containerv_options {
 	gid_t gid;
 	struct cv_idmap uid_map;
 	struct cv_idmap gid_map;
+	bool userns_auto; /* a leased range (--userns=auto); the maps above hold it once created */
 	unsigned int namespaces;
 	struct containerv_limits limits;
 	char **labels;
@@ -56,7 +60,9 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
+	struct cv_network_config network; /* network/config.c */
 	bool tty;
+	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
 	/* containerv_options_set_image() (image/image-options.c); persisted under "image" in config.json. */
 	char *image;                          /* the normalized name it was resolved from */
 	char *image_digest;                   /* its manifest digest: what rmi and GC look for */
@@ -89,6 +95,10 @@ int cv_options_from_json(const char *json, struct containerv_options *options);
 void cv_mounts_free(struct cv_mount *mounts, size_t count);
 struct json_t *cv_mounts_to_json(const struct cv_mount *mounts, size_t count);
 int cv_mounts_from_json(struct json_t *array, struct cv_mount **mounts, size_t *count);
+
+/* security/options.c: the security part of config.json (the default level when absent). */
+int cv_security_config_to_json(const struct containerv_security *security, struct json_t *root);
+int cv_security_config_from_json(struct json_t *root, struct containerv_security **security);
 
 /* Looks up KEY in a KEY=VALUE vector; NULL when absent. */
 const char *cv_env_get(char *const *env, const char *key);

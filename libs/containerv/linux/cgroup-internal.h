@@ -87,4 +87,7 @@ int cv_cgroup_host_memory(uint64_t *bytes);
 /* Sleeps a little longer on each round of a polling loop (1 ms up to 20 ms). */
 void cv_cgroup_backoff(unsigned int *round);
 
+/* cgroup-v2-devices.c: builds the allow-list's eBPF program and attaches it to a cgroup2 directory. */
+int cv_cgroup_v2_attach_devices(int cgroup_fd, const struct cv_device_rule *rules, size_t count);
+
 #endif

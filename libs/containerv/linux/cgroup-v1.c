@@ -564,6 +564,30 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 	return 0;
 }
 
+/* devices.deny "a" empties the list; then each rule goes to devices.allow as "c 1:3 rwm". */
+static int v1_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count)
+{
+	struct cv_cgroup_v1 *v1 = (struct cv_cgroup_v1 *)cgroup;
+	const char *dir = controller_dir(v1, V1_DEVICES);
+
+	if (dir == NULL)
+		return cv_error_errno(ENOTSUP, "the devices controller is not mounted under %s", cv_cgroup_root());
+	if (cv_cgroup_write(dir, "devices.deny", "a") < 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		char major[16] = "*", minor[16] = "*", rule[64];
+
+		if (rules[i].major >= 0)
+			snprintf(major, sizeof major, "%d", rules[i].major);
+		if (rules[i].minor >= 0)
+			snprintf(minor, sizeof minor, "%d", rules[i].minor);
+		snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor, rules[i].access);
+		if (cv_cgroup_write(dir, "devices.allow", rule) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 const struct cv_cgroup_ops cv_cgroup_v1_ops = {
         .name = "v1",
         .create = v1_create,
@@ -574,6 +598,7 @@ const struct cv_cgroup_ops cv_cgroup_v1_ops = {
         .oom_kills = v1_oom_kills,
         .pids = v1_pids,
         .kill_all = v1_kill_all,
+        .restrict_devices = v1_restrict_devices,
         .destroy = v1_destroy,
         .free = v1_free,
 };

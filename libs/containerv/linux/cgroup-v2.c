@@ -422,6 +422,16 @@ static int v2_destroy(struct cv_cgroup *cgroup)
 	return 0;
 }
 
+static int v2_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count)
+{
+	struct cv_cgroup_v2 *v2 = (struct cv_cgroup_v2 *)cgroup;
+	cleanup_close int fd = open(v2->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cv_error_sys("open %s", v2->dir);
+	return cv_cgroup_v2_attach_devices(fd, rules, count);
+}
+
 const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .name = "v2",
         .create = v2_create,
@@ -432,6 +442,7 @@ const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .oom_kills = v2_oom_kills,
         .pids = v2_pids,
         .kill_all = v2_kill_all,
+        .restrict_devices = v2_restrict_devices,
         .destroy = v2_destroy,
         .free = v2_free,
 };

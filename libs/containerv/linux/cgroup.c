@@ -144,6 +144,20 @@ int cv_cgroup_pids(struct cv_cgroup *cgroup, pid_t **pids, size_t *count)
 	return 0;
 }
 
+const struct cv_device_rule cv_default_device_rules[] = {
+        {'c', -1, -1, "m"}, {'b', -1, -1, "m"}, {'c', 1, 3, "rwm"},    {'c', 1, 5, "rwm"},
+        {'c', 1, 7, "rwm"}, {'c', 1, 8, "rwm"}, {'c', 1, 9, "rwm"},    {'c', 5, 0, "rwm"},
+        {'c', 5, 1, "rwm"}, {'c', 5, 2, "rwm"}, {'c', 136, -1, "rwm"}, {'c', 10, 200, "rwm"},
+};
+const size_t cv_default_device_rule_count = sizeof cv_default_device_rules / sizeof cv_default_device_rules[0];
+
+int cv_cgroup_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count)
+{
+	if (cgroup->ops->restrict_devices(cgroup, rules, count) < 0)
+		return cv_error_prefix("cgroup %s: device allow-list", cgroup->id);
+	return 0;
+}
+
 int cv_cgroup_kill_all(struct cv_cgroup *cgroup)
 {
 	if (cgroup->ops->kill_all(cgroup) < 0)

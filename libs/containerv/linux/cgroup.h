@@ -52,6 +52,22 @@ int cv_cgroup_oom_kills(struct cv_cgroup *cgroup, uint64_t *kills);
 /* The pids in the cgroup (host view), sorted, in a malloc'ed array. */
 int cv_cgroup_pids(struct cv_cgroup *cgroup, pid_t **pids, size_t *count);
 
+/* A device the container may use: type 'c', 'b' or 'a' (all), major and minor (-1: any), access "rwm". */
+struct cv_device_rule {
+	char type;
+	int major;
+	int minor;
+	const char *access;
+};
+
+/* docker's default allow-list: mknod of any node, and null, zero, full, random, urandom, tty, console, ptmx, pts, tun.
+ */
+extern const struct cv_device_rule cv_default_device_rules[];
+extern const size_t cv_default_device_rule_count;
+
+/* Denies every device but these (v1: the devices controller; v2: an eBPF device program). */
+int cv_cgroup_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count);
+
 /* SIGKILLs every process in the cgroup (freezing first on v1 so that none
  * escapes by forking) and waits until the cgroup is empty. */
 int cv_cgroup_kill_all(struct cv_cgroup *cgroup);
@@ -73,6 +89,7 @@ struct cv_cgroup_ops {
 	int (*oom_kills)(struct cv_cgroup *cgroup, uint64_t *kills);
 	int (*pids)(struct cv_cgroup *cgroup, pid_t **pids, size_t *count);
 	int (*kill_all)(struct cv_cgroup *cgroup);
+	int (*restrict_devices)(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count);
 	int (*destroy)(struct cv_cgroup *cgroup);
 	void (*free)(struct cv_cgroup *cgroup);
 };

@@ -53,6 +53,17 @@ struct containerv_container {
 
 /* state.c: the on-disk layout. */
 int cv_state_containers_dir(char *buffer, size_t size);
+/*
+ * Where containers mount their root filesystem: one directory for all, <root>/containers/.rootfs. Each
+ * mount is made in a private mount namespace (the init's, or a copy's), so they never meet, and a
+ * start makes and a removal deletes no mount point of its own.
+ */
+int cv_state_rootfs_mountpoint(char *buffer, size_t size);
+
+/* userns.c: leases a range of 65536 host ids for a container's user namespace (--userns=auto), and gives it back. */
+#define CV_USERNS_RANGE 65536u
+int cv_userns_allocate(const char *container_id, uint32_t *host_start);
+void cv_userns_release(uint32_t host_start, const char *container_id);
 int cv_state_names_dir(char *buffer, size_t size);
 int cv_state_new_id(char id[CV_ID_LENGTH + 1]);
 int cv_state_save(struct containerv_container *container);

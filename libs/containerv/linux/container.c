@@ -16,6 +16,9 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/security-linux.h"
+#include "security/security-internal.h"
+#include "linux/network-private.h"
 #include "image/image-options.h"
 #include "linux/volume-store.h"
 
@@ -86,6 +89,32 @@ static int prepare_volumes(struct containerv_container *c)
 	return 0;
 }
 
+/* A level without network (paranoid) gets loopback only: a network asked for anyway is refused. */
+static int check_network_allowed(const struct containerv_container *c)
+{
+	if (c->config.security->no_network && c->config.network.mode != CV_NETWORK_NONE)
+		return cv_error_errno(EPERM, "the %s security level allows no network: use --network none",
+		                      containerv_security_level_name(c->config.security->level));
+	return 0;
+}
+
+/* --userns=auto (or the paranoid level): a range of host ids of its own, unless maps were given. */
+static int lease_user_namespace(struct containerv_container *c)
+{
+	uint32_t start;
+
+	if (!(c->config.userns_auto || c->config.security->user_namespace) || (c->config.namespaces & CV_NS_USER)) {
+		c->config.userns_auto = false;
+		return 0;
+	}
+	if (cv_userns_allocate(c->id, &start) < 0)
+		return -1;
+	c->config.userns_auto = true;
+	c->config.uid_map = c->config.gid_map = (struct cv_idmap){true, start, 0, CV_USERNS_RANGE};
+	c->config.namespaces |= CV_NS_USER;
+	return 0;
+}
+
 /* Removes everything a container has on the host; used by destroy and by a failed create. */
 static int release_all(struct containerv_container *c, bool remove_anonymous_volumes)
 {
@@ -98,6 +127,9 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (c->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	release_volumes(c, remove_anonymous_volumes);
+	if (c->config.userns_auto && c->config.uid_map.set)
+		cv_userns_release(c->config.uid_map.host_start, c->id);
+	cv_network_release(c->id);
 	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
@@ -119,7 +151,7 @@ int containerv_create(const struct containerv_options *options, struct container
 	cv_error_clear();
 	if (options == NULL || container == NULL)
 		return cv_error_errno(EINVAL, "create: missing argument");
-	if (cv_options_validate(options) < 0)
+	if (cv_options_validate(options) < 0 || cv_security_check_host(options->security) < 0)
 		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
 	if (cv_state_containers_dir(containers, sizeof containers) < 0)
 		return -1;
@@ -145,7 +177,9 @@ int containerv_create(const struct containerv_options *options, struct container
 	/* An image's layers stay locked (shared) until the config that names them is on disk. */
 	if (cv_image_create_begin(&c->config, &image_store) < 0)
 		goto fail_dir;
-	if (prepare_volumes(c) < 0 || write_config(c) < 0 || cv_state_save(c) < 0)
+	/* With autostart the start writes the first state.json: one file write less on the way. */
+	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
+	    write_config(c) < 0 || (!options->autostart && cv_state_save(c) < 0))
 		goto fail_dir;
 	cv_image_create_end(image_store);
 	image_store = NULL;

@@ -231,14 +231,13 @@ work_on_stopped(struct containerv_container *c, int (*work)(int, void *), void *
 	cleanup_free char *options = NULL;
 	int root;
 
-	snprintf(rootfs, sizeof rootfs, "%s/rootfs", c->dir);
 	snprintf(upper, sizeof upper, "%s/upper", c->dir);
 	snprintf(work_dir, sizeof work_dir, "%s/work", c->dir);
 	/* A fresh work dir, as at every start: the last mount left it marked volatile. */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		cv_error_sys("private mount namespace");
 	else if (cv_rm_rf(work_dir) < 0 || cv_mkdir_p(work_dir, 0700) < 0 || cv_mkdir_p(upper, 0755) < 0 ||
-	         cv_mkdir_p(rootfs, 0755) < 0 || cv_overlay_options(c, &options) < 0)
+	         cv_state_rootfs_mountpoint(rootfs, sizeof rootfs) < 0 || cv_overlay_options(c, &options) < 0)
 		;
 	else if (mount("overlay", rootfs, "overlay", 0, options) < 0)
 		cv_error_sys("mount the root filesystem of %s", containerv_name(c));

@@ -11,7 +11,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "linux/security-linux.h"
+
 #define CV_KEEP_FDS_MAX 8
+/* Id-mapped layers passed with "go" (SCM_RIGHTS); an image with more layers keeps the plain ones. */
+#define CV_IDMAP_LAYERS_MAX 128
+/* The "go" byte: start as planned, or with the id-mapped layers that come with it. */
+#define CV_GO_PLAIN 'g'
+#define CV_GO_IDMAPPED 'i'
 
 enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
@@ -45,6 +52,10 @@ struct cv_init_plan {
 	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
 	unsigned int namespaces;
 	char *overlay_options;
+	char *overlay_options_idmapped;     /* with a user namespace: lowerdir = idmap_targets */
+	char **idmap_targets;               /* <state>/layers/<i>, lowest layer first, where the init attaches them */
+	int idmap_fds[CV_IDMAP_LAYERS_MAX]; /* received with "go" */
+	size_t idmap_count;
 	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */
 	char hostname[65];
 	char hostname_file[PATH_MAX]; /* prepared files bind-mounted over /etc/... */
@@ -58,6 +69,9 @@ struct cv_init_plan {
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;
+	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
+	char *const *readonly_paths; /* mounted read-only */
+	struct cv_security_plan security;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
 	int keep_fds[CV_KEEP_FDS_MAX];
@@ -68,6 +82,15 @@ struct cv_init_plan {
 int cv_namespace_flags(unsigned int namespaces);
 /* process.c: puts stdio[0..2] (-1: /dev/null) on descriptors 0, 1, 2; safe when they overlap. */
 int cv_install_stdio(const int stdio[3]);
+
+/* idmap.c: the parent makes detached id-mapped clones of the layers for the init's user namespace
+ * (1, or 0 when the filesystem or kernel cannot: then the plain layers serve) and sends them with "go". */
+int cv_idmap_layers(pid_t init, char *const *layers, int *fds, size_t count);
+void cv_idmap_close(int *fds, size_t count);
+int cv_idmap_send_go(int sync_fd, const int *fds, size_t count);
+/* The init receives "go" (returns its byte, -1 on EOF) and attaches the layers in its mount namespace. */
+int cv_idmap_receive_go(int sync_fd, int *fds, size_t *count);
+int cv_idmap_attach(int *fds, size_t count, char *const *targets);
 
 /* rootfs.c: runs in the child, in the new mount namespace. */
 int cv_rootfs_setup(struct cv_init_plan *plan);

@@ -100,6 +100,13 @@ static int switch_user(uid_t uid, gid_t gid, bool in_user_namespace)
 	return 0;
 }
 
+static int switch_user_of_plan(uid_t uid, gid_t gid, void *arg)
+{
+	const struct cv_init_plan *plan = arg;
+
+	return switch_user(uid, gid, plan->namespaces & CV_NS_USER);
+}
+
 /* The main command's side of the fork: never returns. Failures go to error_fd as a sync message. */
 static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan, int error_fd)
 {
@@ -115,7 +122,8 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 	}
 	if (cv_chdir_in_root(plan->workdir) < 0)
 		goto fail;
-	if (switch_user(plan->uid, plan->gid, plan->namespaces & CV_NS_USER) < 0)
+	/* Capabilities, no_new_privileges, Landlock and seccomp last, with the user switch in their midst. */
+	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user_of_plan, (void *)plan) < 0)
 		goto fail;
 	environ = plan->env;
 	execvp(plan->argv[0], plan->argv);
@@ -249,7 +257,8 @@ void cv_init_main(struct cv_init_plan *plan)
 	bool setup_first = !(plan->namespaces & CV_NS_USER);
 	if (setup_first)
 		set_up(plan);
-	if (cv_read_all(plan->sync_fd, &go, 1) != 1)
+	go = (char)cv_idmap_receive_go(plan->sync_fd, plan->idmap_fds, &plan->idmap_count);
+	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED)
 		_exit(125);
 	if (!setup_first) {
 		if (switch_user(0, 0, true) < 0) {

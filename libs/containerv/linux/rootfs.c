@@ -284,6 +284,69 @@ static int setup_user_mounts(int rootfd, const struct cv_init_plan *plan)
 	return 0;
 }
 
+/* Opens a path of /proc, /sys or the image to protect; -1 with errno ENOENT when it is not there. */
+static int open_protected(int rootfd, const char *path, struct stat *st)
+{
+	int fd = cv_root_open(rootfd, path, O_PATH | O_NOFOLLOW, 0);
+
+	if (fd < 0)
+		return errno == ENOENT ? -1 : cv_error_sys("open %s to protect it", path);
+	if (fstat(fd, st) < 0 || S_ISLNK(st->st_mode)) {
+		close(fd);
+		return cv_error_errno(ELOOP, "protect %s: it is a symlink", path);
+	}
+	return fd;
+}
+
+/* An empty read-only tmpfs over a directory, /dev/null over anything else (docker's masked paths). */
+static int mask_path(int rootfd, const char *path)
+{
+	char proc_path[64];
+	struct stat st;
+	int fd = open_protected(rootfd, path, &st), ret = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+	if (S_ISDIR(st.st_mode) ? mount("tmpfs", proc_path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	                                "size=4k,mode=0555") < 0
+	                        : mount("/dev/null", proc_path, NULL, MS_BIND, NULL) < 0)
+		ret = cv_error_sys("mask %s", path);
+	close(fd);
+	return ret;
+}
+
+static int make_path_readonly(int rootfd, const char *path)
+{
+	char proc_path[64];
+	struct stat st;
+	int fd = open_protected(rootfd, path, &st);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+	if (mount(proc_path, proc_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return cv_error_sys("bind %s read-only", path);
+	}
+	close(fd);
+	return set_mount_attributes(rootfd, path, true, CV_PROPAGATION_PRIVATE, true);
+}
+
+/* After every other mount, so that no bind of the user's can uncover them. */
+static int protect_paths(int rootfd, const struct cv_init_plan *plan)
+{
+	for (size_t i = 0; plan->readonly_paths != NULL && plan->readonly_paths[i] != NULL; i++)
+		if (make_path_readonly(rootfd, plan->readonly_paths[i]) < 0)
+			return -1;
+	for (size_t i = 0; plan->masked_paths != NULL && plan->masked_paths[i] != NULL; i++)
+		if (mask_path(rootfd, plan->masked_paths[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static int bring_up_loopback(void)
 {
 	struct ifreq request;
@@ -325,6 +388,13 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 	/* Nothing mounted from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cv_error_sys("make mounts private");
+	if (plan->idmap_count > 0) {
+		size_t count = plan->idmap_count;
+		plan->idmap_count = 0;
+		if (cv_idmap_attach(plan->idmap_fds, count, plan->idmap_targets) < 0)
+			return -1;
+		plan->overlay_options = plan->overlay_options_idmapped;
+	}
 	if (mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_options) < 0)
 		return cv_error_sys("mount the overlay rootfs");
 	rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -332,7 +402,7 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 		return cv_error_sys("open the rootfs");
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0 ||
 	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan) < 0 ||
-	    setup_user_mounts(rootfd, plan) < 0)
+	    setup_user_mounts(rootfd, plan) < 0 || protect_paths(rootfd, plan) < 0)
 		goto done;
 	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)
 		goto done;

@@ -25,12 +25,17 @@
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
+#include "linux/network-private.h"
 #include "linux/volume-store.h"
+#include "security/security-internal.h"
 
 static void plan_free(struct cv_init_plan *plan)
 {
 	free(plan->mounts);
+	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
+	free(plan->overlay_options_idmapped);
+	cv_strv_free(plan->idmap_targets);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
 		close(plan->state_dir_fd);
@@ -38,17 +43,17 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->exit_fd);
 }
 
-/* Overlay options: the lowest layer comes last in lowerdir. */
-int cv_overlay_options(struct containerv_container *c, char **out)
+/* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
+static int overlay_options_for(struct containerv_container *c, char *const *layers, char **out)
 {
-	size_t count = cv_strv_length(c->config.layers);
+	size_t count = cv_strv_length(layers);
 	cleanup_free char *lower = NULL;
 	char **reversed = cv_malloc0((count + 1) * sizeof *reversed);
 
 	if (reversed == NULL)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		const char *layer = c->config.layers[count - 1 - i];
+		const char *layer = layers[count - 1 - i];
 		if (strpbrk(layer, ",:") != NULL) {
 			free(reversed);
 			return cv_error_errno(EINVAL, "rootfs %s: a path with ',' or ':' cannot be an overlay layer",
@@ -66,6 +71,35 @@ int cv_overlay_options(struct containerv_container *c, char **out)
 	 */
 	return cv_asprintf(out, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,volatile%s", lower, c->dir, c->dir,
 	                   (c->config.namespaces & CV_NS_USER) ? ",userxattr" : "");
+}
+
+int cv_overlay_options(struct containerv_container *c, char **out)
+{
+	return overlay_options_for(c, c->config.layers, out);
+}
+
+/* With a user namespace: <state>/layers/<i> mount points for the id-mapped layers, and their overlay options. */
+static int prepare_idmapped_layers(struct containerv_container *c, int dirfd, struct cv_init_plan *plan)
+{
+	size_t count = cv_strv_length(c->config.layers);
+
+	if (!(c->config.namespaces & CV_NS_USER) || count > CV_IDMAP_LAYERS_MAX)
+		return 0;
+	if (mkdirat(dirfd, "layers", 0711) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s/layers", c->dir);
+	for (size_t i = 0; i < count; i++) {
+		char *target = NULL;
+		if (cv_asprintf(&target, "%s/layers/%zu", c->dir, i) < 0)
+			return -1;
+		if ((mkdir(target, 0755) < 0 && errno != EEXIST) || cv_strv_append(&plan->idmap_targets, target) < 0) {
+			int saved = errno;
+			free(target);
+			errno = saved;
+			return cv_error_sys("create a layer mount point in %s", c->dir);
+		}
+		free(target);
+	}
+	return overlay_options_for(c, plan->idmap_targets, &plan->overlay_options_idmapped);
 }
 
 /* The environment of the main command: the configured one plus docker's defaults. */
@@ -92,32 +126,8 @@ fail:
 	return -1;
 }
 
-/* resolv.conf for the container: the host's, minus loopback resolvers that cannot work in another netns. */
-static int write_resolv_conf(int dirfd)
-{
-	cleanup_free char *host = NULL;
-	cleanup_free char *out = NULL;
-	size_t length = 0;
-
-	if (cv_read_file("/etc/resolv.conf", &host, NULL, 1 << 16) < 0)
-		host = cv_strdup("");
-	if (host == NULL)
-		return -1;
-	out = cv_malloc0(strlen(host) + 2); /* + a newline the last line may lack */
-	if (out == NULL)
-		return -1;
-	char *save = NULL;
-	for (char *line = strtok_r(host, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "nameserver", 10) == 0 &&
-		    (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
-			continue;
-		length += (size_t)sprintf(out + length, "%s\n", line);
-	}
-	return cv_write_file_at(dirfd, "resolv.conf", out, length, 0644);
-}
-
 /* Written before each start, when no init of this container reads them: no rename needed. */
-static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname)
+static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname, uint32_t address)
 {
 	char text[512];
 	int length;
@@ -125,11 +135,8 @@ static int write_etc_files(struct containerv_container *c, int dirfd, const char
 	length = snprintf(text, sizeof text, "%s\n", hostname);
 	if (cv_write_file_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
 		return -1;
-	length = snprintf(text, sizeof text,
-	                  "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", hostname);
-	if (cv_write_file_at(dirfd, "hosts", text, (size_t)length, 0644) < 0)
-		return -1;
-	return write_resolv_conf(dirfd);
+	/* hosts (with the container's address) and resolv.conf: network/etc-files.c. */
+	return cv_network_write_etc_files(dirfd, &c->config.network, hostname, c->name, address);
 }
 
 static bool exists_in_a_layer(const struct containerv_container *c, const char *relative)
@@ -187,11 +194,34 @@ static int precreate_etc_files(struct containerv_container *c, int dirfd, uid_t 
  * directories, and may traverse (not list) the state directory to reach
  * them; the state files stay root's.
  */
+/*
+ * The container's root is an unprivileged host uid: every directory above its state must let it
+ * pass (o+x), or the overlay cannot be mounted. Said plainly rather than as a bare EACCES.
+ */
+static int check_reachable(const char *dir, uid_t uid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *slash = strrchr(path, '/'); slash != NULL && slash != path; slash = strrchr(path, '/')) {
+		struct stat st;
+		*slash = '\0';
+		if (stat(path, &st) < 0)
+			return cv_error_sys("stat %s", path);
+		if (!(st.st_mode & S_IXOTH) && st.st_uid != uid)
+			return cv_error_errno(EACCES,
+			                      "user namespace: the container's root (host uid %u) cannot reach %s "
+			                      "(mode %04o): make it searchable (chmod o+x %s)",
+			                      (unsigned)uid, path, (unsigned)(st.st_mode & 07777), path);
+	}
+	return 0;
+}
+
 static int own_by_container_root(struct containerv_container *c, int dirfd)
 {
 	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
 	const struct cv_idmap *gids = c->config.gid_map.set ? &c->config.gid_map : &c->config.uid_map;
-	static const char *const owned[] = {"upper", "work", "rootfs"};
+	static const char *const owned[] = {"upper", "work"};
 
 	if (!(c->config.namespaces & CV_NS_USER))
 		return 0;
@@ -203,6 +233,8 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 	}
 	if (chmod(c->dir, 0711) < 0)
 		return cv_error_sys("let the container's root reach %s", c->dir);
+	if (check_reachable(c->dir, uids->host_start) < 0)
+		return -1;
 	return precreate_etc_files(c, dirfd, uids->host_start, gids->host_start);
 }
 
@@ -214,8 +246,7 @@ static int prepare_directories(struct containerv_container *c, int dirfd)
 	snprintf(work, sizeof work, "%s/work", c->dir);
 	if (cv_rm_rf(work) < 0)
 		return -1;
-	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0 ||
-	    (mkdirat(dirfd, "rootfs", 0755) < 0 && errno != EEXIST))
+	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0)
 		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
 	return own_by_container_root(c, dirfd);
 }
@@ -318,7 +349,22 @@ static void plan_keep(struct cv_init_plan *plan, int fd)
 		plan->keep_fds[plan->keep_count++] = fd;
 }
 
-static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd)
+/* The walls: capabilities, seccomp (compiled here, loaded by the child), protected paths, Landlock. */
+static int build_security(struct containerv_container *c, struct cv_init_plan *plan)
+{
+	const struct containerv_security *security = c->config.security;
+
+	if (cv_security_check_host(security) < 0 || cv_security_plan_prepare(&c->config, &plan->security) < 0)
+		return -1;
+	plan->readonly_rootfs = plan->readonly_rootfs || security->read_only_rootfs;
+	if (!security->privileged) {
+		plan->masked_paths = security->masked_paths;
+		plan->readonly_paths = security->readonly_paths;
+	}
+	return 0;
+}
+
+static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd, uint32_t address)
 {
 	const struct containerv_options *config = &c->config;
 	char short_id[13];
@@ -333,10 +379,13 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
-	if (prepare_directories(c, plan->state_dir_fd) < 0 || write_etc_files(c, plan->state_dir_fd, hostname) < 0 ||
-	    cv_overlay_options(c, &plan->overlay_options) < 0 || build_env(config, hostname, &plan->env) < 0)
+	if (prepare_directories(c, plan->state_dir_fd) < 0 ||
+	    write_etc_files(c, plan->state_dir_fd, hostname, address) < 0 ||
+	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
+	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
-	snprintf(plan->rootfs, sizeof plan->rootfs, "%s/rootfs", c->dir);
+	if (cv_state_rootfs_mountpoint(plan->rootfs, sizeof plan->rootfs) < 0)
+		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
 	snprintf(plan->hostname_file, sizeof plan->hostname_file, "%s/hostname", c->dir);
 	snprintf(plan->hosts_file, sizeof plan->hosts_file, "%s/hosts", c->dir);
@@ -371,7 +420,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->exit_fd < 0)
 		return cv_error_sys("create exit.json of %.12s", c->id);
 	plan_keep(plan, plan->exit_fd);
-	if (build_mounts(c, plan) < 0)
+	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0)
 		return -1;
 	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
@@ -391,7 +440,7 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 
 /* The parent's side of the start-up handshake. */
 static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup,
-                         bool *exec_failed)
+                         struct cv_network_plan *network, bool *exec_failed)
 {
 	struct cv_sync_message message;
 	ssize_t n;
@@ -403,12 +452,23 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0)
 			return cv_error_prefix("user namespace");
 	}
+	/* The network, while the init mounts its root: ready before the main command runs. */
+	if (cv_network_attach(c, network, pid) < 0)
+		return -1;
 	/*
 	 * The init may already have failed and gone (it sets up while we attach): then the send fails
 	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.
 	 */
-	while (send(sync_fd, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	int idmapped[CV_IDMAP_LAYERS_MAX];
+	size_t layers = 0;
+	if ((c->config.namespaces & CV_NS_USER) && cv_strv_length(c->config.layers) <= CV_IDMAP_LAYERS_MAX) {
+		int made = cv_idmap_layers(pid, c->config.layers, idmapped, cv_strv_length(c->config.layers));
+		if (made < 0)
+			return -1;
+		layers = made ? cv_strv_length(c->config.layers) : 0;
+	}
+	cv_idmap_send_go(sync_fd, idmapped, layers);
+	cv_idmap_close(idmapped, layers);
 	do
 		n = recv(sync_fd, &message, sizeof message, 0);
 	while (n < 0 && errno == EINTR);
@@ -487,6 +547,8 @@ static int start_remover(struct containerv_container *c)
 int cv_runtime_start(struct containerv_container *c)
 {
 	struct cv_init_plan plan;
+	struct cv_network_plan network;
+	bool network_prepared = false;
 	struct cv_cgroup *cgroup = NULL;
 	cleanup_close int log_fd = -1;
 	int sync_fds[2] = {-1, -1};
@@ -500,9 +562,18 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_cgroup_free(cgroup);
 		cgroup = NULL;
 	}
-	if (build_plan(c, &plan, &log_fd) < 0)
+	memset(&plan, 0, sizeof plan);
+	plan.state_dir_fd = plan.exit_fd = -1;
+	if (cv_network_prepare(c, &network) < 0)
+		goto done;
+	network_prepared = true;
+	if (build_plan(c, &plan, &log_fd, cv_network_plan_address(&network)) < 0)
 		goto done;
 	if (cv_cgroup_create(c->id, &c->config.limits, &cgroup) < 0)
+		goto done;
+	/* Before the init exists: no process of the container ever sees a device outside the list. */
+	if (!c->config.security->privileged &&
+	    cv_cgroup_restrict_devices(cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
 		goto done;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		cv_error_sys("socketpair");
@@ -527,7 +598,7 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], cgroup, &exec_failed) < 0)
+	if (release_child(c, pid, sync_fds[0], cgroup, &network, &exec_failed) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
@@ -552,6 +623,16 @@ done:
 		c->is_parent = false;
 		errno = saved;
 	}
+	if (ret < 0 && network_prepared) {
+		/* What the network took goes too (the veth went with the init's namespace). */
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_network_release(c->id);
+		cv_error_errno(saved, "%s", message);
+	}
+	if (network_prepared)
+		cv_network_plan_free(&network);
 	if (ret < 0 && cgroup != NULL) {
 		/* Keep the reason while the cgroup goes. */
 		int saved = errno;

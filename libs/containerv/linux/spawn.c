@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct spawn_plan {
 	int setns_flags;
 	int init_pidfd;
 	struct cv_cgroup *cgroup;
+	struct cv_security_plan security;
 	int report_fd; /* close-on-exec pipe: a cv_sync_message on failure, EOF on exec */
 };
 
@@ -51,6 +53,16 @@ static void __attribute__((noreturn)) report_and_exit(const struct spawn_plan *p
 	snprintf(message.text, sizeof message.text, "%s", containerv_last_error());
 	cv_write_all(plan->report_fd, &message, sizeof message);
 	_exit(type == CV_SYNC_EXEC_ERROR ? (message.error == ENOENT ? 127 : 126) : 125);
+}
+
+static int switch_user(uid_t uid, gid_t gid, void *arg)
+{
+	const struct spawn_plan *plan = arg;
+
+	if ((setgroups(0, NULL) < 0 && !(plan->user_namespace && errno == EPERM)) || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		return cv_error_sys("switch to user %u:%u", (unsigned int)uid, (unsigned int)gid);
+	return 0;
 }
 
 /* The process itself, now inside every namespace of the container. */
@@ -71,12 +83,10 @@ static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan
 	}
 	if (cv_chdir_in_root(plan->workdir) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
-	if ((setgroups(0, NULL) < 0 && !(plan->user_namespace && errno == EPERM)) ||
-	    setresgid(plan->gid, plan->gid, plan->gid) < 0 || setresuid(plan->uid, plan->uid, plan->uid) < 0) {
-		cv_error_sys("switch to user %u:%u", (unsigned int)plan->uid, (unsigned int)plan->gid);
-		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
-	}
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* The container's walls, as its main command has them; seccomp goes in last. */
+	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user, (void *)plan) < 0)
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	environ = plan->env;
 	execvp(plan->argv[0], plan->argv);
 	if (errno == ENOENT)
@@ -92,6 +102,12 @@ static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, 
 	struct clone_args args = {.flags = CLONE_PARENT};
 	pid_t pid;
 
+	/*
+	 * Until it executes the command, the process is a copy of the caller: its /proc/PID/exe is the
+	 * caller's binary on the host. Not dumpable, a process of the container cannot open it (or our
+	 * memory) to overwrite the binary (CVE-2019-5736); execve makes the command dumpable again.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (plan->cgroup != NULL && cv_cgroup_add_pid(plan->cgroup, getpid()) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	if (setns(plan->init_pidfd, plan->setns_flags) < 0) {
@@ -134,6 +150,8 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	plan->user_namespace = (c->config.namespaces & CV_NS_USER) != 0;
 	plan->setns_flags = cv_namespace_flags(c->config.namespaces);
 	plan->cgroup = cv_container_cgroup(c);
+	if (cv_security_plan_prepare(&c->config, &plan->security) < 0)
+		return -1;
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
 	if (plan->init_pidfd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
@@ -219,6 +237,7 @@ done:
 	if (plan.init_pidfd >= 0)
 		close(plan.init_pidfd);
 	cv_strv_free(plan.env);
+	cv_security_plan_clear(&plan.security);
 	return ret;
 }
 

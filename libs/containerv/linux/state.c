@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/network-private.h"
 
 static char state_root[PATH_MAX];
 
@@ -59,6 +60,21 @@ static int state_subdir(const char *leaf, char *buffer, size_t size)
 int cv_state_containers_dir(char *buffer, size_t size)
 {
 	return state_subdir("containers", buffer, size);
+}
+
+int cv_state_rootfs_mountpoint(char *buffer, size_t size)
+{
+	char containers[PATH_MAX];
+	int n;
+
+	if (cv_state_containers_dir(containers, sizeof containers) < 0)
+		return -1;
+	n = snprintf(buffer, size, "%s/.rootfs", containers);
+	if (n < 0 || (size_t)n >= size)
+		return cv_error_errno(ENAMETOOLONG, "state root too long");
+	if (mkdir(buffer, 0755) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s", buffer);
+	return 0;
 }
 
 int cv_state_names_dir(char *buffer, size_t size)
@@ -219,8 +235,14 @@ static int load_state_json(struct containerv_container *c, int dirfd)
 	json_error_t error;
 	json_t *root;
 
-	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0)
-		return -1;
+	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		/* Created and being started in one go (run): its first state is written by the start. */
+		cv_error_clear();
+		c->state.status = CV_STATE_CREATED;
+		return 0;
+	}
 	root = json_loads(text, 0, &error);
 	if (root == NULL)
 		return cv_error_errno(EINVAL, "state.json: %s", error.text);
@@ -296,8 +318,10 @@ static int load_exit_json(struct containerv_container *c)
 /*
  * Serializes state changes of one container between processes (two `start`,
  * `start` during `rm`, a `ps` that sees the init die while a `start` runs):
- * flock on <dir>/lock. Reentrant per handle. Taking it re-reads state.json,
- * so the holder acts on what is on disk, not on what its handle saw earlier.
+ * flock on the container's directory itself (no lock file to create: a
+ * metadata write costs up to a millisecond on a slow disk). Reentrant per
+ * handle. Taking it re-reads state.json, so the holder acts on what is on
+ * disk, not on what its handle saw earlier.
  */
 int cv_state_lock(struct containerv_container *c)
 {
@@ -308,8 +332,8 @@ int cv_state_lock(struct containerv_container *c)
 
 	if (c->lock_depth++ > 0)
 		return 0;
-	snprintf(path, sizeof path, "%s/lock", c->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	snprintf(path, sizeof path, "%s", c->dir);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		c->lock_depth = 0;
 		if (errno == ENOENT)
@@ -325,7 +349,7 @@ int cv_state_lock(struct containerv_container *c)
 	}
 	/* It may have been removed while we waited for the lock. */
 	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || faccessat(dirfd, "state.json", F_OK, 0) < 0 || load_state_json(c, dirfd) < 0) {
+	if (dirfd < 0 || faccessat(dirfd, "config.json", F_OK, 0) < 0 || load_state_json(c, dirfd) < 0) {
 		close(fd);
 		c->lock_depth = 0;
 		return cv_error_errno(ENOENT, "no such container: %.12s", c->id);
@@ -397,6 +421,9 @@ static int record_death(struct containerv_container *c)
 	c->state.status = CV_STATE_EXITED;
 	c->state.pid = 0;
 	c->state.pid_start_time = 0;
+	/* Its addresses (network connect included), veths and rules are free again; a start takes new ones. */
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
 	cv_error_clear();
 	return cv_state_save(c);
 }

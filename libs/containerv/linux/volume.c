@@ -218,7 +218,7 @@ static int meta_load(int dirfd, const char *name, struct volume_meta *meta)
 
 static int check_options(const char *name, const struct containerv_volume_options *options)
 {
-	if (options->version != CONTAINERV_VOLUME_OPTIONS_VERSION)
+	if (options->version != 1 && options->version != CONTAINERV_VOLUME_OPTIONS_VERSION)
 		return cv_error_errno(EINVAL, "volume %s: unsupported options version %u", name, options->version);
 	if (options->size_limit != 0 && options->size_limit < VOLUME_MIN_SIZE)
 		return cv_error_errno(EINVAL, "volume %s: size %llu bytes is below the minimum of %llu MiB", name,
@@ -267,6 +267,17 @@ static int populate(int dirfd, const char *path, const char *name, const struct 
 		if (cv_loop_format_ext4(image, options->uid < 0 ? 0 : (uid_t)options->uid,
 		                        options->gid < 0 ? 0 : (gid_t)options->gid) < 0)
 			return cv_error_prefix("volume %s", name);
+		/*
+		 * After mkfs, which discards (punches) the whole image. Version 1 callers have no preallocate
+		 * field: their struct ends before it.
+		 */
+		if (options->version >= 2 && options->preallocate &&
+		    fallocate(fd, 0, 0, (off_t)options->size_limit) < 0)
+			return errno == ENOSPC ? cv_error_errno(ENOSPC,
+			                                        "volume %s: no room on the host for a preallocated "
+			                                        "%llu MiB image",
+			                                        name, (unsigned long long)(options->size_limit >> 20))
+			                       : cv_error_sys("volume %s: preallocate disk.img", name);
 	} else if ((options->uid >= 0 || options->gid >= 0) &&
 	           fchownat(dirfd, "_data", (uid_t)options->uid, (gid_t)options->gid, AT_SYMLINK_NOFOLLOW) < 0) {
 		return cv_error_sys("volume %s: chown _data to %d:%d", name, options->uid, options->gid);

@@ -14,6 +14,8 @@
 #include <chef/containerv/container.h>
 #include <chef/containerv/stats.h>
 #include <chef/containerv/volume.h>
+#include <chef/containerv/security.h>
+#include <chef/containerv/network.h>
 #include <chef/containerv/image.h>
 #include <chef/containerv/registry.h>
 

@@ -92,6 +92,15 @@ CONTAINERV_API int containerv_options_set_users(struct containerv_options *optio
 CONTAINERV_API int containerv_options_set_groups(struct containerv_options *options, gid_t host_start,
                                                  gid_t child_start, uint32_t count);
 
+/*
+ * --userns=auto: the container gets a user namespace whose 65536 ids are a
+ * range of unprivileged host ids leased for it alone (from /etc/subuid's
+ * "containerv" entry, else from 100000 up), released when it is removed.
+ * Ignored when id maps are set. The image's files show up as the
+ * container root's through id-mapped layers.
+ */
+CONTAINERV_API int containerv_options_set_userns_auto(struct containerv_options *options, int enabled);
+
 /* Chooses namespaces (enum containerv_namespace bits). */
 CONTAINERV_API int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces);
 

@@ -73,7 +73,8 @@ CONTAINERV_API int containerv_options_add_mount(struct containerv_options *optio
 /* Makes the container's root filesystem read-only (docker's --read-only). */
 CONTAINERV_API int containerv_options_set_readonly_rootfs(struct containerv_options *options, int enabled);
 
-#define CONTAINERV_VOLUME_OPTIONS_VERSION 1
+/* 2 added preallocate; callers built with version 1 keep working (sparse images). */
+#define CONTAINERV_VOLUME_OPTIONS_VERSION 2
 
 /* How to create a volume. Initialise with CONTAINERV_VOLUME_OPTIONS_INIT. */
 struct containerv_volume_options {
@@ -82,11 +83,17 @@ struct containerv_volume_options {
 	const char *const *labels; /* "key=value", NULL-terminated; may be NULL */
 	int uid;                   /* owner of the volume's root inside containers; -1: root */
 	int gid;
+	/*
+	 * With a size limit: allocate the whole image now (like a fixed-size VHD) instead of a sparse file
+	 * (a dynamic one). It takes its full size on the host at once, and in exchange writes never wait
+	 * for the host filesystem to allocate under the loop device: first writes run at the host's speed.
+	 */
+	int preallocate;
 };
 
 #define CONTAINERV_VOLUME_OPTIONS_INIT                                                                                 \
 	{                                                                                                              \
-		CONTAINERV_VOLUME_OPTIONS_VERSION, 0, NULL, -1, -1                                                     \
+		CONTAINERV_VOLUME_OPTIONS_VERSION, 0, NULL, -1, -1, 0                                                  \
 	}
 
 #define CONTAINERV_VOLUME_INFO_VERSION 1

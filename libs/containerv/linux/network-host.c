@@ -1,0 +1,173 @@
+/*
+ * The host's side of a network: its bridge (made when the first container
+ * attaches, deleted with the network), the bridge's sysctls and
+ * nftables table, and what the store asks of the platform (is a lease's
+ * owner alive, release a lease's veth and rules, host routes).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "linux/container-private.h"
+#include "linux/netlink-route.h"
+#include "linux/network-private.h"
+#include "linux/nft.h"
+
+bool cv_network_owner_alive(pid_t pid, uint64_t start_time)
+{
+	return cv_process_alive(pid, start_time);
+}
+
+void cv_network_owner_self(pid_t *pid, uint64_t *start_time)
+{
+	*pid = getpid();
+	if (cv_process_start_time(*pid, start_time) < 0) {
+		*start_time = 0;
+		cv_error_clear();
+	}
+}
+
+/* Per-interface sysctls: they go away with the interface, nothing host-wide is changed. */
+static int set_interface_sysctl(const char *interface, const char *key, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/%s", interface, key);
+	return cv_write_file(path, value);
+}
+
+/*
+ * Address, sysctls, rules, up. forwarding: packets from the bridge may be routed out (outbound
+ * NAT); route_localnet: the host may reach a published port on 127.0.0.1, DNAT'ed to a container
+ * behind the bridge.
+ */
+static int bridge_configure(struct cv_netlink *netlink, const struct cv_network *network)
+{
+	struct in_addr gateway = {htonl(network->gateway)};
+
+	if (cv_netlink_address_add(netlink, network->bridge, gateway, network->subnet.prefix) < 0 ||
+	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
+	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
+	    cv_netlink_link_set_up(netlink, network->bridge) < 0)
+		return -1;
+	return 0;
+}
+
+int cv_network_bridge_up(const struct cv_network *network)
+{
+	struct cv_netlink netlink;
+	struct in_addr gateway = {htonl(network->gateway)};
+	size_t count = 0;
+	bool ours = false;
+	int ret = -1;
+
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		/* Ours from an earlier start; half-made by a start that died (no address); or not ours. */
+		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
+		if (ret == 0 && count > 0 && !ours)
+			ret = cv_error_errno(EADDRINUSE,
+			                     "bridge %s exists with other addresses (another state root's network?)",
+			                     network->bridge);
+		else if (ret == 0 && count == 0)
+			ret = bridge_configure(&netlink, network);
+		cv_netlink_close(&netlink);
+		return ret;
+	}
+	if (cv_netlink_bridge_create(&netlink, network->bridge) == 0 && bridge_configure(&netlink, network) == 0)
+		ret = 0;
+	if (ret < 0) {
+		int saved = errno;
+		char message[1024];
+		snprintf(message, sizeof message, "%s", containerv_last_error());
+		cv_netlink_link_delete(&netlink, network->bridge);
+		cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
+	}
+	cv_netlink_close(&netlink);
+	return ret;
+}
+
+int cv_network_platform_teardown(const struct cv_network *network)
+{
+	struct in_addr gateway = {htonl(network->gateway)};
+	struct cv_netlink netlink;
+	char table[32];
+	size_t count = 0;
+	bool ours = false;
+	int ret = 0;
+
+	/* The table first (it names the bridge), whether or not the bridge is still there. */
+	cv_nft_network_table(network, table);
+	cv_nft_table_delete(table);
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	/* Not a bridge of the same name that another state root's network uses. */
+	if (cv_netlink_link_exists(&netlink, network->bridge)) {
+		ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &ours);
+		if (ret == 0 && (ours || count == 0))
+			ret = cv_netlink_link_delete(&netlink, network->bridge);
+	}
+	cv_netlink_close(&netlink);
+	return ret;
+}
+
+void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease, bool container_running)
+{
+	struct cv_netlink netlink;
+
+	if (lease->port_count > 0)
+		cv_nft_ports_down(network, lease->address, lease->ports, lease->port_count);
+	if (cv_network_veth_name_is_ours(lease->veth) && cv_netlink_open(&netlink) == 0) {
+		if (cv_netlink_link_exists(&netlink, lease->veth) &&
+		    (container_running || !cv_netlink_link_peer_elsewhere(&netlink, lease->veth)))
+			cv_netlink_link_delete(&netlink, lease->veth);
+		cv_netlink_close(&netlink);
+	}
+	cv_error_clear();
+}
+
+struct route_check {
+	const struct cv_subnet *subnet;
+	unsigned int own_index;
+	char *text;
+	size_t size;
+};
+
+static int check_route(struct in_addr destination, int prefix, unsigned int oif, void *user)
+{
+	struct route_check *check = user;
+	struct cv_subnet route = {ntohl(destination.s_addr), prefix};
+	char text[20];
+
+	/* The default route covers everything; the network's own bridge is ours to reuse. */
+	if (prefix == 0 || (check->own_index != 0 && oif == check->own_index))
+		return 0;
+	if (!cv_subnets_overlap(&route, check->subnet))
+		return 0;
+	cv_subnet_format(&route, text);
+	snprintf(check->text, check->size, "%s", text);
+	return 1;
+}
+
+int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size)
+{
+	struct cv_netlink netlink;
+	struct route_check check = {subnet, 0, text, size};
+	int ret;
+
+	if (cv_netlink_open(&netlink) < 0)
+		return -1;
+	if (own_bridge != NULL && cv_netlink_link_index(&netlink, own_bridge, &check.own_index) < 0) {
+		check.own_index = 0;
+		cv_error_clear();
+	}
+	ret = cv_netlink_routes(&netlink, check_route, &check);
+	cv_netlink_close(&netlink);
+	return ret;
+}

@@ -1,0 +1,293 @@
+/*
+ * The network part of a container's options: what containerv_options_*
+ * collect, validated as it comes in, and its form in config.json.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/options.h"
+#include "common/util.h"
+#include "network/network-internal.h"
+
+void cv_network_config_clear(struct cv_network_config *config)
+{
+	free(config->network);
+	free(config->ip);
+	cv_strv_free(config->dns);
+	cv_strv_free(config->extra_hosts);
+	free(config->ports);
+	cv_strv_free(config->exposed);
+	free(config->static_container_ip);
+	free(config->static_host_ip);
+	free(config->static_gateway);
+	memset(config, 0, sizeof *config);
+}
+
+static int replace(char **slot, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && (copy = cv_strdup(value)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int containerv_options_set_network_mode(struct containerv_options *options, enum containerv_network_mode mode,
+                                        const char *network_name)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "network: no options");
+	if (mode != CV_NETWORK_NONE && mode != CV_NETWORK_HOST && mode != CV_NETWORK_BRIDGE)
+		return cv_error_errno(
+		        EINVAL, "network: unknown mode %d (use containerv_options_set_network for static)", (int)mode);
+	if (network_name != NULL && (mode != CV_NETWORK_BRIDGE || !cv_name_is_valid(network_name, CV_NETWORK_NAME_MAX)))
+		return cv_error_errno(EINVAL, "invalid network name \"%s\"", network_name);
+	if (replace(&options->network.network, network_name) < 0)
+		return -1;
+	options->network.mode = mode;
+	/* host: the host's stack, so no namespace of our own; every other mode has one. */
+	if (mode == CV_NETWORK_HOST)
+		options->namespaces &= ~(unsigned int)CV_NS_NET;
+	else
+		options->namespaces |= CV_NS_NET;
+	return 0;
+}
+
+int containerv_options_set_ip(struct containerv_options *options, const char *address)
+{
+	uint32_t value;
+
+	cv_error_clear();
+	if (options == NULL || address == NULL)
+		return cv_error_errno(EINVAL, "ip: missing");
+	if (cv_address_parse(address, &value) < 0)
+		return cv_error_prefix("--ip");
+	return replace(&options->network.ip, address);
+}
+
+int containerv_options_set_network_ex(struct containerv_options *options, const char *container_ip,
+                                      const char *container_netmask, const char *host_ip, const char *gateway_ip,
+                                      const char *dns)
+{
+	struct cv_network_config *config;
+	uint32_t container, host, gateway;
+	int prefix;
+
+	cv_error_clear();
+	if (options == NULL || container_ip == NULL || container_netmask == NULL || host_ip == NULL)
+		return cv_error_errno(EINVAL, "network: container address, netmask and host address are needed");
+	if (cv_address_parse(container_ip, &container) < 0 || cv_address_parse(host_ip, &host) < 0 ||
+	    (gateway_ip != NULL && cv_address_parse(gateway_ip, &gateway) < 0) ||
+	    (dns != NULL && cv_address_parse(dns, &gateway) < 0))
+		return cv_error_prefix("network");
+	prefix = cv_netmask_prefix(container_netmask);
+	if (prefix < 1 || prefix > 31)
+		return cv_error_errno(EINVAL, "network: invalid netmask \"%s\"", container_netmask);
+	if (container == host || (container & cv_prefix_mask(prefix)) != (host & cv_prefix_mask(prefix)))
+		return cv_error_errno(EINVAL, "network: %s and %s are not two addresses of one /%d subnet",
+		                      container_ip, host_ip, prefix);
+	config = &options->network;
+	if (replace(&config->static_container_ip, container_ip) < 0 || replace(&config->static_host_ip, host_ip) < 0 ||
+	    replace(&config->static_gateway, gateway_ip) < 0 || (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
+		return -1;
+	config->static_prefix = prefix;
+	config->mode = CV_NETWORK_STATIC;
+	options->namespaces |= CV_NS_NET;
+	return 0;
+}
+
+int containerv_options_set_network(struct containerv_options *options, const char *container_ip,
+                                   const char *container_netmask, const char *host_ip)
+{
+	return containerv_options_set_network_ex(options, container_ip, container_netmask, host_ip, NULL, NULL);
+}
+
+int containerv_options_add_dns(struct containerv_options *options, const char *server)
+{
+	uint32_t value;
+
+	cv_error_clear();
+	if (options == NULL || server == NULL)
+		return cv_error_errno(EINVAL, "dns: missing");
+	if (cv_address_parse(server, &value) < 0)
+		return cv_error_prefix("--dns");
+	return cv_strv_append(&options->network.dns, server);
+}
+
+static bool host_name_is_valid(const char *name, size_t length)
+{
+	if (length == 0 || length > 253 || name[0] == '-' || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < length; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+int containerv_options_add_host(struct containerv_options *options, const char *name_and_address)
+{
+	const char *colon;
+	uint32_t value;
+
+	cv_error_clear();
+	if (options == NULL || name_and_address == NULL)
+		return cv_error_errno(EINVAL, "add-host: missing");
+	colon = strchr(name_and_address, ':');
+	if (colon == NULL || !host_name_is_valid(name_and_address, (size_t)(colon - name_and_address)) ||
+	    cv_address_parse(colon + 1, &value) < 0)
+		return cv_error_errno(EINVAL, "invalid --add-host \"%s\": expected NAME:IPv4", name_and_address);
+	return cv_strv_append(&options->network.extra_hosts, name_and_address);
+}
+
+int containerv_options_add_port(struct containerv_options *options, const char *specification)
+{
+	struct cv_port port, *grown;
+
+	cv_error_clear();
+	if (options == NULL || specification == NULL)
+		return cv_error_errno(EINVAL, "publish: missing");
+	if (cv_port_parse(specification, &port, false) < 0)
+		return -1;
+	grown = realloc(options->network.ports, (options->network.port_count + 1) * sizeof *grown);
+	if (grown == NULL)
+		return cv_error_errno(ENOMEM, "out of memory");
+	options->network.ports = grown;
+	grown[options->network.port_count++] = port;
+	return 0;
+}
+
+int containerv_options_add_exposed_port(struct containerv_options *options, const char *port)
+{
+	struct cv_port parsed;
+
+	cv_error_clear();
+	if (options == NULL || port == NULL)
+		return cv_error_errno(EINVAL, "expose: missing");
+	if (cv_port_parse(port, &parsed, true) < 0)
+		return -1;
+	return cv_strv_append(&options->network.exposed, port);
+}
+
+int containerv_options_set_publish_all(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "publish-all: no options");
+	options->network.publish_all = enabled != 0;
+	return 0;
+}
+
+int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace)
+{
+	/* Without one the veth's inner end would land in the host's namespace, as its eth0. */
+	if ((config->mode == CV_NETWORK_BRIDGE || config->mode == CV_NETWORK_STATIC) && !own_namespace)
+		return cv_error_errno(EINVAL, "a bridge or static network needs the container's own network namespace");
+	if ((config->port_count > 0 || config->publish_all) && config->mode != CV_NETWORK_BRIDGE)
+		return cv_error_errno(EINVAL, "published ports need a bridge network");
+	if (config->ip != NULL && config->mode != CV_NETWORK_BRIDGE)
+		return cv_error_errno(EINVAL, "--ip needs a bridge network");
+	for (size_t i = 0; i < config->port_count; i++)
+		for (size_t j = 0; j < i; j++)
+			if (config->ports[i].host_port == config->ports[j].host_port &&
+			    config->ports[i].protocol == config->ports[j].protocol &&
+			    (config->ports[i].host_address == config->ports[j].host_address ||
+			     config->ports[i].host_address == 0 || config->ports[j].host_address == 0))
+				return cv_error_errno(EADDRINUSE, "host port %u/%s is published twice",
+				                      config->ports[i].host_port,
+				                      config->ports[i].protocol == CV_PROTOCOL_UDP ? "udp" : "tcp");
+	return 0;
+}
+
+/* ---- config.json ---- */
+
+static json_t *strings(char *const *strv)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		json_array_append_new(array, json_string(strv[i]));
+	return array;
+}
+
+json_t *cv_network_config_to_json(const struct cv_network_config *c)
+{
+	json_t *ports = json_array();
+
+	for (size_t i = 0; i < c->port_count; i++)
+		json_array_append_new(
+		        ports, json_pack("{s:I,s:i,s:i,s:i}", "host_address", (json_int_t)c->ports[i].host_address,
+		                         "host_port", (int)c->ports[i].host_port, "container_port",
+		                         (int)c->ports[i].container_port, "protocol", c->ports[i].protocol));
+	return json_pack("{s:i,s:s?,s:s?,s:o,s:o,s:o,s:o,s:b,s:s?,s:i,s:s?,s:s?}", "mode", (int)c->mode, "network",
+	                 c->network, "ip", c->ip, "dns", strings(c->dns), "extra_hosts", strings(c->extra_hosts),
+	                 "ports", ports, "exposed", strings(c->exposed), "publish_all", c->publish_all,
+	                 "static_container_ip", c->static_container_ip, "static_prefix", c->static_prefix,
+	                 "static_host_ip", c->static_host_ip, "static_gateway", c->static_gateway);
+}
+
+static int strings_from(json_t *array, char ***out)
+{
+	size_t index;
+	json_t *value;
+
+	json_array_foreach(array, index, value)
+	{
+		if (!json_is_string(value) || cv_strv_append(out, json_string_value(value)) < 0)
+			return cv_error_errno(EINVAL, "config: network: expected strings");
+	}
+	return 0;
+}
+
+static int string_from(json_t *object, const char *key, char **slot)
+{
+	const char *value = json_string_value(json_object_get(object, key));
+
+	return value != NULL ? replace(slot, value) : 0;
+}
+
+int cv_network_config_from_json(json_t *o, struct cv_network_config *c)
+{
+	json_t *ports, *port;
+	size_t index;
+
+	memset(c, 0, sizeof *c);
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return cv_error_errno(EINVAL, "config: network is not an object");
+	c->mode = (enum containerv_network_mode)json_integer_value(json_object_get(o, "mode"));
+	c->publish_all = json_is_true(json_object_get(o, "publish_all"));
+	c->static_prefix = (int)json_integer_value(json_object_get(o, "static_prefix"));
+	if (string_from(o, "network", &c->network) < 0 || string_from(o, "ip", &c->ip) < 0 ||
+	    strings_from(json_object_get(o, "dns"), &c->dns) < 0 ||
+	    strings_from(json_object_get(o, "extra_hosts"), &c->extra_hosts) < 0 ||
+	    strings_from(json_object_get(o, "exposed"), &c->exposed) < 0 ||
+	    string_from(o, "static_container_ip", &c->static_container_ip) < 0 ||
+	    string_from(o, "static_host_ip", &c->static_host_ip) < 0 ||
+	    string_from(o, "static_gateway", &c->static_gateway) < 0)
+		return -1;
+	ports = json_object_get(o, "ports");
+	if (json_is_array(ports) && json_array_size(ports) > 0) {
+		c->ports = cv_malloc0(json_array_size(ports) * sizeof *c->ports);
+		if (c->ports == NULL)
+			return -1;
+		json_array_foreach(ports, index, port)
+		{
+			struct cv_port *p = &c->ports[c->port_count++];
+			p->host_address = (uint32_t)json_integer_value(json_object_get(port, "host_address"));
+			p->host_port = (uint16_t)json_integer_value(json_object_get(port, "host_port"));
+			p->container_port = (uint16_t)json_integer_value(json_object_get(port, "container_port"));
+			p->protocol = (int)json_integer_value(json_object_get(port, "protocol"));
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * Internal: networks, addresses and leases (platform-neutral), and the few
+ * calls into the platform they need (linux/network-*.c).
+ *
+ *   <root>/networks/lock                  flock'ed around every change of networks or leases
+ *   <root>/networks/<name>/network.json   the definition (atomic writes)
+ *   <root>/networks/<name>/leases/<ip>    one per address in use: who holds it, its veth, its ports
+ *
+ * A lease is written before anything it names is made (veth, rules), and
+ * names its owner process (the starting CLI, then the container's init):
+ * a lease whose owner is dead is stale, and the next network operation
+ * releases what it names.
+ */
+#ifndef CV_NETWORK_INTERNAL_H
+#define CV_NETWORK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <chef/containerv/network.h>
+
+struct json_t;
+
+#define CV_NETWORK_NAME_MAX 64
+#define CV_DEFAULT_BRIDGE "containerv0"
+#define CV_DEFAULT_SUBNET "10.88.0.0/16"
+
+/* An IPv4 subnet, host byte order. */
+struct cv_subnet {
+	uint32_t address;
+	int prefix;
+};
+
+/*
+ * Names of the host's interfaces we make: a bridge "containerv0" or
+ * "cvbr-<10 hex>", a veth "cv<10 hex>e<N>" or "cv<10 hex>x<N>". A name read
+ * from a state file is only ever deleted when it has one of these shapes.
+ */
+bool cv_network_bridge_name_is_ours(const char *name);
+bool cv_network_veth_name_is_ours(const char *name);
+
+/* network/address.c */
+int cv_address_parse(const char *text, uint32_t *address);
+void cv_address_format(uint32_t address, char buffer[16]);
+/* "a.b.c.d/n" with no host bits set and 8 <= n <= 30. */
+int cv_subnet_parse(const char *text, struct cv_subnet *subnet);
+void cv_subnet_format(const struct cv_subnet *subnet, char buffer[20]);
+uint32_t cv_prefix_mask(int prefix);
+/* Dotted netmask ("255.255.255.0") to a prefix length; -1 when not contiguous. */
+int cv_netmask_prefix(const char *netmask);
+bool cv_subnet_contains(const struct cv_subnet *subnet, uint32_t address);
+bool cv_subnets_overlap(const struct cv_subnet *a, const struct cv_subnet *b);
+
+enum { CV_PROTOCOL_TCP = 6, CV_PROTOCOL_UDP = 17 };
+
+/* A published port. */
+struct cv_port {
+	uint32_t host_address; /* 0: every address of the host */
+	uint16_t host_port;    /* 0: choose one (publish all) */
+	uint16_t container_port;
+	int protocol;
+};
+
+/* "[IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]" (docker's -p); "PORT[/proto]" with exposed_only. */
+int cv_port_parse(const char *text, struct cv_port *port, bool exposed_only);
+void cv_port_format(const struct cv_port *port, char *buffer, size_t size);
+
+struct cv_network {
+	char name[CV_NETWORK_NAME_MAX + 1];
+	char id[65];
+	struct cv_subnet subnet;
+	uint32_t gateway;
+	char bridge[16];
+	int64_t created_ns;
+};
+
+struct cv_lease {
+	char container[65];
+	uint32_t address;
+	char veth[16];      /* the host's end */
+	char interface[16]; /* inside the container */
+	pid_t owner_pid;
+	uint64_t owner_start;
+	struct cv_port *ports;
+	size_t port_count;
+};
+
+/* network/store.c: whether any network was ever made in this state root (no: nothing to release). */
+bool cv_network_store_exists(void);
+/* network/store.c: everything below wants the lock held. */
+int cv_network_lock(void); /* returns the lock's descriptor */
+void cv_network_unlock(int fd);
+int cv_network_load(const char *name, struct cv_network *network);
+/* Loads a network; the default one is created on first use. */
+int cv_network_load_or_default(const char *name, struct cv_network *network);
+/* Records a new network (EEXIST when the name is taken) / deletes one's files. */
+int cv_network_save_new(const struct cv_network *network);
+int cv_network_delete_files(const char *name);
+int cv_network_leases(const struct cv_network *network, struct cv_lease **leases, size_t *count);
+void cv_leases_free(struct cv_lease *leases, size_t count);
+/* Picks a free address (or checks requested), records the lease with its owner; ENOSPC when full. */
+int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease);
+int cv_lease_save(const struct cv_network *network, const struct cv_lease *lease);
+int cv_lease_remove(const struct cv_network *network, uint32_t address);
+/* Releases stale leases in every network (and what they hold). */
+void cv_network_reconcile_locked(void);
+/* Calls callback for each network name. */
+int cv_network_names(int (*callback)(const char *name, void *user), void *user);
+
+/* The per-container part of the options (network/config.c). */
+struct cv_network_config {
+	enum containerv_network_mode mode;
+	char *network; /* NULL: the default one */
+	char *ip;      /* requested address */
+	char **dns;
+	char **extra_hosts; /* "name:ip" */
+	struct cv_port *ports;
+	size_t port_count;
+	char **exposed; /* "80/tcp" */
+	bool publish_all;
+	/* The static veth pair (CV_NETWORK_STATIC). */
+	char *static_container_ip;
+	int static_prefix;
+	char *static_host_ip;
+	char *static_gateway;
+};
+
+void cv_network_config_clear(struct cv_network_config *config);
+struct json_t *cv_network_config_to_json(const struct cv_network_config *config);
+int cv_network_config_from_json(struct json_t *object, struct cv_network_config *config);
+/* own_namespace: the container has a network namespace (bridge and static need one). */
+int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace);
+
+/* Fills an endpoint from a lease (strings duplicated; -1 on ENOMEM, free with containerv_network_endpoints_free). */
+int cv_network_endpoint_from_lease(const char *network, const struct cv_lease *lease,
+                                   struct containerv_network_endpoint *endpoint);
+
+/* network/etc-files.c: hosts and resolv.conf in dirfd; address 0 when the container has none. */
+int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config, const char *hostname,
+                               const char *name, uint32_t address);
+
+/* Implemented by the platform. */
+bool cv_network_owner_alive(pid_t pid, uint64_t start_time);
+void cv_network_owner_self(pid_t *pid, uint64_t *start_time);
+/*
+ * Releases what a lease names (the container's rules, its veth); the lease
+ * file is the caller's. A dead container's veth goes with its namespace
+ * (the kernel's asynchronous cleanup, which an explicit delete would wait
+ * for), so it is deleted here only while the container runs (disconnect) or
+ * when both ends are on the host (a start that died half-way).
+ */
+void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease,
+                                 bool container_running);
+/* Takes the network's bridge and rules off the host (network rm; none of its leases left). */
+int cv_network_platform_teardown(const struct cv_network *network);
+/* 1 with the route in text when a host route (not on own_bridge, not the default) overlaps subnet, 0 when none, -1 on
+ * error. */
+int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size);
+
+#endif

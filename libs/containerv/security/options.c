@@ -1,0 +1,65 @@
+/*
+ * A container's security profile in its options and config.json. Options
+ * hold no profile until one is set; the config of a created container always
+ * records one (the default level when none was set), so a container runs
+ * with the same walls whichever containerv version later starts it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/options.h"
+#include "common/util.h"
+#include "security/security-internal.h"
+
+#define DEFAULT_LEVEL CV_SECURITY_RESTRICTED
+
+int containerv_options_set_security(struct containerv_options *options, const struct containerv_security *security)
+{
+	struct containerv_security *copy = NULL;
+
+	cv_error_clear();
+	if (options == NULL || security == NULL)
+		return cv_error_errno(EINVAL, "set_security: NULL argument");
+	if (containerv_security_copy(security, &copy) < 0)
+		return -1;
+	containerv_security_delete(options->security);
+	options->security = copy;
+	return 0;
+}
+
+int cv_security_config_to_json(const struct containerv_security *security, json_t *root)
+{
+	struct containerv_security *fallback = NULL;
+	json_t *object;
+
+	if (security == NULL) {
+		if (containerv_security_new(DEFAULT_LEVEL, &fallback) < 0)
+			return -1;
+		security = fallback;
+	}
+	object = cv_security_to_json_object(security);
+	containerv_security_delete(fallback);
+	if (object == NULL || json_object_set_new(root, "security", object) < 0)
+		return cv_error_errno(ENOMEM, "config: cannot encode the security profile");
+	return 0;
+}
+
+int cv_security_config_from_json(json_t *root, struct containerv_security **out)
+{
+	json_t *object = json_object_get(root, "security");
+	struct containerv_security *security;
+
+	if (object == NULL)
+		return containerv_security_new(DEFAULT_LEVEL, out);
+	security = cv_malloc0(sizeof *security);
+	if (security == NULL)
+		return -1;
+	if (cv_security_from_json_object(object, security) < 0) {
+		free(security);
+		return -1;
+	}
+	*out = security;
+	return 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * cv-attack: one escape or privilege attempt per invocation, run inside a
+ * container by tests/integration/test_cli_security.sh. Linked statically so
+ * that it runs in the busybox rootfs. Prints "ok" when the attempt worked,
+ * else the errno name (EPERM, EROFS, ...), and exits 0 either way: the test
+ * compares the printed outcome with the expected one for each level.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/reboot.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *errno_name(int err)
+{
+	static const struct {
+		int value;
+		const char *name;
+	} names[] = {
+	        {EPERM, "EPERM"},     {ENOENT, "ENOENT"},   {EACCES, "EACCES"},
+	        {EROFS, "EROFS"},     {ENOSYS, "ENOSYS"},   {EINVAL, "EINVAL"},
+	        {EBUSY, "EBUSY"},     {ENODEV, "ENODEV"},   {ENXIO, "ENXIO"},
+	        {EFAULT, "EFAULT"},   {ESRCH, "ESRCH"},     {EEXIST, "EEXIST"},
+	        {ENOTDIR, "ENOTDIR"}, {ENOTSUP, "ENOTSUP"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
+	        {EBADF, "EBADF"},     {ELOOP, "ELOOP"},     {ETXTBSY, "ETXTBSY"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].value == err)
+			return names[i].name;
+	return "EOTHER";
+}
+
+static int report(long result)
+{
+	if (result < 0)
+		printf("%s\n", errno_name(errno));
+	else
+		printf("ok\n");
+	return 0;
+}
+
+static long attempt(const char *what, const char *arg)
+{
+	if (strcmp(what, "mount") == 0)
+		return mount("none", "/mnt", "tmpfs", 0, NULL);
+	if (strcmp(what, "umount") == 0)
+		return umount2("/proc", MNT_DETACH);
+	if (strcmp(what, "unshare") == 0)
+		return unshare(CLONE_NEWUSER);
+	if (strcmp(what, "unshare-net") == 0)
+		return unshare(CLONE_NEWNET);
+	if (strcmp(what, "setns") == 0) {
+		int fd = open("/proc/self/ns/net", O_RDONLY);
+		return fd < 0 ? -1 : setns(fd, CLONE_NEWNET);
+	}
+	if (strcmp(what, "ptrace") == 0) /* the container's init, or any other process of ours */
+		return ptrace(PTRACE_ATTACH, 1, NULL, NULL);
+	if (strcmp(what, "reboot") == 0)
+		return syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_OFF, NULL);
+	if (strcmp(what, "kexec") == 0)
+		return syscall(SYS_kexec_load, 0, 0, NULL, 0);
+	if (strcmp(what, "init_module") == 0)
+		return syscall(SYS_init_module, "", 0, "");
+	if (strcmp(what, "swapon") == 0)
+		return swapon("/nonexistent-swap", 0);
+	if (strcmp(what, "raw_socket") == 0)
+		return socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (strcmp(what, "vsock") == 0)
+		return socket(40 /* AF_VSOCK */, SOCK_STREAM, 0);
+	if (strcmp(what, "mknod_block") == 0)
+		return mknod("/tmp/cv-sda", S_IFBLK | 0600, makedev(8, 0));
+	if (strcmp(what, "open_block") == 0) { /* a block node made here, if mknod worked, must still not open */
+		mknod("/tmp/cv-loop0", S_IFBLK | 0600, makedev(7, 0));
+		return open("/tmp/cv-loop0", O_RDONLY);
+	}
+	if (strcmp(what, "open_mem") == 0) { /* /dev/mem is not in /dev; a node made for it must not open */
+		if (open("/dev/mem", O_RDONLY) >= 0)
+			return 0;
+		mknod("/tmp/cv-mem", S_IFCHR | 0600, makedev(1, 1));
+		return open("/tmp/cv-mem", O_RDONLY);
+	}
+	if (strcmp(what, "write") == 0) { /* write ARG (a file that exists) */
+		int fd = open(arg, O_WRONLY);
+		return fd < 0 ? -1 : write(fd, "1", 1);
+	}
+	if (strcmp(what, "read_size") == 0) { /* ok when ARG reads as empty (masked) */
+		char buffer[64];
+		int fd = open(arg, O_RDONLY);
+		if (fd < 0)
+			return -1;
+		ssize_t n = read(fd, buffer, sizeof buffer);
+		if (n > 0) {
+			errno = EEXIST; /* it has content: not masked */
+			return -1;
+		}
+		return n;
+	}
+	if (strcmp(what, "keyctl") == 0)
+		return syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+	if (strcmp(what, "add_key") == 0)
+		return syscall(SYS_add_key, "user", "cv", "x", 1, -3);
+	if (strcmp(what, "clock_settime") == 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		return clock_settime(CLOCK_REALTIME, &now);
+	}
+	if (strcmp(what, "chown") == 0)
+		return chown(arg, 1, 1);
+	if (strcmp(what, "mkdir") == 0)
+		return mkdir(arg, 0755);
+	if (strcmp(what, "euid") == 0) { /* prints the effective uid: a setuid-root copy of us shows 0 when it worked */
+		printf("euid=%d\n", (int)geteuid());
+		return 0;
+	}
+	if (strcmp(what, "exe") == 0) /* overwrite the init's binary, which is the runtime's (CVE-2019-5736) */
+		return open("/proc/1/exe", O_WRONLY);
+	if (strcmp(what, "personality") == 0)
+		return syscall(SYS_personality, 0x0040000 /* ADDR_NO_RANDOMIZE */);
+	if (strcmp(what, "clone3") == 0)
+		return syscall(SYS_clone3, NULL, 0);
+	if (strcmp(what, "newest") == 0) /* a syscall number no kernel has yet: ENOSYS, not EPERM */
+		return syscall(1000);
+	if (strcmp(what, "fds") == 0) { /* prints the descriptors we hold beyond 0-2 */
+		int found = 0;
+		for (int fd = 3; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) >= 0) {
+				char link[64], target[256] = "";
+				snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+				readlink(link, target, sizeof target - 1);
+				printf("fd %d -> %s\n", fd, target);
+				found++;
+			}
+		return found ? (errno = EEXIST, -1) : 0;
+	}
+	errno = EINVAL;
+	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: cv-attack ATTEMPT [ARG]\n");
+		return 2;
+	}
+	return report(attempt(argv[1], argc > 2 ? argv[2] : ""));
+}

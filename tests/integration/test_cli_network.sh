@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# Container networking through the CLI, on real bridges, veths and network
+# namespaces: network create/ls/inspect/rm/prune and their refusals, two
+# containers on one network talking TCP and UDP, isolation from another
+# network, published ports reached from the host (127.0.0.1 and the
+# container's address), outbound NAT to a namespace playing the outside
+# host, connect/disconnect, /etc/hosts and resolv.conf, --network none/host,
+# network stats, and the cleanup after rm, after a failed start and after a
+# SIGKILL'ed CLI. All traffic stays on this machine: loopback, and
+# addresses on bridges and namespaces this test makes.
+#
+# Needs root, jq, nft, ip and python3 (Debian's busybox nc has no UDP: the
+# UDP peers are python3 run in the containers' network namespaces).
+# Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS.
+source "$(dirname "$0")/lib.sh"
+for tool in jq nft ip nsenter python3; do
+	command -v $tool >/dev/null || fail "$tool is needed"
+done
+
+OUTSIDE=cvt-out-$$  # the namespace that plays the outside host
+UPLINK=cvt-up$$     # the host's end of the veth to it
+ROUTE_LINK=cvt-rt$$ # a link whose route a network must not overlap
+
+network_cleanup() {
+	local left
+	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
+	[ -z "$left" ] || "$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
+	for n in $("$CONTAINERV" network ls --format '{{.Name}}' 2>/dev/null || true); do
+		"$CONTAINERV" network rm "$n" >/dev/null 2>&1 || true
+	done
+	ip netns del "$OUTSIDE" 2>/dev/null || true
+	ip link del "$UPLINK" 2>/dev/null || true
+	ip link del "$ROUTE_LINK" 2>/dev/null || true
+	cleanup
+}
+trap network_cleanup EXIT
+
+# Nothing of the containers left: veths (the kernel deletes a dead namespace's
+# pair asynchronously), their published ports (map elements commented cvc_<id>), leases.
+assert_no_endpoint_left() {
+	local what=$1 tables leases
+	wait_for "$what: the containers' veths to go" \
+		sh -c "! ip -o link show | grep -qE '^[0-9]+: cv[0-9a-f]{10}[ex][0-9]+[@:]'"
+	tables=$(nft list ruleset | grep -E 'cvc_' || true)
+	[ -z "$tables" ] || fail "$what: published ports left: $tables"
+	leases=$(find "$CONTAINERV_ROOT/networks" -path '*/leases/*' 2>/dev/null || true)
+	[ -z "$leases" ] || fail "$what: leases left: $leases"
+}
+
+# And no network on the host: no bridge, no network table (bridges stay until their network is removed).
+assert_no_network_left() {
+	local what=$1 links tables
+	assert_no_endpoint_left "$what"
+	links=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(cvbr-[0-9a-f]{10}|containerv0)$' || true)
+	[ -z "$links" ] || fail "$what: bridges left: $links"
+	tables=$(nft list tables | grep -E 'cvn_' || true)
+	[ -z "$tables" ] || fail "$what: nft tables left: $tables"
+}
+
+address_of() { # NETWORK CONTAINER-ID
+	"$CONTAINERV" network inspect "$1" | jq -r --arg id "$2" '.[0].Containers[$id].IPv4Address' | cut -d/ -f1
+}
+pid_of() { "$CONTAINERV" inspect "$1" | jq -r '.[0].State.Pid'; }
+bridge_of() { "$CONTAINERV" network inspect "$1" | jq -r '.[0].Options["com.docker.network.bridge.name"]'; }
+
+# An HTTP GET with bash's /dev/tcp: the body of the answer, or nothing.
+http_get() { # HOST PORT PATH
+	timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2 && printf 'GET $3 HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null |
+		sed '1,/^\r$/d'
+}
+
+run_d() { # ARGS...: a detached container; its id in $ID
+	cv 0 run -d --rootfs "$CV_TEST_ROOTFS" "$@"
+	ID=$OUT
+	ids+=("$ID")
+}
+
+# ---- networks: create, ls, inspect, refusals ----
+cv 0 network create --subnet 10.231.1.0/24 front
+[[ "$OUT" =~ ^[0-9a-f]{64}$ ]] || fail "network create printed '$OUT'"
+cv 0 network create --subnet 10.231.2.0/24 --gateway 10.231.2.254 back
+cv 0 network ls --format '{{.Name}} {{.Subnet}} {{.Gateway}}'
+[[ "$OUT" == *"back 10.231.2.0/24 10.231.2.254"* && "$OUT" == *"front 10.231.1.0/24 10.231.1.1"* ]] ||
+	fail "network ls: $OUT"
+cv 0 network inspect front
+[ "$(jq -r '.[0].IPAM.Config[0].Subnet' <<<"$OUT")" = 10.231.1.0/24 ] || fail "inspect: $OUT"
+cv 1 network create --subnet 10.231.3.0/24 front
+one_error_line "already exists"
+cv 1 network create --subnet 10.231.1.128/25 inside
+one_error_line "overlaps network front"
+cv 1 network create --subnet 10.231.1.5/24 hostbits
+one_error_line "host bits set"
+cv 1 network create --subnet 10.231.300.0/24 bad
+one_error_line "invalid subnet"
+cv 1 network create --subnet 10.231.4.0/33 bad
+one_error_line "invalid subnet"
+cv 1 network create --subnet 10.231.4.0/24 --gateway 10.231.5.1 bad
+one_error_line "not a host address"
+cv 1 network create 'bad/name'
+one_error_line "invalid network name"
+cv 1 network create host
+one_error_line "reserved"
+# A subnet a host route covers is refused (the route is on a link this test makes).
+ip link add "$ROUTE_LINK" type veth peer name "${ROUTE_LINK}p"
+ip addr add 10.231.64.1/24 dev "$ROUTE_LINK"
+ip link set "$ROUTE_LINK" up
+cv 1 network create --subnet 10.231.64.0/20 routed
+one_error_line "overlaps the host's route 10.231.64.0/24"
+ip link del "$ROUTE_LINK"
+cv 0 network ls -q
+[ "$(wc -l <<<"$OUT")" = 2 ] || fail "refused networks were created: $OUT"
+assert_no_network_left "after create"
+pass "network create, ls, inspect and their refusals"
+
+# ---- two containers on one network: TCP and UDP; another network cannot reach them ----
+run_d --network front --name server busybox sh -c 'while true; do echo tcp-hello | nc -l -p 7000; done'
+server=$ID
+run_d --network front --name client busybox sleep 300
+client=$ID
+run_d --network back --name stranger busybox sleep 300
+stranger=$ID
+server_ip=$(address_of front "$server")
+client_ip=$(address_of front "$client")
+[[ "$server_ip" == 10.231.1.* && "$client_ip" == 10.231.1.* && "$server_ip" != "$client_ip" ]] ||
+	fail "addresses: $server_ip $client_ip"
+[[ "$(address_of back "$stranger")" == 10.231.2.* ]] || fail "back address"
+# The MAC address follows the IP address (a reused address keeps the neighbours' cache right).
+cv 0 exec client cat /sys/class/net/eth0/address
+[ "$OUT" = "$(printf '02:42:%02x:%02x:%02x:%02x' ${client_ip//./ })" ] || fail "MAC of $client_ip: $OUT"
+cv 0 inspect --format '{{.NetworkSettings.IPAddress}}' server
+[ "$OUT" = "$server_ip" ] || fail "inspect NetworkSettings.IPAddress: '$OUT', expected $server_ip"
+wait_for "the TCP server" sh -c "nsenter -t $(pid_of "$server") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1B58 '"
+cv 0 exec client nc -w 5 "$server_ip" 7000
+[ "$OUT" = tcp-hello ] || fail "TCP between containers: '$OUT'"
+# UDP: a receiver in the server's namespace, a sender in the client's.
+nsenter -t "$(pid_of "$server")" -n python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7001)); s.settimeout(10)
+print("ready", flush=True); data, peer = s.recvfrom(100); print(data.decode().strip(), peer[0], flush=True)' >"$TEST_TMP/udp" &
+receiver=$!
+wait_for "the UDP receiver" grep -q ready "$TEST_TMP/udp"
+nsenter -t "$(pid_of "$client")" -n bash -c "echo udp-hello >/dev/udp/$server_ip/7001"
+wait "$receiver" || fail "UDP receiver failed: $(cat "$TEST_TMP/udp")"
+grep -q "udp-hello $client_ip" "$TEST_TMP/udp" || fail "UDP between containers: $(cat "$TEST_TMP/udp")"
+pass "two containers on one network exchange TCP and UDP"
+cv 1 exec stranger nc -w 2 "$server_ip" 7000
+[ -z "$OUT" ] && [[ "$ERR" != *refused* ]] || fail "a container on another network reached the server: $OUT $ERR"
+pass "a container on another network cannot reach them"
+
+# ---- stats: eth0's counters ----
+cv 0 stats --no-stream --format '{{.NetIO}}' client
+[[ "$OUT" != "0B / 0B" ]] || fail "stats show no network traffic: $OUT"
+pass "stats count the container's eth0 traffic ($OUT)"
+
+# ---- /etc/hosts, /etc/resolv.conf ----
+run_d --network front --name named --hostname web --add-host db.local:10.231.1.77 --dns 10.231.1.53 busybox sleep 300
+named_ip=$(address_of front "$ID")
+cv 0 exec named cat /etc/hosts
+[[ "$OUT" == *"$named_ip	web named"* && "$OUT" == *"10.231.1.77	db.local"* ]] || fail "/etc/hosts: $OUT"
+cv 0 exec named cat /etc/resolv.conf
+[[ "$OUT" == "nameserver 10.231.1.53"* ]] && ! grep -q "nameserver 127." <<<"$OUT" || fail "/etc/resolv.conf: $OUT"
+cv 125 run --rootfs "$CV_TEST_ROOTFS" --add-host nocolon busybox true
+one_error_line "--add-host"
+cv 125 run --rootfs "$CV_TEST_ROOTFS" --dns 1.2.3 busybox true
+one_error_line "--dns"
+pass "/etc/hosts with the name and --add-host, resolv.conf with --dns"
+
+# ---- --ip, --network none and host ----
+run_d --network front --ip 10.231.1.200 busybox sleep 300
+[ "$(address_of front "$ID")" = 10.231.1.200 ] || fail "--ip not honoured"
+cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network front --ip 10.231.1.200 busybox sleep 300
+one_error_line "already in use"
+cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network front --ip 10.231.2.9 busybox sleep 300
+one_error_line "not in network front"
+cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network nosuch busybox sleep 300
+one_error_line "network nosuch not found"
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" --network none busybox ip -o link
+[ "$(wc -l <<<"$OUT")" = 1 ] && [[ "$OUT" == *" lo:"* ]] || fail "--network none: $OUT"
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" --network host busybox ip -o link
+[ "$(wc -l <<<"$OUT")" = "$(ip -o link | wc -l)" ] || fail "--network host: $OUT"
+cv 125 run --rootfs "$CV_TEST_ROOTFS" --network none -p 8080:80 busybox true
+one_error_line "need a bridge network"
+pass "--ip, --network none and host"
+
+# ---- published ports: httpd reached from the host on 127.0.0.1 and on the container's address ----
+mkdir -p "$TEST_TMP/www"
+echo published-page >"$TEST_TMP/www/index.html"
+run_d --network front --name web -p 127.0.0.1:18080:80 -p 18081:80 -v "$TEST_TMP/www:/www:ro" busybox httpd -f -p 80 -h /www
+web=$ID
+web_ip=$(address_of front "$web")
+wait_for "httpd" sh -c "nsenter -t $(pid_of "$web") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '"
+[ "$(http_get 127.0.0.1 18080 /index.html)" = published-page ] || fail "127.0.0.1:18080 did not reach httpd"
+[ "$(http_get 127.0.0.1 18081 /index.html)" = published-page ] || fail "127.0.0.1:18081 did not reach httpd"
+[ "$(http_get "$web_ip" 80 /index.html)" = published-page ] || fail "$web_ip:80 did not reach httpd"
+# Hairpin: another container reaches it through the host's published port (the bridge's address).
+cv 0 exec client wget -q -O - http://10.231.1.1:18081/index.html
+[ "$OUT" = published-page ] || fail "a container did not reach a published port through the host: $OUT"
+[ "$(nft list ruleset | grep -c "comment \"cvc_${web:0:12}\"")" = 2 ] || fail "no nft elements named for the container"
+cv 0 port web
+[ "$OUT" = "$(printf '80/tcp -> 127.0.0.1:18080\n80/tcp -> 0.0.0.0:18081')" ] || fail "port web: $OUT"
+cv 0 inspect --format '{{json .NetworkSettings.Ports}}' web
+[ "$(jq -r '."80/tcp"[1].HostPort' <<<"$OUT")" = 18081 ] || fail "inspect Ports: $OUT"
+# The same host port again: one clear error, nothing made.
+before=$("$CONTAINERV" ps -aq | wc -l)
+cv 125 run -d --rootfs "$CV_TEST_ROOTFS" --network front -p 18081:80 busybox sleep 300
+one_error_line "already published by container ${web:0:12}"
+[ "$("$CONTAINERV" ps -aq | wc -l)" = "$before" ] || fail "a refused run left a container"
+# -P publishes the exposed ports on free host ports.
+run_d --network front --expose 80 -P -v "$TEST_TMP/www:/www:ro" busybox httpd -f -p 80 -h /www
+cv 0 port "$ID" 80
+auto_port=${OUT##*:}
+[[ "$OUT" == 0.0.0.0:* && "$auto_port" =~ ^[0-9]+$ ]] || fail "port: $OUT"
+nft list ruleset | grep -q "tcp . $auto_port comment \"cvc_${ID:0:12}\"" || fail "no nft element for -P port $auto_port"
+wait_for "httpd (-P)" sh -c "nsenter -t $(pid_of "$ID") -n cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '"
+[ "$(http_get 127.0.0.1 "$auto_port" /index.html)" = published-page ] || fail "-P port $auto_port did not reach httpd"
+cv 0 rm -f "$ID"
+! nft list ruleset | grep -q "cvc_${ID:0:12}" || fail "rm left the container's published port"
+# A UDP port: a datagram to 127.0.0.1 reaches a receiver in the container's namespace.
+run_d --network front -p 127.0.0.1:18095:7005/udp busybox sleep 300
+nsenter -t "$(pid_of "$ID")" -n python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7005)); s.settimeout(10)
+print("ready", flush=True); data, peer = s.recvfrom(100); print(data.decode().strip(), flush=True)' >"$TEST_TMP/udp-port" &
+receiver=$!
+wait_for "the UDP receiver" grep -q ready "$TEST_TMP/udp-port"
+echo udp-published >/dev/udp/127.0.0.1/18095
+wait "$receiver" || fail "published UDP port: $(cat "$TEST_TMP/udp-port")"
+grep -q udp-published "$TEST_TMP/udp-port" || fail "published UDP port: $(cat "$TEST_TMP/udp-port")"
+cv 0 rm -f "$ID"
+pass "published ports: 127.0.0.1, the container's address, -P, UDP, a port published twice refused"
+
+# ---- outbound NAT: the container reaches a namespace playing the outside host ----
+ip netns add "$OUTSIDE"
+ip link add "$UPLINK" type veth peer name eth0 netns "$OUTSIDE"
+ip addr add 10.231.90.1/24 dev "$UPLINK"
+ip link set "$UPLINK" up
+echo 1 >"/proc/sys/net/ipv4/conf/$UPLINK/forwarding" # replies are routed back in (this link only)
+ip -n "$OUTSIDE" addr add 10.231.90.2/24 dev eth0
+ip -n "$OUTSIDE" link set eth0 up
+ip -n "$OUTSIDE" link set lo up
+# The outside host has no route to 10.231.1.0/24: only masquerading lets it answer.
+ip netns exec "$OUTSIDE" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("10.231.90.2", 7002)); s.listen(1)
+s.settimeout(15); print("ready", flush=True); c, peer = s.accept(); c.sendall(("seen " + peer[0] + "\n").encode()); c.close()' >"$TEST_TMP/outside" &
+outside=$!
+wait_for "the outside server" grep -q ready "$TEST_TMP/outside"
+cv 0 exec client nc -w 5 10.231.90.2 7002
+wait "$outside" || true
+[ "$OUT" = "seen 10.231.90.1" ] || fail "outbound NAT: '$OUT' (outside: $(cat "$TEST_TMP/outside"))"
+ip netns del "$OUTSIDE"
+pass "outbound NAT (masquerade) to an outside namespace"
+
+# ---- connect / disconnect a running container ----
+cv 0 network connect back client
+cv 0 exec client ip -o -4 addr show eth1
+[[ "$OUT" == *"10.231.2."* ]] || fail "connect: eth1 is $OUT"
+# Refused (an RST from the stranger), not timed out: reached over eth1 (nc needs no capability, unlike ping).
+cv 1 exec client nc -w 3 "$(address_of back "$stranger")" 1
+[[ "$ERR" == *refused* ]] || fail "connect: the stranger was not reached: $ERR"
+cv 1 network connect back client
+one_error_line "already connected"
+cv 1 network rm back
+one_error_line "in use by container"
+cv 0 network disconnect back client
+cv 1 exec client ip -o -4 addr show eth1
+cv 1 network disconnect back client
+one_error_line "not connected"
+pass "network connect/disconnect; network rm of a network in use is refused"
+
+# ---- rm releases everything ----
+cv 0 rm -f $("$CONTAINERV" ps -aq)
+assert_no_endpoint_left "after rm"
+pass "rm releases leases, veths and rules (bridges stay until network rm)"
+
+# ---- a container whose command ends releases its network at once ----
+cv 0 run --rootfs "$CV_TEST_ROOTFS" --network front --name ended busybox true
+assert_no_endpoint_left "after the command ended"
+cv 0 rm ended
+# ---- a failed start leaves nothing ----
+cv 127 run --rootfs "$CV_TEST_ROOTFS" --network front -p 18090:80 busybox /no/such/command
+assert_no_endpoint_left "after a failed start"
+[ -z "$("$CONTAINERV" ps -aq)" ] || cv 0 rm -f $("$CONTAINERV" ps -aq)
+pass "a finished or failed start leaves nothing"
+
+# ---- SIGKILL of the CLI: the next command reconciles ----
+# (a) the CLI and then its container are killed: the lease's owner is dead.
+"$CONTAINERV" run --rootfs "$CV_TEST_ROOTFS" --network front -p 18091:80 --name killed busybox sleep 300 \
+	</dev/null >/dev/null 2>&1 &
+cli=$!
+wait_for "the killed container" sh -c "'$CONTAINERV' ps --format '{{.Names}}' | grep -q killed"
+init=$(pid_of killed)
+kill -9 "$cli"
+wait "$cli" 2>/dev/null || true
+kill -9 "$init"
+wait_for "the init to die" sh -c "! kill -0 $init 2>/dev/null"
+cv 0 network ls
+assert_no_endpoint_left "after a SIGKILL'ed CLI and container"
+cv 0 rm -f killed
+# (b) a start killed half-way: a lease owned by a dead process, its veth and rules made.
+net_id=$("$CONTAINERV" network inspect front | jq -r '.[0].Id')
+cv 0 network inspect --format '{{.Id}}' front
+dead=$(sh -c 'echo $$')
+fake=deadbeef0123456789abcdef0123456789abcdef0123456789abcdef01234567
+printf '{"container":"%s","address":"10.231.1.9","veth":"cvdeadbeef01e0","interface":"eth0","owner_pid":%d,"owner_start":1,"ports":[{"host_address":0,"host_port":18092,"container_port":80,"protocol":6}]}' \
+	"$fake" "$dead" >"$CONTAINERV_ROOT/networks/front/leases/10.231.1.9"
+ip link add cvdeadbeef01e0 type veth peer name cvdeadbeef01x0
+nft add element ip "cvn_${net_id:0:10}" ports_any '{ tcp . 18092 comment "cvc_deadbeef0123" : 10.231.1.9 . 80 }'
+cv 0 network ls
+assert_no_endpoint_left "after a start killed half-way"
+[ -n "$net_id" ] || fail "no network id"
+pass "after a SIGKILL the next command releases the lease, veth and rules"
+
+# ---- rm and prune ----
+cv 0 network create --subnet 10.231.7.0/24 spare
+cv 0 network prune -f
+[[ "$OUT" == *spare* && "$OUT" == *front* && "$OUT" == *back* ]] || fail "prune: $OUT"
+cv 0 network ls -q
+[ -z "$OUT" ] || fail "prune left: $OUT"
+cv 1 network rm front
+one_error_line "not found"
+pass "network prune and rm"
+
+# ---- the default network: made on first use; another state root cannot take over its bridge ----
+export CONTAINERV_BRIDGE_SUBNET=10.231.96.0/24
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0
+[[ "$OUT" == *"inet 10.231.96.2/24"* ]] || fail "default network address: $OUT"
+cv 0 network ls --format '{{.Name}} {{.Subnet}}'
+[ "$OUT" = "bridge 10.231.96.0/24" ] || fail "default network: $OUT"
+ip -o link show containerv0 >/dev/null || fail "no containerv0 bridge"
+other_root=$TEST_TMP/other-root
+mkdir -p "$other_root"
+set +e
+err=$(CONTAINERV_ROOT=$other_root CONTAINERV_BRIDGE_SUBNET=10.231.97.0/24 timeout 30 "$CONTAINERV" run --rm \
+	--rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
+code=$?
+set -e
+[ "$code" = 125 ] && [[ "$err" == *"bridge containerv0 exists with other addresses"* ]] ||
+	fail "another root took containerv0 (exit $code): $err"
+CONTAINERV_ROOT=$other_root "$CONTAINERV" network rm bridge >/dev/null
+ip -o link show containerv0 >/dev/null || fail "the other root's network rm deleted our bridge"
+cv 0 network rm bridge
+unset CONTAINERV_BRIDGE_SUBNET
+pass "the default network and its bridge containerv0; another state root is refused it"
+assert_no_network_left "at the end"
+! ip netns list | grep -q "$OUTSIDE" || fail "the outside namespace is left"
+! ip -o link show | grep -qE ": ($UPLINK|$ROUTE_LINK)[@:]" || fail "test links left"
+assert_clean "network"
