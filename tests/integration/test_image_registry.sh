@@ -171,6 +171,8 @@ cv 0 pull --tls-verify=false --platform linux/arm64/v8 "$R/multi:list"
 [ "$(store_digest "$R/multi:list")" = "$arm64" ] || fail "manifest list, linux/arm64/v8: not the arm64 manifest"
 cv 1 pull --tls-verify=false --platform linux/s390x "$R/multi"
 one_error_line "no manifest for linux/s390x"
+cv 1 pull --tls-verify=false --platform linux/arm64 "$R/tests/busybox:v1"
+one_error_line "the image is linux/amd64, not the linux/arm64 asked for"
 cv 125 pull --platform linux "$R/multi"
 one_error_line "--platform"
 store_check
