@@ -91,7 +91,7 @@ pass "an expired bearer token is renewed in the middle of the downloads"
 
 # The store is still usable: a good pull of the same content works and runs.
 cv 0 pull --tls-verify=false "$H/good"
-cv 0 run --rm "$H/good" echo still-fine
+cv 0 run --rm --network none "$H/good" echo still-fine
 [ "$OUT" = still-fine ] || fail "the good image did not run: $OUT"
 store_check
 pass "after all that, a good pull works and runs"

@@ -28,22 +28,22 @@ cv 0 pull --tls-verify=false "$R/tests/busybox:v1"
 expected=$(manifest_digest "$R" tests/busybox v1)
 [ "$(store_digest "$R/tests/busybox:v1")" = "$expected" ] || fail "the store's manifest is not the registry's ($expected)"
 store_check
-cv 0 run --rm "$R/tests/busybox:v1" echo hello-from-the-registry
+cv 0 run --rm --network none "$R/tests/busybox:v1" echo hello-from-the-registry
 [ "$OUT" = hello-from-the-registry ] || fail "the pulled image did not run: $OUT"
 pass "skopeo push, containerv pull and run"
 
 # run --pull: missing (the default) pulls into an empty store, progress on stderr, the output clean.
 rm -rf "$CONTAINERV_ROOT/images"
-CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm "$R/tests/busybox:v1" echo pulled-by-run
+CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --network none "$R/tests/busybox:v1" echo pulled-by-run
 [ "$OUT" = pulled-by-run ] || fail "run --pull missing: stdout is '$OUT'"
 [[ "$ERR" == *"resolved to $expected"* ]] || fail "run did not pull: $ERR"
-CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --pull always "$R/tests/busybox:v1" true
+CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --network none --pull always "$R/tests/busybox:v1" true
 [[ "$ERR" == *"already exists"* ]] || fail "run --pull always did not look at the registry: $ERR"
-cv 125 run --rm --pull never "$R/tests/other:v1" true
+cv 125 run --rm --network none --pull never "$R/tests/other:v1" true
 one_error_line "not found"
-cv 125 run --rm --pull sometimes "$R/tests/busybox:v1" true
+cv 125 run --rm --network none --pull sometimes "$R/tests/busybox:v1" true
 one_error_line "invalid --pull sometimes"
-cv 125 run --rm "$R/tests/busybox:nosuchtag" true
+cv 125 run --rm --network none "$R/tests/busybox:nosuchtag" true
 one_error_line "not found"
 [[ "$ERR" == *"pull: registry $R"* ]] || fail "run --pull missing: the pull's error is not shown: $ERR"
 pass "run --pull missing, always, never"
@@ -74,7 +74,7 @@ docker_digest=$(manifest_digest "$R" tests/docker v1)
 [ "$(store_digest "$R/tests/docker:v1")" = "$docker_digest" ] || fail "schema2: the store's manifest is not the registry's"
 jq -e '.mediaType == "application/vnd.docker.distribution.manifest.v2+json"' \
 	"$CONTAINERV_ROOT/images/blobs/sha256/${docker_digest#sha256:}" >/dev/null || fail "not a schema2 manifest"
-cv 0 run --rm "$R/tests/docker:v1" echo docker-format
+cv 0 run --rm --network none "$R/tests/docker:v1" echo docker-format
 [ "$OUT" = docker-format ] || fail "schema2 image: $OUT"
 pass "Docker schema2 manifests"
 
@@ -110,9 +110,9 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+js
 curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
 	--data-binary "@$TEST_TMP/plain-manifest.json" "http://$R/v2/tests/plain/manifests/v1" || fail "PUT plain manifest"
 cv 0 pull --tls-verify=false "$R/tests/plain:v1"
-CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
+CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm --network none "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
 [ "$OUT" = zstd-ok ] || fail "zstd image: $OUT"
-cv 0 run --rm "$R/tests/plain:v1" echo plain-ok
+cv 0 run --rm --network none "$R/tests/plain:v1" echo plain-ok
 [ "$OUT" = plain-ok ] || fail "uncompressed image: $OUT"
 rm -rf "$TEST_TMP/zstd-root"
 store_check
