@@ -15,6 +15,9 @@ wrong (or right) way:
   badtype       the manifest comes with an unknown media type
   headerdigest  Docker-Content-Digest differs from the manifest's digest
   artifact      an OCI artifact (a config of another media type), not an image
+  badlayer      a layer of an unknown media type
+  noblob        the layer blob is unknown (404)
+  badconfig     the config blob answers 500
   e403 e404 e429 e500   that status for the manifest
   slow          the manifest answer never comes (timeouts)
   redirect      blobs answer 307 to BLOB_PORT, which refuses any request that
@@ -151,6 +154,9 @@ class Registry(Base):
             headers = {}
         elif repo == "badtype":
             content_type = "application/vnd.example.unknown+json"
+        elif repo == "badlayer":
+            body = MANIFEST.replace(b"application/vnd.oci.image.layer.v1.tar+gzip", b"application/x-unknown-layer")
+            headers = {}
         elif repo == "artifact":
             body = MANIFEST.replace(b"application/vnd.oci.image.config.v1+json", b"application/vnd.cncf.helm.config.v1+json")
             headers = {}
@@ -173,6 +179,12 @@ class Registry(Base):
         data = BLOBS.get(digest)
         if data is None:
             self.error(404, "BLOB_UNKNOWN", "blob unknown")
+            return
+        if repo == "noblob" and data is LAYER:
+            self.error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+            return
+        if repo == "badconfig" and data is CONFIG:
+            self.error(500, "UNKNOWN", "storage driver failure")
             return
         if repo == "redirect":
             self.answer(307, b"", headers={"Location": "http://127.0.0.1:%d/blob/%s" % (blob_port, digest)})

@@ -13,7 +13,9 @@
 # Each sets ${NAME}_HOST=127.0.0.1:PORT (and ${NAME}_CERT_DIR for TLS). Every
 # process started is stopped and every file removed by the EXIT trap, also when
 # a test fails. Also: make_busybox_layout DIR TAG (an OCI layout of the
-# built-in busybox rootfs, made with umoci) and free_port.
+# built-in busybox rootfs, made with umoci) and free_port. The tests run
+# their containers with --network none: images need no network, and the
+# host's bridges are shared with whatever else runs there.
 
 REGISTRY_TMP=$(mktemp -d /tmp/cvregistry.XXXXXX)
 REGISTRY_CERTS=$REGISTRY_TMP/certs

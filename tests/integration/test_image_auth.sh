@@ -3,8 +3,8 @@
 #   - htpasswd basic auth over TLS (self-signed certificate made here):
 #     unknown CA refused, wrong password refused, right one works; login
 #     checks the password before storing it (0600), pull and push then use
-#     the stored credentials; logout removes them; docker's config.json is
-#     read too;
+#     the stored credentials; logout removes them; docker's config.json and
+#     its credential helpers are read too;
 #   - token auth (tests/integration/token-server.py signs the JWTs): wrong
 #     password refused, right one pulls and pushes, anonymous pulls but may
 #     not push.
@@ -67,7 +67,29 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BASIC_HOST" "$(printf '%s' 'alice:pa
 cv 0 pull --cert-dir "$BASIC_CERT_DIR" "$B"
 mv "$HOME/.docker/config.json" "$TEST_TMP/other-auth.json"
 REGISTRY_AUTH_FILE=$TEST_TMP/other-auth.json cv 0 pull --cert-dir "$BASIC_CERT_DIR" "$B"
-pass "credentials from ~/.docker/config.json and REGISTRY_AUTH_FILE"
+# docker's credential helpers: credHelpers for one registry, credsStore for any (a helper made
+# here: it answers for the basic-auth registry only, and records what it was asked).
+mkdir -p "$TEST_TMP/bin"
+cat >"$TEST_TMP/bin/docker-credential-cvtest" <<HELPER
+#!/bin/sh
+[ "\$1" = get ] || exit 2
+read -r server
+echo "\$server" >>"$TEST_TMP/helper.log"
+[ "\$server" = "$BASIC_HOST" ] || { echo "credentials not found in native keychain"; exit 1; }
+printf '{"ServerURL":"%s","Username":"alice","Secret":"%s"}\n' "\$server" 'pa\$\$word'
+HELPER
+chmod +x "$TEST_TMP/bin/docker-credential-cvtest"
+mkdir -p "$HOME/.docker"
+printf '{"auths":{},"credHelpers":{"%s":"cvtest"}}\n' "$BASIC_HOST" >"$HOME/.docker/config.json"
+PATH=$TEST_TMP/bin:$PATH cv 0 pull --cert-dir "$BASIC_CERT_DIR" "$B"
+grep -qx "$BASIC_HOST" "$TEST_TMP/helper.log" || fail "the credential helper was not asked"
+printf '{"auths":{},"credsStore":"cvtest"}\n' >"$HOME/.docker/config.json"
+PATH=$TEST_TMP/bin:$PATH cv 0 pull --cert-dir "$BASIC_CERT_DIR" "$B"
+printf '{"credHelpers":{"%s":"missing-helper"}}\n' "$BASIC_HOST" >"$HOME/.docker/config.json"
+cv 1 pull --cert-dir "$BASIC_CERT_DIR" "$B"
+one_error_line "docker-credential-missing-helper"
+rm "$HOME/.docker/config.json"
+pass "credentials from ~/.docker/config.json, REGISTRY_AUTH_FILE and credential helpers"
 
 # --- Token auth.
 T=$TOKEN_HOST/tok/busybox:v1

@@ -48,6 +48,12 @@ hostile oversize "larger than"
 hostile badtype "unsupported media type \"application/vnd.example.unknown+json\""
 hostile headerdigest "digest mismatch"
 hostile artifact "not a container image"
+hostile badlayer "unsupported media type \"application/x-unknown-layer\""
+rm -rf "$CONTAINERV_ROOT/images" # (the config must be fetched: no store has it yet)
+hostile badconfig "500 internal server error (UNKNOWN: storage driver failure)"
+[[ "$ERR" == *"blob sha256:"*" of badconfig"* ]] || fail "the blob error does not name the blob: $ERR"
+hostile noblob "404 not found (BLOB_UNKNOWN: blob unknown to registry)"
+[[ "$ERR" == *"blob sha256:"*" of noblob"* ]] || fail "the blob error does not name the blob: $ERR"
 hostile e403 "403"
 hostile e404 "404 not found (MANIFEST_UNKNOWN"
 hostile e429 "429 too many requests"
@@ -85,7 +91,7 @@ pass "an expired bearer token is renewed in the middle of the downloads"
 
 # The store is still usable: a good pull of the same content works and runs.
 cv 0 pull --tls-verify=false "$H/good"
-cv 0 run --rm "$H/good" echo still-fine
+cv 0 run --rm --network none "$H/good" echo still-fine
 [ "$OUT" = still-fine ] || fail "the good image did not run: $OUT"
 store_check
 pass "after all that, a good pull works and runs"

@@ -44,7 +44,7 @@ cv 0 pull --tls-verify=false "$IMAGE"
 store_check
 [ "$(store_digest "$IMAGE")" = "$(manifest_digest "$REG_HOST" big v1)" ] || fail "wrong manifest after the kills"
 [ -z "$(ls -A "$CONTAINERV_ROOT/images/ingest")" ] || fail "partial downloads left after a complete pull"
-cv 0 run --rm "$IMAGE" sh -c 'wc -c < /random3'
+cv 0 run --rm --network none "$IMAGE" sh -c 'wc -c < /random3'
 [ "$OUT" = $((8 * 1024 * 1024)) ] || fail "the image does not run as pulled: $OUT"
 pass "the next pull completes and the image runs"
 

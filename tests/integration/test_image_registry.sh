@@ -7,7 +7,9 @@
 #     repositories) are pulled by skopeo and their digests compared;
 #   - a multi-arch index (hand-written, PUT with curl) selects the platform;
 #     an index in the store is pushed after its children;
-#   - zstd and uncompressed layers; run --pull missing|always|never;
+#   - Docker schema2 manifests, zstd and uncompressed layers;
+#     run --pull missing|always|never; progress bars on a terminal;
+#     search --list-tags;
 #   - pull by digest; an unknown tag gives one clear error; tls-verify on
 #     against plain http gives one clear error.
 #
@@ -26,22 +28,22 @@ cv 0 pull --tls-verify=false "$R/tests/busybox:v1"
 expected=$(manifest_digest "$R" tests/busybox v1)
 [ "$(store_digest "$R/tests/busybox:v1")" = "$expected" ] || fail "the store's manifest is not the registry's ($expected)"
 store_check
-cv 0 run --rm "$R/tests/busybox:v1" echo hello-from-the-registry
+cv 0 run --rm --network none "$R/tests/busybox:v1" echo hello-from-the-registry
 [ "$OUT" = hello-from-the-registry ] || fail "the pulled image did not run: $OUT"
 pass "skopeo push, containerv pull and run"
 
 # run --pull: missing (the default) pulls into an empty store, progress on stderr, the output clean.
 rm -rf "$CONTAINERV_ROOT/images"
-CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm "$R/tests/busybox:v1" echo pulled-by-run
+CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --network none "$R/tests/busybox:v1" echo pulled-by-run
 [ "$OUT" = pulled-by-run ] || fail "run --pull missing: stdout is '$OUT'"
 [[ "$ERR" == *"resolved to $expected"* ]] || fail "run did not pull: $ERR"
-CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --pull always "$R/tests/busybox:v1" true
+CONTAINERV_INSECURE_REGISTRIES=$R cv 0 run --rm --network none --pull always "$R/tests/busybox:v1" true
 [[ "$ERR" == *"already exists"* ]] || fail "run --pull always did not look at the registry: $ERR"
-cv 125 run --rm --pull never "$R/tests/other:v1" true
+cv 125 run --rm --network none --pull never "$R/tests/other:v1" true
 one_error_line "not found"
-cv 125 run --rm --pull sometimes "$R/tests/busybox:v1" true
+cv 125 run --rm --network none --pull sometimes "$R/tests/busybox:v1" true
 one_error_line "invalid --pull sometimes"
-cv 125 run --rm "$R/tests/busybox:nosuchtag" true
+cv 125 run --rm --network none "$R/tests/busybox:nosuchtag" true
 one_error_line "not found"
 [[ "$ERR" == *"pull: registry $R"* ]] || fail "run --pull missing: the pull's error is not shown: $ERR"
 pass "run --pull missing, always, never"
@@ -52,9 +54,29 @@ cv 0 pull -q --tls-verify=false "$R/tests/busybox:v1"
 [ "$OUT" = "$R/tests/busybox:v1" ] || fail "pull -q printed: $OUT"
 pass "second pull moves nothing; -q prints the name only"
 
+# On a terminal: per-layer bars redrawn in place (cursor up), with sizes.
+rm -rf "$CONTAINERV_ROOT/images"
+TERM=xterm script -qec "$CONTAINERV pull --tls-verify=false $R/tests/busybox:v1" /dev/null >"$TEST_TMP/tty.out" ||
+	fail "pull under a terminal: $(cat "$TEST_TMP/tty.out")"
+grep -q $'\e\[1A' "$TEST_TMP/tty.out" || fail "no bars redrawn on a terminal: $(cat -v "$TEST_TMP/tty.out")"
+grep -q 'Download complete 1\.[0-9]*MB' "$TEST_TMP/tty.out" || fail "no layer size on the bar: $(cat -v "$TEST_TMP/tty.out")"
+pass "progress bars on a terminal"
+
 cv 0 pull --tls-verify=false "$R/tests/busybox@$expected"
 [ "$(store_digest "$R/tests/busybox@$expected")" = "$expected" ] || fail "pull by digest"
 pass "pull by digest"
+
+# --- Docker schema2 (skopeo converts): pulled with its own media type, not schema1, and runs.
+skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$TEST_TMP/layout:v1" "docker://$R/tests/docker:v1" ||
+	fail "skopeo copy v2s2"
+cv 0 pull --tls-verify=false "$R/tests/docker:v1"
+docker_digest=$(manifest_digest "$R" tests/docker v1)
+[ "$(store_digest "$R/tests/docker:v1")" = "$docker_digest" ] || fail "schema2: the store's manifest is not the registry's"
+jq -e '.mediaType == "application/vnd.docker.distribution.manifest.v2+json"' \
+	"$CONTAINERV_ROOT/images/blobs/sha256/${docker_digest#sha256:}" >/dev/null || fail "not a schema2 manifest"
+cv 0 run --rm --network none "$R/tests/docker:v1" echo docker-format
+[ "$OUT" = docker-format ] || fail "schema2 image: $OUT"
+pass "Docker schema2 manifests"
 
 # --- zstd layers (skopeo recompresses); an uncompressed layer (pushed by hand: no peer makes one).
 # (A registry of its own: skopeo would mount the gzip blob it knows to be on $R instead.)
@@ -90,7 +112,7 @@ curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
 cv 0 pull --tls-verify=false "$R/tests/plain:v1"
 CONTAINERV_ROOT=$TEST_TMP/zstd-root cv 0 run --rm --network none "$ZREG_HOST/tests/zstd:v1" echo zstd-ok
 [ "$OUT" = zstd-ok ] || fail "zstd image: $OUT"
-cv 0 run --rm "$R/tests/plain:v1" echo plain-ok
+cv 0 run --rm --network none "$R/tests/plain:v1" echo plain-ok
 [ "$OUT" = plain-ok ] || fail "uncompressed image: $OUT"
 rm -rf "$TEST_TMP/zstd-root"
 store_check
@@ -140,8 +162,17 @@ cv 0 pull --tls-verify=false "$R/multi"
 [ "$(store_digest "$R/multi:latest")" = "$amd64" ] || fail "default platform: not the amd64 manifest"
 cv 0 pull --tls-verify=false --platform linux/arm64 "$R/multi"
 [ "$(store_digest "$R/multi:latest")" = "$arm64" ] || fail "--platform linux/arm64: not the arm64 manifest"
+# The same as a Docker manifest list.
+sed 's/application\/vnd.oci.image.index.v1+json/application\/vnd.docker.distribution.manifest.list.v2+json/' \
+	"$TEST_TMP/index.json" >"$TEST_TMP/list.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.list.v2+json' \
+	--data-binary "@$TEST_TMP/list.json" "http://$R/v2/multi/manifests/list" || fail "PUT manifest list"
+cv 0 pull --tls-verify=false --platform linux/arm64/v8 "$R/multi:list"
+[ "$(store_digest "$R/multi:list")" = "$arm64" ] || fail "manifest list, linux/arm64/v8: not the arm64 manifest"
 cv 1 pull --tls-verify=false --platform linux/s390x "$R/multi"
 one_error_line "no manifest for linux/s390x"
+cv 1 pull --tls-verify=false --platform linux/arm64 "$R/tests/busybox:v1"
+one_error_line "the image is linux/amd64, not the linux/arm64 asked for"
 cv 125 pull --platform linux "$R/multi"
 one_error_line "--platform"
 store_check
@@ -163,6 +194,15 @@ rm -rf "$TEST_TMP/all"
 skopeo copy -q --all --src-tls-verify=false "docker://$R/pushed/multi:latest" "oci:$TEST_TMP/all:latest" ||
 	fail "skopeo cannot copy the pushed index with all its platforms"
 pass "push of an index: children first, skopeo copies every platform"
+
+# --- Tags of a repository.
+cv 0 search --list-tags --tls-verify=false "$R/multi"
+[ "$(sort <<<"$OUT" | tr '\n' ' ')" = "amd64 arm64 latest list " ] || fail "search --list-tags: $OUT"
+cv 1 search --list-tags --tls-verify=false "$R/nosuch/repo"
+one_error_line "404"
+cv 125 search --tls-verify=false "$R/multi"
+one_error_line "--list-tags"
+pass "search --list-tags"
 
 # --- Errors.
 cv 1 pull --tls-verify=false "$R/tests/busybox:nosuchtag"

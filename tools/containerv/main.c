@@ -54,6 +54,7 @@ static const struct command commands[] = {
         {"push", cmd_push, "Upload an image to a registry"},
         {"login", cmd_login, "Log in to a registry"},
         {"logout", cmd_logout, "Log out from a registry"},
+        {"search", cmd_search, "List the tags of a repository (--list-tags)"},
         {"version", cmd_version, "Show the containerv version information"},
         {"help", cmd_help, "Show help for a command"},
 };

@@ -1,5 +1,5 @@
 /*
- * pull, push, login, logout: the registry client's commands.
+ * pull, push, search --list-tags: the registry client's commands (login.c: login, logout).
  *
  * Registry failures exit 1 (docker's daemon-side errors); malformed flags
  * exit 125.
@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 
 #include "cli.h"
 #include "flags.h"
@@ -199,112 +198,44 @@ int cmd_push(int argc, char **argv)
 	return code;
 }
 
-/* Reads the password from stdin: one line, without its newline; no echo on a terminal. */
-static char *read_password(bool prompt)
-{
-	struct termios old, quiet;
-	bool terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t length;
-
-	if (prompt && terminal) {
-		fputs("Password: ", stderr);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	length = getline(&line, &size, stdin);
-	if (prompt && terminal) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (length < 0) {
-		free(line);
-		return NULL;
-	}
-	while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
-		line[--length] = '\0';
-	return line;
-}
-
-int cmd_login(int argc, char **argv)
+int cmd_search(int argc, char **argv)
 {
 	static struct registry_flags flags = {.tls_verify = 1};
-	static const char *username, *password;
-	static int password_stdin;
+	static int list_tags;
 	static const struct flag table[] = {
-	        {"username", 'u', FLAG_STRING, &username, "string", "User name"},
-	        {"password", 'p', FLAG_STRING, &password, "string",
-	         "Password (visible to other users: prefer --password-stdin)"},
-	        {"password-stdin", 0, FLAG_BOOL, &password_stdin, NULL, "Take the password from stdin"},
+	        {"list-tags", 0, FLAG_BOOL, &list_tags, NULL,
+	         "List the tags of the repository (the only search there is)"},
 	        {"tls-verify", 0, FLAG_BOOL, &flags.tls_verify, NULL,
 	         "Verify TLS certificates (false also allows plain http)"},
 	        {"cert-dir", 0, FLAG_STRING, &flags.cert_dir, "path",
 	         "Trust the CA certificates (*.crt) in this directory"},
-	        {"authfile", 0, FLAG_STRING, &flags.auth_file, "path", "Write the credentials to this auth file"},
+	        {"creds", 0, FLAG_STRING, &flags.creds, "user:password", "Credentials for the registry"},
+	        {"authfile", 0, FLAG_STRING, &flags.auth_file, "path", "Read credentials from this auth file"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
-	        "login",
-	        "[OPTIONS] REGISTRY",
-	        "Log in to a registry",
-	        table,
-	        false,
-	        1,
-	        1,
-	        "The credentials are checked, then stored (mode 0600) in --authfile, $REGISTRY_AUTH_FILE or\n"
-	        "~/.config/containerv/auth.json.",
+	        "search", "--list-tags [OPTIONS] REGISTRY/NAME", "List the tags of a repository", table, false, 1, 1,
+	        NULL,
 	};
 	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
 	_cleanup_free_ char **words = NULL;
-	_cleanup_free_ char *typed = NULL;
 	struct arguments positional;
+	char platform[3][32];
+	char **tags = NULL;
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (password != NULL && password_stdin)
-		return cli_fail(EXIT_CLI_ERROR, "--password and --password-stdin are mutually exclusive");
-	if (username == NULL)
-		return cli_fail(EXIT_CLI_ERROR, "login %s: a user name is needed (-u)", words[0]);
-	if (password == NULL) {
-		if (!password_stdin && !isatty(STDIN_FILENO))
-			return cli_fail(EXIT_CLI_ERROR, "login %s: no password: use -p or --password-stdin", words[0]);
-		typed = read_password(!password_stdin);
-		if (typed == NULL || typed[0] == '\0')
-			return cli_fail(EXIT_CLI_ERROR, "login %s: no password given", words[0]);
-		password = typed;
-	}
-	options.tls_verify = flags.tls_verify;
-	options.cert_dir = flags.cert_dir;
-	options.auth_file = flags.auth_file;
-	if (containerv_registry_login(words[0], username, password, &options) < 0)
-		return cli_fail_library(EXIT_REGISTRY_FAILURE, NULL);
-	printf("Login Succeeded\n");
-	return 0;
-}
-
-int cmd_logout(int argc, char **argv)
-{
-	static const char *auth_file;
-	static const struct flag table[] = {
-	        {"authfile", 0, FLAG_STRING, &auth_file, "path", "Remove the credentials from this auth file"},
-	        FLAG_END,
-	};
-	static const struct command_spec spec = {
-	        "logout", "[OPTIONS] REGISTRY", "Log out from a registry", table, false, 1, 1, NULL,
-	};
-	_cleanup_free_ char **words = NULL;
-	struct arguments positional;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
-
-	if (code >= 0)
-		return code;
-	words = positional.items;
-	if (containerv_registry_logout(words[0], auth_file) < 0)
-		return cli_fail_library(EXIT_REGISTRY_FAILURE, NULL);
-	printf("Removed login credentials for %s\n", words[0]);
-	return 0;
+	if (!list_tags)
+		return cli_fail(EXIT_CLI_ERROR,
+		                "search: only --list-tags is supported (registries have no search API)");
+	code = registry_options_from_flags(&flags, &options, platform);
+	if (code == 0 && containerv_registry_tags(words[0], &options, &tags) < 0)
+		code = cli_fail_library(EXIT_REGISTRY_FAILURE, NULL);
+	for (char **tag = tags; tag != NULL && *tag != NULL; tag++)
+		printf("%s\n", *tag);
+	containerv_strings_free(tags);
+	free(flags.username);
+	return code;
 }

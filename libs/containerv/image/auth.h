@@ -62,6 +62,12 @@ int cv_base64_decode(const char *text, char **out, size_t *length);
  * 0 when no file has any, -1 on an unreadable or malformed file.
  */
 int cv_authfile_lookup(const char *auth_file, const char *registry, struct cv_credentials *out);
+/*
+ * Asks docker's credential helper docker-credential-HELPER for server's
+ * credentials: 1 found, 0 none (an identity token), -1 on error.
+ */
+int cv_credential_helper_get(const char *helper, const char *server, struct cv_credentials *out);
+
 /* The file `containerv login` writes: auth_file, else $REGISTRY_AUTH_FILE, else ~/.config/containerv/auth.json. */
 int cv_authfile_login_path(const char *auth_file, char **path);
 /* Stores (password != NULL) or removes (password == NULL) registry's entry, atomically, mode 0600. */

@@ -88,6 +88,29 @@ static int entry_credentials(const char *path, json_t *entry, struct cv_credenti
 	return 1;
 }
 
+/* docker's credHelpers (per registry) and credsStore (any registry), when the file names them. */
+static int helper_credentials(json_t *root, const char *registry, struct cv_credentials *out)
+{
+	json_t *helpers = json_object_get(root, "credHelpers");
+	const char *store = json_string_value(json_object_get(root, "credsStore"));
+	const char *helper = NULL;
+	char keys[6][300];
+	int count = registry_keys(registry, keys);
+	/* What docker hands the helper: the hub's old URL, else the host. */
+	const char *server = strcmp(keys[count - 1], "index.docker.io") == 0 ? "https://index.docker.io/v1/" : registry;
+
+	for (int i = 0; i < count && helper == NULL && json_is_object(helpers); i++)
+		helper = json_string_value(json_object_get(helpers, keys[i]));
+	if (helper != NULL)
+		return cv_credential_helper_get(helper, server, out);
+	if (store != NULL && store[0] != '\0') {
+		/* A store helper knows some registries, not all: "not found" is no credentials. */
+		int found = cv_credential_helper_get(store, server, out);
+		return found < 0 ? 0 : found;
+	}
+	return 0;
+}
+
 static int lookup_in(const char *path, const char *registry, struct cv_credentials *out)
 {
 	json_t *root, *auths, *entry;
@@ -115,6 +138,8 @@ static int lookup_in(const char *path, const char *registry, struct cv_credentia
 				result = entry_credentials(path, entry, out);
 		}
 	}
+	if (result == 0)
+		result = helper_credentials(root, registry, out);
 	json_decref(root);
 	return result;
 }

@@ -131,6 +131,31 @@ static int resolve_manifest(struct cv_registry *registry, const char *repository
 	return 0;
 }
 
+/*
+ * A platform asked for explicitly must be the image's, also when the registry has a single
+ * manifest (no index to choose from): docker refuses the mismatch too.
+ */
+static int check_platform(const struct containerv_registry_options *options, const char *config, size_t length)
+{
+	struct cv_image_config parsed;
+	int result = 0;
+
+	if ((options->os == NULL || options->os[0] == '\0') &&
+	    (options->architecture == NULL || options->architecture[0] == '\0'))
+		return 0;
+	if (cv_image_config_parse(config, length, &parsed) < 0)
+		return -1;
+	const char *os = options->os && options->os[0] ? options->os : "linux";
+	if ((parsed.os != NULL && strcmp(parsed.os, os) != 0) ||
+	    (parsed.architecture != NULL && options->architecture != NULL && options->architecture[0] != '\0' &&
+	     strcmp(parsed.architecture, options->architecture) != 0))
+		result = cv_error_errno(ENOENT, "the image is %s/%s, not the %s/%s asked for",
+		                        parsed.os ? parsed.os : "?", parsed.architecture ? parsed.architecture : "?",
+		                        os, options->architecture ? options->architecture : "?");
+	cv_image_config_clear(&parsed);
+	return result;
+}
+
 /* Downloads the layers the store lacks into ingest partials; commits the verified ones. */
 static int fetch_layers(struct cv_store *store, struct cv_registry *registry, const char *repository,
                         const struct cv_manifest *manifest, struct pull *pull)
@@ -237,6 +262,10 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 		cv_store_read_blob(store, manifest.config.digest, CV_STORE_CONFIG_MAX, &config, &config_length);
 	else
 		config_length = (size_t)manifest.config.size;
+	if (config != NULL && check_platform(options, config, config_length) < 0) {
+		cv_error_prefix("registry %s: %s:%s", registry->name, reference->path, tag_or_digest);
+		goto out;
+	}
 	if (config != NULL)
 		cv_unpack_pool_start(store, &manifest, config, config_length, &pull.unpacker);
 	int fetched = fetch_layers(store, registry, reference->path, &manifest, &pull);
