@@ -65,6 +65,17 @@ cv 125 run --rm fromtar
 one_error_line "has no command"
 cv 0 run --rm fromtar echo ok
 [ "$OUT" = ok ] || fail "run fromtar printed '$OUT'"
+# EXPOSE: what -P publishes, on a host port of the kernel's choosing.
+cv 0 import -c 'CMD ["httpd","-f","-p","8080"]' -c 'EXPOSE 8080/tcp' "$CV_TEST_ROOTFS" exposing:1
+cv 0 image inspect --format '{{json .Config.ExposedPorts}}' exposing:1
+[[ "$OUT" == *'"8080/tcp"'* ]] || fail "ExposedPorts not in the config: $OUT"
+cv 0 run -d -P --name exposed exposing:1
+ids+=("$OUT")
+cv 0 port exposed
+[[ "$OUT" == "8080/tcp -> "* ]] || fail "-P did not publish the image's exposed port: $OUT"
+cv 0 rm -f exposed
+cv 1 import -c 'EXPOSE 99999/tcp' "$CV_TEST_ROOTFS" badexpose:1
+one_error_line "EXPOSE"
 pass "import"
 
 # rmi: refused while a container uses the image's last name, then allowed.

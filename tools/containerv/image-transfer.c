@@ -13,11 +13,12 @@
 #include "image-cli.h"
 #include "output.h"
 
-/* --change lines: CMD/ENTRYPOINT as a JSON array or a shell string, ENV K=V, WORKDIR, USER. */
+/* --change lines: CMD/ENTRYPOINT as a JSON array or a shell string, ENV K=V, WORKDIR, USER, EXPOSE. */
 struct changes {
 	char **cmd, **entrypoint;
 	struct string_list env;
 	const char *working_dir, *user;
+	struct string_list exposed;
 };
 
 static void strv_free(char **strv)
@@ -86,7 +87,12 @@ static int parse_change(const char *change, struct changes *out)
 		out->user = value;
 		return 0;
 	}
-	return cli_fail(-1, "invalid --change \"%s\": use CMD, ENTRYPOINT, ENV K=V, WORKDIR /dir or USER", change);
+	if (length == 6 && strncasecmp(change, "EXPOSE", 6) == 0 && value[0] != '\0') {
+		string_list_add(&out->exposed, value);
+		return 0;
+	}
+	return cli_fail(-1, "invalid --change \"%s\": use CMD, ENTRYPOINT, ENV K=V, WORKDIR /dir, USER or EXPOSE PORT",
+	                change);
 }
 
 int cmd_import(int argc, char **argv)
@@ -130,6 +136,7 @@ int cmd_import(int argc, char **argv)
 	options.env = changes.env.count > 0 ? changes.env.items : NULL;
 	options.working_dir = changes.working_dir;
 	options.user = changes.user;
+	options.exposed_ports = changes.exposed.count > 0 ? changes.exposed.items : NULL;
 	source = positional.items[0];
 	if (strcmp(source, "-") == 0) {
 		/* A tarball on stdin: spooled to a file, the library reads it twice (store, then unpack). */
@@ -162,6 +169,7 @@ out:
 	strv_free(changes.cmd);
 	strv_free(changes.entrypoint);
 	string_list_free(&changes.env);
+	string_list_free(&changes.exposed);
 	return code;
 }
 
@@ -170,7 +178,7 @@ int cmd_commit(int argc, char **argv)
 	static struct string_list change_flags;
 	static const struct flag table[] = {
 	        {"change", 'c', FLAG_LIST, &change_flags, "list",
-	         "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER)"},
+	         "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -205,6 +213,7 @@ int cmd_commit(int argc, char **argv)
 	options.env = changes.env.count > 0 ? changes.env.items : NULL;
 	options.working_dir = changes.working_dir;
 	options.user = changes.user;
+	options.exposed_ports = changes.exposed.count > 0 ? changes.exposed.items : NULL;
 	if (cli_open(positional.items[0], &container) < 0) {
 		code = EXIT_CONTAINER_FAILURE;
 		goto out;
@@ -219,6 +228,7 @@ out:
 	strv_free(changes.cmd);
 	strv_free(changes.entrypoint);
 	string_list_free(&changes.env);
+	string_list_free(&changes.exposed);
 	return code;
 }
 

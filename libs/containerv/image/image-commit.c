@@ -32,6 +32,7 @@
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/store-private.h"
+#include "image/image-options.h"
 #include "image/store.h"
 #include "image/unpack.h"
 #include "linux/container-private.h"
@@ -274,6 +275,7 @@ static char *new_config(const char *base_text, const char *diff_id, const char *
 		json_object_set_new(config, "WorkingDir", json_string(changes->working_dir));
 	if (changes != NULL && changes->user != NULL)
 		json_object_set_new(config, "User", json_string(changes->user));
+	cv_image_config_set_exposed(config, changes);
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return text;
@@ -392,7 +394,9 @@ int containerv_image_commit(struct containerv_container *container, const char *
 	cv_error_clear();
 	if (container == NULL || name == NULL)
 		return cv_error_errno(EINVAL, "commit: missing argument");
-	if (changes != NULL && changes->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
+	if (cv_image_changes_check(changes, "commit") != 0)
+		return -1;
+	if (changes != NULL && changes->version != 1 && changes->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
 		return cv_error_errno(EINVAL, "commit: unknown options version %u", changes->version);
 	if (cv_reference_parse(name, &ref) != 0)
 		return cv_error_prefix("commit");

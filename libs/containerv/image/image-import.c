@@ -28,7 +28,9 @@
 #include "image/image-import.h"
 #include "image/reference.h"
 #include "image/store-private.h"
+#include "image/image-options.h"
 #include "image/store.h"
+#include "network/network-internal.h"
 #include "image/unpack.h"
 
 #define IMPORT_MAX_BYTES (64ull << 30)
@@ -175,6 +177,34 @@ static json_t *strv_json(const char *const *strv)
 	return array;
 }
 
+/* ExposedPorts of a config from the changes (version 2 and up): {"80/tcp": {}, ...}. */
+void cv_image_config_set_exposed(json_t *config, const struct containerv_import_options *changes)
+{
+	json_t *ports;
+
+	if (changes == NULL || changes->version < 2 || changes->exposed_ports == NULL)
+		return;
+	ports = json_object_get(config, "ExposedPorts");
+	if (!json_is_object(ports)) {
+		ports = json_object();
+		json_object_set_new(config, "ExposedPorts", ports);
+	}
+	for (size_t i = 0; changes->exposed_ports[i] != NULL; i++)
+		json_object_set_new(ports, changes->exposed_ports[i], json_object());
+}
+
+int cv_image_changes_check(const struct containerv_import_options *changes, const char *what)
+{
+	struct cv_port port;
+
+	for (size_t i = 0; changes != NULL && changes->version >= 2 && changes->exposed_ports != NULL &&
+	                   changes->exposed_ports[i] != NULL;
+	     i++)
+		if (cv_port_parse(changes->exposed_ports[i], &port, true) != 0)
+			return cv_error_prefix("%s: EXPOSE", what);
+	return 0;
+}
+
 static int import_layer(struct cv_store *store, int fd, const char *name, const struct containerv_import_options *extra,
                         char digest_out[72])
 {
@@ -211,6 +241,7 @@ static int import_layer(struct cv_store *store, int fd, const char *name, const 
 		json_object_set_new(inner, "WorkingDir", json_string(extra->working_dir));
 	if (extra != NULL && extra->user != NULL)
 		json_object_set_new(inner, "User", json_string(extra->user));
+	cv_image_config_set_exposed(inner, extra);
 	config =
 	        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created, "architecture",
 	                  cv_image_host_architecture(), "os", "linux", "config", inner, "rootfs", "type", "layers",
@@ -251,7 +282,9 @@ int containerv_image_import(const char *path, const char *name, const struct con
 	cv_error_clear();
 	if (path == NULL || name == NULL)
 		return cv_error_errno(EINVAL, "import: missing argument");
-	if (extra != NULL && extra->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
+	if (cv_image_changes_check(extra, "import") != 0)
+		return -1;
+	if (extra != NULL && extra->version != 1 && extra->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
 		return cv_error_errno(EINVAL, "import: unknown options version %u", extra->version);
 	if (extra != NULL && extra->working_dir != NULL && extra->working_dir[0] != '/')
 		return cv_error_errno(EINVAL, "import: working directory \"%s\" is not absolute", extra->working_dir);

@@ -19,6 +19,7 @@
 #include "common/options.h"
 #include "common/util.h"
 #include "image/image-options.h"
+#include "network/network-internal.h"
 #include "image/manifest.h"
 #include "image/store.h"
 
@@ -216,10 +217,27 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 			goto out;
 		}
 	}
+	/* ExposedPorts ("80/tcp"): what -P publishes. Hostile keys are refused before anything changes. */
+	for (size_t i = 0; config.exposed_ports != NULL && config.exposed_ports[i] != NULL; i++) {
+		struct cv_port port;
+		if (cv_port_parse(config.exposed_ports[i], &port, true) != 0) {
+			char shown[100];
+			cv_error_errno(EINVAL, "image %s: exposed port \"%s\" is not PORT[/tcp|udp]", name,
+			               cv_printable(config.exposed_ports[i], shown, sizeof shown));
+			goto out;
+		}
+	}
 	if (containerv_options_set_layers(options, (const char *const *)layers, count) != 0 ||
 	    add_missing_keyed(&options->env, config.env) != 0 ||
 	    add_missing_keyed(&options->labels, config.labels) != 0)
 		goto out;
+	for (size_t i = 0; config.exposed_ports != NULL && config.exposed_ports[i] != NULL; i++) {
+		bool known = false;
+		for (size_t j = 0; options->network.exposed != NULL && options->network.exposed[j] != NULL; j++)
+			known = known || strcmp(options->network.exposed[j], config.exposed_ports[i]) == 0;
+		if (!known && cv_strv_append(&options->network.exposed, config.exposed_ports[i]) != 0)
+			goto out;
+	}
 	if (options->workdir == NULL && config.working_dir != NULL && config.working_dir[0] == '/' &&
 	    (options->workdir = cv_strdup(config.working_dir)) == NULL)
 		goto out;

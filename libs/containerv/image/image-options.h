@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+struct json_t;
+
 struct containerv_options;
 struct cv_store;
 
@@ -27,5 +29,10 @@ int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t
 
 /* "SIGTERM", "TERM", "15" -> 15; -1 when unknown. */
 int cv_signal_from_name(const char *name);
+
+/* image-import.c: the changes' ExposedPorts into a config object, and their check (import and commit). */
+struct containerv_import_options;
+void cv_image_config_set_exposed(struct json_t *config, const struct containerv_import_options *changes);
+int cv_image_changes_check(const struct containerv_import_options *changes, const char *what);
 
 #endif

@@ -94,21 +94,23 @@ CONTAINERV_API int containerv_image_gc(struct containerv_image_gc_result *result
 /* Removes the names of images no container uses, then collects (`image prune -a`). */
 CONTAINERV_API int containerv_image_prune(struct containerv_image_gc_result *result);
 
-#define CONTAINERV_IMPORT_OPTIONS_VERSION 1
+/* 2 added exposed_ports; version 1 callers keep working. */
+#define CONTAINERV_IMPORT_OPTIONS_VERSION 2
 
 /* The config of an imported image (docker import --change). Initialise with CONTAINERV_IMPORT_OPTIONS_INIT. */
 struct containerv_import_options {
-	unsigned int version;          /* CONTAINERV_IMPORT_OPTIONS_VERSION */
-	const char *const *cmd;        /* NULL-terminated or NULL */
-	const char *const *entrypoint; /* NULL-terminated or NULL */
-	const char *const *env;        /* "KEY=VALUE", NULL-terminated or NULL */
-	const char *working_dir;       /* absolute, or NULL */
-	const char *user;              /* "uid[:gid]" or a name, or NULL */
+	unsigned int version;             /* CONTAINERV_IMPORT_OPTIONS_VERSION */
+	const char *const *cmd;           /* NULL-terminated or NULL */
+	const char *const *entrypoint;    /* NULL-terminated or NULL */
+	const char *const *env;           /* "KEY=VALUE", NULL-terminated or NULL */
+	const char *working_dir;          /* absolute, or NULL */
+	const char *user;                 /* "uid[:gid]" or a name, or NULL */
+	const char *const *exposed_ports; /* "80/tcp", "53/udp" (docker's EXPOSE), NULL-terminated or NULL */
 };
 
 #define CONTAINERV_IMPORT_OPTIONS_INIT                                                                                 \
 	{                                                                                                              \
-		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                                        \
+		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL                                  \
 	}
 
 /*
