@@ -104,7 +104,7 @@ if command -v skopeo >/dev/null; then
 	skopeo --insecure-policy copy -q "docker-archive:$TEST_TMP/docker.tar" "docker-archive:$TEST_TMP/from-skopeo.tar:skopeo/made:2" ||
 		fail "skopeo cannot read our docker archive"
 fi
-cv 0 rmi busybox localhost:5000/team/box:v1 fromtar
+cv 0 rmi busybox localhost:5000/team/box:v1 fromtar exposing:1
 [ -z "$(ls "$IMAGES/blobs/sha256")" ] || fail "blobs left after rmi of every image: $(ls "$IMAGES/blobs/sha256")"
 [ -z "$(ls "$IMAGES/layers")" ] || fail "layers left after rmi of every image"
 cv 0 load -i "$TEST_TMP/oci.tar"
