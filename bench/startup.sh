@@ -26,6 +26,7 @@
 #   BENCH_PAUSE_MS=0     idle gap before every timed run (lets the kernel's async
 #                        namespace teardown of the previous container finish)
 #   BENCH_RAW=FILE       also save the raw per-run samples there
+#   BENCH_IMAGE=1        containerv runs from an image of its store (imported once), not --rootfs
 set -euo pipefail
 
 BENCH_N=${BENCH_N:-100}
@@ -316,12 +317,18 @@ for r in "${WANT[@]}"; do
 			continue
 		fi
 		mkdir -p "$W/cvroot"
-		if ! CONTAINERV_ROOT=$W/cvroot timeout 30 "$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true \
+		# BENCH_IMAGE=1: from an image of the store (the rootfs imported once, its layer unpacked), not a directory.
+		CV_SOURCE=(--rootfs "$ROOTFS")
+		if [[ ${BENCH_IMAGE:-0} = 1 ]]; then
+			CONTAINERV_ROOT=$W/cvroot "$CONTAINERV" import "$ROOTFS" cvbench-image:1 >/dev/null 2>"$W/cv-smoke.log" &&
+				CV_SOURCE=(cvbench-image:1)
+		fi
+		if ! CONTAINERV_ROOT=$W/cvroot timeout 30 "$CONTAINERV" run --rm --network none "${CV_SOURCE[@]}" /bin/true \
 			</dev/null >"$W/cv-smoke.log" 2>&1; then
 			SKIP[$r]="smoke test failed: $CONTAINERV run --rm --rootfs ROOTFS /bin/true: $(tr '\n' ' ' <"$W/cv-smoke.log" | cut -c1-300)"
 			continue
 		fi
-		DESC[$r]="containerv run --rm --network none --rootfs ROOTFS /bin/true (own OverlayFS writable layer)"
+		DESC[$r]="containerv run --rm --network none ${CV_SOURCE[*]/#$ROOTFS/ROOTFS} /bin/true (own OverlayFS writable layer)"
 		;;
 	crun)
 		command -v "$CRUN" >/dev/null || { SKIP[$r]="$CRUN not installed (apt-get install crun)"; continue; }
@@ -367,7 +374,7 @@ run_one() { # runtime outfile
 	case $r in
 	containerv)
 		CONTAINERV_ROOT=$W/cvroot "$T" -o "$out" -l "$r" -- \
-			"$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
+			"$CONTAINERV" run --rm --network none "${CV_SOURCE[@]}" /bin/true </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
 	crun)
 		"$T" -o "$out" -l "$r" -- \
 			"$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crun" "cvbench-crun-$seq_id" </dev/null >>"$W/run.log" 2>&1 || rc=$? ;;
@@ -408,7 +415,7 @@ if [[ -x /usr/bin/time && $BENCH_MEM_N -gt 0 ]]; then
 		for ((m = 0; m < BENCH_MEM_N; m++)); do
 			seq_id=$((seq_id + 1))
 			case $r in
-			containerv) cmd=(env CONTAINERV_ROOT="$W/cvroot" "$CONTAINERV" run --rm --network none --rootfs "$ROOTFS" /bin/true) ;;
+			containerv) cmd=(env CONTAINERV_ROOT="$W/cvroot" "$CONTAINERV" run --rm --network none "${CV_SOURCE[@]}" /bin/true) ;;
 			crun) cmd=("$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crun" "cvbench-crun-$seq_id") ;;
 			crun+ovl) cmd=("$CRUN" --root "$W/state-crun" run --bundle "$W/bundle-crunovl" "cvbench-crunovl-$seq_id") ;;
 			runc) cmd=("$RUNC" --root "$W/state-runc" run --bundle "$W/bundle-runc" "cvbench-runc-$seq_id") ;;
@@ -432,8 +439,8 @@ fi
 cg_after=$(cg_snapshot)
 new_cg=$(comm -13 <(echo "$cg_before") <(echo "$cg_after") | grep -v '^/sys/fs/cgroup/unified/cvbench-' || true)
 cv_state_left=0
-# The seccomp filter cache is kept on purpose; anything else is a leak.
-[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" | wc -l)
+# The seccomp filter cache and the image store are kept on purpose; anything else is a leak.
+[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" ! -path "$W/cvroot/images/*" | wc -l)
 ns_mnt=$(grep -c cvbench /proc/self/mountinfo || true)
 crun_left=$( [[ -d $W/state-crun ]] && "$CRUN" --root "$W/state-crun" list -q 2>/dev/null | wc -l || echo 0)
 runc_left=$( [[ -d $W/state-runc ]] && "$RUNC" --root "$W/state-runc" list -q 2>/dev/null | wc -l || echo 0)

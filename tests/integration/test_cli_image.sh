@@ -201,6 +201,7 @@ cv 0 image prune -af
 cv 0 images -q
 [ -z "$OUT" ] || fail "image prune -a left images: $OUT"
 [ -z "$(ls "$IMAGES/blobs/sha256")" ] || fail "blobs left after prune"
+[ -z "$(ls "$IMAGES/chains" 2>/dev/null)" ] || fail "chain id caches left after prune: $(ls "$IMAGES/chains")"
 assert_store_consistent "prune"
 assert_clean "image tests"
 pass "system df and image prune"

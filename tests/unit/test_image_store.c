@@ -441,7 +441,7 @@ TEST(unpack_image_once_and_refuse_a_wrong_diff_id)
 	CHECK(strstr(containerv_last_error(), "diff_id mismatch") != NULL);
 	CHECK(exists("layers/0000000000000000000000000000000000000000000000000000000000000000") == false);
 	check_no_temporaries();
-	/* A corrupt manifest blob: refused with one line. */
+	/* A corrupt manifest blob: refused with one line (a start reads the store's blobs without hashing them). */
 	{
 		char blob[512];
 		int fd;
@@ -450,6 +450,11 @@ TEST(unpack_image_once_and_refuse_a_wrong_diff_id)
 		CHECK(fd >= 0 && write(fd, "{", 1) == 1);
 		close(fd);
 		CHECK(cv_store_unpack_image(store, manifest) != 0);
+		CHECK(strstr(containerv_last_error(), "manifest") != NULL &&
+		      strchr(containerv_last_error(), '\n') == NULL);
+		/* The verifying read, as save and push use it, names the corruption. */
+		char *text = NULL;
+		CHECK(cv_store_read_blob(store, manifest, 1 << 20, &text, NULL) != 0);
 		CHECK(strstr(containerv_last_error(), "corrupt") != NULL);
 	}
 	CHECK_OK(cv_store_lock(store, LOCK_UN));

@@ -221,9 +221,12 @@ static int collect(struct cv_store *store, bool keep_named, struct containerv_im
 
 	if (mark_all(store, &marks, keep_named) != 0)
 		goto out;
+	uint64_t uncounted = 0, uncounted_bytes = 0;
 	if (sweep(store, "blobs/sha256", &marks, false, &result->blobs_removed, &result->bytes_freed) != 0 ||
 	    sweep(store, "layers", &marks, true, &result->layers_removed, &result->bytes_freed) != 0 ||
 	    sweep(store, "ingest", &marks, false, &result->blobs_removed, &result->bytes_freed) != 0 ||
+	    /* Chain id caches, named by their config: they go with it (not counted, they are not image data). */
+	    sweep(store, "chains", &marks, false, &uncounted, &uncounted_bytes) != 0 ||
 	    sweep(store, ".", &marks, false, &result->blobs_removed, &result->bytes_freed) != 0)
 		goto out;
 	ret = 0;

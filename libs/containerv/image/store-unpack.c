@@ -30,7 +30,7 @@ int cv_store_platform_manifest(struct cv_store *store, const char *digest, char 
 	const char *type;
 	size_t i;
 
-	if (cv_store_read_blob(store, digest, CV_STORE_MANIFEST_MAX, &text, &length) != 0)
+	if (cv_store_read_trusted_blob(store, digest, CV_STORE_MANIFEST_MAX, &text, &length) != 0)
 		return -1;
 	root = json_loadb(text, length, 0, NULL);
 	type = json_string_value(json_object_get(root, "mediaType"));
@@ -90,10 +90,11 @@ int cv_store_load_image(struct cv_store *store, const char *named_digest, struct
 	memset(config, 0, sizeof *config);
 	if (cv_store_platform_manifest(store, named_digest, manifest_digest, NULL, NULL) != 0)
 		return cv_error_prefix("image %s", named_digest);
-	if (cv_store_read_blob(store, manifest_digest, CV_STORE_MANIFEST_MAX, &manifest_text, &length) != 0 ||
+	if (cv_store_read_trusted_blob(store, manifest_digest, CV_STORE_MANIFEST_MAX, &manifest_text, &length) != 0 ||
 	    cv_manifest_parse(manifest_text, length, manifest) != 0)
 		return cv_error_prefix("image %s", manifest_digest);
-	if (cv_store_read_blob(store, manifest->config.digest, CV_STORE_CONFIG_MAX, &config_text, &length) != 0 ||
+	if (cv_store_read_trusted_blob(store, manifest->config.digest, CV_STORE_CONFIG_MAX, &config_text, &length) !=
+	            0 ||
 	    cv_image_config_parse(config_text, length, config) != 0) {
 		cv_manifest_clear(manifest);
 		return cv_error_prefix("image %s", manifest_digest);
@@ -104,6 +105,45 @@ int cv_store_load_image(struct cv_store *store, const char *named_digest, struct
 		return cv_error_errno(EINVAL, "image %s: %zu layers but %zu diff_ids in the config", manifest_digest,
 		                      manifest->layer_count, config->diff_id_count);
 	}
+	return 0;
+}
+
+/*
+ * An image's chain ids, from the cache <store>/chains/<config hex> (one per line) when it is there:
+ * computing them hashes, which a container start should not. The config digest names the diff_ids, so
+ * the cache never goes stale; a missing or malformed one is computed and written again.
+ */
+static int image_chain_ids(struct cv_store *store, const struct cv_manifest *manifest,
+                           const struct cv_image_config *config, char (*chain_ids)[72])
+{
+	char relative[128];
+	cleanup_free char *text = NULL;
+	size_t count = config->diff_id_count, i = 0;
+
+	snprintf(relative, sizeof relative, "chains/%s", cv_digest_hex(manifest->config.digest));
+	if (cv_read_file_at(store->dir_fd, relative, &text, NULL, count * 72 + 1) == 0) {
+		for (char *save = NULL, *line = strtok_r(text, "\n", &save); line != NULL && i <= count;
+		     line = strtok_r(NULL, "\n", &save), i++)
+			if (i < count && cv_digest_is_valid(line))
+				memcpy(chain_ids[i], line, 72);
+			else
+				break;
+		if (i == count)
+			return 0;
+	}
+	cv_error_clear();
+	if (cv_chain_ids(config->diff_ids, count, chain_ids) != 0)
+		return -1;
+	/* Best effort: without the cache the next start hashes again. */
+	cleanup_free char *lines = cv_malloc0(count * 72 + 1);
+	if (lines != NULL && (mkdirat(store->dir_fd, "chains", 0700) == 0 || errno == EEXIST)) {
+		for (i = 0; i < count; i++) {
+			strcat(lines, chain_ids[i]);
+			strcat(lines, "\n");
+		}
+		cv_write_file_atomic_at(store->dir_fd, relative, lines, strlen(lines), 0600);
+	}
+	cv_error_clear();
 	return 0;
 }
 
@@ -129,7 +169,7 @@ int cv_store_unpack_image(struct cv_store *store, const char *manifest_digest)
 	if (cv_store_load_image(store, manifest_digest, &manifest, &config) != 0)
 		return -1;
 	chain_ids = cv_malloc0((config.diff_id_count + 1) * sizeof *chain_ids);
-	if (chain_ids == NULL || cv_chain_ids(config.diff_ids, config.diff_id_count, chain_ids) != 0)
+	if (chain_ids == NULL || image_chain_ids(store, &manifest, &config, chain_ids) != 0)
 		goto out;
 	snprintf(layers_path, sizeof layers_path, "%s/layers", store->path);
 	layers_fd = openat(store->dir_fd, "layers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -171,7 +211,7 @@ int cv_store_image_chain_ids(struct cv_store *store, const char *manifest_digest
 	if (cv_store_load_image(store, manifest_digest, &manifest, &config) != 0)
 		return -1;
 	ids = cv_malloc0((config.diff_id_count + 1) * sizeof *ids);
-	if (ids == NULL || cv_chain_ids(config.diff_ids, config.diff_id_count, ids) != 0) {
+	if (ids == NULL || image_chain_ids(store, &manifest, &config, ids) != 0) {
 		free(ids);
 		cv_manifest_clear(&manifest);
 		cv_image_config_clear(&config);
