@@ -69,9 +69,8 @@ int cv_idmap_layers(pid_t init, char *const *layers, int *fds, size_t count)
 	return 1;
 }
 
-int cv_idmap_send_go(int sync_fd, const int *fds, size_t count)
+int cv_idmap_send_go(int sync_fd, char go, const int *fds, size_t count)
 {
-	char go = count > 0 ? CV_GO_IDMAPPED : CV_GO_PLAIN;
 	char control[CMSG_SPACE(sizeof(int) * CV_IDMAP_LAYERS_MAX)];
 	struct iovec iov = {.iov_base = &go, .iov_len = 1};
 	struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};

@@ -19,6 +19,7 @@
 /* The "go" byte: start as planned, or with the id-mapped layers that come with it. */
 #define CV_GO_PLAIN 'g'
 #define CV_GO_IDMAPPED 'i'
+#define CV_GO_SHIFTED 's' /* the layers' chown'd copies (no id-mapped mounts on this filesystem) */
 
 enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
@@ -54,6 +55,7 @@ struct cv_init_plan {
 	char *overlay_options;
 	char *overlay_options_idmapped;     /* with a user namespace: lowerdir = idmap_targets */
 	char **idmap_targets;               /* <state>/layers/<i>, lowest layer first, where the init attaches them */
+	char *overlay_options_shifted;      /* with a user namespace: lowerdir = <state>/shifted/<i> */
 	int idmap_fds[CV_IDMAP_LAYERS_MAX]; /* received with "go" */
 	size_t idmap_count;
 	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */
@@ -87,10 +89,13 @@ int cv_install_stdio(const int stdio[3]);
  * (1, or 0 when the filesystem or kernel cannot: then the plain layers serve) and sends them with "go". */
 int cv_idmap_layers(pid_t init, char *const *layers, int *fds, size_t count);
 void cv_idmap_close(int *fds, size_t count);
-int cv_idmap_send_go(int sync_fd, const int *fds, size_t count);
+int cv_idmap_send_go(int sync_fd, char go, const int *fds, size_t count);
 /* The init receives "go" (returns its byte, -1 on EOF) and attaches the layers in its mount namespace. */
 int cv_idmap_receive_go(int sync_fd, int *fds, size_t *count);
 int cv_idmap_attach(int *fds, size_t count, char *const *targets);
+
+/* shifted-copy.c: source copied to target with every owner shifted by the offsets (the chown'd copy-up). */
+int cv_shifted_copy(const char *source, const char *target, uid_t uid_offset, gid_t gid_offset);
 
 /* rootfs.c: runs in the child, in the new mount namespace. */
 int cv_rootfs_setup(struct cv_init_plan *plan);

@@ -258,8 +258,10 @@ void cv_init_main(struct cv_init_plan *plan)
 	if (setup_first)
 		set_up(plan);
 	go = (char)cv_idmap_receive_go(plan->sync_fd, plan->idmap_fds, &plan->idmap_count);
-	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED)
+	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED && go != CV_GO_SHIFTED)
 		_exit(125);
+	if (go == CV_GO_SHIFTED)
+		plan->overlay_options = plan->overlay_options_shifted;
 	if (!setup_first) {
 		if (switch_user(0, 0, true) < 0) {
 			cv_error_prefix("become root in the user namespace");

@@ -35,6 +35,7 @@ static void plan_free(struct cv_init_plan *plan)
 	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
 	free(plan->overlay_options_idmapped);
+	free(plan->overlay_options_shifted);
 	cv_strv_free(plan->idmap_targets);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
@@ -99,7 +100,47 @@ static int prepare_idmapped_layers(struct containerv_container *c, int dirfd, st
 		}
 		free(target);
 	}
-	return overlay_options_for(c, plan->idmap_targets, &plan->overlay_options_idmapped);
+	if (overlay_options_for(c, plan->idmap_targets, &plan->overlay_options_idmapped) < 0)
+		return -1;
+	/* The fallback's layers (made only if id-mapping fails): <state>/shifted/<i>. */
+	cleanup_strv char **shifted = NULL;
+	for (size_t i = 0; i < count; i++) {
+		cleanup_free char *path = NULL;
+		if (cv_asprintf(&path, "%s/shifted/%zu", c->dir, i) < 0 || cv_strv_append(&shifted, path) < 0)
+			return -1;
+	}
+	return overlay_options_for(c, shifted, &plan->overlay_options_shifted);
+}
+
+/*
+ * The chown'd copy-up, where layers cannot be id-mapped: each layer copied once (for this container)
+ * with its owners moved into the container's range. CONTAINERV_TEST_NO_IDMAP=1 forces it, so that the
+ * tests go through it on kernels that can id-map.
+ */
+static int make_shifted_layers(struct containerv_container *c)
+{
+	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
+	const struct cv_idmap *gids = c->config.gid_map.set ? &c->config.gid_map : &c->config.uid_map;
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof dir, "%s/shifted", c->dir);
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s", dir);
+	for (size_t i = 0; c->config.layers[i] != NULL; i++) {
+		char target[PATH_MAX + 32];
+		snprintf(target, sizeof target, "%s/%zu", dir, i);
+		if (access(target, F_OK) == 0)
+			continue; /* made at an earlier start */
+		if (cv_shifted_copy(c->config.layers[i], target, uids->host_start, gids->host_start) < 0)
+			return cv_error_prefix("user namespace");
+	}
+	return 0;
+}
+
+static bool idmap_disabled_for_tests(void)
+{
+	const char *value = getenv("CONTAINERV_TEST_NO_IDMAP");
+	return value != NULL && strcmp(value, "1") == 0;
 }
 
 /* The environment of the main command: the configured one plus docker's defaults. */
@@ -461,13 +502,19 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	 */
 	int idmapped[CV_IDMAP_LAYERS_MAX];
 	size_t layers = 0;
+	char go = CV_GO_PLAIN;
 	if ((c->config.namespaces & CV_NS_USER) && cv_strv_length(c->config.layers) <= CV_IDMAP_LAYERS_MAX) {
-		int made = cv_idmap_layers(pid, c->config.layers, idmapped, cv_strv_length(c->config.layers));
+		int made = idmap_disabled_for_tests()
+		                   ? 0
+		                   : cv_idmap_layers(pid, c->config.layers, idmapped, cv_strv_length(c->config.layers));
 		if (made < 0)
 			return -1;
 		layers = made ? cv_strv_length(c->config.layers) : 0;
+		go = made ? CV_GO_IDMAPPED : CV_GO_SHIFTED;
+		if (!made && make_shifted_layers(c) < 0)
+			return -1;
 	}
-	cv_idmap_send_go(sync_fd, idmapped, layers);
+	cv_idmap_send_go(sync_fd, go, idmapped, layers);
 	cv_idmap_close(idmapped, layers);
 	do
 		n = recv(sync_fd, &message, sizeof message, 0);
