@@ -209,3 +209,37 @@ int flags_parse_or_exit(const struct command_spec *spec, int argc, char **argv, 
 	}
 	return EXIT_CLI_ERROR;
 }
+
+static void subcommand_usage(const char *group, const char *summary, const struct subcommand *commands, size_t count,
+                             FILE *out)
+{
+	fprintf(out, "Usage:  containerv %s COMMAND\n\n%s\n\nCommands:\n", group, summary);
+	for (size_t i = 0; i < count; i++)
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'containerv %s COMMAND --help' for more information on a command.\n", group);
+}
+
+int subcommand_dispatch(const char *group, const char *summary, const struct subcommand *commands, size_t count,
+                        int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		subcommand_usage(group, summary, commands, count, stderr);
+		return EXIT_CLI_ERROR;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		subcommand_usage(group, summary, commands, count, stdout);
+		return 0;
+	}
+	if (strcmp(name, "list") == 0)
+		name = "ls";
+	else if (strcmp(name, "remove") == 0)
+		name = "rm";
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv %s command (see 'containerv %s --help')", argv[1],
+	                group, group);
+}

@@ -74,6 +74,20 @@ enum flags_result flags_parse(const struct command_spec *spec, int argc, char **
 /* Prints "Usage: containerv NAME USAGE", the summary and the options table. */
 void flags_usage(const struct command_spec *spec, FILE *out);
 
+/* One subcommand of a command group (`volume ls`, `network create`, ...). */
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+	const char *summary;
+};
+
+/*
+ * Runs the subcommand argv[1] of group ("volume"): usage with --help (stdout, 0) or none (stderr,
+ * 125), docker's aliases (list -> ls, remove -> rm), and one error line for an unknown one.
+ */
+int subcommand_dispatch(const char *group, const char *summary, const struct subcommand *commands, size_t count,
+                        int argc, char **argv);
+
 /*
  * Parses and returns the exit code for FLAGS_HELP (0) and FLAGS_ERROR (125),
  * or -1 when the command should go on.

@@ -403,11 +403,7 @@ static int image_ls(int argc, char **argv)
 	return cmd_images(argc, argv);
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} image_commands[] = {
+static const struct subcommand image_commands[] = {
         {"import", cmd_import, "Import a root filesystem as a one-layer image"},
         {"inspect", image_inspect, "Display detailed information on one or more images"},
         {"load", cmd_load, "Load images from a tar archive or STDIN"},
@@ -418,34 +414,11 @@ static const struct {
         {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
 };
 
-static void image_usage(FILE *out)
-{
-	fprintf(out, "Usage:  containerv image COMMAND\n\nManage images\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof image_commands / sizeof *image_commands; i++)
-		fprintf(out, "  %-9s %s\n", image_commands[i].name, image_commands[i].summary);
-	fprintf(out, "\nRun 'containerv image COMMAND --help' for more information on a command.\n");
-}
-
 int cmd_image(int argc, char **argv)
 {
-	const char *name;
-
-	if (argc < 2) {
-		image_usage(stderr);
-		return EXIT_CLI_ERROR;
-	}
-	name = argv[1];
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-		image_usage(stdout);
-		return 0;
-	}
-	if (strcmp(name, "list") == 0)
-		name = "ls";
-	else if (strcmp(name, "remove") == 0 || strcmp(name, "rmi") == 0)
-		name = "rm";
-	for (size_t i = 0; i < sizeof image_commands / sizeof *image_commands; i++)
-		if (strcmp(image_commands[i].name, name) == 0)
-			return image_commands[i].run(argc - 1, argv + 1);
-	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv image command (see 'containerv image --help')",
-	                argv[1]);
+	/* docker's image rmi alias too. */
+	if (argc >= 2 && strcmp(argv[1], "rmi") == 0)
+		argv[1] = "rm";
+	return subcommand_dispatch("image", "Manage images", image_commands,
+	                           sizeof image_commands / sizeof *image_commands, argc, argv);
 }

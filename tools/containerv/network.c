@@ -12,12 +12,6 @@
 #include "flags.h"
 #include "output.h"
 
-struct network_command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
 static int network_create(int argc, char **argv)
 {
 	static const char *subnet, *gateway, *driver;
@@ -362,7 +356,7 @@ int cmd_port(int argc, char **argv)
 	return 0;
 }
 
-static const struct network_command network_commands[] = {
+static const struct subcommand network_commands[] = {
         {"connect", network_connect, "Connect a running container to a network"},
         {"create", network_create, "Create a network"},
         {"disconnect", network_disconnect, "Disconnect a container from a network"},
@@ -372,34 +366,8 @@ static const struct network_command network_commands[] = {
         {"rm", network_rm, "Remove one or more networks"},
 };
 
-static void network_usage(FILE *out)
-{
-	fprintf(out, "Usage:  containerv network COMMAND\n\nManage networks\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof network_commands / sizeof *network_commands; i++)
-		fprintf(out, "  %-11s %s\n", network_commands[i].name, network_commands[i].summary);
-	fprintf(out, "\nRun 'containerv network COMMAND --help' for more information on a command.\n");
-}
-
 int cmd_network(int argc, char **argv)
 {
-	const char *name;
-
-	if (argc < 2) {
-		network_usage(stderr);
-		return EXIT_CLI_ERROR;
-	}
-	name = argv[1];
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-		network_usage(stdout);
-		return 0;
-	}
-	if (strcmp(name, "list") == 0)
-		name = "ls";
-	else if (strcmp(name, "remove") == 0)
-		name = "rm";
-	for (size_t i = 0; i < sizeof network_commands / sizeof *network_commands; i++)
-		if (strcmp(network_commands[i].name, name) == 0)
-			return network_commands[i].run(argc - 1, argv + 1);
-	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv network command (see 'containerv network --help')",
-	                argv[1]);
+	return subcommand_dispatch("network", "Manage networks", network_commands,
+	                           sizeof network_commands / sizeof *network_commands, argc, argv);
 }

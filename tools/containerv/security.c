@@ -287,20 +287,11 @@ static int security_audit(int argc, char **argv)
 
 int cmd_security(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int argc, char **argv);
-	} commands[] = {{"profiles", security_profiles}, {"audit", security_audit}};
+	static const struct subcommand commands[] = {
+	        {"audit", security_audit, "Score a container's or a profile's configuration"},
+	        {"profiles", security_profiles, "List the predefined security profiles"},
+	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "Usage: containerv security COMMAND\n\nCommands:\n"
-		                                    "  profiles  List the predefined security profiles\n"
-		                                    "  audit     Score a container's or a profile's configuration\n");
-		return argc < 2 ? EXIT_CLI_ERROR : 0;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, argv[1]) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv security command (see 'containerv security --help')",
-	                argv[1]);
+	return subcommand_dispatch("security", "Security profiles and audits", commands,
+	                           sizeof commands / sizeof commands[0], argc, argv);
 }

@@ -126,15 +126,11 @@ static int system_gc(int argc, char **argv)
 
 int cmd_system(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "df") == 0)
-		return system_df(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "gc") == 0)
-		return system_gc(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage:  containerv system COMMAND\n\nManage containerv\n\nCommands:\n"
-		       "  df        Show containerv disk usage\n"
-		       "  gc        Remove image data no name and no container uses\n");
-		return 0;
-	}
-	return cli_fail(EXIT_CLI_ERROR, "usage: containerv system df|gc (see 'containerv system --help')");
+	static const struct subcommand commands[] = {
+	        {"df", system_df, "Show containerv disk usage"},
+	        {"gc", system_gc, "Remove image data no name and no container uses"},
+	};
+
+	return subcommand_dispatch("system", "Manage containerv", commands, sizeof commands / sizeof commands[0], argc,
+	                           argv);
 }

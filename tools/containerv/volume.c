@@ -14,12 +14,6 @@
 #include "flags.h"
 #include "output.h"
 
-struct volume_command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
 /* Parses one --opt: size=SIZE, uid=N, gid=N (docker's local driver takes type/device/o, which mean nothing here). */
 static int apply_opt(const char *opt, struct containerv_volume_options *options)
 {
@@ -391,7 +385,7 @@ static int volume_prune(int argc, char **argv)
 	return code;
 }
 
-static const struct volume_command volume_commands[] = {
+static const struct subcommand volume_commands[] = {
         {"create", volume_create, "Create a volume"},
         {"inspect", volume_inspect, "Display detailed information on one or more volumes"},
         {"ls", volume_ls, "List volumes"},
@@ -399,35 +393,8 @@ static const struct volume_command volume_commands[] = {
         {"rm", volume_rm, "Remove one or more volumes"},
 };
 
-static void volume_usage(FILE *out)
-{
-	fprintf(out, "Usage:  containerv volume COMMAND\n\nManage volumes\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof volume_commands / sizeof *volume_commands; i++)
-		fprintf(out, "  %-9s %s\n", volume_commands[i].name, volume_commands[i].summary);
-	fprintf(out, "\nRun 'containerv volume COMMAND --help' for more information on a command.\n");
-}
-
 int cmd_volume(int argc, char **argv)
 {
-	const char *name;
-
-	if (argc < 2) {
-		volume_usage(stderr);
-		return EXIT_CLI_ERROR;
-	}
-	name = argv[1];
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-		volume_usage(stdout);
-		return 0;
-	}
-	/* docker's aliases. */
-	if (strcmp(name, "list") == 0)
-		name = "ls";
-	else if (strcmp(name, "remove") == 0)
-		name = "rm";
-	for (size_t i = 0; i < sizeof volume_commands / sizeof *volume_commands; i++)
-		if (strcmp(volume_commands[i].name, name) == 0)
-			return volume_commands[i].run(argc - 1, argv + 1);
-	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv volume command (see 'containerv volume --help')",
-	                argv[1]);
+	return subcommand_dispatch("volume", "Manage volumes", volume_commands,
+	                           sizeof volume_commands / sizeof *volume_commands, argc, argv);
 }
