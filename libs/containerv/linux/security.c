@@ -23,15 +23,16 @@
 #include "linux/security-linux.h"
 #include "security/security-internal.h"
 
-/* The kernel's highest capability, which may be below or above the ones we know by name. */
+/*
+ * The kernel's highest capability, which may be below or above the ones we know by name. Read by the
+ * parent: the child is a clone of a possibly multi-threaded caller and must not allocate (a lock held
+ * by another thread at the clone would never be released).
+ */
 static int kernel_last_capability(void)
 {
-	static int last = -1;
 	uint64_t value;
+	int last = cv_read_u64("/proc/sys/kernel/cap_last_cap", &value) == 0 && value < 64 ? (int)value : CV_CAP_LAST;
 
-	if (last < 0)
-		last = cv_read_u64("/proc/sys/kernel/cap_last_cap", &value) == 0 && value < 64 ? (int)value
-		                                                                               : CV_CAP_LAST;
 	cv_error_clear();
 	return last;
 }
@@ -100,6 +101,7 @@ int cv_security_plan_prepare(const struct containerv_options *config, struct cv_
 	size_t count = 0;
 
 	memset(plan, 0, sizeof *plan);
+	plan->last_capability = kernel_last_capability();
 	if (s->privileged) {
 		plan->privileged = true;
 		return 0;
@@ -131,10 +133,8 @@ void cv_security_plan_clear(struct cv_security_plan *plan)
 	plan->landlock_writable = NULL;
 }
 
-static int drop_bounding_set(uint64_t keep)
+static int drop_bounding_set(uint64_t keep, int last)
 {
-	int last = kernel_last_capability();
-
 	for (int cap = 0; cap <= last; cap++) {
 		if (cap < 64 && (keep & CV_CAP_BIT(cap)))
 			continue;
@@ -255,7 +255,7 @@ int cv_security_apply(const struct cv_security_plan *plan, uid_t uid, gid_t gid,
 {
 	if (plan->privileged)
 		return switch_user(uid, gid, arg);
-	if (set_lsm_labels(plan) < 0 || drop_bounding_set(plan->capabilities) < 0)
+	if (set_lsm_labels(plan) < 0 || drop_bounding_set(plan->capabilities, plan->last_capability) < 0)
 		return -1;
 	if (!plan->no_new_privileges && cv_seccomp_load(&plan->seccomp) < 0)
 		return -1;
