@@ -4,7 +4,7 @@
 #
 #   DEST/bin/busybox              the binary
 #   DEST/{bin,sbin,usr/bin,usr/sbin}/<applet> -> busybox   one link per applet
-#   DEST/etc/{passwd,group,hostname,hosts}                 root and nobody (65534)
+#   DEST/etc/{passwd,group,hostname,hosts,resolv.conf}     root and nobody (65534); resolv.conf empty
 #   DEST/{dev,proc,sys,root,home,var,run,tmp}              tmp is 1777
 #
 # Usage: scripts/make-rootfs.sh DEST [BUSYBOX]
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 # Bump when the layout below changes, so existing trees are rebuilt.
-LAYOUT_VERSION=1
+LAYOUT_VERSION=2
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 DEST [BUSYBOX]" >&2
@@ -121,7 +121,10 @@ cat >"$tmp/etc/hosts" <<'EOF'
 127.0.0.1	localhost
 ::1	localhost ip6-localhost ip6-loopback
 EOF
-chmod 0644 "$tmp/etc/passwd" "$tmp/etc/group" "$tmp/etc/hostname" "$tmp/etc/hosts"
+# An empty resolv.conf: the runtime binds its own over it. Without one, every container's first
+# start would create the mount target (and /etc) in its upper layer: two disk writes per container.
+: >"$tmp/etc/resolv.conf"
+chmod 0644 "$tmp/etc/passwd" "$tmp/etc/group" "$tmp/etc/hostname" "$tmp/etc/hosts" "$tmp/etc/resolv.conf"
 
 # Swap the new tree in. rename(2) cannot replace a non-empty directory, so an
 # existing tree is moved aside first; the stamp is removed before and written

@@ -75,9 +75,9 @@ assert_gone() {
 assert_clean() {
 	local what=$1 id
 	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
-	# .rootfs: the one mount point every container's root is mounted on (in its own mount namespace).
+	# .rootfs and .etc: shared mount points, used only inside the containers' own mount namespaces.
 	local left
-	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vx .rootfs || true)
+	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vxE "\.rootfs|\.etc" || true)
 	[ -z "$left" ] || fail "$what: state directories left: $left"
 	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
 	for id in "${ids[@]}"; do

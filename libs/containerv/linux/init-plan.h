@@ -60,10 +60,14 @@ struct cv_init_plan {
 	size_t idmap_count;
 	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */
 	char hostname[65];
-	char hostname_file[PATH_MAX]; /* prepared files bind-mounted over /etc/... */
-	char hosts_file[PATH_MAX];
-	char resolv_file[PATH_MAX];
-	char **argv; /* NULL: idle init */
+	/*
+	 * /etc/hostname, /etc/hosts, /etc/resolv.conf: written by the init into a tmpfs it mounts on
+	 * etc_dir (a shared empty directory, in its own mount namespace), then bound over the image's.
+	 * No file of the host's disk per container.
+	 */
+	char etc_dir[PATH_MAX];
+	char *etc_texts[3]; /* hostname, hosts, resolv.conf */
+	char **argv;        /* NULL: idle init */
 	char **env;
 	const char *workdir;
 	uid_t uid;

@@ -222,12 +222,36 @@ static int setup_sys(int rootfd, const struct cv_init_plan *plan)
 	return mount_in_root(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REMOUNT | flags, NULL, false);
 }
 
+/*
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf: written into a small tmpfs mounted (in our mount
+ * namespace only) on the shared etc_dir, and bound over the image's. Once the old root is detached
+ * only the binds reach them; they go with the container, and the host's disk never holds them.
+ */
 static int setup_etc_files(int rootfd, const struct cv_init_plan *plan)
 {
-	if (mount_in_root(rootfd, plan->hostname_file, "/etc/hostname", NULL, MS_BIND, NULL, true) < 0 ||
-	    mount_in_root(rootfd, plan->hosts_file, "/etc/hosts", NULL, MS_BIND, NULL, true) < 0 ||
-	    mount_in_root(rootfd, plan->resolv_file, "/etc/resolv.conf", NULL, MS_BIND, NULL, true) < 0)
-		return -1;
+	static const char *const names[] = {"hostname", "hosts", "resolv.conf"};
+	char source[PATH_MAX + 16], target[32];
+	int dirfd;
+
+	if (mount("tmpfs", plan->etc_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") < 0)
+		return cv_error_sys("mount a tmpfs for the /etc files");
+	dirfd = open(plan->etc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cv_error_sys("open %s", plan->etc_dir);
+	for (size_t i = 0; i < 3; i++) {
+		const char *text = plan->etc_texts[i] ? plan->etc_texts[i] : "";
+		if (cv_write_file_at(dirfd, names[i], text, strlen(text), 0644) < 0) {
+			close(dirfd);
+			return -1;
+		}
+		snprintf(source, sizeof source, "%s/%s", plan->etc_dir, names[i]);
+		snprintf(target, sizeof target, "/etc/%s", names[i]);
+		if (mount_in_root(rootfd, source, target, NULL, MS_BIND, NULL, true) < 0) {
+			close(dirfd);
+			return -1;
+		}
+	}
+	close(dirfd);
 	return 0;
 }
 

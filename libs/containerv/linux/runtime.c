@@ -36,6 +36,8 @@ static void plan_free(struct cv_init_plan *plan)
 	free(plan->overlay_options);
 	free(plan->overlay_options_idmapped);
 	free(plan->overlay_options_shifted);
+	for (size_t i = 0; i < 3; i++)
+		free(plan->etc_texts[i]);
 	cv_strv_free(plan->idmap_targets);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
@@ -167,17 +169,22 @@ fail:
 	return -1;
 }
 
-/* Written before each start, when no init of this container reads them: no rename needed. */
-static int write_etc_files(struct containerv_container *c, int dirfd, const char *hostname, uint32_t address)
+/* The texts of the container's /etc/hostname, /etc/hosts and /etc/resolv.conf, for the init to write. */
+static int make_etc_texts(struct containerv_container *c, struct cv_init_plan *plan, const char *hostname,
+                          uint32_t address)
 {
-	char text[512];
-	int length;
+	char containers[PATH_MAX];
 
-	length = snprintf(text, sizeof text, "%s\n", hostname);
-	if (cv_write_file_at(dirfd, "hostname", text, (size_t)length, 0644) < 0)
+	if (cv_state_containers_dir(containers, sizeof containers) < 0)
+		return -1;
+	snprintf(plan->etc_dir, sizeof plan->etc_dir, "%s/.etc", containers);
+	if (mkdir(plan->etc_dir, 0755) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s", plan->etc_dir);
+	if (cv_asprintf(&plan->etc_texts[0], "%s\n", hostname) < 0)
 		return -1;
 	/* hosts (with the container's address) and resolv.conf: network/etc-files.c. */
-	return cv_network_write_etc_files(dirfd, &c->config.network, hostname, c->name, address);
+	return cv_network_etc_texts(&c->config.network, hostname, c->name, address, &plan->etc_texts[1],
+	                            &plan->etc_texts[2]);
 }
 
 static bool exists_in_a_layer(const struct containerv_container *c, const char *relative)
@@ -420,17 +427,13 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
-	if (prepare_directories(c, plan->state_dir_fd) < 0 ||
-	    write_etc_files(c, plan->state_dir_fd, hostname, address) < 0 ||
+	if (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0 ||
 	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
 	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	if (cv_state_rootfs_mountpoint(plan->rootfs, sizeof plan->rootfs) < 0)
 		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
-	snprintf(plan->hostname_file, sizeof plan->hostname_file, "%s/hostname", c->dir);
-	snprintf(plan->hosts_file, sizeof plan->hosts_file, "%s/hosts", c->dir);
-	snprintf(plan->resolv_file, sizeof plan->resolv_file, "%s/resolv.conf", c->dir);
 	plan->namespaces = config->namespaces;
 	/* A terminal is only ours when the creator passed one; a later start from elsewhere logs instead. */
 	plan->tty = config->tty && config->stdio_set;

@@ -1,6 +1,7 @@
 /*
- * The /etc/hosts and /etc/resolv.conf a container sees: written into its
- * state directory before each start and bind-mounted over the image's.
+ * The /etc/hosts and /etc/resolv.conf a container sees: made before each
+ * start; the init writes them into a tmpfs of its own and binds them over
+ * the image's (runtime.c, rootfs.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,8 +12,8 @@
 #include "common/util.h"
 #include "network/network-internal.h"
 
-static int write_hosts(int dirfd, const struct cv_network_config *config, const char *hostname, const char *name,
-                       uint32_t address)
+static int make_hosts(const struct cv_network_config *config, const char *hostname, const char *name, uint32_t address,
+                      char **out)
 {
 	cleanup_free char *text = NULL;
 	size_t length = 0;
@@ -40,11 +41,12 @@ static int write_hosts(int dirfd, const struct cv_network_config *config, const 
 	}
 	if (fclose(stream) != 0)
 		return cv_error_sys("hosts");
-	return cv_write_file_at(dirfd, "hosts", text, length, 0644);
+	*out = cv_steal_pointer(&text);
+	return 0;
 }
 
 /* The host's resolv.conf; --dns servers replace its name servers; loopback ones cannot work in another netns. */
-static int write_resolv_conf(int dirfd, const struct cv_network_config *config)
+static int make_resolv_conf(const struct cv_network_config *config, char **out)
 {
 	cleanup_free char *host = NULL;
 	cleanup_free char *text = NULL;
@@ -75,13 +77,18 @@ static int write_resolv_conf(int dirfd, const struct cv_network_config *config)
 	}
 	if (fclose(stream) != 0)
 		return cv_error_sys("resolv.conf");
-	return cv_write_file_at(dirfd, "resolv.conf", text, length, 0644);
+	*out = cv_steal_pointer(&text);
+	return 0;
 }
 
-int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config, const char *hostname,
-                               const char *name, uint32_t address)
+int cv_network_etc_texts(const struct cv_network_config *config, const char *hostname, const char *name,
+                         uint32_t address, char **hosts, char **resolv_conf)
 {
-	if (write_hosts(dirfd, config, hostname, name, address) < 0 || write_resolv_conf(dirfd, config) < 0)
+	*hosts = *resolv_conf = NULL;
+	if (make_hosts(config, hostname, name, address, hosts) < 0 || make_resolv_conf(config, resolv_conf) < 0) {
+		free(*hosts);
+		*hosts = NULL;
 		return cv_error_prefix("network files");
+	}
 	return 0;
 }

@@ -137,9 +137,9 @@ int cv_network_config_validate(const struct cv_network_config *config, bool own_
 int cv_network_endpoint_from_lease(const char *network, const struct cv_lease *lease,
                                    struct containerv_network_endpoint *endpoint);
 
-/* network/etc-files.c: hosts and resolv.conf in dirfd; address 0 when the container has none. */
-int cv_network_write_etc_files(int dirfd, const struct cv_network_config *config, const char *hostname,
-                               const char *name, uint32_t address);
+/* network/etc-files.c: the texts of hosts and resolv.conf (free both); address 0 when the container has none. */
+int cv_network_etc_texts(const struct cv_network_config *config, const char *hostname, const char *name,
+                         uint32_t address, char **hosts, char **resolv_conf);
 
 /* Implemented by the platform. */
 bool cv_network_owner_alive(pid_t pid, uint64_t start_time);
