@@ -71,6 +71,15 @@ extern void (*cv_test_after_each)(void);
 void cv_test_run(const char *name, void (*function)(void));
 /* test-containers.c: removes every container of the current state root (an after-each hook). */
 void cv_test_remove_all_containers(void);
+/* Everything fd gives until EOF (64 KiB at most), in a static buffer. */
+char *cv_test_read_all(int fd);
+/*
+ * Creates a container from o (deleted) with stdout captured, waits for it, destroys it; returns the
+ * output (cv_test_read_all's buffer) and fills exit_status unless NULL.
+ */
+struct containerv_options;
+struct containerv_exit;
+char *cv_test_run_capture(struct containerv_options *o, struct containerv_exit *exit_status);
 int cv_test_summary(void);
 
 #endif

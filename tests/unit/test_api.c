@@ -35,38 +35,6 @@ static struct containerv_options *options_for(const char *const *argv)
 	return o;
 }
 
-static char *read_all(int fd)
-{
-	static char buffer[65536];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof buffer - 1 && (n = read(fd, buffer + used, sizeof buffer - 1 - used)) > 0)
-		used += (size_t)n;
-	buffer[used] = '\0';
-	return buffer;
-}
-
-/* Runs to completion with stdout captured; deletes the options. */
-static char *run_capture(struct containerv_options *o)
-{
-	struct containerv_container *c = NULL;
-	struct containerv_exit e;
-	int fds[2];
-	char *out;
-
-	CHECK(pipe2(fds, O_CLOEXEC) == 0);
-	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
-	CHECK_OK(containerv_create(o, &c));
-	close(fds[1]);
-	out = read_all(fds[0]);
-	close(fds[0]);
-	CHECK_OK(containerv_wait(c, &e));
-	CHECK_OK(containerv_destroy(c));
-	containerv_options_delete(o);
-	return out;
-}
-
 struct logged {
 	int count;
 	enum containerv_log_level level;
@@ -144,11 +112,11 @@ TEST(namespaces_choose_what_is_shared)
 
 	CHECK(readlink("/proc/self/ns/net", host_net, sizeof host_net - 1) > 0);
 	CHECK_OK(containerv_options_set_namespaces(o, CV_NS_DEFAULT & ~(unsigned int)CV_NS_NET));
-	char *out = run_capture(o);
+	char *out = cv_test_run_capture(o, NULL);
 	out[strcspn(out, "\n")] = '\0';
 	CHECK_EQ_STR(out, host_net);
 	o = options_for(argv);
-	out = run_capture(o);
+	out = cv_test_run_capture(o, NULL);
 	out[strcspn(out, "\n")] = '\0';
 	CHECK(strcmp(out, host_net) != 0);
 }
@@ -213,7 +181,7 @@ TEST(mounts_and_read_only_root)
 	tmpfs.tmpfs_size = 4 * 1024 * 1024;
 	CHECK_OK(containerv_options_add_mount(o, &tmpfs));
 	CHECK_OK(containerv_options_set_readonly_rootfs(o, 1));
-	CHECK_EQ_STR(run_capture(o), "4096\nro\nrw\n");
+	CHECK_EQ_STR(cv_test_run_capture(o, NULL), "4096\nro\nrw\n");
 }
 
 TEST(tar_streams_in_and_out)
@@ -243,7 +211,7 @@ TEST(tar_streams_in_and_out)
 	spawn.flags = CV_SPAWN_WAIT;
 	CHECK_OK(containerv_spawn(c, &spawn, NULL, &e));
 	close(fds[1]);
-	CHECK_EQ_STR(read_all(fds[0]), "hi\n");
+	CHECK_EQ_STR(cv_test_read_all(fds[0]), "hi\n");
 	close(fds[0]);
 	/* Out again: a tar stream whose listing is the tree. */
 	snprintf(tarball, sizeof tarball, "%s/out.tar", root);
@@ -254,7 +222,7 @@ TEST(tar_streams_in_and_out)
 	snprintf(command, sizeof command, "tar -tf %s | sort | tr '\\n' ' '", tarball);
 	FILE *listing = popen(command, "r");
 	CHECK(listing != NULL);
-	CHECK_EQ_STR(read_all(fileno(listing)), "in/ in/hello.txt ");
+	CHECK_EQ_STR(cv_test_read_all(fileno(listing)), "in/ in/hello.txt ");
 	pclose(listing);
 	CHECK(containerv_upload_tar(c, -1, "/tmp") == -1);
 	CHECK_OK(containerv_destroy(c));
@@ -320,7 +288,7 @@ TEST(user_namespaces_lease_ranges)
 	char path[PATH_MAX];
 
 	CHECK_OK(containerv_options_set_userns_auto(o, 1));
-	char *out = run_capture(o);
+	char *out = cv_test_run_capture(o, NULL);
 	CHECK(sscanf(out, "%u %u %u", &inside, &outside, &count) == 3);
 	CHECK_EQ_INT(inside, 0);
 	CHECK(outside >= 100000);
@@ -331,7 +299,7 @@ TEST(user_namespaces_lease_ranges)
 	o = options_for(argv);
 	CHECK_OK(containerv_options_set_users(o, 300000, 0, 1000));
 	CHECK_OK(containerv_options_set_groups(o, 310000, 0, 1000));
-	out = run_capture(o);
+	out = cv_test_run_capture(o, NULL);
 	unsigned gin, gout, gcount;
 	CHECK(sscanf(out, "%u %u %u %u %u %u", &inside, &outside, &count, &gin, &gout, &gcount) == 6);
 	CHECK_EQ_INT(outside, 300000);

@@ -32,37 +32,6 @@ static struct containerv_options *options_for(const char *const *argv)
 	return o;
 }
 
-static char *read_all(int fd)
-{
-	static char buffer[65536];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof buffer - 1 && (n = read(fd, buffer + used, sizeof buffer - 1 - used)) > 0)
-		used += (size_t)n;
-	buffer[used] = '\0';
-	return buffer;
-}
-
-/* Creates and waits for a container running argv; returns stdout, fills the exit status. */
-static char *run_capture(struct containerv_options *o, struct containerv_exit *exit_status)
-{
-	struct containerv_container *c = NULL;
-	int fds[2];
-	char *out;
-
-	CHECK(pipe2(fds, O_CLOEXEC) == 0);
-	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
-	CHECK_OK(containerv_create(o, &c));
-	close(fds[1]);
-	out = read_all(fds[0]);
-	close(fds[0]);
-	CHECK_OK(containerv_wait(c, exit_status));
-	CHECK_OK(containerv_destroy(c));
-	containerv_options_delete(o);
-	return out;
-}
-
 static bool file_contains(const char *path, const char *text)
 {
 	char *content = NULL;
@@ -136,12 +105,12 @@ TEST(echo_runs_and_exit_codes_propagate)
 	const char *three[] = {"sh", "-c", "exit 3", NULL};
 	const char *killed[] = {"sh", "-c", "kill -9 $$", NULL};
 
-	CHECK_EQ_STR(run_capture(options_for(echo), &e), "hello\n");
+	CHECK_EQ_STR(cv_test_run_capture(options_for(echo), &e), "hello\n");
 	CHECK_EQ_INT(e.code, 0);
-	run_capture(options_for(three), &e);
+	cv_test_run_capture(options_for(three), &e);
 	CHECK_EQ_INT(e.code, 3);
 	CHECK_EQ_INT(e.signal, 0);
-	run_capture(options_for(killed), &e);
+	cv_test_run_capture(options_for(killed), &e);
 	CHECK_EQ_INT(e.code, 137);
 	CHECK_EQ_INT(e.signal, SIGKILL);
 	check_no_leftovers();
@@ -154,7 +123,7 @@ TEST(init_is_pid_1_and_hostname_is_set)
 	struct containerv_options *o = options_for(argv);
 
 	CHECK_OK(containerv_options_set_hostname(o, "box1"));
-	CHECK_EQ_STR(run_capture(o, &e), "containerv-init\nbox1\nbox1\n2\n");
+	CHECK_EQ_STR(cv_test_run_capture(o, &e), "containerv-init\nbox1\nbox1\n2\n");
 }
 
 TEST(env_workdir_and_user_apply)
@@ -166,7 +135,7 @@ TEST(env_workdir_and_user_apply)
 	CHECK_OK(containerv_options_add_env(o, "FOO=bar"));
 	CHECK_OK(containerv_options_set_workdir(o, "/tmp"));
 	CHECK_OK(containerv_options_set_user(o, 1000, 1001));
-	CHECK_EQ_STR(run_capture(o, &e), "bar\n/tmp\n1000\n1001\n");
+	CHECK_EQ_STR(cv_test_run_capture(o, &e), "bar\n/tmp\n1000\n1001\n");
 }
 
 TEST(rootfs_is_never_modified)
@@ -175,7 +144,7 @@ TEST(rootfs_is_never_modified)
 	const char *argv[] = {"sh", "-c", "echo x > /written-by-container && rm /bin/true && echo ok", NULL};
 	char path[512];
 
-	CHECK_EQ_STR(run_capture(options_for(argv), &e), "ok\n");
+	CHECK_EQ_STR(cv_test_run_capture(options_for(argv), &e), "ok\n");
 	snprintf(path, sizeof path, "%s/written-by-container", rootfs);
 	CHECK(access(path, F_OK) != 0);
 	snprintf(path, sizeof path, "%s/bin/true", rootfs);
@@ -273,7 +242,7 @@ TEST(idle_container_spawn_join_kill_and_list)
 	spawn.flags = CV_SPAWN_WAIT;
 	CHECK_OK(containerv_spawn(c, &spawn, &pid, &e));
 	close(fds[1]);
-	char *out = read_all(fds[0]);
+	char *out = cv_test_read_all(fds[0]);
 	close(fds[0]);
 	CHECK(strncmp(out, "inside ", 7) == 0 && strstr(out, "\nidle\n") != NULL);
 	CHECK(atoi(out + 7) > 1); /* a PID of the container's namespace, not the host's */

@@ -56,18 +56,6 @@ static int count_temporaries(const char *relative)
 	return n;
 }
 
-static char *read_all(int fd)
-{
-	static char buffer[65536];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof buffer - 1 && (n = read(fd, buffer + used, sizeof buffer - 1 - used)) > 0)
-		used += (size_t)n;
-	buffer[used] = '\0';
-	return buffer;
-}
-
 static char *run_capture(struct containerv_options *o, struct containerv_container **kept)
 {
 	struct containerv_container *c = NULL;
@@ -79,7 +67,7 @@ static char *run_capture(struct containerv_options *o, struct containerv_contain
 	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
 	CHECK_OK(containerv_create(o, &c));
 	close(fds[1]);
-	out = read_all(fds[0]);
+	out = cv_test_read_all(fds[0]);
 	close(fds[0]);
 	CHECK_OK(containerv_wait(c, &status));
 	if (kept != NULL)

@@ -18,18 +18,6 @@
 static char root[64];
 static const char *rootfs = CV_TEST_ROOTFS;
 
-static char *read_all(int fd)
-{
-	static char buffer[65536];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof buffer - 1 && (n = read(fd, buffer + used, sizeof buffer - 1 - used)) > 0)
-		used += (size_t)n;
-	buffer[used] = '\0';
-	return buffer;
-}
-
 static struct containerv_options *options_for(const char *script)
 {
 	const char *argv[] = {"sh", "-c", script, NULL};
@@ -52,7 +40,7 @@ static char *run_capture(struct containerv_options *o, int *code)
 	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
 	CHECK_OK(containerv_create(o, &c));
 	close(fds[1]);
-	out = read_all(fds[0]);
+	out = cv_test_read_all(fds[0]);
 	close(fds[0]);
 	CHECK_OK(containerv_wait(c, &status));
 	CHECK_OK(containerv_destroy(c));

@@ -95,6 +95,22 @@ static int parse_change(const char *change, struct changes *out)
 	                change);
 }
 
+/* The --change flags parsed into changes, and options pointing at them; -1 after printing the error. */
+static int apply_changes(const struct string_list *flags, struct changes *changes,
+                         struct containerv_import_options *options)
+{
+	for (size_t i = 0; i < flags->count; i++)
+		if (parse_change(flags->items[i], changes) < 0)
+			return -1;
+	options->cmd = (const char *const *)changes->cmd;
+	options->entrypoint = (const char *const *)changes->entrypoint;
+	options->env = changes->env.count > 0 ? changes->env.items : NULL;
+	options->working_dir = changes->working_dir;
+	options->user = changes->user;
+	options->exposed_ports = changes->exposed.count > 0 ? changes->exposed.items : NULL;
+	return 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static struct string_list change_flags;
@@ -125,18 +141,10 @@ int cmd_import(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	for (size_t i = 0; i < change_flags.count; i++) {
-		if (parse_change(change_flags.items[i], &changes) < 0) {
-			code = EXIT_CLI_ERROR;
-			goto out;
-		}
+	if (apply_changes(&change_flags, &changes, &options) < 0) {
+		code = EXIT_CLI_ERROR;
+		goto out;
 	}
-	options.cmd = (const char *const *)changes.cmd;
-	options.entrypoint = (const char *const *)changes.entrypoint;
-	options.env = changes.env.count > 0 ? changes.env.items : NULL;
-	options.working_dir = changes.working_dir;
-	options.user = changes.user;
-	options.exposed_ports = changes.exposed.count > 0 ? changes.exposed.items : NULL;
 	source = positional.items[0];
 	if (strcmp(source, "-") == 0) {
 		/* A tarball on stdin: spooled to a file, the library reads it twice (store, then unpack). */
@@ -202,18 +210,10 @@ int cmd_commit(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	for (size_t i = 0; i < change_flags.count; i++) {
-		if (parse_change(change_flags.items[i], &changes) < 0) {
-			code = EXIT_CLI_ERROR;
-			goto out;
-		}
+	if (apply_changes(&change_flags, &changes, &options) < 0) {
+		code = EXIT_CLI_ERROR;
+		goto out;
 	}
-	options.cmd = (const char *const *)changes.cmd;
-	options.entrypoint = (const char *const *)changes.entrypoint;
-	options.env = changes.env.count > 0 ? changes.env.items : NULL;
-	options.working_dir = changes.working_dir;
-	options.user = changes.user;
-	options.exposed_ports = changes.exposed.count > 0 ? changes.exposed.items : NULL;
 	if (cli_open(positional.items[0], &container) < 0) {
 		code = EXIT_CONTAINER_FAILURE;
 		goto out;
