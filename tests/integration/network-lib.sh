@@ -15,6 +15,16 @@ pick_base() {
 	fail "no free 10.N.0.0/16 for the test"
 }
 
+# A random prefix P for this run's host ports ${P}00..${P}99: 20000-31999, below
+# the kernel's ephemeral range, where a client socket's local port could hold
+# the number and make the publish fail as "in use".
+pick_port_prefix() {
+	local low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+	[ "$low" -ge 32000 ] || fail "the ephemeral port range starts at $low; the tests need 20000-31999 free"
+	echo $((200 + RANDOM % 120))
+}
+
 BRIDGES=() # bridges of the networks this test made
 TABLES=()  # their nftables tables
 remember_network() { # NAME

@@ -22,7 +22,7 @@ scale_cleanup() {
 }
 trap scale_cleanup EXIT
 B=$(pick_base) # this run's 10.N
-P=$((200 + RANDOM % 400)) # this run's host ports
+P=$(pick_port_prefix) # this run's host ports
 
 # ---- a /29: 5 addresses for containers (network, gateway and broadcast are not) ----
 cv 0 network create --subnet $B.0.0/29 tiny
