@@ -167,18 +167,31 @@ wait_for "the --rm container to remove itself" no_containers
 assert_gone "$autoremoved"
 pass "run -d --rm"
 
-# run --rm whose CLI is killed (SIGKILL) while the container runs: the container still goes when it ends.
-"$CONTAINERV" run --rm --rootfs "$CV_TEST_ROOTFS" -v /scratch sleep 1 >/dev/null 2>&1 &
-cli=$!
-has_container() { [ -n "$("$CONTAINERV" ps -q)" ]; }
-wait_for "the --rm container to start" has_container
-killed=$("$CONTAINERV" ps -q --no-trunc)
-kill -9 "$cli"
-wait "$cli" 2>/dev/null || true
-wait_for "the container of a killed CLI to remove itself" no_containers
+# run --rm whose CLI is killed (SIGKILL) while the container runs: the container goes once it has
+# ended, at the next ps (attached, there is no monitor process: the CLI was to remove it).
+killed_run() { # NAME: an attached run --rm whose CLI is SIGKILLed; waits until its init has ended
+	"$CONTAINERV" run --rm --name "$1" --rootfs "$CV_TEST_ROOTFS" -v /scratch sleep 1 >/dev/null 2>&1 &
+	local cli=$! init
+	has_container() { [ -n "$("$CONTAINERV" ps -q)" ]; }
+	wait_for "the --rm container to start" has_container
+	killed=$("$CONTAINERV" ps -q --no-trunc)
+	init=$("$CONTAINERV" inspect -f '{{.State.Pid}}' "$killed")
+	kill -9 "$cli"
+	wait "$cli" 2>/dev/null || true
+	init_ended() { [ ! -e "/proc/$init" ]; }
+	wait_for "the init of the killed CLI's container to end" init_ended
+}
+killed_run killed-rm
+wait_for "the container of a killed CLI to be removed by ps" no_containers
 assert_gone "$killed"
 cv 0 volume ls -q
 [ -z "$OUT" ] || fail "the anonymous volume of a killed --rm run was kept: $OUT"
-pass "run --rm survives a SIGKILL of the CLI"
+# Its name is free again for a new run, which removes the ended container first.
+killed_run killed-rm-name
+cv 0 run --rm --name killed-rm-name --rootfs "$CV_TEST_ROOTFS" true
+assert_gone "$killed"
+cv 0 ps -aq
+[ -z "$OUT" ] || fail "containers left after a run took the name of an ended --rm container: $OUT"
+pass "run --rm survives a SIGKILL of the CLI (ps, or a run of the same name, removes it)"
 
 echo "all run tests passed"

@@ -155,7 +155,7 @@ TEST(autoremove_removes_the_container_when_it_ends)
 	struct containerv_container *c = NULL;
 	char id[80], path[PATH_MAX];
 
-	CHECK_OK(containerv_options_set_autoremove(o, 1));
+	CHECK_OK(containerv_options_set_autoremove(o, CV_AUTOREMOVE_MONITOR));
 	CHECK_OK(containerv_create(o, &c));
 	snprintf(id, sizeof id, "%s", containerv_id(c));
 	containerv_close(c);
@@ -165,6 +165,41 @@ TEST(autoremove_removes_the_container_when_it_ends)
 		usleep(25000);
 	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
 	CHECK(containerv_open(id, &c) == -1 && errno == ENOENT);
+}
+
+static int count_one(const struct containerv_info *info, void *user)
+{
+	(void)info;
+	++*(int *)user;
+	return 0;
+}
+
+/* BY_WAITER: no monitor removes it; the waiter does, or, had it died, the next list. */
+TEST(autoremove_by_waiter_is_removed_by_the_next_list)
+{
+	const char *argv[] = {"sh", "-c", "exit 7", NULL};
+	struct containerv_options *o = options_for(argv);
+	struct containerv_container *c = NULL;
+	struct containerv_exit e;
+	char id[80], path[PATH_MAX];
+	int listed = 0;
+
+	CHECK(containerv_options_set_autoremove(o, 3) == -1 && errno == EINVAL);
+	CHECK_OK(containerv_options_set_autoremove(o, CV_AUTOREMOVE_BY_WAITER));
+	CHECK_OK(containerv_create(o, &c));
+	snprintf(id, sizeof id, "%s", containerv_id(c));
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_EQ_INT(e.code, 7);
+	/* Ended, and still there: nobody but its waiter (or a list) removes it. */
+	usleep(100000);
+	snprintf(path, sizeof path, "%s/containers/%s", root, id);
+	CHECK(access(path, F_OK) == 0);
+	containerv_close(c); /* the waiter "dies" without removing it */
+	CHECK_OK(containerv_list(count_one, &listed));
+	CHECK_EQ_INT(listed, 0);
+	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+	CHECK(containerv_open(id, &c) == -1 && errno == ENOENT);
+	containerv_options_delete(o);
 }
 
 TEST(mounts_and_read_only_root)
@@ -318,6 +353,7 @@ int main(void)
 	RUN(namespaces_choose_what_is_shared);
 	RUN(tty_gives_a_controlling_terminal);
 	RUN(autoremove_removes_the_container_when_it_ends);
+	RUN(autoremove_by_waiter_is_removed_by_the_next_list);
 	RUN(mounts_and_read_only_root);
 	RUN(tar_streams_in_and_out);
 	RUN(security_profiles_on_options_and_the_container_audit);

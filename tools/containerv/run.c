@@ -608,10 +608,12 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		goto out;
 	}
 	/*
-	 * --rm: a monitor of the library removes the container when it exits, so it goes even when this
-	 * CLI is killed meanwhile; attached, we also remove it ourselves (whoever comes second finds it gone).
+	 * --rm: attached, we wait and remove it ourselves (no monitor process; were this CLI killed first,
+	 * the next `ps` or a run of the same name removes it). Detached or only created, a monitor of the
+	 * library removes it when it ends.
 	 */
-	if (flags.remove && containerv_options_set_autoremove(options, 1) < 0) {
+	int autoremove = autostart && !flags.detach ? CV_AUTOREMOVE_BY_WAITER : CV_AUTOREMOVE_MONITOR;
+	if (flags.remove && containerv_options_set_autoremove(options, autoremove) < 0) {
 		cli_fail_library(code, "run");
 		goto out;
 	}

@@ -354,12 +354,15 @@ int containerv_options_set_tty(struct containerv_options *options, int enabled)
 	return 0;
 }
 
-int containerv_options_set_autoremove(struct containerv_options *options, int enabled)
+int containerv_options_set_autoremove(struct containerv_options *options, int mode)
 {
 	cv_error_clear();
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "autoremove: no options");
-	options->autoremove = enabled != 0;
+	if (mode != CV_AUTOREMOVE_OFF && mode != CV_AUTOREMOVE_MONITOR && mode != CV_AUTOREMOVE_BY_WAITER)
+		return cv_error_errno(EINVAL, "autoremove: unknown mode %d", mode);
+	options->autoremove = mode != CV_AUTOREMOVE_OFF;
+	options->autoremove_monitor = mode == CV_AUTOREMOVE_MONITOR;
 	return 0;
 }
 
@@ -503,6 +506,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	                         "readonly_rootfs", o->readonly_rootfs);
 
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
+	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
@@ -565,6 +569,9 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->autostart = json_is_true(json_object_get(root, "autostart"));
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));
+	/* Written before the modes existed: an autoremove container had its monitor. */
+	json_t *monitor = json_object_get(root, "autoremove_monitor");
+	o->autoremove_monitor = monitor != NULL ? json_is_true(monitor) : o->autoremove;
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
 	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||

@@ -56,7 +56,8 @@ struct containerv_options {
 	struct containerv_limits limits;
 	char **labels;
 	bool autostart;
-	bool autoremove;
+	bool autoremove;         /* whoever finds it ended removes it */
+	bool autoremove_monitor; /* and a monitor process is started to be that one */
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;

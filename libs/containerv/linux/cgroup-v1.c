@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/util.h"
@@ -388,6 +389,32 @@ static int v1_add_pid(struct cv_cgroup *cgroup, pid_t pid)
 	return 0;
 }
 
+/* "tasks" with "0" moves the writing thread only: no global threadgroup lock (see cgroup.h). */
+static int v1_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max)
+{
+	struct cv_cgroup_v1 *v1 = (struct cv_cgroup_v1 *)cgroup;
+	char path[PATH_MAX];
+	size_t count = 0;
+
+	for (size_t i = 0; i < v1->count; i++) {
+		if (v1->hierarchies[i].dir == NULL)
+			continue;
+		int fd = -1;
+		if (count == max)
+			cv_error_errno(E2BIG, "more than %zu hierarchies", max);
+		else if (cv_cgroup_path(path, v1->hierarchies[i].dir, "tasks") == 0 &&
+		         (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			cv_error_sys("open %s", path);
+		if (fd < 0) {
+			while (count > 0)
+				close(fds[--count]);
+			return -1;
+		}
+		fds[count++] = fd;
+	}
+	return (int)count;
+}
+
 static int v1_clone_fd(struct cv_cgroup *cgroup)
 {
 	/* CLONE_INTO_CGROUP takes one cgroup2 directory; v1 has several hierarchies. */
@@ -593,6 +620,7 @@ const struct cv_cgroup_ops cv_cgroup_v1_ops = {
         .create = v1_create,
         .open = v1_open,
         .add_pid = v1_add_pid,
+        .open_join_fds = v1_open_join_fds,
         .clone_fd = v1_clone_fd,
         .read_stats = v1_read_stats,
         .oom_kills = v1_oom_kills,

@@ -280,6 +280,15 @@ static int v2_add_pid(struct cv_cgroup *cgroup, pid_t pid)
 	return cv_cgroup_write(((struct cv_cgroup_v2 *)cgroup)->dir, "cgroup.procs", text);
 }
 
+/* None: clone3's CLONE_INTO_CGROUP places the child, and cgroup.threads works only in threaded cgroups. */
+static int v2_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max)
+{
+	(void)cgroup;
+	(void)fds;
+	(void)max;
+	return 0;
+}
+
 static int v2_clone_fd(struct cv_cgroup *cgroup)
 {
 	return ((struct cv_cgroup_v2 *)cgroup)->clone_fd;
@@ -438,6 +447,7 @@ const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .open = v2_open,
         .add_pid = v2_add_pid,
         .clone_fd = v2_clone_fd,
+        .open_join_fds = v2_open_join_fds,
         .read_stats = v2_read_stats,
         .oom_kills = v2_oom_kills,
         .pids = v2_pids,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/util.h"
@@ -115,6 +116,23 @@ int cv_cgroup_add_pid(struct cv_cgroup *cgroup, pid_t pid)
 {
 	if (cgroup->ops->add_pid(cgroup, pid) < 0)
 		return cv_error_prefix("cgroup %s: add pid %d", cgroup->id, (int)pid);
+	return 0;
+}
+
+int cv_cgroup_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max)
+{
+	int count = cgroup->ops->open_join_fds(cgroup, fds, max);
+
+	if (count < 0)
+		return cv_error_prefix("cgroup %s", cgroup->id);
+	return count;
+}
+
+int cv_cgroup_join_self(const int *fds, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (write(fds[i], "0", 1) != 1)
+			return cv_error_sys("join the container's cgroup");
 	return 0;
 }
 

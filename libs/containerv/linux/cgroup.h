@@ -32,6 +32,24 @@ int cv_cgroup_open(const char *id, struct cv_cgroup **out);
 /* Moves a process (all its threads) into the cgroup(s). */
 int cv_cgroup_add_pid(struct cv_cgroup *cgroup, pid_t pid);
 
+/* At most this many descriptors from cv_cgroup_open_join_fds (one per v1 hierarchy). */
+#define CV_CGROUP_JOIN_FDS_MAX 8
+
+/*
+ * Descriptors through which a single-threaded process moves itself into the
+ * cgroup(s) with cv_cgroup_join_self(): on v1, each hierarchy's "tasks" file.
+ * The kernel moves the writer's own thread without taking its global
+ * threadgroup lock, whose first write lock of a while waits for an RCU grace
+ * period (5-13 ms on this hardware: the slowest step of a start when the
+ * parent writes the child's pid to cgroup.procs instead). Returns how many
+ * were opened (0 on v2, where CLONE_INTO_CGROUP places the child), or -1.
+ * The caller closes them.
+ */
+int cv_cgroup_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max);
+
+/* Writes "0" (the writer) to each descriptor. Async-signal-safe (no allocation): for a cloned child. */
+int cv_cgroup_join_self(const int *fds, size_t count);
+
 /*
  * A directory descriptor for clone3()'s CLONE_INTO_CGROUP on v2, or -1 on
  * v1/hybrid where the caller uses cv_cgroup_add_pid() instead. Owned by the
@@ -85,6 +103,7 @@ struct cv_cgroup_ops {
 	int (*open)(const char *id, struct cv_cgroup **out);
 	int (*add_pid)(struct cv_cgroup *cgroup, pid_t pid);
 	int (*clone_fd)(struct cv_cgroup *cgroup);
+	int (*open_join_fds)(struct cv_cgroup *cgroup, int *fds, size_t max);
 	int (*read_stats)(struct cv_cgroup *cgroup, struct containerv_stats *stats);
 	int (*oom_kills)(struct cv_cgroup *cgroup, uint64_t *kills);
 	int (*pids)(struct cv_cgroup *cgroup, pid_t **pids, size_t *count);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "linux/cgroup.h"
 #include "linux/security-linux.h"
 
 #define CV_KEEP_FDS_MAX 8
@@ -80,6 +81,9 @@ struct cv_init_plan {
 	struct cv_security_plan security;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
+	/* The cgroup's "tasks" files (v1): the init joins by itself, first thing (cgroup.h says why). */
+	int cgroup_join_fds[CV_CGROUP_JOIN_FDS_MAX];
+	size_t cgroup_join_count;
 	int keep_fds[CV_KEEP_FDS_MAX];
 	int keep_count;
 };

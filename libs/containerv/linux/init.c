@@ -238,6 +238,9 @@ void cv_init_main(struct cv_init_plan *plan)
 	pid_t main_pid = 0;
 	int devnull;
 
+	/* Before anything else runs in this process: from here on the container's limits hold. */
+	if (cv_cgroup_join_self(plan->cgroup_join_fds, plan->cgroup_join_count) < 0)
+		fail_setup(plan);
 	close_inherited_fds(plan);
 	prctl(PR_SET_NAME, "containerv-init");
 	/* Our command line is still the caller's (we are its clone): write ours over it for ps and top. */

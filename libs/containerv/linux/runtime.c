@@ -44,6 +44,8 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->state_dir_fd);
 	if (plan->exit_fd >= 0)
 		close(plan->exit_fd);
+	for (size_t i = 0; i < plan->cgroup_join_count; i++)
+		close(plan->cgroup_join_fds[i]);
 }
 
 /* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
@@ -484,12 +486,13 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 
 /* The parent's side of the start-up handshake. */
 static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup,
-                         struct cv_network_plan *network, bool *exec_failed)
+                         bool init_joins, struct cv_network_plan *network, bool *exec_failed)
 {
 	struct cv_sync_message message;
 	ssize_t n;
 
-	if (cv_cgroup_clone_fd(cgroup) < 0 && cv_cgroup_add_pid(cgroup, pid) < 0)
+	/* Placed by clone3 (v2), or it joins by itself (v1); else it is moved, at the cost cgroup.h tells. */
+	if (!init_joins && cv_cgroup_clone_fd(cgroup) < 0 && cv_cgroup_add_pid(cgroup, pid) < 0)
 		return -1;
 	if (c->config.namespaces & CV_NS_USER) {
 		if (write_id_map(pid, "uid_map", &c->config.uid_map, &c->config.gid_map) < 0 ||
@@ -625,6 +628,10 @@ int cv_runtime_start(struct containerv_container *c)
 	if (!c->config.security->privileged &&
 	    cv_cgroup_restrict_devices(cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
 		goto done;
+	int joins = cv_cgroup_open_join_fds(cgroup, plan.cgroup_join_fds, CV_CGROUP_JOIN_FDS_MAX);
+	if (joins < 0)
+		goto done;
+	plan.cgroup_join_count = (size_t)joins;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		cv_error_sys("socketpair");
 		goto done;
@@ -648,7 +655,7 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], cgroup, &network, &exec_failed) < 0)
+	if (release_child(c, pid, sync_fds[0], cgroup, plan.cgroup_join_count > 0, &network, &exec_failed) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
@@ -660,7 +667,7 @@ int cv_runtime_start(struct containerv_container *c)
 	c->is_parent = true;
 	if (cv_state_save(c) < 0)
 		goto done;
-	if (c->config.autoremove && start_remover(c) < 0)
+	if (c->config.autoremove_monitor && start_remover(c) < 0)
 		goto done;
 	ret = 0;
 done:

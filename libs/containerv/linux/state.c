@@ -93,6 +93,41 @@ int cv_state_new_id(char id[CV_ID_LENGTH + 1])
 	return 0;
 }
 
+/*
+ * An autoremove container that has ended but is still there (its waiter or
+ * monitor died first) is removed by whoever finds it: true when c was one
+ * (c is freed then), false when it stays (c too).
+ */
+static bool remove_if_ended_autoremove(struct containerv_container *c)
+{
+	if (!c->config.autoremove || c->state.status != CV_STATE_EXITED)
+		return false;
+	containerv_remove(c, CV_REMOVE_VOLUMES);
+	cv_error_clear();
+	return true;
+}
+
+/* The name's holder is an ended autoremove container: it goes, and the name is free. */
+static bool free_name_of_ended(int names_fd, const char *name)
+{
+	char holder[CV_ID_LENGTH + 2];
+	struct containerv_container *c = NULL;
+	ssize_t n = readlinkat(names_fd, name, holder, sizeof holder - 1);
+
+	if (n != CV_ID_LENGTH)
+		return false;
+	holder[n] = '\0';
+	if (cv_state_load(holder, &c) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	cv_state_refresh(c);
+	if (remove_if_ended_autoremove(c))
+		return true;
+	containerv_close(c);
+	return false;
+}
+
 int cv_state_reserve_name(const char *name, const char *id)
 {
 	char dir[PATH_MAX];
@@ -103,12 +138,13 @@ int cv_state_reserve_name(const char *name, const char *id)
 	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return cv_error_sys("open %s", dir);
-	if (symlinkat(id, dirfd, name) < 0) {
-		if (errno == EEXIST)
-			return cv_error_errno(EEXIST, "the name \"%s\" is already in use by another container", name);
+	if (symlinkat(id, dirfd, name) == 0)
+		return 0;
+	if (errno != EEXIST)
 		return cv_error_sys("reserve name %s", name);
-	}
-	return 0;
+	if (free_name_of_ended(dirfd, name) && symlinkat(id, dirfd, name) == 0)
+		return 0;
+	return cv_error_errno(EEXIST, "the name \"%s\" is already in use by another container", name);
 }
 
 void cv_state_release_name(const char *name, const char *id)
@@ -425,7 +461,8 @@ static int record_death(struct containerv_container *c)
 	if (c->config.network.mode != CV_NETWORK_HOST)
 		cv_network_release(c->id);
 	cv_error_clear();
-	return cv_state_save(c);
+	/* An autoremove container's state goes with it, soon: nothing to save on the way. */
+	return c->config.autoremove ? 0 : cv_state_save(c);
 }
 
 int cv_state_refresh(struct containerv_container *c)
@@ -661,6 +698,8 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 			capacity = grown_capacity;
 		}
 		cv_state_refresh(c);
+		if (remove_if_ended_autoremove(c))
+			continue;
 		fill_info(c, &infos[count++]);
 		containerv_close(c);
 	}

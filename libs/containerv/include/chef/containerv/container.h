@@ -129,13 +129,26 @@ CONTAINERV_API int containerv_options_set_tty(struct containerv_options *options
  */
 CONTAINERV_API int containerv_options_set_autostart(struct containerv_options *options, int enabled);
 
-/*
- * Remove the container by itself once its main process has ended, as
- * `docker run -d --rm` does (default 0). A small monitor process outside
- * the container waits for that and removes it; nobody else should wait for
- * the exit status of such a container, which may be gone by then.
- */
-CONTAINERV_API int containerv_options_set_autoremove(struct containerv_options *options, int enabled);
+/* How an autoremove container goes once its main process has ended (containerv_options_set_autoremove). */
+enum containerv_autoremove {
+	CV_AUTOREMOVE_OFF = 0,
+	/*
+	 * A small monitor process outside the container waits for the end and
+	 * removes it, as `docker run -d --rm` does. Nobody else should wait for
+	 * the exit status of such a container, which may be gone by then.
+	 */
+	CV_AUTOREMOVE_MONITOR = 1,
+	/*
+	 * The creating handle waits (containerv_wait() reaps the init, so it
+	 * gets the exit status) and then removes it, as attached `docker run
+	 * --rm` does: no monitor process. Should the caller die first, the
+	 * next containerv_list() or a create of the same name removes it.
+	 */
+	CV_AUTOREMOVE_BY_WAITER = 2,
+};
+
+/* Remove the container once it has ended: enum containerv_autoremove (default CV_AUTOREMOVE_OFF). */
+CONTAINERV_API int containerv_options_set_autoremove(struct containerv_options *options, int mode);
 
 /* Free-form labels ("key=value"), kept with the container and shown by inspect. */
 CONTAINERV_API int containerv_options_add_label(struct containerv_options *options, const char *key_value);
