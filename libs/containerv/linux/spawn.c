@@ -42,6 +42,8 @@ struct spawn_plan {
 	int setns_flags;
 	int init_pidfd;
 	struct cv_cgroup *cgroup;
+	int cgroup_join_fds[CV_CGROUP_JOIN_FDS_MAX]; /* v1: the helper joins by itself (cgroup.h says why) */
+	size_t cgroup_join_count;
 	struct cv_security_plan security;
 	int report_fd; /* close-on-exec pipe: a cv_sync_message on failure, EOF on exec */
 };
@@ -108,7 +110,8 @@ static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, 
 	 * memory) to overwrite the binary (CVE-2019-5736); execve makes the command dumpable again.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (plan->cgroup != NULL && cv_cgroup_add_pid(plan->cgroup, getpid()) < 0)
+	if (plan->cgroup_join_count > 0 ? cv_cgroup_join_self(plan->cgroup_join_fds, plan->cgroup_join_count) < 0
+	                                : plan->cgroup != NULL && cv_cgroup_add_pid(plan->cgroup, getpid()) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	if (setns(plan->init_pidfd, plan->setns_flags) < 0) {
 		cv_error_sys("enter the container's namespaces");
@@ -150,6 +153,12 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	plan->user_namespace = (c->config.namespaces & CV_NS_USER) != 0;
 	plan->setns_flags = cv_namespace_flags(c->config.namespaces);
 	plan->cgroup = cv_container_cgroup(c);
+	if (plan->cgroup != NULL) {
+		int joins = cv_cgroup_open_join_fds(plan->cgroup, plan->cgroup_join_fds, CV_CGROUP_JOIN_FDS_MAX);
+		if (joins < 0)
+			return -1;
+		plan->cgroup_join_count = (size_t)joins;
+	}
 	if (cv_security_plan_prepare(&c->config, &plan->security) < 0)
 		return -1;
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
@@ -236,6 +245,8 @@ done:
 	}
 	if (plan.init_pidfd >= 0)
 		close(plan.init_pidfd);
+	for (size_t i = 0; i < plan.cgroup_join_count; i++)
+		close(plan.cgroup_join_fds[i]);
 	cv_strv_free(plan.env);
 	cv_security_plan_clear(&plan.security);
 	return ret;
