@@ -214,27 +214,36 @@ static int cpuset_inherit(const char *parent, const char *dir)
 }
 
 /*
- * The shared parent is removed by the destroy of the last container (so no
- * empty "containerv" directory is left on the host); a concurrent destroy
- * can therefore remove it between our mkdir of the parent and of the child,
- * which shows as ENOENT: make the parent again and retry.
+ * The shared parent "containerv" stays once made, as docker's "docker" does:
+ * making and removing it around every container cost two more directory
+ * operations per hierarchy and start. Its cpuset gets the root's CPUs and
+ * memory nodes and clone_children, so that a container's cpuset starts
+ * with them (cpuset_inherit then only reads).
  */
+static int make_parent(const struct v1_hierarchy *hierarchy, const char *parent)
+{
+	if (mkdir(parent, 0755) < 0)
+		return errno == EEXIST ? 0 : cv_error_sys("mkdir %s", parent);
+	if (!(hierarchy->controllers & BIT(V1_CPUSET)))
+		return 0;
+	if (cpuset_inherit(hierarchy->mount, parent) < 0 || cv_cgroup_write(parent, "cgroup.clone_children", "1") < 0) {
+		int saved = errno;
+		rmdir(parent);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 static int make_dir_in(struct v1_hierarchy *hierarchy)
 {
-	bool cpuset = (hierarchy->controllers & BIT(V1_CPUSET)) != 0;
 	char parent[PATH_MAX];
 
-	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0)
+	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0 || make_parent(hierarchy, parent) < 0 ||
+	    cv_cgroup_mkdir(hierarchy->dir, false) < 0)
 		return -1;
-	for (int attempt = 0;; attempt++) {
-		if (cv_cgroup_mkdir(parent, true) == 0 && (!cpuset || cpuset_inherit(hierarchy->mount, parent) == 0) &&
-		    cv_cgroup_mkdir(hierarchy->dir, false) == 0)
-			break;
-		if (errno != ENOENT || attempt == 5)
-			return -1;
-	}
 	hierarchy->created = true;
-	if (cpuset && cpuset_inherit(parent, hierarchy->dir) < 0)
+	if ((hierarchy->controllers & BIT(V1_CPUSET)) && cpuset_inherit(parent, hierarchy->dir) < 0)
 		return -1;
 	return 0;
 }
@@ -578,15 +587,10 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 	if (v1_kill_all(cgroup) < 0)
 		return -1;
 	for (size_t i = 0; i < v1->count; i++) {
-		char parent[PATH_MAX];
-
 		if (v1->hierarchies[i].dir == NULL)
 			continue;
 		if (cv_cgroup_remove_dir(v1->hierarchies[i].dir) < 0)
 			return cv_error_sys("remove %s", v1->hierarchies[i].dir);
-		/* The last container out removes the shared parent; EBUSY means others still use it. */
-		if (cv_cgroup_path(parent, v1->hierarchies[i].mount, CV_CGROUP_PARENT) == 0)
-			rmdir(parent);
 	}
 	return 0;
 }
@@ -599,8 +603,15 @@ static int v1_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_
 
 	if (dir == NULL)
 		return cv_error_errno(ENOTSUP, "the devices controller is not mounted under %s", cv_cgroup_root());
-	if (cv_cgroup_write(dir, "devices.deny", "a") < 0)
+	char path[PATH_MAX];
+	cleanup_close int allow = -1;
+
+	if (cv_cgroup_write(dir, "devices.deny", "a") < 0 || cv_cgroup_path(path, dir, "devices.allow") < 0)
 		return -1;
+	/* One rule per write(), all through one descriptor. */
+	allow = open(path, O_WRONLY | O_CLOEXEC);
+	if (allow < 0)
+		return cv_error_sys("open %s", path);
 	for (size_t i = 0; i < count; i++) {
 		char major[16] = "*", minor[16] = "*", rule[64];
 
@@ -608,9 +619,9 @@ static int v1_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_
 			snprintf(major, sizeof major, "%d", rules[i].major);
 		if (rules[i].minor >= 0)
 			snprintf(minor, sizeof minor, "%d", rules[i].minor);
-		snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor, rules[i].access);
-		if (cv_cgroup_write(dir, "devices.allow", rule) < 0)
-			return -1;
+		int length = snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor, rules[i].access);
+		if (write(allow, rule, (size_t)length) != length)
+			return cv_error_sys("write \"%s\" to %s", rule, path);
 	}
 	return 0;
 }

@@ -597,6 +597,21 @@ static int start_remover(struct containerv_container *c)
 	return 0;
 }
 
+/* The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. */
+static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
+{
+	struct cv_cgroup *left = NULL;
+
+	if (cv_cgroup_create(c->id, &c->config.limits, cgroup) == 0)
+		return 0;
+	if (errno != EEXIST || cv_cgroup_open(c->id, &left) < 0)
+		return -1;
+	cv_error_clear();
+	int ret = cv_cgroup_destroy(left);
+	cv_cgroup_free(left);
+	return ret < 0 ? -1 : cv_cgroup_create(c->id, &c->config.limits, cgroup);
+}
+
 int cv_runtime_start(struct containerv_container *c)
 {
 	struct cv_init_plan plan;
@@ -609,12 +624,6 @@ int cv_runtime_start(struct containerv_container *c)
 	bool exec_failed = false;
 	int ret = -1;
 
-	if (cv_cgroup_open(c->id, &cgroup) == 0) {
-		/* Left from a previous run: start from a clean cgroup. */
-		cv_cgroup_destroy(cgroup);
-		cv_cgroup_free(cgroup);
-		cgroup = NULL;
-	}
 	memset(&plan, 0, sizeof plan);
 	plan.state_dir_fd = plan.exit_fd = -1;
 	if (cv_network_prepare(c, &network) < 0)
@@ -622,7 +631,7 @@ int cv_runtime_start(struct containerv_container *c)
 	network_prepared = true;
 	if (build_plan(c, &plan, &log_fd, cv_network_plan_address(&network)) < 0)
 		goto done;
-	if (cv_cgroup_create(c->id, &c->config.limits, &cgroup) < 0)
+	if (create_clean_cgroup(c, &cgroup) < 0)
 		goto done;
 	/* Before the init exists: no process of the container ever sees a device outside the list. */
 	if (!c->config.security->privileged &&
