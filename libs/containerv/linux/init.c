@@ -177,6 +177,8 @@ static void record_exit(const struct cv_init_plan *plan, int status)
 	char text[160];
 	int length;
 
+	if (plan->exit_fd < 0)
+		return;
 	cv_exit_from_wait_status(status, &exit_status);
 	length = snprintf(text, sizeof text, "{\"code\": %d, \"signal\": %d, \"finished_ns\": %lld}\n",
 	                  exit_status.code, exit_status.signal, (long long)cv_now_ns());

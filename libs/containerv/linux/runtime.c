@@ -460,12 +460,18 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 			return cv_error_errno(EINVAL, "tty: stdin is not a pseudo-terminal slave");
 		plan->console[n] = '\0';
 	}
-	/* Created empty for each start: an empty exit.json after the init died means it was killed. */
-	plan->exit_fd =
-	        openat(plan->state_dir_fd, "exit.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (plan->exit_fd < 0)
-		return cv_error_sys("create exit.json of %.12s", c->id);
-	plan_keep(plan, plan->exit_fd);
+	/*
+	 * Created empty for each start: an empty exit.json after the init died means it was killed.
+	 * None when the waiter removes it: it reaps the init, which exits with the command's code.
+	 */
+	bool removed_by_waiter = c->config.autoremove && !c->config.autoremove_monitor;
+	if (!removed_by_waiter) {
+		plan->exit_fd = openat(plan->state_dir_fd, "exit.json",
+		                       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (plan->exit_fd < 0)
+			return cv_error_sys("create exit.json of %.12s", c->id);
+		plan_keep(plan, plan->exit_fd);
+	}
 	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0)
 		return -1;
 	find_command_line(plan);
