@@ -132,41 +132,26 @@ int image_inspect_one(const char *name, const char *format, json_t *all)
 	return 0;
 }
 
+static int image_emit(const char *name, const char *format, json_t *all)
+{
+	if (image_inspect_one(name, format, all) < 0) {
+		cli_fail_library(0, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 static int image_inspect(int argc, char **argv)
 {
-	static const char *format;
-	static const struct flag table[] = {
-	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.Id}}'"},
-	        FLAG_END,
-	};
-	static const struct command_spec spec = {
+	static const struct inspect_kind kind = {
 	        "image inspect",
 	        "[OPTIONS] IMAGE [IMAGE...]",
 	        "Display detailed information on one or more images",
-	        table,
-	        false,
-	        1,
-	        0,
-	        NULL,
+	        "json, or a template such as '{{.Id}}'",
+	        image_emit,
 	};
-	_cleanup_free_ char **words = NULL;
-	struct arguments positional;
-	json_t *all;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
-	if (code >= 0)
-		return code;
-	words = positional.items;
-	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
-		return EXIT_CLI_ERROR;
-	all = json_array();
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++) {
-		if (image_inspect_one(positional.items[i], format, all) < 0)
-			code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-	}
-	inspect_finish(all, format);
-	return code;
+	return inspect_command(argc, argv, &kind);
 }
 
 struct ls_state {

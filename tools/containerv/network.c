@@ -75,50 +75,33 @@ static json_t *network_object(const struct containerv_network_info *info)
 	                 "Options", "com.docker.network.bridge.name", info->bridge);
 }
 
+static int network_emit(const char *name, const char *format, json_t *all)
+{
+	struct containerv_network_info info = {.version = CONTAINERV_NETWORK_INFO_VERSION};
+
+	if (containerv_network_inspect(name, &info) < 0) {
+		if (errno == ENOENT)
+			cli_fail(0, "network %s not found", name);
+		else
+			cli_fail_library(0, NULL);
+		return -1;
+	}
+	inspect_emit(all, format, network_object(&info));
+	containerv_network_info_clear(&info);
+	return 0;
+}
+
 static int network_inspect(int argc, char **argv)
 {
-	static const char *format;
-	static const struct flag table[] = {
-	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.Id}}'"},
-	        FLAG_END,
-	};
-	static const struct command_spec spec = {
+	static const struct inspect_kind kind = {
 	        "network inspect",
 	        "[OPTIONS] NETWORK [NETWORK...]",
 	        "Display detailed information on one or more networks",
-	        table,
-	        false,
-	        1,
-	        0,
-	        NULL,
+	        "json, or a template such as '{{.Id}}'",
+	        network_emit,
 	};
-	_cleanup_free_ char **words = NULL;
-	struct arguments positional;
-	json_t *all;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
-	if (code >= 0)
-		return code;
-	words = positional.items;
-	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
-		return EXIT_CLI_ERROR;
-	all = json_array();
-	for (size_t i = 0; i < positional.count; i++) {
-		struct containerv_network_info info = {.version = CONTAINERV_NETWORK_INFO_VERSION};
-
-		if (containerv_network_inspect(positional.items[i], &info) < 0) {
-			if (errno == ENOENT)
-				cli_fail(0, "network %s not found", positional.items[i]);
-			else
-				cli_fail_library(0, NULL);
-			code = EXIT_CONTAINER_FAILURE;
-			continue;
-		}
-		inspect_emit(all, format, network_object(&info));
-		containerv_network_info_clear(&info);
-	}
-	inspect_finish(all, format);
-	return code < 0 ? 0 : code;
+	return inspect_command(argc, argv, &kind);
 }
 
 struct ls_state {

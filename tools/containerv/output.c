@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "flags.h"
 #include "output.h"
 
 int cli_fail(int code, const char *format, ...)
@@ -340,4 +341,31 @@ void inspect_finish(json_t *all, const char *format)
 		fputc('\n', stdout);
 	}
 	json_decref(all);
+}
+
+int inspect_command(int argc, char **argv, const struct inspect_kind *kind)
+{
+	static const char *format;
+	const struct flag table[] = {
+	        {"format", 'f', FLAG_STRING, &format, "string", kind->format_help},
+	        FLAG_END,
+	};
+	const struct command_spec spec = {kind->command, kind->usage, kind->summary, table, false, 1, 0, NULL};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	json_t *all;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
+		return EXIT_CLI_ERROR;
+	all = json_array();
+	code = 0;
+	for (size_t i = 0; i < positional.count; i++)
+		if (kind->emit_one(positional.items[i], format, all) < 0)
+			code = EXIT_CONTAINER_FAILURE;
+	inspect_finish(all, format);
+	return code;
 }

@@ -67,4 +67,17 @@ void json_print_line(json_t *value, FILE *out);
 void inspect_emit(json_t *all, const char *format, json_t *object);
 void inspect_finish(json_t *all, const char *format);
 
+/* `X inspect [--format F] NAME...` of one kind of object (network, volume, image). */
+struct inspect_kind {
+	const char *command;     /* "network inspect" */
+	const char *usage;       /* "[OPTIONS] NETWORK [NETWORK...]" */
+	const char *summary;     /* one line */
+	const char *format_help; /* the --format flag's help */
+	/* Emits the object named into all (inspect_emit); -1 once it has printed why it could not. */
+	int (*emit_one)(const char *name, const char *format, json_t *all);
+};
+
+/* Parses, checks the format and emits every name: the exit code (1 when one was missing, as docker's). */
+int inspect_command(int argc, char **argv, const struct inspect_kind *kind);
+
 #endif

@@ -135,52 +135,35 @@ static json_t *volume_object(const struct containerv_volume_info *info)
 	                 used_by);
 }
 
+static int volume_emit(const char *name, const char *format, json_t *all)
+{
+	struct containerv_volume_info info = {.version = CONTAINERV_VOLUME_INFO_VERSION};
+	json_t *object;
+
+	if (containerv_volume_inspect(name, &info) < 0) {
+		if (errno == ENOENT)
+			cli_fail(0, "No such volume: %s", name);
+		else
+			cli_fail_library(0, NULL);
+		return -1;
+	}
+	object = volume_object(&info);
+	containerv_volume_info_clear(&info);
+	inspect_emit(all, format, object);
+	return 0;
+}
+
 static int volume_inspect(int argc, char **argv)
 {
-	static const char *format;
-	static const struct flag table[] = {
-	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.Mountpoint}}'"},
-	        FLAG_END,
-	};
-	static const struct command_spec spec = {
+	static const struct inspect_kind kind = {
 	        "volume inspect",
 	        "[OPTIONS] VOLUME [VOLUME...]",
 	        "Display detailed information on one or more volumes",
-	        table,
-	        false,
-	        1,
-	        0,
-	        NULL,
+	        "json, or a template such as '{{.Mountpoint}}'",
+	        volume_emit,
 	};
-	_cleanup_free_ char **words = NULL;
-	struct arguments positional;
-	json_t *all;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
-	if (code >= 0)
-		return code;
-	words = positional.items;
-	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
-		return EXIT_CLI_ERROR;
-	all = json_array();
-	for (size_t i = 0; i < positional.count; i++) {
-		struct containerv_volume_info info = {.version = CONTAINERV_VOLUME_INFO_VERSION};
-		json_t *object;
-
-		if (containerv_volume_inspect(positional.items[i], &info) < 0) {
-			if (errno == ENOENT)
-				cli_fail(0, "No such volume: %s", positional.items[i]);
-			else
-				cli_fail_library(0, NULL);
-			code = EXIT_CONTAINER_FAILURE;
-			continue;
-		}
-		object = volume_object(&info);
-		containerv_volume_info_clear(&info);
-		inspect_emit(all, format, object);
-	}
-	inspect_finish(all, format);
-	return code < 0 ? 0 : code;
+	return inspect_command(argc, argv, &kind);
 }
 
 struct ls_state {
