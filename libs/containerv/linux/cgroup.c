@@ -92,6 +92,17 @@ static int pick_ops(const struct cv_cgroup_ops **ops)
 	return 0;
 }
 
+bool cv_cgroup_placed_by_clone(void)
+{
+	const struct cv_cgroup_ops *ops;
+
+	if (pick_ops(&ops) < 0) {
+		cv_error_clear(); /* the create that follows reports it */
+		return true;
+	}
+	return ops == &cv_cgroup_v2_ops;
+}
+
 int cv_cgroup_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
 {
 	const struct cv_cgroup_ops *ops;

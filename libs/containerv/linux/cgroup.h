@@ -32,6 +32,9 @@ int cv_cgroup_open(const char *id, struct cv_cgroup **out);
 /* Moves a process (all its threads) into the cgroup(s). */
 int cv_cgroup_add_pid(struct cv_cgroup *cgroup, pid_t pid);
 
+/* True where clone3()'s CLONE_INTO_CGROUP places a child (cgroup v2 only): make the cgroup before the clone. */
+bool cv_cgroup_placed_by_clone(void);
+
 /* At most this many descriptors from cv_cgroup_open_join_fds (one per v1 hierarchy). */
 #define CV_CGROUP_JOIN_FDS_MAX 8
 

@@ -69,13 +69,17 @@ int cv_idmap_layers(pid_t init, char *const *layers, int *fds, size_t count)
 	return 1;
 }
 
-int cv_idmap_send_go(int sync_fd, char go, const int *fds, size_t count)
+int cv_sync_send(int sync_fd, char byte, const int *fds, size_t count)
 {
 	char control[CMSG_SPACE(sizeof(int) * CV_IDMAP_LAYERS_MAX)];
-	struct iovec iov = {.iov_base = &go, .iov_len = 1};
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	memset(control, 0, sizeof control);
+	if (count > CV_IDMAP_LAYERS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (count > 0) {
 		message.msg_control = control;
 		message.msg_controllen = CMSG_SPACE(sizeof(int) * count);
@@ -92,12 +96,11 @@ int cv_idmap_send_go(int sync_fd, char go, const int *fds, size_t count)
 	return 0;
 }
 
-/* The init's side: receives "go" and the layers' descriptors; returns the go byte or -1. */
-int cv_idmap_receive_go(int sync_fd, int *fds, size_t *count)
+int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count)
 {
-	char go = 0;
+	char byte = 0;
 	char control[CMSG_SPACE(sizeof(int) * CV_IDMAP_LAYERS_MAX)];
-	struct iovec iov = {.iov_base = &go, .iov_len = 1};
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	struct msghdr message = {
 	        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
 	ssize_t n;
@@ -112,12 +115,15 @@ int cv_idmap_receive_go(int sync_fd, int *fds, size_t *count)
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t received = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (received > CV_IDMAP_LAYERS_MAX)
-			received = CV_IDMAP_LAYERS_MAX;
-		memcpy(fds, CMSG_DATA(h), received * sizeof(int));
-		*count = received;
+		const int *data = (const int *)(void *)CMSG_DATA(h);
+		for (size_t i = 0; i < received; i++) {
+			if (*count < max)
+				fds[(*count)++] = data[i];
+			else
+				close(data[i]); /* more than asked for: not ours to keep */
+		}
 	}
-	return go;
+	return byte;
 }
 
 /* In the init, in its mount namespace: puts each id-mapped layer at its target, closing the descriptors. */

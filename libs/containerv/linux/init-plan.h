@@ -21,6 +21,8 @@
 #define CV_GO_PLAIN 'g'
 #define CV_GO_IDMAPPED 'i'
 #define CV_GO_SHIFTED 's' /* the layers' chown'd copies (no id-mapped mounts on this filesystem) */
+/* Before "go" on cgroup v1: the descriptors through which the init joins its cgroup (cgroup.h). */
+#define CV_SYNC_CGROUP 'c'
 
 enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
@@ -81,9 +83,12 @@ struct cv_init_plan {
 	struct cv_security_plan security;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
-	/* The cgroup's "tasks" files (v1): the init joins by itself, first thing (cgroup.h says why). */
-	int cgroup_join_fds[CV_CGROUP_JOIN_FDS_MAX];
-	size_t cgroup_join_count;
+	/*
+	 * cgroup v1: the parent makes the cgroup while the init mounts, and sends its "tasks" files
+	 * (CV_SYNC_CGROUP) before "go"; the init joins by itself (cgroup.h says why). v2: false, the
+	 * init is cloned into its cgroup.
+	 */
+	bool cgroup_follows;
 	int keep_fds[CV_KEEP_FDS_MAX];
 	int keep_count;
 };
@@ -97,9 +102,14 @@ int cv_install_stdio(const int stdio[3]);
  * (1, or 0 when the filesystem or kernel cannot: then the plain layers serve) and sends them with "go". */
 int cv_idmap_layers(pid_t init, char *const *layers, int *fds, size_t count);
 void cv_idmap_close(int *fds, size_t count);
-int cv_idmap_send_go(int sync_fd, char go, const int *fds, size_t count);
-/* The init receives "go" (returns its byte, -1 on EOF) and attaches the layers in its mount namespace. */
-int cv_idmap_receive_go(int sync_fd, int *fds, size_t *count);
+/*
+ * One byte and up to CV_IDMAP_LAYERS_MAX descriptors (SCM_RIGHTS) over the sync socket: 'c' with
+ * the cgroup's join descriptors, then "go" with the id-mapped layers. Receiving returns the byte
+ * (-1 on EOF) and keeps at most max descriptors (it closes the others). No allocation: the init uses it.
+ */
+int cv_sync_send(int sync_fd, char byte, const int *fds, size_t count);
+int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count);
+/* The init attaches the id-mapped layers in its mount namespace, closing the descriptors. */
 int cv_idmap_attach(int *fds, size_t count, char *const *targets);
 
 /* shifted-copy.c: source copied to target with every owner shifted by the offsets (the chown'd copy-up). */

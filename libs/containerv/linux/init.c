@@ -233,6 +233,24 @@ static void set_up(struct cv_init_plan *plan)
 		fail_setup(plan);
 }
 
+/* cgroup v1: the parent's CV_SYNC_CGROUP, then "0" to each descriptor. Nothing of the workload has run yet. */
+static void join_cgroup(const struct cv_init_plan *plan)
+{
+	int fds[CV_CGROUP_JOIN_FDS_MAX];
+	size_t count = 0;
+	int ret;
+
+	if (!plan->cgroup_follows)
+		return;
+	if (cv_sync_receive(plan->sync_fd, fds, CV_CGROUP_JOIN_FDS_MAX, &count) != CV_SYNC_CGROUP)
+		_exit(125); /* the parent failed or died: it reports why */
+	ret = cv_cgroup_join_self(fds, count);
+	for (size_t i = 0; i < count; i++)
+		close(fds[i]);
+	if (ret < 0)
+		fail_setup(plan);
+}
+
 void cv_init_main(struct cv_init_plan *plan)
 {
 	sigset_t all;
@@ -240,9 +258,6 @@ void cv_init_main(struct cv_init_plan *plan)
 	pid_t main_pid = 0;
 	int devnull;
 
-	/* Before anything else runs in this process: from here on the container's limits hold. */
-	if (cv_cgroup_join_self(plan->cgroup_join_fds, plan->cgroup_join_count) < 0)
-		fail_setup(plan);
 	close_inherited_fds(plan);
 	prctl(PR_SET_NAME, "containerv-init");
 	/* Our command line is still the caller's (we are its clone): write ours over it for ps and top. */
@@ -255,14 +270,15 @@ void cv_init_main(struct cv_init_plan *plan)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	/*
-	 * The parent puts us in the cgroup (and writes the id maps) meanwhile; "go" says it is done.
-	 * Without a user namespace the mounts need nothing from it, so they overlap with its
-	 * cgroup attach (on cgroup v1 the slowest step of a start). With one, they wait for the maps.
+	 * The parent makes our cgroup (and writes the id maps, attaches the network) meanwhile; "go"
+	 * says it is done. Without a user namespace the mounts need nothing from it, so they overlap
+	 * with its work. With one, they wait for the maps.
 	 */
 	bool setup_first = !(plan->namespaces & CV_NS_USER);
 	if (setup_first)
 		set_up(plan);
-	go = (char)cv_idmap_receive_go(plan->sync_fd, plan->idmap_fds, &plan->idmap_count);
+	join_cgroup(plan);
+	go = (char)cv_sync_receive(plan->sync_fd, plan->idmap_fds, CV_IDMAP_LAYERS_MAX, &plan->idmap_count);
 	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED && go != CV_GO_SHIFTED)
 		_exit(125);
 	if (go == CV_GO_SHIFTED)

@@ -44,8 +44,6 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->state_dir_fd);
 	if (plan->exit_fd >= 0)
 		close(plan->exit_fd);
-	for (size_t i = 0; i < plan->cgroup_join_count; i++)
-		close(plan->cgroup_join_fds[i]);
 }
 
 /* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
@@ -490,15 +488,61 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 	return cv_write_file(path, text);
 }
 
-/* The parent's side of the start-up handshake. */
-static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup *cgroup,
-                         bool init_joins, struct cv_network_plan *network, bool *exec_failed)
+/* The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. */
+static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
+{
+	struct cv_cgroup *left = NULL;
+
+	if (cv_cgroup_create(c->id, &c->config.limits, cgroup) == 0)
+		return 0;
+	if (errno != EEXIST || cv_cgroup_open(c->id, &left) < 0)
+		return -1;
+	cv_error_clear();
+	int ret = cv_cgroup_destroy(left);
+	cv_cgroup_free(left);
+	return ret < 0 ? -1 : cv_cgroup_create(c->id, &c->config.limits, cgroup);
+}
+
+/* A new cgroup, with the device list (before any process of the container can open a device). */
+static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
+{
+	if (create_clean_cgroup(c, cgroup) < 0)
+		return -1;
+	if (!c->config.security->privileged &&
+	    cv_cgroup_restrict_devices(*cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * cgroup v1, while the init mounts: the cgroup is made and its "tasks" files go to the init, which
+ * joins by itself (cgroup.h says why). Should none be open, the init is moved instead.
+ */
+static int give_cgroup(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup **cgroup)
+{
+	int fds[CV_CGROUP_JOIN_FDS_MAX];
+	int count;
+
+	if (make_cgroup(c, cgroup) < 0)
+		return -1;
+	count = cv_cgroup_open_join_fds(*cgroup, fds, CV_CGROUP_JOIN_FDS_MAX);
+	if (count < 0 || (count == 0 && cv_cgroup_add_pid(*cgroup, pid) < 0))
+		return -1;
+	int ret = cv_sync_send(sync_fd, CV_SYNC_CGROUP, fds, (size_t)count);
+	cv_idmap_close(fds, (size_t)count);
+	/* EPIPE: the init has failed and gone; its message, already queued, says why. */
+	return ret < 0 && errno != EPIPE ? cv_error_sys("send the cgroup to the init") : 0;
+}
+
+/* The parent's side of the start-up handshake; makes the cgroup when the init was not cloned into it. */
+static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup **cgroup,
+                         struct cv_network_plan *network, bool *exec_failed)
 {
 	struct cv_sync_message message;
 	ssize_t n;
 
-	/* Placed by clone3 (v2), or it joins by itself (v1); else it is moved, at the cost cgroup.h tells. */
-	if (!init_joins && cv_cgroup_clone_fd(cgroup) < 0 && cv_cgroup_add_pid(cgroup, pid) < 0)
+	if (*cgroup == NULL ? give_cgroup(c, pid, sync_fd, cgroup) < 0
+	                    : cv_cgroup_clone_fd(*cgroup) < 0 && cv_cgroup_add_pid(*cgroup, pid) < 0)
 		return -1;
 	if (c->config.namespaces & CV_NS_USER) {
 		if (write_id_map(pid, "uid_map", &c->config.uid_map, &c->config.gid_map) < 0 ||
@@ -526,7 +570,7 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 		if (!made && make_shifted_layers(c) < 0)
 			return -1;
 	}
-	cv_idmap_send_go(sync_fd, go, idmapped, layers);
+	cv_sync_send(sync_fd, go, idmapped, layers);
 	cv_idmap_close(idmapped, layers);
 	do
 		n = recv(sync_fd, &message, sizeof message, 0);
@@ -603,21 +647,6 @@ static int start_remover(struct containerv_container *c)
 	return 0;
 }
 
-/* The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. */
-static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
-{
-	struct cv_cgroup *left = NULL;
-
-	if (cv_cgroup_create(c->id, &c->config.limits, cgroup) == 0)
-		return 0;
-	if (errno != EEXIST || cv_cgroup_open(c->id, &left) < 0)
-		return -1;
-	cv_error_clear();
-	int ret = cv_cgroup_destroy(left);
-	cv_cgroup_free(left);
-	return ret < 0 ? -1 : cv_cgroup_create(c->id, &c->config.limits, cgroup);
-}
-
 int cv_runtime_start(struct containerv_container *c)
 {
 	struct cv_init_plan plan;
@@ -637,16 +666,10 @@ int cv_runtime_start(struct containerv_container *c)
 	network_prepared = true;
 	if (build_plan(c, &plan, &log_fd, cv_network_plan_address(&network)) < 0)
 		goto done;
-	if (create_clean_cgroup(c, &cgroup) < 0)
+	/* v2: made first, for clone3's CLONE_INTO_CGROUP. v1: made by the parent while the init mounts. */
+	plan.cgroup_follows = !cv_cgroup_placed_by_clone();
+	if (!plan.cgroup_follows && make_cgroup(c, &cgroup) < 0)
 		goto done;
-	/* Before the init exists: no process of the container ever sees a device outside the list. */
-	if (!c->config.security->privileged &&
-	    cv_cgroup_restrict_devices(cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
-		goto done;
-	int joins = cv_cgroup_open_join_fds(cgroup, plan.cgroup_join_fds, CV_CGROUP_JOIN_FDS_MAX);
-	if (joins < 0)
-		goto done;
-	plan.cgroup_join_count = (size_t)joins;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		cv_error_sys("socketpair");
 		goto done;
@@ -659,7 +682,7 @@ int cv_runtime_start(struct containerv_container *c)
 	pthread_sigmask(SIG_BLOCK, &all, &previous);
 	/* No CLONE_NEWCGROUP: the init unshares it once it sits in its cgroup, so that the cgroup is its root. */
 	pid = clone_init((unsigned long long)cv_namespace_flags(c->config.namespaces & ~(unsigned int)CV_NS_CGROUP),
-	                 cv_cgroup_clone_fd(cgroup));
+	                 cgroup != NULL ? cv_cgroup_clone_fd(cgroup) : -1);
 	if (pid != 0)
 		pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	if (pid < 0) {
@@ -670,7 +693,7 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], cgroup, plan.cgroup_join_count > 0, &network, &exec_failed) < 0)
+	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
