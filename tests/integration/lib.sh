@@ -75,9 +75,10 @@ assert_gone() {
 assert_clean() {
 	local what=$1 id
 	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "$what: containers left: $("$CONTAINERV" ps -a)"
-	# .rootfs and .etc: shared mount points, used only inside the containers' own mount namespaces.
+	# .rootfs and .etc: shared mount points, used only inside the containers' own mount namespaces;
+	# .spare-N: empty directories kept for the next create (checked in test_cli_run.sh).
 	local left
-	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vxE "\.rootfs|\.etc" || true)
+	left=$(ls -A "$CONTAINERV_ROOT/containers" 2>/dev/null | grep -vxE "\.rootfs|\.etc|\.spare-[0-9]+" || true)
 	[ -z "$left" ] || fail "$what: state directories left: $left"
 	! grep -q "$CONTAINERV_ROOT" /proc/self/mountinfo || fail "$what: mounts under $CONTAINERV_ROOT left"
 	for id in "${ids[@]}"; do

@@ -125,7 +125,7 @@ fi
 
 [ "$status" -eq 0 ] || fail "hello exited with $status"
 [ "$output" = hello ] || fail "hello printed '$output', expected 'hello'"
-if [ -d "$state/containers" ] && [ -n "$(ls -A "$state/containers" | grep -vxE "\.rootfs|\.etc")" ]; then
+if [ -d "$state/containers" ] && [ -n "$(ls -A "$state/containers" | grep -vxE "\.rootfs|\.etc|\.spare-[0-9]+")" ]; then
 	fail "containerv_destroy() left state behind: $(ls -A "$state/containers")"
 fi
 

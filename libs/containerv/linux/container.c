@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "linux/container-private.h"
+#include "linux/spare-dirs.h"
 #include "linux/security-linux.h"
 #include "security/security-internal.h"
 #include "linux/network-private.h"
@@ -134,9 +135,13 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
 	         c->id);
-	const char *doomed = rename(c->dir, removing) == 0 ? removing : c->dir;
+	bool hidden = rename(c->dir, removing) == 0;
 	cv_state_release_name(c->name, c->id);
-	if (cv_rm_rf(doomed) < 0)
+	/* Without a user namespace everything in it is root's, and a clean one is kept for the next create. */
+	char containers[PATH_MAX];
+	snprintf(containers, sizeof containers, "%.*s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir);
+	bool recyclable = hidden && !(c->config.namespaces & CV_NS_USER);
+	if (cv_spare_recycle_or_remove(containers, hidden ? removing : c->dir, recyclable) < 0)
 		ret = -1;
 	return ret;
 }
@@ -168,7 +173,7 @@ int containerv_create(const struct containerv_options *options, struct container
 			goto fail;
 		name_reserved = true;
 	}
-	if (mkdir(c->dir, 0700) < 0) {
+	if (cv_spare_take(containers, c->dir) < 0 && mkdir(c->dir, 0700) < 0) {
 		cv_error_sys("create %s", c->dir);
 		goto fail;
 	}

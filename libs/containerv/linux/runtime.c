@@ -286,15 +286,19 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 	return precreate_etc_files(c, dirfd, uids->host_start, gids->host_start);
 }
 
-/* Fresh work dir each start: overlay refuses a work dir left "volatile" by a previous mount. */
+/*
+ * upper/ and work/ (kept from a spare directory, or a previous start), with no work/work: overlay
+ * refuses the "volatile" marker a previous mount left there, and makes work/work itself.
+ */
 static int prepare_directories(struct containerv_container *c, int dirfd)
 {
 	char work[PATH_MAX];
 
-	snprintf(work, sizeof work, "%s/work", c->dir);
+	snprintf(work, sizeof work, "%s/work/work", c->dir);
 	if (cv_rm_rf(work) < 0)
 		return -1;
-	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) || mkdirat(dirfd, "work", 0700) < 0)
+	if ((mkdirat(dirfd, "upper", 0755) < 0 && errno != EEXIST) ||
+	    (mkdirat(dirfd, "work", 0700) < 0 && errno != EEXIST))
 		return cv_error_sys("prepare the rootfs directories of %.12s", c->id);
 	return own_by_container_root(c, dirfd);
 }

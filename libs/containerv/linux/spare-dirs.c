@@ -1,0 +1,126 @@
+/*
+ * Spare container directories: see spare-dirs.h.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "linux/spare-dirs.h"
+
+/* The files of ours a removed container's directory may hold; they go before it is kept. */
+static const char *const own_files[] = {"config.json", "state.json", "exit.json", "container.log"};
+
+static void spare_path(const char *containers, int slot, char *buffer, size_t size)
+{
+	snprintf(buffer, size, "%s/.spare-%d", containers, slot);
+}
+
+/* Whether dirfd/name is a directory of root's, mode 0700 or as given, with no entry in it. */
+static bool is_empty_root_dir(int dirfd, const char *name, mode_t mode)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *listing;
+	bool empty = true;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != mode) {
+		close(fd);
+		return false;
+	}
+	listing = fdopendir(fd);
+	if (listing == NULL) {
+		close(fd);
+		return false;
+	}
+	for (struct dirent *entry; empty && (entry = readdir(listing)) != NULL;)
+		empty = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0;
+	closedir(listing);
+	return empty;
+}
+
+/* A spare holds exactly an empty upper/ (0755) and an empty work/ (0700), and is root's, 0700. */
+static bool is_clean_spare(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	DIR *listing;
+	bool clean = true;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 07777) != 0700)
+		return false;
+	listing = fdopendir(dup(fd));
+	if (listing == NULL)
+		return false;
+	for (struct dirent *entry; clean && (entry = readdir(listing)) != NULL;)
+		clean = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
+		        strcmp(entry->d_name, "upper") == 0 || strcmp(entry->d_name, "work") == 0;
+	closedir(listing);
+	return clean && is_empty_root_dir(fd, "upper", 0755) && is_empty_root_dir(fd, "work", 0700);
+}
+
+int cv_spare_take(const char *containers, const char *dir)
+{
+	char spare[PATH_MAX];
+
+	for (int slot = CV_SPARE_DIRS - 1; slot >= 0; slot--) {
+		spare_path(containers, slot, spare, sizeof spare);
+		/*
+		 * Touched first: a directory without config.json older than a minute is reclaimed by a list
+		 * (an abandoned create), and a spare is old. A concurrent create may take it first: then a
+		 * call fails (ENOENT) and the next slot is tried.
+		 */
+		if (utimensat(AT_FDCWD, spare, NULL, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    renameat2(AT_FDCWD, spare, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
+			continue;
+		if (is_clean_spare(dir))
+			return 0;
+		/* Not what a spare must be: it is not used, and goes. */
+		cv_rm_rf(dir);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Empties a removed container's directory down to an empty upper/ and work/; false if it holds more. */
+static bool clean_for_spare(const char *doomed)
+{
+	char path[PATH_MAX];
+	cleanup_close int fd = open(doomed, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
+		if (unlinkat(fd, own_files[i], 0) < 0 && errno != ENOENT)
+			return false;
+	/* overlay's own work/work (with its volatile marker) goes; a mount makes it again anyway. */
+	snprintf(path, sizeof path, "%s/work/work", doomed);
+	if (cv_rm_rf(path) < 0)
+		return false;
+	snprintf(path, sizeof path, "%s/work/index", doomed);
+	if (cv_rm_rf(path) < 0)
+		return false;
+	return is_clean_spare(doomed);
+}
+
+int cv_spare_recycle_or_remove(const char *containers, const char *doomed, bool recyclable)
+{
+	char spare[PATH_MAX];
+
+	if (recyclable && clean_for_spare(doomed)) {
+		for (int slot = 0; slot < CV_SPARE_DIRS; slot++) {
+			spare_path(containers, slot, spare, sizeof spare);
+			if (renameat2(AT_FDCWD, doomed, AT_FDCWD, spare, RENAME_NOREPLACE) == 0)
+				return 0;
+		}
+	}
+	return cv_rm_rf(doomed);
+}
