@@ -441,8 +441,10 @@ cg_after=$(cg_snapshot)
 new_cg=$(comm -13 <(echo "$cg_before") <(echo "$cg_after") | grep -v -e '^/sys/fs/cgroup/unified/cvbench-' \
 	-e '^/sys/fs/cgroup/[a-z_,]*/containerv$' || true)
 cv_state_left=0
-# The seccomp filter cache and the image store are kept on purpose; anything else is a leak.
-[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" ! -path "$W/cvroot/images/*" | wc -l)
+# The seccomp filter cache, the image store and the spare container directories (empty files
+# and directories kept for the next create) are kept on purpose; anything else is a leak.
+[[ -d $W/cvroot ]] && cv_state_left=$(find "$W/cvroot" -mindepth 1 ! -type d ! -path "$W/cvroot/cache/*" \
+	! -path "$W/cvroot/images/*" ! \( -path "$W/cvroot/containers/.spare-*" -empty \) | wc -l)
 ns_mnt=$(grep -c cvbench /proc/self/mountinfo || true)
 crun_left=$( [[ -d $W/state-crun ]] && "$CRUN" --root "$W/state-crun" list -q 2>/dev/null | wc -l || echo 0)
 runc_left=$( [[ -d $W/state-runc ]] && "$RUNC" --root "$W/state-runc" list -q 2>/dev/null | wc -l || echo 0)

@@ -198,8 +198,10 @@ pass "run --rm survives a SIGKILL of the CLI (ps, or a run of the same name, rem
 # and taken by the next create; a container that wrote anything leaves none, and no file of one
 # container is ever seen by the next.
 spares() { ls -A "$CONTAINERV_ROOT/containers" | grep -cxE '\.spare-[0-9]+' || true; }
-spare_is_empty() { # PATH
-	[ -z "$(find "$1" -mindepth 1 ! -path "$1/upper" ! -path "$1/work")" ] &&
+spare_is_empty() { # PATH: an empty upper/ and work/, and at most the two empty files later writes reuse
+	[ -z "$(find "$1" -mindepth 1 ! -path "$1/upper" ! -path "$1/work" ! -path "$1/.config.json.spare" \
+		! -path "$1/.state.json.spare")" ] &&
+		[ -z "$(find "$1" -maxdepth 1 -type f ! -empty)" ] &&
 		[ -z "$(ls -A "$1/upper")" ] && [ -z "$(ls -A "$1/work")" ] &&
 		[ "$(stat -c %U:%a "$1")" = root:700 ]
 }

@@ -268,15 +268,10 @@ int cv_write_file_at(int dirfd, const char *name, const char *content, size_t le
 	return 0;
 }
 
-int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+/* Writes content to the open temporary and renames it over name; the temporary goes on failure. */
+static int write_and_rename(int dirfd, int fd, const char *temporary, const char *name, const char *content,
+                            size_t length)
 {
-	char temporary[4096];
-	cleanup_close int fd = -1;
-
-	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
-	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return cv_error_sys("create %s", temporary);
 	if (cv_write_all(fd, content, length) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, temporary, 0);
@@ -290,6 +285,31 @@ int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, si
 		return cv_error_sys("rename %s", name);
 	}
 	return 0;
+}
+
+int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+{
+	char temporary[4096];
+	cleanup_close int fd = -1;
+
+	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
+	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return cv_error_sys("create %s", temporary);
+	return write_and_rename(dirfd, fd, temporary, name, content, length);
+}
+
+int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, const char *content, size_t length,
+                                mode_t mode)
+{
+	cleanup_close int fd = openat(dirfd, spare, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+
+	/* Only a plain file of ours, linked once, is emptied and used: anything else is left alone. */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != mode || ftruncate(fd, 0) < 0)
+		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
+	return write_and_rename(dirfd, fd, spare, name, content, length);
 }
 
 int cv_mkdir_p(const char *path, mode_t mode)

@@ -70,6 +70,14 @@ int cv_write_file_at(int dirfd, const char *name, const char *content, size_t le
  * an fsync per state change cost milliseconds on the start-up path.
  */
 int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode);
+/*
+ * The same, written through the existing empty file spare (renamed over name, so no new inode is
+ * made: a create is the dearest metadata operation on a busy filesystem) when it is a plain file
+ * of ours with that mode, linked once; else as cv_write_file_atomic_at. The caller keeps other
+ * writers of name out (a lock), as they would share the spare.
+ */
+int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, const char *content, size_t length,
+                                mode_t mode);
 
 /* mkdir -p with mode; existing directories are fine. */
 int cv_mkdir_p(const char *path, mode_t mode);

@@ -32,7 +32,7 @@ static int write_config(struct containerv_container *c)
 		return cv_error_sys("open %s", c->dir);
 	if (cv_options_to_json(&c->config, &json) < 0)
 		return -1;
-	return cv_write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600);
+	return cv_write_file_atomic_via_at(dirfd, "config.json", CV_SPARE_CONFIG, json, strlen(json), 0600);
 }
 
 /* Lets go of the container's volumes; the anonymous ones it made go too when asked. */

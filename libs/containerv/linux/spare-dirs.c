@@ -15,7 +15,21 @@
 #include "linux/spare-dirs.h"
 
 /* The files of ours a removed container's directory may hold; they go before it is kept. */
-static const char *const own_files[] = {"config.json", "state.json", "exit.json", "container.log"};
+static const char *const own_files[] = {"exit.json", "container.log"};
+/* And these two stay, emptied, as the spare's files (their inodes serve the next writes). */
+static const struct {
+	const char *file;
+	const char *spare;
+} kept_files[] = {{"config.json", CV_SPARE_CONFIG}, {"state.json", CV_SPARE_STATE}};
+
+/* Whether name is one of the spare's files: plain, root's, 0600, empty, linked once. */
+static bool is_empty_spare_file(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	       (st.st_mode & 07777) == 0600 && st.st_size == 0 && st.st_nlink == 1;
+}
 
 static void spare_path(const char *containers, int slot, char *buffer, size_t size)
 {
@@ -62,7 +76,9 @@ static bool is_clean_spare(const char *path)
 		return false;
 	for (struct dirent *entry; clean && (entry = readdir(listing)) != NULL;)
 		clean = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
-		        strcmp(entry->d_name, "upper") == 0 || strcmp(entry->d_name, "work") == 0;
+		        strcmp(entry->d_name, "upper") == 0 || strcmp(entry->d_name, "work") == 0 ||
+		        ((strcmp(entry->d_name, CV_SPARE_CONFIG) == 0 || strcmp(entry->d_name, CV_SPARE_STATE) == 0) &&
+		         is_empty_spare_file(fd, entry->d_name));
 	closedir(listing);
 	return clean && is_empty_root_dir(fd, "upper", 0755) && is_empty_root_dir(fd, "work", 0700);
 }
@@ -101,6 +117,18 @@ static bool clean_for_spare(const char *doomed)
 	for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
 		if (unlinkat(fd, own_files[i], 0) < 0 && errno != ENOENT)
 			return false;
+	for (size_t i = 0; i < sizeof kept_files / sizeof *kept_files; i++) {
+		cleanup_close int file = openat(fd, kept_files[i].file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		struct stat st;
+		if (file < 0) {
+			if (errno != ENOENT)
+				return false;
+			continue;
+		}
+		if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || ftruncate(file, 0) < 0 ||
+		    renameat(fd, kept_files[i].file, fd, kept_files[i].spare) < 0)
+			return false;
+	}
 	/* overlay's own work/work (with its volatile marker) goes; a mount makes it again anyway. */
 	snprintf(path, sizeof path, "%s/work/work", doomed);
 	if (cv_rm_rf(path) < 0)

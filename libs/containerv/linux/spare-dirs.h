@@ -19,6 +19,9 @@
 #include <stdbool.h>
 
 #define CV_SPARE_DIRS 2
+/* A spare's empty files, renamed over config.json and state.json when they are written (no create). */
+#define CV_SPARE_CONFIG ".config.json.spare"
+#define CV_SPARE_STATE ".state.json.spare"
 
 /* Moves a spare to dir (a new container's directory under containers). 0, or -1 when there is none. */
 int cv_spare_take(const char *containers, const char *dir);

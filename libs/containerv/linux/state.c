@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "linux/spare-dirs.h"
 #include "linux/container-private.h"
 #include "linux/network-private.h"
 
@@ -260,7 +261,7 @@ int cv_state_save(struct containerv_container *c)
 	json_decref(root);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "state: cannot encode");
-	ret = cv_write_file_atomic_at(dirfd, "state.json", text, strlen(text), 0600);
+	ret = cv_write_file_atomic_via_at(dirfd, "state.json", CV_SPARE_STATE, text, strlen(text), 0600);
 	free(text);
 	return ret;
 }
