@@ -669,6 +669,40 @@ TEST(fifty_concurrent_containers_leave_nothing)
 	check_no_leftovers();
 }
 
+/* A spare file is written through only when it is one: a hardlink or symlink in its place is left alone. */
+TEST(atomic_write_through_a_spare_never_truncates_what_is_not_one)
+{
+	char dir[300], *text = NULL;
+	int dirfd;
+	struct stat spare, written;
+
+	snprintf(dir, sizeof dir, "%s/spare-write", root);
+	CHECK_OK(mkdir(dir, 0700));
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dirfd >= 0);
+	CHECK_OK(cv_write_file_at(dirfd, "victim", "precious", 8, 0600));
+	CHECK_OK(linkat(dirfd, "victim", dirfd, ".a.spare", 0));
+	CHECK_OK(symlinkat("victim", dirfd, ".b.spare"));
+	CHECK_OK(cv_write_file_atomic_via_at(dirfd, "a", ".a.spare", "new-a", 5, 0600));
+	CHECK_OK(cv_write_file_atomic_via_at(dirfd, "b", ".b.spare", "new-b", 5, 0600));
+	CHECK_OK(cv_read_file_at(dirfd, "victim", &text, NULL, 64));
+	CHECK_EQ_STR(text, "precious");
+	free(text);
+	CHECK_OK(faccessat(dirfd, ".a.spare", F_OK, 0)); /* not taken */
+	/* A real one: its inode becomes the file, and no other file is made. */
+	CHECK_OK(cv_write_file_at(dirfd, ".c.spare", "", 0, 0600));
+	CHECK_OK(fstatat(dirfd, ".c.spare", &spare, 0));
+	CHECK_OK(cv_write_file_atomic_via_at(dirfd, "c", ".c.spare", "new-c", 5, 0600));
+	CHECK_OK(fstatat(dirfd, "c", &written, 0));
+	CHECK(written.st_ino == spare.st_ino);
+	CHECK(faccessat(dirfd, ".c.spare", F_OK, 0) < 0 && errno == ENOENT);
+	CHECK_OK(cv_read_file_at(dirfd, "c", &text, NULL, 64));
+	CHECK_EQ_STR(text, "new-c");
+	free(text);
+	close(dirfd);
+	CHECK_OK(cv_rm_rf(dir));
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -699,6 +733,7 @@ int main(void)
 	RUN(concurrent_start_and_remove_are_serialized);
 	RUN(user_namespace_maps_root_to_an_unprivileged_host_uid);
 	RUN(fifty_concurrent_containers_leave_nothing);
+	RUN(atomic_write_through_a_spare_never_truncates_what_is_not_one); /* under the root the others made */
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)
