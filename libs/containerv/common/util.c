@@ -302,14 +302,22 @@ int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, si
 int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, const char *content, size_t length,
                                 mode_t mode)
 {
-	cleanup_close int fd = openat(dirfd, spare, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	char temporary[4096];
+	cleanup_close int fd = -1;
 	struct stat st;
 
-	/* Only a plain file of ours, linked once, is emptied and used: anything else is left alone. */
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
-	    (st.st_mode & 07777) != mode || ftruncate(fd, 0) < 0)
+	/* Claimed by a rename first: of two writers, one gets the spare and the other makes a file. */
+	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
+	if (renameat2(dirfd, spare, dirfd, temporary, RENAME_NOREPLACE) < 0)
 		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
-	return write_and_rename(dirfd, fd, spare, name, content, length);
+	fd = openat(dirfd, temporary, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	/* Only a plain file of ours, linked once, is emptied and used: anything else goes back as it was. */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != mode || ftruncate(fd, 0) < 0) {
+		renameat(dirfd, temporary, dirfd, spare);
+		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
+	}
+	return write_and_rename(dirfd, fd, temporary, name, content, length);
 }
 
 int cv_mkdir_p(const char *path, mode_t mode)

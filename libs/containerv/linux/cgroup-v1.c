@@ -220,15 +220,41 @@ static int cpuset_inherit(const char *parent, const char *dir)
  * memory nodes and clone_children, so that a container's cpuset starts
  * with them (cpuset_inherit then only reads).
  */
+/*
+ * The parent's CPUs and memory nodes are the root's, checked at every create: a create killed
+ * before it set them, or a racing one, leaves them empty, and on v1 a CPU that went offline and
+ * came back is not given back to existing cpusets.
+ */
+static int cpuset_match_root(const char *root, const char *parent)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_free char *wanted = NULL, *current = NULL;
+		char path[PATH_MAX];
+
+		if (cv_cgroup_path(path, root, files[i]) < 0 || cv_read_file(path, &wanted, NULL, 65536) < 0 ||
+		    cv_cgroup_path(path, parent, files[i]) < 0 || cv_read_file(path, &current, NULL, 65536) < 0)
+			return -1;
+		if (strcmp(wanted, current) != 0 && cv_cgroup_write(parent, files[i], wanted) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int make_parent(const struct v1_hierarchy *hierarchy, const char *parent)
 {
-	if (mkdir(parent, 0755) < 0)
-		return errno == EEXIST ? 0 : cv_error_sys("mkdir %s", parent);
+	bool made = mkdir(parent, 0755) == 0;
+
+	if (!made && errno != EEXIST)
+		return cv_error_sys("mkdir %s", parent);
 	if (!(hierarchy->controllers & BIT(V1_CPUSET)))
 		return 0;
-	if (cpuset_inherit(hierarchy->mount, parent) < 0 || cv_cgroup_write(parent, "cgroup.clone_children", "1") < 0) {
+	if (cpuset_match_root(hierarchy->mount, parent) < 0 ||
+	    (made && cv_cgroup_write(parent, "cgroup.clone_children", "1") < 0)) {
 		int saved = errno;
-		rmdir(parent);
+		if (made)
+			rmdir(parent);
 		errno = saved;
 		return -1;
 	}

@@ -228,7 +228,7 @@ static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limit
 		return -1;
 	if (enable_controllers(root, needed) < 0)
 		return -1;
-	/* The last destroy removes the shared parent; ENOENT means that raced with us: make it again. */
+	/* The shared parent stays once made; ENOENT means someone removed it meanwhile: make it again. */
 	for (int attempt = 0;; attempt++) {
 		if (cv_cgroup_mkdir(parent, true) == 0 && enable_controllers(parent, needed) == 0 &&
 		    cv_cgroup_mkdir(v2->dir, false) == 0)
@@ -419,15 +419,12 @@ static int v2_kill_all(struct cv_cgroup *cgroup)
 static int v2_destroy(struct cv_cgroup *cgroup)
 {
 	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
-	char parent[PATH_MAX];
 
 	if (v2_kill_all(cgroup) < 0)
 		return -1;
 	if (cv_cgroup_remove_dir(dir) < 0)
 		return cv_error_sys("remove %s", dir);
-	/* The last container out removes the shared parent; EBUSY means others still use it. */
-	if (cv_cgroup_path(parent, cv_cgroup_root(), CV_CGROUP_PARENT) == 0)
-		rmdir(parent);
+	/* The shared parent stays, as on v1 (cgroup-v1.c says why). */
 	return 0;
 }
 

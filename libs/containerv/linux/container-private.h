@@ -92,6 +92,12 @@ void cv_init_main(struct cv_init_plan *plan) __attribute__((noreturn));
 /* runtime.c: the overlay mount options of the container's root filesystem. */
 int cv_overlay_options(struct containerv_container *container, char **options);
 /*
+ * container.c: removes an autoremove container that has ended, checked again under its lock (a start may have
+ * come in between): 1 when it was removed (the handle is freed), 0 when it stays (the handle too).
+ */
+int cv_container_remove_if_ended(struct containerv_container *container);
+
+/*
  * copy.c: runs work with an O_PATH descriptor of the container's root: the
  * running container's own, or for a stopped one its overlay mounted in the
  * private mount namespace of a child process (so nothing shows on the host).

@@ -410,6 +410,24 @@ int containerv_remove(struct containerv_container *container, unsigned int flags
 	return ret;
 }
 
+int cv_container_remove_if_ended(struct containerv_container *container)
+{
+	if (!container->config.autoremove || cv_state_lock(container) < 0) {
+		cv_error_clear();
+		return 0;
+	}
+	cv_state_refresh(container);
+	if (container->state.status != CV_STATE_EXITED) {
+		cv_state_unlock(container);
+		return 0;
+	}
+	release_all(container, true);
+	cv_state_unlock(container);
+	containerv_close(container);
+	cv_error_clear();
+	return 1;
+}
+
 int containerv_destroy(struct containerv_container *container)
 {
 	return containerv_remove(container, 0);

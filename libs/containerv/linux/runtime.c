@@ -534,8 +534,24 @@ static int give_cgroup(struct containerv_container *c, pid_t pid, int sync_fd, s
 		return -1;
 	int ret = cv_sync_send(sync_fd, CV_SYNC_CGROUP, fds, (size_t)count);
 	cv_idmap_close(fds, (size_t)count);
-	/* EPIPE: the init has failed and gone; its message, already queued, says why. */
-	return ret < 0 && errno != EPIPE ? cv_error_sys("send the cgroup to the init") : 0;
+	/* EPIPE or ECONNRESET: the init has failed and gone; its message, already queued, says why. */
+	return ret < 0 && errno != EPIPE && errno != ECONNRESET ? cv_error_sys("send the cgroup to the init") : 0;
+}
+
+/*
+ * A step of ours failed while the init sets up: if the init failed first (and our step failed
+ * because it was gone), its queued message is the reason to report.
+ */
+static int prefer_init_reason(int sync_fd)
+{
+	struct cv_sync_message message;
+
+	if (recv(sync_fd, &message, sizeof message, MSG_DONTWAIT) == (ssize_t)sizeof message &&
+	    (message.type == CV_SYNC_SETUP_ERROR || message.type == CV_SYNC_EXEC_ERROR)) {
+		message.text[sizeof message.text - 1] = '\0';
+		cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+	}
+	return -1;
 }
 
 /* The parent's side of the start-up handshake; makes the cgroup when the init was not cloned into it. */
@@ -547,15 +563,17 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 
 	if (*cgroup == NULL ? give_cgroup(c, pid, sync_fd, cgroup) < 0
 	                    : cv_cgroup_clone_fd(*cgroup) < 0 && cv_cgroup_add_pid(*cgroup, pid) < 0)
-		return -1;
+		return prefer_init_reason(sync_fd);
 	if (c->config.namespaces & CV_NS_USER) {
 		if (write_id_map(pid, "uid_map", &c->config.uid_map, &c->config.gid_map) < 0 ||
-		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0)
-			return cv_error_prefix("user namespace");
+		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0) {
+			cv_error_prefix("user namespace");
+			return prefer_init_reason(sync_fd);
+		}
 	}
 	/* The network, while the init mounts its root: ready before the main command runs. */
 	if (cv_network_attach(c, network, pid) < 0)
-		return -1;
+		return prefer_init_reason(sync_fd);
 	/*
 	 * The init may already have failed and gone (it sets up while we attach): then the send fails
 	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.

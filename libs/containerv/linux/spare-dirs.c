@@ -36,32 +36,12 @@ static void spare_path(const char *containers, int slot, char *buffer, size_t si
 	snprintf(buffer, size, "%s/.spare-%d", containers, slot);
 }
 
-/* Whether dirfd/name is a directory of root's, mode 0700 or as given, with no entry in it. */
-static bool is_empty_root_dir(int dirfd, const char *name, mode_t mode)
-{
-	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *listing;
-	bool empty = true;
-
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) < 0 || st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != mode) {
-		close(fd);
-		return false;
-	}
-	listing = fdopendir(fd);
-	if (listing == NULL) {
-		close(fd);
-		return false;
-	}
-	for (struct dirent *entry; empty && (entry = readdir(listing)) != NULL;)
-		empty = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0;
-	closedir(listing);
-	return empty;
-}
-
-/* A spare holds exactly an empty upper/ (0755) and an empty work/ (0700), and is root's, 0700. */
+/*
+ * A spare holds nothing but the two empty files, and is root's, 0700. Never an upper/ or work/:
+ * their inodes (and their extended attributes and ACLs, which a container's root can set on its
+ * "/") must not reach another container, nor may an overlay that outlives its container (a
+ * descriptor held elsewhere keeps it mounted) write into a later one's layer.
+ */
 static bool is_clean_spare(const char *path)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -76,11 +56,10 @@ static bool is_clean_spare(const char *path)
 		return false;
 	for (struct dirent *entry; clean && (entry = readdir(listing)) != NULL;)
 		clean = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
-		        strcmp(entry->d_name, "upper") == 0 || strcmp(entry->d_name, "work") == 0 ||
 		        ((strcmp(entry->d_name, CV_SPARE_CONFIG) == 0 || strcmp(entry->d_name, CV_SPARE_STATE) == 0) &&
 		         is_empty_spare_file(fd, entry->d_name));
 	closedir(listing);
-	return clean && is_empty_root_dir(fd, "upper", 0755) && is_empty_root_dir(fd, "work", 0700);
+	return clean;
 }
 
 int cv_spare_take(const char *containers, const char *dir)
@@ -106,7 +85,7 @@ int cv_spare_take(const char *containers, const char *dir)
 	return -1;
 }
 
-/* Empties a removed container's directory down to an empty upper/ and work/; false if it holds more. */
+/* Empties a removed container's directory down to the two spare files; false if it holds more. */
 static bool clean_for_spare(const char *doomed)
 {
 	char path[PATH_MAX];
@@ -117,6 +96,13 @@ static bool clean_for_spare(const char *doomed)
 	for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
 		if (unlinkat(fd, own_files[i], 0) < 0 && errno != ENOENT)
 			return false;
+	/* The overlay's layer and work directory go whole (see is_clean_spare). */
+	static const char *const layer_dirs[] = {"upper", "work"};
+	for (size_t i = 0; i < sizeof layer_dirs / sizeof *layer_dirs; i++) {
+		snprintf(path, sizeof path, "%s/%s", doomed, layer_dirs[i]);
+		if (cv_rm_rf(path) < 0)
+			return false;
+	}
 	for (size_t i = 0; i < sizeof kept_files / sizeof *kept_files; i++) {
 		cleanup_close int file = openat(fd, kept_files[i].file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		struct stat st;
@@ -129,13 +115,6 @@ static bool clean_for_spare(const char *doomed)
 		    renameat(fd, kept_files[i].file, fd, kept_files[i].spare) < 0)
 			return false;
 	}
-	/* overlay's own work/work (with its volatile marker) goes; a mount makes it again anyway. */
-	snprintf(path, sizeof path, "%s/work/work", doomed);
-	if (cv_rm_rf(path) < 0)
-		return false;
-	snprintf(path, sizeof path, "%s/work/index", doomed);
-	if (cv_rm_rf(path) < 0)
-		return false;
 	return is_clean_spare(doomed);
 }
 

@@ -227,6 +227,10 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 	close(report_pipe[1]);
 	report_pipe[1] = -1;
 	pid = collect(helper, pid_pipe[0], report_pipe[0]);
+	/* The helper has joined (or failed): the tasks files need not stay open while the command runs. */
+	for (size_t i = 0; i < plan.cgroup_join_count; i++)
+		close(plan.cgroup_join_fds[i]);
+	plan.cgroup_join_count = 0;
 	if (pid < 0)
 		goto done;
 	if (pid_out != NULL)

@@ -99,13 +99,14 @@ int cv_state_new_id(char id[CV_ID_LENGTH + 1])
  * monitor died first) is removed by whoever finds it: true when c was one
  * (c is freed then), false when it stays (c too).
  */
-static bool remove_if_ended_autoremove(struct containerv_container *c)
+static bool remove_if_ended_autoremove(struct containerv_container *c, pid_t init)
 {
 	if (!c->config.autoremove || c->state.status != CV_STATE_EXITED)
 		return false;
-	containerv_remove(c, CV_REMOVE_VOLUMES);
-	cv_error_clear();
-	return true;
+	/* An init not yet reaped (a zombie) still has its waiter, which removes it itself. */
+	if (init > 0 && kill(init, 0) == 0)
+		return false;
+	return cv_container_remove_if_ended(c) == 1;
 }
 
 /* The name's holder is an ended autoremove container: it goes, and the name is free. */
@@ -122,8 +123,9 @@ static bool free_name_of_ended(int names_fd, const char *name)
 		cv_error_clear();
 		return false;
 	}
+	pid_t init = c->state.pid;
 	cv_state_refresh(c);
-	if (remove_if_ended_autoremove(c))
+	if (remove_if_ended_autoremove(c, init))
 		return true;
 	containerv_close(c);
 	return false;
@@ -649,6 +651,27 @@ static void remove_if_abandoned(int containers_fd, const char *containers, const
 	cv_error_clear();
 }
 
+/*
+ * A ".removing-<id>" left by a removal that was killed halfway is finished. One whose removal is
+ * still under way is left to it: its remover holds the container's lock (an flock on this very
+ * directory) and may yet keep it as a spare, which a create may then take.
+ */
+static void finish_abandoned_removal(int containers_fd, const char *containers, const char *name)
+{
+	cleanup_close int fd = openat(containers_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat held, named;
+	char path[PATH_MAX];
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	if (fstat(fd, &held) < 0 || fstatat(containers_fd, name, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    held.st_ino != named.st_ino || held.st_dev != named.st_dev)
+		return;
+	snprintf(path, sizeof path, "%s/%s", containers, name);
+	cv_rm_rf(path);
+	cv_error_clear();
+}
+
 static int compare_created(const void *a, const void *b)
 {
 	const struct containerv_info *x = a, *y = b;
@@ -676,10 +699,7 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 		struct containerv_container *c = NULL;
 
 		if (strncmp(entry->d_name, ".removing-", 10) == 0) {
-			/* Left by a removal that was killed halfway: finish it. */
-			char doomed[PATH_MAX];
-			snprintf(doomed, sizeof doomed, "%s/%s", dir, entry->d_name);
-			cv_rm_rf(doomed);
+			finish_abandoned_removal(dirfd(listing), dir, entry->d_name);
 			continue;
 		}
 		if (strlen(entry->d_name) != CV_ID_LENGTH)
@@ -698,8 +718,9 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 			infos = grown;
 			capacity = grown_capacity;
 		}
+		pid_t init = c->state.pid;
 		cv_state_refresh(c);
-		if (remove_if_ended_autoremove(c))
+		if (remove_if_ended_autoremove(c, init))
 			continue;
 		fill_info(c, &infos[count++]);
 		containerv_close(c);

@@ -143,6 +143,8 @@ enum containerv_autoremove {
 	 * gets the exit status) and then removes it, as attached `docker run
 	 * --rm` does: no monitor process. Should the caller die first, the
 	 * next containerv_list() or a create of the same name removes it.
+	 * No exit.json is kept: a signal N that ended the command shows as
+	 * code 128+N (signal 0), as a shell reports it.
 	 */
 	CV_AUTOREMOVE_BY_WAITER = 2,
 };
