@@ -48,6 +48,7 @@ finish() {
 	for n in $(cv network ls --format '{{.Name}}' 2>/dev/null || true); do cv network rm "$n" >/dev/null 2>&1 || true; done
 	[ -z "${IPERF_PID:-}" ] || kill "$IPERF_PID" 2>/dev/null || true
 	rm -rf "$WORK"
+	rmdir /sys/fs/cgroup/*/containerv 2>/dev/null || true # the shared cgroup parents, when empty
 }
 trap finish EXIT
 

@@ -26,6 +26,7 @@ export CONTAINERV_ROOT="$work/root"
 cleanup() {
 	"$CONTAINERV" rm -f $("$CONTAINERV" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
 	rm -rf "$work"
+	rmdir /sys/fs/cgroup/*/containerv 2>/dev/null || true # the shared cgroup parents, when empty
 }
 trap cleanup EXIT
 cc -O2 -static -o "$work/syscall-loop" "$(dirname "$0")/syscall-loop.c"

@@ -152,6 +152,8 @@ inner_cleanup() {
 	# v1 cgroups named after our container ids (crun/runc remove these
 	# themselves; rmdir only, never anything else).
 	find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -depth -type d -name 'cvbench*' -exec rmdir {} \; 2>/dev/null
+	# containerv's shared cgroup parents, when empty (they stay while containerv runs, as docker's do).
+	rmdir /sys/fs/cgroup/*/containerv 2>/dev/null || true
 	# Everything in the work dir except the report the outer part prints.
 	find "$W" -mindepth 1 -maxdepth 1 ! -name report.txt -exec rm -rf --one-file-system {} +
 	exit $rc

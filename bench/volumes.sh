@@ -39,6 +39,7 @@ cleanup() {
 	"$CONTAINERV" rm -f $("$CONTAINERV" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	"$CONTAINERV" volume rm -f benchvol benchlimited benchfixed >/dev/null 2>&1 || true
 	rm -rf "$work"
+	rmdir /sys/fs/cgroup/*/containerv 2>/dev/null || true # the shared cgroup parents, when empty
 }
 trap cleanup EXIT
 

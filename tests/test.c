@@ -1,3 +1,6 @@
+#include <glob.h>
+#include <unistd.h>
+
 #include "test.h"
 
 int cv_test_passed, cv_test_failed, cv_test_skipped;
@@ -29,4 +32,23 @@ int cv_test_summary(void)
 {
 	printf("%d passed, %d failed, %d skipped\n", cv_test_passed, cv_test_failed, cv_test_skipped);
 	return cv_test_failed == 0 ? 0 : 1;
+}
+
+/*
+ * containerv keeps its shared cgroup parents (<controller>/containerv) once made, as docker does;
+ * a test run leaves none behind: each test binary removes them when it ends (rmdir: only if no
+ * container of anybody's is in them).
+ */
+__attribute__((destructor)) static void remove_shared_cgroup_parents(void)
+{
+	static const char *const patterns[] = {"/sys/fs/cgroup/*/containerv", "/sys/fs/cgroup/containerv"};
+	glob_t found;
+
+	for (size_t p = 0; p < sizeof patterns / sizeof *patterns; p++) {
+		if (glob(patterns[p], GLOB_NOSORT, NULL, &found) != 0)
+			continue;
+		for (size_t i = 0; i < found.gl_pathc; i++)
+			rmdir(found.gl_pathv[i]);
+		globfree(&found);
+	}
 }

@@ -25,6 +25,8 @@ cleanup() {
 		"$CONTAINERV" network rm "$network" >/dev/null 2>&1 || true
 	done
 	rm -rf "$CONTAINERV_ROOT" "$TEST_TMP"
+	# The shared cgroup parents stay while containerv runs; a test leaves none (rmdir: only empty ones).
+	rmdir /sys/fs/cgroup/*/containerv /sys/fs/cgroup/containerv 2>/dev/null || true
 }
 trap cleanup EXIT
 

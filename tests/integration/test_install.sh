@@ -34,6 +34,7 @@ work=$(mktemp -d /tmp/containerv-install-test.XXXXXX)
 cleanup() {
 	# Never follow a leaked mount out of the work directory.
 	rm -rf --one-file-system "$work" 2>/dev/null || true
+	rmdir /sys/fs/cgroup/*/containerv /sys/fs/cgroup/containerv 2>/dev/null || true # shared parents, when empty
 }
 trap cleanup EXIT
 

@@ -261,13 +261,19 @@ static int make_parent(const struct v1_hierarchy *hierarchy, const char *parent)
 	return 0;
 }
 
+/* ENOENT: the parent was removed (an admin, a test's cleanup) between our two mkdirs: again. */
 static int make_dir_in(struct v1_hierarchy *hierarchy)
 {
 	char parent[PATH_MAX];
 
-	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0 || make_parent(hierarchy, parent) < 0 ||
-	    cv_cgroup_mkdir(hierarchy->dir, false) < 0)
+	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0)
 		return -1;
+	for (int attempt = 0;; attempt++) {
+		if (make_parent(hierarchy, parent) == 0 && cv_cgroup_mkdir(hierarchy->dir, false) == 0)
+			break;
+		if (errno != ENOENT || attempt == 5)
+			return -1;
+	}
 	hierarchy->created = true;
 	if ((hierarchy->controllers & BIT(V1_CPUSET)) && cpuset_inherit(parent, hierarchy->dir) < 0)
 		return -1;
