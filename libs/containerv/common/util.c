@@ -292,7 +292,8 @@ int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, si
 	char temporary[4096];
 	cleanup_close int fd = -1;
 
-	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
+	/* Per thread: two threads of one process must not share it. */
+	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)gettid());
 	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return cv_error_sys("create %s", temporary);
@@ -307,7 +308,8 @@ int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, 
 	struct stat st;
 
 	/* Claimed by a rename first: of two writers, one gets the spare and the other makes a file. */
-	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)getpid());
+	/* Per thread: two threads of one process must not share it. */
+	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)gettid());
 	if (renameat2(dirfd, spare, dirfd, temporary, RENAME_NOREPLACE) < 0)
 		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
 	fd = openat(dirfd, temporary, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);

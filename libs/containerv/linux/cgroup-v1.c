@@ -221,9 +221,11 @@ static int cpuset_inherit(const char *parent, const char *dir)
  * with them (cpuset_inherit then only reads).
  */
 /*
- * The parent's CPUs and memory nodes are the root's, checked at every create: a create killed
- * before it set them, or a racing one, leaves them empty, and on v1 a CPU that went offline and
- * came back is not given back to existing cpusets.
+ * The parent's CPUs and memory nodes, checked at every create: empty ones (a create killed before
+ * it set them, or a racing one) are the root's, and that must work. A non-empty one that differs
+ * from the root's (a CPU that went offline and came back is not given back to existing v1
+ * cpusets) is widened when the kernel lets us; where it does not (an exclusive sibling cpuset,
+ * an admin's choice), the parent stays as it is.
  */
 static int cpuset_match_root(const char *root, const char *parent)
 {
@@ -236,8 +238,14 @@ static int cpuset_match_root(const char *root, const char *parent)
 		if (cv_cgroup_path(path, root, files[i]) < 0 || cv_read_file(path, &wanted, NULL, 65536) < 0 ||
 		    cv_cgroup_path(path, parent, files[i]) < 0 || cv_read_file(path, &current, NULL, 65536) < 0)
 			return -1;
-		if (strcmp(wanted, current) != 0 && cv_cgroup_write(parent, files[i], wanted) < 0)
-			return -1;
+		if (strcmp(wanted, current) == 0)
+			continue;
+		bool empty = current[0] == '\0' || current[0] == '\n';
+		if (cv_cgroup_write(parent, files[i], wanted) < 0) {
+			if (empty)
+				return -1;
+			cv_error_clear();
+		}
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -131,6 +132,18 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (c->config.userns_auto && c->config.uid_map.set)
 		cv_userns_release(c->config.uid_map.host_start, c->id);
 	cv_network_release(c->id);
+	/*
+	 * The directory's flock is held from here to the end: a list leaves a ".removing-" alone while
+	 * its remover holds it (the spare it may become must not be deleted under a new container).
+	 * The caller's lock, when it holds one, is that flock already (a second one would wait on it).
+	 */
+	cleanup_close int guard = -1;
+	if (c->lock_depth == 0) {
+		guard = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (guard >= 0)
+			while (flock(guard, LOCK_EX) < 0 && errno == EINTR)
+				;
+	}
 	/* Out of sight at once (a rename), then deleted: nobody sees a half-removed container. */
 	char removing[PATH_MAX];
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
@@ -192,10 +205,9 @@ int containerv_create(const struct containerv_options *options, struct container
 		/* The name is visible already: a concurrent rm by name must wait for the start. */
 		if (cv_state_lock(c) < 0)
 			goto fail_dir;
-		int started = cv_runtime_start(c);
+		if (cv_runtime_start(c) < 0)
+			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
 		cv_state_unlock(c);
-		if (started < 0)
-			goto fail_dir;
 	}
 	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
 	cv_options_release_stdio(&c->config);
@@ -207,6 +219,8 @@ fail_dir : {
 	snprintf(message, sizeof message, "%s", containerv_last_error());
 	cv_image_create_end(image_store);
 	release_all(c, true);
+	if (c->lock_depth > 0) /* a failed start: held until now (see release_all) */
+		cv_state_unlock(c);
 	name_reserved = false;
 	cv_error_errno(saved, "%s", message);
 }
@@ -421,11 +435,13 @@ int cv_container_remove_if_ended(struct containerv_container *container)
 		cv_state_unlock(container);
 		return 0;
 	}
-	release_all(container, true);
+	/* What could not be removed (processes that would not die) stays listed, as after a failed rm. */
+	int ret = release_all(container, true) < 0 ? 0 : 1;
 	cv_state_unlock(container);
-	containerv_close(container);
+	if (ret == 1)
+		containerv_close(container);
 	cv_error_clear();
-	return 1;
+	return ret;
 }
 
 int containerv_destroy(struct containerv_container *container)

@@ -287,8 +287,8 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 }
 
 /*
- * upper/ and work/ (kept from a spare directory, or a previous start), with no work/work: overlay
- * refuses the "volatile" marker a previous mount left there, and makes work/work itself.
+ * upper/ and work/ (new, or kept from a previous start of this container), with no work/work:
+ * overlay refuses the "volatile" marker a previous mount left there, and makes work/work itself.
  */
 static int prepare_directories(struct containerv_container *c, int dirfd)
 {
@@ -545,12 +545,14 @@ static int give_cgroup(struct containerv_container *c, pid_t pid, int sync_fd, s
 static int prefer_init_reason(int sync_fd)
 {
 	struct cv_sync_message message;
+	int ours = errno;
 
 	if (recv(sync_fd, &message, sizeof message, MSG_DONTWAIT) == (ssize_t)sizeof message &&
 	    (message.type == CV_SYNC_SETUP_ERROR || message.type == CV_SYNC_EXEC_ERROR)) {
 		message.text[sizeof message.text - 1] = '\0';
-		cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
 	}
+	errno = ours; /* nothing queued (EAGAIN): our own step's error stands */
 	return -1;
 }
 

@@ -94,17 +94,37 @@ int cv_state_new_id(char id[CV_ID_LENGTH + 1])
 	return 0;
 }
 
+/* The init is a zombie its parent (the waiter) has yet to reap: state Z, and the same process. */
+static bool is_unreaped_init(pid_t pid, uint64_t start_time)
+{
+	char path[64];
+	cleanup_free char *text = NULL;
+	uint64_t ticks;
+	char *p;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (cv_read_file(path, &text, NULL, 4096) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	p = strrchr(text, ')');
+	return p != NULL && p[1] != '\0' && p[2] == 'Z' && cv_process_start_time(pid, &ticks) == 0 &&
+	       ticks == start_time;
+}
+
 /*
  * An autoremove container that has ended but is still there (its waiter or
  * monitor died first) is removed by whoever finds it: true when c was one
  * (c is freed then), false when it stays (c too).
  */
-static bool remove_if_ended_autoremove(struct containerv_container *c, pid_t init)
+static bool remove_if_ended_autoremove(struct containerv_container *c, pid_t init, uint64_t init_start)
 {
 	if (!c->config.autoremove || c->state.status != CV_STATE_EXITED)
 		return false;
 	/* An init not yet reaped (a zombie) still has its waiter, which removes it itself. */
-	if (init > 0 && kill(init, 0) == 0)
+	if (is_unreaped_init(init, init_start))
 		return false;
 	return cv_container_remove_if_ended(c) == 1;
 }
@@ -124,8 +144,9 @@ static bool free_name_of_ended(int names_fd, const char *name)
 		return false;
 	}
 	pid_t init = c->state.pid;
+	uint64_t init_start = c->state.pid_start_time;
 	cv_state_refresh(c);
-	if (remove_if_ended_autoremove(c, init))
+	if (remove_if_ended_autoremove(c, init, init_start))
 		return true;
 	containerv_close(c);
 	return false;
@@ -719,8 +740,9 @@ int containerv_list(int (*callback)(const struct containerv_info *info, void *us
 			capacity = grown_capacity;
 		}
 		pid_t init = c->state.pid;
+		uint64_t init_start = c->state.pid_start_time;
 		cv_state_refresh(c);
-		if (remove_if_ended_autoremove(c, init))
+		if (remove_if_ended_autoremove(c, init, init_start))
 			continue;
 		fill_info(c, &infos[count++]);
 		containerv_close(c);
