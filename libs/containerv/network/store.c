@@ -442,7 +442,7 @@ static int reconcile_one(const char *name, void *user)
 
 /*
  * Files of a writer that died: every write here happens under the lock, so
- * under it a temporary file (".<name>.tmp.<pid>" of an atomic write) or
+ * under it a temporary file (".<name>.tmp.<tid>" of an atomic write) or
  * directory (".<id>" of a network being made, ".removing<name>") is an
  * orphan.
  */
