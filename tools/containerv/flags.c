@@ -243,3 +243,13 @@ int subcommand_dispatch(const char *group, const char *summary, const struct sub
 	return cli_fail(EXIT_CLI_ERROR, "'%s' is not a containerv %s command (see 'containerv %s --help')", argv[1],
 	                group, group);
 }
+
+int arguments_for_each(const struct arguments *positional, int (*action)(const char *argument, void *user), void *user)
+{
+	int code = 0;
+
+	for (size_t i = 0; i < positional->count; i++)
+		if (action(positional->items[i], user) < 0)
+			code = EXIT_CONTAINER_FAILURE;
+	return code;
+}

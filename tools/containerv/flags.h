@@ -94,4 +94,10 @@ int subcommand_dispatch(const char *group, const char *summary, const struct sub
  */
 int flags_parse_or_exit(const struct command_spec *spec, int argc, char **argv, struct arguments *positional);
 
+/*
+ * Runs action on every positional argument, all of them even after a failure (the action prints
+ * its own error and returns -1): 0, or EXIT_CONTAINER_FAILURE when one failed, as docker's.
+ */
+int arguments_for_each(const struct arguments *positional, int (*action)(const char *argument, void *user), void *user);
+
 #endif

@@ -253,8 +253,9 @@ int cmd_images(int argc, char **argv)
 }
 
 /* Prints what rmi did: the names that went and, when none is left, the image id. */
-static int remove_one(const char *name, unsigned int flags)
+static int remove_one(const char *name, void *user)
 {
+	unsigned int flags = *(const unsigned int *)user;
 	struct containerv_image_info before = {.version = CONTAINERV_IMAGE_INFO_VERSION};
 	struct containerv_image_info after = {.version = CONTAINERV_IMAGE_INFO_VERSION};
 	bool gone;
@@ -297,11 +298,8 @@ int cmd_rmi(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++) {
-		if (remove_one(positional.items[i], force ? CV_IMAGE_REMOVE_FORCE : 0) < 0)
-			code = EXIT_CONTAINER_FAILURE;
-	}
+	unsigned int flags = force ? CV_IMAGE_REMOVE_FORCE : 0;
+	code = arguments_for_each(&positional, remove_one, &flags);
 	/* docker deletes the layers with the last name: collect what nobody names any more. */
 	if (containerv_image_gc(NULL) < 0 && code == 0)
 		code = cli_fail_library(EXIT_CONTAINER_FAILURE, "rmi");

@@ -28,16 +28,6 @@ static int open_with_info(const char *reference, struct containerv_container **c
 }
 
 /* Runs action on every reference; returns 0, or 1 when any failed. */
-static int for_each(const struct arguments *positional, int (*action)(const char *reference, void *user), void *user)
-{
-	int code = 0;
-
-	for (size_t i = 0; i < positional->count; i++)
-		if (action(positional->items[i], user) < 0)
-			code = EXIT_CONTAINER_FAILURE;
-	return code;
-}
-
 struct stop_request {
 	int signal;
 	unsigned int timeout;
@@ -90,7 +80,7 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (signal_text != NULL && (request.signal = cli_parse_signal(signal_text)) < 0)
 		return cli_fail(EXIT_CLI_ERROR, "invalid signal \"%s\"", signal_text);
-	return for_each(&positional, stop_one, &request);
+	return arguments_for_each(&positional, stop_one, &request);
 }
 
 static int kill_one(const char *reference, void *user)
@@ -136,7 +126,7 @@ int cmd_kill(int argc, char **argv)
 	words = positional.items;
 	if (signal_text != NULL && (signal = cli_parse_signal(signal_text)) < 0)
 		return cli_fail(EXIT_CLI_ERROR, "invalid signal \"%s\"", signal_text);
-	return for_each(&positional, kill_one, &signal);
+	return arguments_for_each(&positional, kill_one, &signal);
 }
 
 struct remove_flags {
@@ -183,7 +173,7 @@ int cmd_rm(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	return for_each(&positional, remove_one, &remove);
+	return arguments_for_each(&positional, remove_one, &remove);
 }
 
 static int wait_one(const char *reference, void *user)
@@ -219,5 +209,5 @@ int cmd_wait(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	return for_each(&positional, wait_one, NULL);
+	return arguments_for_each(&positional, wait_one, NULL);
 }

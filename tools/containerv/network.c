@@ -174,6 +174,15 @@ static int network_ls(int argc, char **argv)
 	return 0;
 }
 
+static int remove_network(const char *name, void *user)
+{
+	(void)user;
+	if (containerv_network_remove(name) < 0)
+		return cli_fail_library(-1, NULL);
+	printf("%s\n", name);
+	return 0;
+}
+
 static int network_rm(int argc, char **argv)
 {
 	static const struct flag table[] = {FLAG_END};
@@ -187,15 +196,7 @@ static int network_rm(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++) {
-		if (containerv_network_remove(positional.items[i]) < 0) {
-			code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-			continue;
-		}
-		printf("%s\n", positional.items[i]);
-	}
-	return code;
+	return arguments_for_each(&positional, remove_network, NULL);
 }
 
 static void print_pruned(const char *name, void *user)

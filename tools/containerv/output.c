@@ -343,6 +343,19 @@ void inspect_finish(json_t *all, const char *format)
 	json_decref(all);
 }
 
+struct emit_each {
+	const struct inspect_kind *kind;
+	const char *format;
+	json_t *all;
+};
+
+static int emit_each_one(const char *name, void *user)
+{
+	const struct emit_each *each = user;
+
+	return each->kind->emit_one(name, each->format, each->all);
+}
+
 int inspect_command(int argc, char **argv, const struct inspect_kind *kind)
 {
 	static const char *format;
@@ -362,10 +375,8 @@ int inspect_command(int argc, char **argv, const struct inspect_kind *kind)
 	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
 		return EXIT_CLI_ERROR;
 	all = json_array();
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++)
-		if (kind->emit_one(positional.items[i], format, all) < 0)
-			code = EXIT_CONTAINER_FAILURE;
+	struct emit_each each = {kind, format, all};
+	code = arguments_for_each(&positional, emit_each_one, &each);
 	inspect_finish(all, format);
 	return code;
 }

@@ -257,6 +257,14 @@ static int volume_ls(int argc, char **argv)
 	return 0;
 }
 
+static int remove_volume(const char *name, void *user)
+{
+	if (containerv_volume_remove(name, *(const int *)user) < 0)
+		return cli_fail_library(-1, NULL);
+	printf("%s\n", name);
+	return 0;
+}
+
 static int volume_rm(int argc, char **argv)
 {
 	static int force;
@@ -274,15 +282,7 @@ static int volume_rm(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++) {
-		if (containerv_volume_remove(positional.items[i], force) < 0) {
-			code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-			continue;
-		}
-		printf("%s\n", positional.items[i]);
-	}
-	return code;
+	return arguments_for_each(&positional, remove_volume, &force);
 }
 
 /* docker asks before pruning unless -f; anything but y/yes is a no. */
