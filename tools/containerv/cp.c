@@ -1,5 +1,5 @@
 /*
- * cp: files between the host and a running container, through
+ * cp: files between the host and a container, through
  * containerv_upload() and containerv_download().
  */
 #include <stdio.h>
@@ -84,8 +84,11 @@ int cmd_cp(int argc, char **argv)
 	        false,
 	        2,
 	        2,
-	        "Directories are copied recursively, modes and symlinks kept. '-' as the host side is a tar\n"
-	        "stream: read from stdin (extracted into the container directory) or written to stdout.",
+	        "Directories are copied recursively, modes and symlinks kept. Files copied in belong to the\n"
+	        "container's root, files copied out to you (setuid/setgid bits dropped). Device nodes are\n"
+	        "refused; a node or link the container put at the destination is replaced, never written\n"
+	        "through. '-' as the host side is a tar stream: read from stdin (extracted into the container\n"
+	        "directory) or written to stdout, where device nodes appear as entries without content.",
 	};
 	_cleanup_free_ char **words = NULL;
 	struct cp_endpoint source = {0}, destination = {0};

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <chef/containerv.h>
@@ -97,12 +98,39 @@ int cv_overlay_options(struct containerv_container *container, char **options);
  */
 int cv_container_remove_if_ended(struct containerv_container *container);
 
+/* copy.c: the container's side of a copy, as the child process doing it sees it. */
+struct cv_copy_root {
+	int fd;    /* O_PATH of the container's root, in a nodev, nosuid view of its mounts */
+	uid_t uid; /* host ids of the container's root: the owner of what is copied in */
+	gid_t gid;
+	uint32_t id_count; /* ids mapped from the container's 0 up (0: no user namespace) */
+};
 /*
- * copy.c: runs work with an O_PATH descriptor of the container's root: the
- * running container's own, or for a stopped one its overlay mounted in the
- * private mount namespace of a child process (so nothing shows on the host).
+ * copy.c: runs work in a child process with the container's root: the
+ * running container's mounts cloned and made nodev/nosuid, or for a stopped
+ * one its overlay mounted nodev/nosuid in the child's private mount
+ * namespace (so nothing shows on the host). as_container_root: the child
+ * creates files as the container's root (its mapped host ids).
  */
-int cv_container_with_root(struct containerv_container *container, int (*work)(int root, void *arg), void *arg);
+int cv_container_with_root(struct containerv_container *container, bool as_container_root,
+                           int (*work)(const struct cv_copy_root *root, void *arg), void *arg);
+
+/* copy-safe.c: opening and replacing entries of a tree a hostile container controls (see there). */
+/* dir/name as O_PATH|O_NOFOLLOW (resolved inside dir), with fstat of what was opened. */
+int cv_copy_open_entry(int dir, const char *name, struct stat *st);
+/* The inode of an O_PATH descriptor reopened with flags; only a regular file or directory, checked again. */
+int cv_copy_reopen(int path_fd, const struct stat *st, int flags, const char *name);
+/* The target of the symlink an O_PATH|O_NOFOLLOW descriptor holds, NUL-terminated. */
+ssize_t cv_copy_read_link(int path_fd, char *target, size_t size, const char *name);
+/*
+ * A new regular file (its descriptor is returned), symlink or FIFO (0 is returned) under a fresh
+ * name in dir, made with O_EXCL semantics; the name is written to name.
+ */
+int cv_copy_create_temp(int dir, mode_t mode, const char *link_target, char *name, size_t size);
+/* Renames temp over leaf in dir; on failure removes temp. */
+int cv_copy_replace(int dir, const char *temp, const char *leaf);
+/* A symlink or FIFO made under a temporary name and renamed over leaf. */
+int cv_copy_place(int dir, const char *leaf, mode_t mode, const char *link_target);
 /* copy.c: "/a/b/" into "/a" and "b"; EINVAL for "", ".", "..". */
 int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size);
 

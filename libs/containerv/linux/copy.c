@@ -1,23 +1,33 @@
 /*
- * Copying files into and out of a running container (docker cp).
+ * Copying files into and out of a container (docker cp).
  *
- * The container's side is reached through the init's /proc/<pid>/root and
- * resolved with openat2(RESOLVE_IN_ROOT): an absolute or ".." symlink in
- * the container resolves inside the container, never on the host. Below
- * the top level every step is an *at() call with O_NOFOLLOW on directory
- * descriptors, so the walk never follows a link either.
+ * The work runs in a child process (cv_container_with_root) that sees the
+ * container's root through a nodev, nosuid view of its mounts, resolved
+ * with openat2(RESOLVE_IN_ROOT): an absolute or ".." symlink in the
+ * container resolves inside the container, never on the host. Every entry
+ * is opened and replaced by copy-safe.c's rules: opened once O_PATH and
+ * fstat'ed, never written through, so a device node or FIFO the container
+ * plants or swaps in is never opened (issue 9).
+ *
+ * Ownership as docker documents it: what is copied in belongs to the
+ * container's root (its mapped host ids under a user namespace), what is
+ * copied out to the user running cp. Modes are kept, except that setuid
+ * and setgid bits of a file copied out are dropped: they would otherwise
+ * run the container's program as the user who copied it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sched.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -25,16 +35,21 @@
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
 
-static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name);
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, bool upload);
 
-static int copy_data(int in, int out, const char *name)
+/* At most limit bytes: a file the container keeps appending to cannot fill the host's disk. */
+static int copy_data(int in, int out, off_t limit, const char *name)
 {
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+	off_t left = limit;
+
+	while (left > 0) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(left < (1 << 30) ? left : (1 << 30)), 0);
 		if (n == 0)
 			return 0;
-		if (n > 0)
+		if (n > 0) {
+			left -= n;
 			continue;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
@@ -43,8 +58,8 @@ static int copy_data(int in, int out, const char *name)
 	}
 	/* Across filesystems that refuse copy_file_range: a plain read/write loop. */
 	char buffer[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buffer, sizeof buffer);
+	while (left > 0) {
+		ssize_t n = read(in, buffer, (size_t)(left < (off_t)sizeof buffer ? left : (off_t)sizeof buffer));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -53,93 +68,108 @@ static int copy_data(int in, int out, const char *name)
 			return 0;
 		if (cv_write_all(out, buffer, (size_t)n) < 0)
 			return cv_error_sys("write %s", name);
+		left -= n;
 	}
+	return 0;
 }
 
-static void keep_metadata(int fd, const struct stat *st)
+static mode_t kept_mode(const struct stat *st, bool upload)
 {
-	/* Ownership follows the source when we may set it (as root); modes always. */
-	if (fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EPERM)
-		return;
-	fchmod(fd, st->st_mode & 07777);
+	return st->st_mode & (upload ? 07777 : 01777);
 }
 
-static int copy_file(int src_dir, const char *src_name, int dst_dir, const char *dst_name, const struct stat *st)
+/* Written to a new temporary beside the target and renamed over it: an existing node is replaced, not opened. */
+static int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
+                     bool upload)
 {
-	cleanup_close int in = openat(src_dir, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char temp[64];
+	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY, src_name);
 	cleanup_close int out = -1;
 
 	if (in < 0)
-		return cv_error_sys("open %s", src_name);
-	out = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 0777);
-	if (out < 0)
-		return cv_error_sys("create %s", dst_name);
-	if (copy_data(in, out, src_name) < 0)
 		return -1;
-	keep_metadata(out, st);
-	return 0;
+	out = cv_copy_create_temp(dst_dir, S_IFREG | 0600, NULL, temp, sizeof temp);
+	if (out < 0)
+		return cv_error_prefix("%s", dst_name);
+	if (copy_data(in, out, st->st_size, src_name) < 0) {
+		unlinkat(dst_dir, temp, 0);
+		return -1;
+	}
+	if (fchmod(out, kept_mode(st, upload)) < 0) {
+		cv_error_sys("chmod %s", dst_name);
+		unlinkat(dst_dir, temp, 0);
+		return -1;
+	}
+	return cv_copy_replace(dst_dir, temp, dst_name);
 }
 
-static int copy_symlink(int src_dir, const char *src_name, int dst_dir, const char *dst_name)
+static int copy_directory(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
+                          bool upload)
 {
-	char target[PATH_MAX];
-	ssize_t n = readlinkat(src_dir, src_name, target, sizeof target - 1);
-
-	if (n < 0)
-		return cv_error_sys("readlink %s", src_name);
-	target[n] = '\0';
-	unlinkat(dst_dir, dst_name, 0);
-	if (symlinkat(target, dst_dir, dst_name) < 0)
-		return cv_error_sys("symlink %s", dst_name);
-	return 0;
-}
-
-static int copy_directory(int src_dir, const char *src_name, int dst_dir, const char *dst_name, const struct stat *st)
-{
-	cleanup_close int in = openat(src_dir, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY | O_DIRECTORY, src_name);
+	cleanup_close int out_path = -1;
 	cleanup_close int out = -1;
 	cleanup_dir DIR *listing = NULL;
 	struct dirent *entry;
+	struct stat out_st;
 
 	if (in < 0)
-		return cv_error_sys("open %s", src_name);
+		return -1;
 	if (mkdirat(dst_dir, dst_name, 0700) < 0 && errno != EEXIST)
 		return cv_error_sys("mkdir %s", dst_name);
-	/* O_NOFOLLOW|O_DIRECTORY: an existing symlink in the way is refused, not followed. */
-	out = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* An existing entry in the way: a directory is merged into, anything else refused (docker's rule). */
+	out_path = cv_copy_open_entry(dst_dir, dst_name, &out_st);
+	if (out_path < 0)
+		return -1;
+	if (!S_ISDIR(out_st.st_mode))
+		return cv_error_errno(ENOTDIR, "cannot overwrite non-directory %s with directory", dst_name);
+	out = cv_copy_reopen(out_path, &out_st, O_RDONLY | O_DIRECTORY, dst_name);
 	if (out < 0)
-		return cv_error_sys("open %s", dst_name);
+		return -1;
 	listing = fdopendir(dup(in));
 	if (listing == NULL)
 		return cv_error_sys("list %s", src_name);
 	while ((entry = readdir(listing)) != NULL) {
 		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
 			continue;
-		if (copy_entry(in, entry->d_name, out, entry->d_name) < 0)
+		if (copy_entry(in, entry->d_name, out, entry->d_name, upload) < 0)
 			return cv_error_prefix("%s", src_name);
 	}
-	keep_metadata(out, st);
+	if (fchmod(out, kept_mode(st, upload)) < 0)
+		return cv_error_sys("chmod %s", dst_name);
 	return 0;
 }
 
-static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name)
+static int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
+{
+	char target[PATH_MAX];
+
+	if (cv_copy_read_link(source, target, sizeof target, src_name) < 0)
+		return -1;
+	return cv_copy_place(dst_dir, dst_name, S_IFLNK | 0777, target);
+}
+
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, bool upload)
 {
 	struct stat st;
+	cleanup_close int source = cv_copy_open_entry(src_dir, src_name, &st);
 
-	if (fstatat(src_dir, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cv_error_sys("stat %s", src_name);
-	if (S_ISDIR(st.st_mode))
-		return copy_directory(src_dir, src_name, dst_dir, dst_name, &st);
-	if (S_ISREG(st.st_mode))
-		return copy_file(src_dir, src_name, dst_dir, dst_name, &st);
-	if (S_ISLNK(st.st_mode))
-		return copy_symlink(src_dir, src_name, dst_dir, dst_name);
-	if (S_ISFIFO(st.st_mode)) {
-		if (mkfifoat(dst_dir, dst_name, st.st_mode & 0777) < 0 && errno != EEXIST)
-			return cv_error_sys("mkfifo %s", dst_name);
-		return 0;
+	if (source < 0)
+		return -1;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR:
+		return copy_directory(source, &st, src_name, dst_dir, dst_name, upload);
+	case S_IFREG:
+		return copy_file(source, &st, src_name, dst_dir, dst_name, upload);
+	case S_IFLNK:
+		return copy_symlink(source, src_name, dst_dir, dst_name);
+	case S_IFIFO: /* made anew, never opened */
+		return cv_copy_place(dst_dir, dst_name, S_IFIFO | (st.st_mode & 0777), NULL);
+	default:
+		return cv_error_errno(ENOTSUP,
+		                      "copy %s: device nodes and sockets are not copied (the tar form, -, lists them)",
+		                      src_name);
 	}
-	return cv_error_errno(ENOTSUP, "copy %s: device files and sockets are not copied", src_name);
 }
 
 /* Splits a path into its directory and its last component ("/a/b/" gives "/a" and "b"). */
@@ -179,7 +209,7 @@ static int open_dir(int root_fd, const char *path)
  * docker cp semantics for the destination: an existing directory receives
  * the source under its own name; anything else is the new name itself.
  */
-static int copy_one(int src_root, const char *src_path, int dst_root, const char *dst_path)
+static int copy_one(int src_root, const char *src_path, int dst_root, const char *dst_path, bool upload)
 {
 	char src_dir_path[PATH_MAX], src_leaf[NAME_MAX + 1], dst_dir_path[PATH_MAX], dst_leaf[NAME_MAX + 1];
 	cleanup_close int src_dir = -1;
@@ -200,32 +230,76 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 		if (dst_dir < 0)
 			return cv_error_sys("%s", dst_dir_path);
 	}
-	/* O_PATH descriptors cannot be listed or written through: reopen them for real. */
-	cleanup_close int src_real = openat(src_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int dst_real = openat(dst_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (src_real < 0 || dst_real < 0)
-		return cv_error_sys("open %s", src_real < 0 ? src_path : dst_path);
-	return copy_entry(src_real, src_leaf, dst_real, dst_leaf);
+	/* O_PATH directories serve every *at() call below; what is read or listed is reopened by copy-safe.c. */
+	return copy_entry(src_dir, src_leaf, dst_dir, dst_leaf, upload);
 }
 
+/* Host ids of the container's root: the start of its maps (runtime.c refuses maps not starting at 0). */
+static void container_root_ids(const struct containerv_container *c, struct cv_copy_root *root)
+{
+	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
+	const struct cv_idmap *gids = c->config.gid_map.set ? &c->config.gid_map : &c->config.uid_map;
+
+	root->uid = 0;
+	root->gid = 0;
+	root->id_count = 0;
+	if (!(c->config.namespaces & CV_NS_USER) || !uids->set || uids->child_start != 0 || gids->child_start != 0)
+		return;
+	root->uid = uids->host_start;
+	root->gid = gids->host_start;
+	root->id_count = uids->count < gids->count ? uids->count : gids->count;
+}
+
+/*
+ * A running container's mounts as the copy sees them: cloned from its own
+ * mount namespace (open_tree needs the mounts in the caller's namespace, so
+ * the child enters it for that one call) and made nodev and nosuid, so that
+ * even a device node that slipped past the checks opens no driver: the copy
+ * runs outside the container's device cgroup.
+ */
 static int open_running_root(struct containerv_container *c)
 {
 	char path[64];
-	int fd;
+	cleanup_close int own_namespace = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cleanup_close int namespace = -1;
+	cleanup_close int root = -1;
+	struct mount_attr attributes = {.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID};
+	int tree, saved;
 
+	snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)c->state.pid);
+	namespace = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof path, "/proc/%d/root", (int)c->state.pid);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time)) {
-		if (fd >= 0)
-			close(fd);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (namespace < 0 || root < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
+	if (own_namespace < 0)
+		return cv_error_sys("open our mount namespace");
+	if (setns(namespace, CLONE_NEWNS) < 0)
+		return cv_error_sys("enter the mount namespace of %s", containerv_name(c));
+	tree = (int)syscall(SYS_open_tree, root, "",
+	                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	saved = errno;
+	/* Back to the host's mounts at once: host paths are resolved there. */
+	if (setns(own_namespace, CLONE_NEWNS) < 0) {
+		if (tree >= 0)
+			close(tree);
+		return cv_error_sys("return to our mount namespace");
 	}
-	return fd;
+	if (tree < 0) {
+		errno = saved;
+		return cv_error_sys("clone the mounts of %s", containerv_name(c));
+	}
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes, sizeof attributes) < 0) {
+		saved = errno;
+		close(tree);
+		errno = saved;
+		return cv_error_sys("make the mounts of %s nodev", containerv_name(c));
+	}
+	return tree;
 }
 
-/* The child's side for a stopped container: its own mount namespace, the overlay, the work. */
-static void __attribute__((noreturn))
-work_on_stopped(struct containerv_container *c, int (*work)(int, void *), void *arg, int report)
+/* The overlay of a stopped container, in the child's private mount namespace (nothing shows on the host). */
+static int mount_stopped_root(struct containerv_container *c)
 {
 	char rootfs[PATH_MAX], work_dir[PATH_MAX], upper[PATH_MAX];
 	cleanup_free char *options = NULL;
@@ -233,17 +307,60 @@ work_on_stopped(struct containerv_container *c, int (*work)(int, void *), void *
 
 	snprintf(upper, sizeof upper, "%s/upper", c->dir);
 	snprintf(work_dir, sizeof work_dir, "%s/work", c->dir);
-	/* A fresh work dir, as at every start: the last mount left it marked volatile. */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		cv_error_sys("private mount namespace");
-	else if (cv_rm_rf(work_dir) < 0 || cv_mkdir_p(work_dir, 0700) < 0 || cv_mkdir_p(upper, 0755) < 0 ||
-	         cv_state_rootfs_mountpoint(rootfs, sizeof rootfs) < 0 || cv_overlay_options(c, &options) < 0)
-		;
-	else if (mount("overlay", rootfs, "overlay", 0, options) < 0)
-		cv_error_sys("mount the root filesystem of %s", containerv_name(c));
-	else if ((root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		cv_error_sys("open the root filesystem of %s", containerv_name(c));
-	else if (work(root, arg) == 0)
+		return cv_error_sys("private mount namespace");
+	/* A fresh work dir, as at every start: the last mount left it marked volatile. */
+	if (cv_rm_rf(work_dir) < 0 || cv_mkdir_p(work_dir, 0700) < 0 || cv_mkdir_p(upper, 0755) < 0 ||
+	    cv_state_rootfs_mountpoint(rootfs, sizeof rootfs) < 0 || cv_overlay_options(c, &options) < 0)
+		return -1;
+	/* nodev: a node the container made while it ran must not open the host's device (issue 9). */
+	if (mount("overlay", rootfs, "overlay", MS_NODEV | MS_NOSUID, options) < 0)
+		return cv_error_sys("mount the root filesystem of %s", containerv_name(c));
+	root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cv_error_sys("open the root filesystem of %s", containerv_name(c));
+	return root;
+}
+
+/*
+ * Files copied in are created as the container's root: with its host ids as
+ * our filesystem ids. Under a user namespace that is also what lets the
+ * container's filesystem take them at all (host root is unmapped there:
+ * EOVERFLOW). Leaving fsuid 0 drops the file capabilities from the
+ * effective set; they are raised again from the permitted set, as root
+ * still needs them for the container's other users' directories.
+ */
+static int become_container_root(const struct cv_copy_root *root)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	if (root->uid == 0 && root->gid == 0)
+		return 0;
+	setfsgid(root->gid);
+	setfsuid(root->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != root->uid || (gid_t)setfsgid((gid_t)-1) != root->gid)
+		return cv_error_errno(EPERM, "take the ids of the container's root (%u:%u)", (unsigned)root->uid,
+		                      (unsigned)root->gid);
+	if (syscall(SYS_capget, &header, data) < 0)
+		return cv_error_sys("read our capabilities");
+	data[0].effective = data[0].permitted;
+	data[1].effective = data[1].permitted;
+	if (syscall(SYS_capset, &header, data) < 0)
+		return cv_error_sys("raise our capabilities");
+	return 0;
+}
+
+/* The child: the container's root, our identity for it, the work; failures go back through report. */
+static void __attribute__((noreturn))
+work_in_child(struct containerv_container *c, bool running, bool as_container_root,
+              int (*work)(const struct cv_copy_root *, void *), void *arg, int report)
+{
+	struct cv_copy_root root;
+
+	container_root_ids(c, &root);
+	root.fd = running ? open_running_root(c) : mount_stopped_root(c);
+	if (root.fd >= 0 && (!as_container_root || become_container_root(&root) == 0) && work(&root, arg) == 0)
 		_exit(0);
 	struct cv_sync_message failure = {.error = errno};
 	snprintf(failure.text, sizeof failure.text, "%s", containerv_last_error());
@@ -251,40 +368,44 @@ work_on_stopped(struct containerv_container *c, int (*work)(int, void *), void *
 	_exit(1);
 }
 
-int cv_container_with_root(struct containerv_container *c, int (*work)(int root, void *arg), void *arg)
+int cv_container_with_root(struct containerv_container *c, bool as_container_root,
+                           int (*work)(const struct cv_copy_root *root, void *arg), void *arg)
 {
 	struct cv_sync_message failure;
 	int fds[2], ret;
+	bool running;
 	pid_t child;
 
 	cv_state_refresh(c);
-	if (c->state.status == CV_STATE_RUNNING) {
-		cleanup_close int root = open_running_root(c);
-		return root < 0 ? -1 : work(root, arg);
-	}
+	running = c->state.status == CV_STATE_RUNNING;
 	/* Stopped: no start may mount the same layers meanwhile. */
-	if (cv_state_lock(c) < 0)
+	if (!running && cv_state_lock(c) < 0)
 		return -1;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		cv_state_unlock(c);
+		if (!running)
+			cv_state_unlock(c);
 		return cv_error_sys("pipe");
 	}
 	child = fork();
 	if (child == 0) {
 		close(fds[0]);
-		work_on_stopped(c, work, arg, fds[1]);
+		work_in_child(c, running, as_container_root, work, arg, fds[1]);
 	}
 	close(fds[1]);
 	ret = child < 0 ? cv_error_sys("fork") : 0;
 	if (child > 0) {
 		ssize_t n = cv_read_all(fds[0], &failure, sizeof failure);
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		int status = 0;
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
 		if (n == (ssize_t)sizeof failure)
 			ret = cv_error_errno(failure.error ? failure.error : EIO, "%s", failure.text);
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			ret = cv_error_errno(EIO, "the copy process of %s died", containerv_name(c));
 	}
 	close(fds[0]);
-	cv_state_unlock(c);
+	if (!running)
+		cv_state_unlock(c);
 	return ret;
 }
 
@@ -295,13 +416,13 @@ struct copy_request {
 	bool upload;
 };
 
-static int copy_in_root(int root, void *arg)
+static int copy_in_root(const struct cv_copy_root *root, void *arg)
 {
 	const struct copy_request *r = arg;
 
 	for (size_t i = 0; i < r->count; i++) {
-		int ret = r->upload ? copy_one(-1, r->sources[i], root, r->targets[i])
-		                    : copy_one(root, r->sources[i], -1, r->targets[i]);
+		int ret = r->upload ? copy_one(-1, r->sources[i], root->fd, r->targets[i], true)
+		                    : copy_one(root->fd, r->sources[i], -1, r->targets[i], false);
 		if (ret < 0)
 			return cv_error_prefix("copy %s%s to %s%s", r->upload ? "" : "container:", r->sources[i],
 			                       r->upload ? "container:" : "", r->targets[i]);
@@ -317,7 +438,7 @@ static int copy_many(struct containerv_container *c, const char *const *sources,
 	cv_error_clear();
 	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
 		return cv_error_errno(EINVAL, "copy: missing argument");
-	return cv_container_with_root(c, copy_in_root, &request);
+	return cv_container_with_root(c, upload, copy_in_root, &request);
 }
 
 int containerv_upload(struct containerv_container *container, const char *const *host_paths,
