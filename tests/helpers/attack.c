@@ -145,6 +145,31 @@ static long attempt(const char *what, const char *arg)
 			}
 		return found ? (errno = EEXIST, -1) : 0;
 	}
+	/* --- cp races (test_cli_cp_attacks.sh) --- */
+	if (strcmp(what, "cp_race") ==
+	    0) { /* ARG "MAJOR:MINOR": swap /race with a block node of that device, forever */
+		unsigned int major, minor;
+		if (sscanf(arg, "%u:%u", &major, &minor) != 2) {
+			errno = EINVAL;
+			return -1;
+		}
+		/* 4 KiB: a copy that loses the race to the header's size still carries whole marker strings. */
+		char harmless[4096];
+		memset(harmless, '.', sizeof harmless);
+		int fd = open("/race", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, harmless, sizeof harmless) != (ssize_t)sizeof harmless || close(fd) < 0)
+			return -1;
+		unlink("/race-node");
+		if (mknod("/race-node", S_IFBLK | 0600, makedev(major, minor)) < 0)
+			return -1;
+		printf("racing\n");
+		fflush(stdout);
+		for (;;)
+			if (syscall(SYS_renameat2, AT_FDCWD, "/race", AT_FDCWD, "/race-node", 2 /* RENAME_EXCHANGE */) <
+			    0)
+				return -1;
+	}
+	/* --- end of cp races --- */
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;
