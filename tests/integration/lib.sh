@@ -9,7 +9,6 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
 
 export CONTAINERV_ROOT=$(mktemp -d /tmp/cvtest.XXXXXX)
-chmod 0711 "$CONTAINERV_ROOT" # a user namespace's root (an unprivileged host uid) must pass through it
 TEST_TMP=$(mktemp -d /tmp/cvtest-files.XXXXXX)
 chmod 0711 "$TEST_TMP"
 ids=() # ids of the containers a test made, for the leftover checks

@@ -343,6 +343,46 @@ int cv_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* mkdir 0700, or chmod 0700 of an existing directory of ours that others may enter. */
+static int make_private(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST || stat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return errno = ENOTDIR, -1;
+	if ((st.st_mode & 077) == 0 || st.st_uid != geteuid() || (st.st_mode & S_ISVTX))
+		return 0;
+	return chmod(path, st.st_mode & 07700);
+}
+
+int cv_mkdir_private(const char *root, const char *leaf, char *buffer, size_t size)
+{
+	int n = leaf != NULL ? snprintf(buffer, size, "%s/%s", root, leaf) : snprintf(buffer, size, "%s", root);
+
+	if (n < 0 || (size_t)n >= size)
+		return cv_error_errno(ENAMETOOLONG, "state root %s: too long", root);
+	if (make_private(root) < 0) {
+		/* Missing parents (a new /var/lib/containerv on a bare system) are ordinary directories. */
+		char parent[4096];
+		snprintf(parent, sizeof parent, "%s", root);
+		char *slash = strrchr(parent, '/');
+		if (errno != ENOENT || slash == NULL || slash == parent)
+			return cv_error_sys("state root %s", root);
+		*slash = '\0';
+		if (cv_mkdir_p(parent, 0755) < 0)
+			return -1;
+		if (make_private(root) < 0)
+			return cv_error_sys("state root %s", root);
+	}
+	if (leaf != NULL && make_private(buffer) < 0)
+		return cv_error_sys("mkdir %s", buffer);
+	return 0;
+}
+
 /* Removes the contents of dirfd; never follows symlinks, never leaves the device. */
 static int remove_tree_at(int dirfd, dev_t device)
 {

@@ -81,6 +81,14 @@ int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, 
 
 /* mkdir -p with mode; existing directories are fine. */
 int cv_mkdir_p(const char *path, mode_t mode);
+/*
+ * <root>/<leaf> (leaf may be NULL: the root itself) of a state root, made 0700, and an existing one
+ * with group or other bits (made by an older version) tightened to 0700; the path goes to buffer.
+ * Nothing under a state root may be reachable by path for another host user: it holds images' and
+ * containers' setuid files and device nodes (CVE-2021-41091). A root that is not ours or is sticky
+ * (a shared directory such as /tmp) is left as it is; its top directories are private all the same.
+ */
+int cv_mkdir_private(const char *root, const char *leaf, char *buffer, size_t size);
 /* rm -rf that never crosses into another mount and never follows links. */
 int cv_rm_rf(const char *path);
 

@@ -88,11 +88,11 @@ fail : {
 
 int cv_store_open(struct cv_store **out)
 {
-	/* Layers are searchable (0711): a container's init in a user namespace reaches its lowerdirs through them. */
-	static const struct {
-		const char *name;
-		mode_t mode;
-	} subdirs[] = {{"blobs", 0700}, {"blobs/sha256", 0700}, {"ingest", 0700}, {"layers", 0711}};
+	/*
+	 * All root's alone (0700): layers hold the images' setuid files and device nodes, under names
+	 * (chain ids) anyone can compute. Containers' inits get their layers as descriptors (rootfs.c).
+	 */
+	static const char *const subdirs[] = {"blobs", "blobs/sha256", "ingest", "layers"};
 	struct cv_store *store;
 	struct stat st;
 
@@ -101,11 +101,7 @@ int cv_store_open(struct cv_store **out)
 		return -1;
 	store->dir_fd = -1;
 	store->lock_fd = -1;
-	if (snprintf(store->path, sizeof store->path, "%s/images", containerv_root()) >= (int)sizeof store->path) {
-		cv_store_close(store);
-		return cv_error_errno(ENAMETOOLONG, "image store: state root too long");
-	}
-	if (cv_mkdir_p(store->path, 0711) != 0)
+	if (cv_mkdir_private(containerv_root(), "images", store->path, sizeof store->path) != 0)
 		goto fail;
 	store->dir_fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (store->dir_fd < 0) {
@@ -113,8 +109,15 @@ int cv_store_open(struct cv_store **out)
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-		if (mkdirat(store->dir_fd, subdirs[i].name, subdirs[i].mode) < 0 && errno != EEXIST) {
-			cv_error_sys("mkdir %s/%s", store->path, subdirs[i].name);
+		struct stat sub;
+		if (mkdirat(store->dir_fd, subdirs[i], 0700) < 0 && errno != EEXIST) {
+			cv_error_sys("mkdir %s/%s", store->path, subdirs[i]);
+			goto fail;
+		}
+		/* A store made by an older version had layers/ searchable by all (0711): tightened. */
+		if (fstatat(store->dir_fd, subdirs[i], &sub, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sub.st_mode) &&
+		    (sub.st_mode & 077) && fchmodat(store->dir_fd, subdirs[i], 0700, 0) < 0) {
+			cv_error_sys("chmod 0700 %s/%s", store->path, subdirs[i]);
 			goto fail;
 		}
 	}

@@ -9,9 +9,9 @@
  * The parent makes the mounts once the init's id maps are written (the
  * mapping is the init's user namespace), detached (open_tree
  * OPEN_TREE_CLONE), and passes them with the "go" message (SCM_RIGHTS). The
- * init attaches them under <state>/layers/<i> inside its own mount
- * namespace (overlayfs refuses a detached mount as a layer) and mounts the
- * overlay on those. They live and die with the container's mount namespace:
+ * init attaches them in a tmpfs of its own inside its own mount namespace
+ * (overlayfs refuses a detached mount as a layer) and stacks them
+ * (rootfs.c). They live and die with the container's mount namespace:
  * nothing is mounted on the host. A filesystem that cannot be id-mapped gets
  * the plain layers, as before.
  */
@@ -124,19 +124,4 @@ int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count)
 		}
 	}
 	return byte;
-}
-
-/* In the init, in its mount namespace: puts each id-mapped layer at its target, closing the descriptors. */
-int cv_idmap_attach(int *fds, size_t count, char *const *targets)
-{
-	int ret = 0;
-
-	for (size_t i = 0; i < count; i++) {
-		if (ret == 0 &&
-		    (targets == NULL || targets[i] == NULL ||
-		     syscall(SYS_move_mount, fds[i], "", AT_FDCWD, targets[i], MOVE_MOUNT_F_EMPTY_PATH) < 0))
-			ret = cv_error_sys("attach id-mapped layer %zu", i);
-		close(fds[i]);
-	}
-	return ret;
 }

@@ -42,6 +42,7 @@ struct cv_plan_mount {
 	char source[PATH_MAX]; /* host path (bind, volume) */
 	const char *target;    /* inside the container */
 	bool source_is_dir;
+	int source_fd;      /* bind, volume: source opened (O_PATH) by the init as host root; -1 before */
 	unsigned int flags; /* enum containerv_mount_flags */
 	int propagation;    /* enum containerv_mount_propagation */
 	char data[160];     /* tmpfs options */
@@ -55,20 +56,35 @@ struct cv_init_plan {
 	bool tty;
 	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
 	unsigned int namespaces;
-	char *overlay_options;
-	char *overlay_options_idmapped;     /* with a user namespace: lowerdir = idmap_targets */
-	char **idmap_targets;               /* <state>/layers/<i>, lowest layer first, where the init attaches them */
-	char *overlay_options_shifted;      /* with a user namespace: lowerdir = <state>/shifted/<i> */
+	/*
+	 * The overlay's directories, as paths: the init opens them (O_PATH, cv_rootfs_open) in its own
+	 * mount namespace while it is still host root, before it takes the ids of the container's root in
+	 * a user namespace, and mounts through /proc/self/fd/N. Everything under the state root is root's
+	 * alone (0700): a magic link skips its ancestors' permissions, and the container's mountinfo shows
+	 * /proc/self/fd/N instead of the state root's paths. (Descriptors opened by the parent would name
+	 * the host namespace's mounts, which overlayfs and bind mounts refuse.)
+	 */
+	char *const *layers;   /* lowest first: the image's layers or the caller's rootfs */
+	char **shifted_layers; /* with a user namespace: <state>/shifted/<i>, the layers after CV_GO_SHIFTED */
+	size_t layer_count;
+	int *layer_fds;       /* layer_count descriptors: opened layers, or the id-mapped mounts */
+	bool layers_idmapped; /* layer_fds are the detached id-mapped mounts received with "go" */
+	char *upper;          /* <state>/upper and <state>/work */
+	char *work;
+	int upper_fd, work_fd;
+	bool userxattr;        /* in a user namespace overlay may only use user.* extended attributes */
+	char *overlay_options; /* a buffer of overlay_options_size the init fills with the descriptors */
+	size_t overlay_options_size;
 	int idmap_fds[CV_IDMAP_LAYERS_MAX]; /* received with "go" */
 	size_t idmap_count;
-	char rootfs[PATH_MAX]; /* where the overlay is mounted (state dir/rootfs) */
-	char hostname[65];
 	/*
-	 * /etc/hostname, /etc/hosts, /etc/resolv.conf: written by the init into a tmpfs it mounts on
-	 * etc_dir (a shared empty directory, in its own mount namespace), then bound over the image's.
-	 * No file of the host's disk per container.
+	 * <root>/containers/.rootfs, shared: the init attaches a small tmpfs of its own there (in its mount
+	 * namespace only), mounts the overlay on its root/ and writes the /etc files into it.
 	 */
-	char etc_dir[PATH_MAX];
+	char rootfs[PATH_MAX];
+	int rootfs_fd;
+	char hostname[65];
+	/* /etc/hostname, /etc/hosts, /etc/resolv.conf: bound over the image's; no file of the host's disk. */
 	char *etc_texts[3]; /* hostname, hosts, resolv.conf */
 	char **argv;        /* NULL: idle init */
 	char **env;
@@ -109,13 +125,16 @@ void cv_idmap_close(int *fds, size_t count);
  */
 int cv_sync_send(int sync_fd, char byte, const int *fds, size_t count);
 int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count);
-/* The init attaches the id-mapped layers in its mount namespace, closing the descriptors. */
-int cv_idmap_attach(int *fds, size_t count, char *const *targets);
 
 /* shifted-copy.c: source copied to target with every owner shifted by the offsets (the chown'd copy-up). */
 int cv_shifted_copy(const char *source, const char *target, uid_t uid_offset, gid_t gid_offset);
 
-/* rootfs.c: runs in the child, in the new mount namespace. */
+/*
+ * rootfs.c, in the child, in its new mount namespace. cv_rootfs_open opens the overlay's directories and
+ * the mounts' sources while the init is host root (go: the parent's "go" byte, CV_GO_PLAIN without a user
+ * namespace); cv_rootfs_setup mounts through them and closes them all: no host descriptor is left.
+ */
+int cv_rootfs_open(struct cv_init_plan *plan, char go);
 int cv_rootfs_setup(struct cv_init_plan *plan);
 
 /* Resolves path under rootfd without ever leaving it (openat2 RESOLVE_IN_ROOT). */

@@ -222,6 +222,13 @@ static void __attribute__((noreturn)) supervise(const struct cv_init_plan *plan,
 	}
 }
 
+/* The overlay's directories and the mounts' sources, opened while we are host root (init-plan.h). */
+static void open_sources(struct cv_init_plan *plan, char go)
+{
+	if (cv_rootfs_open(plan, go) < 0)
+		fail_setup(plan);
+}
+
 /* Hostname and root filesystem; no process is created here. */
 static void set_up(struct cv_init_plan *plan)
 {
@@ -275,15 +282,17 @@ void cv_init_main(struct cv_init_plan *plan)
 	 * with its work. With one, they wait for the maps.
 	 */
 	bool setup_first = !(plan->namespaces & CV_NS_USER);
-	if (setup_first)
+	if (setup_first) {
+		open_sources(plan, CV_GO_PLAIN);
 		set_up(plan);
+	}
 	join_cgroup(plan);
 	go = (char)cv_sync_receive(plan->sync_fd, plan->idmap_fds, CV_IDMAP_LAYERS_MAX, &plan->idmap_count);
 	if (go != CV_GO_PLAIN && go != CV_GO_IDMAPPED && go != CV_GO_SHIFTED)
 		_exit(125);
-	if (go == CV_GO_SHIFTED)
-		plan->overlay_options = plan->overlay_options_shifted;
 	if (!setup_first) {
+		/* Before the switch: as host root we may open the state root's directories (0700, root's). */
+		open_sources(plan, go);
 		if (switch_user(0, 0, true) < 0) {
 			cv_error_prefix("become root in the user namespace");
 			fail_setup(plan);

@@ -30,6 +30,19 @@
 #include <chef/containerv/container.h>
 #include <chef/containerv/volume.h>
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* "/proc/self/fd/N": a mount's source or target named by a descriptor of ours, not by its host path. */
+static void fd_path(char *buffer, size_t size, int fd)
+{
+	snprintf(buffer, size, "/proc/self/fd/%d", fd);
+}
+
 int cv_root_open(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -223,35 +236,29 @@ static int setup_sys(int rootfd, const struct cv_init_plan *plan)
 }
 
 /*
- * /etc/hostname, /etc/hosts and /etc/resolv.conf: written into a small tmpfs mounted (in our mount
- * namespace only) on the shared etc_dir, and bound over the image's. Once the old root is detached
- * only the binds reach them; they go with the container, and the host's disk never holds them.
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf: written into our scratch tmpfs (below) and bound over
+ * the image's. Once the old root is detached only the binds reach them; they go with the container, and
+ * the host's disk never holds them.
  */
-static int setup_etc_files(int rootfd, const struct cv_init_plan *plan)
+static int setup_etc_files(int rootfd, const struct cv_init_plan *plan, int scratch)
 {
 	static const char *const names[] = {"hostname", "hosts", "resolv.conf"};
-	char source[PATH_MAX + 16], target[32];
-	int dirfd;
+	char source[64], target[32];
 
-	if (mount("tmpfs", plan->etc_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") < 0)
-		return cv_error_sys("mount a tmpfs for the /etc files");
-	dirfd = open(plan->etc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return cv_error_sys("open %s", plan->etc_dir);
 	for (size_t i = 0; i < 3; i++) {
 		const char *text = plan->etc_texts[i] ? plan->etc_texts[i] : "";
-		if (cv_write_file_at(dirfd, names[i], text, strlen(text), 0644) < 0) {
-			close(dirfd);
+		if (cv_write_file_at(scratch, names[i], text, strlen(text), 0644) < 0)
 			return -1;
-		}
-		snprintf(source, sizeof source, "%s/%s", plan->etc_dir, names[i]);
+		int fd = openat(scratch, names[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cv_error_sys("open /etc/%s", names[i]);
+		fd_path(source, sizeof source, fd);
 		snprintf(target, sizeof target, "/etc/%s", names[i]);
-		if (mount_in_root(rootfd, source, target, NULL, MS_BIND, NULL, true) < 0) {
-			close(dirfd);
+		int ret = mount_in_root(rootfd, source, target, NULL, MS_BIND, NULL, true);
+		close(fd);
+		if (ret < 0)
 			return -1;
-		}
 	}
-	close(dirfd);
 	return 0;
 }
 
@@ -276,16 +283,20 @@ static int set_mount_attributes(int rootfd, const char *target, bool readonly, i
 	return ret;
 }
 
-static int mount_user_mount(int rootfd, const struct cv_plan_mount *m)
+static int mount_user_mount(int rootfd, struct cv_plan_mount *m)
 {
 	bool readonly = (m->flags & CV_MOUNT_READONLY) != 0;
 	bool recursive = (m->flags & CV_MOUNT_RECURSIVE) != 0;
+
+	char source[64];
 
 	if (m->type == CV_MOUNT_TYPE_TMPFS) {
 		unsigned long flags = MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0);
 		return mount_in_root(rootfd, "tmpfs", m->target, "tmpfs", flags, m->data, false);
 	}
-	if (mount_in_root(rootfd, m->source, m->target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL,
+	/* The source opened by cv_rootfs_open: a volume's _data is under the state root, which is root's. */
+	fd_path(source, sizeof source, m->source_fd);
+	if (mount_in_root(rootfd, source, m->target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL,
 	                  !m->source_is_dir) < 0)
 		return -1;
 	if (!readonly && m->propagation == CV_PROPAGATION_PRIVATE)
@@ -294,10 +305,12 @@ static int mount_user_mount(int rootfd, const struct cv_plan_mount *m)
 }
 
 /* Binds, volumes and tmpfs of the container, then a read-only rootfs (which leaves those writable). */
-static int setup_user_mounts(int rootfd, const struct cv_init_plan *plan)
+static int setup_user_mounts(int rootfd, struct cv_init_plan *plan)
 {
 	for (size_t i = 0; i < plan->mount_count; i++) {
-		if (mount_user_mount(rootfd, &plan->mounts[i]) < 0)
+		int ret = mount_user_mount(rootfd, &plan->mounts[i]);
+		close_fd(&plan->mounts[i].source_fd);
+		if (ret < 0)
 			return -1;
 	}
 	if (plan->readonly_rootfs) {
@@ -405,33 +418,183 @@ static int pivot_into(int rootfd)
 	return 0;
 }
 
+/* Opens a directory (or a bind's source) as host root, by its host path. */
+static int open_source(const char *path, bool directory, int *fd)
+{
+	*fd = open(path, O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+	return *fd < 0 ? cv_error_sys("open %s", path) : 0;
+}
+
+int cv_rootfs_open(struct cv_init_plan *plan, char go)
+{
+	char *const *layers = go == CV_GO_SHIFTED ? plan->shifted_layers : plan->layers;
+
+	if (open_source(plan->rootfs, true, &plan->rootfs_fd) < 0 ||
+	    open_source(plan->upper, true, &plan->upper_fd) < 0 || open_source(plan->work, true, &plan->work_fd) < 0)
+		return -1;
+	if (go == CV_GO_IDMAPPED) {
+		/* The parent's detached id-mapped mounts, one per layer: attached in cv_rootfs_setup. */
+		if (plan->idmap_count != plan->layer_count)
+			return cv_error_errno(EPROTO, "received %zu id-mapped layers for %zu", plan->idmap_count,
+			                      plan->layer_count);
+		memcpy(plan->layer_fds, plan->idmap_fds, plan->layer_count * sizeof *plan->layer_fds);
+		plan->idmap_count = 0;
+		plan->layers_idmapped = true;
+	} else {
+		for (size_t i = 0; i < plan->layer_count; i++)
+			if (open_source(layers[i], true, &plan->layer_fds[i]) < 0)
+				return -1;
+	}
+	for (size_t i = 0; i < plan->mount_count; i++) {
+		struct cv_plan_mount *m = &plan->mounts[i];
+		if (m->type != CV_MOUNT_TYPE_TMPFS && open_source(m->source, m->source_is_dir, &m->source_fd) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every descriptor cv_rootfs_open made: none of the host's may stay in the init. */
+static void close_sources(struct cv_init_plan *plan)
+{
+	close_fd(&plan->rootfs_fd);
+	close_fd(&plan->upper_fd);
+	close_fd(&plan->work_fd);
+	for (size_t i = 0; i < plan->layer_count; i++)
+		close_fd(&plan->layer_fds[i]);
+	for (size_t i = 0; i < plan->mount_count; i++)
+		close_fd(&plan->mounts[i].source_fd);
+}
+
+/*
+ * A small tmpfs of our own, attached on the shared <root>/containers/.rootfs (in our mount namespace
+ * only): the overlay is mounted on its root/, the id-mapped layers on its layer<i>/, the /etc files are
+ * written into it. Made with fsmount() so that we hold a descriptor of the mount itself: a mount on a
+ * directory we hold a descriptor of is reached only by a path lookup, and the state root's paths are
+ * not the container's root's to walk.
+ */
+static int mount_scratch(struct cv_init_plan *plan)
+{
+	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	int mount_fd = -1;
+
+	if (fs < 0)
+		return cv_error_sys("fsopen tmpfs");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "256k", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mount_fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+	                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0) {
+		int saved = errno;
+		close(fs);
+		errno = saved;
+		return cv_error_sys("make a tmpfs for the root filesystem");
+	}
+	close(fs);
+	if (syscall(SYS_move_mount, mount_fd, "", plan->rootfs_fd, "",
+	            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int saved = errno;
+		close(mount_fd);
+		errno = saved;
+		return cv_error_sys("attach the tmpfs for the root filesystem");
+	}
+	close_fd(&plan->rootfs_fd);
+	return mount_fd;
+}
+
+/* Opens (making it) the directory name of the scratch tmpfs, as a mount target. */
+static int scratch_dir(int scratch, const char *name)
+{
+	if (mkdirat(scratch, name, 0700) < 0 && errno != EEXIST)
+		return cv_error_sys("mkdir %s in the scratch tmpfs", name);
+	int fd = openat(scratch, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? cv_error_sys("open %s in the scratch tmpfs", name) : fd;
+}
+
+/*
+ * The id-mapped layers are detached mounts: overlayfs takes only a mount of our namespace as a layer, so
+ * each is attached on a directory of the scratch tmpfs. Its descriptor then names the attached mount.
+ */
+static int attach_idmapped_layers(struct cv_init_plan *plan, int scratch)
+{
+	for (size_t i = 0; i < plan->layer_count; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "layer%zu", i);
+		int target = scratch_dir(scratch, name);
+		if (target < 0)
+			return -1;
+		int ret = (int)syscall(SYS_move_mount, plan->layer_fds[i], "", target, "",
+		                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		close(target);
+		if (ret < 0)
+			return cv_error_sys("attach id-mapped layer %zu", i);
+	}
+	return 0;
+}
+
+/* The overlay over the layers' descriptors (the lowest layer comes last in lowerdir), on scratch/root. */
+static int mount_overlay(struct cv_init_plan *plan, int scratch)
+{
+	char *options = plan->overlay_options;
+	size_t size = plan->overlay_options_size, used;
+	char target[64];
+	int fd, ret;
+
+	used = (size_t)snprintf(options, size, "lowerdir=");
+	for (size_t i = plan->layer_count; i-- > 0 && used < size;)
+		used += (size_t)snprintf(options + used, size - used, "%s/proc/self/fd/%d",
+		                         i + 1 == plan->layer_count ? "" : ":", plan->layer_fds[i]);
+	/* volatile: the upper layer is scratch space, so skip the syncfs at unmount (it would sync the whole disk). */
+	if (used < size)
+		used += (size_t)snprintf(options + used, size - used,
+		                         ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,volatile%s",
+		                         plan->upper_fd, plan->work_fd, plan->userxattr ? ",userxattr" : "");
+	if (used >= size)
+		return cv_error_errno(ENAMETOOLONG, "overlay options: too long");
+	fd = scratch_dir(scratch, "root");
+	if (fd < 0)
+		return -1;
+	fd_path(target, sizeof target, fd);
+	ret = mount("overlay", target, "overlay", 0, options);
+	if (ret < 0)
+		cv_error_sys("mount the overlay rootfs");
+	close(fd);
+	/* The overlay holds its layers now; the descriptors go. */
+	close_fd(&plan->upper_fd);
+	close_fd(&plan->work_fd);
+	for (size_t i = 0; i < plan->layer_count; i++)
+		close_fd(&plan->layer_fds[i]);
+	if (ret < 0)
+		return -1;
+	/* Looked up again, so that the descriptor is of the overlay, not of the directory under it. */
+	fd = openat(scratch, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? cv_error_sys("open the rootfs") : fd;
+}
+
 int cv_rootfs_setup(struct cv_init_plan *plan)
 {
-	int rootfd, ret = -1;
+	int scratch = -1, rootfd = -1, ret = -1;
 
 	/* Nothing mounted from here on may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return cv_error_sys("make mounts private");
-	if (plan->idmap_count > 0) {
-		size_t count = plan->idmap_count;
-		plan->idmap_count = 0;
-		if (cv_idmap_attach(plan->idmap_fds, count, plan->idmap_targets) < 0)
-			return -1;
-		plan->overlay_options = plan->overlay_options_idmapped;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		cv_error_sys("make mounts private");
+		goto done;
 	}
-	if (mount("overlay", plan->rootfs, "overlay", 0, plan->overlay_options) < 0)
-		return cv_error_sys("mount the overlay rootfs");
-	rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	scratch = mount_scratch(plan);
+	if (scratch < 0 || (plan->layers_idmapped && attach_idmapped_layers(plan, scratch) < 0))
+		goto done;
+	rootfd = mount_overlay(plan, scratch);
 	if (rootfd < 0)
-		return cv_error_sys("open the rootfs");
+		goto done;
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0 ||
-	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan) < 0 ||
+	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan, scratch) < 0 ||
 	    setup_user_mounts(rootfd, plan) < 0 || protect_paths(rootfd, plan) < 0)
 		goto done;
 	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)
 		goto done;
 	ret = pivot_into(rootfd);
 done:
-	close(rootfd);
+	close_sources(plan);
+	close_fd(&scratch);
+	close_fd(&rootfd);
 	return ret;
 }

@@ -34,11 +34,12 @@ static void plan_free(struct cv_init_plan *plan)
 	free(plan->mounts);
 	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
-	free(plan->overlay_options_idmapped);
-	free(plan->overlay_options_shifted);
+	free(plan->layer_fds);
+	free(plan->upper);
+	free(plan->work);
+	cv_strv_free(plan->shifted_layers);
 	for (size_t i = 0; i < 3; i++)
 		free(plan->etc_texts[i]);
-	cv_strv_free(plan->idmap_targets);
 	cv_strv_free(plan->env);
 	if (plan->state_dir_fd >= 0)
 		close(plan->state_dir_fd);
@@ -81,37 +82,38 @@ int cv_overlay_options(struct containerv_container *c, char **out)
 	return overlay_options_for(c, c->config.layers, out);
 }
 
-/* With a user namespace: <state>/layers/<i> mount points for the id-mapped layers, and their overlay options. */
-static int prepare_idmapped_layers(struct containerv_container *c, int dirfd, struct cv_init_plan *plan)
+/*
+ * What the init needs for the overlay: the paths it opens itself (init-plan.h says why), and a buffer for
+ * the options it writes with their descriptors' /proc/self/fd names (the clone must not allocate).
+ */
+static int prepare_overlay(struct containerv_container *c, struct cv_init_plan *plan)
 {
 	size_t count = cv_strv_length(c->config.layers);
 
-	if (!(c->config.namespaces & CV_NS_USER) || count > CV_IDMAP_LAYERS_MAX)
-		return 0;
-	if (mkdirat(dirfd, "layers", 0711) < 0 && errno != EEXIST)
-		return cv_error_sys("create %s/layers", c->dir);
-	for (size_t i = 0; i < count; i++) {
-		char *target = NULL;
-		if (cv_asprintf(&target, "%s/layers/%zu", c->dir, i) < 0)
-			return -1;
-		if ((mkdir(target, 0755) < 0 && errno != EEXIST) || cv_strv_append(&plan->idmap_targets, target) < 0) {
-			int saved = errno;
-			free(target);
-			errno = saved;
-			return cv_error_sys("create a layer mount point in %s", c->dir);
-		}
-		free(target);
-	}
-	if (overlay_options_for(c, plan->idmap_targets, &plan->overlay_options_idmapped) < 0)
+	if (count == 0)
+		return cv_error_errno(EINVAL, "container %.12s: no root filesystem", c->id);
+	plan->layers = c->config.layers;
+	plan->layer_count = count;
+	plan->userxattr = (c->config.namespaces & CV_NS_USER) != 0;
+	plan->layer_fds = cv_malloc0(count * sizeof *plan->layer_fds);
+	/* "lowerdir=", then ":/proc/self/fd/N" per layer, then upperdir, workdir and the flags. */
+	plan->overlay_options_size = 128 + count * sizeof ":/proc/self/fd/2147483647";
+	plan->overlay_options = cv_malloc0(plan->overlay_options_size);
+	if (plan->layer_fds == NULL || plan->overlay_options == NULL ||
+	    cv_asprintf(&plan->upper, "%s/upper", c->dir) < 0 || cv_asprintf(&plan->work, "%s/work", c->dir) < 0)
 		return -1;
+	for (size_t i = 0; i < count; i++)
+		plan->layer_fds[i] = -1;
+	if (!(c->config.namespaces & CV_NS_USER))
+		return 0;
 	/* The fallback's layers (made only if id-mapping fails): <state>/shifted/<i>. */
-	cleanup_strv char **shifted = NULL;
 	for (size_t i = 0; i < count; i++) {
 		cleanup_free char *path = NULL;
-		if (cv_asprintf(&path, "%s/shifted/%zu", c->dir, i) < 0 || cv_strv_append(&shifted, path) < 0)
+		if (cv_asprintf(&path, "%s/shifted/%zu", c->dir, i) < 0 ||
+		    cv_strv_append(&plan->shifted_layers, path) < 0)
 			return -1;
 	}
-	return overlay_options_for(c, shifted, &plan->overlay_options_shifted);
+	return 0;
 }
 
 /*
@@ -126,7 +128,7 @@ static int make_shifted_layers(struct containerv_container *c)
 	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof dir, "%s/shifted", c->dir);
-	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cv_error_sys("create %s", dir);
 	for (size_t i = 0; c->config.layers[i] != NULL; i++) {
 		char target[PATH_MAX + 32];
@@ -173,13 +175,6 @@ fail:
 static int make_etc_texts(struct containerv_container *c, struct cv_init_plan *plan, const char *hostname,
                           uint32_t address)
 {
-	char containers[PATH_MAX];
-
-	if (cv_state_containers_dir(containers, sizeof containers) < 0)
-		return -1;
-	snprintf(plan->etc_dir, sizeof plan->etc_dir, "%s/.etc", containers);
-	if (mkdir(plan->etc_dir, 0755) < 0 && errno != EEXIST)
-		return cv_error_sys("create %s", plan->etc_dir);
 	if (cv_asprintf(&plan->etc_texts[0], "%s\n", hostname) < 0)
 		return -1;
 	/* hosts (with the container's address) and resolv.conf: network/etc-files.c. */
@@ -237,34 +232,10 @@ static int precreate_etc_files(struct containerv_container *c, int dirfd, uid_t 
 }
 
 /*
- * With a user namespace the overlay is mounted by the container's root,
- * which is an unprivileged uid on the host: it gets the overlay's
- * directories, and may traverse (not list) the state directory to reach
- * them; the state files stay root's.
+ * With a user namespace the overlay is mounted by the container's root, an unprivileged host uid: it gets
+ * the overlay's directories. It needs no way through the state root (0700, root's): the init opens them
+ * while it is still host root and mounts through the descriptors (cv_rootfs_open).
  */
-/*
- * The container's root is an unprivileged host uid: every directory above its state must let it
- * pass (o+x), or the overlay cannot be mounted. Said plainly rather than as a bare EACCES.
- */
-static int check_reachable(const char *dir, uid_t uid)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof path, "%s", dir);
-	for (char *slash = strrchr(path, '/'); slash != NULL && slash != path; slash = strrchr(path, '/')) {
-		struct stat st;
-		*slash = '\0';
-		if (stat(path, &st) < 0)
-			return cv_error_sys("stat %s", path);
-		if (!(st.st_mode & S_IXOTH) && st.st_uid != uid)
-			return cv_error_errno(EACCES,
-			                      "user namespace: the container's root (host uid %u) cannot reach %s "
-			                      "(mode %04o): make it searchable (chmod o+x %s)",
-			                      (unsigned)uid, path, (unsigned)(st.st_mode & 07777), path);
-	}
-	return 0;
-}
-
 static int own_by_container_root(struct containerv_container *c, int dirfd)
 {
 	const struct cv_idmap *uids = c->config.uid_map.set ? &c->config.uid_map : &c->config.gid_map;
@@ -279,10 +250,6 @@ static int own_by_container_root(struct containerv_container *c, int dirfd)
 		if (fchownat(dirfd, owned[i], uids->host_start, gids->host_start, AT_SYMLINK_NOFOLLOW) < 0)
 			return cv_error_sys("give %s to the container's root", owned[i]);
 	}
-	if (chmod(c->dir, 0711) < 0)
-		return cv_error_sys("let the container's root reach %s", c->dir);
-	if (check_reachable(c->dir, uids->host_start) < 0)
-		return -1;
 	return precreate_etc_files(c, dirfd, uids->host_start, gids->host_start);
 }
 
@@ -348,6 +315,7 @@ static int resolve_mount(struct containerv_container *c, const struct cv_mount *
 	out->target = m->target;
 	out->flags = m->flags;
 	out->propagation = (int)m->propagation;
+	out->source_fd = -1;
 	switch (m->type) {
 	case CV_MOUNT_TYPE_TMPFS: {
 		int n = snprintf(out->data, sizeof out->data, "mode=%o,uid=%u,gid=%u",
@@ -426,14 +394,14 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->state_dir_fd = -1;
 	plan->exit_fd = -1;
 	plan->sync_fd = -1;
+	plan->rootfs_fd = plan->upper_fd = plan->work_fd = -1;
 	snprintf(short_id, sizeof short_id, "%.12s", c->id);
 	hostname = config->hostname ? config->hostname : short_id;
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
 	if (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0 ||
-	    cv_overlay_options(c, &plan->overlay_options) < 0 ||
-	    prepare_idmapped_layers(c, plan->state_dir_fd, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
+	    prepare_overlay(c, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	if (cv_state_rootfs_mountpoint(plan->rootfs, sizeof plan->rootfs) < 0)
 		return -1;

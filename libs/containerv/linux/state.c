@@ -51,11 +51,7 @@ const char *containerv_root(void)
 
 static int state_subdir(const char *leaf, char *buffer, size_t size)
 {
-	int n = snprintf(buffer, size, "%s/%s", containerv_root(), leaf);
-
-	if (n < 0 || (size_t)n >= size)
-		return cv_error_errno(ENAMETOOLONG, "state root too long");
-	return cv_mkdir_p(buffer, 0711);
+	return cv_mkdir_private(containerv_root(), leaf, buffer, size);
 }
 
 int cv_state_containers_dir(char *buffer, size_t size)

@@ -65,11 +65,7 @@ static void pool(uint32_t *start, uint32_t *slots)
 
 static int leases_dir(char *dir, size_t size)
 {
-	int n = snprintf(dir, size, "%s/userns", containerv_root());
-
-	if (n < 0 || (size_t)n >= size)
-		return cv_error_errno(ENAMETOOLONG, "state root too long");
-	return cv_mkdir_p(dir, 0700);
+	return cv_mkdir_private(containerv_root(), "userns", dir, size);
 }
 
 /* A lease is stale when the container it names is gone. */

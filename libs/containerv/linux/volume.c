@@ -83,8 +83,8 @@ static int volumes_dir(char *buffer, size_t size, bool create)
 		return cv_error_errno(ENAMETOOLONG, "state root too long");
 	if (!create)
 		return 0;
-	/* 0711: containers' users (user namespaces) traverse to _data, but cannot list volumes. */
-	return cv_mkdir_p(buffer, 0711);
+	/* Root's alone: a container's setuid files and device nodes in _data are no host user's way up. */
+	return cv_mkdir_private(containerv_root(), "volumes", buffer, size);
 }
 
 static int volume_path(const char *name, char *buffer, size_t size)
@@ -315,7 +315,7 @@ static int volume_create(const char *name, const struct containerv_volume_option
 	snprintf(temporary, sizeof temporary, TMP_PREFIX "%s-%d-%s", name, (int)getpid(), random);
 	snprintf(path, sizeof path, "%s/%s", dir, temporary);
 	leaf = temporary;
-	if (mkdirat(volumes_fd, leaf, 0711) < 0)
+	if (mkdirat(volumes_fd, leaf, 0700) < 0)
 		return cv_error_sys("volume %s: mkdir %s", name, path);
 	dirfd = openat(volumes_fd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0 || populate(dirfd, path, name, options, anonymous) < 0 ||

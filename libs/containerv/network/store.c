@@ -22,11 +22,7 @@
 
 static int networks_dir(char *buffer, size_t size)
 {
-	int n = snprintf(buffer, size, "%s/networks", containerv_root());
-
-	if (n < 0 || (size_t)n >= size)
-		return cv_error_errno(ENAMETOOLONG, "state root too long");
-	return cv_mkdir_p(buffer, 0711);
+	return cv_mkdir_private(containerv_root(), "networks", buffer, size);
 }
 
 static int network_path(const char *name, const char *leaf, char *buffer, size_t size)
@@ -150,7 +146,7 @@ int cv_network_save_new(const struct cv_network *network)
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "network %s: cannot encode", network->name);
 	cv_rm_rf(temporary);
-	if (mkdir(temporary, 0711) < 0)
+	if (mkdir(temporary, 0700) < 0)
 		return cv_error_sys("create %s", temporary);
 	dirfd = open(temporary, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || mkdirat(dirfd, "leases", 0700) < 0 ||
