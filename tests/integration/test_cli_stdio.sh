@@ -81,7 +81,8 @@ pass "the host file cannot be read or truncated through /proc/self/fd/1"
 # A background reader left by exec -i must not read our stdin once the CLI has gone.
 mkfifo "$TEST_TMP/stdin"
 exec 7<>"$TEST_TMP/stdin" # held open by us: the host's "terminal" that is typed into later
-timeout 60 "$CONTAINERV" exec -i victim sh -c '(sleep 1; cat >/tmp/stolen) >/dev/null 2>&1 & exit 0' <&7 ||
+# (sh gives a background job /dev/null as its stdin unless told otherwise: hence 3<&0.)
+timeout 60 "$CONTAINERV" exec -i victim sh -c 'exec 3<&0; (sleep 1; cat <&3 >/tmp/stolen) >/dev/null 2>&1 & exit 0' <&7 ||
 	fail "exec -i: exit $?"
 printf 'typed-after-exit\n' >&7
 sleep 2
