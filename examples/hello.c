@@ -9,6 +9,7 @@
  * State goes under $CONTAINERV_ROOT when it is set, else /var/lib/containerv.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include <chef/containerv.h>
 
@@ -27,8 +28,9 @@ int main(int argc, char **argv)
 
 	if (containerv_options_new(&options) != 0 || containerv_options_set_rootfs(options, argv[1]) != 0 ||
 	    containerv_options_set_command(options, command) != 0 ||
-	    /* The container's output goes to ours instead of its log file. */
-	    containerv_options_set_stdio(options, -1, 1, 2) != 0) {
+	    /* A pipe for the container's output (never our own descriptor: it could reopen it), copied to ours. */
+	    containerv_options_set_stdio(options, CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_PIPE,
+	                                 CONTAINERV_STDIO_STDOUT) != 0) {
 		fprintf(stderr, "hello: options: %s\n", containerv_last_error());
 		goto done;
 	}
@@ -36,6 +38,15 @@ int main(int argc, char **argv)
 	if (containerv_create(options, &container) != 0) {
 		fprintf(stderr, "hello: create: %s\n", containerv_last_error());
 		goto done;
+	}
+
+	int ends[3];
+	char buffer[4096];
+	ssize_t length;
+	if (containerv_take_stdio(container, ends) == 0 && ends[1] >= 0) {
+		while ((length = read(ends[1], buffer, sizeof buffer)) > 0)
+			fwrite(buffer, 1, (size_t)length, stdout);
+		close(ends[1]);
 	}
 
 	if (containerv_wait(container, &exit_status) != 0) {

@@ -123,26 +123,38 @@ TEST(namespaces_choose_what_is_shared)
 
 TEST(tty_gives_a_controlling_terminal)
 {
-	const char *argv[] = {"sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty", NULL};
+	const char *argv[] = {"sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size", NULL};
 	struct containerv_options *o = options_for(argv);
 	struct containerv_container *c = NULL;
 	struct containerv_exit e;
-	int master, slave;
+	struct stat st;
+	int fds[3], master, slave;
 	char buffer[256] = "";
 	size_t used = 0;
 
+	/* A terminal of the host is refused: the container could reopen it through /proc/self/fd. */
 	CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0);
 	CHECK_OK(containerv_options_set_stdio(o, slave, slave, slave));
 	CHECK_OK(containerv_options_set_tty(o, 1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK(containerv_create(o, &c) == -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	close(master);
 	close(slave);
+	/* The library makes it inside the container and hands over the master. */
+	CHECK_OK(containerv_options_set_stdio(o, CONTAINERV_STDIO_PIPE, CONTAINERV_STDIO_PIPE, CONTAINERV_STDIO_PIPE));
+	CHECK_OK(containerv_options_set_tty_size(o, 33, 77));
+	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(containerv_take_stdio(c, fds));
+	CHECK(fds[0] >= 0 && fds[1] == -1 && fds[2] == -1);
+	CHECK(fstat(fds[0], &st) == 0 && S_ISCHR(st.st_mode));
 	CHECK_OK(containerv_wait(c, &e));
 	/* The output waits in the pty; read what is there without blocking. */
-	fcntl(master, F_SETFL, O_NONBLOCK);
-	for (ssize_t n; used < sizeof buffer - 1 && (n = read(master, buffer + used, sizeof buffer - 1 - used)) > 0;)
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	for (ssize_t n; used < sizeof buffer - 1 && (n = read(fds[0], buffer + used, sizeof buffer - 1 - used)) > 0;)
 		used += (size_t)n;
-	close(master);
+	close(fds[0]);
 	CHECK(strstr(buffer, "is-a-tty") != NULL);
+	CHECK(strstr(buffer, "33 77") != NULL);
 	CHECK_EQ_INT(e.code, 0);
 	CHECK_OK(containerv_destroy(c));
 	containerv_options_delete(o);

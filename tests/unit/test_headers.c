@@ -46,10 +46,12 @@ TEST(spawn_options_init_uses_the_containers_defaults)
 	CHECK(options.workdir == NULL);
 	CHECK_EQ_INT(options.uid, -1);
 	CHECK_EQ_INT(options.gid, -1);
-	CHECK_EQ_INT(options.stdin_fd, 0);
-	CHECK_EQ_INT(options.stdout_fd, 1);
-	CHECK_EQ_INT(options.stderr_fd, 2);
+	/* /dev/null inside the container by default: no descriptor of the caller goes in unless asked. */
+	CHECK_EQ_INT(options.stdin_fd, CONTAINERV_STDIO_NULL);
+	CHECK_EQ_INT(options.stdout_fd, CONTAINERV_STDIO_NULL);
+	CHECK_EQ_INT(options.stderr_fd, CONTAINERV_STDIO_NULL);
 	CHECK_EQ_INT(options.flags, 0);
+	CHECK(options.stdio_out == NULL);
 }
 
 TEST(default_namespaces_include_mount_but_not_user)

@@ -102,8 +102,13 @@ int attach_wait(const struct attach_options *options, struct containerv_exit *ex
 	}
 	if (options->master >= 0 && options->interactive && isatty(STDIN_FILENO))
 		tty_make_raw(STDIN_FILENO);
+	/* Our write to the stdin pipe of a process that has gone must fail with EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	relay = (struct tty_relay){
 	        .master = options->master,
+	        .out_pipe = options->stdio[1],
+	        .err_pipe = options->stdio[2],
+	        .in_pipe = options->stdio[0],
 	        .input = options->interactive ? STDIN_FILENO : -1,
 	        .output = STDOUT_FILENO,
 	        .done = waiter.done,
@@ -112,8 +117,11 @@ int attach_wait(const struct attach_options *options, struct containerv_exit *ex
 	        .forward = forward_signal,
 	        .user = (void *)options,
 	};
-	tty_relay_run(&relay);
+	tty_relay_run(&relay); /* closes the stdin pipe */
 	pthread_join(thread, NULL);
+	for (int i = 1; i < 3; i++)
+		if (options->stdio[i] >= 0)
+			close(options->stdio[i]);
 	tty_restore();
 	close(waiter.done);
 	/*

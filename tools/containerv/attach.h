@@ -1,8 +1,9 @@
 /*
  * Staying attached to a process until it ends: the container's main
- * process (run, start -a) or one started by exec. Forwards SIGINT, SIGTERM
- * and SIGHUP received by the CLI, relays the pty for -t, and returns how
- * the process ended.
+ * process (run) or one started by exec. Forwards SIGINT, SIGTERM and SIGHUP
+ * received by the CLI, relays the pty for -t or the process's pipes (never
+ * are our own descriptors handed into a container), and returns how the
+ * process ended.
  */
 #ifndef CV_CLI_ATTACH_H
 #define CV_CLI_ATTACH_H
@@ -16,7 +17,9 @@ struct attach_options {
 	struct containerv_container *container;
 	pid_t pid;        /* a process from containerv_spawn(), or 0 for the container's main process */
 	int master;       /* pty master for -t, or -1 */
-	bool interactive; /* -i with -t: copy our stdin into the pty (without -t stdin is passed directly) */
+	int stdio[3];     /* without -t: the write end of its stdin pipe (-i) and the read ends of its stdout and
+	                     stderr pipes, or -1 each (attach_wait closes them all) */
+	bool interactive; /* -i: copy our stdin into the pty or the stdin pipe */
 };
 
 /*

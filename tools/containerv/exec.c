@@ -98,9 +98,7 @@ static int build_env(struct containerv_container *container, char ***base, struc
 
 static int exec_detached(struct containerv_container *container, struct containerv_spawn_options *spawn)
 {
-	spawn->stdin_fd = -1;
-	spawn->stdout_fd = -1;
-	spawn->stderr_fd = -1;
+	spawn->stdin_fd = spawn->stdout_fd = spawn->stderr_fd = CONTAINERV_STDIO_NULL;
 	if (containerv_spawn(container, spawn, NULL, NULL) < 0)
 		return cli_fail_library(cli_exec_exit_code(errno), NULL);
 	return 0;
@@ -108,29 +106,36 @@ static int exec_detached(struct containerv_container *container, struct containe
 
 static int exec_attached(struct containerv_container *container, struct containerv_spawn_options *spawn)
 {
-	_cleanup_close_ int master = -1;
-	_cleanup_close_ int slave = -1;
 	struct containerv_exit exit_status = {0};
-	struct attach_options attach;
+	struct attach_options attach = {.container = container, .master = -1, .interactive = flags.interactive};
 	const char *reason;
 	pid_t pid;
 
+	/*
+	 * Pipes we relay, or for -t a terminal made inside the container: never our own descriptors, which
+	 * a process of the container could reopen through /proc/self/fd (and a background one keep).
+	 */
 	if (flags.tty) {
-		if (tty_open_pty(&master, &slave) < 0)
-			return cli_fail(EXIT_CLI_ERROR, "cannot allocate a pseudo-terminal: %s", strerror(errno));
-		tty_copy_winsize(tty_size_source(), master);
-		spawn->stdin_fd = spawn->stdout_fd = spawn->stderr_fd = slave;
+		tty_get_size(tty_size_source(), &spawn->tty_rows, &spawn->tty_columns);
 		spawn->flags |= CV_SPAWN_TTY;
 	} else {
-		spawn->stdin_fd = flags.interactive ? STDIN_FILENO : -1;
+		spawn->stdin_fd = flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL;
+		spawn->stdout_fd = CONTAINERV_STDIO_PIPE;
+		spawn->stderr_fd = cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT : CONTAINERV_STDIO_PIPE;
 	}
+	spawn->stdio_out = attach.stdio;
 	/* Not CV_SPAWN_WAIT: the process is ours to wait for while we relay and forward signals. */
 	if (containerv_spawn(container, spawn, &pid, NULL) < 0)
 		return cli_fail_library(cli_exec_exit_code(errno), NULL);
-	cli_closep(&slave);
-	slave = -1;
-	attach = (struct attach_options){container, pid, master, flags.interactive && flags.tty};
-	if (attach_wait(&attach, &exit_status, &reason) < 0)
+	attach.pid = pid;
+	if (flags.tty) {
+		attach.master = attach.stdio[0];
+		attach.stdio[0] = -1;
+	}
+	int waited = attach_wait(&attach, &exit_status, &reason);
+	if (attach.master >= 0)
+		close(attach.master);
+	if (waited < 0)
 		return cli_fail(EXIT_CLI_ERROR, "wait for exec in %s: %s", containerv_name(container), reason);
 	return exit_status.code;
 }

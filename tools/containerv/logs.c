@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -99,6 +100,13 @@ int logs_copy(struct containerv_container *container, int64_t offset, bool follo
 			fd = open_log(container); /* the log appears at the first start */
 		if (fd == -2)
 			return -1;
+		/*
+		 * Ended: its log monitor holds the log flock'ed until it has copied the container's last
+		 * output, so wait for that before the last read.
+		 */
+		if (follow && !running && fd >= 0)
+			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+				;
 		if (fd >= 0) {
 			if (offset > 0 && lseek(fd, offset, SEEK_SET) >= 0)
 				offset = 0;

@@ -526,21 +526,34 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	return cli_add_mounts(options, &flags.volumes, &flags.mounts, &flags.tmpfs);
 }
 
-/* Attached stdio: our own descriptors, or a new pty for -t. *slave is the pty's slave to close after create. */
-static int set_attached_stdio(struct containerv_options *options, int *master, int *slave)
+/* Whether our stdout and stderr are one file (2>&1): then the process gets one pipe for both, keeping their order. */
+bool cli_stderr_is_stdout(void)
+{
+	struct stat out, err;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && fstat(STDERR_FILENO, &err) == 0 && out.st_dev == err.st_dev &&
+	       out.st_ino == err.st_ino;
+}
+
+/*
+ * Attached stdio: pipes we relay, or for -t a terminal the library makes inside the container (its master
+ * comes back with containerv_take_stdio). Never our own descriptors: the container could reopen them.
+ */
+static int set_attached_stdio(struct containerv_options *options)
 {
 	if (!flags.tty) {
-		SET_OR_FAIL(containerv_options_set_stdio(options, flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-		                                         STDERR_FILENO),
+		SET_OR_FAIL(containerv_options_set_stdio(
+		                    options, flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL,
+		                    CONTAINERV_STDIO_PIPE,
+		                    cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT : CONTAINERV_STDIO_PIPE),
 		            "stdio");
 		return 0;
 	}
-	if (tty_open_pty(master, slave) < 0)
-		return cli_fail(-1, "cannot allocate a pseudo-terminal: %s", strerror(errno));
+	unsigned short rows, columns;
 	/* The size is set before the process starts, so that it sees the right one from its first line. */
-	tty_copy_winsize(tty_size_source(), *master);
-	SET_OR_FAIL(containerv_options_set_stdio(options, *slave, *slave, *slave), "stdio");
+	tty_get_size(tty_size_source(), &rows, &columns);
 	SET_OR_FAIL(containerv_options_set_tty(options, 1), "tty");
+	SET_OR_FAIL(containerv_options_set_tty_size(options, rows, columns), "tty");
 	return 0;
 }
 
@@ -553,17 +566,25 @@ static int create_failed(void)
 }
 
 /* Waits for the attached container, removes it with --rm, and returns its exit code. */
-static int run_attached(struct containerv_container *container, int master)
+static int run_attached(struct containerv_container *container)
 {
-	struct attach_options attach = {container, 0, master, flags.interactive && flags.tty};
+	struct attach_options attach = {.container = container, .master = -1, .interactive = flags.interactive};
 	struct containerv_exit exit_status = {0};
 	const char *reason;
 	int code;
+
+	containerv_take_stdio(container, attach.stdio);
+	if (flags.tty) {
+		attach.master = attach.stdio[0];
+		attach.stdio[0] = -1;
+	}
 
 	if (attach_wait(&attach, &exit_status, &reason) < 0)
 		code = cli_fail(EXIT_CLI_ERROR, "wait %s: %s", containerv_name(container), reason);
 	else
 		code = exit_status.code;
+	if (attach.master >= 0)
+		close(attach.master);
 	if (flags.remove) {
 		/* --rm takes the container's anonymous volumes along, as docker's does. */
 		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT)
@@ -579,8 +600,6 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	const struct command_spec *spec = autostart ? &run_spec : &create_spec;
 	_cleanup_free_ char **words = NULL;
 	_cleanup_options_ struct containerv_options *options = NULL;
-	_cleanup_close_ int master = -1;
-	_cleanup_close_ int slave = -1;
 	struct run_config config = {0};
 	struct arguments positional;
 	struct containerv_container *container = NULL;
@@ -617,22 +636,19 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		cli_fail_library(code, "run");
 		goto out;
 	}
-	if (autostart && !flags.detach && set_attached_stdio(options, &master, &slave) < 0)
+	if (autostart && !flags.detach && set_attached_stdio(options) < 0)
 		goto out;
 	if (containerv_create(options, &container) < 0) {
 		code = create_failed();
 		goto out;
 	}
-	/* Only the container may hold the slave now, so the master sees end-of-file when it is done with it. */
-	cli_closep(&slave);
-	slave = -1;
 	if (!autostart || flags.detach) {
 		printf("%s\n", containerv_id(container));
 		containerv_close(container);
 		code = 0;
 		goto out;
 	}
-	code = run_attached(container, master);
+	code = run_attached(container);
 out:
 	free_config(&config);
 	return code;

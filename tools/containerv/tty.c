@@ -1,7 +1,8 @@
 /*
- * Terminal handling. This is the only kernel work the CLI does: the pty a
- * container's -t process gets is created here and its slave side handed to
- * the library as the process's stdio.
+ * Terminal handling and the stdio relay. The pty a container's -t process
+ * gets is made by the library inside the container (never one of the host's:
+ * the container could reopen it through /proc/self/fd); here we relay between
+ * our own terminal or stdio and the master or the process's pipes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,32 +20,6 @@
 
 static struct termios saved_mode;
 static int saved_fd = -1;
-
-int tty_open_pty(int *master, int *slave)
-{
-	char name[128];
-	int master_fd;
-	int slave_fd;
-
-	master_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master_fd < 0)
-		return -1;
-	if (grantpt(master_fd) < 0 || unlockpt(master_fd) < 0 || ptsname_r(master_fd, name, sizeof name) != 0)
-		goto fail;
-	slave_fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave_fd < 0)
-		goto fail;
-	*master = master_fd;
-	*slave = slave_fd;
-	return 0;
-fail : {
-	int saved = errno;
-
-	close(master_fd);
-	errno = saved;
-}
-	return -1;
-}
 
 void tty_restore(void)
 {
@@ -82,6 +57,16 @@ void tty_copy_winsize(int from, int to)
 	if (from < 0 || to < 0 || ioctl(from, TIOCGWINSZ, &size) < 0)
 		return;
 	ioctl(to, TIOCSWINSZ, &size);
+}
+
+void tty_get_size(int fd, unsigned short *rows, unsigned short *columns)
+{
+	struct winsize size = {0};
+
+	if (fd >= 0)
+		ioctl(fd, TIOCGWINSZ, &size);
+	*rows = size.ws_row;
+	*columns = size.ws_col;
 }
 
 int tty_size_source(void)
@@ -142,6 +127,19 @@ static void drain_master(int master, int output)
 	}
 }
 
+/*
+ * The process has ended: whatever it wrote is already in the pipes (a pipe has no work queue). Read what
+ * is there without waiting for an end of file, which a process it left behind could hold back.
+ */
+static void drain_pipe(int pipe_fd, int output)
+{
+	if (pipe_fd < 0)
+		return;
+	fcntl(pipe_fd, F_SETFL, O_NONBLOCK);
+	while (copy_once(pipe_fd, output) > 0)
+		;
+}
+
 static void handle_signal(const struct tty_relay *relay)
 {
 	struct signalfd_siginfo info;
@@ -165,20 +163,35 @@ static void send_eof(int master)
 	write_all(master, &eof, 1);
 }
 
+/* Our stdin reached its end: a terminal gets its end-of-file character, a pipe is closed (the process reads EOF). */
+static void end_input(const struct tty_relay *relay, int *in_pipe)
+{
+	if (relay->master >= 0) {
+		send_eof(relay->master);
+	} else if (*in_pipe >= 0) {
+		close(*in_pipe);
+		*in_pipe = -1;
+	}
+}
+
 int tty_relay_run(const struct tty_relay *relay)
 {
-	bool master_open = relay->master >= 0;
-	bool input_open = relay->input >= 0 && master_open;
+	int in_pipe = relay->in_pipe;
+	int streams[3] = {relay->master, relay->out_pipe, relay->err_pipe};
+	int outputs[3] = {relay->output, relay->output, STDERR_FILENO};
+	bool input_open = relay->input >= 0 && (relay->master >= 0 || in_pipe >= 0);
 
 	for (;;) {
-		struct pollfd entries[4];
+		struct pollfd entries[6];
 		nfds_t count = 0;
-		int master_index = -1, input_index = -1, signal_index = -1;
+		int stream_index[3] = {-1, -1, -1}, input_index = -1, signal_index = -1;
 
 		entries[count++] = (struct pollfd){.fd = relay->done, .events = POLLIN};
-		if (master_open) {
-			master_index = (int)count;
-			entries[count++] = (struct pollfd){.fd = relay->master, .events = POLLIN};
+		for (int i = 0; i < 3; i++) {
+			if (streams[i] >= 0) {
+				stream_index[i] = (int)count;
+				entries[count++] = (struct pollfd){.fd = streams[i], .events = POLLIN};
+			}
 		}
 		if (input_open) {
 			input_index = (int)count;
@@ -195,17 +208,26 @@ int tty_relay_run(const struct tty_relay *relay)
 		}
 		if (signal_index >= 0 && entries[signal_index].revents != 0)
 			handle_signal(relay);
-		if (master_index >= 0 && entries[master_index].revents != 0 &&
-		    copy_once(relay->master, relay->output) <= 0)
-			master_open = false;
-		if (input_index >= 0 && entries[input_index].revents != 0 &&
-		    copy_once(relay->input, relay->master) <= 0) {
-			input_open = false;
-			send_eof(relay->master);
+		for (int i = 0; i < 3; i++) {
+			if (stream_index[i] >= 0 && entries[stream_index[i]].revents != 0 &&
+			    copy_once(streams[i], outputs[i]) <= 0)
+				streams[i] = -1; /* its end: the descriptor itself is the caller's to close */
+		}
+		if (input_index >= 0 && entries[input_index].revents != 0) {
+			int target = relay->master >= 0 ? relay->master : in_pipe;
+			if (target < 0 || copy_once(relay->input, target) <= 0) {
+				input_open = false;
+				end_input(relay, &in_pipe);
+			}
 		}
 		if (entries[0].revents != 0) {
-			if (master_open)
-				drain_master(relay->master, relay->output);
+			if (streams[0] >= 0)
+				drain_master(streams[0], relay->output);
+			drain_pipe(streams[1], outputs[1]);
+			drain_pipe(streams[2], outputs[2]);
+			/* Nothing of ours reaches what the process left behind (a background reader) once we stop. */
+			if (in_pipe >= 0)
+				close(in_pipe);
 			return 0;
 		}
 	}

@@ -42,10 +42,11 @@ static int dup_stdio(struct containerv_options *options, const int stdio[3])
 	int copies[3] = {-1, -1, -1};
 
 	for (int i = 0; i < 3; i++) {
+		copies[i] = stdio[i]; /* a CONTAINERV_STDIO_* value stays as it is */
 		if (stdio[i] >= 0 && (copies[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3)) < 0) {
 			int saved = errno;
 			for (int j = 0; j < i; j++)
-				if (copies[j] >= 0)
+				if (copies[j] >= 0 && stdio[j] >= 0)
 					close(copies[j]);
 			errno = saved;
 			return cv_error_sys("stdio: descriptor %d", stdio[i]);
@@ -337,6 +338,9 @@ int containerv_options_set_stdio(struct containerv_options *options, int in, int
 	cv_error_clear();
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "stdio: no options");
+	if (in < CONTAINERV_STDIO_PIPE || out < CONTAINERV_STDIO_PIPE || err < CONTAINERV_STDIO_STDOUT ||
+	    (err == CONTAINERV_STDIO_STDOUT && out != CONTAINERV_STDIO_PIPE))
+		return cv_error_errno(EINVAL, "stdio: invalid descriptors %d, %d, %d", in, out, err);
 	/* The numbers only: the caller's descriptors are duplicated when a container is created from them. */
 	options->stdio_set = true;
 	options->stdio[0] = in;
@@ -351,6 +355,16 @@ int containerv_options_set_tty(struct containerv_options *options, int enabled)
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "tty: no options");
 	options->tty = enabled != 0;
+	return 0;
+}
+
+int containerv_options_set_tty_size(struct containerv_options *options, unsigned short rows, unsigned short columns)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "tty size: no options");
+	options->tty_rows = rows;
+	options->tty_columns = columns;
 	return 0;
 }
 
@@ -397,8 +411,11 @@ int cv_options_validate(const struct containerv_options *options)
 		if (!S_ISDIR(st.st_mode))
 			return cv_error_errno(ENOTDIR, "rootfs %s: not a directory", options->layers[i]);
 	}
-	if (options->tty && !options->stdio_set)
-		return cv_error_errno(EINVAL, "tty: needs a pty slave passed as stdio");
+	/* A terminal of the host handed in would be the container's to reopen: the library makes its own. */
+	if (options->tty && options->stdio_set &&
+	    (options->stdio[0] != CONTAINERV_STDIO_PIPE || options->stdio[1] != CONTAINERV_STDIO_PIPE ||
+	     options->stdio[2] != CONTAINERV_STDIO_PIPE))
+		return cv_error_errno(EINVAL, "tty: the terminal is made inside the container; pass no descriptors");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
 	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
@@ -415,6 +432,12 @@ int cv_options_copy(struct containerv_options *dest, const struct containerv_opt
 	if (src->stdio_set && dup_stdio(dest, src->stdio) < 0) {
 		cv_options_clear(dest);
 		return -1;
+	}
+	if (src->tty) {
+		/* The creating handle takes the master: mark its config as the creator's, as explicit stdio is. */
+		dest->stdio_set = true;
+		dest->tty_rows = src->tty_rows;
+		dest->tty_columns = src->tty_columns;
 	}
 	return 0;
 }

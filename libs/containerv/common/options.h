@@ -63,6 +63,7 @@ struct containerv_options {
 	bool readonly_rootfs;
 	struct cv_network_config network; /* network/config.c */
 	bool tty;
+	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */
 	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
 	/* containerv_options_set_image() (image/image-options.c); persisted under "image" in config.json. */
 	char *image;                          /* the normalized name it was resolved from */
@@ -72,7 +73,11 @@ struct containerv_options {
 	int stop_signal;                      /* the image's StopSignal; 0: SIGTERM */
 	bool user_set;                        /* containerv_options_set_user() was called */
 	bool entrypoint_set;                  /* containerv_options_set_entrypoint() was called */
-	/* Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear). */
+	/*
+	 * Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear), or
+	 * CONTAINERV_STDIO_* values. Set in a container's config only while its creating handle may take the
+	 * caller's ends (a tty's master included): a later start from elsewhere logs instead.
+	 */
 	bool stdio_set;
 	int stdio[3];
 };

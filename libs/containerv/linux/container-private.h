@@ -41,6 +41,9 @@ struct containerv_container {
 	bool is_parent;           /* this process forked the init: waitpid() works */
 	bool have_reaped_exit;    /* we reaped the init: its own exit status, if exit.json is gone */
 	struct containerv_exit reaped_exit;
+	/* The caller's ends of the last start's CONTAINERV_STDIO_PIPE streams and terminal (containerv_take_stdio). */
+	bool have_stdio_host;
+	int stdio_host[3];
 	int lock_fd; /* flock on <dir>/lock while lock_depth > 0 */
 	int lock_depth;
 	/* statistics history (ring buffer) and the previous sample for CPU % */
@@ -133,6 +136,24 @@ int cv_copy_replace(int dir, const char *temp, const char *leaf);
 int cv_copy_place(int dir, const char *leaf, mode_t mode, const char *link_target);
 /* copy.c: "/a/b/" into "/a" and "b"; EINVAL for "", ".", "..". */
 int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size);
+
+/*
+ * stdio.c: waits until the log monitor of a detached container (which holds container.log flock'ed while it
+ * copies) has written everything; returns at once when there is none.
+ */
+void cv_log_monitor_wait(const struct containerv_container *container);
+/* stdio.c: one read's worth from one descriptor to another (to -1: dropped); the read's result (0 at its end). */
+ssize_t cv_copy_once(int from, int to);
+/* stdio.c: copies a process's stdout and stderr pipes to the caller's 1 and 2 until both end (containerv_join). */
+int cv_stdio_relay(int out, int err);
+/* stdio.c: the container's own pseudo-terminal, opened under root (its /dev/pts/ptmx): master and slave. */
+int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns, int *master, int *slave, int *number);
+/*
+ * stdio.c: one message with one descriptor (SCM_RIGHTS; fd -1: none) over a SOCK_SEQPACKET socket, and its
+ * receiving side (*fd -1 when none came; more are closed). No allocation: the init sends the terminal.
+ */
+int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
+ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
 
 /* Exit status encoding shared by init, spawn and wait. */
 void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status);

@@ -303,6 +303,7 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
 	if (wait_init(container, -1) < 0)
 		return -1;
+	cv_log_monitor_wait(container); /* the output is all in the log before anyone is told it has ended */
 	if (exit_status != NULL)
 		*exit_status = container->state.exit;
 	return 0;

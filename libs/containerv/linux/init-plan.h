@@ -28,6 +28,7 @@ enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
 	CV_SYNC_SETUP_ERROR = 2, /* the init failed before starting the main command */
 	CV_SYNC_EXEC_ERROR = 3,  /* the main command could not be executed */
+	CV_SYNC_CONSOLE = 4,     /* with -t, before READY: the master of the container's terminal (SCM_RIGHTS) */
 };
 
 struct cv_sync_message {
@@ -52,9 +53,15 @@ struct cv_init_plan {
 	int sync_fd;      /* the child's end of the socketpair (SOCK_SEQPACKET) */
 	int state_dir_fd; /* the parent's O_PATH descriptor of the state directory; never passed to the init */
 	int exit_fd;      /* exit.json, empty and writable: the only file of the host the init can write */
-	int stdio[3];     /* descriptors for the main command; -1 means /dev/null */
+	int stdio[3];     /* descriptors for the main command; -1 means /dev/null (the container's) */
+	/*
+	 * With a terminal, the init opens it in the container's devpts (rootfs.c), sends the master to the
+	 * parent and gives the slave to the main command as its stdio.
+	 */
 	bool tty;
-	char console[PATH_MAX]; /* the pty slave's path on the host, bound on /dev/console */
+	unsigned short tty_rows, tty_columns;
+	int tty_slave;
+	char console[PATH_MAX]; /* <rootfs>/dev/pts/N, bound on /dev/console */
 	unsigned int namespaces;
 	/*
 	 * The overlay's directories, as paths: the init opens them (O_PATH, cv_rootfs_open) in its own

@@ -319,8 +319,11 @@ void cv_init_main(struct cv_init_plan *plan)
 			_exit(125);
 		}
 	}
+	/* The terminal is the main command's: the master must see its end when the command's last holder is gone. */
+	if (plan->tty_slave >= 0)
+		close(plan->tty_slave);
 	send_message(plan->sync_fd, CV_SYNC_READY, 0, "");
-	/* Let go of everything that belongs to the caller: its terminal, pipes and our socket. */
+	/* Let go of everything that belongs to the caller: its pipes and our socket. */
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3; fd++)
 		dup2(devnull, fd);

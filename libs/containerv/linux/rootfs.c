@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "linux/container-private.h"
 #include "linux/init-plan.h"
 
 #include <chef/containerv/container.h>
@@ -181,7 +182,31 @@ static int create_device(int rootfd, int devfd, const struct cv_device *device)
 	return mount_in_root(rootfd, host, target, NULL, MS_BIND, NULL, true);
 }
 
-static int setup_dev(int rootfd, const struct cv_init_plan *plan)
+/*
+ * -t: the terminal is made here, in the container's own devpts instance (no terminal of the host ever
+ * goes in: a process could reopen it through /proc/self/fd). The master goes to the parent over the sync
+ * socket; the slave becomes the main command's stdio and, as docker does, /dev/console.
+ */
+static int open_terminal(int rootfd, struct cv_init_plan *plan)
+{
+	struct cv_sync_message message = {.type = CV_SYNC_CONSOLE};
+	int master, number;
+
+	if (cv_pty_open_in_root(rootfd, plan->tty_rows, plan->tty_columns, &master, &plan->tty_slave, &number) < 0)
+		return -1;
+	plan->stdio[0] = plan->stdio[1] = plan->stdio[2] = plan->tty_slave;
+	if (cv_send_with_fd(plan->sync_fd, &message, sizeof message, master) < 0) {
+		close(master);
+		return cv_error_sys("send the terminal to the parent");
+	}
+	close(master);
+	/* Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
+	 */
+	snprintf(plan->console, sizeof plan->console, "%s/dev/pts/%d", plan->rootfs, number);
+	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
+}
+
+static int setup_dev(int rootfd, struct cv_init_plan *plan)
 {
 	static const char *const links[][2] = {
 	        {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
@@ -212,14 +237,8 @@ static int setup_dev(int rootfd, const struct cv_init_plan *plan)
 		return -1;
 	if (mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0)
 		return -1;
-	if (plan->tty) {
-		/*
-		 * The console is the container's terminal, as docker does with -t. Bound by path:
-		 * the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
-		 */
-		if (mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true) < 0)
-			return -1;
-	}
+	if (plan->tty && open_terminal(rootfd, plan) < 0)
+		return -1;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -384,7 +385,107 @@ static int build_security(struct containerv_container *c, struct cv_init_plan *p
 	return 0;
 }
 
-static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, int *log_fd, uint32_t address)
+/*
+ * A start's stdio (stdio.c says why no host descriptor goes in): the ends the init gets, which the caller
+ * closes once it is cloned; the caller's ends, handed over on success; for a detached container the log
+ * pipe's read end and the log file, which go to the monitor.
+ */
+struct start_stdio {
+	int container_ends[3];
+	int host_ends[3];
+	int log_read;
+	int log_fd;
+};
+
+static void start_stdio_init(struct start_stdio *io)
+{
+	for (int i = 0; i < 3; i++)
+		io->container_ends[i] = io->host_ends[i] = -1;
+	io->log_read = io->log_fd = -1;
+}
+
+static void close_if_open(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void start_stdio_close(struct start_stdio *io)
+{
+	for (int i = 0; i < 3; i++) {
+		close_if_open(&io->container_ends[i]);
+		close_if_open(&io->host_ends[i]);
+	}
+	close_if_open(&io->log_read);
+	close_if_open(&io->log_fd);
+}
+
+/* A pipe for stream i: the container gets the read end of stdin and the write end of stdout/stderr. */
+static int make_stdio_pipe(struct start_stdio *io, int i)
+{
+	int ends[2];
+
+	if (pipe2(ends, O_CLOEXEC) < 0)
+		return cv_error_sys("stdio pipe");
+	io->container_ends[i] = ends[i == 0 ? 0 : 1];
+	io->host_ends[i] = ends[i == 0 ? 1 : 0];
+	return 0;
+}
+
+/*
+ * Detached: stdout and stderr are one pipe (their order kept) that the monitor copies to container.log.
+ * The log is flock'ed here and the lock goes with the descriptor to the monitor: containerv_wait() and
+ * `logs -f` take it shared to know that everything has been written.
+ */
+static int prepare_log_pipe(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io)
+{
+	int ends[2];
+
+	io->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (io->log_fd < 0)
+		return cv_error_sys("open %s", c->log_path);
+	while (flock(io->log_fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return cv_error_sys("lock %s", c->log_path);
+	}
+	if (pipe2(ends, O_CLOEXEC) < 0)
+		return cv_error_sys("log pipe");
+	io->log_read = ends[0];
+	io->container_ends[1] = ends[1];
+	plan->stdio[0] = -1;
+	plan->stdio[1] = plan->stdio[2] = ends[1];
+	return 0;
+}
+
+static int prepare_stdio(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io)
+{
+	const struct containerv_options *config = &c->config;
+
+	/* A terminal is only ours when the creating handle is there to take its master; else the start logs. */
+	plan->tty = config->tty && config->stdio_set;
+	plan->tty_rows = config->tty_rows;
+	plan->tty_columns = config->tty_columns;
+	if (plan->tty) {
+		plan->stdio[0] = plan->stdio[1] = plan->stdio[2] = -1; /* the init makes the terminal */
+		return 0;
+	}
+	if (!config->stdio_set)
+		return prepare_log_pipe(c, plan, io);
+	for (int i = 0; i < 3; i++) {
+		int value = config->stdio[i];
+		if (value == CONTAINERV_STDIO_PIPE && make_stdio_pipe(io, i) < 0)
+			return -1;
+		plan->stdio[i] = value == CONTAINERV_STDIO_PIPE     ? io->container_ends[i]
+		                 : value == CONTAINERV_STDIO_STDOUT ? plan->stdio[1]
+		                 : value >= 0                       ? value
+		                                                    : -1;
+	}
+	return 0;
+}
+
+static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io,
+                      uint32_t address)
 {
 	const struct containerv_options *config = &c->config;
 	char short_id[13];
@@ -395,6 +496,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->exit_fd = -1;
 	plan->sync_fd = -1;
 	plan->rootfs_fd = plan->upper_fd = plan->work_fd = -1;
+	plan->tty_slave = -1;
 	snprintf(short_id, sizeof short_id, "%.12s", c->id);
 	hostname = config->hostname ? config->hostname : short_id;
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -407,29 +509,12 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
 	plan->namespaces = config->namespaces;
-	/* A terminal is only ours when the creator passed one; a later start from elsewhere logs instead. */
-	plan->tty = config->tty && config->stdio_set;
 	plan->argv = config->argv;
 	plan->workdir = config->workdir ? config->workdir : "/";
 	plan->uid = config->uid;
 	plan->gid = config->gid;
-	if (config->stdio_set) {
-		memcpy(plan->stdio, config->stdio, sizeof plan->stdio);
-	} else {
-		*log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (*log_fd < 0)
-			return cv_error_sys("open %s", c->log_path);
-		plan->stdio[0] = -1;
-		plan->stdio[1] = plan->stdio[2] = *log_fd;
-	}
-	if (plan->tty) {
-		char link[64];
-		snprintf(link, sizeof link, "/proc/self/fd/%d", plan->stdio[0]);
-		ssize_t n = readlink(link, plan->console, sizeof plan->console - 1);
-		if (n < 0 || strncmp(plan->console, "/dev/pts/", 9) != 0)
-			return cv_error_errno(EINVAL, "tty: stdin is not a pseudo-terminal slave");
-		plan->console[n] = '\0';
-	}
+	if (prepare_stdio(c, plan, io) < 0)
+		return -1;
 	/*
 	 * Created empty for each start: an empty exit.json after the init died means it was killed.
 	 * None when the waiter removes it: it reaps the init, which exits with the command's code.
@@ -507,6 +592,27 @@ static int give_cgroup(struct containerv_container *c, pid_t pid, int sync_fd, s
 }
 
 /*
+ * The init's next message but the terminal's master (CV_SYNC_CONSOLE, sent before "ready" with -t), which
+ * goes to *console (closed when nobody asked for one).
+ */
+static ssize_t receive_from_init(int sync_fd, struct cv_sync_message *message, int *console, int flags)
+{
+	for (;;) {
+		int fd;
+		ssize_t n = cv_receive_with_fd(sync_fd, message, sizeof *message, &fd, flags);
+		if (n != (ssize_t)sizeof *message || message->type != CV_SYNC_CONSOLE) {
+			if (fd >= 0)
+				close(fd);
+			return n;
+		}
+		if (console != NULL && *console < 0)
+			*console = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+}
+
+/*
  * A step of ours failed while the init sets up: if the init failed first (and our step failed
  * because it was gone), its queued message is the reason to report.
  */
@@ -515,7 +621,7 @@ static int prefer_init_reason(int sync_fd)
 	struct cv_sync_message message;
 	int ours = errno;
 
-	if (recv(sync_fd, &message, sizeof message, MSG_DONTWAIT) == (ssize_t)sizeof message &&
+	if (receive_from_init(sync_fd, &message, NULL, MSG_DONTWAIT) == (ssize_t)sizeof message &&
 	    (message.type == CV_SYNC_SETUP_ERROR || message.type == CV_SYNC_EXEC_ERROR)) {
 		message.text[sizeof message.text - 1] = '\0';
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
@@ -526,7 +632,7 @@ static int prefer_init_reason(int sync_fd)
 
 /* The parent's side of the start-up handshake; makes the cgroup when the init was not cloned into it. */
 static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup **cgroup,
-                         struct cv_network_plan *network, bool *exec_failed)
+                         struct cv_network_plan *network, bool *exec_failed, int *console)
 {
 	struct cv_sync_message message;
 	ssize_t n;
@@ -564,15 +670,26 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	}
 	cv_sync_send(sync_fd, go, idmapped, layers);
 	cv_idmap_close(idmapped, layers);
-	do
-		n = recv(sync_fd, &message, sizeof message, 0);
-	while (n < 0 && errno == EINTR);
+	n = receive_from_init(sync_fd, &message, console, 0);
 	if (n != (ssize_t)sizeof message)
 		return cv_error_errno(EIO, "the container's init died during setup");
 	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
 	if (message.type != CV_SYNC_READY)
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
 	return 0;
+}
+
+/* The caller's ends go to the handle (containerv_take_stdio); a previous start's that were not taken are closed. */
+static void give_host_ends(struct containerv_container *c, struct start_stdio *io)
+{
+	if (c->have_stdio_host)
+		for (int i = 0; i < 3; i++)
+			close_if_open(&c->stdio_host[i]);
+	for (int i = 0; i < 3; i++) {
+		c->stdio_host[i] = io->host_ends[i];
+		io->host_ends[i] = -1;
+	}
+	c->have_stdio_host = true;
 }
 
 static pid_t clone_init(unsigned long long flags, int cgroup_fd)
@@ -590,47 +707,104 @@ static pid_t clone_init(unsigned long long flags, int cgroup_fd)
 }
 
 /*
- * The monitor of an autoremove container: a daemonized grandchild of the
- * caller that waits for the init to end (pidfd), then removes the
- * container. Made with fork() (not a raw clone), so the library is usable
- * in it; the middle child exits at once and is reaped here.
+ * The monitor of a detached container (like podman's conmon): a daemonized
+ * grandchild of the caller, outside the container, that copies the
+ * container's output pipe to container.log and, for an autoremove container,
+ * removes it once the init has ended (pidfd). Made with fork() (not a raw
+ * clone), so the library is usable in it; the middle child exits at once and
+ * is reaped here. It holds nothing else of the caller's.
  */
-static void __attribute__((noreturn)) remove_when_ended(const char *id, int pidfd)
+static void copy_log_until_ended(int log_read, int log_fd, int pidfd)
+{
+	bool pipe_open = true;
+
+	for (;;) {
+		struct pollfd entries[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = log_read, .events = POLLIN}};
+		if (poll(entries, pipe_open ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (pipe_open && entries[1].revents != 0 && cv_copy_once(log_read, log_fd) <= 0) {
+			pipe_open = false;
+			return; /* every writer is gone: nothing more can come */
+		}
+		if (entries[0].revents != 0) {
+			/*
+			 * The init is gone, and with it its PID namespace: what the container wrote is in the
+			 * pipe. Drain it without waiting for an end of file that a writer outside a PID
+			 * namespace of its own could hold back.
+			 */
+			fcntl(log_read, F_SETFL, O_NONBLOCK);
+			while (cv_copy_once(log_read, log_fd) > 0)
+				;
+			return;
+		}
+	}
+}
+
+static void __attribute__((noreturn)) monitor_main(const char *id, int pidfd, int log_read, int log_fd, bool remove)
 {
 	struct containerv_container *c = NULL;
 	struct pollfd ended = {.fd = pidfd, .events = POLLIN};
 
-	while (poll(&ended, 1, -1) < 0 && errno == EINTR)
-		;
-	if (containerv_open(id, &c) == 0)
-		containerv_remove(c, CV_REMOVE_VOLUMES); /* --rm takes the anonymous volumes along, as docker's does */
+	if (log_read >= 0)
+		copy_log_until_ended(log_read, log_fd, pidfd);
+	/* The log's lock goes with it: waiters (containerv_wait, logs -f) may read everything now. */
+	if (log_fd >= 0)
+		close(log_fd);
+	if (remove) {
+		while (poll(&ended, 1, -1) < 0 && errno == EINTR)
+			;
+		if (containerv_open(id, &c) == 0)
+			containerv_remove(
+			        c, CV_REMOVE_VOLUMES); /* --rm takes the anonymous volumes along, as docker's does */
+	}
 	_exit(0);
 }
 
-static int start_remover(struct containerv_container *c)
+/* Puts the monitor's descriptors on 3, 4, 5 (-1 stays -1) and closes every other one of the caller's. */
+static void keep_only(int fds[3])
+{
+	int moved[3];
+
+	for (int i = 0; i < 3; i++)
+		moved[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
+	for (int i = 0; i < 3; i++) {
+		fds[i] = moved[i] >= 0 ? dup2(moved[i], 3 + i) : -1;
+		if (moved[i] >= 0)
+			close(moved[i]);
+	}
+	close_range(6, ~0U, 0);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 0)
+			close(3 + i);
+}
+
+static int start_monitor(struct containerv_container *c, struct start_stdio *io)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
+	bool remove = c->config.autoremove_monitor;
 	pid_t middle;
 
 	if (pidfd < 0)
-		return cv_error_sys("watch %.12s for removal", c->id);
+		return cv_error_sys("watch %.12s", c->id);
 	middle = fork();
 	if (middle < 0) {
 		close(pidfd);
-		return cv_error_sys("fork the remover of %.12s", c->id);
+		return cv_error_sys("fork the monitor of %.12s", c->id);
 	}
 	if (middle == 0) {
+		int fds[3] = {pidfd, io->log_read, io->log_fd};
 		setsid();
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3; fd++)
 			dup2(devnull, fd);
 		/* Nothing of the caller's (its pipes, its terminal) may stay open in the monitor. */
-		if (pidfd > 3)
-			close_range(3, (unsigned int)pidfd - 1, 0);
-		close_range((unsigned int)pidfd + 1, ~0U, 0);
-		prctl(PR_SET_NAME, "containerv-rm");
+		keep_only(fds);
+		prctl(PR_SET_NAME, "containerv-mon");
 		if (fork() == 0)
-			remove_when_ended(c->id, pidfd);
+			monitor_main(c->id, fds[0], fds[1], fds[2], remove);
 		_exit(0);
 	}
 	close(pidfd);
@@ -645,7 +819,7 @@ int cv_runtime_start(struct containerv_container *c)
 	struct cv_network_plan network;
 	bool network_prepared = false;
 	struct cv_cgroup *cgroup = NULL;
-	cleanup_close int log_fd = -1;
+	struct start_stdio io;
 	int sync_fds[2] = {-1, -1};
 	pid_t pid = -1;
 	bool exec_failed = false;
@@ -653,10 +827,11 @@ int cv_runtime_start(struct containerv_container *c)
 
 	memset(&plan, 0, sizeof plan);
 	plan.state_dir_fd = plan.exit_fd = -1;
+	start_stdio_init(&io);
 	if (cv_network_prepare(c, &network) < 0)
 		goto done;
 	network_prepared = true;
-	if (build_plan(c, &plan, &log_fd, cv_network_plan_address(&network)) < 0)
+	if (build_plan(c, &plan, &io, cv_network_plan_address(&network)) < 0)
 		goto done;
 	/* v2: made first, for clone3's CLONE_INTO_CGROUP. v1: made by the parent while the init mounts. */
 	plan.cgroup_follows = !cv_cgroup_placed_by_clone();
@@ -685,7 +860,10 @@ int cv_runtime_start(struct containerv_container *c)
 		cv_init_main(&plan);
 	close(sync_fds[1]);
 	sync_fds[1] = -1;
-	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed) < 0)
+	/* The init has its ends: ours would keep its pipes from ending. */
+	for (int i = 0; i < 3; i++)
+		close_if_open(&io.container_ends[i]);
+	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed, plan.tty ? &io.host_ends[0] : NULL) < 0)
 		goto done;
 	c->state.status = CV_STATE_RUNNING;
 	c->state.pid = pid;
@@ -697,8 +875,9 @@ int cv_runtime_start(struct containerv_container *c)
 	c->is_parent = true;
 	if (cv_state_save(c) < 0)
 		goto done;
-	if (c->config.autoremove_monitor && start_remover(c) < 0)
+	if ((io.log_read >= 0 || c->config.autoremove_monitor) && start_monitor(c, &io) < 0)
 		goto done;
+	give_host_ends(c, &io);
 	ret = 0;
 done:
 	if (ret < 0 && pid > 0) {
@@ -736,6 +915,7 @@ done:
 		close(sync_fds[0]);
 	if (sync_fds[1] >= 0)
 		close(sync_fds[1]);
+	start_stdio_close(&io);
 	plan_free(&plan);
 	/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
 	if (ret < 0 && !exec_failed && (errno == ENOENT || errno == EACCES))

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ struct spawn_plan {
 	gid_t gid;
 	int stdio[3];
 	bool tty;
+	unsigned short tty_rows, tty_columns;
 	bool user_namespace;
 	int setns_flags;
 	int init_pidfd;
@@ -98,10 +100,30 @@ static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan
 	report_and_exit(plan, CV_SYNC_EXEC_ERROR);
 }
 
-/* The forked helper: joins, clones the process as the caller's child, reports its pid, exits. */
-static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, int pid_fd)
+/*
+ * -t, in the helper, inside the container's mount namespace (setns made its root ours): the terminal is
+ * made in the container's own devpts instance, never one of the host, and its slave is the stdio.
+ */
+static int open_terminal(struct spawn_plan *plan, int *master)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int slave, number, ret;
+
+	if (root < 0)
+		return cv_error_sys("open the container's root");
+	ret = cv_pty_open_in_root(root, plan->tty_rows, plan->tty_columns, master, &slave, &number);
+	close(root);
+	if (ret < 0)
+		return -1;
+	plan->stdio[0] = plan->stdio[1] = plan->stdio[2] = slave;
+	return 0;
+}
+
+/* The forked helper: joins, clones the process as the caller's child, reports its pid (and -t's master), exits. */
+static void __attribute__((noreturn)) run_helper(struct spawn_plan *plan, int pid_fd)
 {
 	struct clone_args args = {.flags = CLONE_PARENT};
+	int master = -1;
 	pid_t pid;
 
 	/*
@@ -117,6 +139,8 @@ static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, 
 		cv_error_sys("enter the container's namespaces");
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	}
+	if (plan->tty && open_terminal(plan, &master) < 0)
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
 	if (pid < 0) {
 		cv_error_sys("clone into the container");
@@ -124,8 +148,58 @@ static void __attribute__((noreturn)) run_helper(const struct spawn_plan *plan, 
 	}
 	if (pid == 0)
 		exec_process(plan);
-	cv_write_all(pid_fd, &pid, sizeof pid);
+	cv_send_with_fd(pid_fd, &pid, sizeof pid, master);
 	_exit(0);
+}
+
+/* The caller's and the process's ends of spawn's pipes (stdio.c says why no host descriptor goes in). */
+struct spawn_stdio {
+	int process_ends[3];
+	int host_ends[3];
+};
+
+static void spawn_stdio_close(struct spawn_stdio *io)
+{
+	for (int i = 0; i < 3; i++) {
+		if (io->process_ends[i] >= 0)
+			close(io->process_ends[i]);
+		if (io->host_ends[i] >= 0)
+			close(io->host_ends[i]);
+		io->process_ends[i] = io->host_ends[i] = -1;
+	}
+}
+
+/* The options' stdio values checked, pipes made for CONTAINERV_STDIO_PIPE; -t's terminal comes later. */
+static int prepare_spawn_stdio(const struct containerv_spawn_options *o, struct spawn_plan *plan,
+                               struct spawn_stdio *io)
+{
+	const int values[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+	bool can_return = o->version >= 2 && o->stdio_out != NULL;
+
+	for (int i = 0; i < 3; i++)
+		io->process_ends[i] = io->host_ends[i] = plan->stdio[i] = -1;
+	if (o->flags & CV_SPAWN_TTY)
+		return can_return ? 0 : cv_error_errno(EINVAL, "tty: the master needs options version 2 and stdio_out");
+	for (int i = 0; i < 3; i++) {
+		int value = values[i];
+		if (value < CONTAINERV_STDIO_STDOUT ||
+		    (value == CONTAINERV_STDIO_STDOUT && (i != 2 || values[1] != CONTAINERV_STDIO_PIPE)))
+			return cv_error_errno(EINVAL, "stdio: invalid descriptor %d", value);
+		if (value >= 0) {
+			plan->stdio[i] = value; /* the caller's, handed in as it is (documented) */
+		} else if (value == CONTAINERV_STDIO_STDOUT) {
+			plan->stdio[i] = plan->stdio[1];
+		} else if (value == CONTAINERV_STDIO_PIPE) {
+			int ends[2];
+			if (!can_return)
+				return cv_error_errno(EINVAL, "stdio: a pipe needs options version 2 and stdio_out");
+			if (pipe2(ends, O_CLOEXEC) < 0)
+				return cv_error_sys("stdio pipe");
+			io->process_ends[i] = plan->stdio[i] = ends[i == 0 ? 0 : 1];
+			io->host_ends[i] = ends[i == 0 ? 1 : 0];
+		}
+	}
+	return 0;
 }
 
 static int build_spawn_plan(struct containerv_container *c, const struct containerv_spawn_options *o,
@@ -146,10 +220,11 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	plan->workdir = o->workdir ? o->workdir : (c->config.workdir ? c->config.workdir : "/");
 	plan->uid = o->uid >= 0 ? (uid_t)o->uid : c->config.uid;
 	plan->gid = o->gid >= 0 ? (gid_t)o->gid : c->config.gid;
-	plan->stdio[0] = o->stdin_fd;
-	plan->stdio[1] = o->stdout_fd;
-	plan->stdio[2] = o->stderr_fd;
 	plan->tty = (o->flags & CV_SPAWN_TTY) != 0;
+	if (o->version >= 2) {
+		plan->tty_rows = o->tty_rows;
+		plan->tty_columns = o->tty_columns;
+	}
 	plan->user_namespace = (c->config.namespaces & CV_NS_USER) != 0;
 	plan->setns_flags = cv_namespace_flags(c->config.namespaces);
 	plan->cgroup = cv_container_cgroup(c);
@@ -167,15 +242,15 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	return 0;
 }
 
-/* Collects the helper and the report; returns the process's pid or -1. */
-static pid_t collect(pid_t helper, int pid_fd, int report_fd)
+/* Collects the helper and the report; returns the process's pid (and -t's master in *master) or -1. */
+static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
 {
 	struct cv_sync_message message;
 	pid_t pid = -1;
 	ssize_t n;
 	int status;
 
-	n = cv_read_all(pid_fd, &pid, sizeof pid);
+	n = cv_receive_with_fd(pid_fd, &pid, sizeof pid, master, 0);
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
 	/* EOF on the report pipe: the process executed (or the helper failed before cloning). */
@@ -185,10 +260,17 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd)
 			message.error = EIO; /* ENOENT and EACCES mean the command itself: 127 and 126 */
 		if (n == (ssize_t)sizeof pid && pid > 0)
 			waitpid(pid, NULL, 0);
+		if (*master >= 0)
+			close(*master);
+		*master = -1;
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
 	}
-	if (n != (ssize_t)sizeof pid || pid <= 0)
+	if (n != (ssize_t)sizeof pid || pid <= 0) {
+		if (*master >= 0)
+			close(*master);
+		*master = -1;
 		return cv_error_errno(EIO, "the exec helper died");
+	}
 	return pid;
 }
 
@@ -196,21 +278,28 @@ int containerv_spawn(struct containerv_container *container, const struct contai
                      pid_t *pid_out, struct containerv_exit *exit_status)
 {
 	struct spawn_plan plan;
+	struct spawn_stdio io;
 	int pid_pipe[2] = {-1, -1}, report_pipe[2] = {-1, -1};
 	pid_t helper, pid = -1;
+	int master = -1;
 	int ret = -1;
 
 	cv_error_clear();
 	if (container == NULL || options == NULL || options->argv == NULL || options->argv[0] == NULL)
 		return cv_error_errno(EINVAL, "exec: no command given");
-	if (options->version != CONTAINERV_SPAWN_OPTIONS_VERSION)
+	if (options->version != 1 && options->version != CONTAINERV_SPAWN_OPTIONS_VERSION)
 		return cv_error_errno(EINVAL, "exec: unsupported options version %u", options->version);
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
-	if (build_spawn_plan(container, options, &plan) < 0)
+	memset(&plan, 0, sizeof plan);
+	plan.init_pidfd = -1;
+	for (int i = 0; i < 3; i++)
+		io.process_ends[i] = io.host_ends[i] = -1;
+	if (build_spawn_plan(container, options, &plan) < 0 || prepare_spawn_stdio(options, &plan, &io) < 0)
 		goto done;
-	if (pipe2(pid_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
+	/* A socket, not a pipe: -t's master comes back with the pid (SCM_RIGHTS). */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pid_pipe) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
 		cv_error_sys("pipe");
 		goto done;
 	}
@@ -226,7 +315,7 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 	pid_pipe[1] = -1;
 	close(report_pipe[1]);
 	report_pipe[1] = -1;
-	pid = collect(helper, pid_pipe[0], report_pipe[0]);
+	pid = collect(helper, pid_pipe[0], report_pipe[0], &master);
 	/* The helper has joined (or failed): the tasks files need not stay open while the command runs. */
 	for (size_t i = 0; i < plan.cgroup_join_count; i++)
 		close(plan.cgroup_join_fds[i]);
@@ -235,6 +324,15 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 		goto done;
 	if (pid_out != NULL)
 		*pid_out = pid;
+	if (options->version >= 2 && options->stdio_out != NULL) {
+		for (int i = 0; i < 3; i++) {
+			options->stdio_out[i] = io.host_ends[i];
+			io.host_ends[i] = -1;
+		}
+		if (master >= 0)
+			options->stdio_out[0] = master;
+		master = -1;
+	}
 	ret = 0;
 	if (options->flags & CV_SPAWN_WAIT)
 		ret = containerv_wait_process(container, pid, exit_status);
@@ -249,6 +347,9 @@ done:
 	}
 	if (plan.init_pidfd >= 0)
 		close(plan.init_pidfd);
+	if (master >= 0)
+		close(master);
+	spawn_stdio_close(&io); /* the process has its ends; the caller's were handed over (or go on failure) */
 	for (size_t i = 0; i < plan.cgroup_join_count; i++)
 		close(plan.cgroup_join_fds[i]);
 	cv_strv_free(plan.env);
@@ -260,14 +361,25 @@ int containerv_join(const char *id_or_name, const char *const *argv, struct cont
 {
 	struct containerv_spawn_options options = CONTAINERV_SPAWN_OPTIONS_INIT;
 	struct containerv_container *container = NULL;
+	int ends[3] = {-1, -1, -1};
+	pid_t pid;
 	int ret;
 
 	if (containerv_open(id_or_name, &container) < 0)
 		return -1;
+	/* Pipes relayed here: the caller's own descriptors never go into the container. */
 	options.argv = argv;
-	options.stdin_fd = 0;
-	options.flags = CV_SPAWN_WAIT;
-	ret = containerv_spawn(container, &options, NULL, exit_status);
+	options.stdout_fd = options.stderr_fd = CONTAINERV_STDIO_PIPE;
+	options.stdio_out = ends;
+	ret = containerv_spawn(container, &options, &pid, NULL);
+	if (ret == 0) {
+		ret = cv_stdio_relay(ends[1], ends[2]);
+		if (containerv_wait_process(container, pid, exit_status) < 0)
+			ret = -1;
+	}
+	for (int i = 0; i < 3; i++)
+		if (ends[i] >= 0)
+			close(ends[i]);
 	containerv_close(container);
 	return ret;
 }

@@ -586,6 +586,9 @@ void containerv_close(struct containerv_container *container)
 	if (container->lock_depth > 0)
 		close(container->lock_fd);
 	cv_cgroup_free(container->cgroup);
+	for (int i = 0; container->have_stdio_host && i < 3; i++)
+		if (container->stdio_host[i] >= 0)
+			close(container->stdio_host[i]);
 	cv_options_release_stdio(&container->config);
 	cv_options_clear(&container->config);
 	free(container);
@@ -609,6 +612,18 @@ const char *containerv_name(const struct containerv_container *container)
 const char *containerv_log_path(const struct containerv_container *container)
 {
 	return container->log_path;
+}
+
+int containerv_take_stdio(struct containerv_container *container, int fds[3])
+{
+	cv_error_clear();
+	if (container == NULL || fds == NULL)
+		return cv_error_errno(EINVAL, "take stdio: missing argument");
+	for (int i = 0; i < 3; i++) {
+		fds[i] = container->have_stdio_host ? container->stdio_host[i] : -1;
+		container->stdio_host[i] = -1;
+	}
+	return 0;
 }
 
 static void fill_info(struct containerv_container *c, struct containerv_info *info)

@@ -109,18 +109,50 @@ CONTAINERV_API int containerv_options_set_limits(struct containerv_options *opti
                                                  const struct containerv_limits *limits);
 
 /*
- * Where the main command's stdin, stdout and stderr go. Each is a file
- * descriptor of the caller, duplicated at create (the caller may close its own afterwards); -1 means /dev/null. The
- * default is /dev/null for stdin and the container's log file
- * (containerv_log_path()) for stdout and stderr.
+ * Stdio values for containerv_options_set_stdio() and the *_fd fields of
+ * struct containerv_spawn_options, besides a descriptor of the caller:
+ * CONTAINERV_STDIO_NULL: /dev/null, opened inside the container.
+ * CONTAINERV_STDIO_PIPE: a new pipe; the container gets one end, the caller
+ *   the other (containerv_take_stdio(), or spawn's stdio_out): stdin's write
+ *   end, stdout's and stderr's read ends, all close-on-exec.
+ * CONTAINERV_STDIO_STDOUT (stderr only): the same pipe as stdout, so that the
+ *   two streams keep their order.
+ */
+#define CONTAINERV_STDIO_NULL (-1)
+#define CONTAINERV_STDIO_PIPE (-2)
+#define CONTAINERV_STDIO_STDOUT (-3)
+
+/*
+ * Where the main command's stdin, stdout and stderr go: the CONTAINERV_STDIO_*
+ * values above, or a file descriptor of the caller, duplicated at create (the
+ * caller may close its own afterwards) and handed into the container AS IS:
+ * a process of the container can reopen a descriptor it holds through
+ * /proc/self/fd/N (chmod, truncate, read the file's content), so pass only
+ * what the container may own, never a host file or terminal. The safe way is
+ * CONTAINERV_STDIO_PIPE and relaying the caller's ends.
+ *
+ * The default (nothing set) suits a detached container: stdin is /dev/null,
+ * stdout and stderr are one pipe read by a small monitor process outside the
+ * container that appends to the container's log file (containerv_log_path())
+ * and exits once the container has ended; containerv_wait() returns after the
+ * monitor has written everything. Returns 0, or -1 with errno EINVAL.
  */
 CONTAINERV_API int containerv_options_set_stdio(struct containerv_options *options, int in, int out, int err);
 
 /*
- * The main command gets a controlling terminal: in must be the slave side
- * of a pseudo-terminal passed with containerv_options_set_stdio().
+ * The main command gets a controlling terminal: a pseudo-terminal made inside
+ * the container, in its own devpts instance (never a terminal of the host).
+ * Its master is the caller's through containerv_take_stdio() (in fds[0]);
+ * stdio set with containerv_options_set_stdio() must then be left unset or
+ * all CONTAINERV_STDIO_PIPE. Without a creating handle to take the master (a
+ * later containerv_start()), the container runs without a terminal and logs.
+ * Returns 0, or -1 with errno EINVAL.
  */
 CONTAINERV_API int containerv_options_set_tty(struct containerv_options *options, int enabled);
+
+/* The size of the terminal of containerv_options_set_tty(), set before the command starts (0: the kernel's 0x0). */
+CONTAINERV_API int containerv_options_set_tty_size(struct containerv_options *options, unsigned short rows,
+                                                   unsigned short columns);
 
 /*
  * Whether containerv_create() starts the container (default 1). With 0 the
@@ -200,6 +232,15 @@ CONTAINERV_API const char *containerv_name(const struct containerv_container *co
 
 /* The file that receives the main command's output by default. */
 CONTAINERV_API const char *containerv_log_path(const struct containerv_container *container);
+
+/*
+ * Hands over the caller's ends of the main command's CONTAINERV_STDIO_PIPE
+ * descriptors (and the master of its terminal, containerv_options_set_tty(),
+ * in fds[0]) made by the last start through this handle; -1 for each stream
+ * that has none. The caller owns and closes them. Returns 0, or -1 with errno
+ * EINVAL when an argument is NULL.
+ */
+CONTAINERV_API int containerv_take_stdio(struct containerv_container *container, int fds[3]);
 
 enum containerv_state {
 	CV_STATE_CREATED = 1, /* registered, never started */
@@ -291,28 +332,43 @@ CONTAINERV_API int containerv_stop(struct containerv_container *container, int s
 
 enum containerv_spawn_flags {
 	CV_SPAWN_WAIT = 0x1, /* wait for the process and fill exit_status */
-	CV_SPAWN_TTY = 0x2,  /* stdin is a pty slave: make it the controlling terminal */
+	/*
+	 * A controlling terminal: a pseudo-terminal made inside the container (its
+	 * own devpts instance) is the process's stdin, stdout and stderr; its master
+	 * goes to stdio_out[0] (needs version 2 and stdio_out; the *_fd fields are
+	 * then ignored).
+	 */
+	CV_SPAWN_TTY = 0x2,
 };
 
-#define CONTAINERV_SPAWN_OPTIONS_VERSION 1
+#define CONTAINERV_SPAWN_OPTIONS_VERSION 2
 
 /* How to run one more process inside a running container. */
 struct containerv_spawn_options {
-	unsigned int version;    /* CONTAINERV_SPAWN_OPTIONS_VERSION */
+	unsigned int version;    /* CONTAINERV_SPAWN_OPTIONS_VERSION (1 is still accepted, without the v2 fields) */
 	const char *const *argv; /* argv[0] is looked up in the container's PATH */
 	const char *const *env;  /* NULL: the container's environment */
 	const char *workdir;     /* NULL: the container's working directory */
 	int uid;                 /* -1: the container's user */
 	int gid;                 /* -1: the container's group */
-	int stdin_fd;            /* the caller's descriptors; -1 means /dev/null */
+	/*
+	 * CONTAINERV_STDIO_* (default: NULL, NULL, NULL), or descriptors of the
+	 * caller handed into the container as they are (see
+	 * containerv_options_set_stdio(): never a host file or terminal).
+	 */
+	int stdin_fd;
 	int stdout_fd;
 	int stderr_fd;
 	unsigned int flags; /* enum containerv_spawn_flags */
+	/* Version 2: */
+	int *stdio_out; /* int[3]: the caller's ends of CONTAINERV_STDIO_PIPE (and a tty's master in [0]), else -1 */
+	unsigned short tty_rows, tty_columns; /* CV_SPAWN_TTY: the terminal's size before the command starts */
 };
 
 #define CONTAINERV_SPAWN_OPTIONS_INIT                                                                                  \
 	{                                                                                                              \
-		CONTAINERV_SPAWN_OPTIONS_VERSION, NULL, NULL, NULL, -1, -1, 0, 1, 2, 0                                 \
+		CONTAINERV_SPAWN_OPTIONS_VERSION, NULL, NULL, NULL, -1, -1, CONTAINERV_STDIO_NULL,                     \
+		        CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_NULL, 0, NULL, 0, 0                                    \
 	}
 
 /*
@@ -322,7 +378,9 @@ struct containerv_spawn_options {
  * waited for with waitpid() or containerv_wait_process(). With
  * CV_SPAWN_WAIT the call waits and fills exit_status (may be NULL
  * otherwise). A command that cannot be executed fails the call with errno
- * ENOENT (not found) or EACCES (not executable) and no process is left.
+ * ENOENT (not found) or EACCES (not executable) and no process is left;
+ * EINVAL for options it cannot take (CONTAINERV_STDIO_PIPE or CV_SPAWN_TTY
+ * without stdio_out). The caller's ends in stdio_out are only filled on success.
  */
 CONTAINERV_API int containerv_spawn(struct containerv_container *container,
                                     const struct containerv_spawn_options *options, pid_t *pid_out,
@@ -333,8 +391,9 @@ CONTAINERV_API int containerv_wait_process(struct containerv_container *containe
                                            struct containerv_exit *exit_status);
 
 /*
- * Opens the container id_or_name, runs argv inside it with the caller's
- * stdin, stdout and stderr, waits, and reports how it ended.
+ * Opens the container id_or_name, runs argv inside it, waits, and reports how
+ * it ended. The process gets pipes, relayed from the caller's stdin and to its
+ * stdout and stderr until it ends (never the caller's own descriptors).
  */
 CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *argv,
                                    struct containerv_exit *exit_status);
