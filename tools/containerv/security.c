@@ -40,12 +40,14 @@ static int apply_security_opt(struct containerv_security *security, const char *
 		return cli_fail(
 		        EXIT_CLI_ERROR,
 		        "invalid --security-opt %s: use seccomp=FILE|unconfined, no-new-privileges[=true|false], "
-		        "apparmor=PROFILE, label=LABEL or systempaths=unconfined",
+		        "apparmor=PROFILE, label=LABEL, allow-sensitive-bind=PATH or systempaths=unconfined",
 		        opt);
 	if (KEY_IS("seccomp"))
 		return containerv_security_set_seccomp(security, value);
 	if (KEY_IS("apparmor"))
 		return strcmp(value, "unconfined") == 0 ? 0 : containerv_security_set_apparmor_profile(security, value);
+	if (KEY_IS("allow-sensitive-bind")) /* one host path (exactly) that may be bound although sensitive */
+		return containerv_security_allow_sensitive_bind(security, value);
 	if (KEY_IS("label"))
 		return strcmp(value, "disable") == 0 ? 0 : containerv_security_set_selinux_label(security, value);
 	if (KEY_IS("systempaths") && strcmp(value, "unconfined") == 0) {

@@ -334,11 +334,21 @@ static int resolve_mount(struct containerv_container *c, const struct cv_mount *
 		return 0;
 	case CV_MOUNT_TYPE_BIND:
 	default:
-		if ((m->flags & CV_MOUNT_CREATE) && cv_mkdir_p(m->source, 0755) < 0)
+		/*
+		 * Checked again here, and the resolved path is what gets mounted: a link the host (or
+		 * another container, through a shared bind) put on the way since create must not turn an
+		 * ordinary source into /etc. Before the mkdir too: nothing is made under a refused path.
+		 */
+		if (cv_security_check_bind(c->config.security, m->source, (m->flags & CV_MOUNT_READONLY) != 0,
+		                           containerv_root(), out->source, sizeof out->source) < 0)
 			return -1;
-		if (stat(m->source, &st) < 0)
+		if ((m->flags & CV_MOUNT_CREATE) && cv_mkdir_p(out->source, 0755) < 0)
+			return -1;
+		if (cv_security_check_bind(c->config.security, out->source, (m->flags & CV_MOUNT_READONLY) != 0,
+		                           containerv_root(), out->source, sizeof out->source) < 0)
+			return -1;
+		if (stat(out->source, &st) < 0)
 			return cv_error_sys("bind mount source %s", m->source);
-		snprintf(out->source, sizeof out->source, "%s", m->source);
 		out->source_is_dir = S_ISDIR(st.st_mode);
 		return 0;
 	}

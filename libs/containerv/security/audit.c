@@ -155,39 +155,48 @@ static void audit_profile(struct containerv_audit *audit, const struct container
 		    "no AppArmor profile or SELinux label");
 }
 
-/* Host paths that hand the host over when bound into a container. */
-static const char *const sensitive_sources[] = {"/",
-                                                "/etc",
-                                                "/proc",
-                                                "/sys",
-                                                "/dev",
-                                                "/boot",
-                                                "/root",
-                                                "/var/run/docker.sock",
-                                                "/run/containerd",
-                                                "/var/lib/containerv",
-                                                NULL};
-
-static void audit_mounts(struct containerv_audit *audit, const struct containerv_options *config)
+/*
+ * Binds of sensitive host paths (binds.c says which): critical whatever the
+ * level or an allowance says, since the allowance only records that someone
+ * chose to open the wall.
+ */
+static void audit_mounts(struct containerv_audit *audit, const struct containerv_options *config,
+                         const char *state_root)
 {
 	for (size_t i = 0; i < config->mount_count; i++) {
 		const struct cv_mount *m = &config->mounts[i];
+		bool readonly = (m->flags & CV_MOUNT_READONLY) != 0;
+		struct cv_bind_check check;
 
 		if (m->type != CV_MOUNT_TYPE_BIND || m->source == NULL)
 			continue;
-		for (size_t j = 0; sensitive_sources[j] != NULL; j++) {
-			if (strcmp(m->source, sensitive_sources[j]) != 0)
-				continue;
-			bool readonly = (m->flags & CV_MOUNT_READONLY) != 0;
-			add(audit, readonly ? CV_SEVERITY_HIGH : CV_SEVERITY_CRITICAL, "sensitive-bind",
-			    "the host's own files, sockets or kernel interfaces are inside the container",
-			    "bind only the directories the workload needs", "host path %s is bound at %s%s", m->source,
-			    m->target, readonly ? " (read-only)" : "");
+		if (cv_bind_classify(m->source, readonly, state_root, &check) < 0) {
+			/* Unresolvable now (a dangling link, no permission): say so rather than guess. */
+			add(audit, CV_SEVERITY_HIGH, "bind-unresolved", containerv_last_error(),
+			    "bind a path that exists and resolves", "host path %s bound at %s cannot be resolved",
+			    m->source, m->target);
+			cv_error_clear();
+			continue;
 		}
+		if (check.risk == CV_BIND_HOST_FILE)
+			add(audit, CV_SEVERITY_LOW, "host-file-bind",
+			    "a host file the container can read; it holds no credential and cannot be written",
+			    "copy the file into the image if it need not follow the host's",
+			    "host file %s is bound read-only at %s", check.resolved, m->target);
+		if (check.risk != CV_BIND_SENSITIVE)
+			continue;
+		bool allowed = cv_security_bind_allowed(config->security, check.resolved);
+		add(audit, CV_SEVERITY_CRITICAL, "sensitive-bind", check.reason,
+		    "bind only the directories the workload needs", "host path %s%s%s%s is bound at %s%s%s", m->source,
+		    strcmp(m->source, check.resolved) != 0 ? " (" : "",
+		    strcmp(m->source, check.resolved) != 0 ? check.resolved : "",
+		    strcmp(m->source, check.resolved) != 0 ? ")" : "", m->target, readonly ? " (read-only)" : "",
+		    allowed ? ", allowed by allow-sensitive-bind" : "");
 	}
 }
 
-static void audit_config(struct containerv_audit *audit, const struct containerv_options *config)
+static void audit_config(struct containerv_audit *audit, const struct containerv_options *config,
+                         const char *state_root)
 {
 	static const struct {
 		unsigned int flag;
@@ -225,7 +234,7 @@ static void audit_config(struct containerv_audit *audit, const struct containerv
 		add(audit, CV_SEVERITY_MEDIUM, "no-pids-limit",
 		    "a fork bomb in the container exhausts the host's process table", "--pids-limit N",
 		    "no process limit");
-	audit_mounts(audit, config);
+	audit_mounts(audit, config, state_root);
 }
 
 static int compare_findings(const void *a, const void *b)
@@ -268,13 +277,13 @@ int containerv_security_audit(const struct containerv_security *security, struct
 	return finish(audit, out);
 }
 
-int cv_audit_config(const struct containerv_options *config, struct containerv_audit **out)
+int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out)
 {
 	struct containerv_audit *audit = cv_malloc0(sizeof *audit);
 
 	if (audit == NULL)
 		return -1;
-	audit_config(audit, config);
+	audit_config(audit, config, state_root);
 	return finish(audit, out);
 }
 

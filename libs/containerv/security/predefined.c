@@ -185,9 +185,17 @@ static int apply_user_capabilities(struct containerv_security *s, json_t *root, 
 /* The user profile's settings on top of what it extends; the file's own keys only. */
 static int apply_user_profile(struct containerv_security *s, json_t *root, const char *directory)
 {
-	static const char *const known[] = {
-	        "extends",          "description",       "cap_add",      "cap_drop",       "seccomp",
-	        "read_only_rootfs", "no_new_privileges", "masked_paths", "readonly_paths", NULL};
+	static const char *const known[] = {"extends",
+	                                    "description",
+	                                    "cap_add",
+	                                    "cap_drop",
+	                                    "seccomp",
+	                                    "read_only_rootfs",
+	                                    "no_new_privileges",
+	                                    "masked_paths",
+	                                    "readonly_paths",
+	                                    "allow_sensitive_binds",
+	                                    NULL};
 	const char *key;
 	json_t *value;
 
@@ -204,7 +212,8 @@ static int apply_user_profile(struct containerv_security *s, json_t *root, const
 	    json_bool_field(root, "read_only_rootfs", containerv_security_set_read_only_rootfs, s) < 0 ||
 	    json_bool_field(root, "no_new_privileges", containerv_security_set_no_new_privileges, s) < 0 ||
 	    apply_user_paths(s, root, "masked_paths", containerv_security_add_masked_path) < 0 ||
-	    apply_user_paths(s, root, "readonly_paths", containerv_security_add_readonly_path) < 0)
+	    apply_user_paths(s, root, "readonly_paths", containerv_security_add_readonly_path) < 0 ||
+	    apply_user_paths(s, root, "allow_sensitive_binds", containerv_security_allow_sensitive_bind) < 0)
 		return -1;
 	value = json_object_get(root, "seccomp");
 	if (value != NULL) {

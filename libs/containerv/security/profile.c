@@ -95,6 +95,7 @@ void cv_security_clear(struct containerv_security *s)
 	cv_strv_free(s->readonly_paths);
 	free(s->apparmor_profile);
 	free(s->selinux_label);
+	cv_strv_free(s->sensitive_binds);
 	memset(s, 0, sizeof *s);
 }
 
@@ -110,12 +111,14 @@ int cv_security_copy_into(struct containerv_security *d, const struct containerv
 {
 	*d = *s;
 	d->name = d->seccomp_json = d->apparmor_profile = d->selinux_label = NULL;
-	d->masked_paths = d->readonly_paths = NULL;
+	d->masked_paths = d->readonly_paths = d->sensitive_binds = NULL;
 	if (dup_optional(&d->name, s->name) < 0 || dup_optional(&d->seccomp_json, s->seccomp_json) < 0 ||
 	    dup_optional(&d->apparmor_profile, s->apparmor_profile) < 0 ||
 	    dup_optional(&d->selinux_label, s->selinux_label) < 0 ||
 	    (s->masked_paths && (d->masked_paths = cv_strv_dup((const char *const *)s->masked_paths)) == NULL) ||
-	    (s->readonly_paths && (d->readonly_paths = cv_strv_dup((const char *const *)s->readonly_paths)) == NULL)) {
+	    (s->readonly_paths && (d->readonly_paths = cv_strv_dup((const char *const *)s->readonly_paths)) == NULL) ||
+	    (s->sensitive_binds &&
+	     (d->sensitive_binds = cv_strv_dup((const char *const *)s->sensitive_binds)) == NULL)) {
 		cv_security_clear(d);
 		return -1;
 	}
@@ -369,15 +372,23 @@ static const char *const seccomp_mode_names[] = {"default", "unconfined", "custo
 
 json_t *cv_security_to_json_object(const struct containerv_security *s)
 {
-	return json_pack("{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "level",
-	                 containerv_security_level_name(s->level), "name", s->name, "capabilities",
-	                 capabilities_to_json(s->privileged ? CV_CAPS_ALL : s->capabilities), "no_new_privileges",
-	                 s->no_new_privileges, "read_only_rootfs", s->read_only_rootfs, "privileged", s->privileged,
-	                 "landlock", s->landlock, "no_network", s->no_network, "user_namespace", s->user_namespace,
-	                 "seccomp", seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json,
-	                 "masked_paths", strv_to_json_array(s->masked_paths), "readonly_paths",
-	                 strv_to_json_array(s->readonly_paths), "apparmor_profile", s->apparmor_profile,
-	                 "selinux_label", s->selinux_label);
+	json_t *object = json_pack(
+	        "{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "level",
+	        containerv_security_level_name(s->level), "name", s->name, "capabilities",
+	        capabilities_to_json(s->privileged ? CV_CAPS_ALL : s->capabilities), "no_new_privileges",
+	        s->no_new_privileges, "read_only_rootfs", s->read_only_rootfs, "privileged", s->privileged, "landlock",
+	        s->landlock, "no_network", s->no_network, "user_namespace", s->user_namespace, "seccomp",
+	        seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json, "masked_paths",
+	        strv_to_json_array(s->masked_paths), "readonly_paths", strv_to_json_array(s->readonly_paths),
+	        "apparmor_profile", s->apparmor_profile, "selinux_label", s->selinux_label);
+
+	/* Only when set: a profile without allowances stays as it was written before they existed. */
+	if (object != NULL && s->sensitive_binds != NULL && s->sensitive_binds[0] != NULL &&
+	    json_object_set_new(object, "allow_sensitive_binds", strv_to_json_array(s->sensitive_binds)) < 0) {
+		json_decref(object);
+		return NULL;
+	}
+	return object;
 }
 
 static int strv_from_json_array(json_t *array, char ***strv)
@@ -431,7 +442,9 @@ int cv_security_from_json_object(json_t *o, struct containerv_security *s)
 	    optional_string(o, "apparmor_profile", &s->apparmor_profile) < 0 ||
 	    optional_string(o, "selinux_label", &s->selinux_label) < 0 ||
 	    strv_from_json_array(json_object_get(o, "masked_paths"), &s->masked_paths) < 0 ||
-	    strv_from_json_array(json_object_get(o, "readonly_paths"), &s->readonly_paths) < 0) {
+	    strv_from_json_array(json_object_get(o, "readonly_paths"), &s->readonly_paths) < 0 ||
+	    (json_object_get(o, "allow_sensitive_binds") != NULL &&
+	     strv_from_json_array(json_object_get(o, "allow_sensitive_binds"), &s->sensitive_binds) < 0)) {
 		cv_security_clear(s);
 		return cv_error_errno(EINVAL, "config: bad security section");
 	}

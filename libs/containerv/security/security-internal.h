@@ -14,6 +14,7 @@
 #include <chef/containerv/security.h>
 
 struct json_t;
+struct containerv_options;
 
 /* The highest capability number we know by name (CAP_CHECKPOINT_RESTORE). */
 #define CV_CAP_LAST 40
@@ -42,6 +43,7 @@ struct containerv_security {
 	char **readonly_paths;
 	char *apparmor_profile;
 	char *selinux_label;
+	char **sensitive_binds; /* host paths a sensitive bind of which is allowed below permissive (binds.c) */
 };
 
 /* Fills a zeroed struct with a level's settings. */
@@ -133,9 +135,39 @@ int cv_seccomp_profile_for_level(enum containerv_security_level level, struct cv
 int cv_seccomp_profile_of(const struct containerv_security *security, struct cv_seccomp_profile *profile,
                           bool *enabled);
 
-/* audit.c: the audit of a container's whole configuration. */
-struct containerv_options;
-int cv_audit_config(const struct containerv_options *config, struct containerv_audit **out);
+/* audit.c: the audit of a container's whole configuration; STATE_ROOT is the live one. */
+int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
+
+/* binds.c: sensitive bind mounts. */
+enum cv_bind_risk {
+	CV_BIND_ORDINARY = 0,
+	CV_BIND_HOST_FILE = 1, /* a read-only regular file of /etc holding no credential: reported, never refused */
+	CV_BIND_SENSITIVE = 2, /* refused below permissive unless allowed; the audit's critical finding */
+};
+
+struct cv_bind_check {
+	enum cv_bind_risk risk;
+	char resolved[4096]; /* the source as the kernel will find it */
+	char reason[512];    /* CV_BIND_SENSITIVE: "it is inside /sys (...)" */
+};
+
+/*
+ * An absolute host path with symlinks resolved and "//", ".", ".." folded:
+ * realpath of its longest existing prefix, the missing rest folded by hand.
+ */
+int cv_resolve_host_path(const char *path, char *resolved, size_t size);
+/* How dangerous a bind of SOURCE is; STATE_ROOT is the live one (NULL: none). */
+int cv_bind_classify(const char *source, bool read_only, const char *state_root, struct cv_bind_check *check);
+/* RESOLVED is exactly one of the profile's allow-sensitive-bind paths (resolved too). */
+bool cv_security_bind_allowed(const struct containerv_security *security, const char *resolved);
+/*
+ * Refuses (EPERM, the reason in the error) a sensitive bind below permissive
+ * that the profile does not allow; RESOLVED (may be NULL) gets the path to mount.
+ */
+int cv_security_check_bind(const struct containerv_security *security, const char *source, bool read_only,
+                           const char *state_root, char *resolved, size_t size);
+/* cv_security_check_bind for every bind of a container's options. */
+int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
 
 /* security/paths.c: docker's masked and read-only paths. */
 extern const char *const cv_default_masked_paths[];

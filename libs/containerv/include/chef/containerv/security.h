@@ -111,6 +111,18 @@ CONTAINERV_API int containerv_security_add_masked_path(struct containerv_securit
 CONTAINERV_API int containerv_security_add_readonly_path(struct containerv_security *security, const char *path);
 
 /*
+ * Allows a bind mount of HOST_PATH (exactly that path, symlinks resolved on
+ * both sides) although it is a sensitive host path: /, /proc, /sys, /dev,
+ * /run, /etc, /boot, /lib/modules, /root, other runtimes' state, the state
+ * root, or a writable bind of /usr, /bin, /sbin, /lib, or what contains or
+ * lies inside one of them. Below the permissive level such a bind is
+ * otherwise refused at create and start; the audit reports it as critical
+ * either way. The CLI's --security-opt allow-sensitive-bind=PATH.
+ */
+CONTAINERV_API int containerv_security_allow_sensitive_bind(struct containerv_security *security,
+                                                            const char *host_path);
+
+/*
  * An AppArmor profile name, or an SELinux label ("user:role:type:level").
  * Creating a container with one fails with EOPNOTSUPP on a host without that
  * LSM enabled: containerv never runs unconfined when confinement was asked for.
