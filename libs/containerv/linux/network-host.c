@@ -47,12 +47,16 @@ static int set_interface_sysctl(const char *interface, const char *key, const ch
  */
 int cv_network_ipv6_sysctl(const char *path, const char *value)
 {
+	int saved;
+
 	if (cv_write_file(path, value) == 0)
 		return 0;
-	if (errno == ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0 && errno == ENOENT) {
+	saved = errno;
+	if (saved == ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0 && errno == ENOENT) {
 		cv_error_clear();
 		return 0;
 	}
+	errno = saved;
 	return -1;
 }
 
