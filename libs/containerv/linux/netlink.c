@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,30 +42,48 @@ int cv_netlink_open(struct cv_netlink *netlink)
 }
 
 /*
- * A socket belongs to the network namespace its creator was in: enter the
- * target's (this thread only), open, come back.
+ * Enters pid's network namespace (this thread only), runs fn, comes back.
+ * Never our own namespace: a container that shares the host's must not be
+ * configured as if it were its own (its sysctls would be the host's).
  */
-int cv_netlink_open_in(struct cv_netlink *netlink, pid_t pid)
+int cv_netns_run(pid_t pid, int (*fn)(void *user), void *user)
 {
 	char path[64];
 	cleanup_close int ours = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	cleanup_close int theirs = -1;
+	struct stat our_namespace, their_namespace;
 	int ret;
 
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
 	theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (ours < 0 || theirs < 0)
+	if (ours < 0 || theirs < 0 || fstat(ours, &our_namespace) < 0 || fstat(theirs, &their_namespace) < 0)
 		return cv_error_sys("open the network namespace of %d", (int)pid);
+	if (our_namespace.st_dev == their_namespace.st_dev && our_namespace.st_ino == their_namespace.st_ino)
+		return cv_error_errno(EINVAL, "process %d shares our network namespace", (int)pid);
 	if (setns(theirs, CLONE_NEWNET) < 0)
 		return cv_error_sys("enter the network namespace of %d", (int)pid);
-	ret = cv_netlink_open(netlink);
-	netlink->pid = pid;
-	if (setns(ours, CLONE_NEWNET) < 0) {
-		/* Cannot happen with the descriptor we hold; staying in a container's namespace would be worse. */
-		cv_netlink_close(netlink);
+	ret = fn(user);
+	/* Cannot fail with the descriptor we hold; staying in a container's namespace would be worse. */
+	if (setns(ours, CLONE_NEWNET) < 0)
 		return cv_error_sys("return to our network namespace");
-	}
 	return ret;
+}
+
+static int open_here(void *user)
+{
+	return cv_netlink_open(user);
+}
+
+/* A socket belongs to the network namespace its creator was in: open it in the target's. */
+int cv_netlink_open_in(struct cv_netlink *netlink, pid_t pid)
+{
+	memset(netlink, 0, sizeof *netlink);
+	if (cv_netns_run(pid, open_here, netlink) < 0) {
+		cv_netlink_close(netlink);
+		return -1;
+	}
+	netlink->pid = pid;
+	return 0;
 }
 
 void cv_netlink_close(struct cv_netlink *netlink)

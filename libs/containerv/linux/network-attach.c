@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -254,6 +253,30 @@ void cv_network_plan_free(struct cv_network_plan *plan)
 	plan->lease.port_count = 0;
 }
 
+static int write_namespace_defaults(void *user)
+{
+	(void)user;
+	if (cv_write_file("/proc/sys/net/ipv4/ping_group_range", "0 2147483647") < 0)
+		return -1;
+	return cv_network_ipv6_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+}
+
+/*
+ * - net.ipv6.conf.default.disable_ipv6=1: containerv configures IPv4 only, and a namespace's
+ *   interfaces otherwise take router advertisements (accept_ra=1): a neighbour container's would
+ *   give this one a default route through it and an address (CVE-2020-13401 class). The veths
+ *   made next (eth0, eth1...) inherit it: no IPv6 from their first moment. lo keeps ::1.
+ * - net.ipv4.ping_group_range="0 2147483647": ICMP echo sockets for every group, so ping works
+ *   without CAP_NET_RAW (docker's and podman's default). Written from the host's user namespace,
+ *   where any group of a container's user namespace maps into that range.
+ */
+int cv_network_namespace_defaults(pid_t pid)
+{
+	if (cv_netns_run(pid, write_namespace_defaults, NULL) < 0)
+		return cv_error_prefix("network namespace");
+	return 0;
+}
+
 /* Inside the init's namespace: the interface up with its address (and the default route, when primary). */
 static int configure_inside(pid_t pid, const char *interface, uint32_t address, int prefix, uint32_t gateway)
 {
@@ -292,6 +315,8 @@ int cv_network_plug(const struct cv_network *network, const struct cv_lease *lea
 		return -1;
 	ret = cv_netlink_veth_create(&host, lease->veth, lease->interface, pid, mac);
 	if (ret == 0)
+		ret = cv_network_interface_no_ipv6(lease->veth);
+	if (ret == 0)
 		ret = cv_netlink_link_set_master(&host, lease->veth, network->bridge);
 	if (ret == 0)
 		ret = cv_netlink_link_set_up(&host, lease->veth);
@@ -316,6 +341,8 @@ static int attach_static(struct containerv_container *c, struct cv_network_plan 
 		return -1;
 	/* The pair dies with the container's namespace: nothing to record. */
 	ret = cv_netlink_veth_create(&host, veth, "eth0", pid, NULL);
+	if (ret == 0)
+		ret = cv_network_interface_no_ipv6(veth);
 	if (ret == 0)
 		ret = cv_netlink_address_add(&host, veth, in_address(plan->static_host), config->static_prefix);
 	if (ret == 0)
@@ -347,25 +374,14 @@ int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lea
 	return ret;
 }
 
-/* The init must have a network namespace of its own: never configure ours (the host's) as a container's. */
-static int check_own_namespace(pid_t pid)
-{
-	char path[64];
-	struct stat ours, theirs;
-
-	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-	if (stat("/proc/self/ns/net", &ours) < 0 || stat(path, &theirs) < 0)
-		return cv_error_sys("network namespace of %d", (int)pid);
-	if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
-		return cv_error_errno(EINVAL, "the container shares our network namespace");
-	return 0;
-}
-
 int cv_network_attach(struct containerv_container *c, struct cv_network_plan *plan, pid_t pid)
 {
-	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased || plan->connected_count > 0) &&
-	    check_own_namespace(pid) < 0)
+	/* Its own namespace (every mode but host), set up before any veth is in it; never ours. */
+	if ((c->config.namespaces & CV_NS_NET) && cv_network_namespace_defaults(pid) < 0)
 		return cv_error_prefix("network");
+	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased || plan->connected_count > 0) &&
+	    !(c->config.namespaces & CV_NS_NET))
+		return cv_error_errno(EINVAL, "network: the container shares our network namespace");
 	if (c->config.network.mode == CV_NETWORK_STATIC) {
 		if (attach_static(c, plan, pid) < 0)
 			return cv_error_prefix("network");

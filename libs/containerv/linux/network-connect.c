@@ -166,7 +166,9 @@ static int connect_running(struct containerv_container *c, const char *network, 
 	if (ret == 0)
 		ret = cv_network_lease_locked(c, network, ip, number, false, &plan);
 	cv_network_unlock(lock);
-	if (ret == 0 && (cv_network_plug(&plan.network, &plan.lease, c->state.pid, false) < 0 ||
+	/* Again (a container started by an older version): its ethN must be born without IPv6 too. */
+	if (ret == 0 && (cv_network_namespace_defaults(c->state.pid) < 0 ||
+	                 cv_network_plug(&plan.network, &plan.lease, c->state.pid, false) < 0 ||
 	                 cv_network_hand_lease(&plan.network, &plan.lease, c->state.pid) < 0))
 		ret = -1;
 	if (ret < 0 && plan.leased) {

@@ -41,6 +41,39 @@ static int set_interface_sysctl(const char *interface, const char *key, const ch
 	return cv_write_file(path, value);
 }
 
+/*
+ * A sysctl of IPv6, which a kernel may lack (ipv6.disable=1, no CONFIG_IPV6): then there is
+ * nothing to turn off. Any other failure is one.
+ */
+int cv_network_ipv6_sysctl(const char *path, const char *value)
+{
+	int saved;
+
+	if (cv_write_file(path, value) == 0)
+		return 0;
+	saved = errno;
+	if (saved == ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0 && errno == ENOENT) {
+		cv_error_clear();
+		return 0;
+	}
+	errno = saved;
+	return -1;
+}
+
+/*
+ * No IPv6 on an interface of ours, set before it is up: containerv configures IPv4 only, and
+ * with the kernel's accept_ra=1 (forwarding off) a container's router advertisement would give
+ * the host a default route through the container and an address from it (CVE-2020-13401
+ * class). Turning it off also drops any route or address such an advertisement left.
+ */
+int cv_network_interface_no_ipv6(const char *interface)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", interface);
+	return cv_network_ipv6_sysctl(path, "1");
+}
+
 /* The alias that marks a bridge as this network's: "containerv network <id>". */
 static void owner_alias(const struct cv_network *network, char alias[96])
 {
@@ -85,7 +118,7 @@ static int bridge_is_ours(struct cv_netlink *netlink, const struct cv_network *n
 /*
  * Alias, address, sysctls, rules, up. forwarding: packets from the bridge may be routed out
  * (outbound NAT); route_localnet: the host may reach a published port on 127.0.0.1, DNAT'ed to
- * a container behind the bridge.
+ * a container behind the bridge; no IPv6 (no router advertisement from a container taken).
  */
 static int bridge_configure(struct cv_netlink *netlink, const struct cv_network *network)
 {
@@ -99,7 +132,8 @@ static int bridge_configure(struct cv_netlink *netlink, const struct cv_network 
 	    cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0 ||
 	    (!has_gateway && cv_netlink_address_add(netlink, network->bridge, gateway, network->subnet.prefix) < 0) ||
 	    set_interface_sysctl(network->bridge, "forwarding", "1") < 0 ||
-	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 || cv_nft_network_up(network) < 0 ||
+	    set_interface_sysctl(network->bridge, "route_localnet", "1") < 0 ||
+	    cv_network_interface_no_ipv6(network->bridge) < 0 || cv_nft_network_up(network) < 0 ||
 	    cv_netlink_link_set_up(netlink, network->bridge) < 0)
 		return -1;
 	return 0;
@@ -131,6 +165,12 @@ int cv_network_bridge_up(const struct cv_network *network)
 				ret = has_gateway ? cv_netlink_link_set_alias(&netlink, network->bridge, wanted)
 				                  : bridge_configure(&netlink, network);
 		}
+		/*
+		 * Ours and up: a bridge made before IPv6 was turned off on them may hold a route a
+		 * container advertised. One write of a sysctl per start.
+		 */
+		if (ret == 0)
+			ret = cv_network_interface_no_ipv6(network->bridge);
 		cv_netlink_close(&netlink);
 		return ret;
 	}

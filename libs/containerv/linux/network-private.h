@@ -45,7 +45,16 @@ int cv_network_plug(const struct cv_network *network, const struct cv_lease *lea
 int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lease, pid_t pid);
 /* Releases the container's leases (of one network, or all with NULL); returns how many. Locked. */
 int cv_network_release_locked(const char *container_id, const char *network, bool container_running);
+/*
+ * The container's own network namespace, set before any interface of ours is in it: the
+ * interfaces made next are born without IPv6, and ping works without CAP_NET_RAW.
+ */
+int cv_network_namespace_defaults(pid_t pid);
 /* linux/network-host.c */
 int cv_network_bridge_up(const struct cv_network *network);
+/* disable_ipv6 on an interface of the host's namespace; a kernel without IPv6 has nothing to do. */
+int cv_network_interface_no_ipv6(const char *interface);
+/* Writes an IPv6 sysctl of the calling thread's namespace; none to write without IPv6 in the kernel. */
+int cv_network_ipv6_sysctl(const char *path, const char *value);
 
 #endif

@@ -21,7 +21,9 @@ const char *const cv_default_masked_paths[] = {
         "/proc/sched_debug",
         "/proc/scsi",
         "/sys/firmware",
-        "/sys/devices/virtual/powercap",
+        "/sys/devices/virtual/powercap", /* RAPL energy counters: a power side channel (CVE-2020-8694) */
+        "/sys/kernel/vmcoreinfo",        /* the kernel's layout (KASLR offset, symbol addresses) */
+        "/sys/block",                    /* the host's disks, their names and sizes */
         NULL,
 };
 

@@ -29,8 +29,9 @@ static const char *const database_add[] = {"IPC_LOCK", NULL};
 static const struct predefined predefined_profiles[] = {
         {"permissive", "docker's default: its capabilities and seccomp profile, setuid binaries work",
          CV_SECURITY_PERMISSIVE, NULL, NULL, -1},
-        {"restricted", "docker's default plus no_new_privileges (the default level)", CV_SECURITY_RESTRICTED, NULL,
-         NULL, -1},
+        {"restricted",
+         "docker's default without NET_RAW (ping still works), plus no_new_privileges (the default level)",
+         CV_SECURITY_RESTRICTED, NULL, NULL, -1},
         {"strict", "8 capabilities, no raw sockets or mknod, stricter seccomp, read-only root filesystem",
          CV_SECURITY_STRICT, NULL, NULL, -1},
         {"paranoid", "no capabilities, strictest seccomp, loopback only, read-only root, Landlock",

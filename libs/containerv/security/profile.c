@@ -72,9 +72,15 @@ int cv_security_init_level(struct containerv_security *s, enum containerv_securi
 		return cv_error_errno(EINVAL, "unknown security level %d", (int)level);
 	s->level = level;
 	s->seccomp_mode = CV_SECCOMP_LEVEL;
-	s->capabilities = level <= CV_SECURITY_RESTRICTED ? docker_default_capabilities()
-	                  : level == CV_SECURITY_STRICT   ? strict_capabilities()
-	                                                  : 0;
+	/*
+	 * Restricted (the default) drops NET_RAW from docker's set: raw and packet sockets let a
+	 * container spoof ARP and send router advertisements to its neighbours. ping still works,
+	 * through the ICMP echo sockets net.ipv4.ping_group_range opens in the container's namespace.
+	 */
+	s->capabilities = level == CV_SECURITY_PERMISSIVE   ? docker_default_capabilities()
+	                  : level == CV_SECURITY_RESTRICTED ? docker_default_capabilities() & ~CAP(NET_RAW)
+	                  : level == CV_SECURITY_STRICT     ? strict_capabilities()
+	                                                    : 0;
 	s->no_new_privileges = level >= CV_SECURITY_RESTRICTED;
 	s->read_only_rootfs = level >= CV_SECURITY_STRICT;
 	s->landlock = level == CV_SECURITY_PARANOID;

@@ -8,7 +8,8 @@
  * table) and may be changed from there:
  *
  *   PERMISSIVE  docker's default: its capabilities and seccomp profile
- *   RESTRICTED  the same plus no_new_privileges (the default)
+ *   RESTRICTED  the same without NET_RAW (ping works through ICMP
+ *               echo sockets), plus no_new_privileges (the default)
  *   STRICT      fewer capabilities (no NET_RAW, MKNOD, ...), a stricter
  *               seccomp filter, read-only root filesystem
  *   PARANOID    no capabilities, the strictest filter, no network,
