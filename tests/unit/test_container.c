@@ -61,7 +61,52 @@ static int count_entries(const char *path)
 	return n;
 }
 
-/* Nothing of any container may be left: state dirs, cgroups, mounts. */
+/*
+ * The containers' cgroups present when this program started: another root's
+ * containers (a user's own, in the default root) are not ours to judge.
+ */
+#define PIDS_PARENT "/sys/fs/cgroup/pids/containerv"
+static char *cgroups_at_start[256];
+static size_t cgroups_at_start_count;
+
+/* Only directories are cgroups; a 64-hex name is a container's. */
+static bool is_container_cgroup(const struct dirent *entry)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof path, PIDS_PARENT "/%s", entry->d_name);
+	return entry->d_name[0] != '.' && strlen(entry->d_name) == 64 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool existed_at_start(const char *name)
+{
+	for (size_t i = 0; i < cgroups_at_start_count; i++)
+		if (strcmp(cgroups_at_start[i], name) == 0)
+			return true;
+	return false;
+}
+
+__attribute__((constructor)) static void record_cgroups_at_start(void)
+{
+	DIR *dir = opendir(PIDS_PARENT);
+	struct dirent *entry;
+
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL)
+		if (is_container_cgroup(entry) && cgroups_at_start_count < 256)
+			cgroups_at_start[cgroups_at_start_count++] = strdup(entry->d_name);
+	closedir(dir);
+}
+
+__attribute__((destructor)) static void forget_cgroups_at_start(void)
+{
+	for (size_t i = 0; i < cgroups_at_start_count; i++)
+		free(cgroups_at_start[i]);
+}
+
+/* Nothing of this program's containers may be left: state dirs, cgroups, mounts. */
 static void check_no_leftovers(void)
 {
 	char path[512];
@@ -70,17 +115,13 @@ static void check_no_leftovers(void)
 
 	snprintf(path, sizeof path, "%s/containers", root);
 	CHECK_EQ_INT(count_entries(path), 0);
-	DIR *dir = opendir("/sys/fs/cgroup/pids/containerv");
+	DIR *dir = opendir(PIDS_PARENT);
 	if (dir != NULL) {
 		struct dirent *entry;
 		while ((entry = readdir(dir)) != NULL) {
-			struct stat st;
-			snprintf(path, sizeof path, "/sys/fs/cgroup/pids/containerv/%s", entry->d_name);
-			/* Only directories are cgroups; a 64-hex one would be a leaked container. */
-			if (entry->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    strlen(entry->d_name) == 64) {
+			if (is_container_cgroup(entry) && !existed_at_start(entry->d_name)) {
+				fprintf(stderr, "  leaked cgroup " PIDS_PARENT "/%s\n", entry->d_name);
 				closedir(dir);
-				fprintf(stderr, "  leaked cgroup %s\n", path);
 				CHECK(0);
 			}
 		}
