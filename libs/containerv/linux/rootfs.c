@@ -200,9 +200,12 @@ static int open_terminal(int rootfd, struct cv_init_plan *plan)
 		return cv_error_sys("send the terminal to the parent");
 	}
 	close(master);
-	/* Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
+	/*
+	 * Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount
+	 * namespace. The path goes through the scratch tmpfs on plan->rootfs, whose root/ holds the overlay
+	 * (mount_scratch, mount_overlay).
 	 */
-	snprintf(plan->console, sizeof plan->console, "%s/dev/pts/%d", plan->rootfs, number);
+	snprintf(plan->console, sizeof plan->console, "%s/root/dev/pts/%d", plan->rootfs, number);
 	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
 }
 
