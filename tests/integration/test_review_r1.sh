@@ -2,6 +2,8 @@
 # Second review (r1), attacks that broke the issue 9 fixes, performed for real:
 #  1. a bind source swapped for a symlink to /etc between the sensitive-bind check and the init's open
 #     (another container, through a shared bind, renameat2 RENAME_EXCHANGE in a loop).
+#  2. a sparse file of 1 GiB that takes no block in the container, copied out by cp: it must not take
+#     1 GiB of the host's disk (a terabyte would fill it); holes stay holes, in and out.
 #
 # Environment: CONTAINERV, CV_ATTACK, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +30,27 @@ done
 [ $((normal + refused)) -ge 20 ] || fail "only $((normal + refused)) starts ran"
 cv 0 rm -f swapper
 pass "a bind source swapped for a symlink after its check: $normal bound, $refused refused, never /etc"
+
+# 2. Sparse files: the container's 1 GiB hole with 6 bytes of data in its middle.
+cv 0 run -d --name sparse --network none --rootfs "$CV_TEST_ROOTFS" sleep 300
+ids+=("$("$CONTAINERV" inspect -f '{{.Id}}' sparse)")
+cv 0 exec sparse sh -c 'dd if=/dev/zero of=/big bs=1 count=0 seek=1G 2>/dev/null &&
+	echo middle | dd of=/big bs=1 seek=500000000 conv=notrunc 2>/dev/null'
+cv 0 cp sparse:/big "$TEST_TMP/big"
+[ "$(stat -c %s "$TEST_TMP/big")" = 1073741824 ] || fail "sparse cp out: size $(stat -c %s "$TEST_TMP/big")"
+[ "$(du -k "$TEST_TMP/big" | cut -f1)" -lt 1024 ] || fail "sparse cp out: $(du -k "$TEST_TMP/big") KiB on the host"
+[ "$(dd if="$TEST_TMP/big" bs=1 skip=500000000 count=6 2>/dev/null)" = middle ] || fail "sparse cp out: data lost"
+rm -f "$TEST_TMP/big"
+truncate -s 1G "$TEST_TMP/hole"
+cv 0 cp "$TEST_TMP/hole" sparse:/hole
+cv 0 exec sparse sh -c 'stat -c "%s %b" /hole'
+[ "$OUT" = "1073741824 0" ] || fail "sparse cp in: size and blocks $OUT"
+head -c 200000 /dev/urandom >"$TEST_TMP/dense"
+cv 0 cp "$TEST_TMP/dense" sparse:/dense
+cv 0 cp sparse:/dense "$TEST_TMP/dense-back"
+cmp -s "$TEST_TMP/dense" "$TEST_TMP/dense-back" || fail "a plain file changed through cp in and out"
+cv 0 rm -f sparse
+pass "sparse files stay sparse through cp, in and out"
 
 assert_clean "review r1"
 echo "all review r1 tests passed"
