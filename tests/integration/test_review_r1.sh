@@ -4,6 +4,8 @@
 #     (another container, through a shared bind, renameat2 RENAME_EXCHANGE in a loop).
 #  2. a sparse file of 1 GiB that takes no block in the container, copied out by cp: it must not take
 #     1 GiB of the host's disk (a terabyte would fill it); holes stay holes, in and out.
+#  3. a directory tree as deep as names allow (2040 levels of "a/"): cp to - overflowed the copy
+#     process's stack (a 64 KiB buffer per level) and died; a container made its files uncopyable.
 #
 # Environment: CONTAINERV, CV_ATTACK, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -49,8 +51,18 @@ head -c 200000 /dev/urandom >"$TEST_TMP/dense"
 cv 0 cp "$TEST_TMP/dense" sparse:/dense
 cv 0 cp sparse:/dense "$TEST_TMP/dense-back"
 cmp -s "$TEST_TMP/dense" "$TEST_TMP/dense-back" || fail "a plain file changed through cp in and out"
-cv 0 rm -f sparse
 pass "sparse files stay sparse through cp, in and out"
+
+# 3. A deep tree, copied out in both forms.
+cv 0 exec sparse sh -c 'mkdir /deep && cd /deep && i=0 && while [ $i -lt 2040 ]; do mkdir a && cd a && i=$((i+1)); done &&
+	echo bottom >f'
+"$CONTAINERV" cp sparse:/deep - >"$TEST_TMP/deep.tar" 2>"$TEST_TMP/deep.err" || fail "cp of a deep tree to -: $(cat "$TEST_TMP/deep.err")"
+[ "$(tar -tf "$TEST_TMP/deep.tar" | wc -l)" = 2042 ] || fail "cp of a deep tree to -: $(tar -tf "$TEST_TMP/deep.tar" | wc -l) entries"
+cv 0 cp sparse:/deep "$TEST_TMP/deep"
+[ "$(find "$TEST_TMP/deep" -name f -execdir cat {} \;)" = bottom ] || fail "cp of a deep tree: the bottom file is missing"
+rm -rf "$TEST_TMP/deep" "$TEST_TMP/deep.tar"
+cv 0 rm -f sparse
+pass "a tree as deep as names allow copies out, plainly and to -"
 
 assert_clean "review r1"
 echo "all review r1 tests passed"

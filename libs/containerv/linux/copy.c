@@ -128,8 +128,8 @@ static mode_t kept_mode(const struct stat *st, bool upload)
 }
 
 /* Written to a new temporary beside the target and renamed over it: an existing node is replaced, not opened. */
-static int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
-                     bool upload)
+static __attribute__((noinline)) int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir,
+                                               const char *dst_name, bool upload)
 {
 	char temp[64];
 	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY, src_name);
@@ -189,7 +189,7 @@ static int copy_directory(int source, const struct stat *st, const char *src_nam
 	return 0;
 }
 
-static int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
+static __attribute__((noinline)) int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
 {
 	char target[PATH_MAX];
 
