@@ -6,6 +6,8 @@
 #     1 GiB of the host's disk (a terabyte would fill it); holes stay holes, in and out.
 #  3. a directory tree as deep as names allow (2040 levels of "a/"): cp to - overflowed the copy
 #     process's stack (a 64 KiB buffer per level) and died; a container made its files uncopyable.
+#  4. run -t, with and without --userns auto: /dev/console is bound from the pty the init opened (a path
+#     through the 0700 state root is not the container's root's to walk: EACCES under a user namespace).
 #
 # Environment: CONTAINERV, CV_ATTACK, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +65,17 @@ cv 0 cp sparse:/deep "$TEST_TMP/deep"
 rm -rf "$TEST_TMP/deep" "$TEST_TMP/deep.tar"
 cv 0 rm -f sparse
 pass "a tree as deep as names allow copies out, plainly and to -"
+
+# 4. -t, with and without a user namespace (script gives the CLI a terminal).
+if command -v script >/dev/null; then
+	for args in "" "--userns auto"; do
+		out=$(timeout 60 script -qec "$(printf %q "$CONTAINERV") run -t --rm --network none $args \
+			--rootfs $(printf %q "$CV_TEST_ROOTFS") sh -c 'tty; test -c /dev/console && echo console'" /dev/null 2>&1 |
+			tr -d '\r')
+		[[ "$out" == *"/dev/pts/0"*console* ]] || fail "run -t ${args:-(no user namespace)}: $out"
+	done
+	pass "run -t binds /dev/console with and without --userns auto"
+fi
 
 assert_clean "review r1"
 echo "all review r1 tests passed"

@@ -200,9 +200,13 @@ static int open_terminal(int rootfd, struct cv_init_plan *plan)
 		return cv_error_sys("send the terminal to the parent");
 	}
 	close(master);
-	/* Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
+	/*
+	 * Bound through the slave's descriptor: it was opened in our devpts, in this mount namespace. (The
+	 * overlay is on the scratch tmpfs's root/, not on plan->rootfs, and the state root's path is not
+	 * the container's root's to walk under a user namespace.)
 	 */
-	snprintf(plan->console, sizeof plan->console, "%s/dev/pts/%d", plan->rootfs, number);
+	snprintf(plan->console, sizeof plan->console, "/proc/self/fd/%d", plan->tty_slave);
+	(void)number;
 	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
 }
 
