@@ -448,6 +448,23 @@ static long attempt(const char *what, const char *arg)
 			return -1;
 		return S_ISREG(st.st_mode) ? 0 : (errno = ENOTSUP, -1);
 	}
+	/* --- review r1 (test_review_r1.sh) --- */
+	if (strcmp(what, "swap_forever") == 0) { /* ARG "A:B": exchange the names A and B, endlessly */
+		char a[256], *b;
+		snprintf(a, sizeof a, "%s", arg);
+		b = strchr(a, ':');
+		if (b == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		*b++ = '\0';
+		printf("swapping\n");
+		fflush(stdout);
+		for (;;)
+			if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) < 0)
+				return -1;
+	}
+	/* --- end of review r1 --- */
 	/* --- sensitive binds (issue 9, attack 6) --- */
 	if (strcmp(what, "cgroup_escape") == 0) /* ARG: where the host's /sys/fs/cgroup is bound */
 		return cgroup_escape(arg);

@@ -37,19 +37,20 @@
 
 static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, bool upload);
 
-/* At most limit bytes: a file the container keeps appending to cannot fill the host's disk. */
-static int copy_data(int in, int out, off_t limit, const char *name)
+/* length bytes at offset, or fewer when the file ends first (*ended then): copy_file_range, else read/write. */
+static int copy_range(int in, int out, off_t offset, off_t length, bool *ended, const char *name)
 {
-	off_t left = limit;
+	off_t in_offset = offset, out_offset = offset, end = offset + length;
 
-	while (left > 0) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(left < (1 << 30) ? left : (1 << 30)), 0);
-		if (n == 0)
+	while (in_offset < end) {
+		ssize_t n = copy_file_range(in, &in_offset, out, &out_offset,
+		                            (size_t)(end - in_offset < (1 << 30) ? end - in_offset : (1 << 30)), 0);
+		if (n == 0) {
+			*ended = true;
 			return 0;
-		if (n > 0) {
-			left -= n;
-			continue;
 		}
+		if (n > 0)
+			continue;
 		if (errno == EINTR)
 			continue;
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
@@ -58,18 +59,66 @@ static int copy_data(int in, int out, off_t limit, const char *name)
 	}
 	/* Across filesystems that refuse copy_file_range: a plain read/write loop. */
 	char buffer[1 << 16];
-	while (left > 0) {
-		ssize_t n = read(in, buffer, (size_t)(left < (off_t)sizeof buffer ? left : (off_t)sizeof buffer));
+	while (in_offset < end) {
+		ssize_t n =
+		        pread(in, buffer,
+		              (size_t)(end - in_offset < (off_t)sizeof buffer ? end - in_offset : (off_t)sizeof buffer),
+		              in_offset);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return cv_error_sys("read %s", name);
-		if (n == 0)
+		if (n == 0) {
+			*ended = true;
 			return 0;
-		if (cv_write_all(out, buffer, (size_t)n) < 0)
-			return cv_error_sys("write %s", name);
-		left -= n;
+		}
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(out, buffer + done, (size_t)(n - done), in_offset + done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return cv_error_sys("write %s", name);
+			done += w;
+		}
+		in_offset += n;
 	}
+	return 0;
+}
+
+/*
+ * At most limit bytes: a file the container keeps appending to cannot fill the host's disk. Only the
+ * data is copied and holes stay holes (SEEK_DATA/SEEK_HOLE): a sparse file of a terabyte that takes no
+ * block in the container must not take a terabyte of the host's disk when copied out (issue 9).
+ */
+static int copy_data(int in, int out, off_t limit, const char *name)
+{
+	off_t offset = 0;
+	bool ended = false;
+	struct stat now;
+
+	while (offset < limit && !ended) {
+		off_t data = lseek(in, offset, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left (or the file shrank) */
+		off_t hole = data < 0 ? limit : lseek(in, data, SEEK_HOLE);
+		if (data < 0)
+			data = offset; /* no SEEK_DATA here: all of it is data */
+		if (data >= limit)
+			break;
+		/* A hole punched between the two calls: copy a little anyway, so that the walk always moves on. */
+		if (hole <= data)
+			hole = data + (1 << 16);
+		if (hole > limit)
+			hole = limit;
+		if (copy_range(in, out, data, hole - data, &ended, name) < 0)
+			return -1;
+		offset = hole;
+	}
+	/* The trailing hole, up to the size the file had (or has, when it shrank meanwhile). */
+	if (fstat(in, &now) < 0)
+		return cv_error_sys("stat %s", name);
+	if (ftruncate(out, now.st_size < limit ? now.st_size : limit) < 0)
+		return cv_error_sys("size %s", name);
 	return 0;
 }
 
@@ -79,8 +128,8 @@ static mode_t kept_mode(const struct stat *st, bool upload)
 }
 
 /* Written to a new temporary beside the target and renamed over it: an existing node is replaced, not opened. */
-static int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
-                     bool upload)
+static __attribute__((noinline)) int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir,
+                                               const char *dst_name, bool upload)
 {
 	char temp[64];
 	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY, src_name);
@@ -140,7 +189,7 @@ static int copy_directory(int source, const struct stat *st, const char *src_nam
 	return 0;
 }
 
-static int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
+static __attribute__((noinline)) int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
 {
 	char target[PATH_MAX];
 

@@ -61,7 +61,7 @@ struct cv_init_plan {
 	bool tty;
 	unsigned short tty_rows, tty_columns;
 	int tty_slave;
-	char console[PATH_MAX]; /* <rootfs>/dev/pts/N, bound on /dev/console */
+	char console[PATH_MAX]; /* /proc/self/fd/<tty_slave>, bound on /dev/console */
 	unsigned int namespaces;
 	/*
 	 * The overlay's directories, as paths: the init opens them (O_PATH, cv_rootfs_open) in its own

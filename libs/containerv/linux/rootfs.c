@@ -201,11 +201,12 @@ static int open_terminal(int rootfd, struct cv_init_plan *plan)
 	}
 	close(master);
 	/*
-	 * Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount
-	 * namespace. The path goes through the scratch tmpfs on plan->rootfs, whose root/ holds the overlay
-	 * (mount_scratch, mount_overlay).
+	 * Bound through the slave's descriptor: it was opened in our devpts, in this mount namespace. (The
+	 * overlay is on the scratch tmpfs's root/, not on plan->rootfs, and the state root's path is not
+	 * the container's root's to walk under a user namespace.)
 	 */
-	snprintf(plan->console, sizeof plan->console, "%s/root/dev/pts/%d", plan->rootfs, number);
+	snprintf(plan->console, sizeof plan->console, "/proc/self/fd/%d", plan->tty_slave);
+	(void)number;
 	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
 }
 
@@ -447,6 +448,28 @@ static int open_source(const char *path, bool directory, int *fd)
 	return *fd < 0 ? cv_error_sys("open %s", path) : 0;
 }
 
+/*
+ * A bind's source: its path was resolved (no symlink left in it) and checked against the sensitive paths
+ * by the parent (runtime.c resolve_mount). Opened without following any symlink, so that one swapped in
+ * since then (by another container through a shared bind, renameat2 RENAME_EXCHANGE in a loop) fails the
+ * start instead of binding where it points, /etc or the state root (issue 9).
+ */
+static int open_bind_source(const char *path, bool directory, int *fd)
+{
+	struct open_how how = {
+	        .flags = (uint64_t)(O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0)),
+	        .resolve = RESOLVE_NO_SYMLINKS,
+	};
+
+	do
+		*fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	while (*fd < 0 && errno == EINTR);
+	if (*fd < 0 && errno == ELOOP)
+		return cv_error_errno(
+		        ELOOP, "bind mount source %s: it changed into a symbolic link since it was checked", path);
+	return *fd < 0 ? cv_error_sys("open %s", path) : 0;
+}
+
 int cv_rootfs_open(struct cv_init_plan *plan, char go)
 {
 	char *const *layers = go == CV_GO_SHIFTED ? plan->shifted_layers : plan->layers;
@@ -469,7 +492,11 @@ int cv_rootfs_open(struct cv_init_plan *plan, char go)
 	}
 	for (size_t i = 0; i < plan->mount_count; i++) {
 		struct cv_plan_mount *m = &plan->mounts[i];
-		if (m->type != CV_MOUNT_TYPE_TMPFS && open_source(m->source, m->source_is_dir, &m->source_fd) < 0)
+		int ret = m->type == CV_MOUNT_TYPE_TMPFS ? 0
+		          : m->type == CV_MOUNT_TYPE_VOLUME
+		                  ? open_source(m->source, true, &m->source_fd)
+		                  : open_bind_source(m->source, m->source_is_dir, &m->source_fd);
+		if (ret < 0)
 			return -1;
 	}
 	return 0;

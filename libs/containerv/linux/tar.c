@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -245,11 +246,17 @@ static int write_directory_contents(const struct cv_copy_root *root, struct arch
 		return -1;
 	if ((listing = fdopendir(dup(fd))) == NULL)
 		return cv_error_sys("list %s", name);
+	/*
+	 * On the heap, as nothing else of PATH_MAX on this recursion's stack: a tree as deep as a name allows
+	 * (2000 levels of "a/") must not overflow the copy process's stack.
+	 */
+	cleanup_free char *child_name = malloc(PATH_MAX);
+	if (child_name == NULL)
+		return cv_error_sys("list %s", name);
 	while ((child = readdir(listing)) != NULL) {
-		char child_name[PATH_MAX];
 		if (strcmp(child->d_name, ".") == 0 || strcmp(child->d_name, "..") == 0)
 			continue;
-		if (snprintf(child_name, sizeof child_name, "%s/%s", name, child->d_name) >= (int)sizeof child_name)
+		if (snprintf(child_name, PATH_MAX, "%s/%s", name, child->d_name) >= PATH_MAX)
 			return cv_error_errno(ENAMETOOLONG, "%s/%s: too long", name, child->d_name);
 		if (write_entry(root, out, fd, child->d_name, child_name) < 0)
 			return -1;
@@ -257,8 +264,12 @@ static int write_directory_contents(const struct cv_copy_root *root, struct arch
 	return 0;
 }
 
-/* At most the size the header announced: a file the container grows meanwhile cannot overrun its entry. */
-static int write_file_data(struct archive *out, int path_fd, const struct stat *st, const char *name)
+/*
+ * At most the size the header announced: a file the container grows meanwhile cannot overrun its entry.
+ * Not inlined: its buffer must not be on the stack of every level of a deep tree.
+ */
+static __attribute__((noinline)) int write_file_data(struct archive *out, int path_fd, const struct stat *st,
+                                                     const char *name)
 {
 	cleanup_close int fd = cv_copy_reopen(path_fd, st, O_RDONLY, name);
 	char buffer[1 << 16];
@@ -288,6 +299,17 @@ static int64_t container_id(const struct cv_copy_root *root, uint32_t id, uint32
 	return id >= start && id - start < root->id_count ? id - start : 65534;
 }
 
+/* Out of write_entry's frame (noinline): its PATH_MAX buffer is not on the stack of every level. */
+static __attribute__((noinline)) int set_link_target(struct archive_entry *entry, int fd, const char *name)
+{
+	char target[PATH_MAX];
+
+	if (cv_copy_read_link(fd, target, sizeof target, name) < 0)
+		return -1;
+	archive_entry_set_symlink(entry, target);
+	return 0;
+}
+
 /* One entry (and, for a directory, what it holds), never following a link nor opening a node. */
 static int write_entry(const struct cv_copy_root *root, struct archive *out, int dirfd, const char *leaf,
                        const char *name)
@@ -306,13 +328,9 @@ static int write_entry(const struct cv_copy_root *root, struct archive *out, int
 	archive_entry_set_uid(entry, container_id(root, st.st_uid, root->uid));
 	archive_entry_set_gid(entry, container_id(root, st.st_gid, root->gid));
 	archive_entry_set_pathname(entry, name);
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		if (cv_copy_read_link(fd, target, sizeof target, name) < 0) {
-			archive_entry_free(entry);
-			return -1;
-		}
-		archive_entry_set_symlink(entry, target);
+	if (S_ISLNK(st.st_mode) && set_link_target(entry, fd, name) < 0) {
+		archive_entry_free(entry);
+		return -1;
 	}
 	if (archive_write_header(out, entry) != ARCHIVE_OK)
 		ret = cv_error_errno(EIO, "write the tar stream: %s", archive_error_string(out));
