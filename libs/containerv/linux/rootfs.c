@@ -444,6 +444,30 @@ static int open_source(const char *path, bool directory, int *fd)
 	return *fd < 0 ? cv_error_sys("open %s", path) : 0;
 }
 
+/*
+ * A bind's source, by the path the parent resolved and checked (binds.c): it has no symbolic link,
+ * so none may be followed now. Between the check and this open, whoever can write a directory on
+ * the way (a host user, another container through a shared bind) could swap a component for a link
+ * to /etc: the kernel would follow it and the container would get the host's /etc, writable.
+ */
+static int open_bind_source(struct cv_plan_mount *m)
+{
+	struct open_how how = {
+	        .flags = (uint64_t)(O_PATH | O_CLOEXEC | (m->source_is_dir ? O_DIRECTORY : 0)),
+	        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	do
+		m->source_fd = (int)syscall(SYS_openat2, AT_FDCWD, m->source, &how, sizeof how);
+	while (m->source_fd < 0 && errno == EINTR);
+	if (m->source_fd < 0 && errno == ELOOP)
+		return cv_error_errno(ELOOP,
+		                      "bind mount source %s: a symbolic link appeared on its way since it "
+		                      "was checked",
+		                      m->source);
+	return m->source_fd < 0 ? cv_error_sys("open %s", m->source) : 0;
+}
+
 int cv_rootfs_open(struct cv_init_plan *plan, char go)
 {
 	char *const *layers = go == CV_GO_SHIFTED ? plan->shifted_layers : plan->layers;
@@ -466,7 +490,9 @@ int cv_rootfs_open(struct cv_init_plan *plan, char go)
 	}
 	for (size_t i = 0; i < plan->mount_count; i++) {
 		struct cv_plan_mount *m = &plan->mounts[i];
-		if (m->type != CV_MOUNT_TYPE_TMPFS && open_source(m->source, m->source_is_dir, &m->source_fd) < 0)
+		if (m->type == CV_MOUNT_TYPE_BIND && open_bind_source(m) < 0)
+			return -1;
+		if (m->type == CV_MOUNT_TYPE_VOLUME && open_source(m->source, true, &m->source_fd) < 0)
 			return -1;
 	}
 	return 0;
