@@ -321,6 +321,28 @@ cv 0 security audit etcfile --format json
 cv 0 rm -f etcfile
 cv 125 run --rm --network none -v /etc/hostname:/host-name --rootfs "$CV_TEST_ROOTFS" true
 one_error_line "inside /etc"
+# What the host keeps from its own users is a credential whatever its name (review r3):
+# /etc/kubernetes/admin.conf (0600) was accepted read-only as a harmless /etc file.
+secret_dir=/etc/cvtest-secrets-$$
+mkdir -m 0755 "$secret_dir" "$secret_dir/closed"
+chmod 0700 "$secret_dir/closed"
+printf 'client-key-data: cvtest-secret\n' >"$secret_dir/admin.conf"
+printf 'cvtest-secret\n' >"$secret_dir/closed/key"
+chmod 0600 "$secret_dir/admin.conf"
+chmod 0644 "$secret_dir/closed/key"
+secret_outcome=
+for secret in "$secret_dir/admin.conf" "$secret_dir/closed/key"; do
+	set +e
+	OUT=$(timeout 60 "$CONTAINERV" run --rm --network none -v "$secret:/secret:ro" --rootfs "$CV_TEST_ROOTFS" \
+		cat /secret 2>"$TEST_TMP/stderr")
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = 125 ] && [[ "$ERR" == *"inside /etc"* ]] || secret_outcome="$secret: exit $CODE, $OUT $ERR"
+done
+rm -rf "$secret_dir"
+[ -z "$secret_outcome" ] || fail "a root-only /etc file was bound as harmless: $secret_outcome"
+one_error_line "refused at the restricted level"
 pass "sensitive binds: the cgroup escape is refused; allowed or permissive binds run and audit critical"
 
 # Bind sources swapped between the check (the caller) and the open (the init), or the mkdir of a
