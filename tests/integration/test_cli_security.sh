@@ -321,6 +321,56 @@ cv 0 security audit etcfile --format json
 cv 0 rm -f etcfile
 cv 125 run --rm --network none -v /etc/hostname:/host-name --rootfs "$CV_TEST_ROOTFS" true
 one_error_line "inside /etc"
+# What the host keeps from its own users is a credential whatever its name (review r3):
+# /etc/kubernetes/admin.conf (0600) was accepted read-only as a harmless /etc file.
+secret_dir=/etc/cvtest-secrets-$$
+mkdir -m 0755 "$secret_dir" "$secret_dir/closed"
+chmod 0700 "$secret_dir/closed"
+printf 'client-key-data: cvtest-secret\n' >"$secret_dir/admin.conf"
+printf 'cvtest-secret\n' >"$secret_dir/closed/key"
+chmod 0600 "$secret_dir/admin.conf"
+chmod 0644 "$secret_dir/closed/key"
+secret_outcome=
+for secret in "$secret_dir/admin.conf" "$secret_dir/closed/key"; do
+	set +e
+	OUT=$(timeout 60 "$CONTAINERV" run --rm --network none -v "$secret:/secret:ro" --rootfs "$CV_TEST_ROOTFS" \
+		cat /secret 2>"$TEST_TMP/stderr")
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = 125 ] && [[ "$ERR" == *"inside /etc"* ]] || secret_outcome="$secret: exit $CODE, $OUT $ERR"
+done
+rm -rf "$secret_dir"
+[ -z "$secret_outcome" ] || fail "a root-only /etc file was bound as harmless: $secret_outcome"
+one_error_line "refused at the restricted level"
 pass "sensitive binds: the cgroup escape is refused; allowed or permissive binds run and audit critical"
+
+# Bind sources swapped between the check (the caller) and the open (the init), or the mkdir of a
+# missing one (review r3): a container with a shared directory turns a component of another
+# container's source into a link to /etc at the right moment. The kernel followed it: the second
+# container got the host's /etc, writable, and mkdir made directories in the host's /etc.
+race=$TEST_TMP/race
+mkdir -m 0755 "$race" "$race/one" "$race/two"
+cv 0 run -d --name swapper --network none -v "$race/one:/shared" -v "$race/two:/shared2" \
+	-v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" \
+	sh -c '/cv-attack bind_swap /shared & /cv-attack bind_swap_new /shared2 & wait'
+wait_for "the swapper" test -L "$race/one/link" -o -L "$race/one/sub"
+marker=cvtest-race-$$
+for _ in $(seq 150); do
+	set +e
+	OUT=$(timeout 60 "$CONTAINERV" run --rm --network none -v "$race/one/sub:/data" -v "$race/two/new/$marker:/made" \
+		--rootfs "$CV_TEST_ROOTFS" sh -c 'test -e /data/passwd && echo host-etc || echo plain' 2>"$TEST_TMP/stderr")
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	if [ -e "/etc/$marker" ]; then
+		rmdir "/etc/$marker"
+		fail "a bind source's mkdir followed a link the container swapped in: /etc/$marker made"
+	fi
+	[[ "$OUT" != *host-etc* ]] || fail "a bind source swapped for a link to /etc after its check: the host's /etc mounted"
+	[ "$CODE" = 0 ] || { [ "$CODE" = 125 ] && one_error_line; } || fail "swapped bind source: exit $CODE: $ERR"
+done
+cv 0 rm -f swapper
+pass "bind sources: a link swapped in after the check is never followed (mount or mkdir)"
 
 assert_clean "security tests"

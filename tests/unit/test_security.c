@@ -431,9 +431,24 @@ static int audit_bind(const char *source, unsigned int flags, enum containerv_se
 TEST(sensitive_binds_are_resolved_and_flagged)
 {
 	char root[PATH_MAX], link[PATH_MAX], plain[PATH_MAX], what[512], resolved[PATH_MAX];
-	const char *spellings[] = {"/etc/",          "//",       "/usr/../", "/run", "/etc/shadow", "/proc/sys",
-	                           "/sys/fs/cgroup", "/var/lib", "/var",     "/",    "/dev/null",   "/boot",
-	                           "/var/run",       root,       link,       NULL};
+	const char *spellings[] = {"/etc/",
+	                           "//",
+	                           "/usr/../",
+	                           "/run",
+	                           "/etc/shadow",
+	                           "/proc/sys",
+	                           "/sys/fs/cgroup",
+	                           "/var/lib",
+	                           "/var",
+	                           "/",
+	                           "/dev/null",
+	                           "/boot",
+	                           "/var/run",
+	                           root,
+	                           link,
+	                           "/var/spool/cron/crontabs",
+	                           "/var/spool/at",
+	                           NULL};
 
 	snprintf(root, sizeof root, "%s/state-root", work_dir);
 	snprintf(link, sizeof link, "%s/etc-link", work_dir);
@@ -466,6 +481,11 @@ TEST(sensitive_binds_are_resolved_and_flagged)
 	/* Ordinary: a plain directory, a file, a read-only /usr tree, a harmless /etc file read-only (low). */
 	CHECK_EQ_INT(audit_bind(plain, 0, CV_SECURITY_RESTRICTED, root, what, sizeof what), -1);
 	CHECK_EQ_INT(audit_bind("/usr/share", CV_MOUNT_READONLY, CV_SECURITY_RESTRICTED, root, what, sizeof what), -1);
+	/* Review r3: what cron, atd and the package manager run as root, written from a container. */
+	CHECK_EQ_INT(audit_bind("/var/lib/dpkg/info", 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
+	             CV_SEVERITY_CRITICAL);
+	CHECK_EQ_INT(audit_bind("/var/lib/dpkg", CV_MOUNT_READONLY, CV_SECURITY_RESTRICTED, root, what, sizeof what),
+	             -1);
 	CHECK_EQ_INT(audit_bind("/usr/share", 0, CV_SECURITY_PERMISSIVE, root, what, sizeof what),
 	             CV_SEVERITY_CRITICAL);
 	CHECK_EQ_INT(audit_bind("/etc/hostname", CV_MOUNT_READONLY, CV_SECURITY_RESTRICTED, root, what, sizeof what),

@@ -449,25 +449,27 @@ static int open_source(const char *path, bool directory, int *fd)
 }
 
 /*
- * A bind's source: its path was resolved (no symlink left in it) and checked against the sensitive paths
- * by the parent (runtime.c resolve_mount). Opened without following any symlink, so that one swapped in
- * since then (by another container through a shared bind, renameat2 RENAME_EXCHANGE in a loop) fails the
- * start instead of binding where it points, /etc or the state root (issue 9).
+ * A bind's source, by the path the parent resolved and checked (binds.c): it has no symbolic link,
+ * so none may be followed now. Between the check and this open, whoever can write a directory on
+ * the way (a host user, another container through a shared bind) could swap a component for a link
+ * to /etc: the kernel would follow it and the container would get the host's /etc, writable.
  */
-static int open_bind_source(const char *path, bool directory, int *fd)
+static int open_bind_source(struct cv_plan_mount *m)
 {
 	struct open_how how = {
-	        .flags = (uint64_t)(O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0)),
-	        .resolve = RESOLVE_NO_SYMLINKS,
+	        .flags = (uint64_t)(O_PATH | O_CLOEXEC | (m->source_is_dir ? O_DIRECTORY : 0)),
+	        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
 	do
-		*fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-	while (*fd < 0 && errno == EINTR);
-	if (*fd < 0 && errno == ELOOP)
-		return cv_error_errno(
-		        ELOOP, "bind mount source %s: it changed into a symbolic link since it was checked", path);
-	return *fd < 0 ? cv_error_sys("open %s", path) : 0;
+		m->source_fd = (int)syscall(SYS_openat2, AT_FDCWD, m->source, &how, sizeof how);
+	while (m->source_fd < 0 && errno == EINTR);
+	if (m->source_fd < 0 && errno == ELOOP)
+		return cv_error_errno(ELOOP,
+		                      "bind mount source %s: a symbolic link appeared on its way since it "
+		                      "was checked",
+		                      m->source);
+	return m->source_fd < 0 ? cv_error_sys("open %s", m->source) : 0;
 }
 
 int cv_rootfs_open(struct cv_init_plan *plan, char go)
@@ -492,10 +494,10 @@ int cv_rootfs_open(struct cv_init_plan *plan, char go)
 	}
 	for (size_t i = 0; i < plan->mount_count; i++) {
 		struct cv_plan_mount *m = &plan->mounts[i];
-		int ret = m->type == CV_MOUNT_TYPE_TMPFS ? 0
-		          : m->type == CV_MOUNT_TYPE_VOLUME
-		                  ? open_source(m->source, true, &m->source_fd)
-		                  : open_bind_source(m->source, m->source_is_dir, &m->source_fd);
+		/* Anything but a tmpfs or a volume is a bind (resolve_mount's default too). */
+		int ret = m->type == CV_MOUNT_TYPE_TMPFS    ? 0
+		          : m->type == CV_MOUNT_TYPE_VOLUME ? open_source(m->source, true, &m->source_fd)
+		                                            : open_bind_source(m);
 		if (ret < 0)
 			return -1;
 	}

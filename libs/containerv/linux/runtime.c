@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <pthread.h>
 #include <poll.h>
@@ -307,6 +308,48 @@ static int compare_mount_depth(const void *a, const void *b)
 	return mount_depth(x->target) - mount_depth(y->target);
 }
 
+/*
+ * The missing directories of a checked bind source, made one by one without following a link: a
+ * component that became a link since the check (a host user, or another container through a shared
+ * bind, swapped it) would otherwise have mkdir make a root-owned directory wherever it points.
+ */
+static int make_bind_source(const char *resolved)
+{
+	cleanup_close int dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return cv_error_sys("open /");
+	for (const char *p = resolved; *p != '\0';) {
+		char component[NAME_MAX + 1];
+		size_t length;
+		int next;
+
+		while (*p == '/')
+			p++;
+		length = strcspn(p, "/");
+		if (length == 0)
+			break;
+		if (length > NAME_MAX)
+			return cv_error_errno(ENAMETOOLONG, "bind mount source %s: name too long", resolved);
+		memcpy(component, p, length);
+		component[length] = '\0';
+		p += length;
+		if (mkdirat(dirfd, component, 0755) < 0 && errno != EEXIST)
+			return cv_error_sys("bind mount source %s: mkdir %s", resolved, component);
+		/* The last may be a file (or a link, which mkdirat left alone and the init will not follow). */
+		if (strspn(p, "/") == strlen(p))
+			break;
+		next = openat(dirfd, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return cv_error_errno(errno == ENOTDIR ? ELOOP : errno,
+			                      "bind mount source %s: %s is no longer a directory since it was checked",
+			                      resolved, component);
+		close(dirfd);
+		dirfd = next;
+	}
+	return 0;
+}
+
 /* One mount's host side: a bind source (made when asked), a volume's data (acquired), tmpfs options. */
 static int resolve_mount(struct containerv_container *c, const struct cv_mount *m, struct cv_plan_mount *out)
 {
@@ -342,7 +385,7 @@ static int resolve_mount(struct containerv_container *c, const struct cv_mount *
 		if (cv_security_check_bind(c->config.security, m->source, (m->flags & CV_MOUNT_READONLY) != 0,
 		                           containerv_root(), out->source, sizeof out->source) < 0)
 			return -1;
-		if ((m->flags & CV_MOUNT_CREATE) && cv_mkdir_p(out->source, 0755) < 0)
+		if ((m->flags & CV_MOUNT_CREATE) && make_bind_source(out->source) < 0)
 			return -1;
 		if (cv_security_check_bind(c->config.security, out->source, (m->flags & CV_MOUNT_READONLY) != 0,
 		                           containerv_root(), out->source, sizeof out->source) < 0)

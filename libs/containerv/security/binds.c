@@ -54,6 +54,10 @@ static const struct sensitive_path sensitive_paths[] = {
         {"/var/lib/containerd", "containerd's state, with its containers' files and secrets", false},
         {"/var/lib/containers", "podman's state, with its containers' files and secrets", false},
         {"/var/lib/kubelet", "the kubelet's state, with pods' secrets and service account tokens", false},
+        {"/var/spool/cron", "the host's crontabs, which cron runs (root's as root)", false},
+        {"/var/spool/at", "the host's at jobs, which atd runs as their owner (root's as root)", false},
+        {"/var/lib/dpkg", "dpkg's database, whose maintainer scripts host root runs at the next upgrade", true},
+        {"/var/lib/rpm", "rpm's database, which host root's package manager trusts", true},
         {"/usr", "the host's programs and libraries, which host root runs", true},
         {"/bin", "the host's programs, which host root runs", true},
         {"/sbin", "the host's programs, which host root runs", true},
@@ -153,14 +157,44 @@ static void resolve_sensitive(const char *path, char *resolved, size_t size)
 	}
 }
 
-/* A read-only bind of one regular file of /etc that holds no credential: a low finding, never refused. */
+/*
+ * Every local user may read RESOLVED (a path without links): the file is readable by others and
+ * every directory above it searchable by them. What the host keeps from its own unprivileged users
+ * is a credential whatever its name: /etc/kubernetes/admin.conf, k3s.yaml, /etc/wireguard's and
+ * letsencrypt's keys, /etc/docker/key.json, ceph keyrings are 0600 or in 0700 directories.
+ */
+static bool readable_by_everyone(const char *resolved, const struct stat *st)
+{
+	char directory[PATH_MAX];
+	struct stat dir_st;
+
+	if (!(st->st_mode & S_IROTH))
+		return false;
+	snprintf(directory, sizeof directory, "%s", resolved);
+	for (char *slash = strrchr(directory, '/'); slash != NULL; slash = strrchr(directory, '/')) {
+		if (slash == directory)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(directory, &dir_st) < 0 || !(dir_st.st_mode & S_IXOTH))
+			return false;
+		if (slash == directory)
+			break;
+	}
+	return true;
+}
+
+/*
+ * A read-only bind of one regular file of /etc that holds no credential (one every local user can
+ * read, not in a credential store): a low finding, never refused.
+ */
 static bool is_harmless_etc_file(const char *resolved, bool read_only)
 {
 	struct stat st;
 
 	if (!read_only || !path_within(resolved, "/etc") || strcmp(resolved, "/etc") == 0)
 		return false;
-	if (stat(resolved, &st) < 0 || !S_ISREG(st.st_mode))
+	if (stat(resolved, &st) < 0 || !S_ISREG(st.st_mode) || !readable_by_everyone(resolved, &st))
 		return false;
 	for (size_t i = 0; etc_credentials[i] != NULL; i++) {
 		char credential[64];
