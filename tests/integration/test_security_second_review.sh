@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Second review (r1), attacks that broke the issue 9 fixes, performed for real:
+# Attacks from the second review of the issue 9 fixes, performed for real:
 #  1. a bind source swapped for a symlink to /etc between the sensitive-bind check and the init's open
 #     (another container, through a shared bind, renameat2 RENAME_EXCHANGE in a loop).
 #  2. a sparse file of 1 GiB that takes no block in the container, copied out by cp: it must not take
