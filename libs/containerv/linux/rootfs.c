@@ -200,9 +200,12 @@ static int open_terminal(int rootfd, struct cv_init_plan *plan)
 		return cv_error_sys("send the terminal to the parent");
 	}
 	close(master);
-	/* Bound by path: the kernel refuses a bind through /proc/self/fd of a file opened in another mount namespace.
+	/*
+	 * The slave itself is bound (opened here, in our mount namespace, through the container's devpts
+	 * mount). Not by a path under plan->rootfs: the overlay is mounted on a scratch tmpfs's root/ there.
 	 */
-	snprintf(plan->console, sizeof plan->console, "%s/dev/pts/%d", plan->rootfs, number);
+	(void)number;
+	snprintf(plan->console, sizeof plan->console, "/proc/self/fd/%d", plan->tty_slave);
 	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
 }
 
