@@ -115,6 +115,26 @@ OUT=$(timeout 60 "$CONTAINERV" exec victim sh -c 'for i in 1 2 3; do echo o$i; e
 [ "$OUT" = $'o1\ne1\no2\ne2\no3\ne3' ] || fail "2>&1 lost the order: $OUT"
 pass "stdout and stderr relayed apart, in order when one"
 
+# A process that writes much before it reads its stdin, while much is piped in: the CLI must keep relaying
+# its output while its stdin pipe (or terminal) is full, or neither side ever moves again (and the CLI,
+# stuck in a write, could not even be signalled out of it).
+# (|| true: SIGPIPE when the process never reads)
+big_input() { head -c 1000000 /dev/zero || true; }
+big_lines() { head -c 1000000 /dev/zero | tr '\0' x | fold -w 70 || true; }
+OUT=$(big_input | timeout -s KILL 30 "$CONTAINERV" run -i --rm --network none --rootfs "$CV_TEST_ROOTFS" \
+	sh -c 'seq 1 200000; wc -c' | tail -2) || fail "run -i with a full stdin pipe: exit $? (deadlock)"
+[ "$OUT" = $'200000\n1000000' ] || fail "run -i with a full stdin pipe: $OUT"
+OUT=$(big_input | timeout -s KILL 30 "$CONTAINERV" exec -i victim sh -c 'seq 1 200000; wc -c' | tail -2) ||
+	fail "exec -i with a full stdin pipe: exit $? (deadlock)"
+[ "$OUT" = $'200000\n1000000' ] || fail "exec -i with a full stdin pipe: $OUT"
+OUT=$(big_input | timeout -s KILL 30 "$CONTAINERV" exec -i victim sh -c 'seq 1 200000' | tail -1) ||
+	fail "exec -i, stdin never read: exit $? (deadlock)"
+[ "$OUT" = 200000 ] || fail "exec -i, stdin never read: $OUT"
+OUT=$(big_lines | timeout -s KILL 30 "$CONTAINERV" exec -i -t victim \
+	sh -c 'sleep 1; seq 1 200000 | tail -1' | tail -c 200) || fail "exec -it, a full terminal: exit $? (deadlock)"
+[[ "$OUT" == *200000* ]] || fail "exec -it, a full terminal: $OUT"
+pass "a process that does not read its stdin yet does not stop the relay of its output"
+
 cv 0 rm -f victim detached
 [ -z "$("$CONTAINERV" ps -aq)" ] || fail "containers left"
 echo "all stdio tests passed"

@@ -144,8 +144,11 @@ int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size
 void cv_log_monitor_wait(const struct containerv_container *container);
 /* stdio.c: one read's worth from one descriptor to another (to -1: dropped); the read's result (0 at its end). */
 ssize_t cv_copy_once(int from, int to);
-/* stdio.c: copies a process's stdout and stderr pipes to the caller's 1 and 2 until both end (containerv_join). */
-int cv_stdio_relay(int out, int err);
+/*
+ * stdio.c: copies a process's stdout and stderr pipes to the caller's 1 and 2 until both end, or until ended (a
+ * pidfd of the process, or -1) is readable, then what is left in them (containerv_join).
+ */
+int cv_stdio_relay(int out, int err, int ended);
 /* stdio.c: the container's own pseudo-terminal, opened under root (its /dev/pts/ptmx): master and slave. */
 int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns, int *master, int *slave, int *number);
 /*

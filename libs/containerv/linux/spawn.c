@@ -373,7 +373,11 @@ int containerv_join(const char *id_or_name, const char *const *argv, struct cont
 	options.stdio_out = ends;
 	ret = containerv_spawn(container, &options, &pid, NULL);
 	if (ret == 0) {
-		ret = cv_stdio_relay(ends[1], ends[2]);
+		/* Until the process ends, not until its pipes do: something it left behind may hold them. */
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		ret = cv_stdio_relay(ends[1], ends[2], pidfd);
+		if (pidfd >= 0)
+			close(pidfd);
 		if (containerv_wait_process(container, pid, exit_status) < 0)
 			ret = -1;
 	}

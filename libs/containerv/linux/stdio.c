@@ -142,21 +142,25 @@ ssize_t cv_copy_once(int from, int to)
 	return length;
 }
 
-int cv_stdio_relay(int out, int err)
+int cv_stdio_relay(int out, int err, int ended)
 {
 	const int ends[2] = {out, err};
 	bool open_streams[2] = {out >= 0, err >= 0};
 
 	while (open_streams[0] || open_streams[1]) {
-		struct pollfd entries[2];
+		struct pollfd entries[3];
 		nfds_t count = 0;
-		int index[2] = {-1, -1};
+		int index[2] = {-1, -1}, ended_index = -1;
 
 		for (int i = 0; i < 2; i++) {
 			if (open_streams[i]) {
 				index[i] = (int)count;
 				entries[count++] = (struct pollfd){.fd = ends[i], .events = POLLIN};
 			}
+		}
+		if (ended >= 0) {
+			ended_index = (int)count;
+			entries[count++] = (struct pollfd){.fd = ended, .events = POLLIN};
 		}
 		if (poll(entries, count, -1) < 0) {
 			if (errno == EINTR)
@@ -166,6 +170,20 @@ int cv_stdio_relay(int out, int err)
 		for (int i = 0; i < 2; i++) {
 			if (index[i] >= 0 && entries[index[i]].revents != 0 && cv_copy_once(ends[i], i + 1) <= 0)
 				open_streams[i] = false;
+		}
+		if (ended_index >= 0 && entries[ended_index].revents != 0) {
+			/*
+			 * The process has ended: what it wrote is in the pipes. Read that without waiting for an
+			 * end of file, which a process it left behind in the container could hold back forever.
+			 */
+			for (int i = 0; i < 2; i++) {
+				if (!open_streams[i])
+					continue;
+				fcntl(ends[i], F_SETFL, O_NONBLOCK);
+				while (cv_copy_once(ends[i], i + 1) > 0)
+					;
+			}
+			return 0;
 		}
 	}
 	return 0;

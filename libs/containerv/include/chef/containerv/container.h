@@ -392,8 +392,8 @@ CONTAINERV_API int containerv_wait_process(struct containerv_container *containe
 
 /*
  * Opens the container id_or_name, runs argv inside it, waits, and reports how
- * it ended. The process gets pipes, relayed from the caller's stdin and to its
- * stdout and stderr until it ends (never the caller's own descriptors).
+ * it ended. Its stdin is /dev/null; its stdout and stderr are pipes relayed to
+ * the caller's until it ends (never the caller's own descriptors).
  */
 CONTAINERV_API int containerv_join(const char *id_or_name, const char *const *argv,
                                    struct containerv_exit *exit_status);
