@@ -23,8 +23,16 @@ OUTSIDE=cvt-out-$$  # the namespace that plays the outside host
 UPLINK=cvt-up$$     # the host's end of the veth to it
 ROUTE_LINK=cvt-rt$$ # a link whose route a network must not overlap
 
+OTHER_ROOTS=() # state roots beside $CONTAINERV_ROOT (the default network's section)
+GATEWAY_SERVER=
 network_cleanup() {
-	local left
+	local left root
+	[ -z "$GATEWAY_SERVER" ] || kill "$GATEWAY_SERVER" 2>/dev/null || true
+	for root in "${OTHER_ROOTS[@]}"; do
+		left=$(CONTAINERV_ROOT=$root "$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
+		[ -z "$left" ] || CONTAINERV_ROOT=$root "$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
+		CONTAINERV_ROOT=$root "$CONTAINERV" network rm bridge >/dev/null 2>&1 || true
+	done
 	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
 	[ -z "$left" ] || "$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
 	for n in $("$CONTAINERV" network ls --format '{{.Name}}' 2>/dev/null || true); do
@@ -351,40 +359,171 @@ cv 1 network rm front
 one_error_line "not found"
 pass "network prune and rm"
 
-# ---- the default network: made on first use; another state root cannot take over its bridge ----
-if ip link show containerv0 >/dev/null 2>&1; then
-	echo "skip - the default network: containerv0 belongs to someone else on this host"
-else
-export CONTAINERV_BRIDGE_SUBNET=$B.96.0/24
-cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0
-[[ "$OUT" == *"inet $B.96.2/24"* ]] || fail "default network address: $OUT"
-cv 0 network ls --format '{{.Name}} {{.Subnet}}'
-[ "$OUT" = "bridge $B.96.0/24" ] || fail "default network: $OUT"
-ip -o link show containerv0 >/dev/null || fail "no containerv0 bridge"
-run_d busybox sleep 300 # a container on it: the bridge is in use
-keeper=$ID
+# ---- the default network: each state root its own bridge and subnet, side by side ----
+# Every root but the default one names its default network's bridge after its real path
+# (cvbr-<10 hex of its sha256>) and takes the first 10.N.0.0/16 (N 90-127) that no host route
+# or address overlaps. Before, every root used containerv0 and 10.88.0.0/16: the second root's
+# start failed ("bridge containerv0 belongs to another network").
+unset CONTAINERV_BRIDGE_SUBNET
+root_bridge() { printf 'cvbr-%s' "$(printf %s "$(realpath "$1")" | sha256sum | cut -c1-10)"; }
+in_pool() { [[ "$1" =~ ^10\.(9[0-9]|1[01][0-9]|12[0-7])\.0\.0/16$ ]]; }
+inspect_field() { # ROOT JQ-FILTER: of the root's default network
+	CONTAINERV_ROOT=$1 timeout 60 "$CONTAINERV" network inspect bridge | jq -r ".[0]$2"
+}
 other_root=$TEST_TMP/other-root
-mkdir -p "$other_root"
-other() { CONTAINERV_ROOT=$other_root timeout 30 "$CONTAINERV" "$@"; }
+legacy_root=$TEST_TMP/legacy-root
+legacy2_root=$TEST_TMP/legacy2-root
+late_root=$TEST_TMP/late-root
+mkdir -p "$other_root" "$legacy_root" "$legacy2_root" "$late_root"
+OTHER_ROOTS+=("$other_root" "$legacy_root" "$legacy2_root" "$late_root")
+other() { CONTAINERV_ROOT=$other_root timeout 60 "$CONTAINERV" "$@"; }
+legacy() { # ROOT ARGS...: the CLI in another root
+	local root=$1
+	shift
+	CONTAINERV_ROOT=$root timeout 60 "$CONTAINERV" "$@"
+}
+# What every gateway answers on: a listener of the host (this test's namespace).
+"$PYTHON" -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"gateway\n")
+    c.close()
+' "${P}95" &
+GATEWAY_SERVER=$!
+reaches_gateway() { # ROOT CONTAINER GATEWAY
+	[ "$(CONTAINERV_ROOT=$1 timeout 30 "$CONTAINERV" exec "$2" nc -w 3 "$3" "${P}95" </dev/null 2>&1)" = gateway ]
+}
+
+run_d --name mine busybox sleep 300
+mine=$ID
+mine_bridge=$(inspect_field "$CONTAINERV_ROOT" '.Options["com.docker.network.bridge.name"]')
+mine_subnet=$(inspect_field "$CONTAINERV_ROOT" '.IPAM.Config[0].Subnet')
+mine_gateway=$(inspect_field "$CONTAINERV_ROOT" '.IPAM.Config[0].Gateway')
+[ "$mine_bridge" = "$(root_bridge "$CONTAINERV_ROOT")" ] || fail "this root's default bridge is $mine_bridge"
+in_pool "$mine_subnet" || fail "this root's default subnet is $mine_subnet"
 set +e
-# (the same subnet: the bridge's alias, not its address, says whose it is)
+theirs=$(other run -d --rootfs "$CV_TEST_ROOTFS" --name theirs busybox sleep 300 2>&1)
+code=$?
+set -e
+[ "$code" = 0 ] || fail "a second root's default network (exit $code): $theirs"
+theirs_bridge=$(inspect_field "$other_root" '.Options["com.docker.network.bridge.name"]')
+theirs_subnet=$(inspect_field "$other_root" '.IPAM.Config[0].Subnet')
+theirs_gateway=$(inspect_field "$other_root" '.IPAM.Config[0].Gateway')
+[ "$theirs_bridge" = "$(root_bridge "$other_root")" ] || fail "the other root's default bridge is $theirs_bridge"
+in_pool "$theirs_subnet" && [ "$theirs_subnet" != "$mine_subnet" ] ||
+	fail "the other root's default subnet is $theirs_subnet (ours $mine_subnet)"
+[ "$(jq -r .bridge "$other_root/networks/bridge/network.json")" = "$theirs_bridge" ] || fail "the choice is not recorded"
+ip -o link show "$mine_bridge" >/dev/null && ip -o link show "$theirs_bridge" >/dev/null || fail "both bridges are not up"
+reaches_gateway "$CONTAINERV_ROOT" mine "$mine_gateway" || fail "our container does not reach $mine_gateway"
+reaches_gateway "$other_root" theirs "$theirs_gateway" || fail "their container does not reach $theirs_gateway"
+# Recorded once: a later start in the other root is on the same network.
+out=$(other run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0)
+[[ "$out" == *"inet ${theirs_subnet%.0.0/16}."* ]] || fail "a later start is not on $theirs_subnet: $out"
+# network rm in the other root: refused while its container runs, then its bridge only.
+set +e
+err=$(other network rm bridge 2>&1)
+code=$?
+set -e
+[ "$code" = 1 ] && [[ "$err" == *"in use"* ]] || fail "network rm of a used default network (exit $code): $err"
+other rm -f theirs >/dev/null
+other network rm bridge >/dev/null
+! ip link show "$theirs_bridge" >/dev/null 2>&1 || fail "the other root's network rm left its bridge"
+ip -o link show "$mine_bridge" >/dev/null || fail "the other root's network rm deleted our bridge"
+reaches_gateway "$CONTAINERV_ROOT" mine "$mine_gateway" || fail "our container lost its gateway"
+# The other root deleted whole: made again, it gets its bridge again; ours still works.
+rm -rf "$other_root"
+mkdir -p "$other_root"
+other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true >/dev/null || fail "a new root at the same path"
+[ "$(inspect_field "$other_root" '.Options["com.docker.network.bridge.name"]')" = "$theirs_bridge" ] ||
+	fail "a new root at the same path has another bridge"
+other network rm bridge >/dev/null
+reaches_gateway "$CONTAINERV_ROOT" mine "$mine_gateway" || fail "our container lost its gateway"
+# Two roots that chose while neither was up: the same subnet. The second to make its bridge is
+# refused with one error, and network rm bridge there chooses again.
+other network create bridge >/dev/null
+legacy "$late_root" network create bridge >/dev/null
+late_subnet=$(inspect_field "$late_root" '.IPAM.Config[0].Subnet')
+[ "$(inspect_field "$other_root" '.IPAM.Config[0].Subnet')" = "$late_subnet" ] || fail "expected the same choice"
+legacy "$late_root" run --rm --rootfs "$CV_TEST_ROOTFS" busybox true >/dev/null || fail "the first of two same choices"
+set +e
 err=$(other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
 code=$?
 set -e
-[ "$code" = 125 ] && [[ "$err" == *"bridge containerv0 belongs to another network"* ]] ||
-	fail "another root took containerv0 while in use (exit $code): $err"
+[ "$code" = 125 ] && [[ "$err" == *"overlaps the host's route $late_subnet: \`network rm bridge\` chooses another" ]] &&
+	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "the second of two same choices (exit $code): $err"
+! ip link show "$theirs_bridge" >/dev/null 2>&1 || fail "the refused start left its bridge"
 other network rm bridge >/dev/null
-ip -o link show containerv0 >/dev/null || fail "the other root's network rm deleted our bridge"
-# Idle (no container on it), as a bridge whose state root was deleted: taken over, not refused.
-cv 0 rm -f "$keeper"
-wait_for "the keeper's veth to go" sh -c "[ -z \"\$(ip -o link show master containerv0)\" ]"
-other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true >/dev/null || fail "an idle containerv0 was not taken over"
+other run --rm --rootfs "$CV_TEST_ROOTFS" busybox true >/dev/null || fail "after network rm bridge"
+[ "$(inspect_field "$other_root" '.IPAM.Config[0].Subnet')" != "$late_subnet" ] || fail "the same subnet again"
 other network rm bridge >/dev/null
-cv 0 network rm bridge
-unset CONTAINERV_BRIDGE_SUBNET
+legacy "$late_root" network rm bridge >/dev/null
+pass "two state roots side by side: each default network its own bridge and subnet; rm in one leaves the other"
+
+# ---- state written by an older version: two roots whose default network names containerv0 ----
+for pair in "$legacy_root $B.96.0/24" "$legacy2_root $B.97.0/24"; do
+	set -- $pair
+	legacy "$1" network create --subnet "$2" bridge >/dev/null
+	json=$(jq '.bridge = "containerv0"' "$1/networks/bridge/network.json")
+	printf '%s\n' "$json" >"$1/networks/bridge/network.json"
+done
+legacy "$legacy_root" run -d --rootfs "$CV_TEST_ROOTFS" --name old busybox sleep 300 >/dev/null
+ip -o link show containerv0 >/dev/null || fail "no containerv0 for the older root"
+set +e
+err=$(legacy "$legacy2_root" run --rm --rootfs "$CV_TEST_ROOTFS" busybox true 2>&1 >/dev/null)
+code=$?
+set -e
+[ "$code" = 125 ] && [[ "$err" == *"bridge containerv0 belongs to another network"*"network rm bridge"* ]] ||
+	fail "the second older root took containerv0 while in use (exit $code): $err"
+legacy "$legacy2_root" network rm bridge >/dev/null
+ip -o link show containerv0 >/dev/null || fail "the second older root's network rm deleted containerv0"
+reaches_gateway "$legacy_root" old "$B.96.1" || fail "the older root's container lost its gateway"
+out=$(legacy "$legacy2_root" run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0)
+in_pool "$(inspect_field "$legacy2_root" '.IPAM.Config[0].Subnet')" || fail "after network rm: $out"
+legacy "$legacy2_root" network rm bridge >/dev/null
+legacy "$legacy_root" rm -f old >/dev/null
+legacy "$legacy_root" network rm bridge >/dev/null
 ! ip link show containerv0 >/dev/null 2>&1 || fail "network rm bridge left containerv0"
-pass "the default network and its bridge containerv0; another state root is refused it while in use, takes it over when idle"
+pass "an older root's containerv0 is never taken nor deleted by another root; network rm bridge gives a root its own"
+
+# ---- the default state root keeps containerv0 and 10.88.0.0/16 (a tmpfs over it, in a mount namespace of its own) ----
+default_root_run() { # prints the default network's bridge, subnet and a container's eth0 address
+	unshare --mount --propagation private bash -c '
+		set -e
+		mount -t tmpfs -o mode=0700 cvtest-default-root /var/lib/containerv
+		cv() { env -u CONTAINERV_ROOT timeout 60 "$CONTAINERV" "$@"; }
+		trap "cv network rm bridge >/dev/null 2>&1 || true" EXIT
+		address=$(cv run --rm --rootfs "$CV_TEST_ROOTFS" busybox ip -4 -o addr show eth0 | grep -o "inet [0-9./]*")
+		cv network inspect bridge | jq -r ".[0] | \"\(.Options[\"com.docker.network.bridge.name\"]) \(.IPAM.Config[0].Subnet)\""
+		echo "$address"'
+}
+if [ -d /var/lib/containerv ] && command -v unshare >/dev/null; then
+	out=$(default_root_run | tr '\n' ' ')
+	[ "$out" = "containerv0 10.88.0.0/16 inet 10.88.0.2/16 " ] || fail "the default root's default network: $out"
+	! ip link show containerv0 >/dev/null 2>&1 || fail "network rm bridge left containerv0"
+	# containerv0 in use (an older root's): the default root gets its own bridge too.
+	legacy "$legacy_root" network create --subnet $B.96.0/24 bridge >/dev/null
+	json=$(jq '.bridge = "containerv0"' "$legacy_root/networks/bridge/network.json")
+	printf '%s\n' "$json" >"$legacy_root/networks/bridge/network.json"
+	legacy "$legacy_root" run -d --rootfs "$CV_TEST_ROOTFS" --name old busybox sleep 300 >/dev/null
+	out=$(default_root_run | tr '\n' ' ')
+	[[ "$out" == "$(root_bridge /var/lib/containerv) 10.88.0.0/16 inet 10.88.0.2/16 " ]] ||
+		fail "the default root beside a used containerv0: $out"
+	reaches_gateway "$legacy_root" old "$B.96.1" || fail "the older root's container lost its gateway"
+	legacy "$legacy_root" rm -f old >/dev/null
+	legacy "$legacy_root" network rm bridge >/dev/null
+	pass "the default state root: containerv0 and 10.88.0.0/16, its own bridge when containerv0 is in use"
+else
+	echo "skip - the default state root: no /var/lib/containerv to cover with a tmpfs"
 fi
+cv 0 rm -f "$mine"
+kill "$GATEWAY_SERVER" 2>/dev/null || true
+wait "$GATEWAY_SERVER" 2>/dev/null || true
+GATEWAY_SERVER=
 assert_no_network_left "at the end"
 namespaces=$(ip netns list)
 ! grep -q "$OUTSIDE" <<<"$namespaces" || fail "the outside namespace is left"

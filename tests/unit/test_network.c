@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -233,6 +235,75 @@ TEST(only_our_interface_names_are_ever_deleted)
 	CHECK(!cv_network_veth_name_is_ours("cv012345678Ze0"));
 }
 
+TEST(each_state_root_names_its_own_default_bridge)
+{
+	char a[16], again[16], b[16];
+
+	CHECK_OK(cv_network_root_bridge_name("/tmp/cvtest.abc", a));
+	CHECK_OK(cv_network_root_bridge_name("/tmp/cvtest.abc", again));
+	CHECK_OK(cv_network_root_bridge_name("/tmp/cvtest.abd", b));
+	CHECK_EQ_STR(a, again);
+	CHECK(strcmp(a, b) != 0);
+	CHECK(cv_network_bridge_name_is_ours(a));
+	/* sha256("/var/lib/containerv"), its first 10 hex digits. */
+	CHECK_OK(cv_network_root_bridge_name("/var/lib/containerv", a));
+	CHECK_EQ_STR(a, "cvbr-fc65f31feb");
+}
+
+static int load_default(struct cv_network *network)
+{
+	int lock = cv_network_lock(), ret;
+
+	if (lock < 0)
+		return -1;
+	ret = cv_network_load_or_default(CONTAINERV_NETWORK_DEFAULT, network);
+	cv_network_unlock(lock);
+	return ret;
+}
+
+/*
+ * Two state roots: each default network gets its root's bridge and a /16 of
+ * the pool that no address of the host overlaps (here one on a link that is
+ * down, so without a route: another root's idle bridge), recorded once.
+ */
+TEST(a_second_root_takes_the_next_free_default_subnet)
+{
+	struct cv_network first, again, second;
+	char other[64], real[PATH_MAX], bridge[16], command[256], subnet[20];
+
+	if (geteuid() != 0) {
+		printf("# skip: needs root for a veth\n");
+		return;
+	}
+	unsetenv("CONTAINERV_BRIDGE_SUBNET");
+	CHECK_OK(load_default(&first));
+	CHECK(realpath(root, real) != NULL);
+	CHECK_OK(cv_network_root_bridge_name(real, bridge));
+	CHECK_EQ_STR(first.bridge, bridge);
+	CHECK_EQ_INT(first.subnet.prefix, 16);
+	CHECK(first.subnet.address >> 24 == 10 && ((first.subnet.address >> 16) & 255) >= CV_DEFAULT_POOL_FIRST &&
+	      ((first.subnet.address >> 16) & 255) <= CV_DEFAULT_POOL_LAST);
+	CHECK_OK(load_default(&again));
+	CHECK_EQ_STR(again.id, first.id);
+
+	cv_subnet_format(&first.subnet, subnet);
+	snprintf(command, sizeof command,
+	         "ip link add cvt-d%d type veth peer name cvt-e%d && ip addr add %.*s1/16 dev cvt-d%d", (int)getpid(),
+	         (int)getpid(), (int)strlen(subnet) - 3, subnet, (int)getpid());
+	CHECK(system(command) == 0);
+	snprintf(other, sizeof other, "%s-other", root);
+	CHECK_OK(containerv_set_root(other));
+	CHECK_OK(load_default(&second));
+	CHECK(strcmp(second.bridge, first.bridge) != 0);
+	CHECK(cv_network_bridge_name_is_ours(second.bridge));
+	CHECK(!cv_subnets_overlap(&first.subnet, &second.subnet));
+	CHECK_OK(containerv_network_remove(CONTAINERV_NETWORK_DEFAULT));
+	CHECK_OK(containerv_set_root(root));
+	CHECK_OK(containerv_network_remove(CONTAINERV_NETWORK_DEFAULT));
+	snprintf(command, sizeof command, "ip link del cvt-d%d && rm -rf %s", (int)getpid(), other);
+	CHECK(system(command) == 0);
+}
+
 /* A lease file naming a host interface that is not ours: read as ownerless, released, nothing deleted. */
 TEST(a_hostile_lease_names_nothing_we_delete)
 {
@@ -302,6 +373,8 @@ int main(void)
 	RUN(stale_leases_are_released);
 	RUN(concurrent_allocations_never_share_an_address);
 	RUN(only_our_interface_names_are_ever_deleted);
+	RUN(each_state_root_names_its_own_default_bridge);
+	RUN(a_second_root_takes_the_next_free_default_subnet);
 	RUN(a_hostile_lease_names_nothing_we_delete);
 	RUN(bad_networks_are_refused_and_create_nothing);
 	snprintf(command, sizeof command, "rm -rf %s", root);

@@ -79,6 +79,15 @@ int cv_netlink_routes(struct cv_netlink *netlink,
                       int (*callback)(struct in_addr destination, int prefix, unsigned int oif, void *user),
                       void *user);
 
+/*
+ * Calls callback for each IPv4 address of the host (address, prefix, link
+ * index). Used with the routes: an address on a link that is down has no
+ * route.
+ */
+int cv_netlink_addresses(struct cv_netlink *netlink,
+                         int (*callback)(struct in_addr address, int prefix, unsigned int index, void *user),
+                         void *user);
+
 /* Counters of a link (rx/tx bytes and packets). */
 struct cv_link_stats {
 	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;

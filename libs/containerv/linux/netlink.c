@@ -548,6 +548,52 @@ int cv_netlink_link_addresses(struct cv_netlink *netlink, const char *name, stru
 	return 0;
 }
 
+struct host_address_walk {
+	int (*callback)(struct in_addr address, int prefix, unsigned int index, void *user);
+	void *user;
+	int result;
+};
+
+static int host_address_callback(const struct nlmsghdr *header, void *user)
+{
+	const struct ifaddrmsg *message = mnl_nlmsg_get_payload(header);
+	struct host_address_walk *walk = user;
+	struct nlattr *attribute;
+
+	if (message->ifa_family != AF_INET || walk->result != 0)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attribute, header, sizeof *message)
+	{
+		struct in_addr address;
+		if (mnl_attr_get_type(attribute) != IFA_LOCAL || mnl_attr_get_payload_len(attribute) != 4)
+			continue;
+		memcpy(&address, mnl_attr_get_payload(attribute), 4);
+		walk->result = walk->callback(address, message->ifa_prefixlen, message->ifa_index, walk->user);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static void reset_host_address_walk(void *user)
+{
+	((struct host_address_walk *)user)->result = 0;
+}
+
+int cv_netlink_addresses(struct cv_netlink *netlink,
+                         int (*callback)(struct in_addr address, int prefix, unsigned int index, void *user),
+                         void *user)
+{
+	char buffer[MNL_SOCKET_BUFFER_SIZE];
+	struct host_address_walk walk = {callback, user, 0};
+	struct nlmsghdr *header = new_request(netlink, buffer, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *message = mnl_nlmsg_put_extra_header(header, sizeof *message);
+
+	message->ifa_family = AF_INET;
+	if (dump(netlink, header, host_address_callback, &walk, reset_host_address_walk) < 0)
+		return cv_error_sys("list the host's addresses");
+	return walk.result;
+}
+
 int cv_netlink_route_add_default(struct cv_netlink *netlink, const char *name, struct in_addr gateway)
 {
 	char buffer[MNL_SOCKET_BUFFER_SIZE];

@@ -80,38 +80,50 @@ static void owner_alias(const struct cv_network *network, char alias[96])
 	snprintf(alias, 96, "containerv network %s", network->id);
 }
 
+/* An existing bridge of the network's name is... */
+enum bridge_owner {
+	BRIDGE_OURS,         /* ours: our alias, or none and our gateway or no address (older version, half-made) */
+	BRIDGE_IDLE_FOREIGN, /* another containerv network's (its alias), with no container on it */
+	BRIDGE_FOREIGN,      /* another network's in use, or not containerv's: never touched */
+};
+
+static bool alias_is_containerv(const char *alias)
+{
+	return strncmp(alias, "containerv network ", strlen("containerv network ")) == 0;
+}
+
 /*
- * Whose is the existing bridge? Ours when it carries our alias; a bridge
- * without one is ours when it has our gateway address (made by an older
- * version) or no address at all (a start that died while making it).
- * Anything else belongs to another network: another state root's default
- * network, say, even with the same subnet. Unless no container is on it: a
- * bridge without ports is left over (its state root deleted without its
- * networks) or idle: a start takes it over rather than fail, network rm
- * deletes it (its network makes it again at its next start). One in use by
- * another network is never touched.
+ * Whose is the existing bridge? Each state root names its default network's
+ * bridge after itself (containerv0 for the default root only), so another
+ * network's bridge of our name is one left by a state root that was deleted
+ * with its networks (the same path's, or an older version's root that used
+ * containerv0 too). One with a containerv alias and no container on it is
+ * idle: a start replaces it, network rm leaves it. One in use, or one without
+ * our alias that holds other addresses, is never touched.
  */
-static int bridge_is_ours(struct cv_netlink *netlink, const struct cv_network *network, bool *ours)
+static int bridge_owner(struct cv_netlink *netlink, const struct cv_network *network, enum bridge_owner *owner)
 {
 	struct in_addr gateway = {htonl(network->gateway)};
 	char alias[256], wanted[96];
-	size_t count = 0;
+	size_t count = 0, ports = 1;
 	bool has_gateway = false;
 
 	owner_alias(network, wanted);
 	if (cv_netlink_link_alias(netlink, network->bridge, alias, sizeof alias) < 0)
 		return -1;
+	if (strcmp(alias, wanted) == 0) {
+		*owner = BRIDGE_OURS;
+		return 0;
+	}
 	if (alias[0] != '\0') {
-		size_t ports = 1;
-		*ours = strcmp(alias, wanted) == 0;
-		if (!*ours && cv_netlink_bridge_ports(netlink, network->bridge, &ports) == 0 && ports == 0)
-			*ours = true;
-		cv_error_clear();
+		if (alias_is_containerv(alias) && cv_netlink_bridge_ports(netlink, network->bridge, &ports) < 0)
+			return -1;
+		*owner = alias_is_containerv(alias) && ports == 0 ? BRIDGE_IDLE_FOREIGN : BRIDGE_FOREIGN;
 		return 0;
 	}
 	if (cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0)
 		return -1;
-	*ours = count == 0 || has_gateway;
+	*owner = count == 0 || has_gateway ? BRIDGE_OURS : BRIDGE_FOREIGN;
 	return 0;
 }
 
@@ -139,49 +151,88 @@ static int bridge_configure(struct cv_netlink *netlink, const struct cv_network 
 	return 0;
 }
 
+/* Ours without our alias: made by an older version (mark it), or half-made (finish it). */
+static int bridge_adopt(struct cv_netlink *netlink, const struct cv_network *network)
+{
+	struct in_addr gateway = {htonl(network->gateway)};
+	char alias[256], wanted[96];
+	size_t count = 0;
+	bool has_gateway = false;
+
+	owner_alias(network, wanted);
+	if (cv_netlink_link_alias(netlink, network->bridge, alias, sizeof alias) < 0)
+		return -1;
+	if (strcmp(alias, wanted) == 0)
+		return 0;
+	if (cv_netlink_link_addresses(netlink, network->bridge, gateway, &count, &has_gateway) < 0)
+		return -1;
+	return has_gateway ? cv_netlink_link_set_alias(netlink, network->bridge, wanted)
+	                   : bridge_configure(netlink, network);
+}
+
+/*
+ * A new bridge: its subnet is checked against the host once more, as it is
+ * made (not at each start). Another root's default network chosen while this
+ * one was recorded but not yet up has the same subnet: a second bridge with it
+ * would get a conflicting route, so it is refused with one error instead.
+ */
+static int bridge_create(struct cv_netlink *netlink, const struct cv_network *network)
+{
+	char subnet[20], what[96];
+	int overlap = cv_network_platform_host_overlap(&network->subnet, NULL, what, sizeof what);
+
+	if (overlap != 0) {
+		cv_subnet_format(&network->subnet, subnet);
+		return overlap < 0
+		               ? -1
+		               : cv_error_errno(EADDRINUSE, "bring up bridge %s: subnet %s overlaps the host's %s%s",
+		                                network->bridge, subnet, what,
+		                                strcmp(network->name, CONTAINERV_NETWORK_DEFAULT) == 0
+		                                        ? ": `network rm bridge` chooses another"
+		                                        : "");
+	}
+	if (cv_netlink_bridge_create(netlink, network->bridge) == 0 && bridge_configure(netlink, network) == 0)
+		return 0;
+	int saved = errno;
+	char message[1024];
+	snprintf(message, sizeof message, "%s", containerv_last_error());
+	cv_netlink_link_delete(netlink, network->bridge);
+	return cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
+}
+
 int cv_network_bridge_up(const struct cv_network *network)
 {
 	struct cv_netlink netlink;
-	char alias[256], wanted[96];
-	bool ours = false;
-	int ret = -1;
+	enum bridge_owner owner = BRIDGE_FOREIGN;
+	int ret;
 
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
-	if (cv_netlink_link_exists(&netlink, network->bridge)) {
-		owner_alias(network, wanted);
-		ret = bridge_is_ours(&netlink, network, &ours);
-		if (ret == 0 && !ours)
-			ret = cv_error_errno(EADDRINUSE, "bridge %s belongs to another network (another state root's?)",
-			                     network->bridge);
-		/* Ours without our alias: made by an older version (mark it), or half-made (finish it). */
-		else if (ret == 0 && cv_netlink_link_alias(&netlink, network->bridge, alias, sizeof alias) == 0 &&
-		         strcmp(alias, wanted) != 0) {
-			struct in_addr gateway = {htonl(network->gateway)};
-			size_t count = 0;
-			bool has_gateway = false;
-			ret = cv_netlink_link_addresses(&netlink, network->bridge, gateway, &count, &has_gateway);
-			if (ret == 0)
-				ret = has_gateway ? cv_netlink_link_set_alias(&netlink, network->bridge, wanted)
-				                  : bridge_configure(&netlink, network);
-		}
+	if (!cv_netlink_link_exists(&netlink, network->bridge)) {
+		ret = bridge_create(&netlink, network);
+	} else if (bridge_owner(&netlink, network, &owner) < 0) {
+		ret = -1;
+	} else if (owner == BRIDGE_FOREIGN) {
+		ret = cv_error_errno(EADDRINUSE, "bridge %s belongs to another network (another state root's?)%s",
+		                     network->bridge,
+		                     strcmp(network->name, CONTAINERV_NETWORK_DEFAULT) == 0
+		                             ? ": `network rm bridge` gives this root's default network its own"
+		                             : "");
+	} else if (owner == BRIDGE_IDLE_FOREIGN) {
+		/* Left over and idle: made anew, so none of its addresses stays. */
+		cv_log(CONTAINERV_LOG_DEBUG, "network %s: idle bridge %s of another network replaced", network->name,
+		       network->bridge);
+		ret = cv_netlink_link_delete(&netlink, network->bridge) < 0 && errno != ENODEV
+		              ? -1
+		              : bridge_create(&netlink, network);
+	} else {
 		/*
 		 * Ours and up: a bridge made before IPv6 was turned off on them may hold a route a
 		 * container advertised. One write of a sysctl per start.
 		 */
+		ret = bridge_adopt(&netlink, network);
 		if (ret == 0)
 			ret = cv_network_interface_no_ipv6(network->bridge);
-		cv_netlink_close(&netlink);
-		return ret;
-	}
-	if (cv_netlink_bridge_create(&netlink, network->bridge) == 0 && bridge_configure(&netlink, network) == 0)
-		ret = 0;
-	if (ret < 0) {
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
-		cv_netlink_link_delete(&netlink, network->bridge);
-		cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
 	}
 	cv_netlink_close(&netlink);
 	return ret;
@@ -190,8 +241,8 @@ int cv_network_bridge_up(const struct cv_network *network)
 int cv_network_platform_teardown(const struct cv_network *network)
 {
 	struct cv_netlink netlink;
+	enum bridge_owner owner = BRIDGE_FOREIGN;
 	char table[32];
-	bool ours = false;
 	int ret = 0;
 
 	/* The table first (it names the bridge), whether or not the bridge is still there. */
@@ -199,18 +250,35 @@ int cv_network_platform_teardown(const struct cv_network *network)
 	cv_nft_table_delete(table);
 	if (cv_netlink_open(&netlink) < 0)
 		return -1;
-	/* Never a bridge of the same name that another network (another state root's) has containers on. */
+	/* Only our own bridge: never another network's of the same name, idle or not. */
 	if (cv_netlink_link_exists(&netlink, network->bridge)) {
-		ret = bridge_is_ours(&netlink, network, &ours);
-		if (ret == 0 && ours)
+		ret = bridge_owner(&netlink, network, &owner);
+		if (ret == 0 && owner == BRIDGE_OURS)
 			ret = cv_netlink_link_delete(&netlink, network->bridge);
 		cv_log(CONTAINERV_LOG_DEBUG, "network %s: bridge %s %s", network->name, network->bridge,
-		       ret < 0 ? "could not be deleted"
-		       : ours  ? "deleted"
-		               : "left (not ours)");
+		       ret < 0                ? "could not be deleted"
+		       : owner == BRIDGE_OURS ? "deleted"
+		                              : "left (not ours)");
 	}
 	cv_netlink_close(&netlink);
 	return ret;
+}
+
+bool cv_network_platform_bridge_in_use(const char *bridge)
+{
+	struct cv_netlink netlink;
+	size_t ports = 0;
+	bool in_use = false;
+
+	if (cv_netlink_open(&netlink) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	if (cv_netlink_link_exists(&netlink, bridge))
+		in_use = cv_netlink_bridge_ports(&netlink, bridge, &ports) < 0 || ports > 0;
+	cv_netlink_close(&netlink);
+	cv_error_clear();
+	return in_use;
 }
 
 void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease, bool container_running)
@@ -228,7 +296,7 @@ void cv_network_platform_release(const struct cv_network *network, const struct 
 	cv_error_clear();
 }
 
-struct route_check {
+struct overlap_check {
 	const struct cv_subnet *subnet;
 	unsigned int own_index;
 	char *text;
@@ -237,7 +305,7 @@ struct route_check {
 
 static int check_route(struct in_addr destination, int prefix, unsigned int oif, void *user)
 {
-	struct route_check *check = user;
+	struct overlap_check *check = user;
 	struct cv_subnet route = {ntohl(destination.s_addr), prefix};
 	char text[20];
 
@@ -247,14 +315,30 @@ static int check_route(struct in_addr destination, int prefix, unsigned int oif,
 	if (!cv_subnets_overlap(&route, check->subnet))
 		return 0;
 	cv_subnet_format(&route, text);
-	snprintf(check->text, check->size, "%s", text);
+	snprintf(check->text, check->size, "route %s", text);
 	return 1;
 }
 
-int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size)
+static int check_address(struct in_addr address, int prefix, unsigned int index, void *user)
+{
+	struct overlap_check *check = user;
+	struct cv_subnet range = {ntohl(address.s_addr) & cv_prefix_mask(prefix), prefix};
+	char text[16];
+
+	/* Loopback's 127.0.0.0/8 is never a network's; our own bridge's address is ours. */
+	if (range.address >> 24 == 127 || (check->own_index != 0 && index == check->own_index))
+		return 0;
+	if (!cv_subnets_overlap(&range, check->subnet))
+		return 0;
+	cv_address_format(ntohl(address.s_addr), text);
+	snprintf(check->text, check->size, "address %s/%d", text, prefix);
+	return 1;
+}
+
+int cv_network_platform_host_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size)
 {
 	struct cv_netlink netlink;
-	struct route_check check = {subnet, 0, text, size};
+	struct overlap_check check = {subnet, 0, text, size};
 	int ret;
 
 	if (cv_netlink_open(&netlink) < 0)
@@ -264,6 +348,8 @@ int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char
 		cv_error_clear();
 	}
 	ret = cv_netlink_routes(&netlink, check_route, &check);
+	if (ret == 0)
+		ret = cv_netlink_addresses(&netlink, check_address, &check);
 	cv_netlink_close(&netlink);
 	return ret;
 }

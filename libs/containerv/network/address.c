@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "common/error.h"
 #include "network/network-internal.h"
 
@@ -178,6 +179,16 @@ bool cv_network_bridge_name_is_ours(const char *name)
 {
 	return strcmp(name, CV_DEFAULT_BRIDGE) == 0 ||
 	       (strlen(name) == 15 && strncmp(name, "cvbr-", 5) == 0 && hex_run(name + 5, 10));
+}
+
+int cv_network_root_bridge_name(const char *real_root, char bridge[16])
+{
+	char digest[CV_DIGEST_SIZE];
+
+	if (cv_digest_buffer(real_root, strlen(real_root), digest) < 0)
+		return -1;
+	snprintf(bridge, 16, "cvbr-%.10s", cv_digest_hex(digest));
+	return 0;
 }
 
 bool cv_network_veth_name_is_ours(const char *name)

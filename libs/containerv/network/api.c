@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,24 +38,86 @@ static int check_overlap(const char *name, void *user)
 	return 1;
 }
 
-/* 0 when subnet is free of other networks and host routes; -1 with EADDRINUSE (quiet: only sets errno). */
+/* 0 when subnet is free of other networks, host routes and addresses; -1 with EADDRINUSE (quiet: only sets errno). */
 static int subnet_is_free(const struct cv_subnet *subnet, const char *name, const char *bridge, bool report)
 {
 	struct overlap_check check = {subnet, name, "", ""};
-	char text[20], route[64];
+	char text[20], what[96];
 	int overlap;
 
 	cv_subnet_format(subnet, text);
 	if (cv_network_names(check_overlap, &check) == 1)
 		return report ? cv_error_errno(EADDRINUSE, "subnet %s overlaps network %s (%s)", text, check.other,
 		                               check.other_subnet)
-		              : -1;
-	overlap = cv_network_platform_route_overlap(subnet, bridge, route, sizeof route);
+		              : (errno = EADDRINUSE, -1);
+	overlap = cv_network_platform_host_overlap(subnet, bridge, what, sizeof what);
 	if (overlap < 0)
 		return -1;
 	if (overlap > 0)
-		return report ? cv_error_errno(EADDRINUSE, "subnet %s overlaps the host's route %s", text, route) : -1;
+		return report ? cv_error_errno(EADDRINUSE, "subnet %s overlaps the host's %s", text, what)
+		              : (errno = EADDRINUSE, -1);
 	return 0;
+}
+
+/* Whether this state root is the default one (/var/lib/containerv, by its real path). */
+static bool root_is_default(const char *real_root)
+{
+	char real_default[PATH_MAX];
+
+	return realpath(CV_DEFAULT_ROOT, real_default) != NULL && strcmp(real_root, real_default) == 0;
+}
+
+/*
+ * The default network's bridge and subnet, chosen once when the network is
+ * made (network.json keeps them, so they stay across restarts; nothing of
+ * this runs on a container's start). Two state roots on one host must never
+ * share them: one's `network rm bridge` would take the other's containers
+ * off the network, and each would refuse the other's bridge. So the default
+ * root keeps containerv0 while no other network's containers are on such a
+ * bridge, and 10.88.0.0/16 while nothing of the host overlaps it; any other
+ * root gets cvbr-<hash of its real path> and the first /16 of the pool that
+ * overlaps no network of its own, no route and no address of the host
+ * (another root's bridge carries its subnet as its gateway's prefix).
+ * requested: $CONTAINERV_BRIDGE_SUBNET or `network create --subnet` (NULL: none), refused
+ * when it overlaps.
+ */
+static int choose_default(struct cv_network *network, const char *requested)
+{
+	char real_root[PATH_MAX];
+	bool default_root;
+
+	if (realpath(containerv_root(), real_root) == NULL)
+		return cv_error_sys("state root %s", containerv_root());
+	default_root = root_is_default(real_root);
+	if (default_root && !cv_network_platform_bridge_in_use(CV_DEFAULT_BRIDGE))
+		snprintf(network->bridge, sizeof network->bridge, "%s", CV_DEFAULT_BRIDGE);
+	else if (cv_network_root_bridge_name(real_root, network->bridge) < 0)
+		return -1;
+	if (requested != NULL)
+		return cv_subnet_parse(requested, &network->subnet) < 0 ||
+		                       subnet_is_free(&network->subnet, network->name, network->bridge, true) < 0
+		               ? -1
+		               : 0;
+	if (default_root) {
+		if (cv_subnet_parse(CV_DEFAULT_SUBNET, &network->subnet) < 0)
+			return -1;
+		if (subnet_is_free(&network->subnet, network->name, network->bridge, false) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	for (uint32_t n = CV_DEFAULT_POOL_FIRST; n <= CV_DEFAULT_POOL_LAST; n++) {
+		network->subnet.address = (10u << 24) | (n << 16);
+		network->subnet.prefix = 16;
+		if (subnet_is_free(&network->subnet, network->name, network->bridge, false) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	return cv_error_errno(EADDRINUSE,
+	                      "no free subnet left in 10.%d.0.0-10.%d.255.255: set CONTAINERV_BRIDGE_SUBNET, or "
+	                      "network create --subnet CIDR %s",
+	                      CV_DEFAULT_POOL_FIRST, CV_DEFAULT_POOL_LAST, CONTAINERV_NETWORK_DEFAULT);
 }
 
 static int new_id(char id[65])
@@ -68,56 +131,82 @@ static int new_id(char id[65])
 	return 0;
 }
 
-static int create_locked(const char *name, const char *subnet_text, const char *gateway_text)
+/* The id, and the bridge of a network other than the default one: cvbr-<10 hex of the id>. */
+static int new_network(const char *name, struct cv_network *network)
 {
-	struct cv_network network;
-	char text[20];
-
-	memset(&network, 0, sizeof network);
+	memset(network, 0, sizeof *network);
 	if (!cv_name_is_valid(name, CV_NETWORK_NAME_MAX))
 		return cv_error_errno(
 		        EINVAL, "invalid network name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
 		        name, CV_NETWORK_NAME_MAX);
 	if (strcmp(name, "host") == 0 || strcmp(name, "none") == 0)
 		return cv_error_errno(EINVAL, "network name \"%s\" is reserved", name);
-	if (cv_network_load(name, &network) == 0)
+	if (cv_network_load(name, network) == 0)
 		return cv_error_errno(EEXIST, "network with name %s already exists", name);
 	cv_error_clear();
-	snprintf(network.name, sizeof network.name, "%s", name);
-	if (new_id(network.id) < 0)
+	memset(network, 0, sizeof *network);
+	snprintf(network->name, sizeof network->name, "%s", name);
+	if (new_id(network->id) < 0)
+		return -1;
+	snprintf(network->bridge, sizeof network->bridge, "cvbr-%.10s", network->id);
+	return 0;
+}
+
+/* A user's subnet (refused when it overlaps), else the first free 10.89.N.0/24. */
+static int choose_subnet(struct cv_network *network, const char *subnet_text)
+{
+	if (subnet_text != NULL)
+		return cv_subnet_parse(subnet_text, &network->subnet) < 0 ||
+		                       subnet_is_free(&network->subnet, network->name, network->bridge, true) < 0
+		               ? -1
+		               : 0;
+	for (uint32_t n = 0; n < 256; n++) {
+		network->subnet.address = (10u << 24) | (89u << 16) | (n << 8);
+		network->subnet.prefix = 24;
+		if (subnet_is_free(&network->subnet, network->name, network->bridge, false) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	return cv_error_errno(EADDRINUSE, "no free subnet left in 10.89.0.0/16: give one with --subnet");
+}
+
+static int choose_gateway(struct cv_network *network, const char *gateway_text)
+{
+	uint32_t size = 1u << (32 - network->subnet.prefix);
+	char text[20];
+
+	if (gateway_text == NULL) {
+		network->gateway = network->subnet.address + 1;
+		return 0;
+	}
+	cv_subnet_format(&network->subnet, text);
+	if (cv_address_parse(gateway_text, &network->gateway) < 0)
+		return cv_error_prefix("gateway");
+	if (!cv_subnet_contains(&network->subnet, network->gateway) || network->gateway == network->subnet.address ||
+	    network->gateway == network->subnet.address + size - 1)
+		return cv_error_errno(EINVAL, "gateway %s is not a host address of subnet %s", gateway_text, text);
+	return 0;
+}
+
+/*
+ * network create: the user's subnet and gateway, or the defaults. A
+ * `network create bridge` with a subnet keeps the default network's bridge
+ * name rules (its own per state root).
+ */
+static int create_locked(const char *name, const char *subnet_text, const char *gateway_text)
+{
+	struct cv_network network;
+	int ret;
+
+	if (new_network(name, &network) < 0)
 		return -1;
 	if (strcmp(name, CONTAINERV_NETWORK_DEFAULT) == 0)
-		snprintf(network.bridge, sizeof network.bridge, "%s", CV_DEFAULT_BRIDGE);
+		ret = choose_default(&network, subnet_text);
 	else
-		snprintf(network.bridge, sizeof network.bridge, "cvbr-%.10s", network.id);
-	if (subnet_text != NULL) {
-		if (cv_subnet_parse(subnet_text, &network.subnet) < 0 ||
-		    subnet_is_free(&network.subnet, name, network.bridge, true) < 0)
-			return -1;
-	} else {
-		/* The first free 10.89.N.0/24. */
-		bool found = false;
-		for (uint32_t n = 0; n < 256 && !found; n++) {
-			network.subnet.address = (10u << 24) | (89u << 16) | (n << 8);
-			network.subnet.prefix = 24;
-			found = subnet_is_free(&network.subnet, name, network.bridge, false) == 0;
-		}
-		if (!found)
-			return cv_error_errno(EADDRINUSE,
-			                      "no free subnet left in 10.89.0.0/16: give one with --subnet");
-	}
-	cv_subnet_format(&network.subnet, text);
-	if (gateway_text != NULL) {
-		uint32_t size = 1u << (32 - network.subnet.prefix);
-		if (cv_address_parse(gateway_text, &network.gateway) < 0)
-			return cv_error_prefix("gateway");
-		if (!cv_subnet_contains(&network.subnet, network.gateway) ||
-		    network.gateway == network.subnet.address || network.gateway == network.subnet.address + size - 1)
-			return cv_error_errno(EINVAL, "gateway %s is not a host address of subnet %s", gateway_text,
-			                      text);
-	} else {
-		network.gateway = network.subnet.address + 1;
-	}
+		ret = choose_subnet(&network, subnet_text);
+	if (ret < 0 || choose_gateway(&network, gateway_text) < 0)
+		return -1;
 	network.created_ns = cv_now_ns();
 	return cv_network_save_new(&network);
 }
@@ -148,7 +237,7 @@ int cv_network_load_or_default(const char *name, struct cv_network *network)
 		return -1;
 	cv_error_clear();
 	subnet = getenv("CONTAINERV_BRIDGE_SUBNET");
-	if (create_locked(name, subnet != NULL && subnet[0] != '\0' ? subnet : CV_DEFAULT_SUBNET, NULL) < 0)
+	if (create_locked(name, subnet != NULL && subnet[0] != '\0' ? subnet : NULL, NULL) < 0)
 		return cv_error_prefix("the default network");
 	return cv_network_load(name, network);
 }

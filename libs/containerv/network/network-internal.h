@@ -23,8 +23,20 @@
 struct json_t;
 
 #define CV_NETWORK_NAME_MAX 64
+/*
+ * The default network of the default state root: the bridge and subnet
+ * users, firewalls and older versions know, kept while free.
+ */
+#define CV_DEFAULT_ROOT "/var/lib/containerv"
 #define CV_DEFAULT_BRIDGE "containerv0"
 #define CV_DEFAULT_SUBNET "10.88.0.0/16"
+/*
+ * Any other root's default network (or the default root's when 10.88.0.0/16
+ * is taken): the first free 10.N.0.0/16 for N in this range. 10.89.0.0/16 is
+ * left to the /24s of networks created without --subnet.
+ */
+#define CV_DEFAULT_POOL_FIRST 90
+#define CV_DEFAULT_POOL_LAST 127
 
 /* An IPv4 subnet, host byte order. */
 struct cv_subnet {
@@ -39,6 +51,12 @@ struct cv_subnet {
  */
 bool cv_network_bridge_name_is_ours(const char *name);
 bool cv_network_veth_name_is_ours(const char *name);
+/*
+ * The bridge of the default network of the state root at real_root (a real
+ * path): "cvbr-" and the first 10 hex digits of the path's sha256, so every
+ * root has its own and the same root always the same.
+ */
+int cv_network_root_bridge_name(const char *real_root, char bridge[16]);
 
 /* network/address.c */
 int cv_address_parse(const char *text, uint32_t *address);
@@ -155,8 +173,15 @@ void cv_network_platform_release(const struct cv_network *network, const struct 
                                  bool container_running);
 /* Takes the network's bridge and rules off the host (network rm; none of its leases left). */
 int cv_network_platform_teardown(const struct cv_network *network);
-/* 1 with the route in text when a host route (not on own_bridge, not the default) overlaps subnet, 0 when none, -1 on
- * error. */
-int cv_network_platform_route_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size);
+/*
+ * 1 with "route R" or "address A on IF" in text when a route of the host's main table (not the
+ * default one) or an IPv4 address of the host overlaps subnet, 0 when none, -1 on error. The
+ * routes and addresses of own_bridge (NULL: none) are the network's own and do not count.
+ * Another state root's bridges carry their gateways with their subnets' prefixes, so their
+ * subnets count even while down.
+ */
+int cv_network_platform_host_overlap(const struct cv_subnet *subnet, const char *own_bridge, char *text, size_t size);
+/* Whether a link of this name exists with ports: another network's bridge, in use. */
+bool cv_network_platform_bridge_in_use(const char *bridge);
 
 #endif
