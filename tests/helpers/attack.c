@@ -300,6 +300,16 @@ static long attempt_network(const char *what, const char *arg)
 	return -2;
 }
 
+/* Exchanges the names A and B with renameat2(RENAME_EXCHANGE), endlessly: the race of a TOCTOU attack. */
+static long exchange_forever(const char *a, const char *b, const char *banner)
+{
+	printf("%s\n", banner);
+	fflush(stdout);
+	for (;;)
+		if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) < 0)
+			return -1;
+}
+
 static long attempt(const char *what, const char *arg)
 {
 	long network = attempt_network(what, arg);
@@ -413,12 +423,7 @@ static long attempt(const char *what, const char *arg)
 		unlink("/race-node");
 		if (mknod("/race-node", S_IFBLK | 0600, makedev(major, minor)) < 0)
 			return -1;
-		printf("racing\n");
-		fflush(stdout);
-		for (;;)
-			if (syscall(SYS_renameat2, AT_FDCWD, "/race", AT_FDCWD, "/race-node", 2 /* RENAME_EXCHANGE */) <
-			    0)
-				return -1;
+		return exchange_forever("/race", "/race-node", "racing");
 	}
 	/* --- end of cp races --- */
 	/* stdio (issue 9, attack 4): what the container's descriptors 0-2 are; none may be a host file or terminal. */
@@ -448,7 +453,7 @@ static long attempt(const char *what, const char *arg)
 			return -1;
 		return S_ISREG(st.st_mode) ? 0 : (errno = ENOTSUP, -1);
 	}
-	/* --- review r1 (test_review_r1.sh) --- */
+	/* --- second review (test_security_second_review.sh) --- */
 	if (strcmp(what, "swap_forever") == 0) { /* ARG "A:B": exchange the names A and B, endlessly */
 		char a[256], *b;
 		snprintf(a, sizeof a, "%s", arg);
@@ -458,13 +463,9 @@ static long attempt(const char *what, const char *arg)
 			return -1;
 		}
 		*b++ = '\0';
-		printf("swapping\n");
-		fflush(stdout);
-		for (;;)
-			if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) < 0)
-				return -1;
+		return exchange_forever(a, b, "swapping");
 	}
-	/* --- end of review r1 --- */
+	/* --- end of second review --- */
 	/* --- sensitive binds (issue 9, attack 6) --- */
 	if (strcmp(what, "cgroup_escape") == 0) /* ARG: where the host's /sys/fs/cgroup is bound */
 		return cgroup_escape(arg);
@@ -475,11 +476,7 @@ static long attempt(const char *what, const char *arg)
 		snprintf(link, sizeof link, "%s/link", arg);
 		if ((mkdir(sub, 0755) < 0 && errno != EEXIST) || (symlink("/etc", link) < 0 && errno != EEXIST))
 			return -1;
-		printf("racing\n");
-		fflush(stdout);
-		for (;;)
-			if (syscall(SYS_renameat2, AT_FDCWD, sub, AT_FDCWD, link, 2 /* RENAME_EXCHANGE */) < 0)
-				return -1;
+		return exchange_forever(sub, link, "racing");
 	}
 	if (strcmp(what, "bind_swap_new") == 0) { /* ARG DIR: DIR/new comes and goes as a link to /etc, forever */
 		char new[4096], link[4096], away[4096];
