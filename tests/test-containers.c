@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <chef/containerv.h>
@@ -32,6 +33,29 @@ void cv_test_remove_all_containers(void)
 		fprintf(stderr, "  (removed %d container(s) a failed test left)\n", removed);
 }
 
+/* The ids of the containers this program made: leftover checks judge only those. */
+static char recorded_ids[1024][65];
+static size_t recorded_count;
+
+int cv_test_create(const struct containerv_options *o, struct containerv_container **c)
+{
+	int ret = containerv_create(o, c);
+
+	if (ret == 0 && recorded_count < sizeof recorded_ids / sizeof recorded_ids[0])
+		snprintf(recorded_ids[recorded_count++], sizeof recorded_ids[0], "%s", containerv_id(*c));
+	return ret;
+}
+
+size_t cv_test_created_count(void)
+{
+	return recorded_count;
+}
+
+const char *cv_test_created_id(size_t index)
+{
+	return index < recorded_count ? recorded_ids[index] : NULL;
+}
+
 char *cv_test_read_all(int fd)
 {
 	static char buffer[65536];
@@ -53,7 +77,7 @@ char *cv_test_run_capture(struct containerv_options *o, struct containerv_exit *
 
 	CHECK(pipe2(fds, O_CLOEXEC) == 0);
 	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	close(fds[1]);
 	out = cv_test_read_all(fds[0]);
 	close(fds[0]);

@@ -73,6 +73,16 @@ void cv_test_run(const char *name, void (*function)(void));
 void cv_test_remove_all_containers(void);
 /* Everything fd gives until EOF (64 KiB at most), in a static buffer. */
 char *cv_test_read_all(int fd);
+
+/*
+ * containerv_create(), and the id recorded: a leftover check judges only the containers this
+ * program made (a user's own, or another test root's, are not its to judge).
+ */
+struct containerv_options;
+struct containerv_container;
+int cv_test_create(const struct containerv_options *o, struct containerv_container **c);
+size_t cv_test_created_count(void);
+const char *cv_test_created_id(size_t index);
 /*
  * Creates a container from o (deleted) with stdout captured, waits for it, destroys it; returns the
  * output (cv_test_read_all's buffer) and fills exit_status unless NULL.

@@ -61,51 +61,6 @@ static int count_entries(const char *path)
 	return n;
 }
 
-/*
- * The containers' cgroups present when this program started: another root's
- * containers (a user's own, in the default root) are not ours to judge.
- */
-#define PIDS_PARENT "/sys/fs/cgroup/pids/containerv"
-static char *cgroups_at_start[256];
-static size_t cgroups_at_start_count;
-
-/* Only directories are cgroups; a 64-hex name is a container's. */
-static bool is_container_cgroup(const struct dirent *entry)
-{
-	char path[512];
-	struct stat st;
-
-	snprintf(path, sizeof path, PIDS_PARENT "/%s", entry->d_name);
-	return entry->d_name[0] != '.' && strlen(entry->d_name) == 64 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool existed_at_start(const char *name)
-{
-	for (size_t i = 0; i < cgroups_at_start_count; i++)
-		if (strcmp(cgroups_at_start[i], name) == 0)
-			return true;
-	return false;
-}
-
-__attribute__((constructor)) static void record_cgroups_at_start(void)
-{
-	DIR *dir = opendir(PIDS_PARENT);
-	struct dirent *entry;
-
-	if (dir == NULL)
-		return;
-	while ((entry = readdir(dir)) != NULL)
-		if (is_container_cgroup(entry) && cgroups_at_start_count < 256)
-			cgroups_at_start[cgroups_at_start_count++] = strdup(entry->d_name);
-	closedir(dir);
-}
-
-__attribute__((destructor)) static void forget_cgroups_at_start(void)
-{
-	for (size_t i = 0; i < cgroups_at_start_count; i++)
-		free(cgroups_at_start[i]);
-}
-
 /* Nothing of this program's containers may be left: state dirs, cgroups, mounts. */
 static void check_no_leftovers(void)
 {
@@ -115,17 +70,13 @@ static void check_no_leftovers(void)
 
 	snprintf(path, sizeof path, "%s/containers", root);
 	CHECK_EQ_INT(count_entries(path), 0);
-	DIR *dir = opendir(PIDS_PARENT);
-	if (dir != NULL) {
-		struct dirent *entry;
-		while ((entry = readdir(dir)) != NULL) {
-			if (is_container_cgroup(entry) && !existed_at_start(entry->d_name)) {
-				fprintf(stderr, "  leaked cgroup " PIDS_PARENT "/%s\n", entry->d_name);
-				closedir(dir);
-				CHECK(0);
-			}
+	/* Only this program's containers: a user's own, or another test root's, are not ours to judge. */
+	for (size_t i = 0; i < cv_test_created_count(); i++) {
+		snprintf(path, sizeof path, "/sys/fs/cgroup/pids/containerv/%s", cv_test_created_id(i));
+		if (access(path, F_OK) == 0) {
+			fprintf(stderr, "  leaked cgroup %s\n", path);
+			CHECK(0);
 		}
-		closedir(dir);
 	}
 	mounts = fopen("/proc/self/mountinfo", "r");
 	CHECK(mounts != NULL);
@@ -199,12 +150,12 @@ TEST(missing_command_fails_cleanly)
 	struct containerv_options *o = options_for(missing);
 	struct containerv_container *c = NULL;
 
-	CHECK(containerv_create(o, &c) == -1);
+	CHECK(cv_test_create(o, &c) == -1);
 	CHECK_EQ_INT(errno, ENOENT);
 	CHECK(strstr(containerv_last_error(), "no-such-command") != NULL);
 	containerv_options_delete(o);
 	o = options_for(not_executable);
-	CHECK(containerv_create(o, &c) == -1);
+	CHECK(cv_test_create(o, &c) == -1);
 	CHECK_EQ_INT(errno, EACCES);
 	containerv_options_delete(o);
 	check_no_leftovers();
@@ -219,9 +170,9 @@ TEST(bad_options_are_refused)
 	CHECK(containerv_options_set_name(o, "../../etc") == -1);
 	CHECK_EQ_INT(errno, EINVAL);
 	CHECK(containerv_options_set_rootfs(o, "relative/path") == -1);
-	CHECK(containerv_create(o, &c) == -1); /* no rootfs */
+	CHECK(cv_test_create(o, &c) == -1); /* no rootfs */
 	CHECK_OK(containerv_options_set_rootfs(o, "/nonexistent/rootfs"));
-	CHECK(containerv_create(o, &c) == -1);
+	CHECK(cv_test_create(o, &c) == -1);
 	CHECK_EQ_INT(errno, ENOENT);
 	CHECK(strstr(containerv_last_error(), "/nonexistent/rootfs") != NULL);
 	containerv_options_delete(o);
@@ -237,8 +188,8 @@ TEST(names_are_unique_and_open_finds_by_name_and_prefix)
 
 	CHECK_OK(containerv_options_set_name(o, "named-one"));
 	CHECK_OK(containerv_options_set_autostart(o, 0));
-	CHECK_OK(containerv_create(o, &c));
-	CHECK(containerv_create(o, &dup) == -1);
+	CHECK_OK(cv_test_create(o, &c));
+	CHECK(cv_test_create(o, &dup) == -1);
 	CHECK_EQ_INT(errno, EEXIST);
 	CHECK_OK(containerv_open("named-one", &again));
 	CHECK_EQ_STR(containerv_id(again), containerv_id(c));
@@ -276,7 +227,7 @@ TEST(idle_container_spawn_join_kill_and_list)
 	pid_t pid;
 
 	CHECK_OK(containerv_options_set_hostname(o, "idle"));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	CHECK(pipe2(fds, O_CLOEXEC) == 0);
 	spawn.argv = echo;
 	spawn.stdout_fd = fds[1];
@@ -364,7 +315,7 @@ TEST(stop_escalates_to_sigkill)
 	struct containerv_exit e;
 	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
 
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	CHECK_OK(containerv_stop(c, 0, 5));
 	CHECK_OK(containerv_wait(c, &e));
 	CHECK_EQ_INT(e.code, 143);
@@ -372,7 +323,7 @@ TEST(stop_escalates_to_sigkill)
 	containerv_options_delete(o);
 
 	o = options_for(stubborn);
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	usleep(200000);
 	CHECK_OK(containerv_stop(c, 0, 1));
 	CHECK_OK(containerv_inspect(c, &info));
@@ -395,7 +346,7 @@ TEST(memory_limit_kills_and_reports_oom)
 	limits.memory_bytes = 32 << 20;
 	CHECK_OK(containerv_options_set_limits(o, &limits));
 	CHECK_OK(containerv_options_set_stdio(o, -1, -1, -1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	CHECK_OK(containerv_wait(c, &e));
 	CHECK_EQ_INT(e.code, 137);
 	CHECK_EQ_INT(e.oom_killed, 1);
@@ -419,7 +370,7 @@ TEST(pids_limit_stops_a_fork_bomb)
 	limits.pids_max = 10;
 	CHECK_OK(containerv_options_set_limits(o, &limits));
 	CHECK_OK(containerv_options_set_stdio(o, -1, -1, -1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	sleep(1);
 	CHECK_OK(containerv_get_processes(c, processes, 64, &count));
 	CHECK(count <= 10);
@@ -444,7 +395,7 @@ TEST(cpu_quota_gives_about_half_a_cpu)
 
 	CHECK_OK(containerv_parse_cpus("0.5", &limits.cpu_quota_us, &limits.cpu_period_us));
 	CHECK_OK(containerv_options_set_limits(o, &limits));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	usleep(300000);
 	CHECK_OK(containerv_get_stats(c, &first));
 	sleep(2);
@@ -471,7 +422,7 @@ TEST(stats_follow_what_the_workload_does)
 	struct containerv_container *c = NULL;
 	struct containerv_stats stats;
 
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	sleep(2);
 	CHECK_OK(containerv_get_stats(c, &stats));
 	fprintf(stderr, "  memory %llu, write %llu bytes, %llu ops, pids %u, total %u\n",
@@ -501,7 +452,7 @@ TEST(upload_and_download_round_trip_without_escaping)
 	         "ln -s sub/file %s/tree/link && mkdir -p /tmp/escape-target && echo host > /tmp/escape-target/secret",
 	         host_dir, host_dir, host_dir, host_dir);
 	CHECK(system(command) == 0);
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	snprintf(path, sizeof path, "%s/tree", host_dir);
 	const char *up_src[] = {path}, *up_dst[] = {"/srv"};
 	CHECK_OK(containerv_upload(c, up_src, up_dst, 1));
@@ -549,7 +500,7 @@ TEST(hostile_image_files_are_refused_not_opened)
 	CHECK_OK(containerv_options_new(&o));
 	CHECK_OK(containerv_options_set_layers(o, layers, 2));
 	CHECK_OK(containerv_options_set_command(o, argv));
-	CHECK(containerv_create(o, &c) == -1);
+	CHECK(cv_test_create(o, &c) == -1);
 	CHECK(strstr(containerv_last_error(), "/etc/hosts") != NULL);
 	containerv_options_delete(o);
 	unlink(path);
@@ -611,7 +562,7 @@ TEST(concurrent_start_and_remove_are_serialized)
 
 	CHECK_OK(containerv_options_set_name(o, "raced"));
 	CHECK_OK(containerv_options_set_autostart(o, 0));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	containerv_close(c);
 	/* Two starts: one wins, the other sees it running. */
 	CHECK_EQ_INT(race_two_processes("raced", start_keeping_it, errnos), 1);
@@ -645,7 +596,7 @@ TEST(user_namespace_maps_root_to_an_unprivileged_host_uid)
 	CHECK_OK(containerv_options_set_users(o, 100000, 0, 65536));
 	CHECK(pipe2(fds, O_CLOEXEC) == 0);
 	CHECK_OK(containerv_options_set_stdio(o, -1, fds[1], 2));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	close(fds[1]);
 	out = fdopen(fds[0], "r");
 	CHECK(fgets(line, sizeof line, out) != NULL);
@@ -690,7 +641,7 @@ static void *create_and_destroy(void *arg)
 		struct containerv_container *c = NULL;
 		struct containerv_exit e;
 		if (containerv_options_new(&o) < 0 || containerv_options_set_rootfs(o, rootfs) < 0 ||
-		    containerv_options_set_command(o, argv) < 0 || containerv_create(o, &c) < 0 ||
+		    containerv_options_set_command(o, argv) < 0 || cv_test_create(o, &c) < 0 ||
 		    containerv_wait(c, &e) < 0 || e.code != 0 || containerv_destroy(c) < 0) {
 			fprintf(stderr, "  thread %ld: %s\n", (long)arg, containerv_last_error());
 			failures++;
