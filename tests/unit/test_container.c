@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -701,6 +702,107 @@ TEST(atomic_write_through_a_spare_never_truncates_what_is_not_one)
 	CHECK_OK(cv_rm_rf(dir));
 }
 
+/* The state through the watch descriptor, waiting for it with poll() only: no blocking library call. */
+static enum containerv_state watch_until(struct containerv_container *c, enum containerv_state wanted)
+{
+	enum containerv_state state = 0;
+	struct pollfd entry = {.events = POLLIN};
+
+	CHECK_OK(containerv_watch_fd(c, &entry.fd));
+	for (int i = 0; i < 200; i++) {
+		CHECK_OK(containerv_watch_state(c, &state));
+		if (state == wanted)
+			return state;
+		CHECK(poll(&entry, 1, 5000) == 1); /* a change must wake us: never a timeout */
+	}
+	return state;
+}
+
+TEST(held_start_sets_up_without_executing_until_another_process_releases_it)
+{
+	const char *touch[] = {"/bin/sh", "-c", "touch /ran", NULL};
+	struct containerv_options *o = options_for(touch);
+	struct containerv_container *c = NULL;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	struct containerv_exit e;
+	char path[512], id[65];
+	int status;
+
+	CHECK_OK(containerv_options_set_stdio(o, CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_NULL));
+	CHECK_OK(containerv_options_set_hold(o, 1));
+	CHECK_OK(containerv_create(o, &c));
+	containerv_options_delete(o);
+	snprintf(id, sizeof id, "%s", containerv_id(c));
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_HELD);
+	CHECK_EQ_STR(containerv_state_name(info.state), "held");
+	CHECK(info.pid > 0 && info.started_ns == 0);
+	/* Its init sits in its cgroup, inside its root filesystem, and the command has not run. */
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)info.pid);
+	CHECK(file_contains(path, id));
+	snprintf(path, sizeof path, "/proc/%d/root/bin/sh", (int)info.pid);
+	CHECK(access(path, X_OK) == 0);
+	snprintf(path, sizeof path, "/proc/%d/root/ran", (int)info.pid);
+	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+	CHECK_EQ_INT(watch_until(c, CV_STATE_HELD), CV_STATE_HELD);
+	/* Released by another process, which only knows the id; the watch sees it run and end. */
+	pid_t child = fork();
+	if (child == 0) {
+		struct containerv_container *other = NULL;
+		_exit(containerv_open(id, &other) == 0 && containerv_start(other) == 0 ? 0 : 1);
+	}
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK_EQ_INT(status, 0);
+	CHECK_EQ_INT(watch_until(c, CV_STATE_EXITED), CV_STATE_EXITED);
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_EQ_INT(e.code, 0);
+	snprintf(path, sizeof path, "%s/containers/%s/upper/ran", root, id);
+	CHECK(access(path, F_OK) == 0);
+	snprintf(path, sizeof path, "%s/containers/%s/held.sock", root, id);
+	CHECK(access(path, F_OK) < 0);
+	CHECK_EQ_INT(containerv_start(c), 0); /* an exited held container starts again as any other */
+	CHECK_OK(containerv_wait(c, &e));
+	CHECK_OK(containerv_destroy(c));
+	check_no_leftovers();
+}
+
+TEST(held_container_removed_or_killed_leaves_nothing)
+{
+	const char *echo[] = {"echo", "never", NULL};
+	const char *missing[] = {"/no/such/command", NULL};
+	struct containerv_options *o = options_for(echo);
+	struct containerv_container *c = NULL, *other = NULL;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	int fd;
+
+	CHECK_OK(containerv_options_set_hold(o, 1));
+	CHECK_OK(containerv_create(o, &c));
+	containerv_options_delete(o);
+	CHECK_OK(containerv_watch_fd(c, &fd));
+	CHECK_OK(containerv_open(containerv_id(c), &other));
+	CHECK_OK(containerv_destroy(other));
+	/* The watcher sees the removal. */
+	struct pollfd entry = {.fd = fd, .events = POLLIN};
+	enum containerv_state state;
+	CHECK(poll(&entry, 1, 5000) == 1);
+	CHECK(containerv_watch_state(c, &state) < 0 && errno == ENOENT);
+	containerv_close(c);
+	check_no_leftovers();
+	/* A held init killed: created again; a command that cannot run fails the release, 127. */
+	o = options_for(missing);
+	CHECK_OK(containerv_options_set_hold(o, 1));
+	CHECK_OK(containerv_create(o, &c));
+	containerv_options_delete(o);
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK(kill(info.pid, SIGKILL) == 0);
+	CHECK_EQ_INT(watch_until(c, CV_STATE_CREATED), CV_STATE_CREATED);
+	CHECK(containerv_start(c) < 0 && errno == ENOENT);
+	CHECK_OK(containerv_inspect(c, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_CREATED);
+	CHECK_OK(containerv_destroy(c));
+	check_no_leftovers();
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -731,6 +833,8 @@ int main(void)
 	RUN(concurrent_start_and_remove_are_serialized);
 	RUN(user_namespace_maps_root_to_an_unprivileged_host_uid);
 	RUN(fifty_concurrent_containers_leave_nothing);
+	RUN(held_start_sets_up_without_executing_until_another_process_releases_it);
+	RUN(held_container_removed_or_killed_leaves_nothing);
 	RUN(atomic_write_through_a_spare_never_truncates_what_is_not_one); /* under the root the others made */
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);

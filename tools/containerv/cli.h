@@ -86,6 +86,8 @@ int cli_open(const char *reference, struct containerv_container **container);
  * 127 not found, 126 not executable, else 125.
  */
 int cli_exec_exit_code(int err);
+/* The state as docker names it: a held container (set up, command not executed) is "created" to docker. */
+const char *cli_state_name(enum containerv_state state);
 /* Whether our stdout and stderr are one file (2>&1): a process then gets one pipe for both, in order (run.c). */
 bool cli_stderr_is_stdout(void);
 

@@ -44,6 +44,7 @@ static void format_status(const struct containerv_info *info, int64_t now, char 
 		snprintf(buffer, size, "Exited (%d) %s ago", info->exit.code, duration);
 		return;
 	case CV_STATE_CREATED:
+	case CV_STATE_HELD: /* set up, command not executed: docker's "Created" */
 		break;
 	}
 	snprintf(buffer, size, "Created");
@@ -88,7 +89,7 @@ static json_t *info_to_json(const struct containerv_info *info, int64_t now)
 	format_status(info, now, status, sizeof status);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
 	                 container_name(info, name, sizeof name), "Image", image_name(info), "Command", info->command,
-	                 "CreatedAt", created, "RunningFor", running_for, "State", containerv_state_name(info->state),
+	                 "CreatedAt", created, "RunningFor", running_for, "State", cli_state_name(info->state),
 	                 "Status", status);
 }
 

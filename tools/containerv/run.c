@@ -33,7 +33,7 @@ static const char *const default_command[] = {"/bin/sh", NULL};
 
 /* The flags as typed. */
 struct run_flags {
-	int detach, interactive, tty, remove, read_only;
+	int detach, interactive, tty, remove, read_only, hold;
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
@@ -60,6 +60,8 @@ static const struct flag run_flag_table[] = {
         {"interactive", 'i', FLAG_BOOL, &flags.interactive, NULL, "Keep STDIN open"},
         {"tty", 't', FLAG_BOOL, &flags.tty, NULL, "Allocate a pseudo-TTY"},
         {"rm", 0, FLAG_BOOL, &flags.remove, NULL, "Automatically remove the container when it exits"},
+        {"hold", 0, FLAG_BOOL, &flags.hold, NULL,
+         "create: set the container up now and hold it before its command; start only releases it"},
         {"name", 0, FLAG_STRING, &flags.name, "string", "Assign a name to the container"},
         {"hostname", 'h', FLAG_STRING, &flags.hostname, "string", "Container host name"},
         {"env", 'e', FLAG_LIST, &flags.env, "list", "Set environment variables (KEY=VALUE, or KEY to copy ours)"},
@@ -595,6 +597,18 @@ static int run_attached(struct containerv_container *container)
 	return code;
 }
 
+/*
+ * create --hold, or CONTAINERV_CREATE_HOLD=1 for every create: the container is set up at create and `start`
+ * only releases it. Not the default: a held container holds its process, address, published ports and
+ * cgroup from create on (docker's created containers hold nothing: two may publish the same port).
+ */
+static bool hold_from_environment(void)
+{
+	const char *value = getenv("CONTAINERV_CREATE_HOLD");
+
+	return value != NULL && strcmp(value, "1") == 0;
+}
+
 static int run_or_create(int argc, char **argv, bool autostart)
 {
 	const struct command_spec *spec = autostart ? &run_spec : &create_spec;
@@ -613,6 +627,10 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		                                "container with 'containerv start [-a]')");
 		goto out;
 	}
+	if (autostart && flags.hold) {
+		code = cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
+		goto out;
+	}
 	code = EXIT_CLI_ERROR;
 	if (build_config(spec->name, &positional, &config) < 0)
 		goto out;
@@ -622,7 +640,8 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	}
 	if (build_options(&config, options) < 0)
 		goto out;
-	if (!autostart && containerv_options_set_autostart(options, 0) < 0) {
+	if (!autostart && (containerv_options_set_autostart(options, 0) < 0 ||
+	                   containerv_options_set_hold(options, flags.hold || hold_from_environment()) < 0)) {
 		cli_fail_library(code, "create");
 		goto out;
 	}

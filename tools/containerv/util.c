@@ -88,6 +88,11 @@ int cli_exec_exit_code(int err)
 	return EXIT_CLI_ERROR;
 }
 
+const char *cli_state_name(enum containerv_state state)
+{
+	return containerv_state_name(state == CV_STATE_HELD ? CV_STATE_CREATED : state);
+}
+
 int cli_parse_int64(const char *text, int64_t *value)
 {
 	char *end;

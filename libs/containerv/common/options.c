@@ -389,6 +389,15 @@ int containerv_options_set_autostart(struct containerv_options *options, int ena
 	return 0;
 }
 
+int containerv_options_set_hold(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "hold: no options");
+	options->hold = enabled != 0;
+	return 0;
+}
+
 const char *cv_env_get(char *const *env, const char *key)
 {
 	size_t key_length = strlen(key);

@@ -56,6 +56,7 @@ struct containerv_options {
 	struct containerv_limits limits;
 	char **labels;
 	bool autostart;
+	bool hold;               /* create stops with the workload not executed (not persisted: create-time only) */
 	bool autoremove;         /* whoever finds it ended removes it */
 	bool autoremove_monitor; /* and a monitor process is started to be that one */
 	struct cv_mount *mounts;

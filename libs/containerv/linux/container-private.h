@@ -45,6 +45,11 @@ struct containerv_container {
 	bool have_stdio_host;
 	int stdio_host[3];
 	int lock_fd; /* flock on <dir>/lock while lock_depth > 0 */
+	/* containerv_watch_fd(): an epoll descriptor over the init's pidfd and an inotify watch of <dir> (watch.c). */
+	bool watching; /* the three below are open (watch_pidfd may be -1: no init to watch) */
+	int watch_fd;
+	int watch_pidfd;
+	int watch_inotify;
 	int lock_depth;
 	/* statistics history (ring buffer) and the previous sample for CPU % */
 	struct containerv_stats history[CONTAINERV_STATS_HISTORY];
@@ -75,6 +80,9 @@ int cv_state_load(const char *id, struct containerv_container **out);
 /* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
 int cv_state_lock(struct containerv_container *container);
 void cv_state_unlock(struct containerv_container *container);
+/* Re-reads state.json without the lock (it is replaced atomically): what another process changed. ENOENT once removed.
+ */
+int cv_state_reload(struct containerv_container *container);
 /* Reaps the init if this process started it and it has ended (or waits, with block), keeping its status. */
 void cv_reap_init(struct containerv_container *container, bool block);
 /* Looks at the init and exit.json and moves a dead container to EXITED (takes the lock when it does). */
@@ -86,8 +94,17 @@ bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
 
-/* runtime.c: starting the init (the clone and the parent's half). */
-int cv_runtime_start(struct containerv_container *container);
+/*
+ * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main
+ * command (CV_STATE_HELD), until cv_runtime_release() (any process; the caller holds the lock).
+ */
+int cv_runtime_start(struct containerv_container *container, bool hold);
+int cv_runtime_release(struct containerv_container *container, bool *exec_failed);
+/* The container has an init: running, or held before its main command. */
+static inline bool cv_state_has_init(const struct containerv_container *container)
+{
+	return container->state.status == CV_STATE_RUNNING || container->state.status == CV_STATE_HELD;
+}
 
 /* init.c: the child's half, never returns. */
 struct cv_init_plan;
@@ -157,6 +174,9 @@ int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns,
  */
 int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
 ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
+
+/* watch.c: closes what containerv_watch_fd() opened (containerv_close). */
+void cv_watch_close(struct containerv_container *container);
 
 /* Exit status encoding shared by init, spawn and wait. */
 void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status);

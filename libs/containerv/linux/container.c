@@ -198,15 +198,15 @@ int containerv_create(const struct containerv_options *options, struct container
 		goto fail_dir;
 	/* With autostart the start writes the first state.json: one file write less on the way. */
 	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
-	    write_config(c) < 0 || (!options->autostart && cv_state_save(c) < 0))
+	    write_config(c) < 0 || (!options->autostart && !options->hold && cv_state_save(c) < 0))
 		goto fail_dir;
 	cv_image_create_end(image_store);
 	image_store = NULL;
-	if (options->autostart) {
+	if (options->autostart || options->hold) {
 		/* The name is visible already: a concurrent rm by name must wait for the start. */
 		if (cv_state_lock(c) < 0)
 			goto fail_dir;
-		if (cv_runtime_start(c) < 0)
+		if (cv_runtime_start(c, options->hold) < 0)
 			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
 		cv_state_unlock(c);
 	}
@@ -232,25 +232,6 @@ fail:
 	return -1;
 }
 
-int containerv_start(struct containerv_container *container)
-{
-	cv_error_clear();
-	if (container == NULL)
-		return cv_error_errno(EINVAL, "start: no container");
-	if (cv_state_lock(container) < 0)
-		return cv_error_prefix("start");
-	cv_state_refresh(container);
-	if (container->state.status == CV_STATE_RUNNING) {
-		cv_state_unlock(container);
-		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
-	}
-	int ret = cv_runtime_start(container);
-	cv_state_unlock(container);
-	if (ret < 0)
-		return cv_error_prefix("start %s", containerv_name(container));
-	return 0;
-}
-
 static int pidfd_open_checked(struct containerv_container *c)
 {
 	int fd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
@@ -273,7 +254,7 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
 	struct pollfd pfd;
 	int n;
 
-	if (c->state.status != CV_STATE_RUNNING)
+	if (!cv_state_has_init(c))
 		return 0;
 	if (c->is_parent && timeout_ms < 0) {
 		cv_reap_init(c, true);
@@ -294,6 +275,98 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
 	return cv_state_refresh(c) < 0 ? -1 : 0;
 }
 
+/*
+ * A release that failed has left the init ending (the command could not be executed) or in an unknown
+ * state: it goes, and the container is exited with the code a shell gives (127, 126, or 125).
+ */
+static void release_failed(struct containerv_container *c, bool exec_failed)
+{
+	int saved = errno;
+	char message[1024];
+	cleanup_close int pidfd = pidfd_open_checked(c);
+
+	snprintf(message, sizeof message, "%s", containerv_last_error());
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	if (cv_container_cgroup(c) != NULL)
+		cv_cgroup_kill_all(cv_container_cgroup(c));
+	wait_init(c, 10000);
+	cv_reap_init(c, false);
+	c->state.status = CV_STATE_EXITED;
+	c->state.pid = 0;
+	c->state.pid_start_time = 0;
+	c->state.started_ns = c->state.finished_ns = cv_now_ns();
+	memset(&c->state.exit, 0, sizeof c->state.exit);
+	c->state.exit.code = !exec_failed ? 125 : saved == ENOENT ? 127 : 126;
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
+	cv_state_save(c);
+	cv_error_errno(saved, "%s", message);
+}
+
+/* containerv_start() of a held container: the main command is executed where the init waits. */
+static int release_held(struct containerv_container *c)
+{
+	bool exec_failed;
+
+	if (cv_runtime_release(c, &exec_failed) < 0) {
+		release_failed(c, exec_failed);
+		/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
+		if (!exec_failed && (errno == ENOENT || errno == EACCES))
+			errno = EIO;
+		return -1;
+	}
+	c->state.status = CV_STATE_RUNNING;
+	c->state.started_ns = cv_now_ns();
+	return cv_state_save(c);
+}
+
+int containerv_start(struct containerv_container *container)
+{
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "start: no container");
+	if (cv_state_lock(container) < 0)
+		return cv_error_prefix("start");
+	cv_state_refresh(container);
+	if (container->state.status == CV_STATE_RUNNING) {
+		cv_state_unlock(container);
+		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
+	}
+	if (container->state.status == CV_STATE_HELD)
+		ret = release_held(container);
+	else
+		ret = cv_runtime_start(container, false);
+	cv_state_unlock(container);
+	if (ret < 0)
+		return cv_error_prefix("start %s", containerv_name(container));
+	return 0;
+}
+
+/* containerv_wait() as a loop over containerv_watch_fd(): until the init has ended (or a held one died). */
+static int wait_watched(struct containerv_container *c)
+{
+	enum containerv_state state;
+	struct pollfd entry = {.events = POLLIN};
+
+	if (containerv_watch_fd(c, &entry.fd) < 0)
+		return errno == ENOENT ? cv_state_refresh(c) : -1;
+	for (;;) {
+		if (containerv_watch_state(c, &state) < 0)
+			/* Removed meanwhile (autoremove): the refresh reports it as ended. */
+			return errno == ENOENT ? cv_state_refresh(c) : -1;
+		if (state == CV_STATE_CREATED)
+			return cv_error_errno(ESRCH, "container %s was held and its init ended before a release",
+			                      containerv_name(c));
+		if (!cv_state_has_init(c))
+			return 0;
+		if (poll(&entry, 1, -1) < 0 && errno != EINTR)
+			return cv_error_sys("wait for %s", containerv_name(c));
+	}
+}
+
 int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status)
 {
 	cv_error_clear();
@@ -302,7 +375,8 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 	cv_state_refresh(container);
 	if (container->state.status == CV_STATE_CREATED)
 		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
-	if (wait_init(container, -1) < 0)
+	/* Our own init is reaped (its status is all an autoremove container leaves); others are watched. */
+	if (container->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
 		return -1;
 	cv_log_monitor_wait(container); /* the output is all in the log before anyone is told it has ended */
 	if (exit_status != NULL)
@@ -364,7 +438,7 @@ static int kill_everything(struct containerv_container *c)
 {
 	struct cv_cgroup *cgroup;
 
-	if (c->state.status != CV_STATE_RUNNING)
+	if (!cv_state_has_init(c))
 		return 0;
 	signal_init(c, SIGKILL);
 	cgroup = cv_container_cgroup(c);

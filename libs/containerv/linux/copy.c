@@ -426,7 +426,7 @@ int cv_container_with_root(struct containerv_container *c, bool as_container_roo
 	pid_t child;
 
 	cv_state_refresh(c);
-	running = c->state.status == CV_STATE_RUNNING;
+	running = cv_state_has_init(c); /* a held container's mounts are the init's too */
 	/* Stopped: no start may mount the same layers meanwhile. */
 	if (!running && cv_state_lock(c) < 0)
 		return -1;

@@ -23,12 +23,17 @@
 #define CV_GO_SHIFTED 's' /* the layers' chown'd copies (no id-mapped mounts on this filesystem) */
 /* Before "go" on cgroup v1: the descriptors through which the init joins its cgroup (cgroup.h). */
 #define CV_SYNC_CGROUP 'c'
+/* The release of a held init, sent over a connection to its release socket (containerv_options_set_hold). */
+#define CV_RELEASE_GO 'r'
+/* The release socket, in the container's state directory (root's, 0700): bound and connected through a dirfd. */
+#define CV_RELEASE_SOCKET "held.sock"
 
 enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */
 	CV_SYNC_SETUP_ERROR = 2, /* the init failed before starting the main command */
 	CV_SYNC_EXEC_ERROR = 3,  /* the main command could not be executed */
 	CV_SYNC_CONSOLE = 4,     /* with -t, before READY: the master of the container's terminal (SCM_RIGHTS) */
+	CV_SYNC_HELD = 5,        /* held start: set up, waiting on the release socket; the main command not executed */
 };
 
 struct cv_sync_message {
@@ -112,6 +117,14 @@ struct cv_init_plan {
 	 * init is cloned into its cgroup.
 	 */
 	bool cgroup_follows;
+	/*
+	 * Held start: once set up, the init sends CV_SYNC_HELD and blocks in accept() on release_fd, a listening
+	 * socket bound by the parent (before the clone, as host root) at <state>/held.sock. The connection that
+	 * sends CV_RELEASE_GO takes the sync socket's place: READY or the exec error go to the releaser. Both
+	 * are close-on-exec and closed before the main command runs.
+	 */
+	bool hold;
+	int release_fd;
 	int keep_fds[CV_KEEP_FDS_MAX];
 	int keep_count;
 };

@@ -258,6 +258,34 @@ static void join_cgroup(const struct cv_init_plan *plan)
 		fail_setup(plan);
 }
 
+/*
+ * Held start: everything is set up and the main command not executed. Tell the parent, then wait for a
+ * release, which may come from any process that can reach the state directory (root). The releaser's
+ * connection replaces the sync socket (on its descriptor number), so what follows reports to it. Any
+ * descriptor it sends along is closed by cv_sync_receive (max 0): nothing of the host reaches the workload.
+ */
+static void wait_for_release(struct cv_init_plan *plan)
+{
+	size_t count;
+	int connection;
+
+	send_message(plan->sync_fd, CV_SYNC_HELD, 0, "");
+	for (;;) {
+		connection = accept4(plan->release_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (connection >= 0)
+			break;
+		if (errno != EINTR && errno != ECONNABORTED)
+			_exit(125);
+	}
+	/* One release only: the listening socket goes at once. */
+	close(plan->release_fd);
+	if (dup3(connection, plan->sync_fd, O_CLOEXEC) < 0)
+		_exit(125);
+	close(connection);
+	if (cv_sync_receive(plan->sync_fd, NULL, 0, &count) != CV_RELEASE_GO)
+		_exit(125);
+}
+
 void cv_init_main(struct cv_init_plan *plan)
 {
 	sigset_t all;
@@ -306,6 +334,8 @@ void cv_init_main(struct cv_init_plan *plan)
 	}
 	/* Out of the caller's session: terminal signals must reach us only through containerv_kill(). */
 	setsid();
+	if (plan->hold)
+		wait_for_release(plan);
 	if (plan->argv != NULL) {
 		struct cv_sync_message failure = {0};
 		main_pid = start_main(plan, &failure);

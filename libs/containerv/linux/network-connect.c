@@ -223,7 +223,7 @@ int containerv_network_connect(struct containerv_container *c, const char *netwo
 	else if ((primary != NULL && strcmp(primary, network) == 0) || find_connected(config, network) >= 0)
 		ret = cv_error_errno(EEXIST, "container %s is already connected to network %s", containerv_name(c),
 		                     network);
-	else if (c->state.status == CV_STATE_RUNNING)
+	else if (cv_state_has_init(c)) /* held too: its network is attached */
 		ret = connect_running(c, network, ip);
 	else
 		ret = check_network_exists(network);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->state_dir_fd);
 	if (plan->exit_fd >= 0)
 		close(plan->exit_fd);
+	if (plan->release_fd >= 0)
+		close(plan->release_fd);
 }
 
 /* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
@@ -550,6 +553,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->sync_fd = -1;
 	plan->rootfs_fd = plan->upper_fd = plan->work_fd = -1;
 	plan->tty_slave = -1;
+	plan->release_fd = -1;
 	snprintf(short_id, sizeof short_id, "%.12s", c->id);
 	hostname = config->hostname ? config->hostname : short_id;
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -727,8 +731,38 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	if (n != (ssize_t)sizeof message)
 		return cv_error_errno(EIO, "the container's init died during setup");
 	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
-	if (message.type != CV_SYNC_READY)
+	if (message.type != CV_SYNC_READY && message.type != CV_SYNC_HELD)
 		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+	return 0;
+}
+
+/* A release socket's address: through the state directory's descriptor, as <dir>/held.sock may not fit sun_path. */
+static void release_address(int dirfd, struct sockaddr_un *address)
+{
+	memset(address, 0, sizeof *address);
+	address->sun_family = AF_UNIX;
+	snprintf(address->sun_path, sizeof address->sun_path, "/proc/self/fd/%d/" CV_RELEASE_SOCKET, dirfd);
+}
+
+/*
+ * Held start: the socket the held init accepts its release on, bound here as host root (a user-namespaced
+ * init could not). The state directory is root's alone (0700): only root can connect.
+ */
+static int make_release_socket(struct containerv_container *c, struct cv_init_plan *plan)
+{
+	struct sockaddr_un address;
+
+	plan->release_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (plan->release_fd < 0)
+		return cv_error_sys("release socket of %.12s", c->id);
+	/* One a killed held start left behind. */
+	if (unlinkat(plan->state_dir_fd, CV_RELEASE_SOCKET, 0) < 0 && errno != ENOENT)
+		return cv_error_sys("remove the old release socket of %.12s", c->id);
+	release_address(plan->state_dir_fd, &address);
+	if (bind(plan->release_fd, (struct sockaddr *)&address, sizeof address) < 0 ||
+	    fchmodat(plan->state_dir_fd, CV_RELEASE_SOCKET, 0600, 0) < 0 || listen(plan->release_fd, 1) < 0)
+		return cv_error_sys("release socket of %.12s", c->id);
+	plan_keep(plan, plan->release_fd);
 	return 0;
 }
 
@@ -866,7 +900,7 @@ static int start_monitor(struct containerv_container *c, struct start_stdio *io)
 	return 0;
 }
 
-int cv_runtime_start(struct containerv_container *c)
+int cv_runtime_start(struct containerv_container *c, bool hold)
 {
 	struct cv_init_plan plan;
 	struct cv_network_plan network;
@@ -885,6 +919,9 @@ int cv_runtime_start(struct containerv_container *c)
 		goto done;
 	network_prepared = true;
 	if (build_plan(c, &plan, &io, cv_network_plan_address(&network)) < 0)
+		goto done;
+	plan.hold = hold;
+	if (hold && make_release_socket(c, &plan) < 0)
 		goto done;
 	/* v2: made first, for clone3's CLONE_INTO_CGROUP. v1: made by the parent while the init mounts. */
 	plan.cgroup_follows = !cv_cgroup_placed_by_clone();
@@ -918,11 +955,12 @@ int cv_runtime_start(struct containerv_container *c)
 		close_if_open(&io.container_ends[i]);
 	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed, plan.tty ? &io.host_ends[0] : NULL) < 0)
 		goto done;
-	c->state.status = CV_STATE_RUNNING;
+	c->state.status = hold ? CV_STATE_HELD : CV_STATE_RUNNING;
 	c->state.pid = pid;
 	if (cv_process_start_time(pid, &c->state.pid_start_time) < 0)
 		goto done;
-	c->state.started_ns = cv_now_ns();
+	/* A held container starts at its release. */
+	c->state.started_ns = hold ? 0 : cv_now_ns();
 	c->state.finished_ns = 0;
 	memset(&c->state.exit, 0, sizeof c->state.exit);
 	c->is_parent = true;
@@ -942,6 +980,8 @@ done:
 		c->is_parent = false;
 		errno = saved;
 	}
+	if (ret < 0 && plan.release_fd >= 0)
+		unlinkat(plan.state_dir_fd, CV_RELEASE_SOCKET, 0);
 	if (ret < 0 && network_prepared) {
 		/* What the network took goes too (the veth went with the init's namespace). */
 		int saved = errno;
@@ -974,4 +1014,43 @@ done:
 	if (ret < 0 && !exec_failed && (errno == ENOENT || errno == EACCES))
 		errno = EIO;
 	return ret;
+}
+
+/*
+ * Releases a held init: one connection to its release socket, "go", and the init's answer (the main
+ * command executed, or why not), as a start gets it over the sync socket. The caller holds the lock.
+ * *exec_failed says the command could not be executed (ENOENT, EACCES); the init is then ending.
+ */
+int cv_runtime_release(struct containerv_container *c, bool *exec_failed)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	struct sockaddr_un address;
+	struct cv_sync_message message;
+	ssize_t n;
+
+	*exec_failed = false;
+	if (dirfd < 0)
+		return cv_error_sys("open %s", c->dir);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cv_error_sys("release %.12s", c->id);
+	release_address(dirfd, &address);
+	if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0)
+		return cv_error_errno(errno == ENOENT || errno == ECONNREFUSED ? ESRCH : errno,
+		                      "release %.12s: its init is not waiting (%s)", c->id, strerrordesc_np(errno));
+	/* Released once: nobody may connect again (the init has closed its end of the listening socket too). */
+	unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
+	if (cv_sync_send(fd, CV_RELEASE_GO, NULL, 0) < 0)
+		return cv_error_sys("release %.12s", c->id);
+	do
+		n = recv(fd, &message, sizeof message, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof message)
+		return cv_error_errno(EIO, "the init of %.12s died at its release", c->id);
+	message.text[sizeof message.text - 1] = '\0';
+	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
+	if (message.type != CV_SYNC_READY)
+		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+	return 0;
 }

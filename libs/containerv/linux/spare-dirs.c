@@ -15,7 +15,7 @@
 #include "linux/spare-dirs.h"
 
 /* The files of ours a removed container's directory may hold; they go before it is kept. */
-static const char *const own_files[] = {"exit.json", "container.log", "probes"};
+static const char *const own_files[] = {"exit.json", "container.log", "probes", "held.sock"};
 /* And these two stay, emptied, as the spare's files (their inodes serve the next writes). */
 static const struct {
 	const char *file;

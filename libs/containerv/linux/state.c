@@ -245,6 +245,8 @@ const char *containerv_state_name(enum containerv_state status)
 		return "running";
 	case CV_STATE_EXITED:
 		return "exited";
+	case CV_STATE_HELD:
+		return "held";
 	case CV_STATE_CREATED:
 	default:
 		return "created";
@@ -257,6 +259,8 @@ static enum containerv_state status_from_name(const char *name)
 		return CV_STATE_RUNNING;
 	if (name != NULL && strcmp(name, "exited") == 0)
 		return CV_STATE_EXITED;
+	if (name != NULL && strcmp(name, "held") == 0)
+		return CV_STATE_HELD;
 	return CV_STATE_CREATED;
 }
 
@@ -419,6 +423,22 @@ int cv_state_lock(struct containerv_container *c)
 	return 0;
 }
 
+int cv_state_reload(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pid_t our_pid = c->state.pid;
+
+	/* A removed container's directory is gone, or renamed to .removing- with no config.json left. */
+	if (dirfd < 0 || load_state_json(c, dirfd) < 0)
+		return cv_error_errno(ENOENT, "no such container: %s", containerv_name(c));
+	if (c->state.pid != our_pid && c->is_parent) {
+		/* Started again by someone else: our old init, if any, is only ours to reap. */
+		waitpid(our_pid, NULL, WNOHANG);
+		c->is_parent = false;
+	}
+	return 0;
+}
+
 void cv_state_unlock(struct containerv_container *c)
 {
 	if (c->lock_depth == 0 || --c->lock_depth > 0)
@@ -458,14 +478,32 @@ static void exit_without_record(struct containerv_container *c)
 	c->state.finished_ns = cv_now_ns();
 }
 
-/* Moves a container whose init has died to EXITED; the caller holds the lock. */
+/*
+ * A held init that died (killed, or a reboot) never ran the main command: the container is created again,
+ * and a start sets it up anew. Its address is free again; its cgroup is made again at that start.
+ */
+static int record_held_death(struct containerv_container *c)
+{
+	cv_reap_init(c, false);
+	c->state.status = CV_STATE_CREATED;
+	c->state.pid = 0;
+	c->state.pid_start_time = 0;
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
+	cv_error_clear();
+	return cv_state_save(c);
+}
+
+/* Moves a container whose init has died to EXITED (or a held one to CREATED); the caller holds the lock. */
 static int record_death(struct containerv_container *c)
 {
 	struct cv_cgroup *cgroup;
 	uint64_t kills = 0;
 
-	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
+	if (!cv_state_has_init(c) || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
+	if (c->state.status == CV_STATE_HELD)
+		return record_held_death(c);
 	/* Reap the init if it was ours so no zombie is left. */
 	cv_reap_init(c, false);
 	memset(&c->state.exit, 0, sizeof c->state.exit);
@@ -490,7 +528,7 @@ int cv_state_refresh(struct containerv_container *c)
 	int ret;
 
 	/* The common case (running and alive, or not running) needs no lock. */
-	if (c->state.status != CV_STATE_RUNNING || cv_process_alive(c->state.pid, c->state.pid_start_time))
+	if (!cv_state_has_init(c) || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
 	cv_reap_init(c, false);
 	if (cv_state_lock(c) < 0) {
@@ -585,6 +623,7 @@ void containerv_close(struct containerv_container *container)
 		waitpid(container->state.pid, NULL, WNOHANG);
 	if (container->lock_depth > 0)
 		close(container->lock_fd);
+	cv_watch_close(container);
 	cv_cgroup_free(container->cgroup);
 	for (int i = 0; container->have_stdio_host && i < 3; i++)
 		if (container->stdio_host[i] >= 0)
@@ -637,7 +676,7 @@ static void fill_info(struct containerv_container *c, struct containerv_info *in
 	snprintf(info->name, sizeof info->name, "%s", c->name);
 	snprintf(info->hostname, sizeof info->hostname, "%s", c->config.hostname ? c->config.hostname : "");
 	info->state = c->state.status;
-	info->pid = c->state.status == CV_STATE_RUNNING ? c->state.pid : 0;
+	info->pid = cv_state_has_init(c) ? c->state.pid : 0;
 	info->created_ns = c->state.created_ns;
 	info->started_ns = c->state.started_ns;
 	info->finished_ns = c->state.status == CV_STATE_EXITED ? c->state.finished_ns : 0;

@@ -161,6 +161,21 @@ CONTAINERV_API int containerv_options_set_tty_size(struct containerv_options *op
  */
 CONTAINERV_API int containerv_options_set_autostart(struct containerv_options *options, int enabled);
 
+/*
+ * Held start (default 0): containerv_create() sets the container up completely
+ * (namespaces, root filesystem and mounts, cgroup with the init in it, network,
+ * id maps) and stops before the main command is executed, in state
+ * CV_STATE_HELD. containerv_start() then only releases it (executes the
+ * command), from this process or from any other that opens the container by
+ * id or name. The held init waits on a socket in the container's state
+ * directory, root's alone; nothing of it reaches the workload. Implies a
+ * start: it takes precedence over containerv_options_set_autostart(0). A held
+ * container holds its resources (process, address, published ports, cgroup)
+ * until it is started or removed; one whose init was killed (a reboot) is
+ * CV_STATE_CREATED again. Returns 0, or -1 with errno EINVAL.
+ */
+CONTAINERV_API int containerv_options_set_hold(struct containerv_options *options, int enabled);
+
 /* How an autoremove container goes once its main process has ended (containerv_options_set_autoremove). */
 enum containerv_autoremove {
 	CV_AUTOREMOVE_OFF = 0,
@@ -197,7 +212,11 @@ CONTAINERV_API int containerv_create(const struct containerv_options *options, s
 
 /*
  * Starts a created or exited container again (its writable layer is kept).
- * Fails with EBUSY when it is running.
+ * A held container (containerv_options_set_hold()) is released instead: its
+ * main command is executed in the namespaces, mounts and cgroup made at
+ * create, which is all this call then costs; any process may release it.
+ * Fails with EBUSY when it is running; with ENOENT or EACCES when the
+ * command cannot be executed (a held container has then exited, 127 or 126).
  */
 CONTAINERV_API int containerv_start(struct containerv_container *container);
 
@@ -246,9 +265,15 @@ enum containerv_state {
 	CV_STATE_CREATED = 1, /* registered, never started */
 	CV_STATE_RUNNING = 2,
 	CV_STATE_EXITED = 3, /* the main process ended; resources kept until destroy */
+	/*
+	 * Set up by a held start (containerv_options_set_hold()): the init runs in
+	 * the container's namespaces and cgroup, the main command has not been
+	 * executed yet. docker has no such state: its dialect shows it as "created".
+	 */
+	CV_STATE_HELD = 4,
 };
 
-/* "created", "running" or "exited", as docker names the states. Never NULL. */
+/* "created", "running", "exited" (as docker names the states) or "held". Never NULL. */
 CONTAINERV_API const char *containerv_state_name(enum containerv_state state);
 
 /* How a process ended. */
@@ -267,7 +292,7 @@ struct containerv_info {
 	char name[129];
 	char hostname[65];
 	enum containerv_state state;
-	pid_t pid;                   /* host pid of the init while running, else 0 */
+	pid_t pid;                   /* host pid of the init while running or held, else 0 */
 	int64_t created_ns;          /* wall-clock times, nanoseconds since the epoch */
 	int64_t started_ns;          /* 0 when never started */
 	int64_t finished_ns;         /* 0 while running or never started */
@@ -313,9 +338,34 @@ CONTAINERV_API int containerv_list(int (*callback)(const struct containerv_info 
 
 /*
  * Waits until the main process ends and reports how. Returns at once for a
- * container that has already exited; EINVAL for one never started.
+ * container that has already exited; EINVAL for one never started. A held
+ * container is waited for like a running one (until it is released and ends,
+ * or is killed). A loop over containerv_watch_fd() does the same without
+ * blocking.
  */
 CONTAINERV_API int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status);
+
+/*
+ * A descriptor that becomes readable (POLLIN in poll/epoll/select) when the
+ * container's state may have changed: its init ended (the container exited),
+ * it was started or released (by any process), or it was removed. It is a
+ * Linux file descriptor (an epoll descriptor watching the init's pidfd and the
+ * state directory), close-on-exec, owned by the handle: do not close it,
+ * containerv_close() does. The same descriptor is returned on every call.
+ * When it is readable, call containerv_watch_state(), which never blocks,
+ * takes the events off it and says what the state is now. Returns 0, or -1
+ * with errno (ENOENT: the container is gone).
+ */
+CONTAINERV_API int containerv_watch_fd(struct containerv_container *container, int *fd);
+
+/*
+ * Without blocking: takes the pending events off the descriptor of
+ * containerv_watch_fd(), re-reads the container's state and returns it in
+ * *state. Once the container has exited its descriptor is quiet until the
+ * container is started again. Returns 0, or -1 with errno ENOENT when the
+ * container has been removed (the descriptor then stays quiet).
+ */
+CONTAINERV_API int containerv_watch_state(struct containerv_container *container, enum containerv_state *state);
 
 /*
  * Sends a signal to the main process (through the init, which forwards
