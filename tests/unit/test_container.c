@@ -730,7 +730,7 @@ TEST(held_start_sets_up_without_executing_until_another_process_releases_it)
 
 	CHECK_OK(containerv_options_set_stdio(o, CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_NULL, CONTAINERV_STDIO_NULL));
 	CHECK_OK(containerv_options_set_hold(o, 1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	containerv_options_delete(o);
 	snprintf(id, sizeof id, "%s", containerv_id(c));
 	CHECK_OK(containerv_inspect(c, &info));
@@ -776,7 +776,7 @@ TEST(held_container_removed_or_killed_leaves_nothing)
 	int fd;
 
 	CHECK_OK(containerv_options_set_hold(o, 1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	containerv_options_delete(o);
 	CHECK_OK(containerv_watch_fd(c, &fd));
 	CHECK_OK(containerv_open(containerv_id(c), &other));
@@ -791,7 +791,7 @@ TEST(held_container_removed_or_killed_leaves_nothing)
 	/* A held init killed: created again; a command that cannot run fails the release, 127. */
 	o = options_for(missing);
 	CHECK_OK(containerv_options_set_hold(o, 1));
-	CHECK_OK(containerv_create(o, &c));
+	CHECK_OK(cv_test_create(o, &c));
 	containerv_options_delete(o);
 	CHECK_OK(containerv_inspect(c, &info));
 	CHECK(kill(info.pid, SIGKILL) == 0);
