@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 /*
- * Source compatibility: earlier versions of the public headers declared uid_t, gid_t
- * and pid_t parameters and included <sys/types.h>. They now use the
- * containerv_*_t types below, which are the very same types on Linux, and
- * no longer need <sys/types.h>; it is still included on POSIX systems so
- * that a caller that took pid_t or uid_t from these headers keeps compiling.
- * Do not rely on it in new code: include <sys/types.h> yourself.
+ * Source compatibility: earlier versions of the public headers declared
+ * uid_t, gid_t and pid_t parameters and included <sys/types.h>. They now
+ * use the containerv_*_t types below, which are the very same types on
+ * Linux, and no longer need <sys/types.h>; it is still included on POSIX
+ * systems so that a caller that took pid_t or uid_t from these headers
+ * keeps compiling. Do not rely on it in new code: include it yourself.
  */
 #if !defined(_WIN32)
 #include <sys/types.h>
@@ -42,10 +42,10 @@ extern "C" {
  * pid_t and int variables and pointers, with the same size and signedness.
  */
 
-/* A numeric user id inside the container (Linux: uid_t, unsigned 32 bits). */
+/* A numeric user id, of the container or of the host in id maps (Linux: uid_t, unsigned 32 bits). */
 typedef uint32_t containerv_uid_t;
 
-/* A numeric group id inside the container (Linux: gid_t, unsigned 32 bits). */
+/* A numeric group id, of the container or of the host in id maps (Linux: gid_t, unsigned 32 bits). */
 typedef uint32_t containerv_gid_t;
 
 /*
