@@ -5,18 +5,20 @@
 #   ${CMAKE_BINARY_DIR}/rootfs/busybox                      used from the build tree (tests)
 #   ${CMAKE_INSTALL_DATADIR}/containerv/rootfs/busybox      installed copy
 #
-# The CLI finds a rootfs by name in the directories of CONTAINERV_ROOTFS_PATH.
+# The CLI finds a rootfs by name in a search path (tools/containerv/rootfs-path.c):
+# CONTAINERV_ROOTFS_PATH when the packager sets it here; else the binary in
+# the build tree searches <build>/rootfs then the installed directory, and
+# the installed binary only <its bindir>/../share/containerv/rootfs, found
+# from /proc/self/exe (so any --prefix or DESTDIR works and the build tree,
+# which may be gone or stale, is never looked at).
 
 set(CONTAINERV_BUSYBOX "/bin/busybox" CACHE FILEPATH
   "Statically linked busybox the built-in rootfs is made from (Debian: busybox-static)")
 set(CONTAINERV_ROOTFS_PATH "" CACHE STRING
-  "Colon-separated directories in which the CLI looks up a rootfs by name (empty: the build tree's, then the installed one)")
-if(CONTAINERV_ROOTFS_PATH)
-  set(_cv_rootfs_path "${CONTAINERV_ROOTFS_PATH}")
-else()
-  # Computed on every configure, so that it follows CMAKE_INSTALL_PREFIX.
-  set(_cv_rootfs_path "${CMAKE_BINARY_DIR}/rootfs:${CMAKE_INSTALL_FULL_DATADIR}/containerv/rootfs")
-endif()
+  "Colon-separated directories in which the CLI looks up a rootfs by name (empty: the binary's own: <build>/rootfs in the build tree, <prefix>/share/containerv/rootfs when installed)")
+# Computed on every configure, so that they follow CMAKE_INSTALL_PREFIX.
+set(_cv_installed_rootfs "${CMAKE_INSTALL_FULL_DATADIR}/containerv/rootfs")
+file(RELATIVE_PATH _cv_bin_to_rootfs "${CMAKE_INSTALL_FULL_BINDIR}" "${_cv_installed_rootfs}")
 
 set(CONTAINERV_BUILD_ROOTFS "${CMAKE_BINARY_DIR}/rootfs/busybox")
 
@@ -26,7 +28,17 @@ add_custom_target(rootfs ALL
   VERBATIM)
 
 if(TARGET containerv-cli)
-  target_compile_definitions(containerv-cli PRIVATE CONTAINERV_ROOTFS_PATH="${_cv_rootfs_path}")
+  if(CONTAINERV_ROOTFS_PATH)
+    target_compile_definitions(containerv-cli PRIVATE CONTAINERV_ROOTFS_PATH="${CONTAINERV_ROOTFS_PATH}")
+  endif()
+  # /proc/self/exe names the binary with symlinks resolved: so is the directory it is compared with.
+  get_target_property(_cv_cli_dir containerv-cli BINARY_DIR)
+  file(REAL_PATH "${_cv_cli_dir}" _cv_cli_dir)
+  target_compile_definitions(containerv-cli PRIVATE
+    CONTAINERV_BUILD_BINARY_DIR="${_cv_cli_dir}"
+    CONTAINERV_BUILD_ROOTFS_PATH="${CMAKE_BINARY_DIR}/rootfs:${_cv_installed_rootfs}"
+    CONTAINERV_BIN_TO_ROOTFS="${_cv_bin_to_rootfs}"
+    CONTAINERV_INSTALLED_ROOTFS="${_cv_installed_rootfs}")
   # `containerv run busybox ...` from the build tree needs the tree.
   add_dependencies(containerv-cli rootfs)
 endif()

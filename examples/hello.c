@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		goto done;
 	}
 
-	int ends[3];
+	containerv_fd_t ends[3]; /* file descriptors on Linux */
 	char buffer[4096];
 	ssize_t length;
 	if (containerv_take_stdio(container, ends) == 0 && ends[1] >= 0) {

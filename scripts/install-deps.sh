@@ -33,7 +33,9 @@ PACKAGES=(
 	e2fsprogs        # mkfs.ext4/chattr: volume and filesystem tests
 	util-linux       # nsenter, unshare, mount, findmnt, lsns: integration tests
 	procps           # ps, pgrep: tests check that no process is left behind
+	strace           # test_install.sh: the installed CLI never looks at a path of the build tree
 	clang-format     # the formatting check in scripts/test.sh (.clang-format, version 14)
+	gcc-mingw-w64-x86-64 # x86_64-w64-mingw32-gcc: the public headers must compile for Windows (headers.mingw.*)
 	hyperfine        # benchmark driver (bench/)
 	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal

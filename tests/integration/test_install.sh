@@ -5,6 +5,10 @@
 # alone, the CLI and the built-in rootfs. Then builds examples/hello.c with
 # its Makefile against that install and runs it (as root) on $CV_TEST_ROOTFS:
 # it must print "hello", leave no container state and no mount on the host.
+# Last, the installed CLI runs the built-in busybox from <prefix>/share with
+# the whole build tree hidden under an empty tmpfs (a private mount
+# namespace), and, under strace, without opening or looking at any path of
+# the build tree.
 #
 # Environment (set by tests/CMakeLists.txt): CONTAINERV (the built CLI),
 # CV_TEST_ROOTFS, CV_SOURCE_DIR; CV_BUILD_DIR is optional (found from
@@ -130,4 +134,44 @@ if [ -d "$state/containers" ] && [ -n "$(ls -A "$state/containers" | grep -vxE "
 	fail "containerv_destroy() left state behind: $(ls -A "$state/containers")"
 fi
 
-echo "ok: install, pkg-config, example build and run"
+echo "# the installed CLI's built-in rootfs is <prefix>/share/containerv/rootfs"
+# A fresh state root: busybox is not in its store, so the CLI imports it from its rootfs path.
+# The build tree is hidden under an empty tmpfs in a private mount namespace: what the installed
+# CLI needs must come from the prefix. (The configured prefix's copy, if any, is hidden too.)
+configured_share=$(sed -n 's/^CMAKE_INSTALL_PREFIX:[A-Z]*=//p' "$build_dir/CMakeCache.txt")/share/containerv
+real_build_dir=$(realpath "$build_dir")
+mkdir -p "$work/state-masked"
+set +e
+output=$(env -u CONTAINERV_ROOTFS_PATH CONTAINERV_ROOT="$work/state-masked" timeout 120 \
+	unshare -m --propagation private -- sh -c '
+	mount -t tmpfs -o mode=000,size=64k containerv-hidden "$1" || exit 99
+	if [ -d "$2" ] && [ "$2" != "$3/share/containerv" ]; then mount -t tmpfs -o size=64k containerv-hidden "$2" || exit 99; fi
+	exec "$3/bin/containerv" run --rm busybox echo from-the-prefix' containerv-install-test \
+	"$real_build_dir" "$configured_share" "$prefix" 2>"$work/masked.err")
+status=$?
+set -e
+sed 's/^/stderr: /' "$work/masked.err"
+[ "$status" -ne 99 ] || fail "could not hide the build tree in a private mount namespace"
+[ "$status" -eq 0 ] || fail "the installed CLI failed with the build tree hidden (exit $status): $(cat "$work/masked.err")"
+[ "$output" = from-the-prefix ] || fail "the installed CLI printed '$output', expected 'from-the-prefix'"
+
+if command -v strace >/dev/null 2>&1; then
+	mkdir -p "$work/state-traced"
+	env -u CONTAINERV_ROOTFS_PATH CONTAINERV_ROOT="$work/state-traced" timeout 120 \
+		strace -f -qq -e trace=%file -o "$work/trace" "$prefix/bin/containerv" run --rm busybox true ||
+		fail "containerv run --rm busybox true from the install failed"
+	# strace quotes paths: the tree itself or anything below it (not a sibling such as build-asan).
+	touched=$(grep -F -e "\"$real_build_dir\"" -e "\"$real_build_dir/" -e "\"$build_dir\"" -e "\"$build_dir/" \
+		"$work/trace" || true)
+	[ -z "$touched" ] || fail "the installed CLI looked at the build tree: $(echo "$touched" | head -n3)"
+	grep -qF -e "\"$prefix/bin/../share/containerv/rootfs/busybox\"" \
+		-e "\"$prefix/share/containerv/rootfs/busybox\"" "$work/trace" ||
+		fail "the installed CLI did not import busybox from $prefix/share/containerv/rootfs"
+else
+	echo "SKIP: strace not found: the check that no path of the build tree is even looked at"
+fi
+
+leaked=$(grep -F "$work" /proc/self/mountinfo || true)
+[ -z "$leaked" ] || fail "mounts of the installed CLI's containers leaked to the host: $leaked"
+
+echo "ok: install, pkg-config, example build and run, the installed CLI's rootfs"

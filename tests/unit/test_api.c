@@ -128,7 +128,8 @@ TEST(tty_gives_a_controlling_terminal)
 	struct containerv_container *c = NULL;
 	struct containerv_exit e;
 	struct stat st;
-	int fds[3], master, slave;
+	containerv_fd_t fds[3]; /* the portable type: file descriptors on Linux */
+	int master, slave;
 	char buffer[256] = "";
 	size_t used = 0;
 

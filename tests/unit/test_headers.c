@@ -8,6 +8,7 @@
 #include <chef/containerv.h>
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "test.h"
 
@@ -60,6 +61,38 @@ TEST(default_namespaces_include_mount_but_not_user)
 	CHECK((CV_NS_DEFAULT & CV_NS_USER) == 0);
 }
 
+/*
+ * Source compatibility on Linux: the portable types of common.h are the POSIX
+ * types the API used before, so a caller's uid_t, gid_t, pid_t and int
+ * variables, arrays and pointers still fit every signature (under -Werror an
+ * incompatible pointer would not compile).
+ */
+static int takes_portable_pointers(containerv_pid_t *pid, containerv_fd_t fds[3], containerv_uid_t *uid,
+                                   containerv_gid_t *gid)
+{
+	return *pid + fds[0] + (int)*uid + (int)*gid;
+}
+
+TEST(portable_types_are_the_posix_types_on_linux)
+{
+	pid_t pid = 1;
+	int fds[3] = {2, -1, -1};
+	uid_t uid = 3;
+	gid_t gid = 4;
+	struct containerv_mount mount = CONTAINERV_MOUNT_INIT;
+
+	CHECK_EQ_INT(takes_portable_pointers(&pid, fds, &uid, &gid), 10);
+	CHECK_EQ_INT(sizeof(containerv_pid_t), sizeof(pid_t));
+	CHECK_EQ_INT(sizeof(containerv_uid_t), sizeof(uid_t));
+	CHECK_EQ_INT(sizeof(containerv_fd_t), sizeof(int));
+	CHECK((containerv_pid_t)-1 < 0); /* signed, as pid_t */
+	CHECK((containerv_uid_t)-1 > 0); /* unsigned, as uid_t */
+	CHECK((containerv_fd_t)CONTAINERV_STDIO_NULL == -1);
+	mount.tmpfs_uid = uid; /* the struct fields take them too */
+	mount.tmpfs_gid = gid;
+	CHECK_EQ_INT(mount.tmpfs_uid + mount.tmpfs_gid, 7);
+}
+
 TEST(last_error_is_never_null)
 {
 	CHECK(containerv_last_error() != NULL);
@@ -71,6 +104,7 @@ int main(void)
 	RUN(limits_init_sets_version_and_leaves_the_rest_unset);
 	RUN(spawn_options_init_uses_the_containers_defaults);
 	RUN(default_namespaces_include_mount_but_not_user);
+	RUN(portable_types_are_the_posix_types_on_linux);
 	RUN(last_error_is_never_null);
 	return cv_test_summary();
 }

@@ -15,10 +15,13 @@
 
 struct attach_options {
 	struct containerv_container *container;
-	pid_t pid;        /* a process from containerv_spawn(), or 0 for the container's main process */
-	int master;       /* pty master for -t, or -1 */
-	int stdio[3];     /* without -t: the write end of its stdin pipe (-i) and the read ends of its stdout and
-	                     stderr pipes, or -1 each (attach_wait closes them all) */
+	containerv_pid_t pid; /* a process from containerv_spawn(), or 0 for the container's main process */
+	int master;           /* pty master for -t, or -1 */
+	/*
+	 * Without -t: the write end of its stdin pipe (-i) and the read ends of its stdout and stderr pipes,
+	 * or -1 each (attach_wait closes them all).
+	 */
+	containerv_fd_t stdio[3];
 	bool interactive; /* -i: copy our stdin into the pty or the stdin pipe */
 };
 

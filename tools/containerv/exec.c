@@ -109,7 +109,7 @@ static int exec_attached(struct containerv_container *container, struct containe
 	struct containerv_exit exit_status = {0};
 	struct attach_options attach = {.container = container, .master = -1, .interactive = flags.interactive};
 	const char *reason;
-	pid_t pid;
+	containerv_pid_t pid;
 
 	/*
 	 * Pipes we relay, or for -t a terminal made inside the container: never our own descriptors, which

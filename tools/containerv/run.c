@@ -20,11 +20,8 @@
 #include "output.h"
 #include "security-flags.h"
 #include "progress.h"
+#include "rootfs-path.h"
 #include "tty.h"
-
-#ifndef CONTAINERV_ROOTFS_PATH
-#define CONTAINERV_ROOTFS_PATH "/usr/local/share/containerv/rootfs"
-#endif
 
 /* docker's default PATH; a later -e PATH=... replaces it. */
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -102,8 +99,9 @@ static const struct flag run_flag_table[] = {
 
 static const char run_notes[] =
         "IMAGE is an image of the store (see 'containerv images'), or a directory path (/dir, ./dir) used as\n"
-        "the root filesystem. \"busybox\" is built in: imported from the build's rootfs on first use. A name\n"
-        "the store lacks may also be a rootfs directory in $CONTAINERV_ROOTFS_PATH or " CONTAINERV_ROOTFS_PATH ".\n"
+        "the root filesystem. \"busybox\" is built in: imported from the built-in rootfs on first use. A name\n"
+        "the store lacks may also be a rootfs directory in $CONTAINERV_ROOTFS_PATH, else in the CLI's own rootfs\n"
+        "directory (<prefix>/share/containerv/rootfs; the build's rootfs/ for the binary in the build tree).\n"
         "With --rootfs DIR no IMAGE is given. Without a command: the image's Entrypoint/Cmd, /bin/sh for a rootfs.";
 
 static const struct command_spec run_spec = {
@@ -194,11 +192,8 @@ static int import_builtin(void)
 	static const char *const cmd[] = {"sh", NULL};
 	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
 	char directory[PATH_MAX];
-	const char *search = getenv("CONTAINERV_ROOTFS_PATH");
 
-	if (search == NULL || search[0] == '\0')
-		search = CONTAINERV_ROOTFS_PATH;
-	if (!search_directory(search, "busybox", directory, sizeof directory))
+	if (!search_directory(cli_rootfs_search_path(), "busybox", directory, sizeof directory))
 		return -1;
 	options.cmd = cmd;
 	return containerv_image_import(directory, "docker.io/library/busybox:latest", &options, NULL);
@@ -212,7 +207,6 @@ static int import_builtin(void)
 static int apply_image(struct containerv_options *options, const char *image, bool has_command)
 {
 	char reason[1024], directory[PATH_MAX];
-	const char *search = getenv("CONTAINERV_ROOTFS_PATH");
 	_cleanup_free_ char *untagged = NULL;
 	size_t length;
 
@@ -227,15 +221,13 @@ static int apply_image(struct containerv_options *options, const char *image, bo
 	snprintf(reason, sizeof reason, "%s", containerv_last_error());
 	if (is_builtin_image(image) && import_builtin() == 0 && containerv_options_set_image(options, image) == 0)
 		goto found;
-	if (search == NULL || search[0] == '\0')
-		search = CONTAINERV_ROOTFS_PATH;
 	/* "NAME:latest" may also be the directory "NAME". */
 	untagged = xstrdup(image);
 	length = strlen(untagged);
 	if (length > 7 && strcmp(untagged + length - 7, ":latest") == 0)
 		untagged[length - 7] = '\0';
 	if (image_name_is_safe(untagged) && strchr(untagged, ':') == NULL &&
-	    search_directory(search, untagged, directory, sizeof directory)) {
+	    search_directory(cli_rootfs_search_path(), untagged, directory, sizeof directory)) {
 		SET_OR_FAIL(containerv_options_set_rootfs(options, directory), "rootfs");
 		if (!has_command)
 			SET_OR_FAIL(containerv_options_set_command(options, default_command), "command");

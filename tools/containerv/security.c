@@ -79,8 +79,10 @@ static int apply_userns(const char *userns, struct containerv_security *security
 	if (sscanf(userns, "%lu:%lu:%lu%c", &inside, &outside, &count, &end) != 3 || count == 0 ||
 	    inside > UINT32_MAX || outside > UINT32_MAX || count > UINT32_MAX)
 		return cli_fail(EXIT_CLI_ERROR, "invalid --userns %s: use auto, host or CONTAINER:HOST:COUNT", userns);
-	if (containerv_options_set_users(options, (uid_t)outside, (uid_t)inside, (uint32_t)count) < 0 ||
-	    containerv_options_set_groups(options, (gid_t)outside, (gid_t)inside, (uint32_t)count) < 0)
+	if (containerv_options_set_users(options, (containerv_uid_t)outside, (containerv_uid_t)inside,
+	                                 (uint32_t)count) < 0 ||
+	    containerv_options_set_groups(options, (containerv_gid_t)outside, (containerv_gid_t)inside,
+	                                  (uint32_t)count) < 0)
 		return cli_fail_library(EXIT_CLI_ERROR, "--userns %s", userns);
 	return 0;
 }

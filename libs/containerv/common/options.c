@@ -256,7 +256,7 @@ int containerv_options_set_workdir(struct containerv_options *options, const cha
 	return replace_string(&options->workdir, directory);
 }
 
-int containerv_options_set_user(struct containerv_options *options, uid_t uid, gid_t gid)
+int containerv_options_set_user(struct containerv_options *options, containerv_uid_t uid, containerv_gid_t gid)
 {
 	cv_error_clear();
 	if (options == NULL)
@@ -278,8 +278,8 @@ static int set_idmap(struct cv_idmap *map, uint32_t host_start, uint32_t child_s
 	return 0;
 }
 
-int containerv_options_set_users(struct containerv_options *options, uid_t host_start, uid_t child_start,
-                                 uint32_t count)
+int containerv_options_set_users(struct containerv_options *options, containerv_uid_t host_start,
+                                 containerv_uid_t child_start, uint32_t count)
 {
 	cv_error_clear();
 	if (options == NULL)
@@ -290,8 +290,8 @@ int containerv_options_set_users(struct containerv_options *options, uid_t host_
 	return 0;
 }
 
-int containerv_options_set_groups(struct containerv_options *options, gid_t host_start, gid_t child_start,
-                                  uint32_t count)
+int containerv_options_set_groups(struct containerv_options *options, containerv_gid_t host_start,
+                                  containerv_gid_t child_start, uint32_t count)
 {
 	cv_error_clear();
 	if (options == NULL)
@@ -333,7 +333,8 @@ int containerv_options_set_limits(struct containerv_options *options, const stru
 	return 0;
 }
 
-int containerv_options_set_stdio(struct containerv_options *options, int in, int out, int err)
+int containerv_options_set_stdio(struct containerv_options *options, containerv_fd_t in, containerv_fd_t out,
+                                 containerv_fd_t err)
 {
 	cv_error_clear();
 	if (options == NULL)

@@ -394,7 +394,7 @@ static int load_docker(struct cv_store *store, struct loaded *loaded, const char
 	return ret;
 }
 
-int containerv_image_load(int fd, int (*callback)(const char *name, void *user), void *user)
+int containerv_image_load(containerv_fd_t fd, int (*callback)(const char *name, void *user), void *user)
 {
 	struct cv_store *store = NULL;
 	struct archive *archive = NULL;

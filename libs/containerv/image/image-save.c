@@ -83,7 +83,7 @@ static int add_unique(char ***blobs, const char *digest)
 	return cv_strv_append(blobs, digest);
 }
 
-int containerv_image_save(const char *const *names, enum containerv_archive_format format, int fd)
+int containerv_image_save(const char *const *names, enum containerv_archive_format format, containerv_fd_t fd)
 {
 	struct cv_store *store = NULL;
 	struct archive *out = NULL;

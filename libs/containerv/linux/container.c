@@ -24,6 +24,18 @@
 #include "image/image-options.h"
 #include "linux/volume-store.h"
 
+/*
+ * The portable types of the public headers (chef/containerv/common.h) are the
+ * very types the Linux API uses: callers' uid_t, gid_t, pid_t and int
+ * descriptors (and pointers to them) keep working unchanged. _Generic
+ * selects on type compatibility, so these fail to compile on any mismatch of
+ * size or signedness.
+ */
+_Static_assert(_Generic((uid_t)0, containerv_uid_t : 1, default : 0), "containerv_uid_t must be uid_t");
+_Static_assert(_Generic((gid_t)0, containerv_gid_t : 1, default : 0), "containerv_gid_t must be gid_t");
+_Static_assert(_Generic((pid_t)0, containerv_pid_t : 1, default : 0), "containerv_pid_t must be pid_t");
+_Static_assert(_Generic((int)0, containerv_fd_t : 1, default : 0), "containerv_fd_t must be a file descriptor (int)");
+
 static int write_config(struct containerv_container *c)
 {
 	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -525,7 +537,8 @@ int containerv_destroy(struct containerv_container *container)
 	return containerv_remove(container, 0);
 }
 
-int containerv_wait_process(struct containerv_container *container, pid_t pid, struct containerv_exit *exit_status)
+int containerv_wait_process(struct containerv_container *container, containerv_pid_t pid,
+                            struct containerv_exit *exit_status)
 {
 	int status;
 

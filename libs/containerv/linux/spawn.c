@@ -275,7 +275,7 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
 }
 
 int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
-                     pid_t *pid_out, struct containerv_exit *exit_status)
+                     containerv_pid_t *pid_out, struct containerv_exit *exit_status)
 {
 	struct spawn_plan plan;
 	struct spawn_stdio io;

@@ -653,7 +653,7 @@ const char *containerv_log_path(const struct containerv_container *container)
 	return container->log_path;
 }
 
-int containerv_take_stdio(struct containerv_container *container, int fds[3])
+int containerv_take_stdio(struct containerv_container *container, containerv_fd_t fds[3])
 {
 	cv_error_clear();
 	if (container == NULL || fds == NULL)

@@ -220,7 +220,7 @@ done:
 	return ret;
 }
 
-int containerv_upload_tar(struct containerv_container *container, int fd, const char *container_dir)
+int containerv_upload_tar(struct containerv_container *container, containerv_fd_t fd, const char *container_dir)
 {
 	struct tar_request request = {fd, container_dir};
 
@@ -369,7 +369,7 @@ static int archive_in_root(const struct cv_copy_root *root, void *arg)
 	return ret;
 }
 
-int containerv_download_tar(struct containerv_container *container, const char *container_path, int fd)
+int containerv_download_tar(struct containerv_container *container, const char *container_path, containerv_fd_t fd)
 {
 	struct tar_request request = {fd, container_path};
 

@@ -71,7 +71,7 @@ static int arm_pidfd(struct containerv_container *c)
 	return 0;
 }
 
-int containerv_watch_fd(struct containerv_container *container, int *fd)
+int containerv_watch_fd(struct containerv_container *container, containerv_fd_t *fd)
 {
 	struct epoll_event event = {.events = EPOLLIN};
 	cleanup_close int epoll = -1;

@@ -1,8 +1,23 @@
 /*
- * containerv: errors, versions and the state root shared by every area.
+ * containerv: errors, versions, the state root and the portable types shared
+ * by every area.
  */
 #ifndef CHEF_CONTAINERV_COMMON_H
 #define CHEF_CONTAINERV_COMMON_H
+
+#include <stdint.h>
+
+/*
+ * Source compatibility: earlier versions of the public headers declared
+ * uid_t, gid_t and pid_t parameters and included <sys/types.h>. They now
+ * use the containerv_*_t types below, which are the very same types on
+ * Linux, and no longer need <sys/types.h>; it is still included on POSIX
+ * systems so that a caller that took pid_t or uid_t from these headers
+ * keeps compiling. Do not rely on it in new code: include it yourself.
+ */
+#if !defined(_WIN32)
+#include <sys/types.h>
+#endif
 
 #if defined(__GNUC__)
 #define CONTAINERV_API __attribute__((visibility("default")))
@@ -18,6 +33,44 @@ extern "C" {
 #define CONTAINERV_VERSION_MINOR 1
 #define CONTAINERV_VERSION_PATCH 0
 #define CONTAINERV_VERSION_STRING "0.1.0"
+
+/*
+ * Portable types of the public API: the headers compile on Linux and, for a
+ * Windows backend, with a Windows C compiler (CI checks them with mingw).
+ * On Linux each is the same type as the POSIX one it replaces (the library
+ * asserts it at compile time), so existing callers keep their uid_t, gid_t,
+ * pid_t and int variables and pointers, with the same size and signedness.
+ */
+
+/* A numeric user id, of the container or of the host in id maps (Linux: uid_t, unsigned 32 bits). */
+typedef uint32_t containerv_uid_t;
+
+/* A numeric group id, of the container or of the host in id maps (Linux: gid_t, unsigned 32 bits). */
+typedef uint32_t containerv_gid_t;
+
+/*
+ * A process id as the caller's host sees it (Linux: pid_t, a signed int;
+ * 0 means none). 32 bits because that is what pid_t is on Linux, so a
+ * caller's pid_t * stays a valid out-parameter. Windows process ids are
+ * DWORDs that stay far below 2^31 in practice (small multiples of 4).
+ */
+typedef int32_t containerv_pid_t;
+
+/*
+ * An operating-system handle the caller passes in or gets back for stdio,
+ * tar streams, archives and (later) pollable state changes:
+ * - Linux and other POSIX systems: a file descriptor, plain int, exactly
+ *   as before (int variables, int arrays and -1 for "none" keep working).
+ * - Windows: a HANDLE-sized value (intptr_t; cast a HANDLE, or the result
+ *   of _get_osfhandle(), to it). -1 (INVALID_HANDLE_VALUE) means "none".
+ * The negative CONTAINERV_STDIO_* values of container.h are never a
+ * descriptor nor a handle a caller could pass for stdio.
+ */
+#if defined(_WIN32)
+typedef intptr_t containerv_fd_t;
+#else
+typedef int containerv_fd_t;
+#endif
 
 /*
  * The reason the last failing containerv call on this thread failed, as one

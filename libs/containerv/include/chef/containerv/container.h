@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <chef/containerv/common.h>
 #include <chef/containerv/limits.h>
@@ -80,17 +79,18 @@ CONTAINERV_API int containerv_options_add_env(struct containerv_options *options
 CONTAINERV_API int containerv_options_set_workdir(struct containerv_options *options, const char *directory);
 
 /* The uid and gid the main command runs as inside the container (default 0:0). */
-CONTAINERV_API int containerv_options_set_user(struct containerv_options *options, uid_t uid, gid_t gid);
+CONTAINERV_API int containerv_options_set_user(struct containerv_options *options, containerv_uid_t uid,
+                                               containerv_gid_t gid);
 
 /*
  * Maps count uids starting at child_start inside to host_start outside and
  * turns on the user namespace. set_groups does the same for gids; when only
  * one is given the other gets the same map.
  */
-CONTAINERV_API int containerv_options_set_users(struct containerv_options *options, uid_t host_start, uid_t child_start,
-                                                uint32_t count);
-CONTAINERV_API int containerv_options_set_groups(struct containerv_options *options, gid_t host_start,
-                                                 gid_t child_start, uint32_t count);
+CONTAINERV_API int containerv_options_set_users(struct containerv_options *options, containerv_uid_t host_start,
+                                                containerv_uid_t child_start, uint32_t count);
+CONTAINERV_API int containerv_options_set_groups(struct containerv_options *options, containerv_gid_t host_start,
+                                                 containerv_gid_t child_start, uint32_t count);
 
 /*
  * --userns=auto: the container gets a user namespace whose 65536 ids are a
@@ -124,8 +124,9 @@ CONTAINERV_API int containerv_options_set_limits(struct containerv_options *opti
 
 /*
  * Where the main command's stdin, stdout and stderr go: the CONTAINERV_STDIO_*
- * values above, or a file descriptor of the caller, duplicated at create (the
- * caller may close its own afterwards) and handed into the container AS IS:
+ * values above, or a descriptor of the caller (containerv_fd_t: a file
+ * descriptor on Linux), duplicated at create (the caller may close its own
+ * afterwards) and handed into the container AS IS:
  * a process of the container can reopen a descriptor it holds through
  * /proc/self/fd/N (chmod, truncate, read the file's content), so pass only
  * what the container may own, never a host file or terminal. The safe way is
@@ -137,7 +138,8 @@ CONTAINERV_API int containerv_options_set_limits(struct containerv_options *opti
  * and exits once the container has ended; containerv_wait() returns after the
  * monitor has written everything. Returns 0, or -1 with errno EINVAL.
  */
-CONTAINERV_API int containerv_options_set_stdio(struct containerv_options *options, int in, int out, int err);
+CONTAINERV_API int containerv_options_set_stdio(struct containerv_options *options, containerv_fd_t in,
+                                                containerv_fd_t out, containerv_fd_t err);
 
 /*
  * The main command gets a controlling terminal: a pseudo-terminal made inside
@@ -259,7 +261,7 @@ CONTAINERV_API const char *containerv_log_path(const struct containerv_container
  * that has none. The caller owns and closes them. Returns 0, or -1 with errno
  * EINVAL when an argument is NULL.
  */
-CONTAINERV_API int containerv_take_stdio(struct containerv_container *container, int fds[3]);
+CONTAINERV_API int containerv_take_stdio(struct containerv_container *container, containerv_fd_t fds[3]);
 
 enum containerv_state {
 	CV_STATE_CREATED = 1, /* registered, never started */
@@ -292,7 +294,7 @@ struct containerv_info {
 	char name[129];
 	char hostname[65];
 	enum containerv_state state;
-	pid_t pid;                   /* host pid of the init while running or held, else 0 */
+	containerv_pid_t pid;        /* host pid of the init while running or held, else 0 */
 	int64_t created_ns;          /* wall-clock times, nanoseconds since the epoch */
 	int64_t started_ns;          /* 0 when never started */
 	int64_t finished_ns;         /* 0 while running or never started */
@@ -349,14 +351,14 @@ CONTAINERV_API int containerv_wait(struct containerv_container *container, struc
  * A descriptor that becomes readable (POLLIN in poll/epoll/select) when the
  * container's state may have changed: its init ended (the container exited),
  * it was started or released (by any process), or it was removed. It is a
- * Linux file descriptor (an epoll descriptor watching the init's pidfd and the
+ * file descriptor on Linux (an epoll descriptor watching the init's pidfd and the
  * state directory), close-on-exec, owned by the handle: do not close it,
  * containerv_close() does. The same descriptor is returned on every call.
  * When it is readable, call containerv_watch_state(), which never blocks,
  * takes the events off it and says what the state is now. Returns 0, or -1
  * with errno (ENOENT: the container is gone).
  */
-CONTAINERV_API int containerv_watch_fd(struct containerv_container *container, int *fd);
+CONTAINERV_API int containerv_watch_fd(struct containerv_container *container, containerv_fd_t *fd);
 
 /*
  * Without blocking: takes the pending events off the descriptor of
@@ -406,12 +408,13 @@ struct containerv_spawn_options {
 	 * caller handed into the container as they are (see
 	 * containerv_options_set_stdio(): never a host file or terminal).
 	 */
-	int stdin_fd;
-	int stdout_fd;
-	int stderr_fd;
+	containerv_fd_t stdin_fd;
+	containerv_fd_t stdout_fd;
+	containerv_fd_t stderr_fd;
 	unsigned int flags; /* enum containerv_spawn_flags */
 	/* Version 2: */
-	int *stdio_out; /* int[3]: the caller's ends of CONTAINERV_STDIO_PIPE (and a tty's master in [0]), else -1 */
+	/* containerv_fd_t[3]: the caller's ends of CONTAINERV_STDIO_PIPE (and a tty's master in [0]), else -1 */
+	containerv_fd_t *stdio_out;
 	unsigned short tty_rows, tty_columns; /* CV_SPAWN_TTY: the terminal's size before the command starts */
 };
 
@@ -433,11 +436,11 @@ struct containerv_spawn_options {
  * without stdio_out). The caller's ends in stdio_out are only filled on success.
  */
 CONTAINERV_API int containerv_spawn(struct containerv_container *container,
-                                    const struct containerv_spawn_options *options, pid_t *pid_out,
+                                    const struct containerv_spawn_options *options, containerv_pid_t *pid_out,
                                     struct containerv_exit *exit_status);
 
 /* Waits for a process started by containerv_spawn() and reports how it ended. */
-CONTAINERV_API int containerv_wait_process(struct containerv_container *container, pid_t pid,
+CONTAINERV_API int containerv_wait_process(struct containerv_container *container, containerv_pid_t pid,
                                            struct containerv_exit *exit_status);
 
 /*
@@ -463,10 +466,12 @@ CONTAINERV_API int containerv_upload(struct containerv_container *container, con
  * inside the container's root: absolute names and symlinks stay inside,
  * ".." components and device nodes are refused.
  */
-CONTAINERV_API int containerv_upload_tar(struct containerv_container *container, int fd, const char *container_dir);
+CONTAINERV_API int containerv_upload_tar(struct containerv_container *container, containerv_fd_t fd,
+                                         const char *container_dir);
 
 /* Writes container_path (a file or a tree; symlinks as links) as a tar stream to fd (`docker cp CONTAINER:PATH -`). */
-CONTAINERV_API int containerv_download_tar(struct containerv_container *container, const char *container_path, int fd);
+CONTAINERV_API int containerv_download_tar(struct containerv_container *container, const char *container_path,
+                                           containerv_fd_t fd);
 
 /* The reverse of containerv_upload(). */
 CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,

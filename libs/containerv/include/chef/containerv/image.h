@@ -145,10 +145,11 @@ enum containerv_archive_format {
  * detected; plain or gzip'ed) into the store, verifying every blob, and
  * unpacks them. Calls callback with each name loaded (may be NULL).
  */
-CONTAINERV_API int containerv_image_load(int fd, int (*callback)(const char *name, void *user), void *user);
+CONTAINERV_API int containerv_image_load(containerv_fd_t fd, int (*callback)(const char *name, void *user), void *user);
 
 /* Writes the named images as one archive to fd (names NULL-terminated). */
-CONTAINERV_API int containerv_image_save(const char *const *names, enum containerv_archive_format format, int fd);
+CONTAINERV_API int containerv_image_save(const char *const *names, enum containerv_archive_format format,
+                                         containerv_fd_t fd);
 
 /* Disk usage of the store (`system df`). */
 struct containerv_image_df {

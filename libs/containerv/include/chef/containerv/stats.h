@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <chef/containerv/common.h>
 
@@ -55,9 +54,9 @@ CONTAINERV_API int containerv_get_stats_history(struct containerv_container *con
 
 /* One process of a container. */
 struct containerv_process_info {
-	pid_t pid;           /* as the host sees it */
-	pid_t container_pid; /* as the container sees it */
-	uid_t uid;
+	containerv_pid_t pid;           /* as the host sees it */
+	containerv_pid_t container_pid; /* as the container sees it */
+	containerv_uid_t uid;
 	char name[64];       /* the command name (comm) */
 	char command[256];   /* the command line, arguments joined by spaces */
 	uint64_t memory_rss; /* bytes */

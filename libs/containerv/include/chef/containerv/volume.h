@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <chef/containerv/common.h>
 
@@ -53,8 +52,8 @@ struct containerv_mount {
 	enum containerv_mount_propagation propagation;
 	uint64_t tmpfs_size;     /* bytes; 0: the kernel's default (half of RAM) */
 	unsigned int tmpfs_mode; /* 0: 01777 */
-	uid_t tmpfs_uid;
-	gid_t tmpfs_gid;
+	containerv_uid_t tmpfs_uid;
+	containerv_gid_t tmpfs_gid;
 };
 
 #define CONTAINERV_MOUNT_INIT                                                                                          \
