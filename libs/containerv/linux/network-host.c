@@ -177,11 +177,11 @@ int cv_network_bridge_up(const struct cv_network *network)
 	if (cv_netlink_bridge_create(&netlink, network->bridge) == 0 && bridge_configure(&netlink, network) == 0)
 		ret = 0;
 	if (ret < 0) {
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		cv_netlink_link_delete(&netlink, network->bridge);
-		cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
+		cv_error_restore(&saved);
+		cv_error_prefix("bring up bridge %s", network->bridge);
 	}
 	cv_netlink_close(&netlink);
 	return ret;
