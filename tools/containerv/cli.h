@@ -82,10 +82,11 @@ char *xstrdup(const char *text);
 int cli_open(const char *reference, struct containerv_container **container);
 
 /*
- * The exit code docker uses when starting a process failed with errno err:
- * 127 not found, 126 not executable, else 125.
+ * The exit code docker uses for the library call that just failed to start a
+ * process: 127 when the command was not found, 126 when it could not be
+ * executed (CONTAINERV_E_EXEC, errno telling which), else 125.
  */
-int cli_exec_exit_code(int err);
+int cli_exec_exit_code(void);
 /* The state as docker names it: a held container (set up, command not executed) is "created" to docker. */
 const char *cli_state_name(enum containerv_state state);
 /* Whether our stdout and stderr are one file (2>&1): a process then gets one pipe for both, in order (run.c). */

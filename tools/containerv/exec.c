@@ -100,7 +100,7 @@ static int exec_detached(struct containerv_container *container, struct containe
 {
 	spawn->stdin_fd = spawn->stdout_fd = spawn->stderr_fd = CONTAINERV_STDIO_NULL;
 	if (containerv_spawn(container, spawn, NULL, NULL) < 0)
-		return cli_fail_library(cli_exec_exit_code(errno), NULL);
+		return cli_fail_library(cli_exec_exit_code(), NULL);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ static int exec_attached(struct containerv_container *container, struct containe
 	spawn->stdio_out = attach.stdio;
 	/* Not CV_SPAWN_WAIT: the process is ours to wait for while we relay and forward signals. */
 	if (containerv_spawn(container, spawn, &pid, NULL) < 0)
-		return cli_fail_library(cli_exec_exit_code(errno), NULL);
+		return cli_fail_library(cli_exec_exit_code(), NULL);
 	attach.pid = pid;
 	if (flags.tty) {
 		attach.master = attach.stdio[0];

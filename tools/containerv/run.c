@@ -554,9 +554,7 @@ static int set_attached_stdio(struct containerv_options *options)
 /* Creation failed: 127/126 when the command could not be executed, else 125. */
 static int create_failed(void)
 {
-	int code = cli_exec_exit_code(errno);
-
-	return cli_fail_library(code, NULL);
+	return cli_fail_library(cli_exec_exit_code(), NULL);
 }
 
 /* Waits for the attached container, removes it with --rm, and returns its exit code. */
@@ -687,10 +685,10 @@ static int start_attached(const char *reference)
 		return EXIT_CONTAINER_FAILURE;
 	if (stat(containerv_log_path(container), &info) == 0)
 		offset = info.st_size;
-	if (containerv_start(container) < 0)
-		return cli_fail_library(cli_exec_exit_code(errno) == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE
-		                                                                    : cli_exec_exit_code(errno),
-		                        "start %s", reference);
+	if (containerv_start(container) < 0) {
+		int code = cli_exec_exit_code();
+		return cli_fail_library(code == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE : code, "start %s", reference);
+	}
 	if (logs_copy(container, offset, true) < 0)
 		return EXIT_CLI_ERROR;
 	if (containerv_wait(container, &exit_status) < 0)
@@ -706,7 +704,7 @@ static int start_one(const char *reference)
 	if (cli_open(reference, &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
 	if (containerv_start(container) < 0) {
-		code = cli_exec_exit_code(errno);
+		code = cli_exec_exit_code();
 		return cli_fail_library(code == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE : code, "start %s", reference);
 	}
 	printf("%s\n", reference);

@@ -79,13 +79,11 @@ int cli_open(const char *reference, struct containerv_container **container)
 	return -1;
 }
 
-int cli_exec_exit_code(int err)
+int cli_exec_exit_code(void)
 {
-	if (err == ENOENT)
-		return EXIT_COMMAND_NOT_FOUND;
-	if (err == EACCES)
-		return EXIT_CANNOT_EXECUTE;
-	return EXIT_CLI_ERROR;
+	if (containerv_last_error_code() != CONTAINERV_E_EXEC)
+		return EXIT_CLI_ERROR;
+	return errno == ENOENT ? EXIT_COMMAND_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
 const char *cli_state_name(enum containerv_state state)

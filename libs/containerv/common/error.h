@@ -1,26 +1,64 @@
 /*
  * Internal: the thread-local last error and logging.
  *
- * Every failing internal function records why with cv_error() (which keeps
- * errno) and returns -1; callers add context on the way up with
- * cv_error_prefix() instead of logging at each level.
+ * Every failing internal function records why with cv_error_errno() or
+ * cv_error_sys() (which keep errno) and returns -1; callers add context on
+ * the way up with cv_error_prefix() instead of logging at each level. Each
+ * record also sets the public error code (containerv_last_error_code()):
+ * from errno, or given explicitly with cv_error_code() where errno cannot
+ * tell (a registry's refusal from a TLS failure, a command that could not
+ * be executed from a missing rootfs).
  */
 #ifndef CV_COMMON_ERROR_H
 #define CV_COMMON_ERROR_H
 
 #include <chef/containerv/common.h>
 
-/* Records "<formatted>" as the last error, with errno set to err; returns -1. */
+/* The longest message kept, its terminating NUL included. */
+#define CV_ERROR_MAX 1024
+
+/* Records "<formatted>" as the last error, with errno set to err and the code that err maps to; returns -1. */
 int cv_error_errno(int err, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* Records "<formatted>: strerror(errno)" and keeps errno; returns -1. */
 int cv_error_sys(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prepends "<formatted>: " to the last error, keeping errno; returns -1. */
+/* Records "<formatted>" with an explicit code (errno set to err); returns -1. */
+int cv_error_code(enum containerv_error_code code, int err, const char *format, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* The code errno value err maps to when no explicit one is given (ENOENT: not found ...). */
+enum containerv_error_code cv_error_code_from_errno(int err);
+
+/* Prepends "<formatted>: " to the last error, keeping errno and the code; returns -1. */
 int cv_error_prefix(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* Clears the last error (the start of each public call). */
 void cv_error_clear(void);
+
+/*
+ * The last error (message, code and errno), put aside while a failed step
+ * cleans up with calls that may record errors of their own, so that the
+ * first error is the one reported (libgit2's git_error_save/restore):
+ *
+ *	struct cv_error_saved saved;
+ *	cv_error_save(&saved);
+ *	undo_what_was_done();
+ *	return cv_error_restore(&saved);
+ *
+ * No allocation: usable in a cloned child and on paths out of memory.
+ */
+struct cv_error_saved {
+	enum containerv_error_code code;
+	int err;
+	char message[CV_ERROR_MAX];
+};
+
+/* Copies the last error and errno into saved. */
+void cv_error_save(struct cv_error_saved *saved);
+
+/* Makes saved the last error again and sets errno to its value; returns -1. */
+int cv_error_restore(const struct cv_error_saved *saved);
 
 /* Sends a message to the caller's log callback, if any. */
 void cv_log(enum containerv_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -254,9 +254,9 @@ int cv_auth_fetch_token(const struct cv_tls_config *tls, const struct cv_auth_ch
 	if (cv_http_perform(&t, what) < 0)
 		goto out;
 	if (t.status == 401 || t.status == 403) {
-		cv_error_errno(EACCES, "authentication failed: %s",
-		               credentials && credentials->username ? "wrong user name or password"
-		                                                    : "the token server wants credentials");
+		cv_error_code(CONTAINERV_E_AUTH, EACCES, "authentication failed: %s",
+		              credentials && credentials->username ? "wrong user name or password"
+		                                                   : "the token server wants credentials");
 		goto out;
 	}
 	if (t.status != 200) {

@@ -108,7 +108,7 @@ static int run_helper(const char *name, const char *server, char **answer, size_
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (err == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		err = cv_error_errno(EACCES, "credential helper %s: failed for %s", program, server);
+		err = cv_error_code(CONTAINERV_E_AUTH, EACCES, "credential helper %s: failed for %s", program, server);
 	if (err == 0) {
 		buffer[used] = '\0';
 		*answer = cv_steal_pointer(&buffer);

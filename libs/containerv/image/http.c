@@ -287,8 +287,55 @@ void cv_http_transfer_clear(struct cv_http_transfer *t)
 	t->headers = NULL;
 }
 
+/* The public code of a transfer that libcurl failed; errno alone cannot tell TLS from the network. */
+static enum containerv_error_code curl_error_code(CURLcode code, int err)
+{
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return CONTAINERV_E_TLS;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return CONTAINERV_E_NETWORK;
+	default:
+		return cv_error_code_from_errno(err);
+	}
+}
+
+bool cv_http_certificate_failed(const struct cv_http_transfer *t)
+{
+	return t->result == CURLE_PEER_FAILED_VERIFICATION || t->result == CURLE_SSL_CACERT_BADFILE ||
+	       t->result == CURLE_SSL_ISSUER_ERROR || t->result == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+bool cv_http_peer_is_not_tls(const struct cv_http_transfer *t)
+{
+	/*
+	 * libcurl has one code for every failed handshake; only the TLS library's own text
+	 * (OpenSSL's SSL_R_WRONG_VERSION_NUMBER) tells a server that answered in plain http.
+	 */
+	return t->result == CURLE_SSL_CONNECT_ERROR && strstr(t->curl_error, "wrong version number") != NULL;
+}
+
 int cv_http_check_result(struct cv_http_transfer *t, CURLcode code, const char *what)
 {
+	t->result = code;
 	if (code == CURLE_OK)
 		return 0;
 	if (t->body_too_large)
@@ -305,7 +352,8 @@ int cv_http_check_result(struct cv_http_transfer *t, CURLcode code, const char *
 		err = ECONNREFUSED;
 	else if (code == CURLE_COULDNT_RESOLVE_HOST)
 		err = EHOSTUNREACH;
-	return cv_error_errno(err, "%s: %s", what, t->curl_error[0] ? t->curl_error : curl_easy_strerror(code));
+	return cv_error_code(curl_error_code(code, err), err, "%s: %s", what,
+	                     t->curl_error[0] ? t->curl_error : curl_easy_strerror(code));
 }
 
 int cv_http_perform(struct cv_http_transfer *t, const char *what)
@@ -443,6 +491,8 @@ int cv_http_status_error(const struct cv_http_transfer *t, const char *what)
 		snprintf(detail, sizeof detail, "retry after %.32s", t->retry_after);
 		sanitize(detail);
 	}
-	return cv_error_errno(err, "%s: %ld %s%s%s%s", what, t->status, status_text(t->status), detail[0] ? " (" : "",
-	                      detail, detail[0] ? ")" : "");
+	/* A registry's 401 and 403 refuse the credentials (or their absence), not this host's permissions. */
+	return cv_error_code(err == EACCES ? CONTAINERV_E_AUTH : cv_error_code_from_errno(err), err, "%s: %ld %s%s%s%s",
+	                     what, t->status, status_text(t->status), detail[0] ? " (" : "", detail,
+	                     detail[0] ? ")" : "");
 }

@@ -33,7 +33,8 @@ struct cv_http_transfer {
 	struct curl_slist *headers;
 	char url[4096];
 	char curl_error[CURL_ERROR_SIZE];
-	long timeout; /* seconds, for the error text */
+	CURLcode result; /* of the last cv_http_check_result(): which way the transfer failed */
+	long timeout;    /* seconds, for the error text */
 
 	/* Response (reset for every response head, so a 100 Continue does not count). */
 	long status;
@@ -91,6 +92,15 @@ void cv_http_transfer_reset_response(struct cv_http_transfer *t);
 int cv_http_perform(struct cv_http_transfer *t, const char *what);
 /* After a multi transfer ended with code: the same error text as cv_http_perform(). */
 int cv_http_check_result(struct cv_http_transfer *t, CURLcode code, const char *what);
+
+/*
+ * Whether the last transfer failed because the server does not speak TLS
+ * at all (a plain http server answers a ClientHello with garbage).
+ */
+bool cv_http_peer_is_not_tls(const struct cv_http_transfer *t);
+
+/* Whether the last transfer failed because the server's certificate was not trusted or not valid. */
+bool cv_http_certificate_failed(const struct cv_http_transfer *t);
 
 /* Resolves a Location against base into out (absolute http/https URLs only). 0 or -1. */
 int cv_http_resolve(const char *base, const char *location, char *out, size_t size);

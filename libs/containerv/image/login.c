@@ -57,7 +57,7 @@ static int check_credentials(struct cv_registry *registry)
 		if (t.status == 200)
 			result = 0;
 		else if (t.status == 401)
-			cv_error_errno(EACCES, "%s: wrong user name or password", what);
+			cv_error_code(CONTAINERV_E_AUTH, EACCES, "%s: wrong user name or password", what);
 		else
 			cv_registry_status_error(registry, &t, what);
 	}

@@ -30,10 +30,10 @@
 struct pull {
 	const struct containerv_registry_options *options;
 	struct cv_store *store;
-	struct cv_unpack_pool *unpacker; /* NULL: everything is unpacked at the end */
-	bool *committed;                 /* per fetch: renamed into blobs/ already */
-	int commit_error;                /* the first commit failure (errno), reported after the downloads */
-	char commit_message[512];
+	struct cv_unpack_pool *unpacker;    /* NULL: everything is unpacked at the end */
+	bool *committed;                    /* per fetch: renamed into blobs/ already */
+	bool commit_failed;                 /* reported after the downloads: */
+	struct cv_error_saved commit_error; /* the first commit failure */
 	const char *name;
 	struct cv_blob_fetch *fetches;
 	unsigned *layer_index; /* fetch -> position in the manifest */
@@ -57,6 +57,15 @@ static void report(const struct pull *pull, enum containerv_transfer_event event
 	pull->options->progress(&progress, pull->options->user);
 }
 
+/*
+ * A step of ours (the store) failed: the pulled name goes in front. The registry's errors name
+ * the registry and the repository already, and go up as they are.
+ */
+static int store_failed(const struct pull *pull)
+{
+	return cv_error_prefix("pull %s", pull->name);
+}
+
 /* A blob is complete and verified: into blobs/ at once, and its layer to the unpackers. */
 static void fetch_done(struct cv_blob_fetch *fetch, void *user)
 {
@@ -64,10 +73,13 @@ static void fetch_done(struct cv_blob_fetch *fetch, void *user)
 	size_t slot = (size_t)(fetch - pull->fetches);
 
 	if (cv_store_ingest_commit(pull->store, fetch->digest) < 0) {
-		if (pull->commit_error == 0) {
-			pull->commit_error = errno ? errno : EIO;
-			snprintf(pull->commit_message, sizeof pull->commit_message, "blob %s: %s", fetch->digest,
-			         containerv_last_error());
+		if (!pull->commit_failed) {
+			pull->commit_failed = true;
+			if (errno == 0)
+				errno = EIO;
+			cv_error_prefix("blob %s", fetch->digest);
+			store_failed(pull);
+			cv_error_save(&pull->commit_error);
 		}
 		return;
 	}
@@ -166,8 +178,10 @@ static int fetch_layers(struct cv_store *store, struct cv_registry *registry, co
 	pull->fetches = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->fetches);
 	pull->layer_index = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->layer_index);
 	pull->committed = calloc(manifest->layer_count ? manifest->layer_count : 1, sizeof *pull->committed);
-	if (pull->fetches == NULL || pull->layer_index == NULL || pull->committed == NULL)
-		return cv_error_errno(ENOMEM, "out of memory");
+	if (pull->fetches == NULL || pull->layer_index == NULL || pull->committed == NULL) {
+		cv_error_errno(ENOMEM, "out of memory");
+		return store_failed(pull);
+	}
 	for (i = 0; i < manifest->layer_count; i++) {
 		const struct cv_descriptor *layer = &manifest->layers[i];
 		bool duplicate = false;
@@ -187,15 +201,15 @@ static int fetch_layers(struct cv_store *store, struct cv_registry *registry, co
 		fetch->user = &pull->layer_index[count];
 		fetch->fd = -1;
 		if (cv_store_ingest_open(store, layer->digest, &fetch->fd, &fetch->offset) < 0) {
-			result = -1;
+			result = store_failed(pull);
 			goto out;
 		}
 		count++;
 	}
 	result = cv_registry_fetch_blobs(registry, repository, pull->fetches, count, pull->options->max_parallel,
 	                                 fetch_progress, fetch_done, pull);
-	if (result == 0 && pull->commit_error != 0)
-		result = cv_error_errno(pull->commit_error, "%s", pull->commit_message);
+	if (result == 0 && pull->commit_failed)
+		result = cv_error_restore(&pull->commit_error);
 	for (i = 0; i < count; i++) {
 		/* Bad content never stays: the next pull starts this blob afresh. */
 		if (pull->fetches[i].corrupt)
@@ -253,9 +267,12 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 			goto out;
 		}
 		if (cv_registry_get_blob(registry, reference->path, manifest.config.digest,
-		                         (uint64_t)manifest.config.size, CV_STORE_CONFIG_MAX, &config) < 0 ||
-		    cv_store_put_blob(store, config, (size_t)manifest.config.size, manifest.config.digest, NULL) < 0)
+		                         (uint64_t)manifest.config.size, CV_STORE_CONFIG_MAX, &config) < 0)
 			goto out;
+		if (cv_store_put_blob(store, config, (size_t)manifest.config.size, manifest.config.digest, NULL) < 0) {
+			store_failed(&pull);
+			goto out;
+		}
 	}
 	/* Layers unpack as they arrive (best effort; the final unpack does what is left). */
 	if (config == NULL)
@@ -274,13 +291,16 @@ static int pull_image(struct cv_store *store, const struct cv_reference *referen
 	if (fetched < 0)
 		goto out;
 	/* The manifest enters the store only once everything it names is there. */
-	if (cv_store_put_blob(store, raw.body, raw.length, raw.digest, NULL) < 0)
+	if (cv_store_put_blob(store, raw.body, raw.length, raw.digest, NULL) < 0) {
+		store_failed(&pull);
 		goto out;
+	}
 	report(&pull, CONTAINERV_TRANSFER_UNPACKING, raw.digest, 0, 0, 0);
-	if (cv_store_unpack_image(store, raw.digest) < 0)
+	if (cv_store_unpack_image(store, raw.digest) < 0 ||
+	    cv_store_tag(store, name, raw.digest, manifest.media_type, (int64_t)raw.length) < 0) {
+		store_failed(&pull);
 		goto out;
-	if (cv_store_tag(store, name, raw.digest, manifest.media_type, (int64_t)raw.length) < 0)
-		goto out;
+	}
 	report(&pull, CONTAINERV_TRANSFER_DONE, raw.digest, 0, 0, 0);
 	if (digest_out != NULL)
 		memcpy(digest_out, raw.digest, sizeof raw.digest);
@@ -320,9 +340,8 @@ CONTAINERV_API int containerv_image_pull(const char *reference, const struct con
 		cv_error_prefix("pull %s", name);
 		goto out;
 	}
+	/* Its errors say what failed already (the registry's name it, pull_image prefixes the store's). */
 	result = pull_image(store, &parsed, name, options, digest);
-	if (result < 0 && strncmp(containerv_last_error(), "registry ", 9) != 0)
-		cv_error_prefix("pull %s", name);
 out:
 	cv_store_close(store);
 	cv_reference_clear(&parsed);

@@ -61,9 +61,41 @@ static void upload_progress(uint64_t sent, void *user)
 	report(push, CONTAINERV_TRANSFER_LAYER_PROGRESS, push->digest, sent);
 }
 
-static int push_blob(struct push *push, const struct cv_descriptor *blob, bool is_layer)
+/*
+ * A step of ours (the local store, the image) failed: the destination goes in front. The
+ * registry's errors name the registry and the repository already, and go up as they are.
+ */
+static int local_failed(const struct push *push)
+{
+	return cv_error_prefix("push %s", push->name);
+}
+
+/* The blob's file in the store, open, with the size the manifest gives; -1 (prefixed) when not. */
+static int open_local_blob(struct push *push, const struct cv_descriptor *blob, struct stat *st)
 {
 	char path[PATH_MAX];
+	int fd;
+
+	if (cv_store_blob_path(push->store, blob->digest, path, sizeof path) < 0)
+		return local_failed(push);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		cv_error_sys("blob %s: not in the local store", blob->digest);
+		return local_failed(push);
+	}
+	if (fstat(fd, st) < 0)
+		cv_error_sys("blob %s", blob->digest);
+	else if ((uint64_t)st->st_size != (uint64_t)blob->size)
+		cv_error_errno(EIO, "blob %s: %lld bytes in the store, the manifest says %lld", blob->digest,
+		               (long long)st->st_size, (long long)blob->size);
+	else
+		return fd;
+	close(fd);
+	return local_failed(push);
+}
+
+static int push_blob(struct push *push, const struct cv_descriptor *blob, bool is_layer)
+{
 	cleanup_close int fd = -1;
 	struct stat st;
 	int exists;
@@ -78,16 +110,9 @@ static int push_blob(struct push *push, const struct cv_descriptor *blob, bool i
 			report(push, CONTAINERV_TRANSFER_LAYER_EXISTS, blob->digest, push->total);
 		return 0;
 	}
-	if (cv_store_blob_path(push->store, blob->digest, path, sizeof path) < 0)
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open_local_blob(push, blob, &st);
 	if (fd < 0)
-		return cv_error_sys("blob %s: not in the local store", blob->digest);
-	if (fstat(fd, &st) < 0)
-		return cv_error_sys("blob %s", blob->digest);
-	if ((uint64_t)st.st_size != (uint64_t)blob->size)
-		return cv_error_errno(EIO, "blob %s: %lld bytes in the store, the manifest says %lld", blob->digest,
-		                      (long long)st.st_size, (long long)blob->size);
+		return -1;
 	/* With a source repository: a mount (201, no upload) or, when refused (202), an upload. */
 	int sent = cv_registry_upload_blob(push->registry, push->repository, blob->digest, fd, (uint64_t)st.st_size,
 	                                   push->mount_from, push->options->chunk_size,
@@ -118,17 +143,20 @@ static int push_index(struct push *push, const char *body, size_t length, const 
 	if (!json_is_array(manifests) || depth >= INDEX_DEPTH_MAX ||
 	    (strcmp(type, CV_MEDIA_OCI_INDEX) != 0 && strcmp(type, CV_MEDIA_DOCKER_LIST) != 0)) {
 		json_decref(root);
-		return cv_error_errno(EINVAL, "image index: malformed");
+		cv_error_errno(EINVAL, "image index: malformed");
+		return local_failed(push);
 	}
 	json_array_foreach(manifests, i, entry)
 	{
 		const char *child = json_string_value(json_object_get(entry, "digest"));
 		if (child == NULL || !cv_digest_is_valid(child)) {
-			result = cv_error_errno(EINVAL, "image index: bad digest in manifests[%zu]", i);
+			cv_error_errno(EINVAL, "image index: bad digest in manifests[%zu]", i);
+			result = local_failed(push);
 			break;
 		}
 		if (!cv_store_blob_exists(push->store, child)) {
-			result = cv_error_errno(ENOENT, "image index: manifest %s is not in the local store", child);
+			cv_error_errno(ENOENT, "image index: manifest %s is not in the local store", child);
+			result = local_failed(push);
 			break;
 		}
 		if (push_manifest(push, child, child, depth + 1) < 0) {
@@ -149,12 +177,15 @@ static int push_manifest(struct push *push, const char *digest, const char *refe
 	size_t length;
 	int result = -1;
 
-	if (cv_store_read_blob(push->store, digest, CV_STORE_MANIFEST_MAX, &body, &length) < 0)
-		return cv_error_prefix("manifest %s", digest);
+	if (cv_store_read_blob(push->store, digest, CV_STORE_MANIFEST_MAX, &body, &length) < 0) {
+		cv_error_prefix("manifest %s", digest);
+		return local_failed(push);
+	}
 	if (cv_manifest_parse(body, length, &manifest) < 0) {
 		if (errno == EMEDIUMTYPE)
 			return push_index(push, body, length, reference, depth);
-		return cv_error_prefix("manifest %s", digest);
+		cv_error_prefix("manifest %s", digest);
+		return local_failed(push);
 	}
 	push->count = (unsigned)manifest.layer_count;
 	for (size_t i = 0; i < manifest.layer_count; i++) {
@@ -189,8 +220,10 @@ static int push_image(struct push *push, const char *source_name, const char *ma
 	}
 	push->repository = destination->path;
 	result = push_manifest(push, manifest_digest, destination->tag ? destination->tag : destination->digest, 0);
-	if (result == 0 && destination->digest != NULL && strcmp(destination->digest, manifest_digest) != 0)
-		result = cv_error_errno(EINVAL, "the image is %s, not %s", manifest_digest, destination->digest);
+	if (result == 0 && destination->digest != NULL && strcmp(destination->digest, manifest_digest) != 0) {
+		cv_error_errno(EINVAL, "the image is %s, not %s", manifest_digest, destination->digest);
+		result = local_failed(push);
+	}
 	if (result == 0)
 		report(push, CONTAINERV_TRANSFER_DONE, manifest_digest, 0);
 	cv_registry_free(push->registry);
@@ -234,9 +267,8 @@ CONTAINERV_API int containerv_image_push(const char *image, const char *destinat
 		goto out;
 	}
 	push.name = name;
+	/* Its errors say what failed already (the registry's name it, push_image prefixes the local ones). */
 	result = push_image(&push, source_name, manifest_digest, &parsed);
-	if (result < 0 && strncmp(containerv_last_error(), "registry ", 9) != 0)
-		cv_error_prefix("push %s", name);
 out:
 	cv_store_close(push.store);
 	cv_reference_clear(&parsed);

@@ -44,9 +44,11 @@ static void job_progress(struct cv_http_transfer *t, void *user)
 
 static int fail(struct job *job, bool corrupt)
 {
-	job->fetch->error = errno ? errno : EIO;
+	if (errno == 0)
+		errno = EIO;
 	job->fetch->corrupt = corrupt;
-	snprintf(job->fetch->message, sizeof job->fetch->message, "%s", containerv_last_error());
+	job->fetch->failed = true;
+	cv_error_save(&job->fetch->failure);
 	return -1;
 }
 
@@ -245,8 +247,7 @@ int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository
 		jobs[i].progress = progress;
 		jobs[i].user = user;
 		fetches[i].done = fetches[i].corrupt = false;
-		fetches[i].error = 0;
-		fetches[i].message[0] = '\0';
+		fetches[i].failed = false;
 		snprintf(jobs[i].what, sizeof jobs[i].what, "registry %s: blob %s of %s", registry->name,
 		         fetches[i].digest, repository);
 		snprintf(jobs[i].url, sizeof jobs[i].url, "%s/v2/%s/blobs/%s", registry->base, repository,
@@ -315,9 +316,8 @@ int cv_registry_fetch_blobs(struct cv_registry *registry, const char *repository
 	}
 	curl_multi_cleanup(multi);
 	if (failed != SIZE_MAX) {
-		if (fetches[failed].message[0] != '\0')
-			cv_error_errno(fetches[failed].error ? fetches[failed].error : EIO, "%s",
-			               fetches[failed].message);
+		if (fetches[failed].failed)
+			cv_error_restore(&fetches[failed].failure);
 		return -1;
 	}
 	return 0;

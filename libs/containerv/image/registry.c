@@ -98,21 +98,23 @@ static int ping(struct cv_registry *registry, bool allow_http)
 		if (cv_http_transfer_init(&t, &registry->tls, "GET", url, NULL, PING_BODY_MAX) < 0)
 			return -1;
 		result = cv_http_perform(&t, what);
-	} else if (result < 0 && !allow_http && errno != ECONNREFUSED && errno != ETIMEDOUT &&
-	           strstr(containerv_last_error(), "wrong version number") != NULL) {
-		result = cv_error_errno(EPROTO, "registry %s: no TLS there (plain http? --tls-verify=false allows it)",
-		                        registry->name);
-	} else if (result < 0 && strstr(containerv_last_error(), "certificate") != NULL) {
-		char reason[400];
-		snprintf(reason, sizeof reason, "%s", containerv_last_error());
-		result = cv_error_errno(EACCES, "%s (trust its CA with --cert-dir, or --tls-verify=false)", reason);
+	} else if (result < 0 && !allow_http && cv_http_peer_is_not_tls(&t)) {
+		result = cv_error_code(CONTAINERV_E_TLS, EPROTO,
+		                       "registry %s: no TLS there (plain http? --tls-verify=false allows it)",
+		                       registry->name);
+	} else if (result < 0 && cv_http_certificate_failed(&t)) {
+		struct cv_error_saved reason;
+		cv_error_save(&reason);
+		result = cv_error_code(CONTAINERV_E_TLS, EACCES,
+		                       "%s (trust its CA with --cert-dir, or --tls-verify=false)", reason.message);
 	}
 	if (result == 0) {
 		if (t.status == 401 && t.authenticate != NULL) {
 			if (cv_auth_challenge_parse(t.authenticate, &registry->challenge) < 0)
 				result = cv_error_prefix("%s", what);
 		} else if (t.status == 401) {
-			result = cv_error_errno(EACCES, "%s: 401 without a WWW-Authenticate challenge", what);
+			result = cv_error_code(CONTAINERV_E_AUTH, EACCES,
+			                       "%s: 401 without a WWW-Authenticate challenge", what);
 		} else if (t.status != 200) {
 			result = cv_registry_status_error(registry, &t, what);
 		}
@@ -153,8 +155,10 @@ int cv_registry_open(const char *name, const struct cv_registry_options *options
 	registry->tls.timeout = options->timeout > 0 ? options->timeout : 30;
 	if (options->timeout <= 0 && timeout != NULL && atol(timeout) > 0)
 		registry->tls.timeout = atol(timeout);
-	if (load_certificates(registry, options->cert_dir) < 0 || cv_http_global_init() < 0)
+	if (load_certificates(registry, options->cert_dir) < 0 || cv_http_global_init() < 0) {
+		cv_error_prefix("registry %s", name); /* its errors name it: pull and push add nothing */
 		goto fail;
+	}
 	/* One connection pool for every request to this registry: no new TCP and TLS handshake each time. */
 	registry->tls.share = curl_share_init();
 	if (registry->tls.share != NULL) {
@@ -327,9 +331,10 @@ int cv_registry_send(struct cv_registry *registry, struct cv_http_transfer *t, c
 int cv_registry_status_error(const struct cv_registry *registry, const struct cv_http_transfer *t, const char *what)
 {
 	if (t->status == 401 && registry->credentials.username != NULL)
-		return cv_error_errno(EACCES, "%s: 401 unauthorized (wrong user name or password, or no access)", what);
+		return cv_error_code(CONTAINERV_E_AUTH, EACCES,
+		                     "%s: 401 unauthorized (wrong user name or password, or no access)", what);
 	if (t->status == 401)
-		return cv_error_errno(EACCES, "%s: 401 unauthorized (log in with `containerv login` or give --creds)",
-		                      what);
+		return cv_error_code(CONTAINERV_E_AUTH, EACCES,
+		                     "%s: 401 unauthorized (log in with `containerv login` or give --creds)", what);
 	return cv_http_status_error(t, what);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/error.h"
 #include "image/auth.h"
 #include "image/http.h"
 
@@ -109,8 +110,8 @@ struct cv_blob_fetch {
 	uint64_t received; /* bytes in fd now, offset included */
 	bool done;
 	bool corrupt; /* digest or size mismatch: the partial is bad, drop it */
-	int error;    /* errno when it failed */
-	char message[512];
+	bool failed;
+	struct cv_error_saved failure; /* why it failed: each fetch keeps its own first error */
 };
 typedef void (*cv_blob_progress_fn)(struct cv_blob_fetch *fetch, void *user);
 

@@ -227,15 +227,14 @@ int containerv_create(const struct containerv_options *options, struct container
 	*container = c;
 	return 0;
 fail_dir : {
-	int saved = errno;
-	char message[1024];
-	snprintf(message, sizeof message, "%s", containerv_last_error());
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
 	cv_image_create_end(image_store);
 	release_all(c, true);
 	if (c->lock_depth > 0) /* a failed start: held until now (see release_all) */
 		cv_state_unlock(c);
 	name_reserved = false;
-	cv_error_errno(saved, "%s", message);
+	cv_error_restore(&saved);
 }
 fail:
 	if (name_reserved)

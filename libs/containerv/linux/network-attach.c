@@ -225,12 +225,11 @@ int cv_network_prepare(struct containerv_container *c, struct cv_network_plan *p
 	ret = lease_all_locked(c, plan);
 	if (ret < 0) {
 		/* Every lease taken so far (they are all this start's), and the plan. */
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		cv_network_release_locked(c->id, NULL, false);
 		cv_network_plan_free(plan);
-		cv_error_errno(saved, "%s", message);
+		cv_error_restore(&saved);
 	}
 	cv_network_unlock(lock);
 	return ret;

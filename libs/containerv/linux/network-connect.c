@@ -172,14 +172,13 @@ static int connect_running(struct containerv_container *c, const char *network, 
 	                 cv_network_hand_lease(&plan.network, &plan.lease, c->state.pid) < 0))
 		ret = -1;
 	if (ret < 0 && plan.leased) {
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		lock = cv_network_lock();
 		cv_network_platform_release(&plan.network, &plan.lease, true);
 		cv_lease_remove(&plan.network, plan.lease.address);
 		cv_network_unlock(lock);
-		cv_error_errno(saved, "%s", message);
+		cv_error_restore(&saved);
 	}
 	cv_network_plan_free(&plan);
 	return ret;

@@ -193,11 +193,11 @@ static int bridge_create(struct cv_netlink *netlink, const struct cv_network *ne
 	}
 	if (cv_netlink_bridge_create(netlink, network->bridge) == 0 && bridge_configure(netlink, network) == 0)
 		return 0;
-	int saved = errno;
-	char message[1024];
-	snprintf(message, sizeof message, "%s", containerv_last_error());
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
 	cv_netlink_link_delete(netlink, network->bridge);
-	return cv_error_errno(saved, "bring up bridge %s: %s", network->bridge, message);
+	cv_error_restore(&saved);
+	return cv_error_prefix("bring up bridge %s", network->bridge);
 }
 
 int cv_network_bridge_up(const struct cv_network *network)

@@ -670,10 +670,23 @@ static ssize_t receive_from_init(int sync_fd, struct cv_sync_message *message, i
 }
 
 /*
+ * Records the init's report of a failure: its message and errno, and CONTAINERV_E_EXEC when the
+ * command itself could not be executed (errno ENOENT or EACCES then say which).
+ */
+static int init_failed(const struct cv_sync_message *message)
+{
+	int err = message->error ? message->error : EIO;
+
+	if (message->type == CV_SYNC_EXEC_ERROR)
+		return cv_error_code(CONTAINERV_E_EXEC, err, "%s", message->text);
+	return cv_error_errno(err, "%s", message->text);
+}
+
+/*
  * A step of ours failed while the init sets up: if the init failed first (and our step failed
  * because it was gone), its queued message is the reason to report.
  */
-static int prefer_init_reason(int sync_fd)
+static int prefer_init_reason(int sync_fd, bool *exec_failed)
 {
 	struct cv_sync_message message;
 	int ours = errno;
@@ -681,7 +694,8 @@ static int prefer_init_reason(int sync_fd)
 	if (receive_from_init(sync_fd, &message, NULL, MSG_DONTWAIT) == (ssize_t)sizeof message &&
 	    (message.type == CV_SYNC_SETUP_ERROR || message.type == CV_SYNC_EXEC_ERROR)) {
 		message.text[sizeof message.text - 1] = '\0';
-		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
+		return init_failed(&message);
 	}
 	errno = ours; /* nothing queued (EAGAIN): our own step's error stands */
 	return -1;
@@ -696,17 +710,17 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 
 	if (*cgroup == NULL ? give_cgroup(c, pid, sync_fd, cgroup) < 0
 	                    : cv_cgroup_clone_fd(*cgroup) < 0 && cv_cgroup_add_pid(*cgroup, pid) < 0)
-		return prefer_init_reason(sync_fd);
+		return prefer_init_reason(sync_fd, exec_failed);
 	if (c->config.namespaces & CV_NS_USER) {
 		if (write_id_map(pid, "uid_map", &c->config.uid_map, &c->config.gid_map) < 0 ||
 		    write_id_map(pid, "gid_map", &c->config.gid_map, &c->config.uid_map) < 0) {
 			cv_error_prefix("user namespace");
-			return prefer_init_reason(sync_fd);
+			return prefer_init_reason(sync_fd, exec_failed);
 		}
 	}
 	/* The network, while the init mounts its root: ready before the main command runs. */
 	if (cv_network_attach(c, network, pid) < 0)
-		return prefer_init_reason(sync_fd);
+		return prefer_init_reason(sync_fd, exec_failed);
 	/*
 	 * The init may already have failed and gone (it sets up while we attach): then the send fails
 	 * with EPIPE (no SIGPIPE for the caller) and its message, already queued, says why.
@@ -732,7 +746,7 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 		return cv_error_errno(EIO, "the container's init died during setup");
 	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
 	if (message.type != CV_SYNC_READY && message.type != CV_SYNC_HELD)
-		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		return init_failed(&message);
 	return 0;
 }
 
@@ -984,22 +998,20 @@ done:
 		unlinkat(plan.state_dir_fd, CV_RELEASE_SOCKET, 0);
 	if (ret < 0 && network_prepared) {
 		/* What the network took goes too (the veth went with the init's namespace). */
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		cv_network_release(c->id);
-		cv_error_errno(saved, "%s", message);
+		cv_error_restore(&saved);
 	}
 	if (network_prepared)
 		cv_network_plan_free(&network);
 	if (ret < 0 && cgroup != NULL) {
 		/* Keep the reason while the cgroup goes. */
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		cv_cgroup_destroy(cgroup);
 		cv_cgroup_free(cgroup);
-		cv_error_errno(saved, "%s", message);
+		cv_error_restore(&saved);
 	} else if (ret == 0) {
 		cv_cgroup_free(c->cgroup);
 		c->cgroup = cgroup;

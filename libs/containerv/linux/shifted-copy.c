@@ -163,11 +163,11 @@ int cv_shifted_copy(const char *source, const char *target, uid_t uid_offset, gi
 	if (target_fd < 0 || copy_tree(source_fd, target_fd, uid_offset, gid_offset, 0) < 0 ||
 	    copy_xattrs(source_fd, target_fd, source) < 0 ||
 	    finish(target_fd, &st, uid_offset, gid_offset, source) < 0 || rename(temporary, target) < 0) {
-		int saved = errno;
-		char message[1024];
-		snprintf(message, sizeof message, "%s", containerv_last_error());
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		cv_rm_rf(temporary);
-		return cv_error_errno(saved, "shifted copy of %s: %s", source, message);
+		cv_error_restore(&saved);
+		return cv_error_prefix("shifted copy of %s", source);
 	}
 	return 0;
 }

@@ -256,14 +256,20 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
 	/* EOF on the report pipe: the process executed (or the helper failed before cloning). */
 	ssize_t reported = cv_read_all(report_fd, &message, sizeof message);
 	if (reported == (ssize_t)sizeof message) {
-		if (message.type == CV_SYNC_SETUP_ERROR && (message.error == ENOENT || message.error == EACCES))
-			message.error = EIO; /* ENOENT and EACCES mean the command itself: 127 and 126 */
 		if (n == (ssize_t)sizeof pid && pid > 0)
 			waitpid(pid, NULL, 0);
 		if (*master >= 0)
 			close(*master);
 		*master = -1;
-		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		message.text[sizeof message.text - 1] = '\0';
+		if (message.type == CV_SYNC_EXEC_ERROR)
+			return cv_error_code(CONTAINERV_E_EXEC, message.error ? message.error : EIO, "%s",
+			                     message.text);
+		cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		/* errno ENOENT and EACCES mean the command itself (documented); the code keeps what it was. */
+		if (errno == ENOENT || errno == EACCES)
+			errno = EIO;
+		return -1;
 	}
 	if (n != (ssize_t)sizeof pid || pid <= 0) {
 		if (*master >= 0)

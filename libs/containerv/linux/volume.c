@@ -320,21 +320,21 @@ static int volume_create(const char *name, const struct containerv_volume_option
 	dirfd = openat(volumes_fd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0 || populate(dirfd, path, name, options, anonymous) < 0 ||
 	    rename_noreplace(volumes_fd, leaf, name) < 0) {
-		int saved = errno;
+		int err = errno;
 		bool exists = dirfd >= 0 && (errno == EEXIST || errno == ENOTEMPTY) &&
 		              faccessat(volumes_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		struct cv_error_saved saved;
 
-		errno = saved;
+		errno = err;
 		if (dirfd < 0)
 			cv_error_sys("volume %s: open %s", name, path);
 		else if (exists)
 			cv_error_errno(EEXIST, "volume %s already exists", name);
-		else if (containerv_last_error()[0] == '\0')
+		else if (containerv_last_error_code() == CONTAINERV_OK) /* the rename, which records nothing */
 			cv_error_sys("volume %s: rename into place", name);
-		saved = exists ? EEXIST : saved;
+		cv_error_save(&saved);
 		cv_rm_rf(path);
-		errno = saved;
-		return -1;
+		return cv_error_restore(&saved);
 	}
 	return 0;
 }
@@ -704,8 +704,8 @@ int containerv_volume_prune(size_t *removed)
 {
 	cleanup_strv char **names = NULL;
 	size_t count = 0;
-	int ret = 0, saved = 0;
-	char first_error[512] = "";
+	struct cv_error_saved first_error = {0};
+	int ret = 0;
 
 	cv_error_clear();
 	if (removed != NULL)
@@ -720,8 +720,7 @@ int containerv_volume_prune(size_t *removed)
 			/* In use or removed meanwhile is what prune expects; anything else is reported. */
 			if (errno != EBUSY && errno != ENOENT && ret == 0) {
 				ret = -1;
-				saved = errno;
-				snprintf(first_error, sizeof first_error, "%s", containerv_last_error());
+				cv_error_save(&first_error);
 			}
 			continue;
 		}
@@ -729,8 +728,10 @@ int containerv_volume_prune(size_t *removed)
 	}
 	if (removed != NULL)
 		*removed = count;
-	if (ret < 0)
-		return cv_error_errno(saved, "volume prune: %s", first_error);
+	if (ret < 0) {
+		cv_error_restore(&first_error);
+		return cv_error_prefix("volume prune");
+	}
 	cv_error_clear();
 	return 0;
 }

@@ -152,12 +152,15 @@ int cv_network_save_new(const struct cv_network *network)
 	if (dirfd < 0 || mkdirat(dirfd, "leases", 0700) < 0 ||
 	    cv_write_file_atomic_at(dirfd, "network.json", text, strlen(text), 0600) < 0 ||
 	    rename(temporary, final) < 0) {
-		int saved = errno;
+		int err = errno;
+		struct cv_error_saved saved;
+		if (err == EEXIST || err == ENOTEMPTY)
+			cv_error_errno(EEXIST, "network with name %s already exists", network->name);
+		else
+			cv_error_sys("network %s: create", network->name);
+		cv_error_save(&saved);
 		cv_rm_rf(temporary);
-		if (saved == EEXIST || saved == ENOTEMPTY)
-			return cv_error_errno(EEXIST, "network with name %s already exists", network->name);
-		errno = saved;
-		return cv_error_sys("network %s: create", network->name);
+		return cv_error_restore(&saved);
 	}
 	return 0;
 }

@@ -81,6 +81,86 @@ typedef int containerv_fd_t;
 CONTAINERV_API const char *containerv_last_error(void);
 
 /*
+ * What kind of failure the last failing containerv call on this thread had,
+ * for a program that must react to it (retry, ask for credentials, map to
+ * an exit code): decide on the code, never on the message text, which is
+ * for people and may change. The code is recorded together with the message
+ * (containerv_last_error()); errno is still set as each function documents.
+ * Where nothing more precise is known the code follows errno, as noted.
+ * The values are stable; new codes may be added, so keep a default case.
+ */
+enum containerv_error_code {
+	/* Nothing has failed on this thread since the last successful call that cleared it. */
+	CONTAINERV_OK = 0,
+	/* A failure none of the codes below describes (errno says what it can: EIO, ENOMEM ...). */
+	CONTAINERV_E_ERROR = 1,
+	/*
+	 * The object does not exist: no such container, image, volume, network or
+	 * file; a registry answering 404 (manifest or repository unknown). errno ENOENT.
+	 */
+	CONTAINERV_E_NOT_FOUND = 2,
+	/* The name is taken: a container, volume or network of that name exists. errno EEXIST. */
+	CONTAINERV_E_EXISTS = 3,
+	/*
+	 * The object is in use or busy: a running container to start or remove,
+	 * a volume, network or image a container uses. errno EBUSY (ETXTBSY).
+	 */
+	CONTAINERV_E_IN_USE = 4,
+	/*
+	 * An argument, option, reference or file content that is not valid (a
+	 * bad size, name, mount, seccomp profile). errno EINVAL (ERANGE,
+	 * ENAMETOOLONG, E2BIG).
+	 */
+	CONTAINERV_E_INVALID = 5,
+	/* The host refused the operation to this process: not root, a read-only file. errno EPERM or EACCES. */
+	CONTAINERV_E_PERMISSION = 6,
+	/*
+	 * A registry refused the credentials, or needs some and none were
+	 * given (401, 403, a token server's refusal). errno EACCES.
+	 */
+	CONTAINERV_E_AUTH = 7,
+	/*
+	 * TLS with a registry failed: an untrusted or invalid certificate, a
+	 * failed handshake, or a server that does not speak TLS at all.
+	 */
+	CONTAINERV_E_TLS = 8,
+	/*
+	 * A peer could not be reached or the connection broke: name not
+	 * resolved, connection refused or reset. errno ECONNREFUSED,
+	 * EHOSTUNREACH, ENETUNREACH, ECONNRESET.
+	 */
+	CONTAINERV_E_NETWORK = 9,
+	/* Waited too long: a registry sent nothing, a container did not stop in time. errno ETIMEDOUT. */
+	CONTAINERV_E_TIMEOUT = 10,
+	/*
+	 * This kernel, host or build cannot do what was asked (a cgroup
+	 * controller, a namespace, a feature left out). errno ENOSYS, ENOTSUP.
+	 */
+	CONTAINERV_E_UNSUPPORTED = 11,
+	/* A file system or a volume's quota is full. errno ENOSPC or EDQUOT. */
+	CONTAINERV_E_NO_SPACE = 12,
+	/*
+	 * The container's (or a spawned) command could not be executed; errno
+	 * says why: ENOENT not found (a shell's 127), EACCES or ENOEXEC not
+	 * executable (126). Nothing of the failed start is left running.
+	 */
+	CONTAINERV_E_EXEC = 13,
+	/* The container is not running (exec, kill, pause of a stopped one). errno ESRCH. */
+	CONTAINERV_E_NOT_RUNNING = 14,
+	/*
+	 * Data failed its check: a digest or size mismatch from a registry or
+	 * in the image store, a malformed manifest or archive. errno EBADMSG.
+	 */
+	CONTAINERV_E_CORRUPT = 15,
+};
+
+/*
+ * The code of the last failure on this thread, recorded with the message of
+ * containerv_last_error(); CONTAINERV_OK when nothing has failed.
+ */
+CONTAINERV_API enum containerv_error_code containerv_last_error_code(void);
+
+/*
  * Sets the directory under which containerv keeps its state (containers,
  * and later images and volumes). The default is $CONTAINERV_ROOT when set,
  * else /var/lib/containerv. The directory is created on first use.
