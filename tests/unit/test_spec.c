@@ -482,6 +482,9 @@ TEST(image_resolution)
 	              "components [a-z0-9] joined by '.', '_', '__' or '-', separated by '/'");
 	CHECK_REFUSED(containerv_spec_set_image(o, "nothing-here", &spec), ENOENT,
 	              "image docker.io/library/nothing-here:latest: not found");
+	spec.pull = (enum containerv_pull_policy)9;
+	CHECK_REFUSED(containerv_spec_set_image(o, "busybox", &spec), EINVAL, "image busybox: unknown pull policy 9");
+	spec.pull = CONTAINERV_PULL_NEVER;
 	spec.version = 7;
 	CHECK_REFUSED(containerv_spec_set_image(o, "busybox", &spec), EINVAL,
 	              "image busybox: unsupported options version 7");

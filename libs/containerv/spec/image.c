@@ -169,10 +169,11 @@ static int resolve_missing(struct containerv_options *options, const char *image
 	if (spec->pull != CONTAINERV_PULL_MISSING)
 		return cv_error_errno(ENOENT, "%s", reason);
 	if (containerv_image_pull(image, spec->registry, NULL) < 0) {
+		int err = errno;
 		char pull_reason[1024];
 
 		snprintf(pull_reason, sizeof pull_reason, "%s", containerv_last_error());
-		return cv_error_errno(errno, "%s (pull: %s)", reason, pull_reason);
+		return cv_error_errno(err, "%s (pull: %s)", reason, pull_reason);
 	}
 	if (containerv_options_set_image(options, image) < 0)
 		return -1;
@@ -189,6 +190,8 @@ int containerv_spec_set_image(struct containerv_options *options, const char *im
 		return cv_error_errno(EINVAL, "image: missing argument");
 	if (spec->version != CONTAINERV_SPEC_IMAGE_OPTIONS_VERSION)
 		return cv_error_errno(EINVAL, "image %s: unsupported options version %u", image, spec->version);
+	if (spec->pull > CONTAINERV_PULL_NEVER)
+		return cv_error_errno(EINVAL, "image %s: unknown pull policy %d", image, (int)spec->pull);
 	if (containerv_spec_image_is_path(image))
 		return containerv_spec_set_rootfs(options, image, spec->has_command);
 	if (spec->pull == CONTAINERV_PULL_ALWAYS && containerv_image_pull(image, spec->registry, NULL) < 0)

@@ -152,8 +152,9 @@ struct containerv_spec_image_options {
  * docker.io/library/busybox:latest), imported from "busybox" in the search
  * path on first use; a rootfs directory NAME in the search path; with
  * CONTAINERV_PULL_MISSING a pull from its registry. Then, unless
- * has_command, the image must have an Entrypoint or a Cmd. ENOENT with the
- * store's reason (and the pull's) when none has it.
+ * has_command, the image must have an Entrypoint or a Cmd. When nothing
+ * has it: ENOENT and the store's reason ("image docker.io/library/x:latest:
+ * not found"), or after a failed pull its errno and "REASON (pull: WHY)".
  */
 CONTAINERV_API int containerv_spec_set_image(struct containerv_options *options, const char *image,
                                              const struct containerv_spec_image_options *spec);
