@@ -19,13 +19,6 @@ struct exec_flags {
 
 static struct exec_flags flags;
 
-/*
- * When the library cannot tell us the container's environment (an older
- * libcontainerv), -e has to replace it: start from docker's default PATH so
- * that commands are still found.
- */
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static int parse_user(const char *text, int *uid, int *gid)
 {
 	char *end;
@@ -71,7 +64,8 @@ static int build_env(struct containerv_container *container, char ***base, struc
 		for (char **entry = *base; *entry != NULL; entry++)
 			string_list_add(env, *entry);
 	} else {
-		string_list_add(env, DEFAULT_PATH);
+		/* An older libcontainerv cannot tell: -e replaces it, so start from docker's PATH. */
+		string_list_add(env, "PATH=" CONTAINERV_DEFAULT_PATH);
 	}
 	if (flags.tty)
 		env_set(env, "TERM=xterm");

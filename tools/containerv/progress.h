@@ -44,18 +44,9 @@ void progress_callback(const struct containerv_transfer_progress *event, void *u
 /*
  * Pulls reference with base's registry options and a progress display on
  * out (stderr when stdout belongs to a container). 0, or 1 after printing
- * the error. Also used by `run --pull`.
+ * the error.
  */
 int cli_image_pull(const char *reference, const struct containerv_registry_options *base, bool quiet, FILE *out);
-
-/*
- * run --pull POLICY before the image is looked up: "always" pulls (progress
- * on stderr), "missing" (or NULL) and "never" do nothing here. 0 to go on,
- * else the exit code (125) after printing the error.
- */
-int cli_pull_for_run(const char *image, const char *policy);
-/* run --pull missing once the image is not found: pulls it; -1 with containerv_last_error(), nothing printed. */
-int cli_pull_missing(const char *image);
 
 int cmd_pull(int argc, char **argv);
 int cmd_push(int argc, char **argv);

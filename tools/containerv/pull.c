@@ -83,32 +83,6 @@ int cli_image_pull(const char *reference, const struct containerv_registry_optio
 	return 0;
 }
 
-int cli_pull_for_run(const char *image, const char *policy)
-{
-	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
-
-	if (policy == NULL || strcmp(policy, "missing") == 0 || strcmp(policy, "never") == 0)
-		return 0;
-	if (strcmp(policy, "always") != 0)
-		return cli_fail(EXIT_CLI_ERROR, "invalid --pull %s: use missing, always or never", policy);
-	/* The container's output owns stdout: progress goes to stderr. */
-	return cli_image_pull(image, &options, false, stderr) == 0 ? 0 : EXIT_CLI_ERROR;
-}
-
-int cli_pull_missing(const char *image)
-{
-	struct containerv_registry_options options = CONTAINERV_REGISTRY_OPTIONS_INIT;
-	struct progress progress;
-	int result;
-
-	progress_init(&progress, stderr, false, false);
-	options.progress = progress_callback;
-	options.user = &progress;
-	result = containerv_image_pull(image, &options, NULL);
-	progress_free(&progress);
-	return result;
-}
-
 int cmd_pull(int argc, char **argv)
 {
 	static struct registry_flags flags = {.tls_verify = 1};

@@ -1,13 +1,14 @@
 /*
  * run, create and start.
  *
- * run parses every flag into a struct run_config and validates it whole
- * (rootfs found, sizes parsed, limits checked, environment files read)
- * before a containerv_options object is built; only then is the container
- * created, so a bad flag never leaves anything behind.
+ * run parses every flag and validates it whole (rootfs found, sizes
+ * parsed, limits checked, environment files read) before an image is
+ * pulled or a container created, so a bad flag never leaves anything
+ * behind. What docker's syntax means (-v, --mount, -e, --env-file,
+ * --user, the limits, IMAGE and --pull) is the library's (spec.h): this
+ * file only hands the flags over and prints the errors.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,11 +24,6 @@
 #include "rootfs-path.h"
 #include "tty.h"
 
-/* docker's default PATH; a later -e PATH=... replaces it. */
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static const char *const default_command[] = {"/bin/sh", NULL};
-
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
@@ -38,15 +34,10 @@ struct run_flags {
 	struct network_flags network;
 };
 
-/* The flags turned into values, all validated. */
+/* What the flags decide beyond what build_config already put in the options. */
 struct run_config {
-	char rootfs[PATH_MAX];
-	const char *image; /* IMAGE when it is not a directory path: looked up in the image store */
+	const char *image; /* IMAGE when it is not a directory path: resolved by containerv_spec_set_image */
 	const char *const *command;
-	struct string_list env; /* owned strings */
-	bool has_user;
-	uid_t uid;
-	gid_t gid;
 	struct containerv_limits limits;
 };
 
@@ -120,374 +111,113 @@ static const struct command_spec create_spec = {
         run_notes,
 };
 
-/* An image name is not a path: "..", or a leading "/", would escape the search path. */
-static bool image_name_is_safe(const char *image)
-{
-	size_t length = strlen(image);
-
-	return length > 0 && image[0] != '/' && strcmp(image, "..") != 0 && strncmp(image, "../", 3) != 0 &&
-	       strstr(image, "/../") == NULL && !(length >= 3 && strcmp(image + length - 3, "/..") == 0);
-}
-
-/* Looks for directory name in each entry of the colon-separated search path. */
-static bool search_directory(const char *search, const char *name, char *out, size_t size)
-{
-	_cleanup_free_ char *copy = xstrdup(search);
-	char *saveptr = NULL;
-
-	for (char *entry = strtok_r(copy, ":", &saveptr); entry != NULL; entry = strtok_r(NULL, ":", &saveptr)) {
-		struct stat info;
-
-		snprintf(out, size, "%s/%s", entry, name);
-		if (stat(out, &info) == 0 && S_ISDIR(info.st_mode))
-			return true;
-	}
-	return false;
-}
-
-static int resolve_rootfs(const char *directory, char *out, size_t size)
-{
-	struct stat info;
-
-	if (realpath(directory, out) == NULL || stat(out, &info) < 0)
-		return cli_fail(-1, "rootfs %s: %s", directory, strerror(errno));
-	if (!S_ISDIR(info.st_mode))
-		return cli_fail(-1, "rootfs %s: not a directory", directory);
-	(void)size;
-	return 0;
-}
-
 #define SET_OR_FAIL(call, what)                                                                                        \
 	do {                                                                                                           \
 		if ((call) < 0)                                                                                        \
 			return cli_fail_library(-1, "%s", what);                                                       \
 	} while (0)
 
-/* The names under which the built-in busybox image is found. */
-static bool is_builtin_image(const char *image)
-{
-	static const char *const names[] = {"busybox",
-	                                    "busybox:latest",
-	                                    "library/busybox",
-	                                    "library/busybox:latest",
-	                                    "docker.io/busybox",
-	                                    "docker.io/busybox:latest",
-	                                    "docker.io/library/busybox",
-	                                    "docker.io/library/busybox:latest"};
-
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (strcmp(image, names[i]) == 0)
-			return true;
-	return false;
-}
-
-/*
- * The built-in default: the busybox rootfs made by the build (found in the
- * rootfs search path) becomes the image docker.io/library/busybox:latest
- * the first time it is asked for and the store has no such name, so
- * `containerv run busybox` works with no network. Cmd ["sh"] as docker's.
- */
-static int import_builtin(void)
-{
-	static const char *const cmd[] = {"sh", NULL};
-	struct containerv_import_options options = CONTAINERV_IMPORT_OPTIONS_INIT;
-	char directory[PATH_MAX];
-
-	if (!search_directory(cli_rootfs_search_path(), "busybox", directory, sizeof directory))
-		return -1;
-	options.cmd = cmd;
-	return containerv_image_import(directory, "docker.io/library/busybox:latest", &options, NULL);
-}
-
-/*
- * IMAGE: an image of the store; the built-in busybox, imported on first
- * use; else (as before images existed) a rootfs directory of that name in
- * the rootfs search path. Prints one line when none is found.
- */
+/* IMAGE, as the library resolves it (spec.h); pulls show their progress on stderr. */
 static int apply_image(struct containerv_options *options, const char *image, bool has_command)
 {
-	char reason[1024], directory[PATH_MAX];
-	_cleanup_free_ char *untagged = NULL;
-	size_t length;
+	struct containerv_spec_image_options spec = CONTAINERV_SPEC_IMAGE_OPTIONS_INIT;
+	struct containerv_registry_options registry = CONTAINERV_REGISTRY_OPTIONS_INIT;
+	struct progress progress;
+	int result;
 
-	bool pull_missing = flags.pull == NULL || strcmp(flags.pull, "missing") == 0;
-
-	if (cli_pull_for_run(image, flags.pull) != 0)
-		return -1; /* "always" pulls first; an invalid policy */
-	if (containerv_options_set_image(options, image) == 0)
-		goto found;
-	if (errno != ENOENT)
+	if (containerv_spec_parse_pull_policy(flags.pull, &spec.pull) < 0)
 		return cli_fail_library(-1, NULL);
-	snprintf(reason, sizeof reason, "%s", containerv_last_error());
-	if (is_builtin_image(image) && import_builtin() == 0 && containerv_options_set_image(options, image) == 0)
-		goto found;
-	/* "NAME:latest" may also be the directory "NAME". */
-	untagged = xstrdup(image);
-	length = strlen(untagged);
-	if (length > 7 && strcmp(untagged + length - 7, ":latest") == 0)
-		untagged[length - 7] = '\0';
-	if (image_name_is_safe(untagged) && strchr(untagged, ':') == NULL &&
-	    search_directory(cli_rootfs_search_path(), untagged, directory, sizeof directory)) {
-		SET_OR_FAIL(containerv_options_set_rootfs(options, directory), "rootfs");
-		if (!has_command)
-			SET_OR_FAIL(containerv_options_set_command(options, default_command), "command");
-		return 0;
-	}
-	/* --pull missing: not in the store, not built in, no such rootfs: from its registry. */
-	if (pull_missing) {
-		if (cli_pull_missing(image) != 0)
-			return cli_fail(-1, "%s (pull: %s)", reason, containerv_last_error());
-		if (containerv_options_set_image(options, image) == 0)
-			goto found;
-		return cli_fail_library(-1, NULL);
-	}
-	return cli_fail(-1, "%s", reason);
-found:
-	if (!has_command) {
-		/* docker refuses an image without Entrypoint and Cmd when no command is given. */
-		struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
-		bool runnable =
-		        containerv_image_inspect(image, &info) == 0 && (info.cmd != NULL || info.entrypoint != NULL);
-		containerv_image_info_clear(&info);
-		if (!runnable)
-			return cli_fail(-1,
-			                "image %s has no command (Entrypoint or Cmd): give one after the image name",
-			                image);
-	}
-	return 0;
+	spec.rootfs_search_path = cli_rootfs_search_path();
+	spec.has_command = has_command;
+	/* The container's output owns stdout: progress goes to stderr. */
+	progress_init(&progress, stderr, false, false);
+	registry.progress = progress_callback;
+	registry.user = &progress;
+	spec.registry = &registry;
+	result = containerv_spec_set_image(options, image, &spec);
+	progress_free(&progress);
+	return result < 0 ? cli_fail_library(-1, NULL) : 0;
 }
 
-/* "UID" or "UID:GID", numeric; docker's gid for a bare uid without a passwd entry is 0. */
-static int parse_user(const char *text, uid_t *uid, gid_t *gid)
-{
-	_cleanup_free_ char *copy = xstrdup(text);
-	char *colon = strchr(copy, ':');
-	int64_t user_id, group_id = 0;
-
-	if (colon != NULL)
-		*colon = '\0';
-	if (cli_parse_int64(copy, &user_id) < 0 || user_id > UINT32_MAX - 1 ||
-	    (colon != NULL && (cli_parse_int64(colon + 1, &group_id) < 0 || group_id > UINT32_MAX - 1)))
-		return cli_fail(-1, "invalid --user \"%s\": use numeric UID[:GID] (names are not supported yet)", text);
-	*uid = (uid_t)user_id;
-	*gid = (gid_t)group_id;
-	return 0;
-}
-
-/* Adds "KEY=VALUE", or for a bare "KEY" our own value of KEY (skipped when unset), as docker does. */
-static int add_env(struct string_list *env, const char *entry, const char *origin)
-{
-	const char *equals = strchr(entry, '=');
-	const char *value;
-	char *combined;
-
-	if (entry[0] == '\0' || entry[0] == '=')
-		return cli_fail(-1, "invalid environment variable \"%s\"%s%s", entry, origin != NULL ? " in " : "",
-		                origin != NULL ? origin : "");
-	if (equals != NULL) {
-		string_list_add(env, xstrdup(entry));
-		return 0;
-	}
-	value = getenv(entry);
-	if (value == NULL)
-		return 0;
-	if (asprintf(&combined, "%s=%s", entry, value) < 0)
-		return cli_fail(-1, "out of memory");
-	string_list_add(env, combined);
-	return 0;
-}
-
-static int read_env_file(struct string_list *env, const char *path)
-{
-	FILE *file = fopen(path, "re");
-	char *line = NULL;
-	size_t capacity = 0;
-	ssize_t length;
-	int result = 0;
-
-	if (file == NULL)
-		return cli_fail(-1, "open env file %s: %s", path, strerror(errno));
-	while (result == 0 && (length = getline(&line, &capacity, file)) >= 0) {
-		char *start = line;
-
-		while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
-			line[--length] = '\0';
-		while (*start == ' ' || *start == '\t')
-			start++;
-		if (*start == '\0' || *start == '#')
-			continue;
-		result = add_env(env, start, path);
-	}
-	free(line);
-	fclose(file);
-	return result;
-}
-
-static int collect_env(struct run_config *config)
+/* The environment: docker's PATH for a plain rootfs, TERM for -t, the files, then -e (which wins). */
+static int collect_env(struct containerv_options *options, const struct run_config *config)
 {
 	/* An image brings its own PATH (the library adds docker's default when it has none). */
 	if (config->image == NULL)
-		string_list_add(&config->env, xstrdup(DEFAULT_PATH));
+		SET_OR_FAIL(containerv_options_add_env(options, "PATH=" CONTAINERV_DEFAULT_PATH), "--env");
 	if (flags.tty)
-		string_list_add(&config->env, xstrdup("TERM=xterm"));
-	/* Files first: docker lets -e override what an --env-file sets. */
+		SET_OR_FAIL(containerv_options_add_env(options, "TERM=xterm"), "--env");
 	for (size_t i = 0; i < flags.env_files.count; i++)
-		if (read_env_file(&config->env, flags.env_files.items[i]) < 0)
-			return -1;
+		if (containerv_spec_add_env_file(options, flags.env_files.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
 	for (size_t i = 0; i < flags.env.count; i++)
-		if (add_env(&config->env, flags.env.items[i], NULL) < 0)
-			return -1;
-	return 0;
-}
-
-static int parse_size_flag(const char *name, const char *text, int64_t *bytes)
-{
-	if (containerv_parse_size(text, bytes) < 0)
-		return cli_fail_library(-1, "invalid --%s \"%s\"", name, text);
-	return 0;
-}
-
-/* A signed decimal in [minimum, maximum]. */
-static int parse_number_flag(const char *name, const char *text, int64_t minimum, int64_t maximum, int64_t *value)
-{
-	char *end;
-	long long parsed;
-
-	errno = 0;
-	parsed = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || parsed < minimum || parsed > maximum)
-		return cli_fail(-1, "invalid --%s \"%s\": expected an integer from %lld to %lld", name, text,
-		                (long long)minimum, (long long)maximum);
-	*value = parsed;
-	return 0;
-}
-
-static int parse_cpuset_flag(const char *name, const char *text, char *out, size_t size)
-{
-	if (strlen(text) >= size)
-		return cli_fail(-1, "invalid --%s \"%s\": too long", name, text);
-	memcpy(out, text, strlen(text) + 1);
-	return 0;
-}
-
-static int parse_memory_flags(struct containerv_limits *limits)
-{
-	if (flags.memory != NULL && parse_size_flag("memory", flags.memory, &limits->memory_bytes) < 0)
-		return -1;
-	if (flags.memory_swap == NULL)
-		return 0;
-	if (flags.memory == NULL)
-		return cli_fail(-1, "invalid --memory-swap \"%s\": it needs --memory too", flags.memory_swap);
-	if (strcmp(flags.memory_swap, "-1") == 0) {
-		limits->memory_swap_bytes = -1;
-		return 0;
-	}
-	if (parse_size_flag("memory-swap", flags.memory_swap, &limits->memory_swap_bytes) < 0)
-		return -1;
-	if (limits->memory_swap_bytes < limits->memory_bytes)
-		return cli_fail(-1, "invalid --memory-swap \"%s\": it must be at least --memory (%s)",
-		                flags.memory_swap, flags.memory);
+		if (containerv_spec_add_env(options, flags.env.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
 	return 0;
 }
 
 static int parse_limits(struct containerv_limits *limits)
 {
-	int64_t number = 0;
+	struct containerv_spec_limit_flags text = CONTAINERV_SPEC_LIMIT_FLAGS_INIT;
 
-	if (parse_memory_flags(limits) < 0)
-		return -1;
-	if (flags.cpus != NULL && containerv_parse_cpus(flags.cpus, &limits->cpu_quota_us, &limits->cpu_period_us) < 0)
-		return cli_fail_library(-1, "invalid --cpus \"%s\"", flags.cpus);
-	if (flags.cpu_shares != NULL) {
-		if (parse_number_flag("cpu-shares", flags.cpu_shares, 2, 262144, &number) < 0)
-			return -1;
-		limits->cpu_shares = (uint64_t)number;
-	}
-	if (flags.cpuset_cpus != NULL &&
-	    parse_cpuset_flag("cpuset-cpus", flags.cpuset_cpus, limits->cpuset_cpus, sizeof limits->cpuset_cpus) < 0)
-		return -1;
-	if (flags.cpuset_mems != NULL &&
-	    parse_cpuset_flag("cpuset-mems", flags.cpuset_mems, limits->cpuset_mems, sizeof limits->cpuset_mems) < 0)
-		return -1;
-	if (flags.pids_limit != NULL) {
-		if (parse_number_flag("pids-limit", flags.pids_limit, -1, INT64_MAX, &number) < 0)
-			return -1;
-		/* docker treats 0 like -1: no limit. */
-		limits->pids_max = number == 0 ? -1 : number;
-	}
-	if (flags.blkio_weight != NULL) {
-		if (parse_number_flag("blkio-weight", flags.blkio_weight, 0, 1000, &number) < 0)
-			return -1;
-		if (number != 0 && number < 10)
-			return cli_fail(-1, "invalid --blkio-weight \"%s\": expected 0 or 10 to 1000",
-			                flags.blkio_weight);
-		limits->io_weight = (uint32_t)number;
-	}
-	if (containerv_limits_validate(limits) < 0)
-		return cli_fail_library(-1, "invalid resource limits");
+	text.memory = flags.memory;
+	text.memory_swap = flags.memory_swap;
+	text.cpus = flags.cpus;
+	text.cpu_shares = flags.cpu_shares;
+	text.cpuset_cpus = flags.cpuset_cpus;
+	text.cpuset_mems = flags.cpuset_mems;
+	text.pids_limit = flags.pids_limit;
+	text.blkio_weight = flags.blkio_weight;
+	if (containerv_spec_parse_limits(&text, limits) < 0)
+		return cli_fail_library(-1, NULL);
 	return 0;
 }
 
-/* Turns the flags and positional words into a config; prints one line and returns -1 on the first problem. */
-static int build_config(const char *command_name, const struct arguments *positional, struct run_config *config)
+/*
+ * Turns the flags and positional words into a config and the options that need no image (rootfs,
+ * user, environment), all validated before anything is pulled or created; prints one line and
+ * returns -1 on the first problem.
+ */
+static int build_config(const char *command_name, const struct arguments *positional, struct run_config *config,
+                        struct containerv_options *options)
 {
 	size_t first_command_word = 0;
+	const char *rootfs = flags.rootfs;
 
-	if (flags.rootfs != NULL) {
-		if (resolve_rootfs(flags.rootfs, config->rootfs, sizeof config->rootfs) < 0)
-			return -1;
-	} else {
-		const char *word;
+	if (rootfs == NULL) {
 		if (positional->count == 0)
 			return cli_fail(-1, "\"%s\" requires an IMAGE or --rootfs DIR (see 'containerv %s --help')",
 			                command_name, command_name);
-		word = positional->items[0];
 		/* A directory path is a root filesystem, as --rootfs; anything else names an image. */
-		if (word[0] == '/' || strncmp(word, "./", 2) == 0 || strncmp(word, "../", 3) == 0 ||
-		    strcmp(word, ".") == 0) {
-			if (resolve_rootfs(word, config->rootfs, sizeof config->rootfs) < 0)
-				return -1;
-		} else {
-			config->image = word;
-		}
+		if (containerv_spec_image_is_path(positional->items[0]))
+			rootfs = positional->items[0];
+		else
+			config->image = positional->items[0];
 		first_command_word = 1;
 	}
 	/* No command: the image's Entrypoint/Cmd; /bin/sh for a plain root filesystem. */
-	config->command = positional->count > first_command_word
-	                          ? (const char *const *)positional->items + first_command_word
-	                          : (config->image != NULL ? NULL : default_command);
-	if (flags.user != NULL) {
-		if (parse_user(flags.user, &config->uid, &config->gid) < 0)
-			return -1;
-		config->has_user = true;
-	}
+	if (positional->count > first_command_word)
+		config->command = (const char *const *)positional->items + first_command_word;
+	if (rootfs != NULL && containerv_spec_set_rootfs(options, rootfs, config->command != NULL) < 0)
+		return cli_fail_library(-1, NULL);
+	if (flags.user != NULL && containerv_spec_set_user(options, flags.user) < 0)
+		return cli_fail_library(-1, NULL);
 	if (flags.detach && (flags.interactive || flags.tty))
 		return cli_fail(-1, "-i and -t need an attached container: drop -d (or keep it alive with a command "
 		                    "such as 'sleep infinity' and use 'containerv exec -it')");
-	if (collect_env(config) < 0)
+	if (collect_env(options, config) < 0)
 		return -1;
 	config->limits = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
 	return parse_limits(&config->limits);
 }
 
-static void free_config(struct run_config *config)
-{
-	for (size_t i = 0; i < config->env.count; i++)
-		free((char *)config->env.items[i]);
-	string_list_free(&config->env);
-}
-
-/* Everything but stdio: the setters validate their input, so errors surface before anything is created. */
+/* The rest: the setters validate their input, so errors surface before anything is created. */
 static int build_options(const struct run_config *config, struct containerv_options *options)
 {
-	if (config->image != NULL) {
-		if (apply_image(options, config->image,
-		                config->command != NULL || (flags.entrypoint != NULL && flags.entrypoint[0] != '\0')) <
-		    0)
-			return -1;
-	} else {
-		SET_OR_FAIL(containerv_options_set_rootfs(options, config->rootfs), "--rootfs");
-	}
+	if (config->image != NULL &&
+	    apply_image(options, config->image,
+	                config->command != NULL || (flags.entrypoint != NULL && flags.entrypoint[0] != '\0')) < 0)
+		return -1;
 	if (flags.entrypoint != NULL) {
 		/* docker: one executable; "" clears the image's. */
 		const char *entrypoint[] = {flags.entrypoint[0] != '\0' ? flags.entrypoint : NULL, NULL};
@@ -499,12 +229,8 @@ static int build_options(const struct run_config *config, struct containerv_opti
 		SET_OR_FAIL(containerv_options_set_name(options, flags.name), "--name");
 	if (flags.hostname != NULL)
 		SET_OR_FAIL(containerv_options_set_hostname(options, flags.hostname), "--hostname");
-	for (size_t i = 0; i < config->env.count; i++)
-		SET_OR_FAIL(containerv_options_add_env(options, config->env.items[i]), "--env");
 	if (flags.workdir != NULL)
 		SET_OR_FAIL(containerv_options_set_workdir(options, flags.workdir), "--workdir");
-	if (config->has_user)
-		SET_OR_FAIL(containerv_options_set_user(options, config->uid, config->gid), "--user");
 	for (size_t i = 0; i < flags.labels.count; i++)
 		SET_OR_FAIL(containerv_options_add_label(options, flags.labels.items[i]), "--label");
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
@@ -613,27 +339,22 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		return code;
 	words = positional.items;
 	if (!autostart && (flags.interactive || flags.tty || flags.detach || flags.remove)) {
-		code = cli_fail(EXIT_CLI_ERROR, "create: -i, -t, -d and --rm are for 'containerv run' (start a created "
+		return cli_fail(EXIT_CLI_ERROR, "create: -i, -t, -d and --rm are for 'containerv run' (start a created "
 		                                "container with 'containerv start [-a]')");
-		goto out;
 	}
-	if (autostart && flags.hold) {
-		code = cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
-		goto out;
-	}
+	if (autostart && flags.hold)
+		return cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
 	code = EXIT_CLI_ERROR;
-	if (build_config(spec->name, &positional, &config) < 0)
-		goto out;
 	if (containerv_options_new(&options) < 0) {
-		cli_fail_library(code, NULL);
-		goto out;
+		return cli_fail_library(code, NULL);
 	}
+	if (build_config(spec->name, &positional, &config, options) < 0)
+		return code;
 	if (build_options(&config, options) < 0)
-		goto out;
+		return code;
 	if (!autostart && (containerv_options_set_autostart(options, 0) < 0 ||
 	                   containerv_options_set_hold(options, flags.hold || hold_from_environment()) < 0)) {
-		cli_fail_library(code, "create");
-		goto out;
+		return cli_fail_library(code, "create");
 	}
 	/*
 	 * --rm: attached, we wait and remove it ourselves (no monitor process; were this CLI killed first,
@@ -642,25 +363,19 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	 */
 	int autoremove = autostart && !flags.detach ? CV_AUTOREMOVE_BY_WAITER : CV_AUTOREMOVE_MONITOR;
 	if (flags.remove && containerv_options_set_autoremove(options, autoremove) < 0) {
-		cli_fail_library(code, "run");
-		goto out;
+		return cli_fail_library(code, "run");
 	}
 	if (autostart && !flags.detach && set_attached_stdio(options) < 0)
-		goto out;
+		return code;
 	if (containerv_create(options, &container) < 0) {
-		code = create_failed();
-		goto out;
+		return create_failed();
 	}
 	if (!autostart || flags.detach) {
 		printf("%s\n", containerv_id(container));
 		containerv_close(container);
-		code = 0;
-		goto out;
+		return 0;
 	}
-	code = run_attached(container);
-out:
-	free_config(&config);
-	return code;
+	return run_attached(container);
 }
 
 int cmd_run(int argc, char **argv)

@@ -17,7 +17,7 @@
 #include "linux/cgroup.h"
 
 #define CV_ID_LENGTH 64
-#define CV_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define CV_DEFAULT_PATH CONTAINERV_DEFAULT_PATH
 
 /* What state.json records; exit.json (written by the init) completes it. */
 struct cv_state {

@@ -18,5 +18,6 @@
 #include <chef/containerv/network.h>
 #include <chef/containerv/image.h>
 #include <chef/containerv/registry.h>
+#include <chef/containerv/spec.h>
 
 #endif
