@@ -304,12 +304,23 @@ static void release_failed(struct containerv_container *c, bool exec_failed)
 	cv_error_errno(saved, "%s", message);
 }
 
-/* containerv_start() of a held container: the main command is executed where the init waits. */
+/*
+ * containerv_start() of a held container: the main command is executed where the init waits. No init
+ * waiting (ESRCH) with one alive: a start that died took the release. Its init then ends at once (no "go"
+ * came) or runs the command (state.c records that): it is not killed for it.
+ */
 static int release_held(struct containerv_container *c)
 {
 	bool exec_failed;
 
 	if (cv_runtime_release(c, &exec_failed) < 0) {
+		if (errno == ESRCH && wait_init(c, 1000) >= 0 && cv_state_refresh(c) == 0 &&
+		    c->state.status != CV_STATE_HELD) {
+			cv_error_clear();
+			if (c->state.status == CV_STATE_RUNNING)
+				return cv_error_errno(EBUSY, "container %s is already running", containerv_name(c));
+			return cv_runtime_start(c, false); /* created again (or exited): an ordinary start */
+		}
 		release_failed(c, exec_failed);
 		/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
 		if (!exec_failed && (errno == ENOENT || errno == EACCES))
