@@ -389,6 +389,10 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 	/* Our own init is reaped (its status is all an autoremove container leaves); others are watched. */
 	if (container->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
 		return -1;
+	/* Our held init killed before any release: nothing ran, there is no exit status to report. */
+	if (container->state.status == CV_STATE_CREATED)
+		return cv_error_errno(ESRCH, "container %s was held and its init ended before a release",
+		                      containerv_name(container));
 	cv_log_monitor_wait(container); /* the output is all in the log before anyone is told it has ended */
 	if (exit_status != NULL)
 		*exit_status = container->state.exit;
