@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -499,6 +500,42 @@ static long attempt(const char *what, const char *arg)
 		}
 	}
 	/* --- end of bind source swaps --- */
+	/* --- held start (review-held): run on the host against a held container's release socket --- */
+	if (strcmp(what, "held_release") == 0) { /* ARG "MODE:PATH": go, stall or fds, as the comments below say */
+		struct sockaddr_un address = {.sun_family = AF_UNIX};
+		const char *path = strchr(arg, ':');
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (path == NULL || fd < 0)
+			return errno = EINVAL, -1;
+		snprintf(address.sun_path, sizeof address.sun_path, "%s", path + 1);
+		if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0 || unlink(path + 1) < 0)
+			return -1;
+		if (strncmp(arg, "go:", 3) == 0) { /* a start killed between its "go" and its state.json */
+			if (send(fd, "r", 1, MSG_NOSIGNAL) != 1)
+				return -1;
+			_exit(0);
+		}
+		/* stall: a start killed before its "go" (connected, then gone a second later) */
+		if (strncmp(arg, "stall:", 6) == 0) {
+			sleep(1);
+			_exit(0);
+		}
+		/* fds: "go" with descriptors of the host along (its root, this socket): none may reach the workload. */
+		char control[CMSG_SPACE(2 * sizeof(int))] = {0}, answer[2048];
+		int fds[2] = {open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd};
+		struct iovec iov = {.iov_base = "r", .iov_len = 1};
+		struct msghdr message = {
+		        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+		struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+		header->cmsg_level = SOL_SOCKET;
+		header->cmsg_type = SCM_RIGHTS;
+		header->cmsg_len = CMSG_LEN(sizeof fds);
+		memcpy(CMSG_DATA(header), fds, sizeof fds);
+		if (fds[0] < 0 || sendmsg(fd, &message, MSG_NOSIGNAL) != 1 || recv(fd, answer, sizeof answer, 0) <= 0)
+			return -1;
+		return 0;
+	}
+	/* --- end of held start --- */
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;

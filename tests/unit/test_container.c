@@ -794,7 +794,16 @@ TEST(held_container_removed_or_killed_leaves_nothing)
 	CHECK_OK(cv_test_create(o, &c));
 	containerv_options_delete(o);
 	CHECK_OK(containerv_inspect(c, &info));
-	CHECK(kill(info.pid, SIGKILL) == 0);
+	/* Killed while its creator waits for it: no exit status (before: wait reported exit code 0). */
+	pid_t killer = fork();
+	if (killer == 0) {
+		usleep(200 * 1000);
+		_exit(kill(info.pid, SIGKILL) == 0 ? 0 : 1);
+	}
+	CHECK(killer > 0);
+	struct containerv_exit e = {.code = -1};
+	CHECK(containerv_wait(c, &e) < 0 && errno == ESRCH);
+	CHECK(waitpid(killer, NULL, 0) == killer);
 	CHECK_EQ_INT(watch_until(c, CV_STATE_CREATED), CV_STATE_CREATED);
 	CHECK(containerv_start(c) < 0 && errno == ENOENT);
 	CHECK_OK(containerv_inspect(c, &info));

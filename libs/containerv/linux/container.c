@@ -315,12 +315,23 @@ static void release_failed(struct containerv_container *c, bool exec_failed)
 	cv_error_errno(saved, "%s", message);
 }
 
-/* containerv_start() of a held container: the main command is executed where the init waits. */
+/*
+ * containerv_start() of a held container: the main command is executed where the init waits. No init
+ * waiting (ESRCH) with one alive: a start that died took the release. Its init then ends at once (no "go"
+ * came) or runs the command (state.c records that): it is not killed for it.
+ */
 static int release_held(struct containerv_container *c)
 {
 	bool exec_failed;
 
 	if (cv_runtime_release(c, &exec_failed) < 0) {
+		if (errno == ESRCH && wait_init(c, 1000) >= 0 && cv_state_refresh(c) == 0 &&
+		    c->state.status != CV_STATE_HELD) {
+			cv_error_clear();
+			if (c->state.status == CV_STATE_RUNNING)
+				return cv_error_errno(EBUSY, "container %s is already running", containerv_name(c));
+			return cv_runtime_start(c, false); /* created again (or exited): an ordinary start */
+		}
 		release_failed(c, exec_failed);
 		/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
 		if (!exec_failed && (errno == ENOENT || errno == EACCES))
@@ -389,6 +400,10 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 	/* Our own init is reaped (its status is all an autoremove container leaves); others are watched. */
 	if (container->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
 		return -1;
+	/* Our held init killed before any release: nothing ran, there is no exit status to report. */
+	if (container->state.status == CV_STATE_CREATED)
+		return cv_error_errno(ESRCH, "container %s was held and its init ended before a release",
+		                      containerv_name(container));
 	cv_log_monitor_wait(container); /* the output is all in the log before anyone is told it has ended */
 	if (exit_status != NULL)
 		*exit_status = container->state.exit;

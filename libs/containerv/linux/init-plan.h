@@ -27,6 +27,12 @@
 #define CV_RELEASE_GO 'r'
 /* The release socket, in the container's state directory (root's, 0700): bound and connected through a dirfd. */
 #define CV_RELEASE_SOCKET "held.sock"
+/*
+ * The init's name (comm): CV_HELD_INIT_NAME while it waits for its release, CV_INIT_NAME from "go" on. A
+ * held container whose init no longer says held was released by a start that died before recording it.
+ */
+#define CV_INIT_NAME "containerv-init"
+#define CV_HELD_INIT_NAME "containerv-held"
 
 enum cv_sync_type {
 	CV_SYNC_READY = 1,       /* the main command was executed (or the init idles) */

@@ -269,6 +269,8 @@ static void wait_for_release(struct cv_init_plan *plan)
 	size_t count;
 	int connection;
 
+	/* Our name says held until "go": whoever finds the releaser gone can tell a released init (state.c). */
+	prctl(PR_SET_NAME, CV_HELD_INIT_NAME);
 	send_message(plan->sync_fd, CV_SYNC_HELD, 0, "");
 	for (;;) {
 		connection = accept4(plan->release_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -284,6 +286,8 @@ static void wait_for_release(struct cv_init_plan *plan)
 	close(connection);
 	if (cv_sync_receive(plan->sync_fd, NULL, 0, &count) != CV_RELEASE_GO)
 		_exit(125);
+	/* Released: from here on the main command runs, whether or not the releaser lives to record it. */
+	prctl(PR_SET_NAME, CV_INIT_NAME);
 }
 
 void cv_init_main(struct cv_init_plan *plan)
@@ -294,7 +298,7 @@ void cv_init_main(struct cv_init_plan *plan)
 	int devnull;
 
 	close_inherited_fds(plan);
-	prctl(PR_SET_NAME, "containerv-init");
+	prctl(PR_SET_NAME, CV_INIT_NAME);
 	/* Our command line is still the caller's (we are its clone): write ours over it for ps and top. */
 	if (plan->arguments_length > sizeof "containerv-init") {
 		memset(plan->arguments, 0, plan->arguments_length);

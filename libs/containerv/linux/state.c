@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "linux/spare-dirs.h"
 #include "linux/container-private.h"
+#include "linux/init-plan.h"
 #include "linux/network-private.h"
 
 static char state_root[PATH_MAX];
@@ -484,6 +485,11 @@ static void exit_without_record(struct containerv_container *c)
  */
 static int record_held_death(struct containerv_container *c)
 {
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	/* Its socket, if no release took it along, is nobody's now. */
+	if (dirfd >= 0)
+		unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
 	cv_reap_init(c, false);
 	c->state.status = CV_STATE_CREATED;
 	c->state.pid = 0;
@@ -494,21 +500,29 @@ static int record_held_death(struct containerv_container *c)
 	return cv_state_save(c);
 }
 
-/* Moves a container whose init has died to EXITED (or a held one to CREATED); the caller holds the lock. */
+/*
+ * Moves a container whose init has died to EXITED (or a held one to CREATED); the caller holds the lock. A
+ * held one whose init recorded its command's end was released by a start that died before saving that: it
+ * ran, and has exited like any other (a start must not run it a second time).
+ */
 static int record_death(struct containerv_container *c)
 {
 	struct cv_cgroup *cgroup;
 	uint64_t kills = 0;
+	bool recorded;
 
 	if (!cv_state_has_init(c) || cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return 0;
-	if (c->state.status == CV_STATE_HELD)
-		return record_held_death(c);
 	/* Reap the init if it was ours so no zombie is left. */
 	cv_reap_init(c, false);
 	memset(&c->state.exit, 0, sizeof c->state.exit);
-	if (load_exit_json(c) < 0)
+	recorded = load_exit_json(c) == 0;
+	if (c->state.status == CV_STATE_HELD && !recorded)
+		return record_held_death(c);
+	if (!recorded)
 		exit_without_record(c);
+	if (c->state.started_ns == 0)
+		c->state.started_ns = c->state.finished_ns; /* released unrecorded: when is not known */
 	cgroup = cv_container_cgroup(c);
 	if (cgroup != NULL && cv_cgroup_oom_kills(cgroup, &kills) == 0 && kills > 0)
 		c->state.exit.oom_killed = 1;
@@ -523,13 +537,55 @@ static int record_death(struct containerv_container *c)
 	return c->config.autoremove ? 0 : cv_state_save(c);
 }
 
+/* A held init past its release: its name changed at "go" (init.c). */
+static bool held_init_released(const struct containerv_container *c)
+{
+	char path[64], name[32] = "";
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)c->state.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, name, sizeof name - 1)) <= 0)
+		return false;
+	name[n] = '\0';
+	name[strcspn(name, "\n")] = '\0';
+	return strcmp(name, CV_INIT_NAME) == 0;
+}
+
+/*
+ * A held container whose init was released by a start that died before saving it (killed between its "go"
+ * and its state.json) runs its command: it is running, and stop, exec and kill must treat it so (a start
+ * would take it for a held one whose init is not waiting and kill it). A live start holds the lock until
+ * it has saved the same.
+ */
+static int record_release(struct containerv_container *c)
+{
+	int ret = 0;
+
+	if (cv_state_lock(c) < 0) {
+		cv_error_clear();
+		return 0; /* removed meanwhile */
+	}
+	if (c->state.status == CV_STATE_HELD && cv_process_alive(c->state.pid, c->state.pid_start_time) &&
+	    held_init_released(c)) {
+		c->state.status = CV_STATE_RUNNING;
+		c->state.started_ns = cv_now_ns(); /* when it was released is not known: at the latest now */
+		ret = cv_state_save(c);
+	}
+	cv_state_unlock(c);
+	return ret;
+}
+
 int cv_state_refresh(struct containerv_container *c)
 {
 	int ret;
 
 	/* The common case (running and alive, or not running) needs no lock. */
-	if (!cv_state_has_init(c) || cv_process_alive(c->state.pid, c->state.pid_start_time))
+	if (!cv_state_has_init(c))
 		return 0;
+	if (cv_process_alive(c->state.pid, c->state.pid_start_time))
+		return c->state.status == CV_STATE_HELD && held_init_released(c) ? record_release(c) : 0;
 	cv_reap_init(c, false);
 	if (cv_state_lock(c) < 0) {
 		/* Removed meanwhile (autoremove): report it as ended, there is nothing left to save. */

@@ -341,9 +341,9 @@ CONTAINERV_API int containerv_list(int (*callback)(const struct containerv_info 
 /*
  * Waits until the main process ends and reports how. Returns at once for a
  * container that has already exited; EINVAL for one never started. A held
- * container is waited for like a running one (until it is released and ends,
- * or is killed). A loop over containerv_watch_fd() does the same without
- * blocking.
+ * container is waited for like a running one (until it is released and ends);
+ * ESRCH when its init is killed before a release (nothing ran). A loop over
+ * containerv_watch_fd() does the same without blocking.
  */
 CONTAINERV_API int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status);
 
