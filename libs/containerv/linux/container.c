@@ -292,11 +292,11 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
  */
 static void release_failed(struct containerv_container *c, bool exec_failed)
 {
-	int saved = errno;
-	char message[1024];
-	cleanup_close int pidfd = pidfd_open_checked(c);
+	struct cv_error_saved saved;
+	cleanup_close int pidfd = -1;
 
-	snprintf(message, sizeof message, "%s", containerv_last_error());
+	cv_error_save(&saved);
+	pidfd = pidfd_open_checked(c);
 	if (pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (cv_container_cgroup(c) != NULL)
@@ -308,11 +308,11 @@ static void release_failed(struct containerv_container *c, bool exec_failed)
 	c->state.pid_start_time = 0;
 	c->state.started_ns = c->state.finished_ns = cv_now_ns();
 	memset(&c->state.exit, 0, sizeof c->state.exit);
-	c->state.exit.code = !exec_failed ? 125 : saved == ENOENT ? 127 : 126;
+	c->state.exit.code = !exec_failed ? 125 : saved.err == ENOENT ? 127 : 126;
 	if (c->config.network.mode != CV_NETWORK_HOST)
 		cv_network_release(c->id);
 	cv_state_save(c);
-	cv_error_errno(saved, "%s", message);
+	cv_error_restore(&saved);
 }
 
 /*
