@@ -54,7 +54,7 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
-	struct cv_network_config network; /* network/config.c */
+	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */
 	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
