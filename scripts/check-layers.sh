@@ -81,62 +81,91 @@ is_platform_folder() {
 	return 1
 }
 
-# target_folder LIBRARY_DIR FILE INCLUDED: the folder a quoted include resolves to.
+# target_folder LIBRARY_DIR FILE INCLUDED: sets TARGET to the folder a quoted include resolves to.
 # As the compiler does: next to the including file first, then from the library
-# directory (CMake's include path for the sources).
+# directory (CMake's include path for the sources). Pure bash: no process per include.
 target_folder() {
-	local library=$1 file=$2 included=$3 resolved
-	if [ -e "$library/$(dirname "$file")/$included" ]; then
-		resolved=$(realpath -m --relative-to="$library" "$library/$(dirname "$file")/$included")
+	local library=$1 file=$2 included=$3 path component
+	TARGET=
+	local -a parts=() resolved=()
+	if [ -e "$library/${file%/*}/$included" ]; then
+		path="${file%/*}/$included"
 	else
-		resolved=$(realpath -m --relative-to="$library" "$library/$included")
+		path=$included
 	fi
-	case "$resolved" in
-	../*) echo "(outside)" ;;
-	*/*) echo "${resolved%%/*}" ;;
-	*) echo "(top)" ;;
-	esac
+	IFS=/ read -r -a parts <<<"$path"
+	for component in "${parts[@]}"; do
+		case "$component" in
+		'' | .) ;;
+		..)
+			[ ${#resolved[@]} -gt 0 ] || {
+				TARGET="(outside)"
+				return
+			}
+			unset 'resolved[${#resolved[@]}-1]'
+			;;
+		*) resolved+=("$component") ;;
+		esac
+	done
+	if [ ${#resolved[@]} -gt 1 ]; then
+		TARGET=${resolved[0]}
+	else
+		TARGET="(top)"
+	fi
 }
 
 check() {
-	local library=$1 violations=0 file folder allowed line number directive included target
-	local -A used_exceptions=()
+	local library=$1 violations=0 file folder allowed line number directive included rest
+	local -A used_exceptions=() allowed_of=()
 
 	[ -d "$library" ] || {
 		echo "check-layers: $library: not a directory" >&2
 		return 2
 	}
+	# Every source of a folder, even one without an include, must belong to the graph.
 	while IFS= read -r file; do
 		folder=${file%%/*}
-		if ! allowed=$(allowed_targets "$folder"); then
+		[ -n "${allowed_of[$folder]+set}" ] && continue
+		if allowed=$(allowed_targets "$folder"); then
+			allowed_of[$folder]=$allowed
+		else
 			echo "$file:1: folder \"$folder\" is not in the layer graph (scripts/check-layers.sh LAYERS)"
+			allowed_of[$folder]="(unknown)"
 			violations=$((violations + 1))
-			continue
 		fi
-		while IFS= read -r line; do
-			number=${line%%:*}
-			directive=${line#*:}
-			if [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
-				included=${BASH_REMATCH[1]}
-				target=$(target_folder "$library" "$file" "$included")
-				[ "$target" = "$folder" ] && continue
-				if [[ " $allowed " != *" $target "* ]]; then
-					echo "$file:$number: $folder may not include \"$included\" ($target); $folder may include: ${allowed:-nothing internal}"
-					violations=$((violations + 1))
-				fi
-			elif [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\<([^\>]+)\> ]]; then
-				included=${BASH_REMATCH[1]}
-				is_platform_folder "$folder" && continue
-				[[ $included =~ $LINUX_ONLY ]] || continue
-				if is_exception "$file" "$included"; then
-					used_exceptions["$file <$included>"]=1
-					continue
-				fi
-				echo "$file:$number: <$included> is Linux-only: outside $PLATFORM_FOLDERS/ no file may include it"
+	done < <(cd "$library" && find . -mindepth 2 -type f \( -name '*.c' -o -name '*.h' \) -printf '%P\n' | sort)
+
+	# One grep over the tree: "FILE:LINE:#include ...".
+	while IFS= read -r line; do
+		file=${line%%:*}
+		rest=${line#*:}
+		number=${rest%%:*}
+		directive=${rest#*:}
+		folder=${file%%/*}
+		[ "$folder" = "$file" ] && continue # a file at the top, outside every layer
+		allowed=${allowed_of[$folder]}
+		[ "$allowed" = "(unknown)" ] && continue
+		if [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
+			included=${BASH_REMATCH[1]}
+			target_folder "$library" "$file" "$included"
+			[ "$TARGET" = "$folder" ] && continue
+			if [[ " $allowed " != *" $TARGET "* ]]; then
+				echo "$file:$number: $folder may not include \"$included\" ($TARGET); $folder may include: ${allowed:-nothing internal}"
 				violations=$((violations + 1))
 			fi
-		done < <(grep -n '^[[:space:]]*#[[:space:]]*include' "$library/$file")
-	done < <(cd "$library" && find . -mindepth 2 -type f \( -name '*.c' -o -name '*.h' \) -printf '%P\n' | sort)
+		elif [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\<([^\>]+)\> ]]; then
+			included=${BASH_REMATCH[1]}
+			is_platform_folder "$folder" && continue
+			[[ $included =~ $LINUX_ONLY ]] || continue
+			if is_exception "$file" "$included"; then
+				used_exceptions["$file <$included>"]=1
+				continue
+			fi
+			echo "$file:$number: <$included> is Linux-only: outside $PLATFORM_FOLDERS/ no file may include it"
+			violations=$((violations + 1))
+		fi
+	done < <(cd "$library" && grep -rn --include='*.c' --include='*.h' '^[[:space:]]*#[[:space:]]*include' . |
+		sed 's|^\./||' | sort -t: -k1,1 -k2,2n)
 
 	# An exception whose include is gone is stale: drop it, so the list stays the true debt.
 	local entry
