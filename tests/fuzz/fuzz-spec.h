@@ -12,7 +12,7 @@
 
 #include <chef/containerv.h>
 
-#include "common/options.h"
+#include "config/options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

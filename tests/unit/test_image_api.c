@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common/digest.h"
-#include "common/options.h"
+#include "config/options.h"
 #include "image/store.h"
 #include "test.h"
 

@@ -17,7 +17,7 @@
 
 #include <chef/containerv.h>
 
-#include "common/options.h"
+#include "config/options.h"
 #include "common/util.h"
 #include "common/yaml.h"
 #include "linux/cgroup-internal.h"

@@ -11,7 +11,7 @@
 
 #include <chef/containerv.h>
 
-#include "common/options.h"
+#include "config/options.h"
 #include "spec/spec-internal.h"
 #include "test.h"
 

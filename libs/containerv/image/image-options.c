@@ -16,7 +16,7 @@
 
 #include "common/digest.h"
 #include "common/error.h"
-#include "common/options.h"
+#include "config/options.h"
 #include "common/util.h"
 #include "image/image-options.h"
 #include "network/network-internal.h"

@@ -13,7 +13,7 @@
 
 #include <chef/containerv.h>
 
-#include "common/options.h"
+#include "config/options.h"
 #include "linux/cgroup.h"
 
 #define CV_ID_LENGTH 64

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "common/options.h"
+#include "config/options.h"
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/security-linux.h"

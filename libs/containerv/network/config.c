@@ -1,6 +1,7 @@
 /*
- * The network part of a container's options: what containerv_options_*
- * collect, validated as it comes in, and its form in config.json.
+ * The network part of a container's configuration (struct cv_network_config):
+ * clearing, validation and its form in config.json. The containerv_options_*
+ * setters that fill it are in config/network-options.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -8,7 +9,6 @@
 #include <string.h>
 
 #include "common/error.h"
-#include "common/options.h"
 #include "common/util.h"
 #include "network/network-internal.h"
 
@@ -35,155 +35,6 @@ static int replace(char **slot, const char *value)
 		return -1;
 	free(*slot);
 	*slot = copy;
-	return 0;
-}
-
-int containerv_options_set_network_mode(struct containerv_options *options, enum containerv_network_mode mode,
-                                        const char *network_name)
-{
-	cv_error_clear();
-	if (options == NULL)
-		return cv_error_errno(EINVAL, "network: no options");
-	if (mode != CV_NETWORK_NONE && mode != CV_NETWORK_HOST && mode != CV_NETWORK_BRIDGE)
-		return cv_error_errno(
-		        EINVAL, "network: unknown mode %d (use containerv_options_set_network for static)", (int)mode);
-	if (network_name != NULL && (mode != CV_NETWORK_BRIDGE || !cv_name_is_valid(network_name, CV_NETWORK_NAME_MAX)))
-		return cv_error_errno(EINVAL, "invalid network name \"%s\"", network_name);
-	if (replace(&options->network.network, network_name) < 0)
-		return -1;
-	options->network.mode = mode;
-	/* host: the host's stack, so no namespace of our own; every other mode has one. */
-	if (mode == CV_NETWORK_HOST)
-		options->namespaces &= ~(unsigned int)CV_NS_NET;
-	else
-		options->namespaces |= CV_NS_NET;
-	return 0;
-}
-
-int containerv_options_set_ip(struct containerv_options *options, const char *address)
-{
-	uint32_t value;
-
-	cv_error_clear();
-	if (options == NULL || address == NULL)
-		return cv_error_errno(EINVAL, "ip: missing");
-	if (cv_address_parse(address, &value) < 0)
-		return cv_error_prefix("--ip");
-	return replace(&options->network.ip, address);
-}
-
-int containerv_options_set_network_ex(struct containerv_options *options, const char *container_ip,
-                                      const char *container_netmask, const char *host_ip, const char *gateway_ip,
-                                      const char *dns)
-{
-	struct cv_network_config *config;
-	uint32_t container, host, gateway;
-	int prefix;
-
-	cv_error_clear();
-	if (options == NULL || container_ip == NULL || container_netmask == NULL || host_ip == NULL)
-		return cv_error_errno(EINVAL, "network: container address, netmask and host address are needed");
-	if (cv_address_parse(container_ip, &container) < 0 || cv_address_parse(host_ip, &host) < 0 ||
-	    (gateway_ip != NULL && cv_address_parse(gateway_ip, &gateway) < 0) ||
-	    (dns != NULL && cv_address_parse(dns, &gateway) < 0))
-		return cv_error_prefix("network");
-	prefix = cv_netmask_prefix(container_netmask);
-	if (prefix < 1 || prefix > 31)
-		return cv_error_errno(EINVAL, "network: invalid netmask \"%s\"", container_netmask);
-	if (container == host || (container & cv_prefix_mask(prefix)) != (host & cv_prefix_mask(prefix)))
-		return cv_error_errno(EINVAL, "network: %s and %s are not two addresses of one /%d subnet",
-		                      container_ip, host_ip, prefix);
-	config = &options->network;
-	if (replace(&config->static_container_ip, container_ip) < 0 || replace(&config->static_host_ip, host_ip) < 0 ||
-	    replace(&config->static_gateway, gateway_ip) < 0 || (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
-		return -1;
-	config->static_prefix = prefix;
-	config->mode = CV_NETWORK_STATIC;
-	options->namespaces |= CV_NS_NET;
-	return 0;
-}
-
-int containerv_options_set_network(struct containerv_options *options, const char *container_ip,
-                                   const char *container_netmask, const char *host_ip)
-{
-	return containerv_options_set_network_ex(options, container_ip, container_netmask, host_ip, NULL, NULL);
-}
-
-int containerv_options_add_dns(struct containerv_options *options, const char *server)
-{
-	uint32_t value;
-
-	cv_error_clear();
-	if (options == NULL || server == NULL)
-		return cv_error_errno(EINVAL, "dns: missing");
-	if (cv_address_parse(server, &value) < 0)
-		return cv_error_prefix("--dns");
-	return cv_strv_append(&options->network.dns, server);
-}
-
-static bool host_name_is_valid(const char *name, size_t length)
-{
-	if (length == 0 || length > 253 || name[0] == '-' || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < length; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '.' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
-int containerv_options_add_host(struct containerv_options *options, const char *name_and_address)
-{
-	const char *colon;
-	uint32_t value;
-
-	cv_error_clear();
-	if (options == NULL || name_and_address == NULL)
-		return cv_error_errno(EINVAL, "add-host: missing");
-	colon = strchr(name_and_address, ':');
-	if (colon == NULL || !host_name_is_valid(name_and_address, (size_t)(colon - name_and_address)) ||
-	    cv_address_parse(colon + 1, &value) < 0)
-		return cv_error_errno(EINVAL, "invalid --add-host \"%s\": expected NAME:IPv4", name_and_address);
-	return cv_strv_append(&options->network.extra_hosts, name_and_address);
-}
-
-int containerv_options_add_port(struct containerv_options *options, const char *specification)
-{
-	struct cv_port port, *grown;
-
-	cv_error_clear();
-	if (options == NULL || specification == NULL)
-		return cv_error_errno(EINVAL, "publish: missing");
-	if (cv_port_parse(specification, &port, false) < 0)
-		return -1;
-	grown = realloc(options->network.ports, (options->network.port_count + 1) * sizeof *grown);
-	if (grown == NULL)
-		return cv_error_errno(ENOMEM, "out of memory");
-	options->network.ports = grown;
-	grown[options->network.port_count++] = port;
-	return 0;
-}
-
-int containerv_options_add_exposed_port(struct containerv_options *options, const char *port)
-{
-	struct cv_port parsed;
-
-	cv_error_clear();
-	if (options == NULL || port == NULL)
-		return cv_error_errno(EINVAL, "expose: missing");
-	if (cv_port_parse(port, &parsed, true) < 0)
-		return -1;
-	return cv_strv_append(&options->network.exposed, port);
-}
-
-int containerv_options_set_publish_all(struct containerv_options *options, int enabled)
-{
-	cv_error_clear();
-	if (options == NULL)
-		return cv_error_errno(EINVAL, "publish-all: no options");
-	options->network.publish_all = enabled != 0;
 	return 0;
 }
 

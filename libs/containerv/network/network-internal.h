@@ -126,7 +126,7 @@ void cv_network_reconcile_locked(void);
 /* Calls callback for each network name. */
 int cv_network_names(int (*callback)(const char *name, void *user), void *user);
 
-/* The per-container part of the options (network/config.c). */
+/* The per-container part of the options (network/config.c; set by config/network-options.c). */
 struct cv_network_config {
 	enum containerv_network_mode mode;
 	char *network; /* NULL: the default one */

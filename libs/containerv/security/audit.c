@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <chef/containerv/container.h>
+
 #include "common/error.h"
-#include "common/options.h"
+#include "common/mount.h"
 #include "common/util.h"
 #include "security/security-internal.h"
 
@@ -160,8 +162,7 @@ static void audit_profile(struct containerv_audit *audit, const struct container
  * level or an allowance says, since the allowance only records that someone
  * chose to open the wall.
  */
-static void audit_mounts(struct containerv_audit *audit, const struct containerv_options *config,
-                         const char *state_root)
+static void audit_mounts(struct containerv_audit *audit, const struct cv_audit_subject *config, const char *state_root)
 {
 	for (size_t i = 0; i < config->mount_count; i++) {
 		const struct cv_mount *m = &config->mounts[i];
@@ -195,8 +196,7 @@ static void audit_mounts(struct containerv_audit *audit, const struct containerv
 	}
 }
 
-static void audit_config(struct containerv_audit *audit, const struct containerv_options *config,
-                         const char *state_root)
+static void audit_config(struct containerv_audit *audit, const struct cv_audit_subject *config, const char *state_root)
 {
 	static const struct {
 		unsigned int flag;
@@ -220,17 +220,17 @@ static void audit_config(struct containerv_audit *audit, const struct containerv
 		add(audit, CV_SEVERITY_MEDIUM, "no-user-namespace",
 		    "root in the container is uid 0 on the host: an escape lands as host root",
 		    "--userns with an unprivileged id range, or the paranoid level", "no user namespace");
-	else if (config->uid == 0)
+	else if (config->runs_as_root)
 		add(audit, CV_SEVERITY_INFO, "root-in-userns", "root inside maps to an unprivileged host id",
 		    "-u to run as a user", "the workload runs as root of its user namespace");
-	if (!(config->namespaces & CV_NS_USER) && config->uid == 0)
+	if (!(config->namespaces & CV_NS_USER) && config->runs_as_root)
 		add(audit, CV_SEVERITY_LOW, "runs-as-root",
 		    "a compromise has root's power over every file of the container",
 		    "-u UID:GID to run as an unprivileged user", "the workload runs as root");
-	if (config->limits.memory_bytes <= 0)
+	if (config->memory_bytes <= 0)
 		add(audit, CV_SEVERITY_LOW, "no-memory-limit", "the container can take the host's memory from others",
 		    "--memory SIZE", "no memory limit");
-	if (config->limits.pids_max <= 0)
+	if (config->pids_max <= 0)
 		add(audit, CV_SEVERITY_MEDIUM, "no-pids-limit",
 		    "a fork bomb in the container exhausts the host's process table", "--pids-limit N",
 		    "no process limit");
@@ -277,7 +277,7 @@ int containerv_security_audit(const struct containerv_security *security, struct
 	return finish(audit, out);
 }
 
-int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out)
+int cv_audit_subject(const struct cv_audit_subject *config, const char *state_root, struct containerv_audit **out)
 {
 	struct containerv_audit *audit = cv_malloc0(sizeof *audit);
 

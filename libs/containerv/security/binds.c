@@ -25,7 +25,6 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
-#include "common/options.h"
 #include "common/util.h"
 #include "security/security-internal.h"
 
@@ -293,18 +292,6 @@ int cv_security_check_bind(const struct containerv_security *security, const cha
 		                      containerv_security_level_name(level), source);
 	if (resolved != NULL && (size_t)snprintf(resolved, size, "%s", check.resolved) >= size)
 		return cv_error_errno(ENAMETOOLONG, "bind mount source %s: path too long", source);
-	return 0;
-}
-
-int cv_security_check_binds(const struct containerv_options *options, const char *state_root)
-{
-	for (size_t i = 0; i < options->mount_count; i++) {
-		const struct cv_mount *m = &options->mounts[i];
-		if (m->type == CV_MOUNT_TYPE_BIND &&
-		    cv_security_check_bind(options->security, m->source, (m->flags & CV_MOUNT_READONLY) != 0,
-		                           state_root, NULL, 0) < 0)
-			return -1;
-	}
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include <chef/containerv/security.h>
 
 struct json_t;
-struct containerv_options;
+struct cv_mount;
 
 /* The highest capability number we know by name (CAP_CHECKPOINT_RESTORE). */
 #define CV_CAP_LAST 40
@@ -135,8 +135,23 @@ int cv_seccomp_profile_for_level(enum containerv_security_level level, struct cv
 int cv_seccomp_profile_of(const struct containerv_security *security, struct cv_seccomp_profile *profile,
                           bool *enabled);
 
+/*
+ * What the audit of a whole container reads of its configuration. config/
+ * fills it from the options (cv_audit_config), so security/ needs no
+ * knowledge of the options, which sit above it.
+ */
+struct cv_audit_subject {
+	const struct containerv_security *security; /* always set in a created container's config */
+	unsigned int namespaces;                    /* CV_NS_* */
+	bool runs_as_root;                          /* uid 0 (of its user namespace, when it has one) */
+	int64_t memory_bytes;                       /* <= 0: no limit */
+	int64_t pids_max;                           /* <= 0: no limit */
+	const struct cv_mount *mounts;
+	size_t mount_count;
+};
+
 /* audit.c: the audit of a container's whole configuration; STATE_ROOT is the live one. */
-int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
+int cv_audit_subject(const struct cv_audit_subject *subject, const char *state_root, struct containerv_audit **out);
 
 /* binds.c: sensitive bind mounts. */
 enum cv_bind_risk {
@@ -166,8 +181,6 @@ bool cv_security_bind_allowed(const struct containerv_security *security, const 
  */
 int cv_security_check_bind(const struct containerv_security *security, const char *source, bool read_only,
                            const char *state_root, char *resolved, size_t size);
-/* cv_security_check_bind for every bind of a container's options. */
-int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
 
 /* security/paths.c: docker's masked and read-only paths. */
 extern const char *const cv_default_masked_paths[];

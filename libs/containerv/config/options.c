@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "options.h"
-#include "util.h"
+#include "common/error.h"
+#include "config/options.h"
+#include "common/util.h"
 
 #include <chef/containerv/security.h>
 

@@ -2,9 +2,13 @@
  * Internal: the parsed, validated configuration of a container. The same
  * struct holds what containerv_options_* collect and what config.json holds
  * on disk, so a container opened later runs exactly as it was created.
+ *
+ * The config/ layer: above common/, security/ and network/, whose parts it
+ * holds (a profile, a struct cv_network_config); below image/ and spec/,
+ * which fill it in, and the backend (linux/), which runs it.
  */
-#ifndef CV_COMMON_OPTIONS_H
-#define CV_COMMON_OPTIONS_H
+#ifndef CV_CONFIG_OPTIONS_H
+#define CV_CONFIG_OPTIONS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,9 +18,11 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/volume.h>
 
+#include "common/mount.h"
 #include "network/network-internal.h"
 
 struct json_t;
+struct containerv_audit;
 struct containerv_security;
 
 struct cv_idmap {
@@ -24,20 +30,6 @@ struct cv_idmap {
 	uint32_t host_start;
 	uint32_t child_start;
 	uint32_t count;
-};
-
-/* One mount of a container, as validated and stored (owns its strings). */
-struct cv_mount {
-	enum containerv_mount_type type;
-	char *source; /* host path, or volume name (an anonymous one's is filled in at create) */
-	char *target;
-	unsigned int flags;
-	enum containerv_mount_propagation propagation;
-	bool anonymous; /* a volume made for this container (`-v /data`), removed with it on request */
-	uint64_t tmpfs_size;
-	unsigned int tmpfs_mode;
-	uid_t tmpfs_uid;
-	gid_t tmpfs_gid;
 };
 
 struct containerv_options {
@@ -62,7 +54,7 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
-	struct cv_network_config network; /* network/config.c */
+	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */
 	struct containerv_security *security; /* NULL in options until set: the default level; always set in a config */
@@ -103,9 +95,13 @@ void cv_mounts_free(struct cv_mount *mounts, size_t count);
 struct json_t *cv_mounts_to_json(const struct cv_mount *mounts, size_t count);
 int cv_mounts_from_json(struct json_t *array, struct cv_mount **mounts, size_t *count);
 
-/* security/options.c: the security part of config.json (the default level when absent). */
+/* config/security-options.c: the security part of config.json (the default level when absent). */
 int cv_security_config_to_json(const struct containerv_security *security, struct json_t *root);
 int cv_security_config_from_json(struct json_t *root, struct containerv_security **security);
+/* cv_security_check_bind (security/binds.c) for every bind of a container's options. */
+int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
+/* The audit (security/audit.c) of a container's whole configuration; STATE_ROOT is the live one. */
+int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
 
 /* Looks up KEY in a KEY=VALUE vector; NULL when absent. */
 const char *cv_env_get(char *const *env, const char *key);

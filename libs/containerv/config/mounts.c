@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
-#include "options.h"
-#include "util.h"
+#include "common/error.h"
+#include "config/options.h"
+#include "common/util.h"
 
 void cv_mounts_free(struct cv_mount *mounts, size_t count)
 {

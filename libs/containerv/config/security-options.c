@@ -1,5 +1,7 @@
 /*
- * A container's security profile in its options and config.json. Options
+ * A container's security profile in its options and config.json, and the
+ * security checks of a whole configuration (its binds, its audit), which
+ * read the options for security/ (below them, it does not know them). Options
  * hold no profile until one is set; the config of a created container always
  * records one (the default level when none was set), so a container runs
  * with the same walls whichever containerv version later starts it.
@@ -9,7 +11,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
-#include "common/options.h"
+#include "config/options.h"
 #include "common/util.h"
 #include "security/security-internal.h"
 
@@ -62,4 +64,31 @@ int cv_security_config_from_json(json_t *root, struct containerv_security **out)
 	}
 	*out = security;
 	return 0;
+}
+
+int cv_security_check_binds(const struct containerv_options *options, const char *state_root)
+{
+	for (size_t i = 0; i < options->mount_count; i++) {
+		const struct cv_mount *m = &options->mounts[i];
+		if (m->type == CV_MOUNT_TYPE_BIND &&
+		    cv_security_check_bind(options->security, m->source, (m->flags & CV_MOUNT_READONLY) != 0,
+		                           state_root, NULL, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out)
+{
+	const struct cv_audit_subject subject = {
+	        .security = config->security,
+	        .namespaces = config->namespaces,
+	        .runs_as_root = config->uid == 0,
+	        .memory_bytes = config->limits.memory_bytes,
+	        .pids_max = config->limits.pids_max,
+	        .mounts = config->mounts,
+	        .mount_count = config->mount_count,
+	};
+
+	return cv_audit_subject(&subject, state_root, out);
 }
