@@ -293,10 +293,11 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
 static void release_failed(struct containerv_container *c, bool exec_failed)
 {
 	int saved = errno;
-	char message[1024];
+	struct cv_error_saved failure;
 	cleanup_close int pidfd = pidfd_open_checked(c);
 
-	snprintf(message, sizeof message, "%s", containerv_last_error());
+	/* The whole error, its code too: CONTAINERV_E_EXEC is what makes the CLI exit 127 or 126. */
+	cv_error_save(&failure);
 	if (pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (cv_container_cgroup(c) != NULL)
@@ -312,7 +313,7 @@ static void release_failed(struct containerv_container *c, bool exec_failed)
 	if (c->config.network.mode != CV_NETWORK_HOST)
 		cv_network_release(c->id);
 	cv_state_save(c);
-	cv_error_errno(saved, "%s", message);
+	cv_error_restore(&failure);
 }
 
 /* containerv_start() of a held container: the main command is executed where the init waits. */

@@ -1064,6 +1064,6 @@ int cv_runtime_release(struct containerv_container *c, bool *exec_failed)
 	message.text[sizeof message.text - 1] = '\0';
 	*exec_failed = message.type == CV_SYNC_EXEC_ERROR;
 	if (message.type != CV_SYNC_READY)
-		return cv_error_errno(message.error ? message.error : EIO, "%s", message.text);
+		return init_failed(&message); /* CONTAINERV_E_EXEC when the command could not be executed */
 	return 0;
 }
