@@ -536,6 +536,37 @@ static long attempt(const char *what, const char *arg)
 		return 0;
 	}
 	/* --- end of held start --- */
+	/* --- live update (issue 10: containerv update) --- */
+	if (strcmp(what, "alloc") == 0) { /* ARG MiB: allocate and touch that much, then say so */
+		size_t bytes = (size_t)strtoul(arg, NULL, 10) << 20;
+		char *memory = malloc(bytes);
+		if (memory == NULL)
+			return -1;
+		for (size_t i = 0; i < bytes; i += 4096)
+			memory[i] = 1;
+		printf("allocated %s MiB\n", arg);
+		return 0;
+	}
+	if (strcmp(what, "forks") == 0) { /* ARG N (<= 256): hold N children at once; prints how many forks worked */
+		long wanted = strtol(arg, NULL, 10), made = 0;
+		pid_t children[256];
+		for (; made < wanted && made < 256; made++) {
+			children[made] = fork();
+			if (children[made] < 0)
+				break;
+			if (children[made] == 0) {
+				pause();
+				_exit(0);
+			}
+		}
+		for (long i = 0; i < made; i++) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+		}
+		printf("forked %ld\n", made);
+		return 0;
+	}
+	/* --- end of live update --- */
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;

@@ -951,6 +951,314 @@ TEST(v1_co_mounted_layouts)
 	CHECK_OK(cv_rm_rf(template));
 }
 
+/* ---- update and freeze ---- */
+
+/* Spins forever, after saying it started: its CPU time grows unless it is frozen. */
+static void body_spin(int ready)
+{
+	volatile uint64_t sink = 0;
+
+	signal_ready(ready);
+	for (;;)
+		sink++;
+}
+
+/* utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+static unsigned long long process_cpu_ticks(pid_t pid)
+{
+	char path[64], *text = NULL, *after_name;
+	unsigned long long utime = 0, stime = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (cv_read_file(path, &text, NULL, 4096) < 0)
+		return 0;
+	after_name = strrchr(text, ')');
+	if (after_name == NULL ||
+	    sscanf(after_name + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+		utime = stime = 0;
+	free(text);
+	return utime + stime;
+}
+
+#define RESOURCE(r) (1u << CV_RESOURCE_##r)
+
+TEST(update_changes_live_limits)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT, request = CONTAINERV_LIMITS_INIT;
+	bool v2 = host_mode() == CONTAINERV_CGROUP_V2;
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	unsigned applied;
+	char id[64];
+
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	limits.pids_max = 50;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_touch_20m, &child);
+	CHECK(wait_ready(&child));
+	/* Only what the request sets changes. */
+	request.memory_bytes = 48 * MIB;
+	request.cpu_shares = 256;
+	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
+	CHECK_EQ_INT(applied, RESOURCE(MEMORY) | RESOURCE(CPU));
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", "memory.max"), "50331648");
+	CHECK_EQ_STR(container_value(id, "pids", "pids.max", "pids.max"), "50");
+	if (!v2)
+		CHECK_EQ_STR(container_value(id, "cpu", "cpu.shares", ""), "256");
+	request = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	request.pids_max = -1;
+	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
+	CHECK_EQ_INT(applied, RESOURCE(PIDS));
+	CHECK_EQ_STR(container_value(id, "pids", "pids.max", "pids.max"), "max");
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", "memory.max"), "50331648");
+	/* A failure midway: memory is written, then the kernel refuses a CPU this host does not have. */
+	request = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	request.memory_bytes = 40 * MIB;
+	strcpy(request.cpuset_cpus, "1023");
+	CHECK_EQ_INT(cv_cgroup_update(cgroup, &request, &applied), -1);
+	CHECK_EQ_INT(applied, RESOURCE(MEMORY));
+	CHECK(strstr(containerv_last_error(), "cpuset cpus") != NULL);
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", "memory.max"), "41943040");
+	/* Refused before any write: an invalid value. */
+	request = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	request.memory_bytes = 32 * MIB;
+	request.io_weight = 5;
+	CHECK_EQ_INT(cv_cgroup_update(cgroup, &request, &applied), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_EQ_INT(applied, 0);
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", "memory.max"), "41943040");
+	CHECK_OK(cv_cgroup_kill_all(cgroup));
+	CHECK(WIFSIGNALED(wait_child(&child)));
+}
+
+/* v1: raising memory above the memory+swap limit in force needs memory+swap written first. */
+TEST(update_orders_memory_and_swap)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT, request = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	unsigned applied;
+	char id[64];
+
+	if (host_mode() == CONTAINERV_CGROUP_V2 || !exists(HOST_ROOT "/memory/memory.memsw.limit_in_bytes"))
+		SKIP("no v1 swap accounting");
+	next_id(id, sizeof id);
+	limits.memory_bytes = 32 * MIB;
+	limits.memory_swap_bytes = 32 * MIB;
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	request.memory_bytes = 96 * MIB;
+	request.memory_swap_bytes = 128 * MIB;
+	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", ""), "100663296");
+	CHECK_EQ_STR(container_value(id, "memory", "memory.memsw.limit_in_bytes", ""), "134217728");
+	/* Memory alone above memory+swap: the kernel's EINVAL, explained. */
+	request = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	request.memory_bytes = 256 * MIB;
+	CHECK_EQ_INT(cv_cgroup_update(cgroup, &request, &applied), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(strstr(containerv_last_error(), "memory+swap limit in force") != NULL);
+	/* And down again: memory first. */
+	request.memory_bytes = 16 * MIB;
+	request.memory_swap_bytes = 16 * MIB;
+	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
+	CHECK_EQ_STR(container_value(id, "memory", "memory.limit_in_bytes", ""), "16777216");
+	CHECK_EQ_STR(container_value(id, "memory", "memory.memsw.limit_in_bytes", ""), "16777216");
+}
+
+/* Freezes a spinning process, checks it gets no CPU and that the kernel says frozen, thaws, kills. */
+static void check_freeze_thaw(struct cv_cgroup *cgroup, pid_t pid)
+{
+	unsigned long long before, after;
+	bool frozen = true;
+
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(!frozen);
+	CHECK_OK(cv_cgroup_freeze(cgroup));
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(frozen);
+	before = process_cpu_ticks(pid);
+	usleep(300000);
+	after = process_cpu_ticks(pid);
+	CHECK_EQ_INT(after, before);
+	CHECK_OK(cv_cgroup_freeze(cgroup)); /* again: still frozen, no error */
+	CHECK_OK(cv_cgroup_thaw(cgroup));
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(!frozen);
+	before = process_cpu_ticks(pid);
+	usleep(300000);
+	after = process_cpu_ticks(pid);
+	CHECK(after > before);
+	/* Frozen again, then killed: kill_all must get through the freezer. */
+	CHECK_OK(cv_cgroup_freeze(cgroup));
+	CHECK_OK(cv_cgroup_kill_all(cgroup));
+}
+
+TEST(freeze_stops_and_thaw_resumes)
+{
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	int status;
+	char id[64];
+
+	if (host_mode() != CONTAINERV_CGROUP_V2 && !exists(HOST_ROOT "/freezer"))
+		SKIP("no freezer controller");
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_spin, &child);
+	CHECK(wait_ready(&child));
+	check_freeze_thaw(cgroup, child.pid);
+	status = wait_child(&child);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(cgroup_gone(HOST_ROOT, id));
+}
+
+/* The v2 freezer for real: cgroup.freeze is a core file, there even on the hybrid host's unified/. */
+TEST(v2_freeze_on_real_cgroup2)
+{
+	const char *root = v2_root();
+	struct cv_cgroup *cgroup = NULL;
+	struct child child;
+	char id[64], path[PATH_MAX];
+	int status;
+
+	if (root == NULL)
+		SKIP("no cgroup2 mount");
+	setenv("CONTAINERV_CGROUP_ROOT", root, 1);
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create_with(&cv_cgroup_v2_ops, id, NULL, &cgroup));
+	track(cgroup);
+	spawn_in(cgroup, body_spin, &child);
+	CHECK(wait_ready(&child));
+	check_freeze_thaw(cgroup, child.pid);
+	status = wait_child(&child);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	snprintf(path, sizeof path, "%s/containerv/%s", root, id);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(!exists(path));
+}
+
+/* A directory tree shaped like a v2 cgroup, with plain files: what the v2 backend writes where. */
+static void fake_v2_file(const char *dir, const char *name, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *file;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	file = fopen(path, "w");
+	CHECK(file != NULL);
+	if (file != NULL) {
+		fputs(content, file);
+		fclose(file);
+	}
+}
+
+static const char *fake_v2_value(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return read_text(path);
+}
+
+static void make_fake_v2(char *template, const char *id, char *dir)
+{
+	static const char *const files[] = {"memory.max",  "memory.swap.max", "cpu.max",  "cpu.weight",
+	                                    "cpuset.cpus", "cpuset.mems",     "pids.max", "io.weight"};
+
+	CHECK(mkdtemp(template) != NULL);
+	snprintf(dir, PATH_MAX, "%s/containerv", template);
+	CHECK(mkdir(dir, 0755) == 0);
+	snprintf(dir, PATH_MAX, "%s/containerv/%s", template, id);
+	CHECK(mkdir(dir, 0755) == 0);
+	fake_v2_file(dir, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		fake_v2_file(dir, files[i], "");
+	setenv("CONTAINERV_CGROUP_ROOT", template, 1);
+}
+
+TEST(v2_update_writes_the_files)
+{
+	struct containerv_limits request = CONTAINERV_LIMITS_INIT;
+	char template[] = "/tmp/cvtest-v2-XXXXXX", dir[PATH_MAX], id[64];
+	struct cv_cgroup *cgroup = NULL;
+	unsigned applied;
+
+	next_id(id, sizeof id);
+	make_fake_v2(template, id, dir);
+	CHECK_OK(cv_cgroup_v2_ops.open(id, &cgroup));
+	request.memory_bytes = 64 * MIB;
+	request.memory_swap_bytes = 96 * MIB;
+	request.cpu_quota_us = 50000;
+	request.cpu_period_us = 100000;
+	request.cpu_shares = 1024;
+	strcpy(request.cpuset_cpus, "0-1");
+	request.pids_max = -1;
+	request.io_weight = 500;
+	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
+	CHECK_EQ_INT(applied, (1u << CV_RESOURCE_COUNT) - 1);
+	CHECK_EQ_STR(fake_v2_value(dir, "memory.max"), "67108864");
+	/* docker's --memory-swap is memory plus swap; v2 limits the swap alone. */
+	CHECK_EQ_STR(fake_v2_value(dir, "memory.swap.max"), "33554432");
+	CHECK_EQ_STR(fake_v2_value(dir, "cpu.max"), "50000 100000");
+	CHECK_EQ_STR(fake_v2_value(dir, "cpu.weight"), "39"); /* 1 + 1022 * 9999 / 262142 */
+	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.cpus"), "0-1");
+	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.mems"), "");
+	CHECK_EQ_STR(fake_v2_value(dir, "pids.max"), "max");
+	CHECK_EQ_STR(fake_v2_value(dir, "io.weight"), "default 500");
+	/* A controller the parent did not enable for this cgroup: refused, nothing written. */
+	fake_v2_file(dir, "cgroup.controllers", "cpu pids\n");
+	fake_v2_file(dir, "pids.max", "");
+	request = (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	request.pids_max = 7;
+	request.memory_bytes = 32 * MIB;
+	CHECK_EQ_INT(cv_cgroup_update(cgroup, &request, &applied), -1);
+	CHECK_EQ_INT(errno, ENOTSUP);
+	CHECK(strstr(containerv_last_error(), "memory controller") != NULL);
+	CHECK_EQ_INT(applied, 0);
+	CHECK_EQ_STR(fake_v2_value(dir, "pids.max"), "");
+	cv_cgroup_free(cgroup);
+	CHECK_OK(cv_rm_rf(template));
+}
+
+TEST(v2_freeze_waits_for_frozen_and_thaws_on_timeout)
+{
+	char template[] = "/tmp/cvtest-v2-XXXXXX", dir[PATH_MAX], id[64];
+	int64_t saved_timeout = cv_cgroup_freeze_timeout_ns;
+	struct cv_cgroup *cgroup = NULL;
+	bool frozen = true;
+
+	next_id(id, sizeof id);
+	make_fake_v2(template, id, dir);
+	CHECK_OK(cv_cgroup_v2_ops.open(id, &cgroup));
+	/* No cgroup.freeze: a kernel before 5.2. */
+	CHECK_EQ_INT(cv_cgroup_freeze(cgroup), -1);
+	CHECK_EQ_INT(errno, ENOTSUP);
+	/* The kernel never reports frozen (a task stuck in D state): the pause fails and thaws again. */
+	fake_v2_file(dir, "cgroup.freeze", "0");
+	fake_v2_file(dir, "cgroup.events", "populated 1\nfrozen 0\n");
+	cv_cgroup_freeze_timeout_ns = 50 * 1000000LL;
+	CHECK_EQ_INT(cv_cgroup_freeze(cgroup), -1);
+	CHECK_EQ_INT(errno, ETIMEDOUT);
+	CHECK_EQ_STR(fake_v2_value(dir, "cgroup.freeze"), "0");
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(!frozen);
+	/* It does: frozen, and the request stays written. */
+	fake_v2_file(dir, "cgroup.events", "populated 1\nfrozen 1\n");
+	CHECK_OK(cv_cgroup_freeze(cgroup));
+	CHECK_EQ_STR(fake_v2_value(dir, "cgroup.freeze"), "1");
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(frozen);
+	CHECK_OK(cv_cgroup_thaw(cgroup));
+	CHECK_EQ_STR(fake_v2_value(dir, "cgroup.freeze"), "0");
+	cv_cgroup_freeze_timeout_ns = saved_timeout;
+	cv_cgroup_free(cgroup);
+	CHECK_OK(cv_rm_rf(template));
+}
+
 /* cvtest-<pid>-* of a process that is gone is a leak from an earlier run. */
 static int stale_in(const char *hierarchy)
 {
@@ -1022,6 +1330,12 @@ int main(void)
 	RUN_CLEAN(v2_backend_on_real_cgroup2);
 	RUN_CLEAN(v2_missing_controller_is_named);
 	RUN_CLEAN(v1_co_mounted_layouts);
+	RUN_CLEAN(update_changes_live_limits);
+	RUN_CLEAN(update_orders_memory_and_swap);
+	RUN_CLEAN(freeze_stops_and_thaw_resumes);
+	RUN_CLEAN(v2_freeze_on_real_cgroup2);
+	RUN_CLEAN(v2_update_writes_the_files);
+	RUN_CLEAN(v2_freeze_waits_for_frozen_and_thaws_on_timeout);
 	RUN_CLEAN(no_cgroup_left_behind);
 	return cv_test_summary();
 }

@@ -69,6 +69,9 @@ int cmd_load(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_system(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
 
 /* Allocation that cannot fail: a CLI out of memory has nothing better to do than stop. */
 void *xmalloc(size_t size);
@@ -89,6 +92,8 @@ int cli_open(const char *reference, struct containerv_container **container);
 int cli_exec_exit_code(void);
 /* The state as docker names it: a held container (set up, command not executed) is "created" to docker. */
 const char *cli_state_name(enum containerv_state state);
+/* Like cli_state_name, with docker's "paused" for a running container that is paused. */
+const char *cli_info_state_name(const struct containerv_info *info);
 /* Whether our stdout and stderr are one file (2>&1): a process then gets one pipe for both, in order (run.c). */
 bool cli_stderr_is_stdout(void);
 

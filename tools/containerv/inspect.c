@@ -83,10 +83,10 @@ static json_t *state_object(const struct containerv_info *info)
 
 	format_rfc3339nano(info->started_ns, started, sizeof started);
 	format_rfc3339nano(info->finished_ns, finished, sizeof finished);
-	return json_pack("{s:s, s:b, s:b, s:I, s:i, s:b, s:s, s:s}", "Status", cli_state_name(info->state), "Running",
-	                 info->state == CV_STATE_RUNNING, "Paused", 0, "Pid", (json_int_t)info->pid, "ExitCode",
-	                 exited ? info->exit.code : 0, "OOMKilled", exited && info->exit.oom_killed, "StartedAt",
-	                 started, "FinishedAt", finished);
+	return json_pack("{s:s, s:b, s:b, s:I, s:i, s:b, s:s, s:s}", "Status", cli_info_state_name(info), "Running",
+	                 info->state == CV_STATE_RUNNING, "Paused", info->paused != 0, "Pid", (json_int_t)info->pid,
+	                 "ExitCode", exited ? info->exit.code : 0, "OOMKilled", exited && info->exit.oom_killed,
+	                 "StartedAt", started, "FinishedAt", finished);
 }
 
 static json_t *host_config_object(const struct containerv_limits *limits)

@@ -29,7 +29,7 @@ static const char *container_name(const struct containerv_info *info, char *buff
 	return buffer;
 }
 
-/* "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
+/* "Up 3 seconds", "Up 3 seconds (Paused)", "Exited (0) 2 minutes ago", "Created". */
 static void format_status(const struct containerv_info *info, int64_t now, char *buffer, size_t size)
 {
 	char duration[64];
@@ -37,7 +37,7 @@ static void format_status(const struct containerv_info *info, int64_t now, char 
 	switch (info->state) {
 	case CV_STATE_RUNNING:
 		format_duration(now - info->started_ns, duration, sizeof duration);
-		snprintf(buffer, size, "Up %s", duration);
+		snprintf(buffer, size, "Up %s%s", duration, info->paused ? " (Paused)" : "");
 		return;
 	case CV_STATE_EXITED:
 		format_duration(now - info->finished_ns, duration, sizeof duration);
@@ -89,8 +89,8 @@ static json_t *info_to_json(const struct containerv_info *info, int64_t now)
 	format_status(info, now, status, sizeof status);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
 	                 container_name(info, name, sizeof name), "Image", image_name(info), "Command", info->command,
-	                 "CreatedAt", created, "RunningFor", running_for, "State", cli_state_name(info->state),
-	                 "Status", status);
+	                 "CreatedAt", created, "RunningFor", running_for, "State", cli_info_state_name(info), "Status",
+	                 status);
 }
 
 static int print_one(const struct containerv_info *info, void *user)

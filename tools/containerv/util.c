@@ -91,6 +91,11 @@ const char *cli_state_name(enum containerv_state state)
 	return containerv_state_name(state == CV_STATE_HELD ? CV_STATE_CREATED : state);
 }
 
+const char *cli_info_state_name(const struct containerv_info *info)
+{
+	return info->state == CV_STATE_RUNNING && info->paused ? "paused" : cli_state_name(info->state);
+}
+
 int cli_parse_int64(const char *text, int64_t *value)
 {
 	char *end;

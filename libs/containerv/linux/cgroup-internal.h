@@ -33,11 +33,12 @@ struct cv_cgroup {
 int cv_cgroup_create_with(const struct cv_cgroup_ops *ops, const char *id, const struct containerv_limits *limits,
                           struct cv_cgroup **out);
 
-/* What a limits structure asks to control, whatever the layout calls it. */
-enum cv_resource { CV_RESOURCE_MEMORY, CV_RESOURCE_CPU, CV_RESOURCE_CPUSET, CV_RESOURCE_PIDS, CV_RESOURCE_IO };
-
-/* The resources limits sets, as bits (1u << enum cv_resource); 0 for NULL. */
-unsigned cv_limits_resources(const struct containerv_limits *limits);
+/*
+ * How long a pause waits for every task to be frozen before it gives up and
+ * thaws (a task in an uninterruptible sleep, on NFS or a FUSE mount, keeps
+ * a cgroup FREEZING). A variable so that the unit test can shorten it.
+ */
+extern int64_t cv_cgroup_freeze_timeout_ns;
 
 /* $CONTAINERV_CGROUP_ROOT, or /sys/fs/cgroup. Read on every call so that tests can move it. */
 const char *cv_cgroup_root(void);

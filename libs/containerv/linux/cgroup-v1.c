@@ -305,23 +305,47 @@ static int write_number(const char *dir, const char *name, long long value)
 	return cv_cgroup_write(dir, name, text);
 }
 
-static int apply_memory(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+static int write_memory_swap(const char *dir, int64_t bytes)
 {
-	const char *dir = controller_dir(v1, V1_MEMORY);
-
-	/* memory before memory+swap: the kernel keeps memsw >= memory at every step. */
-	if (limits->memory_bytes > 0 && write_number(dir, "memory.limit_in_bytes", limits->memory_bytes) < 0)
-		return cv_error_prefix("memory limit");
-	if (limits->memory_swap_bytes == 0)
-		return 0;
 	if (!cv_cgroup_has_file(dir, "memory.memsw.limit_in_bytes"))
 		return cv_error_errno(ENOTSUP,
 		                      "memory+swap limit: %s/memory.memsw.limit_in_bytes is missing "
 		                      "(swap accounting is off; boot with swapaccount=1)",
 		                      dir);
-	if (write_number(dir, "memory.memsw.limit_in_bytes", limits->memory_swap_bytes) < 0)
+	if (write_number(dir, "memory.memsw.limit_in_bytes", bytes) < 0)
 		return cv_error_prefix("memory+swap limit");
 	return 0;
+}
+
+/*
+ * The kernel keeps memsw >= memory at every step: memory first when the
+ * limits shrink (and at create), memory+swap first when the new memory limit
+ * is above the memory+swap limit in force (an update that raises both).
+ */
+static int apply_memory(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	const char *dir = controller_dir(v1, V1_MEMORY);
+	uint64_t current_swap = UINT64_MAX; /* no swap accounting: no memory+swap limit */
+	bool swap_first;
+
+	if (limits->memory_bytes > 0 && cv_cgroup_has_file(dir, "memory.memsw.limit_in_bytes") &&
+	    cv_cgroup_read_u64_optional(dir, "memory.memsw.limit_in_bytes", &current_swap) < 0)
+		return -1;
+	swap_first = limits->memory_bytes > 0 && (uint64_t)limits->memory_bytes > current_swap;
+	if (swap_first && limits->memory_swap_bytes != 0 && write_memory_swap(dir, limits->memory_swap_bytes) < 0)
+		return -1;
+	if (limits->memory_bytes > 0 && write_number(dir, "memory.limit_in_bytes", limits->memory_bytes) < 0) {
+		if (errno == EINVAL && swap_first && limits->memory_swap_bytes == 0)
+			return cv_error_errno(EINVAL,
+			                      "memory limit: above the memory+swap limit in force (%llu bytes); "
+			                      "set the memory+swap limit too",
+			                      (unsigned long long)current_swap);
+		/* EBUSY: the container uses more than the new limit and the kernel could not reclaim it. */
+		return cv_error_prefix("memory limit");
+	}
+	if (limits->memory_swap_bytes == 0 || swap_first)
+		return 0;
+	return write_memory_swap(dir, limits->memory_swap_bytes);
 }
 
 static int apply_cpu(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
@@ -340,21 +364,33 @@ static int apply_cpu(const struct cv_cgroup_v1 *v1, const struct containerv_limi
 	return 0;
 }
 
-static int apply_cpuset_pids_io(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+static int apply_cpuset(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
 {
-	const char *cpuset = controller_dir(v1, V1_CPUSET), *blkio = controller_dir(v1, V1_BLKIO);
+	const char *cpuset = controller_dir(v1, V1_CPUSET);
 
 	if (limits->cpuset_cpus[0] != '\0' && cv_cgroup_write(cpuset, "cpuset.cpus", limits->cpuset_cpus) < 0)
 		return cv_error_prefix("cpuset cpus");
 	if (limits->cpuset_mems[0] != '\0' && cv_cgroup_write(cpuset, "cpuset.mems", limits->cpuset_mems) < 0)
 		return cv_error_prefix("cpuset mems");
-	if (limits->pids_max != 0) {
-		const char *dir = controller_dir(v1, V1_PIDS);
-		int ret = limits->pids_max < 0 ? cv_cgroup_write(dir, "pids.max", "max")
-		                               : write_number(dir, "pids.max", limits->pids_max);
-		if (ret < 0)
-			return cv_error_prefix("pids limit");
-	}
+	return 0;
+}
+
+static int apply_pids(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	const char *dir = controller_dir(v1, V1_PIDS);
+	int ret;
+
+	if (limits->pids_max == 0)
+		return 0;
+	ret = limits->pids_max < 0 ? cv_cgroup_write(dir, "pids.max", "max")
+	                           : write_number(dir, "pids.max", limits->pids_max);
+	return ret < 0 ? cv_error_prefix("pids limit") : 0;
+}
+
+static int apply_io(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	const char *blkio = controller_dir(v1, V1_BLKIO);
+
 	if (limits->io_weight == 0)
 		return 0;
 	/* blkio.weight belongs to CFQ, gone since 5.0; BFQ offers the same knob under its own name. */
@@ -365,6 +401,39 @@ static int apply_cpuset_pids_io(const struct cv_cgroup_v1 *v1, const struct cont
 		                                                                      : 0;
 	return cv_error_errno(ENOTSUP, "io weight: %s has neither blkio.weight nor blkio.bfq.weight (no CFQ or BFQ)",
 	                      blkio);
+}
+
+/* One per resource, in the order of enum cv_resource: create and update apply them in turn. */
+static int (*const appliers[CV_RESOURCE_COUNT])(const struct cv_cgroup_v1 *, const struct containerv_limits *) = {
+        [CV_RESOURCE_MEMORY] = apply_memory, [CV_RESOURCE_CPU] = apply_cpu, [CV_RESOURCE_CPUSET] = apply_cpuset,
+        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,
+};
+
+/* Applies the resources limits sets; *applied collects the ones written. */
+static int apply_limits(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits, unsigned *applied)
+{
+	unsigned resources = cv_limits_resources(limits);
+
+	for (int resource = 0; resource < CV_RESOURCE_COUNT; resource++) {
+		if (!(resources & (1u << resource)))
+			continue;
+		if (appliers[resource](v1, limits) < 0)
+			return -1;
+		*applied |= 1u << resource;
+	}
+	return 0;
+}
+
+/* A limit on a controller that is not mounted is refused before anything is made or written. */
+static int check_mounted(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	unsigned needed = needed_controllers(limits);
+
+	for (int controller = 0; controller < V1_COUNT; controller++)
+		if ((needed & BIT(controller)) && v1->index[controller] < 0)
+			return cv_error_errno(ENOTSUP, "the %s controller is not mounted under %s (a limit needs it)",
+			                      controller_names[controller], cv_cgroup_root());
+	return 0;
 }
 
 /* Removes what this create made; keeps errno and the last error of the failure being reported. */
@@ -381,16 +450,11 @@ static void rollback(struct cv_cgroup_v1 *v1)
 static int v1_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
 {
 	__attribute__((cleanup(v1_freep))) struct cv_cgroup_v1 *v1 = NULL;
-	unsigned needed = needed_controllers(limits);
+	unsigned applied = 0;
 
-	if (v1_discover(id, &v1) < 0)
+	if (v1_discover(id, &v1) < 0 || check_mounted(v1, limits) < 0)
 		return -1;
-	for (int controller = 0; controller < V1_COUNT; controller++)
-		if ((needed & BIT(controller)) && v1->index[controller] < 0)
-			return cv_error_errno(ENOTSUP, "the %s controller is not mounted under %s (a limit needs it)",
-			                      controller_names[controller], cv_cgroup_root());
-	if (make_dirs(v1) < 0 || (limits != NULL && (apply_memory(v1, limits) < 0 || apply_cpu(v1, limits) < 0 ||
-	                                             apply_cpuset_pids_io(v1, limits) < 0))) {
+	if (make_dirs(v1) < 0 || apply_limits(v1, limits, &applied) < 0) {
 		rollback(v1);
 		return -1;
 	}
@@ -557,35 +621,56 @@ static int v1_pids(struct cv_cgroup *cgroup, pid_t **pids, size_t *count)
 	return cv_cgroup_read_procs(procs_dir((struct cv_cgroup_v1 *)cgroup), pids, count);
 }
 
-/* Freezes the cgroup so that no process forks while the others are killed. */
-static int freeze(const char *freezer)
+/* Reads freezer.state: THAWED, FREEZING or FROZEN. */
+static int read_freezer_state(const char *freezer, char *state, size_t size)
 {
-	int64_t deadline = cv_monotonic_ns() + V1_FREEZE_TIMEOUT_NS;
+	cleanup_free char *text = NULL;
+	char path[PATH_MAX];
+
+	if (cv_cgroup_path(path, freezer, "freezer.state") < 0 || cv_read_file(path, &text, NULL, 64) < 0)
+		return -1;
+	snprintf(state, size, "%.*s", (int)strcspn(text, "\n"), text);
+	return 0;
+}
+
+/*
+ * Writes FROZEN and waits until the state reads FROZEN rather than FREEZING
+ * (every task stopped); *settled says whether it did within timeout_ns.
+ */
+static int freeze(const char *freezer, int64_t timeout_ns, bool *settled)
+{
+	int64_t deadline = cv_monotonic_ns() + timeout_ns;
 	unsigned int round = 0;
 
+	*settled = false;
 	if (cv_cgroup_write(freezer, "freezer.state", "FROZEN") < 0)
 		return -1;
-	/* FREEZING until every task stops; a task stuck in the kernel may keep it there: kill anyway. */
-	while (cv_monotonic_ns() < deadline) {
-		cleanup_free char *state = NULL;
-		char path[PATH_MAX];
+	for (;;) {
+		char state[32];
 
-		if (cv_cgroup_path(path, freezer, "freezer.state") < 0 || cv_read_file(path, &state, NULL, 64) < 0)
+		if (read_freezer_state(freezer, state, sizeof state) < 0)
 			return -1;
-		if (strncmp(state, "FROZEN", 6) == 0)
+		if (strcmp(state, "FROZEN") == 0) {
+			*settled = true;
 			return 0;
+		}
+		if (cv_monotonic_ns() >= deadline)
+			return 0;
+		/* Writing FROZEN again makes the kernel retry the tasks that were busy in the kernel. */
+		cv_cgroup_write(freezer, "freezer.state", "FROZEN");
 		cv_cgroup_backoff(&round);
 	}
-	return 0;
 }
 
 static int kill_round(const char *freezer, const char *dir)
 {
+	bool settled; /* a task stuck in the kernel may keep it FREEZING: kill anyway */
 	size_t seen;
 	int ret = 0;
 
+	/* Frozen first so that no process forks while the others are killed. */
 	if (freezer != NULL)
-		ret = freeze(freezer);
+		ret = freeze(freezer, V1_FREEZE_TIMEOUT_NS, &settled);
 	if (ret == 0)
 		ret = cv_cgroup_signal_tree(dir, SIGKILL, &seen);
 	/* Frozen tasks die only once thawed; thaw even after a failure so that nothing stays stopped. */
@@ -666,6 +751,52 @@ static int v1_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_
 	return 0;
 }
 
+static int v1_update(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied)
+{
+	struct cv_cgroup_v1 *v1 = (struct cv_cgroup_v1 *)cgroup;
+
+	if (check_mounted(v1, request) < 0)
+		return -1;
+	return apply_limits(v1, request, applied);
+}
+
+static int v1_freeze(struct cv_cgroup *cgroup, bool frozen)
+{
+	const char *freezer = controller_dir((struct cv_cgroup_v1 *)cgroup, V1_FREEZER);
+	bool settled;
+
+	if (freezer == NULL)
+		return cv_error_errno(ENOTSUP, "the freezer controller is not mounted under %s", cv_cgroup_root());
+	if (!frozen)
+		return cv_cgroup_write(freezer, "freezer.state", "THAWED");
+	int ret = freeze(freezer, cv_cgroup_freeze_timeout_ns, &settled);
+
+	if (ret == 0 && settled)
+		return 0;
+	if (ret == 0)
+		cv_error_errno(ETIMEDOUT, "%s stayed FREEZING for %lld ms (a task is stuck in the kernel)", freezer,
+		               (long long)(cv_cgroup_freeze_timeout_ns / 1000000));
+	/* Half frozen helps no one: back to running, and the pause fails with the reason kept. */
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
+	cv_cgroup_write(freezer, "freezer.state", "THAWED");
+	return cv_error_restore(&saved);
+}
+
+static int v1_is_frozen(struct cv_cgroup *cgroup, bool *frozen)
+{
+	const char *freezer = controller_dir((struct cv_cgroup_v1 *)cgroup, V1_FREEZER);
+	char state[32];
+
+	*frozen = false;
+	if (freezer == NULL)
+		return 0;
+	if (read_freezer_state(freezer, state, sizeof state) < 0)
+		return -1;
+	*frozen = strcmp(state, "FROZEN") == 0;
+	return 0;
+}
+
 const struct cv_cgroup_ops cv_cgroup_v1_ops = {
         .name = "v1",
         .create = v1_create,
@@ -679,5 +810,8 @@ const struct cv_cgroup_ops cv_cgroup_v1_ops = {
         .kill_all = v1_kill_all,
         .restrict_devices = v1_restrict_devices,
         .destroy = v1_destroy,
+        .update = v1_update,
+        .freeze = v1_freeze,
+        .is_frozen = v1_is_frozen,
         .free = v1_free,
 };

@@ -185,20 +185,30 @@ static int apply_cpu(const char *dir, const struct containerv_limits *limits)
 	return 0;
 }
 
-static int apply_cpuset_pids_io(const char *dir, const struct containerv_limits *limits)
+static int apply_cpuset(const char *dir, const struct containerv_limits *limits)
 {
-	char text[32];
-
 	if (limits->cpuset_cpus[0] != '\0' && cv_cgroup_write(dir, "cpuset.cpus", limits->cpuset_cpus) < 0)
 		return cv_error_prefix("cpuset cpus");
 	if (limits->cpuset_mems[0] != '\0' && cv_cgroup_write(dir, "cpuset.mems", limits->cpuset_mems) < 0)
 		return cv_error_prefix("cpuset mems");
-	if (limits->pids_max != 0) {
-		int ret = limits->pids_max < 0 ? cv_cgroup_write(dir, "pids.max", "max")
-		                               : write_number(dir, "pids.max", limits->pids_max);
-		if (ret < 0)
-			return cv_error_prefix("pids limit");
-	}
+	return 0;
+}
+
+static int apply_pids(const char *dir, const struct containerv_limits *limits)
+{
+	int ret;
+
+	if (limits->pids_max == 0)
+		return 0;
+	ret = limits->pids_max < 0 ? cv_cgroup_write(dir, "pids.max", "max")
+	                           : write_number(dir, "pids.max", limits->pids_max);
+	return ret < 0 ? cv_error_prefix("pids limit") : 0;
+}
+
+static int apply_io(const char *dir, const struct containerv_limits *limits)
+{
+	char text[32];
+
 	if (limits->io_weight == 0)
 		return 0;
 	/* io.weight is blk-iocost's; with BFQ as the scheduler only io.bfq.weight exists. */
@@ -208,6 +218,27 @@ static int apply_cpuset_pids_io(const char *dir, const struct containerv_limits 
 	if (cv_cgroup_has_file(dir, "io.bfq.weight"))
 		return cv_cgroup_write(dir, "io.bfq.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
 	return cv_error_errno(ENOTSUP, "io weight: %s has neither io.weight nor io.bfq.weight", dir);
+}
+
+/* One per resource, in the order of enum cv_resource: create and update apply them in turn. */
+static int (*const appliers[CV_RESOURCE_COUNT])(const char *, const struct containerv_limits *) = {
+        [CV_RESOURCE_MEMORY] = apply_memory, [CV_RESOURCE_CPU] = apply_cpu, [CV_RESOURCE_CPUSET] = apply_cpuset,
+        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,
+};
+
+/* Applies the resources limits sets; *applied collects the ones written. */
+static int apply_limits(const char *dir, const struct containerv_limits *limits, unsigned *applied)
+{
+	unsigned resources = cv_limits_resources(limits);
+
+	for (int resource = 0; resource < CV_RESOURCE_COUNT; resource++) {
+		if (!(resources & (1u << resource)))
+			continue;
+		if (appliers[resource](dir, limits) < 0)
+			return -1;
+		*applied |= 1u << resource;
+	}
+	return 0;
 }
 
 static int open_clone_fd(struct cv_cgroup_v2 *v2)
@@ -221,7 +252,7 @@ static int open_clone_fd(struct cv_cgroup_v2 *v2)
 static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limits *limits, bool *created)
 {
 	const char *root = cv_cgroup_root();
-	unsigned needed = cv_limits_resources(limits);
+	unsigned needed = cv_limits_resources(limits), applied = 0;
 	char parent[PATH_MAX];
 
 	if (check_available(root, needed) < 0 || cv_cgroup_path(parent, root, CV_CGROUP_PARENT) < 0)
@@ -237,8 +268,7 @@ static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limit
 			return -1;
 	}
 	*created = true;
-	if (limits != NULL && (apply_memory(v2->dir, limits) < 0 || apply_cpu(v2->dir, limits) < 0 ||
-	                       apply_cpuset_pids_io(v2->dir, limits) < 0))
+	if (apply_limits(v2->dir, limits, &applied) < 0)
 		return -1;
 	return open_clone_fd(v2);
 }
@@ -438,6 +468,70 @@ static int v2_restrict_devices(struct cv_cgroup *cgroup, const struct cv_device_
 	return cv_cgroup_v2_attach_devices(fd, rules, count);
 }
 
+/*
+ * The controllers a cgroup may use are those its parent enabled, listed in its
+ * own cgroup.controllers: one enabled at create is there, a limit on one that
+ * is not is refused before anything is written.
+ */
+static int v2_update(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+	unsigned needed = cv_limits_resources(request);
+	cleanup_free char *available = NULL;
+
+	if (read_list(dir, "cgroup.controllers", &available) < 0)
+		return -1;
+	for (int controller = 0; controller < V2_COUNT; controller++)
+		if ((needed & BIT(controller)) && !list_has(available, controller_names[controller]))
+			return cv_error_errno(ENOTSUP, "the %s controller is not enabled for %s (a limit needs it)",
+			                      controller_names[controller], dir);
+	return apply_limits(dir, request, applied);
+}
+
+/* cgroup.freeze (5.2+) asks; cgroup.events' "frozen 1" says every task has stopped. */
+static int v2_freeze(struct cv_cgroup *cgroup, bool frozen)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+	int64_t deadline = cv_monotonic_ns() + cv_cgroup_freeze_timeout_ns;
+	unsigned int round = 0;
+	uint64_t settled = 0;
+
+	if (!cv_cgroup_has_file(dir, "cgroup.freeze"))
+		return cv_error_errno(ENOTSUP, "%s/cgroup.freeze is missing (the v2 freezer needs Linux 5.2)", dir);
+	if (cv_cgroup_write(dir, "cgroup.freeze", frozen ? "1" : "0") < 0)
+		return -1;
+	if (!frozen)
+		return 0;
+	for (;;) {
+		if (cv_cgroup_read_keyed_optional(dir, "cgroup.events", "frozen", &settled) < 0)
+			break;
+		if (settled == 1)
+			return 0;
+		if (cv_monotonic_ns() >= deadline) {
+			cv_error_errno(ETIMEDOUT,
+			               "%s did not report frozen within %lld ms (a task is stuck in the kernel)", dir,
+			               (long long)(cv_cgroup_freeze_timeout_ns / 1000000));
+			break;
+		}
+		cv_cgroup_backoff(&round);
+	}
+	/* Half frozen helps no one: back to running, and the pause fails with the reason kept. */
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
+	cv_cgroup_write(dir, "cgroup.freeze", "0");
+	return cv_error_restore(&saved);
+}
+
+static int v2_is_frozen(struct cv_cgroup *cgroup, bool *frozen)
+{
+	uint64_t value = 0;
+
+	if (cv_cgroup_read_keyed_optional(((struct cv_cgroup_v2 *)cgroup)->dir, "cgroup.events", "frozen", &value) < 0)
+		return -1;
+	*frozen = value == 1;
+	return 0;
+}
+
 const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .name = "v2",
         .create = v2_create,
@@ -451,5 +545,8 @@ const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .kill_all = v2_kill_all,
         .restrict_devices = v2_restrict_devices,
         .destroy = v2_destroy,
+        .update = v2_update,
+        .freeze = v2_freeze,
+        .is_frozen = v2_is_frozen,
         .free = v2_free,
 };

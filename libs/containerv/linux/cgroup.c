@@ -201,6 +201,48 @@ int cv_cgroup_destroy(struct cv_cgroup *cgroup)
 	return 0;
 }
 
+int64_t cv_cgroup_freeze_timeout_ns = 5LL * 1000000000LL;
+
+const char *cv_resource_name(enum cv_resource resource)
+{
+	static const char *const names[CV_RESOURCE_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
+
+	return (unsigned)resource < CV_RESOURCE_COUNT ? names[resource] : "?";
+}
+
+int cv_cgroup_update(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied)
+{
+	*applied = 0;
+	/* Parse, then act: a value the kernel would refuse is caught before the first write. */
+	if (containerv_limits_validate(request) < 0)
+		return cv_error_prefix("cgroup %s: update", cgroup->id);
+	if (cgroup->ops->update(cgroup, request, applied) < 0)
+		return cv_error_prefix("cgroup %s: update", cgroup->id);
+	return 0;
+}
+
+int cv_cgroup_freeze(struct cv_cgroup *cgroup)
+{
+	if (cgroup->ops->freeze(cgroup, true) < 0)
+		return cv_error_prefix("cgroup %s: freeze", cgroup->id);
+	return 0;
+}
+
+int cv_cgroup_thaw(struct cv_cgroup *cgroup)
+{
+	if (cgroup->ops->freeze(cgroup, false) < 0)
+		return cv_error_prefix("cgroup %s: thaw", cgroup->id);
+	return 0;
+}
+
+int cv_cgroup_is_frozen(struct cv_cgroup *cgroup, bool *frozen)
+{
+	*frozen = false;
+	if (cgroup->ops->is_frozen(cgroup, frozen) < 0)
+		return cv_error_prefix("cgroup %s: freezer state", cgroup->id);
+	return 0;
+}
+
 void cv_cgroup_free(struct cv_cgroup *cgroup)
 {
 	if (cgroup != NULL)

@@ -99,6 +99,42 @@ int cv_cgroup_destroy(struct cv_cgroup *cgroup);
 /* Frees the object; the cgroup itself stays. NULL is allowed. */
 void cv_cgroup_free(struct cv_cgroup *cgroup);
 
+/* What a limits structure asks to control, whatever the layout calls it. */
+enum cv_resource { CV_RESOURCE_MEMORY, CV_RESOURCE_CPU, CV_RESOURCE_CPUSET, CV_RESOURCE_PIDS, CV_RESOURCE_IO };
+#define CV_RESOURCE_COUNT 5
+
+/* The resources limits sets, as bits (1u << enum cv_resource); 0 for NULL. */
+unsigned cv_limits_resources(const struct containerv_limits *limits);
+
+/* "memory", "cpu", "cpuset", "pids", "io": the name of a resource in messages. */
+const char *cv_resource_name(enum cv_resource resource);
+
+/*
+ * Applies the fields request sets (non-zero, as at create) to the live
+ * cgroup, one resource at a time in the order of enum cv_resource; the
+ * fields it leaves unset keep their current value. Every controller the
+ * request needs is checked before anything is written, so a missing one
+ * changes nothing. *applied gets the resources written (bits, 1u << enum
+ * cv_resource): when a write fails midway (the kernel refuses a memory
+ * limit below what cannot be reclaimed), those before it stay applied.
+ */
+int cv_cgroup_update(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied);
+
+/*
+ * Freezes every process of the cgroup (docker pause) and waits until the
+ * kernel says all are frozen (v1 freezer.state FROZEN, v2 cgroup.events
+ * "frozen 1"). When that does not happen in time (a task stuck in an
+ * uninterruptible sleep) the cgroup is thawed again and ETIMEDOUT returned:
+ * a pause either holds or changes nothing.
+ */
+int cv_cgroup_freeze(struct cv_cgroup *cgroup);
+
+/* Thaws a frozen cgroup (docker unpause); thawing one that is not frozen is fine. */
+int cv_cgroup_thaw(struct cv_cgroup *cgroup);
+
+/* Whether the kernel reports the cgroup frozen (false without a freezer). */
+int cv_cgroup_is_frozen(struct cv_cgroup *cgroup, bool *frozen);
+
 /* The backend's function table (one per layout). */
 struct cv_cgroup_ops {
 	const char *name; /* "v1" or "v2" */
@@ -113,6 +149,10 @@ struct cv_cgroup_ops {
 	int (*kill_all)(struct cv_cgroup *cgroup);
 	int (*restrict_devices)(struct cv_cgroup *cgroup, const struct cv_device_rule *rules, size_t count);
 	int (*destroy)(struct cv_cgroup *cgroup);
+	int (*update)(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied);
+	/* frozen: freeze and wait until settled (thawed again on timeout), or thaw. */
+	int (*freeze)(struct cv_cgroup *cgroup, bool frozen);
+	int (*is_frozen)(struct cv_cgroup *cgroup, bool *frozen);
 	void (*free)(struct cv_cgroup *cgroup);
 };
 

@@ -28,6 +28,7 @@ struct cv_state {
 	int64_t started_ns;
 	int64_t finished_ns;
 	struct containerv_exit exit;
+	bool paused; /* running with its cgroup frozen (containerv_pause); false in every other state */
 };
 
 struct containerv_container {
@@ -93,6 +94,15 @@ void cv_state_release_name(const char *name, const char *id);
 bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
+/* Running with its cgroup frozen by containerv_pause(). */
+static inline bool cv_state_is_paused(const struct containerv_container *container)
+{
+	return container->state.status == CV_STATE_RUNNING && container->state.paused;
+}
+/* update.c: thaws a paused container and records it (stop, after its signal); best effort. */
+void cv_resume_if_paused(struct containerv_container *container);
+/* container.c: rewrites config.json from container->config (atomically; the caller holds the lock). */
+int cv_container_write_config(struct containerv_container *container);
 
 /*
  * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main

@@ -36,7 +36,7 @@ _Static_assert(_Generic((gid_t)0, containerv_gid_t : 1, default : 0), "container
 _Static_assert(_Generic((pid_t)0, containerv_pid_t : 1, default : 0), "containerv_pid_t must be pid_t");
 _Static_assert(_Generic((int)0, containerv_fd_t : 1, default : 0), "containerv_fd_t must be a file descriptor (int)");
 
-static int write_config(struct containerv_container *c)
+int cv_container_write_config(struct containerv_container *c)
 {
 	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_free char *json = NULL;
@@ -210,7 +210,7 @@ int containerv_create(const struct containerv_options *options, struct container
 		goto fail_dir;
 	/* With autostart the start writes the first state.json: one file write less on the way. */
 	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
-	    write_config(c) < 0 || (!options->autostart && !options->hold && cv_state_save(c) < 0))
+	    cv_container_write_config(c) < 0 || (!options->autostart && !options->hold && cv_state_save(c) < 0))
 		goto fail_dir;
 	cv_image_create_end(image_store);
 	image_store = NULL;
@@ -492,6 +492,8 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 		cv_state_refresh(container);
 		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
 	}
+	/* A frozen process acts on nothing: the signal waits for the thaw (docker thaws too). */
+	cv_resume_if_paused(container);
 	ret = wait_init(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);
 	if (ret < 0)
 		return -1;

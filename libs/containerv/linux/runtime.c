@@ -970,6 +970,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed, plan.tty ? &io.host_ends[0] : NULL) < 0)
 		goto done;
 	c->state.status = hold ? CV_STATE_HELD : CV_STATE_RUNNING;
+	c->state.paused = false; /* a fresh cgroup: nothing frozen */
 	c->state.pid = pid;
 	if (cv_process_start_time(pid, &c->state.pid_start_time) < 0)
 		goto done;

@@ -298,6 +298,10 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	/* A process joining a frozen cgroup is frozen at once: it would hang, as would its caller. */
+	if (cv_state_is_paused(container))
+		return cv_error_errno(EBUSY, "container %s is paused, unpause the container first",
+		                      containerv_name(container));
 	memset(&plan, 0, sizeof plan);
 	plan.init_pidfd = -1;
 	for (int i = 0; i < 3; i++)

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -274,11 +275,12 @@ int cv_state_save(struct containerv_container *c)
 
 	if (dirfd < 0)
 		return cv_error_sys("open %s", c->dir);
-	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b}", "status", containerv_state_name(c->state.status),
+	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b,s:b}", "status", containerv_state_name(c->state.status),
 	                 "pid", (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time,
 	                 "created_ns", (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns,
 	                 "finished_ns", (json_int_t)c->state.finished_ns, "exit_code", c->state.exit.code,
-	                 "exit_signal", c->state.exit.signal, "oom_killed", c->state.exit.oom_killed);
+	                 "exit_signal", c->state.exit.signal, "oom_killed", c->state.exit.oom_killed, "paused",
+	                 cv_state_is_paused(c));
 	if (root == NULL)
 		return cv_error_errno(ENOMEM, "state: cannot encode");
 	text = json_dumps(root, JSON_INDENT(2));
@@ -316,6 +318,8 @@ static int load_state_json(struct containerv_container *c, int dirfd)
 	c->state.exit.code = (int)json_integer_value(json_object_get(root, "exit_code"));
 	c->state.exit.signal = (int)json_integer_value(json_object_get(root, "exit_signal"));
 	c->state.exit.oom_killed = json_is_true(json_object_get(root, "oom_killed"));
+	/* Kept across processes: a pause by one CLI run is seen by the next (ps, exec, unpause). */
+	c->state.paused = json_is_true(json_object_get(root, "paused"));
 	json_decref(root);
 	return 0;
 }
@@ -492,6 +496,7 @@ static int record_held_death(struct containerv_container *c)
 		unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
 	cv_reap_init(c, false);
 	c->state.status = CV_STATE_CREATED;
+	c->state.paused = false;
 	c->state.pid = 0;
 	c->state.pid_start_time = 0;
 	if (c->config.network.mode != CV_NETWORK_HOST)
@@ -527,6 +532,7 @@ static int record_death(struct containerv_container *c)
 	if (cgroup != NULL && cv_cgroup_oom_kills(cgroup, &kills) == 0 && kills > 0)
 		c->state.exit.oom_killed = 1;
 	c->state.status = CV_STATE_EXITED;
+	c->state.paused = false;
 	c->state.pid = 0;
 	c->state.pid_start_time = 0;
 	/* Its addresses (network connect included), veths and rules are free again; a start takes new ones. */
@@ -737,6 +743,7 @@ static void fill_info(struct containerv_container *c, struct containerv_info *in
 	info->started_ns = c->state.started_ns;
 	info->finished_ns = c->state.status == CV_STATE_EXITED ? c->state.finished_ns : 0;
 	info->exit = c->state.exit;
+	info->paused = cv_state_is_paused(c);
 	if (layers > 0)
 		snprintf(info->rootfs, sizeof info->rootfs, "%s", c->config.layers[layers - 1]);
 	command = cv_strv_join(c->config.argv, " ");
@@ -750,9 +757,21 @@ int containerv_inspect(struct containerv_container *container, struct containerv
 	cv_error_clear();
 	if (container == NULL || info == NULL)
 		return cv_error_errno(EINVAL, "inspect: missing argument");
-	if (info->version != CONTAINERV_INFO_VERSION)
+	if (info->version != 1 && info->version != CONTAINERV_INFO_VERSION)
 		return cv_error_errno(EINVAL, "inspect: unsupported info version %u", info->version);
 	cv_state_refresh(container);
+	if (info->version == 1) {
+		/* A caller built against version 1 has a structure that ends before paused. */
+		struct containerv_info *full = malloc(sizeof *full);
+
+		if (full == NULL)
+			return cv_error_errno(ENOMEM, "inspect: out of memory");
+		fill_info(container, full);
+		memcpy(info, full, offsetof(struct containerv_info, paused));
+		info->version = 1;
+		free(full);
+		return 0;
+	}
 	fill_info(container, info);
 	return 0;
 }

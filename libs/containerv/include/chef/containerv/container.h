@@ -285,7 +285,8 @@ struct containerv_exit {
 	int oom_killed; /* 1 when the kernel's OOM killer killed a process of the container */
 };
 
-#define CONTAINERV_INFO_VERSION 1
+/* 2 added paused; version 1 structures (without it) are still filled. */
+#define CONTAINERV_INFO_VERSION 2
 
 /* A snapshot of a container's configuration and state. */
 struct containerv_info {
@@ -303,6 +304,8 @@ struct containerv_info {
 	char command[4096];          /* the main command, words joined by spaces */
 	struct containerv_limits limits;
 	char image[512]; /* the image it was created from (a full reference), "" for a root filesystem */
+	/* version 2: 1 while running with its processes frozen (containerv_pause()); state stays CV_STATE_RUNNING */
+	int paused;
 };
 
 /* Which of a container's string lists containerv_get_strings() copies. */
@@ -377,10 +380,43 @@ CONTAINERV_API int containerv_kill(struct containerv_container *container, int s
 
 /*
  * Stops a container as `docker stop` does: sends stop_signal (0 means
- * SIGTERM), waits up to timeout_seconds, then kills every process.
+ * SIGTERM), waits up to timeout_seconds, then kills every process. A paused
+ * container is resumed right after the signal so that it can act on it.
  */
 CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal,
                                    unsigned int timeout_seconds);
+
+/*
+ * Changes the resource limits of a container, as `docker update` does: only
+ * the fields limits sets (non-zero, as CONTAINERV_LIMITS_INIT leaves them
+ * unset) change, the others keep their value. A running (or held or paused)
+ * container's cgroup is changed at once; for every container the new limits
+ * are recorded and apply at its next start, and containerv_inspect() shows
+ * them. The limits that result are validated whole before anything changes
+ * (EINVAL: a memory limit above the memory+swap limit in force, a bad cpuset
+ * list ...), and a controller the host lacks is refused (ENOTSUP) before
+ * anything is written. Should the kernel refuse one resource midway (EBUSY:
+ * a memory limit below what the container uses and cannot give back), the
+ * ones before it stay applied and recorded, and the message names them
+ * ("applied: memory, cpu"). --memory-swap without --memory is taken with the
+ * memory limit in force. Returns 0, or -1 with errno.
+ */
+CONTAINERV_API int containerv_update(struct containerv_container *container, const struct containerv_limits *limits);
+
+/*
+ * Freezes every process of a running container (`docker pause`: the cgroup
+ * freezer) and waits until the kernel reports them all frozen; if that does
+ * not happen within 5 seconds the container is thawed and ETIMEDOUT
+ * returned. The container stays CV_STATE_RUNNING with
+ * containerv_info.paused set, as recorded for every process. While paused,
+ * containerv_spawn() is refused (EBUSY); containerv_kill() with SIGKILL,
+ * containerv_stop() and containerv_remove() still work. Errors: ESRCH not
+ * running, EBUSY already paused, ENOTSUP no freezer on this host.
+ */
+CONTAINERV_API int containerv_pause(struct containerv_container *container);
+
+/* Thaws a paused container (`docker unpause`). Errors: ESRCH not running, EINVAL not paused. */
+CONTAINERV_API int containerv_resume(struct containerv_container *container);
 
 enum containerv_spawn_flags {
 	CV_SPAWN_WAIT = 0x1, /* wait for the process and fill exit_status */
