@@ -484,6 +484,19 @@ static void exit_without_record(struct containerv_container *c)
 }
 
 /*
+ * The init is gone: no pid, not paused, and its addresses (network connect included), veths and rules are
+ * free again (a start takes new ones).
+ */
+static void forget_init(struct containerv_container *c)
+{
+	c->state.paused = false;
+	c->state.pid = 0;
+	c->state.pid_start_time = 0;
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
+}
+
+/*
  * A held init that died (killed, or a reboot) never ran the main command: the container is created again,
  * and a start sets it up anew. Its address is free again; its cgroup is made again at that start.
  */
@@ -496,11 +509,7 @@ static int record_held_death(struct containerv_container *c)
 		unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
 	cv_reap_init(c, false);
 	c->state.status = CV_STATE_CREATED;
-	c->state.paused = false;
-	c->state.pid = 0;
-	c->state.pid_start_time = 0;
-	if (c->config.network.mode != CV_NETWORK_HOST)
-		cv_network_release(c->id);
+	forget_init(c);
 	cv_error_clear();
 	return cv_state_save(c);
 }
@@ -532,12 +541,7 @@ static int record_death(struct containerv_container *c)
 	if (cgroup != NULL && cv_cgroup_oom_kills(cgroup, &kills) == 0 && kills > 0)
 		c->state.exit.oom_killed = 1;
 	c->state.status = CV_STATE_EXITED;
-	c->state.paused = false;
-	c->state.pid = 0;
-	c->state.pid_start_time = 0;
-	/* Its addresses (network connect included), veths and rules are free again; a start takes new ones. */
-	if (c->config.network.mode != CV_NETWORK_HOST)
-		cv_network_release(c->id);
+	forget_init(c);
 	cv_error_clear();
 	/* An autoremove container's state goes with it, soon: nothing to save on the way. */
 	return c->config.autoremove ? 0 : cv_state_save(c);
