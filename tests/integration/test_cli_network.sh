@@ -267,7 +267,22 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
 s.settimeout(15); print("ready", flush=True); c, peer = s.accept(); c.sendall(("seen " + peer[0] + "\n").encode()); c.close()' "$B.90.2" >"$TEST_TMP/outside" 2>&1 &
 outside=$!
 wait_for "the outside server" grep -q ready "$TEST_TMP/outside"
-cv 0 exec client nc -w 5 $B.90.2 7002
+set +e
+OUT=$(timeout 60 "$CONTAINERV" exec client nc -w 5 $B.90.2 7002 2>"$TEST_TMP/stderr" </dev/null)
+code=$?
+set -e
+if [ "$code" != 0 ]; then
+	# Seen twice in about thirty runs, never reproduced alone: what the path looked like then.
+	echo "# outbound NAT failed (exit $code: $(cat "$TEST_TMP/stderr")); the path:" >&2
+	ip -br link show "$UPLINK" >&2 || true
+	ip -n "$OUTSIDE" -br link >&2 || true
+	ip neigh show dev "$UPLINK" >&2 || true
+	ip -n "$OUTSIDE" neigh >&2 || true
+	sysctl net.ipv4.ip_forward "net.ipv4.conf.$UPLINK.forwarding" "net.ipv4.conf.$UPLINK.rp_filter" >&2 || true
+	nft list ruleset 2>/dev/null | grep -E "table|masquerade" >&2 || true
+	cat "$TEST_TMP/outside" >&2 || true
+	fail "outbound NAT: the container did not reach the outside namespace"
+fi
 wait "$outside" || true
 [ "$OUT" = "seen $B.90.1" ] || fail "outbound NAT: '$OUT' (outside: $(cat "$TEST_TMP/outside"))"
 ip netns del "$OUTSIDE"
