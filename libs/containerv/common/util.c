@@ -58,6 +58,17 @@ char *cv_strdup(const char *text)
 	return copy;
 }
 
+int cv_replace_string(char **slot, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && (copy = cv_strdup(value)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
 int cv_asprintf(char **out, const char *format, ...)
 {
 	va_list args;

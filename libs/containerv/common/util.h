@@ -44,6 +44,8 @@ void cv_strv_freep(char ***strv);
 /* Allocation that records ENOMEM as the last error. */
 void *cv_malloc0(size_t size);
 char *cv_strdup(const char *text);
+/* *slot becomes a copy of value (NULL clears it); the old string is freed. -1 (ENOMEM) leaves *slot as it was. */
+int cv_replace_string(char **slot, const char *value);
 int cv_asprintf(char **out, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* NULL-terminated string vectors. */

@@ -13,17 +13,6 @@
 #include "config/options.h"
 #include "network/network-internal.h"
 
-static int replace(char **slot, const char *value)
-{
-	char *copy = NULL;
-
-	if (value != NULL && (copy = cv_strdup(value)) == NULL)
-		return -1;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 int containerv_options_set_network_mode(struct containerv_options *options, enum containerv_network_mode mode,
                                         const char *network_name)
 {
@@ -35,7 +24,7 @@ int containerv_options_set_network_mode(struct containerv_options *options, enum
 		        EINVAL, "network: unknown mode %d (use containerv_options_set_network for static)", (int)mode);
 	if (network_name != NULL && (mode != CV_NETWORK_BRIDGE || !cv_name_is_valid(network_name, CV_NETWORK_NAME_MAX)))
 		return cv_error_errno(EINVAL, "invalid network name \"%s\"", network_name);
-	if (replace(&options->network.network, network_name) < 0)
+	if (cv_replace_string(&options->network.network, network_name) < 0)
 		return -1;
 	options->network.mode = mode;
 	/* host: the host's stack, so no namespace of our own; every other mode has one. */
@@ -55,7 +44,7 @@ int containerv_options_set_ip(struct containerv_options *options, const char *ad
 		return cv_error_errno(EINVAL, "ip: missing");
 	if (cv_address_parse(address, &value) < 0)
 		return cv_error_prefix("--ip");
-	return replace(&options->network.ip, address);
+	return cv_replace_string(&options->network.ip, address);
 }
 
 int containerv_options_set_network_ex(struct containerv_options *options, const char *container_ip,
@@ -80,8 +69,8 @@ int containerv_options_set_network_ex(struct containerv_options *options, const 
 		return cv_error_errno(EINVAL, "network: %s and %s are not two addresses of one /%d subnet",
 		                      container_ip, host_ip, prefix);
 	config = &options->network;
-	if (replace(&config->static_container_ip, container_ip) < 0 || replace(&config->static_host_ip, host_ip) < 0 ||
-	    replace(&config->static_gateway, gateway_ip) < 0 || (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
+	if (cv_replace_string(&config->static_container_ip, container_ip) < 0 || cv_replace_string(&config->static_host_ip, host_ip) < 0 ||
+	    cv_replace_string(&config->static_gateway, gateway_ip) < 0 || (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
 		return -1;
 	config->static_prefix = prefix;
 	config->mode = CV_NETWORK_STATIC;

@@ -103,17 +103,6 @@ void containerv_options_delete(struct containerv_options *options)
 	free(options);
 }
 
-static int replace_string(char **slot, const char *value)
-{
-	char *copy = NULL;
-
-	if (value != NULL && (copy = cv_strdup(value)) == NULL)
-		return -1;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 int containerv_options_set_rootfs(struct containerv_options *options, const char *directory)
 {
 	const char *layers[] = {directory};
@@ -168,7 +157,7 @@ int containerv_options_set_name(struct containerv_options *options, const char *
 		return cv_error_errno(
 		        EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
 		        name, CV_NAME_MAX);
-	return replace_string(&options->name, name);
+	return cv_replace_string(&options->name, name);
 }
 
 static bool hostname_is_valid(const char *hostname)
@@ -193,7 +182,7 @@ int containerv_options_set_hostname(struct containerv_options *options, const ch
 		return cv_error_errno(EINVAL, "hostname: missing");
 	if (!hostname_is_valid(hostname))
 		return cv_error_errno(EINVAL, "invalid hostname \"%s\"", hostname);
-	return replace_string(&options->hostname, hostname);
+	return cv_replace_string(&options->hostname, hostname);
 }
 
 int containerv_options_set_command(struct containerv_options *options, const char *const *argv)
@@ -222,7 +211,7 @@ static int strv_set_keyed(char ***strv, const char *key_value)
 
 	for (size_t i = 0; *strv != NULL && (*strv)[i] != NULL; i++) {
 		if (strncmp((*strv)[i], key_value, key_length) == 0 && (*strv)[i][key_length] == '=')
-			return replace_string(&(*strv)[i], key_value);
+			return cv_replace_string(&(*strv)[i], key_value);
 	}
 	return cv_strv_append(strv, key_value);
 }
@@ -253,7 +242,7 @@ int containerv_options_set_workdir(struct containerv_options *options, const cha
 	if (options == NULL || directory == NULL || directory[0] != '/')
 		return cv_error_errno(EINVAL, "invalid working directory \"%s\": must be absolute",
 		                      directory ? directory : "(null)");
-	return replace_string(&options->workdir, directory);
+	return cv_replace_string(&options->workdir, directory);
 }
 
 int containerv_options_set_user(struct containerv_options *options, containerv_uid_t uid, containerv_gid_t gid)
@@ -570,7 +559,7 @@ static int string_from_json(json_t *root, const char *key, char **slot)
 		return 0;
 	if (!json_is_string(value))
 		return cv_error_errno(EINVAL, "config: %s is not a string", key);
-	return replace_string(slot, json_string_value(value));
+	return cv_replace_string(slot, json_string_value(value));
 }
 
 int cv_options_from_json(const char *json, struct containerv_options *o)

@@ -91,11 +91,17 @@ static int write_one(struct commit_writer *w, int dir_fd, const char *name, cons
 	struct stat st;
 	struct archive_entry *entry, *sparse = NULL;
 	cleanup_close int fd = -1;
+	/*
+	 * A running container can swap an entry of its upper directory for a device node at any moment: each
+	 * entry is opened once as O_PATH and what it is comes from that descriptor (copy-safe.c), so a node is
+	 * never opened, only described.
+	 */
+	cleanup_close int path_fd = cv_copy_open_entry(dir_fd, name, &st);
 	char opaque[2] = "";
 	int ret = 0;
 
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cv_error_sys("commit %s", path);
+	if (path_fd < 0)
+		return cv_error_prefix("commit %s", path);
 	if (is_runtime_placeholder(path, &st))
 		return 0;
 	/* An overlay whiteout: ".wh.NAME" next to where NAME was. */
@@ -107,9 +113,9 @@ static int write_one(struct commit_writer *w, int dir_fd, const char *name, cons
 		return write_marker(w, marker, &st);
 	}
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-		fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		fd = cv_copy_reopen(path_fd, &st, O_RDONLY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0), name);
 		if (fd < 0)
-			return cv_error_sys("commit %s", path);
+			return cv_error_prefix("commit %s", path);
 		if (fgetxattr(fd, "trusted.overlay.metacopy", NULL, 0) >= 0 ||
 		    fgetxattr(fd, "trusted.overlay.redirect", NULL, 0) >= 0)
 			return cv_error_errno(ENOTSUP, "commit %s: overlay metacopy/redirect entries are not supported",
@@ -122,12 +128,11 @@ static int write_one(struct commit_writer *w, int dir_fd, const char *name, cons
 	archive_entry_set_pathname(entry, path);
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
-		ssize_t n = readlinkat(dir_fd, name, target, sizeof target - 1);
+		ssize_t n = cv_copy_read_link(path_fd, target, sizeof target, name);
 		if (n < 0) {
 			archive_entry_free(entry);
-			return cv_error_sys("commit %s: readlink", path);
+			return cv_error_prefix("commit %s", path);
 		}
-		target[n] = '\0';
 		archive_entry_set_symlink(entry, target);
 	}
 	if (fd >= 0)

@@ -27,17 +27,6 @@ void cv_network_config_clear(struct cv_network_config *config)
 	memset(config, 0, sizeof *config);
 }
 
-static int replace(char **slot, const char *value)
-{
-	char *copy = NULL;
-
-	if (value != NULL && (copy = cv_strdup(value)) == NULL)
-		return -1;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace)
 {
 	/* Without one the veth's inner end would land in the host's namespace, as its eth0. */
@@ -103,7 +92,7 @@ static int string_from(json_t *object, const char *key, char **slot)
 {
 	const char *value = json_string_value(json_object_get(object, key));
 
-	return value != NULL ? replace(slot, value) : 0;
+	return value != NULL ? cv_replace_string(slot, value) : 0;
 }
 
 int cv_network_config_from_json(json_t *o, struct cv_network_config *c)
