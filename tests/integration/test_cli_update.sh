@@ -90,8 +90,9 @@ assert_gone "$limits"
 
 # ---- pause / unpause ----
 mkdir -p "$TEST_TMP/count"
+# Written to a new file and renamed: a read never meets the file truncated (a pause may come at any point).
 cv 0 run -d --name counter -v "$TEST_TMP/count:/count" --rootfs "$CV_TEST_ROOTFS" \
-	sh -c 'i=0; while :; do i=$((i+1)); echo $i >/count/n; usleep 20000; done'
+	sh -c 'i=0; while :; do i=$((i+1)); echo $i >/count/n.new; mv /count/n.new /count/n; usleep 20000; done'
 counter=$OUT
 ids+=("$counter")
 wait_for "the counter" test -s "$TEST_TMP/count/n"

@@ -69,8 +69,10 @@ int containerv_options_set_network_ex(struct containerv_options *options, const 
 		return cv_error_errno(EINVAL, "network: %s and %s are not two addresses of one /%d subnet",
 		                      container_ip, host_ip, prefix);
 	config = &options->network;
-	if (cv_replace_string(&config->static_container_ip, container_ip) < 0 || cv_replace_string(&config->static_host_ip, host_ip) < 0 ||
-	    cv_replace_string(&config->static_gateway, gateway_ip) < 0 || (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
+	if (cv_replace_string(&config->static_container_ip, container_ip) < 0 ||
+	    cv_replace_string(&config->static_host_ip, host_ip) < 0 ||
+	    cv_replace_string(&config->static_gateway, gateway_ip) < 0 ||
+	    (dns != NULL && cv_strv_append(&config->dns, dns) < 0))
 		return -1;
 	config->static_prefix = prefix;
 	config->mode = CV_NETWORK_STATIC;
