@@ -281,6 +281,9 @@ if [ "$code" != 0 ]; then
 	sysctl net.ipv4.ip_forward "net.ipv4.conf.$UPLINK.forwarding" "net.ipv4.conf.$UPLINK.rp_filter" >&2 || true
 	nft list ruleset 2>/dev/null | grep -E "table|masquerade" >&2 || true
 	cat "$TEST_TMP/outside" >&2 || true
+	ip -br link show type bridge >&2 || true
+	grep -E "dport=7002" /proc/net/nf_conntrack >&2 || true
+	nsenter -t "$(pid_of "$client")" -n ip neigh >&2 || true
 	fail "outbound NAT: the container did not reach the outside namespace"
 fi
 wait "$outside" || true

@@ -8,8 +8,10 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +88,23 @@ static int socket_in(pid_t pid)
 	return fd;
 }
 
+static const uint8_t bridge_mac[6] = {0xfe, 0xff, 0xff, 0xff, 0xff, 0xfe};
+
+/* Whether the link's hardware address is MAC (asked with an ioctl: /sys shows its mounter's namespace). */
+static bool link_address_is(const char *name, const uint8_t mac[6])
+{
+	struct ifreq request = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	snprintf(request.ifr_name, sizeof request.ifr_name, "%s", name);
+	same = ioctl(fd, SIOCGIFHWADDR, &request) == 0 && memcmp(request.ifr_hwaddr.sa_data, mac, 6) == 0;
+	close(fd);
+	return same;
+}
+
 static struct in_addr address(const char *text)
 {
 	struct in_addr a;
@@ -107,12 +126,14 @@ TEST(bridge_veth_into_namespace)
 	holder = start_holder();
 	CHECK(holder > 0);
 	CHECK_OK(cv_netlink_open(&host));
-	CHECK_OK(cv_netlink_bridge_create(&host, bridge));
-	CHECK(cv_netlink_bridge_create(&host, bridge) == -1 && errno == EEXIST);
+	CHECK_OK(cv_netlink_bridge_create(&host, bridge, bridge_mac));
+	CHECK(cv_netlink_bridge_create(&host, bridge, bridge_mac) == -1 && errno == EEXIST);
 	CHECK_OK(cv_netlink_address_add(&host, bridge, address("10.251.77.1"), 24));
 	CHECK_OK(cv_netlink_link_set_up(&host, bridge));
 	CHECK_OK(cv_netlink_veth_create(&host, veth, peer, 0, NULL));
 	CHECK_OK(cv_netlink_link_set_master(&host, veth, bridge));
+	/* Every port's address is lower than fe:ff:..: a bridge left to choose would take the port's. */
+	CHECK(link_address_is(bridge, bridge_mac));
 	CHECK_OK(cv_netlink_link_set_up(&host, veth));
 	CHECK_OK(cv_netlink_link_set_netns(&host, peer, holder));
 	CHECK(!cv_netlink_link_exists(&host, peer));
@@ -180,8 +201,8 @@ TEST(bad_names_refused)
 	struct cv_netlink host;
 
 	CHECK_OK(cv_netlink_open(&host));
-	CHECK(cv_netlink_bridge_create(&host, "a-name-that-is-far-too-long") == -1 && errno == EINVAL);
-	CHECK(cv_netlink_bridge_create(&host, "a/b") == -1 && errno == EINVAL);
+	CHECK(cv_netlink_bridge_create(&host, "a-name-that-is-far-too-long", bridge_mac) == -1 && errno == EINVAL);
+	CHECK(cv_netlink_bridge_create(&host, "a/b", bridge_mac) == -1 && errno == EINVAL);
 	CHECK(cv_netlink_link_set_up(&host, "cvnosuchlink0") == -1 && errno == ENODEV);
 	cv_netlink_close(&host);
 }

@@ -37,8 +37,8 @@ int cv_netlink_link_index(struct cv_netlink *netlink, const char *name, unsigned
 bool cv_netlink_link_exists(struct cv_netlink *netlink, const char *name);
 /* Whether a veth's peer is in another network namespace (it then goes away with that namespace). */
 bool cv_netlink_link_peer_elsewhere(struct cv_netlink *netlink, const char *name);
-/* A bridge (EEXIST when a link of that name exists). */
-int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name);
+/* A bridge with a fixed address MAC (EEXIST when a link of that name exists). */
+int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name, const uint8_t mac[6]);
 /*
  * A veth pair. With peer_pid > 0 the peer is created directly in that
  * process's network namespace (one request: nothing is ever left half-moved);

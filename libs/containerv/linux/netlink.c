@@ -276,7 +276,7 @@ int cv_netlink_link_stats(struct cv_netlink *netlink, const char *name, struct c
 	return 0;
 }
 
-int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name)
+int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name, const uint8_t mac[6])
 {
 	char buffer[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *header;
@@ -287,6 +287,8 @@ int cv_netlink_bridge_create(struct cv_netlink *netlink, const char *name)
 	header = new_request(netlink, buffer, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	put_link_header(header, 0);
 	mnl_attr_put_strz(header, IFLA_IFNAME, name);
+	/* A set address is kept: without it the bridge takes its lowest port's, and changes it. */
+	mnl_attr_put(header, IFLA_ADDRESS, 6, mac);
 	info = mnl_attr_nest_start(header, IFLA_LINKINFO);
 	mnl_attr_put_strz(header, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(header, info);

@@ -171,6 +171,24 @@ static int bridge_adopt(struct cv_netlink *netlink, const struct cv_network *net
 }
 
 /*
+ * The bridge's own address, set when it is made. A bridge left to choose takes its
+ * lowest port's address and changes it when a container comes or goes: the others'
+ * ARP entries for the gateway then point nowhere until they expire, and their
+ * outbound traffic is lost for seconds. Locally administered, from the network's id
+ * (02:43: never meets a container's 02:42:<address>).
+ */
+static void bridge_address(const struct cv_network *network, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x43;
+	for (int i = 0; i < 4; i++) {
+		unsigned int byte = 0;
+		sscanf(network->id + 2 * i, "%2x", &byte);
+		mac[2 + i] = (uint8_t)byte;
+	}
+}
+
+/*
  * A new bridge: its subnet is checked against the host once more, as it is
  * made (not at each start). Another root's default network chosen while this
  * one was recorded but not yet up has the same subnet: a second bridge with it
@@ -179,6 +197,7 @@ static int bridge_adopt(struct cv_netlink *netlink, const struct cv_network *net
 static int bridge_create(struct cv_netlink *netlink, const struct cv_network *network)
 {
 	char subnet[20], what[96];
+	uint8_t mac[6];
 	int overlap = cv_network_platform_host_overlap(&network->subnet, NULL, what, sizeof what);
 
 	if (overlap != 0) {
@@ -191,7 +210,8 @@ static int bridge_create(struct cv_netlink *netlink, const struct cv_network *ne
 		                                        ? ": `network rm bridge` chooses another"
 		                                        : "");
 	}
-	if (cv_netlink_bridge_create(netlink, network->bridge) == 0 && bridge_configure(netlink, network) == 0)
+	bridge_address(network, mac);
+	if (cv_netlink_bridge_create(netlink, network->bridge, mac) == 0 && bridge_configure(netlink, network) == 0)
 		return 0;
 	struct cv_error_saved saved;
 	cv_error_save(&saved);
