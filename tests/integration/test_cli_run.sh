@@ -41,6 +41,14 @@ cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --memory 12XB echo x
 one_error_line 'invalid --memory "12XB"'
 cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --cpus abc echo x
 one_error_line '--cpus'
+# What this host does not have, refused before anything is made (as docker refuses it).
+cpus=$(nproc)
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --cpus $((cpus + 1)) echo x
+one_error_line "the range is 0.01 to $cpus.00, as this host has $cpus CPUs"
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --cpuset-cpus 4095 echo x
+one_error_line "cpuset cpus \"4095\": this host has CPUs $(cat /sys/devices/system/cpu/online)"
+cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" -v :/data echo x
+one_error_line 'invalid -v ":/data": empty section between colons'
 cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --pids-limit -5 echo x
 one_error_line '--pids-limit'
 cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --memory-swap 1g echo x

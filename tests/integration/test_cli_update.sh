@@ -65,6 +65,10 @@ cv 1 update --memory 64m --blkio-weight 5 limits
 one_error_line '--blkio-weight'
 cv 1 update limits
 one_error_line 'one or more flags'
+cv 1 update --memory 64m --cpus $(($(nproc) + 1)) limits
+one_error_line "as this host has $(nproc) CPUs"
+cv 1 update --cpuset-cpus 4095 limits
+one_error_line 'cpuset cpus "4095": this host has CPUs'
 cv 1 update --memory 64m no-such-container
 one_error_line 'no-such-container'
 # Above the memory+swap limit in force: refused whole, before the kernel is asked.

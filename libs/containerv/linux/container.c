@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "linux/host-limits.h"
 #include "linux/container-private.h"
 #include "linux/spare-dirs.h"
 #include "linux/security-linux.h"
@@ -181,8 +182,8 @@ int containerv_create(const struct containerv_options *options, struct container
 	cv_error_clear();
 	if (options == NULL || container == NULL)
 		return cv_error_errno(EINVAL, "create: missing argument");
-	if (cv_options_validate(options) < 0 || cv_security_check_host(options->security) < 0 ||
-	    cv_security_check_binds(options, containerv_root()) < 0)
+	if (cv_options_validate(options) < 0 || cv_host_limits_check(&options->limits) < 0 ||
+	    cv_security_check_host(options->security) < 0 || cv_security_check_binds(options, containerv_root()) < 0)
 		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
 	if (cv_state_containers_dir(containers, sizeof containers) < 0)
 		return -1;

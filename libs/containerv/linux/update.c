@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "linux/host-limits.h"
 #include "linux/container-private.h"
 
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
@@ -127,7 +128,7 @@ int containerv_update(struct containerv_container *container, const struct conta
 	cv_error_clear();
 	if (container == NULL || limits == NULL)
 		return cv_error_errno(EINVAL, "update: missing argument");
-	if (containerv_limits_validate(limits) < 0)
+	if (containerv_limits_validate(limits) < 0 || cv_host_limits_check(limits) < 0)
 		return cv_error_prefix("update %s", containerv_name(container));
 	if (cv_limits_resources(limits) == 0)
 		return cv_error_errno(EINVAL, "update %s: no limit given", containerv_name(container));

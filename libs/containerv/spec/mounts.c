@@ -75,14 +75,19 @@ int containerv_spec_add_volume(struct containerv_options *options, const char *t
 	cv_error_clear();
 	if (copy_text("-v", text, &copy) < 0)
 		return -1;
-	/* strtok_r: empty fields vanish, as they did in the CLI ("a::b" is "a:b"). */
-	for (char *save = NULL, *part = strtok_r(copy, ":", &save); part != NULL; part = strtok_r(NULL, ":", &save)) {
+	if (copy[0] == '\0')
+		return cv_error_errno(EINVAL, "invalid -v \"%s\": expected [SOURCE:]TARGET[:OPTIONS]", text);
+	/* As docker: ":/data" or "/h::/e" is an empty section, not a shorter spec. */
+	for (char *part = copy, *colon; part != NULL; part = colon != NULL ? colon + 1 : NULL) {
+		colon = strchr(part, ':');
+		if (colon != NULL)
+			*colon = '\0';
 		if (count == 3)
 			return cv_error_errno(EINVAL, "invalid -v \"%s\": expected [SOURCE:]TARGET[:OPTIONS]", text);
+		if (part[0] == '\0')
+			return cv_error_errno(EINVAL, "invalid -v \"%s\": empty section between colons", text);
 		parts[count++] = part;
 	}
-	if (count == 0)
-		return cv_error_errno(EINVAL, "invalid -v \"%s\": expected [SOURCE:]TARGET[:OPTIONS]", text);
 	if (count == 1) {
 		/* -v /data: an anonymous volume. */
 		mount.type = CV_MOUNT_TYPE_VOLUME;
