@@ -65,6 +65,8 @@ make_bundle "$bundle" '.process.args = ["sleep", "1000"]
 	| .linux.resources.pids = {"limit": 17}
 	| .linux.resources.memory = {"limit": 67108864}
 	| .linux.maskedPaths += ["/etc/passwd"]
+	| .mounts += [{"destination": "/noexec", "type": "bind", "source": "'"$CV_TEST_ROOTFS"'/bin",
+	               "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}]
 	| .hostname = "oci-test"'
 rc 0 create --bundle "$bundle" --pid-file "$TEST_TMP/pid" oci1
 pid=$(cat "$TEST_TMP/pid")
@@ -93,12 +95,14 @@ pass "start: running; rlimits, pids and memory limits applied"
 
 rc 0 exec oci1 sh -c 'ulimit -n; wc -c </etc/passwd; hostname; if echo x 2>/dev/null >/proc/sys/kernel/domainname; then echo writable; fi'
 [ "$OUT" = "$(printf '123\n0\noci-test')" ] || fail "exec: $OUT / $ERR"
+rc 126 exec oci1 sh -c '/noexec/busybox true 2>/dev/null || exit 126'
+rc 0 exec oci1 sh -c "grep ' /noexec ' /proc/self/mountinfo | grep -q 'ro,nosuid,nodev,noexec'"
 rc 3 exec --env A=b oci1 sh -c 'test "$A" = b && exit 3'
 rc 0 exec --detach --pid-file "$TEST_TMP/exec.pid" oci1 sleep 1000
 [ "$(cat /proc/$(cat "$TEST_TMP/exec.pid")/comm)" = sleep ] || fail "exec --pid-file"
 rc 0 ps --format json oci1
 [ "$(jq length <<<"$OUT")" -ge 3 ] || fail "ps: $OUT"
-pass "exec: rlimits, masked and read-only paths, hostname, --env, exit status, --detach --pid-file; ps"
+pass "exec: bind noexec/nosuid/nodev/ro, rlimits, masked and read-only paths, hostname, --env, exit status, --detach --pid-file; ps"
 
 rc 0 pause oci1
 rc 0 state oci1
@@ -123,6 +127,36 @@ rc 7 run --bundle "$TEST_TMP/run" oci3
 [ "$OUT" = hello ] || fail "run output: $OUT"
 assert_runc_clean "after run"
 pass "delete of created; run: output and exit status, removed after"
+
+# ---- a terminal: its master comes over --console-socket (SCM_RIGHTS), the process's stdio is the slave ----
+make_bundle "$TEST_TMP/tty" '.process.terminal = true | .process.args = ["sh", "-c", "tty; sleep 1000"]'
+python3 - "$TEST_TMP/console.sock" "$TEST_TMP/console.out" <<'PY' &
+import array, os, socket, sys, time
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1]); server.listen(1); server.settimeout(30)
+connection, _ = server.accept()
+fds = array.array("i")
+message, ancillary, _, _ = connection.recvmsg(64, socket.CMSG_SPACE(4))
+for level, kind, data in ancillary:
+    fds.frombytes(data[:4])
+master = fds[0]
+output = b""
+deadline = time.time() + 20
+while b"/dev/" not in output and time.time() < deadline:
+    output += os.read(master, 256)
+open(sys.argv[2], "wb").write(output)
+PY
+receiver=$!
+wait_for "the console socket" test -S "$TEST_TMP/console.sock"
+rc 0 create --bundle "$TEST_TMP/tty" --console-socket "$TEST_TMP/console.sock" oci5
+rc 0 start oci5
+wait "$receiver" || fail "console receiver failed"
+grep -q "^/dev/pts/" "$TEST_TMP/console.out" || fail "no terminal through the console socket: $(cat "$TEST_TMP/console.out")"
+rc 0 delete --force oci5
+rc 1 create --bundle "$TEST_TMP/tty" oci6
+[[ "$ERR" == *"--console-socket is required"* ]] || fail "terminal without a console socket: $ERR"
+assert_runc_clean "terminal"
+pass "terminal: master sent over the console socket, process on /dev/pts"
 
 # ---- the CLI's root and the runtime's are apart ----
 rc 0 create --bundle "$bundle" oci4
