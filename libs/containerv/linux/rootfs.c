@@ -285,12 +285,21 @@ static int setup_etc_files(int rootfd, const struct cv_init_plan *plan, int scra
 	return 0;
 }
 
-/* Read-only and propagation of a mount just made at target (recursively with AT_RECURSIVE). */
-static int set_mount_attributes(int rootfd, const char *target, bool readonly, int propagation, bool recursive)
+/* CV_MOUNT_READONLY, _NOSUID, _NODEV and _NOEXEC as MOUNT_ATTR_* bits. */
+static unsigned long long mount_attributes_of(unsigned int flags)
+{
+	return ((flags & CV_MOUNT_READONLY) ? MOUNT_ATTR_RDONLY : 0) |
+	       ((flags & CV_MOUNT_NOSUID) ? MOUNT_ATTR_NOSUID : 0) | ((flags & CV_MOUNT_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+	       ((flags & CV_MOUNT_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/* Attributes (MOUNT_ATTR_*) and propagation of a mount just made at target (recursively with AT_RECURSIVE). */
+static int set_mount_attributes(int rootfd, const char *target, unsigned long long attributes_set, int propagation,
+                                bool recursive)
 {
 	static const unsigned long long propagation_flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED};
 	struct mount_attr attributes = {
-	        .attr_set = readonly ? MOUNT_ATTR_RDONLY : 0,
+	        .attr_set = attributes_set,
 	        .propagation = propagation_flags[propagation],
 	};
 	/* Opened again now: the descriptor must name the new mount, not the directory under it. */
@@ -314,7 +323,8 @@ static int mount_user_mount(int rootfd, struct cv_plan_mount *m)
 	char source[64];
 
 	if (m->type == CV_MOUNT_TYPE_TMPFS) {
-		unsigned long flags = MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0);
+		unsigned long flags = MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0) |
+		                      ((m->flags & CV_MOUNT_NOEXEC) ? MS_NOEXEC : 0);
 		return mount_in_root(rootfd, "tmpfs", m->target, "tmpfs", flags, m->data, false);
 	}
 	/* The source opened by cv_rootfs_open: a volume's _data is under the state root, which is root's. */
@@ -322,9 +332,9 @@ static int mount_user_mount(int rootfd, struct cv_plan_mount *m)
 	if (mount_in_root(rootfd, source, m->target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL,
 	                  !m->source_is_dir) < 0)
 		return -1;
-	if (!readonly && m->propagation == CV_PROPAGATION_PRIVATE)
+	if (mount_attributes_of(m->flags) == 0 && m->propagation == CV_PROPAGATION_PRIVATE)
 		return 0;
-	return set_mount_attributes(rootfd, m->target, readonly, m->propagation, recursive);
+	return set_mount_attributes(rootfd, m->target, mount_attributes_of(m->flags), m->propagation, recursive);
 }
 
 /* Binds, volumes and tmpfs of the container, then a read-only rootfs (which leaves those writable). */
@@ -392,7 +402,7 @@ static int make_path_readonly(int rootfd, const char *path)
 		return cv_error_sys("bind %s read-only", path);
 	}
 	close(fd);
-	return set_mount_attributes(rootfd, path, true, CV_PROPAGATION_PRIVATE, true);
+	return set_mount_attributes(rootfd, path, MOUNT_ATTR_RDONLY, CV_PROPAGATION_PRIVATE, true);
 }
 
 /* After every other mount, so that no bind of the user's can uncover them. */

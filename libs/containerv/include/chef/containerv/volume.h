@@ -31,6 +31,9 @@ enum containerv_mount_flags {
 	CV_MOUNT_BIND = 0x1,      /* kept for the seed's callers: same as CV_MOUNT_TYPE_BIND */
 	CV_MOUNT_RECURSIVE = 0x2, /* bind the mounts below the source too (rbind) */
 	CV_MOUNT_READONLY = 0x4,  /* read-only, for root inside the container too */
+	CV_MOUNT_NOSUID = 0x8,    /* setuid bits and file capabilities grant nothing (binds: tmpfs always is) */
+	CV_MOUNT_NODEV = 0x10,    /* device nodes cannot be opened (binds: tmpfs always is) */
+	CV_MOUNT_NOEXEC = 0x20,   /* nothing can be executed from it */
 	CV_MOUNT_CREATE = 0x100,  /* create a missing bind source directory on the host */
 };
 

@@ -1,0 +1,563 @@
+/*
+ * The OCI runtime specification's config.json into container options: the
+ * top level, process, root and mounts (oci-linux.c does "linux").
+ *
+ * config.json comes from whoever made the bundle (an engine, a user, an
+ * image's author through an engine): hostile input. Every value is type
+ * checked, every field we know is applied or refused by name, and the
+ * options are built in a private object that replaces the caller's only
+ * once the whole config has passed, so a refusal leaves nothing half-set.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "spec/oci-internal.h"
+
+int cv_oci_refuse(const char *field, const char *format, ...)
+{
+	char why[512];
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(why, sizeof why, format, args);
+	va_end(args);
+	return cv_error_errno(EINVAL, "config.json: %s: %s", field, why);
+}
+
+int cv_oci_string(json_t *object, const char *name, const char *field, const char **value)
+{
+	json_t *member = json_object_get(object, name);
+
+	*value = NULL;
+	if (member == NULL || json_is_null(member))
+		return 0;
+	if (!json_is_string(member))
+		return cv_oci_refuse(field, "not a string");
+	*value = json_string_value(member);
+	if (strlen(*value) != json_string_length(member))
+		return cv_oci_refuse(field, "contains a NUL byte");
+	return 0;
+}
+
+int cv_oci_string_array(json_t *object, const char *name, const char *field, json_t **array)
+{
+	json_t *member = json_object_get(object, name), *entry;
+	size_t i;
+
+	*array = NULL;
+	if (member == NULL || json_is_null(member))
+		return 0;
+	if (!json_is_array(member))
+		return cv_oci_refuse(field, "not an array");
+	json_array_foreach(member, i, entry)
+	{
+		if (!json_is_string(entry) || strlen(json_string_value(entry)) != json_string_length(entry))
+			return cv_oci_refuse(field, "entry %zu is not a string", i);
+	}
+	*array = member;
+	return 0;
+}
+
+bool cv_oci_is_set(json_t *value)
+{
+	if (value == NULL || json_is_null(value) || json_is_false(value))
+		return false;
+	if (json_is_string(value))
+		return json_string_length(value) > 0;
+	if (json_is_array(value))
+		return json_array_size(value) > 0;
+	if (json_is_object(value))
+		return json_object_size(value) > 0;
+	if (json_is_integer(value))
+		return json_integer_value(value) != 0;
+	if (json_is_real(value))
+		return json_real_value(value) != 0;
+	return true;
+}
+
+int cv_oci_refuse_if_set(json_t *object, const char *name, const char *field, const char *why)
+{
+	if (!cv_oci_is_set(json_object_get(object, name)))
+		return 0;
+	return cv_error_errno(EINVAL, "config.json: %s.%s: %s", field, name, why);
+}
+
+/* An integer member within [min, max]; *present false (and *value untouched) when absent. */
+static int integer_member(json_t *object, const char *name, const char *field, long long min, long long max,
+                          long long *value, bool *present)
+{
+	json_t *member = json_object_get(object, name);
+
+	*present = false;
+	if (member == NULL || json_is_null(member))
+		return 0;
+	if (!json_is_integer(member) || json_integer_value(member) < min || json_integer_value(member) > max)
+		return cv_oci_refuse(field, "not an integer from %lld to %lld", min, max);
+	*value = json_integer_value(member);
+	*present = true;
+	return 0;
+}
+
+/* ---- process ---- */
+
+static int load_args_env_cwd(struct cv_oci_load *load, json_t *process)
+{
+	json_t *args, *env, *entry;
+	const char *cwd;
+	size_t i;
+
+	if (cv_oci_string_array(process, "args", "process.args", &args) < 0 ||
+	    cv_oci_string_array(process, "env", "process.env", &env) < 0 ||
+	    cv_oci_string(process, "cwd", "process.cwd", &cwd) < 0)
+		return -1;
+	if (args == NULL || json_array_size(args) == 0)
+		return cv_oci_refuse("process.args", "missing: the command to run");
+	if (cwd == NULL || cwd[0] != '/')
+		return cv_oci_refuse("process.cwd", "must be an absolute path");
+	cleanup_free const char **argv = calloc(json_array_size(args) + 1, sizeof *argv);
+	if (argv == NULL)
+		return cv_error_errno(ENOMEM, "process.args: out of memory");
+	json_array_foreach(args, i, entry) argv[i] = json_string_value(entry);
+	if (containerv_options_set_command(load->options, argv) < 0 ||
+	    containerv_options_set_workdir(load->options, cwd) < 0)
+		return cv_error_prefix("config.json: process");
+	json_array_foreach(env, i, entry)
+	{
+		const char *text = json_string_value(entry);
+		if (strchr(text, '=') == NULL || text[0] == '=')
+			return cv_oci_refuse("process.env", "entry %zu is not KEY=VALUE", i);
+		if (containerv_options_add_env(load->options, text) < 0)
+			return cv_error_prefix("config.json: process.env");
+	}
+	return 0;
+}
+
+static int load_user(struct cv_oci_load *load, json_t *process)
+{
+	json_t *user = json_object_get(process, "user"), *groups, *entry;
+	long long uid = 0, gid = 0, umask_value = 022;
+	bool has_uid, has_gid, has_umask;
+	size_t i;
+
+	if (user == NULL || !json_is_object(user))
+		return cv_oci_refuse("process.user", "missing or not an object");
+	if (integer_member(user, "uid", "process.user.uid", 0, UINT32_MAX - 1, &uid, &has_uid) < 0 ||
+	    integer_member(user, "gid", "process.user.gid", 0, UINT32_MAX - 1, &gid, &has_gid) < 0 ||
+	    integer_member(user, "umask", "process.user.umask", 0, 0777, &umask_value, &has_umask) < 0 ||
+	    cv_oci_string_array(user, "additionalGids", "process.user.additionalGids", &groups) < 0)
+		return -1;
+	/* The init starts the command with 022: another mask would leave files more open than asked, or less. */
+	if (has_umask && umask_value != 022)
+		return cv_oci_refuse("process.user.umask", "only 0022 is supported");
+	groups = json_object_get(user, "additionalGids");
+	if (groups != NULL && !json_is_null(groups)) {
+		if (!json_is_array(groups))
+			return cv_oci_refuse("process.user.additionalGids", "not an array");
+		/* The init drops every supplementary group (setgroups(0)): only the primary one may be listed. */
+		json_array_foreach(groups, i, entry)
+		{
+			if (!json_is_integer(entry) || json_integer_value(entry) != gid)
+				return cv_oci_refuse("process.user.additionalGids",
+				                     "supplementary groups are not supported (only the primary gid)");
+		}
+	}
+	if (cv_oci_string(user, "username", "process.user.username", &(const char *){NULL}) < 0)
+		return -1;
+	if (containerv_options_set_user(load->options, (containerv_uid_t)uid, (containerv_gid_t)gid) < 0)
+		return cv_error_prefix("config.json: process.user");
+	return 0;
+}
+
+/* One capability set as a mask; *present false when absent. Unknown names are refused, not skipped. */
+static int capability_set(json_t *capabilities, const char *name, uint64_t *mask, bool *present)
+{
+	char field[64];
+	json_t *array, *entry;
+	size_t i;
+
+	snprintf(field, sizeof field, "process.capabilities.%s", name);
+	*mask = 0;
+	if (cv_oci_string_array(capabilities, name, field, &array) < 0)
+		return -1;
+	*present = array != NULL;
+	json_array_foreach(array, i, entry)
+	{
+		int number = cv_capability_number(json_string_value(entry));
+		if (number < 0)
+			return cv_oci_refuse(field, "unknown capability \"%s\"", json_string_value(entry));
+		*mask |= CV_CAP_BIT(number);
+	}
+	return 0;
+}
+
+/*
+ * containerv gives a container one set: the bounding set, and the same as permitted and effective for uid 0
+ * (nothing for other users; inheritable and ambient empty). A config is taken when that is what it asks
+ * or less; one asking for a narrower effective set than the bounding one would get more, so it is refused.
+ */
+static int load_capabilities(struct cv_oci_load *load, json_t *process)
+{
+	json_t *capabilities = json_object_get(process, "capabilities");
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+	bool has_bounding, has_effective, has_permitted, has_inheritable, has_ambient;
+
+	if (capabilities == NULL || json_is_null(capabilities)) {
+		load->security->capabilities = 0;
+		return 0;
+	}
+	if (!json_is_object(capabilities))
+		return cv_oci_refuse("process.capabilities", "not an object");
+	if (capability_set(capabilities, "bounding", &bounding, &has_bounding) < 0 ||
+	    capability_set(capabilities, "effective", &effective, &has_effective) < 0 ||
+	    capability_set(capabilities, "permitted", &permitted, &has_permitted) < 0 ||
+	    capability_set(capabilities, "inheritable", &inheritable, &has_inheritable) < 0 ||
+	    capability_set(capabilities, "ambient", &ambient, &has_ambient) < 0)
+		return -1;
+	if ((ambient & ~bounding) || (inheritable & ~bounding))
+		return cv_oci_refuse("process.capabilities", "ambient and inheritable must be within bounding");
+	if (load->options->uid == 0) {
+		if (effective != bounding || permitted != bounding)
+			return cv_oci_refuse(
+			        "process.capabilities",
+			        "effective and permitted must equal bounding for uid 0 (one set is supported)");
+	} else if (effective != 0 || permitted != 0 || ambient != 0) {
+		return cv_oci_refuse("process.capabilities",
+		                     "a user other than uid 0 gets no capabilities here: effective, permitted and "
+		                     "ambient must be empty");
+	}
+	load->security->capabilities = bounding;
+	return 0;
+}
+
+/* RLIMIT_* names with Linux's numbers (the numbering struct containerv_oci_rlimit documents). */
+static int rlimit_number(const char *name)
+{
+	static const char *const names[] = {"RLIMIT_CPU",      "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
+	                                    "RLIMIT_CORE",     "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
+	                                    "RLIMIT_MEMLOCK",  "RLIMIT_AS",    "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING",
+	                                    "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME"};
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int load_rlimits(struct cv_oci_load *load, json_t *process)
+{
+	json_t *rlimits = json_object_get(process, "rlimits"), *entry;
+	size_t i;
+
+	if (!cv_oci_is_set(rlimits))
+		return 0;
+	if (!json_is_array(rlimits))
+		return cv_oci_refuse("process.rlimits", "not an array");
+	if (load->process == NULL)
+		return cv_oci_refuse("process.rlimits", "not supported by this caller");
+	if (json_array_size(rlimits) > CONTAINERV_OCI_RLIMITS_MAX)
+		return cv_oci_refuse("process.rlimits", "more than %d entries", CONTAINERV_OCI_RLIMITS_MAX);
+	json_array_foreach(rlimits, i, entry)
+	{
+		const char *type = json_string_value(json_object_get(entry, "type"));
+		json_t *soft = json_object_get(entry, "soft"), *hard = json_object_get(entry, "hard");
+		int number = type ? rlimit_number(type) : -1;
+
+		if (number < 0)
+			return cv_oci_refuse("process.rlimits", "entry %zu: unknown type \"%s\"", i, type ? type : "");
+		if (!json_is_integer(soft) || !json_is_integer(hard) || json_integer_value(soft) < 0 ||
+		    json_integer_value(hard) < 0 || json_integer_value(soft) > json_integer_value(hard))
+			return cv_oci_refuse("process.rlimits", "%s: soft and hard must be integers, soft <= hard",
+			                     type);
+		for (size_t j = 0; j < load->process->rlimit_count; j++)
+			if (load->process->rlimits[j].resource == number)
+				return cv_oci_refuse("process.rlimits", "%s given twice", type);
+		struct containerv_oci_rlimit *limit = &load->process->rlimits[load->process->rlimit_count++];
+		limit->resource = number;
+		limit->soft = (uint64_t)json_integer_value(soft);
+		limit->hard = (uint64_t)json_integer_value(hard);
+	}
+	return 0;
+}
+
+/* noNewPrivileges, terminal, consoleSize, oomScoreAdj, apparmorProfile, selinuxLabel. */
+static int load_process_flags(struct cv_oci_load *load, json_t *process)
+{
+	json_t *size = json_object_get(process, "consoleSize");
+	json_t *terminal = json_object_get(process, "terminal"), *nnp = json_object_get(process, "noNewPrivileges");
+	const char *apparmor, *selinux;
+	long long adj = 0;
+	bool has_adj;
+
+	if ((terminal != NULL && !json_is_boolean(terminal) && !json_is_null(terminal)) ||
+	    (nnp != NULL && !json_is_boolean(nnp) && !json_is_null(nnp)))
+		return cv_oci_refuse("process", "terminal and noNewPrivileges must be booleans");
+	load->security->no_new_privileges = json_is_true(nnp);
+	if (json_is_true(terminal)) {
+		if (containerv_options_set_tty(load->options, 1) < 0)
+			return cv_error_prefix("config.json: process.terminal");
+		if (load->process != NULL)
+			load->process->terminal = 1;
+	}
+	if (cv_oci_is_set(size)) {
+		long long height = 0, width = 0;
+		bool has_height, has_width;
+		if (integer_member(size, "height", "process.consoleSize.height", 0, 65535, &height, &has_height) < 0 ||
+		    integer_member(size, "width", "process.consoleSize.width", 0, 65535, &width, &has_width) < 0)
+			return -1;
+		containerv_options_set_tty_size(load->options, (unsigned short)height, (unsigned short)width);
+	}
+	if (integer_member(process, "oomScoreAdj", "process.oomScoreAdj", -1000, 1000, &adj, &has_adj) < 0)
+		return -1;
+	if (has_adj) {
+		if (load->process == NULL)
+			return cv_oci_refuse("process.oomScoreAdj", "not supported by this caller");
+		load->process->has_oom_score_adj = 1;
+		load->process->oom_score_adj = (int)adj;
+	}
+	if (cv_oci_string(process, "apparmorProfile", "process.apparmorProfile", &apparmor) < 0 ||
+	    cv_oci_string(process, "selinuxLabel", "process.selinuxLabel", &selinux) < 0)
+		return -1;
+	if ((apparmor && *apparmor && containerv_security_set_apparmor_profile(load->security, apparmor) < 0) ||
+	    (selinux && *selinux && containerv_security_set_selinux_label(load->security, selinux) < 0))
+		return cv_error_prefix("config.json: process");
+	return 0;
+}
+
+static int load_process(struct cv_oci_load *load, json_t *process)
+{
+	if (process == NULL || !json_is_object(process))
+		return cv_oci_refuse("process", "missing or not an object");
+	if (cv_oci_refuse_if_set(process, "ioPriority", "process", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(process, "scheduler", "process", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(process, "execCPUAffinity", "process", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(process, "commandLine", "process", "Windows only") < 0)
+		return -1;
+	/* user before capabilities: which sets a config may ask for depends on the uid. */
+	return load_args_env_cwd(load, process) < 0 || load_user(load, process) < 0 ||
+	                       load_capabilities(load, process) < 0 || load_rlimits(load, process) < 0 ||
+	                       load_process_flags(load, process) < 0
+	               ? -1
+	               : 0;
+}
+
+/* ---- root ---- */
+
+/* path, relative to the bundle or absolute; containerv's overlay keeps the directory itself unmodified. */
+static int load_root(struct cv_oci_load *load, json_t *root)
+{
+	json_t *readonly = json_object_get(root, "readonly");
+	char resolved[PATH_MAX];
+	const char *path;
+	struct stat st;
+
+	if (root == NULL || !json_is_object(root) || cv_oci_string(root, "path", "root.path", &path) < 0 ||
+	    path == NULL || path[0] == '\0')
+		return cv_oci_refuse("root.path", "missing");
+	if (readonly != NULL && !json_is_boolean(readonly) && !json_is_null(readonly))
+		return cv_oci_refuse("root.readonly", "not a boolean");
+	cleanup_free char *joined = NULL;
+	if (path[0] != '/') {
+		if (load->bundle == NULL || load->bundle[0] != '/')
+			return cv_oci_refuse("root.path", "relative, and no absolute bundle directory given");
+		if (cv_asprintf(&joined, "%s/%s", load->bundle, path) < 0)
+			return -1;
+		path = joined;
+	}
+	if (realpath(path, resolved) == NULL || stat(resolved, &st) < 0)
+		return cv_error_sys("config.json: root.path %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return cv_oci_refuse("root.path", "%s is not a directory", resolved);
+	/* The root filesystem must not be the host's own: that container would write into the host. */
+	if (strcmp(resolved, "/") == 0)
+		return cv_oci_refuse("root.path", "the host's / cannot be a container's root");
+	if (containerv_options_set_rootfs(load->options, resolved) < 0)
+		return cv_error_prefix("config.json: root.path");
+	load->security->read_only_rootfs = json_is_true(readonly);
+	load->options->readonly_rootfs = json_is_true(readonly);
+	return 0;
+}
+
+/* ---- top level ---- */
+
+static int load_top(struct cv_oci_load *load, json_t *config)
+{
+	static const char *const other_platforms[] = {"solaris", "windows", "vm", "zos"};
+	const char *version, *hostname, *domainname;
+
+	if (cv_oci_string(config, "ociVersion", "ociVersion", &version) < 0)
+		return -1;
+	if (version == NULL || strncmp(version, "1.", 2) != 0)
+		return cv_oci_refuse("ociVersion", "\"%s\" is not a 1.x version", version ? version : "");
+	for (size_t i = 0; i < sizeof other_platforms / sizeof other_platforms[0]; i++)
+		if (cv_oci_refuse_if_set(config, other_platforms[i], "config", "not a Linux configuration") < 0)
+			return -1;
+	/* Hooks run host programs as root at each step: not run here, so a config that needs them is refused. */
+	if (cv_oci_refuse_if_set(config, "hooks", "config", "hooks are not supported") < 0)
+		return -1;
+	if (load_process(load, json_object_get(config, "process")) < 0 ||
+	    load_root(load, json_object_get(config, "root")) < 0)
+		return -1;
+	if (cv_oci_string(config, "hostname", "hostname", &hostname) < 0 ||
+	    cv_oci_string(config, "domainname", "domainname", &domainname) < 0)
+		return -1;
+	if (domainname != NULL && domainname[0] != '\0')
+		return cv_oci_refuse("domainname", "not supported");
+	if (hostname != NULL && hostname[0] != '\0' && containerv_options_set_hostname(load->options, hostname) < 0)
+		return cv_error_prefix("config.json: hostname");
+	if (cv_oci_load_linux(load, json_object_get(config, "linux")) < 0)
+		return -1;
+	if (hostname != NULL && hostname[0] != '\0' && !load->uts_namespace)
+		return cv_oci_refuse("hostname", "set without a uts namespace (it would be the host's)");
+	return 0;
+}
+
+int containerv_oci_config_parse(struct containerv_options *options, const char *json, const char *bundle,
+                                struct containerv_oci_process *process)
+{
+	struct containerv_options *fresh = NULL;
+	struct containerv_oci_process collected = CONTAINERV_OCI_PROCESS_INIT;
+	json_error_t error;
+	json_t *config;
+	int ret = -1;
+
+	cv_error_clear();
+	if (options == NULL || json == NULL)
+		return cv_error_errno(EINVAL, "config.json: missing argument");
+	if (process != NULL && process->version != CONTAINERV_OCI_PROCESS_VERSION)
+		return cv_error_errno(EINVAL, "config.json: unsupported process structure version %u",
+		                      process->version);
+	config = json_loads(json, JSON_REJECT_DUPLICATES, &error);
+	if (config == NULL)
+		return cv_error_errno(EINVAL, "config.json: line %d: %s", error.line, error.text);
+	if (!json_is_object(config)) {
+		json_decref(config);
+		return cv_error_errno(EINVAL, "config.json: not an object");
+	}
+	if (containerv_options_new(&fresh) < 0 || containerv_security_new(CV_SECURITY_PERMISSIVE, &fresh->security) < 0)
+		goto done;
+	struct cv_oci_load load = {
+	        .options = fresh,
+	        .security = fresh->security,
+	        .bundle = bundle,
+	        .process = process != NULL ? &collected : NULL,
+	};
+	/* What the config does not ask for, it does not get: no seccomp filter, no level's extra walls. */
+	load.security->seccomp_mode = CV_SECCOMP_UNCONFINED;
+	cv_strv_free(load.security->masked_paths);
+	cv_strv_free(load.security->readonly_paths);
+	load.security->masked_paths = load.security->readonly_paths = NULL;
+	if (load_top(&load, config) < 0 || cv_oci_load_mounts(&load, json_object_get(config, "mounts")) < 0)
+		goto done;
+	/* The OCI container gets an empty network namespace (an engine's CNI fills it) or the host's stack. */
+	if (containerv_options_set_network_mode(
+	            fresh, (fresh->namespaces & CV_NS_NET) ? CV_NETWORK_NONE : CV_NETWORK_HOST, NULL) < 0 ||
+	    cv_options_validate(fresh) < 0)
+		goto done;
+	cv_options_clear(options);
+	*options = *fresh;
+	cv_options_init(fresh);
+	if (process != NULL)
+		*process = collected;
+	ret = 0;
+done:
+	json_decref(config);
+	containerv_options_delete(fresh);
+	return ret;
+}
+
+int containerv_oci_config_load(struct containerv_options *options, const char *bundle,
+                               struct containerv_oci_process *process)
+{
+	cleanup_free char *path = NULL, *text = NULL;
+	struct stat st;
+
+	cv_error_clear();
+	if (options == NULL || bundle == NULL)
+		return cv_error_errno(EINVAL, "config.json: missing argument");
+	if (cv_asprintf(&path, "%s/config.json", bundle) < 0)
+		return -1;
+	if (stat(path, &st) < 0)
+		return cv_error_sys("%s", path);
+	if (!S_ISREG(st.st_mode))
+		return cv_error_errno(EINVAL, "%s: not a regular file", path);
+	if (st.st_size > CONTAINERV_OCI_CONFIG_MAX)
+		return cv_error_errno(EFBIG, "%s: larger than %d bytes", path, CONTAINERV_OCI_CONFIG_MAX);
+	if (cv_read_file(path, &text, NULL, CONTAINERV_OCI_CONFIG_MAX) < 0)
+		return cv_error_prefix("config.json");
+	return containerv_oci_config_parse(options, text, bundle, process);
+}
+
+/* A spawned process gets the container's walls: the process's own settings must be those, or absent. */
+static int check_process_security(json_t *process, const struct containerv_security *mine,
+                                  const struct containerv_security *container)
+{
+	const char *apparmor = json_string_value(json_object_get(process, "apparmorProfile"));
+	const char *selinux = json_string_value(json_object_get(process, "selinuxLabel"));
+
+	if (container == NULL)
+		return cv_oci_refuse("process", "no container profile to check the process against");
+	if (json_object_get(process, "capabilities") != NULL && mine->capabilities != container->capabilities)
+		return cv_oci_refuse("process.capabilities", "must equal the container's (a process gets its set)");
+	if (mine->no_new_privileges && !container->no_new_privileges)
+		return cv_oci_refuse("process.noNewPrivileges", "must equal the container's");
+	if ((apparmor && *apparmor &&
+	     (!container->apparmor_profile || strcmp(apparmor, container->apparmor_profile))) ||
+	    (selinux && *selinux && (!container->selinux_label || strcmp(selinux, container->selinux_label))))
+		return cv_oci_refuse("process", "apparmorProfile and selinuxLabel must equal the container's");
+	return 0;
+}
+
+int containerv_oci_process_parse(const char *json, const struct containerv_security *container, char ***argv,
+                                 char ***env, char **cwd, int64_t *uid, int64_t *gid,
+                                 struct containerv_oci_process *process)
+{
+	struct containerv_options *fresh = NULL;
+	struct containerv_oci_process collected = CONTAINERV_OCI_PROCESS_INIT;
+	json_error_t error;
+	json_t *object;
+	int ret = -1;
+
+	cv_error_clear();
+	if (json == NULL || argv == NULL || env == NULL || cwd == NULL || uid == NULL || gid == NULL)
+		return cv_error_errno(EINVAL, "process.json: missing argument");
+	object = json_loads(json, JSON_REJECT_DUPLICATES, &error);
+	if (object == NULL)
+		return cv_error_errno(EINVAL, "process.json: line %d: %s", error.line, error.text);
+	if (containerv_options_new(&fresh) < 0 || containerv_security_new(CV_SECURITY_PERMISSIVE, &fresh->security) < 0)
+		goto done;
+	struct cv_oci_load load = {
+	        .options = fresh,
+	        .security = fresh->security,
+	        .process = process != NULL ? &collected : NULL,
+	};
+	if (!json_is_object(object)) {
+		cv_oci_refuse("process", "not an object");
+		goto done;
+	}
+	if (cv_oci_refuse_if_set(object, "ioPriority", "process", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(object, "scheduler", "process", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(object, "execCPUAffinity", "process", "not supported") < 0 ||
+	    load_args_env_cwd(&load, object) < 0 || load_user(&load, object) < 0 ||
+	    load_capabilities(&load, object) < 0 || load_rlimits(&load, object) < 0 ||
+	    load_process_flags(&load, object) < 0 || check_process_security(object, fresh->security, container) < 0)
+		goto done;
+	*argv = cv_steal_pointer(&fresh->argv);
+	*env = cv_steal_pointer(&fresh->env);
+	*cwd = cv_steal_pointer(&fresh->workdir);
+	*uid = fresh->uid;
+	*gid = fresh->gid;
+	if (process != NULL)
+		*process = collected;
+	ret = 0;
+done:
+	json_decref(object);
+	containerv_options_delete(fresh);
+	return ret;
+}

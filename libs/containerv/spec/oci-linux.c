@@ -1,0 +1,358 @@
+/*
+ * config.json's "linux": namespaces, id maps, devices, resources, seccomp,
+ * masked and read-only paths. What containerv cannot do is refused by name;
+ * what it does more strictly than asked (the device cgroup's fixed allow
+ * list, /proc and /sys mounted nosuid, nodev, noexec) is taken as it is.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "spec/oci-internal.h"
+
+static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
+{
+	static const struct {
+		const char *type;
+		unsigned int bit;
+	} types[] = {
+	        {"pid", CV_NS_PID}, {"network", CV_NS_NET}, {"mount", CV_NS_MOUNT},   {"ipc", CV_NS_IPC},
+	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP},
+	};
+	json_t *namespaces = json_object_get(linux_object, "namespaces"), *entry;
+	unsigned int chosen = 0;
+	size_t i;
+
+	if (namespaces != NULL && !json_is_array(namespaces))
+		return cv_oci_refuse("linux.namespaces", "not an array");
+	json_array_foreach(namespaces, i, entry)
+	{
+		const char *type = json_string_value(json_object_get(entry, "type")), *path;
+		unsigned int bit = 0;
+
+		for (size_t j = 0; type != NULL && j < sizeof types / sizeof types[0]; j++)
+			if (strcmp(type, types[j].type) == 0)
+				bit = types[j].bit;
+		if (bit == 0)
+			return cv_oci_refuse("linux.namespaces", "entry %zu: type \"%s\" is not supported", i,
+			                     type ? type : "");
+		if (chosen & bit)
+			return cv_oci_refuse("linux.namespaces", "%s given twice", type);
+		if (cv_oci_string(entry, "path", "linux.namespaces.path", &path) < 0)
+			return -1;
+		if (path != NULL && path[0] != '\0')
+			return cv_oci_refuse("linux.namespaces",
+			                     "%s: joining an existing namespace (path) is not supported", type);
+		chosen |= bit;
+	}
+	/* Without a mount namespace of its own the container's mounts would be the host's. */
+	if (!(chosen & CV_NS_MOUNT))
+		return cv_oci_refuse("linux.namespaces",
+		                     "a container without its own mount namespace is not supported");
+	if (containerv_options_set_namespaces(load->options, chosen) < 0)
+		return cv_error_prefix("config.json: linux.namespaces");
+	load->uts_namespace = (chosen & CV_NS_UTS) != 0;
+	return 0;
+}
+
+/* uidMappings or gidMappings: one range (containerv maps one). */
+static int load_idmap(json_t *linux_object, const char *name, bool *present, uint32_t range[3])
+{
+	json_t *mappings = json_object_get(linux_object, name), *entry;
+	static const char *const keys[] = {"hostID", "containerID", "size"};
+	char field[32];
+
+	snprintf(field, sizeof field, "linux.%s", name);
+	*present = cv_oci_is_set(mappings);
+	if (!*present)
+		return 0;
+	if (!json_is_array(mappings))
+		return cv_oci_refuse(field, "not an array");
+	if (json_array_size(mappings) != 1)
+		return cv_oci_refuse(field, "only one range is supported");
+	entry = json_array_get(mappings, 0);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *value = json_object_get(entry, keys[i]);
+		if (!json_is_integer(value) || json_integer_value(value) < 0 ||
+		    json_integer_value(value) > UINT32_MAX || (i == 2 && json_integer_value(value) == 0))
+			return cv_oci_refuse(field, "%s must be an integer from 0 (size 1) to 4294967295", keys[i]);
+		range[i] = (uint32_t)json_integer_value(value);
+	}
+	return 0;
+}
+
+static int load_idmaps(struct cv_oci_load *load, json_t *linux_object)
+{
+	uint32_t users[3], groups[3];
+	bool has_users, has_groups;
+
+	if (load_idmap(linux_object, "uidMappings", &has_users, users) < 0 ||
+	    load_idmap(linux_object, "gidMappings", &has_groups, groups) < 0)
+		return -1;
+	bool user_namespace = (load->options->namespaces & CV_NS_USER) != 0;
+	if ((has_users || has_groups) && !user_namespace)
+		return cv_oci_refuse("linux.uidMappings", "id maps need a user namespace");
+	if (user_namespace && !(has_users && has_groups))
+		return cv_oci_refuse("linux.uidMappings", "a user namespace needs uidMappings and gidMappings");
+	if (!user_namespace)
+		return 0;
+	if (containerv_options_set_users(load->options, users[0], users[1], users[2]) < 0 ||
+	    containerv_options_set_groups(load->options, groups[0], groups[1], groups[2]) < 0)
+		return cv_error_prefix("config.json: linux.uidMappings");
+	return 0;
+}
+
+/* Every container gets these nodes; listing them is allowed, asking for any other is refused. */
+static int load_devices(json_t *linux_object)
+{
+	static const struct {
+		const char *path;
+		long long major, minor;
+	} defaults[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+	                {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+	json_t *devices = json_object_get(linux_object, "devices"), *entry;
+	size_t i;
+
+	if (devices != NULL && !json_is_array(devices) && !json_is_null(devices))
+		return cv_oci_refuse("linux.devices", "not an array");
+	json_array_foreach(devices, i, entry)
+	{
+		const char *path = json_string_value(json_object_get(entry, "path"));
+		const char *type = json_string_value(json_object_get(entry, "type"));
+		long long major = json_integer_value(json_object_get(entry, "major"));
+		long long minor = json_integer_value(json_object_get(entry, "minor"));
+		bool known = false;
+
+		for (size_t j = 0; path && type && j < sizeof defaults / sizeof defaults[0]; j++)
+			known = known || (strcmp(path, defaults[j].path) == 0 && strcmp(type, "c") == 0 &&
+			                  major == defaults[j].major && minor == defaults[j].minor);
+		if (!known)
+			return cv_oci_refuse("linux.devices", "%s: devices beyond the default set are not supported",
+			                     path ? path : "(no path)");
+	}
+	return 0;
+}
+
+/*
+ * The device cgroup: containerv always denies all but its default nodes. Allow rules are granted at most
+ * that (the result is stricter, never weaker); a deny rule narrower than "everything" cannot be honoured.
+ */
+static int load_device_rules(json_t *resources)
+{
+	json_t *rules = json_object_get(resources, "devices"), *rule;
+	size_t i;
+
+	if (rules != NULL && !json_is_array(rules) && !json_is_null(rules))
+		return cv_oci_refuse("linux.resources.devices", "not an array");
+	json_array_foreach(rules, i, rule)
+	{
+		json_t *allow = json_object_get(rule, "allow");
+		const char *type = json_string_value(json_object_get(rule, "type"));
+		json_t *major = json_object_get(rule, "major"), *minor = json_object_get(rule, "minor");
+
+		if (!json_is_boolean(allow))
+			return cv_oci_refuse("linux.resources.devices", "entry %zu: allow must be a boolean", i);
+		if (json_is_true(allow))
+			continue;
+		bool everything = (type == NULL || strcmp(type, "a") == 0) &&
+		                  (major == NULL || json_is_null(major) || json_integer_value(major) == -1) &&
+		                  (minor == NULL || json_is_null(minor) || json_integer_value(minor) == -1);
+		if (!everything)
+			return cv_oci_refuse("linux.resources.devices",
+			                     "entry %zu: deny rules for single devices are not supported", i);
+	}
+	return 0;
+}
+
+/* An integer member of a resources object, 0 when absent or null. */
+static int resource_integer(json_t *object, const char *name, const char *field, long long min, long long *value)
+{
+	json_t *member = json_object_get(object, name);
+
+	*value = 0;
+	if (member == NULL || json_is_null(member))
+		return 0;
+	if (!json_is_integer(member) || json_integer_value(member) < min)
+		return cv_oci_refuse(field, "%s: not an integer of at least %lld", name, min);
+	*value = json_integer_value(member);
+	return 0;
+}
+
+static int load_memory(json_t *memory, struct containerv_limits *limits)
+{
+	static const char *const refused[] = {"reservation",      "kernel",       "kernelTCP",        "swappiness",
+	                                      "disableOOMKiller", "useHierarchy", "checkBeforeUpdate"};
+	long long limit, swap;
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (cv_oci_refuse_if_set(memory, refused[i], "linux.resources.memory", "not supported") < 0)
+			return -1;
+	if (resource_integer(memory, "limit", "linux.resources.memory", -1, &limit) < 0 ||
+	    resource_integer(memory, "swap", "linux.resources.memory", -1, &swap) < 0)
+		return -1;
+	limits->memory_bytes = limit > 0 ? limit : 0;
+	/* OCI's swap is memory plus swap, as docker's --memory-swap. */
+	limits->memory_swap_bytes = swap == -1 ? -1 : swap > 0 ? swap : 0;
+	return 0;
+}
+
+static int load_cpu(json_t *cpu, struct containerv_limits *limits)
+{
+	long long shares, quota, period;
+	const char *cpus, *mems;
+
+	if (cv_oci_refuse_if_set(cpu, "realtimeRuntime", "linux.resources.cpu", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(cpu, "realtimePeriod", "linux.resources.cpu", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(cpu, "idle", "linux.resources.cpu", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(cpu, "burst", "linux.resources.cpu", "not supported") < 0 ||
+	    resource_integer(cpu, "shares", "linux.resources.cpu", 0, &shares) < 0 ||
+	    resource_integer(cpu, "quota", "linux.resources.cpu", -1, &quota) < 0 ||
+	    resource_integer(cpu, "period", "linux.resources.cpu", 0, &period) < 0 ||
+	    cv_oci_string(cpu, "cpus", "linux.resources.cpu.cpus", &cpus) < 0 ||
+	    cv_oci_string(cpu, "mems", "linux.resources.cpu.mems", &mems) < 0)
+		return -1;
+	limits->cpu_shares = (uint64_t)shares;
+	limits->cpu_quota_us = quota > 0 ? (uint64_t)quota : 0;
+	limits->cpu_period_us = (uint64_t)period;
+	if ((cpus && strlen(cpus) >= sizeof limits->cpuset_cpus) ||
+	    (mems && strlen(mems) >= sizeof limits->cpuset_mems))
+		return cv_oci_refuse("linux.resources.cpu", "cpus or mems: too long");
+	snprintf(limits->cpuset_cpus, sizeof limits->cpuset_cpus, "%s", cpus ? cpus : "");
+	snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", mems ? mems : "");
+	return 0;
+}
+
+static int load_block_io(json_t *block_io, struct containerv_limits *limits)
+{
+	static const char *const refused[] = {"leafWeight",
+	                                      "weightDevice",
+	                                      "throttleReadBpsDevice",
+	                                      "throttleWriteBpsDevice",
+	                                      "throttleReadIOPSDevice",
+	                                      "throttleWriteIOPSDevice"};
+	long long weight;
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (cv_oci_refuse_if_set(block_io, refused[i], "linux.resources.blockIO", "not supported") < 0)
+			return -1;
+	if (resource_integer(block_io, "weight", "linux.resources.blockIO", 0, &weight) < 0)
+		return -1;
+	if (weight != 0 && (weight < 10 || weight > 1000))
+		return cv_oci_refuse("linux.resources.blockIO.weight", "must be from 10 to 1000");
+	limits->io_weight = (uint32_t)weight;
+	return 0;
+}
+
+static int load_resources(struct cv_oci_load *load, json_t *resources)
+{
+	static const char *const refused[] = {"hugepageLimits", "network", "rdma", "unified"};
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	json_t *memory = json_object_get(resources, "memory"), *cpu = json_object_get(resources, "cpu");
+	json_t *pids = json_object_get(resources, "pids"), *block_io = json_object_get(resources, "blockIO");
+	long long pids_limit = 0;
+
+	if (!cv_oci_is_set(resources))
+		return 0;
+	if (!json_is_object(resources))
+		return cv_oci_refuse("linux.resources", "not an object");
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (cv_oci_refuse_if_set(resources, refused[i], "linux.resources", "not supported") < 0)
+			return -1;
+	if (load_device_rules(resources) < 0 || (cv_oci_is_set(memory) && load_memory(memory, &limits) < 0) ||
+	    (cv_oci_is_set(cpu) && load_cpu(cpu, &limits) < 0) ||
+	    (cv_oci_is_set(block_io) && load_block_io(block_io, &limits) < 0))
+		return -1;
+	if (cv_oci_is_set(pids) && resource_integer(pids, "limit", "linux.resources.pids", LLONG_MIN, &pids_limit) < 0)
+		return -1;
+	limits.pids_max = pids_limit > 0 ? pids_limit : pids_limit < 0 ? -1 : 0;
+	if (containerv_options_set_limits(load->options, &limits) < 0)
+		return cv_error_prefix("config.json: linux.resources");
+	return 0;
+}
+
+/* OCI's seccomp object is the format the security layer parses; listenerPath (user notification) is not served. */
+static int load_seccomp(struct cv_oci_load *load, json_t *seccomp)
+{
+	struct cv_seccomp_profile parsed = {0};
+
+	if (seccomp == NULL || json_is_null(seccomp))
+		return 0;
+	if (!json_is_object(seccomp))
+		return cv_oci_refuse("linux.seccomp", "not an object");
+	if (cv_oci_refuse_if_set(seccomp, "listenerPath", "linux.seccomp",
+	                         "seccomp user notification (SCMP_ACT_NOTIFY) is not supported") < 0 ||
+	    cv_oci_refuse_if_set(seccomp, "listenerMetadata", "linux.seccomp", "not supported") < 0 ||
+	    cv_oci_refuse_if_set(seccomp, "flags", "linux.seccomp", "filter flags are not supported") < 0)
+		return -1;
+	cleanup_free char *text = json_dumps(seccomp, JSON_COMPACT);
+	if (text == NULL)
+		return cv_error_errno(ENOMEM, "config.json: linux.seccomp: out of memory");
+	if (cv_seccomp_profile_parse(text, &parsed) < 0)
+		return cv_error_prefix("config.json: linux.seccomp");
+	cv_seccomp_profile_clear(&parsed);
+	free(load->security->seccomp_json);
+	load->security->seccomp_json = cv_steal_pointer(&text);
+	load->security->seccomp_mode = CV_SECCOMP_CUSTOM;
+	return 0;
+}
+
+static int load_paths(struct cv_oci_load *load, json_t *linux_object)
+{
+	json_t *masked, *readonly, *entry;
+	size_t i;
+
+	if (cv_oci_string_array(linux_object, "maskedPaths", "linux.maskedPaths", &masked) < 0 ||
+	    cv_oci_string_array(linux_object, "readonlyPaths", "linux.readonlyPaths", &readonly) < 0)
+		return -1;
+	json_array_foreach(masked, i, entry)
+	{
+		if (containerv_security_add_masked_path(load->security, json_string_value(entry)) < 0)
+			return cv_error_prefix("config.json: linux.maskedPaths");
+	}
+	json_array_foreach(readonly, i, entry)
+	{
+		if (containerv_security_add_readonly_path(load->security, json_string_value(entry)) < 0)
+			return cv_error_prefix("config.json: linux.readonlyPaths");
+	}
+	return 0;
+}
+
+int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
+{
+	static const char *const refused[][2] = {
+	        {"cgroupsPath", "placing the container in a given cgroup is not supported (containerv makes its own)"},
+	        {"sysctl", "not supported"},
+	        {"mountLabel", "not supported"},
+	        {"intelRdt", "not supported (no resctrl support)"},
+	        {"personality", "not supported"},
+	        {"timeOffsets", "not supported (no time namespace)"},
+	        {"memoryPolicy", "not supported"},
+	        {"netDevices", "not supported"},
+	};
+	const char *propagation;
+
+	if (linux_object == NULL || !json_is_object(linux_object))
+		return cv_oci_refuse("linux", "missing or not an object");
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (cv_oci_refuse_if_set(linux_object, refused[i][0], "linux", refused[i][1]) < 0)
+			return -1;
+	if (cv_oci_string(linux_object, "rootfsPropagation", "linux.rootfsPropagation", &propagation) < 0)
+		return -1;
+	/* containerv makes every mount of the container private: what a shared or unbindable root would change. */
+	if (propagation != NULL && propagation[0] != '\0' && strcmp(propagation, "private") != 0 &&
+	    strcmp(propagation, "rprivate") != 0 && strcmp(propagation, "slave") != 0 &&
+	    strcmp(propagation, "rslave") != 0)
+		return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not supported (private only)", propagation);
+	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
+	                       load_devices(linux_object) < 0 ||
+	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
+	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
+	                       load_paths(load, linux_object) < 0
+	               ? -1
+	               : 0;
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# containerv-runc (the OCI runtime CLI) on bundles made for real: `containerv-runc spec` plus the built-in
+# busybox rootfs. The lifecycle create/state/start/state/exec/kill/delete with a pid file; the limits, rlimits
+# and masked paths of config.json really applied; hostile or unsupported configs refused in one line with
+# nothing left behind; run's exit status; the runtime's root apart from the containerv CLI's.
+source "$(dirname "$0")/lib.sh"
+: "${CONTAINERV_RUNC:?set CONTAINERV_RUNC to the built containerv-runc}"
+
+RUNC_ROOT="$TEST_TMP/runc-root"
+runc_cleanup() {
+	local id
+	for id in $("$CONTAINERV_RUNC" --root "$RUNC_ROOT" list -q 2>/dev/null | awk '{print $1}'); do
+		"$CONTAINERV_RUNC" --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+	done
+	cleanup
+}
+trap runc_cleanup EXIT
+
+# rc EXPECTED_EXIT ARGS...: containerv-runc with our root; stdout in $OUT, stderr in $ERR.
+rc() {
+	local expected=$1
+	shift
+	set +e
+	# stdout to a file: a container created here keeps it as its own (a pipe would stay open until it ends).
+	timeout 60 "$CONTAINERV_RUNC" --root "$RUNC_ROOT" "$@" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" </dev/null
+	CODE=$?
+	OUT=$(cat "$TEST_TMP/stdout")
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = "$expected" ] || fail "containerv-runc $*: exit $CODE, expected $expected; stderr: $ERR; out: $OUT"
+}
+
+# A bundle: `spec`'s template, edited by the jq filter $2, with root.path the built-in rootfs (kept unmodified).
+make_bundle() {
+	local dir=$1 filter=$2
+	mkdir -p "$dir"
+	rc 0 spec --bundle "$dir"
+	jq --arg rootfs "$CV_TEST_ROOTFS" ".root.path = \$rootfs | .process.terminal = false | $filter" \
+		"$dir/config.json" >"$dir/config.new"
+	mv "$dir/config.new" "$dir/config.json"
+}
+
+# The runtime's root is left clean: no state directory, no mount under it, no cgroup of the container.
+assert_runc_clean() {
+	local left
+	left=$(ls -A "$RUNC_ROOT/containers" 2>/dev/null | grep -vxE "\.rootfs|\.etc|\.spare-[0-9]+" || true)
+	[ -z "$left" ] || fail "$1: state directories left: $left"
+	! grep -q "$RUNC_ROOT" /proc/self/mountinfo || fail "$1: mounts under $RUNC_ROOT left"
+	rc 0 list -q
+	[ -z "$OUT" ] || fail "$1: containers left: $OUT"
+}
+
+# cgroup_file PID CONTROLLER V2_FILE V1_FILE: the container's limit file, on cgroup v2 or v1.
+cgroup_file() {
+	local v1
+	v1=$(awk -F: -v c="$2" '$2 == c {print $3}' /proc/$1/cgroup)
+	if [ -n "$v1" ]; then echo "/sys/fs/cgroup/$2$v1/$4"; else
+		echo "/sys/fs/cgroup$(awk -F: '$1 == 0 {print $3}' /proc/$1/cgroup)/$3"; fi
+}
+
+# ---- the lifecycle, with limits, rlimits and masked paths ----
+bundle=$TEST_TMP/bundle
+make_bundle "$bundle" '.process.args = ["sleep", "1000"]
+	| .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}]
+	| .linux.resources.pids = {"limit": 17}
+	| .linux.resources.memory = {"limit": 67108864}
+	| .linux.maskedPaths += ["/etc/passwd"]
+	| .mounts += [{"destination": "/noexec", "type": "bind", "source": "'"$CV_TEST_ROOTFS"'/bin",
+	               "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}]
+	| .hostname = "oci-test"'
+rc 0 create --bundle "$bundle" --pid-file "$TEST_TMP/pid" oci1
+pid=$(cat "$TEST_TMP/pid")
+rc 0 state oci1
+[ "$(jq -r .status <<<"$OUT")" = created ] || fail "state after create: $OUT"
+[ "$(jq -r .pid <<<"$OUT")" = "$pid" ] || fail "state pid $(jq -r .pid <<<"$OUT") is not the pid file's $pid"
+[ "$(jq -r .bundle <<<"$OUT")" = "$bundle" ] || fail "state bundle: $OUT"
+[ "$(cat /proc/$pid/comm)" = containerv-held ] || fail "created: the init is not held: $(cat /proc/$pid/comm)"
+! pgrep -P "$pid" >/dev/null || fail "created: the process already runs"
+pass "create: held (OCI created), pid file and state agree"
+
+rc 1 start nosuch
+[[ "$ERR" == "containerv-runc: container \"nosuch\" does not exist" ]] || fail "start of a missing id: $ERR"
+rc 0 start oci1
+rc 0 state oci1
+[ "$(jq -r .status <<<"$OUT")" = running ] || fail "state after start: $OUT"
+wait_for "the process" pgrep -P "$pid" sleep
+child=$(pgrep -P "$pid" sleep)
+grep -q "^Max open files *123 *456 " /proc/$child/limits || fail "rlimit not applied: $(grep files /proc/$child/limits)"
+[ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 17 ] || fail "pids limit not applied"
+[ "$(cat "$(cgroup_file "$child" memory memory.max memory.limit_in_bytes)")" = 67108864 ] ||
+	fail "memory limit not applied"
+rc 1 start oci1
+[[ "$ERR" == *"cannot start a container that is running"* ]] || fail "second start: $ERR"
+pass "start: running; rlimits, pids and memory limits applied"
+
+rc 0 exec oci1 sh -c 'ulimit -n; wc -c </etc/passwd; hostname; if echo x 2>/dev/null >/proc/sys/kernel/domainname; then echo writable; fi'
+[ "$OUT" = "$(printf '123\n0\noci-test')" ] || fail "exec: $OUT / $ERR"
+rc 126 exec oci1 sh -c '/noexec/busybox true 2>/dev/null || exit 126'
+rc 0 exec oci1 sh -c "grep ' /noexec ' /proc/self/mountinfo | grep -q 'ro,nosuid,nodev,noexec'"
+rc 3 exec --env A=b oci1 sh -c 'test "$A" = b && exit 3'
+rc 0 exec --detach --pid-file "$TEST_TMP/exec.pid" oci1 sleep 1000
+[ "$(cat /proc/$(cat "$TEST_TMP/exec.pid")/comm)" = sleep ] || fail "exec --pid-file"
+rc 0 ps --format json oci1
+[ "$(jq length <<<"$OUT")" -ge 3 ] || fail "ps: $OUT"
+pass "exec: bind noexec/nosuid/nodev/ro, rlimits, masked and read-only paths, hostname, --env, exit status, --detach --pid-file; ps"
+
+rc 0 pause oci1
+rc 0 state oci1
+[ "$(jq -r .status <<<"$OUT")" = paused ] || fail "state after pause: $OUT"
+rc 0 resume oci1
+rc 1 delete oci1
+[[ "$ERR" == *"cannot delete a running container"* ]] || fail "delete while running: $ERR"
+rc 0 kill oci1 KILL
+wait_for "the container to stop" sh -c "'$CONTAINERV_RUNC' --root '$RUNC_ROOT' state oci1 | jq -e '.status == \"stopped\"'"
+rc 0 delete oci1
+rc 1 state oci1
+assert_runc_clean "after delete"
+! [ -d "/proc/$pid" ] || fail "the init is left"
+pass "pause/resume, kill, stopped, delete: nothing left"
+
+# ---- a created container can be deleted, and run reports the exit status ----
+rc 0 create --bundle "$bundle" oci2
+rc 0 delete oci2
+assert_runc_clean "delete of a created container"
+make_bundle "$TEST_TMP/run" '.process.args = ["sh", "-c", "echo hello; exit 7"]'
+rc 7 run --bundle "$TEST_TMP/run" oci3
+[ "$OUT" = hello ] || fail "run output: $OUT"
+assert_runc_clean "after run"
+pass "delete of created; run: output and exit status, removed after"
+
+# ---- a terminal: its master comes over --console-socket (SCM_RIGHTS), the process's stdio is the slave ----
+make_bundle "$TEST_TMP/tty" '.process.terminal = true | .process.args = ["sh", "-c", "tty; sleep 1000"]'
+python3 - "$TEST_TMP/console.sock" "$TEST_TMP/console.out" <<'PY' &
+import array, os, socket, sys, time
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1]); server.listen(1); server.settimeout(30)
+connection, _ = server.accept()
+fds = array.array("i")
+message, ancillary, _, _ = connection.recvmsg(64, socket.CMSG_SPACE(4))
+for level, kind, data in ancillary:
+    fds.frombytes(data[:4])
+master = fds[0]
+output = b""
+deadline = time.time() + 20
+while b"/dev/" not in output and time.time() < deadline:
+    output += os.read(master, 256)
+open(sys.argv[2], "wb").write(output)
+PY
+receiver=$!
+wait_for "the console socket" test -S "$TEST_TMP/console.sock"
+rc 0 create --bundle "$TEST_TMP/tty" --console-socket "$TEST_TMP/console.sock" oci5
+rc 0 start oci5
+wait "$receiver" || fail "console receiver failed"
+grep -q "^/dev/pts/" "$TEST_TMP/console.out" || fail "no terminal through the console socket: $(cat "$TEST_TMP/console.out")"
+rc 0 delete --force oci5
+rc 1 create --bundle "$TEST_TMP/tty" oci6
+[[ "$ERR" == *"--console-socket is required"* ]] || fail "terminal without a console socket: $ERR"
+assert_runc_clean "terminal"
+pass "terminal: master sent over the console socket, process on /dev/pts"
+
+# ---- the CLI's root and the runtime's are apart ----
+rc 0 create --bundle "$bundle" oci4
+cv 0 ps -aq
+[ -z "$OUT" ] || fail "the containerv CLI sees the runtime's container: $OUT"
+rc 0 delete --force oci4
+pass "roots apart"
+
+# ---- refused configs: one line naming the field, nothing left ----
+refuse() {
+	local field=$1 filter=$2
+	rm -rf "$TEST_TMP/hostile"
+	make_bundle "$TEST_TMP/hostile" "$filter"
+	rc 1 create --bundle "$TEST_TMP/hostile" bad
+	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "$field: more than one line: $ERR"
+	[[ "$ERR" == "containerv-runc: "*"$field"* ]] || fail "$field: error does not name it: $ERR"
+	assert_runc_clean "$field refused"
+}
+refuse linux.seccomp.listenerPath '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/x.sock"}'
+refuse linux.sysctl '.linux.sysctl = {"kernel.domainname": "x"}'
+refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/x"'
+refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source": "overlay"}]'
+refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
+refuse process.capabilities '.process.capabilities.effective = ["CAP_KILL"]'
+refuse process.capabilities '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]'
+refuse linux.devices '.linux.devices = [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]'
+refuse root.path '.root.path = "/"'
+refuse config.hooks '.hooks = {"prestart": [{"path": "/bin/true"}]}'
+refuse linux.rootfsPropagation '.linux.rootfsPropagation = "shared"'
+refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
+refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'
+printf '{"ociVersion": "1.0.0", "process": ' >"$TEST_TMP/hostile/config.json"
+rc 1 create --bundle "$TEST_TMP/hostile" bad
+[[ "$ERR" == "containerv-runc: config.json: line "* ]] || fail "truncated config: $ERR"
+assert_runc_clean "truncated config"
+pass "unsupported and hostile configs refused in one line naming the field, nothing left"
