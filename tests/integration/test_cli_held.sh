@@ -33,7 +33,7 @@ address=$(nsenter -t "$pid" -n ip -4 -o addr show dev eth0 | awk '{print $4}')
 # And its command has not run.
 [ ! -e "$TEST_TMP/bind/marker" ] || fail "the held container's command ran before its release"
 [ ! -e "/proc/$pid/root/ran" ] || fail "the held container's command ran before its release"
-[ ! -s "$CONTAINERV_ROOT/containers/$held/container.log" ] || fail "the held container wrote output"
+[ ! -s "$CONTAINERV_ROOT/containers/$held/logs/container.log" ] || fail "the held container wrote output"
 pass "a held container has its mounts and network ($address) and has not run"
 
 # start (another process than the creator) releases it: the same init runs the command.

@@ -44,7 +44,7 @@ cv 0 inspect -f '{{.State.Pid}}' "$released"
 [ "$(cat "/proc/$OUT/comm")" = containerv-held ] || fail "the held init's name: $(cat "/proc/$OUT/comm")"
 OUT=$("$attack" held_release "go:$(socket_of "$released")")
 [ -z "$OUT" ] || fail "the killed release: $OUT"
-wait_for "the released command" grep -q working "$CONTAINERV_ROOT/containers/$released/container.log"
+wait_for "the released command" grep -q working "$CONTAINERV_ROOT/containers/$released/logs/container.log"
 cv 0 ps
 [[ "$OUT" == *"${released:0:12}"*"Up "* ]] || fail "ps of a container released by a start that died: $OUT"
 cv 1 start "$released"

@@ -54,9 +54,10 @@ cv 0 run -d --network none --name detached "${mounts[@]}" --rootfs "$CV_TEST_ROO
 cv 0 wait detached
 [ "$OUT" = 0 ] || fail "wait: $OUT"
 cv 0 logs detached
-printf '%s\n' "$OUT" >"$TEST_TMP/detached-report"
+# The report is on the container's stderr, which logs replays to its own stderr.
+printf '%s\n%s\n' "$OUT" "$ERR" >"$TEST_TMP/detached-report"
 [[ "$OUT" == *$'\n20000' ]] || fail "logs after wait: the output is not complete: $OUT"
-grep -q '^self 1 [0-9]* [0-9]* fifo$' "$TEST_TMP/detached-report" || fail "run -d: stdout is not a pipe: $OUT"
+grep -q '^self 1 [0-9]* [0-9]* fifo$' "$TEST_TMP/detached-report" || fail "run -d: stdout is not a pipe: $OUT $ERR"
 ! grep -q ' reg$' "$TEST_TMP/detached-report" || fail "run -d: a regular file in the container's stdio: $OUT"
 pass "run -d: output through the monitor's pipe into the log (complete once wait returns)"
 

@@ -102,7 +102,9 @@ bool cli_stderr_is_stdout(void);
  * reading as it grows until the container is no longer running and all of
  * it has been read. Returns 0, or -1 after printing an error.
  */
-int logs_copy(struct containerv_container *container, int64_t offset, bool follow);
+struct containerv_logs_options;
+/* logs.c: a container's log replayed to our stdout and stderr (timestamps: each line prefixed with its time). */
+int logs_copy(struct containerv_container *container, const struct containerv_logs_options *options, bool timestamps);
 
 /*
  * containerv_get_strings() when the library has it; -1 with ENOSYS when it

@@ -1,132 +1,73 @@
 /*
- * logs: the container's log file (containerv_log_path()), which receives
- * the main process's output when it runs detached.
+ * logs: a detached container's log (containerv_logs_read()), each line to
+ * the descriptor it was written to (stdout or stderr), as docker does.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
 #include "flags.h"
 #include "output.h"
 
-/* How often -f looks for more output and checks whether the container is still running. */
-#define FOLLOW_INTERVAL_MS 200
+struct replay {
+	bool timestamps;
+	bool at_line_start[3]; /* per stream: the next entry starts a line (gets the timestamp) */
+};
 
-static bool is_running(struct containerv_container *container)
+/* One entry to its stream; -1 (stops the read) when that cannot be written. */
+static int replay_entry(const struct containerv_log_entry *entry, void *user)
 {
-	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	struct replay *replay = user;
+	FILE *out = entry->stream == CONTAINERV_LOG_STDERR ? stderr : stdout;
+	int stream = entry->stream == CONTAINERV_LOG_STDERR ? 2 : 1;
 
-	return containerv_inspect(container, &info) == 0 && info.state == CV_STATE_RUNNING;
-}
-
-/* Copies fd from its current offset to the end; -1 when stdout cannot be written. */
-static int copy_to_end(int fd)
-{
-	char buffer[65536];
-	ssize_t length;
-
-	while ((length = read(fd, buffer, sizeof buffer)) != 0) {
-		if (length < 0) {
-			if (errno == EINTR)
-				continue;
-			return cli_fail(-1, "read log: %s", strerror(errno));
-		}
-		if (fwrite(buffer, 1, (size_t)length, stdout) != (size_t)length)
-			return -1;
+	if (replay->timestamps && replay->at_line_start[stream]) {
+		char time_text[32];
+		containerv_logs_format_time(entry->time_ns, time_text);
+		fprintf(out, "%s ", time_text);
 	}
-	/* Flush each round so that a follower sees lines as they come. */
-	return fflush(stdout) == 0 ? 0 : -1;
+	replay->at_line_start[stream] = !entry->partial;
+	if (fwrite(entry->data, 1, entry->length, out) != entry->length || (!entry->partial && putc('\n', out) == EOF))
+		return -1;
+	/* Flushed each time: a follower sees lines as they come, and both streams keep their order. */
+	return fflush(out) == 0 ? 0 : -1;
 }
 
-/* The offset where the last lines of the file start (a final newline ends a line, it does not start one). */
-static int64_t tail_offset(int fd, int64_t lines)
+int logs_copy(struct containerv_container *container, const struct containerv_logs_options *options, bool timestamps)
 {
-	struct stat info;
-	char buffer[8192];
-	int64_t position;
-	bool skipped_final = false;
+	struct replay replay = {.timestamps = timestamps, .at_line_start = {true, true, true}};
+	int ret = containerv_logs_read(container, options, replay_entry, &replay);
 
-	if (fstat(fd, &info) < 0)
+	if (ret < 0 && containerv_last_error()[0] != '\0')
+		return cli_fail_library(-1, NULL);
+	return ret < 0 ? -1 : 0;
+}
+
+/* --since/--until: docker's forms (containerv_logs_parse_time); NULL leaves *time_ns 0. */
+static int parse_time_flag(const char *name, const char *text, int64_t now_ns, int64_t *time_ns)
+{
+	if (text == NULL)
 		return 0;
-	position = info.st_size;
-	if (lines == 0)
-		return position;
-	while (position > 0) {
-		int64_t chunk = position < (int64_t)sizeof buffer ? position : (int64_t)sizeof buffer;
-
-		if (pread(fd, buffer, (size_t)chunk, position - chunk) != chunk)
-			return 0;
-		for (int64_t i = chunk - 1; i >= 0; i--) {
-			if (buffer[i] != '\n')
-				continue;
-			if (!skipped_final && position - chunk + i == info.st_size - 1) {
-				skipped_final = true;
-				continue;
-			}
-			if (--lines == 0)
-				return position - chunk + i + 1;
-		}
-		position -= chunk;
-	}
+	if (containerv_logs_parse_time(text, now_ns, time_ns) < 0)
+		return cli_fail(-1, "invalid --%s: %s", name, containerv_last_error());
 	return 0;
-}
-
-/* The log's descriptor; -1 when there is no log yet (a container never started), -2 after printing an error. */
-static int open_log(struct containerv_container *container)
-{
-	int fd = open(containerv_log_path(container), O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0 || errno == ENOENT)
-		return fd;
-	cli_fail(0, "open log of %s: %s", containerv_name(container), strerror(errno));
-	return -2;
-}
-
-int logs_copy(struct containerv_container *container, int64_t offset, bool follow)
-{
-	_cleanup_close_ int fd = open_log(container);
-
-	for (;;) {
-		/* Check first, read second: output written before the container ended is then never missed. */
-		bool running = follow && is_running(container);
-		struct timespec pause = {0, FOLLOW_INTERVAL_MS * 1000000L};
-
-		if (fd == -1)
-			fd = open_log(container); /* the log appears at the first start */
-		if (fd == -2)
-			return -1;
-		/*
-		 * Ended: its log monitor holds the log flock'ed until it has copied the container's last
-		 * output, so wait for that before the last read.
-		 */
-		if (follow && !running && fd >= 0)
-			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
-				;
-		if (fd >= 0) {
-			if (offset > 0 && lseek(fd, offset, SEEK_SET) >= 0)
-				offset = 0;
-			if (copy_to_end(fd) < 0)
-				return -1;
-		}
-		if (!running)
-			return 0;
-		nanosleep(&pause, NULL);
-	}
 }
 
 int cmd_logs(int argc, char **argv)
 {
-	static int follow;
-	static const char *tail;
+	static int follow, timestamps;
+	static const char *tail, *since, *until;
 	static const struct flag table[] = {
 	        {"follow", 'f', FLAG_BOOL, &follow, NULL, "Follow log output until the container stops"},
 	        {"tail", 'n', FLAG_STRING, &tail, "string",
 	         "Number of lines to show from the end of the logs (or \"all\")"},
+	        {"timestamps", 't', FLAG_BOOL, &timestamps, NULL, "Show timestamps"},
+	        {"since", 0, FLAG_STRING, &since, "string",
+	         "Show logs since timestamp (2024-05-01T12:00:00Z, Unix seconds) or relative (42m)"},
+	        {"until", 0, FLAG_STRING, &until, "string",
+	         "Show logs before a timestamp (2024-05-01T12:00:00Z, Unix seconds) or relative (42m)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -134,23 +75,23 @@ int cmd_logs(int argc, char **argv)
 	};
 	_cleanup_free_ char **words = NULL;
 	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_logs_options options = CONTAINERV_LOGS_OPTIONS_INIT;
 	struct arguments positional;
-	int64_t lines = -1;
-	int64_t offset = 0;
+	struct timespec now;
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (tail != NULL && strcmp(tail, "all") != 0 && cli_parse_int64(tail, &lines) < 0)
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+	if (tail != NULL && strcmp(tail, "all") != 0 && (cli_parse_int64(tail, &options.tail) < 0 || options.tail < 0))
 		return cli_fail(EXIT_CLI_ERROR, "invalid --tail \"%s\": expected a number or \"all\"", tail);
+	if (parse_time_flag("since", since, now_ns, &options.since_ns) < 0 ||
+	    parse_time_flag("until", until, now_ns, &options.until_ns) < 0)
+		return EXIT_CLI_ERROR;
+	options.follow = follow;
 	if (cli_open(positional.items[0], &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
-	if (lines >= 0) {
-		_cleanup_close_ int fd = open_log(container);
-
-		if (fd >= 0)
-			offset = tail_offset(fd, lines);
-	}
-	return logs_copy(container, offset, follow) < 0 ? EXIT_CONTAINER_FAILURE : 0;
+	return logs_copy(container, &options, timestamps) < 0 ? EXIT_CONTAINER_FAILURE : 0;
 }

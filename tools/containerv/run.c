@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "attach.h"
 #include "cli.h"
@@ -29,7 +30,8 @@ struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
-	struct string_list env, env_files, labels, volumes, mounts, tmpfs;
+	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts;
+	const char *log_driver;
 	struct security_flags security;
 	struct network_flags network;
 };
@@ -71,6 +73,10 @@ static const struct flag run_flag_table[] = {
         {"volume", 'v', FLAG_LIST, &flags.volumes, "list", "Bind mount a volume (SRC:DST[:ro], NAME:DST, or DST)"},
         {"mount", 0, FLAG_LIST, &flags.mounts, "mount", "Attach a mount (type=bind|volume|tmpfs,source=,target=,...)"},
         {"tmpfs", 0, FLAG_LIST, &flags.tmpfs, "list", "Mount a tmpfs directory (DST[:size=64m,mode=1777])"},
+        {"log-driver", 0, FLAG_STRING, &flags.log_driver, "string",
+         "Logging driver: json-file or local (both: the container's own rotated log)"},
+        {"log-opt", 0, FLAG_LIST, &flags.log_opts, "list",
+         "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"},
         {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
          "permissive, restricted (default), strict or paranoid"},
@@ -211,6 +217,36 @@ static int build_config(const char *command_name, const struct arguments *positi
 	return parse_limits(&config->limits);
 }
 
+/*
+ * --log-driver and --log-opt max-size=SIZE, max-file=N: docker's json-file and local drivers, which both
+ * rotate; anything else is refused rather than silently ignored.
+ */
+static int apply_log_options(struct containerv_options *options)
+{
+	int64_t max_size = 0, max_files = 0;
+
+	if (flags.log_driver != NULL && strcmp(flags.log_driver, "json-file") != 0 &&
+	    strcmp(flags.log_driver, "local") != 0)
+		return cli_fail(-1,
+		                "--log-driver %s: not supported (json-file and local are: the container's rotated log)",
+		                flags.log_driver);
+	for (size_t i = 0; i < flags.log_opts.count; i++) {
+		const char *opt = flags.log_opts.items[i];
+		if (strncmp(opt, "max-size=", 9) == 0) {
+			if (containerv_parse_size(opt + 9, &max_size) < 0)
+				return cli_fail(-1, "invalid --log-opt %s: expected a size (10m, 64k, ...)", opt);
+		} else if (strncmp(opt, "max-file=", 9) == 0) {
+			if (cli_parse_int64(opt + 9, &max_files) < 0 || max_files < 1 || max_files > 100)
+				return cli_fail(-1, "invalid --log-opt %s: expected a number of files from 1 to 100",
+				                opt);
+		} else {
+			return cli_fail(-1, "--log-opt %s: unknown option (max-size and max-file are known)", opt);
+		}
+	}
+	SET_OR_FAIL(containerv_options_set_log_limits(options, max_size, (unsigned int)max_files), "--log-opt");
+	return 0;
+}
+
 /* The rest: the setters validate their input, so errors surface before anything is created. */
 static int build_options(const struct run_config *config, struct containerv_options *options)
 {
@@ -236,7 +272,7 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
-	if (cli_build_security(&flags.security, options) != 0)
+	if (cli_build_security(&flags.security, options) != 0 || apply_log_options(options) < 0)
 		return -1;
 	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
 	if (flags.security.no_network && flags.network.network == NULL)
@@ -388,23 +424,25 @@ int cmd_create(int argc, char **argv)
 	return run_or_create(argc, argv, false);
 }
 
-/* start -a: follow the log from where it ends now (the container writes there), then exit with its code. */
+/* start -a: follow the log from now on (the container writes there), then exit with its code. */
 static int start_attached(const char *reference)
 {
 	_cleanup_container_ struct containerv_container *container = NULL;
+	struct containerv_logs_options options = CONTAINERV_LOGS_OPTIONS_INIT;
 	struct containerv_exit exit_status;
-	struct stat info;
-	int64_t offset = 0;
+	struct timespec now;
 
 	if (cli_open(reference, &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
-	if (stat(containerv_log_path(container), &info) == 0)
-		offset = info.st_size;
+	/* What this start writes: each record is stamped when its monitor read it, after this. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	options.since_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+	options.follow = 1;
 	if (containerv_start(container) < 0) {
 		int code = cli_exec_exit_code();
 		return cli_fail_library(code == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE : code, "start %s", reference);
 	}
-	if (logs_copy(container, offset, true) < 0)
+	if (logs_copy(container, &options, false) < 0)
 		return EXIT_CLI_ERROR;
 	if (containerv_wait(container, &exit_status) < 0)
 		return cli_fail_library(EXIT_CLI_ERROR, "wait %s", reference);

@@ -530,6 +530,8 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
 	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
+	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
+	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
 	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -596,6 +598,11 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->autoremove_monitor = monitor != NULL ? json_is_true(monitor) : o->autoremove;
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
 	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
+	/* Absent (written before logs rotated) or out of range: the defaults. */
+	json_int_t log_max_size = json_integer_value(json_object_get(root, "log_max_size"));
+	json_int_t log_max_files = json_integer_value(json_object_get(root, "log_max_files"));
+	o->log_max_size = log_max_size >= 1024 ? (uint64_t)log_max_size : 0;
+	o->log_max_files = log_max_files >= 1 && log_max_files <= 100 ? (unsigned int)log_max_files : 0;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)

@@ -66,6 +66,8 @@ struct containerv_options {
 	int stop_signal;                      /* the image's StopSignal; 0: SIGTERM */
 	bool user_set;                        /* containerv_options_set_user() was called */
 	bool entrypoint_set;                  /* containerv_options_set_entrypoint() was called */
+	uint64_t log_max_size;                /* containerv_options_set_log_limits(); 0: the default */
+	unsigned int log_max_files;           /* 0: the default */
 	/*
 	 * Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear), or
 	 * CONTAINERV_STDIO_* values. Set in a container's config only while its creating handle may take the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log-file.h"
 #include "common/util.h"
 #include "linux/host-limits.h"
 #include "linux/container-private.h"
@@ -194,7 +195,7 @@ int containerv_create(const struct containerv_options *options, struct container
 		goto fail;
 	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
 	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
-	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
+	snprintf(c->log_path, sizeof c->log_path, "%s/" CV_LOG_DIR "/" CV_LOG_FILE, c->dir);
 	if (c->name[0] != '\0') {
 		if (cv_state_reserve_name(c->name, c->id) < 0)
 			goto fail;

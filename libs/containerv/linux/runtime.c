@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log-file.h"
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
@@ -449,15 +450,17 @@ static int build_security(struct containerv_container *c, struct cv_init_plan *p
 struct start_stdio {
 	int container_ends[3];
 	int host_ends[3];
-	int log_read;
-	int log_fd;
+	int log_read[2]; /* the monitor's ends of the container's stdout and stderr */
+	int log_dir;     /* <container>/logs, flock'ed while the monitor writes */
+	struct cv_log_writer log;
 };
 
 static void start_stdio_init(struct start_stdio *io)
 {
 	for (int i = 0; i < 3; i++)
 		io->container_ends[i] = io->host_ends[i] = -1;
-	io->log_read = io->log_fd = -1;
+	io->log_read[0] = io->log_read[1] = io->log_dir = -1;
+	io->log = (struct cv_log_writer){.dirfd = -1, .fd = -1};
 }
 
 static void close_if_open(int *fd)
@@ -473,8 +476,10 @@ static void start_stdio_close(struct start_stdio *io)
 		close_if_open(&io->container_ends[i]);
 		close_if_open(&io->host_ends[i]);
 	}
-	close_if_open(&io->log_read);
-	close_if_open(&io->log_fd);
+	close_if_open(&io->log_read[0]);
+	close_if_open(&io->log_read[1]);
+	cv_log_writer_close(&io->log);
+	close_if_open(&io->log_dir);
 }
 
 /* A pipe for stream i: the container gets the read end of stdin and the write end of stdout/stderr. */
@@ -490,27 +495,33 @@ static int make_stdio_pipe(struct start_stdio *io, int i)
 }
 
 /*
- * Detached: stdout and stderr are one pipe (their order kept) that the monitor copies to container.log.
- * The log is flock'ed here and the lock goes with the descriptor to the monitor: containerv_wait() and
- * `logs -f` take it shared to know that everything has been written.
+ * Detached: stdout and stderr are two pipes that the monitor records to the log (common/log-file.c),
+ * each line with its stream and time. The log's directory is flock'ed here and the lock goes with the
+ * descriptor to the monitor: containerv_wait() and `logs -f` take it shared to know that everything has
+ * been written.
  */
 static int prepare_log_pipe(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io)
 {
-	int ends[2];
-
-	io->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (io->log_fd < 0)
-		return cv_error_sys("open %s", c->log_path);
-	while (flock(io->log_fd, LOCK_EX) < 0) {
+	if (mkdirat(plan->state_dir_fd, CV_LOG_DIR, 0700) < 0 && errno != EEXIST)
+		return cv_error_sys("create the log directory of %.12s", c->id);
+	io->log_dir = openat(plan->state_dir_fd, CV_LOG_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (io->log_dir < 0)
+		return cv_error_sys("open the log directory of %.12s", c->id);
+	while (flock(io->log_dir, LOCK_EX) < 0) {
 		if (errno != EINTR)
-			return cv_error_sys("lock %s", c->log_path);
+			return cv_error_sys("lock the log of %.12s", c->id);
 	}
-	if (pipe2(ends, O_CLOEXEC) < 0)
-		return cv_error_sys("log pipe");
-	io->log_read = ends[0];
-	io->container_ends[1] = ends[1];
+	if (cv_log_writer_open(&io->log, io->log_dir, c->config.log_max_size, c->config.log_max_files) < 0)
+		return cv_error_prefix("%.12s", c->id);
 	plan->stdio[0] = -1;
-	plan->stdio[1] = plan->stdio[2] = ends[1];
+	for (int i = 0; i < 2; i++) {
+		int ends[2];
+		if (pipe2(ends, O_CLOEXEC) < 0)
+			return cv_error_sys("log pipe");
+		io->log_read[i] = ends[0];
+		io->container_ends[1 + i] = ends[1];
+		plan->stdio[1 + i] = ends[1];
+	}
 	return 0;
 }
 
@@ -809,51 +820,28 @@ static pid_t clone_init(unsigned long long flags, int cgroup_fd)
 
 /*
  * The monitor of a detached container (like podman's conmon): a daemonized
- * grandchild of the caller, outside the container, that copies the
- * container's output pipe to container.log and, for an autoremove container,
- * removes it once the init has ended (pidfd). Made with fork() (not a raw
- * clone), so the library is usable in it; the middle child exits at once and
- * is reaped here. It holds nothing else of the caller's.
+ * grandchild of the caller, outside the container, that records the
+ * container's stdout and stderr pipes to its log (common/log-file.c) and, for
+ * an autoremove container, removes it once the init has ended (pidfd). Made
+ * with fork() (not a raw clone), so the library is usable in it; the middle
+ * child exits at once and is reaped here. It holds nothing else of the
+ * caller's. fds: the pidfd, the two pipes, the log's directory and file.
  */
-static void copy_log_until_ended(int log_read, int log_fd, int pidfd)
-{
-	bool pipe_open = true;
-
-	for (;;) {
-		struct pollfd entries[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = log_read, .events = POLLIN}};
-		if (poll(entries, pipe_open ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (pipe_open && entries[1].revents != 0 && cv_copy_once(log_read, log_fd) <= 0) {
-			pipe_open = false;
-			return; /* every writer is gone: nothing more can come */
-		}
-		if (entries[0].revents != 0) {
-			/*
-			 * The init is gone, and with it its PID namespace: what the container wrote is in the
-			 * pipe. Drain it without waiting for an end of file that a writer outside a PID
-			 * namespace of its own could hold back.
-			 */
-			fcntl(log_read, F_SETFL, O_NONBLOCK);
-			while (cv_copy_once(log_read, log_fd) > 0)
-				;
-			return;
-		}
-	}
-}
-
-static void __attribute__((noreturn)) monitor_main(const char *id, int pidfd, int log_read, int log_fd, bool remove)
+static void __attribute__((noreturn))
+monitor_main(const char *id, const int fds[5], struct cv_log_writer *log, bool remove)
 {
 	struct containerv_container *c = NULL;
-	struct pollfd ended = {.fd = pidfd, .events = POLLIN};
+	struct pollfd ended = {.fd = fds[0], .events = POLLIN};
 
-	if (log_read >= 0)
-		copy_log_until_ended(log_read, log_fd, pidfd);
-	/* The log's lock goes with it: waiters (containerv_wait, logs -f) may read everything now. */
-	if (log_fd >= 0)
-		close(log_fd);
+	if (fds[4] >= 0) {
+		log->dirfd = fds[3];
+		log->fd = fds[4];
+		cv_log_copy_until_ended(log, fds[1], fds[2], fds[0]);
+		cv_log_writer_close(log);
+	}
+	/* The log's lock goes with its directory: waiters (containerv_wait, logs -f) may read everything now. */
+	if (fds[3] >= 0)
+		close(fds[3]);
 	if (remove) {
 		while (poll(&ended, 1, -1) < 0 && errno == EINTR)
 			;
@@ -864,20 +852,21 @@ static void __attribute__((noreturn)) monitor_main(const char *id, int pidfd, in
 	_exit(0);
 }
 
-/* Puts the monitor's descriptors on 3, 4, 5 (-1 stays -1) and closes every other one of the caller's. */
-static void keep_only(int fds[3])
+/* Puts the monitor's descriptors on 3, 4, ... (-1 stays -1) and closes every other one of the caller's. */
+#define MONITOR_FDS 5
+static void keep_only(int fds[MONITOR_FDS])
 {
-	int moved[3];
+	int moved[MONITOR_FDS];
 
-	for (int i = 0; i < 3; i++)
-		moved[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < MONITOR_FDS; i++)
+		moved[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 3 + MONITOR_FDS) : -1;
+	for (int i = 0; i < MONITOR_FDS; i++) {
 		fds[i] = moved[i] >= 0 ? dup2(moved[i], 3 + i) : -1;
 		if (moved[i] >= 0)
 			close(moved[i]);
 	}
-	close_range(6, ~0U, 0);
-	for (int i = 0; i < 3; i++)
+	close_range(3 + MONITOR_FDS, ~0U, 0);
+	for (int i = 0; i < MONITOR_FDS; i++)
 		if (fds[i] < 0)
 			close(3 + i);
 }
@@ -896,7 +885,7 @@ static int start_monitor(struct containerv_container *c, struct start_stdio *io)
 		return cv_error_sys("fork the monitor of %.12s", c->id);
 	}
 	if (middle == 0) {
-		int fds[3] = {pidfd, io->log_read, io->log_fd};
+		int fds[MONITOR_FDS] = {pidfd, io->log_read[0], io->log_read[1], io->log_dir, io->log.fd};
 		setsid();
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3; fd++)
@@ -905,7 +894,7 @@ static int start_monitor(struct containerv_container *c, struct start_stdio *io)
 		keep_only(fds);
 		prctl(PR_SET_NAME, "containerv-mon");
 		if (fork() == 0)
-			monitor_main(c->id, fds[0], fds[1], fds[2], remove);
+			monitor_main(c->id, fds, &io->log, remove);
 		_exit(0);
 	}
 	close(pidfd);
@@ -981,7 +970,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	c->is_parent = true;
 	if (cv_state_save(c) < 0)
 		goto done;
-	if ((io.log_read >= 0 || c->config.autoremove_monitor) && start_monitor(c, &io) < 0)
+	if ((io.log.fd >= 0 || c->config.autoremove_monitor) && start_monitor(c, &io) < 0)
 		goto done;
 	give_host_ends(c, &io);
 	ret = 0;

@@ -96,8 +96,8 @@ static bool clean_for_spare(const char *doomed)
 	for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
 		if (unlinkat(fd, own_files[i], 0) < 0 && errno != ENOENT)
 			return false;
-	/* The overlay's layer and work directory go whole (see is_clean_spare). */
-	static const char *const layer_dirs[] = {"upper", "work"};
+	/* The overlay's layer and work directory go whole (see is_clean_spare), and the log's files. */
+	static const char *const layer_dirs[] = {"upper", "work", "logs"};
 	for (size_t i = 0; i < sizeof layer_dirs / sizeof *layer_dirs; i++) {
 		snprintf(path, sizeof path, "%s/%s", doomed, layer_dirs[i]);
 		if (cv_rm_rf(path) < 0)

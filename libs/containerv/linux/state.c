@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "common/error.h"
+#include "common/log-file.h"
 #include "common/util.h"
 #include "linux/spare-dirs.h"
 #include "linux/container-private.h"
@@ -338,7 +339,7 @@ int cv_state_load(const char *id, struct containerv_container **out)
 		return -1;
 	snprintf(c->id, sizeof c->id, "%s", id);
 	snprintf(c->dir, sizeof c->dir, "%s/%s", dir, id);
-	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
+	snprintf(c->log_path, sizeof c->log_path, "%s/" CV_LOG_DIR "/" CV_LOG_FILE, c->dir);
 	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return cv_error_sys("container %s", id);

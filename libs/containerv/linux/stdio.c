@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log-file.h"
 #include "common/util.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
@@ -119,13 +122,18 @@ ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int 
 
 void cv_log_monitor_wait(const struct containerv_container *container)
 {
-	int fd = open(container->log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char path[PATH_MAX];
 
-	if (fd < 0)
-		return; /* no log: nothing of this container was ever logged */
-	while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+	snprintf(path, sizeof path, "%s/" CV_LOG_DIR, container->dir);
+	cv_log_wait_writer(path);
+	/* A monitor of an earlier version locks the log file of the old format. */
+	snprintf(path, sizeof path, "%s/container.log", container->dir);
+	int legacy = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (legacy < 0)
+		return;
+	while (flock(legacy, LOCK_SH) < 0 && errno == EINTR)
 		;
-	close(fd);
+	close(legacy);
 }
 
 ssize_t cv_copy_once(int from, int to)

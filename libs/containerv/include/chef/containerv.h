@@ -20,5 +20,6 @@
 #include <chef/containerv/registry.h>
 #include <chef/containerv/spec.h>
 #include <chef/containerv/oci.h>
+#include <chef/containerv/logs.h>
 
 #endif
