@@ -29,7 +29,8 @@ LAYERS=(
 	"config:common security network"                     # struct containerv_options: the composite config
 	"image:common config network"                        # the OCI store, pull/push, image -> config
 	"spec:common config image network security"          # docker syntax -> config
-	"platform/linux:common config security network image spec" # the Linux backend
+	"core:common config security network image spec"     # handle, state store, backend interface, events
+	"platform/linux:common config security network image spec core" # the Linux backend: fills core's table
 )
 
 # The platform folders: the only ones that may include a Linux-only header.
@@ -212,7 +213,8 @@ self_test() {
 	printf '#include "platform/linux/cgroup.h"\n' >>"$scratch/lib/common/error.c"
 	printf '#include "../image/store.h"\n' >>"$scratch/lib/network/address.c"
 	printf '#include <sys/mount.h>\n' >>"$scratch/lib/spec/env.c"
-	mkdir "$scratch/lib/core" && printf '/* new */\n' >"$scratch/lib/core/new.c"
+	printf '#include "platform/linux/container-private.h"\n' >>"$scratch/lib/core/store.c"
+	mkdir "$scratch/lib/newlayer" && printf '/* new */\n' >"$scratch/lib/newlayer/new.c"
 	output=$(check "$scratch/lib")
 	status=$?
 	echo "$output"
@@ -224,7 +226,8 @@ self_test() {
 	for expected in 'common/error.c:[0-9]*: common may not include "platform/linux/cgroup.h" (platform/linux)' \
 		'network/address.c:[0-9]*: network may not include "../image/store.h" (image)' \
 		'spec/env.c:[0-9]*: <sys/mount.h> is Linux-only' \
-		'core/new.c:1: folder "core" is not in the layer graph'; do
+		'core/store.c:[0-9]*: core may not include "platform/linux/container-private.h" (platform/linux)' \
+		'newlayer/new.c:1: folder "newlayer" is not in the layer graph'; do
 		grep -q "$expected" <<<"$output" || {
 			echo "self-test: not reported: $expected" >&2
 			return 1

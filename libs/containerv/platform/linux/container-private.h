@@ -1,6 +1,7 @@
 /*
- * Internal: the container handle and the pieces of the Linux lifecycle
- * (state files, init, rootfs, spawn) that share it.
+ * Internal: the Linux part of the container handle and the pieces of the
+ * Linux lifecycle (the init's state, init, rootfs, spawn) that share it.
+ * The handle itself and the state store are core's (core/container.h).
  */
 #ifndef CV_LINUX_CONTAINER_PRIVATE_H
 #define CV_LINUX_CONTAINER_PRIVATE_H
@@ -14,30 +15,11 @@
 #include <chef/containerv.h>
 
 #include "config/options.h"
+#include "core/container.h"
 #include "platform/linux/cgroup.h"
 
-#define CV_ID_LENGTH 64
-#define CV_DEFAULT_PATH CONTAINERV_DEFAULT_PATH
-
-/* What state.json records; exit.json (written by the init) completes it. */
-struct cv_state {
-	enum containerv_state status;
-	pid_t pid;               /* host pid of the init */
-	uint64_t pid_start_time; /* its start time in clock ticks, against pid reuse */
-	int64_t created_ns;
-	int64_t started_ns;
-	int64_t finished_ns;
-	struct containerv_exit exit;
-	bool paused; /* running with its cgroup frozen (containerv_pause); false in every other state */
-};
-
-struct containerv_container {
-	char id[CV_ID_LENGTH + 1];
-	char name[129];
-	char dir[PATH_MAX]; /* <root>/containers/<id> */
-	char log_path[PATH_MAX];
-	struct containerv_options config;
-	struct cv_state state;
+/* The Linux part of a container handle (core/container.h: containerv_container.platform). */
+struct cv_platform_container {
 	struct cv_cgroup *cgroup; /* opened lazily */
 	bool is_parent;           /* this process forked the init: waitpid() works */
 	bool have_reaped_exit;    /* we reaped the init: its own exit status, if exit.json is gone */
@@ -46,38 +28,25 @@ struct containerv_container {
 	bool have_stdio_host;
 	int stdio_host[3];
 	int lock_fd; /* flock on <dir>/lock while lock_depth > 0 */
+	int lock_depth;
 	/* containerv_watch_fd(): an epoll descriptor over the init's pidfd and an inotify watch of <dir> (watch.c). */
 	bool watching; /* the three below are open (watch_pidfd may be -1: no init to watch) */
 	int watch_fd;
 	int watch_pidfd;
 	int watch_inotify;
-	int lock_depth;
-	/* statistics history (ring buffer) and the previous sample for CPU % */
-	struct containerv_stats history[CONTAINERV_STATS_HISTORY];
-	size_t history_next;
-	size_t history_count;
-	bool have_previous;
-	uint64_t previous_cpu_ns;
-	int64_t previous_monotonic_ns;
 };
 
-/* state.c: the on-disk layout. */
-int cv_state_containers_dir(char *buffer, size_t size);
 /*
  * Where containers mount their root filesystem: one directory for all, <root>/containers/.rootfs. Each
  * mount is made in a private mount namespace (the init's, or a copy's), so they never meet, and a
  * start makes and a removal deletes no mount point of its own.
  */
-int cv_state_rootfs_mountpoint(char *buffer, size_t size);
+int cv_state_rootfs_mountpoint(struct containerv_context *context, char *buffer, size_t size);
 
 /* userns.c: leases a range of 65536 host ids for a container's user namespace (--userns=auto), and gives it back. */
 #define CV_USERNS_RANGE 65536u
 int cv_userns_allocate(const char *container_id, uint32_t *host_start);
 void cv_userns_release(uint32_t host_start, const char *container_id);
-int cv_state_names_dir(char *buffer, size_t size);
-int cv_state_new_id(char id[CV_ID_LENGTH + 1]);
-int cv_state_save(struct containerv_container *container);
-int cv_state_load(const char *id, struct containerv_container **out);
 /* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
 int cv_state_lock(struct containerv_container *container);
 void cv_state_unlock(struct containerv_container *container);
@@ -88,21 +57,16 @@ int cv_state_reload(struct containerv_container *container);
 void cv_reap_init(struct containerv_container *container, bool block);
 /* Looks at the init and exit.json and moves a dead container to EXITED (takes the lock when it does). */
 int cv_state_refresh(struct containerv_container *container);
-/* Reserves a name atomically (EEXIST when taken) / releases it. */
-int cv_state_reserve_name(const char *name, const char *id);
-void cv_state_release_name(const char *name, const char *id);
+/* refresh, and removes an ended autoremove container nobody else will: 1 when removed (the handle freed). */
+int cv_state_collect(struct containerv_container *container);
+/* The handle's Linux part: initial values, and what it holds let go (containerv_close). */
+void cv_state_handle_init(struct containerv_container *container);
+void cv_state_handle_release(struct containerv_container *container);
 bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
-/* Running with its cgroup frozen by containerv_pause(). */
-static inline bool cv_state_is_paused(const struct containerv_container *container)
-{
-	return container->state.status == CV_STATE_RUNNING && container->state.paused;
-}
 /* update.c: thaws a paused container and records it (stop, after its signal); best effort. */
 void cv_resume_if_paused(struct containerv_container *container);
-/* container.c: rewrites config.json from container->config (atomically; the caller holds the lock). */
-int cv_container_write_config(struct containerv_container *container);
 
 /*
  * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main
@@ -110,11 +74,6 @@ int cv_container_write_config(struct containerv_container *container);
  */
 int cv_runtime_start(struct containerv_container *container, bool hold);
 int cv_runtime_release(struct containerv_container *container, bool *exec_failed);
-/* The container has an init: running, or held before its main command. */
-static inline bool cv_state_has_init(const struct containerv_container *container)
-{
-	return container->state.status == CV_STATE_RUNNING || container->state.status == CV_STATE_HELD;
-}
 
 /* init.c: the child's half, never returns. */
 struct cv_init_plan;
@@ -184,6 +143,9 @@ int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns,
  */
 int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
 ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
+
+/* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
+int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
 
 /* watch.c: closes what containerv_watch_fd() opened (containerv_close). */
 void cv_watch_close(struct containerv_container *container);

@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "platform/linux/container-private.h"
-#include "platform/linux/spare-dirs.h"
+#include "core/spare-dirs.h"
 #include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
 #include "platform/linux/network-private.h"
@@ -138,7 +138,7 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	/* Processes we could not kill keep their state, so that a later rm can find them again. */
 	if (cgroup != NULL && cv_cgroup_destroy(cgroup) < 0)
 		return -1;
-	if (c->is_parent && c->state.pid > 0)
+	if (c->platform->is_parent && c->state.pid > 0)
 		waitpid(c->state.pid, NULL, 0);
 	release_volumes(c, remove_anonymous_volumes);
 	if (c->config.userns_auto && c->config.uid_map.set)
@@ -150,7 +150,7 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	 * The caller's lock, when it holds one, is that flock already (a second one would wait on it).
 	 */
 	cleanup_close int guard = -1;
-	if (c->lock_depth == 0) {
+	if (c->platform->lock_depth == 0) {
 		guard = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (guard >= 0)
 			while (flock(guard, LOCK_EX) < 0 && errno == EINTR)
@@ -161,7 +161,7 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	snprintf(removing, sizeof removing, "%.*s/.removing-%s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir,
 	         c->id);
 	bool hidden = rename(c->dir, removing) == 0;
-	cv_state_release_name(c->name, c->id);
+	cv_state_release_name(c->context, c->name, c->id);
 	/* Without a user namespace everything in it is root's, and a clean one is kept for the next create. */
 	char containers[PATH_MAX];
 	snprintf(containers, sizeof containers, "%.*s", (int)(strlen(c->dir) - CV_ID_LENGTH - 1), c->dir);
@@ -171,7 +171,8 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	return ret;
 }
 
-int containerv_create(const struct containerv_options *options, struct containerv_container **container)
+int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
+                         struct containerv_container **container)
 {
 	char containers[PATH_MAX];
 	struct containerv_container *c;
@@ -181,12 +182,14 @@ int containerv_create(const struct containerv_options *options, struct container
 	cv_error_clear();
 	if (options == NULL || container == NULL)
 		return cv_error_errno(EINVAL, "create: missing argument");
+	context = cv_context_or_current(context);
+	CV_CONTEXT_SCOPE(context);
 	if (cv_options_validate(options) < 0 || cv_security_check_host(options->security) < 0 ||
-	    cv_security_check_binds(options, containerv_root()) < 0)
+	    cv_security_check_binds(options, cv_context_root(context)) < 0)
 		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
-	if (cv_state_containers_dir(containers, sizeof containers) < 0)
+	if (cv_state_containers_dir(context, containers, sizeof containers) < 0)
 		return -1;
-	c = cv_malloc0(sizeof *c);
+	c = cv_container_alloc(context);
 	if (c == NULL)
 		return -1;
 	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0)
@@ -195,7 +198,7 @@ int containerv_create(const struct containerv_options *options, struct container
 	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
 	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
 	if (c->name[0] != '\0') {
-		if (cv_state_reserve_name(c->name, c->id) < 0)
+		if (cv_state_reserve_name(c->context, c->name, c->id) < 0)
 			goto fail;
 		name_reserved = true;
 	}
@@ -231,16 +234,21 @@ fail_dir : {
 	cv_error_save(&saved);
 	cv_image_create_end(image_store);
 	release_all(c, true);
-	if (c->lock_depth > 0) /* a failed start: held until now (see release_all) */
+	if (c->platform->lock_depth > 0) /* a failed start: held until now (see release_all) */
 		cv_state_unlock(c);
 	name_reserved = false;
 	cv_error_restore(&saved);
 }
 fail:
 	if (name_reserved)
-		cv_state_release_name(c->name, c->id);
+		cv_state_release_name(c->context, c->name, c->id);
 	containerv_close(c);
 	return -1;
+}
+
+int containerv_create(const struct containerv_options *options, struct containerv_container **container)
+{
+	return containerv_create_in(NULL, options, container);
 }
 
 static int pidfd_open_checked(struct containerv_container *c)
@@ -267,7 +275,7 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
 
 	if (!cv_state_has_init(c))
 		return 0;
-	if (c->is_parent && timeout_ms < 0) {
+	if (c->platform->is_parent && timeout_ms < 0) {
 		cv_reap_init(c, true);
 		return cv_state_refresh(c) < 0 ? -1 : 0;
 	}
@@ -398,7 +406,7 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 	if (container->state.status == CV_STATE_CREATED)
 		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
 	/* Our own init is reaped (its status is all an autoremove container leaves); others are watched. */
-	if (container->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
+	if (container->platform->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
 		return -1;
 	/* Our held init killed before any release: nothing ran, there is no exit status to report. */
 	if (container->state.status == CV_STATE_CREATED)

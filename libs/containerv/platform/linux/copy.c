@@ -360,7 +360,7 @@ static int mount_stopped_root(struct containerv_container *c)
 		return cv_error_sys("private mount namespace");
 	/* A fresh work dir, as at every start: the last mount left it marked volatile. */
 	if (cv_rm_rf(work_dir) < 0 || cv_mkdir_p(work_dir, 0700) < 0 || cv_mkdir_p(upper, 0755) < 0 ||
-	    cv_state_rootfs_mountpoint(rootfs, sizeof rootfs) < 0 || cv_overlay_options(c, &options) < 0)
+	    cv_state_rootfs_mountpoint(c->context, rootfs, sizeof rootfs) < 0 || cv_overlay_options(c, &options) < 0)
 		return -1;
 	/* nodev: a node the container made while it ran must not open the host's device (issue 9). */
 	if (mount("overlay", rootfs, "overlay", MS_NODEV | MS_NOSUID, options) < 0)

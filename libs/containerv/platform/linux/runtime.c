@@ -562,7 +562,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0 ||
 	    prepare_overlay(c, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
-	if (cv_state_rootfs_mountpoint(plan->rootfs, sizeof plan->rootfs) < 0)
+	if (cv_state_rootfs_mountpoint(c->context, plan->rootfs, sizeof plan->rootfs) < 0)
 		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
 	plan->namespaces = config->namespaces;
@@ -783,14 +783,14 @@ static int make_release_socket(struct containerv_container *c, struct cv_init_pl
 /* The caller's ends go to the handle (containerv_take_stdio); a previous start's that were not taken are closed. */
 static void give_host_ends(struct containerv_container *c, struct start_stdio *io)
 {
-	if (c->have_stdio_host)
+	if (c->platform->have_stdio_host)
 		for (int i = 0; i < 3; i++)
-			close_if_open(&c->stdio_host[i]);
+			close_if_open(&c->platform->stdio_host[i]);
 	for (int i = 0; i < 3; i++) {
-		c->stdio_host[i] = io->host_ends[i];
+		c->platform->stdio_host[i] = io->host_ends[i];
 		io->host_ends[i] = -1;
 	}
-	c->have_stdio_host = true;
+	c->platform->have_stdio_host = true;
 }
 
 static pid_t clone_init(unsigned long long flags, int cgroup_fd)
@@ -978,7 +978,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	c->state.started_ns = hold ? 0 : cv_now_ns();
 	c->state.finished_ns = 0;
 	memset(&c->state.exit, 0, sizeof c->state.exit);
-	c->is_parent = true;
+	c->platform->is_parent = true;
 	if (cv_state_save(c) < 0)
 		goto done;
 	if ((io.log_read >= 0 || c->config.autoremove_monitor) && start_monitor(c, &io) < 0)
@@ -992,7 +992,7 @@ done:
 		waitpid(pid, NULL, 0);
 		c->state.status = c->state.started_ns ? CV_STATE_EXITED : CV_STATE_CREATED;
 		c->state.pid = 0;
-		c->is_parent = false;
+		c->platform->is_parent = false;
 		errno = saved;
 	}
 	if (ret < 0 && plan.release_fd >= 0)
@@ -1014,8 +1014,8 @@ done:
 		cv_cgroup_free(cgroup);
 		cv_error_restore(&saved);
 	} else if (ret == 0) {
-		cv_cgroup_free(c->cgroup);
-		c->cgroup = cgroup;
+		cv_cgroup_free(c->platform->cgroup);
+		c->platform->cgroup = cgroup;
 	}
 	if (sync_fds[0] >= 0)
 		close(sync_fds[0]);

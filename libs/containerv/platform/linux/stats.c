@@ -133,26 +133,12 @@ static void read_process_io(const pid_t *pids, size_t count, struct containerv_s
 	}
 }
 
-static void remember_sample(struct containerv_container *c, const struct containerv_stats *stats)
-{
-	c->history[c->history_next] = *stats;
-	c->history_next = (c->history_next + 1) % CONTAINERV_STATS_HISTORY;
-	if (c->history_count < CONTAINERV_STATS_HISTORY)
-		c->history_count++;
-}
-
-int containerv_get_stats(struct containerv_container *container, struct containerv_stats *stats)
+int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats)
 {
 	struct cv_cgroup *cgroup;
 	cleanup_free pid_t *pids = NULL;
 	size_t count = 0;
-	int64_t now;
 
-	cv_error_clear();
-	if (container == NULL || stats == NULL)
-		return cv_error_errno(EINVAL, "stats: missing argument");
-	cv_state_refresh(container);
-	memset(stats, 0, sizeof *stats);
 	cgroup = cv_container_cgroup(container);
 	if (cgroup == NULL)
 		return cv_error_errno(ENOENT, "stats %s: the container has no cgroup (never started?)",
@@ -169,39 +155,6 @@ int containerv_get_stats(struct containerv_container *container, struct containe
 				read_process_io(pids, count, stats);
 		}
 	}
-	/* Keep the count from going down when the newest processes have exited since the last sample. */
-	if (container->history_count > 0) {
-		size_t last = (container->history_next + CONTAINERV_STATS_HISTORY - 1) % CONTAINERV_STATS_HISTORY;
-		if (container->history[last].total_processes > stats->total_processes)
-			stats->total_processes = container->history[last].total_processes;
-	}
-	stats->timestamp_ns = (uint64_t)cv_now_ns();
-	now = cv_monotonic_ns();
-	if (container->have_previous && now > container->previous_monotonic_ns &&
-	    stats->cpu_time_ns >= container->previous_cpu_ns)
-		stats->cpu_percent = 100.0 * (double)(stats->cpu_time_ns - container->previous_cpu_ns) /
-		                     (double)(now - container->previous_monotonic_ns);
-	container->have_previous = true;
-	container->previous_cpu_ns = stats->cpu_time_ns;
-	container->previous_monotonic_ns = now;
-	remember_sample(container, stats);
-	return 0;
-}
-
-int containerv_get_stats_history(struct containerv_container *container, struct containerv_stats *samples, size_t max,
-                                 size_t *count)
-{
-	size_t n, oldest;
-
-	cv_error_clear();
-	if (container == NULL || count == NULL || (samples == NULL && max > 0))
-		return cv_error_errno(EINVAL, "stats history: missing argument");
-	n = container->history_count < max ? container->history_count : max;
-	/* Oldest first, and the newest n of them when max is smaller than the history. */
-	oldest = (container->history_next + CONTAINERV_STATS_HISTORY - n) % CONTAINERV_STATS_HISTORY;
-	for (size_t i = 0; i < n; i++)
-		samples[i] = container->history[(oldest + i) % CONTAINERV_STATS_HISTORY];
-	*count = n;
 	return 0;
 }
 

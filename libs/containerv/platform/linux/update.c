@@ -82,7 +82,7 @@ static int recorded_limits(struct containerv_container *c, struct containerv_lim
 {
 	struct containerv_container *fresh = NULL;
 
-	if (cv_state_load(c->id, &fresh) < 0)
+	if (cv_state_load(c->context, c->id, &fresh) < 0)
 		return -1;
 	*limits = fresh->config.limits;
 	containerv_close(fresh);

@@ -78,7 +78,7 @@ static bool lease_is_stale(int dirfd, const char *name)
 	if (fd < 0)
 		return false;
 	n = read(fd, owner, sizeof owner - 1);
-	if (n != CV_ID_LENGTH || cv_state_containers_dir(containers, sizeof containers) < 0) {
+	if (n != CV_ID_LENGTH || cv_state_containers_dir(cv_context_current(), containers, sizeof containers) < 0) {
 		cv_error_clear();
 		return n == 0; /* empty: its creator died before writing it */
 	}

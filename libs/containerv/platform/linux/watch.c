@@ -24,22 +24,22 @@
 
 void cv_watch_close(struct containerv_container *c)
 {
-	if (!c->watching)
+	if (!c->platform->watching)
 		return;
-	if (c->watch_pidfd >= 0)
-		close(c->watch_pidfd);
-	close(c->watch_inotify);
-	close(c->watch_fd);
-	c->watching = false;
+	if (c->platform->watch_pidfd >= 0)
+		close(c->platform->watch_pidfd);
+	close(c->platform->watch_inotify);
+	close(c->platform->watch_fd);
+	c->platform->watching = false;
 }
 
 static void drop_pidfd(struct containerv_container *c)
 {
-	if (c->watch_pidfd < 0)
+	if (c->platform->watch_pidfd < 0)
 		return;
-	epoll_ctl(c->watch_fd, EPOLL_CTL_DEL, c->watch_pidfd, NULL);
-	close(c->watch_pidfd);
-	c->watch_pidfd = -1;
+	epoll_ctl(c->platform->watch_fd, EPOLL_CTL_DEL, c->platform->watch_pidfd, NULL);
+	close(c->platform->watch_pidfd);
+	c->platform->watch_pidfd = -1;
 }
 
 /* The pidfd of the current init in the set; none without an init. */
@@ -50,22 +50,22 @@ static int arm_pidfd(struct containerv_container *c)
 	drop_pidfd(c);
 	if (!cv_state_has_init(c) || c->state.pid <= 0)
 		return 0;
-	c->watch_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
-	if (c->watch_pidfd < 0) {
+	c->platform->watch_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
+	if (c->platform->watch_pidfd < 0) {
 		if (errno == ESRCH)
 			return 0; /* gone already: the refresh that follows records it */
 		return cv_error_sys("watch the init of %s", containerv_name(c));
 	}
 	/* The pid may have been reused since the state was read: then this is not our init. */
 	if (!cv_process_alive(c->state.pid, c->state.pid_start_time)) {
-		close(c->watch_pidfd);
-		c->watch_pidfd = -1;
+		close(c->platform->watch_pidfd);
+		c->platform->watch_pidfd = -1;
 		return 0;
 	}
-	event.data.fd = c->watch_pidfd;
-	if (epoll_ctl(c->watch_fd, EPOLL_CTL_ADD, c->watch_pidfd, &event) < 0) {
-		close(c->watch_pidfd);
-		c->watch_pidfd = -1;
+	event.data.fd = c->platform->watch_pidfd;
+	if (epoll_ctl(c->platform->watch_fd, EPOLL_CTL_ADD, c->platform->watch_pidfd, &event) < 0) {
+		close(c->platform->watch_pidfd);
+		c->platform->watch_pidfd = -1;
 		return cv_error_sys("watch the init of %s", containerv_name(c));
 	}
 	return 0;
@@ -80,8 +80,8 @@ int containerv_watch_fd(struct containerv_container *container, containerv_fd_t 
 	cv_error_clear();
 	if (container == NULL || fd == NULL)
 		return cv_error_errno(EINVAL, "watch: missing argument");
-	if (container->watching) {
-		*fd = container->watch_fd;
+	if (container->platform->watching) {
+		*fd = container->platform->watch_fd;
 		return 0;
 	}
 	epoll = epoll_create1(EPOLL_CLOEXEC);
@@ -95,16 +95,16 @@ int containerv_watch_fd(struct containerv_container *container, containerv_fd_t 
 	event.data.fd = inotify;
 	if (epoll_ctl(epoll, EPOLL_CTL_ADD, inotify, &event) < 0)
 		return cv_error_sys("watch %s", containerv_name(container));
-	container->watch_fd = cv_steal_fd(&epoll);
-	container->watch_inotify = cv_steal_fd(&inotify);
-	container->watch_pidfd = -1;
-	container->watching = true;
+	container->platform->watch_fd = cv_steal_fd(&epoll);
+	container->platform->watch_inotify = cv_steal_fd(&inotify);
+	container->platform->watch_pidfd = -1;
+	container->platform->watching = true;
 	/* Watching first, then reading: a change made in between is both seen here and reported. */
 	if (cv_state_reload(container) < 0 || cv_state_refresh(container) < 0 || arm_pidfd(container) < 0) {
 		cv_watch_close(container);
 		return -1;
 	}
-	*fd = container->watch_fd;
+	*fd = container->platform->watch_fd;
 	return 0;
 }
 
@@ -131,18 +131,18 @@ int containerv_watch_state(struct containerv_container *container, enum containe
 	cv_error_clear();
 	if (container == NULL || state == NULL)
 		return cv_error_errno(EINVAL, "watch state: missing argument");
-	if (container->watching && drain_inotify(container->watch_inotify)) {
+	if (container->platform->watching && drain_inotify(container->platform->watch_inotify)) {
 		drop_pidfd(container);
 		return cv_error_errno(ENOENT, "container %s has been removed", containerv_name(container));
 	}
 	if (cv_state_reload(container) < 0 || cv_state_refresh(container) < 0)
 		return -1;
-	if (container->watching && arm_pidfd(container) < 0)
+	if (container->platform->watching && arm_pidfd(container) < 0)
 		return -1;
 	/* An init that ended while it was being armed is seen now, not at the next event. */
 	if (cv_state_refresh(container) < 0)
 		return -1;
-	if (container->watching && !cv_state_has_init(container))
+	if (container->platform->watching && !cv_state_has_init(container))
 		drop_pidfd(container);
 	*state = container->state.status;
 	return 0;

@@ -212,6 +212,10 @@ CONTAINERV_API int containerv_options_add_label(struct containerv_options *optio
  */
 CONTAINERV_API int containerv_create(const struct containerv_options *options, struct containerv_container **container);
 
+/* containerv_create() in a context (containerv_context_open()); NULL: the default context. */
+CONTAINERV_API int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
+                                        struct containerv_container **container);
+
 /*
  * Starts a created or exited container again (its writable layer is kept).
  * A held container (containerv_options_set_hold()) is released instead: its
@@ -224,6 +228,10 @@ CONTAINERV_API int containerv_start(struct containerv_container *container);
 
 /* Opens an existing container by id, unique id prefix or name. ENOENT when none matches. */
 CONTAINERV_API int containerv_open(const char *id_or_name, struct containerv_container **container);
+
+/* containerv_open() in a context; NULL: the default context. */
+CONTAINERV_API int containerv_open_in(struct containerv_context *context, const char *id_or_name,
+                                      struct containerv_container **container);
 
 /* Frees a handle; the container itself goes on. NULL is allowed. */
 CONTAINERV_API void containerv_close(struct containerv_container *container);
@@ -340,6 +348,10 @@ CONTAINERV_API int containerv_inspect(struct containerv_container *container, st
  * returned. Containers that vanish during the walk are skipped.
  */
 CONTAINERV_API int containerv_list(int (*callback)(const struct containerv_info *info, void *user), void *user);
+
+/* containerv_list() of a context's containers; NULL: the default context. */
+CONTAINERV_API int containerv_list_in(struct containerv_context *context,
+                                      int (*callback)(const struct containerv_info *info, void *user), void *user);
 
 /*
  * Waits until the main process ends and reports how. Returns at once for a

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "platform/linux/spare-dirs.h"
+#include "core/spare-dirs.h"
 
 /* The files of ours a removed container's directory may hold; they go before it is kept. */
 static const char *const own_files[] = {"exit.json", "container.log", "probes", "held.sock"};

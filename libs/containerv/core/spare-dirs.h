@@ -16,8 +16,8 @@
  * later one's layer. A spare is emptied before it is kept and checked again
  * when it is taken. At most CV_SPARE_DIRS are kept.
  */
-#ifndef CV_LINUX_SPARE_DIRS_H
-#define CV_LINUX_SPARE_DIRS_H
+#ifndef CV_CORE_SPARE_DIRS_H
+#define CV_CORE_SPARE_DIRS_H
 
 #include <stdbool.h>
 

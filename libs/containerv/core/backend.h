@@ -1,0 +1,51 @@
+/*
+ * Internal: the backend interface, core's one table of platform operations.
+ *
+ * core/ holds what every platform shares (the handle, the state store, the
+ * state machine's rules, statistics history, events) and calls the platform
+ * only through this table; platform/<name>/backend.c fills it (Linux:
+ * namespaces, cgroups, mounts, the init). The shape is crun's cgroup
+ * manager, one level up. core/ never includes a platform header: the
+ * backend is bound at link time (cv_backend()), one per build.
+ *
+ * Every operation takes a handle whose state was read from the store; the
+ * caller holds the container's lock where an operation says so. Each
+ * returns 0 or -1 with errno and the last error set, unless it says
+ * otherwise.
+ */
+#ifndef CV_CORE_BACKEND_H
+#define CV_CORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/container.h"
+
+struct cv_backend_ops {
+	const char *name; /* "linux" */
+
+	/* The handle: the size of the backend's part (struct cv_platform_container), and its initial values. */
+	size_t platform_size;
+	void (*handle_init)(struct containerv_container *container);
+	/* Lets go of what the handle holds on the host (descriptors, a child to reap); never fails. */
+	void (*release)(struct containerv_container *container);
+
+	/* Looks at the init and records what happened to it (a death, a release by a dead start). */
+	int (*refresh)(struct containerv_container *container);
+	/*
+	 * refresh, then removes an autoremove container that has ended and has nobody left to remove it:
+	 * 1 when it was removed (the handle is freed), 0 when it stays.
+	 */
+	int (*collect)(struct containerv_container *container);
+
+	/*
+	 * One statistics sample of the container as it is now, into a zeroed stats: every field but
+	 * timestamp_ns and cpu_percent, which core derives (core/stats.c). ENOENT: never started.
+	 */
+	int (*stats)(struct containerv_container *container, struct containerv_stats *stats);
+};
+
+/* The backend of this build (platform/<name>/backend.c). */
+const struct cv_backend_ops *cv_backend(void);
+
+#endif
