@@ -43,6 +43,42 @@ struct cv_backend_ops {
 	 * timestamp_ns and cpu_percent, which core derives (core/stats.c). ENOENT: never started.
 	 */
 	int (*stats)(struct containerv_container *container, struct containerv_stats *stats);
+	/* The processes of a running container (containerv_get_processes()'s contract, arguments checked). */
+	int (*processes)(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
+	                 size_t *count);
+
+	/* The container's lock between processes (reentrant per handle); taking it re-reads state.json. */
+	int (*lock)(struct containerv_container *container);
+	void (*unlock)(struct containerv_container *container);
+
+	/*
+	 * Prepares everything (namespaces, root filesystem, cgroup, network) and starts the init; with hold it
+	 * stops before the main command (CV_STATE_HELD) until release_held. Records the new state. Locked.
+	 */
+	int (*start)(struct containerv_container *container, bool hold);
+	/* Executes the main command of a held container (any process may). Records the new state. Locked. */
+	int (*release_held)(struct containerv_container *container);
+	/* A new process in a running, unfrozen container (containerv_spawn()'s contract, arguments checked). */
+	int (*exec)(struct containerv_container *container, const struct containerv_spawn_options *options,
+	            containerv_pid_t *pid, struct containerv_exit *exit_status);
+	/* Delivers signal to a running container (SIGKILL: every process of it). */
+	int (*signal)(struct containerv_container *container, int signal);
+
+	/*
+	 * A descriptor that becomes readable when the container's state may have changed (the handle owns it),
+	 * and, after it did, the state as it is now (ENOENT: removed). containerv_watch_fd()'s contract.
+	 */
+	int (*watch_fd)(struct containerv_container *container, containerv_fd_t *fd);
+	int (*watch_state)(struct containerv_container *container, enum containerv_state *state);
+
+	/*
+	 * Applies the resources request sets (core/resources.h) to the live container; *applied gets those
+	 * written, also on failure (core/update.c records them). Locked.
+	 */
+	int (*update)(struct containerv_container *container, const struct containerv_limits *request,
+	              unsigned *applied);
+	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
+	int (*freeze)(struct containerv_container *container, bool frozen);
 };
 
 /* The backend of this build (platform/<name>/backend.c). */

@@ -92,6 +92,9 @@ static inline bool cv_state_is_paused(const struct containerv_container *contain
 	return container->state.status == CV_STATE_RUNNING && container->state.paused;
 }
 
+/* core/update.c: thaws a paused container and records it (stop, after its signal); best effort. */
+void cv_resume_if_paused(struct containerv_container *container);
+
 /* core/stats.c: a sample into the history, with the CPU percentage since the previous one. */
 void cv_stats_history_add(struct cv_stats_history *history, struct containerv_stats *sample);
 

@@ -1,8 +1,39 @@
 /*
  * The Linux backend's table (core/backend.h): what core asks of the platform.
  */
+#include <errno.h>
+
+#include "common/error.h"
 #include "core/backend.h"
+#include "platform/linux/cgroup.h"
 #include "platform/linux/container-private.h"
+
+/* Limits and the freezer act on the container's cgroup. */
+static struct cv_cgroup *live_cgroup(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup = cv_container_cgroup(c);
+
+	if (cgroup == NULL)
+		cv_error_prefix("container %s has no cgroup", containerv_name(c));
+	return cgroup;
+}
+
+static int update(struct containerv_container *c, const struct containerv_limits *request, unsigned *applied)
+{
+	struct cv_cgroup *cgroup = live_cgroup(c);
+
+	*applied = 0;
+	return cgroup != NULL ? cv_cgroup_update(cgroup, request, applied) : -1;
+}
+
+static int freeze(struct containerv_container *c, bool frozen)
+{
+	struct cv_cgroup *cgroup = live_cgroup(c);
+
+	if (cgroup == NULL)
+		return -1;
+	return frozen ? cv_cgroup_freeze(cgroup) : cv_cgroup_thaw(cgroup);
+}
 
 static const struct cv_backend_ops linux_backend = {
         .name = "linux",
@@ -12,6 +43,17 @@ static const struct cv_backend_ops linux_backend = {
         .refresh = cv_state_refresh,
         .collect = cv_state_collect,
         .stats = cv_linux_stats_sample,
+        .processes = cv_linux_processes,
+        .lock = cv_state_lock,
+        .unlock = cv_state_unlock,
+        .start = cv_runtime_start,
+        .release_held = cv_linux_release_held,
+        .exec = cv_linux_exec,
+        .signal = cv_linux_signal,
+        .watch_fd = cv_linux_watch_fd,
+        .watch_state = cv_linux_watch_state,
+        .update = update,
+        .freeze = freeze,
 };
 
 const struct cv_backend_ops *cv_backend(void)

@@ -203,13 +203,6 @@ int cv_cgroup_destroy(struct cv_cgroup *cgroup)
 
 int64_t cv_cgroup_freeze_timeout_ns = 5LL * 1000000000LL;
 
-const char *cv_resource_name(enum cv_resource resource)
-{
-	static const char *const names[CV_RESOURCE_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
-
-	return (unsigned)resource < CV_RESOURCE_COUNT ? names[resource] : "?";
-}
-
 int cv_cgroup_update(struct cv_cgroup *cgroup, const struct containerv_limits *request, unsigned *applied)
 {
 	*applied = 0;
@@ -504,23 +497,4 @@ void cv_cgroup_backoff(unsigned int *round)
 	(*round)++;
 	/* A shortened sleep only makes the caller poll sooner. */
 	nanosleep(&delay, NULL);
-}
-
-unsigned cv_limits_resources(const struct containerv_limits *limits)
-{
-	unsigned resources = 0;
-
-	if (limits == NULL)
-		return 0;
-	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0)
-		resources |= 1u << CV_RESOURCE_MEMORY;
-	if (limits->cpu_shares != 0 || limits->cpu_quota_us != 0 || limits->cpu_period_us != 0)
-		resources |= 1u << CV_RESOURCE_CPU;
-	if (limits->cpuset_cpus[0] != '\0' || limits->cpuset_mems[0] != '\0')
-		resources |= 1u << CV_RESOURCE_CPUSET;
-	if (limits->pids_max != 0)
-		resources |= 1u << CV_RESOURCE_PIDS;
-	if (limits->io_weight != 0)
-		resources |= 1u << CV_RESOURCE_IO;
-	return resources;
 }

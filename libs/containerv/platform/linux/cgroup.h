@@ -20,6 +20,8 @@
 #include <chef/containerv/limits.h>
 #include <chef/containerv/stats.h>
 
+#include "core/resources.h"
+
 struct cv_cgroup;
 
 /* Creates the container's cgroup(s) and applies the limits. On failure
@@ -98,16 +100,6 @@ int cv_cgroup_destroy(struct cv_cgroup *cgroup);
 
 /* Frees the object; the cgroup itself stays. NULL is allowed. */
 void cv_cgroup_free(struct cv_cgroup *cgroup);
-
-/* What a limits structure asks to control, whatever the layout calls it. */
-enum cv_resource { CV_RESOURCE_MEMORY, CV_RESOURCE_CPU, CV_RESOURCE_CPUSET, CV_RESOURCE_PIDS, CV_RESOURCE_IO };
-#define CV_RESOURCE_COUNT 5
-
-/* The resources limits sets, as bits (1u << enum cv_resource); 0 for NULL. */
-unsigned cv_limits_resources(const struct containerv_limits *limits);
-
-/* "memory", "cpu", "cpuset", "pids", "io": the name of a resource in messages. */
-const char *cv_resource_name(enum cv_resource resource);
 
 /*
  * Applies the fields request sets (non-zero, as at create) to the live

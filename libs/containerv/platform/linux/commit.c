@@ -250,6 +250,7 @@ int containerv_image_commit(struct containerv_container *container, const char *
 	cv_error_clear();
 	if (container == NULL || name == NULL)
 		return cv_error_errno(EINVAL, "commit: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
 	source = (struct cv_commit_source){
 	        .name = container->name,
 	        .image_digest = container->config.image_digest,

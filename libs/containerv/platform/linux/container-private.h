@@ -65,8 +65,6 @@ void cv_state_handle_release(struct containerv_container *container);
 bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
-/* update.c: thaws a paused container and records it (stop, after its signal); best effort. */
-void cv_resume_if_paused(struct containerv_container *container);
 
 /*
  * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main
@@ -143,6 +141,16 @@ int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns,
  */
 int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
 ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
+
+/* The operations of core's backend table (core/backend.h) that are more than one call of the above. */
+int cv_linux_release_held(struct containerv_container *container);
+int cv_linux_signal(struct containerv_container *container, int signal);
+int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,
+                  containerv_pid_t *pid, struct containerv_exit *exit_status);
+int cv_linux_processes(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
+                       size_t *count);
+int cv_linux_watch_fd(struct containerv_container *container, int *fd);
+int cv_linux_watch_state(struct containerv_container *container, enum containerv_state *state);
 
 /* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
 int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);

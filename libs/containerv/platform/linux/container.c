@@ -328,7 +328,7 @@ static void release_failed(struct containerv_container *c, bool exec_failed)
  * waiting (ESRCH) with one alive: a start that died took the release. Its init then ends at once (no "go"
  * came) or runs the command (state.c records that): it is not killed for it.
  */
-static int release_held(struct containerv_container *c)
+int cv_linux_release_held(struct containerv_container *c)
 {
 	bool exec_failed;
 
@@ -349,30 +349,6 @@ static int release_held(struct containerv_container *c)
 	c->state.status = CV_STATE_RUNNING;
 	c->state.started_ns = cv_now_ns();
 	return cv_state_save(c);
-}
-
-int containerv_start(struct containerv_container *container)
-{
-	int ret;
-
-	cv_error_clear();
-	if (container == NULL)
-		return cv_error_errno(EINVAL, "start: no container");
-	if (cv_state_lock(container) < 0)
-		return cv_error_prefix("start");
-	cv_state_refresh(container);
-	if (container->state.status == CV_STATE_RUNNING) {
-		cv_state_unlock(container);
-		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
-	}
-	if (container->state.status == CV_STATE_HELD)
-		ret = release_held(container);
-	else
-		ret = cv_runtime_start(container, false);
-	cv_state_unlock(container);
-	if (ret < 0)
-		return cv_error_prefix("start %s", containerv_name(container));
-	return 0;
 }
 
 /* containerv_wait() as a loop over containerv_watch_fd(): until the init has ended (or a held one died). */
@@ -402,6 +378,7 @@ int containerv_wait(struct containerv_container *container, struct containerv_ex
 	cv_error_clear();
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "wait: no container");
+	CV_CONTEXT_SCOPE(container->context);
 	cv_state_refresh(container);
 	if (container->state.status == CV_STATE_CREATED)
 		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
@@ -443,16 +420,8 @@ static int signal_all(struct containerv_container *c, int signal)
 	return 0;
 }
 
-int containerv_kill(struct containerv_container *container, int signal)
+int cv_linux_signal(struct containerv_container *container, int signal)
 {
-	cv_error_clear();
-	if (container == NULL)
-		return cv_error_errno(EINVAL, "kill: no container");
-	if (signal <= 0 || signal >= NSIG)
-		return cv_error_errno(EINVAL, "kill: invalid signal %d", signal);
-	cv_state_refresh(container);
-	if (container->state.status != CV_STATE_RUNNING)
-		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
 	if (signal == SIGKILL) {
 		/* PID 1 dying takes its namespace along; the cgroup catches the rest (no PID namespace). */
 		int ret = signal_init(container, SIGKILL);
@@ -490,6 +459,7 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	cv_error_clear();
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "stop: no container");
+	CV_CONTEXT_SCOPE(container->context);
 	cv_state_refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return 0;
@@ -517,6 +487,7 @@ int containerv_remove(struct containerv_container *container, unsigned int flags
 	cv_error_clear();
 	if (container == NULL)
 		return 0;
+	CV_CONTEXT_SCOPE(container->context);
 	/* Under the lock: a concurrent start waits, then finds the container gone (ENOENT). */
 	if (cv_state_lock(container) < 0) {
 		containerv_close(container);

@@ -487,6 +487,7 @@ static int copy_many(struct containerv_container *c, const char *const *sources,
 	cv_error_clear();
 	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
 		return cv_error_errno(EINVAL, "copy: missing argument");
+	CV_CONTEXT_SCOPE(c->context);
 	return cv_container_with_root(c, upload, copy_in_root, &request);
 }
 

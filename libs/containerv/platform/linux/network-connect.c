@@ -60,6 +60,7 @@ int containerv_network_endpoints(struct containerv_container *container, struct 
 	cv_error_clear();
 	if (container == NULL || endpoints == NULL || count == NULL)
 		return cv_error_errno(EINVAL, "network endpoints: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
 	walk.container = container->id;
 	lock = cv_network_lock();
 	if (lock < 0)
@@ -208,6 +209,7 @@ int containerv_network_connect(struct containerv_container *c, const char *netwo
 	cv_error_clear();
 	if (c == NULL || network == NULL)
 		return cv_error_errno(EINVAL, "network connect: missing argument");
+	CV_CONTEXT_SCOPE(c->context);
 	if (!cv_name_is_valid(network, CV_NETWORK_NAME_MAX) || (ip != NULL && cv_address_parse(ip, &address) < 0))
 		return cv_error_prefix("network connect");
 	if (cv_state_lock(c) < 0)
@@ -241,6 +243,7 @@ int containerv_network_disconnect(struct containerv_container *c, const char *ne
 	cv_error_clear();
 	if (c == NULL || network == NULL)
 		return cv_error_errno(EINVAL, "network disconnect: missing argument");
+	CV_CONTEXT_SCOPE(c->context);
 	if (cv_state_lock(c) < 0)
 		return cv_error_prefix("network disconnect");
 	lock = cv_network_lock();

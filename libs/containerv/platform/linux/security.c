@@ -283,7 +283,8 @@ int containerv_audit_container(struct containerv_container *container, struct co
 	cv_error_clear();
 	if (container == NULL || audit == NULL)
 		return cv_error_errno(EINVAL, "audit: NULL argument");
-	if (cv_audit_config(&container->config, containerv_root(), audit) < 0)
+	CV_CONTEXT_SCOPE(container->context);
+	if (cv_audit_config(&container->config, cv_context_root(container->context), audit) < 0)
 		return cv_error_prefix("audit %s", containerv_name(container));
 	return 0;
 }

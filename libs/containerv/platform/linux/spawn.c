@@ -280,8 +280,8 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
 	return pid;
 }
 
-int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
-                     containerv_pid_t *pid_out, struct containerv_exit *exit_status)
+int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,
+                  containerv_pid_t *pid_out, struct containerv_exit *exit_status)
 {
 	struct spawn_plan plan;
 	struct spawn_stdio io;
@@ -290,18 +290,6 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 	int master = -1;
 	int ret = -1;
 
-	cv_error_clear();
-	if (container == NULL || options == NULL || options->argv == NULL || options->argv[0] == NULL)
-		return cv_error_errno(EINVAL, "exec: no command given");
-	if (options->version != 1 && options->version != CONTAINERV_SPAWN_OPTIONS_VERSION)
-		return cv_error_errno(EINVAL, "exec: unsupported options version %u", options->version);
-	cv_state_refresh(container);
-	if (container->state.status != CV_STATE_RUNNING)
-		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
-	/* A process joining a frozen cgroup is frozen at once: it would hang, as would its caller. */
-	if (cv_state_is_paused(container))
-		return cv_error_errno(EBUSY, "container %s is paused, unpause the container first",
-		                      containerv_name(container));
 	memset(&plan, 0, sizeof plan);
 	plan.init_pidfd = -1;
 	for (int i = 0; i < 3; i++)

@@ -226,20 +226,14 @@ static int read_process(pid_t pid, int64_t boot_ns, int64_t now_ns, struct conta
 	return 0;
 }
 
-int containerv_get_processes(struct containerv_container *container, struct containerv_process_info *processes,
-                             size_t max, size_t *count)
+int cv_linux_processes(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
+                       size_t *count)
 {
 	struct cv_cgroup *cgroup;
 	cleanup_free pid_t *pids = NULL;
 	size_t total = 0, filled = 0;
 	int64_t boot_ns = boot_time_ns(), now_ns = cv_now_ns();
 
-	cv_error_clear();
-	if (container == NULL || count == NULL || (processes == NULL && max > 0))
-		return cv_error_errno(EINVAL, "processes: missing argument");
-	cv_state_refresh(container);
-	if (container->state.status != CV_STATE_RUNNING)
-		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
 	cgroup = cv_container_cgroup(container);
 	if (cgroup == NULL || cv_cgroup_pids(cgroup, &pids, &total) < 0)
 		return cv_error_prefix("processes of %s", containerv_name(container));

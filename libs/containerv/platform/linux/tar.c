@@ -227,6 +227,7 @@ int containerv_upload_tar(struct containerv_container *container, containerv_fd_
 	cv_error_clear();
 	if (container == NULL || fd < 0 || container_dir == NULL || container_dir[0] != '/')
 		return cv_error_errno(EINVAL, "upload tar: give a descriptor and an absolute directory");
+	CV_CONTEXT_SCOPE(container->context);
 	if (cv_container_with_root(container, true, extract_in_root, &request) < 0)
 		return cv_error_prefix("copy to %s:%s", containerv_name(container), container_dir);
 	return 0;
@@ -376,6 +377,7 @@ int containerv_download_tar(struct containerv_container *container, const char *
 	cv_error_clear();
 	if (container == NULL || container_path == NULL || fd < 0)
 		return cv_error_errno(EINVAL, "download tar: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
 	if (cv_container_with_root(container, false, archive_in_root, &request) < 0)
 		return cv_error_prefix("copy from %s:%s", containerv_name(container), container_path);
 	return 0;

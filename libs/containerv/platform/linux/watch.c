@@ -71,15 +71,12 @@ static int arm_pidfd(struct containerv_container *c)
 	return 0;
 }
 
-int containerv_watch_fd(struct containerv_container *container, containerv_fd_t *fd)
+int cv_linux_watch_fd(struct containerv_container *container, int *fd)
 {
 	struct epoll_event event = {.events = EPOLLIN};
 	cleanup_close int epoll = -1;
 	cleanup_close int inotify = -1;
 
-	cv_error_clear();
-	if (container == NULL || fd == NULL)
-		return cv_error_errno(EINVAL, "watch: missing argument");
 	if (container->platform->watching) {
 		*fd = container->platform->watch_fd;
 		return 0;
@@ -126,11 +123,8 @@ static bool drain_inotify(int inotify)
 	return removed;
 }
 
-int containerv_watch_state(struct containerv_container *container, enum containerv_state *state)
+int cv_linux_watch_state(struct containerv_container *container, enum containerv_state *state)
 {
-	cv_error_clear();
-	if (container == NULL || state == NULL)
-		return cv_error_errno(EINVAL, "watch state: missing argument");
 	if (container->platform->watching && drain_inotify(container->platform->watch_inotify)) {
 		drop_pidfd(container);
 		return cv_error_errno(ENOENT, "container %s has been removed", containerv_name(container));

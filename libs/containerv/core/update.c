@@ -1,8 +1,9 @@
 /*
  * Changes to a live container: its resource limits (containerv_update, as
- * `docker update`) and its cgroup freezer (containerv_pause and
- * containerv_resume, as `docker pause` and `unpause`). The cgroup work is in
- * the backends' update and freeze operations; here are the state rules: what
+ * `docker update`) and its freezer (containerv_pause and
+ * containerv_resume, as `docker pause` and `unpause`). The work on the host
+ * is the backend's update and freeze operations (Linux: the cgroup's);
+ * here are the state rules, whatever the platform: what
  * may change when, what config.json and state.json record, and under the
  * container's lock so that two processes never interleave.
  */
@@ -13,7 +14,9 @@
 
 #include "common/error.h"
 #include "common/util.h"
-#include "platform/linux/container-private.h"
+#include "core/backend.h"
+#include "core/container.h"
+#include "core/resources.h"
 
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
 static void overlay_limits(struct containerv_limits *to, const struct containerv_limits *from, unsigned resources)
@@ -89,7 +92,7 @@ static int recorded_limits(struct containerv_container *c, struct containerv_lim
 	return 0;
 }
 
-/* Applies request to the live cgroup (when there is one) and records what was applied. */
+/* Applies request to the live container (when it has an init) and records what was applied. */
 static int apply_update(struct containerv_container *c, const struct containerv_limits *request)
 {
 	unsigned applied = cv_limits_resources(request);
@@ -97,13 +100,8 @@ static int apply_update(struct containerv_container *c, const struct containerv_
 	char done[64];
 	int ret = 0;
 
-	if (cv_state_has_init(c)) {
-		struct cv_cgroup *cgroup = cv_container_cgroup(c);
-
-		if (cgroup == NULL)
-			return cv_error_prefix("container %s has no cgroup", containerv_name(c));
-		ret = cv_cgroup_update(cgroup, request, &applied);
-	}
+	if (cv_state_has_init(c))
+		ret = cv_backend()->update(c, request, &applied);
 	if (ret < 0)
 		cv_error_save(&failure);
 	overlay_limits(&c->config.limits, request, applied);
@@ -121,6 +119,7 @@ static int apply_update(struct containerv_container *c, const struct containerv_
 
 int containerv_update(struct containerv_container *container, const struct containerv_limits *limits)
 {
+	const struct cv_backend_ops *backend = cv_backend();
 	struct containerv_limits request, merged;
 	int ret;
 
@@ -131,55 +130,48 @@ int containerv_update(struct containerv_container *container, const struct conta
 		return cv_error_prefix("update %s", containerv_name(container));
 	if (cv_limits_resources(limits) == 0)
 		return cv_error_errno(EINVAL, "update %s: no limit given", containerv_name(container));
-	if (cv_state_lock(container) < 0)
+	CV_CONTEXT_SCOPE(container->context);
+	if (backend->lock(container) < 0)
 		return cv_error_prefix("update");
-	cv_state_refresh(container);
+	backend->refresh(container);
 	ret = recorded_limits(container, &container->config.limits);
 	if (ret == 0)
 		ret = plan_update(&container->config.limits, limits, &request, &merged);
 	if (ret == 0)
 		ret = apply_update(container, &request);
-	cv_state_unlock(container);
+	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("update %s", containerv_name(container));
 	return 0;
 }
 
-/* Locks, refreshes and checks that the container runs and has a cgroup; NULL (with the lock released) if not. */
-static struct cv_cgroup *lock_running(struct containerv_container *c)
+/* Locks, refreshes and checks that the container runs; -1 (with the lock released) if not. */
+static int lock_running(struct containerv_container *c)
 {
-	struct cv_cgroup *cgroup;
-
-	if (cv_state_lock(c) < 0)
-		return NULL;
-	cv_state_refresh(c);
+	if (cv_backend()->lock(c) < 0)
+		return -1;
+	cv_backend()->refresh(c);
 	if (c->state.status != CV_STATE_RUNNING) {
-		cv_state_unlock(c);
-		cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
-		return NULL;
+		cv_backend()->unlock(c);
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));
 	}
-	cgroup = cv_container_cgroup(c);
-	if (cgroup == NULL) {
-		cv_state_unlock(c);
-		cv_error_prefix("container %s has no cgroup", containerv_name(c));
-	}
-	return cgroup;
+	return 0;
 }
 
 int containerv_pause(struct containerv_container *container)
 {
-	struct cv_cgroup *cgroup;
+	const struct cv_backend_ops *backend = cv_backend();
 	int ret = -1;
 
 	cv_error_clear();
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "pause: no container");
-	cgroup = lock_running(container);
-	if (cgroup == NULL)
+	CV_CONTEXT_SCOPE(container->context);
+	if (lock_running(container) < 0)
 		return cv_error_prefix("pause");
 	if (container->state.paused)
 		cv_error_errno(EBUSY, "container %s is already paused", containerv_name(container));
-	else if (cv_cgroup_freeze(cgroup) == 0) {
+	else if (backend->freeze(container, true) == 0) {
 		container->state.paused = true;
 		ret = cv_state_save(container);
 		if (ret < 0) {
@@ -187,12 +179,12 @@ int containerv_pause(struct containerv_container *container)
 			struct cv_error_saved saved;
 
 			cv_error_save(&saved);
-			cv_cgroup_thaw(cgroup);
+			backend->freeze(container, false);
 			container->state.paused = false;
 			cv_error_restore(&saved);
 		}
 	}
-	cv_state_unlock(container);
+	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("pause %s", containerv_name(container));
 	return 0;
@@ -200,22 +192,22 @@ int containerv_pause(struct containerv_container *container)
 
 int containerv_resume(struct containerv_container *container)
 {
-	struct cv_cgroup *cgroup;
+	const struct cv_backend_ops *backend = cv_backend();
 	int ret = -1;
 
 	cv_error_clear();
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "unpause: no container");
-	cgroup = lock_running(container);
-	if (cgroup == NULL)
+	CV_CONTEXT_SCOPE(container->context);
+	if (lock_running(container) < 0)
 		return cv_error_prefix("unpause");
 	if (!container->state.paused)
 		cv_error_errno(EINVAL, "container %s is not paused", containerv_name(container));
-	else if (cv_cgroup_thaw(cgroup) == 0) {
+	else if (backend->freeze(container, false) == 0) {
 		container->state.paused = false;
 		ret = cv_state_save(container);
 	}
-	cv_state_unlock(container);
+	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("unpause %s", containerv_name(container));
 	return 0;
@@ -227,13 +219,12 @@ void cv_resume_if_paused(struct containerv_container *container)
 
 	cv_error_save(&saved);
 	/* The lock re-reads state.json: a pause by another process since our open counts. */
-	if (cv_state_lock(container) == 0) {
-		if (cv_state_is_paused(container) && cv_container_cgroup(container) != NULL &&
-		    cv_cgroup_thaw(cv_container_cgroup(container)) == 0) {
+	if (cv_backend()->lock(container) == 0) {
+		if (cv_state_is_paused(container) && cv_backend()->freeze(container, false) == 0) {
 			container->state.paused = false;
 			cv_state_save(container);
 		}
-		cv_state_unlock(container);
+		cv_backend()->unlock(container);
 	}
 	cv_error_restore(&saved);
 }
