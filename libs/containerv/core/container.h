@@ -45,6 +45,13 @@ struct cv_stats_history {
 	int64_t previous_monotonic_ns;
 };
 
+/* A subscription to the handle's state changes (core/events.c): the callback and the state last reported. */
+struct cv_events {
+	containerv_event_fn callback;
+	void *user;
+	struct cv_state reported;
+};
+
 struct cv_platform_container; /* the backend's part of a handle (platform/<name>/) */
 
 struct containerv_container {
@@ -56,6 +63,7 @@ struct containerv_container {
 	struct containerv_options config;
 	struct cv_state state;
 	struct cv_stats_history stats;
+	struct cv_events events;
 	struct cv_platform_container *platform;
 };
 

@@ -384,6 +384,55 @@ CONTAINERV_API int containerv_watch_fd(struct containerv_container *container, c
  */
 CONTAINERV_API int containerv_watch_state(struct containerv_container *container, enum containerv_state *state);
 
+/* What happened to a container (struct containerv_event). */
+enum containerv_event_type {
+	CV_EVENT_CREATED = 0, /* created again: a held container whose init died before a release */
+	CV_EVENT_HELD = 1,    /* set up and waiting for a release (containerv_options_set_hold()) */
+	CV_EVENT_STARTED = 2, /* its main command runs (a start, or the release of a held one) */
+	CV_EVENT_OOM = 3,     /* the OOM killer killed a process of it; reported with its exit, just before */
+	CV_EVENT_EXITED = 4,  /* its main command ended: exit says how */
+	CV_EVENT_PAUSED = 5,  /* containerv_pause() */
+	CV_EVENT_RESUMED = 6, /* containerv_resume() */
+	CV_EVENT_REMOVED = 7, /* it is gone; the last event of a subscription */
+};
+
+#define CONTAINERV_EVENT_VERSION 1
+
+/* One state change, valid during the callback only. */
+struct containerv_event {
+	unsigned int version; /* CONTAINERV_EVENT_VERSION */
+	enum containerv_event_type type;
+	const char *id;              /* the container's full id */
+	const char *name;            /* its name, or its short id */
+	struct containerv_exit exit; /* CV_EVENT_EXITED and CV_EVENT_OOM: how it ended; zero otherwise */
+	int64_t time_ns;             /* when it happened where known (start, exit), else when it was seen */
+};
+
+/* Receives the events of a subscription, in the order they happened. */
+typedef void (*containerv_event_fn)(const struct containerv_event *event, void *user);
+
+/*
+ * Subscribes callback to the state changes of the container, made by any
+ * process: it is called from containerv_dispatch_events() with each change
+ * since the state at subscription (or since the last dispatch), in order;
+ * changes that happened between two dispatches are all reported (a start and
+ * an exit in between give STARTED then EXITED). One subscription per handle:
+ * a new one replaces it; callback NULL ends it. Opens the descriptor of
+ * containerv_watch_fd(), which an event loop polls. Returns 0, or -1 (ENOENT:
+ * the container is gone).
+ */
+CONTAINERV_API int containerv_subscribe(struct containerv_container *container, containerv_event_fn callback,
+                                        void *user);
+
+/*
+ * Without blocking: takes the pending changes off the descriptor of
+ * containerv_watch_fd() and calls the subscription's callback for each (none
+ * when nothing changed). Call it when that descriptor is readable. After
+ * CV_EVENT_REMOVED the subscription ends. Returns 0, or -1 with errno (EINVAL:
+ * no subscription).
+ */
+CONTAINERV_API int containerv_dispatch_events(struct containerv_container *container);
+
 /*
  * Sends a signal to the main process (through the init, which forwards
  * it). SIGKILL and SIGSTOP go to the whole container.
