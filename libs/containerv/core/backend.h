@@ -47,6 +47,20 @@ struct cv_backend_ops {
 	int (*processes)(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
 	                 size_t *count);
 
+	/* Whether this host can give what the options ask (Linux: the security level's LSM, seccomp). */
+	int (*check_host)(const struct containerv_options *options);
+	/*
+	 * create's host resources, before config.json is written: Linux leases user-namespace ids and makes the
+	 * volumes (an anonymous one's name goes into the config). Undone by destroy.
+	 */
+	int (*prepare)(struct containerv_container *container);
+	/*
+	 * Takes back everything the container has on the host and its state directory (a failed create, a
+	 * removal): processes are killed through the cgroup first; volumes are let go of (the anonymous ones
+	 * deleted with remove_anonymous_volumes); the name is released. The handle stays to be closed.
+	 */
+	int (*destroy)(struct containerv_container *container, bool remove_anonymous_volumes);
+
 	/* The container's lock between processes (reentrant per handle); taking it re-reads state.json. */
 	int (*lock)(struct containerv_container *container);
 	void (*unlock)(struct containerv_container *container);

@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "platform/linux/cgroup.h"
 #include "platform/linux/container-private.h"
+#include "platform/linux/security-linux.h"
 
 /* Limits and the freezer act on the container's cgroup. */
 static struct cv_cgroup *live_cgroup(struct containerv_container *c)
@@ -35,6 +36,11 @@ static int freeze(struct containerv_container *c, bool frozen)
 	return frozen ? cv_cgroup_freeze(cgroup) : cv_cgroup_thaw(cgroup);
 }
 
+static int check_host(const struct containerv_options *options)
+{
+	return cv_security_check_host(options->security);
+}
+
 static const struct cv_backend_ops linux_backend = {
         .name = "linux",
         .platform_size = sizeof(struct cv_platform_container),
@@ -44,6 +50,9 @@ static const struct cv_backend_ops linux_backend = {
         .collect = cv_state_collect,
         .stats = cv_linux_stats_sample,
         .processes = cv_linux_processes,
+        .check_host = check_host,
+        .prepare = cv_linux_prepare,
+        .destroy = cv_linux_destroy,
         .lock = cv_state_lock,
         .unlock = cv_state_unlock,
         .start = cv_runtime_start,

@@ -143,6 +143,8 @@ int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
 ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
 
 /* The operations of core's backend table (core/backend.h) that are more than one call of the above. */
+int cv_linux_prepare(struct containerv_container *container);
+int cv_linux_destroy(struct containerv_container *container, bool remove_anonymous_volumes);
 int cv_linux_release_held(struct containerv_container *container);
 int cv_linux_signal(struct containerv_container *container, int signal);
 int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,

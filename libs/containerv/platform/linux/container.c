@@ -21,7 +21,6 @@
 #include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
 #include "platform/linux/network-private.h"
-#include "image/image-options.h"
 #include "platform/linux/volume-store.h"
 
 /*
@@ -35,18 +34,6 @@ _Static_assert(_Generic((uid_t)0, containerv_uid_t : 1, default : 0), "container
 _Static_assert(_Generic((gid_t)0, containerv_gid_t : 1, default : 0), "containerv_gid_t must be gid_t");
 _Static_assert(_Generic((pid_t)0, containerv_pid_t : 1, default : 0), "containerv_pid_t must be pid_t");
 _Static_assert(_Generic((int)0, containerv_fd_t : 1, default : 0), "containerv_fd_t must be a file descriptor (int)");
-
-int cv_container_write_config(struct containerv_container *c)
-{
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_free char *json = NULL;
-
-	if (dirfd < 0)
-		return cv_error_sys("open %s", c->dir);
-	if (cv_options_to_json(&c->config, &json) < 0)
-		return -1;
-	return cv_write_file_atomic_via_at(dirfd, "config.json", CV_SPARE_CONFIG, json, strlen(json), 0600);
-}
 
 /* Lets go of the container's volumes; the anonymous ones it made go too when asked. */
 static void release_volumes(struct containerv_container *c, bool remove_anonymous)
@@ -103,15 +90,6 @@ static int prepare_volumes(struct containerv_container *c)
 	return 0;
 }
 
-/* A level without network (paranoid) gets loopback only: a network asked for anyway is refused. */
-static int check_network_allowed(const struct containerv_container *c)
-{
-	if (c->config.security->no_network && c->config.network.mode != CV_NETWORK_NONE)
-		return cv_error_errno(EPERM, "the %s security level allows no network: use --network none",
-		                      containerv_security_level_name(c->config.security->level));
-	return 0;
-}
-
 /* --userns=auto (or the paranoid level): a range of host ids of its own, unless maps were given. */
 static int lease_user_namespace(struct containerv_container *c)
 {
@@ -127,6 +105,12 @@ static int lease_user_namespace(struct containerv_container *c)
 	c->config.uid_map = c->config.gid_map = (struct cv_idmap){true, start, 0, CV_USERNS_RANGE};
 	c->config.namespaces |= CV_NS_USER;
 	return 0;
+}
+
+/* The backend's prepare operation: what create needs of the host before config.json is written. */
+int cv_linux_prepare(struct containerv_container *c)
+{
+	return lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ? -1 : 0;
 }
 
 /* Removes everything a container has on the host; used by destroy and by a failed create. */
@@ -169,86 +153,6 @@ static int release_all(struct containerv_container *c, bool remove_anonymous_vol
 	if (cv_spare_recycle_or_remove(containers, hidden ? removing : c->dir, recyclable) < 0)
 		ret = -1;
 	return ret;
-}
-
-int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
-                         struct containerv_container **container)
-{
-	char containers[PATH_MAX];
-	struct containerv_container *c;
-	struct cv_store *image_store = NULL;
-	bool name_reserved = false;
-
-	cv_error_clear();
-	if (options == NULL || container == NULL)
-		return cv_error_errno(EINVAL, "create: missing argument");
-	context = cv_context_or_current(context);
-	CV_CONTEXT_SCOPE(context);
-	if (cv_options_validate(options) < 0 || cv_security_check_host(options->security) < 0 ||
-	    cv_security_check_binds(options, cv_context_root(context)) < 0)
-		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
-	if (cv_state_containers_dir(context, containers, sizeof containers) < 0)
-		return -1;
-	c = cv_container_alloc(context);
-	if (c == NULL)
-		return -1;
-	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0)
-		goto fail;
-	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
-	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
-	snprintf(c->log_path, sizeof c->log_path, "%s/container.log", c->dir);
-	if (c->name[0] != '\0') {
-		if (cv_state_reserve_name(c->context, c->name, c->id) < 0)
-			goto fail;
-		name_reserved = true;
-	}
-	if (cv_spare_take(containers, c->dir) < 0 && mkdir(c->dir, 0700) < 0) {
-		cv_error_sys("create %s", c->dir);
-		goto fail;
-	}
-	c->state.status = CV_STATE_CREATED;
-	c->state.created_ns = cv_now_ns();
-	/* An image's layers stay locked (shared) until the config that names them is on disk. */
-	if (cv_image_create_begin(&c->config, &image_store) < 0)
-		goto fail_dir;
-	/* With autostart the start writes the first state.json: one file write less on the way. */
-	if (check_network_allowed(c) < 0 || lease_user_namespace(c) < 0 || prepare_volumes(c) < 0 ||
-	    cv_container_write_config(c) < 0 || (!options->autostart && !options->hold && cv_state_save(c) < 0))
-		goto fail_dir;
-	cv_image_create_end(image_store);
-	image_store = NULL;
-	if (options->autostart || options->hold) {
-		/* The name is visible already: a concurrent rm by name must wait for the start. */
-		if (cv_state_lock(c) < 0)
-			goto fail_dir;
-		if (cv_runtime_start(c, options->hold) < 0)
-			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
-		cv_state_unlock(c);
-	}
-	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
-	cv_options_release_stdio(&c->config);
-	*container = c;
-	return 0;
-fail_dir : {
-	struct cv_error_saved saved;
-	cv_error_save(&saved);
-	cv_image_create_end(image_store);
-	release_all(c, true);
-	if (c->platform->lock_depth > 0) /* a failed start: held until now (see release_all) */
-		cv_state_unlock(c);
-	name_reserved = false;
-	cv_error_restore(&saved);
-}
-fail:
-	if (name_reserved)
-		cv_state_release_name(c->context, c->name, c->id);
-	containerv_close(c);
-	return -1;
-}
-
-int containerv_create(const struct containerv_options *options, struct containerv_container **container)
-{
-	return containerv_create_in(NULL, options, container);
 }
 
 static int pidfd_open_checked(struct containerv_container *c)
@@ -478,6 +382,11 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	if (ret == 1 && kill_everything(container) < 0)
 		return cv_error_prefix("stop %s", containerv_name(container));
 	return 0;
+}
+
+int cv_linux_destroy(struct containerv_container *c, bool remove_anonymous_volumes)
+{
+	return release_all(c, remove_anonymous_volumes);
 }
 
 int containerv_remove(struct containerv_container *container, unsigned int flags)
