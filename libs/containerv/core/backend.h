@@ -77,6 +77,10 @@ struct cv_backend_ops {
 	            containerv_pid_t *pid, struct containerv_exit *exit_status);
 	/* Delivers signal to a running container (SIGKILL: every process of it). */
 	int (*signal)(struct containerv_container *container, int signal);
+	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */
+	int (*wait_exit)(struct containerv_container *container, int timeout_ms);
+	/* Kills every process of the container and waits (10 s at most) for the init to end; EBUSY if it did not. */
+	int (*terminate)(struct containerv_container *container);
 
 	/*
 	 * A descriptor that becomes readable when the container's state may have changed (the handle owns it),

@@ -1,6 +1,7 @@
 /*
  * The container's state machine, whatever the platform: which operation is
- * allowed in which state (created -> held -> running -> exited -> removed),
+ * allowed in which state (created -> held -> running -> exited -> removed:
+ * start, kill, stop, remove, exec, processes, watch),
  * under the container's lock where two processes could interleave, and the
  * call through the backend table (core/backend.h) that does the work.
  */
@@ -49,6 +50,68 @@ int containerv_kill(struct containerv_container *container, int signal)
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
 	return cv_backend()->signal(container, signal);
+}
+
+int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "stop: no container");
+	CV_CONTEXT_SCOPE(container->context);
+	backend->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return 0;
+	/* No signal asked for: the image's StopSignal, else SIGTERM. */
+	if (stop_signal == 0)
+		stop_signal = container->config.stop_signal > 0 ? container->config.stop_signal : SIGTERM;
+	if (containerv_kill(container, stop_signal) < 0) {
+		backend->refresh(container);
+		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
+	}
+	/* A frozen process acts on nothing: the signal waits for the thaw (docker thaws too). */
+	cv_resume_if_paused(container);
+	ret = backend->wait_exit(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);
+	if (ret < 0)
+		return -1;
+	if (ret == 1 && backend->terminate(container) < 0)
+		return cv_error_prefix("stop %s", containerv_name(container));
+	return 0;
+}
+
+int containerv_remove(struct containerv_container *container, unsigned int flags)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return 0;
+	CV_CONTEXT_SCOPE(container->context);
+	/* Under the lock: a concurrent start waits, then finds the container gone (ENOENT). */
+	if (backend->lock(container) < 0) {
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
+	backend->refresh(container);
+	if (backend->terminate(container) < 0) {
+		backend->unlock(container);
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
+	ret = backend->destroy(container, (flags & CV_REMOVE_VOLUMES) != 0);
+	if (ret < 0)
+		cv_error_prefix("remove %s", containerv_name(container));
+	backend->unlock(container);
+	containerv_close(container);
+	return ret;
+}
+
+int containerv_destroy(struct containerv_container *container)
+{
+	return containerv_remove(container, 0);
 }
 
 int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,

@@ -1,5 +1,8 @@
 /*
- * The container lifecycle: create, start, wait, kill, stop, destroy.
+ * The Linux half of the lifecycle, behind core's backend table: create's host
+ * resources (prepare: user-namespace lease, volumes) and their release
+ * (destroy), the held release, signals through the init's pidfd and the
+ * cgroup, waiting for the init, terminate; and containerv_wait.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -340,8 +343,13 @@ int cv_linux_signal(struct containerv_container *container, int signal)
 	return signal_init(container, signal);
 }
 
+int cv_linux_wait_exit(struct containerv_container *c, int timeout_ms)
+{
+	return wait_init(c, timeout_ms);
+}
+
 /* Kills the whole container and waits for the init to be gone. */
-static int kill_everything(struct containerv_container *c)
+int cv_linux_terminate(struct containerv_container *c)
 {
 	struct cv_cgroup *cgroup;
 
@@ -356,64 +364,9 @@ static int kill_everything(struct containerv_container *c)
 	return 0;
 }
 
-int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
-{
-	int ret;
-
-	cv_error_clear();
-	if (container == NULL)
-		return cv_error_errno(EINVAL, "stop: no container");
-	CV_CONTEXT_SCOPE(container->context);
-	cv_state_refresh(container);
-	if (container->state.status != CV_STATE_RUNNING)
-		return 0;
-	/* No signal asked for: the image's StopSignal, else SIGTERM. */
-	if (stop_signal == 0)
-		stop_signal = container->config.stop_signal > 0 ? container->config.stop_signal : SIGTERM;
-	if (containerv_kill(container, stop_signal) < 0) {
-		cv_state_refresh(container);
-		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
-	}
-	/* A frozen process acts on nothing: the signal waits for the thaw (docker thaws too). */
-	cv_resume_if_paused(container);
-	ret = wait_init(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);
-	if (ret < 0)
-		return -1;
-	if (ret == 1 && kill_everything(container) < 0)
-		return cv_error_prefix("stop %s", containerv_name(container));
-	return 0;
-}
-
 int cv_linux_destroy(struct containerv_container *c, bool remove_anonymous_volumes)
 {
 	return release_all(c, remove_anonymous_volumes);
-}
-
-int containerv_remove(struct containerv_container *container, unsigned int flags)
-{
-	int ret;
-
-	cv_error_clear();
-	if (container == NULL)
-		return 0;
-	CV_CONTEXT_SCOPE(container->context);
-	/* Under the lock: a concurrent start waits, then finds the container gone (ENOENT). */
-	if (cv_state_lock(container) < 0) {
-		containerv_close(container);
-		return cv_error_prefix("remove");
-	}
-	cv_state_refresh(container);
-	if (kill_everything(container) < 0) {
-		cv_state_unlock(container);
-		containerv_close(container);
-		return cv_error_prefix("remove");
-	}
-	ret = release_all(container, (flags & CV_REMOVE_VOLUMES) != 0);
-	if (ret < 0)
-		cv_error_prefix("remove %s", containerv_name(container));
-	cv_state_unlock(container);
-	containerv_close(container);
-	return ret;
 }
 
 int cv_container_remove_if_ended(struct containerv_container *container)
@@ -434,11 +387,6 @@ int cv_container_remove_if_ended(struct containerv_container *container)
 		containerv_close(container);
 	cv_error_clear();
 	return ret;
-}
-
-int containerv_destroy(struct containerv_container *container)
-{
-	return containerv_remove(container, 0);
 }
 
 int containerv_wait_process(struct containerv_container *container, containerv_pid_t pid,
