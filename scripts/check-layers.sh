@@ -5,7 +5,7 @@
 # and fails, naming FILE:LINE, when
 #   1. a folder includes (with "...") a header of a folder it may not: layers
 #      point one way, down; peers do not include each other unless LAYERS says so;
-#   2. a file outside the platform folder (linux/) includes a Linux-only header
+#   2. a file outside the platform folder (platform/linux/) includes a Linux-only header
 #      (<linux/...>, <sys/mount.h>, <sys/syscall.h> ...): what only Linux has
 #      belongs to the backend, so another backend can be built beside it.
 # The few places that still break rule 2 are listed in EXCEPTIONS below, each
@@ -20,6 +20,7 @@ set -uo pipefail
 # ---- The allowed graph: the one place it is written down ----
 # "FOLDER: FOLDERS IT MAY INCLUDE" (its own headers always). Lowest first.
 # A folder that is not listed fails the check: a new layer is declared here first.
+# A folder is a top-level directory of the library, or platform/<name> (one backend each).
 LAYERS=(
 	"include:"                                           # public headers: <chef/...> only, nothing internal
 	"common:"                                            # errors, strings, JSON, limits, digests: the floor
@@ -28,11 +29,12 @@ LAYERS=(
 	"config:common security network"                     # struct containerv_options: the composite config
 	"image:common config network"                        # the OCI store, pull/push, image -> config
 	"spec:common config image network security"          # docker syntax -> config
-	"linux:common config security network image spec"    # the Linux backend (later platform/linux)
+	"core:common config security network image spec"     # handle, state store, backend interface, events
+	"platform/linux:common config security network image spec core" # the Linux backend: fills core's table
 )
 
 # The platform folders: the only ones that may include a Linux-only header.
-PLATFORM_FOLDERS="linux"
+PLATFORM_FOLDERS="platform/linux"
 
 # Headers only Linux has (extended regular expression over the <...> name).
 LINUX_ONLY='^(linux/.*|asm/.*|sys/(mount|syscall|prctl|sysmacros|xattr|epoll|signalfd|eventfd|inotify|timerfd|fanotify|capability|fsuid|personality|vfs|statfs|sendfile|pidfd|klog|reboot|swap|sysinfo|quota)\.h|mntent\.h|libmnl/.*|nftables/.*|seccomp\.h|libcgroup\.h)$'
@@ -63,6 +65,16 @@ allowed_targets() {
 		fi
 	done
 	return 1
+}
+
+# folder_of PATH: sets FOLDER to the layer of a library-relative path: its first
+# component, or its first two under platform/ (each backend is a layer of its own).
+folder_of() {
+	FOLDER=${1%%/*}
+	if [ "$FOLDER" = platform ] && [[ $1 == platform/*/* ]]; then
+		local rest=${1#platform/}
+		FOLDER=platform/${rest%%/*}
+	fi
 }
 
 is_exception() {
@@ -107,7 +119,9 @@ target_folder() {
 		*) resolved+=("$component") ;;
 		esac
 	done
-	if [ ${#resolved[@]} -gt 1 ]; then
+	if [ ${#resolved[@]} -gt 2 ] && [ "${resolved[0]}" = platform ]; then
+		TARGET=platform/${resolved[1]}
+	elif [ ${#resolved[@]} -gt 1 ]; then
 		TARGET=${resolved[0]}
 	else
 		TARGET="(top)"
@@ -124,7 +138,8 @@ check() {
 	}
 	# Every source of a folder, even one without an include, must belong to the graph.
 	while IFS= read -r file; do
-		folder=${file%%/*}
+		folder_of "$file"
+		folder=$FOLDER
 		[ -n "${allowed_of[$folder]+set}" ] && continue
 		if allowed=$(allowed_targets "$folder"); then
 			allowed_of[$folder]=$allowed
@@ -141,8 +156,9 @@ check() {
 		rest=${line#*:}
 		number=${rest%%:*}
 		directive=${rest#*:}
-		folder=${file%%/*}
-		[ "$folder" = "$file" ] && continue # a file at the top, outside every layer
+		[ "${file%%/*}" = "$file" ] && continue # a file at the top, outside every layer
+		folder_of "$file"
+		folder=$FOLDER
 		allowed=${allowed_of[$folder]}
 		[ "$allowed" = "(unknown)" ] && continue
 		if [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
@@ -194,10 +210,11 @@ self_test() {
 		echo "self-test: the unmodified tree does not pass" >&2
 		return 1
 	}
-	printf '#include "linux/cgroup.h"\n' >>"$scratch/lib/common/error.c"
+	printf '#include "platform/linux/cgroup.h"\n' >>"$scratch/lib/common/error.c"
 	printf '#include "../image/store.h"\n' >>"$scratch/lib/network/address.c"
 	printf '#include <sys/mount.h>\n' >>"$scratch/lib/spec/env.c"
-	mkdir "$scratch/lib/core" && printf '/* new */\n' >"$scratch/lib/core/new.c"
+	printf '#include "platform/linux/container-private.h"\n' >>"$scratch/lib/core/store.c"
+	mkdir "$scratch/lib/newlayer" && printf '/* new */\n' >"$scratch/lib/newlayer/new.c"
 	output=$(check "$scratch/lib")
 	status=$?
 	echo "$output"
@@ -206,10 +223,11 @@ self_test() {
 		return 1
 	}
 	local expected
-	for expected in 'common/error.c:[0-9]*: common may not include "linux/cgroup.h"' \
+	for expected in 'common/error.c:[0-9]*: common may not include "platform/linux/cgroup.h" (platform/linux)' \
 		'network/address.c:[0-9]*: network may not include "../image/store.h" (image)' \
 		'spec/env.c:[0-9]*: <sys/mount.h> is Linux-only' \
-		'core/new.c:1: folder "core" is not in the layer graph'; do
+		'core/store.c:[0-9]*: core may not include "platform/linux/container-private.h" (platform/linux)' \
+		'newlayer/new.c:1: folder "newlayer" is not in the layer graph'; do
 		grep -q "$expected" <<<"$output" || {
 			echo "self-test: not reported: $expected" >&2
 			return 1

@@ -27,7 +27,7 @@
 #include <chef/containerv.h>
 
 #include "common/util.h"
-#include "linux/cgroup-internal.h"
+#include "platform/linux/cgroup-internal.h"
 #include "test.h"
 
 #define MIB (1024LL * 1024)

@@ -18,7 +18,7 @@
 
 #include <chef/containerv.h>
 
-#include "linux/netlink-route.h"
+#include "platform/linux/netlink-route.h"
 #include "test.h"
 
 static pid_t holder = -1;

@@ -20,8 +20,8 @@
 #include "config/options.h"
 #include "common/util.h"
 #include "common/yaml.h"
-#include "linux/cgroup-internal.h"
-#include "linux/security-linux.h"
+#include "platform/linux/cgroup-internal.h"
+#include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
 #include "test.h"
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "linux/volume-store.h"
+#include "platform/linux/volume-store.h"
 #include "test.h"
 
 static char root[256];

@@ -164,12 +164,41 @@ CONTAINERV_API enum containerv_error_code containerv_last_error_code(void);
  * Sets the directory under which containerv keeps its state (containers,
  * and later images and volumes). The default is $CONTAINERV_ROOT when set,
  * else /var/lib/containerv. The directory is created on first use.
- * Process-wide; call it before creating or opening containers.
+ * Process-wide: it is the root of the default context, the one every
+ * function without a context argument acts in; call it before creating or
+ * opening containers.
  */
 CONTAINERV_API int containerv_set_root(const char *path);
 
-/* The state root in force (see containerv_set_root()). Never NULL. */
+/*
+ * The state root in force: during a call made in a context (the
+ * containerv_*_in() functions, or any function on a handle opened in one)
+ * that context's root, else the default context's (containerv_set_root()).
+ * Never NULL.
+ */
 CONTAINERV_API const char *containerv_root(void);
+
+/*
+ * A context: one state root as an object, so that several roots coexist in
+ * one process (a supervisor of several apps, tests). Containers created or
+ * opened in a context (containerv_create_in(), containerv_open_in(),
+ * containerv_list_in()) keep it: every later call on their handle acts in
+ * its root, images, networks and volumes included.
+ */
+struct containerv_context;
+
+/*
+ * Opens a context over the state root path (absolute; created on first
+ * use). 0, or -1 (EINVAL: not absolute, ENAMETOOLONG). Close it with
+ * containerv_context_close() after the last handle opened in it.
+ */
+CONTAINERV_API int containerv_context_open(const char *path, struct containerv_context **context);
+
+/* Frees a context; NULL is allowed. Its handles must be closed first. */
+CONTAINERV_API void containerv_context_close(struct containerv_context *context);
+
+/* The context's state root; NULL: the default context's. Never NULL. */
+CONTAINERV_API const char *containerv_context_root(struct containerv_context *context);
 
 /*
  * Log levels for messages the library wants a person to see (warnings about

@@ -212,6 +212,10 @@ CONTAINERV_API int containerv_options_add_label(struct containerv_options *optio
  */
 CONTAINERV_API int containerv_create(const struct containerv_options *options, struct containerv_container **container);
 
+/* containerv_create() in a context (containerv_context_open()); NULL: the default context. */
+CONTAINERV_API int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
+                                        struct containerv_container **container);
+
 /*
  * Starts a created or exited container again (its writable layer is kept).
  * A held container (containerv_options_set_hold()) is released instead: its
@@ -224,6 +228,10 @@ CONTAINERV_API int containerv_start(struct containerv_container *container);
 
 /* Opens an existing container by id, unique id prefix or name. ENOENT when none matches. */
 CONTAINERV_API int containerv_open(const char *id_or_name, struct containerv_container **container);
+
+/* containerv_open() in a context; NULL: the default context. */
+CONTAINERV_API int containerv_open_in(struct containerv_context *context, const char *id_or_name,
+                                      struct containerv_container **container);
 
 /* Frees a handle; the container itself goes on. NULL is allowed. */
 CONTAINERV_API void containerv_close(struct containerv_container *container);
@@ -341,6 +349,10 @@ CONTAINERV_API int containerv_inspect(struct containerv_container *container, st
  */
 CONTAINERV_API int containerv_list(int (*callback)(const struct containerv_info *info, void *user), void *user);
 
+/* containerv_list() of a context's containers; NULL: the default context. */
+CONTAINERV_API int containerv_list_in(struct containerv_context *context,
+                                      int (*callback)(const struct containerv_info *info, void *user), void *user);
+
 /*
  * Waits until the main process ends and reports how. Returns at once for a
  * container that has already exited; EINVAL for one never started. A held
@@ -371,6 +383,55 @@ CONTAINERV_API int containerv_watch_fd(struct containerv_container *container, c
  * container has been removed (the descriptor then stays quiet).
  */
 CONTAINERV_API int containerv_watch_state(struct containerv_container *container, enum containerv_state *state);
+
+/* What happened to a container (struct containerv_event). */
+enum containerv_event_type {
+	CV_EVENT_CREATED = 0, /* created again: a held container whose init died before a release */
+	CV_EVENT_HELD = 1,    /* set up and waiting for a release (containerv_options_set_hold()) */
+	CV_EVENT_STARTED = 2, /* its main command runs (a start, or the release of a held one) */
+	CV_EVENT_OOM = 3,     /* the OOM killer killed a process of it; reported with its exit, just before */
+	CV_EVENT_EXITED = 4,  /* its main command ended: exit says how */
+	CV_EVENT_PAUSED = 5,  /* containerv_pause() */
+	CV_EVENT_RESUMED = 6, /* containerv_resume() */
+	CV_EVENT_REMOVED = 7, /* it is gone; the last event of a subscription */
+};
+
+#define CONTAINERV_EVENT_VERSION 1
+
+/* One state change, valid during the callback only. */
+struct containerv_event {
+	unsigned int version; /* CONTAINERV_EVENT_VERSION */
+	enum containerv_event_type type;
+	const char *id;              /* the container's full id */
+	const char *name;            /* its name, or its short id */
+	struct containerv_exit exit; /* CV_EVENT_EXITED and CV_EVENT_OOM: how it ended; zero otherwise */
+	int64_t time_ns;             /* when it happened where known (start, exit), else when it was seen */
+};
+
+/* Receives the events of a subscription, in the order they happened. */
+typedef void (*containerv_event_fn)(const struct containerv_event *event, void *user);
+
+/*
+ * Subscribes callback to the state changes of the container, made by any
+ * process: it is called from containerv_dispatch_events() with each change
+ * since the state at subscription (or since the last dispatch), in order;
+ * changes that happened between two dispatches are all reported (a start and
+ * an exit in between give STARTED then EXITED). One subscription per handle:
+ * a new one replaces it; callback NULL ends it. Opens the descriptor of
+ * containerv_watch_fd(), which an event loop polls. Returns 0, or -1 (ENOENT:
+ * the container is gone).
+ */
+CONTAINERV_API int containerv_subscribe(struct containerv_container *container, containerv_event_fn callback,
+                                        void *user);
+
+/*
+ * Without blocking: takes the pending changes off the descriptor of
+ * containerv_watch_fd() and calls the subscription's callback for each (none
+ * when nothing changed). Call it when that descriptor is readable. After
+ * CV_EVENT_REMOVED the subscription ends. Returns 0, or -1 with errno (EINVAL:
+ * no subscription).
+ */
+CONTAINERV_API int containerv_dispatch_events(struct containerv_container *container);
 
 /*
  * Sends a signal to the main process (through the init, which forwards

@@ -1,0 +1,107 @@
+/*
+ * Internal: the backend interface, core's one table of platform operations.
+ *
+ * core/ holds what every platform shares (the handle, the state store, the
+ * state machine's rules, statistics history, events) and calls the platform
+ * only through this table; platform/<name>/backend.c fills it (Linux:
+ * namespaces, cgroups, mounts, the init). The shape is crun's cgroup
+ * manager, one level up. core/ never includes a platform header: the
+ * backend is bound at link time (cv_backend()), one per build.
+ *
+ * Every operation takes a handle whose state was read from the store; the
+ * caller holds the container's lock where an operation says so. Each
+ * returns 0 or -1 with errno and the last error set, unless it says
+ * otherwise.
+ */
+#ifndef CV_CORE_BACKEND_H
+#define CV_CORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/container.h"
+
+struct cv_backend_ops {
+	const char *name; /* "linux" */
+
+	/* The handle: the size of the backend's part (struct cv_platform_container), and its initial values. */
+	size_t platform_size;
+	void (*handle_init)(struct containerv_container *container);
+	/* Lets go of what the handle holds on the host (descriptors, a child to reap); never fails. */
+	void (*release)(struct containerv_container *container);
+
+	/* Looks at the init and records what happened to it (a death, a release by a dead start). */
+	int (*refresh)(struct containerv_container *container);
+	/*
+	 * refresh, then removes an autoremove container that has ended and has nobody left to remove it:
+	 * 1 when it was removed (the handle is freed), 0 when it stays.
+	 */
+	int (*collect)(struct containerv_container *container);
+
+	/*
+	 * One statistics sample of the container as it is now, into a zeroed stats: every field but
+	 * timestamp_ns and cpu_percent, which core derives (core/stats.c). ENOENT: never started.
+	 */
+	int (*stats)(struct containerv_container *container, struct containerv_stats *stats);
+	/* The processes of a running container (containerv_get_processes()'s contract, arguments checked). */
+	int (*processes)(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
+	                 size_t *count);
+
+	/* Whether this host can give what the options ask (Linux: the security level's LSM, seccomp, limits). */
+	int (*check_host)(const struct containerv_options *options);
+	/* Whether this host can give these limits (its CPUs, memory nodes): create and update ask first. */
+	int (*check_limits)(const struct containerv_limits *limits);
+	/*
+	 * create's host resources, before config.json is written: Linux leases user-namespace ids and makes the
+	 * volumes (an anonymous one's name goes into the config). Undone by destroy.
+	 */
+	int (*prepare)(struct containerv_container *container);
+	/*
+	 * Takes back everything the container has on the host and its state directory (a failed create, a
+	 * removal): processes are killed through the cgroup first; volumes are let go of (the anonymous ones
+	 * deleted with remove_anonymous_volumes); the name is released. The handle stays to be closed.
+	 */
+	int (*destroy)(struct containerv_container *container, bool remove_anonymous_volumes);
+
+	/* The container's lock between processes (reentrant per handle); taking it re-reads state.json. */
+	int (*lock)(struct containerv_container *container);
+	void (*unlock)(struct containerv_container *container);
+
+	/*
+	 * Prepares everything (namespaces, root filesystem, cgroup, network) and starts the init; with hold it
+	 * stops before the main command (CV_STATE_HELD) until release_held. Records the new state. Locked.
+	 */
+	int (*start)(struct containerv_container *container, bool hold);
+	/* Executes the main command of a held container (any process may). Records the new state. Locked. */
+	int (*release_held)(struct containerv_container *container);
+	/* A new process in a running, unfrozen container (containerv_spawn()'s contract, arguments checked). */
+	int (*exec)(struct containerv_container *container, const struct containerv_spawn_options *options,
+	            containerv_pid_t *pid, struct containerv_exit *exit_status);
+	/* Delivers signal to a running container (SIGKILL: every process of it). */
+	int (*signal)(struct containerv_container *container, int signal);
+	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */
+	int (*wait_exit)(struct containerv_container *container, int timeout_ms);
+	/* Kills every process of the container and waits (10 s at most) for the init to end; EBUSY if it did not. */
+	int (*terminate)(struct containerv_container *container);
+
+	/*
+	 * A descriptor that becomes readable when the container's state may have changed (the handle owns it),
+	 * and, after it did, the state as it is now (ENOENT: removed). containerv_watch_fd()'s contract.
+	 */
+	int (*watch_fd)(struct containerv_container *container, containerv_fd_t *fd);
+	int (*watch_state)(struct containerv_container *container, enum containerv_state *state);
+
+	/*
+	 * Applies the resources request sets (core/resources.h) to the live container; *applied gets those
+	 * written, also on failure (core/update.c records them). Locked.
+	 */
+	int (*update)(struct containerv_container *container, const struct containerv_limits *request,
+	              unsigned *applied);
+	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
+	int (*freeze)(struct containerv_container *container, bool frozen);
+};
+
+/* The backend of this build (platform/<name>/backend.c). */
+const struct cv_backend_ops *cv_backend(void);
+
+#endif

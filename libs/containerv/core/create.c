@@ -1,0 +1,128 @@
+/*
+ * Create, whatever the platform: the options validated completely, an id and
+ * a name (unique per state root), the state directory (a spare one when
+ * there is), the image's layers held, config.json written, then the
+ * backend's prepare (its host resources: Linux leases user-namespace ids
+ * and makes volumes) and, unless autostart is off, its start. On any
+ * failure the backend's destroy takes back everything: nothing is left.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/log-file.h"
+#include "common/util.h"
+#include "config/options.h"
+#include "core/backend.h"
+#include "core/container.h"
+#include "core/spare-dirs.h"
+#include "image/image-options.h"
+#include "security/security-internal.h"
+
+int cv_container_write_config(struct containerv_container *c)
+{
+	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *json = NULL;
+
+	if (dirfd < 0)
+		return cv_error_sys("open %s", c->dir);
+	if (cv_options_to_json(&c->config, &json) < 0)
+		return -1;
+	return cv_write_file_atomic_via_at(dirfd, "config.json", CV_SPARE_CONFIG, json, strlen(json), 0600);
+}
+
+/* A level without network (paranoid) gets loopback only: a network asked for anyway is refused. */
+static int check_network_allowed(const struct containerv_container *c)
+{
+	if (c->config.security->no_network && c->config.network.mode != CV_NETWORK_NONE)
+		return cv_error_errno(EPERM, "the %s security level allows no network: use --network none",
+		                      containerv_security_level_name(c->config.security->level));
+	return 0;
+}
+
+int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
+                         struct containerv_container **container)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	char containers[PATH_MAX];
+	struct containerv_container *c;
+	struct cv_store *image_store = NULL;
+	bool name_reserved = false, locked = false;
+
+	cv_error_clear();
+	if (options == NULL || container == NULL)
+		return cv_error_errno(EINVAL, "create: missing argument");
+	context = cv_context_or_current(context);
+	CV_CONTEXT_SCOPE(context);
+	if (cv_options_validate(options) < 0 || backend->check_host(options) < 0 ||
+	    cv_security_check_binds(options, cv_context_root(context)) < 0)
+		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
+	if (cv_state_containers_dir(context, containers, sizeof containers) < 0)
+		return -1;
+	c = cv_container_alloc(context);
+	if (c == NULL)
+		return -1;
+	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0)
+		goto fail;
+	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
+	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
+	snprintf(c->log_path, sizeof c->log_path, "%s/" CV_LOG_DIR "/" CV_LOG_FILE, c->dir);
+	if (c->name[0] != '\0') {
+		if (cv_state_reserve_name(c->context, c->name, c->id) < 0)
+			goto fail;
+		name_reserved = true;
+	}
+	if (cv_spare_take(containers, c->dir) < 0 && mkdir(c->dir, 0700) < 0) {
+		cv_error_sys("create %s", c->dir);
+		goto fail;
+	}
+	c->state.status = CV_STATE_CREATED;
+	c->state.created_ns = cv_now_ns();
+	/* An image's layers stay locked (shared) until the config that names them is on disk. */
+	if (cv_image_create_begin(&c->config, &image_store) < 0)
+		goto fail_dir;
+	/* With autostart the start writes the first state.json: one file write less on the way. */
+	if (check_network_allowed(c) < 0 || backend->prepare(c) < 0 || cv_container_write_config(c) < 0 ||
+	    (!options->autostart && !options->hold && cv_state_save(c) < 0))
+		goto fail_dir;
+	cv_image_create_end(image_store);
+	image_store = NULL;
+	if (options->autostart || options->hold) {
+		/* The name is visible already: a concurrent rm by name must wait for the start. */
+		if (backend->lock(c) < 0)
+			goto fail_dir;
+		locked = true;
+		if (backend->start(c, options->hold) < 0)
+			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
+		backend->unlock(c);
+	}
+	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
+	cv_options_release_stdio(&c->config);
+	*container = c;
+	return 0;
+fail_dir : {
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
+	cv_image_create_end(image_store);
+	backend->destroy(c, true);
+	if (locked) /* a failed start: held until now (see the backend's destroy) */
+		backend->unlock(c);
+	name_reserved = false;
+	cv_error_restore(&saved);
+}
+fail:
+	if (name_reserved)
+		cv_state_release_name(c->context, c->name, c->id);
+	containerv_close(c);
+	return -1;
+}
+
+int containerv_create(const struct containerv_options *options, struct containerv_container **container)
+{
+	return containerv_create_in(NULL, options, container);
+}

@@ -1,0 +1,165 @@
+/*
+ * The container's state machine, whatever the platform: which operation is
+ * allowed in which state (created -> held -> running -> exited -> removed:
+ * start, kill, stop, remove, exec, processes, watch),
+ * under the container's lock where two processes could interleave, and the
+ * call through the backend table (core/backend.h) that does the work.
+ */
+#include <errno.h>
+#include <signal.h>
+
+#include "common/error.h"
+#include "core/backend.h"
+#include "core/container.h"
+
+int containerv_start(struct containerv_container *container)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "start: no container");
+	CV_CONTEXT_SCOPE(container->context);
+	if (backend->lock(container) < 0)
+		return cv_error_prefix("start");
+	backend->refresh(container);
+	if (container->state.status == CV_STATE_RUNNING) {
+		backend->unlock(container);
+		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
+	}
+	if (container->state.status == CV_STATE_HELD)
+		ret = backend->release_held(container);
+	else
+		ret = backend->start(container, false);
+	backend->unlock(container);
+	if (ret < 0)
+		return cv_error_prefix("start %s", containerv_name(container));
+	return 0;
+}
+
+int containerv_kill(struct containerv_container *container, int signal)
+{
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "kill: no container");
+	if (signal <= 0 || signal >= NSIG)
+		return cv_error_errno(EINVAL, "kill: invalid signal %d", signal);
+	CV_CONTEXT_SCOPE(container->context);
+	cv_backend()->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	return cv_backend()->signal(container, signal);
+}
+
+int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "stop: no container");
+	CV_CONTEXT_SCOPE(container->context);
+	backend->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return 0;
+	/* No signal asked for: the image's StopSignal, else SIGTERM. */
+	if (stop_signal == 0)
+		stop_signal = container->config.stop_signal > 0 ? container->config.stop_signal : SIGTERM;
+	if (containerv_kill(container, stop_signal) < 0) {
+		backend->refresh(container);
+		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
+	}
+	/* A frozen process acts on nothing: the signal waits for the thaw (docker thaws too). */
+	cv_resume_if_paused(container);
+	ret = backend->wait_exit(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);
+	if (ret < 0)
+		return -1;
+	if (ret == 1 && backend->terminate(container) < 0)
+		return cv_error_prefix("stop %s", containerv_name(container));
+	return 0;
+}
+
+int containerv_remove(struct containerv_container *container, unsigned int flags)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret;
+
+	cv_error_clear();
+	if (container == NULL)
+		return 0;
+	CV_CONTEXT_SCOPE(container->context);
+	/* Under the lock: a concurrent start waits, then finds the container gone (ENOENT). */
+	if (backend->lock(container) < 0) {
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
+	backend->refresh(container);
+	if (backend->terminate(container) < 0) {
+		backend->unlock(container);
+		containerv_close(container);
+		return cv_error_prefix("remove");
+	}
+	ret = backend->destroy(container, (flags & CV_REMOVE_VOLUMES) != 0);
+	if (ret < 0)
+		cv_error_prefix("remove %s", containerv_name(container));
+	backend->unlock(container);
+	containerv_close(container);
+	return ret;
+}
+
+int containerv_destroy(struct containerv_container *container)
+{
+	return containerv_remove(container, 0);
+}
+
+int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
+                     containerv_pid_t *pid, struct containerv_exit *exit_status)
+{
+	cv_error_clear();
+	if (container == NULL || options == NULL || options->argv == NULL || options->argv[0] == NULL)
+		return cv_error_errno(EINVAL, "exec: no command given");
+	if (options->version != 1 && options->version != CONTAINERV_SPAWN_OPTIONS_VERSION)
+		return cv_error_errno(EINVAL, "exec: unsupported options version %u", options->version);
+	CV_CONTEXT_SCOPE(container->context);
+	cv_backend()->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	/* A process joining a frozen container is frozen at once: it would hang, as would its caller. */
+	if (cv_state_is_paused(container))
+		return cv_error_errno(EBUSY, "container %s is paused, unpause the container first",
+		                      containerv_name(container));
+	return cv_backend()->exec(container, options, pid, exit_status);
+}
+
+int containerv_get_processes(struct containerv_container *container, struct containerv_process_info *processes,
+                             size_t max, size_t *count)
+{
+	cv_error_clear();
+	if (container == NULL || count == NULL || (processes == NULL && max > 0))
+		return cv_error_errno(EINVAL, "processes: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
+	cv_backend()->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING)
+		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	return cv_backend()->processes(container, processes, max, count);
+}
+
+int containerv_watch_fd(struct containerv_container *container, containerv_fd_t *fd)
+{
+	cv_error_clear();
+	if (container == NULL || fd == NULL)
+		return cv_error_errno(EINVAL, "watch: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
+	return cv_backend()->watch_fd(container, fd);
+}
+
+int containerv_watch_state(struct containerv_container *container, enum containerv_state *state)
+{
+	cv_error_clear();
+	if (container == NULL || state == NULL)
+		return cv_error_errno(EINVAL, "watch state: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
+	return cv_backend()->watch_state(container, state);
+}

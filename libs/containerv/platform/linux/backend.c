@@ -1,0 +1,75 @@
+/*
+ * The Linux backend's table (core/backend.h): what core asks of the platform.
+ */
+#include <errno.h>
+
+#include "common/error.h"
+#include "core/backend.h"
+#include "platform/linux/cgroup.h"
+#include "platform/linux/host-limits.h"
+#include "platform/linux/container-private.h"
+#include "platform/linux/security-linux.h"
+
+/* Limits and the freezer act on the container's cgroup. */
+static struct cv_cgroup *live_cgroup(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup = cv_container_cgroup(c);
+
+	if (cgroup == NULL)
+		cv_error_prefix("container %s has no cgroup", containerv_name(c));
+	return cgroup;
+}
+
+static int update(struct containerv_container *c, const struct containerv_limits *request, unsigned *applied)
+{
+	struct cv_cgroup *cgroup = live_cgroup(c);
+
+	*applied = 0;
+	return cgroup != NULL ? cv_cgroup_update(cgroup, request, applied) : -1;
+}
+
+static int freeze(struct containerv_container *c, bool frozen)
+{
+	struct cv_cgroup *cgroup = live_cgroup(c);
+
+	if (cgroup == NULL)
+		return -1;
+	return frozen ? cv_cgroup_freeze(cgroup) : cv_cgroup_thaw(cgroup);
+}
+
+static int check_host(const struct containerv_options *options)
+{
+	return cv_host_limits_check(&options->limits) < 0 ? -1 : cv_security_check_host(options->security);
+}
+
+static const struct cv_backend_ops linux_backend = {
+        .name = "linux",
+        .platform_size = sizeof(struct cv_platform_container),
+        .handle_init = cv_state_handle_init,
+        .release = cv_state_handle_release,
+        .refresh = cv_state_refresh,
+        .collect = cv_state_collect,
+        .stats = cv_linux_stats_sample,
+        .processes = cv_linux_processes,
+        .check_host = check_host,
+        .check_limits = cv_host_limits_check,
+        .prepare = cv_linux_prepare,
+        .destroy = cv_linux_destroy,
+        .lock = cv_state_lock,
+        .unlock = cv_state_unlock,
+        .start = cv_runtime_start,
+        .release_held = cv_linux_release_held,
+        .exec = cv_linux_exec,
+        .signal = cv_linux_signal,
+        .wait_exit = cv_linux_wait_exit,
+        .terminate = cv_linux_terminate,
+        .watch_fd = cv_linux_watch_fd,
+        .watch_state = cv_linux_watch_state,
+        .update = update,
+        .freeze = freeze,
+};
+
+const struct cv_backend_ops *cv_backend(void)
+{
+	return &linux_backend;
+}

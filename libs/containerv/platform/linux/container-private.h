@@ -1,0 +1,168 @@
+/*
+ * Internal: the Linux part of the container handle and the pieces of the
+ * Linux lifecycle (the init's state, init, rootfs, spawn) that share it.
+ * The handle itself and the state store are core's (core/container.h).
+ */
+#ifndef CV_LINUX_CONTAINER_PRIVATE_H
+#define CV_LINUX_CONTAINER_PRIVATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <chef/containerv.h>
+
+#include "config/options.h"
+#include "core/container.h"
+#include "platform/linux/cgroup.h"
+
+/* The Linux part of a container handle (core/container.h: containerv_container.platform). */
+struct cv_platform_container {
+	struct cv_cgroup *cgroup; /* opened lazily */
+	bool is_parent;           /* this process forked the init: waitpid() works */
+	bool have_reaped_exit;    /* we reaped the init: its own exit status, if exit.json is gone */
+	struct containerv_exit reaped_exit;
+	/* The caller's ends of the last start's CONTAINERV_STDIO_PIPE streams and terminal (containerv_take_stdio). */
+	bool have_stdio_host;
+	int stdio_host[3];
+	int lock_fd; /* flock on <dir>/lock while lock_depth > 0 */
+	int lock_depth;
+	/* containerv_watch_fd(): an epoll descriptor over the init's pidfd and an inotify watch of <dir> (watch.c). */
+	bool watching; /* the three below are open (watch_pidfd may be -1: no init to watch) */
+	int watch_fd;
+	int watch_pidfd;
+	int watch_inotify;
+};
+
+/*
+ * Where containers mount their root filesystem: one directory for all, <root>/containers/.rootfs. Each
+ * mount is made in a private mount namespace (the init's, or a copy's), so they never meet, and a
+ * start makes and a removal deletes no mount point of its own.
+ */
+int cv_state_rootfs_mountpoint(struct containerv_context *context, char *buffer, size_t size);
+
+/* userns.c: leases a range of 65536 host ids for a container's user namespace (--userns=auto), and gives it back. */
+#define CV_USERNS_RANGE 65536u
+int cv_userns_allocate(const char *container_id, uint32_t *host_start);
+void cv_userns_release(uint32_t host_start, const char *container_id);
+/* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
+int cv_state_lock(struct containerv_container *container);
+void cv_state_unlock(struct containerv_container *container);
+/* Re-reads state.json without the lock (it is replaced atomically): what another process changed. ENOENT once removed.
+ */
+int cv_state_reload(struct containerv_container *container);
+/* Reaps the init if this process started it and it has ended (or waits, with block), keeping its status. */
+void cv_reap_init(struct containerv_container *container, bool block);
+/* Looks at the init and exit.json and moves a dead container to EXITED (takes the lock when it does). */
+int cv_state_refresh(struct containerv_container *container);
+/* refresh, and removes an ended autoremove container nobody else will: 1 when removed (the handle freed). */
+int cv_state_collect(struct containerv_container *container);
+/* The handle's Linux part: initial values, and what it holds let go (containerv_close). */
+void cv_state_handle_init(struct containerv_container *container);
+void cv_state_handle_release(struct containerv_container *container);
+bool cv_process_alive(pid_t pid, uint64_t start_time);
+int cv_process_start_time(pid_t pid, uint64_t *ticks);
+struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
+
+/*
+ * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main
+ * command (CV_STATE_HELD), until cv_runtime_release() (any process; the caller holds the lock).
+ */
+int cv_runtime_start(struct containerv_container *container, bool hold);
+int cv_runtime_release(struct containerv_container *container, bool *exec_failed);
+
+/* init.c: the child's half, never returns. */
+struct cv_init_plan;
+void cv_init_main(struct cv_init_plan *plan) __attribute__((noreturn));
+
+/* runtime.c: the overlay mount options of the container's root filesystem. */
+int cv_overlay_options(struct containerv_container *container, char **options);
+/*
+ * container.c: removes an autoremove container that has ended, checked again under its lock (a start may have
+ * come in between): 1 when it was removed (the handle is freed), 0 when it stays (the handle too).
+ */
+int cv_container_remove_if_ended(struct containerv_container *container);
+
+/* copy.c: the container's side of a copy, as the child process doing it sees it. */
+struct cv_copy_root {
+	int fd;    /* O_PATH of the container's root, in a nodev, nosuid view of its mounts */
+	uid_t uid; /* host ids of the container's root: the owner of what is copied in */
+	gid_t gid;
+	uint32_t id_count; /* ids mapped from the container's 0 up (0: no user namespace) */
+};
+/*
+ * copy.c: runs work in a child process with the container's root: the
+ * running container's mounts cloned and made nodev/nosuid, or for a stopped
+ * one its overlay mounted nodev/nosuid in the child's private mount
+ * namespace (so nothing shows on the host). as_container_root: the child
+ * creates files as the container's root (its mapped host ids).
+ */
+int cv_container_with_root(struct containerv_container *container, bool as_container_root,
+                           int (*work)(const struct cv_copy_root *root, void *arg), void *arg);
+
+/* copy-safe.c: opening and replacing entries of a tree a hostile container controls (see there). */
+/* dir/name as O_PATH|O_NOFOLLOW (resolved inside dir), with fstat of what was opened. */
+int cv_copy_open_entry(int dir, const char *name, struct stat *st);
+/* The inode of an O_PATH descriptor reopened with flags; only a regular file or directory, checked again. */
+int cv_copy_reopen(int path_fd, const struct stat *st, int flags, const char *name);
+/* The target of the symlink an O_PATH|O_NOFOLLOW descriptor holds, NUL-terminated. */
+ssize_t cv_copy_read_link(int path_fd, char *target, size_t size, const char *name);
+/*
+ * A new regular file (its descriptor is returned), symlink or FIFO (0 is returned) under a fresh
+ * name in dir, made with O_EXCL semantics; the name is written to name.
+ */
+int cv_copy_create_temp(int dir, mode_t mode, const char *link_target, char *name, size_t size);
+/* Renames temp over leaf in dir; on failure removes temp. */
+int cv_copy_replace(int dir, const char *temp, const char *leaf);
+/* A symlink or FIFO made under a temporary name and renamed over leaf. */
+int cv_copy_place(int dir, const char *leaf, mode_t mode, const char *link_target);
+/* copy.c: "/a/b/" into "/a" and "b"; EINVAL for "", ".", "..". */
+int cv_split_path(const char *path, char *dir, size_t dir_size, char *leaf, size_t leaf_size);
+
+/*
+ * stdio.c: waits until the log monitor of a detached container (which holds container.log flock'ed while it
+ * copies) has written everything; returns at once when there is none.
+ */
+void cv_log_monitor_wait(const struct containerv_container *container);
+/* stdio.c: one read's worth from one descriptor to another (to -1: dropped); the read's result (0 at its end). */
+ssize_t cv_copy_once(int from, int to);
+/*
+ * stdio.c: copies a process's stdout and stderr pipes to the caller's 1 and 2 until both end, or until ended (a
+ * pidfd of the process, or -1) is readable, then what is left in them (containerv_join).
+ */
+int cv_stdio_relay(int out, int err, int ended);
+/* stdio.c: the container's own pseudo-terminal, opened under root (its /dev/pts/ptmx): master and slave. */
+int cv_pty_open_in_root(int rootfd, unsigned short rows, unsigned short columns, int *master, int *slave, int *number);
+/*
+ * stdio.c: one message with one descriptor (SCM_RIGHTS; fd -1: none) over a SOCK_SEQPACKET socket, and its
+ * receiving side (*fd -1 when none came; more are closed). No allocation: the init sends the terminal.
+ */
+int cv_send_with_fd(int socket_fd, const void *data, size_t size, int fd);
+ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int flags);
+
+/* The operations of core's backend table (core/backend.h) that are more than one call of the above. */
+int cv_linux_prepare(struct containerv_container *container);
+int cv_linux_destroy(struct containerv_container *container, bool remove_anonymous_volumes);
+int cv_linux_release_held(struct containerv_container *container);
+int cv_linux_signal(struct containerv_container *container, int signal);
+int cv_linux_wait_exit(struct containerv_container *container, int timeout_ms);
+int cv_linux_terminate(struct containerv_container *container);
+int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,
+                  containerv_pid_t *pid, struct containerv_exit *exit_status);
+int cv_linux_processes(struct containerv_container *container, struct containerv_process_info *processes, size_t max,
+                       size_t *count);
+int cv_linux_watch_fd(struct containerv_container *container, int *fd);
+int cv_linux_watch_state(struct containerv_container *container, enum containerv_state *state);
+
+/* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
+int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
+
+/* watch.c: closes what containerv_watch_fd() opened (containerv_close). */
+void cv_watch_close(struct containerv_container *container);
+
+/* Exit status encoding shared by init, spawn and wait. */
+void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status);
+
+#endif

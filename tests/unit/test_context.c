@@ -1,0 +1,194 @@
+/*
+ * Contexts (containerv_context_open): two state roots in one process, each
+ * with its own containers, beside the default context of the root-less API.
+ * Run as root: the containers are started, so that what a start reaches
+ * below the state store (the root filesystem's mount point, the compiled
+ * seccomp filters' cache) is checked to land in the handle's own root too.
+ */
+#include <chef/containerv.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char base[256], default_root[300], root_a[300], root_b[300];
+static const char *rootfs = CV_TEST_ROOTFS;
+
+struct listing {
+	size_t count;
+	char ids[8][65];
+};
+
+static int collect(const struct containerv_info *info, void *user)
+{
+	struct listing *listing = user;
+
+	if (listing->count < 8)
+		snprintf(listing->ids[listing->count], sizeof listing->ids[0], "%s", info->id);
+	listing->count++;
+	return 0;
+}
+
+static bool exists(const char *root, const char *leaf)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/%s", root, leaf);
+	return access(path, F_OK) == 0;
+}
+
+/* Entries of <root>/containers that are containers (64 hex), not spares or the mount point. */
+static int count_containers(const char *root)
+{
+	char path[512];
+	struct dirent *entry;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/containers", root);
+	dir = opendir(path);
+	if (dir == NULL)
+		return 0;
+	while ((entry = readdir(dir)) != NULL)
+		if (strlen(entry->d_name) == 64)
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* A running "sleep" named name in context (NULL: the default one). */
+static struct containerv_container *start_in(struct containerv_context *context, const char *name)
+{
+	const char *argv[] = {"sleep", "30", NULL};
+	struct containerv_options *o = NULL;
+	struct containerv_container *c = NULL;
+
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_set_rootfs(o, rootfs));
+	CHECK_OK(containerv_options_set_command(o, argv));
+	CHECK_OK(containerv_options_set_name(o, name));
+	CHECK_OK(containerv_create_in(context, o, &c));
+	containerv_options_delete(o);
+	return c;
+}
+
+static int remove_one(const struct containerv_info *info, void *user)
+{
+	struct containerv_container *c = NULL;
+
+	if (containerv_open_in(user, info->id, &c) == 0)
+		containerv_remove(c, CV_REMOVE_VOLUMES);
+	return 0;
+}
+
+/* What a failed CHECK left in either root goes (it jumped over the test's own removal). */
+static void remove_all_in_both_roots(void)
+{
+	const char *roots[] = {root_a, root_b};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct containerv_context *context = NULL;
+		if (containerv_context_open(roots[i], &context) == 0)
+			containerv_list_in(context, remove_one, context);
+		containerv_context_close(context);
+	}
+}
+
+TEST(open_refuses_a_relative_root_and_the_default_context_keeps_set_root)
+{
+	struct containerv_context *context = NULL;
+
+	CHECK(containerv_context_open("relative/root", &context) == -1);
+	CHECK_EQ_INT(containerv_last_error_code(), CONTAINERV_E_INVALID);
+	CHECK(context == NULL);
+	CHECK_EQ_STR(containerv_context_root(NULL), default_root);
+	CHECK_EQ_STR(containerv_root(), default_root);
+	CHECK_OK(containerv_context_open(root_a, &context));
+	CHECK_EQ_STR(containerv_context_root(context), root_a);
+	containerv_context_close(context);
+	containerv_context_close(NULL);
+}
+
+TEST(two_contexts_each_list_and_find_only_their_own_containers)
+{
+	struct containerv_context *a = NULL, *b = NULL;
+	struct containerv_container *in_a, *in_b, *found = NULL;
+	struct listing listing;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	CHECK_OK(containerv_context_open(root_a, &a));
+	CHECK_OK(containerv_context_open(root_b, &b));
+	/* The same name in both: names are unique per root, not per process. */
+	in_a = start_in(a, "same");
+	in_b = start_in(b, "same");
+	CHECK(strcmp(containerv_id(in_a), containerv_id(in_b)) != 0);
+
+	memset(&listing, 0, sizeof listing);
+	CHECK_OK(containerv_list_in(a, collect, &listing));
+	CHECK_EQ_INT(listing.count, 1);
+	CHECK_EQ_STR(listing.ids[0], containerv_id(in_a));
+	memset(&listing, 0, sizeof listing);
+	CHECK_OK(containerv_list_in(b, collect, &listing));
+	CHECK_EQ_INT(listing.count, 1);
+	CHECK_EQ_STR(listing.ids[0], containerv_id(in_b));
+	memset(&listing, 0, sizeof listing);
+	CHECK_OK(containerv_list(collect, &listing)); /* the default context has none */
+	CHECK_EQ_INT(listing.count, 0);
+
+	CHECK_OK(containerv_open_in(b, "same", &found));
+	CHECK_EQ_STR(containerv_id(found), containerv_id(in_b));
+	CHECK_OK(containerv_inspect(found, &info));
+	CHECK_EQ_INT(info.state, CV_STATE_RUNNING);
+	containerv_close(found);
+	CHECK(containerv_open("same", &found) == -1);
+	CHECK_EQ_INT(containerv_last_error_code(), CONTAINERV_E_NOT_FOUND);
+
+	/* What the starts reached below the store is in each handle's root, none in the default one. */
+	CHECK(exists(root_a, "containers/.rootfs") && exists(root_b, "containers/.rootfs"));
+	/* The seccomp cache: reached by the backend through containerv_root(), the context of the call. */
+	CHECK(exists(root_a, "cache/seccomp") && exists(root_b, "cache/seccomp"));
+	CHECK(!exists(default_root, "containers/.rootfs") && !exists(default_root, "cache"));
+	CHECK_EQ_STR(containerv_root(), default_root); /* each call's context ended with it */
+
+	/* Removing through B's handle touches B's root only. */
+	CHECK_OK(containerv_kill(in_b, SIGKILL));
+	CHECK_OK(containerv_remove(in_b, 0));
+	CHECK_EQ_INT(count_containers(root_b), 0);
+	CHECK_EQ_INT(count_containers(root_a), 1);
+	CHECK_OK(containerv_open_in(a, "same", &found));
+	containerv_close(found);
+	CHECK_OK(containerv_kill(in_a, SIGKILL));
+	CHECK_OK(containerv_remove(in_a, 0));
+	CHECK_EQ_INT(count_containers(root_a), 0);
+	containerv_context_close(a);
+	containerv_context_close(b);
+}
+
+int main(void)
+{
+	char command[512];
+
+	if (geteuid() != 0) {
+		printf("skip: containers need root\n0 passed, 0 failed, 1 skipped\n");
+		return 0;
+	}
+	snprintf(base, sizeof base, "/tmp/cvtest-context-%d", (int)getpid());
+	snprintf(default_root, sizeof default_root, "%s/default", base);
+	snprintf(root_a, sizeof root_a, "%s/a", base);
+	snprintf(root_b, sizeof root_b, "%s/b", base);
+	if (containerv_set_root(default_root) != 0) {
+		fprintf(stderr, "set_root: %s\n", containerv_last_error());
+		return 1;
+	}
+	cv_test_after_each = remove_all_in_both_roots;
+	RUN(open_refuses_a_relative_root_and_the_default_context_keeps_set_root);
+	RUN(two_contexts_each_list_and_find_only_their_own_containers);
+	snprintf(command, sizeof command, "rm -rf %s", base);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", base);
+	return cv_test_summary();
+}
