@@ -561,6 +561,38 @@ TEST(swap_and_io_weight)
 	CHECK_EQ_STR(read_text(path), "300");
 }
 
+/* The same request on a real v2 hierarchy: swap alone in memory.swap.max, the weight per device class. */
+TEST(v2_swap_and_io_weight)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	const char *weight;
+	char id[64];
+
+	if (host_mode() != CONTAINERV_CGROUP_V2)
+		SKIP("v2 files");
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	limits.memory_swap_bytes = 128 * MIB;
+	limits.io_weight = 300;
+	if (cv_cgroup_create(id, &limits, &cgroup) < 0) {
+		/* No swap accounting (swapaccount=0) or no io weight: refused by name, leaving nothing. */
+		CHECK(strstr(containerv_last_error(), "swap.max") != NULL ||
+		      strstr(containerv_last_error(), "io weight") != NULL);
+		CHECK(cgroup_gone(HOST_ROOT, id));
+		SKIP("no swap accounting or io weight on this host");
+	}
+	track(cgroup);
+	CHECK_EQ_STR(container_value(id, "memory", "", "memory.max"), "67108864");
+	CHECK_EQ_STR(container_value(id, "memory", "", "memory.swap.max"), "67108864");
+	/* BFQ's weight has the blkio scale; io.weight gets runc's and crun's map onto 1..10000. */
+	weight = container_value(id, "io", "", "io.bfq.weight");
+	if (weight != NULL)
+		CHECK_EQ_STR(weight, "default 300");
+	else
+		CHECK_EQ_STR(container_value(id, "io", "", "io.weight"), "default 2930");
+}
+
 TEST(failed_limit_leaves_nothing)
 {
 	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
@@ -1235,7 +1267,7 @@ TEST(v2_update_writes_the_files)
 	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.cpus"), "0-1");
 	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.mems"), "");
 	CHECK_EQ_STR(fake_v2_value(dir, "pids.max"), "max");
-	CHECK_EQ_STR(fake_v2_value(dir, "io.weight"), "default 500");
+	CHECK_EQ_STR(fake_v2_value(dir, "io.weight"), "default 4950"); /* 1 + (500 - 10) * 9999 / 990 */
 	/* A controller the parent did not enable for this cgroup: refused, nothing written. */
 	fake_v2_file(dir, "cgroup.controllers", "cpu pids\n");
 	fake_v2_file(dir, "pids.max", "");
@@ -1344,6 +1376,7 @@ int main(void)
 	RUN_CLEAN(refuses_bad_ids_and_limits);
 	RUN_CLEAN(limits_read_back);
 	RUN_CLEAN(swap_and_io_weight);
+	RUN_CLEAN(v2_swap_and_io_weight);
 	RUN_CLEAN(failed_limit_leaves_nothing);
 	RUN_CLEAN(duplicate_create_keeps_first);
 	RUN_CLEAN(add_pid_moves_process);
