@@ -168,7 +168,8 @@ prepare() {
 
 # boot MODE: one guest; prints its console, leaves status, ctest.log ... in $work/MODE.
 boot() {
-	local mode=$1 results=$work/$mode started accel=tcg
+	local mode=$1 started accel=tcg
+	local results=$work/$mode
 	mkdir -p "$results" || return 1
 	[ -w /dev/kvm ] && accel=kvm
 	cat >"$results/config" <<-CONFIG
