@@ -46,6 +46,8 @@ PACKAGES=(
 	apache2-utils    # htpasswd: the basic-auth test registry
 	openssl          # self-signed certificates and JWT signatures for the test registries
 	curl             # the tests talk to the registries directly (readiness, hand-written manifests)
+	qemu-system-x86  # tests/vm/run.sh: the suite in a Debian guest per cgroup layout (v2, v1, hybrid)
+	kmod             # depmod for the guest's kernel modules (tests/vm/run.sh), modprobe in the guest
 )
 
 check_only=0

@@ -4,11 +4,14 @@
 #
 #   1. scripts/install-deps.sh           (only installs what is missing)
 #   2. build/       -DCONTAINERV_WERROR=ON, then its ctest
+#   2b. tests/vm/run.sh: build/'s cgroup tests in Debian guests with cgroup v2,
+#      v1 and hybrid (qemu; KVM when /dev/kvm exists), with the runtime comparison
 #   3. build-asan/  -DCONTAINERV_SANITIZE=ON -DCONTAINERV_WERROR=ON (Debug), then its ctest
 #   4. clang-format --dry-run --Werror over the C sources of libs tools tests examples
 #
-# Usage: scripts/test.sh [--quick]
+# Usage: scripts/test.sh [--quick] [--no-vm]
 #   --quick   skip the ASan+UBSan build (step 3)
+#   --no-vm   skip the guests (step 2b)
 #
 # Every step runs even when an earlier one failed (a tree that does not build
 # is not tested), then a summary is printed; the exit status is non-zero when
@@ -25,13 +28,15 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: $0 [--quick]" >&2
+	echo "usage: $0 [--quick] [--no-vm]" >&2
 }
 
 quick=0
+vm=1
 for argument in "$@"; do
 	case "$argument" in
 	--quick) quick=1 ;;
+	--no-vm) vm=0 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -122,6 +127,16 @@ configure_build_test() {
 	step "$label: ctest" run_ctest "$build_dir" "$log_dir/$(basename "$build_dir").log"
 }
 
+# The guests' ctest logs count with the host's.
+run_vm() {
+	bash "$source_dir/tests/vm/run.sh" --build "$source_dir/build" --compare --log-dir "$log_dir/vm" </dev/null
+	local status=$? log
+	for log in "$log_dir"/vm/ctest-*.log; do
+		[ -f "$log" ] && count_tests "$log"
+	done
+	return "$status"
+}
+
 format_check() {
 	local files
 	if ! command -v clang-format >/dev/null; then
@@ -167,6 +182,14 @@ step "install-deps" bash "$source_dir/scripts/install-deps.sh" </dev/null
 
 configure_build_test "build" "$source_dir/build" \
 	-DCONTAINERV_WERROR=ON -DCONTAINERV_SANITIZE=OFF
+
+if [ "$vm" = 0 ]; then
+	skip "vm (--no-vm)"
+elif [[ " ${summary[*]} " == *"PASS  build: build ("* ]]; then
+	step "vm: cgroup v2, v1, hybrid guests" run_vm
+else
+	skip "vm (no build)"
+fi
 
 if [ "$quick" = 1 ]; then
 	skip "build-asan (--quick)"

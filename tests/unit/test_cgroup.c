@@ -399,6 +399,33 @@ static bool proc_cgroup_has(pid_t pid, const char *needle)
 	return found;
 }
 
+/* Whether /proc/PID/cgroup puts the v1 controller at path, in a hierarchy of its own or joined
+ * with others ("2:cpu,cpuacct:/containerv/ID", as systemd mounts them). */
+static bool proc_cgroup_controller_at(pid_t pid, const char *controller, const char *cgroup_path)
+{
+	char path[64], *text = NULL, *save = NULL;
+	size_t length = strlen(controller);
+	bool found = false;
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+	if (cv_read_file(path, &text, NULL, 65536) < 0)
+		return false;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *list = strchr(line, ':'), *at = list != NULL ? strchr(list + 1, ':') : NULL;
+
+		if (at == NULL || strcmp(at + 1, cgroup_path) != 0)
+			continue;
+		*at = '\0';
+		for (char *name = list + 1; name != NULL && !found;
+		     name = strchr(name, ',') ? strchr(name, ',') + 1 : NULL)
+			found = strncmp(name, controller, length) == 0 && (name[length] == ',' || name[length] == '\0');
+	}
+	if (!found)
+		fprintf(stderr, "  /proc/%d/cgroup has no %s at %s\n", (int)pid, controller, cgroup_path);
+	free(text);
+	return found;
+}
+
 static uint64_t host_memory(void)
 {
 	uint64_t bytes = 0;
@@ -534,6 +561,38 @@ TEST(swap_and_io_weight)
 	CHECK_EQ_STR(read_text(path), "300");
 }
 
+/* The same request on a real v2 hierarchy: swap alone in memory.swap.max, the weight per device class. */
+TEST(v2_swap_and_io_weight)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	const char *weight;
+	char id[64];
+
+	if (host_mode() != CONTAINERV_CGROUP_V2)
+		SKIP("v2 files");
+	next_id(id, sizeof id);
+	limits.memory_bytes = 64 * MIB;
+	limits.memory_swap_bytes = 128 * MIB;
+	limits.io_weight = 300;
+	if (cv_cgroup_create(id, &limits, &cgroup) < 0) {
+		/* No swap accounting (swapaccount=0) or no io weight: refused by name, leaving nothing. */
+		CHECK(strstr(containerv_last_error(), "swap.max") != NULL ||
+		      strstr(containerv_last_error(), "io weight") != NULL);
+		CHECK(cgroup_gone(HOST_ROOT, id));
+		SKIP("no swap accounting or io weight on this host");
+	}
+	track(cgroup);
+	CHECK_EQ_STR(container_value(id, "memory", "", "memory.max"), "67108864");
+	CHECK_EQ_STR(container_value(id, "memory", "", "memory.swap.max"), "67108864");
+	/* BFQ's weight has the blkio scale; io.weight gets runc's and crun's map onto 1..10000. */
+	weight = container_value(id, "io", "", "io.bfq.weight");
+	if (weight != NULL)
+		CHECK_EQ_STR(weight, "default 300");
+	else
+		CHECK_EQ_STR(container_value(id, "io", "", "io.weight"), "default 2930");
+}
+
 TEST(failed_limit_leaves_nothing)
 {
 	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
@@ -582,10 +641,9 @@ TEST(add_pid_moves_process)
 	if (host_mode() != CONTAINERV_CGROUP_V2) {
 		static const char *const controllers[] = {"memory", "pids",    "cpu",   "cpuacct",
 		                                          "cpuset", "freezer", "blkio", "devices"};
-		for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++) {
-			snprintf(needle, sizeof needle, ":%s:/containerv/%s\n", controllers[i], id);
-			CHECK(proc_cgroup_has(child.pid, needle));
-		}
+		snprintf(needle, sizeof needle, "/containerv/%s", id);
+		for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++)
+			CHECK(proc_cgroup_controller_at(child.pid, controllers[i], needle));
 	}
 	CHECK_OK(cv_cgroup_pids(cgroup, &pids, &count));
 	CHECK_EQ_INT(count, 1);
@@ -691,12 +749,13 @@ TEST(io_stats_count_writes)
 	/*
 	 * v1 counts a cgroup's block I/O only while throttling is on for the disk; the library does not
 	 * switch it on for the whole host (containerv_get_stats falls back to the processes' own
-	 * counters), so this test does, for its own cgroup, with a rule that limits nothing.
+	 * counters), so this test does, for its own cgroup, with a rule that limits nothing (1 TB/s:
+	 * a 0 removes the rule, and then 6.1 counts nothing).
 	 */
 	char rule_path[256], rule[64];
 	snprintf(rule_path, sizeof rule_path, "%s/blkio/containerv/%s/blkio.throttle.write_bps_device",
 	         getenv("CONTAINERV_CGROUP_ROOT") ? getenv("CONTAINERV_CGROUP_ROOT") : "/sys/fs/cgroup", id);
-	snprintf(rule, sizeof rule, "%u:%u 0", major(fs_device("/var/tmp")), minor(fs_device("/var/tmp")));
+	snprintf(rule, sizeof rule, "%u:%u 1000000000000", major(fs_device("/var/tmp")), minor(fs_device("/var/tmp")));
 	if (access(rule_path, W_OK) == 0) {
 		FILE *f = fopen(rule_path, "w");
 		CHECK(f != NULL);
@@ -1208,7 +1267,7 @@ TEST(v2_update_writes_the_files)
 	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.cpus"), "0-1");
 	CHECK_EQ_STR(fake_v2_value(dir, "cpuset.mems"), "");
 	CHECK_EQ_STR(fake_v2_value(dir, "pids.max"), "max");
-	CHECK_EQ_STR(fake_v2_value(dir, "io.weight"), "default 500");
+	CHECK_EQ_STR(fake_v2_value(dir, "io.weight"), "default 4950"); /* 1 + (500 - 10) * 9999 / 990 */
 	/* A controller the parent did not enable for this cgroup: refused, nothing written. */
 	fake_v2_file(dir, "cgroup.controllers", "cpu pids\n");
 	fake_v2_file(dir, "pids.max", "");
@@ -1317,6 +1376,7 @@ int main(void)
 	RUN_CLEAN(refuses_bad_ids_and_limits);
 	RUN_CLEAN(limits_read_back);
 	RUN_CLEAN(swap_and_io_weight);
+	RUN_CLEAN(v2_swap_and_io_weight);
 	RUN_CLEAN(failed_limit_leaves_nothing);
 	RUN_CLEAN(duplicate_create_keeps_first);
 	RUN_CLEAN(add_pid_moves_process);

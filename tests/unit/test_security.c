@@ -165,9 +165,10 @@ TEST(paths_and_labels_are_validated)
 	CHECK(containerv_security_add_readonly_path(s, "/a/./b") == -1 && errno == EINVAL);
 	CHECK(containerv_security_set_apparmor_profile(s, "has space") == -1 && errno == EINVAL);
 	CHECK(containerv_security_set_selinux_label(s, "") == -1 && errno == EINVAL);
-	CHECK_OK(containerv_security_set_apparmor_profile(s, "docker-default"));
-	/* This host has no AppArmor: the profile is refused at create, never ignored. */
-	CHECK(cv_security_check_host(s) == -1 && errno == EOPNOTSUPP);
+	CHECK_OK(containerv_security_set_apparmor_profile(s, "containerv-test-not-loaded"));
+	/* A profile that is not there is refused at create, never ignored: without AppArmor
+	 * (EOPNOTSUPP) and with it (ENOENT, e.g. Debian's kernel in tests/vm). */
+	CHECK(cv_security_check_host(s) == -1 && (errno == EOPNOTSUPP || errno == ENOENT));
 	containerv_security_delete(s);
 }
 

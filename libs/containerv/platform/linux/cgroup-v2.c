@@ -205,18 +205,31 @@ static int apply_pids(const char *dir, const struct containerv_limits *limits)
 	return ret < 0 ? cv_error_prefix("pids limit") : 0;
 }
 
+/*
+ * The blkio weight (10..1000, v1's scale) on io.weight's scale (1..10000): the linear map runc
+ * and crun use, so that --blkio-weight gives the same share under every runtime (300 is 2930).
+ */
+static unsigned io_weight_from_blkio(unsigned weight)
+{
+	return 1 + (weight - 10) * 9999 / 990;
+}
+
 static int apply_io(const char *dir, const struct containerv_limits *limits)
 {
 	char text[32];
 
 	if (limits->io_weight == 0)
 		return 0;
-	/* io.weight is blk-iocost's; with BFQ as the scheduler only io.bfq.weight exists. */
-	snprintf(text, sizeof text, "default %u", limits->io_weight);
-	if (cv_cgroup_has_file(dir, "io.weight"))
-		return cv_cgroup_write(dir, "io.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
-	if (cv_cgroup_has_file(dir, "io.bfq.weight"))
+	/* BFQ's io.bfq.weight has the blkio scale and decides when BFQ schedules the disk (as runc and crun). */
+	if (cv_cgroup_has_file(dir, "io.bfq.weight")) {
+		snprintf(text, sizeof text, "default %u", limits->io_weight);
 		return cv_cgroup_write(dir, "io.bfq.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
+	}
+	/* io.weight is blk-iocost's. */
+	if (cv_cgroup_has_file(dir, "io.weight")) {
+		snprintf(text, sizeof text, "default %u", io_weight_from_blkio(limits->io_weight));
+		return cv_cgroup_write(dir, "io.weight", text) < 0 ? cv_error_prefix("io weight") : 0;
+	}
 	return cv_error_errno(ENOTSUP, "io weight: %s has neither io.weight nor io.bfq.weight", dir);
 }
 

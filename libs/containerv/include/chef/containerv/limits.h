@@ -29,7 +29,8 @@ struct containerv_limits {
 	char cpuset_cpus[128];     /* "0-1,3"; empty unset */
 	char cpuset_mems[128];     /* "0"; empty unset */
 	int64_t pids_max;          /* most tasks at once; -1 unlimited, 0 unset */
-	uint32_t io_weight;        /* 10..1000 (blkio.weight on v1, io.weight/io.bfq.weight on v2); 0 unset */
+	uint32_t io_weight; /* 10..1000 (blkio.weight on v1; io.bfq.weight, else io.weight mapped to 1..10000 on v2); 0
+	                       unset */
 };
 
 #define CONTAINERV_LIMITS_INIT                                                                                         \
