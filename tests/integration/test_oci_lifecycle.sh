@@ -30,13 +30,14 @@ rc() {
 	[ "$CODE" = "$expected" ] || fail "containerv-runc $*: exit $CODE, expected $expected; stderr: $ERR; out: $OUT"
 }
 
-# A bundle: `spec`'s template, edited by the jq filter $2, with root.path the built-in rootfs (kept unmodified).
+# A bundle: `spec`'s template, edited by the jq filter $2, with rootfs/ a copy of the built-in rootfs (the root
+# is used in place, as runc uses it: a container writes into its bundle's rootfs).
 make_bundle() {
 	local dir=$1 filter=$2
 	mkdir -p "$dir"
 	rc 0 spec --bundle "$dir"
-	jq --arg rootfs "$CV_TEST_ROOTFS" ".root.path = \$rootfs | .process.terminal = false | $filter" \
-		"$dir/config.json" >"$dir/config.new"
+	[ -d "$dir/rootfs" ] || cp -a "$CV_TEST_ROOTFS" "$dir/rootfs"
+	jq ".process.terminal = false | $filter" "$dir/config.json" >"$dir/config.new"
 	mv "$dir/config.new" "$dir/config.json"
 }
 
@@ -127,6 +128,19 @@ rc 7 run --bundle "$TEST_TMP/run" oci3
 [ "$OUT" = hello ] || fail "run output: $OUT"
 assert_runc_clean "after run"
 pass "delete of created; run: output and exit status, removed after"
+
+# ---- the bundle's root in place: writes land in it (no overlay), root.readonly holds ----
+make_bundle "$TEST_TMP/inplace" '.root.readonly = false | .process.args = ["sh", "-c", "echo inside >/written; mount"]'
+rc 0 run --bundle "$TEST_TMP/inplace" oci7
+[ "$(cat "$TEST_TMP/inplace/rootfs/written" 2>/dev/null)" = inside ] || fail "in place: the write did not land in the bundle's rootfs"
+! grep -q "^overlay on / " <<<"$OUT" || fail "in place: the root is an overlay: $OUT"
+assert_runc_clean "after an in-place run"
+rm "$TEST_TMP/inplace/config.json"
+make_bundle "$TEST_TMP/inplace" '.root.readonly = true | .process.args = ["sh", "-c", "echo again >/written2 || exit 5"]'
+rc 5 run --bundle "$TEST_TMP/inplace" oci8
+! [ -e "$TEST_TMP/inplace/rootfs/written2" ] || fail "in place: root.readonly did not hold"
+assert_runc_clean "after a read-only in-place run"
+pass "root used in place: a write lands in the bundle's rootfs, root.readonly holds, no overlay"
 
 # ---- a terminal: its master comes over --console-socket (SCM_RIGHTS), the process's stdio is the slave ----
 make_bundle "$TEST_TMP/tty" '.process.terminal = true | .process.args = ["sh", "-c", "tty; sleep 1000"]'

@@ -110,6 +110,15 @@ int containerv_options_set_rootfs(struct containerv_options *options, const char
 	return containerv_options_set_layers(options, layers, 1);
 }
 
+int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "rootfs_in_place: no options");
+	options->rootfs_in_place = enabled != 0;
+	return 0;
+}
+
 int containerv_options_set_layers(struct containerv_options *options, const char *const *layers, size_t count)
 {
 	char **copy;
@@ -403,6 +412,9 @@ int cv_options_validate(const struct containerv_options *options)
 {
 	if (options->layers == NULL || options->layers[0] == NULL)
 		return cv_error_errno(EINVAL, "no rootfs given");
+	/* An image's layers are shared by every container of it: none may write into them. */
+	if (options->rootfs_in_place && (options->layers[1] != NULL || options->image_digest != NULL))
+		return cv_error_errno(EINVAL, "rootfs in place: one directory of the caller's, not an image's layers");
 	for (size_t i = 0; options->layers[i] != NULL; i++) {
 		struct stat st;
 		if (stat(options->layers[i], &st) < 0)
@@ -529,6 +541,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
 	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
+	    json_object_set_new(root, "rootfs_in_place", json_boolean(o->rootfs_in_place)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    cv_security_config_to_json(o->security, root) < 0) {
 		json_decref(root);
@@ -596,6 +609,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->autoremove_monitor = monitor != NULL ? json_is_true(monitor) : o->autoremove;
 	o->readonly_rootfs = json_is_true(json_object_get(root, "readonly_rootfs"));
 	o->userns_auto = json_is_true(json_object_get(root, "userns_auto"));
+	o->rootfs_in_place = json_is_true(json_object_get(root, "rootfs_in_place"));
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)

@@ -54,6 +54,7 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
+	bool rootfs_in_place;             /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
 	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */

@@ -87,6 +87,7 @@ struct cv_init_plan {
 	size_t layer_count;
 	int *layer_fds;       /* layer_count descriptors: opened layers, or the id-mapped mounts */
 	bool layers_idmapped; /* layer_fds are the detached id-mapped mounts received with "go" */
+	bool rootfs_in_place; /* layers[0] is bound as the root itself: no overlay, no upper, no /etc files */
 	char *upper;          /* <state>/upper and <state>/work */
 	char *work;
 	int upper_fd, work_fd;

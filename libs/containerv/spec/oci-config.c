@@ -349,7 +349,7 @@ static int load_process(struct cv_oci_load *load, json_t *process)
 
 /* ---- root ---- */
 
-/* path, relative to the bundle or absolute; containerv's overlay keeps the directory itself unmodified. */
+/* path, relative to the bundle or absolute; used in place, as runc does: the engine made it for this container. */
 static int load_root(struct cv_oci_load *load, json_t *root)
 {
 	json_t *readonly = json_object_get(root, "readonly");
@@ -377,7 +377,8 @@ static int load_root(struct cv_oci_load *load, json_t *root)
 	/* The root filesystem must not be the host's own: that container would write into the host. */
 	if (strcmp(resolved, "/") == 0)
 		return cv_oci_refuse("root.path", "the host's / cannot be a container's root");
-	if (containerv_options_set_rootfs(load->options, resolved) < 0)
+	if (containerv_options_set_rootfs(load->options, resolved) < 0 ||
+	    containerv_options_set_rootfs_in_place(load->options, 1) < 0)
 		return cv_error_prefix("config.json: root.path");
 	load->security->read_only_rootfs = json_is_true(readonly);
 	load->options->readonly_rootfs = json_is_true(readonly);

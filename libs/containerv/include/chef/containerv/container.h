@@ -52,6 +52,15 @@ CONTAINERV_API void containerv_options_delete(struct containerv_options *options
 CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *options, const char *directory);
 
 /*
+ * With ENABLED, the root filesystem given to containerv_options_set_rootfs is
+ * the container's root as it is, with no overlay on top: the container writes
+ * into that directory (an OCI bundle's rootfs, a snapshot an engine made for
+ * it). Needs exactly one layer; containerv_options_set_readonly_rootfs still
+ * applies. The container's filesystem changes cannot be committed or diffed.
+ */
+CONTAINERV_API int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled);
+
+/*
  * The root filesystem as read-only layers, lowest first (as OCI image layers
  * are ordered), stacked with OverlayFS under a private writable layer.
  * Replaces any rootfs set before.
