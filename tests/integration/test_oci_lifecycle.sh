@@ -68,7 +68,9 @@ make_bundle "$bundle" '.process.args = ["sleep", "1000"]
 	| .linux.maskedPaths += ["/etc/passwd"]
 	| .mounts += [{"destination": "/noexec", "type": "bind", "source": "'"$CV_TEST_ROOTFS"'/bin",
 	               "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}]
-	| .hostname = "oci-test"'
+	| .hostname = "oci-test"
+	| .linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}
+	| .process.user.additionalGids = [10, 20]'
 rc 0 create --bundle "$bundle" --pid-file "$TEST_TMP/pid" oci1
 pid=$(cat "$TEST_TMP/pid")
 rc 0 state oci1
@@ -92,7 +94,13 @@ grep -q "^Max open files *123 *456 " /proc/$child/limits || fail "rlimit not app
 	fail "memory limit not applied"
 rc 1 start oci1
 [[ "$ERR" == *"cannot start a container that is running"* ]] || fail "second start: $ERR"
-pass "start: running; rlimits, pids and memory limits applied"
+grep -qP "^Groups:\t10 20 ?$" /proc/$child/status || fail "additionalGids not applied: $(grep Groups /proc/$child/status)"
+pass "start: running; rlimits, pids and memory limits, additionalGids applied"
+
+rc 0 exec oci1 cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni
+[ "$OUT" = "$(printf '1\n1234')" ] || fail "sysctls not applied in the container: $OUT"
+[ "$(cat /proc/sys/kernel/shmmni)" != 1234 ] || fail "kernel.shmmni reached the host"
+pass "linux.sysctl: namespaced network and IPC keys applied in the container, not the host"
 
 rc 0 exec oci1 sh -c 'ulimit -n; wc -c </etc/passwd; hostname; if echo x 2>/dev/null >/proc/sys/kernel/domainname; then echo writable; fi'
 [ "$OUT" = "$(printf '123\n0\noci-test')" ] || fail "exec: $OUT / $ERR"
@@ -191,6 +199,10 @@ refuse() {
 }
 refuse linux.seccomp.listenerPath '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/x.sock"}'
 refuse linux.sysctl '.linux.sysctl = {"kernel.domainname": "x"}'
+refuse linux.sysctl '.linux.sysctl = {"kernel.core_pattern": "|/tmp/x"}'
+refuse linux.sysctl '.linux.sysctl = {"net/../../kernel/core_pattern": "x"}'
+refuse 'sysctl net.ipv4.ip_forward' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+refuse process.user.additionalGids '.process.user.additionalGids = ["x"]'
 refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
 refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/x"'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source": "overlay"}]'

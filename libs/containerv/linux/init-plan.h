@@ -110,6 +110,11 @@ struct cv_init_plan {
 	const char *workdir;
 	uid_t uid;
 	gid_t gid;
+	/* /proc/sys/<path> and the value, for each sysctl of the config: written before the root is set up. */
+	char **sysctl_paths;
+	char **sysctl_values;
+	const gid_t *groups; /* the main command's supplementary groups (the config's array) */
+	size_t group_count;
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;

@@ -41,6 +41,8 @@ static void plan_free(struct cv_init_plan *plan)
 	free(plan->upper);
 	free(plan->work);
 	cv_strv_free(plan->shifted_layers);
+	cv_strv_free(plan->sysctl_paths);
+	cv_strv_free(plan->sysctl_values);
 	for (size_t i = 0; i < 3; i++)
 		free(plan->etc_texts[i]);
 	cv_strv_free(plan->env);
@@ -547,6 +549,24 @@ static int prepare_stdio(struct containerv_container *c, struct cv_init_plan *pl
 	return 0;
 }
 
+/* "net.ipv4.ip_forward=1" as /proc/sys/net/ipv4/ip_forward and "1" (the key was validated as namespaced). */
+static int build_sysctls(const struct containerv_options *config, struct cv_init_plan *plan)
+{
+	for (size_t i = 0; config->sysctls != NULL && config->sysctls[i] != NULL; i++) {
+		const char *entry = config->sysctls[i], *equals = strchr(entry, '=');
+		cleanup_free char *path = NULL;
+		if (equals == NULL || cv_asprintf(&path, "/proc/sys/%.*s", (int)(equals - entry), entry) < 0)
+			return cv_error_errno(EINVAL, "sysctl %s: not key=value", entry);
+		for (char *p = path + strlen("/proc/sys/"); *p != '\0'; p++)
+			if (*p == '.')
+				*p = '/';
+		if (cv_strv_append(&plan->sysctl_paths, path) < 0 ||
+		    cv_strv_append(&plan->sysctl_values, equals + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io,
                       uint32_t address)
 {
@@ -579,6 +599,10 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->workdir = config->workdir ? config->workdir : "/";
 	plan->uid = config->uid;
 	plan->gid = config->gid;
+	if (build_sysctls(config, plan) < 0)
+		return -1;
+	plan->groups = config->supplementary_groups;
+	plan->group_count = config->supplementary_group_count;
 	if (prepare_stdio(c, plan, io) < 0)
 		return -1;
 	/*

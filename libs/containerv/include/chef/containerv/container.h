@@ -92,6 +92,27 @@ CONTAINERV_API int containerv_options_set_user(struct containerv_options *option
                                                containerv_gid_t gid);
 
 /*
+ * A kernel parameter of the container's own namespaces, written before its
+ * command runs (docker's --sysctl): KEY as in sysctl(8) ("net.ipv4.ip_forward").
+ * Only namespaced ones are taken: "net.*" (needs the network namespace),
+ * kernel.msgmax, msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced
+ * and "fs.mqueue.*" (need the IPC namespace); any other would change the host.
+ */
+CONTAINERV_API int containerv_options_add_sysctl(struct containerv_options *options, const char *key,
+                                                 const char *value);
+
+/* At most this many supplementary groups (containerv_options_set_supplementary_groups). */
+#define CONTAINERV_SUPPLEMENTARY_GROUPS_MAX 32
+
+/*
+ * The main command's supplementary groups (default none: every group of the
+ * caller is dropped), COUNT gids inside the container, replacing earlier ones.
+ * With a user namespace each must be mapped, or the start fails.
+ */
+CONTAINERV_API int containerv_options_set_supplementary_groups(struct containerv_options *options,
+                                                               const containerv_gid_t *gids, size_t count);
+
+/*
  * Maps count uids starting at child_start inside to host_start outside and
  * turns on the user namespace. set_groups does the same for gids; when only
  * one is given the other gets the same map.
