@@ -30,13 +30,14 @@ rc() {
 	[ "$CODE" = "$expected" ] || fail "containerv-runc $*: exit $CODE, expected $expected; stderr: $ERR; out: $OUT"
 }
 
-# A bundle: `spec`'s template, edited by the jq filter $2, with root.path the built-in rootfs (kept unmodified).
+# A bundle: `spec`'s template, edited by the jq filter $2, with rootfs/ a copy of the built-in rootfs (the root
+# is used in place, as runc uses it: a container writes into its bundle's rootfs).
 make_bundle() {
 	local dir=$1 filter=$2
 	mkdir -p "$dir"
 	rc 0 spec --bundle "$dir"
-	jq --arg rootfs "$CV_TEST_ROOTFS" ".root.path = \$rootfs | .process.terminal = false | $filter" \
-		"$dir/config.json" >"$dir/config.new"
+	[ -d "$dir/rootfs" ] || cp -a "$CV_TEST_ROOTFS" "$dir/rootfs"
+	jq ".process.terminal = false | $filter" "$dir/config.json" >"$dir/config.new"
 	mv "$dir/config.new" "$dir/config.json"
 }
 
@@ -67,7 +68,9 @@ make_bundle "$bundle" '.process.args = ["sleep", "1000"]
 	| .linux.maskedPaths += ["/etc/passwd"]
 	| .mounts += [{"destination": "/noexec", "type": "bind", "source": "'"$CV_TEST_ROOTFS"'/bin",
 	               "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}]
-	| .hostname = "oci-test"'
+	| .hostname = "oci-test"
+	| .linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}
+	| .process.user.additionalGids = [10, 20]'
 rc 0 create --bundle "$bundle" --pid-file "$TEST_TMP/pid" oci1
 pid=$(cat "$TEST_TMP/pid")
 rc 0 state oci1
@@ -91,7 +94,13 @@ grep -q "^Max open files *123 *456 " /proc/$child/limits || fail "rlimit not app
 	fail "memory limit not applied"
 rc 1 start oci1
 [[ "$ERR" == *"cannot start a container that is running"* ]] || fail "second start: $ERR"
-pass "start: running; rlimits, pids and memory limits applied"
+grep -qP "^Groups:\t10 20 ?$" /proc/$child/status || fail "additionalGids not applied: $(grep Groups /proc/$child/status)"
+pass "start: running; rlimits, pids and memory limits, additionalGids applied"
+
+rc 0 exec oci1 cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni
+[ "$OUT" = "$(printf '1\n1234')" ] || fail "sysctls not applied in the container: $OUT"
+[ "$(cat /proc/sys/kernel/shmmni)" != 1234 ] || fail "kernel.shmmni reached the host"
+pass "linux.sysctl: namespaced network and IPC keys applied in the container, not the host"
 
 rc 0 exec oci1 sh -c 'ulimit -n; wc -c </etc/passwd; hostname; if echo x 2>/dev/null >/proc/sys/kernel/domainname; then echo writable; fi'
 [ "$OUT" = "$(printf '123\n0\noci-test')" ] || fail "exec: $OUT / $ERR"
@@ -127,6 +136,19 @@ rc 7 run --bundle "$TEST_TMP/run" oci3
 [ "$OUT" = hello ] || fail "run output: $OUT"
 assert_runc_clean "after run"
 pass "delete of created; run: output and exit status, removed after"
+
+# ---- the bundle's root in place: writes land in it (no overlay), root.readonly holds ----
+make_bundle "$TEST_TMP/inplace" '.root.readonly = false | .process.args = ["sh", "-c", "echo inside >/written; mount"]'
+rc 0 run --bundle "$TEST_TMP/inplace" oci7
+[ "$(cat "$TEST_TMP/inplace/rootfs/written" 2>/dev/null)" = inside ] || fail "in place: the write did not land in the bundle's rootfs"
+! grep -q "^overlay on / " <<<"$OUT" || fail "in place: the root is an overlay: $OUT"
+assert_runc_clean "after an in-place run"
+rm "$TEST_TMP/inplace/config.json"
+make_bundle "$TEST_TMP/inplace" '.root.readonly = true | .process.args = ["sh", "-c", "echo again >/written2 || exit 5"]'
+rc 5 run --bundle "$TEST_TMP/inplace" oci8
+! [ -e "$TEST_TMP/inplace/rootfs/written2" ] || fail "in place: root.readonly did not hold"
+assert_runc_clean "after a read-only in-place run"
+pass "root used in place: a write lands in the bundle's rootfs, root.readonly holds, no overlay"
 
 # ---- a terminal: its master comes over --console-socket (SCM_RIGHTS), the process's stdio is the slave ----
 make_bundle "$TEST_TMP/tty" '.process.terminal = true | .process.args = ["sh", "-c", "tty; sleep 1000"]'
@@ -177,6 +199,10 @@ refuse() {
 }
 refuse linux.seccomp.listenerPath '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/x.sock"}'
 refuse linux.sysctl '.linux.sysctl = {"kernel.domainname": "x"}'
+refuse linux.sysctl '.linux.sysctl = {"kernel.core_pattern": "|/tmp/x"}'
+refuse linux.sysctl '.linux.sysctl = {"net/../../kernel/core_pattern": "x"}'
+refuse 'sysctl net.ipv4.ip_forward' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+refuse process.user.additionalGids '.process.user.additionalGids = ["x"]'
 refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
 refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/x"'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source": "overlay"}]'

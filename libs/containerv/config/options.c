@@ -72,6 +72,7 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->env);
 	free(options->workdir);
 	cv_strv_free(options->labels);
+	cv_strv_free(options->sysctls);
 	cv_mounts_free(options->mounts, options->mount_count);
 	containerv_security_delete(options->security);
 	cv_network_config_clear(&options->network);
@@ -108,6 +109,15 @@ int containerv_options_set_rootfs(struct containerv_options *options, const char
 	const char *layers[] = {directory};
 
 	return containerv_options_set_layers(options, layers, 1);
+}
+
+int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "rootfs_in_place: no options");
+	options->rootfs_in_place = enabled != 0;
+	return 0;
 }
 
 int containerv_options_set_layers(struct containerv_options *options, const char *const *layers, size_t count)
@@ -253,6 +263,56 @@ int containerv_options_set_user(struct containerv_options *options, containerv_u
 	options->uid = uid;
 	options->gid = gid;
 	options->user_set = true;
+	return 0;
+}
+
+unsigned int cv_sysctl_namespace(const char *key)
+{
+	static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+	                                       "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+	                                       "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+	/* The key becomes a path under /proc/sys: nothing that could climb out of it or name another file. */
+	if (key[0] == '\0' || key[0] == '.' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(key) ||
+	    strstr(key, "..") != NULL || key[strlen(key) - 1] == '.')
+		return 0;
+	if (strncmp(key, "net.", 4) == 0)
+		return CV_NS_NET;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return CV_NS_IPC;
+	for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0]; i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			return CV_NS_IPC;
+	return 0;
+}
+
+int containerv_options_add_sysctl(struct containerv_options *options, const char *key, const char *value)
+{
+	cleanup_free char *entry = NULL;
+
+	cv_error_clear();
+	if (options == NULL || key == NULL || value == NULL)
+		return cv_error_errno(EINVAL, "sysctl: missing argument");
+	if (cv_sysctl_namespace(key) == 0)
+		return cv_error_errno(EINVAL, "sysctl %s: not a parameter of the container's own namespaces", key);
+	if (strchr(value, '\n') != NULL || strlen(value) > 4096)
+		return cv_error_errno(EINVAL, "sysctl %s: the value must be one line of at most 4096 bytes", key);
+	if (cv_asprintf(&entry, "%s=%s", key, value) < 0 || cv_strv_append(&options->sysctls, entry) < 0)
+		return -1;
+	return 0;
+}
+
+int containerv_options_set_supplementary_groups(struct containerv_options *options, const containerv_gid_t *gids,
+                                                size_t count)
+{
+	cv_error_clear();
+	if (options == NULL || (gids == NULL && count > 0))
+		return cv_error_errno(EINVAL, "supplementary groups: missing argument");
+	if (count > CONTAINERV_SUPPLEMENTARY_GROUPS_MAX)
+		return cv_error_errno(E2BIG, "supplementary groups: more than %d", CONTAINERV_SUPPLEMENTARY_GROUPS_MAX);
+	for (size_t i = 0; i < count; i++)
+		options->supplementary_groups[i] = gids[i];
+	options->supplementary_group_count = count;
 	return 0;
 }
 
@@ -403,6 +463,20 @@ int cv_options_validate(const struct containerv_options *options)
 {
 	if (options->layers == NULL || options->layers[0] == NULL)
 		return cv_error_errno(EINVAL, "no rootfs given");
+	for (size_t i = 0; options->sysctls != NULL && options->sysctls[i] != NULL; i++) {
+		cleanup_free char *key = cv_strdup(options->sysctls[i]);
+		if (key == NULL)
+			return -1;
+		*strchr(key, '=') = '\0';
+		if (!(options->namespaces & cv_sysctl_namespace(key)))
+			return cv_error_errno(
+			        EINVAL,
+			        "sysctl %s: the container has no %s namespace of its own (it would be the host's)", key,
+			        cv_sysctl_namespace(key) == CV_NS_NET ? "network" : "IPC");
+	}
+	/* An image's layers are shared by every container of it: none may write into them. */
+	if (options->rootfs_in_place && (options->layers[1] != NULL || options->image_digest != NULL))
+		return cv_error_errno(EINVAL, "rootfs in place: one directory of the caller's, not an image's layers");
 	for (size_t i = 0; options->layers[i] != NULL; i++) {
 		struct stat st;
 		if (stat(options->layers[i], &st) < 0)
@@ -515,6 +589,29 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 	l->io_weight = (uint32_t)json_integer_value(json_object_get(o, "io_weight"));
 }
 
+static json_t *groups_to_json(const struct containerv_options *o)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; array != NULL && i < o->supplementary_group_count; i++)
+		json_array_append_new(array, json_integer(o->supplementary_groups[i]));
+	return array;
+}
+
+static void groups_from_json(json_t *array, struct containerv_options *o)
+{
+	json_t *entry;
+	size_t i;
+
+	o->supplementary_group_count = 0;
+	json_array_foreach(array, i, entry)
+	{
+		if (i >= CONTAINERV_SUPPLEMENTARY_GROUPS_MAX || !json_is_integer(entry))
+			break;
+		o->supplementary_groups[o->supplementary_group_count++] = (gid_t)json_integer_value(entry);
+	}
+}
+
 int cv_options_to_json(const struct containerv_options *o, char **json)
 {
 	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:b,s:o,s:b}",
@@ -529,6 +626,9 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
 	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
+	    json_object_set_new(root, "rootfs_in_place", json_boolean(o->rootfs_in_place)) < 0 ||
+	    json_object_set_new(root, "supplementary_groups", groups_to_json(o)) < 0 ||
+	    json_object_set_new(root, "sysctls", strv_to_json(o->sysctls)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
 	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
@@ -603,6 +703,10 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	json_int_t log_max_files = json_integer_value(json_object_get(root, "log_max_files"));
 	o->log_max_size = log_max_size >= 1024 ? (uint64_t)log_max_size : 0;
 	o->log_max_files = log_max_files >= 1 && log_max_files <= 100 ? (unsigned int)log_max_files : 0;
+	o->rootfs_in_place = json_is_true(json_object_get(root, "rootfs_in_place"));
+	groups_from_json(json_object_get(root, "supplementary_groups"), o);
+	if (strv_from_json(json_object_get(root, "sysctls"), &o->sysctls) < 0)
+		goto done;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)

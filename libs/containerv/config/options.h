@@ -41,6 +41,8 @@ struct containerv_options {
 	char *workdir;
 	uid_t uid;
 	gid_t gid;
+	gid_t supplementary_groups[CONTAINERV_SUPPLEMENTARY_GROUPS_MAX];
+	size_t supplementary_group_count;
 	struct cv_idmap uid_map;
 	struct cv_idmap gid_map;
 	bool userns_auto; /* a leased range (--userns=auto); the maps above hold it once created */
@@ -54,6 +56,8 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
+	char **sysctls;                   /* "key=value", validated as namespaced (containerv_options_add_sysctl) */
+	bool rootfs_in_place;             /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
 	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */
@@ -104,6 +108,9 @@ int cv_security_config_from_json(struct json_t *root, struct containerv_security
 int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
 /* The audit (security/audit.c) of a container's whole configuration; STATE_ROOT is the live one. */
 int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
+
+/* The namespace (CV_NS_NET or CV_NS_IPC) a namespaced sysctl KEY belongs to; 0 for any other key. */
+unsigned int cv_sysctl_namespace(const char *key);
 
 /* Looks up KEY in a KEY=VALUE vector; NULL when absent. */
 const char *cv_env_get(char *const *env, const char *key);

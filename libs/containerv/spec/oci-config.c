@@ -151,23 +151,28 @@ static int load_user(struct cv_oci_load *load, json_t *process)
 		return cv_oci_refuse("process.user", "missing or not an object");
 	if (integer_member(user, "uid", "process.user.uid", 0, UINT32_MAX - 1, &uid, &has_uid) < 0 ||
 	    integer_member(user, "gid", "process.user.gid", 0, UINT32_MAX - 1, &gid, &has_gid) < 0 ||
-	    integer_member(user, "umask", "process.user.umask", 0, 0777, &umask_value, &has_umask) < 0 ||
-	    cv_oci_string_array(user, "additionalGids", "process.user.additionalGids", &groups) < 0)
+	    integer_member(user, "umask", "process.user.umask", 0, 0777, &umask_value, &has_umask) < 0)
 		return -1;
 	/* The init starts the command with 022: another mask would leave files more open than asked, or less. */
 	if (has_umask && umask_value != 022)
 		return cv_oci_refuse("process.user.umask", "only 0022 is supported");
 	groups = json_object_get(user, "additionalGids");
 	if (groups != NULL && !json_is_null(groups)) {
+		containerv_gid_t gids[CONTAINERV_SUPPLEMENTARY_GROUPS_MAX];
 		if (!json_is_array(groups))
 			return cv_oci_refuse("process.user.additionalGids", "not an array");
-		/* The init drops every supplementary group (setgroups(0)): only the primary one may be listed. */
+		if (json_array_size(groups) > CONTAINERV_SUPPLEMENTARY_GROUPS_MAX)
+			return cv_oci_refuse("process.user.additionalGids", "more than %d groups",
+			                     CONTAINERV_SUPPLEMENTARY_GROUPS_MAX);
 		json_array_foreach(groups, i, entry)
 		{
-			if (!json_is_integer(entry) || json_integer_value(entry) != gid)
-				return cv_oci_refuse("process.user.additionalGids",
-				                     "supplementary groups are not supported (only the primary gid)");
+			if (!json_is_integer(entry) || json_integer_value(entry) < 0 ||
+			    json_integer_value(entry) > UINT32_MAX - 1)
+				return cv_oci_refuse("process.user.additionalGids", "entry %zu is not a gid", i);
+			gids[i] = (containerv_gid_t)json_integer_value(entry);
 		}
+		if (containerv_options_set_supplementary_groups(load->options, gids, json_array_size(groups)) < 0)
+			return cv_error_prefix("config.json: process.user.additionalGids");
 	}
 	if (cv_oci_string(user, "username", "process.user.username", &(const char *){NULL}) < 0)
 		return -1;
@@ -349,7 +354,7 @@ static int load_process(struct cv_oci_load *load, json_t *process)
 
 /* ---- root ---- */
 
-/* path, relative to the bundle or absolute; containerv's overlay keeps the directory itself unmodified. */
+/* path, relative to the bundle or absolute; used in place, as runc does: the engine made it for this container. */
 static int load_root(struct cv_oci_load *load, json_t *root)
 {
 	json_t *readonly = json_object_get(root, "readonly");
@@ -377,7 +382,8 @@ static int load_root(struct cv_oci_load *load, json_t *root)
 	/* The root filesystem must not be the host's own: that container would write into the host. */
 	if (strcmp(resolved, "/") == 0)
 		return cv_oci_refuse("root.path", "the host's / cannot be a container's root");
-	if (containerv_options_set_rootfs(load->options, resolved) < 0)
+	if (containerv_options_set_rootfs(load->options, resolved) < 0 ||
+	    containerv_options_set_rootfs_in_place(load->options, 1) < 0)
 		return cv_error_prefix("config.json: root.path");
 	load->security->read_only_rootfs = json_is_true(readonly);
 	load->options->readonly_rootfs = json_is_true(readonly);
@@ -548,6 +554,13 @@ int containerv_oci_process_parse(const char *json, const struct containerv_secur
 	    load_capabilities(&load, object) < 0 || load_rlimits(&load, object) < 0 ||
 	    load_process_flags(&load, object) < 0 || check_process_security(object, fresh->security, container) < 0)
 		goto done;
+	/* An exec'd process gets no supplementary group (spawn drops them): only the primary gid may be listed. */
+	for (size_t i = 0; i < fresh->supplementary_group_count; i++) {
+		if (fresh->supplementary_groups[i] != fresh->gid) {
+			cv_oci_refuse("process.user.additionalGids", "supplementary groups are not supported for exec");
+			goto done;
+		}
+	}
 	*argv = cv_steal_pointer(&fresh->argv);
 	*env = cv_steal_pointer(&fresh->env);
 	*cwd = cv_steal_pointer(&fresh->workdir);

@@ -322,11 +322,30 @@ static int load_paths(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/* linux.sysctl: an object of strings; each key must be of the container's own namespaces (validated later). */
+static int load_sysctls(struct cv_oci_load *load, json_t *linux_object)
+{
+	json_t *sysctls = json_object_get(linux_object, "sysctl"), *value;
+	const char *key;
+
+	if (sysctls == NULL || json_is_null(sysctls))
+		return 0;
+	if (!json_is_object(sysctls))
+		return cv_oci_refuse("linux.sysctl", "not an object");
+	json_object_foreach(sysctls, key, value)
+	{
+		if (!json_is_string(value) || strlen(json_string_value(value)) != json_string_length(value))
+			return cv_oci_refuse("linux.sysctl", "%s: the value is not a string", key);
+		if (containerv_options_add_sysctl(load->options, key, json_string_value(value)) < 0)
+			return cv_error_prefix("config.json: linux.sysctl");
+	}
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
 	        {"cgroupsPath", "placing the container in a given cgroup is not supported (containerv makes its own)"},
-	        {"sysctl", "not supported"},
 	        {"mountLabel", "not supported"},
 	        {"intelRdt", "not supported (no resctrl support)"},
 	        {"personality", "not supported"},
@@ -352,7 +371,7 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	                       load_devices(linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
-	                       load_paths(load, linux_object) < 0
+	                       load_paths(load, linux_object) < 0 || load_sysctls(load, linux_object) < 0
 	               ? -1
 	               : 0;
 }

@@ -235,6 +235,11 @@ static int write_upper_layer(void *user, int fd)
 	cleanup_close int upper_fd = -1;
 	char upper[PATH_MAX];
 
+	/* A root used in place has no layer of its own: its changes are the bundle's directory. */
+	if (container->config.rootfs_in_place)
+		return cv_error_errno(ENOTSUP,
+		                      "commit %s: its root filesystem is used in place, it has no layer of changes",
+		                      container->name);
 	snprintf(upper, sizeof upper, "%s/upper", container->dir);
 	upper_fd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (upper_fd < 0)

@@ -87,6 +87,7 @@ struct cv_init_plan {
 	size_t layer_count;
 	int *layer_fds;       /* layer_count descriptors: opened layers, or the id-mapped mounts */
 	bool layers_idmapped; /* layer_fds are the detached id-mapped mounts received with "go" */
+	bool rootfs_in_place; /* layers[0] is bound as the root itself: no overlay, no upper, no /etc files */
 	char *upper;          /* <state>/upper and <state>/work */
 	char *work;
 	int upper_fd, work_fd;
@@ -109,6 +110,11 @@ struct cv_init_plan {
 	const char *workdir;
 	uid_t uid;
 	gid_t gid;
+	/* /proc/sys/<path> and the value, for each sysctl of the config: written before the root is set up. */
+	char **sysctl_paths;
+	char **sysctl_values;
+	const gid_t *groups; /* the main command's supplementary groups (the config's array) */
+	size_t group_count;
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;

@@ -89,9 +89,11 @@ static void reset_signals(void)
  * Raw system calls, not glibc's set*id(): those signal every thread glibc believes the process has,
  * and in this clone of a multi-threaded caller they are the caller's threads, so they would wait forever.
  */
-static int switch_user(uid_t uid, gid_t gid, bool in_user_namespace)
+static int switch_user(uid_t uid, gid_t gid, bool in_user_namespace, const gid_t *groups, size_t group_count)
 {
-	if (syscall(SYS_setgroups, 0, NULL) < 0 && !(in_user_namespace && errno == EPERM))
+	/* Dropping every group may be denied in a user namespace (it has none to drop); asked-for groups may not. */
+	if (syscall(SYS_setgroups, group_count, groups) < 0 &&
+	    !(in_user_namespace && errno == EPERM && group_count == 0))
 		return cv_error_sys("setgroups");
 	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
 		return cv_error_sys("setgid %u", (unsigned int)gid);
@@ -104,7 +106,7 @@ static int switch_user_of_plan(uid_t uid, gid_t gid, void *arg)
 {
 	const struct cv_init_plan *plan = arg;
 
-	return switch_user(uid, gid, plan->namespaces & CV_NS_USER);
+	return switch_user(uid, gid, plan->namespaces & CV_NS_USER, plan->groups, plan->group_count);
 }
 
 /* The main command's side of the fork: never returns. Failures go to error_fd as a sync message. */
@@ -229,9 +231,34 @@ static void open_sources(struct cv_init_plan *plan, char go)
 		fail_setup(plan);
 }
 
-/* Hostname and root filesystem; no process is created here. */
+/*
+ * The config's sysctls, through the host's /proc while we still see it: /proc/sys/net and the IPC keys
+ * resolve to the writer's own namespaces, which are the container's now. Before the root is set up, as
+ * runc does, so that a read-only /proc/sys (readonlyPaths) does not stop them.
+ */
+static int write_sysctls(const struct cv_init_plan *plan)
+{
+	for (size_t i = 0; plan->sysctl_paths != NULL && plan->sysctl_paths[i] != NULL; i++) {
+		const char *value = plan->sysctl_values[i];
+		int fd = open(plan->sysctl_paths[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cv_error_sys("sysctl %s", plan->sysctl_paths[i] + strlen("/proc/sys/"));
+		ssize_t written = write(fd, value, strlen(value));
+		int saved = errno;
+		close(fd);
+		if (written != (ssize_t)strlen(value)) {
+			errno = written < 0 ? saved : EIO;
+			return cv_error_sys("sysctl %s = %s", plan->sysctl_paths[i] + strlen("/proc/sys/"), value);
+		}
+	}
+	return 0;
+}
+
+/* Hostname, sysctls and root filesystem; no process is created here. */
 static void set_up(struct cv_init_plan *plan)
 {
+	if (write_sysctls(plan) < 0)
+		fail_setup(plan);
 	if ((plan->namespaces & CV_NS_UTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		cv_error_sys("sethostname");
 		fail_setup(plan);
@@ -325,7 +352,7 @@ void cv_init_main(struct cv_init_plan *plan)
 	if (!setup_first) {
 		/* Before the switch: as host root we may open the state root's directories (0700, root's). */
 		open_sources(plan, go);
-		if (switch_user(0, 0, true) < 0) {
+		if (switch_user(0, 0, true, NULL, 0) < 0) {
 			cv_error_prefix("become root in the user namespace");
 			fail_setup(plan);
 		}

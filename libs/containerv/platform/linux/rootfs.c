@@ -487,7 +487,8 @@ int cv_rootfs_open(struct cv_init_plan *plan, char go)
 	char *const *layers = go == CV_GO_SHIFTED ? plan->shifted_layers : plan->layers;
 
 	if (open_source(plan->rootfs, true, &plan->rootfs_fd) < 0 ||
-	    open_source(plan->upper, true, &plan->upper_fd) < 0 || open_source(plan->work, true, &plan->work_fd) < 0)
+	    (!plan->rootfs_in_place && (open_source(plan->upper, true, &plan->upper_fd) < 0 ||
+	                                open_source(plan->work, true, &plan->work_fd) < 0)))
 		return -1;
 	if (go == CV_GO_IDMAPPED) {
 		/* The parent's detached id-mapped mounts, one per layer: attached in cv_rootfs_setup. */
@@ -631,6 +632,32 @@ static int mount_overlay(struct cv_init_plan *plan, int scratch)
 	return fd < 0 ? cv_error_sys("open the rootfs") : fd;
 }
 
+/*
+ * The root used in place (an OCI bundle's rootfs): a recursive bind of the directory on scratch/root, so
+ * that the container writes into it as under runc. A bind, not the directory itself: pivot_root needs a
+ * mount, and a read-only root is then a flag of this mount only, never of the host's.
+ */
+static int bind_root_in_place(struct cv_init_plan *plan, int scratch)
+{
+	char source[64], target[64];
+	int fd, ret;
+
+	fd = scratch_dir(scratch, "root");
+	if (fd < 0)
+		return -1;
+	fd_path(source, sizeof source, plan->layer_fds[0]);
+	fd_path(target, sizeof target, fd);
+	ret = mount(source, target, NULL, MS_BIND | MS_REC, NULL);
+	if (ret < 0)
+		cv_error_sys("bind the root filesystem");
+	close(fd);
+	close_fd(&plan->layer_fds[0]);
+	if (ret < 0)
+		return -1;
+	fd = openat(scratch, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? cv_error_sys("open the rootfs") : fd;
+}
+
 int cv_rootfs_setup(struct cv_init_plan *plan)
 {
 	int scratch = -1, rootfd = -1, ret = -1;
@@ -643,11 +670,12 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 	scratch = mount_scratch(plan);
 	if (scratch < 0 || (plan->layers_idmapped && attach_idmapped_layers(plan, scratch) < 0))
 		goto done;
-	rootfd = mount_overlay(plan, scratch);
+	rootfd = plan->rootfs_in_place ? bind_root_in_place(plan, scratch) : mount_overlay(plan, scratch);
 	if (rootfd < 0)
 		goto done;
 	if (mount_in_root(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0 ||
-	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 || setup_etc_files(rootfd, plan, scratch) < 0 ||
+	    setup_dev(rootfd, plan) < 0 || setup_sys(rootfd, plan) < 0 ||
+	    (!plan->rootfs_in_place && setup_etc_files(rootfd, plan, scratch) < 0) ||
 	    setup_user_mounts(rootfd, plan) < 0 || protect_paths(rootfd, plan) < 0)
 		goto done;
 	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)

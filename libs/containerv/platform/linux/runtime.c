@@ -42,6 +42,8 @@ static void plan_free(struct cv_init_plan *plan)
 	free(plan->upper);
 	free(plan->work);
 	cv_strv_free(plan->shifted_layers);
+	cv_strv_free(plan->sysctl_paths);
+	cv_strv_free(plan->sysctl_values);
 	for (size_t i = 0; i < 3; i++)
 		free(plan->etc_texts[i]);
 	cv_strv_free(plan->env);
@@ -85,6 +87,8 @@ static int overlay_options_for(struct containerv_container *c, char *const *laye
 
 int cv_overlay_options(struct containerv_container *c, char **out)
 {
+	if (c->config.rootfs_in_place)
+		return cv_error_errno(ENOTSUP, "%s: its root filesystem is used in place, it has no overlay", c->name);
 	return overlay_options_for(c, c->config.layers, out);
 }
 
@@ -105,11 +109,16 @@ static int prepare_overlay(struct containerv_container *c, struct cv_init_plan *
 	/* "lowerdir=", then ":/proc/self/fd/N" per layer, then upperdir, workdir and the flags. */
 	plan->overlay_options_size = 128 + count * sizeof ":/proc/self/fd/2147483647";
 	plan->overlay_options = cv_malloc0(plan->overlay_options_size);
-	if (plan->layer_fds == NULL || plan->overlay_options == NULL ||
-	    cv_asprintf(&plan->upper, "%s/upper", c->dir) < 0 || cv_asprintf(&plan->work, "%s/work", c->dir) < 0)
+	if (plan->layer_fds == NULL || plan->overlay_options == NULL)
 		return -1;
 	for (size_t i = 0; i < count; i++)
 		plan->layer_fds[i] = -1;
+	/* In place: the one directory is bound as the root (cv_rootfs_setup); no upper, work or shifted copy. */
+	plan->rootfs_in_place = c->config.rootfs_in_place;
+	if (plan->rootfs_in_place)
+		return 0;
+	if (cv_asprintf(&plan->upper, "%s/upper", c->dir) < 0 || cv_asprintf(&plan->work, "%s/work", c->dir) < 0)
+		return -1;
 	if (!(c->config.namespaces & CV_NS_USER))
 		return 0;
 	/* The fallback's layers (made only if id-mapping fails): <state>/shifted/<i>. */
@@ -551,6 +560,24 @@ static int prepare_stdio(struct containerv_container *c, struct cv_init_plan *pl
 	return 0;
 }
 
+/* "net.ipv4.ip_forward=1" as /proc/sys/net/ipv4/ip_forward and "1" (the key was validated as namespaced). */
+static int build_sysctls(const struct containerv_options *config, struct cv_init_plan *plan)
+{
+	for (size_t i = 0; config->sysctls != NULL && config->sysctls[i] != NULL; i++) {
+		const char *entry = config->sysctls[i], *equals = strchr(entry, '=');
+		cleanup_free char *path = NULL;
+		if (equals == NULL || cv_asprintf(&path, "/proc/sys/%.*s", (int)(equals - entry), entry) < 0)
+			return cv_error_errno(EINVAL, "sysctl %s: not key=value", entry);
+		for (char *p = path + strlen("/proc/sys/"); *p != '\0'; p++)
+			if (*p == '.')
+				*p = '/';
+		if (cv_strv_append(&plan->sysctl_paths, path) < 0 ||
+		    cv_strv_append(&plan->sysctl_values, equals + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io,
                       uint32_t address)
 {
@@ -570,7 +597,9 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->state_dir_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
-	if (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0 ||
+	/* In place, /etc is the root's own, as runc leaves it: an engine binds its hosts and resolv.conf. */
+	if ((!config->rootfs_in_place &&
+	     (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0)) ||
 	    prepare_overlay(c, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	if (cv_state_rootfs_mountpoint(c->context, plan->rootfs, sizeof plan->rootfs) < 0)
@@ -581,6 +610,10 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->workdir = config->workdir ? config->workdir : "/";
 	plan->uid = config->uid;
 	plan->gid = config->gid;
+	if (build_sysctls(config, plan) < 0)
+		return -1;
+	plan->groups = config->supplementary_groups;
+	plan->group_count = config->supplementary_group_count;
 	if (prepare_stdio(c, plan, io) < 0)
 		return -1;
 	/*
@@ -739,7 +772,9 @@ static int release_child(struct containerv_container *c, pid_t pid, int sync_fd,
 	int idmapped[CV_IDMAP_LAYERS_MAX];
 	size_t layers = 0;
 	char go = CV_GO_PLAIN;
-	if ((c->config.namespaces & CV_NS_USER) && cv_strv_length(c->config.layers) <= CV_IDMAP_LAYERS_MAX) {
+	/* A root used in place is the engine's, owned as it made it (runc neither id-maps nor copies it). */
+	if ((c->config.namespaces & CV_NS_USER) && !c->config.rootfs_in_place &&
+	    cv_strv_length(c->config.layers) <= CV_IDMAP_LAYERS_MAX) {
 		int made = idmap_disabled_for_tests()
 		                   ? 0
 		                   : cv_idmap_layers(pid, c->config.layers, idmapped, cv_strv_length(c->config.layers));

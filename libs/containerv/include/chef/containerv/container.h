@@ -52,6 +52,15 @@ CONTAINERV_API void containerv_options_delete(struct containerv_options *options
 CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *options, const char *directory);
 
 /*
+ * With ENABLED, the root filesystem given to containerv_options_set_rootfs is
+ * the container's root as it is, with no overlay on top: the container writes
+ * into that directory (an OCI bundle's rootfs, a snapshot an engine made for
+ * it). Needs exactly one layer; containerv_options_set_readonly_rootfs still
+ * applies. The container's filesystem changes cannot be committed or diffed.
+ */
+CONTAINERV_API int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled);
+
+/*
  * The root filesystem as read-only layers, lowest first (as OCI image layers
  * are ordered), stacked with OverlayFS under a private writable layer.
  * Replaces any rootfs set before.
@@ -81,6 +90,27 @@ CONTAINERV_API int containerv_options_set_workdir(struct containerv_options *opt
 /* The uid and gid the main command runs as inside the container (default 0:0). */
 CONTAINERV_API int containerv_options_set_user(struct containerv_options *options, containerv_uid_t uid,
                                                containerv_gid_t gid);
+
+/*
+ * A kernel parameter of the container's own namespaces, written before its
+ * command runs (docker's --sysctl): KEY as in sysctl(8) ("net.ipv4.ip_forward").
+ * Only namespaced ones are taken: "net.*" (needs the network namespace),
+ * kernel.msgmax, msgmnb, msgmni, sem, shmall, shmmax, shmmni, shm_rmid_forced
+ * and "fs.mqueue.*" (need the IPC namespace); any other would change the host.
+ */
+CONTAINERV_API int containerv_options_add_sysctl(struct containerv_options *options, const char *key,
+                                                 const char *value);
+
+/* At most this many supplementary groups (containerv_options_set_supplementary_groups). */
+#define CONTAINERV_SUPPLEMENTARY_GROUPS_MAX 32
+
+/*
+ * The main command's supplementary groups (default none: every group of the
+ * caller is dropped), COUNT gids inside the container, replacing earlier ones.
+ * With a user namespace each must be mapped, or the start fails.
+ */
+CONTAINERV_API int containerv_options_set_supplementary_groups(struct containerv_options *options,
+                                                               const containerv_gid_t *gids, size_t count);
 
 /*
  * Maps count uids starting at child_start inside to host_start outside and
