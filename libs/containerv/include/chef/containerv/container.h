@@ -285,8 +285,8 @@ struct containerv_exit {
 	int oom_killed; /* 1 when the kernel's OOM killer killed a process of the container */
 };
 
-/* 2 added paused; version 1 structures (without it) are still filled. */
-#define CONTAINERV_INFO_VERSION 2
+/* 2 added paused, 3 image_digest; structures of earlier versions (without them) are still filled. */
+#define CONTAINERV_INFO_VERSION 3
 
 /* A snapshot of a container's configuration and state. */
 struct containerv_info {
@@ -306,6 +306,9 @@ struct containerv_info {
 	char image[512]; /* the image it was created from (a full reference), "" for a root filesystem */
 	/* version 2: 1 while running with its processes frozen (containerv_pause()); state stays CV_STATE_RUNNING */
 	int paused;
+	/* version 3: the manifest digest of its image ("sha256:<hex>", what containerv_image_inspect() takes), "" for a
+	 * root filesystem; it names the image even after its name moved to another */
+	char image_digest[72];
 };
 
 /* Which of a container's string lists containerv_get_strings() copies. */
