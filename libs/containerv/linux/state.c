@@ -28,6 +28,7 @@
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
 #include "linux/network-private.h"
+#include "linux/volume-store.h"
 
 static char state_root[PATH_MAX];
 
@@ -928,6 +929,28 @@ int containerv_get_strings(struct containerv_container *container, enum containe
 void containerv_strings_free(char **strings)
 {
 	cv_strv_free(strings);
+}
+
+int containerv_disk_usage(struct containerv_container *container, uint64_t *bytes)
+{
+	char path[PATH_MAX];
+	cleanup_close int upper = -1;
+	struct stat st;
+
+	cv_error_clear();
+	if (container == NULL || bytes == NULL)
+		return cv_error_errno(EINVAL, "disk_usage: missing argument");
+	*bytes = 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/upper", container->dir) >= sizeof path)
+		return cv_error_errno(ENAMETOOLONG, "disk usage of %s: path too long", container->id);
+	/* The container writes below upper/: never follow what it put there. */
+	upper = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (upper < 0 && errno == ENOENT)
+		return 0; /* not started yet */
+	if (upper < 0 || fstat(upper, &st) < 0)
+		return cv_error_errno(errno, "disk usage of %s: %s", container->id, strerror(errno));
+	*bytes = cv_disk_usage_at(upper, st.st_dev);
+	return 0;
 }
 
 void containerv_mounts_free(struct containerv_mount_info *mounts, size_t count)

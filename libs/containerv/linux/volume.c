@@ -504,7 +504,7 @@ int cv_volume_release(const char *name, const char *container_id)
 }
 
 /* Sums allocated bytes below dirfd, not following links nor crossing into other mounts. */
-static uint64_t disk_usage_at(int dirfd, dev_t device)
+uint64_t cv_disk_usage_at(int dirfd, dev_t device)
 {
 	cleanup_dir DIR *dir = NULL;
 	struct dirent *entry;
@@ -530,7 +530,7 @@ static uint64_t disk_usage_at(int dirfd, dev_t device)
 			cleanup_close int child =
 			        openat(dirfd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (child >= 0)
-				total += disk_usage_at(child, device);
+				total += cv_disk_usage_at(child, device);
 		}
 	}
 	return total;
@@ -552,7 +552,7 @@ static uint64_t bytes_used(struct volume *volume, bool size_limited)
 		                                                                         : 0;
 	if (fstat(data, &st) < 0)
 		return 0;
-	return disk_usage_at(data, st.st_dev);
+	return cv_disk_usage_at(data, st.st_dev);
 }
 
 static int volume_fill_info(struct volume *volume, struct containerv_volume_info *info)

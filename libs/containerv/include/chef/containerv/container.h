@@ -332,6 +332,13 @@ CONTAINERV_API int containerv_get_strings(struct containerv_container *container
 CONTAINERV_API void containerv_strings_free(char **strings);
 
 /*
+ * The bytes the container's writable layer takes on disk (docker's SizeRw:
+ * what it wrote, changed or deleted over its image), into *bytes; 0 for a
+ * container never started. Links and mounts inside it are not followed.
+ */
+CONTAINERV_API int containerv_disk_usage(struct containerv_container *container, uint64_t *bytes);
+
+/*
  * Fills info about the container as it is now (state is refreshed: a
  * container whose init died is reported exited).
  */
