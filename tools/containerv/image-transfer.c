@@ -111,6 +111,21 @@ static int apply_changes(const struct string_list *flags, struct changes *change
 	return 0;
 }
 
+/*
+ * import and commit print the image id as docker does: the config digest, the id `images` and
+ * `inspect` show (the library reports the manifest digest, which names the image in the store).
+ */
+static int print_image_id(const char *manifest_digest)
+{
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+
+	if (containerv_image_inspect(manifest_digest, &info) < 0)
+		return cli_fail_library(EXIT_CONTAINER_FAILURE, "image %s", manifest_digest);
+	printf("%s\n", info.id);
+	containerv_image_info_clear(&info);
+	return 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static struct string_list change_flags;
@@ -171,8 +186,7 @@ int cmd_import(int argc, char **argv)
 		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
 		goto out;
 	}
-	printf("%s\n", digest);
-	code = 0;
+	code = print_image_id(digest);
 out:
 	strv_free(changes.cmd);
 	strv_free(changes.entrypoint);
@@ -222,8 +236,7 @@ int cmd_commit(int argc, char **argv)
 		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
 		goto out;
 	}
-	printf("%s\n", digest);
-	code = 0;
+	code = print_image_id(digest);
 out:
 	strv_free(changes.cmd);
 	strv_free(changes.entrypoint);

@@ -104,6 +104,77 @@ static json_t *host_config_object(const struct containerv_limits *limits)
 	                 (int)limits->io_weight);
 }
 
+/* docker's Image: the image id (config digest) of the image it was made from; "" for a root filesystem. */
+static json_t *image_id(const struct containerv_info *info)
+{
+	struct containerv_image_info image = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	json_t *id;
+
+	if (info->image_digest[0] == '\0')
+		return json_string("");
+	/* Removed by force since (it stays in use): its manifest digest is all that still names it. */
+	if (containerv_image_inspect(info->image_digest, &image) < 0)
+		return json_string(info->image_digest);
+	id = json_string(image.id);
+	containerv_image_info_clear(&image);
+	return id;
+}
+
+static const char *mount_type_name(enum containerv_mount_type type)
+{
+	switch (type) {
+	case CV_MOUNT_TYPE_BIND:
+		return "bind";
+	case CV_MOUNT_TYPE_VOLUME:
+		return "volume";
+	case CV_MOUNT_TYPE_TMPFS:
+		return "tmpfs";
+	}
+	return "";
+}
+
+/* One entry of docker's Mounts: a volume's Source is where its data lives on the host, its Name the volume's. */
+static json_t *mount_object(const struct containerv_mount_info *mount)
+{
+	static const char *const propagation[] = {"rprivate", "rslave", "rshared"};
+	bool readonly = (mount->flags & CV_MOUNT_READONLY) != 0;
+	json_t *object = json_pack("{s:s}", "Type", mount_type_name(mount->type));
+
+	if (mount->type == CV_MOUNT_TYPE_VOLUME) {
+		struct containerv_volume_info volume = {.version = CONTAINERV_VOLUME_INFO_VERSION};
+
+		json_object_set_new(object, "Name", json_string(mount->source));
+		if (containerv_volume_inspect(mount->source, &volume) == 0)
+			json_object_set_new(object, "Source", json_string(volume.mountpoint));
+		else
+			json_object_set_new(object, "Source", json_string(""));
+		containerv_volume_info_clear(&volume);
+	} else {
+		json_object_set_new(object, "Source", json_string(mount->source));
+	}
+	json_object_set_new(object, "Destination", json_string(mount->destination));
+	json_object_set_new(object, "Mode", json_string(readonly ? "ro" : ""));
+	json_object_set_new(object, "RW", json_boolean(!readonly));
+	if (mount->type == CV_MOUNT_TYPE_BIND && (unsigned int)mount->propagation < 3)
+		json_object_set_new(object, "Propagation", json_string(propagation[mount->propagation]));
+	return object;
+}
+
+static json_t *mounts_array(struct containerv_container *container)
+{
+	struct containerv_mount_info *mounts = NULL;
+	size_t count = 0;
+	json_t *array;
+
+	if (containerv_get_mounts(container, &mounts, &count) < 0)
+		return json_null();
+	array = json_array();
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(array, mount_object(&mounts[i]));
+	containerv_mounts_free(mounts, count);
+	return array;
+}
+
 static json_t *container_object(struct containerv_container *container, const struct containerv_info *info)
 {
 	char created[64], name[140], hostname[65];
@@ -124,11 +195,12 @@ static json_t *container_object(struct containerv_container *container, const st
 	                   "Labels", labels_object(container));
 	if (info->image[0] != '\0')
 		json_object_set_new(config, "Image", json_string(image_familiar(info->image)));
-	object = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s}", "Id", info->id, "Created", created,
-	                   "Path", json_array_size(words) > 0 ? json_string_value(json_array_get(words, 0)) : "",
-	                   "Args", arguments, "State", state_object(info), "Name", name, "Config", config, "HostConfig",
-	                   host_config_object(&info->limits), "LogPath", containerv_log_path(container), "Rootfs",
-	                   info->rootfs);
+	object = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "Id", info->id, "Created",
+	                   created, "Path",
+	                   json_array_size(words) > 0 ? json_string_value(json_array_get(words, 0)) : "", "Args",
+	                   arguments, "State", state_object(info), "Image", image_id(info), "Name", name, "Config",
+	                   config, "HostConfig", host_config_object(&info->limits), "Mounts", mounts_array(container),
+	                   "LogPath", containerv_log_path(container), "Rootfs", info->rootfs);
 	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);

@@ -7,8 +7,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "cli.h"
+#include "flags.h"
 #include "output.h"
 #include "progress.h"
 
@@ -107,15 +109,78 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Go's names for the machine, as docker prints Arch. */
+static const char *go_architecture(const char *machine)
+{
+	static const char *const names[][2] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},   {"i686", "386"},
+	                                       {"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(machine, names[i][0]) == 0)
+			return names[i][1];
+	return machine;
+}
+
+/*
+ * docker version's structure: Client and Server. There is no daemon: the library is the engine, so
+ * Server describes the library and the kernel it runs on, and {{.Server.Version}} scripts keep working.
+ */
+static json_t *version_object(void)
+{
+	struct utsname host;
+	char api[32];
+	const char *arch;
+
+	if (uname(&host) < 0)
+		memset(&host, 0, sizeof host);
+	arch = go_architecture(host.machine);
+	snprintf(api, sizeof api, "%d.%d.%d", CONTAINERV_VERSION_MAJOR, CONTAINERV_VERSION_MINOR,
+	         CONTAINERV_VERSION_PATCH);
+	return json_pack("{s:{s:s,s:s,s:s,s:s}, s:{s:s,s:s,s:s,s:s,s:s}}", "Client", "Version",
+	                 CONTAINERV_VERSION_STRING, "ApiVersion", api, "Os", "linux", "Arch", arch, "Server", "Version",
+	                 CONTAINERV_VERSION_STRING, "ApiVersion", api, "Os", "linux", "Arch", arch, "KernelVersion",
+	                 host.release);
+}
+
 static int cmd_version(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage:  containerv version\n\nShow the containerv version information\n");
+	static const char *format;
+	static const struct flag table[] = {
+	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.Client.Version}}'"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "version",
+	        "[OPTIONS]",
+	        "Show the containerv version information",
+	        table,
+	        false,
+	        0,
+	        0,
+	        "Template fields: Client and Server, each with Version, ApiVersion, Os, Arch (Server: KernelVersion).",
+	};
+	_cleanup_free_ char **words = NULL;
+	struct arguments positional;
+	json_t *object;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (format == NULL) {
+		printf("containerv version %s\n", CONTAINERV_VERSION_STRING);
+		printf("libcontainerv API %d.%d.%d\n", CONTAINERV_VERSION_MAJOR, CONTAINERV_VERSION_MINOR,
+		       CONTAINERV_VERSION_PATCH);
 		return 0;
 	}
-	printf("containerv version %s\n", CONTAINERV_VERSION_STRING);
-	printf("libcontainerv API %d.%d.%d\n", CONTAINERV_VERSION_MAJOR, CONTAINERV_VERSION_MINOR,
-	       CONTAINERV_VERSION_PATCH);
+	if (strcmp(format, "json") != 0 && template_check(format) < 0)
+		return EXIT_CLI_ERROR;
+	object = version_object();
+	if (strcmp(format, "json") == 0)
+		json_print_line(object, stdout);
+	else if (template_print(format, object, stdout) == 0)
+		fputc('\n', stdout);
+	json_decref(object);
 	return 0;
 }
 

@@ -28,8 +28,17 @@ struct network_flags {
 		"add-host", 0, FLAG_LIST, &(f).add_host, "list", "Add a custom host-to-IP mapping (host:ip)"             \
 	}
 
-/* inspect's NetworkSettings: IPAddress (the first network's) and Networks (name -> address, interface). */
+/*
+ * inspect's NetworkSettings: IPAddress, Gateway, MacAddress (eth0's), Networks (name -> NetworkID,
+ * IPAddress, IPPrefixLen, Gateway, MacAddress, Interface, HostVeth) and Ports, while it runs.
+ */
 json_t *cli_network_settings(struct containerv_container *container);
+
+/* ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp" (empty when nothing is published); free() it. */
+char *cli_ports_text(struct containerv_container *container);
+
+/* The MAC address of the container's end of an endpoint with this IPv4 address ("" when malformed). */
+void cli_endpoint_mac(const char *address, char *buffer, size_t size);
 
 /* Applies the flags; bridge (the default network) when --network is not given. Prints the error. */
 int cli_add_network(struct containerv_options *options, const struct network_flags *flags);

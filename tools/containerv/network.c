@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "flags.h"
+#include "network-flags.h"
 #include "output.h"
 
 static int network_create(int argc, char **argv)
@@ -54,6 +55,24 @@ static void format_created(int64_t nanoseconds, char *buffer, size_t size)
 	strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One of docker's network Containers: keyed by the container id, with its name, MAC and address. */
+static json_t *endpoint_object(const struct containerv_network_endpoint *e, const char *address)
+{
+	struct containerv_container *container = NULL;
+	char mac[18];
+	json_t *object;
+
+	cli_endpoint_mac(e->address, mac, sizeof mac);
+	object = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Name", "", "MacAddress", mac, "IPv4Address", address, "Interface",
+	                   e->interface ? e->interface : "", "HostVeth", e->veth ? e->veth : "");
+	/* A container removed since the network was read keeps an empty name rather than failing the listing. */
+	if (e->container != NULL && containerv_open(e->container, &container) == 0) {
+		json_object_set_new(object, "Name", json_string(containerv_name(container)));
+		containerv_close(container);
+	}
+	return object;
+}
+
 static json_t *network_object(const struct containerv_network_info *info)
 {
 	json_t *containers = json_object();
@@ -64,9 +83,7 @@ static json_t *network_object(const struct containerv_network_info *info)
 		char address[32];
 		snprintf(address, sizeof address, "%s/%s", e->address ? e->address : "",
 		         strchr(info->subnet, '/') ? strchr(info->subnet, '/') + 1 : "");
-		json_object_set_new(containers, e->container ? e->container : "",
-		                    json_pack("{s:s,s:s,s:s}", "IPv4Address", address, "Interface",
-		                              e->interface ? e->interface : "", "HostVeth", e->veth ? e->veth : ""));
+		json_object_set_new(containers, e->container ? e->container : "", endpoint_object(e, address));
 	}
 	format_created(info->created_ns, created, sizeof created);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:[{s:s,s:s}]},s:o,s:{s:s}}", "Name", info->name, "Id", info->id,

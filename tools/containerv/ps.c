@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "flags.h"
 #include "image-cli.h"
+#include "network-flags.h"
 #include "output.h"
 
 struct ps_flags {
@@ -78,25 +79,40 @@ static void format_command(const char *command, char *buffer, size_t size)
 		snprintf(buffer, size, "\"%.*s…\"", (int)cut, command);
 }
 
+/* The published ports of a running container as docker's PORTS column; "" for the others or one that went. */
+static char *ports_text(const struct containerv_info *info)
+{
+	struct containerv_container *container = NULL;
+	char *text;
+
+	if (info->state != CV_STATE_RUNNING || containerv_open(info->id, &container) < 0)
+		return xstrdup("");
+	text = cli_ports_text(container);
+	containerv_close(container);
+	return text;
+}
+
 static json_t *info_to_json(const struct containerv_info *info, int64_t now)
 {
 	char name[16], created[64], running_for[64], status[128], id[65];
+	_cleanup_free_ char *ports = ports_text(info);
 
 	snprintf(id, sizeof id, flags.no_trunc ? "%s" : "%.12s", info->id);
 	format_rfc3339nano(info->created_ns, created, sizeof created);
 	format_duration(now - info->created_ns, running_for, sizeof running_for);
 	strcat(running_for, " ago");
 	format_status(info, now, status, sizeof status);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Names",
 	                 container_name(info, name, sizeof name), "Image", image_name(info), "Command", info->command,
 	                 "CreatedAt", created, "RunningFor", running_for, "State", cli_info_state_name(info), "Status",
-	                 status);
+	                 status, "Ports", ports);
 }
 
 static int print_one(const struct containerv_info *info, void *user)
 {
 	struct ps_listing *listing = user;
 	char id[65], command[4200], created[80], status[128], name[16];
+	_cleanup_free_ char *ports = NULL;
 
 	if (!flags.all && info->state != CV_STATE_RUNNING)
 		return 0;
@@ -119,7 +135,8 @@ static int print_one(const struct containerv_info *info, void *user)
 	format_duration(listing->now - info->created_ns, created, sizeof created - 4);
 	strcat(created, " ago");
 	format_status(info, listing->now, status, sizeof status);
-	table_add(&listing->table, (const char *const[]){id, image_name(info), command, created, status,
+	ports = ports_text(info);
+	table_add(&listing->table, (const char *const[]){id, image_name(info), command, created, status, ports,
 	                                                 container_name(info, name, sizeof name)});
 	return 0;
 }
@@ -141,9 +158,9 @@ int cmd_ps(int argc, char **argv)
 	        false,
 	        0,
 	        0,
-	        "Template fields: ID, Names, Image, Command, CreatedAt, RunningFor, State, Status.",
+	        "Template fields: ID, Names, Image, Command, CreatedAt, RunningFor, State, Status, Ports.",
 	};
-	static const char *const header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"};
+	static const char *const header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"};
 	_cleanup_free_ char **words = NULL;
 	struct arguments positional;
 	struct ps_listing listing = {.now = now_ns()};
@@ -154,7 +171,7 @@ int cmd_ps(int argc, char **argv)
 	words = positional.items;
 	if (flags.format != NULL && strcmp(flags.format, "json") != 0 && template_check(flags.format) < 0)
 		return EXIT_CLI_ERROR;
-	table_init(&listing.table, 6, header);
+	table_init(&listing.table, 7, header);
 	if (containerv_list(print_one, &listing) < 0) {
 		table_free(&listing.table);
 		return cli_fail_library(EXIT_CLI_ERROR, "list containers");

@@ -14,24 +14,82 @@
 #include "output.h"
 
 /* system df: images, containers and volumes, as docker prints them. */
+struct container_usage {
+	uint64_t total, active, bytes, reclaimable;
+	struct table *verbose; /* -v: one row per container, else NULL */
+	int64_t now;
+};
+
+/* The writable layer's bytes of one container; 0 for one removed during the walk. */
+static uint64_t container_bytes(const struct containerv_info *info)
+{
+	struct containerv_container *container = NULL;
+	uint64_t bytes = 0;
+
+	if (containerv_open(info->id, &container) == 0) {
+		if (containerv_disk_usage(container, &bytes) < 0)
+			bytes = 0;
+		containerv_close(container);
+	}
+	return bytes;
+}
+
+static void container_row(struct table *table, const struct containerv_info *info, uint64_t bytes, int64_t now)
+{
+	char id[13], size[32], created[80], command[64], status[32];
+	const char *name = info->name[0] != '\0' ? info->name : id;
+
+	snprintf(id, sizeof id, "%.12s", info->id);
+	snprintf(command, sizeof command, "\"%.20s\"", info->command);
+	format_size_decimal((double)bytes, size, sizeof size);
+	format_duration(now - info->created_ns, created, sizeof created - 4);
+	strcat(created, " ago");
+	snprintf(status, sizeof status, "%s", cli_info_state_name(info));
+	table_add(table, (const char *const[]){id, info->image[0] != '\0' ? image_familiar(info->image) : info->rootfs,
+	                                       command, size, created, status, name});
+}
+
 static int count_container(const struct containerv_info *info, void *user)
 {
-	uint64_t *counts = user;
+	struct container_usage *usage = user;
+	uint64_t bytes = container_bytes(info);
+	bool running = info->state == CV_STATE_RUNNING;
 
-	counts[0]++;
-	counts[1] += info->state == CV_STATE_RUNNING;
+	usage->total++;
+	usage->active += running;
+	usage->bytes += bytes;
+	/* docker: what removing the stopped containers would free. */
+	if (!running)
+		usage->reclaimable += bytes;
+	if (usage->verbose != NULL)
+		container_row(usage->verbose, info, bytes, usage->now);
 	return 0;
 }
 
+struct volume_usage {
+	uint64_t total, active, bytes, reclaimable;
+	struct table *verbose;
+};
+
 static int count_volume(const struct containerv_volume_info *info, void *user)
 {
-	uint64_t *counts = user;
+	struct volume_usage *usage = user;
+	size_t links = 0;
 
-	counts[0]++;
-	counts[1] += info->used_by != NULL && info->used_by[0] != NULL;
-	counts[2] += info->bytes_used;
-	if (info->used_by == NULL || info->used_by[0] == NULL)
-		counts[3] += info->bytes_used;
+	while (info->used_by != NULL && info->used_by[links] != NULL)
+		links++;
+	usage->total++;
+	usage->active += links > 0;
+	usage->bytes += info->bytes_used;
+	if (links == 0)
+		usage->reclaimable += info->bytes_used;
+	if (usage->verbose != NULL) {
+		char links_text[32], size[32];
+
+		snprintf(links_text, sizeof links_text, "%zu", links);
+		format_size_decimal((double)info->bytes_used, size, sizeof size);
+		table_add(usage->verbose, (const char *const[]){info->name, links_text, size});
+	}
 	return 0;
 }
 
@@ -49,11 +107,79 @@ static void df_row(struct table *table, const char *type, uint64_t total, uint64
 	table_add(table, (const char *const[]){type, total_text, active_text, size_text, reclaim_text});
 }
 
+/* -v's images: one row per name, as docker's "Images space usage". */
+static int image_row(const struct containerv_image_info *info, void *user)
+{
+	struct table *table = user;
+	char id[13], created[80], size[32], containers[32];
+	size_t users = 0;
+
+	snprintf(id, sizeof id, "%.12s", strncmp(info->id, "sha256:", 7) == 0 ? info->id + 7 : info->id);
+	format_duration(now_ns() - info->created_ns, created, sizeof created - 4);
+	strcat(created, " ago");
+	format_size_decimal((double)info->unpacked_size, size, sizeof size);
+	while (info->used_by != NULL && info->used_by[users] != NULL)
+		users++;
+	snprintf(containers, sizeof containers, "%zu", users);
+	for (size_t i = 0; info->names == NULL || info->names[i] != NULL; i++) {
+		char repository[512] = "<none>", tag[256] = "<none>";
+
+		if (info->names != NULL) {
+			const char *familiar = image_familiar(info->names[i]);
+			const char *colon = strrchr(familiar, ':');
+			bool tagged = colon != NULL && strchr(colon, '/') == NULL;
+
+			snprintf(repository, sizeof repository, "%.*s",
+			         tagged ? (int)(colon - familiar) : (int)strlen(familiar), familiar);
+			if (tagged)
+				snprintf(tag, sizeof tag, "%s", colon + 1);
+		}
+		table_add(table, (const char *const[]){repository, tag, id, created, size, containers});
+		if (info->names == NULL)
+			break;
+	}
+	return 0;
+}
+
+/* docker system df -v: a table per type. */
+static int system_df_verbose(void)
+{
+	static const char *const image_header[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "CONTAINERS"};
+	static const char *const container_header[] = {"CONTAINER ID", "IMAGE",  "COMMAND", "SIZE",
+	                                               "CREATED",      "STATUS", "NAMES"};
+	static const char *const volume_header[] = {"VOLUME NAME", "LINKS", "SIZE"};
+	struct table images, containers, volumes;
+	struct container_usage container_usage = {.verbose = &containers, .now = now_ns()};
+	struct volume_usage volume_usage = {.verbose = &volumes};
+	int code = 0;
+
+	table_init(&images, 6, image_header);
+	table_init(&containers, 7, container_header);
+	table_init(&volumes, 3, volume_header);
+	if (containerv_image_list(image_row, &images) < 0 || containerv_list(count_container, &container_usage) < 0 ||
+	    containerv_volume_list(count_volume, &volume_usage) < 0) {
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	} else {
+		printf("Images space usage:\n\n");
+		table_print(&images, stdout);
+		printf("\nContainers space usage:\n\n");
+		table_print(&containers, stdout);
+		printf("\nLocal Volumes space usage:\n\n");
+		table_print(&volumes, stdout);
+	}
+	table_free(&images);
+	table_free(&containers);
+	table_free(&volumes);
+	return code;
+}
+
 static int system_df(int argc, char **argv)
 {
 	static const char *format;
+	static int verbose;
 	static const struct flag table_flags[] = {
 	        {"format", 0, FLAG_STRING, &format, "string", "json for one JSON line per type"},
+	        {"verbose", 'v', FLAG_BOOL, &verbose, NULL, "Show detailed information on space usage"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -64,26 +190,34 @@ static int system_df(int argc, char **argv)
 	struct containerv_image_df df;
 	struct arguments positional;
 	struct table table;
-	uint64_t containers[2] = {0, 0}, volumes[4] = {0, 0, 0, 0};
+	struct container_usage containers = {0};
+	struct volume_usage volumes = {0};
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (containerv_image_df(&df) < 0 || containerv_list(count_container, containers) < 0 ||
-	    containerv_volume_list(count_volume, volumes) < 0)
+	if (format != NULL && strcmp(format, "json") != 0)
+		return cli_fail(EXIT_CLI_ERROR, "invalid --format \"%s\": only json", format);
+	if (verbose && format != NULL)
+		return cli_fail(EXIT_CLI_ERROR, "--verbose and --format cannot be combined");
+	if (verbose)
+		return system_df_verbose();
+	if (containerv_image_df(&df) < 0 || containerv_list(count_container, &containers) < 0 ||
+	    containerv_volume_list(count_volume, &volumes) < 0)
 		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-	if (format != NULL && strcmp(format, "json") == 0) {
+	if (format != NULL) {
 		json_t *rows[] = {
 		        json_pack("{s:s, s:I, s:I, s:I, s:I}", "Type", "Images", "TotalCount", (json_int_t)df.images,
 		                  "Active", (json_int_t)df.images_in_use, "Size",
 		                  (json_int_t)(df.blob_bytes + df.layer_bytes), "Reclaimable",
 		                  (json_int_t)df.reclaimable_bytes),
-		        json_pack("{s:s, s:I, s:I}", "Type", "Containers", "TotalCount", (json_int_t)containers[0],
-		                  "Active", (json_int_t)containers[1]),
+		        json_pack("{s:s, s:I, s:I, s:I, s:I}", "Type", "Containers", "TotalCount",
+		                  (json_int_t)containers.total, "Active", (json_int_t)containers.active, "Size",
+		                  (json_int_t)containers.bytes, "Reclaimable", (json_int_t)containers.reclaimable),
 		        json_pack("{s:s, s:I, s:I, s:I, s:I}", "Type", "Local Volumes", "TotalCount",
-		                  (json_int_t)volumes[0], "Active", (json_int_t)volumes[1], "Size",
-		                  (json_int_t)volumes[2], "Reclaimable", (json_int_t)volumes[3]),
+		                  (json_int_t)volumes.total, "Active", (json_int_t)volumes.active, "Size",
+		                  (json_int_t)volumes.bytes, "Reclaimable", (json_int_t)volumes.reclaimable),
 		};
 		for (size_t i = 0; i < 3; i++) {
 			json_print_line(rows[i], stdout);
@@ -91,12 +225,10 @@ static int system_df(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (format != NULL)
-		return cli_fail(EXIT_CLI_ERROR, "invalid --format \"%s\": only json", format);
 	table_init(&table, 5, header);
 	df_row(&table, "Images", df.images, df.images_in_use, df.blob_bytes + df.layer_bytes, df.reclaimable_bytes);
-	df_row(&table, "Containers", containers[0], containers[1], 0, 0);
-	df_row(&table, "Local Volumes", volumes[0], volumes[1], volumes[2], volumes[3]);
+	df_row(&table, "Containers", containers.total, containers.active, containers.bytes, containers.reclaimable);
+	df_row(&table, "Local Volumes", volumes.total, volumes.active, volumes.bytes, volumes.reclaimable);
 	table_print(&table, stdout);
 	table_free(&table);
 	return 0;

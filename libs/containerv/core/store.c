@@ -394,6 +394,8 @@ static void fill_info(struct containerv_container *c, struct containerv_info *in
 	snprintf(info->command, sizeof info->command, "%s", command ? command : "");
 	info->limits = c->config.limits;
 	snprintf(info->image, sizeof info->image, "%s", c->config.image ? c->config.image : "");
+	snprintf(info->image_digest, sizeof info->image_digest, "%s",
+	         c->config.image_digest ? c->config.image_digest : "");
 }
 
 int containerv_inspect(struct containerv_container *container, struct containerv_info *info)
@@ -401,19 +403,23 @@ int containerv_inspect(struct containerv_container *container, struct containerv
 	cv_error_clear();
 	if (container == NULL || info == NULL)
 		return cv_error_errno(EINVAL, "inspect: missing argument");
-	if (info->version != 1 && info->version != CONTAINERV_INFO_VERSION)
+	if (info->version < 1 || info->version > CONTAINERV_INFO_VERSION)
 		return cv_error_errno(EINVAL, "inspect: unsupported info version %u", info->version);
 	CV_CONTEXT_SCOPE(container->context);
 	cv_backend()->refresh(container);
-	if (info->version == 1) {
-		/* A caller built against version 1 has a structure that ends before paused. */
+	if (info->version < CONTAINERV_INFO_VERSION) {
+		/* A caller built against an earlier version has a structure that ends before paused (1) or
+		 * image_digest (2). */
+		size_t known = info->version == 1 ? offsetof(struct containerv_info, paused)
+		                                  : offsetof(struct containerv_info, image_digest);
+		unsigned int version = info->version;
 		struct containerv_info *full = malloc(sizeof *full);
 
 		if (full == NULL)
 			return cv_error_errno(ENOMEM, "inspect: out of memory");
 		fill_info(container, full);
-		memcpy(info, full, offsetof(struct containerv_info, paused));
-		info->version = 1;
+		memcpy(info, full, known);
+		info->version = version;
 		free(full);
 		return 0;
 	}
@@ -567,4 +573,49 @@ int containerv_get_strings(struct containerv_container *container, enum containe
 void containerv_strings_free(char **strings)
 {
 	cv_strv_free(strings);
+}
+
+void containerv_mounts_free(struct containerv_mount_info *mounts, size_t count)
+{
+	for (size_t i = 0; mounts != NULL && i < count; i++) {
+		free(mounts[i].source);
+		free(mounts[i].destination);
+	}
+	free(mounts);
+}
+
+int containerv_get_mounts(struct containerv_container *container, struct containerv_mount_info **mounts, size_t *count)
+{
+	const struct containerv_options *config;
+	struct containerv_mount_info *copy;
+
+	cv_error_clear();
+	if (container == NULL || mounts == NULL || count == NULL)
+		return cv_error_errno(EINVAL, "get_mounts: missing argument");
+	config = &container->config;
+	*mounts = NULL;
+	*count = 0;
+	if (config->mount_count == 0)
+		return 0;
+	copy = calloc(config->mount_count, sizeof *copy);
+	if (copy == NULL)
+		return cv_error_errno(ENOMEM, "get_mounts: out of memory");
+	for (size_t i = 0; i < config->mount_count; i++) {
+		const struct cv_mount *mount = &config->mounts[i];
+		bool tmpfs = mount->type == CV_MOUNT_TYPE_TMPFS;
+
+		copy[i].type = mount->type;
+		copy[i].flags = mount->flags;
+		copy[i].propagation = mount->propagation;
+		copy[i].anonymous = mount->anonymous;
+		copy[i].source = strdup(!tmpfs && mount->source != NULL ? mount->source : "");
+		copy[i].destination = strdup(mount->target != NULL ? mount->target : "");
+		if (copy[i].source == NULL || copy[i].destination == NULL) {
+			containerv_mounts_free(copy, config->mount_count);
+			return cv_error_errno(ENOMEM, "get_mounts: out of memory");
+		}
+	}
+	*mounts = copy;
+	*count = config->mount_count;
+	return 0;
 }

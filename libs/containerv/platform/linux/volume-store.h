@@ -43,4 +43,10 @@ int cv_volume_reconcile(void);
 /* Whether name is a valid volume name. */
 bool cv_volume_name_is_valid(const char *name);
 
+/*
+ * Sums the allocated bytes below dirfd (a volume's data, a container's upper directory), never
+ * following a link nor crossing into another mount than device.
+ */
+uint64_t cv_disk_usage_at(int dirfd, dev_t device);
+
 #endif

@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "core/container.h"
 #include "platform/linux/loop-device.h"
 #include "platform/linux/volume-store.h"
 
@@ -504,7 +505,7 @@ int cv_volume_release(const char *name, const char *container_id)
 }
 
 /* Sums allocated bytes below dirfd, not following links nor crossing into other mounts. */
-static uint64_t disk_usage_at(int dirfd, dev_t device)
+uint64_t cv_disk_usage_at(int dirfd, dev_t device)
 {
 	cleanup_dir DIR *dir = NULL;
 	struct dirent *entry;
@@ -530,7 +531,7 @@ static uint64_t disk_usage_at(int dirfd, dev_t device)
 			cleanup_close int child =
 			        openat(dirfd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (child >= 0)
-				total += disk_usage_at(child, device);
+				total += cv_disk_usage_at(child, device);
 		}
 	}
 	return total;
@@ -552,7 +553,7 @@ static uint64_t bytes_used(struct volume *volume, bool size_limited)
 		                                                                         : 0;
 	if (fstat(data, &st) < 0)
 		return 0;
-	return disk_usage_at(data, st.st_dev);
+	return cv_disk_usage_at(data, st.st_dev);
 }
 
 static int volume_fill_info(struct volume *volume, struct containerv_volume_info *info)
@@ -802,5 +803,28 @@ int cv_volume_reconcile(void)
 		}
 	}
 	cv_error_clear();
+	return 0;
+}
+
+/* The bytes a container's writable layer takes (its upper/): a platform walk, as a volume's. */
+int containerv_disk_usage(struct containerv_container *container, uint64_t *bytes)
+{
+	char path[PATH_MAX];
+	cleanup_close int upper = -1;
+	struct stat st;
+
+	cv_error_clear();
+	if (container == NULL || bytes == NULL)
+		return cv_error_errno(EINVAL, "disk_usage: missing argument");
+	*bytes = 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/upper", container->dir) >= sizeof path)
+		return cv_error_errno(ENAMETOOLONG, "disk usage of %s: path too long", container->id);
+	/* The container writes below upper/: never follow what it put there. */
+	upper = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (upper < 0 && errno == ENOENT)
+		return 0; /* not started yet */
+	if (upper < 0 || fstat(upper, &st) < 0)
+		return cv_error_errno(errno, "disk usage of %s: %s", container->id, strerror(errno));
+	*bytes = cv_disk_usage_at(upper, st.st_dev);
 	return 0;
 }

@@ -323,8 +323,8 @@ struct containerv_exit {
 	int oom_killed; /* 1 when the kernel's OOM killer killed a process of the container */
 };
 
-/* 2 added paused; version 1 structures (without it) are still filled. */
-#define CONTAINERV_INFO_VERSION 2
+/* 2 added paused, 3 image_digest; structures of earlier versions (without them) are still filled. */
+#define CONTAINERV_INFO_VERSION 3
 
 /* A snapshot of a container's configuration and state. */
 struct containerv_info {
@@ -344,6 +344,9 @@ struct containerv_info {
 	char image[512]; /* the image it was created from (a full reference), "" for a root filesystem */
 	/* version 2: 1 while running with its processes frozen (containerv_pause()); state stays CV_STATE_RUNNING */
 	int paused;
+	/* version 3: the manifest digest of its image ("sha256:<hex>", what containerv_image_inspect() takes), "" for a
+	 * root filesystem; it names the image even after its name moved to another */
+	char image_digest[72];
 };
 
 /* Which of a container's string lists containerv_get_strings() copies. */
@@ -365,6 +368,13 @@ CONTAINERV_API int containerv_get_strings(struct containerv_container *container
 
 /* Frees a vector from containerv_get_strings(); NULL is allowed. */
 CONTAINERV_API void containerv_strings_free(char **strings);
+
+/*
+ * The bytes the container's writable layer takes on disk (docker's SizeRw:
+ * what it wrote, changed or deleted over its image), into *bytes; 0 for a
+ * container never started. Links and mounts inside it are not followed.
+ */
+CONTAINERV_API int containerv_disk_usage(struct containerv_container *container, uint64_t *bytes);
 
 /*
  * Fills info about the container as it is now (state is refreshed: a

@@ -72,6 +72,30 @@ struct containerv_mount {
 CONTAINERV_API int containerv_options_add_mount(struct containerv_options *options,
                                                 const struct containerv_mount *mount);
 
+struct containerv_container;
+
+/* One mount of a container as recorded at create (containerv_get_mounts()). */
+struct containerv_mount_info {
+	enum containerv_mount_type type;
+	char *source;       /* the host path of a bind, the name of a volume, "" for a tmpfs */
+	char *destination;  /* the path inside the container */
+	unsigned int flags; /* enum containerv_mount_flags: CV_MOUNT_READONLY, CV_MOUNT_RECURSIVE... */
+	enum containerv_mount_propagation propagation;
+	int anonymous; /* a volume made for this container (`-v /data`) */
+};
+
+/*
+ * Copies the container's mounts (binds, volumes and tmpfs, in mount order)
+ * into a new array *mounts of *count entries, to be freed with
+ * containerv_mounts_free(); no mounts gives NULL and 0. Used by inspect
+ * (Mounts).
+ */
+CONTAINERV_API int containerv_get_mounts(struct containerv_container *container, struct containerv_mount_info **mounts,
+                                         size_t *count);
+
+/* Frees an array from containerv_get_mounts(); NULL is allowed. */
+CONTAINERV_API void containerv_mounts_free(struct containerv_mount_info *mounts, size_t count);
+
 /* Makes the container's root filesystem read-only (docker's --read-only). */
 CONTAINERV_API int containerv_options_set_readonly_rootfs(struct containerv_options *options, int enabled);
 
