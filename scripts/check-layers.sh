@@ -29,6 +29,7 @@ LAYERS=(
 	"image:common config network"                        # the OCI store, pull/push, image -> config
 	"spec:common config image network security"          # docker syntax -> config
 	"linux:common config security network image spec"    # the Linux backend (later platform/linux)
+	"pool:common config"                                 # pools and their keeper: the public API, config/
 )
 
 # The platform folders: the only ones that may include a Linux-only header.

@@ -19,5 +19,6 @@
 #include <chef/containerv/image.h>
 #include <chef/containerv/registry.h>
 #include <chef/containerv/spec.h>
+#include <chef/containerv/pool.h>
 
 #endif
