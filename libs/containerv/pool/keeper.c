@@ -151,7 +151,7 @@ static void count_ready(struct keeper *k, const char *id)
 	ready_count++;
 }
 
-/* remove/<id>: once the container has ended (or is gone, or never ran), it goes. */
+/* remove/<id>: once the container has ended (or is gone), it goes. */
 static void remove_if_ended(struct keeper *k, const char *id)
 {
 	struct containerv_container *container = NULL;
@@ -160,7 +160,9 @@ static void remove_if_ended(struct keeper *k, const char *id)
 
 	snprintf(path, sizeof path, "remove/%s", id);
 	if (containerv_open(id, &container) == 0) {
-		if (containerv_inspect(container, &info) == 0 && info.state == CV_STATE_RUNNING) {
+		/* Held: its take has not released it yet (a take that died is the sweep's). */
+		if (containerv_inspect(container, &info) == 0 &&
+		    (info.state == CV_STATE_RUNNING || info.state == CV_STATE_HELD)) {
 			containerv_close(container);
 			return;
 		}
