@@ -65,6 +65,9 @@ static int open_pools_dir(bool create)
 
 	if (cv_asprintf(&path, "%s/pools", containerv_root()) < 0)
 		return -1;
+	/* A fresh root (the first command of all may be pool create): made as the state store makes it. */
+	if (create && mkdir(containerv_root(), 0711) < 0 && errno != EEXIST)
+		return cv_error_sys("create %s", containerv_root());
 	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
 		return cv_error_sys("create %s", path);
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
