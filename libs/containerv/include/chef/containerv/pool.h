@@ -109,12 +109,12 @@ struct containerv_pool_config {
 
 /*
  * Records a new pool NAME ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 64) of
- * containers made from template (validated now; its name, stdio, hold and
+ * containers made from template_options (validated now; its name, stdio, hold and
  * autostart are the pool's, a terminal is refused) under <root>/pools/NAME.
  * Creates no container: a keeper does (containerv_pool_keeper_run()).
  * EEXIST when the pool exists.
  */
-CONTAINERV_API int containerv_pool_create(const char *name, const struct containerv_options *template,
+CONTAINERV_API int containerv_pool_create(const char *name, const struct containerv_options *template_options,
                                           const struct containerv_pool_config *config);
 
 /*
