@@ -420,7 +420,7 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 	for (int attempt = 0; attempt < 3 && ret < 0; attempt++) {
 		if (containerv_pool_take(pool, flags.remove, &container) < 0)
 			break;
-		ret = containerv_start_workload(container, &workload);
+		ret = containerv_pool_start(container, &workload);
 		/* Only a container whose init no longer waits (ESRCH) is replaced; a command that fails is the answer.
 		 */
 		if (ret < 0 && errno != ESRCH)

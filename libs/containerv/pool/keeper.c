@@ -32,6 +32,8 @@
 
 /* A round every so often even without a take: ended containers to remove, an idle pool to shrink. */
 #define KEEPER_ROUND_MS 500
+/* A sweep every so many rounds (30 s), besides the first. */
+#define KEEPER_SWEEP_ROUNDS 60
 
 struct keeper {
 	const char *name;
@@ -182,11 +184,15 @@ static void shrink(struct keeper *k, unsigned int surplus)
 
 	while (dir != NULL && surplus > 0 && (entry = readdir(dir)) != NULL) {
 		struct containerv_container *container = NULL;
-		if (entry->d_name[0] == '.' || unlinkat(fd, entry->d_name, 0) < 0)
+		int claim;
+		if (entry->d_name[0] == '.' || (claim = cv_pool_claim(k->dirfd, entry->d_name)) < 0)
 			continue;
-		if (containerv_open(entry->d_name, &container) == 0)
-			containerv_remove(container, CV_REMOVE_VOLUMES);
-		surplus--;
+		if (unlinkat(fd, entry->d_name, 0) == 0) {
+			if (containerv_open(entry->d_name, &container) == 0)
+				containerv_remove(container, CV_REMOVE_VOLUMES);
+			surplus--;
+		}
+		cv_pool_unclaim(k->dirfd, entry->d_name, claim);
 	}
 	if (dir != NULL)
 		closedir(dir);
@@ -282,7 +288,11 @@ static int keeper_loop(struct keeper *k, int socket_fd)
 		return cv_error_errno(EAGAIN, "pool %s: no keeper thread", k->name);
 	/* Converge from whatever a killed keeper or a dead take left behind. */
 	cv_pool_sweep(k->dirfd, k->name, false);
-	while (!asked_to_stop() && faccessat(k->dirfd, "pool.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	for (unsigned int round = 1;
+	     !asked_to_stop() && faccessat(k->dirfd, "pool.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0; round++) {
+		/* Again now and then: a take that dies before its release leaves a held container behind. */
+		if (round % KEEPER_SWEEP_ROUNDS == 0)
+			cv_pool_sweep(k->dirfd, k->name, false);
 		round_of(k);
 		if (poll(&entry, 1, KEEPER_ROUND_MS) > 0)
 			drain_takes(k, socket_fd);

@@ -259,13 +259,15 @@ int containerv_pool_create(const char *name, const struct containerv_options *te
 	dirfd = openat(pools, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	/* pool.json last: until it is there the pool does not exist for anyone (cv_pool_open). */
 	if (dirfd < 0 || mkdirat(dirfd, "ready", 0700) < 0 || mkdirat(dirfd, "remove", 0700) < 0 ||
-	    write_template(dirfd, template) < 0 || write_pool_json(dirfd, &settled) < 0) {
+	    mkdirat(dirfd, "claims", 0700) < 0 || write_template(dirfd, template) < 0 ||
+	    write_pool_json(dirfd, &settled) < 0) {
 		struct cv_error_saved saved;
 		cv_error_save(&saved);
 		if (dirfd >= 0) {
 			unlinkat(dirfd, "template.json", 0);
 			unlinkat(dirfd, "ready", AT_REMOVEDIR);
 			unlinkat(dirfd, "remove", AT_REMOVEDIR);
+			unlinkat(dirfd, "claims", AT_REMOVEDIR);
 		}
 		unlinkat(pools, name, AT_REMOVEDIR);
 		cv_error_restore(&saved);
@@ -399,8 +401,11 @@ static void wake_keeper(int dirfd)
 	close(fd);
 }
 
-/* Claims one entry of ready/: the unlink that succeeds is ours alone. Opens it; 1 when there was none. */
-static int claim_ready(int dirfd, struct containerv_container **container)
+/*
+ * Claims one entry of ready/: its claim first (claim.c), then the unlink of the entry, which one taker alone
+ * succeeds in. Opens the container; 1 when none was ready. The claim's descriptor goes to *claim.
+ */
+static int claim_ready(int dirfd, struct containerv_container **container, int *claim)
 {
 	int fd = openat(dirfd, "ready", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -415,19 +420,21 @@ static int claim_ready(int dirfd, struct containerv_container **container)
 	while (ret == 1 && (entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] == '.' || strlen(entry->d_name) != 64)
 			continue;
-		if (unlinkat(fd, entry->d_name, 0) < 0)
-			continue; /* another take was first */
-		struct containerv_container *candidate = NULL;
-		if (containerv_open(entry->d_name, &candidate) < 0)
-			continue; /* removed meanwhile */
-		struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
-		if (containerv_inspect(candidate, &info) < 0 || info.state != CV_STATE_HELD) {
-			/* Its init died (a kill, a reboot): not a container to give out; the keeper removes it. */
-			cv_pool_mark(dirfd, "remove", entry->d_name);
-			containerv_close(candidate);
+		int lock = cv_pool_claim(dirfd, entry->d_name);
+		if (lock < 0)
+			continue; /* another take, or a sweep, owns it */
+		if (unlinkat(fd, entry->d_name, 0) < 0) {
+			cv_pool_unclaim(dirfd, entry->d_name, lock); /* another take was first, and released it */
 			continue;
 		}
+		struct containerv_container *candidate = NULL;
+		if (containerv_open(entry->d_name, &candidate) < 0) {
+			cv_pool_unclaim(dirfd, entry->d_name, lock);
+			continue; /* removed meanwhile */
+		}
+		/* Whether its init still waits is known at the release (ESRCH: the caller takes another). */
 		*container = candidate;
+		*claim = lock;
 		ret = 0;
 	}
 	closedir(dir);
@@ -435,11 +442,33 @@ static int claim_ready(int dirfd, struct containerv_container **container)
 	return ret;
 }
 
+/* None ready: one made now, the cold way, and claimed before a sweep may judge it (sweep.lock shared). */
+static int make_claimed(int dirfd, const char *name, struct containerv_container **container, int *claim)
+{
+	struct containerv_options *options = NULL;
+	cleanup_close int sweep = cv_pool_lock_sweep(dirfd, LOCK_SH);
+	int ret;
+
+	if (sweep < 0 || cv_pool_load_template(dirfd, name, &options) < 0)
+		return -1;
+	ret = cv_pool_make_held(options, container);
+	containerv_options_delete(options);
+	if (ret < 0)
+		return -1;
+	*claim = cv_pool_claim(dirfd, containerv_id(*container));
+	if (*claim < 0) {
+		int saved = errno;
+		containerv_destroy(*container);
+		*container = NULL;
+		return cv_error_errno(saved, "claim a new container");
+	}
+	return 0;
+}
+
 int containerv_pool_take(const char *name, int remove_when_ended, struct containerv_container **container)
 {
 	cleanup_close int dirfd = -1;
-	struct containerv_options *options = NULL;
-	int ret;
+	int ret, claim = -1;
 
 	cv_error_clear();
 	if (container == NULL)
@@ -447,25 +476,40 @@ int containerv_pool_take(const char *name, int remove_when_ended, struct contain
 	*container = NULL;
 	if (cv_pool_open(name, &dirfd) < 0)
 		return cv_error_prefix("pool take");
-	ret = claim_ready(dirfd, container);
+	ret = claim_ready(dirfd, container, &claim);
+	if (ret == 1)
+		ret = make_claimed(dirfd, name, container, &claim);
 	if (ret < 0)
 		return cv_error_prefix("pool take %s", name);
-	if (ret == 1) {
-		/* None ready: made now, the cold way (on-demand's first take, or a keeper that lags behind). */
-		if (cv_pool_load_template(dirfd, name, &options) < 0)
-			return -1;
-		ret = cv_pool_make_held(options, container);
-		containerv_options_delete(options);
-		if (ret < 0)
-			return cv_error_prefix("pool take %s", name);
-	}
-	if (remove_when_ended && cv_pool_mark(dirfd, "remove", containerv_id(*container)) < 0) {
+	const char *id = containerv_id(*container);
+	if ((remove_when_ended && cv_pool_mark(dirfd, "remove", id) < 0) || cv_pool_claim_keep(dirfd, id, claim) < 0) {
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
 		containerv_destroy(*container);
 		*container = NULL;
+		cv_pool_unclaim(dirfd, id, claim);
+		cv_error_restore(&saved);
 		return cv_error_prefix("pool take %s", name);
 	}
 	wake_keeper(dirfd);
 	return 0;
+}
+
+int containerv_pool_start(struct containerv_container *container, const struct containerv_workload *workload)
+{
+	int ret;
+
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "pool start: no container");
+	ret = containerv_start_workload(container, workload);
+	/* Running (or failed): no longer held, so no longer a sweep's to judge by its claim. */
+	struct cv_error_saved saved;
+	cv_error_save(&saved);
+	int saved_errno = errno;
+	cv_pool_claim_drop(containerv_id(container));
+	cv_error_restore(&saved);
+	errno = saved_errno;
+	return ret;
 }
 
 /* ---- remove ---- */
@@ -518,7 +562,8 @@ static void remove_subdir(int dirfd, const char *sub)
 int containerv_pool_remove(const char *name)
 {
 	cleanup_close int pools = -1, dirfd = -1;
-	static const char *const files[] = {"template.json", "keeper.json", "keeper.sock", "keeper.lock"};
+	static const char *const files[] = {"template.json", "keeper.json", "keeper.sock",
+	                                    "keeper.lock",   "sweep.lock",  "keeper.log"};
 
 	cv_error_clear();
 	if (cv_pool_open(name, &dirfd) < 0)
@@ -530,6 +575,7 @@ int containerv_pool_remove(const char *name)
 	cv_pool_sweep(dirfd, name, true);
 	remove_subdir(dirfd, "ready");
 	remove_subdir(dirfd, "remove");
+	remove_subdir(dirfd, "claims");
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		unlinkat(dirfd, files[i], 0);
 	pools = open_pools_dir(false);

@@ -145,7 +145,9 @@ CONTAINERV_API int containerv_pool_list(char ***names, size_t *count);
 
 /*
  * Claims a ready container of the pool and opens it (still held: release it
- * with containerv_start_workload()). No container ready: an on-demand or
+ * with containerv_pool_start()). Until then the container is this process's:
+ * no keeper's sweep removes it; a process that ends without starting it
+ * leaves it to the next sweep. No container ready: an on-demand or
  * hybrid pool (or a prealloc one whose keeper lags) makes one now, the cold
  * way. With remove_when_ended 1 the pool's keeper removes the container once
  * it has ended (docker's --rm, off the caller's path). Wakes the keeper to
@@ -153,6 +155,15 @@ CONTAINERV_API int containerv_pool_list(char ***names, size_t *count);
  */
 CONTAINERV_API int containerv_pool_take(const char *name, int remove_when_ended,
                                         struct containerv_container **container);
+
+/*
+ * Starts a container taken with containerv_pool_take(): containerv_start_workload()
+ * with workload, then gives the take's claim up (also when the start fails).
+ * ESRCH when the container's init no longer waits (killed meanwhile): take
+ * another.
+ */
+CONTAINERV_API int containerv_pool_start(struct containerv_container *container,
+                                         const struct containerv_workload *workload);
 
 /*
  * The keeper of pool NAME, in the calling process: converges the pool
