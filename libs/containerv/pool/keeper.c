@@ -60,6 +60,19 @@ static int64_t monotonic_ns(void)
 	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+/*
+ * The init was cloned by a worker at the keeper's nice 10, which it and the workload it starts would keep:
+ * a warm workload would then run behind every other process of a busy machine. Nice 0 again before it is
+ * published (the keeper is root; the init is idle until its release).
+ */
+static void give_back_priority(struct containerv_container *container)
+{
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+
+	if (containerv_inspect(container, &info) == 0 && info.pid > 0)
+		setpriority(PRIO_PROCESS, (id_t)info.pid, 0);
+}
+
 /* One container made held, then published in ready/. */
 static void make_one(struct keeper *k)
 {
@@ -67,6 +80,8 @@ static void make_one(struct keeper *k)
 	int64_t start = monotonic_ns();
 	bool ok = cv_pool_make_held(k->template, &container) == 0;
 
+	if (ok)
+		give_back_priority(container);
 	if (ok && cv_pool_mark(k->dirfd, "ready", containerv_id(container)) < 0) {
 		containerv_destroy(container);
 		container = NULL;
