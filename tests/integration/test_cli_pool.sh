@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pools: `pool create` keeps held containers of one template, `run --pool` binds a workload (command, env,
-# workdir, user, stdio) to one at its release; a keeper refills, converges after SIGKILL, and `pool rm`
-# leaves nothing. Attacked as a workload would: nothing of an earlier container, nor of the keeper, inside.
+# workdir, user, stdio) to one at its release; a keeper refills, converges after SIGKILL (also while takes
+# run), ready containers stay out of `ps`, and `pool rm` leaves nothing. Attacked as a workload would: nothing of an earlier container, nor of the keeper, inside.
 #
 # Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox rootfs).
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +15,17 @@ wait_for "two ready containers" pool_ready web 2
 cv 0 pool ls
 [[ "$OUT" == *web*prealloc*2*2*2* ]] || fail "pool ls: $OUT"
 pass "pool create keeps --min held containers ready"
+
+# Ready containers are the pool's: hidden from ps -a as docker hides its machinery, shown with a filter.
+cv 0 ps -a --no-trunc
+for id in $(ready_ids web); do [[ "$OUT" != *$id* ]] || fail "ps -a shows the ready $id: $OUT"; done
+cv 0 ps -a -q --no-trunc --filter label=containerv.pool=web
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(ready_ids web | sort)" ] || fail "ps -a --filter label=containerv.pool=web: $OUT"
+cv 125 ps --filter status=held
+one_error_line "label="
+grep -q "keeper [0-9]* started: prealloc, min 2" "$CONTAINERV_ROOT/pools/web/keeper.log" ||
+	fail "no keeper.log: $(cat "$CONTAINERV_ROOT/pools/web/keeper.log" 2>&1)"
+pass "ps hides ready pooled containers (shown with --filter label=containerv.pool); the keeper logs to keeper.log"
 
 # A take: the workload is chosen now (command, -e over the template's env, -w, -u), stdio and exit code as run.
 cv 3 run --pool web -e EXTRA=2 -w /tmp -u 1000:1000 sh -c 'echo "$FROM_TEMPLATE$EXTRA $(pwd) $(id -u):$(id -g)"; exit 3'
@@ -51,6 +62,34 @@ rm_ids=$(ls "$CONTAINERV_ROOT/pools/web/remove")
 wait_for "--rm container removed" sh -c "[ -z \"\$(ls '$CONTAINERV_ROOT/pools/web/remove')\" ]"
 for id in $rm_ids; do assert_gone "$id"; done
 pass "run --rm --pool: removed by the keeper"
+
+# -d: the id, the workload runs on; with --rm the keeper removes it once it has ended.
+cv 0 run -d --pool web sleep 30
+detached=$OUT
+[[ "$detached" =~ ^[0-9a-f]{64}$ ]] || fail "run -d --pool printed '$detached'"
+cv 0 ps -q --no-trunc
+[[ "$OUT" == *$detached* ]] || fail "run -d --pool: not running: $OUT"
+cv 0 rm -f "$detached"
+cv 0 run -d --rm --pool web true
+wait_for "-d --rm container removed" sh -c "! '$CONTAINERV' inspect $OUT >/dev/null 2>&1"
+pass "run -d --pool runs in the background (and --rm with it)"
+
+# Takes racing keeper restarts: every take is released and runs (a new keeper's sweep never takes a
+# claimed container; unit.test_pool proves the ordering deterministically).
+for round in 1 2 3; do
+	pids=()
+	for i in 1 2 3 4; do
+		"$CONTAINERV" run --rm --pool web true >/dev/null 2>"$CONTAINERV_ROOT/race.$i" & pids+=($!)
+	done
+	kill -9 "$(keeper_pid web)" 2>/dev/null || true
+	"$CONTAINERV" pool inspect web >/dev/null # starts a new keeper: its sweep runs while the takes do
+	for i in 1 2 3 4; do
+		wait "${pids[$((i - 1))]}" || fail "round $round: a take racing a keeper restart failed: $(cat "$CONTAINERV_ROOT/race.$i")"
+	done
+done
+rm -f "$CONTAINERV_ROOT"/race.*
+wait_for "two ready after the races" pool_ready web 2
+pass "takes racing keeper restarts all run"
 
 # Errors: one line, 125.
 cv 125 run --pool nosuch true

@@ -322,7 +322,6 @@ static const char *template_flag_with_pool(void)
 		bool set;
 		const char *name;
 	} checks[] = {
-	        {flags.detach, "-d"},
 	        {flags.tty, "-t"},
 	        {flags.rootfs != NULL, "--rootfs"},
 	        {flags.name != NULL, "--name"},
@@ -417,6 +416,9 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 	workload.stdio[0] = flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL;
 	workload.stdio[1] = CONTAINERV_STDIO_PIPE;
 	workload.stdio[2] = cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT : CONTAINERV_STDIO_PIPE;
+	/* -d: no one reads it (a held container has no log monitor: its output is not kept, see docs). */
+	if (flags.detach)
+		workload.stdio[0] = workload.stdio[1] = workload.stdio[2] = CONTAINERV_STDIO_NULL;
 	for (int attempt = 0; attempt < 3 && ret < 0; attempt++) {
 		if (containerv_pool_take(pool, flags.remove, &container) < 0)
 			break;
@@ -435,6 +437,11 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 		int code = cli_exec_exit_code();
 		containerv_close(container);
 		return cli_fail_library(code, "run --pool %s", pool);
+	}
+	if (flags.detach) {
+		printf("%s\n", containerv_id(container));
+		containerv_close(container);
+		return 0;
 	}
 	/* The keeper removes it (remove/ entry): run_attached must not. */
 	flags.remove = 0;

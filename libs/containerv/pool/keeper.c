@@ -16,12 +16,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@
 
 /* A round every so often even without a take: ended containers to remove, an idle pool to shrink. */
 #define KEEPER_ROUND_MS 500
+/* keeper.log is rotated to keeper.log.1 past this size: two files at most, whatever the keeper's age. */
+#define KEEPER_LOG_MAX (256 * 1024)
 /* A sweep every so many rounds (30 s), besides the first. */
 #define KEEPER_SWEEP_ROUNDS 60
 
@@ -51,6 +55,45 @@ struct keeper {
 	unsigned int recent_takes; /* hybrid: takes since the pool was last idle */
 	int64_t last_refill_ns;
 };
+
+/*
+ * One line in <pool>/keeper.log ("2026-12-03T19:00:00Z refill failed: ..."): what a daemon with no
+ * terminal has to say. Bounded: past KEEPER_LOG_MAX the log becomes keeper.log.1 and a new one starts.
+ */
+static void keeper_log(struct keeper *k, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void keeper_log(struct keeper *k, const char *format, ...)
+{
+	static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+	char line[1024], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+	va_list args;
+	int fd, length;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	length = snprintf(line, sizeof line, "%s ", stamp);
+	va_start(args, format);
+	length += vsnprintf(line + length, sizeof line - (size_t)length - 1, format, args);
+	va_end(args);
+	if (length > (int)sizeof line - 2)
+		length = (int)sizeof line - 2;
+	line[length++] = '\n';
+	pthread_mutex_lock(&log_lock);
+	fd = openat(k->dirfd, "keeper.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > KEEPER_LOG_MAX) {
+		close(fd);
+		renameat(k->dirfd, "keeper.log", k->dirfd, "keeper.log.1");
+		fd = openat(k->dirfd, "keeper.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
+	if (fd >= 0) {
+		ssize_t ignored = write(fd, line, (size_t)length);
+		(void)ignored;
+		close(fd);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
 
 static int64_t monotonic_ns(void)
 {
@@ -88,6 +131,8 @@ static void make_one(struct keeper *k)
 		ok = false;
 	}
 	containerv_close(container);
+	if (!ok)
+		keeper_log(k, "refill: %s", containerv_last_error());
 	pthread_mutex_lock(&k->lock);
 	k->making--;
 	if (ok) {
@@ -183,8 +228,10 @@ static void remove_if_ended(struct keeper *k, const char *id)
 			containerv_close(container);
 			return;
 		}
-		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT)
+		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT) {
+			keeper_log(k, "remove %.12s: %s (again next round)", id, containerv_last_error());
 			return; /* kept for the next round */
+		}
 	}
 	unlinkat(k->dirfd, path, 0);
 	cv_error_clear();
@@ -353,7 +400,10 @@ int containerv_pool_keeper_run(const char *name)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	write_status(&k);
+	keeper_log(&k, "keeper %d started: %s, min %u, max %u", (int)getpid(),
+	           containerv_pool_policy_name(k.config.policy), k.config.min, k.config.max);
 	ret = keeper_loop(&k, socket_fd);
+	keeper_log(&k, "keeper %d stopped", (int)getpid());
 	unlinkat(dirfd, "keeper.sock", 0);
 	unlinkat(dirfd, "keeper.json", 0);
 	containerv_options_delete(k.template);

@@ -11,6 +11,8 @@
  *   keeper.lock     flock'ed by the keeper for its life: a keeper killed with SIGKILL frees it
  *   keeper.json     the keeper's pid and counters (inspect)
  *   keeper.sock     the keeper's datagram socket: a take wakes it to refill
+ *   keeper.log      what the keeper has to say (start, stop, failed refills and removals); past 256 KiB it
+ *                   becomes keeper.log.1 (two files at most)
  * The pool layer uses only the public API and config/ (no platform header): the backend stays swappable.
  */
 #ifndef CV_POOL_INTERNAL_H
@@ -22,7 +24,7 @@
 #include <chef/containerv.h>
 #include <chef/containerv/pool.h>
 
-#define CV_POOL_LABEL "containerv.pool"
+#define CV_POOL_LABEL CONTAINERV_POOL_LABEL
 #define CV_POOL_NAME_MAX 64
 
 /* Opens <root>/pools/<name> (O_PATH | O_DIRECTORY); ENOENT when the pool does not exist. */

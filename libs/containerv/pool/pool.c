@@ -562,8 +562,8 @@ static void remove_subdir(int dirfd, const char *sub)
 int containerv_pool_remove(const char *name)
 {
 	cleanup_close int pools = -1, dirfd = -1;
-	static const char *const files[] = {"template.json", "keeper.json", "keeper.sock",
-	                                    "keeper.lock",   "sweep.lock",  "keeper.log"};
+	static const char *const files[] = {"template.json", "keeper.json", "keeper.sock", "keeper.lock",
+	                                    "sweep.lock",    "keeper.log",  "keeper.log.1"};
 
 	cv_error_clear();
 	if (cv_pool_open(name, &dirfd) < 0)

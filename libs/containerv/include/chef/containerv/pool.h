@@ -30,6 +30,9 @@
 extern "C" {
 #endif
 
+/* The label every container of a pool carries: containerv.pool=<pool name>. */
+#define CONTAINERV_POOL_LABEL "containerv.pool"
+
 /* 1: the first version. */
 #define CONTAINERV_WORKLOAD_VERSION 1
 
