@@ -66,7 +66,7 @@ for i in $(seq "$N"); do
 		"$CRUN" delete -f "bench$i" >/dev/null 2>&1 || true
 	fi
 	# the warm runs without --rm leave exited containers: removed off the clock
-	for id in $("$CV" ps -a | awk '/Exited/ {print $1}'); do "$CV" rm "$id" >/dev/null; done
+	for id in $("$CV" ps -a | awk '/Exited/ {print $1}'); do "$CV" rm "$id" >/dev/null 2>&1 || true; done # --rm ones may go meanwhile
 	sleep 0.05 # let the keeper refill: a steady trickle of takes, not a burst
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -96,18 +96,21 @@ int cv_pool_claim_keep(int dirfd, const char *id, int fd)
 	return ret;
 }
 
-void cv_pool_claim_drop(const char *id)
+int cv_pool_claim_drop(const char *id)
 {
+	int dirfd = -1;
+
 	pthread_mutex_lock(&held_claims_lock);
 	for (size_t i = 0; i < HELD_CLAIMS_MAX; i++) {
 		if (held_claims[i].id[0] == '\0' || strcmp(held_claims[i].id, id) != 0)
 			continue;
 		cv_pool_unclaim(held_claims[i].dirfd, id, held_claims[i].fd);
-		close(held_claims[i].dirfd);
+		dirfd = held_claims[i].dirfd;
 		memset(&held_claims[i], 0, sizeof held_claims[i]);
 		break;
 	}
 	pthread_mutex_unlock(&held_claims_lock);
+	return dirfd;
 }
 
 int cv_pool_lock_sweep(int dirfd, int operation)

@@ -48,7 +48,8 @@ int cv_pool_claim(int dirfd, const char *id);
 void cv_pool_unclaim(int dirfd, const char *id, int fd);
 /* Keeps a take's claim in this process until cv_pool_claim_drop(id) (containerv_pool_start). */
 int cv_pool_claim_keep(int dirfd, const char *id, int fd);
-void cv_pool_claim_drop(const char *id);
+/* Gives the claim on id up: the pool's directory it was in (the caller closes it), -1 when none was kept. */
+int cv_pool_claim_drop(const char *id);
 /* sweep.lock of the pool, flock'ed with operation (LOCK_SH, LOCK_EX): the descriptor, or -1. */
 int cv_pool_lock_sweep(int dirfd, int operation);
 /* Removes every container of the pool that is not a taken, kept one (pool rm; a keeper's first round). */

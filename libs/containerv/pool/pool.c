@@ -491,7 +491,8 @@ int containerv_pool_take(const char *name, int remove_when_ended, struct contain
 		cv_error_restore(&saved);
 		return cv_error_prefix("pool take %s", name);
 	}
-	wake_keeper(dirfd);
+	/* The keeper is woken once the workload runs (containerv_pool_start): a refill then does not compete with
+	 * the release for the CPU. */
 	return 0;
 }
 
@@ -506,7 +507,11 @@ int containerv_pool_start(struct containerv_container *container, const struct c
 	struct cv_error_saved saved;
 	cv_error_save(&saved);
 	int saved_errno = errno;
-	cv_pool_claim_drop(containerv_id(container));
+	int dirfd = cv_pool_claim_drop(containerv_id(container));
+	if (dirfd >= 0) {
+		wake_keeper(dirfd);
+		close(dirfd);
+	}
 	cv_error_restore(&saved);
 	errno = saved_errno;
 	return ret;

@@ -153,16 +153,17 @@ CONTAINERV_API int containerv_pool_list(char ***names, size_t *count);
  * leaves it to the next sweep. No container ready: an on-demand or
  * hybrid pool (or a prealloc one whose keeper lags) makes one now, the cold
  * way. With remove_when_ended 1 the pool's keeper removes the container once
- * it has ended (docker's --rm, off the caller's path). Wakes the keeper to
- * refill. ENOENT when the pool does not exist.
+ * it has ended (docker's --rm, off the caller's path). ENOENT when the pool
+ * does not exist.
  */
 CONTAINERV_API int containerv_pool_take(const char *name, int remove_when_ended,
                                         struct containerv_container **container);
 
 /*
  * Starts a container taken with containerv_pool_take(): containerv_start_workload()
- * with workload, then gives the take's claim up (also when the start fails).
- * ESRCH when the container's init no longer waits (killed meanwhile): take
+ * with workload, then gives the take's claim up (also when the start fails)
+ * and wakes the pool's keeper to refill (after the release: the refill does
+ * not compete with it). ESRCH when the container's init no longer waits (killed meanwhile): take
  * another.
  */
 CONTAINERV_API int containerv_pool_start(struct containerv_container *container,
