@@ -30,6 +30,12 @@ pass "ps hides ready pooled containers (shown with --filter label=containerv.poo
 # A take: the workload is chosen now (command, -e over the template's env, -w, -u), stdio and exit code as run.
 cv 3 run --pool web -e EXTRA=2 -w /tmp -u 1000:1000 sh -c 'echo "$FROM_TEMPLATE$EXTRA $(pwd) $(id -u):$(id -g)"; exit 3'
 [ "$OUT" = "12 /tmp 1000:1000" ] || fail "the workload's env, workdir, user: '$OUT'"
+cv 0 run --pool web -u nobody sh -c 'echo $(id -u):$(id -g)'
+[ "$OUT" = "65534:65534" ] || fail "-u nobody at the take: '$OUT'"
+cv 0 run --pool web -u 65534 sh -c 'echo $(id -u):$(id -g)'
+[ "$OUT" = "65534:65534" ] || fail "-u 65534 takes the group of its passwd entry, as run: '$OUT'"
+cv 125 run --pool web -u nosuchuser true # as a cold run -u nosuchuser
+one_error_line "no such user"
 cv 127 run --pool web /no/such/command
 one_error_line "executable file not found"
 cv 0 run --pool web sh -c 'echo out; echo err >&2'

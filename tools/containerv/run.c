@@ -370,24 +370,6 @@ static char **take_env(void)
 	return env;
 }
 
-/* -u UID[:GID] for a take: numbers only (the names would be looked up in the image, at create). */
-static int take_user(struct containerv_workload *workload)
-{
-	unsigned int uid, gid;
-	int used = 0;
-
-	if (flags.user == NULL)
-		return 0;
-	if (sscanf(flags.user, "%u%n", &uid, &used) == 1 && flags.user[used] == '\0')
-		gid = uid;
-	else if (sscanf(flags.user, "%u:%u%n", &uid, &gid, &used) != 2 || flags.user[used] != '\0')
-		return cli_fail(-1, "run --pool: -u takes UID[:GID] in numbers, not \"%s\"", flags.user);
-	workload->user_set = 1;
-	workload->uid = uid;
-	workload->gid = gid;
-	return 0;
-}
-
 /*
  * run --pool NAME [COMMAND...]: claims a held container of the pool and binds the workload to it (command,
  * -e, -w, -u, stdio), then stays attached as run does. --rm: the pool's keeper removes it once it has ended,
@@ -404,14 +386,13 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 	if (conflict != NULL)
 		return cli_fail(EXIT_CLI_ERROR,
 		                "run --pool: %s belong to the pool's template ('containerv pool create')", conflict);
-	if (take_user(&workload) < 0)
-		return EXIT_CLI_ERROR;
 	if (cli_pool_ensure_keeper(pool) < 0)
 		return EXIT_CLI_ERROR;
 	env = take_env();
 	workload.argv = positional->count > 0 ? (const char *const *)positional->items : NULL;
 	workload.env = (const char *const *)env;
 	workload.workdir = flags.workdir;
+	workload.user = flags.user; /* names looked up in the container's /etc/passwd, as run's */
 	workload.stdio_set = 1;
 	workload.stdio[0] = flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL;
 	workload.stdio[1] = CONTAINERV_STDIO_PIPE;

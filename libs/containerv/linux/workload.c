@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "image/image-options.h"
 #include "linux/container-private.h"
 #include "linux/init-plan.h"
 #include "linux/workload.h"
@@ -336,9 +337,27 @@ static int record_workload(struct containerv_container *c, const struct containe
 	return cv_container_write_config(c);
 }
 
-/* Locked and held: sends the workload, records the start (or the failure, as a start does). */
-static int release_with_workload(struct containerv_container *c, const struct containerv_workload *w)
+/* A user given by name (docker's -u): resolved in the container's layers, as create resolves its own. */
+static int resolve_user(const struct containerv_container *c, struct containerv_workload *w)
 {
+	uid_t uid;
+	gid_t gid;
+
+	if (w->user == NULL)
+		return 0;
+	if (cv_image_parse_user(c->config.layers, w->user, &uid, &gid) < 0)
+		return cv_error_prefix("workload of %s", containerv_name(c));
+	w->user_set = 1;
+	w->uid = (containerv_uid_t)uid;
+	w->gid = (containerv_gid_t)gid;
+	return 0;
+}
+
+/* Locked and held: sends the workload, records the start (or the failure, as a start does). */
+static int release_with_workload(struct containerv_container *c, const struct containerv_workload *given)
+{
+	struct containerv_workload resolved = *given, *w = &resolved;
+
 	cleanup_free char *data = malloc(CV_WORKLOAD_MAX);
 	struct message_builder builder = {.data = data};
 	struct cv_workload_header header;
@@ -351,7 +370,7 @@ static int release_with_workload(struct containerv_container *c, const struct co
 	if (c->config.tty)
 		return cv_error_errno(EINVAL, "container %s has a terminal: a workload cannot be bound to it",
 		                      containerv_name(c));
-	if (build_message(c, w, &builder, &header) < 0)
+	if (resolve_user(c, w) < 0 || build_message(c, w, &builder, &header) < 0)
 		return -1;
 	if (prepare_stdio(w, &io) < 0) {
 		workload_stdio_close(&io, true);

@@ -56,14 +56,16 @@ struct containerv_workload {
 	 */
 	int stdio_set;
 	containerv_fd_t stdio[3];
+	/*
+	 * As docker run -u: "name[:group]" or "uid[:gid]", names looked up in the container's /etc/passwd
+	 * and /etc/group (its image or root filesystem, as at create). Set, it replaces user_set/uid/gid.
+	 */
+	const char *user;
 };
 
 #define CONTAINERV_WORKLOAD_INIT                                                                                       \
 	{                                                                                                              \
-		CONTAINERV_WORKLOAD_VERSION, NULL, NULL, NULL, 0, 0, 0, 0,                                             \
-		{                                                                                                      \
-			-1, -1, -1                                                                                     \
-		}                                                                                                      \
+		CONTAINERV_WORKLOAD_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, {-1, -1, -1}, NULL                          \
 	}
 
 /*
