@@ -56,8 +56,9 @@ elapsed_us() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-: >"$work/warm"; : >"$work/warm-rm"; : >"$work/cold"; : >"$work/crun"
+: >"$work/warm"; : >"$work/warm-rm"; : >"$work/cold"; : >"$work/crun"; : >"$work/floor"
 for i in $(seq "$N"); do
+	elapsed_us /bin/true >>"$work/floor" # the floor: one fork + exec + exit from bash, at this load
 	elapsed_us "$CV" run --pool bench /bin/true >>"$work/warm"
 	elapsed_us "$CV" run --rm --pool bench /bin/true >>"$work/warm-rm"
 	elapsed_us "$CV" run --rm --network none --rootfs "$CV_ROOTFS" /bin/true >>"$work/cold"
@@ -70,8 +71,9 @@ for i in $(seq "$N"); do
 	sleep 0.05 # let the keeper refill: a steady trickle of takes, not a burst
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-warm=$(median <"$work/warm"); warm_rm=$(median <"$work/warm-rm"); cold=$(median <"$work/cold")
+floor=$(median <"$work/floor"); warm=$(median <"$work/warm"); warm_rm=$(median <"$work/warm-rm"); cold=$(median <"$work/cold")
 printf '%-36s %10s\n' "median of $N, interleaved" "ms"
+printf '%-36s %10.3f\n' "/bin/true (fork+exec+exit: the floor)" "$(echo "$floor/1000" | bc -l)"
 printf '%-36s %10.3f\n' "containerv run --pool P /bin/true" "$(echo "$warm/1000" | bc -l)"
 printf '%-36s %10.3f\n' "containerv run --rm --pool P /bin/true" "$(echo "$warm_rm/1000" | bc -l)"
 printf '%-36s %10.3f\n' "containerv run --rm (cold)" "$(echo "$cold/1000" | bc -l)"
