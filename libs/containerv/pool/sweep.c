@@ -3,6 +3,7 @@
  * may use any more. What a killed keeper, a take that died before its release, or a reboot leaves.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,6 +36,27 @@ static bool has_entry(int dirfd, const char *sub, const char *id)
 
 	snprintf(path, sizeof path, "%s/%s", sub, id);
 	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* claims/ entries no one holds (a take that died, its container gone since): unlinked under their lock. */
+static void drop_stale_claims(int dirfd)
+{
+	int fd = openat(dirfd, "claims", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *entry;
+
+	while (dir != NULL && (entry = readdir(dir)) != NULL) {
+		int claim;
+		if (entry->d_name[0] == '.' || strlen(entry->d_name) != 64)
+			continue;
+		claim = cv_pool_claim(dirfd, entry->d_name);
+		if (claim >= 0)
+			cv_pool_unclaim(dirfd, entry->d_name, claim);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	else if (fd >= 0)
+		close(fd);
 }
 
 /* Whether the container is one to remove now (its claim held: no take owns it, its state is current). */
@@ -107,5 +129,6 @@ void cv_pool_sweep(int dirfd, const char *name, bool everything)
 	}
 	free(doomed);
 	cv_strv_free(c.ids);
+	drop_stale_claims(dirfd);
 	cv_error_clear();
 }
