@@ -72,6 +72,14 @@ int cmd_commit(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
+/* run.c: run --pool NAME [COMMAND...] (the flags are run's, already parsed). */
+struct arguments;
+int cli_run_pool(const char *pool, const struct arguments *positional);
+/* run.c: pool create's template from run's flags; -1 with *options set, or the exit code. */
+int cli_pool_template(int argc, char **argv, struct containerv_options **options);
+/* pool-cli.c: starts the pool's keeper (a daemon process) unless one runs; 0, or -1 after the error line. */
+int cli_pool_ensure_keeper(const char *pool);
 
 /* Allocation that cannot fail: a CLI out of memory has nothing better to do than stop. */
 void *xmalloc(size_t size);

@@ -1,6 +1,7 @@
 /*
  * ps: the containers under the state root, as docker ps shows them.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 struct ps_flags {
 	int all, quiet, no_trunc;
 	const char *format;
+	struct string_list filters;
 };
 
 static struct ps_flags flags;
@@ -108,6 +110,52 @@ static json_t *info_to_json(const struct containerv_info *info, int64_t now)
 	                 status, "Ports", ports);
 }
 
+/* Whether the container has a label KEY=VALUE, or KEY=anything when value is NULL. */
+static bool has_label(const char *id, const char *key, const char *value)
+{
+	struct containerv_container *container = NULL;
+	char **labels = NULL;
+	size_t length = strlen(key);
+	bool found = false;
+
+	if (containerv_open(id, &container) < 0)
+		return false;
+	if (containerv_get_strings(container, CV_STRINGS_LABELS, &labels, NULL) == 0) {
+		for (size_t i = 0; labels[i] != NULL && !found; i++)
+			found = strncmp(labels[i], key, length) == 0 &&
+			        (labels[i][length] == '\0' || labels[i][length] == '=') &&
+			        (value == NULL ||
+			         (labels[i][length] == '=' && strcmp(labels[i] + length + 1, value) == 0));
+		containerv_strings_free(labels);
+	}
+	containerv_close(container);
+	return found;
+}
+
+/* --filter label=KEY[=VALUE] (each must match), as docker ps's. */
+static bool matches_filters(const struct containerv_info *info)
+{
+	for (size_t i = 0; i < flags.filters.count; i++) {
+		char key[256];
+		const char *label = flags.filters.items[i] + strlen("label="), *equals = strchr(label, '=');
+		snprintf(key, sizeof key, "%.*s", (int)(equals != NULL ? (size_t)(equals - label) : strlen(label)),
+		         label);
+		if (!has_label(info->id, key, equals != NULL ? equals + 1 : NULL))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A pool's ready container (held, labelled containerv.pool) is the pool's, not yet anyone's: hidden as
+ * docker hides its own machinery, unless a filter asks for labels ('ps -a --filter label=containerv.pool').
+ */
+static bool hidden_pool_container(const struct containerv_info *info)
+{
+	return info->state == CV_STATE_HELD && flags.filters.count == 0 &&
+	       has_label(info->id, CONTAINERV_POOL_LABEL, NULL);
+}
+
 static int print_one(const struct containerv_info *info, void *user)
 {
 	struct ps_listing *listing = user;
@@ -115,6 +163,8 @@ static int print_one(const struct containerv_info *info, void *user)
 	_cleanup_free_ char *ports = NULL;
 
 	if (!flags.all && info->state != CV_STATE_RUNNING)
+		return 0;
+	if (hidden_pool_container(info) || !matches_filters(info))
 		return 0;
 	snprintf(id, sizeof id, flags.no_trunc ? "%s" : "%.12s", info->id);
 	if (flags.quiet) {
@@ -148,6 +198,8 @@ int cmd_ps(int argc, char **argv)
 	        {"quiet", 'q', FLAG_BOOL, &flags.quiet, NULL, "Only display container IDs"},
 	        {"no-trunc", 0, FLAG_BOOL, &flags.no_trunc, NULL, "Don't truncate output"},
 	        {"format", 0, FLAG_STRING, &flags.format, "string", "json, or a template such as '{{.Names}}'"},
+	        {"filter", 'f', FLAG_LIST, &flags.filters, "filter",
+	         "label=KEY or label=KEY=VALUE (a pool's ready containers show only with a filter)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -171,6 +223,11 @@ int cmd_ps(int argc, char **argv)
 	words = positional.items;
 	if (flags.format != NULL && strcmp(flags.format, "json") != 0 && template_check(flags.format) < 0)
 		return EXIT_CLI_ERROR;
+	for (size_t i = 0; i < flags.filters.count; i++)
+		if (strncmp(flags.filters.items[i], "label=", 6) != 0 || flags.filters.items[i][6] == '\0' ||
+		    flags.filters.items[i][6] == '=')
+			return cli_fail(EXIT_CLI_ERROR, "ps: --filter takes label=KEY or label=KEY=VALUE, not \"%s\"",
+			                flags.filters.items[i]);
 	table_init(&listing.table, 7, header);
 	if (containerv_list(print_one, &listing) < 0) {
 		table_free(&listing.table);

@@ -28,7 +28,7 @@
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
-	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull;
+	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull, *pool;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts;
 	const char *log_driver;
@@ -52,6 +52,8 @@ static const struct flag run_flag_table[] = {
         {"rm", 0, FLAG_BOOL, &flags.remove, NULL, "Automatically remove the container when it exits"},
         {"hold", 0, FLAG_BOOL, &flags.hold, NULL,
          "create: set the container up now and hold it before its command; start only releases it"},
+        {"pool", 0, FLAG_STRING, &flags.pool, "NAME",
+         "run: take a held container of pool NAME (see 'containerv pool'); no IMAGE, only the command"},
         {"name", 0, FLAG_STRING, &flags.name, "string", "Assign a name to the container"},
         {"hostname", 'h', FLAG_STRING, &flags.hostname, "string", "Container host name"},
         {"env", 'e', FLAG_LIST, &flags.env, "list", "Set environment variables (KEY=VALUE, or KEY to copy ours)"},
@@ -349,6 +351,120 @@ static int run_attached(struct containerv_container *container)
 	return code;
 }
 
+/* The first flag that belongs to a pool's template, not to a take: NULL when none is set. */
+static const char *template_flag_with_pool(void)
+{
+	const struct {
+		bool set;
+		const char *name;
+	} checks[] = {
+	        {flags.tty, "-t"},
+	        {flags.rootfs != NULL, "--rootfs"},
+	        {flags.name != NULL, "--name"},
+	        {flags.hostname != NULL, "--hostname"},
+	        {flags.entrypoint != NULL, "--entrypoint"},
+	        {flags.pull != NULL, "--pull"},
+	        {flags.read_only, "--read-only"},
+	        {flags.env_files.count > 0, "--env-file"},
+	        {flags.labels.count > 0, "--label"},
+	        {flags.volumes.count + flags.mounts.count + flags.tmpfs.count > 0, "-v, --mount and --tmpfs"},
+	        {flags.memory || flags.memory_swap || flags.cpus || flags.cpu_shares || flags.cpuset_cpus ||
+	                 flags.cpuset_mems || flags.pids_limit || flags.blkio_weight,
+	         "the resource limits"},
+	        {flags.security.level || flags.security.profile || flags.security.userns || flags.security.privileged ||
+	                 flags.security.cap_add.count || flags.security.cap_drop.count ||
+	                 flags.security.security_opts.count,
+	         "the security options"},
+	        {flags.network.network || flags.network.ip || flags.network.publish_all ||
+	                 flags.network.publish.count || flags.network.expose.count || flags.network.dns.count ||
+	                 flags.network.add_host.count,
+	         "the network options"},
+	};
+
+	for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+		if (checks[i].set)
+			return checks[i].name;
+	return NULL;
+}
+
+/* -e for a take: KEY=VALUE as given, KEY alone copies ours (skipped when we have none), as docker's. */
+static char **take_env(void)
+{
+	char **env = xmalloc((flags.env.count + 1) * sizeof *env);
+	size_t n = 0;
+
+	for (size_t i = 0; i < flags.env.count; i++) {
+		const char *item = flags.env.items[i];
+		if (strchr(item, '=') != NULL) {
+			env[n++] = xstrdup(item);
+		} else if (getenv(item) != NULL) {
+			env[n] = xmalloc(strlen(item) + strlen(getenv(item)) + 2);
+			sprintf(env[n++], "%s=%s", item, getenv(item));
+		}
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/*
+ * run --pool NAME [COMMAND...]: claims a held container of the pool and binds the workload to it (command,
+ * -e, -w, -u, stdio), then stays attached as run does. --rm: the pool's keeper removes it once it has ended,
+ * off our path. A container whose init is gone meanwhile (taken by a sweep) is replaced by the next one.
+ */
+int cli_run_pool(const char *pool, const struct arguments *positional)
+{
+	struct containerv_workload workload = CONTAINERV_WORKLOAD_INIT;
+	struct containerv_container *container = NULL;
+	const char *conflict = template_flag_with_pool();
+	char **env;
+	int ret = -1;
+
+	if (conflict != NULL)
+		return cli_fail(EXIT_CLI_ERROR,
+		                "run --pool: %s belong to the pool's template ('containerv pool create')", conflict);
+	if (cli_pool_ensure_keeper(pool) < 0)
+		return EXIT_CLI_ERROR;
+	env = take_env();
+	workload.argv = positional->count > 0 ? (const char *const *)positional->items : NULL;
+	workload.env = (const char *const *)env;
+	workload.workdir = flags.workdir;
+	workload.user = flags.user; /* names looked up in the container's /etc/passwd, as run's */
+	workload.stdio_set = 1;
+	workload.stdio[0] = flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL;
+	workload.stdio[1] = CONTAINERV_STDIO_PIPE;
+	workload.stdio[2] = cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT : CONTAINERV_STDIO_PIPE;
+	/* -d: no one reads it (a held container has no log monitor: its output is not kept, see docs). */
+	if (flags.detach)
+		workload.stdio[0] = workload.stdio[1] = workload.stdio[2] = CONTAINERV_STDIO_NULL;
+	for (int attempt = 0; attempt < 3 && ret < 0; attempt++) {
+		if (containerv_pool_take(pool, flags.remove, &container) < 0)
+			break;
+		ret = containerv_pool_start(container, &workload);
+		/* Only a container whose init no longer waits (ESRCH) is replaced; a command that fails is the answer.
+		 */
+		if (ret < 0 && errno != ESRCH)
+			break;
+		if (ret < 0) {
+			containerv_close(container);
+			container = NULL;
+		}
+	}
+	cli_strings_free(env);
+	if (ret < 0) {
+		int code = cli_exec_exit_code();
+		containerv_close(container);
+		return cli_fail_library(code, "run --pool %s", pool);
+	}
+	if (flags.detach) {
+		printf("%s\n", containerv_id(container));
+		containerv_close(container);
+		return 0;
+	}
+	/* The keeper removes it (remove/ entry): run_attached must not. */
+	flags.remove = 0;
+	return run_attached(container);
+}
+
 /*
  * create --hold, or CONTAINERV_CREATE_HOLD=1 for every create: the container is set up at create and `start`
  * only releases it. Not the default: a held container holds its process, address, published ports and
@@ -380,6 +496,9 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	}
 	if (autostart && flags.hold)
 		return cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
+	if (flags.pool != NULL)
+		return autostart ? cli_run_pool(flags.pool, &positional)
+		                 : cli_fail(EXIT_CLI_ERROR, "create: --pool is for 'containerv run'");
 	code = EXIT_CLI_ERROR;
 	if (containerv_options_new(&options) < 0) {
 		return cli_fail_library(code, NULL);
@@ -412,6 +531,46 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		return 0;
 	}
 	return run_attached(container);
+}
+
+/*
+ * `pool create`'s template: run's flags and IMAGE or --rootfs (pool-cli.c has taken NAME and the pool's own
+ * flags out of argv). The options are validated whole; -d, -i, -t, --rm, --name and --pool have no meaning here.
+ */
+int cli_pool_template(int argc, char **argv, struct containerv_options **out)
+{
+	static const struct command_spec spec = {
+	        "pool create",
+	        "NAME [--min N] [--max N] [--policy prealloc|on-demand|hybrid] [--idle SECONDS] [OPTIONS] IMAGE "
+	        "[COMMAND] [ARG...]",
+	        "Create a pool of held containers of one template (the options of 'containerv run')",
+	        run_flag_table,
+	        true,
+	        0,
+	        0,
+	        run_notes,
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_options_ struct containerv_options *options = NULL;
+	struct run_config config = {0};
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (flags.interactive || flags.tty || flags.detach || flags.remove || flags.hold || flags.name != NULL ||
+	    flags.pool != NULL)
+		return cli_fail(EXIT_CLI_ERROR,
+		                "pool create: -d, -i, -t, --rm, --hold, --name and --pool are not template "
+		                "options");
+	if (containerv_options_new(&options) < 0)
+		return cli_fail_library(EXIT_CLI_ERROR, NULL);
+	if (build_config(spec.name, &positional, &config, options) < 0 || build_options(&config, options) < 0)
+		return EXIT_CLI_ERROR;
+	*out = options;
+	options = NULL;
+	return -1;
 }
 
 int cmd_run(int argc, char **argv)

@@ -21,5 +21,6 @@
 #include <chef/containerv/spec.h>
 #include <chef/containerv/oci.h>
 #include <chef/containerv/logs.h>
+#include <chef/containerv/pool.h>
 
 #endif

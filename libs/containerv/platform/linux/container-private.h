@@ -71,7 +71,19 @@ struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
  * command (CV_STATE_HELD), until cv_runtime_release() (any process; the caller holds the lock).
  */
 int cv_runtime_start(struct containerv_container *container, bool hold);
-int cv_runtime_release(struct containerv_container *container, bool *exec_failed);
+/* What a release sends instead of the plain "go" (workload.c): a workload message and its stdio descriptors. */
+struct cv_release_payload {
+	const void *data;
+	size_t size;
+	const int *fds;
+	size_t fd_count;
+};
+int cv_runtime_release(struct containerv_container *container, const struct cv_release_payload *payload,
+                       bool *exec_failed);
+/* workload.c: CV_RELEASE_WORKLOAD with the descriptors, then the message. */
+int cv_release_send_payload(int fd, const struct cv_release_payload *payload);
+/* container.c: a failed release ends the init and records the container exited (127, 126 or 125). */
+void cv_release_failed(struct containerv_container *container, bool exec_failed);
 
 /* init.c: the child's half, never returns. */
 struct cv_init_plan;

@@ -206,7 +206,7 @@ static int wait_init(struct containerv_container *c, int timeout_ms)
  * A release that failed has left the init ending (the command could not be executed) or in an unknown
  * state: it goes, and the container is exited with the code a shell gives (127, 126, or 125).
  */
-static void release_failed(struct containerv_container *c, bool exec_failed)
+void cv_release_failed(struct containerv_container *c, bool exec_failed)
 {
 	struct cv_error_saved saved;
 	cleanup_close int pidfd = -1;
@@ -240,7 +240,7 @@ int cv_linux_release_held(struct containerv_container *c)
 {
 	bool exec_failed;
 
-	if (cv_runtime_release(c, &exec_failed) < 0) {
+	if (cv_runtime_release(c, NULL, &exec_failed) < 0) {
 		if (errno == ESRCH && wait_init(c, 1000) >= 0 && cv_state_refresh(c) == 0 &&
 		    c->state.status != CV_STATE_HELD) {
 			cv_error_clear();
@@ -248,7 +248,7 @@ int cv_linux_release_held(struct containerv_container *c)
 				return cv_error_errno(EBUSY, "container %s is already running", containerv_name(c));
 			return cv_runtime_start(c, false); /* created again (or exited): an ordinary start */
 		}
-		release_failed(c, exec_failed);
+		cv_release_failed(c, exec_failed);
 		/* ENOENT and EACCES are kept for "the command could not be executed" (127 and 126). */
 		if (!exec_failed && (errno == ENOENT || errno == EACCES))
 			errno = EIO;

@@ -28,6 +28,7 @@
 #include "common/util.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
+#include "platform/linux/workload.h"
 
 extern char **environ;
 
@@ -288,11 +289,12 @@ static void join_cgroup(const struct cv_init_plan *plan)
 /*
  * Held start: everything is set up and the main command not executed. Tell the parent, then wait for a
  * release, which may come from any process that can reach the state directory (root). The releaser's
- * connection replaces the sync socket (on its descriptor number), so what follows reports to it. Any
- * descriptor it sends along is closed by cv_sync_receive (max 0): nothing of the host reaches the workload.
+ * connection replaces the sync socket (on its descriptor number), so what follows reports to it. A plain
+ * "go" keeps no descriptor sent along; a workload (workload.c) keeps its three stdio descriptors only.
  */
 static void wait_for_release(struct cv_init_plan *plan)
 {
+	int stdio[3];
 	size_t count;
 	int connection;
 
@@ -311,8 +313,19 @@ static void wait_for_release(struct cv_init_plan *plan)
 	if (dup3(connection, plan->sync_fd, O_CLOEXEC) < 0)
 		_exit(125);
 	close(connection);
-	if (cv_sync_receive(plan->sync_fd, NULL, 0, &count) != CV_RELEASE_GO)
+	/* A workload (containerv_start_workload) comes with its stdio; any other descriptor is dropped. */
+	switch (cv_sync_receive(plan->sync_fd, stdio, 3, &count)) {
+	case CV_RELEASE_WORKLOAD:
+		if (cv_workload_receive(plan, stdio, count) < 0)
+			fail_setup(plan);
+		break;
+	case CV_RELEASE_GO:
+		for (size_t i = 0; i < count; i++)
+			close(stdio[i]);
+		break;
+	default:
 		_exit(125);
+	}
 	/* Released: from here on the main command runs, whether or not the releaser lives to record it. */
 	prctl(PR_SET_NAME, CV_INIT_NAME);
 }
@@ -393,5 +406,6 @@ void cv_init_main(struct cv_init_plan *plan)
 		if (plan->keep_fds[i] > 2 && plan->keep_fds[i] != plan->exit_fd)
 			close(plan->keep_fds[i]);
 	}
+	cv_workload_close_stdio();
 	supervise(plan, main_pid);
 }

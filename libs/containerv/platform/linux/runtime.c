@@ -1055,10 +1055,11 @@ done:
 
 /*
  * Releases a held init: one connection to its release socket, "go", and the init's answer (the main
- * command executed, or why not), as a start gets it over the sync socket. The caller holds the lock.
+ * command executed, or why not), as a start gets it over the sync socket. The caller holds the lock. With a
+ * payload (containerv_start_workload) the workload goes along instead of the plain "go".
  * *exec_failed says the command could not be executed (ENOENT, EACCES); the init is then ending.
  */
-int cv_runtime_release(struct containerv_container *c, bool *exec_failed)
+int cv_runtime_release(struct containerv_container *c, const struct cv_release_payload *payload, bool *exec_failed)
 {
 	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int fd = -1;
@@ -1078,7 +1079,7 @@ int cv_runtime_release(struct containerv_container *c, bool *exec_failed)
 		                      "release %.12s: its init is not waiting (%s)", c->id, strerrordesc_np(errno));
 	/* Released once: nobody may connect again (the init has closed its end of the listening socket too). */
 	unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
-	if (cv_sync_send(fd, CV_RELEASE_GO, NULL, 0) < 0)
+	if (payload == NULL ? cv_sync_send(fd, CV_RELEASE_GO, NULL, 0) < 0 : cv_release_send_payload(fd, payload) < 0)
 		return cv_error_sys("release %.12s", c->id);
 	do
 		n = recv(fd, &message, sizeof message, 0);

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Pools: `pool create` keeps held containers of one template, `run --pool` binds a workload (command, env,
+# workdir, user, stdio) to one at its release; a keeper refills, converges after SIGKILL (also while takes
+# run), ready containers stay out of `ps`, and `pool rm` leaves nothing. Attacked as a workload would: nothing of an earlier container, nor of the keeper, inside.
+#
+# Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox rootfs).
+source "$(dirname "$0")/lib.sh"
+
+pool_ready() { "$CONTAINERV" pool inspect "$1" | grep -q "\"Ready\": $2,"; }
+keeper_pid() { "$CONTAINERV" pool inspect "$1" | sed -n 's/.*"KeeperPid": \([0-9]*\).*/\1/p'; }
+ready_ids() { ls "$CONTAINERV_ROOT/pools/$1/ready"; }
+
+cv 0 pool create web --min 2 --policy prealloc --rootfs "$CV_TEST_ROOTFS" --network none -e FROM_TEMPLATE=1 /bin/sh
+wait_for "two ready containers" pool_ready web 2
+cv 0 pool ls
+[[ "$OUT" == *web*prealloc*2*2*2* ]] || fail "pool ls: $OUT"
+pass "pool create keeps --min held containers ready"
+
+# Ready containers are the pool's: hidden from ps -a as docker hides its machinery, shown with a filter.
+cv 0 ps -a --no-trunc
+for id in $(ready_ids web); do [[ "$OUT" != *$id* ]] || fail "ps -a shows the ready $id: $OUT"; done
+cv 0 ps -a -q --no-trunc --filter label=containerv.pool=web
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(ready_ids web | sort)" ] || fail "ps -a --filter label=containerv.pool=web: $OUT"
+cv 125 ps --filter status=held
+one_error_line "label="
+grep -q "keeper [0-9]* started: prealloc, min 2" "$CONTAINERV_ROOT/pools/web/keeper.log" ||
+	fail "no keeper.log: $(cat "$CONTAINERV_ROOT/pools/web/keeper.log" 2>&1)"
+pass "ps hides ready pooled containers (shown with --filter label=containerv.pool); the keeper logs to keeper.log"
+
+# A take: the workload is chosen now (command, -e over the template's env, -w, -u), stdio and exit code as run.
+cv 3 run --pool web -e EXTRA=2 -w /tmp -u 1000:1000 sh -c 'echo "$FROM_TEMPLATE$EXTRA $(pwd) $(id -u):$(id -g)"; exit 3'
+[ "$OUT" = "12 /tmp 1000:1000" ] || fail "the workload's env, workdir, user: '$OUT'"
+cv 0 run --pool web -u nobody sh -c 'echo $(id -u):$(id -g)'
+[ "$OUT" = "65534:65534" ] || fail "-u nobody at the take: '$OUT'"
+cv 0 run --pool web -u 65534 sh -c 'echo $(id -u):$(id -g)'
+[ "$OUT" = "65534:65534" ] || fail "-u 65534 takes the group of its passwd entry, as run: '$OUT'"
+cv 125 run --pool web -u nosuchuser true # as a cold run -u nosuchuser
+one_error_line "no such user"
+cv 127 run --pool web /no/such/command
+one_error_line "executable file not found"
+cv 0 run --pool web sh -c 'echo out; echo err >&2'
+[ "$OUT" = out ] && [ "$ERR" = err ] || fail "stdout/stderr of a pooled workload: '$OUT' '$ERR'"
+pass "run --pool binds command, env, workdir, user and stdio at the take; exit codes as run"
+
+# Attacker: what the previous workload left must not be visible, nor any descriptor of the host or keeper.
+cv 0 run --pool web -e SECRET=s3cr3t sh -c 'echo s3cr3t >/root/leak; echo s3cr3t >/tmp/leak; sleep 0.2 & echo $$'
+cv 0 run --pool web sh -c 'cat /root/leak /tmp/leak 2>/dev/null; env | grep -c s3cr3t; ps -o pid= | wc -l; ls /proc/self/fd | tr "\n" " "'
+read -r secrets processes fds <<<"$(printf '%s\n' "$OUT" | tr '\n' ' ')"
+[ "$secrets" = 0 ] || fail "a previous workload's files or env are visible: $OUT"
+[ "$processes" -le 4 ] || fail "processes of another workload are visible (pid namespace reused?): $OUT"
+[[ "$(printf '%s\n' "$OUT" | tail -1)" =~ ^"0 1 2 3"\ *$ ]] || fail "the workload holds descriptors beyond stdio: $OUT"
+# The init a take gets, seen from the host before the take: stdio on /dev/null, exit.json, its release
+# socket; nothing of the keeper or the pool. From inside, the workload sees the init hold 4 descriptors.
+id=$(ready_ids web | head -1)
+init=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$CONTAINERV_ROOT/containers/$id/state.json")
+[ -n "$init" ] && [ -d "/proc/$init" ] || fail "no held init for $id"
+links=$(ls -l /proc/$init/fd | awk 'NR>1 {print $NF}' | sort -u | tr '\n' ' ')
+[[ "$links" == *exit.json* && "$links" != *pools* && "$links" != *keeper* ]] || fail "the held init holds: $links"
+[ "$(ls /proc/$init/fd | wc -l)" -le 6 ] || fail "the held init holds more than it should: $links"
+cv 0 run --pool web sh -c 'ls /proc/1/fd | wc -l'
+[ "$OUT" -le 4 ] || fail "the released init holds $OUT descriptors"
+pass "a pooled workload sees no earlier container, no keeper descriptor ($links)"
+
+# --rm: the keeper removes it once ended, off the caller's path.
+cv 0 run --rm --pool web sh -c 'cat /proc/self/cgroup >/dev/null'
+rm_ids=$(ls "$CONTAINERV_ROOT/pools/web/remove")
+[ -n "$rm_ids" ] || fail "run --rm --pool gave the keeper nothing to remove"
+wait_for "--rm container removed" sh -c "[ -z \"\$(ls '$CONTAINERV_ROOT/pools/web/remove')\" ]"
+for id in $rm_ids; do assert_gone "$id"; done
+pass "run --rm --pool: removed by the keeper"
+
+# -d: the id, the workload runs on; with --rm the keeper removes it once it has ended.
+cv 0 run -d --pool web sleep 30
+detached=$OUT
+[[ "$detached" =~ ^[0-9a-f]{64}$ ]] || fail "run -d --pool printed '$detached'"
+cv 0 ps -q --no-trunc
+[[ "$OUT" == *$detached* ]] || fail "run -d --pool: not running: $OUT"
+cv 0 rm -f "$detached"
+cv 0 run -d --rm --pool web true
+wait_for "-d --rm container removed" sh -c "! '$CONTAINERV' inspect $OUT >/dev/null 2>&1"
+pass "run -d --pool runs in the background (and --rm with it)"
+
+# Takes racing keeper restarts: every take is released and runs (a new keeper's sweep never takes a
+# claimed container; unit.test_pool proves the ordering deterministically).
+for round in 1 2 3; do
+	pids=()
+	for i in 1 2 3 4; do
+		"$CONTAINERV" run --rm --pool web true >/dev/null 2>"$CONTAINERV_ROOT/race.$i" & pids+=($!)
+	done
+	kill -9 "$(keeper_pid web)" 2>/dev/null || true
+	"$CONTAINERV" pool inspect web >/dev/null # starts a new keeper: its sweep runs while the takes do
+	for i in 1 2 3 4; do
+		wait "${pids[$((i - 1))]}" || fail "round $round: a take racing a keeper restart failed: $(cat "$CONTAINERV_ROOT/race.$i")"
+	done
+done
+rm -f "$CONTAINERV_ROOT"/race.*
+wait_for "two ready after the races" pool_ready web 2
+pass "takes racing keeper restarts all run"
+
+# Errors: one line, 125.
+cv 125 run --pool nosuch true
+one_error_line "no such pool"
+cv 125 run --pool web --memory 64m true
+one_error_line "template"
+cv 125 pool create web --rootfs "$CV_TEST_ROOTFS"
+one_error_line "exists"
+pass "errors: unknown pool, template flags on a take, a duplicate pool"
+
+# SIGKILL of the keeper, and a take that died between its claim and its release: the next command converges.
+old=$(keeper_pid web)
+orphan=$(ready_ids web | head -1)
+rm "$CONTAINERV_ROOT/pools/web/ready/$orphan" # claimed, never released
+kill -9 "$old"
+wait_for "the keeper gone" sh -c "! kill -0 $old"
+cv 0 run --pool web echo again
+[ "$OUT" = again ] || fail "run --pool after the keeper was killed: $OUT"
+new=$(keeper_pid web)
+[ -n "$new" ] && [ "$new" != "$old" ] && kill -0 "$new" || fail "no new keeper ($old -> $new)"
+wait_for "the orphan removed" test ! -e "$CONTAINERV_ROOT/containers/$orphan"
+assert_gone "$orphan"
+wait_for "two ready again" pool_ready web 2
+pass "a keeper killed with SIGKILL is replaced; a dead take's container is removed"
+
+# on-demand: nothing ready before a take; the first take is made the cold way.
+cv 0 pool create lazy --policy on-demand --min 1 --rootfs "$CV_TEST_ROOTFS" --network none /bin/sh
+sleep 1
+pool_ready lazy 0 || fail "an on-demand pool made containers before a take"
+cv 0 run --rm --pool lazy echo cold
+[ "$OUT" = cold ] || fail "the first take of an on-demand pool: $OUT"
+wait_for "one ready after the take" pool_ready lazy 1
+pass "on-demand: made at the first take, then one kept ready"
+
+# pool rm: keeper, ready containers, their cgroups, mounts and processes all gone.
+ready=$(ready_ids web; ready_ids lazy)
+keepers="$(keeper_pid web) $(keeper_pid lazy)"
+cv 0 pool rm web lazy
+for id in $ready; do assert_gone "$id"; done
+for pid in $keepers; do ! kill -0 "$pid" 2>/dev/null || fail "keeper $pid left"; done
+[ -z "$(ls -A "$CONTAINERV_ROOT/pools")" ] || fail "pool directories left: $(ls -A "$CONTAINERV_ROOT/pools")"
+cv 0 pool ls
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "pool ls after rm: $OUT"
+# What stays is what run without --rm leaves: exited containers of the user's.
+cv 0 ps -q
+[ -z "$OUT" ] || fail "running containers left: $OUT"
+left=$("$CONTAINERV" ps -aq)
+[ -z "$left" ] || "$CONTAINERV" rm $left >/dev/null
+assert_clean "pool rm"
+pass "pool rm leaves nothing behind"
