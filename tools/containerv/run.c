@@ -437,7 +437,9 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 	if (flags.detach)
 		workload.stdio[0] = workload.stdio[1] = workload.stdio[2] = CONTAINERV_STDIO_NULL;
 	for (int attempt = 0; attempt < 3 && ret < 0; attempt++) {
-		if (containerv_pool_take(pool, flags.remove, &container) < 0)
+		/* Attached, run_attached removes it once it has read the exit status (the keeper could remove an ended
+		 * container before that, and the status with it); detached, the keeper does. */
+		if (containerv_pool_take(pool, flags.remove && flags.detach, &container) < 0)
 			break;
 		ret = containerv_pool_start(container, &workload);
 		/* Only a container whose init no longer waits (ESRCH) is replaced; a command that fails is the answer.
@@ -460,8 +462,6 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 		containerv_close(container);
 		return 0;
 	}
-	/* The keeper removes it (remove/ entry): run_attached must not. */
-	flags.remove = 0;
 	return run_attached(container);
 }
 
