@@ -64,10 +64,23 @@ load_modules() {
 mount_scratch() {
 	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 /dev/vda || return 1
 	mkdir -p /scratch && mount /dev/vda /scratch || return 1
+	mkdir -p /run/host-tmp /run/host-var-tmp && mount --bind /tmp /run/host-tmp &&
+		mount --bind /var/tmp /run/host-var-tmp || return 1
 	mkdir -p /scratch/tmp /scratch/var-tmp /scratch/containerv /var/lib/containerv &&
 		chmod 1777 /scratch/tmp /scratch/var-tmp &&
 		mount --bind /scratch/tmp /tmp && mount --bind /scratch/var-tmp /var/tmp &&
-		mount --bind /scratch/containerv /var/lib/containerv
+		mount --bind /scratch/containerv /var/lib/containerv || return 1
+	rebind_build_tree /tmp /run/host-tmp && rebind_build_tree /var/tmp /run/host-var-tmp
+}
+
+# A build tree under /tmp or /var/tmp (a CI clone, say) stays reachable over the scratch disk:
+# its top folder is bound back from the host's view, saved before.
+rebind_build_tree() {
+	local under=$1 saved=$2 top
+	case "$CV_VM_BUILD" in "$under"/*) ;; *) return 0 ;; esac
+	top=${CV_VM_BUILD#"$under"/}
+	top=${top%%/*}
+	mkdir -p "$under/$top" && mount --bind "$saved/$top" "$under/$top"
 }
 
 # systemd's layouts. Pure v2: cgroup2 alone, every controller enabled at the root, this
