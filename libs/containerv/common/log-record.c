@@ -82,11 +82,13 @@ int cv_log_time_parse_fixed(const char *text, size_t length, int64_t *time_ns)
 int cv_log_record_parse(const char *line, size_t length, struct containerv_log_entry *entry)
 {
 	const char *stream = line + CV_LOG_TIME_LENGTH;
-	const char tag = line[CV_LOG_TIME_LENGTH + 8];
+	char tag;
 
+	/* The length first: a short line (a torn last record) must not be read past its end. */
 	if (length < CV_LOG_HEADER_LENGTH || length - CV_LOG_HEADER_LENGTH > CONTAINERV_LOG_RECORD_DATA_MAX ||
 	    cv_log_time_parse_fixed(line, CV_LOG_TIME_LENGTH, &entry->time_ns) < 0)
 		return cv_error_errno(EINVAL, "log record: malformed");
+	tag = line[CV_LOG_TIME_LENGTH + 8];
 	if (memcmp(stream, " stdout ", 8) == 0)
 		entry->stream = CONTAINERV_LOG_STDOUT;
 	else if (memcmp(stream, " stderr ", 8) == 0)
