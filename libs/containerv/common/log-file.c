@@ -148,10 +148,12 @@ void cv_log_copy_until_ended(struct cv_log_writer *writer, int out, int err, int
 	const int pipes[2] = {out, err};
 	const int streams[2] = {CONTAINERV_LOG_STDOUT, CONTAINERV_LOG_STDERR};
 	bool open_pipes[2] = {out >= 0, err >= 0};
-	cleanup_free char *buffer = malloc(65536);
+	/*
+	 * Static, not malloc'd: the monitor calling this is a fork of a caller that may have threads, and
+	 * an allocator lock another thread held at the fork is never released in the child (seen under ASan).
+	 */
+	static char buffer[65536];
 
-	if (buffer == NULL)
-		return;
 	while (open_pipes[0] || open_pipes[1]) {
 		struct pollfd entries[3] = {{.fd = ended_fd, .events = POLLIN},
 		                            {.fd = open_pipes[0] ? out : -1, .events = POLLIN},

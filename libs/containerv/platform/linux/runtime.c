@@ -872,7 +872,8 @@ monitor_main(const char *id, const int fds[5], struct cv_log_writer *log, bool r
 		log->dirfd = fds[3];
 		log->fd = fds[4];
 		cv_log_copy_until_ended(log, fds[1], fds[2], fds[0]);
-		cv_log_writer_close(log);
+		/* Only the descriptor: no free() in a fork of a threaded caller (see cv_log_copy_until_ended). */
+		close(log->fd);
 	}
 	/* The log's lock goes with its directory: waiters (containerv_wait, logs -f) may read everything now. */
 	if (fds[3] >= 0)
