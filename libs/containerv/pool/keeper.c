@@ -384,6 +384,9 @@ int containerv_pool_keeper_run(const char *name)
 	if (flock(lock, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? cv_error_errno(EBUSY, "pool %s: a keeper runs already", name)
 		                            : cv_error_sys("pool keeper %s: lock", name);
+	/* pool rm unlinks pool.json before it looks for a keeper: one that locks after that look ends here. */
+	if (faccessat(dirfd, "pool.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return cv_error_errno(ENOENT, "pool %s: being removed", name);
 	k.dirfd = dirfd;
 	if (cv_pool_load_template(dirfd, name, &k.template) < 0)
 		return -1;

@@ -519,32 +519,84 @@ int containerv_pool_start(struct containerv_container *container, const struct c
 
 /* ---- remove ---- */
 
-/* Stops the keeper: SIGTERM, then SIGKILL after two seconds; it is gone once its lock is free. */
-static void stop_keeper(int dirfd)
+/* The keeper's pid, from the keeper.json it writes under its lock; 0 while it has not written one yet. */
+static pid_t keeper_pid_of(int dirfd)
 {
 	cleanup_free char *text = NULL;
-	cleanup_close int lock = openat(dirfd, "keeper.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	json_t *root;
 	pid_t pid;
 
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
-		return; /* none runs */
 	if (cv_read_file_at(dirfd, "keeper.json", &text, NULL, 4096) < 0)
-		return;
+		return 0;
 	root = json_loads(text, 0, NULL);
 	pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
 	json_decref(root);
-	if (pid <= 1)
+	return pid > 1 ? pid : 0;
+}
+
+/*
+ * Stops the keeper: SIGTERM, then SIGKILL after two seconds; it is gone once its lock is free. A keeper
+ * that holds the lock but has not written keeper.json yet (just started) is waited for: it writes it
+ * before its first round, and without pool.json it ends after that round by itself.
+ */
+static void stop_keeper(int dirfd)
+{
+	cleanup_close int lock = openat(dirfd, "keeper.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	pid_t pid = 0;
+
+	if (lock < 0)
 		return;
-	/* The lock is still held: pid is the keeper's (it wrote keeper.json under the lock) and alive. */
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 200; i++) {
-		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+	for (int i = 0; flock(lock, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (pid == 0 && (pid = keeper_pid_of(dirfd)) != 0)
+			kill(pid, SIGTERM); /* the lock is held: pid is the keeper's, alive */
+		if (i == 200 && pid != 0) {
+			kill(pid, SIGKILL);
+			flock(lock, LOCK_EX);
 			return;
+		}
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	}
-	kill(pid, SIGKILL);
-	flock(lock, LOCK_EX);
+}
+
+/* The pool's own files, and what a writer killed mid-write leaves of them (".<name>.tmp.<tid>"). */
+static bool is_pool_file(const char *entry)
+{
+	static const char *const files[] = {"pool.json",   "template.json", "keeper.json", "keeper.sock",
+	                                    "keeper.lock", "sweep.lock",    "keeper.log",  "keeper.log.1"};
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		size_t length = strlen(files[i]);
+
+		if (strcmp(entry, files[i]) == 0)
+			return true;
+		if (entry[0] == '.' && strncmp(entry + 1, files[i], length) == 0 &&
+		    strncmp(entry + 1 + length, ".tmp.", 5) == 0 && entry[6 + length] != '\0' &&
+		    strspn(entry + 6 + length, "0123456789") == strlen(entry + 6 + length))
+			return true;
+	}
+	return false;
+}
+
+/* Unlinks the pool's files; names anything else it finds in `left` (for the error), which stays. */
+static void remove_pool_files(int dirfd, char *left, size_t size)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *entry;
+
+	left[0] = '\0';
+	while (dir != NULL && (entry = readdir(dir)) != NULL) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		if (is_pool_file(entry->d_name))
+			unlinkat(dirfd, entry->d_name, 0);
+		else if (strlen(left) + strlen(entry->d_name) + 3 < size)
+			snprintf(left + strlen(left), size - strlen(left), "%s%s", left[0] ? ", " : "", entry->d_name);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	else if (fd >= 0)
+		close(fd);
 }
 
 static void remove_subdir(int dirfd, const char *sub)
@@ -567,13 +619,13 @@ static void remove_subdir(int dirfd, const char *sub)
 int containerv_pool_remove(const char *name)
 {
 	cleanup_close int pools = -1, dirfd = -1;
-	static const char *const files[] = {"template.json", "keeper.json", "keeper.sock", "keeper.lock",
-	                                    "sweep.lock",    "keeper.log",  "keeper.log.1"};
+	char left[256];
+	int tries = 0;
 
 	cv_error_clear();
 	if (cv_pool_open(name, &dirfd) < 0)
 		return cv_error_prefix("pool rm");
-	/* First: no take, no keeper start from here on. */
+	/* First: no take, no keeper start from here on (a keeper checks pool.json once it holds its lock). */
 	if (unlinkat(dirfd, "pool.json", 0) < 0 && errno != ENOENT)
 		return cv_error_sys("pool rm %s", name);
 	stop_keeper(dirfd);
@@ -581,11 +633,20 @@ int containerv_pool_remove(const char *name)
 	remove_subdir(dirfd, "ready");
 	remove_subdir(dirfd, "remove");
 	remove_subdir(dirfd, "claims");
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		unlinkat(dirfd, files[i], 0);
 	pools = open_pools_dir(false);
-	if (pools < 0 || unlinkat(pools, name, AT_REMOVEDIR) < 0)
+	if (pools < 0)
 		return cv_error_sys("pool rm %s: remove its directory", name);
-	cv_error_clear();
-	return 0;
+	/* Again if a keeper started just before pool.json went made its lock file meanwhile: it ends at once. */
+	do {
+		remove_pool_files(dirfd, left, sizeof left);
+		if (unlinkat(pools, name, AT_REMOVEDIR) == 0) {
+			cv_error_clear();
+			return 0;
+		}
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	} while (errno == ENOTEMPTY && left[0] == '\0' && ++tries < 50);
+	if (errno == ENOTEMPTY && left[0] != '\0')
+		return cv_error_errno(ENOTEMPTY, "pool rm %s: its directory holds what is not the pool's: %s", name,
+		                      left);
+	return cv_error_sys("pool rm %s: remove its directory", name);
 }
