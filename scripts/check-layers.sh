@@ -32,6 +32,7 @@ LAYERS=(
 	"core:common config security network image spec"     # handle, state store, backend interface, events
 	"platform/linux:common config security network image spec core" # the Linux backend: fills core's table
 	"pool:common config"                                 # pools and their keeper: the public API, config/
+	"metrics:common"                                     # Prometheus text and its server: the public API only
 )
 
 # The platform folders: the only ones that may include a Linux-only header.

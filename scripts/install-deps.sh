@@ -41,6 +41,7 @@ PACKAGES=(
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal
 	time             # GNU time: peak memory in bench/startup.sh
 	libcurl4-openssl-dev # the registry client (HTTP/1.1 and TLS, parallel blob downloads)
+	libmicrohttpd-dev    # the metrics endpoint (containerv metrics --listen): HTTP served from its own thread
 	docker-registry  # CNCF distribution 2.8: the peer registry the image tests start on 127.0.0.1
 	skopeo           # peer client: pushes images containerv pulls, pulls and checks what it pushes; bench/pull.sh
 	apache2-utils    # htpasswd: the basic-auth test registry
