@@ -33,10 +33,11 @@ check_format() {
 		}' || fail "not the Prometheus text format"
 }
 
-cv 0 run -d --name busy --memory 64m --rootfs "$CV_TEST_ROOTFS" --network none \
+cv 0 run -d --name busy --memory 64m --cpus 0.2 --rootfs "$CV_TEST_ROOTFS" --network none \
 	sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 1000'
 ids+=("$OUT")
 busy=${OUT:0:12}
+busy_id=$OUT
 cv 0 run -d --name oom --memory 32m -v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" --network none \
 	sh -c '/cv-attack alloc 128; sleep 1000'
 ids+=("$OUT")
@@ -51,6 +52,11 @@ burned() {
 		'BEGIN {exit !(v > 0.05)}'
 }
 wait_for "CPU time of the busy loop" burned
+throttled() {
+	cv 0 metrics
+	[ "$(sample "$OUT" containerv_container_cpu_cfs_throttled_periods_total "{id=\"$busy\",name=\"busy\"}")" -gt 0 ]
+}
+wait_for "the busy loop throttled by --cpus 0.2" throttled
 killed() {
 	cv 0 metrics
 	[ "$(sample "$OUT" containerv_container_oom_kills_total "{id=\"$oom\",name=\"oom\"}")" -ge 1 ]
@@ -68,7 +74,15 @@ check_format "$text"
 	fail "an exited container has resource series"
 [ "$(sample "$text" containerv_container_create_to_start_seconds_count '')" = 3 ] ||
 	fail "create-to-start count: $(grep create_to_start_seconds_count <<<"$text")"
-pass "metrics: real CPU, memory limit, OOM kill, processes and states, in the text format"
+# Pressure stall information where the container's cgroup has it (v2 with PSI: the v2 guest), else no series.
+if cat "/sys/fs/cgroup/containerv/$busy_id/cpu.pressure" >/dev/null 2>&1; then
+	[ -n "$(sample "$text" containerv_container_pressure_cpu_waiting_seconds_total "{id=\"$busy\",name=\"busy\"}")" ] ||
+		fail "PSI is readable but no pressure series: $(grep pressure <<<"$text")"
+	pass "metrics: pressure stall series (PSI)"
+else
+	! grep -q '^containerv_container_pressure_' <<<"$text" || fail "pressure series without PSI"
+fi
+pass "metrics: real CPU, throttling, memory limit, OOM kill, processes and states, in the text format"
 
 # Pools: ready containers and the keeper; a pooled container's wait is not a start latency.
 cv 0 pool create warm --min 1 --rootfs "$CV_TEST_ROOTFS" --network none /bin/true

@@ -185,6 +185,45 @@ static double oom_kills(const struct containerv_stats *s)
 	return (double)s->oom_kills;
 }
 
+static double throttled_periods(const struct containerv_stats *s)
+{
+	return (double)s->cpu_throttled_periods;
+}
+
+static double throttled_seconds(const struct containerv_stats *s)
+{
+	return (double)s->cpu_throttled_ns / 1e9;
+}
+
+static double cpu_pressure(const struct containerv_stats *s)
+{
+	return (double)s->cpu_pressure_ns / 1e9;
+}
+
+static double memory_pressure(const struct containerv_stats *s)
+{
+	return (double)s->memory_pressure_ns / 1e9;
+}
+
+static double io_pressure(const struct containerv_stats *s)
+{
+	return (double)s->io_pressure_ns / 1e9;
+}
+
+/* PSI series for the containers that have them (cgroup v2 with PSI): a family with no sample otherwise. */
+static void per_container_pressure(FILE *out, const struct scrape *scrape, const char *name, const char *help,
+                                   double (*value)(const struct containerv_stats *stats))
+{
+	family(out, name, "counter", help);
+	for (size_t i = 0; i < scrape->running_count; i++) {
+		if (!scrape->running[i].stats.has_pressure)
+			continue;
+		fputs(name, out);
+		container_labels(out, &scrape->running[i]);
+		fprintf(out, " %.15g\n", value(&scrape->running[i].stats));
+	}
+}
+
 static void write_containers(FILE *out, const struct scrape *scrape)
 {
 	static const char *const state_names[] = {"", "created", "running", "exited", "held"};
@@ -216,6 +255,16 @@ static void write_containers(FILE *out, const struct scrape *scrape)
 	              processes);
 	per_container(out, scrape, "containerv_container_oom_kills_total", "counter",
 	              "Processes the OOM killer ended in the container.", oom_kills);
+	per_container(out, scrape, "containerv_container_cpu_cfs_throttled_periods_total", "counter",
+	              "Periods in which the container's CPU quota ran out.", throttled_periods);
+	per_container(out, scrape, "containerv_container_cpu_cfs_throttled_seconds_total", "counter",
+	              "Time the container's processes were held back by its CPU quota.", throttled_seconds);
+	per_container_pressure(out, scrape, "containerv_container_pressure_cpu_waiting_seconds_total",
+	                       "Time some task waited for CPU (PSI, cgroup v2).", cpu_pressure);
+	per_container_pressure(out, scrape, "containerv_container_pressure_memory_waiting_seconds_total",
+	                       "Time some task waited for memory (PSI, cgroup v2).", memory_pressure);
+	per_container_pressure(out, scrape, "containerv_container_pressure_io_waiting_seconds_total",
+	                       "Time some task waited for I/O (PSI, cgroup v2).", io_pressure);
 }
 
 static void write_start_histogram(FILE *out, const struct scrape *scrape)

@@ -66,6 +66,14 @@ bool cv_cgroup_keyed_value(const char *text, const char *key, uint64_t *value);
 /* Reads dir/name and looks up key in it; *value 0 when the file or key is missing. */
 int cv_cgroup_read_keyed_optional(const char *dir, const char *name, const char *key, uint64_t *value);
 
+/*
+ * The "some" total of a pressure file (cpu.pressure, memory.pressure,
+ * io.pressure: "some avg10=.. avg60=.. avg300=.. total=MICROSECONDS") in
+ * nanoseconds. false when there is none: no file, or a kernel without PSI
+ * (its read fails with EOPNOTSUPP).
+ */
+bool cv_cgroup_read_pressure(const char *dir, const char *name, uint64_t *total_ns);
+
 /* The pids in dir/cgroup.procs, sorted and unique; a missing dir is empty. */
 int cv_cgroup_read_procs(const char *dir, pid_t **pids, size_t *count);
 

@@ -592,7 +592,11 @@ static int v1_read_stats(struct cv_cgroup *cgroup, struct containerv_stats *stat
 	    cv_cgroup_read_u64_optional(controller_dir(v1, V1_CPUACCT), "cpuacct.usage", &stats->cpu_time_ns) < 0 ||
 	    read_blkio(blkio, "blkio.throttle.io_service_bytes_recursive", &stats->read_bytes, &stats->write_bytes) <
 	            0 ||
-	    read_blkio(blkio, "blkio.throttle.io_serviced_recursive", &stats->read_ops, &stats->write_ops) < 0)
+	    read_blkio(blkio, "blkio.throttle.io_serviced_recursive", &stats->read_ops, &stats->write_ops) < 0 ||
+	    cv_cgroup_read_keyed_optional(controller_dir(v1, V1_CPU), "cpu.stat", "nr_throttled",
+	                                  &stats->cpu_throttled_periods) < 0 ||
+	    cv_cgroup_read_keyed_optional(controller_dir(v1, V1_CPU), "cpu.stat", "throttled_time",
+	                                  &stats->cpu_throttled_ns) < 0)
 		return -1;
 	if (pids != NULL) {
 		if (cv_cgroup_read_u64_optional(pids, "pids.current", &active) < 0)

@@ -379,6 +379,18 @@ static int read_memory(const char *dir, struct containerv_stats *stats)
 	return cv_cgroup_read_keyed_optional(dir, "memory.events", "oom_kill", &stats->oom_kills);
 }
 
+/* cpu.stat's throttling counters: there once the cpu controller is enabled (0 before any quota). */
+static int read_throttling(const char *dir, struct containerv_stats *stats)
+{
+	uint64_t throttled_usec;
+
+	if (cv_cgroup_read_keyed_optional(dir, "cpu.stat", "nr_throttled", &stats->cpu_throttled_periods) < 0 ||
+	    cv_cgroup_read_keyed_optional(dir, "cpu.stat", "throttled_usec", &throttled_usec) < 0)
+		return -1;
+	stats->cpu_throttled_ns = throttled_usec * 1000;
+	return 0;
+}
+
 static int v2_read_stats(struct cv_cgroup *cgroup, struct containerv_stats *stats)
 {
 	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
@@ -389,6 +401,11 @@ static int v2_read_stats(struct cv_cgroup *cgroup, struct containerv_stats *stat
 	    cv_cgroup_read_keyed_optional(dir, "cpu.stat", "usage_usec", &usage_usec) < 0 || read_io(dir, stats) < 0)
 		return -1;
 	stats->cpu_time_ns = usage_usec * 1000;
+	if (read_throttling(dir, stats) < 0)
+		return -1;
+	stats->has_pressure = cv_cgroup_read_pressure(dir, "cpu.pressure", &stats->cpu_pressure_ns) &&
+	                      cv_cgroup_read_pressure(dir, "memory.pressure", &stats->memory_pressure_ns) &&
+	                      cv_cgroup_read_pressure(dir, "io.pressure", &stats->io_pressure_ns);
 	if (cv_cgroup_has_file(dir, "pids.current")) {
 		if (cv_cgroup_read_u64_optional(dir, "pids.current", &active) < 0)
 			return -1;

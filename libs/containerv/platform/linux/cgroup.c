@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -334,6 +335,25 @@ int cv_cgroup_read_keyed_optional(const char *dir, const char *name, const char 
 	if (text != NULL && !cv_cgroup_keyed_value(text, key, value))
 		*value = 0;
 	return 0;
+}
+
+bool cv_cgroup_read_pressure(const char *dir, const char *name, uint64_t *total_ns)
+{
+	cleanup_free char *text = NULL;
+	char path[PATH_MAX];
+	const char *total;
+	unsigned long long microseconds;
+
+	*total_ns = 0;
+	if (dir == NULL || cv_cgroup_path(path, dir, name) < 0 || cv_read_file(path, &text, NULL, 4096) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	if (strncmp(text, "some ", 5) != 0 || (total = strstr(text, " total=")) == NULL ||
+	    total > text + strcspn(text, "\n") || sscanf(total, " total=%llu", &microseconds) != 1)
+		return false;
+	*total_ns = (uint64_t)microseconds * 1000;
+	return true;
 }
 
 static int compare_pids(const void *a, const void *b)

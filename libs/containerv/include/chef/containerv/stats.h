@@ -34,6 +34,18 @@ struct containerv_stats {
 	uint32_t active_processes; /* tasks in the cgroup now */
 	uint32_t total_processes;  /* processes created since start */
 	uint64_t oom_kills;        /* times the OOM killer struck in the container */
+	/* CPU bandwidth control (--cpus, --cpu-quota): periods in which the quota ran out, time held back */
+	uint64_t cpu_throttled_periods;
+	uint64_t cpu_throttled_ns;
+	/*
+	 * Pressure stall information (cgroup v2 on a kernel with PSI): total time in
+	 * which some task of the container waited for CPU, memory or I/O. Valid
+	 * when has_pressure is 1; cgroup v1 and kernels without PSI have none.
+	 */
+	int has_pressure;
+	uint64_t cpu_pressure_ns;
+	uint64_t memory_pressure_ns;
+	uint64_t io_pressure_ns;
 };
 
 /*
