@@ -547,6 +547,18 @@ static long attempt(const char *what, const char *arg)
 		printf("allocated %s MiB\n", arg);
 		return 0;
 	}
+	if (strcmp(what, "hold") == 0) { /* ARG MiB: allocate and touch that much, say so, and keep it until killed */
+		size_t bytes = (size_t)strtoul(arg, NULL, 10) << 20;
+		char *memory = malloc(bytes);
+		if (memory == NULL)
+			return -1;
+		for (size_t i = 0; i < bytes; i += 4096)
+			memory[i] = 1;
+		printf("holding %s MiB\n", arg);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	if (strcmp(what, "forks") == 0) { /* ARG N (<= 256): hold N children at once; prints how many forks worked */
 		long wanted = strtol(arg, NULL, 10), made = 0;
 		pid_t children[256];

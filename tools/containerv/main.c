@@ -41,6 +41,7 @@ static const struct command commands[] = {
         {"inspect", cmd_inspect, "Return low-level information on containers"},
         {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},
         {"top", cmd_top, "Display the running processes of a container"},
+        {"tune", cmd_tune, "Find what holds a running container back and suggest (or apply) limits"},
         {"metrics", cmd_metrics, "Print or serve container and pool metrics (Prometheus text format)"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
