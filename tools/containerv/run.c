@@ -608,28 +608,56 @@ static int start_attached(const char *reference)
 	return exit_status.code;
 }
 
-static int start_one(const char *reference)
+/* The exit code of a failed start: docker's 127/126 for a command that cannot be executed, else 1. */
+static int start_failure_code(const struct containerv_start_result *result)
 {
-	_cleanup_container_ struct containerv_container *container = NULL;
-	int code;
-
-	if (cli_open(reference, &container) < 0)
+	if (result->code != CONTAINERV_E_EXEC)
 		return EXIT_CONTAINER_FAILURE;
-	if (containerv_start(container) < 0) {
-		code = cli_exec_exit_code();
-		return cli_fail_library(code == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE : code, "start %s", reference);
+	return result->error == ENOENT ? EXIT_COMMAND_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+}
+
+/*
+ * Starts the containers at once (containerv_start_all: concurrency 0 is the library's default), then
+ * names each started one in the order given, as docker does, and gives one error line per failure.
+ */
+static int start_many(const struct arguments *positional, unsigned int concurrency)
+{
+	_cleanup_free_ struct containerv_container **handles = xmalloc(positional->count * sizeof *handles);
+	_cleanup_free_ struct containerv_start_result *results = xmalloc(positional->count * sizeof *results);
+	_cleanup_free_ const char **names = xmalloc(positional->count * sizeof *names);
+	size_t opened = 0;
+	int code = 0;
+
+	for (size_t i = 0; i < positional->count; i++) {
+		if (cli_open(positional->items[i], &handles[opened]) < 0)
+			code = EXIT_CONTAINER_FAILURE;
+		else
+			names[opened++] = positional->items[i];
 	}
-	printf("%s\n", reference);
-	return 0;
+	containerv_start_all(handles, opened, concurrency, results);
+	for (size_t i = 0; i < opened; i++) {
+		if (results[i].error == 0)
+			printf("%s\n", names[i]);
+		else {
+			code = cli_fail(start_failure_code(&results[i]), "start %s: %s", names[i], results[i].message);
+		}
+		containerv_close(handles[i]);
+	}
+	return code;
 }
 
 int cmd_start(int argc, char **argv)
 {
 	static int attach;
+	static const char *parallel;
 	static const struct flag table[] = {
 	        {"attach", 'a', FLAG_BOOL, &attach, NULL, "Follow the container's output and exit with its exit code"},
+	        {"parallel", 0, FLAG_STRING, &parallel, "N",
+	         "Start at most N containers at once (default: twice the CPUs, at most 16)"},
 	        FLAG_END,
 	};
+	unsigned long concurrency = 0;
+	char *end;
 	static const struct command_spec spec = {
 	        "start",
 	        "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -652,12 +680,10 @@ int cmd_start(int argc, char **argv)
 			return cli_fail(EXIT_CLI_ERROR, "you cannot start and attach multiple containers at once");
 		return start_attached(positional.items[0]);
 	}
-	code = 0;
-	for (size_t i = 0; i < positional.count; i++) {
-		int result = start_one(positional.items[i]);
-
-		if (result != 0)
-			code = result;
+	if (parallel != NULL) {
+		concurrency = strtoul(parallel, &end, 10);
+		if (*parallel == '\0' || *end != '\0' || concurrency < 1 || concurrency > 16)
+			return cli_fail(EXIT_CLI_ERROR, "start: invalid --parallel %s: give 1 to 16", parallel);
 	}
-	return code;
+	return start_many(&positional, (unsigned int)concurrency);
 }

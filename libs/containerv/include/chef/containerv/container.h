@@ -256,6 +256,24 @@ CONTAINERV_API int containerv_create_in(struct containerv_context *context, cons
  */
 CONTAINERV_API int containerv_start(struct containerv_container *container);
 
+/* How one container of containerv_start_all() fared. */
+struct containerv_start_result {
+	int error;                       /* 0 when it started, else the errno of its containerv_start() */
+	enum containerv_error_code code; /* its containerv_last_error_code() when it failed */
+	char message[512];               /* its containerv_last_error() when it failed, else "" */
+};
+
+/*
+ * Starts count containers at once, at most concurrency at a time (0: the
+ * default, twice the online CPUs, at most 16: namespace creation and overlay
+ * mounts serialize in the kernel, so more threads only queue; bench/parallel.sh
+ * measures the curve). Each is containerv_start(); results[i] says how
+ * containers[i] fared. Returns 0 when all started; -1 when any failed, with
+ * errno and containerv_last_error() those of the first failure in order.
+ */
+CONTAINERV_API int containerv_start_all(struct containerv_container *const *containers, size_t count,
+                                        unsigned int concurrency, struct containerv_start_result *results);
+
 /* Opens an existing container by id, unique id prefix or name. ENOENT when none matches. */
 CONTAINERV_API int containerv_open(const char *id_or_name, struct containerv_container **container);
 
