@@ -404,8 +404,15 @@ TEST(cpu_quota_gives_about_half_a_cpu)
 	double used =
 	        (double)(second.cpu_time_ns - first.cpu_time_ns) / (double)(second.timestamp_ns - first.timestamp_ns);
 	fprintf(stderr, "  cpu share under --cpus 0.5: %.3f (cpu_percent %.1f)\n", used, second.cpu_percent);
-	CHECK(used > 0.35 && used < 0.6);
-	CHECK(second.cpu_percent > 35.0 && second.cpu_percent < 60.0);
+	/*
+	 * Never above the quota. Below half a CPU only when the host had no more to give: then the quota did not
+	 * hold it back much (a quota set too low would throttle it most of the time), as on a loaded machine.
+	 */
+	double throttled = (double)(second.cpu_throttled_ns - first.cpu_throttled_ns) /
+	                   (double)(second.timestamp_ns - first.timestamp_ns);
+	fprintf(stderr, "  throttled %.3f of the time\n", throttled);
+	CHECK(used < 0.6 && second.cpu_percent < 60.0);
+	CHECK((used > 0.35 && second.cpu_percent > 35.0) || throttled < 0.35);
 	CHECK_OK(containerv_get_stats_history(c, history, 8, &count));
 	CHECK_EQ_INT(count, 2);
 	CHECK_EQ_INT(history[1].cpu_time_ns, second.cpu_time_ns);
