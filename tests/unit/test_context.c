@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/error.h"
+#include "core/context.h"
 #include "test.h"
 
 static char base[256], default_root[300], root_a[300], root_b[300];
@@ -168,6 +170,71 @@ TEST(two_contexts_each_list_and_find_only_their_own_containers)
 	containerv_context_close(b);
 }
 
+struct log_sink {
+	int count;
+	char last[128];
+};
+
+static void record_log(enum containerv_log_level level, const char *message, void *user)
+{
+	struct log_sink *sink = user;
+
+	(void)level;
+	sink->count++;
+	snprintf(sink->last, sizeof sink->last, "%s", message);
+}
+
+/* A message logged while a call acts in context (what CV_CONTEXT_SCOPE marks). */
+static void log_in(struct containerv_context *context, const char *message)
+{
+	CV_CONTEXT_SCOPE(context);
+	cv_log(CONTAINERV_LOG_WARNING, "%s", message);
+}
+
+TEST(each_context_logs_to_its_own_callback_else_to_the_process_wide_one)
+{
+	struct containerv_context *a = NULL, *b = NULL, *quiet = NULL;
+	struct log_sink process = {0}, sink_a = {0}, sink_b = {0};
+
+	CHECK_OK(containerv_context_open(root_a, &a));
+	CHECK_OK(containerv_context_open(root_b, &b));
+	CHECK_OK(containerv_context_open(root_b, &quiet));
+	containerv_set_log(record_log, &process);
+	containerv_context_set_log(a, record_log, &sink_a);
+	containerv_context_set_log(b, record_log, &sink_b);
+
+	log_in(a, "to a");
+	log_in(b, "to b");
+	log_in(quiet, "to the process"); /* no callback of its own */
+	cv_log(CONTAINERV_LOG_WARNING, "outside every call");
+	CHECK_EQ_INT(sink_a.count, 1);
+	CHECK_EQ_STR(sink_a.last, "to a");
+	CHECK_EQ_INT(sink_b.count, 1);
+	CHECK_EQ_STR(sink_b.last, "to b");
+	CHECK_EQ_INT(process.count, 2);
+	CHECK_EQ_STR(process.last, "outside every call");
+
+	/* Nested calls: the inner context's callback, the outer's again after it. */
+	{
+		CV_CONTEXT_SCOPE(a);
+		log_in(b, "inner");
+		cv_log(CONTAINERV_LOG_WARNING, "outer again");
+	}
+	CHECK_EQ_STR(sink_b.last, "inner");
+	CHECK_EQ_STR(sink_a.last, "outer again");
+	CHECK_EQ_INT(process.count, 2);
+
+	/* NULL is the default context: the process-wide callback. Removing a's falls back to it. */
+	containerv_context_set_log(NULL, NULL, NULL);
+	containerv_context_set_log(a, NULL, NULL);
+	log_in(a, "dropped");
+	CHECK_EQ_INT(process.count, 2);
+	CHECK_EQ_INT(sink_a.count, 2);
+	containerv_context_close(a);
+	containerv_context_close(b);
+	containerv_context_close(quiet);
+}
+
 int main(void)
 {
 	char command[512];
@@ -187,6 +254,7 @@ int main(void)
 	cv_test_after_each = remove_all_in_both_roots;
 	RUN(open_refuses_a_relative_root_and_the_default_context_keeps_set_root);
 	RUN(two_contexts_each_list_and_find_only_their_own_containers);
+	RUN(each_context_logs_to_its_own_callback_else_to_the_process_wide_one);
 	snprintf(command, sizeof command, "rm -rf %s", base);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", base);

@@ -215,8 +215,22 @@ enum containerv_log_level {
 /* Receives one message without a trailing newline. */
 typedef void (*containerv_log_fn)(enum containerv_log_level level, const char *message, void *user);
 
-/* Installs (or with NULL removes) the process-wide log callback. Never fails. */
+/*
+ * Installs (or with NULL removes) the process-wide log callback: the default
+ * context's, and every other context's that has none of its own. Never fails.
+ */
 CONTAINERV_API void containerv_set_log(containerv_log_fn callback, void *user);
+
+/*
+ * Installs (or with NULL removes) context's own log callback: messages of
+ * every call acting in context (its handles, the *_in() functions) go to it, so a
+ * supervisor of several apps can tell them apart. Without one they go to the
+ * process-wide callback. context NULL: the default context, the same as
+ * containerv_set_log(). Set it before the context is used from other
+ * threads. Never fails.
+ */
+CONTAINERV_API void containerv_context_set_log(struct containerv_context *context, containerv_log_fn callback,
+                                               void *user);
 
 #ifdef __cplusplus
 }
