@@ -99,6 +99,16 @@ void containerv_context_close(struct containerv_context *context)
 	free(context);
 }
 
+struct containerv_context *containerv_context_enter(struct containerv_context *context)
+{
+	return cv_context_enter(context);
+}
+
+void containerv_context_leave(struct containerv_context *previous)
+{
+	cv_context_leave(&previous);
+}
+
 void containerv_context_set_log(struct containerv_context *context, containerv_log_fn callback, void *user)
 {
 	if (context == NULL || context->is_default) {
