@@ -21,6 +21,8 @@
 
 #include "core/container.h"
 
+struct cv_context_watch; /* the backend's */
+
 struct cv_backend_ops {
 	const char *name; /* "linux" */
 
@@ -99,6 +101,21 @@ struct cv_backend_ops {
 	              unsigned *applied);
 	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
 	int (*freeze)(struct containerv_container *container, bool frozen);
+
+	/*
+	 * A context's watch (core/context-events.c): one descriptor, fd, readable when a container
+	 * directory appears in or leaves containers_dir, when a directory added with context_watch_add_dir
+	 * gets a new file, or when a descriptor added with context_watch_add_fd is readable. drain takes off
+	 * what the directories reported (a member descriptor is drained by its own owner).
+	 */
+	int (*context_watch_open)(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);
+	int (*context_watch_add_fd)(struct cv_context_watch *watch, containerv_fd_t fd);
+	void (*context_watch_remove_fd)(struct cv_context_watch *watch, containerv_fd_t fd);
+	/* Returns an id for context_watch_remove_dir (>= 0), or -1. */
+	int (*context_watch_add_dir)(struct cv_context_watch *watch, const char *dir);
+	void (*context_watch_remove_dir)(struct cv_context_watch *watch, int id);
+	void (*context_watch_drain)(struct cv_context_watch *watch);
+	void (*context_watch_close)(struct cv_context_watch *watch); /* NULL is allowed */
 };
 
 /* The backend of this build (platform/<name>/backend.c). */

@@ -96,6 +96,7 @@ void containerv_context_close(struct containerv_context *context)
 {
 	if (context == NULL || context->is_default)
 		return;
+	cv_context_events_free(context->events);
 	free(context);
 }
 

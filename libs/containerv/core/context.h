@@ -20,10 +20,14 @@
 #include "common/error.h"
 
 struct containerv_context {
-	char root[PATH_MAX];      /* absolute; "" in the default context until first use */
-	struct cv_log_target log; /* callback NULL: the process-wide one (containerv_set_log) */
+	char root[PATH_MAX];              /* absolute; "" in the default context until first use */
+	struct cv_log_target log;         /* callback NULL: the process-wide one (containerv_set_log) */
+	struct cv_context_events *events; /* containerv_context_subscribe (core/context-events.c) */
 	bool is_default;
 };
+
+/* Ends a context's subscription: its handles closed, its watch closed. NULL is allowed. */
+void cv_context_events_free(struct cv_context_events *events);
 
 /* The process-wide context of the root-less API. */
 struct containerv_context *cv_context_default(void);

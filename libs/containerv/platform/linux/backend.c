@@ -67,6 +67,13 @@ static const struct cv_backend_ops linux_backend = {
         .watch_state = cv_linux_watch_state,
         .update = update,
         .freeze = freeze,
+        .context_watch_open = cv_linux_context_watch_open,
+        .context_watch_add_fd = cv_linux_context_watch_add_fd,
+        .context_watch_remove_fd = cv_linux_context_watch_remove_fd,
+        .context_watch_add_dir = cv_linux_context_watch_add_dir,
+        .context_watch_remove_dir = cv_linux_context_watch_remove_dir,
+        .context_watch_drain = cv_linux_context_watch_drain,
+        .context_watch_close = cv_linux_context_watch_close,
 };
 
 const struct cv_backend_ops *cv_backend(void)

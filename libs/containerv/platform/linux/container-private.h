@@ -171,6 +171,16 @@ int cv_linux_watch_state(struct containerv_container *container, enum containerv
 /* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
 int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
 
+/* context-watch.c: a context's watch (struct cv_backend_ops.context_watch_*). */
+struct cv_context_watch;
+int cv_linux_context_watch_open(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);
+int cv_linux_context_watch_add_fd(struct cv_context_watch *watch, containerv_fd_t fd);
+void cv_linux_context_watch_remove_fd(struct cv_context_watch *watch, containerv_fd_t fd);
+int cv_linux_context_watch_add_dir(struct cv_context_watch *watch, const char *dir);
+void cv_linux_context_watch_remove_dir(struct cv_context_watch *watch, int id);
+void cv_linux_context_watch_drain(struct cv_context_watch *watch);
+void cv_linux_context_watch_close(struct cv_context_watch *watch);
+
 /* watch.c: closes what containerv_watch_fd() opened (containerv_close). */
 void cv_watch_close(struct containerv_container *container);
 
