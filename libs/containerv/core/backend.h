@@ -83,6 +83,13 @@ struct cv_backend_ops {
 	int (*signal)(struct containerv_container *container, int signal);
 	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */
 	int (*wait_exit)(struct containerv_container *container, int timeout_ms);
+	/*
+	 * Whether this process started the container's init and must reap it: containerv_wait() then waits
+	 * with wait_exit (-1), else it loops over watch_fd.
+	 */
+	bool (*is_init_parent)(const struct containerv_container *container);
+	/* Waits until the output of an ended container is all in its log (Linux: the log monitor let go). */
+	void (*wait_output)(const struct containerv_container *container);
 	/* Kills every process of the container and waits (10 s at most) for the init to end; EBUSY if it did not. */
 	int (*terminate)(struct containerv_container *container);
 

@@ -160,6 +160,7 @@ int cv_linux_destroy(struct containerv_container *container, bool remove_anonymo
 int cv_linux_release_held(struct containerv_container *container);
 int cv_linux_signal(struct containerv_container *container, int signal);
 int cv_linux_wait_exit(struct containerv_container *container, int timeout_ms);
+bool cv_linux_is_init_parent(const struct containerv_container *container);
 int cv_linux_terminate(struct containerv_container *container);
 int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,
                   containerv_pid_t *pid, struct containerv_exit *exit_status);
