@@ -18,10 +18,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/container.h"
 
 struct cv_context_watch; /* the backend's */
+struct containerv_volume_options;
 
 struct cv_backend_ops {
 	const char *name; /* "linux" */
@@ -108,6 +110,18 @@ struct cv_backend_ops {
 	              unsigned *applied);
 	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
 	int (*freeze)(struct containerv_container *container, bool frozen);
+
+	/*
+	 * The disk of a size-limited volume (core/volume.c; Linux: disk.img, an ext4 image loop-mounted on
+	 * _data), in the volume's directory dirfd at path. create makes it (options: size, owner, preallocate)
+	 * in a directory not yet in place; mount makes it _data (nothing if it is); unmount undoes that
+	 * (nothing if it is not mounted); bytes_used says what its files take (never fails: 0).
+	 */
+	int (*volume_disk_create)(int dirfd, const char *path, const char *name,
+	                          const struct containerv_volume_options *options);
+	int (*volume_disk_mount)(int dirfd, const char *path, const char *name);
+	int (*volume_disk_unmount)(int dirfd, const char *path, const char *name);
+	uint64_t (*volume_disk_bytes_used)(int dirfd);
 
 	/*
 	 * A context's watch (core/context-events.c): one descriptor, fd, readable when a container

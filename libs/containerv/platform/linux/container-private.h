@@ -172,6 +172,14 @@ int cv_linux_watch_state(struct containerv_container *container, enum containerv
 /* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
 int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
 
+/* volume-disk.c: a size-limited volume's disk (struct cv_backend_ops.volume_disk_*). */
+struct containerv_volume_options;
+int cv_linux_volume_disk_create(int dirfd, const char *path, const char *name,
+                                const struct containerv_volume_options *options);
+int cv_linux_volume_disk_mount(int dirfd, const char *path, const char *name);
+int cv_linux_volume_disk_unmount(int dirfd, const char *path, const char *name);
+uint64_t cv_linux_volume_disk_bytes_used(int dirfd);
+
 /* context-watch.c: a context's watch (struct cv_backend_ops.context_watch_*). */
 struct cv_context_watch;
 int cv_linux_context_watch_open(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);

@@ -26,7 +26,7 @@
 #include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
 #include "platform/linux/network-private.h"
-#include "platform/linux/volume-store.h"
+#include "core/volume.h"
 
 /*
  * The portable types of the public headers (chef/containerv/common.h) are the
