@@ -23,6 +23,22 @@
 #include "core/container.h"
 
 struct cv_context_watch; /* the backend's */
+
+/* What docker cp asks (core/copy.c): paths one by one, or a tar stream. */
+enum cv_copy_direction {
+	CV_COPY_IN,      /* sources on the host into targets in the container */
+	CV_COPY_OUT,     /* sources in the container out to targets on the host */
+	CV_COPY_TAR_IN,  /* the tar stream read from fd extracted into the container's directory path */
+	CV_COPY_TAR_OUT, /* path in the container written to fd as a tar stream */
+};
+
+struct cv_copy_request {
+	enum cv_copy_direction direction;
+	const char *const *sources, *const *targets; /* CV_COPY_IN and _OUT: count of each */
+	size_t count;
+	containerv_fd_t fd; /* the tar forms */
+	const char *path;   /* the tar forms: absolute, in the container */
+};
 struct containerv_volume_options;
 
 struct cv_backend_ops {
@@ -110,6 +126,15 @@ struct cv_backend_ops {
 	              unsigned *applied);
 	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
 	int (*freeze)(struct containerv_container *container, bool frozen);
+
+	/*
+	 * docker cp's work, arguments checked (core/copy.c): the container's root as the container sees it
+	 * (running or not), every name resolved inside it and never written through (a hostile container
+	 * plants links and nodes). What is copied in belongs to the container's root user.
+	 */
+	int (*copy)(struct containerv_container *container, const struct cv_copy_request *request);
+	/* Writes the container's changes to its image as an OCI layer tar (whiteouts in OCI form) to fd. */
+	int (*write_changes)(struct containerv_container *container, int fd);
 
 	/*
 	 * The disk of a size-limited volume (core/volume.c; Linux: disk.img, an ext4 image loop-mounted on

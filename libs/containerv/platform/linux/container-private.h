@@ -172,6 +172,13 @@ int cv_linux_watch_state(struct containerv_container *container, enum containerv
 /* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
 int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
 
+/* copy.c, tar.c, commit.c: docker cp's and commit's work (struct cv_backend_ops.copy, write_changes). */
+struct cv_copy_request;
+int cv_linux_copy(struct containerv_container *container, const struct cv_copy_request *request);
+int cv_linux_tar_in(struct containerv_container *container, int fd, const char *container_dir);
+int cv_linux_tar_out(struct containerv_container *container, const char *container_path, int fd);
+int cv_linux_write_changes(struct containerv_container *container, int fd);
+
 /* volume-disk.c: a size-limited volume's disk (struct cv_backend_ops.volume_disk_*). */
 struct containerv_volume_options;
 int cv_linux_volume_disk_create(int dirfd, const char *path, const char *name,
