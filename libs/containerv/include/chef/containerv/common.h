@@ -173,8 +173,9 @@ CONTAINERV_API int containerv_set_root(const char *path);
 /*
  * The state root in force: during a call made in a context (the
  * containerv_*_in() functions, or any function on a handle opened in one)
- * that context's root, else the default context's (containerv_set_root()).
- * Never NULL.
+ * that context's root, else the root of the context this thread entered
+ * (containerv_context_enter()), else the default context's
+ * (containerv_set_root()). Never NULL.
  */
 CONTAINERV_API const char *containerv_root(void);
 
@@ -183,7 +184,8 @@ CONTAINERV_API const char *containerv_root(void);
  * one process (a supervisor of several apps, tests). Containers created or
  * opened in a context (containerv_create_in(), containerv_open_in(),
  * containerv_list_in()) keep it: every later call on their handle acts in
- * its root, images, networks and volumes included.
+ * its root, images, networks and volumes included. Calls without a handle
+ * act in a context inside containerv_context_enter()/_leave() (below).
  */
 struct containerv_context;
 
