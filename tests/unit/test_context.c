@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/error.h"
+#include "core/context.h"
 #include "test.h"
 
 static char base[256], default_root[300], root_a[300], root_b[300];
@@ -168,6 +170,173 @@ TEST(two_contexts_each_list_and_find_only_their_own_containers)
 	containerv_context_close(b);
 }
 
+static int count_volume(const struct containerv_volume_info *info, void *user)
+{
+	(void)info;
+	(*(int *)user)++;
+	return 0;
+}
+
+static int count_network(const struct containerv_network_info *info, void *user)
+{
+	if (strcmp(info->name, "appnet") == 0)
+		(*(int *)user)++;
+	return 0;
+}
+
+static bool has_image(const char *reference)
+{
+	struct containerv_image_info info = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	int ret = containerv_image_inspect(reference, &info);
+
+	containerv_image_info_clear(&info);
+	return ret == 0;
+}
+
+static bool has_volume(const char *name)
+{
+	struct containerv_volume_info info = {.version = CONTAINERV_VOLUME_INFO_VERSION};
+	int ret = containerv_volume_inspect(name, &info);
+
+	containerv_volume_info_clear(&info);
+	return ret == 0;
+}
+
+TEST(images_volumes_and_networks_act_in_the_entered_context)
+{
+	struct containerv_context *a = NULL, *b = NULL, *previous;
+	struct containerv_volume_options volume = CONTAINERV_VOLUME_OPTIONS_INIT;
+	struct containerv_network_options network = CONTAINERV_NETWORK_OPTIONS_INIT;
+	struct containerv_container *in_b;
+	int volumes = 0, networks = 0;
+
+	CHECK_OK(containerv_context_open(root_a, &a));
+	CHECK_OK(containerv_context_open(root_b, &b));
+
+	previous = containerv_context_enter(a);
+	CHECK(previous == NULL); /* it was the default one */
+	CHECK_EQ_STR(containerv_root(), root_a);
+	CHECK_OK(containerv_volume_create("data", &volume));
+	CHECK_OK(containerv_network_create("appnet", &network));
+	CHECK_OK(containerv_image_import(rootfs, "local/app:1", NULL, NULL));
+	CHECK(has_image("local/app:1") && has_volume("data"));
+	containerv_context_leave(previous);
+	CHECK_EQ_STR(containerv_root(), default_root);
+
+	/* The same names are free in B, and A's are not seen there. */
+	previous = containerv_context_enter(b);
+	CHECK(!has_image("local/app:1"));
+	CHECK_EQ_INT(containerv_last_error_code(), CONTAINERV_E_NOT_FOUND);
+	CHECK(!has_volume("data"));
+	CHECK_OK(containerv_network_list(count_network, &networks));
+	CHECK_EQ_INT(networks, 0);
+	CHECK_OK(containerv_volume_create("data", &volume));
+	CHECK_OK(containerv_volume_create("only-b", &volume));
+	CHECK_OK(containerv_volume_list(count_volume, &volumes));
+	CHECK_EQ_INT(volumes, 2);
+	/* Nested: A again inside B's scope, then B's back. */
+	{
+		struct containerv_context *outer = containerv_context_enter(a);
+		CHECK(outer == b);
+		CHECK(has_image("local/app:1") && !has_volume("only-b"));
+		containerv_context_leave(outer);
+	}
+	CHECK(has_volume("only-b"));
+	/* A container created in the scope belongs to B, and its handle keeps B after the scope. */
+	in_b = start_in(NULL, "in-scope");
+	containerv_context_leave(previous);
+	CHECK_EQ_INT(count_containers(root_b), 1);
+	CHECK_EQ_INT(count_containers(default_root), 0);
+	CHECK_OK(containerv_kill(in_b, SIGKILL));
+	CHECK_OK(containerv_remove(in_b, 0));
+	CHECK_EQ_INT(count_containers(root_b), 0);
+
+	/* The default context saw none of it. */
+	CHECK(!has_image("local/app:1") && !has_volume("data"));
+	networks = 0;
+	CHECK_OK(containerv_network_list(count_network, &networks));
+	CHECK_EQ_INT(networks, 0);
+	CHECK(!exists(default_root, "volumes/data") && exists(root_a, "volumes/data") &&
+	      exists(root_b, "volumes/only-b"));
+
+	previous = containerv_context_enter(a);
+	CHECK_OK(containerv_network_remove("appnet"));
+	CHECK_OK(containerv_volume_remove("data", 0));
+	CHECK_OK(containerv_image_remove("local/app:1", 0, NULL));
+	containerv_context_leave(previous);
+	previous = containerv_context_enter(b);
+	CHECK_OK(containerv_volume_remove("data", 0));
+	CHECK_OK(containerv_volume_remove("only-b", 0));
+	containerv_context_leave(previous);
+	containerv_context_close(a);
+	containerv_context_close(b);
+}
+
+struct log_sink {
+	int count;
+	char last[128];
+};
+
+static void record_log(enum containerv_log_level level, const char *message, void *user)
+{
+	struct log_sink *sink = user;
+
+	(void)level;
+	sink->count++;
+	snprintf(sink->last, sizeof sink->last, "%s", message);
+}
+
+/* A message logged while a call acts in context (what CV_CONTEXT_SCOPE marks). */
+static void log_in(struct containerv_context *context, const char *message)
+{
+	CV_CONTEXT_SCOPE(context);
+	cv_log(CONTAINERV_LOG_WARNING, "%s", message);
+}
+
+TEST(each_context_logs_to_its_own_callback_else_to_the_process_wide_one)
+{
+	struct containerv_context *a = NULL, *b = NULL, *quiet = NULL;
+	struct log_sink process = {0}, sink_a = {0}, sink_b = {0};
+
+	CHECK_OK(containerv_context_open(root_a, &a));
+	CHECK_OK(containerv_context_open(root_b, &b));
+	CHECK_OK(containerv_context_open(root_b, &quiet));
+	containerv_set_log(record_log, &process);
+	containerv_context_set_log(a, record_log, &sink_a);
+	containerv_context_set_log(b, record_log, &sink_b);
+
+	log_in(a, "to a");
+	log_in(b, "to b");
+	log_in(quiet, "to the process"); /* no callback of its own */
+	cv_log(CONTAINERV_LOG_WARNING, "outside every call");
+	CHECK_EQ_INT(sink_a.count, 1);
+	CHECK_EQ_STR(sink_a.last, "to a");
+	CHECK_EQ_INT(sink_b.count, 1);
+	CHECK_EQ_STR(sink_b.last, "to b");
+	CHECK_EQ_INT(process.count, 2);
+	CHECK_EQ_STR(process.last, "outside every call");
+
+	/* Nested calls: the inner context's callback, the outer's again after it. */
+	{
+		CV_CONTEXT_SCOPE(a);
+		log_in(b, "inner");
+		cv_log(CONTAINERV_LOG_WARNING, "outer again");
+	}
+	CHECK_EQ_STR(sink_b.last, "inner");
+	CHECK_EQ_STR(sink_a.last, "outer again");
+	CHECK_EQ_INT(process.count, 2);
+
+	/* NULL is the default context: the process-wide callback. Removing a's falls back to it. */
+	containerv_context_set_log(NULL, NULL, NULL);
+	containerv_context_set_log(a, NULL, NULL);
+	log_in(a, "dropped");
+	CHECK_EQ_INT(process.count, 2);
+	CHECK_EQ_INT(sink_a.count, 2);
+	containerv_context_close(a);
+	containerv_context_close(b);
+	containerv_context_close(quiet);
+}
+
 int main(void)
 {
 	char command[512];
@@ -187,6 +356,8 @@ int main(void)
 	cv_test_after_each = remove_all_in_both_roots;
 	RUN(open_refuses_a_relative_root_and_the_default_context_keeps_set_root);
 	RUN(two_contexts_each_list_and_find_only_their_own_containers);
+	RUN(images_volumes_and_networks_act_in_the_entered_context);
+	RUN(each_context_logs_to_its_own_callback_else_to_the_process_wide_one);
 	snprintf(command, sizeof command, "rm -rf %s", base);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", base);

@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -167,6 +168,113 @@ TEST(an_oom_kill_comes_before_the_exit_it_caused)
 	CHECK_OK(containerv_destroy(c));
 }
 
+/* The events of a context subscription: which container (by id) and what, in arrival order. */
+struct context_seen {
+	size_t count;
+	char ids[32][65];
+	enum containerv_event_type types[32];
+	int codes[32];
+};
+
+static void record_in_context(const struct containerv_event *event, void *user)
+{
+	struct context_seen *seen = user;
+
+	if (seen->count < 32) {
+		snprintf(seen->ids[seen->count], sizeof seen->ids[0], "%s", event->id);
+		seen->types[seen->count] = event->type;
+		seen->codes[seen->count] = event->exit.code;
+	}
+	seen->count++;
+}
+
+/* The events of container id, in order, as a string of letters (C H S O E P R X: created ... removed). */
+static const char *events_of(const struct context_seen *seen, const char *id, int *last_code)
+{
+	static char letters[33];
+	size_t n = 0;
+
+	for (size_t i = 0; i < seen->count && i < 32; i++) {
+		if (strcmp(seen->ids[i], id) != 0)
+			continue;
+		letters[n++] = "CHSOEPRX"[seen->types[i]];
+		if (last_code != NULL)
+			*last_code = seen->codes[i];
+	}
+	letters[n] = '\0';
+	return letters;
+}
+
+/* Polls the context's descriptor and dispatches until container id has had the events wanted (10 s). */
+static void dispatch_context_until(struct context_seen *seen, const char *id, const char *wanted)
+{
+	struct pollfd entry = {.events = POLLIN};
+	int64_t deadline = cv_monotonic_ns() + 10LL * 1000000000LL;
+
+	CHECK_OK(containerv_context_watch_fd(NULL, &entry.fd));
+	while (strcmp(events_of(seen, id, NULL), wanted) != 0) {
+		if (cv_monotonic_ns() >= deadline)
+			fprintf(stderr, "  %.12s: got \"%s\", want \"%s\"\n", id, events_of(seen, id, NULL), wanted);
+		CHECK(cv_monotonic_ns() < deadline);
+		if (poll(&entry, 1, 100) > 0)
+			CHECK_OK(containerv_context_dispatch_events(NULL));
+	}
+}
+
+TEST(a_context_subscription_sees_every_container_new_ones_included_and_no_other_context)
+{
+	const char *sleeper[] = {"sleep", "30", NULL}, *three[] = {"sh", "-c", "exit 3", NULL};
+	struct containerv_container *before = make(sleeper, false, NULL), *later, *elsewhere = NULL, *other = NULL;
+	struct containerv_context *second = NULL;
+	struct containerv_options *o = NULL;
+	struct context_seen seen = {0};
+	char second_root[300];
+	containerv_fd_t fd;
+	int code = -1;
+
+	CHECK(containerv_context_dispatch_events(NULL) == -1); /* no subscription yet */
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_OK(containerv_context_subscribe(NULL, record_in_context, &seen));
+	CHECK_OK(containerv_context_dispatch_events(NULL)); /* nothing happened since */
+	CHECK_EQ_INT(seen.count, 0);
+
+	/* Made after the subscription, held, then released: every step, CREATED first. */
+	later = make(three, true, NULL);
+	dispatch_context_until(&seen, containerv_id(later), "CH");
+	CHECK_OK(containerv_start(later));
+	dispatch_context_until(&seen, containerv_id(later), "CHSE");
+	events_of(&seen, containerv_id(later), &code);
+	CHECK_EQ_INT(code, 3);
+
+	/* One that was there before: only what changes from now; its removal by another handle ends it. */
+	CHECK_OK(containerv_kill(before, SIGKILL));
+	dispatch_context_until(&seen, containerv_id(before), "E");
+	CHECK_OK(containerv_open(containerv_id(before), &other));
+	CHECK_OK(containerv_remove(other, 0));
+	dispatch_context_until(&seen, containerv_id(before), "EX");
+
+	/* Another context's container is not this context's. */
+	snprintf(second_root, sizeof second_root, "%s-second", root);
+	CHECK_OK(containerv_context_open(second_root, &second));
+	CHECK_OK(containerv_options_new(&o));
+	CHECK_OK(containerv_options_set_rootfs(o, rootfs));
+	CHECK_OK(containerv_options_set_command(o, three));
+	CHECK_OK(containerv_options_set_stdio(o, -1, -1, -1));
+	CHECK_OK(containerv_create_in(second, o, &elsewhere));
+	containerv_options_delete(o);
+	containerv_close(before); /* removed through the other handle */
+	dispatch_context_until(&seen, containerv_id(later), "CHSE");
+	CHECK_OK(containerv_context_dispatch_events(NULL));
+	CHECK_EQ_STR(events_of(&seen, containerv_id(elsewhere), NULL), "");
+	CHECK_OK(containerv_destroy(elsewhere));
+	containerv_context_close(second);
+
+	/* Ending it closes what it held; the descriptor is gone with it. */
+	CHECK_OK(containerv_context_subscribe(NULL, NULL, NULL));
+	CHECK(containerv_context_watch_fd(NULL, &fd) == -1);
+	CHECK_OK(containerv_destroy(later));
+}
+
 int main(void)
 {
 	char command[512];
@@ -185,7 +293,8 @@ int main(void)
 	RUN(pause_resume_kill_and_removal_are_each_one_event);
 	RUN(a_late_dispatch_reports_a_whole_run_start_first);
 	RUN(an_oom_kill_comes_before_the_exit_it_caused);
-	snprintf(command, sizeof command, "rm -rf %s", root);
+	RUN(a_context_subscription_sees_every_container_new_ones_included_and_no_other_context);
+	snprintf(command, sizeof command, "rm -rf %s %s-second", root, root);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", root);
 	return cv_test_summary();

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "platform/linux/volume-store.h"
+#include "core/volume.h"
 #include "test.h"
 
 static char root[256];

@@ -8,8 +8,8 @@
 
 static _Thread_local char last_error[CV_ERROR_MAX];
 static _Thread_local enum containerv_error_code last_code;
-static containerv_log_fn log_callback;
-static void *log_user;
+static struct cv_log_target process_log;
+static _Thread_local const struct cv_log_target *thread_log;
 
 const char *containerv_last_error(void)
 {
@@ -155,19 +155,26 @@ int cv_error_restore(const struct cv_error_saved *saved)
 
 void containerv_set_log(containerv_log_fn callback, void *user)
 {
-	log_callback = callback;
-	log_user = user;
+	process_log.callback = callback;
+	process_log.user = user;
+}
+
+void cv_log_use(const struct cv_log_target *target)
+{
+	thread_log = target;
 }
 
 void cv_log(enum containerv_log_level level, const char *format, ...)
 {
+	const struct cv_log_target *target =
+	        thread_log != NULL && thread_log->callback != NULL ? thread_log : &process_log;
 	char message[CV_ERROR_MAX];
 	va_list args;
 
-	if (log_callback == NULL)
+	if (target->callback == NULL)
 		return;
 	va_start(args, format);
 	vsnprintf(message, sizeof message, format, args);
 	va_end(args);
-	log_callback(level, message, log_user);
+	target->callback(level, message, target->user);
 }

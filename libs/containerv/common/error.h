@@ -60,7 +60,24 @@ void cv_error_save(struct cv_error_saved *saved);
 /* Makes saved the last error again and sets errno to its value; returns -1. */
 int cv_error_restore(const struct cv_error_saved *saved);
 
-/* Sends a message to the caller's log callback, if any. */
+/*
+ * A log callback and its payload. Who owns one (a context, in core/) makes it
+ * the thread's with cv_log_use() for as long as a call acts for it; common/
+ * never needs to know what owns it (layers point down).
+ */
+struct cv_log_target {
+	containerv_log_fn callback; /* NULL: fall back to the process-wide one */
+	void *user;
+};
+
+/* Makes target the one cv_log() sends to on this thread (NULL: the process-wide one). */
+void cv_log_use(const struct cv_log_target *target);
+
+/*
+ * Sends a message to the log callback in force on this thread (the context of
+ * the call under way, cv_log_use), else to the process-wide one
+ * (containerv_set_log), else nowhere.
+ */
 void cv_log(enum containerv_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -18,8 +18,28 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/container.h"
+
+struct cv_context_watch; /* the backend's */
+
+/* What docker cp asks (core/copy.c): paths one by one, or a tar stream. */
+enum cv_copy_direction {
+	CV_COPY_IN,      /* sources on the host into targets in the container */
+	CV_COPY_OUT,     /* sources in the container out to targets on the host */
+	CV_COPY_TAR_IN,  /* the tar stream read from fd extracted into the container's directory path */
+	CV_COPY_TAR_OUT, /* path in the container written to fd as a tar stream */
+};
+
+struct cv_copy_request {
+	enum cv_copy_direction direction;
+	const char *const *sources, *const *targets; /* CV_COPY_IN and _OUT: count of each */
+	size_t count;
+	containerv_fd_t fd; /* the tar forms */
+	const char *path;   /* the tar forms: absolute, in the container */
+};
+struct containerv_volume_options;
 
 struct cv_backend_ops {
 	const char *name; /* "linux" */
@@ -81,6 +101,13 @@ struct cv_backend_ops {
 	int (*signal)(struct containerv_container *container, int signal);
 	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */
 	int (*wait_exit)(struct containerv_container *container, int timeout_ms);
+	/*
+	 * Whether this process started the container's init and must reap it: containerv_wait() then waits
+	 * with wait_exit (-1), else it loops over watch_fd.
+	 */
+	bool (*is_init_parent)(const struct containerv_container *container);
+	/* Waits until the output of an ended container is all in its log (Linux: the log monitor let go). */
+	void (*wait_output)(const struct containerv_container *container);
 	/* Kills every process of the container and waits (10 s at most) for the init to end; EBUSY if it did not. */
 	int (*terminate)(struct containerv_container *container);
 
@@ -99,6 +126,42 @@ struct cv_backend_ops {
 	              unsigned *applied);
 	/* Freezes every process of the running container (and waits until they are), or thaws them. Locked. */
 	int (*freeze)(struct containerv_container *container, bool frozen);
+
+	/*
+	 * docker cp's work, arguments checked (core/copy.c): the container's root as the container sees it
+	 * (running or not), every name resolved inside it and never written through (a hostile container
+	 * plants links and nodes). What is copied in belongs to the container's root user.
+	 */
+	int (*copy)(struct containerv_container *container, const struct cv_copy_request *request);
+	/* Writes the container's changes to its image as an OCI layer tar (whiteouts in OCI form) to fd. */
+	int (*write_changes)(struct containerv_container *container, int fd);
+
+	/*
+	 * The disk of a size-limited volume (core/volume.c; Linux: disk.img, an ext4 image loop-mounted on
+	 * _data), in the volume's directory dirfd at path. create makes it (options: size, owner, preallocate)
+	 * in a directory not yet in place; mount makes it _data (nothing if it is); unmount undoes that
+	 * (nothing if it is not mounted); bytes_used says what its files take (never fails: 0).
+	 */
+	int (*volume_disk_create)(int dirfd, const char *path, const char *name,
+	                          const struct containerv_volume_options *options);
+	int (*volume_disk_mount)(int dirfd, const char *path, const char *name);
+	int (*volume_disk_unmount)(int dirfd, const char *path, const char *name);
+	uint64_t (*volume_disk_bytes_used)(int dirfd);
+
+	/*
+	 * A context's watch (core/context-events.c): one descriptor, fd, readable when a container
+	 * directory appears in or leaves containers_dir, when a directory added with context_watch_add_dir
+	 * gets a new file, or when a descriptor added with context_watch_add_fd is readable. drain takes off
+	 * what the directories reported (a member descriptor is drained by its own owner).
+	 */
+	int (*context_watch_open)(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);
+	int (*context_watch_add_fd)(struct cv_context_watch *watch, containerv_fd_t fd);
+	void (*context_watch_remove_fd)(struct cv_context_watch *watch, containerv_fd_t fd);
+	/* Returns an id for context_watch_remove_dir (>= 0), or -1. */
+	int (*context_watch_add_dir)(struct cv_context_watch *watch, const char *dir);
+	void (*context_watch_remove_dir)(struct cv_context_watch *watch, int id);
+	void (*context_watch_drain)(struct cv_context_watch *watch);
+	void (*context_watch_close)(struct cv_context_watch *watch); /* NULL is allowed */
 };
 
 /* The backend of this build (platform/<name>/backend.c). */

@@ -52,6 +52,9 @@ struct cv_events {
 	struct cv_state reported;
 };
 
+/* Calls the handle's subscription with one event (core/events.c); time_ns 0: now. */
+void cv_events_deliver(struct containerv_container *container, enum containerv_event_type type, int64_t time_ns);
+
 struct cv_platform_container; /* the backend's part of a handle (platform/<name>/) */
 
 struct containerv_container {

@@ -41,12 +41,14 @@ struct containerv_context *cv_context_enter(struct containerv_context *context)
 	struct containerv_context *previous = current_context;
 
 	current_context = context;
+	cv_log_use(context != NULL ? &context->log : NULL);
 	return previous;
 }
 
 void cv_context_leave(struct containerv_context **previous)
 {
 	current_context = *previous;
+	cv_log_use(current_context != NULL ? &current_context->log : NULL);
 }
 
 /* An absolute path short enough for every file under it. */
@@ -94,7 +96,28 @@ void containerv_context_close(struct containerv_context *context)
 {
 	if (context == NULL || context->is_default)
 		return;
+	cv_context_events_free(context->events);
 	free(context);
+}
+
+struct containerv_context *containerv_context_enter(struct containerv_context *context)
+{
+	return cv_context_enter(context);
+}
+
+void containerv_context_leave(struct containerv_context *previous)
+{
+	cv_context_leave(&previous);
+}
+
+void containerv_context_set_log(struct containerv_context *context, containerv_log_fn callback, void *user)
+{
+	if (context == NULL || context->is_default) {
+		containerv_set_log(callback, user);
+		return;
+	}
+	context->log.callback = callback;
+	context->log.user = user;
 }
 
 const char *containerv_context_root(struct containerv_context *context)

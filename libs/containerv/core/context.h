@@ -17,10 +17,17 @@
 
 #include <chef/containerv.h>
 
+#include "common/error.h"
+
 struct containerv_context {
-	char root[PATH_MAX]; /* absolute; "" in the default context until first use */
+	char root[PATH_MAX];              /* absolute; "" in the default context until first use */
+	struct cv_log_target log;         /* callback NULL: the process-wide one (containerv_set_log) */
+	struct cv_context_events *events; /* containerv_context_subscribe (core/context-events.c) */
 	bool is_default;
 };
+
+/* Ends a context's subscription: its handles closed, its watch closed. NULL is allowed. */
+void cv_context_events_free(struct cv_context_events *events);
 
 /* The process-wide context of the root-less API. */
 struct containerv_context *cv_context_default(void);
@@ -37,7 +44,10 @@ static inline struct containerv_context *cv_context_or_current(struct containerv
 	return context != NULL ? context : cv_context_current();
 }
 
-/* Makes context the current one; returns the one it replaces (for cv_context_leave). */
+/*
+ * Makes context the current one, its log callback the thread's too; returns
+ * the one it replaces (for cv_context_leave).
+ */
 struct containerv_context *cv_context_enter(struct containerv_context *context);
 void cv_context_leave(struct containerv_context **previous);
 

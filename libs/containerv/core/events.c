@@ -34,7 +34,7 @@ int containerv_subscribe(struct containerv_container *container, containerv_even
 	return 0;
 }
 
-static void deliver(struct containerv_container *c, enum containerv_event_type type, int64_t time_ns)
+void cv_events_deliver(struct containerv_container *c, enum containerv_event_type type, int64_t time_ns)
 {
 	struct containerv_event event = {
 	        .version = CONTAINERV_EVENT_VERSION,
@@ -64,27 +64,27 @@ static void deliver_changes(struct containerv_container *c)
 	switch (now->status) {
 	case CV_STATE_CREATED:
 		if (before.status != CV_STATE_CREATED)
-			deliver(c, CV_EVENT_CREATED, 0);
+			cv_events_deliver(c, CV_EVENT_CREATED, 0);
 		break;
 	case CV_STATE_HELD:
 		if (before.status != CV_STATE_HELD || now->pid != before.pid)
-			deliver(c, CV_EVENT_HELD, 0);
+			cv_events_deliver(c, CV_EVENT_HELD, 0);
 		break;
 	case CV_STATE_RUNNING:
 		if (before.status != CV_STATE_RUNNING || started)
-			deliver(c, CV_EVENT_STARTED, now->started_ns);
+			cv_events_deliver(c, CV_EVENT_STARTED, now->started_ns);
 		if (now->paused != (before.status == CV_STATE_RUNNING && !started && before.paused))
-			deliver(c, now->paused ? CV_EVENT_PAUSED : CV_EVENT_RESUMED, 0);
+			cv_events_deliver(c, now->paused ? CV_EVENT_PAUSED : CV_EVENT_RESUMED, 0);
 		break;
 	case CV_STATE_EXITED:
 		if (before.status == CV_STATE_EXITED && !started && now->finished_ns == before.finished_ns)
 			break;
 		/* Started and ended between two dispatches: the start first. */
 		if (before.status != CV_STATE_RUNNING || started)
-			deliver(c, CV_EVENT_STARTED, now->started_ns);
+			cv_events_deliver(c, CV_EVENT_STARTED, now->started_ns);
 		if (now->exit.oom_killed)
-			deliver(c, CV_EVENT_OOM, now->finished_ns);
-		deliver(c, CV_EVENT_EXITED, now->finished_ns);
+			cv_events_deliver(c, CV_EVENT_OOM, now->finished_ns);
+		cv_events_deliver(c, CV_EVENT_EXITED, now->finished_ns);
 		break;
 	}
 	c->events.reported = *now;
@@ -103,7 +103,7 @@ int containerv_dispatch_events(struct containerv_container *container)
 		cv_error_clear();
 		/* Its last moments (an exit just before the removal) first, then the removal, then nothing. */
 		deliver_changes(container);
-		deliver(container, CV_EVENT_REMOVED, 0);
+		cv_events_deliver(container, CV_EVENT_REMOVED, 0);
 		memset(&container->events, 0, sizeof container->events);
 		return 0;
 	}

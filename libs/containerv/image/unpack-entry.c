@@ -1,10 +1,11 @@
 /*
  * Layer entries: each tar entry made inside the layer directory by our own
- * *at() calls. Every parent is opened relative to the layer directory with
- * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS):
- * a parent that is a symlink (planted by an earlier entry) is refused, not
- * followed, so no write lands outside the layer. Whatever had the entry's
- * name is removed first (a symlink is replaced, never written through).
+ * *at() calls. Every parent is opened relative to the layer directory by
+ * the platform's open_beneath (image/layer-fs.h; Linux: openat2 with
+ * RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS and RESOLVE_NO_SYMLINKS): a parent
+ * that is a symlink (planted by an earlier entry) is refused, not followed,
+ * so no write lands outside the layer. Whatever had the entry's name is
+ * removed first (a symlink is replaced, never written through).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,17 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/util.h"
+#include "image/layer-fs.h"
 #include "image/manifest.h"
 #include "image/unpack-private.h"
 
@@ -75,16 +73,7 @@ static int clean_name(const char *raw, char *out, size_t size)
 
 static int open_beneath(int dir_fd, const char *path, int flags)
 {
-	struct open_how how = {
-	        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-	        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
-	};
-	int fd;
-
-	do
-		fd = (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
-	while (fd < 0 && errno == EINTR);
-	return fd;
+	return cv_layer_fs()->open_beneath(dir_fd, path, flags);
 }
 
 /*
@@ -203,7 +192,7 @@ static int set_xattrs(int fd, struct archive_entry *entry, const char *name)
 	while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
 		if (strncmp(key, "trusted.overlay.", 16) == 0 || strncmp(key, "user.overlay.", 13) == 0)
 			continue;
-		if (fsetxattr(fd, key, value, size, 0) < 0 && errno != ENOTSUP) {
+		if (cv_layer_fs()->set_xattr(fd, key, value, size) < 0 && errno != ENOTSUP) {
 			char shown[100];
 			return cv_error_sys("layer entry \"%.200s\": set xattr %s", name,
 			                    cv_printable(key, shown, sizeof shown));
@@ -374,17 +363,18 @@ static int extract_hardlink(struct unpack *u, struct archive_entry *entry, int p
 static int extract_special(struct archive_entry *entry, int parent_fd, const char *leaf, const char *name)
 {
 	mode_t type = archive_entry_filetype(entry);
-	dev_t device = 0;
+	unsigned major = 0, minor = 0;
 	struct timespec times[2] = {entry_mtime(entry), entry_mtime(entry)};
 
 	if (type == AE_IFCHR || type == AE_IFBLK) {
 		if (geteuid() != 0)
 			return cv_error_errno(EPERM, "layer entry \"%.200s\": device nodes need root", name);
-		device = makedev(archive_entry_rdevmajor(entry), archive_entry_rdevminor(entry));
+		major = (unsigned)archive_entry_rdevmajor(entry);
+		minor = (unsigned)archive_entry_rdevminor(entry);
 	}
 	if (make_room(parent_fd, leaf, false, name) != 0)
 		return -1;
-	if (mknodat(parent_fd, leaf, type | (archive_entry_perm(entry) & 0777), device) < 0)
+	if (cv_layer_fs()->make_node(parent_fd, leaf, type | (archive_entry_perm(entry) & 0777), major, minor) < 0)
 		return cv_error_sys("layer entry \"%.200s\": mknod", name);
 	if (set_owner(parent_fd, leaf, entry, name) != 0)
 		return -1;
@@ -395,13 +385,13 @@ static int extract_special(struct archive_entry *entry, int parent_fd, const cha
 	return 0;
 }
 
-/* .wh.NAME hides NAME of the layers below: an overlay whiteout (char device 0:0). */
+/* .wh.NAME hides NAME of the layers below: the snapshotter's whiteout (overlay: char device 0:0). */
 static int extract_whiteout(struct archive_entry *entry, int parent_fd, const char *leaf, const char *name)
 {
 	const char *hidden = leaf + strlen(WHITEOUT_PREFIX);
 
 	if (strcmp(leaf, OPAQUE_MARKER) == 0) {
-		if (fsetxattr(parent_fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+		if (cv_layer_fs()->mark_opaque(parent_fd) < 0)
 			return cv_error_sys("layer entry \"%.200s\": mark the directory opaque", name);
 		return 0;
 	}
@@ -411,7 +401,7 @@ static int extract_whiteout(struct archive_entry *entry, int parent_fd, const ch
 		return cv_error_errno(EPERM, "layer entry \"%.200s\": invalid whiteout", name);
 	if (make_room(parent_fd, hidden, false, name) != 0)
 		return -1;
-	if (mknodat(parent_fd, hidden, S_IFCHR | 0, makedev(0, 0)) < 0)
+	if (cv_layer_fs()->make_whiteout(parent_fd, hidden) < 0)
 		return cv_error_sys("layer entry \"%.200s\": make the whiteout", name);
 	if (set_owner(parent_fd, hidden, entry, name) != 0)
 		return -1;

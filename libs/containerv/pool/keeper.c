@@ -44,6 +44,7 @@ struct keeper {
 	int dirfd;
 	struct containerv_pool_config config;
 	struct containerv_options *template;
+	struct containerv_context *context; /* the root of the call that started the keeper */
 	pthread_mutex_t lock;
 	pthread_cond_t work;
 	unsigned int to_make;  /* containers the workers should make now */
@@ -149,6 +150,8 @@ static void *worker(void *arg)
 {
 	struct keeper *k = arg;
 
+	/* A new thread starts in the default context: the workers act in the keeper's. */
+	containerv_context_enter(k->context);
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
 		while (!k->stopping && k->to_make == 0)
@@ -388,11 +391,16 @@ int containerv_pool_keeper_run(const char *name)
 	if (faccessat(dirfd, "pool.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return cv_error_errno(ENOENT, "pool %s: being removed", name);
 	k.dirfd = dirfd;
-	if (cv_pool_load_template(dirfd, name, &k.template) < 0)
+	if (containerv_context_open(containerv_root(), &k.context) < 0)
+		return cv_error_prefix("pool keeper %s", name);
+	if (cv_pool_load_template(dirfd, name, &k.template) < 0) {
+		containerv_context_close(k.context);
 		return -1;
+	}
 	socket_fd = bind_socket(&k);
 	if (socket_fd < 0) {
 		containerv_options_delete(k.template);
+		containerv_context_close(k.context);
 		return cv_error_prefix("pool keeper %s", name);
 	}
 	/* Takes first: a refill only gets the CPU a workload leaves. */
@@ -410,5 +418,6 @@ int containerv_pool_keeper_run(const char *name)
 	unlinkat(dirfd, "keeper.sock", 0);
 	unlinkat(dirfd, "keeper.json", 0);
 	containerv_options_delete(k.template);
+	containerv_context_close(k.context);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /*
- * containerv_image_commit, the backend's part: a container's changes (its
- * overlay upper directory) written as an OCI layer tar for image/'s commit
+ * Commit, the backend's part (struct cv_backend_ops.write_changes; the
+ * rules are core/copy.c's): a container's changes (its overlay upper
+ * directory) written as an OCI layer tar for image/'s commit
  * (image/image-commit.c), which stores it. Overlay's forms are turned back
  * into OCI's: a whiteout (char device 0:0) becomes an empty ".wh.NAME", an
  * opaque directory (trusted.overlay.opaque=y) gets a ".wh..wh..opq" entry;
@@ -21,11 +22,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <chef/containerv/image.h>
-
 #include "common/error.h"
 #include "common/util.h"
-#include "image/image-commit.h"
 #include "platform/linux/container-private.h"
 
 #define COMMIT_MAX_DEPTH 256
@@ -228,39 +226,15 @@ out:
 	return ret;
 }
 
-/* cv_commit_source.write_layer: opens <dir>/upper (never following a link) and writes it. */
-static int write_upper_layer(void *user, int fd)
+/* struct cv_backend_ops.write_changes: opens <dir>/upper (never following a link) and writes it. */
+int cv_linux_write_changes(struct containerv_container *container, int fd)
 {
-	const struct containerv_container *container = user;
 	cleanup_close int upper_fd = -1;
 	char upper[PATH_MAX];
 
-	/* A root used in place has no layer of its own: its changes are the bundle's directory. */
-	if (container->config.rootfs_in_place)
-		return cv_error_errno(ENOTSUP,
-		                      "commit %s: its root filesystem is used in place, it has no layer of changes",
-		                      container->name);
 	snprintf(upper, sizeof upper, "%s/upper", container->dir);
 	upper_fd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (upper_fd < 0)
 		return cv_error_sys("commit %s: open %s", container->name, upper);
 	return write_layer(upper_fd, fd);
-}
-
-int containerv_image_commit(struct containerv_container *container, const char *name,
-                            const struct containerv_import_options *changes, char *digest)
-{
-	struct cv_commit_source source;
-
-	cv_error_clear();
-	if (container == NULL || name == NULL)
-		return cv_error_errno(EINVAL, "commit: missing argument");
-	CV_CONTEXT_SCOPE(container->context);
-	source = (struct cv_commit_source){
-	        .name = container->name,
-	        .image_digest = container->config.image_digest,
-	        .write_layer = write_upper_layer,
-	        .user = container,
-	};
-	return cv_image_commit(&source, name, changes, digest);
 }

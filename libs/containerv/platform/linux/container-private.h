@@ -160,6 +160,7 @@ int cv_linux_destroy(struct containerv_container *container, bool remove_anonymo
 int cv_linux_release_held(struct containerv_container *container);
 int cv_linux_signal(struct containerv_container *container, int signal);
 int cv_linux_wait_exit(struct containerv_container *container, int timeout_ms);
+bool cv_linux_is_init_parent(const struct containerv_container *container);
 int cv_linux_terminate(struct containerv_container *container);
 int cv_linux_exec(struct containerv_container *container, const struct containerv_spawn_options *options,
                   containerv_pid_t *pid, struct containerv_exit *exit_status);
@@ -170,6 +171,31 @@ int cv_linux_watch_state(struct containerv_container *container, enum containerv
 
 /* stats.c: one sample for core's containerv_get_stats() (struct cv_backend_ops.stats). */
 int cv_linux_stats_sample(struct containerv_container *container, struct containerv_stats *stats);
+
+/* copy.c, tar.c, commit.c: docker cp's and commit's work (struct cv_backend_ops.copy, write_changes). */
+struct cv_copy_request;
+int cv_linux_copy(struct containerv_container *container, const struct cv_copy_request *request);
+int cv_linux_tar_in(struct containerv_container *container, int fd, const char *container_dir);
+int cv_linux_tar_out(struct containerv_container *container, const char *container_path, int fd);
+int cv_linux_write_changes(struct containerv_container *container, int fd);
+
+/* volume-disk.c: a size-limited volume's disk (struct cv_backend_ops.volume_disk_*). */
+struct containerv_volume_options;
+int cv_linux_volume_disk_create(int dirfd, const char *path, const char *name,
+                                const struct containerv_volume_options *options);
+int cv_linux_volume_disk_mount(int dirfd, const char *path, const char *name);
+int cv_linux_volume_disk_unmount(int dirfd, const char *path, const char *name);
+uint64_t cv_linux_volume_disk_bytes_used(int dirfd);
+
+/* context-watch.c: a context's watch (struct cv_backend_ops.context_watch_*). */
+struct cv_context_watch;
+int cv_linux_context_watch_open(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);
+int cv_linux_context_watch_add_fd(struct cv_context_watch *watch, containerv_fd_t fd);
+void cv_linux_context_watch_remove_fd(struct cv_context_watch *watch, containerv_fd_t fd);
+int cv_linux_context_watch_add_dir(struct cv_context_watch *watch, const char *dir);
+void cv_linux_context_watch_remove_dir(struct cv_context_watch *watch, int id);
+void cv_linux_context_watch_drain(struct cv_context_watch *watch);
+void cv_linux_context_watch_close(struct cv_context_watch *watch);
 
 /* watch.c: closes what containerv_watch_fd() opened (containerv_close). */
 void cv_watch_close(struct containerv_container *container);

@@ -2,7 +2,8 @@
  * The Linux half of the lifecycle, behind core's backend table: create's host
  * resources (prepare: user-namespace lease, volumes) and their release
  * (destroy), the held release, signals through the init's pidfd and the
- * cgroup, waiting for the init, terminate; and containerv_wait.
+ * cgroup, waiting for the init (core/wait.c has containerv_wait's rules),
+ * terminate.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +26,7 @@
 #include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
 #include "platform/linux/network-private.h"
-#include "platform/linux/volume-store.h"
+#include "core/volume.h"
 
 /*
  * The portable types of the public headers (chef/containerv/common.h) are the
@@ -259,50 +260,6 @@ int cv_linux_release_held(struct containerv_container *c)
 	return cv_state_save(c);
 }
 
-/* containerv_wait() as a loop over containerv_watch_fd(): until the init has ended (or a held one died). */
-static int wait_watched(struct containerv_container *c)
-{
-	enum containerv_state state;
-	struct pollfd entry = {.events = POLLIN};
-
-	if (containerv_watch_fd(c, &entry.fd) < 0)
-		return errno == ENOENT ? cv_state_refresh(c) : -1;
-	for (;;) {
-		if (containerv_watch_state(c, &state) < 0)
-			/* Removed meanwhile (autoremove): the refresh reports it as ended. */
-			return errno == ENOENT ? cv_state_refresh(c) : -1;
-		if (state == CV_STATE_CREATED)
-			return cv_error_errno(ESRCH, "container %s was held and its init ended before a release",
-			                      containerv_name(c));
-		if (!cv_state_has_init(c))
-			return 0;
-		if (poll(&entry, 1, -1) < 0 && errno != EINTR)
-			return cv_error_sys("wait for %s", containerv_name(c));
-	}
-}
-
-int containerv_wait(struct containerv_container *container, struct containerv_exit *exit_status)
-{
-	cv_error_clear();
-	if (container == NULL)
-		return cv_error_errno(EINVAL, "wait: no container");
-	CV_CONTEXT_SCOPE(container->context);
-	cv_state_refresh(container);
-	if (container->state.status == CV_STATE_CREATED)
-		return cv_error_errno(EINVAL, "container %s has not been started", containerv_name(container));
-	/* Our own init is reaped (its status is all an autoremove container leaves); others are watched. */
-	if (container->platform->is_parent ? wait_init(container, -1) < 0 : wait_watched(container) < 0)
-		return -1;
-	/* Our held init killed before any release: nothing ran, there is no exit status to report. */
-	if (container->state.status == CV_STATE_CREATED)
-		return cv_error_errno(ESRCH, "container %s was held and its init ended before a release",
-		                      containerv_name(container));
-	cv_log_monitor_wait(container); /* the output is all in the log before anyone is told it has ended */
-	if (exit_status != NULL)
-		*exit_status = container->state.exit;
-	return 0;
-}
-
 static int signal_init(struct containerv_container *c, int signal)
 {
 	cleanup_close int pidfd = pidfd_open_checked(c);
@@ -347,6 +304,11 @@ int cv_linux_signal(struct containerv_container *container, int signal)
 int cv_linux_wait_exit(struct containerv_container *c, int timeout_ms)
 {
 	return wait_init(c, timeout_ms);
+}
+
+bool cv_linux_is_init_parent(const struct containerv_container *c)
+{
+	return c->platform->is_parent;
 }
 
 /* Kills the whole container and waits for the init to be gone. */

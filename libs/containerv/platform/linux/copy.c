@@ -32,6 +32,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "core/backend.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
 
@@ -479,26 +480,20 @@ static int copy_in_root(const struct cv_copy_root *root, void *arg)
 	return 0;
 }
 
-static int copy_many(struct containerv_container *c, const char *const *sources, const char *const *targets,
-                     size_t count, bool upload)
+/* struct cv_backend_ops.copy: the paths one by one, or a tar stream (tar.c), in a child with the root. */
+int cv_linux_copy(struct containerv_container *c, const struct cv_copy_request *request)
 {
-	struct copy_request request = {sources, targets, count, upload};
+	struct copy_request paths = {request->sources, request->targets, request->count,
+	                             request->direction == CV_COPY_IN};
 
-	cv_error_clear();
-	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
-		return cv_error_errno(EINVAL, "copy: missing argument");
-	CV_CONTEXT_SCOPE(c->context);
-	return cv_container_with_root(c, upload, copy_in_root, &request);
-}
-
-int containerv_upload(struct containerv_container *container, const char *const *host_paths,
-                      const char *const *container_paths, size_t count)
-{
-	return copy_many(container, host_paths, container_paths, count, true);
-}
-
-int containerv_download(struct containerv_container *container, const char *const *container_paths,
-                        const char *const *host_paths, size_t count)
-{
-	return copy_many(container, container_paths, host_paths, count, false);
+	switch (request->direction) {
+	case CV_COPY_IN:
+	case CV_COPY_OUT:
+		return cv_container_with_root(c, paths.upload, copy_in_root, &paths);
+	case CV_COPY_TAR_IN:
+		return cv_linux_tar_in(c, request->fd, request->path);
+	case CV_COPY_TAR_OUT:
+		return cv_linux_tar_out(c, request->path, request->fd);
+	}
+	return cv_error_errno(EINVAL, "copy: unknown direction %d", (int)request->direction);
 }

@@ -30,7 +30,7 @@
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
 #include "platform/linux/network-private.h"
-#include "platform/linux/volume-store.h"
+#include "core/volume.h"
 #include "security/security-internal.h"
 
 static void plan_free(struct cv_init_plan *plan)

@@ -220,17 +220,11 @@ done:
 	return ret;
 }
 
-int containerv_upload_tar(struct containerv_container *container, containerv_fd_t fd, const char *container_dir)
+int cv_linux_tar_in(struct containerv_container *container, int fd, const char *container_dir)
 {
 	struct tar_request request = {fd, container_dir};
 
-	cv_error_clear();
-	if (container == NULL || fd < 0 || container_dir == NULL || container_dir[0] != '/')
-		return cv_error_errno(EINVAL, "upload tar: give a descriptor and an absolute directory");
-	CV_CONTEXT_SCOPE(container->context);
-	if (cv_container_with_root(container, true, extract_in_root, &request) < 0)
-		return cv_error_prefix("copy to %s:%s", containerv_name(container), container_dir);
-	return 0;
+	return cv_container_with_root(container, true, extract_in_root, &request);
 }
 
 static int write_entry(const struct cv_copy_root *root, struct archive *out, int dirfd, const char *leaf,
@@ -370,15 +364,9 @@ static int archive_in_root(const struct cv_copy_root *root, void *arg)
 	return ret;
 }
 
-int containerv_download_tar(struct containerv_container *container, const char *container_path, containerv_fd_t fd)
+int cv_linux_tar_out(struct containerv_container *container, const char *container_path, int fd)
 {
 	struct tar_request request = {fd, container_path};
 
-	cv_error_clear();
-	if (container == NULL || container_path == NULL || fd < 0)
-		return cv_error_errno(EINVAL, "download tar: missing argument");
-	CV_CONTEXT_SCOPE(container->context);
-	if (cv_container_with_root(container, false, archive_in_root, &request) < 0)
-		return cv_error_prefix("copy from %s:%s", containerv_name(container), container_path);
-	return 0;
+	return cv_container_with_root(container, false, archive_in_root, &request);
 }

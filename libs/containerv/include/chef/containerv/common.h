@@ -173,8 +173,9 @@ CONTAINERV_API int containerv_set_root(const char *path);
 /*
  * The state root in force: during a call made in a context (the
  * containerv_*_in() functions, or any function on a handle opened in one)
- * that context's root, else the default context's (containerv_set_root()).
- * Never NULL.
+ * that context's root, else the root of the context this thread entered
+ * (containerv_context_enter()), else the default context's
+ * (containerv_set_root()). Never NULL.
  */
 CONTAINERV_API const char *containerv_root(void);
 
@@ -183,7 +184,8 @@ CONTAINERV_API const char *containerv_root(void);
  * one process (a supervisor of several apps, tests). Containers created or
  * opened in a context (containerv_create_in(), containerv_open_in(),
  * containerv_list_in()) keep it: every later call on their handle acts in
- * its root, images, networks and volumes included.
+ * its root, images, networks and volumes included. Calls without a handle
+ * act in a context inside containerv_context_enter()/_leave() (below).
  */
 struct containerv_context;
 
@@ -201,6 +203,39 @@ CONTAINERV_API void containerv_context_close(struct containerv_context *context)
 CONTAINERV_API const char *containerv_context_root(struct containerv_context *context);
 
 /*
+ * Acting in a context without a handle: images, networks, volumes, the
+ * registry, pools, and the context-less container calls (containerv_create(),
+ * containerv_open(), containerv_list() ...).
+ *
+ * containerv_context_enter() makes context the one every context-less call
+ * of this thread acts in, until containerv_context_leave() gives back the
+ * one it returned; scopes nest. It is thread-local, like uselocale(3): other
+ * threads, and calls on a handle (which act in the handle's own context), are
+ * not affected. Callbacks the library calls during the scope run in it too.
+ *
+ *     struct containerv_context *previous = containerv_context_enter(app);
+ *     ret = containerv_image_pull(&pull, "alpine", &image);   (app's store)
+ *     containerv_context_leave(previous);
+ *
+ * Why a scope and not a context argument on each call: the image, network,
+ * volume, registry and pool areas have some fifty public functions; a
+ * *_in() twin of each would double the API and still leave out what they
+ * call back into. The library already carries the context of a call this way
+ * (a call on a handle acts in the handle's context), so one pair gives every
+ * function, present and future, the same answer. containerv_create_in(),
+ * containerv_open_in() and containerv_list_in() stay: they are the same as
+ * calling the plain function inside a scope.
+ *
+ * context NULL enters the default context (containerv_set_root()). Returns
+ * the context in force before (NULL when it was the default one); never
+ * fails. Leave before closing the entered context.
+ */
+CONTAINERV_API struct containerv_context *containerv_context_enter(struct containerv_context *context);
+
+/* Ends the scope containerv_context_enter() began: previous is what it returned. */
+CONTAINERV_API void containerv_context_leave(struct containerv_context *previous);
+
+/*
  * Log levels for messages the library wants a person to see (warnings about
  * the host, debug traces). The library never writes to stdout or stderr by
  * itself: install a callback to receive them.
@@ -215,8 +250,23 @@ enum containerv_log_level {
 /* Receives one message without a trailing newline. */
 typedef void (*containerv_log_fn)(enum containerv_log_level level, const char *message, void *user);
 
-/* Installs (or with NULL removes) the process-wide log callback. Never fails. */
+/*
+ * Installs (or with NULL removes) the process-wide log callback: the default
+ * context's, and every other context's that has none of its own. Never fails.
+ */
 CONTAINERV_API void containerv_set_log(containerv_log_fn callback, void *user);
+
+/*
+ * Installs (or with NULL removes) context's own log callback: messages of
+ * every call acting in context (its handles, the *_in() functions, calls
+ * made between containerv_context_enter() and _leave()) go to it, so a
+ * supervisor of several apps can tell them apart. Without one they go to the
+ * process-wide callback. context NULL: the default context, the same as
+ * containerv_set_log(). Set it before the context is used from other
+ * threads. Never fails.
+ */
+CONTAINERV_API void containerv_context_set_log(struct containerv_context *context, containerv_log_fn callback,
+                                               void *user);
 
 #ifdef __cplusplus
 }

@@ -444,7 +444,8 @@ CONTAINERV_API int containerv_watch_state(struct containerv_container *container
 
 /* What happened to a container (struct containerv_event). */
 enum containerv_event_type {
-	CV_EVENT_CREATED = 0, /* created again: a held container whose init died before a release */
+	CV_EVENT_CREATED = 0, /* created (a context subscription's first event of a new container), or created
+	                         again: a held container whose init died before a release */
 	CV_EVENT_HELD = 1,    /* set up and waiting for a release (containerv_options_set_hold()) */
 	CV_EVENT_STARTED = 2, /* its main command runs (a start, or the release of a held one) */
 	CV_EVENT_OOM = 3,     /* the OOM killer killed a process of it; reported with its exit, just before */
@@ -490,6 +491,37 @@ CONTAINERV_API int containerv_subscribe(struct containerv_container *container, 
  * no subscription).
  */
 CONTAINERV_API int containerv_dispatch_events(struct containerv_container *container);
+
+/*
+ * Subscribes callback to the events of every container of context (NULL:
+ * the default context), those created later by any process included: a
+ * supervisor's one subscription instead of one per handle. The containers
+ * there at subscription report what changes from then on; a container made
+ * afterwards is reported with CV_EVENT_CREATED first, then each step since
+ * (one created and removed between two dispatches may go unseen). Events of
+ * one container come in order; containers are not ordered among themselves.
+ * One subscription per context: a new one replaces it, callback NULL ends it,
+ * containerv_context_close() ends it too. The context follows each container
+ * with a handle of its own (Linux: three descriptors each). Returns 0, or -1
+ * with errno.
+ */
+CONTAINERV_API int containerv_context_subscribe(struct containerv_context *context, containerv_event_fn callback,
+                                                void *user);
+
+/*
+ * The context subscription's descriptor (readable, POLLIN, when a container
+ * of the context may have changed or a new one appeared). Owned by the
+ * subscription: do not close it. EINVAL without a subscription.
+ */
+CONTAINERV_API int containerv_context_watch_fd(struct containerv_context *context, containerv_fd_t *fd);
+
+/*
+ * Without blocking: looks for new containers, takes the pending changes off
+ * the subscription's descriptor and calls its callback for each. Call it
+ * when that descriptor is readable. Returns 0, or -1 with errno (EINVAL: no
+ * subscription).
+ */
+CONTAINERV_API int containerv_context_dispatch_events(struct containerv_context *context);
 
 /*
  * Sends a signal to the main process (through the init, which forwards

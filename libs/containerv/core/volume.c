@@ -1,5 +1,9 @@
 /*
- * Named volumes: the store under <root>/volumes/ (layout in volume-store.h).
+ * Named volumes: the store under <root>/volumes/ (layout in core/volume.h),
+ * whatever the platform: names, volume.json, users, the lock, create,
+ * inspect, list, remove, prune and reconcile. What only the platform can do,
+ * the disk of a size-limited volume (Linux: an ext4 image loop-mounted on
+ * _data), goes through the backend table (volume_disk_*).
  *
  * Creation builds the whole volume in a hidden .tmp-* directory and renames
  * it into place, so a volume is either complete or invisible, and the
@@ -18,15 +22,14 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 
 #include <chef/containerv/volume.h>
 
 #include "common/error.h"
 #include "common/util.h"
+#include "core/backend.h"
 #include "core/container.h"
-#include "platform/linux/loop-device.h"
-#include "platform/linux/volume-store.h"
+#include "core/volume.h"
 
 #define VOLUME_NAME_MAX 128
 /* Below this, ext4's own metadata and journal leave too little room to be useful. */
@@ -254,31 +257,8 @@ static int populate(int dirfd, const char *path, const char *name, const struct 
 	if (lock < 0)
 		return cv_error_sys("volume %s: create lock", name);
 	if (options->size_limit != 0) {
-		char image[PATH_MAX];
-		cleanup_close int fd =
-		        openat(dirfd, "disk.img", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-		if (fd < 0)
-			return cv_error_sys("volume %s: create disk.img", name);
-		/* Sparse: the image takes the space its files use, the limit is only its length. */
-		if (ftruncate(fd, (off_t)options->size_limit) < 0)
-			return cv_error_sys("volume %s: size disk.img to %llu bytes", name,
-			                    (unsigned long long)options->size_limit);
-		snprintf(image, sizeof image, "%s/disk.img", path);
-		if (cv_loop_format_ext4(image, options->uid < 0 ? 0 : (uid_t)options->uid,
-		                        options->gid < 0 ? 0 : (gid_t)options->gid) < 0)
-			return cv_error_prefix("volume %s", name);
-		/*
-		 * After mkfs, which discards (punches) the whole image. Version 1 callers have no preallocate
-		 * field: their struct ends before it.
-		 */
-		if (options->version >= 2 && options->preallocate &&
-		    fallocate(fd, 0, 0, (off_t)options->size_limit) < 0)
-			return errno == ENOSPC ? cv_error_errno(ENOSPC,
-			                                        "volume %s: no room on the host for a preallocated "
-			                                        "%llu MiB image",
-			                                        name, (unsigned long long)(options->size_limit >> 20))
-			                       : cv_error_sys("volume %s: preallocate disk.img", name);
+		if (cv_backend()->volume_disk_create(dirfd, path, name, options) < 0)
+			return -1;
 	} else if ((options->uid >= 0 || options->gid >= 0) &&
 	           fchownat(dirfd, "_data", (uid_t)options->uid, (gid_t)options->gid, AT_SYMLINK_NOFOLLOW) < 0) {
 		return cv_error_sys("volume %s: chown _data to %d:%d", name, options->uid, options->gid);
@@ -411,33 +391,15 @@ static int volume_users(struct volume *volume, bool drop_stale, char ***out)
 	return 0;
 }
 
-/* Unmounts a size-limited volume's _data if mounted. */
+/* Unmounts a size-limited volume's disk from _data if mounted. */
 static int volume_unmount(struct volume *volume)
 {
-	char data[PATH_MAX + 8];
-
-	if (!cv_is_mount_point_at(volume->dirfd, "_data"))
-		return 0;
-	snprintf(data, sizeof data, "%s/_data", volume->path);
-	if (cv_unmount(data) < 0)
-		return cv_error_prefix("volume %s", volume->name);
-	return 0;
+	return cv_backend()->volume_disk_unmount(volume->dirfd, volume->path, volume->name);
 }
 
 static int volume_mount(struct volume *volume)
 {
-	char image[PATH_MAX + 16];
-	cleanup_close int target = -1;
-
-	if (cv_is_mount_point_at(volume->dirfd, "_data"))
-		return 0;
-	target = openat(volume->dirfd, "_data", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0)
-		return cv_error_sys("volume %s: open _data", volume->name);
-	snprintf(image, sizeof image, "%s/disk.img", volume->path);
-	if (cv_loop_mount_ext4(image, target) < 0)
-		return cv_error_prefix("volume %s", volume->name);
-	return 0;
+	return cv_backend()->volume_disk_mount(volume->dirfd, volume->path, volume->name);
 }
 
 static bool is_size_limited(struct volume *volume)
@@ -539,19 +501,13 @@ uint64_t cv_disk_usage_at(int dirfd, dev_t device)
 
 static uint64_t bytes_used(struct volume *volume, bool size_limited)
 {
-	cleanup_close int data = openat(volume->dirfd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs fs;
+	cleanup_close int data = -1;
 	struct stat st;
 
-	if (data < 0)
-		return 0;
-	if (size_limited && cv_is_mount_point_at(volume->dirfd, "_data") && fstatfs(data, &fs) == 0)
-		return (uint64_t)(fs.f_blocks - fs.f_bfree) * (uint64_t)fs.f_bsize;
-	/* An unmounted image: what the sparse file occupies is the closest answer without mounting it. */
 	if (size_limited)
-		return fstatat(volume->dirfd, "disk.img", &st, AT_SYMLINK_NOFOLLOW) == 0 ? (uint64_t)st.st_blocks * 512
-		                                                                         : 0;
-	if (fstat(data, &st) < 0)
+		return cv_backend()->volume_disk_bytes_used(volume->dirfd);
+	data = openat(volume->dirfd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (data < 0 || fstat(data, &st) < 0)
 		return 0;
 	return cv_disk_usage_at(data, st.st_dev);
 }
@@ -759,16 +715,15 @@ static bool tmp_is_stale(const char *entry)
 
 static void remove_stale_tmp(const char *dir, const char *entry)
 {
-	char path[PATH_MAX + 256], data[PATH_MAX + 300];
+	char path[PATH_MAX + 256];
 	cleanup_close int fd = -1;
 
 	snprintf(path, sizeof path, "%s/%s", dir, entry);
 	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* A force-removal killed halfway may have left its image mounted: rm -rf never crosses mounts. */
-	if (fd >= 0 && cv_is_mount_point_at(fd, "_data")) {
-		snprintf(data, sizeof data, "%s/_data", path);
-		cv_unmount(data);
-	}
+	/* A force-removal killed halfway may have left its disk mounted: rm -rf never crosses mounts. */
+	if (fd >= 0)
+		cv_backend()->volume_disk_unmount(fd, path, entry);
+	cv_error_clear();
 	cv_rm_rf(path);
 }
 
@@ -803,28 +758,5 @@ int cv_volume_reconcile(void)
 		}
 	}
 	cv_error_clear();
-	return 0;
-}
-
-/* The bytes a container's writable layer takes (its upper/): a platform walk, as a volume's. */
-int containerv_disk_usage(struct containerv_container *container, uint64_t *bytes)
-{
-	char path[PATH_MAX];
-	cleanup_close int upper = -1;
-	struct stat st;
-
-	cv_error_clear();
-	if (container == NULL || bytes == NULL)
-		return cv_error_errno(EINVAL, "disk_usage: missing argument");
-	*bytes = 0;
-	if ((size_t)snprintf(path, sizeof path, "%s/upper", container->dir) >= sizeof path)
-		return cv_error_errno(ENAMETOOLONG, "disk usage of %s: path too long", container->id);
-	/* The container writes below upper/: never follow what it put there. */
-	upper = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (upper < 0 && errno == ENOENT)
-		return 0; /* not started yet */
-	if (upper < 0 || fstat(upper, &st) < 0)
-		return cv_error_errno(errno, "disk usage of %s: %s", container->id, strerror(errno));
-	*bytes = cv_disk_usage_at(upper, st.st_dev);
 	return 0;
 }

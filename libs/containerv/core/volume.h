@@ -1,17 +1,21 @@
 /*
- * Internal: the named-volume store, as the container lifecycle uses it.
+ * Internal: the named-volume store (core/volume.c), as the container
+ * lifecycle uses it; the disk of a size-limited volume is the backend's
+ * (struct cv_backend_ops volume_disk_*).
  *
  *   <root>/volumes/<name>/volume.json   name, created, labels, size limit, uid/gid, anonymous
  *   <root>/volumes/<name>/_data/        the data (a directory, or the mount point of disk.img)
- *   <root>/volumes/<name>/disk.img      ext4 image of a size-limited volume (sparse)
+ *   <root>/volumes/<name>/disk.img      the platform's disk of a size-limited volume (Linux: ext4 image)
  *   <root>/volumes/<name>/users/<id>    one empty file per container using the volume
  *   <root>/volumes/<name>/lock          flock'ed around acquire/release/remove
  */
-#ifndef CV_LINUX_VOLUME_STORE_H
-#define CV_LINUX_VOLUME_STORE_H
+#ifndef CV_CORE_VOLUME_H
+#define CV_CORE_VOLUME_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Creates an anonymous volume (as `-v /data` does) and writes its generated
@@ -21,7 +25,7 @@ int cv_volume_create_anonymous(char *name, size_t size);
 
 /*
  * Records that container_id uses the volume and makes its data available
- * on the host (loop-mounting a size-limited volume on its first user).
+ * on the host (mounting a size-limited volume's disk on its first user).
  * Writes the host directory to bind into the container to host_path.
  * ENOENT when the volume does not exist.
  */
