@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `containerv tune`: finds the limit that holds a container back from its real figures and suggests
-# (and with --apply, sets) the one that would not: a busy loop under --cpus 0.1 is throttled (suggest
-# --cpus 0.20; applied, the cgroup's quota doubles); 29 MiB held under --memory 32m is near its limit;
+# (and with --apply, sets) the one that would not: a busy loop under --cpus 0.02 is throttled (suggest
+# --cpus 0.04; applied, the cgroup's quota doubles); 29 MiB held under --memory 32m is near its limit;
 # 9 tasks under --pids-limit 10 too (applied: pids.max 20); an idle container has no bottleneck. Bad
 # input: one line and the exit code docker's update uses. Nothing left behind.
 #
@@ -21,19 +21,20 @@ cgroup_file() {
 }
 
 # ---- CPU: a quota that throttles ----
-cv 0 run -d --name spin --cpus 0.1 --rootfs "$CV_TEST_ROOTFS" --network none sh -c 'while :; do :; done'
+# A quota small enough that even a loaded host gives the loop more than it allows.
+cv 0 run -d --name spin --cpus 0.02 --rootfs "$CV_TEST_ROOTFS" --network none sh -c 'while :; do :; done'
 spin=$OUT
 ids+=("$spin")
 cv 0 tune --interval 1s spin
-grep -q '^CPU: held back by its quota (--cpus 0.10) [0-9]*% of the time; suggest --cpus 0.20$' <<<"$OUT" ||
+grep -q '^CPU: held back by its quota (--cpus 0.02) [0-9]*% of the time; suggest --cpus 0.04$' <<<"$OUT" ||
 	fail "throttled spin: $OUT"
 cv 0 tune --interval 1s --apply spin
 [ "$(tail -1 <<<"$OUT")" = applied ] || fail "tune --apply: $OUT"
 quota=$(cgroup_file "$spin" cpu cpu.cfs_quota_us cpu.max)
-[ "${quota%% *}" = 20000 ] || fail "quota after --apply: $quota"
+[ "${quota%% *}" = 4000 ] || fail "quota after --apply: $quota"
 cv 0 inspect --format '{{.HostConfig.NanoCpus}}' spin
-[ "$OUT" = 200000000 ] || fail "inspect after --apply: NanoCpus $OUT"
-pass "tune: a busy loop under --cpus 0.1 is found throttled; --apply doubles its quota"
+[ "$OUT" = 40000000 ] || fail "inspect after --apply: NanoCpus $OUT"
+pass "tune: a busy loop under --cpus 0.02 is found throttled; --apply doubles its quota"
 
 # ---- memory near its limit, processes near theirs ----
 cv 0 run -d --name full --memory 32m --pids-limit 10 -v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" \
