@@ -405,12 +405,14 @@ static void wake_keeper(int dirfd)
  * Claims one entry of ready/: its claim first (claim.c), then the unlink of the entry, which one taker alone
  * succeeds in. Opens the container; 1 when none was ready. The claim's descriptor goes to *claim.
  */
-static int claim_ready(int dirfd, struct containerv_container **container, int *claim)
+static int claim_ready_once(int dirfd, struct containerv_container **container, int *claim, bool *busy)
 {
 	int fd = openat(dirfd, "ready", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *entry;
 	int ret = 1;
+
+	*busy = false;
 
 	if (dir == NULL) {
 		if (fd >= 0)
@@ -421,8 +423,10 @@ static int claim_ready(int dirfd, struct containerv_container **container, int *
 		if (entry->d_name[0] == '.' || strlen(entry->d_name) != 64)
 			continue;
 		int lock = cv_pool_claim(dirfd, entry->d_name);
-		if (lock < 0)
+		if (lock < 0) {
+			*busy = true;
 			continue; /* another take, or a sweep, owns it */
+		}
 		if (unlinkat(fd, entry->d_name, 0) < 0) {
 			cv_pool_unclaim(dirfd, entry->d_name, lock); /* another take was first, and released it */
 			continue;
@@ -439,6 +443,24 @@ static int claim_ready(int dirfd, struct containerv_container **container, int *
 	}
 	closedir(dir);
 	cv_error_clear();
+	return ret;
+}
+
+/*
+ * claim_ready_once, again for a short while when every ready container was claimed by someone else: a
+ * sweep holds each claim for a moment only, and waiting that long costs less than a cold start.
+ */
+#define CLAIM_RETRIES 10
+#define CLAIM_RETRY_NS (2 * 1000 * 1000)
+static int claim_ready(int dirfd, struct containerv_container **container, int *claim)
+{
+	bool busy = false;
+	int ret = claim_ready_once(dirfd, container, claim, &busy);
+
+	for (int i = 0; ret == 1 && busy && i < CLAIM_RETRIES; i++) {
+		nanosleep(&(struct timespec){0, CLAIM_RETRY_NS}, NULL);
+		ret = claim_ready_once(dirfd, container, claim, &busy);
+	}
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,55 +49,46 @@ static void read_network(pid_t pid, struct containerv_stats *stats)
 	}
 }
 
-/*
- * Processes created since start. PIDs in a new PID namespace are handed
- * out in order from 1, so the namespace's last PID counts them; only a
- * process inside the namespace can see it, so a short-lived probe is
- * created there and reports its own PID. Probes count themselves too: the
- * "probes" file in the state directory grows by one byte per probe, and
- * that many are subtracted.
- */
-static int count_namespace_processes(struct containerv_container *c, uint32_t *total)
+/* The process's PID in its innermost namespace: the last field of NSpid in /proc/<pid>/status, 0 unknown. */
+static pid_t namespace_pid(pid_t pid)
 {
-	char path[PATH_MAX];
-	cleanup_close int probes = -1;
-	cleanup_close int pidfd = -1;
-	struct stat st;
-	int fds[2];
-	pid_t helper, in_namespace = 0;
+	char path[64];
+	cleanup_free char *status = NULL;
+	char *line, *last;
 
-	snprintf(path, sizeof path, "%s/probes", c->dir);
-	probes = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (probes < 0 || fstat(probes, &st) < 0 || cv_write_all(probes, "p", 1) != 1)
-		return cv_error_sys("count processes");
-	pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
-	if (pidfd < 0 || pipe2(fds, O_CLOEXEC) < 0)
-		return cv_error_sys("count processes");
-	helper = fork();
-	if (helper == 0) {
-		/* setns() on a PID namespace applies to children only: the grandchild is the probe. */
-		if (setns(pidfd, CLONE_NEWPID) < 0)
-			_exit(1);
-		pid_t probe = fork();
-		if (probe == 0) {
-			pid_t self = getpid();
-			cv_write_all(fds[1], &self, sizeof self);
-			_exit(0);
-		}
-		_exit(probe > 0 && waitpid(probe, NULL, 0) == probe ? 0 : 1);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (cv_read_file(path, &status, NULL, 1 << 16) < 0) {
+		cv_error_clear();
+		return 0;
 	}
-	close(fds[1]);
-	if (helper > 0) {
-		cv_read_all(fds[0], &in_namespace, sizeof in_namespace);
-		waitpid(helper, NULL, 0);
+	line = strstr(status, "\nNSpid:");
+	if (line == NULL)
+		return 0;
+	line[strcspn(line + 1, "\n") + 1] = '\0';
+	last = strrchr(line, '\t');
+	return last != NULL ? (pid_t)strtol(last + 1, NULL, 10) : 0;
+}
+
+/*
+ * Processes created since start, as far as seen: PIDs in a new PID namespace
+ * are handed out in order from 1, so the highest in-namespace PID of a live
+ * process counts every process made before it (exact while the newest one
+ * lives; the history keeps the highest seen). Only the kernel in the
+ * namespace knows the last PID handed out (ns_last_pid reads the reader's
+ * namespace), and a probe process forked into the namespace for it was a
+ * host process the container could reach (/proc/<probe>/root and its memory
+ * with CAP_SYS_PTRACE) or kill: none is made.
+ */
+static uint32_t namespace_processes_seen(const pid_t *pids, size_t count)
+{
+	pid_t highest = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		pid_t inner = namespace_pid(pids[i]);
+		if (inner > highest)
+			highest = inner;
 	}
-	close(fds[0]);
-	if (helper < 0 || in_namespace <= 0)
-		return cv_error_errno(EIO, "count processes: the probe failed");
-	/* Minus the probes before this one and this one itself. */
-	long created = (long)in_namespace - (long)st.st_size - 1;
-	*total = created > 0 ? (uint32_t)created : 0;
-	return 0;
+	return (uint32_t)highest;
 }
 
 /*
@@ -147,10 +139,9 @@ int cv_linux_stats_sample(struct containerv_container *container, struct contain
 		return cv_error_prefix("stats %s", containerv_name(container));
 	if (container->state.status == CV_STATE_RUNNING) {
 		read_network(container->state.pid, stats);
-		if ((container->config.namespaces & CV_NS_PID) &&
-		    count_namespace_processes(container, &stats->total_processes) < 0)
-			return cv_error_prefix("stats %s", containerv_name(container));
 		if (cv_cgroup_pids(cgroup, &pids, &count) == 0) {
+			if (container->config.namespaces & CV_NS_PID)
+				stats->total_processes = namespace_processes_seen(pids, count);
 			if (stats->read_bytes == 0 && stats->write_bytes == 0)
 				read_process_io(pids, count, stats);
 		}

@@ -32,8 +32,8 @@ struct containerv_stats {
 	uint64_t network_rx_packets;
 	uint64_t network_tx_packets;
 	uint32_t active_processes; /* tasks in the cgroup now */
-	uint32_t total_processes;  /* processes created since start */
-	uint64_t oom_kills;        /* times the OOM killer struck in the container */
+	uint32_t total_processes; /* processes created since start, as far as seen (the highest PID in its namespace) */
+	uint64_t oom_kills;       /* times the OOM killer struck in the container */
 	/* CPU bandwidth control (--cpus, --cpu-quota): periods in which the quota ran out, time held back */
 	uint64_t cpu_throttled_periods;
 	uint64_t cpu_throttled_ns;
