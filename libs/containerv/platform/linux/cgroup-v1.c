@@ -546,7 +546,9 @@ static int read_blkio(const char *dir, const char *name, uint64_t *reads, uint64
 		return dir == NULL ? 0 : -1;
 	if (cv_read_file(path, &text, NULL, 16 * 1024 * 1024) < 0)
 		return errno == ENOENT ? 0 : -1;
-	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		char operation[16];
 		unsigned long long value;
 

@@ -351,7 +351,9 @@ static int read_io(const char *dir, struct containerv_stats *stats)
 		return -1;
 	if (cv_read_file(path, &text, NULL, 16 * 1024 * 1024) < 0)
 		return errno == ENOENT ? 0 : -1;
-	for (char *token = strtok(text, " \n"); token != NULL; token = strtok(NULL, " \n"))
+	char *save = NULL;
+
+	for (char *token = strtok_r(text, " \n", &save); token != NULL; token = strtok_r(NULL, " \n", &save))
 		for (size_t i = 0; i < 4; i++)
 			if (strncmp(token, keys[i], strlen(keys[i])) == 0)
 				*fields[i] += strtoull(token + strlen(keys[i]), NULL, 10);
