@@ -192,9 +192,15 @@ int cv_state_read(struct containerv_container *c, int dirfd)
 	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0) {
 		if (errno != ENOENT)
 			return -1;
-		/* Created and being started in one go (run): its first state is written by the start. */
+		/*
+		 * Created and being started in one go (run): its first state is written by the start. A run
+		 * killed before that left a created container: it was created when its config.json was written.
+		 */
+		struct stat config;
 		cv_error_clear();
 		c->state.status = CV_STATE_CREATED;
+		if (fstatat(dirfd, "config.json", &config, AT_SYMLINK_NOFOLLOW) == 0)
+			c->state.created_ns = (int64_t)config.st_mtim.tv_sec * 1000000000LL + config.st_mtim.tv_nsec;
 		return 0;
 	}
 	root = json_loads(text, 0, &error);
