@@ -216,6 +216,20 @@ remove_f
 fault_assert_baseline "a container without state.json"
 pass "a run killed before its first state: a created container, listed whole, that starts"
 
+# A create killed after its directory and its name, before config.json (and one killed before it named
+# its directory): made by hand. The name is free at once and the next list removes both directories.
+id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 64)
+mkdir "$CONTAINERV_ROOT/containers/$id" "$CONTAINERV_ROOT/containers/.creating-${id%??}ff"
+ln -s "$id" "$CONTAINERV_ROOT/names/f"
+create_f
+[ "$OUT" != "$id" ] || fail "the killed create's id was reused"
+cv 0 ps -a -q --no-trunc
+[ ! -e "$CONTAINERV_ROOT/containers/$id" ] && [ ! -e "$CONTAINERV_ROOT/containers/.creating-${id%??}ff" ] ||
+	fail "a list left the killed creates' directories: $(ls -A "$CONTAINERV_ROOT/containers")"
+remove_f
+fault_assert_baseline "a create killed before its config.json"
+pass "a create killed before its config.json: its name is free at once, a list removes its directory"
+
 # A start killed between the init's "ready" and its state.json (the window is too short to hit reliably
 # by timer; made by hand: state.json put back as the create left it): the next start takes back the
 # unrecorded init, its cgroup and its published port, and starts the container anew.
