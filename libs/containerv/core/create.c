@@ -95,7 +95,6 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	char containers[PATH_MAX];
 	struct containerv_container *c;
 	struct cv_store *image_store = NULL;
-	int locks = 0; /* the container's lock, taken how many times (make_locked_dir's, the start's) */
 
 	cv_error_clear();
 	if (options == NULL || container == NULL)
@@ -118,7 +117,6 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	/* The directory first, locked: a name whose holder has none (or an unlocked one) is free again. */
 	if (make_locked_dir(c, containers) < 0)
 		goto fail;
-	locks = 1;
 	if (c->name[0] != '\0' && cv_state_reserve_name(c->context, c->name, c->id) < 0)
 		goto fail_dir;
 	c->state.status = CV_STATE_CREATED;
@@ -132,17 +130,10 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 		goto fail_dir;
 	cv_image_create_end(image_store);
 	image_store = NULL;
-	if (options->autostart || options->hold) {
-		/* The name is visible already: a concurrent rm by name must wait for the start. */
-		if (backend->lock(c) < 0)
-			goto fail_dir;
-		locks++;
-		if (backend->start(c, options->hold) < 0)
-			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
-		backend->unlock(c);
-		locks--;
-	}
-	backend->unlock(c); /* make_locked_dir's: config.json is there now */
+	/* Still under make_locked_dir's lock: a concurrent rm by name (visible already) waits for the start. */
+	if ((options->autostart || options->hold) && backend->start(c, options->hold) < 0)
+		goto fail_dir;
+	backend->unlock(c);
 	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
 	cv_options_release_stdio(&c->config);
 	*container = c;
@@ -151,9 +142,9 @@ fail_dir : {
 	struct cv_error_saved saved;
 	cv_error_save(&saved);
 	cv_image_create_end(image_store);
+	/* Under the lock to the end: a list must not take the removal for an abandoned create. */
 	backend->destroy(c, true); /* releases the name if it is ours */
-	while (locks-- > 0)        /* held until now (see the backend's destroy) */
-		backend->unlock(c);
+	backend->unlock(c);
 	cv_error_restore(&saved);
 }
 fail:
