@@ -86,6 +86,11 @@ for library in $libraries; do
 		echo "{"
 		echo "	return cv_lazy_resolve(&${name}_library, index);"
 		echo "}"
+		echo "int cv_lazy_${name}_load(void);"
+		echo "int cv_lazy_${name}_load(void)"
+		echo "{"
+		echo "	return cv_lazy_load(&${name}_library);"
+		echo "}"
 	} >>"$out.tmp"
 done
 mv "$out.tmp" "$out"

@@ -35,6 +35,7 @@ PACKAGES=(
 	procps           # ps, pgrep: tests check that no process is left behind
 	strace           # test_install.sh: the installed CLI never looks at a path of the build tree
 	clang-format     # the formatting check in scripts/test.sh (.clang-format, version 14)
+	clang            # libFuzzer: the on-demand `fuzz` target of a -DCONTAINERV_FUZZ=ON build (scripts/fuzz.sh)
 	gcc-mingw-w64-x86-64 # x86_64-w64-mingw32-gcc: the public headers must compile for Windows (headers.mingw.*)
 	hyperfine        # benchmark driver (bench/)
 	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)

@@ -3,10 +3,13 @@
  * The first byte picks the parser, the rest is its input:
  *   'c' a WWW-Authenticate challenge   'b' base64 (auth file entries)
  *   'p' an image index (platform selection)   'l' a Location header
+ *   't' a token server's answer            'e' an error answer's body
  * Whatever is accepted must be well-formed (a bearer challenge has a realm,
- * a selected digest is valid, a resolved Location is http(s)); nothing may
- * crash or leak (the replay runs under ASan in CI).
+ * a selected digest is valid, a resolved Location is http(s), a token is
+ * printable without spaces, an error detail is one printable line that fits);
+ * nothing may crash or leak (the replay runs under ASan in CI).
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,35 @@
 #include "image/platform.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_token(const char *text, size_t length)
+{
+	char *token = NULL;
+
+	if (cv_auth_token_parse(text, length, &token) < 0)
+		return;
+	if (token == NULL || token[0] == '\0')
+		abort();
+	for (const char *p = token; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p))
+			abort();
+	free(token);
+}
+
+static void check_error_detail(char *text, size_t length)
+{
+	struct cv_http_transfer transfer;
+	char detail[300];
+
+	memset(&transfer, 0, sizeof transfer);
+	transfer.body = text;
+	transfer.body_length = length;
+	if (cv_http_error_detail(&transfer, detail, sizeof detail) != detail || strlen(detail) >= sizeof detail)
+		abort();
+	for (const char *p = detail; *p != '\0'; p++)
+		if (!isprint((unsigned char)*p))
+			abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,6 +90,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cv_http_resolve("http://127.0.0.1:5000/v2/x/blobs/uploads/", text, url, sizeof url) == 0 &&
 		    strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 			abort();
+		break;
+	case 't':
+		check_token(text, size - 1);
+		break;
+	case 'e':
+		check_error_detail(text, size - 1);
 		break;
 	default:
 		break;

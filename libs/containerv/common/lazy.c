@@ -6,9 +6,11 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/error.h"
 #include "common/lazy.h"
 
 static void __attribute__((noreturn)) fail(const struct cv_lazy_library *library, const char *what)
@@ -18,21 +20,53 @@ static void __attribute__((noreturn)) fail(const struct cv_lazy_library *library
 	abort();
 }
 
+/* Under the lock: dlopen and the table filled; NULL, or what went wrong (dlerror's text). */
+static const char *load_locked(struct cv_lazy_library *library)
+{
+	void *handle;
+
+	if (library->loaded)
+		return NULL;
+	handle = dlopen(library->soname, RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL) {
+		const char *what = dlerror();
+		return what ? what : "unknown error";
+	}
+	for (size_t i = 0; i < library->count; i++) {
+		void *function = dlsym(handle, library->names[i]);
+		if (function == NULL) {
+			const char *what = dlerror();
+			return what ? what : "unknown error";
+		}
+		__atomic_store_n(&library->table[i], function, __ATOMIC_RELEASE);
+	}
+	library->loaded = true;
+	return NULL;
+}
+
 void *cv_lazy_resolve(struct cv_lazy_library *library, size_t index)
 {
 	pthread_mutex_lock(&library->lock);
-	if (!library->loaded) {
-		void *handle = dlopen(library->soname, RTLD_NOW | RTLD_LOCAL);
-		if (handle == NULL)
-			fail(library, dlerror());
-		for (size_t i = 0; i < library->count; i++) {
-			void *function = dlsym(handle, library->names[i]);
-			if (function == NULL)
-				fail(library, dlerror());
-			__atomic_store_n(&library->table[i], function, __ATOMIC_RELEASE);
-		}
-		library->loaded = true;
-	}
+	const char *failure = load_locked(library);
+	if (failure != NULL)
+		fail(library, failure);
 	pthread_mutex_unlock(&library->lock);
 	return __atomic_load_n(&library->table[index], __ATOMIC_ACQUIRE);
+}
+
+int cv_lazy_load(struct cv_lazy_library *library)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&library->lock);
+	errno = 0;
+	const char *failure = load_locked(library);
+	if (failure != NULL) {
+		/* dlopen's errno is the open's when that failed (EMFILE, ENFILE, ENOMEM); else the file is no library.
+		 */
+		int error = errno != 0 ? errno : ELIBBAD;
+		ret = cv_error_errno(error, "cannot load %s: %s", library->soname, failure);
+	}
+	pthread_mutex_unlock(&library->lock);
+	return ret;
 }

@@ -30,4 +30,14 @@ struct cv_lazy_library {
  */
 void *cv_lazy_resolve(struct cv_lazy_library *library, size_t index);
 
+/* Loads the library now if it is not yet: 0, or -1 with the reason (EMFILE, ENOMEM...) as the error. */
+int cv_lazy_load(struct cv_lazy_library *library);
+
+/*
+ * cv_lazy_load of libseccomp, generated with the trampolines (cmake/lazy-stubs.sh); NULL (weak) where
+ * the library is linked directly. Called before the first seccomp_* call of an operation, so that a
+ * library that cannot be loaded then (no descriptor left) is that operation's error, not an abort.
+ */
+int cv_lazy_seccomp_load(void) __attribute__((weak));
+
 #endif

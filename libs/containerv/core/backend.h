@@ -86,12 +86,23 @@ struct cv_backend_ops {
 	/* The container's lock between processes (reentrant per handle); taking it re-reads state.json. */
 	int (*lock)(struct containerv_container *container);
 	void (*unlock)(struct containerv_container *container);
+	/*
+	 * Takes fd, an flock'ed descriptor of the container's directory (create's, taken before the directory
+	 * had its name), as the container's lock held once (one unlock lets go of it); never fails.
+	 */
+	void (*adopt_lock)(struct containerv_container *container, int fd);
 
 	/*
 	 * Prepares everything (namespaces, root filesystem, cgroup, network) and starts the init; with hold it
 	 * stops before the main command (CV_STATE_HELD) until release_held. Records the new state. Locked.
 	 */
 	int (*start)(struct containerv_container *container, bool hold);
+	/*
+	 * Before a start of a container neither running nor held, under the lock: takes back what a start
+	 * killed before it recorded its state left alive (Linux: an init running the command in the cgroup,
+	 * its leases and published ports). Nothing to do is the usual case.
+	 */
+	int (*clear_unrecorded_start)(struct containerv_container *container);
 	/* Executes the main command of a held container (any process may). Records the new state. Locked. */
 	int (*release_held)(struct containerv_container *container);
 	/* A new process in a running, unfrozen container (containerv_spawn()'s contract, arguments checked). */

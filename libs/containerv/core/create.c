@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +46,48 @@ static int check_network_allowed(const struct containerv_container *c)
 	return 0;
 }
 
+/* An flock'ed descriptor of a new directory made (or a spare taken) at path, or -1 with errno. */
+static int make_locked(const char *containers, const char *path)
+{
+	int fd;
+
+	if (cv_spare_take(containers, path) < 0 && mkdir(path, 0700) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	return fd;
+}
+
+/*
+ * The container's directory, made under a dot name and flock'ed (the flock the backend's lock takes)
+ * before it appears under its id: a directory there without config.json and without that lock is a
+ * create that was killed, which a list, and a create wanting its name, reclaim at once (a ".creating-"
+ * one too). The backend adopts the descriptor as the container's lock (depth 1).
+ */
+static int make_locked_dir(struct containerv_container *c, const char *containers)
+{
+	char creating[PATH_MAX];
+
+	snprintf(creating, sizeof creating, "%s/.creating-%s", containers, c->id);
+	/* A list may take the unlocked ".creating-" for a killed create's before our flock: then again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int fd = make_locked(containers, creating);
+		if (fd >= 0 && rename(creating, c->dir) == 0) {
+			cv_backend()->adopt_lock(c, fd);
+			return 0;
+		}
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		cv_rm_rf(creating);
+		if (saved != ENOENT)
+			return cv_error_errno(saved, "create %s", c->dir);
+	}
+	return cv_error_errno(ENOENT, "create %s", c->dir);
+}
+
 int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
                          struct containerv_container **container)
 {
@@ -52,7 +95,6 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	char containers[PATH_MAX];
 	struct containerv_container *c;
 	struct cv_store *image_store = NULL;
-	bool name_reserved = false, locked = false;
 
 	cv_error_clear();
 	if (options == NULL || container == NULL)
@@ -72,15 +114,11 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
 	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);
 	snprintf(c->log_path, sizeof c->log_path, "%s/" CV_LOG_DIR "/" CV_LOG_FILE, c->dir);
-	if (c->name[0] != '\0') {
-		if (cv_state_reserve_name(c->context, c->name, c->id) < 0)
-			goto fail;
-		name_reserved = true;
-	}
-	if (cv_spare_take(containers, c->dir) < 0 && mkdir(c->dir, 0700) < 0) {
-		cv_error_sys("create %s", c->dir);
+	/* The directory first, locked: a name whose holder has none (or an unlocked one) is free again. */
+	if (make_locked_dir(c, containers) < 0)
 		goto fail;
-	}
+	if (c->name[0] != '\0' && cv_state_reserve_name(c->context, c->name, c->id) < 0)
+		goto fail_dir;
 	c->state.status = CV_STATE_CREATED;
 	c->state.created_ns = cv_now_ns();
 	/* An image's layers stay locked (shared) until the config that names them is on disk. */
@@ -92,15 +130,10 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 		goto fail_dir;
 	cv_image_create_end(image_store);
 	image_store = NULL;
-	if (options->autostart || options->hold) {
-		/* The name is visible already: a concurrent rm by name must wait for the start. */
-		if (backend->lock(c) < 0)
-			goto fail_dir;
-		locked = true;
-		if (backend->start(c, options->hold) < 0)
-			goto fail_dir; /* locked: a list must not take the removal for an abandoned one */
-		backend->unlock(c);
-	}
+	/* Still under make_locked_dir's lock: a concurrent rm by name (visible already) waits for the start. */
+	if ((options->autostart || options->hold) && backend->start(c, options->hold) < 0)
+		goto fail_dir;
+	backend->unlock(c);
 	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
 	cv_options_release_stdio(&c->config);
 	*container = c;
@@ -109,15 +142,12 @@ fail_dir : {
 	struct cv_error_saved saved;
 	cv_error_save(&saved);
 	cv_image_create_end(image_store);
-	backend->destroy(c, true);
-	if (locked) /* a failed start: held until now (see the backend's destroy) */
-		backend->unlock(c);
-	name_reserved = false;
+	/* Under the lock to the end: a list must not take the removal for an abandoned create. */
+	backend->destroy(c, true); /* releases the name if it is ours */
+	backend->unlock(c);
 	cv_error_restore(&saved);
 }
 fail:
-	if (name_reserved)
-		cv_state_release_name(c->context, c->name, c->id);
 	containerv_close(c);
 	return -1;
 }

@@ -31,7 +31,7 @@ int containerv_start(struct containerv_container *container)
 	if (container->state.status == CV_STATE_HELD)
 		ret = backend->release_held(container);
 	else
-		ret = backend->start(container, false);
+		ret = backend->clear_unrecorded_start(container) < 0 ? -1 : backend->start(container, false);
 	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("start %s", containerv_name(container));

@@ -68,13 +68,8 @@ int cv_spare_take(const char *containers, const char *dir)
 
 	for (int slot = CV_SPARE_DIRS - 1; slot >= 0; slot--) {
 		spare_path(containers, slot, spare, sizeof spare);
-		/*
-		 * Touched first: a directory without config.json older than a minute is reclaimed by a list
-		 * (an abandoned create), and a spare is old. A concurrent create may take it first: then a
-		 * call fails (ENOENT) and the next slot is tried.
-		 */
-		if (utimensat(AT_FDCWD, spare, NULL, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    renameat2(AT_FDCWD, spare, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
+		/* A concurrent create may take it first: then the rename fails (ENOENT) and the next slot is tried. */
+		if (renameat2(AT_FDCWD, spare, AT_FDCWD, dir, RENAME_NOREPLACE) < 0)
 			continue;
 		if (is_clean_spare(dir))
 			return 0;

@@ -95,6 +95,33 @@ static bool free_name_of_ended(struct containerv_context *context, int names_fd,
 	return false;
 }
 
+/*
+ * The name's holder is a create that was killed: its directory is gone (a create makes it before it
+ * reserves the name), or has no config.json and nobody holds its lock (create.c's make_locked_dir). It
+ * goes, and the name is free.
+ */
+static bool free_name_of_abandoned(struct containerv_context *context, int names_fd, const char *name)
+{
+	char holder[CV_ID_LENGTH + 2], containers[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlinkat(names_fd, name, holder, sizeof holder - 1);
+	cleanup_close int fd = -1;
+
+	if (n != CV_ID_LENGTH || cv_state_containers_dir(context, containers, sizeof containers) < 0)
+		return false;
+	holder[n] = '\0';
+	snprintf(path, sizeof path, "%s/%s", containers, holder);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return false;
+	if (fd >= 0 &&
+	    (flock(fd, LOCK_EX | LOCK_NB) < 0 || faccessat(fd, "config.json", F_OK, 0) == 0 || errno != ENOENT))
+		return false;
+	if (fd >= 0)
+		cv_rm_rf(path);
+	unlinkat(names_fd, name, 0);
+	return true;
+}
+
 int cv_state_reserve_name(struct containerv_context *context, const char *name, const char *id)
 {
 	char dir[PATH_MAX];
@@ -109,7 +136,8 @@ int cv_state_reserve_name(struct containerv_context *context, const char *name, 
 		return 0;
 	if (errno != EEXIST)
 		return cv_error_sys("reserve name %s", name);
-	if (free_name_of_ended(context, dirfd, name) && symlinkat(id, dirfd, name) == 0)
+	if ((free_name_of_ended(context, dirfd, name) || free_name_of_abandoned(context, dirfd, name)) &&
+	    symlinkat(id, dirfd, name) == 0)
 		return 0;
 	return cv_error_errno(EEXIST, "the name \"%s\" is already in use by another container", name);
 }
@@ -192,9 +220,15 @@ int cv_state_read(struct containerv_container *c, int dirfd)
 	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0) {
 		if (errno != ENOENT)
 			return -1;
-		/* Created and being started in one go (run): its first state is written by the start. */
+		/*
+		 * Created and being started in one go (run): its first state is written by the start. A run
+		 * killed before that left a created container: it was created when its config.json was written.
+		 */
+		struct stat config;
 		cv_error_clear();
 		c->state.status = CV_STATE_CREATED;
+		if (fstatat(dirfd, "config.json", &config, AT_SYMLINK_NOFOLLOW) == 0)
+			c->state.created_ns = (int64_t)config.st_mtim.tv_sec * 1000000000LL + config.st_mtim.tv_nsec;
 		return 0;
 	}
 	root = json_loads(text, 0, &error);
@@ -429,19 +463,15 @@ int containerv_inspect(struct containerv_container *container, struct containerv
 
 /*
  * A container directory without config.json is a create that was killed before it wrote one
- * (config.json is its first file): once it is old enough not to be a create still under way,
- * nothing of it is in use and it goes.
+ * (config.json is its first file) unless its creator still holds its lock (create.c's
+ * make_locked_dir): then nothing of it is in use and it goes.
  */
 static void remove_if_abandoned(int containers_fd, const char *containers, const char *id)
 {
-	struct stat st;
+	cleanup_close int fd = openat(containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char path[PATH_MAX];
 
-	if (fstatat(containers_fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-	    cv_now_ns() - (int64_t)st.st_mtim.tv_sec * 1000000000LL < 60LL * 1000000000LL)
-		return;
-	snprintf(path, sizeof path, "%s/%s/config.json", containers, id);
-	if (access(path, F_OK) == 0 || errno != ENOENT)
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || faccessat(fd, "config.json", F_OK, 0) == 0 || errno != ENOENT)
 		return;
 	snprintf(path, sizeof path, "%s/%s", containers, id);
 	cv_rm_rf(path);
@@ -449,9 +479,10 @@ static void remove_if_abandoned(int containers_fd, const char *containers, const
 }
 
 /*
- * A ".removing-<id>" left by a removal that was killed halfway is finished. One whose removal is
- * still under way is left to it: its remover holds the container's lock (an flock on this very
- * directory) and may yet keep it as a spare, which a create may then take.
+ * A ".removing-<id>" left by a removal that was killed halfway is finished, and a ".creating-<id>" of a
+ * create killed before it named its directory goes. One still under way is left to it: its remover or
+ * creator holds the container's lock (an flock on this very directory), and a remover may yet keep it
+ * as a spare, which a create may then take.
  */
 static void finish_abandoned_removal(int containers_fd, const char *containers, const char *name)
 {
@@ -498,7 +529,7 @@ int containerv_list_in(struct containerv_context *context,
 	while ((entry = readdir(listing)) != NULL) {
 		struct containerv_container *c = NULL;
 
-		if (strncmp(entry->d_name, ".removing-", 10) == 0) {
+		if (strncmp(entry->d_name, ".removing-", 10) == 0 || strncmp(entry->d_name, ".creating-", 10) == 0) {
 			finish_abandoned_removal(dirfd(listing), dir, entry->d_name);
 			continue;
 		}

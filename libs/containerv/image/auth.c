@@ -196,6 +196,22 @@ static bool token_is_sane(const char *token)
 	return true;
 }
 
+int cv_auth_token_parse(const char *body, size_t length, char **token)
+{
+	json_t *root = body != NULL ? json_loadb(body, length, 0, NULL) : NULL;
+	const char *value = json_string_value(json_object_get(root, "token"));
+
+	if (value == NULL || value[0] == '\0')
+		value = json_string_value(json_object_get(root, "access_token"));
+	if (value == NULL || !token_is_sane(value)) {
+		json_decref(root);
+		return cv_error_errno(EBADMSG, "no usable token in the answer");
+	}
+	*token = cv_strdup(value);
+	json_decref(root);
+	return *token != NULL ? 0 : -1;
+}
+
 static int append_query(char **url, const char *name, const char *value, CURL *curl)
 {
 	char *escaped = curl_easy_escape(curl, value, 0);
@@ -219,8 +235,6 @@ int cv_auth_fetch_token(const struct cv_tls_config *tls, const struct cv_auth_ch
 	struct curl_slist *headers = NULL;
 	struct cv_http_transfer t;
 	char what[512];
-	json_t *root;
-	const char *value;
 	int result = -1;
 
 	if (strncasecmp(challenge->realm, "https://", 8) != 0 && strncasecmp(challenge->realm, "http://", 7) != 0)
@@ -263,18 +277,7 @@ int cv_auth_fetch_token(const struct cv_tls_config *tls, const struct cv_auth_ch
 		cv_http_status_error(&t, what);
 		goto out;
 	}
-	root = t.body ? json_loadb(t.body, t.body_length, 0, NULL) : NULL;
-	value = json_string_value(json_object_get(root, "token"));
-	if (value == NULL || value[0] == '\0')
-		value = json_string_value(json_object_get(root, "access_token"));
-	if (value == NULL || !token_is_sane(value)) {
-		json_decref(root);
-		cv_error_errno(EBADMSG, "%s: no usable token in the answer", what);
-		goto out;
-	}
-	*token = cv_strdup(value);
-	json_decref(root);
-	result = *token ? 0 : -1;
+	result = cv_auth_token_parse(t.body, t.body_length, token) < 0 ? cv_error_prefix("%s", what) : 0;
 out:
 	cv_http_transfer_clear(&t);
 	return result;

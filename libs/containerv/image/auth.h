@@ -50,6 +50,12 @@ int cv_auth_basic_header(const struct cv_credentials *credentials, char **header
 int cv_auth_fetch_token(const struct cv_tls_config *tls, const struct cv_auth_challenge *challenge, char *const *scopes,
                         const struct cv_credentials *credentials, const char *registry, char **token);
 
+/*
+ * The token of a token server's answer (hostile JSON: "token", else "access_token"), in a fresh string:
+ * printable, no space, bounded. -1 with EBADMSG when there is none such.
+ */
+int cv_auth_token_parse(const char *body, size_t length, char **token);
+
 /* base64 of data in a fresh string / decoding of text (NUL-terminated result). 0 or -1. */
 int cv_base64_encode(const void *data, size_t length, char **out);
 int cv_base64_decode(const char *text, char **out, size_t *length);

@@ -75,7 +75,31 @@ static int read_layer_file(char *const *layers, const char *file, char **content
 	return -1;
 }
 
-/* Finds name in a passwd or group file: field 3 (uid or gid) and, for passwd, field 4 (gid). */
+/*
+ * An id field of the image's passwd or group file at text: decimal digits up to the next ':' (or the
+ * line's end when last), below UINT32_MAX. (uid_t)-1 would be no id at all: setresuid and setresgid
+ * read it as "leave unchanged", and the process would stay root. NULL when malformed, else the end.
+ */
+static const char *parse_id_field(const char *text, bool last, long *id)
+{
+	long value = 0;
+	const char *p = text;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		value = value * 10 + (*p - '0');
+		if (value >= (long)UINT32_MAX)
+			return NULL;
+	}
+	if (p == text || !(*p == ':' || (last && (*p == '\n' || *p == '\0'))))
+		return NULL;
+	*id = value;
+	return p;
+}
+
+/*
+ * Finds name in a passwd or group file: field 3 (uid or gid) and, for passwd, field 4 (gid).
+ * 0 found, -1 not there, -2 its entry is malformed.
+ */
 static int lookup_id(const char *content, const char *name, long *id, long *group)
 {
 	size_t name_length = strlen(name);
@@ -84,19 +108,33 @@ static int lookup_id(const char *content, const char *name, long *id, long *grou
 		const char *next = strchr(line, '\n');
 		if (strncmp(line, name, name_length) == 0 && line[name_length] == ':') {
 			const char *field = strchr(line + name_length + 1, ':');
-			char *end;
-			if (field == NULL)
-				return -1;
-			*id = strtol(field + 1, &end, 10);
-			if (end == field + 1 || *end != ':')
-				return -1;
-			if (group != NULL)
-				*group = strtol(end + 1, NULL, 10);
+			if (field == NULL || (field = parse_id_field(field + 1, group == NULL, id)) == NULL)
+				return -2;
+			if (group != NULL && parse_id_field(field + 1, true, group) == NULL)
+				return -2;
 			return 0;
 		}
 		line = next != NULL ? next + 1 : NULL;
 	}
 	return -1;
+}
+
+/* The group of a numeric user's passwd entry (field 4 where field 3 is uid), as docker gives it; else 0. */
+static long group_of_uid(const char *passwd, long uid)
+{
+	char needle[32];
+	long group = 0;
+
+	snprintf(needle, sizeof needle, ":%ld:", uid);
+	for (const char *line = passwd; line != NULL && *line != '\0';) {
+		const char *colon = strchr(line, ':');
+		colon = colon != NULL ? strchr(colon + 1, ':') : NULL;
+		if (colon != NULL && strncmp(colon, needle, strlen(needle)) == 0)
+			return parse_id_field(colon + strlen(needle), true, &group) != NULL ? group : 0;
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
+	}
+	return 0;
 }
 
 static bool parse_number(const char *text, long *out)
@@ -125,28 +163,27 @@ int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t
 	if (copy[0] == '\0')
 		return cv_error_errno(EINVAL, "image user \"%s\": empty", shown);
 	if (!parse_number(copy, &user_id)) {
-		if (read_layer_file(layers, "etc/passwd", &passwd) < 0 ||
-		    lookup_id(passwd, copy, &user_id, &group_id) < 0)
+		int found = read_layer_file(layers, "etc/passwd", &passwd) < 0
+		                    ? -1
+		                    : lookup_id(passwd, copy, &user_id, &group_id);
+		if (found == -2)
+			return cv_error_errno(
+			        EINVAL, "image user \"%s\": its entry in the image's /etc/passwd is malformed", shown);
+		if (found < 0)
 			return cv_error_errno(ENOENT, "image user \"%s\": no such user in the image's /etc/passwd",
 			                      shown);
 	} else if (read_layer_file(layers, "etc/passwd", &passwd) == 0) {
-		/* A numeric user gets the group of its passwd entry, as docker does; else 0. */
-		char needle[32];
-		snprintf(needle, sizeof needle, ":%ld:", user_id);
-		for (const char *line = passwd; line != NULL && *line != '\0';) {
-			const char *colon = strchr(line, ':');
-			colon = colon != NULL ? strchr(colon + 1, ':') : NULL;
-			if (colon != NULL && strncmp(colon, needle, strlen(needle)) == 0) {
-				group_id = strtol(colon + strlen(needle), NULL, 10);
-				break;
-			}
-			line = strchr(line, '\n');
-			line = line != NULL ? line + 1 : NULL;
-		}
+		group_id = group_of_uid(passwd, user_id);
 	}
 	if (group != NULL && group[0] != '\0' && !parse_number(group, &group_id)) {
-		if (read_layer_file(layers, "etc/group", &group_file) < 0 ||
-		    lookup_id(group_file, group, &group_id, NULL) < 0)
+		int found = read_layer_file(layers, "etc/group", &group_file) < 0
+		                    ? -1
+		                    : lookup_id(group_file, group, &group_id, NULL);
+		if (found == -2)
+			return cv_error_errno(
+			        EINVAL, "image user \"%s\": its group's entry in the image's /etc/group is malformed",
+			        shown);
+		if (found < 0)
 			return cv_error_errno(ENOENT, "image user \"%s\": no such group in the image's /etc/group",
 			                      shown);
 	}

@@ -50,6 +50,8 @@ void cv_userns_release(uint32_t host_start, const char *container_id);
 /* The container's inter-process lock (reentrant per handle); re-reads state.json. ENOENT once removed. */
 int cv_state_lock(struct containerv_container *container);
 void cv_state_unlock(struct containerv_container *container);
+/* The backend's adopt_lock: fd (flock'ed on the container's directory) is its lock, held once. */
+void cv_state_adopt_lock(struct containerv_container *container, int fd);
 /* Re-reads state.json without the lock (it is replaced atomically): what another process changed. ENOENT once removed.
  */
 int cv_state_reload(struct containerv_container *container);
@@ -158,6 +160,8 @@ ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int 
 int cv_linux_prepare(struct containerv_container *container);
 int cv_linux_destroy(struct containerv_container *container, bool remove_anonymous_volumes);
 int cv_linux_release_held(struct containerv_container *container);
+/* The backend's clear_unrecorded_start: the cgroup (with its processes) and the leases go. Locked. */
+int cv_linux_clear_unrecorded_start(struct containerv_container *container);
 int cv_linux_signal(struct containerv_container *container, int signal);
 int cv_linux_wait_exit(struct containerv_container *container, int timeout_ms);
 bool cv_linux_is_init_parent(const struct containerv_container *container);

@@ -327,6 +327,27 @@ int cv_linux_terminate(struct containerv_container *c)
 	return 0;
 }
 
+/*
+ * Under the lock, a container neither running nor held has nothing alive: a process in its cgroup and a
+ * lease in its name are what a start killed between the init's "ready" and the state's save left (the
+ * init runs the command, unrecorded, and holds the addresses and ports). They go before the new start.
+ */
+int cv_linux_clear_unrecorded_start(struct containerv_container *c)
+{
+	struct cv_cgroup *cgroup = cv_container_cgroup(c);
+
+	cv_error_clear(); /* no cgroup is the usual case */
+	if (cgroup != NULL) {
+		if (cv_cgroup_destroy(cgroup) < 0)
+			return -1;
+		cv_cgroup_free(c->platform->cgroup);
+		c->platform->cgroup = NULL;
+	}
+	if (c->config.network.mode != CV_NETWORK_HOST)
+		cv_network_release(c->id);
+	return 0;
+}
+
 int cv_linux_destroy(struct containerv_container *c, bool remove_anonymous_volumes)
 {
 	return release_all(c, remove_anonymous_volumes);

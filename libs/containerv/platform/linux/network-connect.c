@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "platform/linux/container-private.h"
+#include "platform/linux/netlink-route.h"
 #include "platform/linux/network-private.h"
 
 struct endpoint_walk {
@@ -148,6 +149,25 @@ static int forget(struct containerv_container *c, ssize_t index)
 	return save_config(c);
 }
 
+/*
+ * A host link of the veth's name is what a connect of this container (the name holds its id and the
+ * interface's number) left when it was killed between the pair's creation and the lease's hand-over:
+ * the lease was stale and released, but the pair, its other end in the running container, stayed.
+ * Deleting our end deletes the pair.
+ */
+static int remove_leftover_veth(const char *veth)
+{
+	struct cv_netlink host;
+	int ret = 0;
+
+	if (cv_netlink_open(&host) < 0)
+		return -1;
+	if (cv_netlink_link_exists(&host, veth))
+		ret = cv_netlink_link_delete(&host, veth);
+	cv_netlink_close(&host);
+	return ret;
+}
+
 /* Attaches the running container now: a lease, a veth (ethN), its address. */
 static int connect_running(struct containerv_container *c, const char *network, const char *ip)
 {
@@ -168,7 +188,7 @@ static int connect_running(struct containerv_container *c, const char *network, 
 		ret = cv_network_lease_locked(c, network, ip, number, false, &plan);
 	cv_network_unlock(lock);
 	/* Again (a container started by an older version): its ethN must be born without IPv6 too. */
-	if (ret == 0 && (cv_network_namespace_defaults(c->state.pid) < 0 ||
+	if (ret == 0 && (cv_network_namespace_defaults(c->state.pid) < 0 || remove_leftover_veth(plan.lease.veth) < 0 ||
 	                 cv_network_plug(&plan.network, &plan.lease, c->state.pid, false) < 0 ||
 	                 cv_network_hand_lease(&plan.network, &plan.lease, c->state.pid) < 0))
 		ret = -1;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/lazy.h"
 #include "common/util.h"
 #include "platform/linux/security-linux.h"
 #include "security/security-internal.h"
@@ -409,6 +410,11 @@ int cv_seccomp_compile(const struct containerv_security *security, struct cv_bpf
 		return cv_error_prefix("seccomp");
 	if (!enabled)
 		return 0;
+	/* Loaded lazily: a library that cannot be loaded now (no descriptor left) fails this start, no more. */
+	if (cv_lazy_seccomp_load != NULL && cv_lazy_seccomp_load() < 0) {
+		cv_seccomp_profile_clear(&profile);
+		return cv_error_prefix("seccomp");
+	}
 	ret = build_program(&profile, security->capabilities, out);
 	cv_seccomp_profile_clear(&profile);
 	return ret;

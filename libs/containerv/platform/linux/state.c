@@ -241,6 +241,12 @@ void cv_state_unlock(struct containerv_container *c)
 	c->platform->lock_fd = -1;
 }
 
+void cv_state_adopt_lock(struct containerv_container *c, int fd)
+{
+	c->platform->lock_fd = fd;
+	c->platform->lock_depth = 1;
+}
+
 void cv_reap_init(struct containerv_container *c, bool block)
 {
 	int status;
