@@ -43,6 +43,7 @@ static const struct command commands[] = {
         {"top", cmd_top, "Display the running processes of a container"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
+        {"compose", cmd_compose, "Define and run multi-container applications"},
         {"pool", cmd_pool, "Manage pools of held containers (warm starts: run --pool)"},
         {"security", cmd_security, "List security profiles and audit containers"},
         {"network", cmd_network, "Manage networks"},

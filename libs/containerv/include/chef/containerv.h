@@ -22,5 +22,6 @@
 #include <chef/containerv/oci.h>
 #include <chef/containerv/logs.h>
 #include <chef/containerv/pool.h>
+#include <chef/containerv/orchestration.h>
 
 #endif
