@@ -31,6 +31,7 @@ struct cv_compose_loader {
 	json_t *lines;     /* "%p/KEY" -> [file index, line] */
 	char *files[CV_COMPOSE_FILES_MAX];
 	size_t file_count;
+	json_t *resolving; /* "%p/NAME" of the services whose extends is being resolved: cycles */
 	json_t *variables; /* interpolation: .env values, then the process environment over them */
 	char *project_directory;
 	containerv_compose_warn_fn warn;

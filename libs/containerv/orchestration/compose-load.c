@@ -26,6 +26,7 @@ static void loader_free(struct cv_compose_loader *loader)
 	json_decref(loader->documents);
 	json_decref(loader->lines);
 	json_decref(loader->variables);
+	json_decref(loader->resolving);
 	for (size_t i = 0; i < loader->file_count; i++)
 		free(loader->files[i]);
 	free(loader->project_directory);
@@ -238,19 +239,25 @@ static int resolve_extends(struct cv_compose_loader *loader, json_t *services, c
 {
 	json_t *service = json_object_get(services, name);
 	json_t *extends = json_object_get(service, "extends"), *base = NULL;
+	char key[320];
 
+	/* A service whose extends is being resolved further up: a cycle. */
+	snprintf(key, sizeof key, "%p/%.256s", (void *)services, name);
+	if (json_object_get(loader->resolving, key) != NULL)
+		return cv_compose_fail(loader, services, name, name, "extends forms a cycle");
 	if (extends == NULL)
 		return 0;
 	if (depth > EXTENDS_DEPTH_MAX)
 		return cv_compose_fail(loader, service, "extends", name, "extends goes deeper than %d (a cycle?)",
 		                       EXTENDS_DEPTH_MAX);
 	json_incref(extends);
-	json_object_del(service, "extends"); /* marks it resolved, and stops a cycle through it */
-	if (extends_base(loader, services, name, extends, depth, &base) < 0) {
-		json_decref(extends);
-		return -1;
-	}
+	json_object_set_new(loader->resolving, key, json_true());
+	int ret = extends_base(loader, services, name, extends, depth, &base);
+	json_object_del(loader->resolving, key);
+	json_object_del(service, "extends"); /* resolved */
 	json_decref(extends);
+	if (ret < 0)
+		return -1;
 	json_t *merged = cv_compose_copy(loader, base);
 	if (merged == NULL || cv_compose_merge_service(loader, merged, service) < 0) {
 		json_decref(merged);
@@ -476,7 +483,9 @@ int containerv_compose_load(const struct containerv_compose_options *options, st
 	loader.user = options->user;
 	loader.documents = json_array();
 	loader.lines = json_object();
-	if (loader.documents == NULL || loader.lines == NULL || collect_files(options, cwd, &files) < 0)
+	loader.resolving = json_object();
+	if (loader.documents == NULL || loader.lines == NULL || loader.resolving == NULL ||
+	    collect_files(options, cwd, &files) < 0)
 		goto fail;
 	char directory[PATH_MAX];
 	snprintf(directory, sizeof directory, "%s", files[0]);
