@@ -190,6 +190,13 @@ TEST(invalid_values_name_file_line_and_key)
 	        {"secrets: {}\nservices:\n  web:\n    image: busybox\n", "compose.yaml:1: secrets: not supported"},
 	        {"services:\n  web:\n    image: busybox\n  web:\n    image: busybox\n", "duplicate key"},
 	        {"services: [a]\n", "services: must be a mapping"},
+	        /* Found by the fuzzer: the message used a key of a value freed before it was written. */
+	        {"services:\n  web:\n    image: busybox\n    networks: {front: {colour: red}}\nnetworks: {front: {}}\n",
+	         "compose.yaml:4: services.web.networks: front.colour: not supported"},
+	        {"services:\n  web:\n    image: busybox\n    volumes: ['/a:/b:rx']\n", "unknown mode \"rx\""},
+	        {"services:\n  web:\n    image: busybox\n    networks: {front: {aliases: ['a b']}}\nnetworks: {front: "
+	         "{}}\n",
+	         "front.aliases: element 0 is not a valid name"},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -21,14 +21,14 @@
 /* Bounds on hostile files. */
 #define CV_COMPOSE_FILE_MAX (4 * 1024 * 1024)   /* bytes of one compose or .env file */
 #define CV_COMPOSE_SCALAR_MAX (1024 * 1024)     /* bytes of one scalar, also after interpolation */
-#define CV_COMPOSE_VALUES_MAX 200000            /* values made, aliases expanded (billion laughs) */
+#define CV_COMPOSE_VALUES_MAX 100000            /* values made, aliases expanded (billion laughs) */
 #define CV_COMPOSE_BYTES_MAX (32 * 1024 * 1024) /* scalar bytes made, aliases expanded */
 #define CV_COMPOSE_DEPTH_MAX 64                 /* nesting */
 #define CV_COMPOSE_FILES_MAX 64                 /* -f files plus extends' files */
 
 struct cv_compose_loader {
 	json_t *documents; /* every parsed document, kept alive: its containers are line-table keys */
-	json_t *lines;     /* "%p/KEY" -> [file index, line] */
+	json_t *lines;     /* "%p/KEY" -> file index << 32 | line */
 	char *files[CV_COMPOSE_FILES_MAX];
 	size_t file_count;
 	json_t *resolving; /* "%p/NAME" of the services whose extends is being resolved: cycles */
@@ -49,7 +49,7 @@ struct containerv_compose {
 	void *user;
 };
 
-/* compose-yaml.c */
+/* compose-yaml.c: *out is borrowed (the loader's documents hold it until the loader is freed). */
 int cv_compose_parse(struct cv_compose_loader *loader, const char *text, size_t length, size_t file, json_t **out);
 int cv_compose_emit_yaml(json_t *value, char **text);
 

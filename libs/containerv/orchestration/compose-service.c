@@ -365,10 +365,12 @@ static int volume_entry(struct check *c, size_t index, json_t *element, json_t *
 						json_object_set_new(entry, "read_only", json_true());
 					else if (strcmp(mode, "rw") != 0 && strcmp(mode, "z") != 0 &&
 					         strcmp(mode, "Z") != 0 && strcmp(mode, "nocopy") != 0) {
+						int ret =
+						        FAIL(c, "volumes", "element %zu: unknown mode \"%s\" (ro, rw)",
+						             index, mode); /* before the frees: mode points into text */
 						json_decref(entry);
 						free(text);
-						return FAIL(c, "volumes", "element %zu: unknown mode \"%s\" (ro, rw)",
-						            index, mode);
+						return ret;
 					}
 				}
 			}
@@ -389,8 +391,9 @@ static int volume_entry(struct check *c, size_t index, json_t *element, json_t *
 			if (strcmp(key, "type") && strcmp(key, "source") && strcmp(key, "target") &&
 			    strcmp(key, "read_only") && strcmp(key, "tmpfs") && strcmp(key, "bind") &&
 			    strcmp(key, "volume")) {
-				json_decref(entry);
-				return FAIL(c, "volumes", "element %zu: %s is not supported", index, key);
+				int ret = FAIL(c, "volumes", "element %zu: %s is not supported", index, key);
+				json_decref(entry); /* after: key is entry's */
+				return ret;
 			}
 		}
 		json_t *read_only = json_object_get(entry, "read_only");
@@ -690,6 +693,37 @@ static int set_signal(struct check *c)
 	return FAIL(c, "stop_signal", "unknown signal (SIGTERM, SIGINT, SIGQUIT ...)");
 }
 
+/* One entry of a service's networks map: aliases (a list of names) and ipv4_address; NULL: nothing set. */
+static int check_network_entry(struct check *c, const char *name, json_t *entry)
+{
+	const char *key;
+	json_t *member;
+
+	if (!json_is_object(entry))
+		return FAIL(c, "networks", "%s: must be a mapping (aliases, ipv4_address) or empty", name);
+	json_object_foreach(entry, key, member)
+	{
+		if (strcmp(key, "aliases") == 0) {
+			size_t index;
+			json_t *alias;
+			if (!json_is_array(member))
+				return FAIL(c, "networks", "%s.aliases: must be a list of names", name);
+			json_array_foreach(member, index, alias)
+			{
+				if (!json_is_string(alias) || !cv_name_is_valid(json_string_value(alias), 63))
+					return FAIL(c, "networks", "%s.aliases: element %zu is not a valid name", name,
+					            index);
+			}
+		} else if (strcmp(key, "ipv4_address") == 0) {
+			if (!json_is_string(member))
+				return FAIL(c, "networks", "%s.ipv4_address: must be an address", name);
+		} else {
+			return FAIL(c, "networks", "%s.%s: not supported (aliases and ipv4_address are)", name, key);
+		}
+	}
+	return 0;
+}
+
 static int set_networks(struct check *c)
 {
 	json_t *value = json_object_get(c->service, "networks"), *map = json_object(), *element;
@@ -708,25 +742,11 @@ static int set_networks(struct check *c)
 	} else if (json_is_object(value)) {
 		json_object_foreach(value, name, element)
 		{
-			json_t *entry = json_is_null(element) ? json_object() : json_deep_copy(element);
-			const char *key;
-			json_t *member;
-			if (!json_is_object(entry)) {
-				json_decref(entry);
+			if (!json_is_null(element) && check_network_entry(c, name, element) < 0) {
 				json_decref(map);
-				return FAIL(c, "networks", "%s: must be a mapping (aliases, ipv4_address) or empty",
-				            name);
+				return -1;
 			}
-			json_object_foreach(entry, key, member)
-			{
-				if (strcmp(key, "aliases") && strcmp(key, "ipv4_address")) {
-					json_decref(entry);
-					json_decref(map);
-					return FAIL(c, "networks",
-					            "%s.%s: not supported (aliases and ipv4_address are)", name, key);
-				}
-			}
-			json_object_set_new(map, name, entry);
+			json_object_set_new(map, name, json_is_null(element) ? json_object() : json_deep_copy(element));
 		}
 	} else {
 		json_decref(map);

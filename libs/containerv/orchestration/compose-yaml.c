@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +227,7 @@ int cv_compose_parse(struct cv_compose_loader *loader, const char *text, size_t 
 		*out = convert(&c, root, 0);
 		if (*out == NULL)
 			cv_error_errno(EINVAL, "%s:%zu: %s", name, c.error_line, c.error ? c.error : "out of memory");
-		else if (json_array_append(loader->documents, *out) < 0)
+		else if (json_array_append_new(loader->documents, *out) < 0) /* *out is borrowed from the loader */
 			cv_error_errno(ENOMEM, "%s: out of memory", name);
 		else
 			ret = 0;
@@ -251,7 +252,9 @@ void cv_compose_note_line(struct cv_compose_loader *loader, json_t *container, c
 	if (strlen(key) > 256)
 		return;
 	line_key(name, sizeof name, container, key);
-	json_object_set_new(loader->lines, name, json_pack("[II]", (json_int_t)file, (json_int_t)line));
+	/* One integer (file in the high bits): notes are made for every value, aliases expanded. */
+	json_object_set_new(loader->lines, name,
+	                    json_integer((json_int_t)(((uint64_t)file << 32) | (line & 0xffffffffu))));
 }
 
 void cv_compose_note_index(struct cv_compose_loader *loader, json_t *array, size_t index, size_t file, size_t line)
@@ -290,10 +293,11 @@ const char *cv_compose_where(struct cv_compose_loader *loader, json_t *container
 		position = json_object_get(loader->lines, name);
 	}
 	if (position != NULL) {
-		size_t file = (size_t)json_integer_value(json_array_get(position, 0));
+		uint64_t packed = (uint64_t)json_integer_value(position);
+		size_t file = (size_t)(packed >> 32);
 		if (file < loader->file_count)
-			snprintf(buffer, size, "%s:%lld: ", loader->files[file],
-			         (long long)json_integer_value(json_array_get(position, 1)));
+			snprintf(buffer, size, "%s:%llu: ", loader->files[file],
+			         (unsigned long long)(packed & 0xffffffffu));
 	} else if (loader->file_count > 0) {
 		snprintf(buffer, size, "%s: ", loader->files[0]);
 	}
