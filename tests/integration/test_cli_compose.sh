@@ -124,13 +124,18 @@ cv 125 compose -f "$TEST_TMP/cycle.yaml" config
 one_error_line "dependency cycle: a -> b -> a"
 cv 125 compose -f "$TEST_TMP/cycle.yaml" up
 one_error_line "-d"
-# A failing up removes what it made: a service whose image does not exist, after one that starts.
+# Every replica's options (its image included) are built before anything is made: a missing image
+# fails the up with one line and nothing created.
 printf 'name: broken\nservices:\n  ok: {image: busybox, command: sleep 60}\n  missing: {image: "nosuch/image:1", pull_policy: never, depends_on: [ok]}\n' >"$TEST_TMP/broken.yaml"
 cv 125 compose -f "$TEST_TMP/broken.yaml" up -d
-# Progress goes to stderr as docker compose's does; the error is its one last line.
-[ "$(grep -c '^containerv: ' <<<"$ERR")" = 1 ] && [[ "$(tail -1 <<<"$ERR")" == "containerv: service missing: "*"not found"* ]] ||
+one_error_line "service missing: image docker.io/nosuch/image:1: not found"
+# A failure once containers run (a one-shot exiting 3 that another waits for) removes what this up made.
+printf 'name: broken\nservices:\n  job: {image: busybox, command: sh -c "exit 3"}\n  after: {image: busybox, depends_on: {job: {condition: service_completed_successfully}}}\n' >"$TEST_TMP/broken.yaml"
+cv 125 compose -f "$TEST_TMP/broken.yaml" up -d
+[ "$(grep -c '^containerv: ' <<<"$ERR")" = 1 ] && [[ "$(tail -1 <<<"$ERR")" == "containerv: after depends on job: broken-job-1 exited with code 3" ]] ||
 	fail "failed up: $ERR"
-[ -z "$("$CONTAINERV" ps -aq --filter label=com.docker.compose.project=broken 2>/dev/null)" ] || fail "failed up left containers"
+cv 0 compose -p broken ps -a --format json
+[ "$OUT" = "[]" ] || fail "failed up left containers: $OUT"
 cv 0 network ls --format '{{.Name}}'
 ! grep -q '^broken_' <<<"$OUT" || fail "failed up left its network: $OUT"
 pass "errors name file, line and key; a failed up leaves nothing"

@@ -25,7 +25,9 @@
 
 struct job {
 	struct cv_compose_replica replica;
-	int created; /* made by this call: removed again on failure */
+	long long level;
+	struct containerv_options *options; /* built before anything is made (parse, then act) */
+	int created;                        /* made by this call: removed again on failure */
 	int failed;
 	struct cv_error_saved error;
 };
@@ -270,8 +272,8 @@ static int run_job(struct job *job, const struct run *run)
 		return -1;
 	if (kept)
 		return 0;
-	if (cv_compose_replica_options(&job->replica, &options) < 0)
-		return -1;
+	options = job->options;
+	job->options = NULL;
 	int ret = containerv_create(options, &container);
 	containerv_options_delete(options);
 	if (ret < 0)
@@ -372,11 +374,11 @@ static int wait_conditions(struct run *run, const char *name)
 	return 0;
 }
 
-static int add_jobs(struct run *run, long long level, size_t *count)
+/* The jobs of one level, appended in start order. */
+static int add_jobs(struct run *run, long long level)
 {
 	json_t *services = json_object_get(run->app->model, "services");
 
-	*count = 0;
 	for (size_t i = 0; run->app->service_order[i]; i++) {
 		const char *name = run->app->service_order[i];
 		json_t *selected = json_object_get(run->selected, name);
@@ -390,6 +392,7 @@ static int add_jobs(struct run *run, long long level, size_t *count)
 			run->jobs = grown;
 			struct job *job = &run->jobs[run->job_count++];
 			memset(job, 0, sizeof *job);
+			job->level = level;
 			job->replica.app = run->app;
 			job->replica.service_name = name;
 			job->replica.service = service;
@@ -404,7 +407,6 @@ static int add_jobs(struct run *run, long long level, size_t *count)
 				         name, number);
 			if (config_hash(name, service, job->replica.config_hash) < 0)
 				return -1;
-			(*count)++;
 		}
 	}
 	return 0;
@@ -479,23 +481,36 @@ int containerv_compose_up(const struct containerv_compose *app, const struct con
 	json_t *level;
 	json_object_foreach(run.selected, name, level) if (json_integer_value(level) + 1 > levels) levels =
 	        json_integer_value(level) + 1;
+	/* Every replica's options first (images looked up or pulled, every value parsed): an error here
+	 * leaves nothing made. */
+	for (long long current = 0; current < levels; current++)
+		if (add_jobs(&run, current) < 0)
+			goto done;
+	for (size_t i = 0; i < run.job_count; i++)
+		if (cv_compose_replica_options(&run.jobs[i].replica, &run.jobs[i].options) < 0)
+			goto done;
 	if (make_networks(&run) < 0 || make_volumes(&run) < 0)
 		goto fail;
-	for (long long current = 0; current < levels; current++) {
-		size_t first = run.job_count, count;
+	for (size_t first = 0; first < run.job_count;) {
+		size_t end = first;
+		while (end < run.job_count && run.jobs[end].level == run.jobs[first].level)
+			end++;
 		json_object_foreach(run.selected, name, level)
 		{
-			if (json_integer_value(level) == current && wait_conditions(&run, name) < 0)
+			if (json_integer_value(level) == run.jobs[first].level && wait_conditions(&run, name) < 0)
 				goto fail;
 		}
-		if (add_jobs(&run, current, &count) < 0 || run_level(&run, first, first + count) < 0)
+		if (run_level(&run, first, end) < 0)
 			goto fail;
+		first = end;
 	}
 	ret = remove_surplus(&run);
 	goto done;
 fail:
 	undo(&run);
 done:
+	for (size_t i = 0; i < run.job_count; i++)
+		containerv_options_delete(run.jobs[i].options);
 	json_decref(run.selected);
 	free(run.config_files);
 	free(run.jobs);
