@@ -113,9 +113,11 @@ static int make_networks(struct run *run)
 		json_t *networks = json_object_get(service, "networks");
 		const char *network;
 		json_t *settings;
-		json_t *wanted = json_object();
 		if (json_object_get(service, "network_mode") != NULL)
 			continue;
+		json_t *wanted = json_object();
+		if (wanted == NULL)
+			return cv_error_errno(ENOMEM, "out of memory");
 		if (networks == NULL || json_object_size(networks) == 0)
 			json_object_set_new(wanted, "default", json_object());
 		else
