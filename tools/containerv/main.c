@@ -45,6 +45,7 @@ static const struct command commands[] = {
         {"metrics", cmd_metrics, "Print or serve container and pool metrics (Prometheus text format)"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
+        {"compose", cmd_compose, "Define and run multi-container applications"},
         {"pool", cmd_pool, "Manage pools of held containers (warm starts: run --pool)"},
         {"security", cmd_security, "List security profiles and audit containers"},
         {"network", cmd_network, "Manage networks"},

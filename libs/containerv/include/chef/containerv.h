@@ -24,5 +24,6 @@
 #include <chef/containerv/pool.h>
 #include <chef/containerv/metrics.h>
 #include <chef/containerv/tune.h>
+#include <chef/containerv/orchestration.h>
 
 #endif

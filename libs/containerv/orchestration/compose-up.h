@@ -1,0 +1,43 @@
+/*
+ * Internal: bringing an app up and down (compose-up.c, compose-down.c) and
+ * a replica's container options (compose-service-options.c).
+ */
+#ifndef CV_ORCHESTRATION_COMPOSE_UP_H
+#define CV_ORCHESTRATION_COMPOSE_UP_H
+
+#include <jansson.h>
+
+#include <chef/containerv.h>
+
+#include "orchestration/compose-internal.h"
+
+/* docker compose's labels: how any shell finds an app's containers again. */
+#define CV_COMPOSE_LABEL_PROJECT "com.docker.compose.project"
+#define CV_COMPOSE_LABEL_SERVICE "com.docker.compose.service"
+#define CV_COMPOSE_LABEL_NUMBER "com.docker.compose.container-number"
+#define CV_COMPOSE_LABEL_HASH "com.docker.compose.config-hash"
+#define CV_COMPOSE_LABEL_ONEOFF "com.docker.compose.oneoff"
+#define CV_COMPOSE_LABEL_WORKING_DIR "com.docker.compose.project.working_dir"
+#define CV_COMPOSE_LABEL_CONFIG_FILES "com.docker.compose.project.config_files"
+#define CV_COMPOSE_LABEL_VOLUME "com.docker.compose.volume"
+/* The names a container answers to on its networks (the service name first): for the DNS server. */
+#define CV_COMPOSE_LABEL_ALIASES "containerv.network.aliases"
+
+/* One container of a service. */
+struct cv_compose_replica {
+	const struct containerv_compose *app;
+	const char *service_name;
+	json_t *service;
+	int number;
+	char name[256];
+	char config_hash[72];
+	const char *config_files;
+	const char *rootfs_search_path;
+};
+
+int cv_compose_replica_options(const struct cv_compose_replica *replica, struct containerv_options **options);
+const char *cv_compose_first_network(json_t *service);
+int cv_compose_stop_signal(json_t *service);
+unsigned int cv_compose_stop_timeout(json_t *service);
+
+#endif
