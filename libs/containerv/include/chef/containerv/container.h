@@ -101,6 +101,12 @@ CONTAINERV_API int containerv_options_set_user(struct containerv_options *option
 CONTAINERV_API int containerv_options_add_sysctl(struct containerv_options *options, const char *key,
                                                  const char *value);
 
+/*
+ * The signal containerv_stop() sends when given none (docker's --stop-signal),
+ * replacing the image's StopSignal; default SIGTERM. EINVAL: not a signal.
+ */
+CONTAINERV_API int containerv_options_set_stop_signal(struct containerv_options *options, int signal);
+
 /* At most this many supplementary groups (containerv_options_set_supplementary_groups). */
 #define CONTAINERV_SUPPLEMENTARY_GROUPS_MAX 32
 
