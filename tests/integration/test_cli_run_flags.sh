@@ -2,7 +2,7 @@
 # run/create flags docker users reach for: -u with user and group names (looked up in the container's
 # own /etc/passwd and /etc/group, a symlinked file never followed to the host's), --sysctl (namespaced
 # keys only), --stop-signal (what stop sends), --cidfile (written once, never overwritten), --init and
-# -q accepted, --cpu-rt-* refused in one line. Bad values: exit 125, one line, nothing created.
+# -q accepted, --cpu-rt-* refused in one line; /sys/fs/cgroup shows the container's own cgroup read-only. Bad values: exit 125, one line, nothing created.
 #
 # Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox rootfs).
 source "$(dirname "$0")/lib.sh"
@@ -68,6 +68,17 @@ one_error_line "container ID file found"
 cv 125 run --rm --rootfs "$CV_TEST_ROOTFS" --cidfile "$TEST_TMP/cid2" -m bogus true
 [ ! -e "$TEST_TMP/cid2" ] || fail "a refused run left its --cidfile"
 pass "--cidfile: the id written, an existing file refused"
+
+# ---- /sys/fs/cgroup: the container's own cgroup, read-only ----
+limit_file='f=/sys/fs/cgroup/memory.max; [ -e $f ] || f=/sys/fs/cgroup/memory/memory.limit_in_bytes; cat $f'
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" -m 64m sh -c "$limit_file"
+[ "$OUT" = 67108864 ] || fail "the memory limit read inside is $OUT, expected 67108864 (-m 64m)"
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" --network host -m 32m sh -c "$limit_file"
+[ "$OUT" = 33554432 ] || fail "with --network host the memory limit read inside is $OUT"
+cv 0 run --rm --rootfs "$CV_TEST_ROOTFS" -m 64m sh -c \
+	'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do [ -e $f ] && echo 1 >$f 2>/dev/null && echo WRITABLE; done; cat /proc/self/cgroup | cut -d: -f3 | sort -u'
+[ "$OUT" = / ] || fail "the cgroup view is writable, or not rooted at the container's cgroup: $OUT"
+pass "/sys/fs/cgroup shows the container's own cgroup read-only (its memory limit readable inside)"
 
 # ---- accepted and refused ----
 cv 0 run --rm --init -q --rootfs "$CV_TEST_ROOTFS" echo fine

@@ -157,7 +157,9 @@ int containerv_spec_set_user(struct containerv_options *options, const char *tex
 
 		/* Names: looked up in the root filesystem's /etc/passwd and /etc/group, never following a link. */
 		if (options->layers == NULL)
-			return cv_error_errno(EINVAL, "invalid --user \"%s\": a name needs the image or --rootfs first",
+			return cv_error_errno(EINVAL,
+			                      "invalid --user \"%s\": expected UID[:GID], or a name once the image or "
+			                      "--rootfs is set",
 			                      text);
 		if (cv_image_parse_user(options->layers, text, &uid, &gid) < 0)
 			return cv_error_prefix("--user");
