@@ -22,7 +22,7 @@ for id in $(ready_ids web); do [[ "$OUT" != *$id* ]] || fail "ps -a shows the re
 cv 0 ps -a -q --no-trunc --filter label=containerv.pool=web
 [ "$(printf '%s\n' "$OUT" | sort)" = "$(ready_ids web | sort)" ] || fail "ps -a --filter label=containerv.pool=web: $OUT"
 cv 125 ps --filter status=held
-one_error_line "label="
+one_error_line "status is created"
 grep -q "keeper [0-9]* started: prealloc, min 2" "$CONTAINERV_ROOT/pools/web/keeper.log" ||
 	fail "no keeper.log: $(cat "$CONTAINERV_ROOT/pools/web/keeper.log" 2>&1)"
 pass "ps hides ready pooled containers (shown with --filter label=containerv.pool); the keeper logs to keeper.log"

@@ -323,7 +323,8 @@ TEST(user_flag)
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		char expected[128];
 		snprintf(expected, sizeof expected,
-		         "invalid --user \"%s\": use numeric UID[:GID] (names are not supported yet)", refused[i]);
+		         "invalid --user \"%s\": expected UID[:GID], or a name once the image or --rootfs is set",
+		         refused[i]);
 		CHECK_REFUSED(containerv_spec_set_user(o, refused[i]), EINVAL, expected);
 	}
 	CHECK_EQ_INT(o->uid, 4294967294U);

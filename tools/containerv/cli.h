@@ -76,6 +76,18 @@ int cmd_pool(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_compose(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_container(int argc, char **argv);
+int cmd_container_prune(int argc, char **argv);
+int cmd_system_prune(int argc, char **argv);
+/* volume.c: volume prune's removal and listing, for system prune --volumes too. */
+int volume_prune_unused(uint64_t *reclaimed);
 /* run.c: run --pool NAME [COMMAND...] (the flags are run's, already parsed). */
 struct arguments;
 int cli_run_pool(const char *pool, const struct arguments *positional);

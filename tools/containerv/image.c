@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "flags.h"
 #include "image-cli.h"
+#include "progress.h"
 #include "output.h"
 
 /* docker's familiar form: "docker.io/library/busybox" is "busybox", "docker.io/user/x" is "user/x". */
@@ -387,11 +388,14 @@ static int image_ls(int argc, char **argv)
 }
 
 static const struct subcommand image_commands[] = {
+        {"history", cmd_history, "Show the history of an image"},
         {"import", cmd_import, "Import a root filesystem as a one-layer image"},
         {"inspect", image_inspect, "Display detailed information on one or more images"},
         {"load", cmd_load, "Load images from a tar archive or STDIN"},
         {"ls", image_ls, "List images"},
         {"prune", image_prune, "Remove unused images"},
+        {"pull", cmd_pull, "Download an image from a registry"},
+        {"push", cmd_push, "Upload an image to a registry"},
         {"rm", cmd_rmi, "Remove one or more images"},
         {"save", cmd_save, "Save one or more images to a tar archive"},
         {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},

@@ -1,5 +1,5 @@
 /*
- * stop, kill, rm and wait: each acts on several containers, reports the
+ * stop, restart, kill, rm, wait and rename: each acts on several containers, reports the
  * ones that failed with one line each, and exits 1 when any did (docker's
  * code for a failure on the daemon's side), 125 for bad usage.
  */
@@ -48,6 +48,21 @@ static int stop_one(const char *reference, void *user)
 	return 0;
 }
 
+/* stop's and restart's --time and --signal; prints why not and returns -1. */
+static int parse_stop_request(const char *time_text, const char *signal_text, struct stop_request *request)
+{
+	int64_t seconds;
+
+	if (time_text != NULL) {
+		if (cli_parse_int64(time_text, &seconds) < 0 || seconds > UINT32_MAX)
+			return cli_fail(-1, "invalid --time \"%s\": expected a number of seconds", time_text);
+		request->timeout = (unsigned int)seconds;
+	}
+	if (signal_text != NULL && (request->signal = cli_parse_signal(signal_text)) < 0)
+		return cli_fail(-1, "invalid signal \"%s\"", signal_text);
+	return 0;
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const char *time_text, *signal_text;
@@ -66,21 +81,75 @@ int cmd_stop(int argc, char **argv)
 	_cleanup_free_ char **words = NULL;
 	struct stop_request request = {0, 10};
 	struct arguments positional;
-	int64_t seconds;
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (time_text != NULL) {
-		if (cli_parse_int64(time_text, &seconds) < 0 || seconds > UINT32_MAX)
-			return cli_fail(EXIT_CLI_ERROR, "invalid --time \"%s\": expected a number of seconds",
-			                time_text);
-		request.timeout = (unsigned int)seconds;
-	}
-	if (signal_text != NULL && (request.signal = cli_parse_signal(signal_text)) < 0)
-		return cli_fail(EXIT_CLI_ERROR, "invalid signal \"%s\"", signal_text);
+	if (parse_stop_request(time_text, signal_text, &request) < 0)
+		return EXIT_CLI_ERROR;
 	return arguments_for_each(&positional, stop_one, &request);
+}
+
+static int restart_one(const char *reference, void *user)
+{
+	const struct stop_request *request = user;
+	_cleanup_container_ struct containerv_container *container = NULL;
+
+	if (cli_open(reference, &container) < 0)
+		return -1;
+	if (containerv_restart(container, request->signal, request->timeout) < 0)
+		return cli_fail_library(-1, "restart %s", reference);
+	printf("%s\n", reference);
+	return 0;
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	static const char *time_text, *signal_text;
+	static const struct flag table[] = {
+	        {"time", 't', FLAG_STRING, &time_text, "int",
+	         "Seconds to wait before killing the container (default 10)"},
+	        {"timeout", 0, FLAG_STRING, &time_text, "int", "Same as --time"},
+	        {"signal", 's', FLAG_STRING, &signal_text, "string",
+	         "Signal to send to the container (default its stop signal, else SIGTERM)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "restart", "[OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers", table, false, 1, 0,
+	        NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	struct stop_request request = {0, 10};
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (parse_stop_request(time_text, signal_text, &request) < 0)
+		return EXIT_CLI_ERROR;
+	return arguments_for_each(&positional, restart_one, &request);
+}
+
+int cmd_rename(int argc, char **argv)
+{
+	static const struct command_spec spec = {
+	        "rename", "CONTAINER NEW_NAME", "Rename a container", NULL, false, 2, 2, NULL,
+	};
+	_cleanup_free_ char **words = NULL;
+	_cleanup_container_ struct containerv_container *container = NULL;
+	struct arguments positional;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	words = positional.items;
+	if (cli_open(positional.items[0], &container) < 0)
+		return 1;
+	if (containerv_rename(container, positional.items[1]) < 0)
+		return cli_fail_library(1, NULL);
+	return 0;
 }
 
 static int kill_one(const char *reference, void *user)

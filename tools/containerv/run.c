@@ -9,10 +9,12 @@
  * file only hands the flags over and prints the errors.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "attach.h"
 #include "cli.h"
@@ -30,8 +32,9 @@ struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull, *pool;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
-	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts;
-	const char *log_driver;
+	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts, sysctls;
+	const char *log_driver, *stop_signal, *cidfile, *platform, *cpu_rt_runtime, *cpu_rt_period;
+	int init, quiet;
 	struct security_flags security;
 	struct network_flags network;
 };
@@ -59,7 +62,7 @@ static const struct flag run_flag_table[] = {
         {"env", 'e', FLAG_LIST, &flags.env, "list", "Set environment variables (KEY=VALUE, or KEY to copy ours)"},
         {"env-file", 0, FLAG_LIST, &flags.env_files, "list", "Read in a file of environment variables"},
         {"workdir", 'w', FLAG_STRING, &flags.workdir, "string", "Working directory inside the container"},
-        {"user", 'u', FLAG_STRING, &flags.user, "UID[:GID]", "Numeric user and group to run as"},
+        {"user", 'u', FLAG_STRING, &flags.user, "string", "Username or UID (format: <name|uid>[:<group|gid>])"},
         {"memory", 'm', FLAG_STRING, &flags.memory, "bytes", "Memory limit (64m, 1g, ...)"},
         {"memory-swap", 0, FLAG_STRING, &flags.memory_swap, "bytes", "Memory plus swap limit; -1 for unlimited swap"},
         {"cpus", 0, FLAG_STRING, &flags.cpus, "decimal", "Number of CPUs (0.5, 2, ...)"},
@@ -79,6 +82,17 @@ static const struct flag run_flag_table[] = {
          "Logging driver: json-file or local (both: the container's own rotated log)"},
         {"log-opt", 0, FLAG_LIST, &flags.log_opts, "list",
          "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"},
+        {"sysctl", 0, FLAG_LIST, &flags.sysctls, "list",
+         "Namespaced kernel parameters (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)"},
+        {"stop-signal", 0, FLAG_STRING, &flags.stop_signal, "string", "Signal to stop the container (default SIGTERM)"},
+        {"cidfile", 0, FLAG_STRING, &flags.cidfile, "string", "Write the container ID to the file (must not exist)"},
+        {"init", 0, FLAG_BOOL, &flags.init, NULL,
+         "Accepted: every container has an init that forwards signals and reaps orphans"},
+        {"platform", 0, FLAG_STRING, &flags.platform, "string",
+         "Set platform if server is multi-platform capable (only this host's is run)"},
+        {"quiet", 'q', FLAG_BOOL, &flags.quiet, NULL, "Suppress the pull output"},
+        {"cpu-rt-runtime", 0, FLAG_STRING, &flags.cpu_rt_runtime, "int", "Refused: realtime scheduling"},
+        {"cpu-rt-period", 0, FLAG_STRING, &flags.cpu_rt_period, "int", "Refused: realtime scheduling"},
         {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
          "permissive, restricted (default), strict or paranoid"},
@@ -137,8 +151,18 @@ static int apply_image(struct containerv_options *options, const char *image, bo
 		return cli_fail_library(-1, NULL);
 	spec.rootfs_search_path = cli_rootfs_search_path();
 	spec.has_command = has_command;
-	/* The container's output owns stdout: progress goes to stderr. */
-	progress_init(&progress, stderr, false, false);
+	/* --platform OS/ARCH[/VARIANT]: which image of an index to pull (docker's meaning). */
+	char platform[3][32] = {{0}};
+	if (flags.platform != NULL) {
+		if (sscanf(flags.platform, "%31[^/]/%31[^/]/%31s", platform[0], platform[1], platform[2]) < 2 ||
+		    strchr(platform[2], '/') != NULL)
+			return cli_fail(-1, "invalid --platform %s: expected OS/ARCH[/VARIANT]", flags.platform);
+		registry.os = platform[0];
+		registry.architecture = platform[1];
+		registry.variant = platform[2][0] != '\0' ? platform[2] : NULL;
+	}
+	/* The container's output owns stdout: progress goes to stderr (nothing with -q). */
+	progress_init(&progress, stderr, flags.quiet, false);
 	registry.progress = progress_callback;
 	registry.user = &progress;
 	spec.registry = &registry;
@@ -208,8 +232,6 @@ static int build_config(const char *command_name, const struct arguments *positi
 		config->command = (const char *const *)positional->items + first_command_word;
 	if (rootfs != NULL && containerv_spec_set_rootfs(options, rootfs, config->command != NULL) < 0)
 		return cli_fail_library(-1, NULL);
-	if (flags.user != NULL && containerv_spec_set_user(options, flags.user) < 0)
-		return cli_fail_library(-1, NULL);
 	if (flags.detach && (flags.interactive || flags.tty))
 		return cli_fail(-1, "-i and -t need an attached container: drop -d (or keep it alive with a command "
 		                    "such as 'sleep infinity' and use 'containerv exec -it')");
@@ -263,6 +285,9 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	}
 	if (config->command != NULL)
 		SET_OR_FAIL(containerv_options_set_command(options, config->command), "command");
+	/* After the image: a user name is looked up in its /etc/passwd. */
+	if (flags.user != NULL && containerv_spec_set_user(options, flags.user) < 0)
+		return cli_fail_library(-1, NULL);
 	if (flags.name != NULL)
 		SET_OR_FAIL(containerv_options_set_name(options, flags.name), "--name");
 	if (flags.hostname != NULL)
@@ -274,6 +299,11 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
+	for (size_t i = 0; i < flags.sysctls.count; i++)
+		if (containerv_spec_add_sysctl(options, flags.sysctls.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
+	if (flags.stop_signal != NULL && containerv_spec_set_stop_signal(options, flags.stop_signal) < 0)
+		return cli_fail_library(-1, NULL);
 	if (cli_build_security(&flags.security, options) != 0 || apply_log_options(options) < 0)
 		return -1;
 	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
@@ -507,6 +537,10 @@ static int run_or_create(int argc, char **argv, bool autostart)
 		return code;
 	if (build_options(&config, options) < 0)
 		return code;
+	if (flags.cpu_rt_runtime != NULL || flags.cpu_rt_period != NULL)
+		return cli_fail(
+		        code, "--cpu-rt-runtime and --cpu-rt-period are not supported: containers get no "
+		              "realtime scheduling (CAP_SYS_NICE and the cpu controller's rt budget stay the host's)");
 	if (!autostart && (containerv_options_set_autostart(options, 0) < 0 ||
 	                   containerv_options_set_hold(options, flags.hold || hold_from_environment()) < 0)) {
 		return cli_fail_library(code, "create");
@@ -522,9 +556,20 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	}
 	if (autostart && !flags.detach && set_attached_stdio(options) < 0)
 		return code;
+	_cleanup_close_ int cidfile = -1;
+	if (flags.cidfile != NULL && (cidfile = open(flags.cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return cli_fail(code,
+		                errno == EEXIST ? "container ID file found, make sure the other container isn't "
+		                                  "running or delete %s"
+		                                : "--cidfile %s: %s",
+		                flags.cidfile, strerror(errno));
 	if (containerv_create(options, &container) < 0) {
+		if (cidfile >= 0)
+			unlink(flags.cidfile);
 		return create_failed();
 	}
+	if (cidfile >= 0 && dprintf(cidfile, "%s", containerv_id(container)) < 0)
+		cli_fail(0, "--cidfile %s: %s", flags.cidfile, strerror(errno));
 	if (!autostart || flags.detach) {
 		printf("%s\n", containerv_id(container));
 		containerv_close(container);

@@ -261,6 +261,8 @@ int cmd_system(int argc, char **argv)
 	static const struct subcommand commands[] = {
 	        {"df", system_df, "Show containerv disk usage"},
 	        {"gc", system_gc, "Remove image data no name and no container uses"},
+	        {"info", cmd_info, "Display system-wide information"},
+	        {"prune", cmd_system_prune, "Remove unused data"},
 	};
 
 	return subcommand_dispatch("system", "Manage containerv", commands, sizeof commands / sizeof commands[0], argc,

@@ -316,6 +316,39 @@ static int collect_unused(const struct containerv_volume_info *info, void *user)
 }
 
 /*
+ * Removes every volume no container uses, printing "Deleted Volumes:" and the names as docker does;
+ * *reclaimed gets their bytes. Returns 0, or 1 when any removal failed (each failure printed).
+ */
+int volume_prune_unused(uint64_t *reclaimed)
+{
+	struct prune_candidates candidates = {{NULL, 0}, NULL};
+	size_t deleted = 0;
+	int code = 0;
+
+	*reclaimed = 0;
+	if (containerv_volume_list(collect_unused, &candidates) < 0)
+		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+	for (size_t i = 0; i < candidates.names.count; i++) {
+		if (containerv_volume_remove(candidates.names.items[i], 0) < 0) {
+			if (errno != EBUSY && errno != ENOENT)
+				code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
+			continue;
+		}
+		if (deleted++ == 0)
+			printf("Deleted Volumes:\n");
+		printf("%s\n", candidates.names.items[i]);
+		*reclaimed += candidates.sizes[i];
+	}
+	if (deleted > 0)
+		printf("\n");
+	for (size_t i = 0; i < candidates.names.count; i++)
+		free((char *)candidates.names.items[i]);
+	string_list_free(&candidates.names);
+	free(candidates.sizes);
+	return code;
+}
+
+/*
  * Prunes volume by volume rather than with containerv_volume_prune(), to
  * print the names and sizes docker prints; each removal still refuses a
  * volume that a container started using meanwhile.
@@ -331,10 +364,8 @@ static int volume_prune(int argc, char **argv)
 	        "volume prune", "[OPTIONS]", "Remove unused local volumes", table, false, 0, 0, NULL,
 	};
 	_cleanup_free_ char **words = NULL;
-	struct prune_candidates candidates = {{NULL, 0}, NULL};
 	struct arguments positional;
 	uint64_t reclaimed = 0;
-	size_t deleted = 0;
 	char size[32];
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
@@ -343,28 +374,9 @@ static int volume_prune(int argc, char **argv)
 	words = positional.items;
 	if (!force && !confirm_prune())
 		return 0;
-	code = 0;
-	if (containerv_volume_list(collect_unused, &candidates) < 0)
-		code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-	for (size_t i = 0; i < candidates.names.count; i++) {
-		if (containerv_volume_remove(candidates.names.items[i], 0) < 0) {
-			if (errno != EBUSY && errno != ENOENT)
-				code = cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
-			continue;
-		}
-		if (deleted++ == 0)
-			printf("Deleted Volumes:\n");
-		printf("%s\n", candidates.names.items[i]);
-		reclaimed += candidates.sizes[i];
-	}
-	if (deleted > 0)
-		printf("\n");
+	code = volume_prune_unused(&reclaimed);
 	format_size_decimal((double)reclaimed, size, sizeof size);
 	printf("Total reclaimed space: %s\n", size);
-	for (size_t i = 0; i < candidates.names.count; i++)
-		free((char *)candidates.names.items[i]);
-	string_list_free(&candidates.names);
-	free(candidates.sizes);
 	return code;
 }
 

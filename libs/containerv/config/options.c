@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <string.h>
 #include <fcntl.h>
@@ -646,6 +647,11 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
 	}
+	/* Also at the top: a container without an image has a stop signal too (--stop-signal). */
+	if (o->stop_signal > 0 && json_object_set_new(root, "stop_signal", json_integer(o->stop_signal)) != 0) {
+		json_decref(root);
+		return cv_error_errno(ENOMEM, "config: cannot encode");
+	}
 	*json = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (*json == NULL)
@@ -719,6 +725,10 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	                              strv_from_json(json_object_get(image, "volumes"), &o->image_volumes) < 0))
 		goto done;
 	o->stop_signal = (int)json_integer_value(json_object_get(image, "stop_signal"));
+	if (json_integer_value(json_object_get(root, "stop_signal")) > 0)
+		o->stop_signal = (int)json_integer_value(json_object_get(root, "stop_signal"));
+	if (o->stop_signal < 0 || o->stop_signal >= NSIG)
+		o->stop_signal = 0;
 	o->user_set = json_is_true(json_object_get(image, "user_set"));
 	if (o->layers == NULL) {
 		cv_error_errno(EINVAL, "config: no layers");
@@ -730,4 +740,15 @@ done:
 	if (ret < 0)
 		cv_options_clear(o);
 	return ret;
+}
+
+int containerv_options_set_stop_signal(struct containerv_options *options, int signal)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "stop signal: no options");
+	if (signal <= 0 || signal >= NSIG)
+		return cv_error_errno(EINVAL, "invalid stop signal %d", signal);
+	options->stop_signal = signal;
+	return 0;
 }

@@ -96,6 +96,13 @@ int containerv_remove(struct containerv_container *container, unsigned int flags
 		return cv_error_prefix("remove");
 	}
 	backend->refresh(container);
+	if ((flags & CV_REMOVE_IF_STOPPED) &&
+	    (container->state.status == CV_STATE_RUNNING || container->state.status == CV_STATE_HELD)) {
+		backend->unlock(container);
+		cv_error_errno(EBUSY, "remove %s: it is running", containerv_name(container));
+		containerv_close(container);
+		return -1;
+	}
 	if (backend->terminate(container) < 0) {
 		backend->unlock(container);
 		containerv_close(container);

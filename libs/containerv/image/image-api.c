@@ -331,3 +331,70 @@ out:
 	cv_store_close(store);
 	return ret;
 }
+
+/* A config without "history" (a hand-made image): one row per layer, described by nothing. */
+static int history_without_entries(const struct cv_manifest *manifest, containerv_image_history_fn callback, void *user)
+{
+	for (size_t i = manifest->layer_count; i-- > 0;) {
+		struct containerv_image_history entry = {.size = (uint64_t)manifest->layers[i].size};
+		int ret = callback(&entry, user);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Newest first; each entry that made a layer gets that layer's size (they pair up in order). */
+static int history_rows(const struct cv_manifest *manifest, const struct cv_image_config *config,
+                        containerv_image_history_fn callback, void *user)
+{
+	size_t layer = 0, layers_made = 0;
+
+	if (config->history_count == 0)
+		return history_without_entries(manifest, callback, user);
+	for (size_t i = 0; i < config->history_count; i++)
+		layers_made += !config->history[i].empty_layer;
+	layer = layers_made;
+	for (size_t i = config->history_count; i-- > 0;) {
+		const struct cv_history_entry *h = &config->history[i];
+		struct containerv_image_history entry = {
+		        .created_ns = h->created != NULL ? parse_created(h->created) : 0,
+		        .created_by = h->created_by != NULL ? h->created_by : "",
+		        .comment = h->comment != NULL ? h->comment : "",
+		        .empty_layer = h->empty_layer,
+		};
+		int ret;
+
+		if (!h->empty_layer && layer-- > 0 && layer < manifest->layer_count)
+			entry.size = (uint64_t)manifest->layers[layer].size;
+		ret = callback(&entry, user);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+int containerv_image_history(const char *image, containerv_image_history_fn callback, void *user)
+{
+	struct cv_store *store = NULL;
+	struct cv_manifest manifest;
+	struct cv_image_config config;
+	char digest[72];
+	int ret;
+
+	cv_error_clear();
+	if (image == NULL || callback == NULL)
+		return cv_error_errno(EINVAL, "image history: missing argument");
+	if (cv_image_open_store(&store, LOCK_SH) != 0)
+		return -1;
+	if (cv_store_resolve(store, image, digest, NULL) != 0 ||
+	    cv_store_load_image(store, digest, &manifest, &config) != 0) {
+		cv_store_close(store);
+		return -1;
+	}
+	cv_store_close(store);
+	ret = history_rows(&manifest, &config, callback, user);
+	cv_manifest_clear(&manifest);
+	cv_image_config_clear(&config);
+	return ret != 0 ? -1 : 0;
+}

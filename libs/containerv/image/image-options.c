@@ -55,22 +55,59 @@ int cv_signal_from_name(const char *name)
 	return -1;
 }
 
-/* Reads etc/<file> from the topmost layer that has it (a whiteout there ends the search). */
+/* A regular file of known size (at most the size fstat gave: it cannot grow a read past that). */
+static int read_regular_file(int fd, size_t size, char **content)
+{
+	char *buffer = cv_malloc0(size + 1);
+	size_t used = 0;
+
+	if (buffer == NULL)
+		return -1;
+	while (used < size) {
+		ssize_t n = read(fd, buffer + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	buffer[used] = '\0';
+	*content = buffer;
+	return 0;
+}
+
+/*
+ * Reads etc/<file> from the topmost layer that has it (a whiteout there ends the search). The layer is
+ * an image's, hostile: etc and the file are each opened O_NOFOLLOW (a symlinked /etc or /etc/passwd is
+ * never followed, so it cannot lead to the host's) and what was opened is fstat'ed as a regular file
+ * before it is read, at most 4 MiB.
+ */
 static int read_layer_file(char *const *layers, const char *file, char **content)
 {
 	size_t count = cv_strv_length(layers);
 
 	for (size_t i = count; i-- > 0;) {
 		cleanup_close int root = open(layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int etc = -1;
 		struct stat st;
+		const char *leaf = strchr(file, '/') + 1; /* file is "etc/<name>" */
 
 		if (root < 0)
 			continue;
-		if (fstatat(root, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		etc = openat(root, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (etc < 0) {
+			if (errno == ENOTDIR || errno == ELOOP)
+				return -1; /* this layer's /etc is no directory: it hides the lower ones */
+			continue;
+		}
+		if (fstatat(etc, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (!S_ISREG(st.st_mode))
 			return -1;
-		return cv_read_file_at(root, file, content, NULL, 4 << 20);
+		cleanup_close int fd = openat(etc, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (4 << 20))
+			return -1;
+		return read_regular_file(fd, (size_t)st.st_size, content);
 	}
 	return -1;
 }

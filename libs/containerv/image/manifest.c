@@ -223,6 +223,38 @@ static int optional_string(json_t *value, const char *what, char **out)
 	return *out != NULL ? 0 : -1;
 }
 
+/* "history": an array of objects with optional strings; a hostile config gets no more than a bounded count. */
+static int parse_history(json_t *history, struct cv_image_config *out)
+{
+	json_t *item;
+	size_t i;
+
+	if (history == NULL || json_is_null(history))
+		return 0;
+	if (!json_is_array(history) || json_array_size(history) > CV_IMAGE_MAX_HISTORY)
+		return cv_error_errno(EINVAL, "image config: history is not an array of at most %d entries",
+		                      CV_IMAGE_MAX_HISTORY);
+	out->history = cv_malloc0((json_array_size(history) + 1) * sizeof *out->history);
+	if (out->history == NULL)
+		return -1;
+	json_array_foreach(history, i, item)
+	{
+		struct cv_history_entry *entry = &out->history[i];
+		json_t *empty = json_object_get(item, "empty_layer");
+
+		if (!json_is_object(item))
+			return cv_error_errno(EINVAL, "image config: history[%zu] is not an object", i);
+		out->history_count = i + 1;
+		if (optional_string(json_object_get(item, "created"), "history created", &entry->created) != 0 ||
+		    optional_string(json_object_get(item, "created_by"), "history created_by", &entry->created_by) !=
+		            0 ||
+		    optional_string(json_object_get(item, "comment"), "history comment", &entry->comment) != 0)
+			return -1;
+		entry->empty_layer = json_is_true(empty);
+	}
+	return 0;
+}
+
 int cv_image_config_parse(const char *text, size_t length, struct cv_image_config *out)
 {
 	json_error_t error;
@@ -278,6 +310,8 @@ int cv_image_config_parse(const char *text, size_t length, struct cv_image_confi
 		memcpy(out->diff_ids[i], json_string_value(item), 72);
 		out->diff_id_count = i + 1;
 	}
+	if (parse_history(json_object_get(root, "history"), out) != 0)
+		goto fail;
 	json_decref(root);
 	return 0;
 fail:
@@ -302,6 +336,12 @@ void cv_image_config_clear(struct cv_image_config *config)
 	free(config->user);
 	free(config->stop_signal);
 	free(config->diff_ids);
+	for (size_t i = 0; i < config->history_count; i++) {
+		free(config->history[i].created);
+		free(config->history[i].created_by);
+		free(config->history[i].comment);
+	}
+	free(config->history);
 	memset(config, 0, sizeof *config);
 }
 

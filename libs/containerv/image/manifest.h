@@ -12,6 +12,7 @@
 
 /* More layers than any real image has (docker caps at 127); bounds the work a manifest can ask for. */
 #define CV_MANIFEST_MAX_LAYERS 256
+#define CV_IMAGE_MAX_HISTORY 4096 /* entries of a config's "history" (empty layers included) */
 
 enum cv_layer_compression {
 	CV_LAYER_UNCOMPRESSED,
@@ -32,6 +33,12 @@ struct cv_manifest {
 	size_t layer_count;
 };
 
+/* One entry of an image config's "history" (docker history's rows). */
+struct cv_history_entry {
+	char *created, *created_by, *comment; /* NULL when absent */
+	bool empty_layer;                     /* no layer of rootfs.diff_ids belongs to it */
+};
+
 /* The parts of an image config that containerv uses. */
 struct cv_image_config {
 	char *architecture, *os, *created, *author;
@@ -39,6 +46,8 @@ struct cv_image_config {
 	char *working_dir, *user, *stop_signal;
 	char (*diff_ids)[72];
 	size_t diff_id_count;
+	struct cv_history_entry *history; /* oldest first */
+	size_t history_count;
 };
 
 /*

@@ -11,6 +11,8 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "config/options.h"
+#include "image/image-options.h"
 
 static int parse_size_flag(const char *name, const char *text, int64_t *bytes)
 {
@@ -149,10 +151,56 @@ int containerv_spec_set_user(struct containerv_options *options, const char *tex
 	if (colon != NULL)
 		*colon = '\0';
 	/* docker's gid for a bare uid without a passwd entry is 0. */
-	if (parse_id(copy, &user_id) < 0 || (colon != NULL && parse_id(colon + 1, &group_id) < 0))
-		return cv_error_errno(
-		        EINVAL, "invalid --user \"%s\": use numeric UID[:GID] (names are not supported yet)", text);
+	if (parse_id(copy, &user_id) < 0 || (colon != NULL && parse_id(colon + 1, &group_id) < 0)) {
+		uid_t uid;
+		gid_t gid;
+
+		/* Names: looked up in the root filesystem's /etc/passwd and /etc/group, never following a link. */
+		if (options->layers == NULL)
+			return cv_error_errno(EINVAL,
+			                      "invalid --user \"%s\": expected UID[:GID], or a name once the image or "
+			                      "--rootfs is set",
+			                      text);
+		if (cv_image_parse_user(options->layers, text, &uid, &gid) < 0)
+			return cv_error_prefix("--user");
+		user_id = uid;
+		group_id = gid;
+	}
 	if (containerv_options_set_user(options, (uid_t)user_id, (gid_t)group_id) < 0)
 		return cv_error_prefix("--user");
 	return 0;
+}
+
+int containerv_spec_add_sysctl(struct containerv_options *options, const char *text)
+{
+	cleanup_free char *copy = NULL;
+	char *equals;
+
+	cv_error_clear();
+	if (options == NULL || text == NULL)
+		return cv_error_errno(EINVAL, "--sysctl: missing argument");
+	copy = cv_strdup(text);
+	if (copy == NULL)
+		return -1;
+	equals = strchr(copy, '=');
+	if (equals == NULL || equals == copy)
+		return cv_error_errno(EINVAL, "invalid --sysctl \"%s\": expected KEY=VALUE", text);
+	*equals = '\0';
+	if (containerv_options_add_sysctl(options, copy, equals + 1) < 0)
+		return cv_error_prefix("--sysctl %s", text);
+	return 0;
+}
+
+int containerv_spec_set_stop_signal(struct containerv_options *options, const char *text)
+{
+	int signal;
+
+	cv_error_clear();
+	if (options == NULL || text == NULL)
+		return cv_error_errno(EINVAL, "--stop-signal: missing argument");
+	signal = cv_signal_from_name(text);
+	if (signal < 0)
+		return cv_error_errno(EINVAL, "invalid --stop-signal \"%s\": a signal name (SIGUSR1, TERM) or number",
+		                      text);
+	return containerv_options_set_stop_signal(options, signal);
 }

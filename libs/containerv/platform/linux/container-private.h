@@ -110,10 +110,13 @@ struct cv_copy_root {
  * copy.c: runs work in a child process with the container's root: the
  * running container's mounts cloned and made nodev/nosuid, or for a stopped
  * one its overlay mounted nodev/nosuid in the child's private mount
- * namespace (so nothing shows on the host). as_container_root: the child
- * creates files as the container's root (its mapped host ids).
+ * namespace (so nothing shows on the host). Flags: CV_ROOT_AS_CONTAINER_ROOT,
+ * the child creates files as the container's root (its mapped host ids);
+ * CV_ROOT_FILESYSTEM_ONLY, only the root filesystem's own mount (no
+ * volumes, binds, /proc or /sys: what export archives).
  */
-int cv_container_with_root(struct containerv_container *container, bool as_container_root,
+enum { CV_ROOT_AS_CONTAINER_ROOT = 0x1, CV_ROOT_FILESYSTEM_ONLY = 0x2 };
+int cv_container_with_root(struct containerv_container *container, unsigned int flags,
                            int (*work)(const struct cv_copy_root *root, void *arg), void *arg);
 
 /* copy-safe.c: opening and replacing entries of a tree a hostile container controls (see there). */

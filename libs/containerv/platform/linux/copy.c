@@ -307,7 +307,7 @@ static void container_root_ids(const struct containerv_container *c, struct cv_c
  * even a device node that slipped past the checks opens no driver: the copy
  * runs outside the container's device cgroup.
  */
-static int open_running_root(struct containerv_container *c)
+static int open_running_root(struct containerv_container *c, bool recursive)
 {
 	char path[64];
 	cleanup_close int own_namespace = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -327,7 +327,7 @@ static int open_running_root(struct containerv_container *c)
 	if (setns(namespace, CLONE_NEWNS) < 0)
 		return cv_error_sys("enter the mount namespace of %s", containerv_name(c));
 	tree = (int)syscall(SYS_open_tree, root, "",
-	                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) | AT_EMPTY_PATH);
 	saved = errno;
 	/* Back to the host's mounts at once: host paths are resolved there. */
 	if (setns(own_namespace, CLONE_NEWNS) < 0) {
@@ -403,14 +403,15 @@ static int become_container_root(const struct cv_copy_root *root)
 
 /* The child: the container's root, our identity for it, the work; failures go back through report. */
 static void __attribute__((noreturn))
-work_in_child(struct containerv_container *c, bool running, bool as_container_root,
+work_in_child(struct containerv_container *c, bool running, unsigned int flags,
               int (*work)(const struct cv_copy_root *, void *), void *arg, int report)
 {
 	struct cv_copy_root root;
 
 	container_root_ids(c, &root);
-	root.fd = running ? open_running_root(c) : mount_stopped_root(c);
-	if (root.fd >= 0 && (!as_container_root || become_container_root(&root) == 0) && work(&root, arg) == 0)
+	root.fd = running ? open_running_root(c, !(flags & CV_ROOT_FILESYSTEM_ONLY)) : mount_stopped_root(c);
+	if (root.fd >= 0 && (!(flags & CV_ROOT_AS_CONTAINER_ROOT) || become_container_root(&root) == 0) &&
+	    work(&root, arg) == 0)
 		_exit(0);
 	struct cv_sync_message failure = {.error = errno};
 	snprintf(failure.text, sizeof failure.text, "%s", containerv_last_error());
@@ -418,7 +419,7 @@ work_in_child(struct containerv_container *c, bool running, bool as_container_ro
 	_exit(1);
 }
 
-int cv_container_with_root(struct containerv_container *c, bool as_container_root,
+int cv_container_with_root(struct containerv_container *c, unsigned int flags,
                            int (*work)(const struct cv_copy_root *root, void *arg), void *arg)
 {
 	struct cv_sync_message failure;
@@ -439,7 +440,7 @@ int cv_container_with_root(struct containerv_container *c, bool as_container_roo
 	child = fork();
 	if (child == 0) {
 		close(fds[0]);
-		work_in_child(c, running, as_container_root, work, arg, fds[1]);
+		work_in_child(c, running, flags, work, arg, fds[1]);
 	}
 	close(fds[1]);
 	ret = child < 0 ? cv_error_sys("fork") : 0;

@@ -168,6 +168,11 @@ int cv_shifted_copy(const char *source, const char *target, uid_t uid_offset, gi
  */
 int cv_rootfs_open(struct cv_init_plan *plan, char go);
 int cv_rootfs_setup(struct cv_init_plan *plan);
+/*
+ * cgroup-view.c: the container's own cgroup, read-only, at /sys/fs/cgroup (cgroup2 when unified, else
+ * the v1 hierarchies of /proc/self/cgroup on a tmpfs). In the init, in its cgroup namespace, pivoted.
+ */
+int cv_mount_cgroup_view(bool unified);
 
 /* Resolves path under rootfd without ever leaving it (openat2 RESOLVE_IN_ROOT). */
 int cv_root_open(int rootfd, const char *path, int flags, mode_t mode);

@@ -376,6 +376,10 @@ void cv_init_main(struct cv_init_plan *plan)
 		cv_error_sys("unshare the cgroup namespace");
 		fail_setup(plan);
 	}
+	/* Only in our own cgroup namespace: a cgroup mount outside it would show the host's whole tree. */
+	if ((plan->namespaces & CV_NS_CGROUP) && (plan->namespaces & CV_NS_MOUNT) &&
+	    cv_mount_cgroup_view(!plan->cgroup_follows) < 0)
+		fail_setup(plan);
 	/* Out of the caller's session: terminal signals must reach us only through containerv_kill(). */
 	setsid();
 	if (plan->hold)

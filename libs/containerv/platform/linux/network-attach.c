@@ -294,6 +294,25 @@ static int configure_inside(pid_t pid, const char *interface, uint32_t address, 
 }
 
 /*
+ * The pair is named after the container's id: one that exists already is the previous run's, whose
+ * network namespace the kernel is still tearing down (a restart right after its stop). Only this
+ * container's start, under its lock, makes that name: the stale pair is deleted and the create retried.
+ */
+static int veth_create_replacing_stale(struct cv_netlink *host, const char *name, const char *peer, pid_t pid,
+                                       const uint8_t *mac)
+{
+	if (cv_netlink_veth_create(host, name, peer, pid, mac) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	cv_error_clear();
+	if (cv_netlink_link_delete(host, name) < 0 && errno != ENODEV)
+		return -1;
+	cv_error_clear();
+	return cv_netlink_veth_create(host, name, peer, pid, mac);
+}
+
+/*
  * The veth pair of a lease, its inner end made directly in pid's namespace, then configured.
  * The inner end's MAC address is derived from its IP address (02:42 and the four bytes, as
  * docker's): a container that gets a released address answers at the MAC the neighbours have
@@ -312,7 +331,7 @@ int cv_network_plug(const struct cv_network *network, const struct cv_lease *lea
 
 	if (cv_netlink_open(&host) < 0)
 		return -1;
-	ret = cv_netlink_veth_create(&host, lease->veth, lease->interface, pid, mac);
+	ret = veth_create_replacing_stale(&host, lease->veth, lease->interface, pid, mac);
 	if (ret == 0)
 		ret = cv_network_interface_no_ipv6(lease->veth);
 	if (ret == 0)
@@ -339,7 +358,7 @@ static int attach_static(struct containerv_container *c, struct cv_network_plan 
 	if (cv_netlink_open(&host) < 0)
 		return -1;
 	/* The pair dies with the container's namespace: nothing to record. */
-	ret = cv_netlink_veth_create(&host, veth, "eth0", pid, NULL);
+	ret = veth_create_replacing_stale(&host, veth, "eth0", pid, NULL);
 	if (ret == 0)
 		ret = cv_network_interface_no_ipv6(veth);
 	if (ret == 0)

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -224,7 +225,7 @@ int cv_linux_tar_in(struct containerv_container *container, int fd, const char *
 {
 	struct tar_request request = {fd, container_dir};
 
-	return cv_container_with_root(container, true, extract_in_root, &request);
+	return cv_container_with_root(container, CV_ROOT_AS_CONTAINER_ROOT, extract_in_root, &request);
 }
 
 static int write_entry(const struct cv_copy_root *root, struct archive *out, int dirfd, const char *leaf,
@@ -368,5 +369,42 @@ int cv_linux_tar_out(struct containerv_container *container, const char *contain
 {
 	struct tar_request request = {fd, container_path};
 
-	return cv_container_with_root(container, false, archive_in_root, &request);
+	return cv_container_with_root(container, 0, archive_in_root, &request);
+}
+
+/* export: every entry under the root, named as docker export names them ("bin", "etc/passwd"). */
+static int export_in_root(const struct cv_copy_root *root, void *arg)
+{
+	const int *fd = arg;
+	cleanup_close int listing_fd = cv_root_open(root->fd, "/", O_RDONLY | O_DIRECTORY, 0);
+	cleanup_dir DIR *listing = NULL;
+	struct dirent *child;
+	struct archive *out;
+	int ret = 0;
+
+	if (listing_fd < 0 || (listing = fdopendir(listing_fd)) == NULL)
+		return cv_error_sys("open the root filesystem");
+	listing_fd = -1; /* the DIR owns it */
+	out = archive_write_new();
+	archive_write_set_format_pax_restricted(out);
+	if (archive_write_open_fd(out, *fd) != ARCHIVE_OK)
+		ret = cv_error_errno(EIO, "write the tar stream: %s", archive_error_string(out));
+	while (ret == 0 && (child = readdir(listing)) != NULL)
+		if (strcmp(child->d_name, ".") != 0 && strcmp(child->d_name, "..") != 0)
+			ret = write_entry(root, out, dirfd(listing), child->d_name, child->d_name);
+	if (archive_write_close(out) != ARCHIVE_OK && ret == 0)
+		ret = cv_error_errno(EIO, "write the tar stream: %s", archive_error_string(out));
+	archive_write_free(out);
+	return ret;
+}
+
+int containerv_export(struct containerv_container *container, containerv_fd_t fd)
+{
+	cv_error_clear();
+	if (container == NULL || fd < 0)
+		return cv_error_errno(EINVAL, "export: missing argument");
+	CV_CONTEXT_SCOPE(container->context);
+	if (cv_container_with_root(container, CV_ROOT_FILESYSTEM_ONLY, export_in_root, &fd) < 0)
+		return cv_error_prefix("export %s", containerv_name(container));
+	return 0;
 }

@@ -101,6 +101,12 @@ CONTAINERV_API int containerv_options_set_user(struct containerv_options *option
 CONTAINERV_API int containerv_options_add_sysctl(struct containerv_options *options, const char *key,
                                                  const char *value);
 
+/*
+ * The signal containerv_stop() sends when given none (docker's --stop-signal),
+ * replacing the image's StopSignal; default SIGTERM. EINVAL: not a signal.
+ */
+CONTAINERV_API int containerv_options_set_stop_signal(struct containerv_options *options, int signal);
+
 /* At most this many supplementary groups (containerv_options_set_supplementary_groups). */
 #define CONTAINERV_SUPPLEMENTARY_GROUPS_MAX 32
 
@@ -293,6 +299,8 @@ CONTAINERV_API int containerv_destroy(struct containerv_container *container);
 
 enum containerv_remove_flags {
 	CV_REMOVE_VOLUMES = 0x1, /* also the anonymous volumes made for it (`docker rm -v`); named ones stay */
+	/* only a created or exited container, as its lock decides (EBUSY: started meanwhile); prune's removal */
+	CV_REMOVE_IF_STOPPED = 0x2,
 };
 
 /*
@@ -536,6 +544,64 @@ CONTAINERV_API int containerv_kill(struct containerv_container *container, int s
  */
 CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal,
                                    unsigned int timeout_seconds);
+
+/*
+ * Removes every container that is created or exited (`docker container
+ * prune`), with its anonymous volumes when flags has CV_REMOVE_VOLUMES; one
+ * started meanwhile stays (each is removed with CV_REMOVE_IF_STOPPED).
+ * callback (may be NULL) gets the id of each removed one. Returns 0, or -1
+ * with errno when listing or a removal failed (the others are still
+ * removed; the message names the first failure).
+ */
+CONTAINERV_API int containerv_prune(unsigned int flags, void (*callback)(const char *id, void *user), void *user);
+
+/*
+ * Restarts a container as `docker restart` does: containerv_stop() with
+ * stop_signal and timeout_seconds (a container that is not running is just
+ * started), then containerv_start(). Returns 0, or -1 with errno.
+ */
+CONTAINERV_API int containerv_restart(struct containerv_container *container, int stop_signal,
+                                      unsigned int timeout_seconds);
+
+/*
+ * Renames a container (`docker rename`), whatever its state: name must be
+ * [a-zA-Z0-9][a-zA-Z0-9_.-]* (EINVAL) and free in the container's state root
+ * (EEXIST). The old name is free again once this returns; the hostname is
+ * not changed. Returns 0, or -1 with errno.
+ */
+CONTAINERV_API int containerv_rename(struct containerv_container *container, const char *name);
+
+/* What containerv_changes() reports for a path; the values are docker's Kind numbers. */
+enum containerv_change_kind {
+	CV_CHANGE_MODIFIED = 0, /* "C" */
+	CV_CHANGE_ADDED = 1,    /* "A" */
+	CV_CHANGE_DELETED = 2,  /* "D" */
+};
+
+/* One change: path is absolute in the container ("/etc/passwd"). Non-zero stops the listing. */
+typedef int (*containerv_change_fn)(enum containerv_change_kind kind, const char *path, void *user);
+
+/*
+ * The changes of a container's filesystem against its image, as `docker
+ * diff` lists them: sorted by path; an added directory is followed by what
+ * it holds; a directory of the image is reported changed when something
+ * below it is. The mount targets the runtime makes (/etc/hostname,
+ * /etc/hosts, /etc/resolv.conf while empty) are not changes. A container
+ * never started has none. ENOTSUP: its root filesystem is used in place.
+ * Returns 0, or -1 with errno (also when callback stopped the listing, with
+ * no message then).
+ */
+CONTAINERV_API int containerv_changes(struct containerv_container *container, containerv_change_fn callback,
+                                      void *user);
+
+/*
+ * Writes the container's root filesystem as a tar stream to fd (`docker
+ * export`), running or not: its own files only, not its volumes, binds,
+ * tmpfs, /proc or /sys (their mount points are empty directories). Names are
+ * relative ("etc/passwd"), ids are the container's, device nodes and FIFOs
+ * are headers only, sockets are left out. Returns 0, or -1 with errno.
+ */
+CONTAINERV_API int containerv_export(struct containerv_container *container, containerv_fd_t fd);
 
 /*
  * Changes the resource limits of a container, as `docker update` does: only

@@ -59,6 +59,25 @@ CONTAINERV_API int containerv_image_inspect(const char *image, struct containerv
 CONTAINERV_API int containerv_image_list(int (*callback)(const struct containerv_image_info *info, void *user),
                                          void *user);
 
+/* One row of an image's history (`docker history`), valid during the callback only. */
+struct containerv_image_history {
+	int64_t created_ns;     /* 0 when the config does not say */
+	const char *created_by; /* the command that made it; "" when unknown */
+	const char *comment;    /* "" when none */
+	int empty_layer;        /* 1: it changed the config only, no layer */
+	uint64_t size;          /* bytes of its layer blob as stored (0 for an empty layer) */
+};
+
+/* Non-zero stops the history and makes containerv_image_history() return -1 (no message). */
+typedef int (*containerv_image_history_fn)(const struct containerv_image_history *entry, void *user);
+
+/*
+ * Calls callback for each entry of an image's history, newest first, as
+ * `docker history` lists them. An image whose config has no history gets
+ * one row per layer with nothing but its size. ENOENT: no such image.
+ */
+CONTAINERV_API int containerv_image_history(const char *image, containerv_image_history_fn callback, void *user);
+
 /* Gives the image named source the additional name target (a reference; normalized). */
 CONTAINERV_API int containerv_image_tag(const char *source, const char *target);
 

@@ -65,7 +65,19 @@ CONTAINERV_API int containerv_spec_add_env(struct containerv_options *options, c
  */
 CONTAINERV_API int containerv_spec_add_env_file(struct containerv_options *options, const char *path);
 
-/* docker's --user, numeric only: "UID" or "UID:GID" (a bare UID gets group 0). */
+/* docker's --sysctl KEY=VALUE: containerv_options_add_sysctl()'s rules (namespaced keys only). */
+CONTAINERV_API int containerv_spec_add_sysctl(struct containerv_options *options, const char *text);
+
+/* docker's --stop-signal: a name ("SIGUSR1", "USR1", "RTMIN+3") or a number; replaces the image's. */
+CONTAINERV_API int containerv_spec_set_stop_signal(struct containerv_options *options, const char *text);
+
+/*
+ * docker's --user: "UID", "UID:GID" (a bare UID gets group 0), or with names
+ * ("name", "name:group", "UID:group") looked up in the root filesystem's
+ * /etc/passwd and /etc/group (the topmost layer that has them; a symlinked
+ * /etc or file is never followed): call it after the image or rootfs is set.
+ * ENOENT: no such user or group there.
+ */
 CONTAINERV_API int containerv_spec_set_user(struct containerv_options *options, const char *text);
 
 #define CONTAINERV_SPEC_LIMIT_FLAGS_VERSION 1
