@@ -42,6 +42,7 @@ PACKAGES=(
 	time             # GNU time: peak memory in bench/startup.sh
 	libldns-dev      # the DNS wire format of user networks' embedded DNS servers (network/dns.c)
 	dnsmasq-base     # peer DNS server: the upstream of the DNS tests, the reference of bench/dns.sh
+	dnsperf          # DNS load generator of bench/dns.sh
 	libcurl4-openssl-dev # the registry client (HTTP/1.1 and TLS, parallel blob downloads)
 	docker-registry  # CNCF distribution 2.8: the peer registry the image tests start on 127.0.0.1
 	skopeo           # peer client: pushes images containerv pulls, pulls and checks what it pushes; bench/pull.sh

@@ -88,6 +88,7 @@ struct server {
 	size_t upstream_count;
 	struct cv_dns_table table;
 	struct cv_dns_cache cache;
+	char leases_path[PATH_MAX]; /* made once: a stat per query, not the path's walk */
 	struct timespec leases_stamp;
 	struct pending pending[PENDING_MAX];
 	struct connection *connections[CONNECTIONS_MAX];
@@ -195,11 +196,9 @@ static void load_upstreams(struct server *s)
 /* Re-reads the names when the leases directory changed (a lease written, renamed into place or removed). */
 static void refresh_table(struct server *s)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
-	if (cv_network_path(s->network.name, "leases", path, sizeof path) < 0 || stat(path, &st) < 0) {
-		cv_error_clear();
+	if (stat(s->leases_path, &st) < 0) {
 		cv_dns_table_clear(&s->table);
 		return;
 	}
@@ -556,6 +555,8 @@ static void __attribute__((noreturn)) server_main(const struct cv_network *netwo
 	s.tcp = 4;
 	for (size_t i = 0; i < PENDING_MAX; i++)
 		s.pending[i].fd = -1;
+	if (cv_network_path(network->name, "leases", s.leases_path, sizeof s.leases_path) < 0)
+		_exit(1);
 	load_upstreams(&s);
 	serve(&s);
 	_exit(0);
