@@ -63,6 +63,11 @@ DB2=$(ip_on db2 web)
 pid=$(server_pid web)
 [ -n "$pid" ] && kill -0 "$pid" || fail "no DNS server recorded for web"
 [ "$(cat /proc/$pid/comm)" = containerv-dns ] || fail "the recorded DNS server is $(cat /proc/$pid/comm)"
+# It parses hostile packets: no capability at all, none to regain.
+for field in CapEff CapPrm CapBnd; do
+	grep -qE "^$field:[[:space:]]+0+$" /proc/$pid/status || fail "the DNS server keeps capabilities: $(grep Cap /proc/$pid/status)"
+done
+grep -qE "^NoNewPrivs:[[:space:]]+1$" /proc/$pid/status || fail "the DNS server may gain privileges"
 socket_on_53 "$GW" >/dev/null || fail "nothing listens on $GW:53: $(ss -lnH)"
 # Bound to the bridge: no socket on any other address (nor the wildcard).
 [ "$(sockets_53 | wc -l)" = 2 ] || fail "port 53 open elsewhere: $(sockets_53)"

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -541,6 +542,25 @@ static void serve(struct server *s)
 	}
 }
 
+/*
+ * It parses hostile packets: it keeps no capability (not in its bounding set either, and
+ * no_new_privs). It stays uid 0, which owns the state root, so it still reads the leases and
+ * takes the networks' lock; its sockets are bound already.
+ */
+static void drop_privileges(void)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct none[2];
+
+	memset(none, 0, sizeof none);
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_capset, &header, none) < 0)
+		_exit(1);
+}
+
 /* The server process: its sockets on 3 and 4, nothing else of its starter's. */
 static void __attribute__((noreturn)) server_main(const struct cv_network *network)
 {
@@ -558,6 +578,7 @@ static void __attribute__((noreturn)) server_main(const struct cv_network *netwo
 	if (cv_network_path(network->name, "leases", s.leases_path, sizeof s.leases_path) < 0)
 		_exit(1);
 	load_upstreams(&s);
+	drop_privileges();
 	serve(&s);
 	_exit(0);
 }
