@@ -52,6 +52,7 @@
 #define UPSTREAMS_MAX 3
 #define PENDING_MAX 256
 #define CONNECTIONS_MAX 32
+#define WAITERS_MAX 16
 /* Per upstream: then the next one, then SERVFAIL. */
 #define UPSTREAM_TIMEOUT_MS 2000
 #define CONNECTION_IDLE_MS 10000
@@ -71,6 +72,17 @@ struct pending {
 	struct sockaddr_in client; /* UDP */
 	int connection;            /* TCP: its slot, -1 for UDP */
 	unsigned int generation;   /* of that slot, so a closed and reused one gets nothing */
+	/*
+	 * Other clients asking the same question meanwhile: they wait for this answer instead of
+	 * sending their own (identical questions in flight would multiply a spoofer's chances).
+	 */
+	struct waiter {
+		uint16_t client_id;
+		struct sockaddr_in client;
+		int connection;
+		unsigned int generation;
+	} waiters[WAITERS_MAX];
+	size_t waiter_count;
 };
 
 struct connection {
@@ -268,6 +280,12 @@ static void fail_pending(struct server *s, struct pending *p)
 	if (cv_dns_servfail(p->query, p->query_size, p->client_id, &result) == 0)
 		send_to_client(s, &p->client, p->connection, p->generation, result.reply, result.reply_size);
 	cv_dns_result_clear(&result);
+	for (size_t i = 0; i < p->waiter_count; i++) {
+		const struct waiter *w = &p->waiters[i];
+		if (cv_dns_servfail(p->query, p->query_size, w->client_id, &result) == 0)
+			send_to_client(s, &w->client, w->connection, w->generation, result.reply, result.reply_size);
+		cv_dns_result_clear(&result);
+	}
 	cv_error_clear();
 	pending_free(p);
 }
@@ -285,6 +303,16 @@ static void start_forward(struct server *s, struct cv_dns_result *result, const 
 {
 	struct pending *p = NULL;
 
+	/* The same question already on its way (same name, type, class and upstreams): wait for it. */
+	for (size_t i = 0; i < PENDING_MAX; i++) {
+		struct pending *same = &s->pending[i];
+		if (same->fd >= 0 && same->key != NULL && strcmp(same->key, result->key) == 0 &&
+		    same->waiter_count < WAITERS_MAX) {
+			same->waiters[same->waiter_count++] =
+			        (struct waiter){result->client_id, *client, connection, generation};
+			return;
+		}
+	}
 	for (size_t i = 0; i < PENDING_MAX && p == NULL; i++)
 		if (s->pending[i].fd < 0 && s->pending[i].query == NULL)
 			p = &s->pending[i];
@@ -378,6 +406,15 @@ static void upstream_readable(struct server *s, struct pending *p)
 	}
 	send_to_client(s, &p->client, p->connection, p->generation, result.reply, result.reply_size);
 	cv_dns_result_clear(&result);
+	/* The same answer for each waiter, with its own id (checked and cached again: the same bytes). */
+	for (size_t i = 0; i < p->waiter_count; i++) {
+		const struct waiter *w = &p->waiters[i];
+		if (cv_dns_handle_upstream(&s->cache, p->key, p->forward_id, w->client_id, buffer, (size_t)n, now_ms(),
+		                           &result) == 0)
+			send_to_client(s, &w->client, w->connection, w->generation, result.reply, result.reply_size);
+		cv_dns_result_clear(&result);
+	}
+	cv_error_clear();
 	pending_free(p);
 }
 
