@@ -181,7 +181,7 @@ ip -n "$OUTSIDE" addr add $B.90.2/24 dev eth0
 ip -n "$OUTSIDE" link set eth0 up
 ip -n "$OUTSIDE" link set lo up
 ip netns exec "$OUTSIDE" "$DNSMASQ" --keep-in-foreground --user=root --no-resolv --no-hosts --bind-interfaces \
-	--listen-address=$B.90.2 --host-record=outside.test,198.51.100.7,2 --log-queries \
+	--listen-address=$B.90.2 --host-record=outside.test,198.51.100.7,2 --host-record=burst.test,198.51.100.8,60 --log-queries \
 	--log-facility="$TEST_TMP/upstream.log" --pid-file= &
 UPSTREAM_PID=$!
 wait_for "the upstream resolver" grep -q "started" "$TEST_TMP/upstream.log"
@@ -197,6 +197,23 @@ lookup outside.test --dns $B.90.2
 [ "$ADDRS" = "198.51.100.7 " ] || fail "outside.test after its TTL: '$ADDRS' ($OUT)"
 [ "$(upstream_asked)" = 2 ] || fail "past its 2 s TTL the answer was not asked again ($(upstream_asked) times)"
 pass "other names are forwarded to the container's --dns server; cached for their TTL, not longer"
+
+# Twelve clients asking one question at once: it goes upstream once, every one gets the answer.
+cv 0 run -d --network web --name burster --dns $B.90.2 busybox sleep 300
+nsenter -t "$(pid_of burster)" -n "$PYTHON" - "$GW" <<'EOF' || fail "burst: not every client was answered"
+import socket, struct, sys
+question = b"\x05burst\x04test\x00\x00\x01\x00\x01"
+sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(12)]
+for i, s in enumerate(sockets):
+    s.sendto(struct.pack(">HHHHHH", 100 + i, 0x0100, 1, 0, 0, 0) + question, (sys.argv[1], 53))
+for i, s in enumerate(sockets):
+    s.settimeout(5)
+    answer = s.recv(512)
+    assert struct.unpack(">H", answer[:2])[0] == 100 + i and bytes([198, 51, 100, 8]) in answer, answer
+EOF
+asked=$(grep -c "query\[A\] burst.test" "$TEST_TMP/upstream.log" || true)
+[ "$asked" = 1 ] || fail "one question in flight twelve times was asked upstream $asked times"
+pass "identical questions in flight go upstream once, each asker answered with its own id"
 
 # ---- a removed container stops resolving ----
 cv 0 rm -f db
@@ -217,7 +234,7 @@ new=$(server_pid web)
 pass "a killed server is started again by the next run"
 
 # ---- the last container leaves: the server ends; network rm ----
-cv 0 rm -f db2 prober
+cv 0 rm -f db2 prober burster
 cv 0 network disconnect web late
 wait_for "web's DNS server to end" sh -c "! kill -0 $new"
 ! socket_on_53 "$GW" >/dev/null || fail "a socket on $GW:53 is left"
