@@ -41,6 +41,9 @@ PACKAGES=(
 	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal
 	time             # GNU time: peak memory in bench/startup.sh
+	libldns-dev      # the DNS wire format of user networks' embedded DNS servers (network/dns.c)
+	dnsmasq-base     # peer DNS server: the upstream of the DNS tests, the reference of bench/dns.sh
+	dnsperf          # DNS load generator of bench/dns.sh
 	libcurl4-openssl-dev # the registry client (HTTP/1.1 and TLS, parallel blob downloads)
 	libmicrohttpd-dev    # the metrics endpoint (containerv metrics --listen): HTTP served from its own thread
 	docker-registry  # CNCF distribution 2.8: the peer registry the image tests start on 127.0.0.1

@@ -149,13 +149,18 @@ run_d --network front --name named --hostname web --add-host db.local:$B.1.77 --
 named_ip=$(address_of front "$ID")
 cv 0 exec named cat /etc/hosts
 [[ "$OUT" == *"$named_ip	web named"* && "$OUT" == *"$B.1.77	db.local"* ]] || fail "/etc/hosts: $OUT"
+# On a user network the network's DNS server is the only name server (the --dns ones are its
+# upstreams for this container: test_cli_dns.sh); elsewhere the --dns servers.
+front_gateway=$("$CONTAINERV" network inspect front | jq -r '.[0].IPAM.Config[0].Gateway')
 cv 0 exec named cat /etc/resolv.conf
+[ "$(grep '^nameserver' <<<"$OUT")" = "nameserver $front_gateway" ] || fail "/etc/resolv.conf on front: $OUT"
+cv 0 run --rm --network none --dns $B.1.53 busybox cat /etc/resolv.conf
 [[ "$OUT" == "nameserver $B.1.53"* ]] && ! grep -q "nameserver 127." <<<"$OUT" || fail "/etc/resolv.conf: $OUT"
 cv 125 run --rootfs "$CV_TEST_ROOTFS" --add-host nocolon busybox true
 one_error_line "--add-host"
 cv 125 run --rootfs "$CV_TEST_ROOTFS" --dns 1.2.3 busybox true
 one_error_line "--dns"
-pass "/etc/hosts with the name and --add-host, resolv.conf with --dns"
+pass "/etc/hosts with the name and --add-host, resolv.conf with the network's DNS server or --dns"
 
 # ---- --ip, --network none and host ----
 run_d --network front --ip $B.1.200 busybox sleep 300

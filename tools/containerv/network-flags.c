@@ -149,5 +149,10 @@ int cli_add_network(struct containerv_options *options, const struct network_fla
 	for (size_t i = 0; i < flags->add_host.count; i++)
 		APPLY(containerv_options_add_host(options, flags->add_host.items[i]), "--add-host",
 		      flags->add_host.items[i]);
+	for (size_t i = 0; i < flags->aliases.count; i++)
+		APPLY(containerv_options_add_network_alias(options, flags->aliases.items[i]), "--network-alias",
+		      flags->aliases.items[i]);
+	for (size_t i = 0; i < flags->links.count; i++)
+		APPLY(containerv_options_add_link(options, flags->links.items[i]), "--link", flags->links.items[i]);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * The network flags of run and create (--network, --ip, -p, -P, --expose,
- * --dns, --add-host), parsed into the options by cli_add_network().
+ * --dns, --add-host, --network-alias, --link), parsed into the options by cli_add_network().
  */
 #ifndef CV_CLI_NETWORK_FLAGS_H
 #define CV_CLI_NETWORK_FLAGS_H
@@ -13,7 +13,7 @@
 struct network_flags {
 	const char *network, *ip;
 	int publish_all;
-	struct string_list publish, expose, dns, add_host;
+	struct string_list publish, expose, dns, add_host, aliases, links;
 };
 
 #define NETWORK_RUN_FLAGS(f)                                                                                             \
@@ -24,6 +24,8 @@ struct network_flags {
 	        {"publish-all", 'P', FLAG_BOOL, &(f).publish_all, NULL, "Publish all exposed ports to free host ports"}, \
 	        {"expose", 0, FLAG_LIST, &(f).expose, "list", "Expose a port (PORT[/tcp|udp]) for -P"},                  \
 	        {"dns", 0, FLAG_LIST, &(f).dns, "list", "Set custom DNS servers"},                                       \
+	        {"network-alias", 0, FLAG_LIST, &(f).aliases, "list", "Add network-scoped alias for the container"},     \
+	        {"link", 0, FLAG_LIST, &(f).links, "list", "Add link to another container (NAME[:ALIAS])"},              \
 	{                                                                                                                \
 		"add-host", 0, FLAG_LIST, &(f).add_host, "list", "Add a custom host-to-IP mapping (host:ip)"             \
 	}

@@ -260,8 +260,10 @@ static int network_prune(int argc, char **argv)
 static int connect_or_disconnect(int argc, char **argv, bool connect)
 {
 	static const char *ip;
+	static struct string_list aliases;
 	static const struct flag connect_table[] = {
 	        {"ip", 0, FLAG_STRING, &ip, "string", "IPv4 address"},
+	        {"alias", 0, FLAG_LIST, &aliases, "list", "Add network-scoped alias for the container"},
 	        FLAG_END,
 	};
 	static const struct flag disconnect_table[] = {FLAG_END};
@@ -295,7 +297,7 @@ static int connect_or_disconnect(int argc, char **argv, bool connect)
 	words = positional.items;
 	if (cli_open(positional.items[1], &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
-	if ((connect ? containerv_network_connect(container, positional.items[0], ip)
+	if ((connect ? containerv_network_connect_with_aliases(container, positional.items[0], ip, aliases.items)
 	             : containerv_network_disconnect(container, positional.items[0])) < 0)
 		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
 	return 0;

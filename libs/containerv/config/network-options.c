@@ -111,6 +111,42 @@ static bool host_name_is_valid(const char *name, size_t length)
 	return true;
 }
 
+int containerv_options_add_network_alias(struct containerv_options *options, const char *alias)
+{
+	cleanup_free char *entry = NULL;
+
+	cv_error_clear();
+	if (options == NULL || alias == NULL)
+		return cv_error_errno(EINVAL, "network-alias: missing");
+	if (!cv_network_alias_valid(alias))
+		return cv_error_errno(EINVAL, "invalid --network-alias \"%s\": expected a host name", alias);
+	/* ":ALIAS": on the primary network, whichever it is when the container starts. */
+	if (cv_asprintf(&entry, ":%s", alias) < 0)
+		return -1;
+	return cv_strv_append(&options->network.aliases, entry);
+}
+
+int containerv_options_add_link(struct containerv_options *options, const char *link)
+{
+	cleanup_free char *entry = NULL;
+	const char *colon;
+	size_t length;
+
+	cv_error_clear();
+	if (options == NULL || link == NULL)
+		return cv_error_errno(EINVAL, "link: missing");
+	colon = strchr(link, ':');
+	length = colon != NULL ? (size_t)(colon - link) : strlen(link);
+	if (cv_asprintf(&entry, "%.*s:%s", (int)length, link, colon != NULL ? colon + 1 : link) < 0)
+		return -1;
+	entry[length] = '\0';
+	bool valid = cv_network_alias_valid(entry) && cv_network_alias_valid(entry + length + 1);
+	entry[length] = ':';
+	if (!valid)
+		return cv_error_errno(EINVAL, "invalid --link \"%s\": expected CONTAINER[:ALIAS]", link);
+	return cv_strv_append(&options->network.links, entry);
+}
+
 int containerv_options_add_host(struct containerv_options *options, const char *name_and_address)
 {
 	const char *colon;

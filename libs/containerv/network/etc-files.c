@@ -45,8 +45,13 @@ static int make_hosts(const struct cv_network_config *config, const char *hostna
 	return 0;
 }
 
-/* The host's resolv.conf; --dns servers replace its name servers; loopback ones cannot work in another netns. */
-static int make_resolv_conf(const struct cv_network_config *config, char **out)
+/*
+ * The host's resolv.conf; --dns servers replace its name servers; loopback ones cannot work in
+ * another netns. On a user network, the network's DNS server replaces them all: it answers the
+ * network's names and forwards the rest to the container's --dns servers, else to the host's
+ * resolvers (search and options lines are kept, as docker's).
+ */
+static int make_resolv_conf(const struct cv_network_config *config, uint32_t dns_server, char **out)
 {
 	cleanup_free char *host = NULL;
 	cleanup_free char *text = NULL;
@@ -63,12 +68,17 @@ static int make_resolv_conf(const struct cv_network_config *config, char **out)
 	stream = open_memstream(&text, &length);
 	if (stream == NULL)
 		return cv_error_sys("resolv.conf");
-	for (size_t i = 0; config->dns != NULL && config->dns[i] != NULL; i++)
+	for (size_t i = 0; dns_server == 0 && config->dns != NULL && config->dns[i] != NULL; i++)
 		fprintf(stream, "nameserver %s\n", config->dns[i]);
+	if (dns_server != 0) {
+		char dotted[16];
+		cv_address_format(dns_server, dotted);
+		fprintf(stream, "nameserver %s\n", dotted);
+	}
 	char *save = NULL;
 	for (char *line = strtok_r(host, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "nameserver", 10) == 0) {
-			if (config->dns != NULL)
+			if (config->dns != NULL || dns_server != 0)
 				continue;
 			if (!keep_loopback && (strstr(line, " 127.") != NULL || strstr(line, " ::1") != NULL))
 				continue;
@@ -82,10 +92,11 @@ static int make_resolv_conf(const struct cv_network_config *config, char **out)
 }
 
 int cv_network_etc_texts(const struct cv_network_config *config, const char *hostname, const char *name,
-                         uint32_t address, char **hosts, char **resolv_conf)
+                         uint32_t address, uint32_t dns_server, char **hosts, char **resolv_conf)
 {
 	*hosts = *resolv_conf = NULL;
-	if (make_hosts(config, hostname, name, address, hosts) < 0 || make_resolv_conf(config, resolv_conf) < 0) {
+	if (make_hosts(config, hostname, name, address, hosts) < 0 ||
+	    make_resolv_conf(config, dns_server, resolv_conf) < 0) {
 		free(*hosts);
 		*hosts = NULL;
 		return cv_error_prefix("network files");

@@ -102,12 +102,21 @@ struct cv_lease {
 	uint64_t owner_start;
 	struct cv_port *ports;
 	size_t port_count;
+	/* What the network's DNS server answers (network/dns.c): the container's name and aliases here ... */
+	char **names;
+	/* ... and its --link aliases, "TARGET:ALIAS", which resolve for this container only ... */
+	char **links;
+	/* ... and its --dns servers, where the server forwards its other questions (the host's without). */
+	char **dns;
 };
 
 /* network/store.c: whether any network was ever made in this state root (no: nothing to release). */
 bool cv_network_store_exists(void);
 /* network/store.c: everything below wants the lock held. */
-int cv_network_lock(void); /* returns the lock's descriptor */
+int cv_network_lock(void);     /* returns the lock's descriptor */
+int cv_network_lock_try(void); /* -1 with EWOULDBLOCK when another process holds it */
+/* <root>/networks/<name>/<leaf> ("" for the network's directory). */
+int cv_network_path(const char *name, const char *leaf, char *buffer, size_t size);
 void cv_network_unlock(int fd);
 int cv_network_load(const char *name, struct cv_network *network);
 /* Loads a network; the default one is created on first use. */
@@ -138,6 +147,8 @@ struct cv_network_config {
 	char **exposed; /* "80/tcp" */
 	bool publish_all;
 	char **connected; /* networks joined with containerv_network_connect(): "NAME" or "NAME=IP" */
+	char **aliases;   /* "NETWORK:ALIAS": names the network's DNS server gives the container */
+	char **links;     /* "TARGET:ALIAS" (--link): aliases of other containers, seen by this one */
 	/* The static veth pair (CV_NETWORK_STATIC). */
 	char *static_container_ip;
 	int static_prefix;
@@ -146,6 +157,11 @@ struct cv_network_config {
 };
 
 void cv_network_config_clear(struct cv_network_config *config);
+/* A DNS name a container can be given (an alias): letters, digits, '-', '_' and '.' labels, at most 128 bytes. */
+bool cv_network_alias_valid(const char *alias);
+/* The lease's names and links on network (its name, aliases, links); replaces what lease had. */
+int cv_lease_set_names(struct cv_lease *lease, const struct cv_network_config *config, const char *network,
+                       const char *container_name, bool primary);
 struct json_t *cv_network_config_to_json(const struct cv_network_config *config);
 int cv_network_config_from_json(struct json_t *object, struct cv_network_config *config);
 /* own_namespace: the container has a network namespace (bridge and static need one). */
@@ -155,9 +171,12 @@ int cv_network_config_validate(const struct cv_network_config *config, bool own_
 int cv_network_endpoint_from_lease(const char *network, const struct cv_lease *lease,
                                    struct containerv_network_endpoint *endpoint);
 
-/* network/etc-files.c: the texts of hosts and resolv.conf (free both); address 0 when the container has none. */
+/*
+ * network/etc-files.c: the texts of hosts and resolv.conf (free both); address 0 when the container has none;
+ * dns_server: the network's DNS server (0: none, the host's resolvers are named).
+ */
 int cv_network_etc_texts(const struct cv_network_config *config, const char *hostname, const char *name,
-                         uint32_t address, char **hosts, char **resolv_conf);
+                         uint32_t address, uint32_t dns_server, char **hosts, char **resolv_conf);
 
 /* Implemented by the platform. */
 bool cv_network_owner_alive(pid_t pid, uint64_t start_time);
@@ -171,6 +190,8 @@ void cv_network_owner_self(pid_t *pid, uint64_t *start_time);
  */
 void cv_network_platform_release(const struct cv_network *network, const struct cv_lease *lease,
                                  bool container_running);
+/* The network's last lease is gone (lock held): what serves its containers (its DNS server) stops. */
+void cv_network_platform_unused(const struct cv_network *network);
 /* Takes the network's bridge and rules off the host (network rm; none of its leases left). */
 int cv_network_platform_teardown(const struct cv_network *network);
 /*

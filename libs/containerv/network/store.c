@@ -25,7 +25,7 @@ static int networks_dir(char *buffer, size_t size)
 	return cv_mkdir_private(containerv_root(), "networks", buffer, size);
 }
 
-static int network_path(const char *name, const char *leaf, char *buffer, size_t size)
+int cv_network_path(const char *name, const char *leaf, char *buffer, size_t size)
 {
 	char dir[PATH_MAX];
 	int n;
@@ -47,7 +47,7 @@ bool cv_network_store_exists(void)
 	return stat(path, &st) == 0;
 }
 
-int cv_network_lock(void)
+static int lock_networks(int operation)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -58,13 +58,23 @@ int cv_network_lock(void)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cv_error_sys("open %s", path);
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, operation) < 0) {
 		if (errno != EINTR) {
 			close(fd);
 			return cv_error_sys("lock %s", path);
 		}
 	}
 	return fd;
+}
+
+int cv_network_lock(void)
+{
+	return lock_networks(LOCK_EX);
+}
+
+int cv_network_lock_try(void)
+{
+	return lock_networks(LOCK_EX | LOCK_NB);
 }
 
 void cv_network_unlock(int fd)
@@ -105,7 +115,7 @@ int cv_network_load(const char *name, struct cv_network *network)
 
 	if (!cv_name_is_valid(name, CV_NETWORK_NAME_MAX))
 		return cv_error_errno(EINVAL, "invalid network name \"%s\"", name);
-	if (network_path(name, "network.json", path, sizeof path) < 0)
+	if (cv_network_path(name, "network.json", path, sizeof path) < 0)
 		return -1;
 	if (cv_read_file(path, &text, NULL, 1 << 16) < 0) {
 		if (errno == ENOENT)
@@ -130,8 +140,8 @@ int cv_network_save_new(const struct cv_network *network)
 	cleanup_close int dirfd = -1;
 	json_t *root;
 
-	if (network_path(network->name, "", final, sizeof final) < 0 ||
-	    network_path(network->id, "", temporary, sizeof temporary) < 0)
+	if (cv_network_path(network->name, "", final, sizeof final) < 0 ||
+	    cv_network_path(network->id, "", temporary, sizeof temporary) < 0)
 		return -1;
 	/* The id as a hidden temporary name: never a valid network name ('.' first). */
 	char *slash = strrchr(temporary, '/');
@@ -169,7 +179,8 @@ int cv_network_delete_files(const char *name)
 {
 	char path[PATH_MAX], doomed[PATH_MAX];
 
-	if (network_path(name, "", path, sizeof path) < 0 || network_path(".removing", "", doomed, sizeof doomed) < 0)
+	if (cv_network_path(name, "", path, sizeof path) < 0 ||
+	    cv_network_path(".removing", "", doomed, sizeof doomed) < 0)
 		return -1;
 	strncat(doomed, name, sizeof doomed - strlen(doomed) - 1);
 	/* Out of sight at once, then deleted. */
@@ -207,6 +218,30 @@ int cv_network_names(int (*callback)(const char *name, void *user), void *user)
 
 /* ---- leases ---- */
 
+static json_t *string_array(char *const *strv)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; strv != NULL && strv[i] != NULL; i++)
+		json_array_append_new(array, json_string(strv[i]));
+	return array;
+}
+
+/* Strings of a lease's array; what is not a valid name is left out (the file is ours, but a name is answered). */
+static int names_from(json_t *array, char ***out)
+{
+	size_t index;
+	json_t *value;
+
+	json_array_foreach(array, index, value)
+	{
+		const char *text = json_string_value(value);
+		if (text != NULL && strlen(text) <= 2 * CV_NETWORK_NAME_MAX + 1 && cv_strv_append(out, text) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static json_t *lease_to_json(const struct cv_lease *lease)
 {
 	json_t *ports = json_array();
@@ -219,9 +254,11 @@ static json_t *lease_to_json(const struct cv_lease *lease)
 		                                       (int)p->container_port, "protocol", p->protocol));
 	}
 	cv_address_format(lease->address, address);
-	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:o}", "container", lease->container, "address", address, "veth",
-	                 lease->veth, "interface", lease->interface, "owner_pid", (int)lease->owner_pid, "owner_start",
-	                 (json_int_t)lease->owner_start, "ports", ports);
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o}", "container", lease->container, "address", address,
+	                 "veth", lease->veth, "interface", lease->interface, "owner_pid", (int)lease->owner_pid,
+	                 "owner_start", (json_int_t)lease->owner_start, "ports", ports, "names",
+	                 string_array(lease->names), "links", string_array(lease->links), "dns",
+	                 string_array(lease->dns));
 }
 
 static int copy_field(json_t *root, const char *key, char *out, size_t size)
@@ -250,6 +287,10 @@ static int lease_from_json(json_t *root, struct cv_lease *lease)
 		return cv_error_errno(EINVAL, "lease: malformed");
 	lease->owner_pid = (pid_t)json_integer_value(json_object_get(root, "owner_pid"));
 	lease->owner_start = (uint64_t)json_integer_value(json_object_get(root, "owner_start"));
+	if (names_from(json_object_get(root, "names"), &lease->names) < 0 ||
+	    names_from(json_object_get(root, "links"), &lease->links) < 0 ||
+	    names_from(json_object_get(root, "dns"), &lease->dns) < 0)
+		return -1;
 	if (json_is_array(ports) && json_array_size(ports) > 0) {
 		lease->ports = cv_malloc0(json_array_size(ports) * sizeof *lease->ports);
 		if (lease->ports == NULL)
@@ -268,8 +309,12 @@ static int lease_from_json(json_t *root, struct cv_lease *lease)
 
 void cv_leases_free(struct cv_lease *leases, size_t count)
 {
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
 		free(leases[i].ports);
+		cv_strv_free(leases[i].names);
+		cv_strv_free(leases[i].links);
+		cv_strv_free(leases[i].dns);
+	}
 	free(leases);
 }
 
@@ -283,7 +328,7 @@ int cv_network_leases(const struct cv_network *network, struct cv_lease **out, s
 
 	*out = NULL;
 	*count = 0;
-	if (network_path(network->name, "leases", path, sizeof path) < 0)
+	if (cv_network_path(network->name, "leases", path, sizeof path) < 0)
 		return -1;
 	dir = opendir(path);
 	if (dir == NULL)
@@ -335,7 +380,7 @@ int cv_lease_save(const struct cv_network *network, const struct cv_lease *lease
 	json_decref(root);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "lease: cannot encode");
-	if (network_path(network->name, "leases", path, sizeof path) < 0)
+	if (cv_network_path(network->name, "leases", path, sizeof path) < 0)
 		return -1;
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
@@ -348,7 +393,7 @@ int cv_lease_remove(const struct cv_network *network, uint32_t address)
 {
 	char path[PATH_MAX], name[16];
 
-	if (network_path(network->name, "leases", path, sizeof path) < 0)
+	if (cv_network_path(network->name, "leases", path, sizeof path) < 0)
 		return -1;
 	cv_address_format(address, name);
 	strncat(path, "/", sizeof path - strlen(path) - 1);
@@ -415,7 +460,7 @@ int cv_lease_allocate(const struct cv_network *network, uint32_t requested, stru
 static void reconcile_network(const struct cv_network *network)
 {
 	struct cv_lease *leases = NULL;
-	size_t count = 0;
+	size_t count = 0, released = 0;
 
 	if (cv_network_leases(network, &leases, &count) < 0)
 		return;
@@ -424,8 +469,11 @@ static void reconcile_network(const struct cv_network *network)
 			continue;
 		cv_network_platform_release(network, &leases[i], false);
 		cv_lease_remove(network, leases[i].address);
+		released++;
 	}
 	cv_leases_free(leases, count);
+	if (released > 0 && released == count)
+		cv_network_platform_unused(network);
 }
 
 static int reconcile_one(const char *name, void *user)
@@ -467,7 +515,7 @@ static int remove_lease_orphans(const char *name, void *user)
 	char path[PATH_MAX];
 
 	(void)user;
-	if (network_path(name, "leases", path, sizeof path) == 0)
+	if (cv_network_path(name, "leases", path, sizeof path) == 0)
 		remove_orphans(path, false);
 	return 0;
 }

@@ -154,15 +154,30 @@ int cv_network_lease_locked(struct containerv_container *c, const char *name, co
 	snprintf(plan->lease.interface, sizeof plan->lease.interface, "eth%d", interface_number);
 	if (with_ports && resolve_ports(c, &plan->lease) < 0)
 		return -1;
+	/* What the network's DNS server answers: the lease is where it reads the names. */
+	if (cv_lease_set_names(&plan->lease, &c->config.network, name, c->name, interface_number == 0) < 0)
+		return -1;
 	if (cv_lease_allocate(&plan->network, requested, &plan->lease) < 0)
 		return -1;
 	plan->leased = true;
-	if (cv_network_bridge_up(&plan->network) < 0) {
+	if (cv_network_bridge_up(&plan->network) < 0 ||
+	    (cv_network_has_dns(&plan->network) && cv_dns_server_ensure_locked(&plan->network) < 0)) {
 		cv_lease_remove(&plan->network, plan->lease.address);
 		plan->leased = false;
 		return -1;
 	}
 	return 0;
+}
+
+bool cv_network_has_dns(const struct cv_network *network)
+{
+	return strcmp(network->name, CONTAINERV_NETWORK_DEFAULT) != 0;
+}
+
+void cv_network_platform_unused(const struct cv_network *network)
+{
+	if (cv_network_has_dns(network))
+		cv_dns_server_stop_locked(network);
 }
 
 /* "NAME" or "NAME=IP" of a connected network. */
@@ -240,6 +255,11 @@ uint32_t cv_network_plan_address(const struct cv_network_plan *plan)
 	return plan->leased ? plan->lease.address : plan->static_container;
 }
 
+uint32_t cv_network_plan_dns_server(const struct cv_network_plan *plan)
+{
+	return plan->leased && cv_network_has_dns(&plan->network) ? plan->network.gateway : 0;
+}
+
 void cv_network_plan_free(struct cv_network_plan *plan)
 {
 	for (size_t i = 0; i < plan->connected_count; i++)
@@ -250,6 +270,10 @@ void cv_network_plan_free(struct cv_network_plan *plan)
 	free(plan->lease.ports);
 	plan->lease.ports = NULL;
 	plan->lease.port_count = 0;
+	cv_strv_free(plan->lease.names);
+	cv_strv_free(plan->lease.links);
+	cv_strv_free(plan->lease.dns);
+	plan->lease.names = plan->lease.links = plan->lease.dns = NULL;
 }
 
 static int write_namespace_defaults(void *user)
@@ -436,14 +460,20 @@ static int release_in(const char *name, void *user)
 		cv_error_clear();
 		return 0;
 	}
+	size_t left = count, mine = 0;
 	for (size_t i = 0; i < count; i++) {
 		if (strcmp(leases[i].container, walk->container) != 0)
 			continue;
 		cv_network_platform_release(&network, &leases[i], walk->container_running);
 		cv_lease_remove(&network, leases[i].address);
 		walk->released++;
+		mine++;
+		left--;
 	}
 	cv_leases_free(leases, count);
+	/* The last container left: its DNS server goes with it (the next start makes one again). */
+	if (left == 0 && mine > 0)
+		cv_network_platform_unused(&network);
 	return 0;
 }
 

@@ -219,11 +219,58 @@ static int check_network_exists(const char *network)
 	return ret;
 }
 
+/* Drops the entries "NETWORK:..." of the container's aliases from index first on. */
+static void drop_aliases(struct cv_network_config *config, const char *network, size_t first)
+{
+	size_t length = strlen(network), kept = first;
+
+	for (size_t i = first; config->aliases != NULL && config->aliases[i] != NULL; i++) {
+		if (strncmp(config->aliases[i], network, length) == 0 && config->aliases[i][length] == ':')
+			free(config->aliases[i]);
+		else
+			config->aliases[kept++] = config->aliases[i];
+	}
+	if (config->aliases != NULL)
+		config->aliases[kept] = NULL;
+}
+
+/* The aliases on network join the container's ("NETWORK:ALIAS"), so its lease there carries them. */
+static int add_aliases(struct cv_network_config *config, const char *network, const char *const *aliases)
+{
+	size_t before = cv_strv_length(config->aliases);
+
+	for (size_t i = 0; aliases != NULL && aliases[i] != NULL; i++) {
+		cleanup_free char *entry = NULL;
+		if (!cv_network_alias_valid(aliases[i]) || strcmp(network, CONTAINERV_NETWORK_DEFAULT) == 0) {
+			drop_aliases(config, network, before);
+			return cv_error_errno(EINVAL,
+			                      strcmp(network, CONTAINERV_NETWORK_DEFAULT) == 0
+			                              ? "network-scoped aliases are supported only for user-defined "
+			                                "networks (alias \"%s\")"
+			                              : "invalid alias \"%s\": expected a host name",
+			                      aliases[i]);
+		}
+		if (cv_asprintf(&entry, "%s:%s", network, aliases[i]) < 0 ||
+		    cv_strv_append(&config->aliases, entry) < 0) {
+			drop_aliases(config, network, before);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int containerv_network_connect(struct containerv_container *c, const char *network, const char *ip)
+{
+	return containerv_network_connect_with_aliases(c, network, ip, NULL);
+}
+
+int containerv_network_connect_with_aliases(struct containerv_container *c, const char *network, const char *ip,
+                                            const char *const *aliases)
 {
 	const struct cv_network_config *config;
 	const char *primary;
 	uint32_t address;
+	size_t aliases_before;
 	int ret;
 
 	cv_error_clear();
@@ -244,13 +291,20 @@ int containerv_network_connect(struct containerv_container *c, const char *netwo
 	else if ((primary != NULL && strcmp(primary, network) == 0) || find_connected(config, network) >= 0)
 		ret = cv_error_errno(EEXIST, "container %s is already connected to network %s", containerv_name(c),
 		                     network);
-	else if (cv_state_has_init(c)) /* held too: its network is attached */
-		ret = connect_running(c, network, ip);
 	else
+		ret = 0;
+	aliases_before = cv_strv_length(c->config.network.aliases);
+	if (ret == 0)
+		ret = add_aliases(&c->config.network, network, aliases);
+	if (ret == 0 && cv_state_has_init(c)) /* held too: its network is attached */
+		ret = connect_running(c, network, ip);
+	else if (ret == 0)
 		ret = check_network_exists(network);
 	/* Joined again at each start, as docker's. */
 	if (ret == 0)
 		ret = remember(c, network, ip);
+	if (ret < 0)
+		drop_aliases(&c->config.network, network, aliases_before);
 	cv_state_unlock(c);
 	return ret < 0 ? cv_error_prefix("network connect %s", network) : 0;
 }
@@ -274,6 +328,8 @@ int containerv_network_disconnect(struct containerv_container *c, const char *ne
 	released = cv_network_release_locked(c->id, network, true);
 	cv_network_unlock(lock);
 	index = find_connected(&c->config.network, network);
+	/* Its aliases there go too, as docker's; a later connect gives new ones. */
+	drop_aliases(&c->config.network, network, 0);
 	if (index >= 0)
 		ret = forget(c, index);
 	cv_state_unlock(c);

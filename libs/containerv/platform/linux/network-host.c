@@ -265,6 +265,8 @@ int cv_network_platform_teardown(const struct cv_network *network)
 	char table[32];
 	int ret = 0;
 
+	/* Its DNS server first: it is bound to the bridge's address. */
+	cv_dns_server_stop_locked(network);
 	/* The table first (it names the bridge), whether or not the bridge is still there. */
 	cv_nft_network_table(network, table);
 	cv_nft_table_delete(table);

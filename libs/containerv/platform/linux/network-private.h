@@ -36,6 +36,8 @@ int cv_network_attach(struct containerv_container *container, struct cv_network_
 void cv_network_plan_free(struct cv_network_plan *plan);
 /* The container's address on its primary network, 0 when none (for /etc/hosts). */
 uint32_t cv_network_plan_address(const struct cv_network_plan *plan);
+/* The address of the DNS server the container's resolv.conf names (its user network's gateway), 0: the host's. */
+uint32_t cv_network_plan_dns_server(const struct cv_network_plan *plan);
 /* Releases every lease of the container and what they hold; bridges nobody uses go down. */
 void cv_network_release(const char *container_id);
 /* Shared by start-up and connect (linux/network-attach.c), the lock held where it says so. */
@@ -50,6 +52,14 @@ int cv_network_release_locked(const char *container_id, const char *network, boo
  * interfaces made next are born without IPv6, and ping works without CAP_NET_RAW.
  */
 int cv_network_namespace_defaults(pid_t pid);
+/*
+ * linux/dns-server.c, the networks' lock held: a user network's DNS server runs (a new one is
+ * started when none is recorded alive); it is stopped (and waited for: its port is free after).
+ */
+int cv_dns_server_ensure_locked(const struct cv_network *network);
+void cv_dns_server_stop_locked(const struct cv_network *network);
+/* Whether a network gets a DNS server: every bridge network but the default one, as docker's. */
+bool cv_network_has_dns(const struct cv_network *network);
 /* linux/network-host.c */
 int cv_network_bridge_up(const struct cv_network *network);
 /* disable_ipv6 on an interface of the host's namespace; a kernel without IPv6 has nothing to do. */

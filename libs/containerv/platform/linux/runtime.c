@@ -188,12 +188,12 @@ fail:
 
 /* The texts of the container's /etc/hostname, /etc/hosts and /etc/resolv.conf, for the init to write. */
 static int make_etc_texts(struct containerv_container *c, struct cv_init_plan *plan, const char *hostname,
-                          uint32_t address)
+                          uint32_t address, uint32_t dns_server)
 {
 	if (cv_asprintf(&plan->etc_texts[0], "%s\n", hostname) < 0)
 		return -1;
 	/* hosts (with the container's address) and resolv.conf: network/etc-files.c. */
-	return cv_network_etc_texts(&c->config.network, hostname, c->name, address, &plan->etc_texts[1],
+	return cv_network_etc_texts(&c->config.network, hostname, c->name, address, dns_server, &plan->etc_texts[1],
 	                            &plan->etc_texts[2]);
 }
 
@@ -579,7 +579,7 @@ static int build_sysctls(const struct containerv_options *config, struct cv_init
 }
 
 static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io,
-                      uint32_t address)
+                      uint32_t address, uint32_t dns_server)
 {
 	const struct containerv_options *config = &c->config;
 	char short_id[13];
@@ -598,8 +598,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (plan->state_dir_fd < 0)
 		return cv_error_sys("open %s", c->dir);
 	/* In place, /etc is the root's own, as runc leaves it: an engine binds its hosts and resolv.conf. */
-	if ((!config->rootfs_in_place &&
-	     (prepare_directories(c, plan->state_dir_fd) < 0 || make_etc_texts(c, plan, hostname, address) < 0)) ||
+	if ((!config->rootfs_in_place && (prepare_directories(c, plan->state_dir_fd) < 0 ||
+	                                  make_etc_texts(c, plan, hostname, address, dns_server) < 0)) ||
 	    prepare_overlay(c, plan) < 0 || build_env(config, hostname, &plan->env) < 0)
 		return -1;
 	if (cv_state_rootfs_mountpoint(c->context, plan->rootfs, sizeof plan->rootfs) < 0)
@@ -957,7 +957,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	if (cv_network_prepare(c, &network) < 0)
 		goto done;
 	network_prepared = true;
-	if (build_plan(c, &plan, &io, cv_network_plan_address(&network)) < 0)
+	if (build_plan(c, &plan, &io, cv_network_plan_address(&network), cv_network_plan_dns_server(&network)) < 0)
 		goto done;
 	plan.hold = hold;
 	if (hold && make_release_socket(c, &plan) < 0)

@@ -7,7 +7,11 @@
  * containerv_network_create()), or the seed's static veth pair
  * (containerv_options_set_network). On a bridge network a container gets
  * an address from the network's IPAM, a veth pair to the bridge, outbound
- * NAT, /etc/hosts and /etc/resolv.conf, and its published ports.
+ * NAT, /etc/hosts and /etc/resolv.conf, and its published ports. Every
+ * network but the default one has an embedded DNS server on its gateway
+ * address (port 53) that answers the names and aliases of the containers on
+ * it and forwards other names to the host's resolvers, with a cache; its
+ * containers' /etc/resolv.conf names it.
  *
  * Networks live under <root>/networks/<name>/. A network's bridge is made
  * when its first container starts and stays until the network is removed
@@ -68,6 +72,23 @@ CONTAINERV_API int containerv_options_set_network_ex(struct containerv_options *
 
 /* Adds a name server for /etc/resolv.conf (docker's --dns); without any, the host's are used. */
 CONTAINERV_API int containerv_options_add_dns(struct containerv_options *options, const char *server);
+
+/*
+ * Adds a name the container answers to on its (user) network, besides its own
+ * name (docker's --network-alias): the network's DNS server answers it with
+ * the container's address, and with every address when several containers
+ * share it (in turns). A host name (letters, digits, '-', '_', dot-separated
+ * labels). Refused at create on the default network "bridge", which has no
+ * DNS server, as docker's.
+ */
+CONTAINERV_API int containerv_options_add_network_alias(struct containerv_options *options, const char *alias);
+
+/*
+ * docker's --link "CONTAINER[:ALIAS]" on a user network: ALIAS (CONTAINER when
+ * omitted) resolves to the container named CONTAINER on the shared network,
+ * for this container only. Refused at create on the default network.
+ */
+CONTAINERV_API int containerv_options_add_link(struct containerv_options *options, const char *link);
 
 /* Adds "NAME:IP" to /etc/hosts (docker's --add-host). */
 CONTAINERV_API int containerv_options_add_host(struct containerv_options *options, const char *name_and_address);
@@ -161,6 +182,14 @@ CONTAINERV_API int containerv_network_prune(void (*callback)(const char *name, v
  */
 CONTAINERV_API int containerv_network_connect(struct containerv_container *container, const char *network,
                                               const char *ip);
+
+/*
+ * As containerv_network_connect(), with aliases (a NULL-terminated array, may
+ * be NULL) the network's DNS server answers with the container's address on
+ * it (docker's network connect --alias). Refused on the default network.
+ */
+CONTAINERV_API int containerv_network_connect_with_aliases(struct containerv_container *container, const char *network,
+                                                           const char *ip, const char *const *aliases);
 
 /*
  * Disconnects a container from a network: its interface, lease and rules go
