@@ -127,6 +127,29 @@ assert_runc_clean "after delete"
 ! [ -d "/proc/$pid" ] || fail "the init is left"
 pass "pause/resume, kill, stopped, delete: nothing left"
 
+# ---- the five capability sets as written (runtime-tools checks them all), for exec too ----
+make_bundle "$TEST_TMP/caps" '.process.args = ["sleep", "1000"]
+	| .process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+rc 0 create --bundle "$TEST_TMP/caps" caps1
+rc 0 start caps1
+rc 0 exec caps1 grep ^Cap /proc/self/status
+expected=$(printf 'CapInh:\t0000000000000420\nCapPrm:\t0000000000000421\nCapEff:\t0000000000000421\nCapBnd:\t0000000000000421\nCapAmb:\t0000000000000400')
+[ "$OUT" = "$expected" ] || fail "uid 0 capability sets (exec): $OUT"
+rc 0 delete --force caps1
+rm "$TEST_TMP/caps/config.json"
+make_bundle "$TEST_TMP/caps" '.process.args = ["grep", "^Cap", "/proc/self/status"] | .process.user = {"uid": 1000, "gid": 1000}
+	| .process.capabilities = {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_NET_BIND_SERVICE"], "permitted": ["CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+rc 0 run --bundle "$TEST_TMP/caps" caps2
+expected=$(printf 'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000420\nCapAmb:\t0000000000000400')
+[ "$OUT" = "$expected" ] || fail "uid 1000 ambient capability: $OUT"
+assert_runc_clean "capability sets"
+pass "capabilities: bounding, effective, permitted, inheritable and ambient as written (uid 0 with exec, uid 1000 by ambient)"
+
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2
 rc 0 delete oci2
@@ -209,6 +232,7 @@ refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
 refuse process.capabilities '.process.capabilities.effective = ["CAP_KILL"]'
 refuse process.capabilities '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]'
+refuse process.capabilities '.process.user.uid = 1000 | .process.capabilities.inheritable = []'
 refuse linux.devices '.linux.devices = [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]'
 refuse root.path '.root.path = "/"'
 refuse config.hooks '.hooks = {"prestart": [{"path": "/bin/true"}]}'

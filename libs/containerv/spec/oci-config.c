@@ -204,18 +204,21 @@ static int capability_set(json_t *capabilities, const char *name, uint64_t *mask
 }
 
 /*
- * containerv gives a container one set: the bounding set, and the same as permitted and effective for uid 0
- * (nothing for other users; inheritable and ambient empty). A config is taken when that is what it asks
- * or less; one asking for a narrower effective set than the bounding one would get more, so it is refused.
+ * The five sets as written. What a process holds after its execve is the kernel's rule: root gets its
+ * bounding set (with inheritable and ambient) whatever permitted said, so for uid 0 a narrower effective
+ * or permitted than bounding would be a promise the exec breaks: refused. Other users keep their ambient
+ * set (and what their binary's file capabilities give within bounding).
  */
 static int load_capabilities(struct cv_oci_load *load, json_t *process)
 {
 	json_t *capabilities = json_object_get(process, "capabilities");
+	struct containerv_security *security = load->security;
 	uint64_t bounding, effective, permitted, inheritable, ambient;
 	bool has_bounding, has_effective, has_permitted, has_inheritable, has_ambient;
 
 	if (capabilities == NULL || json_is_null(capabilities)) {
-		load->security->capabilities = 0;
+		security->capabilities = 0;
+		security->capability_sets = false;
 		return 0;
 	}
 	if (!json_is_object(capabilities))
@@ -226,19 +229,29 @@ static int load_capabilities(struct cv_oci_load *load, json_t *process)
 	    capability_set(capabilities, "inheritable", &inheritable, &has_inheritable) < 0 ||
 	    capability_set(capabilities, "ambient", &ambient, &has_ambient) < 0)
 		return -1;
-	if ((ambient & ~bounding) || (inheritable & ~bounding))
-		return cv_oci_refuse("process.capabilities", "ambient and inheritable must be within bounding");
-	if (load->options->uid == 0) {
-		if (effective != bounding || permitted != bounding)
-			return cv_oci_refuse(
-			        "process.capabilities",
-			        "effective and permitted must equal bounding for uid 0 (one set is supported)");
-	} else if (effective != 0 || permitted != 0 || ambient != 0) {
+	if ((ambient | inheritable | effective | permitted) & ~bounding)
+		return cv_oci_refuse("process.capabilities", "every set must be within bounding");
+	if (effective & ~permitted)
+		return cv_oci_refuse("process.capabilities", "effective must be within permitted");
+	if (load->options->uid == 0 && (effective != bounding || permitted != bounding))
 		return cv_oci_refuse("process.capabilities",
-		                     "a user other than uid 0 gets no capabilities here: effective, permitted and "
-		                     "ambient must be empty");
-	}
-	load->security->capabilities = bounding;
+		                     "effective and permitted must equal bounding for uid 0 (its exec gives it the "
+		                     "bounding set)");
+	/*
+	 * The kernel raises an ambient capability only when it is permitted and inheritable. runc's template asks
+	 * for ambient without inheritable (runc warns and goes on): for root that changes nothing it holds (its
+	 * exec gives it bounding anyway), so those are dropped; another user would lack them: refused.
+	 */
+	if (load->options->uid == 0)
+		ambient &= inheritable;
+	if (ambient & ~(permitted & inheritable))
+		return cv_oci_refuse("process.capabilities", "ambient must be within permitted and inheritable");
+	security->capabilities = bounding;
+	security->capability_sets = true;
+	security->effective_capabilities = effective;
+	security->permitted_capabilities = permitted;
+	security->inheritable_capabilities = inheritable;
+	security->ambient_capabilities = ambient;
 	return 0;
 }
 
@@ -509,8 +522,8 @@ static int check_process_security(json_t *process, const struct containerv_secur
 
 	if (container == NULL)
 		return cv_oci_refuse("process", "no container profile to check the process against");
-	if (json_object_get(process, "capabilities") != NULL && mine->capabilities != container->capabilities)
-		return cv_oci_refuse("process.capabilities", "must equal the container's (a process gets its set)");
+	if (json_object_get(process, "capabilities") != NULL && !cv_security_same_capabilities(mine, container))
+		return cv_oci_refuse("process.capabilities", "must equal the container's (a process gets its sets)");
 	if (mine->no_new_privileges && !container->no_new_privileges)
 		return cv_oci_refuse("process.noNewPrivileges", "must equal the container's");
 	if ((apparmor && *apparmor &&
