@@ -150,6 +150,41 @@ expected=$(printf 'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:
 assert_runc_clean "capability sets"
 pass "capabilities: bounding, effective, permitted, inheritable and ambient as written (uid 0 with exec, uid 1000 by ambient)"
 
+# ---- linux.cgroupsPath: absolute and relative, made at create and removed at delete; an existing one refused ----
+cgtop="cvtest-oci-$$"
+cgroup_dirs_of() { # the directories named $1 under every hierarchy (v1: one per controller mount; v2: one)
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then echo "/sys/fs/cgroup$1"; else
+		for mount in /sys/fs/cgroup/*/; do [ "$(stat -fc %T "$mount")" = cgroupfs ] && echo "${mount%/}$1"; done; fi
+}
+remove_cgtop() { for dir in $(cgroup_dirs_of "/$cgtop") $(cgroup_dirs_of "/containerv/.relative/$cgtop"); do
+	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done; }
+trap 'remove_cgtop; runc_cleanup' EXIT
+make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit": 33}
+	| .linux.cgroupsPath = "/'"$cgtop"'/pod/c1"'
+rc 0 create --bundle "$TEST_TMP/cgpath" --pid-file "$TEST_TMP/cg.pid" cg1
+cgpid=$(cat "$TEST_TMP/cg.pid")
+grep -qE ":pids:/$cgtop/pod/c1\$|^0::/$cgtop/pod/c1\$" /proc/$cgpid/cgroup || fail "absolute cgroupsPath: $(cat /proc/$cgpid/cgroup)"
+[ "$(cat "$(cgroup_file "$cgpid" pids pids.max pids.max)")" = 33 ] || fail "the limit is not in the cgroupsPath cgroup"
+rc 0 delete --force cg1
+for dir in $(cgroup_dirs_of "/$cgtop/pod/c1"); do ! [ -d "$dir" ] || fail "cgroupsPath left after delete: $dir"; done
+[ -n "$(cgroup_dirs_of "/$cgtop/pod")" ] && [ -d "$(cgroup_dirs_of "/$cgtop/pod" | head -1)" ] || fail "the parents made were removed"
+rm "$TEST_TMP/cgpath/config.json"
+make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.cgroupsPath = "'"$cgtop"'/c2"'
+rc 0 create --bundle "$TEST_TMP/cgpath" --pid-file "$TEST_TMP/cg.pid" cg2
+grep -qE ":pids:/containerv/.relative/$cgtop/c2\$|^0::/containerv/.relative/$cgtop/c2\$" /proc/$(cat "$TEST_TMP/cg.pid")/cgroup ||
+	fail "relative cgroupsPath: $(cat /proc/$(cat "$TEST_TMP/cg.pid")/cgroup)"
+rc 0 delete --force cg2
+for dir in $(cgroup_dirs_of "/containerv/.relative/$cgtop/c2"); do ! [ -d "$dir" ] || fail "relative cgroupsPath left: $dir"; done
+for dir in $(cgroup_dirs_of "/$cgtop/taken"); do mkdir -p "$dir"; done
+rm "$TEST_TMP/cgpath/config.json"
+make_bundle "$TEST_TMP/cgpath" '.linux.cgroupsPath = "/'"$cgtop"'/taken"'
+rc 1 create --bundle "$TEST_TMP/cgpath" cg3
+[[ "$ERR" == *"cgroup already exists"* ]] || fail "an existing cgroupsPath: $ERR"
+for dir in $(cgroup_dirs_of "/$cgtop/taken"); do [ -d "$dir" ] || fail "an existing cgroup was removed: $dir"; done
+assert_runc_clean "cgroupsPath"
+remove_cgtop
+pass "linux.cgroupsPath: absolute and relative honoured (limits in it), removed at delete, an existing one refused and kept"
+
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2
 rc 0 delete oci2
@@ -227,7 +262,9 @@ refuse linux.sysctl '.linux.sysctl = {"net/../../kernel/core_pattern": "x"}'
 refuse 'sysctl net.ipv4.ip_forward' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
 refuse process.user.additionalGids '.process.user.additionalGids = ["x"]'
 refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
-refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/x"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "system.slice:containerv:x"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/../../x"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "/containerv/x"'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source": "overlay"}]'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
 refuse process.capabilities '.process.capabilities.effective = ["CAP_KILL"]'

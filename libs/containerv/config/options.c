@@ -68,6 +68,7 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->layers);
 	free(options->name);
 	free(options->hostname);
+	free(options->cgroup_path);
 	cv_strv_free(options->argv);
 	cv_strv_free(options->env);
 	free(options->workdir);
@@ -109,6 +110,24 @@ int containerv_options_set_rootfs(struct containerv_options *options, const char
 	const char *layers[] = {directory};
 
 	return containerv_options_set_layers(options, layers, 1);
+}
+
+int containerv_options_set_cgroup_path(struct containerv_options *options, const char *path)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "cgroup path: no options");
+	if (path == NULL)
+		return cv_replace_string(&options->cgroup_path, NULL);
+	if (!cv_cgroup_path_is_plain(path))
+		return cv_error_errno(
+		        EINVAL, "cgroup path \"%s\": components of [A-Za-z0-9_.:@-] only, no \".\" or \"..\"", path);
+	/* containerv's own tree holds its containers' cgroups: another's would nest in one, or take its name. */
+	if (strcmp(path, "/" CV_CGROUP_OWN_DIR) == 0 ||
+	    strncmp(path, "/" CV_CGROUP_OWN_DIR "/", sizeof CV_CGROUP_OWN_DIR + 1) == 0)
+		return cv_error_errno(EINVAL, "cgroup path \"%s\": inside containerv's own /%s", path,
+		                      CV_CGROUP_OWN_DIR);
+	return cv_replace_string(&options->cgroup_path, path);
 }
 
 int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled)
@@ -627,6 +646,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
 	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
 	    json_object_set_new(root, "rootfs_in_place", json_boolean(o->rootfs_in_place)) < 0 ||
+	    (o->cgroup_path != NULL && json_object_set_new(root, "cgroup_path", json_string(o->cgroup_path)) < 0) ||
 	    json_object_set_new(root, "supplementary_groups", groups_to_json(o)) < 0 ||
 	    json_object_set_new(root, "sysctls", strv_to_json(o->sysctls)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
@@ -679,6 +699,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	}
 	if (strv_from_json(json_object_get(root, "layers"), &o->layers) < 0 ||
 	    string_from_json(root, "name", &o->name) < 0 || string_from_json(root, "hostname", &o->hostname) < 0 ||
+	    string_from_json(root, "cgroup_path", &o->cgroup_path) < 0 ||
 	    strv_from_json(json_object_get(root, "argv"), &o->argv) < 0 ||
 	    strv_from_json(json_object_get(root, "env"), &o->env) < 0 ||
 	    string_from_json(root, "workdir", &o->workdir) < 0 ||

@@ -36,7 +36,8 @@ struct containerv_options {
 	char **layers; /* lowest first; a plain rootfs is a single layer */
 	char *name;
 	char *hostname;
-	char **argv; /* NULL: the init idles */
+	char *cgroup_path; /* NULL: containerv/<id>; see containerv_options_set_cgroup_path */
+	char **argv;       /* NULL: the init idles */
 	char **env;
 	char *workdir;
 	uid_t uid;

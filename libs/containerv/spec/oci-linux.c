@@ -342,16 +342,36 @@ static int load_sysctls(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/*
+ * cgroupsPath: absolute from the hierarchies' root, or relative (below containerv's own directory). runc's
+ * systemd form "slice:prefix:name" asks systemd to make a scope: containerv never goes through systemd.
+ */
+static int load_cgroups_path(struct cv_oci_load *load, json_t *linux_object)
+{
+	const char *path;
+	const char *colon;
+
+	if (cv_oci_string(linux_object, "cgroupsPath", "linux.cgroupsPath", &path) < 0)
+		return -1;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	colon = strchr(path, ':');
+	if (colon != NULL && path[0] != '/' && strchr(colon + 1, ':') != NULL)
+		return cv_oci_refuse("linux.cgroupsPath",
+		                     "\"%s\": the systemd form slice:prefix:name is not supported (containerv manages "
+		                     "its cgroups itself, never through systemd)",
+		                     path);
+	if (containerv_options_set_cgroup_path(load->options, path) < 0)
+		return cv_error_prefix("config.json: linux.cgroupsPath");
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
-	        {"cgroupsPath", "placing the container in a given cgroup is not supported (containerv makes its own)"},
-	        {"mountLabel", "not supported"},
-	        {"intelRdt", "not supported (no resctrl support)"},
-	        {"personality", "not supported"},
-	        {"timeOffsets", "not supported (no time namespace)"},
-	        {"memoryPolicy", "not supported"},
-	        {"netDevices", "not supported"},
+	        {"mountLabel", "not supported"},   {"intelRdt", "not supported (no resctrl support)"},
+	        {"personality", "not supported"},  {"timeOffsets", "not supported (no time namespace)"},
+	        {"memoryPolicy", "not supported"}, {"netDevices", "not supported"},
 	};
 	const char *propagation;
 
@@ -368,7 +388,7 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	    strcmp(propagation, "rslave") != 0)
 		return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not supported (private only)", propagation);
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_devices(linux_object) < 0 ||
+	                       load_cgroups_path(load, linux_object) < 0 || load_devices(linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
 	                       load_paths(load, linux_object) < 0 || load_sysctls(load, linux_object) < 0

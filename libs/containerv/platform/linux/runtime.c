@@ -646,19 +646,55 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 	return cv_write_file(path, text);
 }
 
-/* The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. */
+/*
+ * A configured path's cgroup is the container's only once it made it: the marker says so to every later
+ * open (cv_container_cgroup), so that a removal never kills and removes a cgroup someone else had there.
+ * Written first, so that no cgroup of ours is ever without it; taken back when the create fails.
+ */
+static int create_configured_cgroup(struct containerv_container *c, const char *name, struct cv_cgroup **cgroup)
+{
+	char marker[PATH_MAX];
+	int fd;
+
+	if (snprintf(marker, sizeof marker, "%s/" CV_CGROUP_MADE_MARKER, c->dir) >= (int)sizeof marker)
+		return cv_error_errno(ENAMETOOLONG, "%s: path too long", c->dir);
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cv_error_sys("create %s", marker);
+	close(fd);
+	if (cv_cgroup_create(name, &c->config.limits, cgroup) == 0)
+		return 0;
+	int saved = errno;
+	unlink(marker);
+	if (saved == EEXIST)
+		return cv_error_errno(EEXIST, "cgroup path %s: the cgroup already exists", c->config.cgroup_path);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. Not a configured
+ * path's: that one may be anybody's, and removing it would kill what runs there.
+ */
 static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
 {
 	struct cv_cgroup *left = NULL;
+	cleanup_free char *name = NULL;
 
-	if (cv_cgroup_create(c->id, &c->config.limits, cgroup) == 0)
+	if (cv_container_cgroup_name(c, &name) < 0)
+		return -1;
+	if (c->config.cgroup_path != NULL)
+		return create_configured_cgroup(c, name, cgroup);
+	if (cv_cgroup_create(name, &c->config.limits, cgroup) == 0)
 		return 0;
-	if (errno != EEXIST || cv_cgroup_open(c->id, &left) < 0)
+	if (errno != EEXIST)
+		return -1;
+	if (cv_cgroup_open(name, &left) < 0)
 		return -1;
 	cv_error_clear();
 	int ret = cv_cgroup_destroy(left);
 	cv_cgroup_free(left);
-	return ret < 0 ? -1 : cv_cgroup_create(c->id, &c->config.limits, cgroup);
+	return ret < 0 ? -1 : cv_cgroup_create(name, &c->config.limits, cgroup);
 }
 
 /* A new cgroup, with the device list (before any process of the container can open a device). */

@@ -52,6 +52,17 @@ CONTAINERV_API void containerv_options_delete(struct containerv_options *options
 CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *options, const char *directory);
 
 /*
+ * The container's cgroup, instead of containerv's own "containerv/<id>":
+ * PATH absolute ("/pod1/c1": from the root of each cgroup hierarchy, outside
+ * "/containerv") or relative ("pod1/c1": under containerv's own
+ * "containerv/.relative/"); components of [A-Za-z0-9_.:@-], no "." or "..",
+ * at most 512 characters. Missing parent cgroups are made and stay (as runc
+ * leaves them); the cgroup itself must not exist yet, and is removed with the
+ * container. NULL: containerv's own again.
+ */
+CONTAINERV_API int containerv_options_set_cgroup_path(struct containerv_options *options, const char *path);
+
+/*
  * With ENABLED, the root filesystem given to containerv_options_set_rootfs is
  * the container's root as it is, with no overlay on top: the container writes
  * into that directory (an OCI bundle's rootfs, a snapshot an engine made for
