@@ -185,6 +185,41 @@ assert_runc_clean "cgroupsPath"
 remove_cgtop
 pass "linux.cgroupsPath: absolute and relative honoured (limits in it), removed at delete, an existing one refused and kept"
 
+# ---- linux.namespaces[].path: a pod, the second container joining the first's network, IPC, UTS and PID ----
+make_bundle "$TEST_TMP/pod1" '.process.args = ["sleep", "1000"] | .hostname = "pod-host"'
+rc 0 create --bundle "$TEST_TMP/pod1" --pid-file "$TEST_TMP/pod1.pid" pod1
+rc 0 start pod1
+pod1=$(cat "$TEST_TMP/pod1.pid")
+make_bundle "$TEST_TMP/pod2" '.process.args = ["sleep", "1000"] | del(.hostname)
+	| .linux.namespaces |= map(if (.type | IN("network", "ipc", "uts", "pid")) then
+		.path = "/proc/'"$pod1"'/ns/" + (if .type == "network" then "net" else .type end) else . end)'
+rc 0 create --bundle "$TEST_TMP/pod2" --pid-file "$TEST_TMP/pod2.pid" pod2
+rc 0 start pod2
+pod2=$(cat "$TEST_TMP/pod2.pid")
+for ns in net ipc uts pid; do
+	[ "$(readlink /proc/$pod2/ns/$ns)" = "$(readlink /proc/$pod1/ns/$ns)" ] || fail "pod2 did not join pod1's $ns namespace"
+done
+[ "$(readlink /proc/$pod2/ns/mnt)" != "$(readlink /proc/$pod1/ns/mnt)" ] || fail "pod2 shares pod1's mount namespace"
+[ "$(readlink /proc/self/ns/pid_for_children)" = "$(readlink /proc/self/ns/pid)" ] || fail "the runtime stayed in the pod's pid namespace"
+rc 0 exec pod2 sh -c 'hostname; readlink /proc/self/ns/net; ps -o comm | grep -c sleep'
+[ "$(sed -n 1p <<<"$OUT")" = pod-host ] || fail "pod2 renamed the pod's uts namespace: $OUT"
+[ "$(sed -n 2p <<<"$OUT")" = "$(readlink /proc/$pod1/ns/net)" ] || fail "exec in pod2 is not in the pod's network namespace: $OUT"
+[ "$(sed -n 3p <<<"$OUT")" = 2 ] || fail "pod2 does not see pod1's processes (one pid namespace): $OUT"
+rc 0 delete --force pod2
+[ -d /proc/$pod1 ] || fail "deleting pod2 killed pod1"
+rm "$TEST_TMP/pod2/config.json"
+mkfifo "$TEST_TMP/fifo"
+make_bundle "$TEST_TMP/pod2" '.linux.namespaces |= map(if .type == "network" then .path = "'"$TEST_TMP/fifo"'" else . end)'
+rc 1 create --bundle "$TEST_TMP/pod2" pod3
+[[ "$ERR" == *"not a namespace file"* ]] || fail "a FIFO as a namespace: $ERR"
+rm "$TEST_TMP/pod2/config.json"
+make_bundle "$TEST_TMP/pod2" '.linux.namespaces |= map(if .type == "network" then .path = "/proc/'"$pod1"'/ns/ipc" else . end)'
+rc 1 create --bundle "$TEST_TMP/pod2" pod3
+[[ "$ERR" == *"a namespace of another type"* ]] || fail "an ipc namespace given as network: $ERR"
+rc 0 delete --force pod1
+assert_runc_clean "pod"
+pass "namespace paths: a pod's second container joins net, ipc, uts and pid (exec too), the hostname kept; a FIFO and a wrong type refused"
+
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2
 rc 0 delete oci2
@@ -261,7 +296,8 @@ refuse linux.sysctl '.linux.sysctl = {"kernel.core_pattern": "|/tmp/x"}'
 refuse linux.sysctl '.linux.sysctl = {"net/../../kernel/core_pattern": "x"}'
 refuse 'sysctl net.ipv4.ip_forward' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
 refuse process.user.additionalGids '.process.user.additionalGids = ["x"]'
-refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
+refuse linux.namespaces '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/1/ns/mnt" else . end)'
+refuse linux.namespaces '.linux.namespaces += [{"type": "user", "path": "/proc/1/ns/user"}]'
 refuse linux.cgroupsPath '.linux.cgroupsPath = "system.slice:containerv:x"'
 refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/../../x"'
 refuse linux.cgroupsPath '.linux.cgroupsPath = "/containerv/x"'

@@ -25,6 +25,7 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP},
 	};
 	json_t *namespaces = json_object_get(linux_object, "namespaces"), *entry;
+	const char *paths[sizeof types / sizeof types[0]] = {NULL};
 	unsigned int chosen = 0;
 	size_t i;
 
@@ -35,9 +36,12 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		const char *type = json_string_value(json_object_get(entry, "type")), *path;
 		unsigned int bit = 0;
 
+		size_t index = 0;
 		for (size_t j = 0; type != NULL && j < sizeof types / sizeof types[0]; j++)
-			if (strcmp(type, types[j].type) == 0)
+			if (strcmp(type, types[j].type) == 0) {
 				bit = types[j].bit;
+				index = j;
+			}
 		if (bit == 0)
 			return cv_oci_refuse("linux.namespaces", "entry %zu: type \"%s\" is not supported", i,
 			                     type ? type : "");
@@ -45,9 +49,16 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 			return cv_oci_refuse("linux.namespaces", "%s given twice", type);
 		if (cv_oci_string(entry, "path", "linux.namespaces.path", &path) < 0)
 			return -1;
-		if (path != NULL && path[0] != '\0')
+		/*
+		 * A mount namespace is the container's root: never another's. A user namespace's path would make
+		 * the container's ids another's; a cgroup namespace's its cgroup view: not supported.
+		 */
+		if (path != NULL && path[0] != '\0' && (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP))
 			return cv_oci_refuse("linux.namespaces",
-			                     "%s: joining an existing namespace (path) is not supported", type);
+			                     "%s: joining an existing namespace of this type (path) is not supported",
+			                     type);
+		if (path != NULL && path[0] != '\0')
+			paths[index] = path;
 		chosen |= bit;
 	}
 	/* Without a mount namespace of its own the container's mounts would be the host's. */
@@ -56,6 +67,17 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		                     "a container without its own mount namespace is not supported");
 	if (containerv_options_set_namespaces(load->options, chosen) < 0)
 		return cv_error_prefix("config.json: linux.namespaces");
+	for (size_t j = 0; j < sizeof types / sizeof types[0]; j++) {
+		if (paths[j] == NULL)
+			continue;
+		if (chosen & CV_NS_USER)
+			return cv_oci_refuse("linux.namespaces",
+			                     "%s: a path with a user namespace of the container's own "
+			                     "(it would not own what it joins)",
+			                     types[j].type);
+		if (containerv_options_join_namespace(load->options, types[j].bit, paths[j]) < 0)
+			return cv_error_prefix("config.json: linux.namespaces");
+	}
 	load->uts_namespace = (chosen & CV_NS_UTS) != 0;
 	return 0;
 }
