@@ -220,6 +220,44 @@ rc 0 delete --force pod1
 assert_runc_clean "pod"
 pass "namespace paths: a pod's second container joins net, ipc, uts and pid (exec too), the hostname kept; a FIFO and a wrong type refused"
 
+# ---- hooks: prestart, createRuntime, poststart, poststop with the state on stdin; exact env; no fd of ours; timeouts ----
+hook() { # hook NAME: a hook writing its stdin, its environment and its descriptors to $TEST_TMP/hook.NAME.*
+	printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat >%s/hook.%s.state; env >%s/hook.%s.env; ls /proc/$$/fd >%s/hook.%s.fds"], "env": ["HOOKVAR=%s"], "timeout": 10}' \
+		"$TEST_TMP" "$1" "$TEST_TMP" "$1" "$TEST_TMP" "$1" "$1"
+}
+make_bundle "$TEST_TMP/hooks" '.process.args = ["sleep", "1000"] | .annotations = {"org.test": "hooked"}
+	| .hooks = {"prestart": ['"$(hook prestart)"'], "createRuntime": ['"$(hook createRuntime)"'],
+		"poststart": ['"$(hook poststart)"', {"path": "/bin/false"}], "poststop": ['"$(hook poststop)"']}'
+rc 0 create --bundle "$TEST_TMP/hooks" --pid-file "$TEST_TMP/hooks.pid" hk1
+for phase in prestart createRuntime; do
+	jq -e --arg pid "$(cat "$TEST_TMP/hooks.pid")" '.id == "hk1" and .status == "created" and (.pid | tostring) == $pid
+		and .annotations["org.test"] == "hooked" and .bundle == "'"$TEST_TMP/hooks"'"' "$TEST_TMP/hook.$phase.state" >/dev/null ||
+		fail "$phase hook's stdin: $(cat "$TEST_TMP/hook.$phase.state" 2>&1)"
+	[ "$(grep -v '^PWD=' "$TEST_TMP/hook.$phase.env")" = "HOOKVAR=$phase" ] || fail "$phase hook's environment: $(cat "$TEST_TMP/hook.$phase.env")"
+	# 10 is dash's own (it keeps a copy of a redirected descriptor there); anything else would be ours.
+	[ "$(grep -vx 10 "$TEST_TMP/hook.$phase.fds" | tr '\n' ' ')" = "0 1 2 " ] ||
+		fail "$phase hook got descriptors of ours: $(tr '\n' ' ' <"$TEST_TMP/hook.$phase.fds")"
+done
+! [ -e "$TEST_TMP/hook.poststart.state" ] || fail "poststart ran at create"
+rc 0 start hk1
+jq -e '.status == "running"' "$TEST_TMP/hook.poststart.state" >/dev/null || fail "poststart's stdin: $(cat "$TEST_TMP/hook.poststart.state")"
+[[ "$ERR" == *"warning: poststart hook /bin/false failed"* ]] || fail "a failed poststart hook is not a warning: $ERR"
+rc 0 state hk1
+[ "$(jq -r '.annotations["org.test"]' <<<"$OUT")" = hooked ] || fail "state without the annotations: $OUT"
+! [ -e "$TEST_TMP/hook.poststop.state" ] || fail "poststop ran before delete"
+rc 0 delete --force hk1
+jq -e '.id == "hk1" and .status == "stopped"' "$TEST_TMP/hook.poststop.state" >/dev/null || fail "poststop's stdin: $(cat "$TEST_TMP/hook.poststop.state")"
+assert_runc_clean "hooks"
+rm "$TEST_TMP/hooks/config.json"
+make_bundle "$TEST_TMP/hooks" '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 300; : hook-timeout-'$$'"], "timeout": 1}]}'
+started=$(date +%s)
+rc 1 create --bundle "$TEST_TMP/hooks" hk2
+[[ "$ERR" == "containerv-runc: prestart hook /bin/sh: timed out after 1 s" ]] || fail "prestart timeout: $ERR"
+[ $(($(date +%s) - started)) -lt 10 ] || fail "the timeout did not hold"
+! pgrep -f "hook-timeout-$$" >/dev/null || fail "the timed-out hook's processes are left"
+assert_runc_clean "a failed prestart hook"
+pass "hooks: prestart/createRuntime/poststart/poststop in order with the state (and annotations) on stdin, exact env, no fd of ours; poststart failure a warning; a timeout fails the create, nothing left"
+
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2
 rc 0 delete oci2
@@ -308,7 +346,9 @@ refuse process.capabilities '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]
 refuse process.capabilities '.process.user.uid = 1000 | .process.capabilities.inheritable = []'
 refuse linux.devices '.linux.devices = [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]'
 refuse root.path '.root.path = "/"'
-refuse config.hooks '.hooks = {"prestart": [{"path": "/bin/true"}]}'
+refuse 'hooks.prestart[0]' '.hooks = {"prestart": [{"path": "bin/true"}]}'
+refuse 'hooks.poststop[0]' '.hooks = {"poststop": [{"path": "/bin/true", "timeout": 0}]}'
+refuse hooks.createContainer '.hooks = {"createContainer": [{"path": "/bin/true"}]}'
 refuse linux.rootfsPropagation '.linux.rootfsPropagation = "shared"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'
