@@ -60,10 +60,19 @@ int containerv_cgroup_mode(enum containerv_cgroup_mode *mode)
 	return detect_mode(cv_cgroup_root(), mode);
 }
 
-/* The name becomes a path under every hierarchy: a container id, or a plain cgroup path (no "..", no "."). */
+/*
+ * The name becomes a path under every hierarchy: a container id, or a configured cgroup path as
+ * cv_container_cgroup_name() gives it (absolute, or below CV_CGROUP_RELATIVE_DIR), plain (no "..", no ".").
+ */
+static bool is_configured_path(const char *name)
+{
+	return cv_cgroup_path_is_plain(name) &&
+	       (name[0] == '/' || strncmp(name, CV_CGROUP_RELATIVE_DIR "/", sizeof CV_CGROUP_RELATIVE_DIR) == 0);
+}
+
 static int check_id(const char *id)
 {
-	if (id == NULL || (!cv_name_is_valid(id, 128) && !cv_cgroup_path_is_plain(id)))
+	if (id == NULL || (!cv_name_is_valid(id, 128) && !is_configured_path(id)))
 		return cv_error_errno(EINVAL, "cgroup: invalid id \"%s\"", id != NULL ? id : "(null)");
 	return 0;
 }

@@ -171,7 +171,7 @@ int cv_container_cgroup_name(const struct containerv_container *c, char **name)
 		return (*name = cv_strdup(c->id)) == NULL ? -1 : 0;
 	if (path[0] == '/')
 		return (*name = cv_strdup(path)) == NULL ? -1 : 0;
-	return cv_asprintf(name, ".relative/%s", path);
+	return cv_asprintf(name, CV_CGROUP_RELATIVE_DIR "/%s", path);
 }
 
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *c)
