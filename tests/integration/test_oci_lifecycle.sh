@@ -127,6 +127,137 @@ assert_runc_clean "after delete"
 ! [ -d "/proc/$pid" ] || fail "the init is left"
 pass "pause/resume, kill, stopped, delete: nothing left"
 
+# ---- the five capability sets as written (runtime-tools checks them all), for exec too ----
+make_bundle "$TEST_TMP/caps" '.process.args = ["sleep", "1000"]
+	| .process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+rc 0 create --bundle "$TEST_TMP/caps" caps1
+rc 0 start caps1
+rc 0 exec caps1 grep ^Cap /proc/self/status
+expected=$(printf 'CapInh:\t0000000000000420\nCapPrm:\t0000000000000421\nCapEff:\t0000000000000421\nCapBnd:\t0000000000000421\nCapAmb:\t0000000000000400')
+[ "$OUT" = "$expected" ] || fail "uid 0 capability sets (exec): $OUT"
+rc 0 delete --force caps1
+rm "$TEST_TMP/caps/config.json"
+make_bundle "$TEST_TMP/caps" '.process.args = ["grep", "^Cap", "/proc/self/status"] | .process.user = {"uid": 1000, "gid": 1000}
+	| .process.capabilities = {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_NET_BIND_SERVICE"], "permitted": ["CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+rc 0 run --bundle "$TEST_TMP/caps" caps2
+expected=$(printf 'CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\nCapBnd:\t0000000000000420\nCapAmb:\t0000000000000400')
+[ "$OUT" = "$expected" ] || fail "uid 1000 ambient capability: $OUT"
+assert_runc_clean "capability sets"
+pass "capabilities: bounding, effective, permitted, inheritable and ambient as written (uid 0 with exec, uid 1000 by ambient)"
+
+# ---- linux.cgroupsPath: absolute and relative, made at create and removed at delete; an existing one refused ----
+cgtop="cvtest-oci-$$"
+cgroup_dirs_of() { # the directories named $1 under every hierarchy (v1: one per controller mount; v2: one)
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then echo "/sys/fs/cgroup$1"; else
+		for mount in /sys/fs/cgroup/*/; do [ "$(stat -fc %T "$mount")" = cgroupfs ] && echo "${mount%/}$1"; done; fi
+}
+remove_cgtop() { for dir in $(cgroup_dirs_of "/$cgtop") $(cgroup_dirs_of "/containerv/.relative/$cgtop"); do
+	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done; }
+trap 'remove_cgtop; runc_cleanup' EXIT
+make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit": 33}
+	| .linux.cgroupsPath = "/'"$cgtop"'/pod/c1"'
+rc 0 create --bundle "$TEST_TMP/cgpath" --pid-file "$TEST_TMP/cg.pid" cg1
+cgpid=$(cat "$TEST_TMP/cg.pid")
+grep -qE ":pids:/$cgtop/pod/c1\$|^0::/$cgtop/pod/c1\$" /proc/$cgpid/cgroup || fail "absolute cgroupsPath: $(cat /proc/$cgpid/cgroup)"
+[ "$(cat "$(cgroup_file "$cgpid" pids pids.max pids.max)")" = 33 ] || fail "the limit is not in the cgroupsPath cgroup"
+rc 0 delete --force cg1
+for dir in $(cgroup_dirs_of "/$cgtop/pod/c1"); do ! [ -d "$dir" ] || fail "cgroupsPath left after delete: $dir"; done
+[ -n "$(cgroup_dirs_of "/$cgtop/pod")" ] && [ -d "$(cgroup_dirs_of "/$cgtop/pod" | head -1)" ] || fail "the parents made were removed"
+rm "$TEST_TMP/cgpath/config.json"
+make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.cgroupsPath = "'"$cgtop"'/c2"'
+rc 0 create --bundle "$TEST_TMP/cgpath" --pid-file "$TEST_TMP/cg.pid" cg2
+grep -qE ":pids:/containerv/.relative/$cgtop/c2\$|^0::/containerv/.relative/$cgtop/c2\$" /proc/$(cat "$TEST_TMP/cg.pid")/cgroup ||
+	fail "relative cgroupsPath: $(cat /proc/$(cat "$TEST_TMP/cg.pid")/cgroup)"
+rc 0 delete --force cg2
+for dir in $(cgroup_dirs_of "/containerv/.relative/$cgtop/c2"); do ! [ -d "$dir" ] || fail "relative cgroupsPath left: $dir"; done
+for dir in $(cgroup_dirs_of "/$cgtop/taken"); do mkdir -p "$dir"; done
+rm "$TEST_TMP/cgpath/config.json"
+make_bundle "$TEST_TMP/cgpath" '.linux.cgroupsPath = "/'"$cgtop"'/taken"'
+rc 1 create --bundle "$TEST_TMP/cgpath" cg3
+[[ "$ERR" == *"cgroup already exists"* ]] || fail "an existing cgroupsPath: $ERR"
+for dir in $(cgroup_dirs_of "/$cgtop/taken"); do [ -d "$dir" ] || fail "an existing cgroup was removed: $dir"; done
+assert_runc_clean "cgroupsPath"
+remove_cgtop
+pass "linux.cgroupsPath: absolute and relative honoured (limits in it), removed at delete, an existing one refused and kept"
+
+# ---- linux.namespaces[].path: a pod, the second container joining the first's network, IPC, UTS and PID ----
+make_bundle "$TEST_TMP/pod1" '.process.args = ["sleep", "1000"] | .hostname = "pod-host"'
+rc 0 create --bundle "$TEST_TMP/pod1" --pid-file "$TEST_TMP/pod1.pid" pod1
+rc 0 start pod1
+pod1=$(cat "$TEST_TMP/pod1.pid")
+make_bundle "$TEST_TMP/pod2" '.process.args = ["sleep", "1000"] | del(.hostname)
+	| .linux.namespaces |= map(if (.type | IN("network", "ipc", "uts", "pid")) then
+		.path = "/proc/'"$pod1"'/ns/" + (if .type == "network" then "net" else .type end) else . end)'
+rc 0 create --bundle "$TEST_TMP/pod2" --pid-file "$TEST_TMP/pod2.pid" pod2
+rc 0 start pod2
+pod2=$(cat "$TEST_TMP/pod2.pid")
+for ns in net ipc uts pid; do
+	[ "$(readlink /proc/$pod2/ns/$ns)" = "$(readlink /proc/$pod1/ns/$ns)" ] || fail "pod2 did not join pod1's $ns namespace"
+done
+[ "$(readlink /proc/$pod2/ns/mnt)" != "$(readlink /proc/$pod1/ns/mnt)" ] || fail "pod2 shares pod1's mount namespace"
+[ "$(readlink /proc/self/ns/pid_for_children)" = "$(readlink /proc/self/ns/pid)" ] || fail "the runtime stayed in the pod's pid namespace"
+rc 0 exec pod2 sh -c 'hostname; readlink /proc/self/ns/net; ps -o comm | grep -c sleep'
+[ "$(sed -n 1p <<<"$OUT")" = pod-host ] || fail "pod2 renamed the pod's uts namespace: $OUT"
+[ "$(sed -n 2p <<<"$OUT")" = "$(readlink /proc/$pod1/ns/net)" ] || fail "exec in pod2 is not in the pod's network namespace: $OUT"
+[ "$(sed -n 3p <<<"$OUT")" = 2 ] || fail "pod2 does not see pod1's processes (one pid namespace): $OUT"
+rc 0 delete --force pod2
+[ -d /proc/$pod1 ] || fail "deleting pod2 killed pod1"
+rm "$TEST_TMP/pod2/config.json"
+mkfifo "$TEST_TMP/fifo"
+make_bundle "$TEST_TMP/pod2" '.linux.namespaces |= map(if .type == "network" then .path = "'"$TEST_TMP/fifo"'" else . end)'
+rc 1 create --bundle "$TEST_TMP/pod2" pod3
+[[ "$ERR" == *"not a namespace file"* ]] || fail "a FIFO as a namespace: $ERR"
+rm "$TEST_TMP/pod2/config.json"
+make_bundle "$TEST_TMP/pod2" '.linux.namespaces |= map(if .type == "network" then .path = "/proc/'"$pod1"'/ns/ipc" else . end)'
+rc 1 create --bundle "$TEST_TMP/pod2" pod3
+[[ "$ERR" == *"a namespace of another type"* ]] || fail "an ipc namespace given as network: $ERR"
+rc 0 delete --force pod1
+assert_runc_clean "pod"
+pass "namespace paths: a pod's second container joins net, ipc, uts and pid (exec too), the hostname kept; a FIFO and a wrong type refused"
+
+# ---- hooks: prestart, createRuntime, poststart, poststop with the state on stdin; exact env; no fd of ours; timeouts ----
+hook() { # hook NAME: a hook writing its stdin, its environment and its descriptors to $TEST_TMP/hook.NAME.*
+	printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat >%s/hook.%s.state; env >%s/hook.%s.env; ls /proc/$$/fd >%s/hook.%s.fds"], "env": ["HOOKVAR=%s"], "timeout": 10}' \
+		"$TEST_TMP" "$1" "$TEST_TMP" "$1" "$TEST_TMP" "$1" "$1"
+}
+make_bundle "$TEST_TMP/hooks" '.process.args = ["sleep", "1000"] | .annotations = {"org.test": "hooked"}
+	| .hooks = {"prestart": ['"$(hook prestart)"'], "createRuntime": ['"$(hook createRuntime)"'],
+		"poststart": ['"$(hook poststart)"', {"path": "/bin/false"}], "poststop": ['"$(hook poststop)"']}'
+rc 0 create --bundle "$TEST_TMP/hooks" --pid-file "$TEST_TMP/hooks.pid" hk1
+for phase in prestart createRuntime; do
+	jq -e --arg pid "$(cat "$TEST_TMP/hooks.pid")" '.id == "hk1" and .status == "created" and (.pid | tostring) == $pid
+		and .annotations["org.test"] == "hooked" and .bundle == "'"$TEST_TMP/hooks"'"' "$TEST_TMP/hook.$phase.state" >/dev/null ||
+		fail "$phase hook's stdin: $(cat "$TEST_TMP/hook.$phase.state" 2>&1)"
+	[ "$(grep -v '^PWD=' "$TEST_TMP/hook.$phase.env")" = "HOOKVAR=$phase" ] || fail "$phase hook's environment: $(cat "$TEST_TMP/hook.$phase.env")"
+	# 10 is dash's own (it keeps a copy of a redirected descriptor there); anything else would be ours.
+	[ "$(grep -vx 10 "$TEST_TMP/hook.$phase.fds" | tr '\n' ' ')" = "0 1 2 " ] ||
+		fail "$phase hook got descriptors of ours: $(tr '\n' ' ' <"$TEST_TMP/hook.$phase.fds")"
+done
+! [ -e "$TEST_TMP/hook.poststart.state" ] || fail "poststart ran at create"
+rc 0 start hk1
+jq -e '.status == "running"' "$TEST_TMP/hook.poststart.state" >/dev/null || fail "poststart's stdin: $(cat "$TEST_TMP/hook.poststart.state")"
+[[ "$ERR" == *"warning: poststart hook /bin/false failed"* ]] || fail "a failed poststart hook is not a warning: $ERR"
+rc 0 state hk1
+[ "$(jq -r '.annotations["org.test"]' <<<"$OUT")" = hooked ] || fail "state without the annotations: $OUT"
+! [ -e "$TEST_TMP/hook.poststop.state" ] || fail "poststop ran before delete"
+rc 0 delete --force hk1
+jq -e '.id == "hk1" and .status == "stopped"' "$TEST_TMP/hook.poststop.state" >/dev/null || fail "poststop's stdin: $(cat "$TEST_TMP/hook.poststop.state")"
+assert_runc_clean "hooks"
+rm "$TEST_TMP/hooks/config.json"
+make_bundle "$TEST_TMP/hooks" '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 300; : hook-timeout-'$$'"], "timeout": 1}]}'
+started=$(date +%s)
+rc 1 create --bundle "$TEST_TMP/hooks" hk2
+[[ "$ERR" == "containerv-runc: prestart hook /bin/sh: timed out after 1 s" ]] || fail "prestart timeout: $ERR"
+[ $(($(date +%s) - started)) -lt 10 ] || fail "the timeout did not hold"
+! pgrep -f "hook-timeout-$$" >/dev/null || fail "the timed-out hook's processes are left"
+assert_runc_clean "a failed prestart hook"
+pass "hooks: prestart/createRuntime/poststart/poststop in order with the state (and annotations) on stdin, exact env, no fd of ours; poststart failure a warning; a timeout fails the create, nothing left"
+
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2
 rc 0 delete oci2
@@ -203,15 +334,21 @@ refuse linux.sysctl '.linux.sysctl = {"kernel.core_pattern": "|/tmp/x"}'
 refuse linux.sysctl '.linux.sysctl = {"net/../../kernel/core_pattern": "x"}'
 refuse 'sysctl net.ipv4.ip_forward' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
 refuse process.user.additionalGids '.process.user.additionalGids = ["x"]'
-refuse linux.namespaces '.linux.namespaces[1].path = "/proc/1/ns/net"'
-refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/x"'
+refuse linux.namespaces '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/1/ns/mnt" else . end)'
+refuse linux.namespaces '.linux.namespaces += [{"type": "user", "path": "/proc/1/ns/user"}]'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "system.slice:containerv:x"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "/pod/../../x"'
+refuse linux.cgroupsPath '.linux.cgroupsPath = "/containerv/x"'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "overlay", "source": "overlay"}]'
 refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
 refuse process.capabilities '.process.capabilities.effective = ["CAP_KILL"]'
 refuse process.capabilities '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]'
+refuse process.capabilities '.process.user.uid = 1000 | .process.capabilities.inheritable = []'
 refuse linux.devices '.linux.devices = [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]'
 refuse root.path '.root.path = "/"'
-refuse config.hooks '.hooks = {"prestart": [{"path": "/bin/true"}]}'
+refuse 'hooks.prestart[0]' '.hooks = {"prestart": [{"path": "bin/true"}]}'
+refuse 'hooks.poststop[0]' '.hooks = {"poststop": [{"path": "/bin/true", "timeout": 0}]}'
+refuse hooks.createContainer '.hooks = {"createContainer": [{"path": "/bin/true"}]}'
 refuse linux.rootfsPropagation '.linux.rootfsPropagation = "shared"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'

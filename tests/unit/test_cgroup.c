@@ -470,6 +470,12 @@ TEST(refuses_bad_ids_and_limits)
 	CHECK_EQ_INT(cv_cgroup_create("../escape", NULL, &cgroup), -1);
 	CHECK_EQ_INT(errno, EINVAL);
 	CHECK_EQ_INT(cv_cgroup_create("a/b", NULL, &cgroup), -1);
+	/* Configured paths (absolute, or below .relative/) stay plain: nothing climbs out of the hierarchy. */
+	CHECK_EQ_INT(cv_cgroup_create("/a/../../b", NULL, &cgroup), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_EQ_INT(cv_cgroup_create(".relative/../../b", NULL, &cgroup), -1);
+	CHECK_EQ_INT(cv_cgroup_create("/", NULL, &cgroup), -1);
+	CHECK_EQ_INT(cv_cgroup_create("/a//b", NULL, &cgroup), -1);
 	CHECK_EQ_INT(cv_cgroup_create("", NULL, &cgroup), -1);
 	CHECK_EQ_INT(cv_cgroup_open("..", &cgroup), -1);
 	next_id(id, sizeof id);

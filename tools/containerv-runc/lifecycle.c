@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +63,84 @@ static int parse_id(int argc, char **argv, struct flag *flags, const char **id)
 	return 0;
 }
 
+/* bundle/config.json's text: a regular file of at most CONTAINERV_OCI_CONFIG_MAX bytes. */
+static int read_config(const char *bundle, char **text)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	FILE *file;
+	size_t length;
+
+	snprintf(path, sizeof path, "%s/config.json", bundle);
+	file = fopen(path, "re");
+	if (file == NULL)
+		return runc_error("%s: %s", path, strerror(errno));
+	if (fstat(fileno(file), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONTAINERV_OCI_CONFIG_MAX) {
+		fclose(file);
+		return runc_error("%s: not a regular file of at most %d bytes", path, CONTAINERV_OCI_CONFIG_MAX);
+	}
+	*text = malloc((size_t)st.st_size + 1);
+	if (*text == NULL) {
+		fclose(file);
+		return runc_error("%s: out of memory", path);
+	}
+	length = fread(*text, 1, (size_t)st.st_size, file);
+	(*text)[length] = '\0';
+	fclose(file);
+	return 0;
+}
+
+/* The kept hooks of phase with the container's state now on stdin; see runc_hooks_run for fatal. */
+static int run_phase_hooks(struct containerv_container *container, const char *phase, bool fatal)
+{
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	json_t *kept = runc_hooks_of(container), *state;
+	int ret = 0;
+
+	if (kept == NULL)
+		return 0;
+	if (containerv_inspect(container, &info) < 0) {
+		json_decref(kept);
+		return fatal ? runc_library_error(phase) : 0;
+	}
+	state = runc_state_json(container, &info);
+	ret = state != NULL ? runc_hooks_run(kept, phase, state, fatal) : 1;
+	json_decref(state);
+	json_decref(kept);
+	return ret;
+}
+
+/* prestart (deprecated, still run), then createRuntime: the container is created, its process not run. */
+static int run_create_hooks(struct containerv_container *container)
+{
+	return run_phase_hooks(container, "prestart", true) != 0 ||
+	                       run_phase_hooks(container, "createRuntime", true) != 0
+	               ? 1
+	               : 0;
+}
+
+/* Removes the container, then runs its poststop hooks (with the state it had: they may clean up after it). */
+static int remove_with_hooks(struct containerv_container *container, const char *id)
+{
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	json_t *kept = runc_hooks_of(container), *state = NULL;
+
+	if (kept != NULL && containerv_inspect(container, &info) == 0)
+		state = runc_state_json(container, &info);
+	if (containerv_remove(container, 0) < 0) {
+		json_decref(kept);
+		json_decref(state);
+		return runc_library_error(id);
+	}
+	if (kept != NULL && state != NULL) {
+		json_object_set_new(state, "status", json_string("stopped"));
+		runc_hooks_run(kept, "poststop", state, false);
+	}
+	json_decref(kept);
+	json_decref(state);
+	return 0;
+}
+
 struct create_flags {
 	const char *bundle, *pid_file, *console_socket, *preserve_fds;
 	bool no_pivot, no_new_keyring, detach;
@@ -78,18 +157,27 @@ static int create_held(const char *id, const struct create_flags *flags, struct 
 	struct containerv_options *options = NULL;
 	struct containerv_container *container = NULL;
 	char bundle[PATH_MAX], label[PATH_MAX + 64], rlimits[1024];
+	char *text = NULL, *hooks_label = NULL;
+	json_t *config = NULL;
 	int ret = 1;
 
+	process.run_hooks = 1;
 	if (realpath(flags->bundle ? flags->bundle : ".", bundle) == NULL)
 		return runc_error("bundle %s: %s", flags->bundle ? flags->bundle : ".", strerror(errno));
 	if (flags->preserve_fds != NULL && strcmp(flags->preserve_fds, "0") != 0)
 		return runc_error("--preserve-fds: passing extra descriptors into the container is not supported");
 	if (containerv_options_new(&options) < 0)
 		return runc_library_error("create");
-	if (containerv_oci_config_load(options, bundle, &process) < 0) {
+	/* One reading of config.json for the library's translation and for the hooks it checked. */
+	if (read_config(bundle, &text) != 0)
+		goto done;
+	if (containerv_oci_config_parse(options, text, bundle, &process) < 0) {
 		ret = runc_error("%s", containerv_last_error());
 		goto done;
 	}
+	config = json_loads(text, 0, NULL);
+	if (config == NULL || runc_hooks_label(config, &hooks_label) != 0)
+		goto done;
 	if (process.terminal && flags->console_socket == NULL) {
 		ret = runc_error("process.terminal is set: --console-socket is required");
 		goto done;
@@ -102,6 +190,7 @@ static int create_held(const char *id, const struct create_flags *flags, struct 
 	runc_rlimits_label(&process, rlimits, sizeof rlimits);
 	if (containerv_options_set_name(options, id) < 0 || containerv_options_add_label(options, label) < 0 ||
 	    containerv_options_add_label(options, rlimits) < 0 || containerv_options_set_hold(options, 1) < 0 ||
+	    (hooks_label != NULL && containerv_options_add_label(options, hooks_label) < 0) ||
 	    (!process.terminal && containerv_options_set_stdio(options, 0, 1, 2) < 0)) {
 		ret = runc_library_error("create");
 		goto done;
@@ -137,12 +226,20 @@ static int create_held(const char *id, const struct create_flags *flags, struct 
 			goto done;
 		}
 	}
+	if (run_create_hooks(container) != 0) {
+		containerv_remove(container, 0);
+		container = NULL;
+		goto done;
+	}
 	*out = container;
 	container = NULL;
 	ret = 0;
 done:
 	containerv_close(container);
 	containerv_options_delete(options);
+	json_decref(config);
+	free(text);
+	free(hooks_label);
 	return ret;
 }
 
@@ -184,6 +281,8 @@ int runc_start(int argc, char **argv)
 		ret = runc_error("%s: cannot start a container that is %s", id, runc_status(&info));
 	else if (containerv_start(container) < 0)
 		ret = runc_library_error(id);
+	else
+		run_phase_hooks(container, "poststart", false);
 	containerv_close(container);
 	return ret;
 }
@@ -211,9 +310,10 @@ int runc_run(int argc, char **argv)
 		return 1;
 	if (containerv_start(container) < 0) {
 		int ret = runc_library_error(id);
-		containerv_remove(container, 0);
+		remove_with_hooks(container, id);
 		return ret;
 	}
+	run_phase_hooks(container, "poststart", false);
 	if (flags.detach) {
 		containerv_close(container);
 		return 0;
@@ -224,8 +324,8 @@ int runc_run(int argc, char **argv)
 		containerv_close(container);
 		return ret;
 	}
-	if (containerv_remove(container, 0) < 0)
-		return runc_library_error(id);
+	if (remove_with_hooks(container, id) != 0)
+		return 1;
 	return status.code;
 }
 
@@ -256,16 +356,21 @@ static const char *bundle_of(struct containerv_container *container, char *buffe
 }
 
 /* The OCI state of a container (runtime.md's "State"), with runc's extra members. */
-static json_t *state_json(struct containerv_container *container, const struct containerv_info *info)
+json_t *runc_state_json(struct containerv_container *container, const struct containerv_info *info)
 {
 	char bundle[PATH_MAX];
 	const char *status = runc_status(info);
 	bool alive = strcmp(status, "stopped") != 0;
+	json_t *kept = runc_hooks_of(container), *annotations = json_object_get(kept, "annotations");
+	json_t *state =
+	        json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o}", "ociVersion", CONTAINERV_OCI_VERSION, "id",
+	                  containerv_name(container), "status", status, "pid", (json_int_t)(alive ? info->pid : 0),
+	                  "bundle", bundle_of(container, bundle, sizeof bundle), "rootfs", info->rootfs, "created",
+	                  format_time(info->created_ns), "owner", "", "annotations",
+	                  json_is_object(annotations) ? json_incref(annotations) : json_object());
 
-	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:{}}", "ociVersion", CONTAINERV_OCI_VERSION, "id",
-	                 containerv_name(container), "status", status, "pid", (json_int_t)(alive ? info->pid : 0),
-	                 "bundle", bundle_of(container, bundle, sizeof bundle), "rootfs", info->rootfs, "created",
-	                 format_time(info->created_ns), "owner", "", "annotations");
+	json_decref(kept);
+	return state;
 }
 
 int runc_state(int argc, char **argv)
@@ -281,7 +386,7 @@ int runc_state(int argc, char **argv)
 	if (containerv_inspect(container, &info) < 0) {
 		ret = runc_library_error(id);
 	} else {
-		json_t *state = state_json(container, &info);
+		json_t *state = runc_state_json(container, &info);
 		char *text = state ? json_dumps(state, JSON_INDENT(2)) : NULL;
 		if (text == NULL)
 			ret = runc_error("%s: out of memory", id);
@@ -344,9 +449,7 @@ int runc_delete(int argc, char **argv)
 		containerv_close(container);
 		return runc_error("%s: cannot delete a running container (use --force)", id);
 	}
-	if (containerv_remove(container, 0) < 0)
-		return runc_library_error(id);
-	return 0;
+	return remove_with_hooks(container, id);
 }
 
 static int freeze(int argc, char **argv, bool pause)
@@ -390,7 +493,7 @@ static int list_one(const struct containerv_info *info, void *user)
 		return 0;
 	bundle_of(container, bundle, sizeof bundle);
 	if (state->json) {
-		json_array_append_new(state->array, state_json(container, info));
+		json_array_append_new(state->array, runc_state_json(container, info));
 	} else if (state->quiet) {
 		printf("%s\n", info->name);
 	} else {

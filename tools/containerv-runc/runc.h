@@ -16,6 +16,21 @@
 /* The label that keeps process.rlimits ("RESOURCE:SOFT:HARD,..."): exec gives them to its processes too. */
 #define RUNC_RLIMITS_LABEL "org.containerv.runc.rlimits="
 
+/* The label that keeps config.json's hooks and annotations ({"hooks": ..., "annotations": ...}, compact JSON). */
+#define RUNC_HOOKS_LABEL "org.containerv.runc.hooks="
+
+/* hooks.c: *label the RUNC_HOOKS_LABEL of config (NULL when it has neither hooks nor annotations); 0 or 1. */
+int runc_hooks_label(json_t *config, char **label);
+/* The hooks and annotations kept with container (a new reference, NULL when none). */
+json_t *runc_hooks_of(struct containerv_container *container);
+/*
+ * Runs kept's hooks of phase in order, each with state on stdin. fatal: the first
+ * failure is an error (returns 1); else each failure is a warning and 0 is returned.
+ */
+int runc_hooks_run(json_t *kept, const char *phase, json_t *state, bool fatal);
+/* The OCI state of a container (a new reference). */
+json_t *runc_state_json(struct containerv_container *container, const struct containerv_info *info);
+
 /* Flags of one verb: "--name VALUE"/"--name=VALUE"/"-name VALUE" or boolean "--name"; the rest positional. */
 struct flag {
 	const char *name;

@@ -476,6 +476,30 @@ int64_t cv_monotonic_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+bool cv_cgroup_path_is_plain(const char *path)
+{
+	size_t length = strlen(path), component = 0;
+
+	if (length == 0 || length > CV_CGROUP_PATH_MAX || strcmp(path, "/") == 0)
+		return false;
+	for (const char *p = path[0] == '/' ? path + 1 : path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			const char *start = p - component;
+			if (component == 0 || (component == 1 && start[0] == '.') ||
+			    (component == 2 && start[0] == '.' && start[1] == '.'))
+				return false;
+			if (*p == '\0')
+				return true;
+			component = 0;
+			continue;
+		}
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+		if (!alnum && *p != '_' && *p != '.' && *p != '-' && *p != ':' && *p != '@')
+			return false;
+		component++;
+	}
+}
+
 bool cv_name_is_valid(const char *name, size_t max)
 {
 	size_t length = strlen(name);

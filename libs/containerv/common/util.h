@@ -105,4 +105,17 @@ int64_t cv_monotonic_ns(void);
 /* Name rule shared by containers, volumes and networks. */
 bool cv_name_is_valid(const char *name, size_t max);
 
+/* containerv's own directory under each cgroup hierarchy's root (its containers' cgroups are below it). */
+#define CV_CGROUP_OWN_DIR "containerv"
+
+/* The longest cgroup path a container may be given (containerv_options_set_cgroup_path). */
+#define CV_CGROUP_PATH_MAX 512
+
+/*
+ * A cgroup path from a config: an optional leading "/", then components of [A-Za-z0-9_.:@-] separated by
+ * single "/", none "." or "..", no trailing "/", at most CV_CGROUP_PATH_MAX characters. Nothing else can
+ * climb out of the hierarchy or name a control file's directory by surprise.
+ */
+bool cv_cgroup_path_is_plain(const char *path);
+
 #endif

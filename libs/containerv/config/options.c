@@ -69,6 +69,9 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->layers);
 	free(options->name);
 	free(options->hostname);
+	free(options->cgroup_path);
+	for (int i = 0; i < CV_JOIN_COUNT; i++)
+		free(options->join_paths[i]);
 	cv_strv_free(options->argv);
 	cv_strv_free(options->env);
 	free(options->workdir);
@@ -110,6 +113,47 @@ int containerv_options_set_rootfs(struct containerv_options *options, const char
 	const char *layers[] = {directory};
 
 	return containerv_options_set_layers(options, layers, 1);
+}
+
+const struct cv_join_type cv_join_types[CV_JOIN_COUNT] = {
+        [CV_JOIN_NET] = {CV_NS_NET, "net"},
+        [CV_JOIN_IPC] = {CV_NS_IPC, "ipc"},
+        [CV_JOIN_UTS] = {CV_NS_UTS, "uts"},
+        [CV_JOIN_PID] = {CV_NS_PID, "pid"},
+};
+
+int containerv_options_join_namespace(struct containerv_options *options, unsigned int namespace_type, const char *path)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "join namespace: no options");
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		if (cv_join_types[i].bit != namespace_type)
+			continue;
+		if (path != NULL && (path[0] != '/' || strlen(path) >= PATH_MAX))
+			return cv_error_errno(EINVAL, "join the %s namespace: \"%s\" is not an absolute path",
+			                      cv_join_types[i].name, path);
+		return cv_replace_string(&options->join_paths[i], path);
+	}
+	return cv_error_errno(EINVAL, "join namespace: only the net, ipc, uts and pid namespaces can be joined");
+}
+
+int containerv_options_set_cgroup_path(struct containerv_options *options, const char *path)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "cgroup path: no options");
+	if (path == NULL)
+		return cv_replace_string(&options->cgroup_path, NULL);
+	if (!cv_cgroup_path_is_plain(path))
+		return cv_error_errno(
+		        EINVAL, "cgroup path \"%s\": components of [A-Za-z0-9_.:@-] only, no \".\" or \"..\"", path);
+	/* containerv's own tree holds its containers' cgroups: another's would nest in one, or take its name. */
+	if (strcmp(path, "/" CV_CGROUP_OWN_DIR) == 0 ||
+	    strncmp(path, "/" CV_CGROUP_OWN_DIR "/", sizeof CV_CGROUP_OWN_DIR + 1) == 0)
+		return cv_error_errno(EINVAL, "cgroup path \"%s\": inside containerv's own /%s", path,
+		                      CV_CGROUP_OWN_DIR);
+	return cv_replace_string(&options->cgroup_path, path);
 }
 
 int containerv_options_set_rootfs_in_place(struct containerv_options *options, int enabled)
@@ -490,6 +534,18 @@ int cv_options_validate(const struct containerv_options *options)
 	    (options->stdio[0] != CONTAINERV_STDIO_PIPE || options->stdio[1] != CONTAINERV_STDIO_PIPE ||
 	     options->stdio[2] != CONTAINERV_STDIO_PIPE))
 		return cv_error_errno(EINVAL, "tty: the terminal is made inside the container; pass no descriptors");
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		if (options->join_paths[i] == NULL)
+			continue;
+		if (!(options->namespaces & cv_join_types[i].bit))
+			return cv_error_errno(EINVAL, "join the %s namespace: the namespace is not chosen",
+			                      cv_join_types[i].name);
+		/* A namespace of the container's own user namespace could not enter one the host's owns. */
+		if (options->namespaces & CV_NS_USER)
+			return cv_error_errno(EINVAL,
+			                      "join the %s namespace: not with a user namespace of the container's",
+			                      cv_join_types[i].name);
+	}
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
 	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
@@ -613,6 +669,36 @@ static void groups_from_json(json_t *array, struct containerv_options *o)
 	}
 }
 
+static int string_from_json(json_t *root, const char *key, char **slot);
+
+/* "join_namespaces": {"net": PATH, ...}, only when one is joined. */
+static int join_paths_to_json(const struct containerv_options *o, json_t *root)
+{
+	json_t *paths = NULL;
+
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		if (o->join_paths[i] == NULL)
+			continue;
+		if (paths == NULL && (paths = json_object()) == NULL)
+			return -1;
+		if (json_object_set_new(paths, cv_join_types[i].name, json_string(o->join_paths[i])) < 0) {
+			json_decref(paths);
+			return -1;
+		}
+	}
+	return paths == NULL ? 0 : json_object_set_new(root, "join_namespaces", paths);
+}
+
+static int join_paths_from_json(json_t *root, struct containerv_options *o)
+{
+	json_t *paths = json_object_get(root, "join_namespaces");
+
+	for (int i = 0; paths != NULL && i < CV_JOIN_COUNT; i++)
+		if (string_from_json(paths, cv_join_types[i].name, &o->join_paths[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int cv_options_to_json(const struct containerv_options *o, char **json)
 {
 	json_t *root = json_pack("{s:o,s:s?,s:s?,s:o,s:o,s:s?,s:I,s:I,s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:b,s:o,s:b}",
@@ -628,6 +714,8 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	if (root == NULL || json_object_set_new(root, "userns_auto", json_boolean(o->userns_auto)) < 0 ||
 	    json_object_set_new(root, "autoremove_monitor", json_boolean(o->autoremove_monitor)) < 0 ||
 	    json_object_set_new(root, "rootfs_in_place", json_boolean(o->rootfs_in_place)) < 0 ||
+	    (o->cgroup_path != NULL && json_object_set_new(root, "cgroup_path", json_string(o->cgroup_path)) < 0) ||
+	    join_paths_to_json(o, root) < 0 ||
 	    json_object_set_new(root, "supplementary_groups", groups_to_json(o)) < 0 ||
 	    json_object_set_new(root, "sysctls", strv_to_json(o->sysctls)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
@@ -685,6 +773,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	}
 	if (strv_from_json(json_object_get(root, "layers"), &o->layers) < 0 ||
 	    string_from_json(root, "name", &o->name) < 0 || string_from_json(root, "hostname", &o->hostname) < 0 ||
+	    string_from_json(root, "cgroup_path", &o->cgroup_path) < 0 || join_paths_from_json(root, o) < 0 ||
 	    strv_from_json(json_object_get(root, "argv"), &o->argv) < 0 ||
 	    strv_from_json(json_object_get(root, "env"), &o->env) < 0 ||
 	    string_from_json(root, "workdir", &o->workdir) < 0 ||

@@ -32,11 +32,21 @@ struct cv_idmap {
 	uint32_t count;
 };
 
+/* The namespaces a container may join (containerv_options_join_namespace), in this order. */
+enum cv_join { CV_JOIN_NET, CV_JOIN_IPC, CV_JOIN_UTS, CV_JOIN_PID, CV_JOIN_COUNT };
+/* CV_NS_* bit and name of each. */
+extern const struct cv_join_type {
+	unsigned int bit;
+	const char *name;
+} cv_join_types[CV_JOIN_COUNT];
+
 struct containerv_options {
 	char **layers; /* lowest first; a plain rootfs is a single layer */
 	char *name;
 	char *hostname;
-	char **argv; /* NULL: the init idles */
+	char *cgroup_path;               /* NULL: containerv/<id>; see containerv_options_set_cgroup_path */
+	char *join_paths[CV_JOIN_COUNT]; /* namespaces joined, not made (containerv_options_join_namespace) */
+	char **argv;                     /* NULL: the init idles */
 	char **env;
 	char *workdir;
 	uid_t uid;

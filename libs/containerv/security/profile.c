@@ -131,6 +131,16 @@ int cv_security_copy_into(struct containerv_security *d, const struct containerv
 	return 0;
 }
 
+bool cv_security_same_capabilities(const struct containerv_security *a, const struct containerv_security *b)
+{
+	if (a->capabilities != b->capabilities || a->capability_sets != b->capability_sets)
+		return false;
+	return !a->capability_sets || (a->effective_capabilities == b->effective_capabilities &&
+	                               a->permitted_capabilities == b->permitted_capabilities &&
+	                               a->inheritable_capabilities == b->inheritable_capabilities &&
+	                               a->ambient_capabilities == b->ambient_capabilities);
+}
+
 int containerv_security_new(enum containerv_security_level level, struct containerv_security **security)
 {
 	struct containerv_security *s;
@@ -225,6 +235,10 @@ int containerv_security_drop_capability(struct containerv_security *security, co
 	if (capability_mask(name, &mask) < 0)
 		return -1;
 	security->capabilities &= ~mask;
+	security->effective_capabilities &= ~mask;
+	security->permitted_capabilities &= ~mask;
+	security->inheritable_capabilities &= ~mask;
+	security->ambient_capabilities &= ~mask;
 	return 0;
 }
 
@@ -388,6 +402,16 @@ json_t *cv_security_to_json_object(const struct containerv_security *s)
 	        strv_to_json_array(s->masked_paths), "readonly_paths", strv_to_json_array(s->readonly_paths),
 	        "apparmor_profile", s->apparmor_profile, "selinux_label", s->selinux_label);
 
+	if (object != NULL && s->capability_sets &&
+	    json_object_set_new(object, "capability_sets",
+	                        json_pack("{s:o,s:o,s:o,s:o}", "effective",
+	                                  capabilities_to_json(s->effective_capabilities), "permitted",
+	                                  capabilities_to_json(s->permitted_capabilities), "inheritable",
+	                                  capabilities_to_json(s->inheritable_capabilities), "ambient",
+	                                  capabilities_to_json(s->ambient_capabilities))) < 0) {
+		json_decref(object);
+		return NULL;
+	}
 	/* Only when set: a profile without allowances stays as it was written before they existed. */
 	if (object != NULL && s->sensitive_binds != NULL && s->sensitive_binds[0] != NULL &&
 	    json_object_set_new(object, "allow_sensitive_binds", strv_to_json_array(s->sensitive_binds)) < 0) {
@@ -395,6 +419,21 @@ json_t *cv_security_to_json_object(const struct containerv_security *s)
 		return NULL;
 	}
 	return object;
+}
+
+static uint64_t capabilities_from_json(json_t *array)
+{
+	uint64_t mask = 0;
+	json_t *value;
+	size_t i;
+
+	json_array_foreach(array, i, value)
+	{
+		int number = cv_capability_number(json_string_value(value));
+		if (number >= 0)
+			mask |= CV_CAP_BIT(number);
+	}
+	return mask;
 }
 
 static int strv_from_json_array(json_t *array, char ***strv)
@@ -422,18 +461,20 @@ static int optional_string(json_t *object, const char *key, char **out)
 
 int cv_security_from_json_object(json_t *o, struct containerv_security *s)
 {
-	size_t i;
 	json_t *value;
 	const char *seccomp = json_string_value(json_object_get(o, "seccomp"));
 
 	memset(s, 0, sizeof *s);
 	if (containerv_security_level_parse(json_string_value(json_object_get(o, "level")), &s->level) < 0)
 		return -1;
-	json_array_foreach(json_object_get(o, "capabilities"), i, value)
-	{
-		int number = cv_capability_number(json_string_value(value));
-		if (number >= 0)
-			s->capabilities |= CV_CAP_BIT(number);
+	s->capabilities = capabilities_from_json(json_object_get(o, "capabilities"));
+	value = json_object_get(o, "capability_sets");
+	if (json_is_object(value)) {
+		s->capability_sets = true;
+		s->effective_capabilities = capabilities_from_json(json_object_get(value, "effective"));
+		s->permitted_capabilities = capabilities_from_json(json_object_get(value, "permitted"));
+		s->inheritable_capabilities = capabilities_from_json(json_object_get(value, "inheritable"));
+		s->ambient_capabilities = capabilities_from_json(json_object_get(value, "ambient"));
 	}
 	s->no_new_privileges = json_is_true(json_object_get(o, "no_new_privileges"));
 	s->read_only_rootfs = json_is_true(json_object_get(o, "read_only_rootfs"));

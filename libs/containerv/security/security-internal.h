@@ -29,8 +29,18 @@ enum cv_seccomp_mode {
 
 struct containerv_security {
 	enum containerv_security_level level;
-	char *name; /* the predefined profile or file it came from, for inspect and audit */
-	uint64_t capabilities;
+	char *name;            /* the predefined profile or file it came from, for inspect and audit */
+	uint64_t capabilities; /* the bounding set */
+	/*
+	 * An OCI config's five sets, when given (capability_sets): effective, permitted, inheritable and
+	 * ambient as written. Otherwise they derive from the bounding set: the same permitted and effective
+	 * for uid 0, nothing for other users, inheritable and ambient empty.
+	 */
+	bool capability_sets;
+	uint64_t effective_capabilities;
+	uint64_t permitted_capabilities;
+	uint64_t inheritable_capabilities;
+	uint64_t ambient_capabilities;
 	bool no_new_privileges;
 	bool read_only_rootfs;
 	bool privileged;
@@ -54,6 +64,9 @@ int cv_security_copy_into(struct containerv_security *dest, const struct contain
 /* config.json form (also the public JSON form). */
 struct json_t *cv_security_to_json_object(const struct containerv_security *security);
 int cv_security_from_json_object(struct json_t *object, struct containerv_security *security);
+
+/* Whether two profiles give a process the same capabilities (all five sets). */
+bool cv_security_same_capabilities(const struct containerv_security *a, const struct containerv_security *b);
 
 /* Capability names: "CAP_NET_ADMIN", "net_admin", ... -> number; -1 when unknown. */
 int cv_capability_number(const char *name);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,18 +205,21 @@ static int capability_set(json_t *capabilities, const char *name, uint64_t *mask
 }
 
 /*
- * containerv gives a container one set: the bounding set, and the same as permitted and effective for uid 0
- * (nothing for other users; inheritable and ambient empty). A config is taken when that is what it asks
- * or less; one asking for a narrower effective set than the bounding one would get more, so it is refused.
+ * The five sets as written. What a process holds after its execve is the kernel's rule: root gets its
+ * bounding set (with inheritable and ambient) whatever permitted said, so for uid 0 a narrower effective
+ * or permitted than bounding would be a promise the exec breaks: refused. Other users keep their ambient
+ * set (and what their binary's file capabilities give within bounding).
  */
 static int load_capabilities(struct cv_oci_load *load, json_t *process)
 {
 	json_t *capabilities = json_object_get(process, "capabilities");
+	struct containerv_security *security = load->security;
 	uint64_t bounding, effective, permitted, inheritable, ambient;
 	bool has_bounding, has_effective, has_permitted, has_inheritable, has_ambient;
 
 	if (capabilities == NULL || json_is_null(capabilities)) {
-		load->security->capabilities = 0;
+		security->capabilities = 0;
+		security->capability_sets = false;
 		return 0;
 	}
 	if (!json_is_object(capabilities))
@@ -226,19 +230,29 @@ static int load_capabilities(struct cv_oci_load *load, json_t *process)
 	    capability_set(capabilities, "inheritable", &inheritable, &has_inheritable) < 0 ||
 	    capability_set(capabilities, "ambient", &ambient, &has_ambient) < 0)
 		return -1;
-	if ((ambient & ~bounding) || (inheritable & ~bounding))
-		return cv_oci_refuse("process.capabilities", "ambient and inheritable must be within bounding");
-	if (load->options->uid == 0) {
-		if (effective != bounding || permitted != bounding)
-			return cv_oci_refuse(
-			        "process.capabilities",
-			        "effective and permitted must equal bounding for uid 0 (one set is supported)");
-	} else if (effective != 0 || permitted != 0 || ambient != 0) {
+	if ((ambient | inheritable | effective | permitted) & ~bounding)
+		return cv_oci_refuse("process.capabilities", "every set must be within bounding");
+	if (effective & ~permitted)
+		return cv_oci_refuse("process.capabilities", "effective must be within permitted");
+	if (load->options->uid == 0 && (effective != bounding || permitted != bounding))
 		return cv_oci_refuse("process.capabilities",
-		                     "a user other than uid 0 gets no capabilities here: effective, permitted and "
-		                     "ambient must be empty");
-	}
-	load->security->capabilities = bounding;
+		                     "effective and permitted must equal bounding for uid 0 (its exec gives it the "
+		                     "bounding set)");
+	/*
+	 * The kernel raises an ambient capability only when it is permitted and inheritable. runc's template asks
+	 * for ambient without inheritable (runc warns and goes on): for root that changes nothing it holds (its
+	 * exec gives it bounding anyway), so those are dropped; another user would lack them: refused.
+	 */
+	if (load->options->uid == 0)
+		ambient &= inheritable;
+	if (ambient & ~(permitted & inheritable))
+		return cv_oci_refuse("process.capabilities", "ambient must be within permitted and inheritable");
+	security->capabilities = bounding;
+	security->capability_sets = true;
+	security->effective_capabilities = effective;
+	security->permitted_capabilities = permitted;
+	security->inheritable_capabilities = inheritable;
+	security->ambient_capabilities = ambient;
 	return 0;
 }
 
@@ -392,6 +406,71 @@ static int load_root(struct cv_oci_load *load, json_t *root)
 
 /* ---- top level ---- */
 
+/* One hook: {"path": absolute, "args": [...], "env": ["K=V"...], "timeout": seconds > 0}. */
+static int check_hook(json_t *hook, const char *field)
+{
+	json_t *args, *env, *entry, *timeout = json_object_get(hook, "timeout");
+	const char *path;
+	size_t i;
+
+	if (!json_is_object(hook))
+		return cv_oci_refuse(field, "not an object");
+	if (cv_oci_string(hook, "path", field, &path) < 0 || cv_oci_string_array(hook, "args", field, &args) < 0 ||
+	    cv_oci_string_array(hook, "env", field, &env) < 0)
+		return -1;
+	/* Run as root on the host: never looked up in $PATH or relative to wherever the runtime was started. */
+	if (path == NULL || path[0] != '/')
+		return cv_oci_refuse(field, "path must be absolute");
+	json_array_foreach(env, i, entry)
+	{
+		const char *text = json_string_value(entry);
+		if (strchr(text, '=') == NULL || text[0] == '=')
+			return cv_oci_refuse(field, "env entry %zu is not KEY=VALUE", i);
+	}
+	if (timeout != NULL && !json_is_null(timeout) &&
+	    (!json_is_integer(timeout) || json_integer_value(timeout) <= 0 || json_integer_value(timeout) > 86400))
+		return cv_oci_refuse(field, "timeout must be a whole number of seconds from 1 to 86400");
+	return 0;
+}
+
+/*
+ * Hooks run host programs as root at each step. The caller runs them (the runtime CLI, with the state on
+ * stdin); here they are checked. The two that run inside the container's namespaces are not supported.
+ */
+static int load_hooks(struct cv_oci_load *load, json_t *hooks)
+{
+	static const char *const phases[] = {"prestart", "createRuntime", "poststart", "poststop"};
+	char field[64];
+	json_t *list, *hook;
+	size_t i;
+
+	if (!cv_oci_is_set(hooks))
+		return 0;
+	if (load->process == NULL || !load->process->run_hooks)
+		return cv_oci_refuse("hooks", "not supported by this caller");
+	if (!json_is_object(hooks))
+		return cv_oci_refuse("hooks", "not an object");
+	if (cv_oci_refuse_if_set(hooks, "createContainer", "hooks",
+	                         "hooks in the container's namespaces are not supported") < 0 ||
+	    cv_oci_refuse_if_set(hooks, "startContainer", "hooks",
+	                         "hooks in the container's namespaces are not supported") < 0)
+		return -1;
+	for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
+		list = json_object_get(hooks, phases[p]);
+		if (list == NULL || json_is_null(list))
+			continue;
+		if (!json_is_array(list))
+			return cv_oci_refuse("hooks", "%s is not an array", phases[p]);
+		json_array_foreach(list, i, hook)
+		{
+			snprintf(field, sizeof field, "hooks.%s[%zu]", phases[p], i);
+			if (check_hook(hook, field) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int load_top(struct cv_oci_load *load, json_t *config)
 {
 	static const char *const other_platforms[] = {"solaris", "windows", "vm", "zos"};
@@ -404,8 +483,7 @@ static int load_top(struct cv_oci_load *load, json_t *config)
 	for (size_t i = 0; i < sizeof other_platforms / sizeof other_platforms[0]; i++)
 		if (cv_oci_refuse_if_set(config, other_platforms[i], "config", "not a Linux configuration") < 0)
 			return -1;
-	/* Hooks run host programs as root at each step: not run here, so a config that needs them is refused. */
-	if (cv_oci_refuse_if_set(config, "hooks", "config", "hooks are not supported") < 0)
+	if (load_hooks(load, json_object_get(config, "hooks")) < 0)
 		return -1;
 	if (load_process(load, json_object_get(config, "process")) < 0 ||
 	    load_root(load, json_object_get(config, "root")) < 0)
@@ -424,6 +502,19 @@ static int load_top(struct cv_oci_load *load, json_t *config)
 	return 0;
 }
 
+/* Back to the caller's structure, as long as its version has it (version 1 ends before run_hooks). */
+static void copy_process(struct containerv_oci_process *out, struct containerv_oci_process *collected)
+{
+	collected->version = out->version;
+	if (out->version == 1) {
+		collected->run_hooks = 0;
+		memcpy(out, collected, offsetof(struct containerv_oci_process, run_hooks));
+	} else {
+		collected->run_hooks = out->run_hooks;
+		*out = *collected;
+	}
+}
+
 int containerv_oci_config_parse(struct containerv_options *options, const char *json, const char *bundle,
                                 struct containerv_oci_process *process)
 {
@@ -436,7 +527,7 @@ int containerv_oci_config_parse(struct containerv_options *options, const char *
 	cv_error_clear();
 	if (options == NULL || json == NULL)
 		return cv_error_errno(EINVAL, "config.json: missing argument");
-	if (process != NULL && process->version != CONTAINERV_OCI_PROCESS_VERSION)
+	if (process != NULL && process->version != 1 && process->version != CONTAINERV_OCI_PROCESS_VERSION)
 		return cv_error_errno(EINVAL, "config.json: unsupported process structure version %u",
 		                      process->version);
 	config = json_loads(json, JSON_REJECT_DUPLICATES, &error);
@@ -454,6 +545,7 @@ int containerv_oci_config_parse(struct containerv_options *options, const char *
 	        .bundle = bundle,
 	        .process = process != NULL ? &collected : NULL,
 	};
+	collected.run_hooks = process != NULL && process->version >= 2 && process->run_hooks;
 	/* What the config does not ask for, it does not get: no seccomp filter, no level's extra walls. */
 	load.security->seccomp_mode = CV_SECCOMP_UNCONFINED;
 	cv_strv_free(load.security->masked_paths);
@@ -470,7 +562,7 @@ int containerv_oci_config_parse(struct containerv_options *options, const char *
 	*options = *fresh;
 	cv_options_init(fresh);
 	if (process != NULL)
-		*process = collected;
+		copy_process(process, &collected);
 	ret = 0;
 done:
 	json_decref(config);
@@ -509,8 +601,8 @@ static int check_process_security(json_t *process, const struct containerv_secur
 
 	if (container == NULL)
 		return cv_oci_refuse("process", "no container profile to check the process against");
-	if (json_object_get(process, "capabilities") != NULL && mine->capabilities != container->capabilities)
-		return cv_oci_refuse("process.capabilities", "must equal the container's (a process gets its set)");
+	if (json_object_get(process, "capabilities") != NULL && !cv_security_same_capabilities(mine, container))
+		return cv_oci_refuse("process.capabilities", "must equal the container's (a process gets its sets)");
 	if (mine->no_new_privileges && !container->no_new_privileges)
 		return cv_oci_refuse("process.noNewPrivileges", "must equal the container's");
 	if ((apparmor && *apparmor &&
@@ -567,7 +659,7 @@ int containerv_oci_process_parse(const char *json, const struct containerv_secur
 	*uid = fresh->uid;
 	*gid = fresh->gid;
 	if (process != NULL)
-		*process = collected;
+		copy_process(process, &collected);
 	ret = 0;
 done:
 	json_decref(object);

@@ -25,6 +25,7 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP},
 	};
 	json_t *namespaces = json_object_get(linux_object, "namespaces"), *entry;
+	const char *paths[sizeof types / sizeof types[0]] = {NULL};
 	unsigned int chosen = 0;
 	size_t i;
 
@@ -35,9 +36,12 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		const char *type = json_string_value(json_object_get(entry, "type")), *path;
 		unsigned int bit = 0;
 
+		size_t index = 0;
 		for (size_t j = 0; type != NULL && j < sizeof types / sizeof types[0]; j++)
-			if (strcmp(type, types[j].type) == 0)
+			if (strcmp(type, types[j].type) == 0) {
 				bit = types[j].bit;
+				index = j;
+			}
 		if (bit == 0)
 			return cv_oci_refuse("linux.namespaces", "entry %zu: type \"%s\" is not supported", i,
 			                     type ? type : "");
@@ -45,9 +49,16 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 			return cv_oci_refuse("linux.namespaces", "%s given twice", type);
 		if (cv_oci_string(entry, "path", "linux.namespaces.path", &path) < 0)
 			return -1;
-		if (path != NULL && path[0] != '\0')
+		/*
+		 * A mount namespace is the container's root: never another's. A user namespace's path would make
+		 * the container's ids another's; a cgroup namespace's its cgroup view: not supported.
+		 */
+		if (path != NULL && path[0] != '\0' && (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP))
 			return cv_oci_refuse("linux.namespaces",
-			                     "%s: joining an existing namespace (path) is not supported", type);
+			                     "%s: joining an existing namespace of this type (path) is not supported",
+			                     type);
+		if (path != NULL && path[0] != '\0')
+			paths[index] = path;
 		chosen |= bit;
 	}
 	/* Without a mount namespace of its own the container's mounts would be the host's. */
@@ -56,6 +67,17 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		                     "a container without its own mount namespace is not supported");
 	if (containerv_options_set_namespaces(load->options, chosen) < 0)
 		return cv_error_prefix("config.json: linux.namespaces");
+	for (size_t j = 0; j < sizeof types / sizeof types[0]; j++) {
+		if (paths[j] == NULL)
+			continue;
+		if (chosen & CV_NS_USER)
+			return cv_oci_refuse("linux.namespaces",
+			                     "%s: a path with a user namespace of the container's own "
+			                     "(it would not own what it joins)",
+			                     types[j].type);
+		if (containerv_options_join_namespace(load->options, types[j].bit, paths[j]) < 0)
+			return cv_error_prefix("config.json: linux.namespaces");
+	}
 	load->uts_namespace = (chosen & CV_NS_UTS) != 0;
 	return 0;
 }
@@ -342,16 +364,36 @@ static int load_sysctls(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/*
+ * cgroupsPath: absolute from the hierarchies' root, or relative (below containerv's own directory). runc's
+ * systemd form "slice:prefix:name" asks systemd to make a scope: containerv never goes through systemd.
+ */
+static int load_cgroups_path(struct cv_oci_load *load, json_t *linux_object)
+{
+	const char *path;
+	const char *colon;
+
+	if (cv_oci_string(linux_object, "cgroupsPath", "linux.cgroupsPath", &path) < 0)
+		return -1;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	colon = strchr(path, ':');
+	if (colon != NULL && path[0] != '/' && strchr(colon + 1, ':') != NULL)
+		return cv_oci_refuse("linux.cgroupsPath",
+		                     "\"%s\": the systemd form slice:prefix:name is not supported (containerv manages "
+		                     "its cgroups itself, never through systemd)",
+		                     path);
+	if (containerv_options_set_cgroup_path(load->options, path) < 0)
+		return cv_error_prefix("config.json: linux.cgroupsPath");
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
-	        {"cgroupsPath", "placing the container in a given cgroup is not supported (containerv makes its own)"},
-	        {"mountLabel", "not supported"},
-	        {"intelRdt", "not supported (no resctrl support)"},
-	        {"personality", "not supported"},
-	        {"timeOffsets", "not supported (no time namespace)"},
-	        {"memoryPolicy", "not supported"},
-	        {"netDevices", "not supported"},
+	        {"mountLabel", "not supported"},   {"intelRdt", "not supported (no resctrl support)"},
+	        {"personality", "not supported"},  {"timeOffsets", "not supported (no time namespace)"},
+	        {"memoryPolicy", "not supported"}, {"netDevices", "not supported"},
 	};
 	const char *propagation;
 
@@ -368,7 +410,7 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	    strcmp(propagation, "rslave") != 0)
 		return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not supported (private only)", propagation);
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_devices(linux_object) < 0 ||
+	                       load_cgroups_path(load, linux_object) < 0 || load_devices(linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
 	                       load_paths(load, linux_object) < 0 || load_sysctls(load, linux_object) < 0

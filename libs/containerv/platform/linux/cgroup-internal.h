@@ -43,6 +43,15 @@ extern int64_t cv_cgroup_freeze_timeout_ns;
 /* $CONTAINERV_CGROUP_ROOT, or /sys/fs/cgroup. Read on every call so that tests can move it. */
 const char *cv_cgroup_root(void);
 
+/*
+ * The directory of cgroup name under a hierarchy mounted at mount: a name beginning with "/" is a path
+ * from the hierarchy's root, any other is below our own CV_CGROUP_PARENT (a container id, or ".relative/...").
+ */
+int cv_cgroup_dir_of(const char *mount, const char *name, char **dir);
+
+/* Calls make for each directory between mount and dir (both excluded), top-down: the parents to make. */
+int cv_cgroup_make_parents(const char *mount, const char *dir, int (*make)(const char *parent, void *user), void *user);
+
 /* Joins dir and name into buffer (PATH_MAX); ENAMETOOLONG when it does not fit. */
 int cv_cgroup_path(char *buffer, const char *dir, const char *name);
 

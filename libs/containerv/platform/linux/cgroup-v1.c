@@ -117,7 +117,7 @@ static int add_hierarchy(struct cv_cgroup_v1 *v1, enum v1_controller controller,
 	}
 	hierarchy = &v1->hierarchies[v1->count];
 	hierarchy->mount = cv_strdup(mount);
-	if (hierarchy->mount == NULL || cv_asprintf(&hierarchy->dir, "%s/" CV_CGROUP_PARENT "/%s", mount, id) < 0)
+	if (hierarchy->mount == NULL || cv_cgroup_dir_of(mount, id, &hierarchy->dir) < 0)
 		return -1;
 	hierarchy->controllers = BIT(controller);
 	hierarchy->device = st.st_dev;
@@ -269,15 +269,22 @@ static int make_parent(const struct v1_hierarchy *hierarchy, const char *parent)
 	return 0;
 }
 
-/* ENOENT: the parent was removed (an admin, a test's cleanup) between our two mkdirs: again. */
+static int make_parent_of_hierarchy(const char *parent, void *hierarchy)
+{
+	return make_parent(hierarchy, parent);
+}
+
+/* ENOENT: a parent was removed (an admin, a test's cleanup) between our mkdirs: again. */
 static int make_dir_in(struct v1_hierarchy *hierarchy)
 {
 	char parent[PATH_MAX];
 
-	if (cv_cgroup_path(parent, hierarchy->mount, CV_CGROUP_PARENT) < 0)
-		return -1;
+	snprintf(parent, sizeof parent, "%s", hierarchy->dir);
+	*strrchr(parent, '/') = '\0';
 	for (int attempt = 0;; attempt++) {
-		if (make_parent(hierarchy, parent) == 0 && cv_cgroup_mkdir(hierarchy->dir, false) == 0)
+		if (cv_cgroup_make_parents(hierarchy->mount, hierarchy->dir, make_parent_of_hierarchy, hierarchy) ==
+		            0 &&
+		    cv_cgroup_mkdir(hierarchy->dir, false) == 0)
 			break;
 		if (errno != ENOENT || attempt == 5)
 			return -1;

@@ -61,7 +61,7 @@ static int v2_new(const char *id, struct cv_cgroup_v2 **out)
 	v2->base.ops = &cv_cgroup_v2_ops;
 	v2->clone_fd = -1;
 	v2->base.id = cv_strdup(id);
-	if (v2->base.id == NULL || cv_asprintf(&v2->dir, "%s/" CV_CGROUP_PARENT "/%s", cv_cgroup_root(), id) < 0)
+	if (v2->base.id == NULL || cv_cgroup_dir_of(cv_cgroup_root(), id, &v2->dir) < 0)
 		return -1;
 	*out = cv_steal_pointer(&v2);
 	return 0;
@@ -262,19 +262,26 @@ static int open_clone_fd(struct cv_cgroup_v2 *v2)
 	return 0;
 }
 
+/* A parent of the container's cgroup: made when missing, with the controllers its children need. */
+static int make_parent(const char *parent, void *needed)
+{
+	if (cv_cgroup_mkdir(parent, true) < 0)
+		return -1;
+	return enable_controllers(parent, *(unsigned *)needed);
+}
+
 static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limits *limits, bool *created)
 {
 	const char *root = cv_cgroup_root();
 	unsigned needed = cv_limits_resources(limits), applied = 0;
-	char parent[PATH_MAX];
 
-	if (check_available(root, needed) < 0 || cv_cgroup_path(parent, root, CV_CGROUP_PARENT) < 0)
+	if (check_available(root, needed) < 0)
 		return -1;
 	if (enable_controllers(root, needed) < 0)
 		return -1;
-	/* The shared parent stays once made; ENOENT means someone removed it meanwhile: make it again. */
+	/* The parents stay once made; ENOENT means someone removed one meanwhile: make them again. */
 	for (int attempt = 0;; attempt++) {
-		if (cv_cgroup_mkdir(parent, true) == 0 && enable_controllers(parent, needed) == 0 &&
+		if (cv_cgroup_make_parents(root, v2->dir, make_parent, &needed) == 0 &&
 		    cv_cgroup_mkdir(v2->dir, false) == 0)
 			break;
 		if (errno != ENOENT || attempt == 5)

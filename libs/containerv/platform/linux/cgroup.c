@@ -61,10 +61,19 @@ int containerv_cgroup_mode(enum containerv_cgroup_mode *mode)
 	return detect_mode(cv_cgroup_root(), mode);
 }
 
-/* The id becomes a path component under every hierarchy: no "/", no "..". */
+/*
+ * The name becomes a path under every hierarchy: a container id, or a configured cgroup path as
+ * cv_container_cgroup_name() gives it (absolute, or below CV_CGROUP_RELATIVE_DIR), plain (no "..", no ".").
+ */
+static bool is_configured_path(const char *name)
+{
+	return cv_cgroup_path_is_plain(name) &&
+	       (name[0] == '/' || strncmp(name, CV_CGROUP_RELATIVE_DIR "/", sizeof CV_CGROUP_RELATIVE_DIR) == 0);
+}
+
 static int check_id(const char *id)
 {
-	if (id == NULL || !cv_name_is_valid(id, 128))
+	if (id == NULL || (!cv_name_is_valid(id, 128) && !is_configured_path(id)))
 		return cv_error_errno(EINVAL, "cgroup: invalid id \"%s\"", id != NULL ? id : "(null)");
 	return 0;
 }
@@ -102,6 +111,30 @@ bool cv_cgroup_placed_by_clone(void)
 		return true;
 	}
 	return ops == &cv_cgroup_v2_ops;
+}
+
+int cv_cgroup_dir_of(const char *mount, const char *name, char **dir)
+{
+	if (name[0] == '/')
+		return cv_asprintf(dir, "%s%s", mount, name);
+	return cv_asprintf(dir, "%s/" CV_CGROUP_PARENT "/%s", mount, name);
+}
+
+int cv_cgroup_make_parents(const char *mount, const char *dir, int (*make)(const char *parent, void *user), void *user)
+{
+	char parent[PATH_MAX];
+	size_t skip = strlen(mount) + 1;
+
+	if (strlen(dir) >= sizeof parent || strncmp(dir, mount, skip - 1) != 0 || strlen(dir) <= skip)
+		return cv_error_errno(ENAMETOOLONG, "cgroup %s: not below %s", dir, mount);
+	strcpy(parent, dir);
+	for (char *slash = parent + skip; (slash = strchr(slash, '/')) != NULL; slash++) {
+		*slash = '\0';
+		if (make(parent, user) < 0)
+			return -1;
+		*slash = '/';
+	}
+	return 0;
 }
 
 int cv_cgroup_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)

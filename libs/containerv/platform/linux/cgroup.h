@@ -24,6 +24,9 @@
 
 struct cv_cgroup;
 
+/* Below containerv/, the configured relative cgroup paths (no container id starts with '.'). */
+#define CV_CGROUP_RELATIVE_DIR ".relative"
+
 /* Creates the container's cgroup(s) and applies the limits. On failure
  * nothing is left behind. limits may be NULL. */
 int cv_cgroup_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out);

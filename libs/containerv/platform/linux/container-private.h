@@ -68,6 +68,12 @@ bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
 
+/* In a container's directory: it made its configured cgroup path (no marker: the cgroup there is not its own). */
+#define CV_CGROUP_MADE_MARKER "cgroup-made"
+
+/* The name the cgroup backends know the container's cgroup by: its id, or its configured cgroup path. */
+int cv_container_cgroup_name(const struct containerv_container *container, char **name);
+
 /*
  * runtime.c: starting the init (the clone and the parent's half). hold: it stops set up, before the main
  * command (CV_STATE_HELD), until cv_runtime_release() (any process; the caller holds the lock).

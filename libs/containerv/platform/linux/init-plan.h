@@ -14,7 +14,7 @@
 #include "platform/linux/cgroup.h"
 #include "platform/linux/security-linux.h"
 
-#define CV_KEEP_FDS_MAX 8
+#define CV_KEEP_FDS_MAX 12
 /* Id-mapped layers passed with "go" (SCM_RIGHTS); an image with more layers keeps the plain ones. */
 #define CV_IDMAP_LAYERS_MAX 128
 /* The "go" byte: start as planned, or with the id-mapped layers that come with it. */
@@ -74,6 +74,14 @@ struct cv_init_plan {
 	int tty_slave;
 	char console[PATH_MAX]; /* /proc/self/fd/<tty_slave>, bound on /dev/console */
 	unsigned int namespaces;
+	/*
+	 * Namespaces joined instead of made (linux.namespaces[].path): descriptors the parent opened and
+	 * checked, entered by the init first thing with setns() and closed; -1 for none. The pid namespace
+	 * is entered by the parent around the clone (setns on it changes only the namespace of children).
+	 */
+	int join_fds[3];
+	int join_types[3]; /* CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS */
+	int join_pid_fd;
 	/*
 	 * The overlay's directories, as paths: the init opens them (O_PATH, cv_rootfs_open) in its own
 	 * mount namespace while it is still host root, before it takes the ids of the container's root in
@@ -143,6 +151,13 @@ struct cv_init_plan {
 
 /* process.c: CLONE_NEW* flags of a container's namespaces (enum containerv_namespace bits). */
 int cv_namespace_flags(unsigned int namespaces);
+
+/*
+ * Opens the namespace file at path (a hostile config's) as one of type (CLONE_NEW*): opened O_PATH first
+ * so that a FIFO or device is never opened for reading, checked to be a namespace file (nsfs) of that
+ * type, then reopened through /proc/self/fd. *fd close-on-exec.
+ */
+int cv_namespace_open(const char *path, int type, int *fd);
 /* process.c: puts stdio[0..2] (-1: /dev/null) on descriptors 0, 1, 2; safe when they overlap. */
 int cv_install_stdio(const int stdio[3]);
 

@@ -110,6 +110,21 @@ static int switch_user_of_plan(uid_t uid, gid_t gid, void *arg)
 	return switch_user(uid, gid, plan->namespaces & CV_NS_USER, plan->groups, plan->group_count);
 }
 
+/* The namespaces joined rather than made, entered before anything is set up in them; their descriptors go. */
+static void join_namespaces(struct cv_init_plan *plan)
+{
+	for (int i = 0; i < 3; i++) {
+		if (plan->join_fds[i] < 0)
+			continue;
+		if (setns(plan->join_fds[i], plan->join_types[i]) < 0) {
+			cv_error_sys("join a namespace (setns)");
+			fail_setup(plan);
+		}
+		close(plan->join_fds[i]);
+		plan->join_fds[i] = -1;
+	}
+}
+
 /* The main command's side of the fork: never returns. Failures go to error_fd as a sync message. */
 static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan, int error_fd)
 {
@@ -260,7 +275,8 @@ static void set_up(struct cv_init_plan *plan)
 {
 	if (write_sysctls(plan) < 0)
 		fail_setup(plan);
-	if ((plan->namespaces & CV_NS_UTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+	if ((plan->namespaces & CV_NS_UTS) && plan->hostname[0] != '\0' &&
+	    sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
 		cv_error_sys("sethostname");
 		fail_setup(plan);
 	}
@@ -338,6 +354,7 @@ void cv_init_main(struct cv_init_plan *plan)
 	int devnull;
 
 	close_inherited_fds(plan);
+	join_namespaces(plan);
 	prctl(PR_SET_NAME, CV_INIT_NAME);
 	/* Our command line is still the caller's (we are its clone): write ours over it for ps and top. */
 	if (plan->arguments_length > sizeof "containerv-init") {

@@ -418,8 +418,10 @@ int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lea
 
 int cv_network_attach(struct containerv_container *c, struct cv_network_plan *plan, pid_t pid)
 {
-	/* Its own namespace (every mode but host), set up before any veth is in it; never ours. */
-	if ((c->config.namespaces & CV_NS_NET) && cv_network_namespace_defaults(pid) < 0)
+	/* Its own namespace (every mode but host), set up before any veth is in it; never ours. A joined one is
+	 * its owner's, set up already (and the init may not be in it yet). */
+	if ((c->config.namespaces & CV_NS_NET) && c->config.join_paths[CV_JOIN_NET] == NULL &&
+	    cv_network_namespace_defaults(pid) < 0)
 		return cv_error_prefix("network");
 	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased || plan->connected_count > 0) &&
 	    !(c->config.namespaces & CV_NS_NET))

@@ -3,8 +3,15 @@
  * main command (init.c) and containerv_spawn() (spawn.c).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -50,5 +57,33 @@ int cv_install_stdio(const int stdio[3])
 			return cv_error_sys("install stdio");
 		close(moved[i]);
 	}
+	return 0;
+}
+
+int cv_namespace_open(const char *path, int type, int *fd)
+{
+	char reopen[64];
+	struct statfs fs;
+	int located, opened, actual;
+
+	located = open(path, O_PATH | O_CLOEXEC);
+	if (located < 0)
+		return cv_error_sys("namespace %s", path);
+	if (fstatfs(located, &fs) < 0 || fs.f_type != NSFS_MAGIC) {
+		close(located);
+		return cv_error_errno(EINVAL, "namespace %s: not a namespace file", path);
+	}
+	snprintf(reopen, sizeof reopen, "/proc/self/fd/%d", located);
+	opened = open(reopen, O_RDONLY | O_CLOEXEC);
+	close(located);
+	if (opened < 0)
+		return cv_error_sys("namespace %s", path);
+	actual = ioctl(opened, NS_GET_NSTYPE);
+	if (actual != type) {
+		close(opened);
+		return actual < 0 ? cv_error_sys("namespace %s: its type", path)
+		                  : cv_error_errno(EINVAL, "namespace %s: a namespace of another type", path);
+	}
+	*fd = opened;
 	return 0;
 }

@@ -53,6 +53,51 @@ static void plan_free(struct cv_init_plan *plan)
 		close(plan->exit_fd);
 	if (plan->release_fd >= 0)
 		close(plan->release_fd);
+	for (int i = 0; i < 3; i++)
+		if (plan->join_fds[i] >= 0)
+			close(plan->join_fds[i]);
+	if (plan->join_pid_fd >= 0)
+		close(plan->join_pid_fd);
+}
+
+static void plan_keep(struct cv_init_plan *plan, int fd);
+
+/* linux.namespaces[].path: each opened and checked here; the init enters net, ipc and uts, we enter pid. */
+static int open_joined_namespaces(const struct containerv_options *config, struct cv_init_plan *plan)
+{
+	static const int types[] = {[CV_JOIN_NET] = CLONE_NEWNET,
+	                            [CV_JOIN_IPC] = CLONE_NEWIPC,
+	                            [CV_JOIN_UTS] = CLONE_NEWUTS,
+	                            [CV_JOIN_PID] = CLONE_NEWPID};
+
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		const char *path = config->join_paths[i];
+		int fd;
+
+		if (path == NULL)
+			continue;
+		if (cv_namespace_open(path, types[i], &fd) < 0)
+			return cv_error_prefix("join the %s namespace", cv_join_types[i].name);
+		if (i == CV_JOIN_PID) {
+			plan->join_pid_fd = fd;
+			continue;
+		}
+		plan->join_fds[i] = fd;
+		plan->join_types[i] = types[i];
+		plan_keep(plan, fd);
+	}
+	return 0;
+}
+
+/* The namespaces the clone makes: the chosen ones but the joined ones (and cgroup: the init unshares it). */
+static unsigned int namespaces_to_make(const struct containerv_options *config)
+{
+	unsigned int namespaces = config->namespaces & ~(unsigned int)CV_NS_CGROUP;
+
+	for (int i = 0; i < CV_JOIN_COUNT; i++)
+		if (config->join_paths[i] != NULL)
+			namespaces &= ~cv_join_types[i].bit;
+	return namespaces;
 }
 
 /* Overlay options over these layers (lowest first): the lowest comes last in lowerdir. */
@@ -586,6 +631,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	const char *hostname;
 
 	memset(plan, 0, sizeof *plan);
+	plan->join_fds[0] = plan->join_fds[1] = plan->join_fds[2] = plan->join_pid_fd = -1;
 	plan->state_dir_fd = -1;
 	plan->exit_fd = -1;
 	plan->sync_fd = -1;
@@ -605,6 +651,9 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (cv_state_rootfs_mountpoint(c->context, plan->rootfs, sizeof plan->rootfs) < 0)
 		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
+	/* A joined uts namespace keeps its name unless one is asked for: it is the pod's, not ours to rename. */
+	if (config->join_paths[CV_JOIN_UTS] != NULL && config->hostname == NULL)
+		plan->hostname[0] = '\0';
 	plan->namespaces = config->namespaces;
 	plan->argv = config->argv;
 	plan->workdir = config->workdir ? config->workdir : "/";
@@ -628,7 +677,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 			return cv_error_sys("create exit.json of %.12s", c->id);
 		plan_keep(plan, plan->exit_fd);
 	}
-	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0)
+	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0 || open_joined_namespaces(config, plan) < 0)
 		return -1;
 	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
@@ -646,19 +695,55 @@ static int write_id_map(pid_t pid, const char *file, const struct cv_idmap *map,
 	return cv_write_file(path, text);
 }
 
-/* The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. */
+/*
+ * A configured path's cgroup is the container's only once it made it: the marker says so to every later
+ * open (cv_container_cgroup), so that a removal never kills and removes a cgroup someone else had there.
+ * Written first, so that no cgroup of ours is ever without it; taken back when the create fails.
+ */
+static int create_configured_cgroup(struct containerv_container *c, const char *name, struct cv_cgroup **cgroup)
+{
+	char marker[PATH_MAX];
+	int fd;
+
+	if (snprintf(marker, sizeof marker, "%s/" CV_CGROUP_MADE_MARKER, c->dir) >= (int)sizeof marker)
+		return cv_error_errno(ENAMETOOLONG, "%s: path too long", c->dir);
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cv_error_sys("create %s", marker);
+	close(fd);
+	if (cv_cgroup_create(name, &c->config.limits, cgroup) == 0)
+		return 0;
+	int saved = errno;
+	unlink(marker);
+	if (saved == EEXIST)
+		return cv_error_errno(EEXIST, "cgroup path %s: the cgroup already exists", c->config.cgroup_path);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * The container's cgroup, new: one a killed earlier start left (EEXIST) is removed first. Not a configured
+ * path's: that one may be anybody's, and removing it would kill what runs there.
+ */
 static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
 {
 	struct cv_cgroup *left = NULL;
+	cleanup_free char *name = NULL;
 
-	if (cv_cgroup_create(c->id, &c->config.limits, cgroup) == 0)
+	if (cv_container_cgroup_name(c, &name) < 0)
+		return -1;
+	if (c->config.cgroup_path != NULL)
+		return create_configured_cgroup(c, name, cgroup);
+	if (cv_cgroup_create(name, &c->config.limits, cgroup) == 0)
 		return 0;
-	if (errno != EEXIST || cv_cgroup_open(c->id, &left) < 0)
+	if (errno != EEXIST)
+		return -1;
+	if (cv_cgroup_open(name, &left) < 0)
 		return -1;
 	cv_error_clear();
 	int ret = cv_cgroup_destroy(left);
 	cv_cgroup_free(left);
-	return ret < 0 ? -1 : cv_cgroup_create(c->id, &c->config.limits, cgroup);
+	return ret < 0 ? -1 : cv_cgroup_create(name, &c->config.limits, cgroup);
 }
 
 /* A new cgroup, with the device list (before any process of the container can open a device). */
@@ -854,6 +939,39 @@ static pid_t clone_init(unsigned long long flags, int cgroup_fd)
 }
 
 /*
+ * The clone, inside a joined pid namespace when there is one: setns() on a pid namespace changes only
+ * where this thread's next children go, so the thread enters it for the clone and goes back at once.
+ */
+static pid_t clone_init_joined(const struct cv_init_plan *plan, int flags, int cgroup_fd)
+{
+	cleanup_close int own = -1;
+	pid_t pid;
+
+	if (plan->join_pid_fd < 0)
+		return clone_init((unsigned long long)flags, cgroup_fd);
+	own = open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		return cv_error_sys("open our pid namespace");
+	if (setns(plan->join_pid_fd, CLONE_NEWPID) < 0)
+		return cv_error_sys("join the pid namespace");
+	pid = clone_init((unsigned long long)flags, cgroup_fd);
+	if (pid == 0)
+		return 0;
+	int saved = errno;
+	if (setns(own, CLONE_NEWPID) < 0) {
+		/* This thread's children would be born in the container's namespace: no going on like that. */
+		cv_error_sys("return to our pid namespace");
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	errno = saved;
+	return pid;
+}
+
+/*
  * The monitor of a detached container (like podman's conmon): a daemonized
  * grandchild of the caller, outside the container, that records the
  * container's stdout and stderr pipes to its log (common/log-file.c) and, for
@@ -953,6 +1071,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 
 	memset(&plan, 0, sizeof plan);
 	plan.state_dir_fd = plan.exit_fd = -1;
+	plan.join_fds[0] = plan.join_fds[1] = plan.join_fds[2] = plan.join_pid_fd = -1;
 	start_stdio_init(&io);
 	if (cv_network_prepare(c, &network) < 0)
 		goto done;
@@ -977,8 +1096,8 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &previous);
 	/* No CLONE_NEWCGROUP: the init unshares it once it sits in its cgroup, so that the cgroup is its root. */
-	pid = clone_init((unsigned long long)cv_namespace_flags(c->config.namespaces & ~(unsigned int)CV_NS_CGROUP),
-	                 cgroup != NULL ? cv_cgroup_clone_fd(cgroup) : -1);
+	pid = clone_init_joined(&plan, cv_namespace_flags(namespaces_to_make(&c->config)),
+	                        cgroup != NULL ? cv_cgroup_clone_fd(cgroup) : -1);
 	if (pid != 0)
 		pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	if (pid < 0) {

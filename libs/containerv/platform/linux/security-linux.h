@@ -29,7 +29,9 @@ int cv_seccomp_load(const struct cv_bpf *bpf);
 struct cv_security_plan {
 	bool privileged;       /* keep everything: no capability change, no filter */
 	uint64_t capabilities; /* bounding, permitted and effective for root; bounding for other users */
-	int last_capability;   /* the kernel's highest, read by the parent (reading it in the child allocates) */
+	bool capability_sets;  /* the sets below as given (an OCI config's), instead of derived from the above */
+	uint64_t effective, permitted, inheritable, ambient;
+	int last_capability; /* the kernel's highest, read by the parent (reading it in the child allocates) */
 	bool no_new_privileges;
 	struct cv_bpf seccomp;
 	bool landlock;                  /* where the kernel has it: read and execute only, but for ... */

@@ -107,6 +107,11 @@ int cv_security_plan_prepare(const struct containerv_options *config, struct cv_
 		return 0;
 	}
 	plan->capabilities = s->capabilities;
+	plan->capability_sets = s->capability_sets;
+	plan->effective = s->effective_capabilities;
+	plan->permitted = s->permitted_capabilities;
+	plan->inheritable = s->inheritable_capabilities;
+	plan->ambient = s->ambient_capabilities;
 	plan->no_new_privileges = s->no_new_privileges;
 	plan->landlock = s->landlock;
 	plan->apparmor_profile = s->apparmor_profile;
@@ -144,21 +149,34 @@ static int drop_bounding_set(uint64_t keep, int last)
 	return 0;
 }
 
-/* Permitted and effective: the set for root, nothing for other users (as docker does); inheritable empty. */
-static int set_capabilities(uint64_t capabilities, uid_t uid)
+/*
+ * Permitted, effective and inheritable, then ambient (which must be in both permitted and inheritable).
+ * Derived sets: the bounding set for root, nothing for other users (as docker does), inheritable empty.
+ */
+static int set_capabilities(const struct cv_security_plan *plan, uid_t uid)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
-	uint64_t sets = uid == 0 ? capabilities : 0;
+	uint64_t derived = uid == 0 ? plan->capabilities : 0;
+	uint64_t effective = plan->capability_sets ? plan->effective : derived;
+	uint64_t permitted = plan->capability_sets ? plan->permitted : derived;
+	uint64_t inheritable = plan->capability_sets ? plan->inheritable : 0;
 
 	memset(data, 0, sizeof data);
-	data[0].permitted = data[0].effective = (uint32_t)sets;
-	data[1].permitted = data[1].effective = (uint32_t)(sets >> 32);
+	data[0].effective = (uint32_t)effective;
+	data[1].effective = (uint32_t)(effective >> 32);
+	data[0].permitted = (uint32_t)permitted;
+	data[1].permitted = (uint32_t)(permitted >> 32);
+	data[0].inheritable = (uint32_t)inheritable;
+	data[1].inheritable = (uint32_t)(inheritable >> 32);
 	if (syscall(SYS_capset, &header, data) < 0)
 		return cv_error_sys("set capabilities");
-	/* Ambient capabilities would survive the exec of an unprivileged program: none. */
+	/* Ambient capabilities survive the exec of an unprivileged program: only those asked for. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return cv_error_sys("clear ambient capabilities");
+	for (int cap = 0; plan->capability_sets && cap <= CV_CAP_LAST; cap++)
+		if ((plan->ambient & CV_CAP_BIT(cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return cv_error_sys("raise ambient capability %d", cap);
 	return 0;
 }
 
@@ -259,7 +277,10 @@ int cv_security_apply(const struct cv_security_plan *plan, uid_t uid, gid_t gid,
 		return -1;
 	if (!plan->no_new_privileges && cv_seccomp_load(&plan->seccomp) < 0)
 		return -1;
-	if (switch_user(uid, gid, arg) < 0 || set_capabilities(plan->capabilities, uid) < 0)
+	/* A user other than root keeps its permitted set across the switch only when it asks to. */
+	if (plan->capability_sets && uid != 0 && plan->permitted != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return cv_error_sys("keep capabilities across the user switch");
+	if (switch_user(uid, gid, arg) < 0 || set_capabilities(plan, uid) < 0)
 		return -1;
 	if (plan->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

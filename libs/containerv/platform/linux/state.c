@@ -162,10 +162,32 @@ void cv_exit_from_wait_status(int status, struct containerv_exit *exit_status)
 	}
 }
 
+/* A relative path goes below our own directory's ".relative/", where no container id (never starting with '.') is. */
+int cv_container_cgroup_name(const struct containerv_container *c, char **name)
+{
+	const char *path = c->config.cgroup_path;
+
+	if (path == NULL)
+		return (*name = cv_strdup(c->id)) == NULL ? -1 : 0;
+	if (path[0] == '/')
+		return (*name = cv_strdup(path)) == NULL ? -1 : 0;
+	return cv_asprintf(name, CV_CGROUP_RELATIVE_DIR "/%s", path);
+}
+
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *c)
 {
-	if (c->platform->cgroup == NULL)
-		cv_cgroup_open(c->id, &c->platform->cgroup);
+	cleanup_free char *name = NULL;
+	char marker[PATH_MAX];
+
+	if (c->platform->cgroup != NULL)
+		return c->platform->cgroup;
+	/* A configured path is only opened once this container made it (runtime.c's marker). */
+	if (c->config.cgroup_path != NULL &&
+	    (snprintf(marker, sizeof marker, "%s/" CV_CGROUP_MADE_MARKER, c->dir) >= (int)sizeof marker ||
+	     access(marker, F_OK) < 0))
+		return NULL;
+	if (cv_container_cgroup_name(c, &name) == 0)
+		cv_cgroup_open(name, &c->platform->cgroup);
 	return c->platform->cgroup;
 }
 

@@ -52,6 +52,17 @@ CONTAINERV_API void containerv_options_delete(struct containerv_options *options
 CONTAINERV_API int containerv_options_set_rootfs(struct containerv_options *options, const char *directory);
 
 /*
+ * The container's cgroup, instead of containerv's own "containerv/<id>":
+ * PATH absolute ("/pod1/c1": from the root of each cgroup hierarchy, outside
+ * "/containerv") or relative ("pod1/c1": under containerv's own
+ * "containerv/.relative/"); components of [A-Za-z0-9_.:@-], no "." or "..",
+ * at most 512 characters. Missing parent cgroups are made and stay (as runc
+ * leaves them); the cgroup itself must not exist yet, and is removed with the
+ * container. NULL: containerv's own again.
+ */
+CONTAINERV_API int containerv_options_set_cgroup_path(struct containerv_options *options, const char *path);
+
+/*
  * With ENABLED, the root filesystem given to containerv_options_set_rootfs is
  * the container's root as it is, with no overlay on top: the container writes
  * into that directory (an OCI bundle's rootfs, a snapshot an engine made for
@@ -139,6 +150,20 @@ CONTAINERV_API int containerv_options_set_userns_auto(struct containerv_options 
 
 /* Chooses namespaces (enum containerv_namespace bits). */
 CONTAINERV_API int containerv_options_set_namespaces(struct containerv_options *options, unsigned int namespaces);
+
+/*
+ * The container joins an existing namespace instead of making one (a pod's
+ * containers share the network and IPC namespaces of the first): NAMESPACE
+ * is one of CV_NS_NET, CV_NS_IPC, CV_NS_UTS, CV_NS_PID, and must also be
+ * among the chosen namespaces; PATH an absolute path to a namespace file
+ * (/proc/PID/ns/net, /run/netns/NAME). At start the file is opened without
+ * following it into anything but a namespace, and must be one of that type
+ * (else the start fails); the container's processes, its exec'd ones too,
+ * then live in it. Not with a user namespace of the container's own (it
+ * would not own what it joins). NULL PATH: a new namespace again.
+ */
+CONTAINERV_API int containerv_options_join_namespace(struct containerv_options *options, unsigned int namespace_type,
+                                                     const char *path);
 
 /* Resource limits; validated here and again at create. */
 CONTAINERV_API int containerv_options_set_limits(struct containerv_options *options,

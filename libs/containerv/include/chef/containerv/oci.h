@@ -42,7 +42,7 @@ struct containerv_oci_rlimit {
 	uint64_t hard;
 };
 
-#define CONTAINERV_OCI_PROCESS_VERSION 1
+#define CONTAINERV_OCI_PROCESS_VERSION 2
 
 /* What of config.json's process the caller applies to itself (inherited by the container's init). */
 struct containerv_oci_process {
@@ -52,16 +52,19 @@ struct containerv_oci_process {
 	int oom_score_adj; /* process.oomScoreAdj, -1000..1000, when has_oom_score_adj */
 	size_t rlimit_count;
 	struct containerv_oci_rlimit rlimits[CONTAINERV_OCI_RLIMITS_MAX];
+	/*
+	 * Version 2, set by the caller before the call: the caller runs config.json's hooks itself (prestart,
+	 * createRuntime, poststart, poststop, in the runtime's namespaces). They are then checked (path
+	 * absolute, args and env arrays of strings, env entries KEY=VALUE, timeout a positive integer) and
+	 * accepted; createContainer and startContainer (run in the container's namespaces) stay refused.
+	 * 0, or version 1: any hook is refused.
+	 */
+	int run_hooks;
 };
 
 #define CONTAINERV_OCI_PROCESS_INIT                                                                                    \
 	{                                                                                                              \
-		CONTAINERV_OCI_PROCESS_VERSION, 0, 0, 0, 0,                                                            \
-		{                                                                                                      \
-			{                                                                                              \
-				0, 0, 0                                                                                \
-			}                                                                                              \
-		}                                                                                                      \
+		CONTAINERV_OCI_PROCESS_VERSION, 0, 0, 0, 0, {{0, 0, 0}}, 0                                             \
 	}
 
 /* The longest config.json read (larger: EFBIG). */
