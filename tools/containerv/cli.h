@@ -74,6 +74,7 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_lb(int argc, char **argv);
 /* run.c: run --pool NAME [COMMAND...] (the flags are run's, already parsed). */
 struct arguments;
 int cli_run_pool(const char *pool, const struct arguments *positional);

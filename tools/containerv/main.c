@@ -42,6 +42,7 @@ static const struct command commands[] = {
         {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},
         {"top", cmd_top, "Display the running processes of a container"},
         {"metrics", cmd_metrics, "Print or serve container and pool metrics (Prometheus text format)"},
+        {"lb", cmd_lb, "Balance connections over containers or addresses (TCP or UDP), in the foreground"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"volume", cmd_volume, "Manage volumes"},
         {"pool", cmd_pool, "Manage pools of held containers (warm starts: run --pool)"},

@@ -23,5 +23,6 @@
 #include <chef/containerv/logs.h>
 #include <chef/containerv/pool.h>
 #include <chef/containerv/metrics.h>
+#include <chef/containerv/loadbalancer.h>
 
 #endif
