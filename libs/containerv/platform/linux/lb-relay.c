@@ -16,7 +16,8 @@
  * SO_REUSEPORT admits any socket of the same effective user to a port's
  * group: a second balancer (or any root process) on the same port would
  * silently share our traffic. So the port is claimed first by a socket
- * without it, which fails with EADDRINUSE when anyone holds the port; it is
+ * without it, which fails with EADDRINUSE when anyone holds the port (for TCP
+ * with SO_REUSEADDR, which lets TIME_WAIT connections be but not a listener); it is
  * closed just before our group binds (port 0: the kernel's choice is kept).
  */
 int cv_lb_claim_port(struct containerv_lb *lb, int type)
@@ -29,6 +30,9 @@ int cv_lb_claim_port(struct containerv_lb *lb, int type)
 	inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
 	if (fd < 0)
 		return cv_error_sys("socket");
+	/* TCP: the previous run's TIME_WAIT connections must not block the port (a listener still does). */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&address, &length) < 0) {
 		int err = errno;
