@@ -32,7 +32,7 @@
 #include "lb/lb-internal.h"
 #include "platform/linux/lb-relay.h"
 
-#define PIPE_CHUNK (64 * 1024)
+#define PIPE_CHUNK (256 * 1024)
 #define ROUNDS_PER_EVENT 8 /* splices per direction before yielding to other connections */
 #define TICK_MS 100        /* connect deadlines and drain checks */
 #define EVENT_LISTENER UINT64_MAX
@@ -198,9 +198,19 @@ static void retry_elsewhere(struct worker *worker, int slot)
 		release(worker, slot);
 }
 
+/*
+ * A pipe of PIPE_CHUNK: a socket's data arrives as page fragments and a pipe
+ * holds one per slot, so the default 16 slots cap a splice well below what a
+ * fast stream offers. Pages are pinned only while bytes are in flight.
+ */
 static bool ensure_pipe(struct direction *direction)
 {
-	return direction->pipe[0] >= 0 || pipe2(direction->pipe, O_NONBLOCK | O_CLOEXEC) == 0;
+	if (direction->pipe[0] >= 0)
+		return true;
+	if (pipe2(direction->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return false;
+	fcntl(direction->pipe[1], F_SETPIPE_SZ, PIPE_CHUNK); /* best effort: the default size works too */
+	return true;
 }
 
 /*
@@ -241,6 +251,14 @@ static int pump(struct direction *direction, int source, int destination, _Atomi
 			return 0;
 		else if (errno != EINTR)
 			return -1;
+	}
+	/*
+	 * The last round may have met the end: pass it on now, as no event
+	 * would call again (the source is no longer watched, the pipe is empty).
+	 */
+	if (direction->source_ended && direction->in_pipe == 0 && !direction->shut_down) {
+		shutdown(destination, SHUT_WR);
+		direction->shut_down = true;
 	}
 	return 0;
 }
