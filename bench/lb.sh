@@ -115,6 +115,7 @@ stop_proxies() {
 # measure NAME PID PORT: one wrk run; appends "rps p50_ms p99_ms cpu_ms_per_10k" to $WORK/NAME.
 measure() {
 	local name=$1 pid=$2 port=$3 before after output rps p50 p99 requests
+	kill -0 "$pid" 2>/dev/null || die "$name is gone: $(cat "$WORK/lb.out" "$WORK/haproxy.out")"
 	before=$(cpu_ticks "$pid")
 	output=$(wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${BENCH_SECONDS}s" --latency "http://127.0.0.1:$port/")
 	kill -0 "$pid" 2>/dev/null || die "$name died: $(cat "$WORK/lb.out" "$WORK/haproxy.out")"
