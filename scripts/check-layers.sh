@@ -30,7 +30,8 @@ LAYERS=(
 	"image:common config network"                        # the OCI store, pull/push, image -> config
 	"spec:common config image network security"          # docker syntax -> config
 	"core:common config security network image spec"     # handle, state store, backend interface, events
-	"platform/linux:common config security network image spec core" # the Linux backend: fills core's table
+	"lb:common"                                          # the load balancer: backends, algorithms, health
+	"platform/linux:common config security network image spec core lb" # the Linux backend: fills core's table, lb's relay
 	"orchestration:common"                               # compose apps: the public API and common/ only
 	"pool:common config"                                 # pools and their keeper: the public API, config/
 	"metrics:common"                                     # Prometheus text and its server: the public API only

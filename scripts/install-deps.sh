@@ -21,6 +21,8 @@ PACKAGES=(
 	libnftables-dev  # nftables rules: outbound NAT, published ports, network isolation
 	nftables         # `nft`: the network tests look at the rules
 	iperf3           # TCP throughput in bench/network.sh
+	wrk              # HTTP load in bench/lb.sh (the load balancer against haproxy)
+	haproxy          # peer load balancer in bench/lb.sh
 	python3          # UDP/TCP peers in the network tests; crafted layer tarballs; the registry tests' token server
 	umoci            # peer OCI unpacker: the layer unpack equivalence test
 	zstd             # zstd-compressed layers in the unpack tests

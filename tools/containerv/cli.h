@@ -88,6 +88,7 @@ int cmd_container_prune(int argc, char **argv);
 int cmd_system_prune(int argc, char **argv);
 /* volume.c: volume prune's removal and listing, for system prune --volumes too. */
 int volume_prune_unused(uint64_t *reclaimed);
+int cmd_lb(int argc, char **argv);
 /* run.c: run --pool NAME [COMMAND...] (the flags are run's, already parsed). */
 struct arguments;
 int cli_run_pool(const char *pool, const struct arguments *positional);

@@ -48,6 +48,7 @@ static const struct command commands[] = {
         {"top", cmd_top, "Display the running processes of a container"},
         {"tune", cmd_tune, "Find what holds a running container back and suggest (or apply) limits"},
         {"metrics", cmd_metrics, "Print or serve container and pool metrics (Prometheus text format)"},
+        {"lb", cmd_lb, "Balance connections over containers or addresses (TCP or UDP), in the foreground"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
         {"container", cmd_container, "Manage containers"},
         {"volume", cmd_volume, "Manage volumes"},

@@ -25,5 +25,6 @@
 #include <chef/containerv/metrics.h>
 #include <chef/containerv/tune.h>
 #include <chef/containerv/orchestration.h>
+#include <chef/containerv/loadbalancer.h>
 
 #endif

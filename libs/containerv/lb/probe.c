@@ -1,0 +1,146 @@
+/*
+ * The health prober: one thread that, every probe interval, opens a TCP
+ * connection to every backend up or down (all at once, non-blocking, one
+ * poll(2)): accepted brings a backend back, refused or unanswered within the
+ * connect timeout takes it out. It also ends drains.
+ *
+ * UDP has no handshake to probe: a backend is taken out when the relay sees
+ * its ICMP "port unreachable", and the prober puts it back after one interval
+ * (the next client's flow tries it again).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "lb-internal.h"
+
+/* Sleeps up to milliseconds, waking early when the balancer stops; returns false then. */
+static bool sleep_unless_stopping(struct containerv_lb *lb, unsigned int milliseconds)
+{
+	int64_t end = cv_monotonic_ns() + (int64_t)milliseconds * 1000000;
+
+	while (!atomic_load(&lb->stopping)) {
+		int64_t left = end - cv_monotonic_ns();
+		struct timespec step = {0, 20000000};
+
+		if (left <= 0)
+			return true;
+		if (left < step.tv_nsec)
+			step.tv_nsec = (long)left;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
+
+/* A non-blocking connect to the backend; -1 when it failed at once (refused on loopback). */
+static int start_probe(const struct cv_lb_backend *backend)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&backend->address, sizeof backend->address) == 0 ||
+	    errno == EINPROGRESS)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* Did the connect of a descriptor poll reported on succeed? */
+static bool probe_succeeded(const struct pollfd *entry)
+{
+	int error = 0;
+	socklen_t length = sizeof error;
+
+	if ((entry->revents & (POLLOUT | POLLERR | POLLHUP)) == 0)
+		return false; /* no answer within the timeout */
+	return getsockopt(entry->fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+}
+
+static void record(struct containerv_lb *lb, size_t index, bool healthy)
+{
+	if (healthy) {
+		cv_lb_backend_set_health(lb, index, CONTAINERV_LB_BACKEND_UP);
+		return;
+	}
+	atomic_fetch_add(&lb->backends[index].errors, 1);
+	cv_lb_backend_set_health(lb, index, CONTAINERV_LB_BACKEND_DOWN);
+}
+
+static void probe_round(struct containerv_lb *lb)
+{
+	struct pollfd entries[CONTAINERV_LB_MAX_BACKENDS];
+	size_t indexes[CONTAINERV_LB_MAX_BACKENDS], probed = 0;
+	size_t count = atomic_load(&lb->backend_count);
+	unsigned int timeout = lb->options.connect_timeout_ms;
+
+	if (timeout > lb->options.probe_interval_ms)
+		timeout = lb->options.probe_interval_ms;
+	for (size_t i = 0; i < count; i++) {
+		int state = atomic_load(&lb->backends[i].state), fd;
+
+		if (state != CONTAINERV_LB_BACKEND_UP && state != CONTAINERV_LB_BACKEND_DOWN)
+			continue;
+		fd = start_probe(&lb->backends[i]);
+		if (fd < 0) {
+			record(lb, i, false);
+			continue;
+		}
+		entries[probed] = (struct pollfd){.fd = fd, .events = POLLOUT};
+		indexes[probed++] = i;
+	}
+	if (probed > 0) {
+		int64_t end = cv_monotonic_ns() + (int64_t)timeout * 1000000;
+		size_t pending = probed;
+		int ready;
+
+		/* Until every probe has answered or the timeout: a fast answer does not cut a slow one short. */
+		do {
+			int64_t left = (end - cv_monotonic_ns()) / 1000000;
+			ready = poll(entries, probed, left > 0 ? (int)left : 0);
+			for (size_t k = 0; ready > 0 && k < probed; k++) {
+				if (entries[k].revents != 0 && entries[k].events != 0) {
+					record(lb, indexes[k], probe_succeeded(&entries[k]));
+					entries[k].events = 0;
+					entries[k].fd = -entries[k].fd - 1; /* poll ignores negative descriptors */
+					pending--;
+				}
+			}
+		} while (pending > 0 && (ready > 0 || (ready < 0 && errno == EINTR)) && cv_monotonic_ns() < end);
+	}
+	for (size_t k = 0; k < probed; k++) {
+		int fd = entries[k].fd < 0 ? -entries[k].fd - 1 : entries[k].fd;
+
+		if (entries[k].events != 0)
+			record(lb, indexes[k], false); /* unanswered */
+		close(fd);
+	}
+}
+
+/* UDP: a backend taken out by an ICMP refusal is tried again after one interval. */
+static void udp_round(struct containerv_lb *lb)
+{
+	size_t count = atomic_load(&lb->backend_count);
+
+	for (size_t i = 0; i < count; i++)
+		cv_lb_backend_set_health(lb, i, CONTAINERV_LB_BACKEND_UP);
+}
+
+void *cv_lb_prober_main(void *argument)
+{
+	struct containerv_lb *lb = argument;
+
+	while (sleep_unless_stopping(lb, lb->options.probe_interval_ms)) {
+		if (lb->options.udp)
+			udp_round(lb);
+		else
+			probe_round(lb);
+		cv_lb_finish_drains(lb);
+	}
+	return NULL;
+}

@@ -1,0 +1,228 @@
+/*
+ * The load balancer through its public API (loadbalancer.h), with plain
+ * listening sockets on loopback as backends (the kernel completes a handshake
+ * before accept(), so a backend is a socket the test accepts from when it
+ * wants): algorithm names, refusals of bad input, a refused backend retried
+ * on another before the client notices, draining (new connections elsewhere,
+ * the open one relayed until the grace period, then closed), counters.
+ * tests/integration/test_cli_lb.sh covers the distributions on containers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chef/containerv.h>
+
+#include "test.h"
+
+/* A listening socket on 127.0.0.1 (a free port); *port is set. */
+static int backend_listener(unsigned int *port)
+{
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t length = sizeof address;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
+	CHECK(listen(fd, 16) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&address, &length) == 0);
+	*port = ntohs(address.sin_port);
+	return fd;
+}
+
+/* A port where nothing listens (bound, then closed). */
+static unsigned int closed_port(void)
+{
+	unsigned int port;
+	int fd = backend_listener(&port);
+
+	close(fd);
+	return port;
+}
+
+static int connect_to(unsigned int port)
+{
+	struct sockaddr_in address = {
+	        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0);
+	CHECK(connect(fd, (struct sockaddr *)&address, sizeof address) == 0);
+	return fd;
+}
+
+/* Accepts on a backend within milliseconds; -1 when nothing came. */
+static int accept_within(int listener, int milliseconds)
+{
+	struct pollfd entry = {.fd = listener, .events = POLLIN};
+
+	if (poll(&entry, 1, milliseconds) != 1)
+		return -1;
+	return accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+}
+
+/* Reads one byte within milliseconds: the byte, 0 at EOF, -1 on timeout or error. */
+static int read_byte_within(int fd, int milliseconds)
+{
+	struct pollfd entry = {.fd = fd, .events = POLLIN};
+	char byte;
+
+	if (poll(&entry, 1, milliseconds) != 1)
+		return -1;
+	if (read(fd, &byte, 1) != 1)
+		return 0;
+	return byte;
+}
+
+static struct containerv_lb *start_balancer(struct containerv_lb_options *options)
+{
+	struct containerv_lb *lb = NULL;
+
+	options->address = "127.0.0.1";
+	options->threads = 2;
+	options->probe_interval_ms = 100;
+	CHECK_OK(containerv_lb_create(options, &lb));
+	return lb;
+}
+
+static struct containerv_lb_backend_stats stats_of(struct containerv_lb *lb, size_t index)
+{
+	struct containerv_lb_backend_stats stats = {.version = CONTAINERV_LB_BACKEND_STATS_VERSION};
+
+	CHECK_OK(containerv_lb_backend_stats(lb, index, &stats));
+	return stats;
+}
+
+TEST(algorithm_names_round_trip)
+{
+	enum containerv_lb_algorithm algorithm;
+	const char *names[] = {"round_robin", "least_conn", "weighted", "ip_hash", "random", "power_of_two"};
+
+	for (int i = 0; i < 6; i++) {
+		CHECK_OK(containerv_lb_algorithm_parse(names[i], &algorithm));
+		CHECK_EQ_INT(algorithm, i);
+		CHECK_EQ_STR(containerv_lb_algorithm_name(algorithm), names[i]);
+	}
+	CHECK(containerv_lb_algorithm_parse("fastest", &algorithm) < 0);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(strstr(containerv_last_error(), "\"fastest\"") != NULL);
+}
+
+TEST(bad_input_is_refused)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	struct containerv_lb *lb = NULL;
+
+	options.version = 0;
+	CHECK(containerv_lb_create(&options, &lb) < 0 && errno == EINVAL);
+	options.version = CONTAINERV_LB_OPTIONS_VERSION;
+	options.address = "localhost";
+	CHECK(containerv_lb_create(&options, &lb) < 0 && errno == EINVAL);
+	options.address = NULL;
+	CHECK_OK(containerv_lb_create(&options, &lb));
+	CHECK(containerv_lb_add_backend(lb, "127.0.0.1", 80, 0, NULL) < 0 && errno == EINVAL);
+	CHECK(strstr(containerv_last_error(), "weight 0") != NULL);
+	CHECK(containerv_lb_add_backend(lb, "127.0.0.1", 0, 1, NULL) < 0 && errno == EINVAL);
+	CHECK(containerv_lb_add_backend(lb, "web1", 80, 1, NULL) < 0 && errno == EINVAL);
+	CHECK(containerv_lb_remove_backend(lb, 0) < 0 && errno == ENOENT);
+	CHECK_EQ_INT(containerv_lb_backend_count(lb), 0);
+	containerv_lb_free(lb);
+	containerv_lb_free(NULL);
+}
+
+/* A backend that refuses is taken out, and the client's connection reaches the next one. */
+TEST(a_refused_backend_is_retried_elsewhere)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	unsigned int port;
+	int listener = backend_listener(&port), client, accepted;
+	struct containerv_lb *lb = start_balancer(&options);
+
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", closed_port(), 1, NULL));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", port, 1, NULL));
+	CHECK_OK(containerv_lb_start(lb));
+	for (int i = 0; i < 4; i++) {
+		client = connect_to(containerv_lb_port(lb));
+		accepted = accept_within(listener, 2000);
+		CHECK(accepted >= 0);
+		CHECK(write(client, "x", 1) == 1);
+		CHECK_EQ_INT(read_byte_within(accepted, 2000), 'x');
+		close(client);
+		close(accepted);
+	}
+	containerv_lb_stop(lb); /* threads joined: the counters are final */
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_DOWN);
+	CHECK(stats_of(lb, 0).errors >= 1);
+	CHECK_EQ_INT(stats_of(lb, 0).connections, 0);
+	CHECK_EQ_INT(stats_of(lb, 1).connections, 4);
+	CHECK_EQ_INT(stats_of(lb, 1).bytes_in, 4);
+	containerv_lb_free(lb);
+	close(listener);
+}
+
+/* Removing a backend: new connections elsewhere, the open one relayed until the grace period, then closed. */
+TEST(a_removed_backend_drains)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	unsigned int port_a, port_b;
+	int listener_a = backend_listener(&port_a), listener_b = backend_listener(&port_b);
+	int client_a, client_b, accepted_a, accepted_b;
+	struct containerv_lb *lb;
+	struct timespec pause = {0, 300000000};
+
+	options.drain_grace_ms = 800;
+	lb = start_balancer(&options);
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", port_a, 1, NULL));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", port_b, 1, NULL));
+	CHECK_OK(containerv_lb_start(lb));
+	client_a = connect_to(containerv_lb_port(lb)); /* round robin: the first goes to a */
+	accepted_a = accept_within(listener_a, 2000);
+	CHECK(accepted_a >= 0);
+
+	CHECK_OK(containerv_lb_remove_backend(lb, 0));
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_DRAINING);
+	CHECK(containerv_lb_remove_backend(lb, 0) < 0 && errno == ENOENT);
+	for (int i = 0; i < 3; i++) {
+		client_b = connect_to(containerv_lb_port(lb));
+		accepted_b = accept_within(listener_b, 2000);
+		CHECK(accepted_b >= 0);
+		close(client_b);
+		close(accepted_b);
+	}
+	CHECK(accept_within(listener_a, 200) < 0);
+
+	/* Within the grace period the drained connection still carries bytes both ways. */
+	nanosleep(&pause, NULL);
+	CHECK(write(client_a, "y", 1) == 1);
+	CHECK_EQ_INT(read_byte_within(accepted_a, 2000), 'y');
+	CHECK(write(accepted_a, "z", 1) == 1);
+	CHECK_EQ_INT(read_byte_within(client_a, 2000), 'z');
+
+	/* After it (800 ms, plus a probe interval to notice): closed, and the backend removed. */
+	CHECK_EQ_INT(read_byte_within(client_a, 3000), 0);
+	containerv_lb_stop(lb);
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_REMOVED);
+	CHECK_EQ_INT(stats_of(lb, 0).active, 0);
+	CHECK_EQ_INT(stats_of(lb, 0).connections, 1);
+	CHECK_EQ_INT(stats_of(lb, 0).bytes_in, 1);
+	CHECK_EQ_INT(stats_of(lb, 0).bytes_out, 1);
+	CHECK_EQ_INT(stats_of(lb, 1).connections, 3);
+	containerv_lb_free(lb);
+	close(client_a);
+	close(accepted_a);
+	close(listener_a);
+	close(listener_b);
+}
+
+int main(void)
+{
+	RUN(algorithm_names_round_trip);
+	RUN(bad_input_is_refused);
+	RUN(a_refused_backend_is_retried_elsewhere);
+	RUN(a_removed_backend_drains);
+	return cv_test_summary();
+}
