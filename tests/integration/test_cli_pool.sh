@@ -137,6 +137,17 @@ cv 0 run --rm --pool lazy echo cold
 wait_for "one ready after the take" pool_ready lazy 1
 pass "on-demand: made at the first take, then one kept ready"
 
+# A removal interrupted after its first step (pool.json gone, as a killed pool rm leaves it) is finished by the next.
+cv 0 pool create half --min 1 --rootfs "$CV_TEST_ROOTFS" --network none /bin/true
+wait_for "the half pool's container" pool_ready half 1
+rm "$CONTAINERV_ROOT/pools/half/pool.json"
+cv 1 pool inspect half
+cv 0 pool rm half
+[ ! -e "$CONTAINERV_ROOT/pools/half" ] || fail "an interrupted removal was not finished: $(ls -A "$CONTAINERV_ROOT/pools/half")"
+cv 1 pool rm half
+one_error_line "no such pool: half"
+pass "pool rm finishes a removal that was interrupted"
+
 # pool rm: keeper, ready containers, their cgroups, mounts and processes all gone.
 ready=$(ready_ids web; ready_ids lazy)
 keepers="$(keeper_pid web) $(keeper_pid lazy)"

@@ -22,7 +22,7 @@ static int parse_listen(const char *text, char *address, size_t size, unsigned i
 	char *end;
 	unsigned long value = strtoul(digits, &end, 10);
 
-	if (*digits == '\0' || *end != '\0' || value > 65535 || (colon != NULL && colon == text) ||
+	if (*digits < '0' || *digits > '9' || *end != '\0' || value > 65535 || (colon != NULL && colon == text) ||
 	    (colon != NULL && (size_t)(colon - text) >= size)) {
 		return cli_fail(-1,
 		                "metrics: invalid --listen %s: give PORT or ADDRESS:PORT, for example 127.0.0.1:9323",
@@ -51,6 +51,11 @@ static int serve(const char *listen)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	if (containerv_metrics_serve(address, port, &server) < 0)
 		return cli_fail_library(EXIT_CLI_ERROR, "metrics");
+	if (strncmp(address, "127.", 4) != 0)
+		fprintf(stderr,
+		        "containerv: warning: metrics on %s are reachable from other hosts and from containers on a "
+		        "bridge network, and name every container\n",
+		        address);
 	printf("serving metrics on http://%s:%u/metrics\n", address, containerv_metrics_server_port(server));
 	fflush(stdout);
 	sigwait(&stop, &signal_number);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #define NEAR_LIMIT_FRACTION 0.90
 #define DEFAULT_PERIOD_US 100000
 #define MIB (1024 * 1024)
+/* The kernel's highest PID (PID_MAX_LIMIT on 64 bits): a pids limit above it limits nothing. */
+#define PID_LIMIT 4194304LL
 
 struct window {
 	struct containerv_stats before, after;
@@ -103,15 +106,26 @@ static void check_cpu(const struct window *w, struct containerv_tune_report *rep
 	}
 }
 
-/* A memory limit `factor` times larger (rounded up to MiB), kept if another finding asked for more. */
+/* The host's memory: no suggestion goes above it (a limit past it limits nothing). */
+static int64_t host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (int64_t)pages * size : INT64_MAX / 4;
+}
+
+/* A memory limit `factor` times larger (rounded up to MiB, at most the host's), kept if another finding asked for
+ * more. */
 static void suggest_memory(const struct window *w, struct containerv_tune_report *report,
                            struct containerv_tune_finding *finding, double factor)
 {
-	int64_t wanted = (int64_t)((double)w->limits.memory_bytes * factor);
+	int64_t host = host_memory();
+	double scaled = (double)w->limits.memory_bytes * factor;
+	int64_t wanted = scaled >= (double)host ? host : (int64_t)scaled;
 
 	wanted = (wanted + MIB - 1) / MIB * MIB;
-	if (finding == NULL)
-		return;
+	if (finding == NULL || wanted <= w->limits.memory_bytes)
+		return; /* already at the host's memory: no limit change helps */
 	if (wanted > report->suggested.memory_bytes) {
 		report->suggested.memory_bytes = wanted;
 		/* A memory+swap limit below the new memory limit would refuse it: grown by as much. */
@@ -129,11 +143,13 @@ static void check_memory(const struct window *w, struct containerv_tune_report *
 	if (w->limits.memory_bytes <= 0)
 		return;
 	used = (double)w->after.memory_usage / (double)w->limits.memory_bytes;
-	if (w->after.oom_kills > 0)
+	/* During the interval only: an old kill was under an older limit, maybe one tune already raised. */
+	if (w->after.oom_kills > w->before.oom_kills)
 		suggest_memory(w, report,
-		               add_finding(report, CV_BOTTLENECK_MEMORY_OOM, (double)w->after.oom_kills,
+		               add_finding(report, CV_BOTTLENECK_MEMORY_OOM,
+		                           (double)(w->after.oom_kills - w->before.oom_kills),
 		                           "memory: the OOM killer ended %llu process(es) under its limit of %lld MiB",
-		                           (unsigned long long)w->after.oom_kills,
+		                           (unsigned long long)(w->after.oom_kills - w->before.oom_kills),
 		                           (long long)(w->limits.memory_bytes / MIB)),
 		               2.0);
 	if (used >= NEAR_LIMIT_FRACTION)
@@ -167,8 +183,8 @@ static void check_pids(const struct window *w, struct containerv_tune_report *re
 	finding = add_finding(report, CV_BOTTLENECK_PIDS_NEAR_LIMIT, used,
 	                      "processes: %u of the %lld its pids limit allows", w->after.active_processes,
 	                      (long long)w->limits.pids_max);
-	if (finding != NULL) {
-		report->suggested.pids_max = w->limits.pids_max * 2;
+	if (finding != NULL && w->limits.pids_max < PID_LIMIT) {
+		report->suggested.pids_max = w->limits.pids_max > PID_LIMIT / 2 ? PID_LIMIT : w->limits.pids_max * 2;
 		snprintf(finding->suggestion, sizeof finding->suggestion, "--pids-limit %lld",
 		         (long long)report->suggested.pids_max);
 	}

@@ -97,6 +97,21 @@ int cv_pool_open(const char *name, int *dirfd)
 	return 0;
 }
 
+/* The pool's directory whether or not pool.json is there (pool rm finishing a removal); ENOENT: none. */
+static int open_pool_dir_only(const char *name, int *dirfd)
+{
+	cleanup_close int pools = open_pools_dir(false);
+
+	if (pools < 0)
+		return cv_error_errno(ENOENT, "no such pool: %s", name);
+	*dirfd = openat(pools, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (*dirfd < 0)
+		return errno == ENOENT ? cv_error_errno(ENOENT, "no such pool: %s", name)
+		                       : cv_error_sys("pool %s", name);
+	cv_error_clear();
+	return 0;
+}
+
 static void config_defaults(struct containerv_pool_config *config)
 {
 	if (config->max < config->min)
@@ -561,23 +576,28 @@ static pid_t keeper_pid_of(int dirfd)
  * that holds the lock but has not written keeper.json yet (just started) is waited for: it writes it
  * before its first round, and without pool.json it ends after that round by itself.
  */
-static void stop_keeper(int dirfd)
+static int stop_keeper(int dirfd)
 {
 	cleanup_close int lock = openat(dirfd, "keeper.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	pid_t pid = 0;
 
 	if (lock < 0)
-		return;
+		return 0;
 	for (int i = 0; flock(lock, LOCK_EX | LOCK_NB) < 0; i++) {
 		if (pid == 0 && (pid = keeper_pid_of(dirfd)) != 0)
 			kill(pid, SIGTERM); /* the lock is held: pid is the keeper's, alive */
 		if (i == 200 && pid != 0) {
 			kill(pid, SIGKILL);
 			flock(lock, LOCK_EX);
-			return;
+			return 0;
 		}
+		/* Held 5 s by something that never wrote a pid: not a keeper that ends by itself. */
+		if (i == 500)
+			return cv_error_errno(EBUSY, "its keeper lock is held by a process that wrote no keeper.json: "
+			                             "stop it and run pool rm again");
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	}
+	return 0;
 }
 
 /* The pool's own files, and what a writer killed mid-write leaves of them (".<name>.tmp.<tid>"). */
@@ -645,12 +665,14 @@ int containerv_pool_remove(const char *name)
 	int tries = 0;
 
 	cv_error_clear();
-	if (cv_pool_open(name, &dirfd) < 0)
+	/* Without pool.json too: a removal that was interrupted (killed, or a keeper lock held) is finished. */
+	if (cv_pool_open(name, &dirfd) < 0 && (errno != ENOENT || open_pool_dir_only(name, &dirfd) < 0))
 		return cv_error_prefix("pool rm");
 	/* First: no take, no keeper start from here on (a keeper checks pool.json once it holds its lock). */
 	if (unlinkat(dirfd, "pool.json", 0) < 0 && errno != ENOENT)
 		return cv_error_sys("pool rm %s", name);
-	stop_keeper(dirfd);
+	if (stop_keeper(dirfd) < 0)
+		return cv_error_prefix("pool rm %s", name);
 	cv_pool_sweep(dirfd, name, true);
 	remove_subdir(dirfd, "ready");
 	remove_subdir(dirfd, "remove");

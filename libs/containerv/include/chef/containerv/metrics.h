@@ -33,12 +33,14 @@ CONTAINERV_API void containerv_metrics_free(char *text);
 struct containerv_metrics_server;
 
 /*
- * Serves the metrics over HTTP: GET /metrics answers a fresh
- * containerv_metrics_collect() of the default context; other paths 404,
- * other methods 405. address is a numeric IPv4 address (for example
- * "127.0.0.1": nothing else is exposed unless asked); port 0 takes a free
- * one (see containerv_metrics_server_port()). The server answers from its
- * own thread until containerv_metrics_server_stop().
+ * Serves the metrics over HTTP: GET /metrics answers a
+ * containerv_metrics_collect() of the default context at most a second
+ * old (one scrape a second, however many clients ask); other paths 404,
+ * other methods 405. At most 8 connections, 2 per client address, each
+ * closed after 5 s idle. An address other than loopback is reachable from
+ * containers on a bridge network (through their gateway) as from the host. address is a numeric IPv4 address (for
+ * example "127.0.0.1": nothing else is exposed unless asked); port 0 takes a free one (see
+ * containerv_metrics_server_port()). The server answers from its own thread until containerv_metrics_server_stop().
  */
 CONTAINERV_API int containerv_metrics_serve(const char *address, unsigned int port,
                                             struct containerv_metrics_server **server);
