@@ -253,10 +253,20 @@ static int set_network(struct containerv_options *options, const struct cv_compo
 		return -1;
 	ret = containerv_options_set_network_mode(options, CV_NETWORK_BRIDGE, name);
 	free(name);
-	const char *address = json_string_value(
-	        json_object_get(json_object_get(json_object_get(service, "networks"), first), "ipv4_address"));
+	json_t *settings = json_object_get(json_object_get(service, "networks"), first);
+	const char *address = json_string_value(json_object_get(settings, "ipv4_address"));
 	if (ret == 0 && address != NULL)
 		ret = containerv_options_set_ip(options, address);
+	/* What the network's DNS server answers for this replica: the service's name, then its aliases there. */
+	if (ret == 0)
+		ret = containerv_options_add_network_alias(options, replica->service_name);
+	size_t index;
+	json_t *alias;
+	json_array_foreach(json_object_get(settings, "aliases"), index, alias)
+	{
+		if (ret == 0)
+			ret = containerv_options_add_network_alias(options, json_string_value(alias));
+	}
 	return ret;
 }
 

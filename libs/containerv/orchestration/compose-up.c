@@ -255,8 +255,20 @@ static int connect_other_networks(struct containerv_container *container, const 
 			continue;
 		if (cv_asprintf(&full, "%s_%s", replica->app->project, network) < 0)
 			return -1;
-		int ret = containerv_network_connect(container, full,
-		                                     json_string_value(json_object_get(settings, "ipv4_address")));
+		/* The service's name and the aliases given on this network, as on the first one (set_network). */
+		json_t *given = json_object_get(settings, "aliases");
+		size_t count = json_array_size(given), index;
+		json_t *alias;
+		const char **aliases = calloc(count + 2, sizeof *aliases);
+		if (aliases == NULL) {
+			free(full);
+			return cv_error_errno(ENOMEM, "out of memory");
+		}
+		aliases[0] = replica->service_name;
+		json_array_foreach(given, index, alias) aliases[index + 1] = json_string_value(alias);
+		int ret = containerv_network_connect_with_aliases(
+		        container, full, json_string_value(json_object_get(settings, "ipv4_address")), aliases);
+		free(aliases);
 		free(full);
 		if (ret < 0)
 			return -1;
