@@ -63,32 +63,46 @@ static int parse_stop_request(const char *time_text, const char *signal_text, st
 	return 0;
 }
 
-int cmd_stop(int argc, char **argv)
+/* stop and restart: the same flags (-t, -s), then ACTION on each container named. */
+static const char *stop_time_text, *stop_signal_text;
+static const struct flag stop_flags[] = {
+        {"time", 't', FLAG_STRING, &stop_time_text, "int", "Seconds to wait before killing the container (default 10)"},
+        {"timeout", 0, FLAG_STRING, &stop_time_text, "int", "Same as --time"},
+        {"signal", 's', FLAG_STRING, &stop_signal_text, "string",
+         "Signal to send to the container (default its stop signal, else SIGTERM)"},
+        FLAG_END,
+};
+
+static int stop_like(const struct command_spec *spec, int argc, char **argv,
+                     int (*action)(const char *reference, void *user))
 {
-	static const char *time_text, *signal_text;
-	static const struct flag table[] = {
-	        {"time", 't', FLAG_STRING, &time_text, "int",
-	         "Seconds to wait before killing the container (default 10)"},
-	        {"timeout", 0, FLAG_STRING, &time_text, "int", "Same as --time"},
-	        {"signal", 's', FLAG_STRING, &signal_text, "string",
-	         "Signal to send to the container (default SIGTERM)"},
-	        FLAG_END,
-	};
-	static const struct command_spec spec = {
-	        "stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers", table, false, 1, 0,
-	        NULL,
-	};
 	_cleanup_free_ char **words = NULL;
 	struct stop_request request = {0, 10};
 	struct arguments positional;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+	int code = flags_parse_or_exit(spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (parse_stop_request(time_text, signal_text, &request) < 0)
+	if (parse_stop_request(stop_time_text, stop_signal_text, &request) < 0)
 		return EXIT_CLI_ERROR;
-	return arguments_for_each(&positional, stop_one, &request);
+	return arguments_for_each(&positional, action, &request);
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const struct command_spec spec = {
+	        "stop",
+	        "[OPTIONS] CONTAINER [CONTAINER...]",
+	        "Stop one or more running containers",
+	        stop_flags,
+	        false,
+	        1,
+	        0,
+	        NULL,
+	};
+
+	return stop_like(&spec, argc, argv, stop_one);
 }
 
 static int restart_one(const char *reference, void *user)
@@ -106,30 +120,18 @@ static int restart_one(const char *reference, void *user)
 
 int cmd_restart(int argc, char **argv)
 {
-	static const char *time_text, *signal_text;
-	static const struct flag table[] = {
-	        {"time", 't', FLAG_STRING, &time_text, "int",
-	         "Seconds to wait before killing the container (default 10)"},
-	        {"timeout", 0, FLAG_STRING, &time_text, "int", "Same as --time"},
-	        {"signal", 's', FLAG_STRING, &signal_text, "string",
-	         "Signal to send to the container (default its stop signal, else SIGTERM)"},
-	        FLAG_END,
-	};
 	static const struct command_spec spec = {
-	        "restart", "[OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers", table, false, 1, 0,
+	        "restart",
+	        "[OPTIONS] CONTAINER [CONTAINER...]",
+	        "Restart one or more containers",
+	        stop_flags,
+	        false,
+	        1,
+	        0,
 	        NULL,
 	};
-	_cleanup_free_ char **words = NULL;
-	struct stop_request request = {0, 10};
-	struct arguments positional;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
-	if (code >= 0)
-		return code;
-	words = positional.items;
-	if (parse_stop_request(time_text, signal_text, &request) < 0)
-		return EXIT_CLI_ERROR;
-	return arguments_for_each(&positional, restart_one, &request);
+	return stop_like(&spec, argc, argv, restart_one);
 }
 
 int cmd_rename(int argc, char **argv)
