@@ -26,7 +26,7 @@ struct conversion {
 	const char *error;
 };
 
-static json_t *plain_scalar(const char *text, size_t length)
+json_t *cv_yaml_plain_scalar(const char *text, size_t length)
 {
 	static const char *const trues[] = {"true", "True", "TRUE", NULL};
 	static const char *const falses[] = {"false", "False", "FALSE", NULL};
@@ -74,7 +74,7 @@ static json_t *convert(struct conversion *c, yaml_node_t *node, int depth)
 			c->error = "a NUL byte in a scalar";
 			return NULL;
 		}
-		return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(text, length)
+		return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? cv_yaml_plain_scalar(text, length)
 		                                                          : json_stringn(text, length);
 	}
 	case YAML_SEQUENCE_NODE:

@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <yaml.h>
 
 #include "common/error.h"
+#include "common/yaml.h"
 #include "orchestration/compose-internal.h"
 
 struct conversion {
@@ -29,36 +29,6 @@ struct conversion {
 	const char *error;
 	size_t error_line;
 };
-
-static json_t *plain_scalar(const char *text, size_t length)
-{
-	static const char *const trues[] = {"true", "True", "TRUE", NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", NULL};
-	static const char *const nulls[] = {"null", "Null", "NULL", "~", "", NULL};
-	char *end;
-
-	for (size_t i = 0; trues[i]; i++)
-		if (strcmp(text, trues[i]) == 0)
-			return json_true();
-	for (size_t i = 0; falses[i]; i++)
-		if (strcmp(text, falses[i]) == 0)
-			return json_false();
-	for (size_t i = 0; nulls[i]; i++)
-		if (strcmp(text, nulls[i]) == 0)
-			return json_null();
-	if (length > 0 && strspn(text, "+-0123456789") == length && strpbrk(text, "0123456789") != NULL) {
-		errno = 0;
-		long long number = strtoll(text, &end, 10);
-		if (errno == 0 && *end == '\0')
-			return json_integer(number);
-	}
-	if (length > 0 && strspn(text, "+-0123456789.eE") == length && strchr(text, '.') != NULL) {
-		double number = strtod(text, &end);
-		if (*end == '\0' && isfinite(number))
-			return json_real(number);
-	}
-	return json_stringn(text, length);
-}
 
 static json_t *fail(struct conversion *c, yaml_node_t *node, const char *error)
 {
@@ -172,7 +142,7 @@ static json_t *convert(struct conversion *c, yaml_node_t *node, int depth)
 			return fail(c, node, "too much text (aliases expand beyond the limit)");
 		if (strlen(text) != length)
 			return fail(c, node, "a NUL byte in a scalar");
-		json_t *value = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(text, length)
+		json_t *value = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? cv_yaml_plain_scalar(text, length)
 		                                                                   : json_stringn(text, length);
 		return value ? value : fail(c, node, "invalid text (not UTF-8?)");
 	}
@@ -377,7 +347,7 @@ static int emit_value(yaml_emitter_t *emitter, json_t *value)
 	case JSON_STRING: {
 		/* A string that would read back as another type ("8080", "true", "") is quoted. */
 		const char *text = json_string_value(value);
-		json_t *back = plain_scalar(text, strlen(text));
+		json_t *back = cv_yaml_plain_scalar(text, strlen(text));
 		/* "8080:80" too: YAML 1.1 readers take digits and colons for a base-60 number. */
 		int is_string = back != NULL && json_is_string(back) && strspn(text, "0123456789:") != strlen(text);
 		json_decref(back);
