@@ -72,8 +72,12 @@ restarting_at=$(date +%s.%N)
 cv 0 start web2
 wait_for "web2 to answer again" answers 2
 wait $load
-failed=$(grep -c ' failed$' "$TEST_TMP/load.out" || true)
-[ "$failed" = 0 ] || fail "a killed backend failed $failed connections: $(grep failed "$TEST_TMP/load.out" | head -3)"
+# The issue's bar: no failure after the first health interval (0.2 s here, 0.3 s of slack). A request in
+# flight on web2 when it is killed has sent its bytes and cannot be moved: that one may fail.
+failed=$(awk -v k="$killed_at" '$NF == "failed" && ($1 < k || $1 > k + 0.5)' "$TEST_TMP/load.out" | wc -l)
+[ "$failed" = 0 ] || fail "a killed backend failed $failed connections after the first probe interval (killed at $killed_at, restarted at $restarting_at): $(grep failed "$TEST_TMP/load.out" | head -3)"
+in_flight=$(grep -c ' failed$' "$TEST_TMP/load.out" || true)
+[ "$in_flight" -le 1 ] || fail "$in_flight requests failed at the kill: $(grep failed "$TEST_TMP/load.out" | head -3)"
 grep -q "^backend web2:80 ($B.1.12:80) down$" "$TEST_TMP/rr.out" || fail "no 'down' line for web2: $(cat "$TEST_TMP/rr.out")"
 grep -q "^backend web2:80 ($B.1.12:80) up$" "$TEST_TMP/rr.out" || fail "no 'up' line for web2: $(cat "$TEST_TMP/rr.out")"
 after=$(awk -v t="$restarting_at" '$1 > t && $2 == "web2"' "$TEST_TMP/load.out" | wc -l)
@@ -81,7 +85,7 @@ after=$(awk -v t="$restarting_at" '$1 > t && $2 == "web2"' "$TEST_TMP/load.out" 
 during=$(awk -v k="$killed_at" -v t="$restarting_at" '$1 > k && $1 < t && $2 == "web2"' "$TEST_TMP/load.out" | wc -l)
 [ "$during" = 0 ] || fail "web2 answered $during times while it was dead"
 total=$(wc -l <"$TEST_TMP/load.out")
-pass "kill under load: $total requests, none failed; web2 down, up again, served $after after its restart"
+pass "kill under load: $total requests, none failed after the first probe interval ($in_flight in flight at the kill); web2 down, up again, served $after after its restart"
 
 # The counters at SIGTERM: every connection counted, web2's refusals as errors.
 stop_balancers
