@@ -614,6 +614,9 @@ static void __attribute__((noreturn)) server_main(const struct cv_network *netwo
 		s.pending[i].fd = -1;
 	if (cv_network_path(network->name, "leases", s.leases_path, sizeof s.leases_path) < 0)
 		_exit(1);
+	/* Recorded by itself too: a starter killed before it recorded the server must not leave one nobody knows. */
+	if (record_server(network, getpid()) < 0)
+		_exit(1);
 	load_upstreams(&s);
 	drop_privileges();
 	serve(&s);
@@ -659,6 +662,15 @@ int cv_dns_server_ensure_locked(const struct cv_network *network)
 	if (recorded_server(network) > 0)
 		return 0;
 	udp = bound_socket(network, SOCK_DGRAM);
+	/* A server whose starter was killed before recording it records itself: wait for that a moment. */
+	for (int i = 0; udp < 0 && errno == EADDRINUSE && i < 40; i++) {
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+		if (recorded_server(network) > 0) {
+			cv_error_clear();
+			return 0;
+		}
+		udp = bound_socket(network, SOCK_DGRAM);
+	}
 	if (udp < 0)
 		return -1;
 	tcp = bound_socket(network, SOCK_STREAM);
