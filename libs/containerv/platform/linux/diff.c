@@ -230,7 +230,8 @@ static int collect_changes(struct containerv_container *c, struct diff_walk *wal
 		return errno == ENOENT ? 0 : cv_error_sys("open %s", upper); /* never started: no changes */
 	if (open_layers(walk, c->config.layers) < 0 || walk_directory(walk, upper_fd, "", 0) < 0)
 		return -1;
-	qsort(walk->changes, walk->count, sizeof *walk->changes, compare_paths);
+	if (walk->count > 1) /* no change at all: no array either, and qsort wants one */
+		qsort(walk->changes, walk->count, sizeof *walk->changes, compare_paths);
 	return 0;
 }
 
