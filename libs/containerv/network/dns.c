@@ -83,7 +83,7 @@ int cv_dns_table_load(const struct cv_network *network, struct cv_dns_table *tab
 		return -1;
 	for (size_t i = 0; i < count && ret == 0; i++) {
 		/* A lease of a dead container is stale: its name must not resolve any more. */
-		if (leases[i].owner_pid <= 0 || !cv_network_owner_alive(leases[i].owner_pid, leases[i].owner_start))
+		if (leases[i].owner_pid <= 0 || !cv_process_alive(leases[i].owner_pid, leases[i].owner_start))
 			continue;
 		ret = cv_dns_table_add(table, leases[i].address, (const char *const *)leases[i].names,
 		                       (const char *const *)leases[i].links, (const char *const *)leases[i].dns);
