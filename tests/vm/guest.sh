@@ -142,15 +142,13 @@ fi
 # (a v1-frozen process does not die of SIGKILL until thawed; one in D state not at all), the
 # kernel stacks of the stopped ones and the containers' freezer states.
 dump_stuck() {
-	local pid state
-	echo "== processes (pid ppid state wchan freezer cmdline)"
-	for pid in $(ls /proc | grep -E '^[0-9]+$' | sort -n); do
-		state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
-		printf '%s %s %s %s %s %s\n' "$pid" "$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" \
-			"$state" "$(cat "/proc/$pid/wchan" 2>/dev/null)" \
-			"$(grep -m1 ':freezer:' "/proc/$pid/cgroup" 2>/dev/null | cut -d: -f3)" \
-			"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
-		case "$state" in D | T | t) sed "s/^/    /" "/proc/$pid/stack" 2>/dev/null ;; esac
+	local pid
+	echo "== processes"
+	ps -eo pid,ppid,stat,wchan:32,args --sort pid | cut -c1-200
+	echo "== stopped ones: freezer cgroup and kernel stack"
+	for pid in $(ps -eo pid=,stat= | awk '$2 ~ /^[DTt]/ { print $1 }'); do
+		echo "$pid $(grep -m1 ':freezer:' "/proc/$pid/cgroup" 2>/dev/null | cut -d: -f3)"
+		sed 's/^/    /' "/proc/$pid/stack" 2>/dev/null
 	done
 	echo "== freezer states"
 	grep -r . /sys/fs/cgroup/freezer --include=freezer.state 2>/dev/null
