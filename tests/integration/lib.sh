@@ -15,9 +15,10 @@ ids=() # ids of the containers a test made, for the leftover checks
 
 cleanup() {
 	local left
-	left=$("$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
+	# Timed like every other call: a cleanup that hangs would turn a failed test into a hung one.
+	left=$(timeout -k 10 60 "$CONTAINERV" ps -aq --no-trunc 2>/dev/null || true)
 	if [ -n "$left" ]; then
-		"$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
+		timeout -k 10 120 "$CONTAINERV" rm -f $left >/dev/null 2>&1 || true
 	fi
 	# Networks keep their bridge until removed: take them all off the host (the default one too).
 	for network in $("$CONTAINERV" network ls --format '{{.Name}}' 2>/dev/null || true); do
@@ -37,7 +38,7 @@ cv() {
 	local expected=$1
 	shift
 	set +e
-	OUT=$(timeout 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr" </dev/null)
+	OUT=$(timeout -k 10 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr" </dev/null)
 	CODE=$?
 	set -e
 	ERR=$(cat "$TEST_TMP/stderr")

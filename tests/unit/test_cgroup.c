@@ -1133,7 +1133,8 @@ TEST(update_orders_memory_and_swap)
 }
 
 /* Freezes a spinning process, checks it gets no CPU and that the kernel says frozen, thaws, kills. */
-static void check_freeze_thaw(struct cv_cgroup *cgroup, pid_t pid)
+/* v1: kill_all thaws to kill (v2's cgroup.kill needs no thaw, and its freezer stays as it was). */
+static void check_freeze_thaw(struct cv_cgroup *cgroup, pid_t pid, bool v1)
 {
 	unsigned long long before, after;
 	bool frozen = true;
@@ -1155,9 +1156,11 @@ static void check_freeze_thaw(struct cv_cgroup *cgroup, pid_t pid)
 	usleep(300000);
 	after = process_cpu_ticks(pid);
 	CHECK(after > before);
-	/* Frozen again, then killed: kill_all must get through the freezer. */
+	/* Frozen again, then killed: kill_all must get through the freezer, and leave it thawed. */
 	CHECK_OK(cv_cgroup_freeze(cgroup));
 	CHECK_OK(cv_cgroup_kill_all(cgroup));
+	CHECK_OK(cv_cgroup_is_frozen(cgroup, &frozen));
+	CHECK(!v1 || !frozen);
 }
 
 TEST(freeze_stops_and_thaw_resumes)
@@ -1174,7 +1177,7 @@ TEST(freeze_stops_and_thaw_resumes)
 	track(cgroup);
 	spawn_in(cgroup, body_spin, &child);
 	CHECK(wait_ready(&child));
-	check_freeze_thaw(cgroup, child.pid);
+	check_freeze_thaw(cgroup, child.pid, host_mode() != CONTAINERV_CGROUP_V2);
 	status = wait_child(&child);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	CHECK_OK(cv_cgroup_destroy(cgroup));
@@ -1198,7 +1201,7 @@ TEST(v2_freeze_on_real_cgroup2)
 	track(cgroup);
 	spawn_in(cgroup, body_spin, &child);
 	CHECK(wait_ready(&child));
-	check_freeze_thaw(cgroup, child.pid);
+	check_freeze_thaw(cgroup, child.pid, false);
 	status = wait_child(&child);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	snprintf(path, sizeof path, "%s/containerv/%s", root, id);

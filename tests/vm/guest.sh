@@ -138,10 +138,64 @@ if [ -n "${CV_VM_COMMAND:-}" ]; then
 	bash -c "$CV_VM_COMMAND" </dev/null
 	finish $?
 fi
+# What a test ctest could not end was doing: every process's state, kernel wait and freezer cgroup
+# (a v1-frozen process does not die of SIGKILL until thawed; one in D state not at all), the
+# kernel stacks of the stopped ones and the containers' freezer states.
+dump_stuck() {
+	local pid
+	echo "== processes"
+	ps -eo pid,ppid,stat,wchan:32,args --sort pid | cut -c1-200
+	echo "== stopped ones: freezer cgroup and kernel stack"
+	for pid in $(ps -eo pid=,stat= | awk '$2 ~ /^[DTt]/ { print $1 }'); do
+		echo "$pid $(grep -m1 ':freezer:' "/proc/$pid/cgroup" 2>/dev/null | cut -d: -f3)"
+		sed 's/^/    /' "/proc/$pid/stack" 2>/dev/null
+	done
+	echo "== freezer states"
+	grep -r . /sys/fs/cgroup/freezer --include=freezer.state 2>/dev/null
+	grep -rl 'frozen 1' /sys/fs/cgroup --include=cgroup.events 2>/dev/null
+}
+
+# A test that outlives the longest ctest TIMEOUT (600 s) by a minute is one ctest could not end:
+# its stuck processes go to the console and stuck.txt, then every frozen containerv cgroup is
+# thawed so that what ctest killed dies and the suite goes on, reporting that test as failed.
+watchdog() {
+	local suite=$1 limit=${CV_VM_STUCK_SECONDS:-660} ctest child age dumped=
+	while kill -0 "$suite" 2>/dev/null; do
+		sleep 10
+		ctest=$(pgrep -P "$suite" -x ctest) || continue
+		for child in $(pgrep -P "$ctest"); do
+			age=$(ps -o etimes= -p "$child" | tr -d ' ')
+			[ "${age:-0}" -gt "$limit" ] || continue
+			case " $dumped " in *" $child "*) continue ;; esac
+			dumped="$dumped $child"
+			{
+				echo "cv-vm guest: test process $child ($(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null)) still runs after ${age}s"
+				dump_stuck
+			} | tee -a "$results/stuck.txt" >&2
+			grep -rlx -e FROZEN -e FREEZING /sys/fs/cgroup/freezer --include=freezer.state 2>/dev/null |
+				grep /containerv/ | while read -r state; do echo THAWED >"$state"; done
+			grep -rlx 'frozen 1' /sys/fs/cgroup --include=cgroup.events 2>/dev/null | grep /containerv/ |
+				while read -r events; do echo 0 >"${events%/cgroup.events}/cgroup.freeze"; done
+		done
+	done
+}
+
 started=$(date +%s)
-tini -s -- ctest --test-dir "$CV_VM_BUILD" -R "$CV_VM_TESTS" --output-on-failure --no-tests=error \
-	--timeout "${CV_VM_TIMEOUT:-900}" --output-log "$results/ctest.log" </dev/null
+# The guest's own deadline, inside the host's (CV_VM_GUEST_TIMEOUT): a suite that still hangs is
+# ended here (exit 124), so the host gets a status and the dump instead of killing a silent guest.
+timeout -k 10 "${CV_VM_SUITE_TIMEOUT:-1500}" tini -s -- ctest --test-dir "$CV_VM_BUILD" -R "$CV_VM_TESTS" \
+	--output-on-failure --no-tests=error --timeout "${CV_VM_TIMEOUT:-900}" --output-log "$results/ctest.log" \
+	</dev/null &
+suite=$!
+watchdog "$suite" &
+watcher=$!
+wait "$suite"
 status=$?
+kill "$watcher" 2>/dev/null
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "cv-vm guest: the suite outlived ${CV_VM_SUITE_TIMEOUT:-1500}s" >&2
+	dump_stuck | tee -a "$results/stuck.txt" >&2
+fi
 echo $(($(date +%s) - started)) >"$results/suite-seconds"
 # Every test's output (the unit tests' "skip" lines among it) for the host's report.
 cp "$CV_VM_BUILD/Testing/Temporary/LastTest.log" "$results/" 2>/dev/null

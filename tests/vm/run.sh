@@ -180,6 +180,7 @@ boot() {
 		CV_VM_TESTS=$(printf %q "${tests:-$([ "$mode" = v2 ] && echo "$V2_TESTS" || echo "$V1_TESTS")}")
 		CV_VM_COMMAND=$(printf %q "$command")
 		CV_VM_COMPARE=$([ "$mode" = v2 ] && echo "$compare" || echo 0)
+		CV_VM_SUITE_TIMEOUT=$((${CV_VM_GUEST_TIMEOUT:-1800} - 120))
 	CONFIG
 	truncate -s 8G "$work/scratch-$mode.img" || return 1
 	echo "=== vm $mode: booting $(ls "$kernel/lib/modules") ($accel, ${CV_VM_CPUS:-2} CPUs, ${CV_VM_MEMORY:-2048} MiB)"
@@ -215,6 +216,10 @@ report() {
 		grep '^skip ' "$results/LastTest.log" | sort | uniq -c | sed 's/^/  /'
 	fi
 	[ -f "$results/compare.txt" ] && cat "$results/compare.txt"
+	if [ -f "$results/stuck.txt" ]; then
+		echo "vm $mode: a test ctest could not end (its processes and freezer states: stuck-$mode.txt in --log-dir)"
+		[ -n "$log_dir" ] && cp "$results/stuck.txt" "$log_dir/stuck-$mode.txt"
+	fi
 	[ "$status" = 0 ]
 }
 

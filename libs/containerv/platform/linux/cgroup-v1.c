@@ -675,21 +675,60 @@ static int freeze(const char *freezer, int64_t timeout_ns, bool *settled)
 	}
 }
 
+/* THAWED, retried a few times: a thaw that does not happen leaves killed tasks alive and stopped. */
+static int thaw(const char *freezer)
+{
+	unsigned int round = 0;
+
+	while (cv_cgroup_write(freezer, "freezer.state", "THAWED") < 0) {
+		/* Gone: nothing is left in it to thaw. */
+		if (errno == ENOENT || round >= 5)
+			return errno == ENOENT ? 0 : -1;
+		cv_cgroup_backoff(&round);
+	}
+	return 0;
+}
+
+/*
+ * Frozen, killed, thawed. The caller's termination signals wait until the thaw: a caller ended between
+ * the freeze and the thaw (a timeout's SIGTERM) would leave the container frozen with SIGKILL pending,
+ * and a v1-frozen task does not die of it, nor does anything that waits for it (ctest, say).
+ */
 static int kill_round(const char *freezer, const char *dir)
 {
 	bool settled; /* a task stuck in the kernel may keep it FREEZING: kill anyway */
+	sigset_t terminating, saved;
 	size_t seen;
 	int ret = 0;
 
+	sigemptyset(&terminating);
+	sigaddset(&terminating, SIGTERM);
+	sigaddset(&terminating, SIGINT);
+	sigaddset(&terminating, SIGHUP);
+	sigaddset(&terminating, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &terminating, &saved);
 	/* Frozen first so that no process forks while the others are killed. */
 	if (freezer != NULL)
 		ret = freeze(freezer, V1_FREEZE_TIMEOUT_NS, &settled);
 	if (ret == 0)
 		ret = cv_cgroup_signal_tree(dir, SIGKILL, &seen);
 	/* Frozen tasks die only once thawed; thaw even after a failure so that nothing stays stopped. */
-	if (freezer != NULL && cv_cgroup_write(freezer, "freezer.state", "THAWED") < 0)
-		return -1;
+	if (freezer != NULL && thaw(freezer) < 0)
+		ret = -1;
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return ret;
+}
+
+/* A kill that failed (a paused container's tasks are frozen) leaves none of them stopped; returns -1. */
+static int thaw_after_failure(const char *freezer)
+{
+	struct cv_error_saved saved;
+
+	if (freezer == NULL)
+		return -1;
+	cv_error_save(&saved);
+	thaw(freezer);
+	return cv_error_restore(&saved);
 }
 
 static int v1_kill_all(struct cv_cgroup *cgroup)
@@ -707,13 +746,15 @@ static int v1_kill_all(struct cv_cgroup *cgroup)
 
 		/* Signal 0 only counts: the loop ends when the subtree is empty. */
 		if (cv_cgroup_signal_tree(dir, 0, &seen) < 0)
-			return -1;
+			return thaw_after_failure(freezer);
 		if (seen == 0)
 			return 0;
-		if (cv_monotonic_ns() > deadline)
-			return cv_error_errno(ETIMEDOUT, "%zu processes still in %s after 5 s", seen, dir);
+		if (cv_monotonic_ns() > deadline) {
+			cv_error_errno(ETIMEDOUT, "%zu processes still in %s after 5 s", seen, dir);
+			return thaw_after_failure(freezer);
+		}
 		if (kill_round(freezer, dir) < 0)
-			return -1;
+			return thaw_after_failure(freezer);
 		cv_cgroup_backoff(&round);
 	}
 }

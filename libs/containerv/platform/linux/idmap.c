@@ -96,6 +96,20 @@ int cv_sync_send(int sync_fd, char byte, const int *fds, size_t count)
 	return 0;
 }
 
+ssize_t cv_sync_recvmsg(int fd, struct msghdr *message, int flags)
+{
+	bool reset_seen = false;
+	ssize_t n;
+
+	for (;;) {
+		n = recvmsg(fd, message, flags);
+		if (n >= 0 || (errno != EINTR && (errno != ECONNRESET || reset_seen)))
+			return n;
+		/* The reset is reported once (the kernel clears it): what the peer sent before it went is next. */
+		reset_seen = reset_seen || errno == ECONNRESET;
+	}
+}
+
 int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count)
 {
 	char byte = 0;
@@ -106,9 +120,7 @@ int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count)
 	ssize_t n;
 
 	*count = 0;
-	do
-		n = recvmsg(sync_fd, &message, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = cv_sync_recvmsg(sync_fd, &message, MSG_CMSG_CLOEXEC);
 	if (n != 1)
 		return -1;
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&message); h != NULL; h = CMSG_NXTHDR(&message, h)) {

@@ -172,6 +172,14 @@ void cv_idmap_close(int *fds, size_t count);
  */
 int cv_sync_send(int sync_fd, char byte, const int *fds, size_t count);
 int cv_sync_receive(int sync_fd, int *fds, size_t max, size_t *count);
+/*
+ * recvmsg(2) on a SOCK_SEQPACKET socket (the sync socket, the release socket), retried on EINTR and on
+ * one ECONNRESET. A peer that exits with a message of ours unread (the init that fails before reading
+ * the parent's CV_SYNC_CGROUP) makes the kernel report ECONNRESET on our next receive before the
+ * messages it queued before exiting (its error report): the retry reads them. No allocation.
+ */
+struct msghdr;
+ssize_t cv_sync_recvmsg(int fd, struct msghdr *message, int flags);
 
 /* shifted-copy.c: source copied to target with every owner shifted by the offsets (the chown'd copy-up). */
 int cv_shifted_copy(const char *source, const char *target, uid_t uid_offset, gid_t gid_offset);

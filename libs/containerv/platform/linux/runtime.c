@@ -1201,9 +1201,9 @@ int cv_runtime_release(struct containerv_container *c, const struct cv_release_p
 	unlinkat(dirfd, CV_RELEASE_SOCKET, 0);
 	if (payload == NULL ? cv_sync_send(fd, CV_RELEASE_GO, NULL, 0) < 0 : cv_release_send_payload(fd, payload) < 0)
 		return cv_error_sys("release %.12s", c->id);
-	do
-		n = recv(fd, &message, sizeof message, 0);
-	while (n < 0 && errno == EINTR);
+	struct iovec iov = {.iov_base = &message, .iov_len = sizeof message};
+	struct msghdr header = {.msg_iov = &iov, .msg_iovlen = 1};
+	n = cv_sync_recvmsg(fd, &header, 0);
 	if (n != (ssize_t)sizeof message)
 		return cv_error_errno(EIO, "the init of %.12s died at its release", c->id);
 	message.text[sizeof message.text - 1] = '\0';

@@ -102,9 +102,7 @@ ssize_t cv_receive_with_fd(int socket_fd, void *data, size_t size, int *fd, int 
 	ssize_t n;
 
 	*fd = -1;
-	do
-		n = recvmsg(socket_fd, &header, flags | MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = cv_sync_recvmsg(socket_fd, &header, flags | MSG_CMSG_CLOEXEC);
 	for (struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&header) : NULL; h != NULL; h = CMSG_NXTHDR(&header, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;

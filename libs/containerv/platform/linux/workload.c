@@ -52,9 +52,9 @@ int cv_workload_receive(struct cv_init_plan *plan, const int *fds, size_t count)
 	ssize_t n;
 	char *workdir = NULL;
 
-	do
-		n = recv(plan->sync_fd, received_message, sizeof received_message, MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
+	struct iovec iov = {.iov_base = received_message, .iov_len = sizeof received_message};
+	struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
+	n = cv_sync_recvmsg(plan->sync_fd, &message, MSG_TRUNC);
 	if (n < (ssize_t)sizeof header || (size_t)n > sizeof received_message)
 		return malformed(fds, count);
 	memcpy(&header, received_message, sizeof header);
