@@ -31,6 +31,8 @@ PACKAGES=(
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)
 	runc             # peer runtime for the benchmarks (bench/)
+	containerd       # containerd + ctr + its runc shim: test_oci_containerd.sh and bench/oci.sh drive containerv-runc through it
+	podman           # test_oci_podman.sh: podman --runtime containerv-runc
 	iproute2         # `ip`: integration tests look at network namespaces, veths, bridges
 	e2fsprogs        # mkfs.ext4/chattr: volume and filesystem tests
 	util-linux       # nsenter, unshare, mount, findmnt, lsns: integration tests

@@ -318,6 +318,58 @@ cv 0 ps -aq
 rc 0 delete --force oci4
 pass "roots apart"
 
+# ---- devices, device rules, umask, propagation, a created container killed ----
+# The rootfs has a symlink pointing out of it (to the host's $TEST_TMP/outside): a device path through it must
+# be made inside the root (RESOLVE_IN_ROOT), never on the host.
+make_bundle "$TEST_TMP/dev" '.process.args = ["sleep", "1000"]
+	| .process.user.umask = 63
+	| .linux.devices = [{"path": "/dev/cv-null", "type": "c", "major": 1, "minor": 3, "fileMode": 432, "uid": 7, "gid": 8},
+	                    {"path": "/dev/sub/cv-block", "type": "b", "major": 7, "minor": 200, "fileMode": 384},
+	                    {"path": "/escape/cv-fifo", "type": "p", "fileMode": 420}]
+	| .linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]
+	| .linux.rootfsPropagation = "shared"
+	| .mounts += [{"destination": "/etc-bind", "type": "bind", "source": "/etc", "options": ["bind", "unbindable", "mode=755", "size=1k"]},
+	              {"destination": "/tmp-shared", "type": "tmpfs", "source": "tmpfs", "options": ["shared", "mode=750", "uid=7", "gid=8"]}]'
+mkdir -p "$TEST_TMP/outside" "$TEST_TMP/dev/rootfs$TEST_TMP/outside"
+ln -s "$TEST_TMP/outside" "$TEST_TMP/dev/rootfs/escape"
+rc 0 create --bundle "$TEST_TMP/dev" oci7
+[ -z "$(ls -A "$TEST_TMP/outside")" ] || fail "a device path through a symlink was made on the host: $(ls -l "$TEST_TMP/outside")"
+[ -p "$TEST_TMP/dev/rootfs$TEST_TMP/outside/cv-fifo" ] || fail "the device through the rootfs's symlink is not in the rootfs"
+rc 0 start oci7
+rc 0 exec oci7 sh -c 'stat -c "%F %t:%T %a %u:%g" /dev/cv-null /dev/sub/cv-block /escape/cv-fifo; head -c 3 /dev/cv-null | wc -c'
+[ "$OUT" = "$(printf 'character special file 1:3 660 7:8\nblock special file 7:c8 600 0:0\nfifo 0:0 644 0:0\n0')" ] ||
+	fail "linux.devices not made as asked: $OUT"
+[ -z "$(ls -A "$TEST_TMP/outside")" ] || fail "a device reached the host through the rootfs's symlink"
+pid=$(jq -r .pid <<<"$(timeout 10 "$CONTAINERV_RUNC" --root "$RUNC_ROOT" state oci7)")
+child=$(pgrep -P "$pid" sleep)
+rules=$(cgroup_file "$child" devices devices.list devices.list)
+if [ -f "$rules" ]; then
+	head -4 "$rules" | tr '\n' ';' | grep -qx 'c 10:229 rw;c 1:3 rwm;b 7:200 rwm;c \*:\* m;' ||
+		fail "device cgroup: not the config's rules first: $(head -4 "$rules" | tr '\n' ';')"
+fi
+grep -q '^Umask:[[:space:]]*0077$' /proc/$child/status || fail "umask not applied: $(grep Umask /proc/$child/status)"
+rc 0 exec oci7 sh -c 'grep -E " / | /tmp-shared | /etc-bind " /proc/self/mountinfo'
+[ "$(grep -c shared: <<<"$OUT")" = 2 ] || fail "rootfsPropagation shared or a tmpfs's shared: $OUT"
+grep " /etc-bind " <<<"$OUT" | grep -q unbindable || fail "bind unbindable: $OUT"
+rc 0 exec oci7 sh -c 'stat -c "%a %u:%g" /tmp-shared'
+[ "$OUT" = "750 7:8" ] || fail "tmpfs mode/uid/gid: $OUT"
+rc 0 delete --force oci7
+assert_runc_clean "devices"
+# kill before start: WINCH leaves the created container as it is, TERM ends it (stopped, then deleted)
+make_bundle "$TEST_TMP/killed" '.process.args = ["sleep", "1000"]'
+rc 0 create --bundle "$TEST_TMP/killed" --pid-file "$TEST_TMP/killed.pid" oci8
+rc 0 kill oci8 WINCH
+rc 0 state oci8
+[ "$(jq -r .status <<<"$OUT")" = created ] || fail "created after WINCH: $OUT"
+rc 0 kill oci8 TERM
+rc 0 state oci8
+[ "$(jq -r .status <<<"$OUT")" = stopped ] || fail "created after TERM: $OUT"
+! kill -0 "$(cat "$TEST_TMP/killed.pid")" 2>/dev/null || fail "the held init lives on after TERM"
+rc 1 kill oci8 KILL
+rc 0 delete oci8
+assert_runc_clean "kill before start"
+pass "linux.devices (mode, owner, not through a symlink out), device rules, umask, rootfs and mount propagation, tmpfs uid/gid, kill of a created container"
+
 # ---- refused configs: one line naming the field, nothing left ----
 refuse() {
 	local field=$1 filter=$2
@@ -344,12 +396,15 @@ refuse 'mounts[7]' '.mounts += [{"destination": "/x", "type": "bind", "source": 
 refuse process.capabilities '.process.capabilities.effective = ["CAP_KILL"]'
 refuse process.capabilities '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]'
 refuse process.capabilities '.process.user.uid = 1000 | .process.capabilities.inheritable = []'
-refuse linux.devices '.linux.devices = [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]'
+refuse 'linux.devices[0]' '.linux.devices = [{"path": "/dev/../etc/passwd", "type": "c", "major": 1, "minor": 3}]'
+refuse 'linux.devices[0]' '.linux.devices = [{"path": "dev/x", "type": "c", "major": 1, "minor": 3}]'
+refuse 'linux.devices[0]' '.linux.devices = [{"path": "/dev/x", "type": "z", "major": 1, "minor": 3}]'
+refuse linux.resources.devices '.linux.resources.devices = [{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]'
 refuse root.path '.root.path = "/"'
 refuse 'hooks.prestart[0]' '.hooks = {"prestart": [{"path": "bin/true"}]}'
 refuse 'hooks.poststop[0]' '.hooks = {"poststop": [{"path": "/bin/true", "timeout": 0}]}'
 refuse hooks.createContainer '.hooks = {"createContainer": [{"path": "/bin/true"}]}'
-refuse linux.rootfsPropagation '.linux.rootfsPropagation = "shared"'
+refuse linux.rootfsPropagation '.linux.rootfsPropagation = "sideways"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'
 printf '{"ociVersion": "1.0.0", "process": ' >"$TEST_TMP/hostile/config.json"

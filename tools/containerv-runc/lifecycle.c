@@ -110,6 +110,30 @@ static int run_phase_hooks(struct containerv_container *container, const char *p
 	return ret;
 }
 
+/*
+ * Releases a created container and runs its poststart hooks with the state start made: "running", the
+ * pid it had. A short process may already have ended when they run; the state they get is start's, not
+ * whatever came after it (the specification: poststart is called after the process started).
+ */
+static int start_with_hooks(struct containerv_container *container, const char *id)
+{
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	json_t *kept, *state = NULL;
+
+	if (containerv_inspect(container, &info) < 0 || containerv_start(container) < 0)
+		return runc_library_error(id);
+	kept = runc_hooks_of(container);
+	if (kept != NULL)
+		state = runc_state_json(container, &info);
+	if (state != NULL) {
+		json_object_set_new(state, "status", json_string("running"));
+		runc_hooks_run(kept, "poststart", state, false);
+	}
+	json_decref(state);
+	json_decref(kept);
+	return 0;
+}
+
 /* prestart (deprecated, still run), then createRuntime: the container is created, its process not run. */
 static int run_create_hooks(struct containerv_container *container)
 {
@@ -279,10 +303,8 @@ int runc_start(int argc, char **argv)
 		ret = runc_library_error(id);
 	else if (info.state != CV_STATE_HELD)
 		ret = runc_error("%s: cannot start a container that is %s", id, runc_status(&info));
-	else if (containerv_start(container) < 0)
-		ret = runc_library_error(id);
 	else
-		run_phase_hooks(container, "poststart", false);
+		ret = start_with_hooks(container, id);
 	containerv_close(container);
 	return ret;
 }
@@ -308,12 +330,10 @@ int runc_run(int argc, char **argv)
 
 	if (parse_id(argc, argv, table, &id) != 0 || create_held(id, &flags, &container) != 0)
 		return 1;
-	if (containerv_start(container) < 0) {
-		int ret = runc_library_error(id);
+	if (start_with_hooks(container, id) != 0) {
 		remove_with_hooks(container, id);
-		return ret;
+		return 1;
 	}
-	run_phase_hooks(container, "poststart", false);
 	if (flags.detach) {
 		containerv_close(container);
 		return 0;

@@ -21,8 +21,7 @@ void cv_mounts_free(struct cv_mount *mounts, size_t count)
 	free(mounts);
 }
 
-/* An absolute path without "." or ".." components. */
-static bool is_clean_absolute_path(const char *path)
+bool cv_is_clean_absolute_path(const char *path)
 {
 	if (path == NULL || path[0] != '/' || strlen(path) >= 4096)
 		return false;
@@ -43,11 +42,11 @@ static int validate_mount(const struct containerv_mount *m)
 
 	if (m->version != CONTAINERV_MOUNT_VERSION)
 		return cv_error_errno(EINVAL, "mount: unsupported version %u", m->version);
-	if (!is_clean_absolute_path(m->target) || strcmp(m->target, "/") == 0)
+	if (!cv_is_clean_absolute_path(m->target) || strcmp(m->target, "/") == 0)
 		return cv_error_errno(EINVAL,
 		                      "invalid mount target \"%s\": use an absolute path other than / without . or ..",
 		                      m->target ? m->target : "");
-	if (m->propagation > CV_PROPAGATION_SHARED)
+	if (m->propagation > CV_PROPAGATION_UNBINDABLE)
 		return cv_error_errno(EINVAL, "mount %s: unknown propagation %d", m->target, (int)m->propagation);
 	switch (m->type) {
 	case CV_MOUNT_TYPE_BIND:

@@ -24,6 +24,7 @@ void cv_options_init(struct containerv_options *options)
 	struct containerv_limits unset = CONTAINERV_LIMITS_INIT;
 	options->limits = unset;
 	options->stdio[0] = options->stdio[1] = options->stdio[2] = -1;
+	options->umask = -1;
 }
 
 /* Only for copies made by dup_stdio (a container's config), never for the caller's numbers. */
@@ -77,6 +78,8 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->workdir);
 	cv_strv_free(options->labels);
 	cv_strv_free(options->sysctls);
+	cv_strv_free(options->devices);
+	cv_strv_free(options->device_rules);
 	cv_mounts_free(options->mounts, options->mount_count);
 	containerv_security_delete(options->security);
 	cv_network_config_clear(&options->network);
@@ -344,6 +347,74 @@ int containerv_options_add_sysctl(struct containerv_options *options, const char
 		return cv_error_errno(EINVAL, "sysctl %s: the value must be one line of at most 4096 bytes", key);
 	if (cv_asprintf(&entry, "%s=%s", key, value) < 0 || cv_strv_append(&options->sysctls, entry) < 0)
 		return -1;
+	return 0;
+}
+
+int containerv_options_add_device(struct containerv_options *options, const char *path, char type, uint32_t major,
+                                  uint32_t minor, uint32_t mode, containerv_uid_t uid, containerv_gid_t gid)
+{
+	cleanup_free char *entry = NULL;
+
+	cv_error_clear();
+	if (options == NULL || path == NULL)
+		return cv_error_errno(EINVAL, "device: missing argument");
+	if (path[0] != '/' || path[1] == '\0' || strlen(path) >= PATH_MAX || strchr(path, '\n') != NULL ||
+	    strcmp(path, "/dev") == 0 || !cv_is_clean_absolute_path(path))
+		return cv_error_errno(EINVAL, "device \"%s\": the path must be absolute, below /, without \"..\"",
+		                      path);
+	if (type != 'c' && type != 'b' && type != 'u' && type != 'p')
+		return cv_error_errno(EINVAL, "device %s: type must be c, b, u or p", path);
+	if (major > 4095 || minor > 1048575)
+		return cv_error_errno(EINVAL, "device %s: major above 4095 or minor above 1048575", path);
+	if (mode > 0777)
+		return cv_error_errno(EINVAL, "device %s: mode must be permission bits (at most 0777)", path);
+	if (uid == (containerv_uid_t)-1 || gid == (containerv_gid_t)-1)
+		return cv_error_errno(EINVAL, "device %s: invalid owner", path);
+	if (cv_asprintf(&entry, "%c %u %u %o %u %u %s", type == 'u' ? 'c' : type, major, minor, mode, (unsigned)uid,
+	                (unsigned)gid, path) < 0 ||
+	    cv_strv_append(&options->devices, entry) < 0)
+		return -1;
+	return 0;
+}
+
+int containerv_options_allow_device(struct containerv_options *options, char type, int64_t major, int64_t minor,
+                                    const char *access)
+{
+	char major_text[16] = "*", minor_text[16] = "*", entry[64];
+
+	cv_error_clear();
+	if (options == NULL || access == NULL)
+		return cv_error_errno(EINVAL, "device rule: missing argument");
+	if (type != 'a' && type != 'c' && type != 'b')
+		return cv_error_errno(EINVAL, "device rule: type must be a, c or b");
+	if (major < -1 || major > 4095 || minor < -1 || minor > 1048575)
+		return cv_error_errno(EINVAL, "device rule: major or minor out of range");
+	if (access[0] == '\0' || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+		return cv_error_errno(EINVAL, "device rule: access \"%s\" must be letters of rwm", access);
+	if (major >= 0)
+		snprintf(major_text, sizeof major_text, "%lld", (long long)major);
+	if (minor >= 0)
+		snprintf(minor_text, sizeof minor_text, "%lld", (long long)minor);
+	snprintf(entry, sizeof entry, "%c %s:%s %s", type, major_text, minor_text, access);
+	return cv_strv_append(&options->device_rules, entry) < 0 ? -1 : 0;
+}
+
+int containerv_options_set_umask(struct containerv_options *options, int mask)
+{
+	cv_error_clear();
+	if (options == NULL || mask < -1 || mask > 0777)
+		return cv_error_errno(EINVAL, "umask: must be from 0 to 0777 (or -1)");
+	options->umask = mask;
+	return 0;
+}
+
+int containerv_options_set_root_propagation(struct containerv_options *options,
+                                            enum containerv_mount_propagation propagation)
+{
+	cv_error_clear();
+	if (options == NULL || (int)propagation < 0 || propagation > CV_PROPAGATION_UNBINDABLE)
+		return cv_error_errno(EINVAL, "root propagation: unknown value");
+	options->root_propagation = (int)propagation;
 	return 0;
 }
 
@@ -718,6 +789,10 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    join_paths_to_json(o, root) < 0 ||
 	    json_object_set_new(root, "supplementary_groups", groups_to_json(o)) < 0 ||
 	    json_object_set_new(root, "sysctls", strv_to_json(o->sysctls)) < 0 ||
+	    json_object_set_new(root, "devices", strv_to_json(o->devices)) < 0 ||
+	    json_object_set_new(root, "device_rules", strv_to_json(o->device_rules)) < 0 ||
+	    json_object_set_new(root, "umask", json_integer(o->umask)) < 0 ||
+	    json_object_set_new(root, "root_propagation", json_integer(o->root_propagation)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
 	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
@@ -800,8 +875,18 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->log_max_files = log_max_files >= 1 && log_max_files <= 100 ? (unsigned int)log_max_files : 0;
 	o->rootfs_in_place = json_is_true(json_object_get(root, "rootfs_in_place"));
 	groups_from_json(json_object_get(root, "supplementary_groups"), o);
-	if (strv_from_json(json_object_get(root, "sysctls"), &o->sysctls) < 0)
+	if (strv_from_json(json_object_get(root, "sysctls"), &o->sysctls) < 0 ||
+	    strv_from_json(json_object_get(root, "devices"), &o->devices) < 0 ||
+	    strv_from_json(json_object_get(root, "device_rules"), &o->device_rules) < 0)
 		goto done;
+	/* Absent (written before they existed) or out of range: the caller's mask, a private root. */
+	json_t *umask_value = json_object_get(root, "umask");
+	o->umask = json_is_integer(umask_value) && json_integer_value(umask_value) >= 0 &&
+	                           json_integer_value(umask_value) <= 0777
+	                   ? (int)json_integer_value(umask_value)
+	                   : -1;
+	json_int_t propagation = json_integer_value(json_object_get(root, "root_propagation"));
+	o->root_propagation = propagation >= 0 && propagation <= CV_PROPAGATION_UNBINDABLE ? (int)propagation : 0;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
 	    cv_security_config_from_json(root, &o->security) < 0)

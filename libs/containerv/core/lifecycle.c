@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "common/error.h"
 #include "core/backend.h"
@@ -38,6 +39,46 @@ int containerv_start(struct containerv_container *container)
 	return 0;
 }
 
+/* Signals whose default action is to ignore, stop or continue: a process that has not run yet stays as it is. */
+static bool leaves_a_new_process(int signal)
+{
+	switch (signal) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A held container's main command has not been executed: a signal reaches it as it would a process that
+ * has installed no handler yet. One that would end it ends the container (every process, the init too:
+ * it is CV_STATE_CREATED again); one that would be ignored, or stop it, changes nothing.
+ */
+static int kill_held(struct containerv_container *container, int signal)
+{
+	const struct cv_backend_ops *backend = cv_backend();
+	int ret = 0;
+
+	if (leaves_a_new_process(signal))
+		return 0;
+	if (backend->lock(container) < 0)
+		return cv_error_prefix("kill");
+	backend->refresh(container);
+	if (container->state.status == CV_STATE_HELD && backend->terminate(container) < 0)
+		ret = cv_error_prefix("kill %s", containerv_name(container));
+	backend->refresh(container);
+	backend->unlock(container);
+	return ret;
+}
+
 int containerv_kill(struct containerv_container *container, int signal)
 {
 	cv_error_clear();
@@ -47,6 +88,8 @@ int containerv_kill(struct containerv_container *container, int signal)
 		return cv_error_errno(EINVAL, "kill: invalid signal %d", signal);
 	CV_CONTEXT_SCOPE(container->context);
 	cv_backend()->refresh(container);
+	if (container->state.status == CV_STATE_HELD)
+		return kill_held(container, signal);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
 	return cv_backend()->signal(container, signal);

@@ -154,9 +154,10 @@ static int load_user(struct cv_oci_load *load, json_t *process)
 	    integer_member(user, "gid", "process.user.gid", 0, UINT32_MAX - 1, &gid, &has_gid) < 0 ||
 	    integer_member(user, "umask", "process.user.umask", 0, 0777, &umask_value, &has_umask) < 0)
 		return -1;
-	/* The init starts the command with 022: another mask would leave files more open than asked, or less. */
-	if (has_umask && umask_value != 022)
-		return cv_oci_refuse("process.user.umask", "only 0022 is supported");
+	/* Absent: 0022, as runc and crun give it. */
+	if (containerv_options_set_umask(load->options, (int)umask_value) < 0)
+		return cv_error_prefix("config.json: process.user.umask");
+	(void)has_umask;
 	groups = json_object_get(user, "additionalGids");
 	if (groups != NULL && !json_is_null(groups)) {
 		containerv_gid_t gids[CONTAINERV_SUPPLEMENTARY_GROUPS_MAX];

@@ -129,14 +129,27 @@ static int load_idmaps(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
-/* Every container gets these nodes; listing them is allowed, asking for any other is refused. */
-static int load_devices(json_t *linux_object)
+/* A non-negative integer member no larger than max; absent or null: fallback. */
+static int device_number(json_t *entry, const char *name, const char *field, long long max, long long fallback,
+                         long long *value)
 {
-	static const struct {
-		const char *path;
-		long long major, minor;
-	} defaults[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-	                {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+	json_t *member = json_object_get(entry, name);
+
+	*value = fallback;
+	if (member == NULL || json_is_null(member))
+		return 0;
+	if (!json_is_integer(member) || json_integer_value(member) < 0 || json_integer_value(member) > max)
+		return cv_oci_refuse(field, "%s: not an integer from 0 to %lld", name, max);
+	*value = json_integer_value(member);
+	return 0;
+}
+
+/*
+ * linux.devices: nodes made in the container with their type, number, mode and owner. Each is also allowed
+ * in the device cgroup ("rwm", as runc does): a node the config asked for is meant to be used.
+ */
+static int load_devices(struct cv_oci_load *load, json_t *linux_object)
+{
 	json_t *devices = json_object_get(linux_object, "devices"), *entry;
 	size_t i;
 
@@ -144,30 +157,42 @@ static int load_devices(json_t *linux_object)
 		return cv_oci_refuse("linux.devices", "not an array");
 	json_array_foreach(devices, i, entry)
 	{
-		const char *path = json_string_value(json_object_get(entry, "path"));
-		const char *type = json_string_value(json_object_get(entry, "type"));
-		long long major = json_integer_value(json_object_get(entry, "major"));
-		long long minor = json_integer_value(json_object_get(entry, "minor"));
-		bool known = false;
+		const char *path = NULL, *type = NULL;
+		long long major, minor, mode, uid, gid;
+		char field[48];
 
-		for (size_t j = 0; path && type && j < sizeof defaults / sizeof defaults[0]; j++)
-			known = known || (strcmp(path, defaults[j].path) == 0 && strcmp(type, "c") == 0 &&
-			                  major == defaults[j].major && minor == defaults[j].minor);
-		if (!known)
-			return cv_oci_refuse("linux.devices", "%s: devices beyond the default set are not supported",
-			                     path ? path : "(no path)");
+		snprintf(field, sizeof field, "linux.devices[%zu]", i);
+		if (!json_is_object(entry))
+			return cv_oci_refuse(field, "not an object");
+		if (cv_oci_string(entry, "path", field, &path) < 0 || cv_oci_string(entry, "type", field, &type) < 0)
+			return -1;
+		if (path == NULL || type == NULL || strlen(type) != 1)
+			return cv_oci_refuse(field, "needs a path and a type (c, b, u or p)");
+		if (device_number(entry, "major", field, 4095, 0, &major) < 0 ||
+		    device_number(entry, "minor", field, 1048575, 0, &minor) < 0 ||
+		    device_number(entry, "fileMode", field, 0777, 0666, &mode) < 0 ||
+		    device_number(entry, "uid", field, UINT32_MAX - 1, 0, &uid) < 0 ||
+		    device_number(entry, "gid", field, UINT32_MAX - 1, 0, &gid) < 0)
+			return -1;
+		if (containerv_options_add_device(load->options, path, type[0], (uint32_t)major, (uint32_t)minor,
+		                                  (uint32_t)mode, (containerv_uid_t)uid, (containerv_gid_t)gid) < 0)
+			return cv_error_prefix("config.json: %s", field);
+		if (type[0] != 'p' &&
+		    containerv_options_allow_device(load->options, type[0] == 'b' ? 'b' : 'c', major, minor, "rwm") < 0)
+			return cv_error_prefix("config.json: %s", field);
 	}
 	return 0;
 }
 
 /*
- * The device cgroup: containerv always denies all but its default nodes. Allow rules are granted at most
- * that (the result is stricter, never weaker); a deny rule narrower than "everything" cannot be honoured.
+ * The device cgroup, in order: a rule denying everything starts the list again (the allow rules before it
+ * are dropped); allow rules are granted, before containerv's default list (runc's order); a deny rule
+ * narrower than "everything" cannot be expressed over that list and is refused.
  */
-static int load_device_rules(json_t *resources)
+static int load_device_rules(struct cv_oci_load *load, json_t *resources)
 {
 	json_t *rules = json_object_get(resources, "devices"), *rule;
-	size_t i;
+	size_t i, first = 0;
 
 	if (rules != NULL && !json_is_array(rules) && !json_is_null(rules))
 		return cv_oci_refuse("linux.resources.devices", "not an array");
@@ -177,7 +202,7 @@ static int load_device_rules(json_t *resources)
 		const char *type = json_string_value(json_object_get(rule, "type"));
 		json_t *major = json_object_get(rule, "major"), *minor = json_object_get(rule, "minor");
 
-		if (!json_is_boolean(allow))
+		if (!json_is_object(rule) || !json_is_boolean(allow))
 			return cv_oci_refuse("linux.resources.devices", "entry %zu: allow must be a boolean", i);
 		if (json_is_true(allow))
 			continue;
@@ -187,6 +212,25 @@ static int load_device_rules(json_t *resources)
 		if (!everything)
 			return cv_oci_refuse("linux.resources.devices",
 			                     "entry %zu: deny rules for single devices are not supported", i);
+		first = i + 1;
+	}
+	for (i = first; i < json_array_size(rules); i++) {
+		rule = json_array_get(rules, i);
+		const char *type = json_string_value(json_object_get(rule, "type"));
+		const char *access = json_string_value(json_object_get(rule, "access"));
+		json_t *major = json_object_get(rule, "major"), *minor = json_object_get(rule, "minor");
+		json_int_t major_value = json_is_integer(major) ? json_integer_value(major) : -1;
+		json_int_t minor_value = json_is_integer(minor) ? json_integer_value(minor) : -1;
+
+		if ((major != NULL && !json_is_null(major) && !json_is_integer(major)) ||
+		    (minor != NULL && !json_is_null(minor) && !json_is_integer(minor)))
+			return cv_oci_refuse("linux.resources.devices", "entry %zu: major and minor must be integers",
+			                     i);
+		if (type != NULL && strlen(type) != 1)
+			return cv_oci_refuse("linux.resources.devices", "entry %zu: type must be a, c or b", i);
+		if (containerv_options_allow_device(load->options, type ? type[0] : 'a', major_value, minor_value,
+		                                    access ? access : "rwm") < 0)
+			return cv_error_prefix("config.json: linux.resources.devices[%zu]", i);
 	}
 	return 0;
 }
@@ -285,7 +329,7 @@ static int load_resources(struct cv_oci_load *load, json_t *resources)
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (cv_oci_refuse_if_set(resources, refused[i], "linux.resources", "not supported") < 0)
 			return -1;
-	if (load_device_rules(resources) < 0 || (cv_oci_is_set(memory) && load_memory(memory, &limits) < 0) ||
+	if (load_device_rules(load, resources) < 0 || (cv_oci_is_set(memory) && load_memory(memory, &limits) < 0) ||
 	    (cv_oci_is_set(cpu) && load_cpu(cpu, &limits) < 0) ||
 	    (cv_oci_is_set(block_io) && load_block_io(block_io, &limits) < 0))
 		return -1;
@@ -395,6 +439,15 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	        {"personality", "not supported"},  {"timeOffsets", "not supported (no time namespace)"},
 	        {"memoryPolicy", "not supported"}, {"netDevices", "not supported"},
 	};
+	static const struct {
+		const char *name;
+		enum containerv_mount_propagation propagation;
+	} propagations[] = {
+	        {"private", CV_PROPAGATION_PRIVATE},       {"rprivate", CV_PROPAGATION_PRIVATE},
+	        {"slave", CV_PROPAGATION_SLAVE},           {"rslave", CV_PROPAGATION_SLAVE},
+	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
+	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
+	};
 	const char *propagation;
 
 	if (linux_object == NULL || !json_is_object(linux_object))
@@ -404,14 +457,21 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 			return -1;
 	if (cv_oci_string(linux_object, "rootfsPropagation", "linux.rootfsPropagation", &propagation) < 0)
 		return -1;
-	/* containerv makes every mount of the container private: what a shared or unbindable root would change. */
-	if (propagation != NULL && propagation[0] != '\0' && strcmp(propagation, "private") != 0 &&
-	    strcmp(propagation, "rprivate") != 0 && strcmp(propagation, "slave") != 0 &&
-	    strcmp(propagation, "rslave") != 0)
-		return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not supported (private only)", propagation);
+	/* Applied to the root mount once it is in place; every mount was made private first. */
+	if (propagation != NULL && propagation[0] != '\0') {
+		size_t i = 0;
+		while (i < sizeof propagations / sizeof propagations[0] &&
+		       strcmp(propagation, propagations[i].name) != 0)
+			i++;
+		if (i == sizeof propagations / sizeof propagations[0])
+			return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not a propagation", propagation);
+		if (containerv_options_set_root_propagation(load->options, propagations[i].propagation) < 0)
+			return cv_error_prefix("config.json: linux.rootfsPropagation");
+	}
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_cgroups_path(load, linux_object) < 0 || load_devices(linux_object) < 0 ||
+	                       load_cgroups_path(load, linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
+	                       load_devices(load, linux_object) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
 	                       load_paths(load, linux_object) < 0 || load_sysctls(load, linux_object) < 0
 	               ? -1

@@ -104,9 +104,10 @@ static int mount_option(struct containerv_mount *mount, const char *option, cons
 		const char *name;
 		enum containerv_mount_propagation propagation;
 	} propagations[] = {
-	        {"private", CV_PROPAGATION_PRIVATE}, {"rprivate", CV_PROPAGATION_PRIVATE},
-	        {"slave", CV_PROPAGATION_SLAVE},     {"rslave", CV_PROPAGATION_SLAVE},
-	        {"shared", CV_PROPAGATION_SHARED},   {"rshared", CV_PROPAGATION_SHARED},
+	        {"private", CV_PROPAGATION_PRIVATE},       {"rprivate", CV_PROPAGATION_PRIVATE},
+	        {"slave", CV_PROPAGATION_SLAVE},           {"rslave", CV_PROPAGATION_SLAVE},
+	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
+	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
 	};
 
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
@@ -125,6 +126,15 @@ static int mount_option(struct containerv_mount *mount, const char *option, cons
 		return 0;
 	if (mount->type == CV_MOUNT_TYPE_TMPFS)
 		return tmpfs_option(mount, option, field);
+	/*
+	 * A bind takes no filesystem data: mount(2) ignores "mode=755" or "size=1k" there, as under runc
+	 * and crun. Accepted when well-formed, since they change nothing.
+	 */
+	struct containerv_mount ignored = CONTAINERV_MOUNT_INIT;
+	ignored.type = CV_MOUNT_TYPE_TMPFS;
+	if (strncmp(option, "size=", 5) == 0 || strncmp(option, "mode=", 5) == 0 || strncmp(option, "uid=", 4) == 0 ||
+	    strncmp(option, "gid=", 4) == 0)
+		return tmpfs_option(&ignored, option, field);
 	return cv_oci_refuse(field, "option \"%s\" is not supported", option);
 }
 

@@ -48,6 +48,15 @@ struct cv_sync_message {
 	char text[1024];
 };
 
+/* A device node of the config (containerv_options_add_device), made by the init in the container's root. */
+struct cv_plan_device {
+	char type; /* 'c', 'b' or 'p' */
+	unsigned int major, minor;
+	unsigned int mode;
+	unsigned int uid, gid;
+	const char *path; /* absolute inside the container, no "." or ".." (in the config's string) */
+};
+
 /* A mount of the container, resolved by the parent (volume acquired, tmpfs options built). */
 struct cv_plan_mount {
 	int type;              /* enum containerv_mount_type */
@@ -126,6 +135,10 @@ struct cv_init_plan {
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;
+	struct cv_plan_device *devices; /* the config's nodes, made after the default ones */
+	size_t device_count;
+	int umask;                   /* the main command's; -1: inherited */
+	int root_propagation;        /* enum containerv_mount_propagation, set on the root and below after pivot_root */
 	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
 	char *const *readonly_paths; /* mounted read-only */
 	struct cv_security_plan security;

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,6 +141,8 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 	}
 	if (cv_chdir_in_root(plan->workdir) < 0)
 		goto fail;
+	if (plan->umask >= 0)
+		umask((mode_t)plan->umask);
 	/* Capabilities, no_new_privileges, Landlock and seccomp last, with the user switch in their midst. */
 	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user_of_plan, (void *)plan) < 0)
 		goto fail;

@@ -210,6 +210,61 @@ static int open_terminal(int rootfd, struct cv_init_plan *plan)
 	return mount_in_root(rootfd, plan->console, "/dev/console", NULL, MS_BIND, NULL, true);
 }
 
+/*
+ * A device node of the config (a hostile path: its parent is made and opened inside the root, the node
+ * made relative to it, never through a link). Where mknod is refused (a user namespace), the host's
+ * node of the same path is bound, and must be the device asked for.
+ */
+static int create_config_device(int rootfd, const struct cv_plan_device *device)
+{
+	char parent_path[PATH_MAX], host_path[64];
+	mode_t type = device->type == 'b' ? S_IFBLK : device->type == 'p' ? S_IFIFO : S_IFCHR;
+	dev_t number = device->type == 'p' ? 0 : makedev(device->major, device->minor);
+	struct stat st;
+	int ret = 0;
+
+	snprintf(parent_path, sizeof parent_path, "%s", device->path);
+	char *slash = strrchr(parent_path, '/');
+	const char *leaf = device->path + (slash - parent_path) + 1;
+	*slash = '\0';
+	if (parent_path[0] != '\0' && cv_root_mkdirs(rootfd, parent_path, 0755) < 0)
+		return -1;
+	int parent = cv_root_open(rootfd, parent_path[0] ? parent_path : "/", O_PATH | O_DIRECTORY, 0);
+	if (parent < 0)
+		return cv_error_sys("device %s: open its directory in the container", device->path);
+	/* The root's own node of that device stays, as runc leaves it; anything else there is an error, never followed.
+	 */
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(parent);
+		if ((st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == number))
+			return 0;
+		return cv_error_errno(EEXIST, "device %s: something else is there in the container", device->path);
+	}
+	if (mknodat(parent, leaf, type | device->mode, number) == 0) {
+		if (fchownat(parent, leaf, device->uid, device->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(parent, leaf, device->mode, 0) < 0)
+			ret = cv_error_sys("device %s: set its owner and mode", device->path);
+		close(parent);
+		return ret;
+	}
+	close(parent);
+	if (errno != EPERM)
+		return cv_error_sys("mknod %s", device->path);
+	/* The host's node, checked to be this device, bound over a file made for it. */
+	int host = open(device->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (host < 0)
+		return cv_error_sys("device %s: mknod refused and no such node on the host to bind", device->path);
+	if (fstat(host, &st) < 0 || (st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != number)) {
+		close(host);
+		return cv_error_errno(EPERM, "device %s: mknod refused and the host's node there is another device",
+		                      device->path);
+	}
+	fd_path(host_path, sizeof host_path, host);
+	ret = mount_in_root(rootfd, host_path, device->path, NULL, MS_BIND, NULL, true);
+	close(host);
+	return ret;
+}
+
 static int setup_dev(int rootfd, struct cv_init_plan *plan)
 {
 	static const char *const links[][2] = {
@@ -243,6 +298,9 @@ static int setup_dev(int rootfd, struct cv_init_plan *plan)
 		return -1;
 	if (plan->tty && open_terminal(rootfd, plan) < 0)
 		return -1;
+	for (size_t i = 0; i < plan->device_count; i++)
+		if (create_config_device(rootfd, &plan->devices[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -297,7 +355,7 @@ static unsigned long long mount_attributes_of(unsigned int flags)
 static int set_mount_attributes(int rootfd, const char *target, unsigned long long attributes_set, int propagation,
                                 bool recursive)
 {
-	static const unsigned long long propagation_flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED};
+	static const unsigned long long propagation_flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
 	struct mount_attr attributes = {
 	        .attr_set = attributes_set,
 	        .propagation = propagation_flags[propagation],
@@ -325,7 +383,11 @@ static int mount_user_mount(int rootfd, struct cv_plan_mount *m)
 	if (m->type == CV_MOUNT_TYPE_TMPFS) {
 		unsigned long flags = MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0) |
 		                      ((m->flags & CV_MOUNT_NOEXEC) ? MS_NOEXEC : 0);
-		return mount_in_root(rootfd, "tmpfs", m->target, "tmpfs", flags, m->data, false);
+		if (mount_in_root(rootfd, "tmpfs", m->target, "tmpfs", flags, m->data, false) < 0)
+			return -1;
+		return m->propagation == CV_PROPAGATION_PRIVATE
+		               ? 0
+		               : set_mount_attributes(rootfd, m->target, 0, m->propagation, false);
 	}
 	/* The source opened by cv_rootfs_open: a volume's _data is under the state root, which is root's. */
 	fd_path(source, sizeof source, m->source_fd);
@@ -681,6 +743,16 @@ int cv_rootfs_setup(struct cv_init_plan *plan)
 	if ((plan->namespaces & CV_NS_NET) && bring_up_loopback() < 0)
 		goto done;
 	ret = pivot_into(rootfd);
+	/*
+	 * The root mount only (the mounts below keep their own, as each asked): after pivot_root, which refuses
+	 * a shared root. Everything was made private first: a shared root shares only with the container's
+	 * own binds of it, never with the host.
+	 */
+	if (ret == 0 && plan->root_propagation != CV_PROPAGATION_PRIVATE) {
+		static const unsigned long propagation_flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
+		if (mount(NULL, "/", NULL, propagation_flags[plan->root_propagation], NULL) < 0)
+			ret = cv_error_sys("set the propagation of the root");
+	}
 done:
 	close_sources(plan);
 	close_fd(&scratch);

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -36,6 +37,7 @@
 static void plan_free(struct cv_init_plan *plan)
 {
 	free(plan->mounts);
+	free(plan->devices);
 	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
 	free(plan->layer_fds);
@@ -623,6 +625,29 @@ static int build_sysctls(const struct containerv_options *config, struct cv_init
 	return 0;
 }
 
+/* The config's device nodes, "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device's). */
+static int build_devices(const struct containerv_options *config, struct cv_init_plan *plan)
+{
+	size_t count = cv_strv_length(config->devices);
+
+	if (count == 0)
+		return 0;
+	plan->devices = cv_malloc0(count * sizeof *plan->devices);
+	if (plan->devices == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		struct cv_plan_device *device = &plan->devices[i];
+		int path_offset = 0;
+		if (sscanf(config->devices[i], "%c %u %u %o %u %u %n", &device->type, &device->major, &device->minor,
+		           &device->mode, &device->uid, &device->gid, &path_offset) != 6 ||
+		    path_offset == 0 || config->devices[i][path_offset] != '/')
+			return cv_error_errno(EINVAL, "device \"%s\": malformed", config->devices[i]);
+		device->path = config->devices[i] + path_offset;
+	}
+	plan->device_count = count;
+	return 0;
+}
+
 static int build_plan(struct containerv_container *c, struct cv_init_plan *plan, struct start_stdio *io,
                       uint32_t address, uint32_t dns_server)
 {
@@ -659,8 +684,10 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->workdir = config->workdir ? config->workdir : "/";
 	plan->uid = config->uid;
 	plan->gid = config->gid;
-	if (build_sysctls(config, plan) < 0)
+	if (build_sysctls(config, plan) < 0 || build_devices(config, plan) < 0)
 		return -1;
+	plan->umask = config->umask;
+	plan->root_propagation = config->root_propagation;
 	plan->groups = config->supplementary_groups;
 	plan->group_count = config->supplementary_group_count;
 	if (prepare_stdio(c, plan, io) < 0)
@@ -746,15 +773,40 @@ static int create_clean_cgroup(struct containerv_container *c, struct cv_cgroup 
 	return ret < 0 ? -1 : cv_cgroup_create(name, &c->config.limits, cgroup);
 }
 
+/* One rule of the config, "TYPE MAJOR:MINOR ACCESS" (containerv_options_allow_device's; '*' for any). */
+static int parse_device_rule(const char *text, struct cv_device_rule *rule, char access[4])
+{
+	char major[16], minor[16];
+
+	if (sscanf(text, "%c %15[0-9*]:%15[0-9*] %3[rwm]", &rule->type, major, minor, access) != 4)
+		return cv_error_errno(EINVAL, "device rule \"%s\": malformed", text);
+	rule->major = major[0] == '*' ? -1 : atoi(major);
+	rule->minor = minor[0] == '*' ? -1 : atoi(minor);
+	rule->access = access;
+	return 0;
+}
+
 /* A new cgroup, with the device list (before any process of the container can open a device). */
 static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
 {
+	size_t extra = cv_strv_length(c->config.device_rules), count = 0;
+
 	if (create_clean_cgroup(c, cgroup) < 0)
 		return -1;
-	if (!c->config.security->privileged &&
-	    cv_cgroup_restrict_devices(*cgroup, cv_default_device_rules, cv_default_device_rule_count) < 0)
+	if (c->config.security->privileged)
+		return 0;
+	if (extra == 0)
+		return cv_cgroup_restrict_devices(*cgroup, cv_default_device_rules, cv_default_device_rule_count);
+	/* The config's rules first, in their order (v1 lists them so), then the defaults. */
+	cleanup_free struct cv_device_rule *rules = cv_malloc0((extra + cv_default_device_rule_count) * sizeof *rules);
+	cleanup_free char(*access)[4] = cv_malloc0(extra * sizeof *access);
+	if (rules == NULL || access == NULL)
 		return -1;
-	return 0;
+	for (; count < extra; count++)
+		if (parse_device_rule(c->config.device_rules[count], &rules[count], access[count]) < 0)
+			return -1;
+	memcpy(rules + count, cv_default_device_rules, cv_default_device_rule_count * sizeof *rules);
+	return cv_cgroup_restrict_devices(*cgroup, rules, count + cv_default_device_rule_count);
 }
 
 /*

@@ -19,6 +19,7 @@
 
 #include <chef/containerv/common.h>
 #include <chef/containerv/limits.h>
+#include <chef/containerv/volume.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -111,6 +112,43 @@ CONTAINERV_API int containerv_options_set_user(struct containerv_options *option
  */
 CONTAINERV_API int containerv_options_add_sysctl(struct containerv_options *options, const char *key,
                                                  const char *value);
+
+/*
+ * A device node made in the container at create (OCI's linux.devices): PATH
+ * absolute without "." or ".." (made inside the container's root, never
+ * through a symbolic link out of it; missing parents are made), TYPE 'c' (or
+ * 'u'), 'b' or 'p' (a FIFO: major and minor ignored), MODE permission bits, owned by
+ * UID:GID (ids inside the container). In a user namespace, where mknod is not
+ * allowed, the host's node of the same path is bound instead, and must be of
+ * that type and number. A node does not make the device usable: the device
+ * cgroup must allow it too (containerv_options_allow_device).
+ */
+CONTAINERV_API int containerv_options_add_device(struct containerv_options *options, const char *path, char type,
+                                                 uint32_t major, uint32_t minor, uint32_t mode, containerv_uid_t uid,
+                                                 containerv_gid_t gid);
+
+/*
+ * One more device the container may use (the device cgroup), besides
+ * containerv's default list (null, zero, full, random, urandom, tty, console,
+ * ptmx, pts, tun, and mknod): TYPE 'a' (all), 'c' or 'b'; MAJOR and MINOR, -1
+ * for any; ACCESS letters of "rwm". Rules are applied in the order added,
+ * before the defaults. A privileged container's devices are not restricted.
+ */
+CONTAINERV_API int containerv_options_allow_device(struct containerv_options *options, char type, int64_t major,
+                                                   int64_t minor, const char *access);
+
+/* The main command's file mode creation mask (umask(2)), 0 to 0777; -1 (the default): the creator's. */
+CONTAINERV_API int containerv_options_set_umask(struct containerv_options *options, int mask);
+
+/*
+ * The propagation of the container's root mount, set once it is in place
+ * (default private); the mounts below keep their own (containerv_mount's
+ * propagation). Nothing propagates to or from the host either way: the
+ * mounts were made private first, so a shared root shares only with the
+ * container's own binds of it.
+ */
+CONTAINERV_API int containerv_options_set_root_propagation(struct containerv_options *options,
+                                                           enum containerv_mount_propagation propagation);
 
 /*
  * The signal containerv_stop() sends when given none (docker's --stop-signal),
@@ -558,7 +596,11 @@ CONTAINERV_API int containerv_context_dispatch_events(struct containerv_context 
 
 /*
  * Sends a signal to the main process (through the init, which forwards
- * it). SIGKILL and SIGSTOP go to the whole container.
+ * it). SIGKILL and SIGSTOP go to the whole container. A held container
+ * (CV_STATE_HELD: its command not executed yet) takes it as a process with
+ * no handler would: a signal that would end it ends the container (every
+ * process; it is CV_STATE_CREATED again), SIGCHLD, SIGCONT, SIGURG,
+ * SIGWINCH and the stop signals change nothing.
  */
 CONTAINERV_API int containerv_kill(struct containerv_container *container, int signal);
 

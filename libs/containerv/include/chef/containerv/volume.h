@@ -41,6 +41,7 @@ enum containerv_mount_propagation {
 	CV_PROPAGATION_PRIVATE = 0, /* the default */
 	CV_PROPAGATION_SLAVE = 1,
 	CV_PROPAGATION_SHARED = 2,
+	CV_PROPAGATION_UNBINDABLE = 3, /* private, and no bind may copy it */
 };
 
 #define CONTAINERV_MOUNT_VERSION 1

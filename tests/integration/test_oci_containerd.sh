@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# containerd 1.6 drives containerv-runc through its own runc shim (io.containerd.runc.v2 with
+# --runc-binary), as a cluster would: run --rm with the exit status, run -d, task exec (output and exit
+# status), ps, metrics from the container's cgroup, pause/resume, kill, delete. containerd is started here
+# with its own root, state and socket, in a private mount namespace (its shims' sockets and the runtime's
+# state go to a tmpfs on /run/containerd seen by nothing else), and torn down: no containerd, shim,
+# container, cgroup or mount is left.
+if [ "${CV_CONTAINERD_PRIVATE:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 0; }
+	for tool in containerd ctr containerd-shim-runc-v2; do
+		command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (apt-get install containerd)"; exit 0; }
+	done
+	CV_CONTAINERD_PRIVATE=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+: "${CONTAINERV_RUNC:?set CONTAINERV_RUNC to the built containerv-runc}"
+
+# A containerd namespace of our own: it names the cgroups (/NS/ID) and the shims' command lines.
+NS=cvtest$$
+CTD=$TEST_TMP/containerd
+mkdir -p "$CTD"
+made_run_containerd=
+if [ ! -d /run/containerd ]; then
+	mkdir /run/containerd
+	made_run_containerd=1
+fi
+mount -t tmpfs -o mode=0711 cvtest-run-containerd /run/containerd
+cat >"$CTD/config.toml" <<EOF
+version = 2
+root = "$CTD/root"
+state = "$CTD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$CTD/containerd.sock"
+[ttrpc]
+  address = "$CTD/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+EOF
+
+containerd_pid=
+teardown() {
+	local shims
+	# Tasks first (the shims exit with them), then containerd; a shim left by a failure goes by its pid.
+	for id in $(ctr_quiet task ls -q 2>/dev/null); do
+		ctr_quiet task kill -s KILL "$id" >/dev/null 2>&1 || true
+		sleep 0.5
+		ctr_quiet task delete -f "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(ctr_quiet container ls -q 2>/dev/null); do ctr_quiet container delete "$id" >/dev/null 2>&1 || true; done
+	if [ -n "$containerd_pid" ]; then
+		kill "$containerd_pid" 2>/dev/null || true
+		wait "$containerd_pid" 2>/dev/null || true
+	fi
+	shims=$(pgrep -f -- "[c]ontainerd-shim-runc-v2 -namespace $NS " || true)
+	[ -z "$shims" ] || kill -9 $shims 2>/dev/null || true
+	find /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	umount /run/containerd 2>/dev/null || true
+	[ -z "$made_run_containerd" ] || rmdir /run/containerd 2>/dev/null || true
+	cleanup
+}
+trap teardown EXIT
+
+export CONTAINERD_ADDRESS=$CTD/containerd.sock
+ctr_quiet() { timeout 60 ctr -n "$NS" "$@"; }
+# ct EXPECTED_EXIT ARGS...: ctr in our namespace; stdout in $OUT, stderr in $ERR.
+ct() {
+	local expected=$1
+	shift
+	set +e
+	timeout 60 ctr -n "$NS" "$@" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" </dev/null
+	CODE=$?
+	set -e
+	OUT=$(cat "$TEST_TMP/stdout")
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = "$expected" ] || fail "ctr $*: exit $CODE, expected $expected; stderr: $ERR; out: $OUT"
+}
+task_status() { ctr_quiet task ls | awk -v id="$1" '$1 == id {print $3}'; }
+
+containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
+containerd_pid=$!
+wait_for "containerd's socket" test -S "$CTD/containerd.sock"
+ct 0 version
+
+# The rootfs is used in place (ctr --rootfs): no image, no snapshotter, no registry.
+cp -a "$CV_TEST_ROOTFS" "$TEST_TMP/rootfs"
+run_flags=(--runtime io.containerd.runc.v2 --runc-binary "$CONTAINERV_RUNC" --rootfs "$TEST_TMP/rootfs")
+
+ct 0 run --rm "${run_flags[@]}" c1 echo hello-from-containerd
+[ "$OUT" = hello-from-containerd ] || fail "run --rm output: $OUT"
+ct 3 run --rm "${run_flags[@]}" c2 sh -c 'exit 3'
+pass "ctr run --rm through the shim: output and exit status"
+
+ct 0 run -d "${run_flags[@]}" c3 sleep 1000
+[ "$(task_status c3)" = RUNNING ] || fail "task c3: $(ctr_quiet task ls)"
+pid=$(ctr_quiet task ls | awk '$1 == "c3" {print $2}')
+[ "$(cat /proc/$pid/comm)" = containerv-init ] || fail "the task's pid is not containerv's init: $(cat /proc/$pid/comm)"
+grep -q ":/$NS/c3\$" /proc/$pid/cgroup || fail "not in the cgroup containerd asked for (/$NS/c3): $(cat /proc/$pid/cgroup)"
+timeout 10 "$CONTAINERV_RUNC" --root "/run/containerd/runc/$NS" state c3 >/dev/null ||
+	fail "the runtime's container is not under the shim's --root"
+ct 0 task exec --exec-id e1 c3 sh -c 'echo exec-out; hostname'
+[ "$(head -1 <<<"$OUT")" = exec-out ] || fail "task exec output: $OUT"
+ct 4 task exec --exec-id e2 c3 sh -c 'exit 4'
+ct 0 task ps c3
+[ "$(grep -c '^[0-9]' <<<"$OUT")" -ge 2 ] || fail "task ps: $OUT"
+ct 0 task metrics c3
+grep -qE '^(pids.current|memory.usage_in_bytes|memory.current)' <<<"$OUT" || fail "task metrics: $OUT"
+pass "run -d, task exec (output and exit status), ps, metrics from the cgroup"
+
+ct 0 task pause c3
+[ "$(task_status c3)" = PAUSED ] || fail "after pause: $(ctr_quiet task ls)"
+ct 0 task resume c3
+[ "$(task_status c3)" = RUNNING ] || fail "after resume: $(ctr_quiet task ls)"
+ct 1 task delete c3
+[[ "$ERR" == *"must be stopped"* ]] || fail "delete of a running task: $ERR"
+ct 0 task kill c3
+wait_for "c3 stopped" test "$(task_status c3)" = STOPPED
+ct 0 task delete c3
+ct 0 container delete c3
+ct 0 run -d "${run_flags[@]}" c4 sleep 1000
+ct 0 task kill -s KILL c4
+wait_for "c4 stopped" test "$(task_status c4)" = STOPPED
+ct 0 task delete c4
+ct 0 container delete c4
+pass "pause/resume, delete of a running task refused, kill (TERM, KILL), delete"
+
+# Nothing of ours left while containerd still runs: the runtime's containers, the cgroups, the shims.
+[ -z "$(timeout 10 "$CONTAINERV_RUNC" --root "/run/containerd/runc/$NS" list -q)" ] || fail "runtime containers left"
+wait_for "the shims to exit" sh -c "! pgrep -f -- '[c]ontainerd-shim-runc-v2 -namespace $NS ' >/dev/null"
+for dir in /sys/fs/cgroup/*/"$NS"/* /sys/fs/cgroup/"$NS"/*; do
+	[ -d "$dir" ] || continue
+	case $dir in */cgroup.* | */*.*) continue ;; esac
+	fail "container cgroup left: $dir"
+done
+pass "nothing left: no runtime container, shim or container cgroup"
