@@ -16,12 +16,16 @@
 #
 # Third-party: jansson and libyaml, built from Debian's source packages by
 # scripts/mingw-deps.sh into CONTAINERV_MINGW_PREFIX (static); everything else is Windows' own
-# (kernel32, advapi32, userenv, virtdisk, bcrypt; computecore.dll is loaded at run time).
+# (kernel32, advapi32, virtdisk, bcrypt; computecore.dll and userenv.dll's AppContainer functions are
+# bound at run time).
 set(CONTAINERV_MINGW_PREFIX "" CACHE PATH "Prefix of the mingw builds of jansson and libyaml (scripts/mingw-deps.sh)")
 find_path(CONTAINERV_JANSSON_INCLUDE jansson.h PATHS ${CONTAINERV_MINGW_PREFIX}/include REQUIRED)
 find_library(CONTAINERV_JANSSON_LIBRARY NAMES libjansson.a jansson PATHS ${CONTAINERV_MINGW_PREFIX}/lib REQUIRED)
 find_path(CONTAINERV_YAML_INCLUDE yaml.h PATHS ${CONTAINERV_MINGW_PREFIX}/include REQUIRED)
 find_library(CONTAINERV_YAML_LIBRARY NAMES libyaml.a yaml PATHS ${CONTAINERV_MINGW_PREFIX}/lib REQUIRED)
+
+# The DLL, containerv.exe and the test program side by side (Windows finds a DLL next to its .exe).
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 
 set(_cv_lib ${PROJECT_SOURCE_DIR}/libs/containerv)
 set(CONTAINERV_WINDOWS_SOURCES
@@ -43,7 +47,7 @@ target_compile_options(containerv_objects PRIVATE -include ${_cv_lib}/platform/w
 target_compile_definitions(containerv_objects PRIVATE _GNU_SOURCE= __USE_MINGW_ANSI_STDIO=1 YAML_DECLARE_STATIC CONTAINERV_BUILDING_DLL
   _WIN32_WINNT=0x0A00 WINVER=0x0A00 UNICODE _UNICODE)
 set(CONTAINERV_WINDOWS_LIBRARIES ${CONTAINERV_JANSSON_LIBRARY} ${CONTAINERV_YAML_LIBRARY}
-  advapi32 userenv virtdisk bcrypt ole32 pthread)
+  advapi32 virtdisk bcrypt ole32 pthread)
 
 add_library(containerv SHARED $<TARGET_OBJECTS:containerv_objects>)
 target_include_directories(containerv PUBLIC ${_cv_lib}/include)
@@ -51,7 +55,7 @@ target_link_libraries(containerv PRIVATE ${CONTAINERV_WINDOWS_LIBRARIES})
 # containerv.dll and libcontainerv.dll.a (the import library); no lib prefix on the DLL.
 set_target_properties(containerv PROPERTIES PREFIX "" IMPORT_PREFIX "lib" IMPORT_SUFFIX ".dll.a")
 # The C runtime and winpthreads statically: the DLL runs without mingw's DLLs next to it.
-target_link_options(containerv PRIVATE -static-libgcc -Wl,-Bstatic -lpthread -Wl,-Bdynamic)
+target_link_options(containerv PRIVATE -static)
 
 # The same objects as a static archive, for the test program (internal functions).
 add_library(containerv_internal STATIC $<TARGET_OBJECTS:containerv_objects>)

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <windows.h>
 #include <sddl.h>
-#include <userenv.h>
 
 #include "common/error.h"
 #include "platform/windows/windows.h"
@@ -50,19 +49,37 @@ out:
 	return result;
 }
 
+typedef HRESULT(WINAPI *create_profile_fn)(PCWSTR name, PCWSTR display_name, PCWSTR description,
+                                           PSID_AND_ATTRIBUTES capabilities, DWORD count, PSID *sid);
+typedef HRESULT(WINAPI *derive_sid_fn)(PCWSTR name, PSID *sid);
+
 static int app_container(const char *profile_name, SECURITY_CAPABILITIES *capabilities)
 {
+	/* Bound at run time: userenv.dll has them from Windows 8 on (wine 8: not at all), and the DLL
+	 * must load without them. */
+	HMODULE userenv = LoadLibraryExW(L"userenv.dll", NULL, LOAD_LIBRARY_SEARCH_SYSTEM32);
+	create_profile_fn create_profile =
+	        userenv != NULL
+	                ? (create_profile_fn)(void (*)(void))GetProcAddress(userenv, "CreateAppContainerProfile")
+	                : NULL;
+	derive_sid_fn derive_sid = userenv != NULL ? (derive_sid_fn)(void (*)(void))GetProcAddress(
+	                                                     userenv, "DeriveAppContainerSidFromAppContainerName")
+	                                           : NULL;
 	wchar_t name[64];
 	PSID sid = NULL;
 	HRESULT hr;
+
+	if (create_profile == NULL || derive_sid == NULL)
+		return cv_error_errno(ENOTSUP, "security level paranoid: AppContainers are not available here "
+		                               "(userenv.dll has no CreateAppContainerProfile)");
 
 	/* One profile per name, kept (its folders are the container's writable places); the
 	 * same name gives the same SID. */
 	swprintf(name, sizeof(name) / sizeof(name[0]), L"containerv.%hs",
 	         profile_name != NULL ? profile_name : "default");
-	hr = CreateAppContainerProfile(name, name, L"containerv sandbox", NULL, 0, &sid);
+	hr = create_profile(name, name, L"containerv sandbox", NULL, 0, &sid);
 	if (hr == HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS))
-		hr = DeriveAppContainerSidFromAppContainerName(name, &sid);
+		hr = derive_sid(name, &sid);
 	if (FAILED(hr))
 		return cv_win_error((DWORD)hr, "AppContainer profile %ls", name);
 	memset(capabilities, 0, sizeof(*capabilities));

@@ -17,6 +17,17 @@
 #include <stdint.h>
 #include <windows.h>
 
+/*
+ * containerv.dll exports these for containerv.exe and the Windows test program (tests/windows):
+ * they are not public API (no stability promise) until core/ runs on Windows and they move
+ * behind struct cv_backend_ops.
+ */
+#ifdef CONTAINERV_BUILDING_DLL
+#define CV_WIN_API __declspec(dllexport)
+#else
+#define CV_WIN_API
+#endif
+
 /* ---- job.c: the container as a Job Object */
 
 struct cv_win_job;
@@ -32,24 +43,24 @@ struct cv_win_job_limits {
 };
 
 /* Converts portable limits (see struct cv_win_job_limits); fails with ENOTSUP naming what a job cannot express. */
-int cv_win_job_limits_from(const struct containerv_limits *limits, struct cv_win_job_limits *out);
+CV_WIN_API int cv_win_job_limits_from(const struct containerv_limits *limits, struct cv_win_job_limits *out);
 
 /* A new job with kill-on-close set (the job's processes end when its last handle closes) and the
  * limits applied. name may be NULL (an anonymous job). */
-int cv_win_job_create(const char *name, const struct cv_win_job_limits *limits, struct cv_win_job **job);
+CV_WIN_API int cv_win_job_create(const char *name, const struct cv_win_job_limits *limits, struct cv_win_job **job);
 
 /* Starts command_line (CreateProcess's rules; application may be NULL: the first word, searched in
  * directory then PATH) in directory, with the token of level, suspended, assigns it to the job,
  * and resumes it. The caller's standard handles are inherited. */
-int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line, const char *directory,
+CV_WIN_API int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line, const char *directory,
                      enum containerv_security_level level);
 
 /* Waits for the first process to end (timeout_ms, INFINITE for no limit; ETIMEDOUT when it
  * passes) and gives its exit code. */
-int cv_win_job_wait(struct cv_win_job *job, DWORD timeout_ms, DWORD *exit_code);
+CV_WIN_API int cv_win_job_wait(struct cv_win_job *job, DWORD timeout_ms, DWORD *exit_code);
 
 /* Ends every process of the job with exit_code (TerminateJobObject). */
-int cv_win_job_terminate(struct cv_win_job *job, unsigned int exit_code);
+CV_WIN_API int cv_win_job_terminate(struct cv_win_job *job, unsigned int exit_code);
 
 /* Accounting of the job (QueryInformationJobObject). */
 struct cv_win_job_stats {
@@ -63,13 +74,13 @@ struct cv_win_job_stats {
 	int64_t memory_limit;             /* JobMemoryLimit as the job reports it; 0 none */
 	uint32_t active_process_limit;    /* as the job reports it; 0 none */
 };
-int cv_win_job_stats(struct cv_win_job *job, struct cv_win_job_stats *stats);
+CV_WIN_API int cv_win_job_stats(struct cv_win_job *job, struct cv_win_job_stats *stats);
 
 /* The process id of the first process (0 before spawn). */
-DWORD cv_win_job_pid(const struct cv_win_job *job);
+CV_WIN_API DWORD cv_win_job_pid(const struct cv_win_job *job);
 
 /* Closes the job: with kill-on-close, its processes end. NULL is fine. */
-void cv_win_job_close(struct cv_win_job *job);
+CV_WIN_API void cv_win_job_close(struct cv_win_job *job);
 
 /* ---- token.c: the security levels
  *   permissive  the caller's token
@@ -83,31 +94,31 @@ struct cv_win_sandbox {
 	SECURITY_CAPABILITIES capabilities;
 	bool app_container;
 };
-int cv_win_sandbox_open(enum containerv_security_level level, const char *profile_name, struct cv_win_sandbox *sandbox);
-void cv_win_sandbox_close(struct cv_win_sandbox *sandbox);
+CV_WIN_API int cv_win_sandbox_open(enum containerv_security_level level, const char *profile_name, struct cv_win_sandbox *sandbox);
+CV_WIN_API void cv_win_sandbox_close(struct cv_win_sandbox *sandbox);
 
 /* ---- vhd.c: size-limited volumes as virtual disks (VHDX) */
 /* Creates path (.vhdx) of bytes, dynamic (grows to bytes) or fixed (all allocated now). */
-int cv_win_vhd_create(const char *path, uint64_t bytes, bool dynamic);
+CV_WIN_API int cv_win_vhd_create(const char *path, uint64_t bytes, bool dynamic);
 /* Attaches path (no drive letter); *handle keeps it attached until cv_win_vhd_detach. */
-int cv_win_vhd_attach(const char *path, bool read_only, HANDLE *handle);
-int cv_win_vhd_detach(HANDLE handle);
+CV_WIN_API int cv_win_vhd_attach(const char *path, bool read_only, HANDLE *handle);
+CV_WIN_API int cv_win_vhd_detach(HANDLE handle);
 
 /* ---- hcs.c: HCS (computecore.dll), untested here */
 /* Whether computecore.dll and the functions used are there (Windows 10 1809 and later with the
  * Containers feature). */
-bool cv_win_hcs_available(void);
+CV_WIN_API bool cv_win_hcs_available(void);
 /* Creates and starts a process-isolated (hyperv false) or Hyper-V compute system id from the
  * layers (the image's layer folders, base first) and a scratch folder; see hcs.c for the schema
  * document. */
-int cv_win_hcs_start(const char *id, const char *const *layers, const char *scratch, bool hyperv);
-int cv_win_hcs_terminate(const char *id);
+CV_WIN_API int cv_win_hcs_start(const char *id, const char *const *layers, const char *scratch, bool hyperv);
+CV_WIN_API int cv_win_hcs_terminate(const char *id);
 
 /* ---- version.c */
 /* One line per Windows mechanism: "name: tested under wine" / "untested here" (containerv version). */
-const char *cv_win_mechanisms(void);
+CV_WIN_API const char *cv_win_mechanisms(void);
 
 /* A Windows error code as a message for the last error: "what: text (error N)", errno from err. */
-int cv_win_error(DWORD error, const char *format, ...) __attribute__((format(gnu_printf, 2, 3)));
+CV_WIN_API int cv_win_error(DWORD error, const char *format, ...) __attribute__((format(gnu_printf, 2, 3)));
 
 #endif
