@@ -263,9 +263,16 @@ int cv_win_job_stats(struct cv_win_job *job, struct cv_win_job_stats *stats)
 	JOBOBJECT_EXTENDED_LIMIT_INFORMATION extended;
 
 	memset(stats, 0, sizeof(*stats));
+	memset(&accounting, 0, sizeof(accounting));
 	if (!QueryInformationJobObject(job->job, JobObjectBasicAndIoAccountingInformation, &accounting,
-	                               sizeof(accounting), NULL))
-		return cv_win_error(GetLastError(), "job accounting");
+	                               sizeof(accounting), NULL)) {
+		/* without the I/O counters where only the basic class is implemented (wine 8) */
+		DWORD error = GetLastError();
+		if ((error != ERROR_INVALID_FUNCTION && error != ERROR_NOT_SUPPORTED) ||
+		    !QueryInformationJobObject(job->job, JobObjectBasicAccountingInformation, &accounting.BasicInfo,
+		                               sizeof(accounting.BasicInfo), NULL))
+			return cv_win_error(error, "job accounting");
+	}
 	stats->user_time_100ns = (uint64_t)accounting.BasicInfo.TotalUserTime.QuadPart;
 	stats->kernel_time_100ns = (uint64_t)accounting.BasicInfo.TotalKernelTime.QuadPart;
 	stats->total_processes = accounting.BasicInfo.TotalProcesses;

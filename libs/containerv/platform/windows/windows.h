@@ -52,8 +52,8 @@ CV_WIN_API int cv_win_job_create(const char *name, const struct cv_win_job_limit
 /* Starts command_line (CreateProcess's rules; application may be NULL: the first word, searched in
  * directory then PATH) in directory, with the token of level, suspended, assigns it to the job,
  * and resumes it. The caller's standard handles are inherited. */
-CV_WIN_API int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line, const char *directory,
-                     enum containerv_security_level level);
+CV_WIN_API int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line,
+                                const char *directory, enum containerv_security_level level);
 
 /* Waits for the first process to end (timeout_ms, INFINITE for no limit; ETIMEDOUT when it
  * passes) and gives its exit code. */
@@ -94,7 +94,8 @@ struct cv_win_sandbox {
 	SECURITY_CAPABILITIES capabilities;
 	bool app_container;
 };
-CV_WIN_API int cv_win_sandbox_open(enum containerv_security_level level, const char *profile_name, struct cv_win_sandbox *sandbox);
+CV_WIN_API int cv_win_sandbox_open(enum containerv_security_level level, const char *profile_name,
+                                   struct cv_win_sandbox *sandbox);
 CV_WIN_API void cv_win_sandbox_close(struct cv_win_sandbox *sandbox);
 
 /* ---- vhd.c: size-limited volumes as virtual disks (VHDX) */
