@@ -32,16 +32,20 @@ LAYERS=(
 	"core:common config security network image spec"     # handle, state store, backend interface, events
 	"lb:common"                                          # the load balancer: backends, algorithms, health
 	"platform/linux:common config security network image spec core lb" # the Linux backend: fills core's table, lb's relay
+	"platform/windows:common security"                   # the Windows backend: job objects, tokens, virtual disks, HCS
 	"orchestration:common"                               # compose apps: the public API and common/ only
 	"pool:common config"                                 # pools and their keeper: the public API, config/
 	"metrics:common"                                     # Prometheus text and its server: the public API only
 )
 
-# The platform folders: the only ones that may include a Linux-only header.
-PLATFORM_FOLDERS="platform/linux"
+# The platform folders: the only ones that may include a Linux-only (Windows-only) header.
+PLATFORM_FOLDERS="platform/linux platform/windows"
 
 # Headers only Linux has (extended regular expression over the <...> name).
 LINUX_ONLY='^(linux/.*|asm/.*|sys/(mount|syscall|prctl|sysmacros|xattr|epoll|signalfd|eventfd|inotify|timerfd|fanotify|capability|fsuid|personality|vfs|statfs|sendfile|pidfd|klog|reboot|swap|sysinfo|quota)\.h|mntent\.h|libmnl/.*|nftables/.*|seccomp\.h|libcgroup\.h)$'
+
+# Headers only Windows has: they stay in platform/windows/ as Linux's stay in platform/linux/.
+WINDOWS_ONLY='^(windows|winbase|winnt|sddl|userenv|virtdisk|bcrypt|winhttp|computecore|initguid|io|direct)\.h$'
 
 # Known debt: "FILE <HEADER>" pairs allowed to break rule 2 for now. Each says why
 # and what removes it. Paths are relative to the library directory.
@@ -171,6 +175,11 @@ check() {
 		elif [[ $directive =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\<([^\>]+)\> ]]; then
 			included=${BASH_REMATCH[1]}
 			is_platform_folder "$folder" && continue
+			if [[ $included =~ $WINDOWS_ONLY ]]; then
+				echo "$file:$number: <$included> is Windows-only: outside platform/windows/ no file may include it"
+				violations=$((violations + 1))
+				continue
+			fi
 			[[ $included =~ $LINUX_ONLY ]] || continue
 			if is_exception "$file" "$included"; then
 				used_exceptions["$file <$included>"]=1

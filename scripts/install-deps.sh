@@ -40,7 +40,9 @@ PACKAGES=(
 	strace           # test_install.sh: the installed CLI never looks at a path of the build tree
 	clang-format     # the formatting check in scripts/test.sh (.clang-format, version 14)
 	clang            # libFuzzer: the on-demand `fuzz` target of a -DCONTAINERV_FUZZ=ON build (scripts/fuzz.sh)
-	gcc-mingw-w64-x86-64 # x86_64-w64-mingw32-gcc: the public headers must compile for Windows (headers.mingw.*)
+	gcc-mingw-w64-x86-64 # x86_64-w64-mingw32-gcc: the public headers must compile for Windows (headers.mingw.*), the Windows target (build-mingw)
+	wine64           # tests/windows/run.sh: the Windows test program and containerv.exe under wine 8 (64-bit only: no i386)
+	wine             # /usr/bin/wine, the launcher of wine64
 	hyperfine        # benchmark driver (bench/)
 	jq               # integration tests read the CLI's JSON output (inspect, ps --format json)
 	bsdutils         # `script`: the tty test runs the CLI under a real pseudo-terminal

@@ -8,6 +8,9 @@
 #      v1 and hybrid (qemu; KVM when /dev/kvm exists), with the runtime comparison
 #   3. build-asan/  -DCONTAINERV_SANITIZE=ON -DCONTAINERV_WERROR=ON (Debug), then its ctest
 #   4. clang-format --dry-run --Werror over the C sources of libs tools tests examples
+#   5. build-mingw/  the Windows target, cross built with mingw-w64 (-DCONTAINERV_WERROR=ON;
+#      jansson and libyaml from Debian source into build-mingw-deps/ by scripts/mingw-deps.sh,
+#      once), then tests/windows/run.sh under wine (docs/windows.md)
 #
 # Usage: scripts/test.sh [--quick] [--no-vm]
 #   --quick   skip the ASan+UBSan build (step 3)
@@ -137,6 +140,35 @@ run_vm() {
 	return "$status"
 }
 
+# The Windows tests' PASS/FAIL lines count with ctest's (their SKIPs do not count as passed).
+run_windows_tests() {
+	local log=$log_dir/windows.log status
+	bash "$source_dir/tests/windows/run.sh" "$source_dir/build-mingw" </dev/null | tee "$log"
+	status=${PIPESTATUS[0]}
+	tests_passed=$((tests_passed + $(grep -c '^PASS' "$log")))
+	tests_failed=$((tests_failed + $(grep -c '^FAIL' "$log")))
+	return "$status"
+}
+
+windows_build() {
+	cmake -S "$source_dir" -B "$source_dir/build-mingw" -DCMAKE_TOOLCHAIN_FILE="$source_dir/cmake/mingw-w64-x86_64.cmake" \
+		-DCONTAINERV_WERROR=ON -DCONTAINERV_MINGW_PREFIX="$source_dir/build-mingw-deps" &&
+		cmake --build "$source_dir/build-mingw" --parallel "$jobs"
+}
+
+windows_build_test() {
+	if ! step "windows: dependencies (Debian source)" bash "$source_dir/scripts/mingw-deps.sh" "$source_dir/build-mingw-deps"; then
+		skip "windows: build"
+		skip "windows: tests under wine"
+		return
+	fi
+	if ! step "windows: build" windows_build; then
+		skip "windows: tests under wine"
+		return
+	fi
+	step "windows: tests under wine" run_windows_tests
+}
+
 format_check() {
 	local files
 	if ! command -v clang-format >/dev/null; then
@@ -200,6 +232,7 @@ else
 fi
 
 step "clang-format" format_check
+windows_build_test
 
 echo
 echo "=== summary"

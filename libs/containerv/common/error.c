@@ -57,7 +57,9 @@ enum containerv_error_code cv_error_code_from_errno(int err)
 	case ENOTSUP: /* EOPNOTSUPP on Linux */
 		return CONTAINERV_E_UNSUPPORTED;
 	case ENOSPC:
+#ifdef EDQUOT /* not in Windows' errno.h */
 	case EDQUOT:
+#endif
 		return CONTAINERV_E_NO_SPACE;
 	case ESRCH:
 		return CONTAINERV_E_NOT_RUNNING;

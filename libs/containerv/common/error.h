@@ -14,24 +14,34 @@
 
 #include <chef/containerv/common.h>
 
+/*
+ * printf-style checking of a function's format and arguments. mingw-w64's gcc reads
+ * format(printf) as the Microsoft C runtime's dialect (no %zu); the Windows build uses mingw's
+ * C99 printf (__USE_MINGW_ANSI_STDIO), whose dialect is gnu_printf.
+ */
+#if defined(__MINGW32__)
+#define CV_PRINTF(format_index, first_argument) __attribute__((format(gnu_printf, format_index, first_argument)))
+#else
+#define CV_PRINTF(format_index, first_argument) __attribute__((format(printf, format_index, first_argument)))
+#endif
+
 /* The longest message kept, its terminating NUL included. */
 #define CV_ERROR_MAX 1024
 
 /* Records "<formatted>" as the last error, with errno set to err and the code that err maps to; returns -1. */
-int cv_error_errno(int err, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int cv_error_errno(int err, const char *format, ...) CV_PRINTF(2, 3);
 
 /* Records "<formatted>: strerror(errno)" and keeps errno; returns -1. */
-int cv_error_sys(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int cv_error_sys(const char *format, ...) CV_PRINTF(1, 2);
 
 /* Records "<formatted>" with an explicit code (errno set to err); returns -1. */
-int cv_error_code(enum containerv_error_code code, int err, const char *format, ...)
-        __attribute__((format(printf, 3, 4)));
+int cv_error_code(enum containerv_error_code code, int err, const char *format, ...) CV_PRINTF(3, 4);
 
 /* The code errno value err maps to when no explicit one is given (ENOENT: not found ...). */
 enum containerv_error_code cv_error_code_from_errno(int err);
 
 /* Prepends "<formatted>: " to the last error, keeping errno and the code; returns -1. */
-int cv_error_prefix(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int cv_error_prefix(const char *format, ...) CV_PRINTF(1, 2);
 
 /* Clears the last error (the start of each public call). */
 void cv_error_clear(void);
@@ -78,6 +88,6 @@ void cv_log_use(const struct cv_log_target *target);
  * the call under way, cv_log_use), else to the process-wide one
  * (containerv_set_log), else nowhere.
  */
-void cv_log(enum containerv_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void cv_log(enum containerv_log_level level, const char *format, ...) CV_PRINTF(2, 3);
 
 #endif

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "error.h" /* CV_PRINTF */
+
 /* Cleanup helpers, crun-style: the variable is released when it leaves scope. */
 void cv_freep(void *pointer);
 void cv_closep(int *fd);
@@ -46,7 +48,7 @@ void *cv_malloc0(size_t size);
 char *cv_strdup(const char *text);
 /* *slot becomes a copy of value (NULL clears it); the old string is freed. -1 (ENOMEM) leaves *slot as it was. */
 int cv_replace_string(char **slot, const char *value);
-int cv_asprintf(char **out, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int cv_asprintf(char **out, const char *format, ...) CV_PRINTF(2, 3);
 
 /* NULL-terminated string vectors. */
 size_t cv_strv_length(char *const *strv);
@@ -59,6 +61,8 @@ char *cv_strv_join(char *const *strv, const char *sep);
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 int cv_read_file(const char *path, char **content, size_t *length, size_t max);
 int cv_read_file_at(int dirfd, const char *path, char **content, size_t *length, size_t max);
+/* The same from an open descriptor (read to its end); path names it in errors. */
+int cv_read_fd(int fd, const char *path, char **content, size_t *length, size_t max);
 /* Reads a file holding one unsigned number. */
 int cv_read_u64(const char *path, uint64_t *value);
 /* Writes text to an existing file (cgroup and proc files: no create, no truncate). */

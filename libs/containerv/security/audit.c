@@ -33,7 +33,7 @@ struct containerv_audit {
 static const int severity_cost[] = {0, 3, 7, 15, 30};
 
 static void add(struct containerv_audit *audit, enum containerv_severity severity, const char *id, const char *why,
-                const char *fix, const char *what_format, ...) __attribute__((format(printf, 6, 7)));
+                const char *fix, const char *what_format, ...) CV_PRINTF(6, 7);
 static void add(struct containerv_audit *audit, enum containerv_severity severity, const char *id, const char *why,
                 const char *fix, const char *what_format, ...)
 {

@@ -19,7 +19,15 @@
 #include <sys/types.h>
 #endif
 
-#if defined(__GNUC__)
+/*
+ * Windows: the library's build exports its public functions from containerv.dll; a caller
+ * links the import library (libcontainerv.dll.a) and needs no declaration attribute.
+ */
+#if defined(_WIN32) && defined(CONTAINERV_BUILDING_DLL)
+#define CONTAINERV_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define CONTAINERV_API
+#elif defined(__GNUC__)
 #define CONTAINERV_API __attribute__((visibility("default")))
 #else
 #define CONTAINERV_API

@@ -1,0 +1,10 @@
+/* A Windows command line from an argument vector (the rules CommandLineToArgvW and the C runtime
+ * read back: quotes around arguments with spaces, tabs or quotes; backslashes doubled before a
+ * quote). */
+#ifndef CONTAINERV_WINDOWS_QUOTE_H
+#define CONTAINERV_WINDOWS_QUOTE_H
+
+/* A fresh string, NULL when out of memory. */
+char *cv_windows_command_line(const char *const *argv);
+
+#endif
