@@ -218,11 +218,89 @@ TEST(a_removed_backend_drains)
 	close(listener_b);
 }
 
+/* Bucket limits grow, each value lies at most 25 % below its bucket's limit, and quantiles are read back. */
+TEST(histogram_buckets_are_log_linear)
+{
+	struct containerv_lb_histogram histogram;
+	uint64_t previous = 0;
+
+	memset(&histogram, 0, sizeof histogram);
+
+	for (size_t i = 1; i < CONTAINERV_LB_HISTOGRAM_BUCKETS; i++) {
+		CHECK(containerv_lb_histogram_bucket_limit(i) > containerv_lb_histogram_bucket_limit(i - 1));
+		CHECK_EQ_INT(containerv_lb_histogram_bucket_of(containerv_lb_histogram_bucket_limit(i - 1) + 1), i);
+	}
+	for (uint64_t value = 0; value < 40000000; value = value * 9 / 8 + 1) {
+		size_t bucket = containerv_lb_histogram_bucket_of(value);
+		uint64_t limit = containerv_lb_histogram_bucket_limit(bucket);
+
+		CHECK(bucket >= containerv_lb_histogram_bucket_of(previous));
+		CHECK(value <= limit);
+		if (bucket < CONTAINERV_LB_HISTOGRAM_BUCKETS - 1)
+			CHECK(limit <= value + value / 4 + 1);
+		previous = value;
+	}
+	CHECK_EQ_INT(containerv_lb_histogram_bucket_of(UINT64_MAX), CONTAINERV_LB_HISTOGRAM_BUCKETS - 1);
+	CHECK_EQ_INT(containerv_lb_histogram_quantile(&histogram, 0.5), 0);
+	/* 90 values of 100 us, 10 of 10 ms: p50 near 100 us, p99 near 10 ms. */
+	histogram.buckets[containerv_lb_histogram_bucket_of(100)] = 90;
+	histogram.buckets[containerv_lb_histogram_bucket_of(10000)] = 10;
+	histogram.count = 100;
+	CHECK(containerv_lb_histogram_quantile(&histogram, 0.5) >= 100);
+	CHECK(containerv_lb_histogram_quantile(&histogram, 0.5) <= 125);
+	CHECK(containerv_lb_histogram_quantile(&histogram, 0.99) >= 10000);
+	CHECK(containerv_lb_histogram_quantile(&histogram, 0.99) <= 12500);
+}
+
+/* The relay records each connection's connect latency and its first byte back (a backend answering after 50 ms). */
+TEST(latency_is_recorded_per_backend)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	struct containerv_lb_histogram connect_latency, first_byte;
+	unsigned int port;
+	int listener = backend_listener(&port);
+	struct containerv_lb *lb = NULL;
+	struct timespec pause = {0, 50000000};
+
+	/* No probe within the test: a probe's connection would be the one the backend accepts. */
+	options.address = "127.0.0.1";
+	options.probe_interval_ms = 600000;
+	CHECK_OK(containerv_lb_create(&options, &lb));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", port, 1, NULL));
+	CHECK_OK(containerv_lb_start(lb));
+	for (int i = 0; i < 3; i++) {
+		int client = connect_to(containerv_lb_port(lb)), accepted = accept_within(listener, 2000);
+
+		CHECK(accepted >= 0);
+		nanosleep(&pause, NULL);
+		CHECK(write(accepted, "a", 1) == 1);
+		CHECK_EQ_INT(read_byte_within(client, 2000), 'a');
+		close(client);
+		close(accepted);
+	}
+	containerv_lb_stop(lb);
+	CHECK_OK(containerv_lb_backend_histogram(lb, 0, CONTAINERV_LB_LATENCY_CONNECT, &connect_latency));
+	CHECK_OK(containerv_lb_backend_histogram(lb, 0, CONTAINERV_LB_LATENCY_FIRST_BYTE, &first_byte));
+	CHECK_EQ_INT(connect_latency.count, 3);
+	CHECK_EQ_INT(first_byte.count, 3);
+	/* Lower bounds only: the machine may be slow, never faster than the backend's pause. */
+	CHECK(containerv_lb_histogram_quantile(&first_byte, 0.5) >= 50000);
+	CHECK(first_byte.sum_us >= 3 * 50000);
+	CHECK(containerv_lb_backend_histogram(lb, 1, CONTAINERV_LB_LATENCY_CONNECT, &connect_latency) < 0 &&
+	      errno == ENOENT);
+	CHECK(containerv_lb_backend_histogram(lb, 0, (enum containerv_lb_latency)7, &connect_latency) < 0 &&
+	      errno == EINVAL);
+	containerv_lb_free(lb);
+	close(listener);
+}
+
 int main(void)
 {
 	RUN(algorithm_names_round_trip);
 	RUN(bad_input_is_refused);
 	RUN(a_refused_backend_is_retried_elsewhere);
 	RUN(a_removed_backend_drains);
+	RUN(histogram_buckets_are_log_linear);
+	RUN(latency_is_recorded_per_backend);
 	return cv_test_summary();
 }

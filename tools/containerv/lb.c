@@ -156,12 +156,21 @@ static void print_counters(struct containerv_lb *lb, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		struct containerv_lb_backend_stats stats = {.version = CONTAINERV_LB_BACKEND_STATS_VERSION};
 
-		if (containerv_lb_backend_stats(lb, i, &stats) < 0)
+		struct containerv_lb_histogram connect_latency, first_byte;
+
+		if (containerv_lb_backend_stats(lb, i, &stats) < 0 ||
+		    containerv_lb_backend_histogram(lb, i, CONTAINERV_LB_LATENCY_CONNECT, &connect_latency) < 0 ||
+		    containerv_lb_backend_histogram(lb, i, CONTAINERV_LB_LATENCY_FIRST_BYTE, &first_byte) < 0)
 			continue;
-		printf("backend %s (%s:%u) connections=%llu bytes_in=%llu bytes_out=%llu errors=%llu\n",
+		printf("backend %s (%s:%u) connections=%llu bytes_in=%llu bytes_out=%llu errors=%llu "
+		       "connect_p50_us=%llu connect_p99_us=%llu first_byte_p50_us=%llu first_byte_p99_us=%llu\n",
 		       backends[i].text, stats.address, stats.port, (unsigned long long)stats.connections,
 		       (unsigned long long)stats.bytes_in, (unsigned long long)stats.bytes_out,
-		       (unsigned long long)stats.errors);
+		       (unsigned long long)stats.errors,
+		       (unsigned long long)containerv_lb_histogram_quantile(&connect_latency, 0.5),
+		       (unsigned long long)containerv_lb_histogram_quantile(&connect_latency, 0.99),
+		       (unsigned long long)containerv_lb_histogram_quantile(&first_byte, 0.5),
+		       (unsigned long long)containerv_lb_histogram_quantile(&first_byte, 0.99));
 	}
 	fflush(stdout);
 }

@@ -148,6 +148,47 @@ CONTAINERV_API size_t containerv_lb_backend_count(const struct containerv_lb *lb
 CONTAINERV_API int containerv_lb_backend_stats(const struct containerv_lb *lb, size_t index,
                                                struct containerv_lb_backend_stats *stats);
 
+/*
+ * Latency histograms, one per backend and kind, log-linear in microseconds:
+ * values 0-3 have a bucket each, then every power of two is split into four
+ * buckets (an upper bound at most 25 % above any value it holds), up to
+ * about 33 s; longer values fall into the last bucket. The relay adds to
+ * them with one relaxed atomic increment per connection: no lock, no
+ * allocation.
+ */
+#define CONTAINERV_LB_HISTOGRAM_BUCKETS 100
+
+enum containerv_lb_latency {
+	CONTAINERV_LB_LATENCY_CONNECT = 0,    /* TCP: from the connect to the backend until it accepted */
+	CONTAINERV_LB_LATENCY_FIRST_BYTE = 1, /* from the backend's accept (TCP) or a flow's first datagram (UDP)
+	                                         until its first byte back: request transfer and service time */
+};
+
+/* A snapshot of one histogram. */
+struct containerv_lb_histogram {
+	uint64_t buckets[CONTAINERV_LB_HISTOGRAM_BUCKETS];
+	uint64_t count;  /* values recorded */
+	uint64_t sum_us; /* their sum, microseconds */
+};
+
+/* The largest value (microseconds) bucket i holds; UINT64_MAX for the last bucket. */
+CONTAINERV_API uint64_t containerv_lb_histogram_bucket_limit(size_t bucket);
+
+/* The bucket a value in microseconds falls into. */
+CONTAINERV_API size_t containerv_lb_histogram_bucket_of(uint64_t microseconds);
+
+/*
+ * The quantile q (0 to 1, e.g. 0.99) of a histogram, as the limit of the
+ * bucket it falls into (at most 25 % above the true value); 0 for an empty
+ * histogram.
+ */
+CONTAINERV_API uint64_t containerv_lb_histogram_quantile(const struct containerv_lb_histogram *histogram, double q);
+
+/* Copies the backend's histogram of one kind into *histogram; ENOENT for an unknown backend, EINVAL for a kind. */
+CONTAINERV_API int containerv_lb_backend_histogram(const struct containerv_lb *lb, size_t index,
+                                                   enum containerv_lb_latency kind,
+                                                   struct containerv_lb_histogram *histogram);
+
 /* Stops the threads and closes every connection; the counters stay readable until containerv_lb_free(). */
 CONTAINERV_API void containerv_lb_stop(struct containerv_lb *lb);
 
