@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,8 +72,14 @@ CONTAINERV_API int containerv_lb_create(const struct containerv_lb_options *opti
 	struct containerv_lb *made;
 
 	cv_error_clear();
-	if (options == NULL || options->version != CONTAINERV_LB_OPTIONS_VERSION)
+	if (options == NULL || (options->version != CONTAINERV_LB_OPTIONS_VERSION && options->version != 1))
 		return cv_error_errno(EINVAL, "load balancer: options of an unknown version");
+	if (options->version >= 2 && (options->udp_probe_length > CONTAINERV_LB_PROBE_MAX ||
+	                              options->udp_expect_length > CONTAINERV_LB_PROBE_MAX ||
+	                              (options->udp_probe_length > 0 && options->udp_probe == NULL) ||
+	                              (options->udp_expect_length > 0 && options->udp_expect == NULL)))
+		return cv_error_errno(EINVAL, "load balancer: a UDP probe or its expected answer above %d bytes",
+		                      CONTAINERV_LB_PROBE_MAX);
 	if ((unsigned int)options->algorithm >= ALGORITHM_COUNT)
 		return cv_error_errno(EINVAL, "load balancer: unknown algorithm %d", (int)options->algorithm);
 	if (options->port > 65535)
@@ -80,8 +87,18 @@ CONTAINERV_API int containerv_lb_create(const struct containerv_lb_options *opti
 	made = calloc(1, sizeof *made);
 	if (made == NULL)
 		return cv_error_sys("load balancer");
-	made->options = *options;
+	if (options->version == 1) /* the fields it has; the probe's stay empty */
+		memcpy(&made->options, options, offsetof(struct containerv_lb_options, udp_probe));
+	else
+		made->options = *options;
+	made->options.version = CONTAINERV_LB_OPTIONS_VERSION;
 	made->options.address = NULL; /* not kept: the caller's string may go */
+	if (made->options.udp_probe_length > 0)
+		memcpy(made->udp_probe, made->options.udp_probe, made->options.udp_probe_length);
+	if (made->options.udp_expect_length > 0)
+		memcpy(made->udp_expect, made->options.udp_expect, made->options.udp_expect_length);
+	made->options.udp_probe = made->udp_probe;
+	made->options.udp_expect = made->udp_expect;
 	fill_defaults(&made->options);
 	if (parse_ipv4(options->address != NULL ? options->address : "0.0.0.0", &made->listen_address) < 0) {
 		free(made);
@@ -161,6 +178,28 @@ CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t
 	atomic_store(&backend->drain_deadline_ns, cv_monotonic_ns() + (int64_t)lb->options.drain_grace_ms * 1000000);
 	atomic_store(&backend->state, CONTAINERV_LB_BACKEND_DRAINING);
 	report_state(lb, index, CONTAINERV_LB_BACKEND_DRAINING);
+	pthread_mutex_unlock(&lb->lock);
+	return 0;
+}
+
+CONTAINERV_API int containerv_lb_restore_backend(struct containerv_lb *lb, size_t index)
+{
+	struct cv_lb_backend *backend;
+	int state;
+
+	cv_error_clear();
+	backend = cv_lb_backend_at(lb, index);
+	if (backend == NULL)
+		return cv_error_errno(ENOENT, "load balancer: no backend %zu", index);
+	pthread_mutex_lock(&lb->lock);
+	state = atomic_load(&backend->state);
+	if (state != CONTAINERV_LB_BACKEND_DRAINING && state != CONTAINERV_LB_BACKEND_REMOVED) {
+		pthread_mutex_unlock(&lb->lock);
+		return cv_error_errno(EBUSY, "load balancer: backend %zu (%s:%u) is not removed", index,
+		                      backend->address_text, ntohs(backend->address.sin_port));
+	}
+	atomic_store(&backend->state, CONTAINERV_LB_BACKEND_UP);
+	report_state(lb, index, CONTAINERV_LB_BACKEND_UP);
 	pthread_mutex_unlock(&lb->lock);
 	return 0;
 }

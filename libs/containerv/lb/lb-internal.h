@@ -57,11 +57,13 @@ struct containerv_lb {
 	struct sockaddr_in listen_address;
 	struct cv_lb_backend backends[CONTAINERV_LB_MAX_BACKENDS];
 	_Atomic size_t backend_count;
-	pthread_mutex_t lock;  /* serialises add/remove and state callbacks */
-	_Atomic uint64_t turn; /* round robin's and weighted's position */
-	_Atomic int stopping;  /* set by containerv_lb_free(): threads end */
-	unsigned int port;     /* bound port, host order */
-	void *relay;           /* the platform's relay (TCP or UDP) */
+	pthread_mutex_t lock;                             /* serialises add/remove and state callbacks */
+	_Atomic uint64_t turn;                            /* round robin's and weighted's position */
+	_Atomic int stopping;                             /* set by containerv_lb_free(): threads end */
+	unsigned int port;                                /* bound port, host order */
+	void *relay;                                      /* the platform's relay (TCP or UDP) */
+	unsigned char udp_probe[CONTAINERV_LB_PROBE_MAX]; /* options' copies (their pointers point here) */
+	unsigned char udp_expect[CONTAINERV_LB_PROBE_MAX];
 	pthread_t prober;
 	int prober_started;
 };

@@ -66,7 +66,7 @@ enum containerv_lb_backend_state {
 	CONTAINERV_LB_BACKEND_REMOVED = 3   /* removed and drained */
 };
 
-#define CONTAINERV_LB_OPTIONS_VERSION 1
+#define CONTAINERV_LB_OPTIONS_VERSION 2 /* 1: without the UDP probe fields */
 
 struct containerv_lb_options {
 	unsigned int version; /* CONTAINERV_LB_OPTIONS_VERSION */
@@ -87,11 +87,27 @@ struct containerv_lb_options {
 	 */
 	void (*on_state)(size_t backend, enum containerv_lb_backend_state state, void *user);
 	void *user;
+	/*
+	 * Version 2. UDP health probes: every probe interval each backend gets
+	 * udp_probe (udp_probe_length bytes; none: an empty datagram) from a
+	 * connected socket. An ICMP port unreachable (ECONNREFUSED) takes it
+	 * out; an answer brings it back, when udp_expect is set only one that
+	 * starts with its udp_expect_length bytes (and then no answer within the
+	 * connect timeout takes it out too). Without udp_expect, silence is not
+	 * a failure (UDP services need not answer). Copied by containerv_lb_create().
+	 */
+	const void *udp_probe;
+	size_t udp_probe_length; /* at most CONTAINERV_LB_PROBE_MAX */
+	const void *udp_expect;
+	size_t udp_expect_length; /* at most CONTAINERV_LB_PROBE_MAX */
 };
+
+#define CONTAINERV_LB_PROBE_MAX 1024
 
 #define CONTAINERV_LB_OPTIONS_INIT                                                                                     \
 	{                                                                                                              \
-		CONTAINERV_LB_OPTIONS_VERSION, CONTAINERV_LB_ROUND_ROBIN, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL     \
+		CONTAINERV_LB_OPTIONS_VERSION, CONTAINERV_LB_ROUND_ROBIN, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,    \
+		        NULL, 0, NULL, 0                                                                               \
 	}
 
 /* The most backends one balancer holds, removed ones included. */
@@ -117,6 +133,13 @@ CONTAINERV_API int containerv_lb_add_backend(struct containerv_lb *lb, const cha
  * for an unknown or already removed index.
  */
 CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index);
+
+/*
+ * Puts a removed (draining or drained) backend back: it is up again, with
+ * its counters, under the same index (a replica that left and came back).
+ * ENOENT for an unknown index, EBUSY for one that is not removed.
+ */
+CONTAINERV_API int containerv_lb_restore_backend(struct containerv_lb *lb, size_t index);
 
 /* Binds the listeners and starts the relay threads and the health prober. */
 CONTAINERV_API int containerv_lb_start(struct containerv_lb *lb);
