@@ -15,7 +15,7 @@ export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 ip link set lo up 2>/dev/null || true
 CLIENT="python3 $(dirname "$0")/lb-client.py"
 P=$(pick_port_prefix)
-trap 'cv 0 compose -p lbapp down >/dev/null 2>&1 || true; cleanup' EXIT
+trap '"$CONTAINERV" compose -p lbapp down >/dev/null 2>&1 || true; cleanup' EXIT
 
 app=$TEST_TMP/lbapp
 mkdir -p "$app"

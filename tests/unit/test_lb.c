@@ -17,6 +17,7 @@
 
 #include <chef/containerv.h>
 
+#include "common/util.h"
 #include "test.h"
 
 /* A listening socket on 127.0.0.1 (a free port); *port is set. */
@@ -294,6 +295,94 @@ TEST(latency_is_recorded_per_backend)
 	close(listener);
 }
 
+/* A UDP socket on 127.0.0.1 (a free port); *port is set. */
+static int udp_backend(unsigned int *port)
+{
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t length = sizeof address;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&address, &length) == 0);
+	*port = ntohs(address.sin_port);
+	return fd;
+}
+
+/* Answers every datagram that comes to fd within milliseconds with answer. */
+static void answer_for(int fd, const char *answer, int milliseconds)
+{
+	int64_t end = cv_monotonic_ns() + (int64_t)milliseconds * 1000000;
+
+	while (cv_monotonic_ns() < end) {
+		struct pollfd entry = {.fd = fd, .events = POLLIN};
+		struct sockaddr_in from;
+		socklen_t length = sizeof from;
+		char datagram[64];
+
+		if (poll(&entry, 1, 20) == 1 &&
+		    recvfrom(fd, datagram, sizeof datagram, 0, (struct sockaddr *)&from, &length) >= 0)
+			sendto(fd, answer, strlen(answer), 0, (struct sockaddr *)&from, length);
+	}
+}
+
+/*
+ * UDP probes: an ICMP refusal (a closed port) takes a backend out, the
+ * expected answer keeps one up, a wrong answer takes it out, and the right
+ * one brings it back.
+ */
+TEST(udp_probes_judge_backends)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	struct containerv_lb *lb = NULL;
+	unsigned int port;
+	int backend = udp_backend(&port);
+
+	options.address = "127.0.0.1";
+	options.udp = 1;
+	options.probe_interval_ms = 100;
+	options.connect_timeout_ms = 1000; /* capped by the interval: an answer within 100 ms counts */
+	options.udp_probe = "ping";
+	options.udp_probe_length = 4;
+	options.udp_expect = "pong";
+	options.udp_expect_length = 4;
+	CHECK_OK(containerv_lb_create(&options, &lb));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", port, 1, NULL));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", closed_port(), 1, NULL));
+	CHECK_OK(containerv_lb_start(lb));
+	answer_for(backend, "pong", 1500);
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_UP);
+	CHECK_EQ_INT(stats_of(lb, 1).state, CONTAINERV_LB_BACKEND_DOWN);
+	answer_for(backend, "nope", 1500);
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_DOWN);
+	answer_for(backend, "pong!", 1500);
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_UP);
+	CHECK_EQ_INT(stats_of(lb, 1).state, CONTAINERV_LB_BACKEND_DOWN);
+	containerv_lb_free(lb);
+	/* Too long a probe is refused. */
+	options.udp_probe_length = CONTAINERV_LB_PROBE_MAX + 1;
+	CHECK(containerv_lb_create(&options, &lb) < 0 && errno == EINVAL);
+	close(backend);
+}
+
+/* A removed backend comes back under its index with its counters; one not removed cannot. */
+TEST(a_removed_backend_is_restored)
+{
+	struct containerv_lb_options options = CONTAINERV_LB_OPTIONS_INIT;
+	struct containerv_lb *lb = NULL;
+
+	options.address = "127.0.0.1";
+	CHECK_OK(containerv_lb_create(&options, &lb));
+	CHECK_OK(containerv_lb_add_backend(lb, "127.0.0.1", 9, 1, NULL));
+	CHECK(containerv_lb_restore_backend(lb, 0) < 0 && errno == EBUSY);
+	CHECK(containerv_lb_restore_backend(lb, 1) < 0 && errno == ENOENT);
+	CHECK_OK(containerv_lb_remove_backend(lb, 0));
+	CHECK_OK(containerv_lb_restore_backend(lb, 0));
+	CHECK_EQ_INT(stats_of(lb, 0).state, CONTAINERV_LB_BACKEND_UP);
+	CHECK_EQ_INT(stats_of(lb, 0).state_changes, 2);
+	containerv_lb_free(lb);
+}
+
 int main(void)
 {
 	RUN(algorithm_names_round_trip);
@@ -302,5 +391,7 @@ int main(void)
 	RUN(a_removed_backend_drains);
 	RUN(histogram_buckets_are_log_linear);
 	RUN(latency_is_recorded_per_backend);
+	RUN(udp_probes_judge_backends);
+	RUN(a_removed_backend_is_restored);
 	return cv_test_summary();
 }

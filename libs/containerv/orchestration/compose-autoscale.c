@@ -7,7 +7,7 @@
  *	              scale_up_cooldown: 30s, scale_down_cooldown: 5m}
  */
 #include <errno.h>
-#include <math.h>
+#include <math.h> /* isfinite: a macro; no libm function is called */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,14 +154,19 @@ static unsigned int clamp(const struct containerv_autoscale_policy *policy, doub
 /* What one metric of one sample wants: its own count within the tolerance, else the count that meets the target. */
 static double wanted_for(double use, double target, unsigned int replicas, double tolerance)
 {
-	double ratio;
+	double ratio, wanted;
+	long long whole;
 
 	if (target <= 0 || use < 0)
 		return 0; /* not a target, or unknown: no opinion */
 	ratio = use / target;
-	if (fabs(ratio - 1) <= tolerance)
+	if (ratio >= 1 - tolerance && ratio <= 1 + tolerance)
 		return replicas;
-	return ceil(replicas * ratio - 1e-9);
+	wanted = replicas * ratio - 1e-9;
+	if (wanted > 2 * REPLICAS_MAX)
+		return 2 * REPLICAS_MAX; /* clamped by the caller anyway; keeps the conversion defined */
+	whole = (long long)wanted;
+	return (double)(whole < wanted ? whole + 1 : whole); /* ceil */
 }
 
 static unsigned int wanted(const struct containerv_autoscale_policy *policy,
