@@ -125,6 +125,28 @@ int cv_compose_check_autoscale(struct cv_compose_loader *loader, const char *nam
 	return 0;
 }
 
+int cv_compose_autoscale_policy(json_t *autoscale, struct containerv_autoscale_policy *policy)
+{
+	long long number;
+	double percent;
+
+	if (whole_number(json_object_get(autoscale, "min"), &number) == 0)
+		policy->min = (unsigned int)number;
+	if (whole_number(json_object_get(autoscale, "max"), &number) == 0)
+		policy->max = (unsigned int)number;
+	if (real_number(json_object_get(autoscale, "cpu_percent"), &percent) == 0)
+		policy->cpu_percent = percent;
+	if (real_number(json_object_get(autoscale, "memory_percent"), &percent) == 0)
+		policy->memory_percent = percent;
+	if (json_object_get(autoscale, "scale_up_cooldown") != NULL &&
+	    cooldown_of(json_object_get(autoscale, "scale_up_cooldown"), &policy->scale_up_cooldown_ms) < 0)
+		return cv_error_errno(EINVAL, "autoscale: invalid scale_up_cooldown");
+	if (json_object_get(autoscale, "scale_down_cooldown") != NULL &&
+	    cooldown_of(json_object_get(autoscale, "scale_down_cooldown"), &policy->scale_down_cooldown_ms) < 0)
+		return cv_error_errno(EINVAL, "autoscale: invalid scale_down_cooldown");
+	return 0;
+}
+
 static int check_policy(const struct containerv_autoscale_policy *policy)
 {
 	if (policy == NULL || policy->version != CONTAINERV_AUTOSCALE_POLICY_VERSION)

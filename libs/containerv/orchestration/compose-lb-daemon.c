@@ -49,6 +49,20 @@ struct member {
 	char address[16];
 	size_t index;
 	bool present; /* seen running in this listing */
+	/* Autoscaled services: CPU over the interval between two listings, memory now. */
+	uint64_t cpu_time_ns, sampled_ns;
+	double cpu_percent, memory_percent; /* negative: unknown yet */
+};
+
+#define AUTOSCALE_HISTORY 4096 /* samples, one a second: about an hour */
+
+/* A service's autoscaling (autoscale.h), evaluated where its replica set is known: here. */
+struct autoscaler {
+	struct containerv_autoscale_policy policy;
+	struct containerv_autoscale_state state;
+	struct containerv_autoscale_sample history[AUTOSCALE_HISTORY];
+	size_t count;
+	unsigned int wanted; /* the last decision */
 };
 
 struct balanced {
@@ -58,7 +72,17 @@ struct balanced {
 	struct containerv_lb *lb;
 	struct member members[CONTAINERV_LB_MAX_BACKENDS];
 	size_t member_count;
+	struct autoscaler *autoscaler; /* the service's first balanced port only; NULL: none */
 };
+
+/*
+ * Applies an autoscaling decision: sets the service's replica count. The
+ * hook for `compose scale` (not in the library yet): until it is, a decision
+ * is recorded in the status (autoscale.wanted) and nothing is created or
+ * removed. Returns 0 when applied.
+ */
+typedef int (*cv_compose_scale_fn)(const char *project, const char *service, unsigned int replicas, void *user);
+static cv_compose_scale_fn scale_service = NULL;
 
 struct daemon {
 	const char *project;
@@ -150,16 +174,19 @@ static json_t *plan_entry(const struct containerv_compose *app, const char *name
 	if (probe != NULL)
 		cv_compose_parse_duration(probe, &probe_ns);
 	snprintf(network, sizeof network, "%s_%s", app->project, cv_compose_first_network(service));
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:s, s:O, s:i, s:s?, s:s?}", "service", name, "network",
+	json_t *weights = json_object_get(lb, "weights");
+
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:o, s:I, s:s?, s:s?, s:O?}", "service", name, "network",
 	                 network, "host_ip", port->host_ip, "published", (json_int_t)port->published, "target",
 	                 (json_int_t)port->target, "udp", port->udp, "algorithm",
 	                 algorithm ? algorithm
 	                 : label   ? label
 	                           : "round_robin",
-	                 "weights", json_object_get(lb, "weights") ? json_object_get(lb, "weights") : json_object(),
-	                 "probe_interval_ms", (json_int_t)(probe_ns / 1000000), "udp_probe",
+	                 "weights", weights != NULL ? json_incref(weights) : json_object(), "probe_interval_ms",
+	                 (json_int_t)(probe_ns / 1000000), "udp_probe",
 	                 json_string_value(json_object_get(lb, "udp_probe")), "udp_expect",
-	                 json_string_value(json_object_get(lb, "udp_expect")));
+	                 json_string_value(json_object_get(lb, "udp_expect")), "autoscale",
+	                 json_object_get(json_object_get(service, "x-containerv"), "autoscale"));
 }
 
 static json_t *make_plan(const struct containerv_compose *app)
@@ -187,8 +214,30 @@ struct listing {
 	struct daemon *daemon;
 };
 
-/* The replica's address on the balancer's network; "" when it has none. */
-static void replica_address(const char *name, const char *network, char *address, size_t size)
+/* CPU (over the time since the last sample) and memory use of a replica, for its service's autoscaler. */
+static void sample_member(struct member *member, struct containerv_container *container)
+{
+	struct containerv_stats stats;
+	uint64_t now = (uint64_t)cv_monotonic_ns();
+
+	if (containerv_get_stats(container, &stats) < 0) {
+		cv_error_clear();
+		member->cpu_percent = member->memory_percent = -1;
+		return;
+	}
+	if (member->sampled_ns != 0 && now > member->sampled_ns && stats.cpu_time_ns >= member->cpu_time_ns)
+		member->cpu_percent =
+		        100.0 * (double)(stats.cpu_time_ns - member->cpu_time_ns) / (double)(now - member->sampled_ns);
+	else
+		member->cpu_percent = -1;
+	member->memory_percent =
+	        stats.memory_limit > 0 ? 100.0 * (double)stats.memory_usage / (double)stats.memory_limit : -1;
+	member->cpu_time_ns = stats.cpu_time_ns;
+	member->sampled_ns = now;
+}
+
+/* The replica's address on the balancer's network ("" when it has none); sampled when member is given. */
+static void replica_address(const char *name, const char *network, char *address, size_t size, struct member *member)
 {
 	struct containerv_container *container = NULL;
 	struct containerv_network_endpoint *endpoints = NULL;
@@ -207,6 +256,8 @@ static void replica_address(const char *name, const char *network, char *address
 		}
 		containerv_network_endpoints_free(endpoints, count);
 	}
+	if (member != NULL && address[0] != '\0')
+		sample_member(member, container);
 	cv_error_clear();
 	containerv_close(container);
 }
@@ -227,7 +278,14 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 	struct containerv_lb_backend_stats stats = {.version = CONTAINERV_LB_BACKEND_STATS_VERSION};
 	unsigned int target = (unsigned int)json_integer_value(json_object_get(balanced->entry, "target"));
 
-	replica_address(container->name, balanced->network, address, sizeof address);
+	struct member *known = NULL;
+
+	for (size_t i = 0; i < balanced->member_count && known == NULL; i++) {
+		if (strcmp(balanced->members[i].name, container->name) == 0)
+			known = &balanced->members[i];
+	}
+	replica_address(container->name, balanced->network, address, sizeof address,
+	                balanced->autoscaler != NULL ? known : NULL);
 	if (address[0] == '\0')
 		return;
 	for (size_t i = 0; i < balanced->member_count; i++) {
@@ -251,6 +309,8 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 	snprintf(member->name, sizeof member->name, "%s", container->name);
 	snprintf(member->address, sizeof member->address, "%s", address);
 	member->present = true;
+	member->sampled_ns = 0;
+	member->cpu_percent = member->memory_percent = -1;
 	balanced->member_count++;
 }
 
@@ -267,6 +327,48 @@ static int on_container(const struct containerv_compose_container *container, vo
 	return 0;
 }
 
+/* One second of a service's history: the mean use of its running replicas, then the decision. */
+static void autoscale(struct daemon *daemon, struct balanced *balanced)
+{
+	struct autoscaler *autoscaler = balanced->autoscaler;
+	struct containerv_autoscale_sample sample = {
+	        .time_ms = cv_monotonic_ns() / 1000000, .cpu_percent = -1, .memory_percent = -1};
+	double cpu = 0, memory = 0;
+	unsigned int with_cpu = 0, with_memory = 0;
+
+	for (size_t m = 0; m < balanced->member_count; m++) {
+		const struct member *member = &balanced->members[m];
+		if (!member->present)
+			continue;
+		sample.replicas++;
+		if (member->cpu_percent >= 0) {
+			cpu += member->cpu_percent;
+			with_cpu++;
+		}
+		if (member->memory_percent >= 0) {
+			memory += member->memory_percent;
+			with_memory++;
+		}
+	}
+	if (sample.replicas == 0)
+		return; /* nothing runs: a scale from zero is not ours to decide */
+	sample.cpu_percent = with_cpu > 0 ? cpu / with_cpu : -1;
+	sample.memory_percent = with_memory > 0 ? memory / with_memory : -1;
+	if (autoscaler->count == AUTOSCALE_HISTORY) {
+		memmove(autoscaler->history, autoscaler->history + 1, (AUTOSCALE_HISTORY - 1) * sizeof sample);
+		autoscaler->count--;
+	}
+	autoscaler->history[autoscaler->count++] = sample;
+	if (containerv_autoscale_decide(&autoscaler->policy, autoscaler->history, autoscaler->count, sample.time_ms,
+	                                &autoscaler->state, &autoscaler->wanted) < 0) {
+		cv_error_clear();
+		return;
+	}
+	if (autoscaler->wanted != sample.replicas && scale_service != NULL &&
+	    scale_service(daemon->project, balanced->service, autoscaler->wanted, NULL) < 0)
+		cv_error_clear(); /* tried again at the next decision */
+}
+
 /* Lists the project's replicas: the running ones are (or become again) backends, the others drain. */
 static void refresh(struct daemon *daemon)
 {
@@ -280,10 +382,11 @@ static void refresh(struct daemon *daemon)
 	for (size_t i = 0; i < daemon->count; i++) {
 		struct balanced *balanced = &daemon->balanced[i];
 		for (size_t m = 0; m < balanced->member_count; m++) {
-			if (!balanced->members[m].present)
-				containerv_lb_remove_backend(balanced->lb,
-				                             balanced->members[m].index); /* ENOENT: gone already */
+			if (!balanced->members[m].present) /* ENOENT: gone already */
+				containerv_lb_remove_backend(balanced->lb, balanced->members[m].index);
 		}
+		if (balanced->autoscaler != NULL)
+			autoscale(daemon, balanced);
 	}
 	cv_error_clear();
 }
@@ -341,10 +444,19 @@ static void write_status(struct daemon *daemon)
 		         json_string_value(json_object_get(balanced->entry, "host_ip")),
 		         (int)json_integer_value(json_object_get(balanced->entry, "published")),
 		         json_is_true(json_object_get(balanced->entry, "udp")) ? "udp" : "tcp");
-		json_array_append_new(balancers,
-		                      json_pack("{s:s, s:s, s:O, s:o}", "service", balanced->service, "listen", listen,
-		                                "algorithm", json_object_get(balanced->entry, "algorithm"), "backends",
-		                                backends));
+		json_t *entry =
+		        json_pack("{s:s, s:s, s:O, s:o}", "service", balanced->service, "listen", listen, "algorithm",
+		                  json_object_get(balanced->entry, "algorithm"), "backends", backends);
+		struct autoscaler *autoscaler = balanced->autoscaler;
+		if (entry != NULL && autoscaler != NULL && autoscaler->count > 0) {
+			const struct containerv_autoscale_sample *last = &autoscaler->history[autoscaler->count - 1];
+			json_object_set_new(entry, "autoscale",
+			                    json_pack("{s:i, s:i, s:I, s:f, s:f}", "replicas", (int)last->replicas,
+			                              "wanted", (int)autoscaler->wanted, "decisions",
+			                              (json_int_t)autoscaler->state.decisions, "cpu_percent",
+			                              last->cpu_percent, "memory_percent", last->memory_percent));
+		}
+		json_array_append_new(balancers, entry);
 	}
 	text = json_dumps(balancers, JSON_COMPACT);
 	json_decref(balancers);
@@ -376,6 +488,26 @@ static int start_balancer(struct balanced *balanced)
 		return cv_error_prefix("service %s: port %s:%d/%s", balanced->service, options.address,
 		                       (int)options.port, options.udp ? "udp" : "tcp");
 	return 0;
+}
+
+/* The service's autoscaler, on its first balanced port (the plan's autoscale was validated by the loader). */
+static int make_autoscaler(struct daemon *daemon, size_t position)
+{
+	struct balanced *balanced = &daemon->balanced[position];
+	json_t *policy = json_object_get(balanced->entry, "autoscale");
+	struct containerv_autoscale_policy defaults = CONTAINERV_AUTOSCALE_POLICY_INIT;
+
+	if (policy == NULL)
+		return 0;
+	for (size_t i = 0; i < position; i++) {
+		if (strcmp(daemon->balanced[i].service, balanced->service) == 0)
+			return 0;
+	}
+	balanced->autoscaler = calloc(1, sizeof *balanced->autoscaler);
+	if (balanced->autoscaler == NULL)
+		return cv_error_errno(ENOMEM, "out of memory");
+	balanced->autoscaler->policy = defaults;
+	return cv_compose_autoscale_policy(policy, &balanced->autoscaler->policy);
 }
 
 static int record(struct daemon *daemon, json_t *plan)
@@ -428,7 +560,7 @@ static _Noreturn void serve(const char *project, const char *directory, json_t *
 	}
 	for (size_t i = 0; i < daemon.count; i++) {
 		daemon.balanced[i].entry = json_array_get(plan, i);
-		if (start_balancer(&daemon.balanced[i]) < 0) {
+		if (start_balancer(&daemon.balanced[i]) < 0 || make_autoscaler(&daemon, i) < 0) {
 			report(channel, containerv_last_error());
 			_exit(1);
 		}

@@ -24,6 +24,9 @@ int cv_compose_check_extensions(struct cv_compose_loader *loader, const char *na
 /* compose-autoscale.c: x-containerv.autoscale, normalised to numbers (milliseconds for the cooldowns). */
 int cv_compose_check_autoscale(struct cv_compose_loader *loader, const char *name, json_t *service, json_t *autoscale);
 
+/* The policy of a validated x-containerv.autoscale (the loader's), over the defaults in *policy. */
+int cv_compose_autoscale_policy(json_t *autoscale, struct containerv_autoscale_policy *policy);
+
 /* One published port of a service served by a balancer instead of by each replica. */
 struct cv_compose_lb_port {
 	char host_ip[16]; /* numeric IPv4; "0.0.0.0" when none was given */
