@@ -20,19 +20,25 @@
 #include "common/util.h"
 #include "test.h"
 
-/* A listening socket on 127.0.0.1 (a free port); *port is set. */
-static int backend_listener(unsigned int *port)
+/* A socket of type bound to 127.0.0.1 (a free port), listening for SOCK_STREAM; *port is set. */
+static int bound_socket(int type, unsigned int *port)
 {
 	struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t length = sizeof address;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 
 	CHECK(fd >= 0);
 	CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
-	CHECK(listen(fd, 16) == 0);
+	CHECK(type != SOCK_STREAM || listen(fd, 16) == 0);
 	CHECK(getsockname(fd, (struct sockaddr *)&address, &length) == 0);
 	*port = ntohs(address.sin_port);
 	return fd;
+}
+
+/* A listening socket on 127.0.0.1 (a free port); *port is set. */
+static int backend_listener(unsigned int *port)
+{
+	return bound_socket(SOCK_STREAM, port);
 }
 
 /* A port where nothing listens (bound, then closed). */
@@ -298,15 +304,7 @@ TEST(latency_is_recorded_per_backend)
 /* A UDP socket on 127.0.0.1 (a free port); *port is set. */
 static int udp_backend(unsigned int *port)
 {
-	struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t length = sizeof address;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	CHECK(fd >= 0);
-	CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
-	CHECK(getsockname(fd, (struct sockaddr *)&address, &length) == 0);
-	*port = ntohs(address.sin_port);
-	return fd;
+	return bound_socket(SOCK_DGRAM, port);
 }
 
 /* Answers every datagram that comes to fd within milliseconds with answer. */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,10 +160,16 @@ static void report_state(struct containerv_lb *lb, size_t index, enum containerv
 		lb->options.on_state(index, state, lb->options.user);
 }
 
-CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index)
+/*
+ * Moves a backend between "in rotation" (up, down) and "removed" (draining,
+ * removed): to draining when removing, to up when restoring. ENOENT for an
+ * unknown index or one removed already; EBUSY to restore one that is not.
+ */
+static int move_backend(struct containerv_lb *lb, size_t index, bool removing)
 {
 	struct cv_lb_backend *backend;
 	int state;
+	bool removed;
 
 	cv_error_clear();
 	backend = cv_lb_backend_at(lb, index);
@@ -170,38 +177,31 @@ CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t
 		return cv_error_errno(ENOENT, "load balancer: no backend %zu", index);
 	pthread_mutex_lock(&lb->lock);
 	state = atomic_load(&backend->state);
-	if (state == CONTAINERV_LB_BACKEND_DRAINING || state == CONTAINERV_LB_BACKEND_REMOVED) {
+	removed = state == CONTAINERV_LB_BACKEND_DRAINING || state == CONTAINERV_LB_BACKEND_REMOVED;
+	if (removed == removing) {
 		pthread_mutex_unlock(&lb->lock);
-		return cv_error_errno(ENOENT, "load balancer: backend %zu (%s:%u) is removed already", index,
-		                      backend->address_text, ntohs(backend->address.sin_port));
+		return cv_error_errno(removing ? ENOENT : EBUSY, "load balancer: backend %zu (%s:%u) is %s", index,
+		                      backend->address_text, ntohs(backend->address.sin_port),
+		                      removing ? "removed already" : "not removed");
 	}
-	atomic_store(&backend->drain_deadline_ns, cv_monotonic_ns() + (int64_t)lb->options.drain_grace_ms * 1000000);
-	atomic_store(&backend->state, CONTAINERV_LB_BACKEND_DRAINING);
-	report_state(lb, index, CONTAINERV_LB_BACKEND_DRAINING);
+	if (removing)
+		atomic_store(&backend->drain_deadline_ns,
+		             cv_monotonic_ns() + (int64_t)lb->options.drain_grace_ms * 1000000);
+	state = removing ? CONTAINERV_LB_BACKEND_DRAINING : CONTAINERV_LB_BACKEND_UP;
+	atomic_store(&backend->state, state);
+	report_state(lb, index, (enum containerv_lb_backend_state)state);
 	pthread_mutex_unlock(&lb->lock);
 	return 0;
 }
 
+CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index)
+{
+	return move_backend(lb, index, true);
+}
+
 CONTAINERV_API int containerv_lb_restore_backend(struct containerv_lb *lb, size_t index)
 {
-	struct cv_lb_backend *backend;
-	int state;
-
-	cv_error_clear();
-	backend = cv_lb_backend_at(lb, index);
-	if (backend == NULL)
-		return cv_error_errno(ENOENT, "load balancer: no backend %zu", index);
-	pthread_mutex_lock(&lb->lock);
-	state = atomic_load(&backend->state);
-	if (state != CONTAINERV_LB_BACKEND_DRAINING && state != CONTAINERV_LB_BACKEND_REMOVED) {
-		pthread_mutex_unlock(&lb->lock);
-		return cv_error_errno(EBUSY, "load balancer: backend %zu (%s:%u) is not removed", index,
-		                      backend->address_text, ntohs(backend->address.sin_port));
-	}
-	atomic_store(&backend->state, CONTAINERV_LB_BACKEND_UP);
-	report_state(lb, index, CONTAINERV_LB_BACKEND_UP);
-	pthread_mutex_unlock(&lb->lock);
-	return 0;
+	return move_backend(lb, index, false);
 }
 
 void cv_lb_backend_set_health(struct containerv_lb *lb, size_t index, enum containerv_lb_backend_state state)

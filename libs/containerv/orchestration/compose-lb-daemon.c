@@ -112,37 +112,7 @@ static int project_directory(const char *project, bool create, char *path, size_
 	return 0;
 }
 
-/* Is the project's balancer alive (its lock held)? Its recorded pid and plan when it is. */
-static bool running_balancer(const char *directory, pid_t *pid, char **plan)
-{
-	char path[PATH_MAX + 32];
-	char *text = NULL;
-	int fd;
-	bool held;
-	json_t *record;
-
-	snprintf(path, sizeof path, "%s/lb.lock", directory);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return false;
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	if (!held)
-		return false;
-	snprintf(path, sizeof path, "%s/lb.json", directory);
-	if (cv_read_file(path, &text, NULL, 1 << 20) < 0) {
-		cv_error_clear();
-		return false; /* starting: not recorded yet */
-	}
-	record = json_loads(text, 0, NULL);
-	free(text);
-	*pid = (pid_t)json_integer_value(json_object_get(record, "pid"));
-	if (plan != NULL)
-		*plan = json_dumps(json_object_get(record, "plan"), JSON_SORT_KEYS | JSON_COMPACT);
-	json_decref(record);
-	return *pid > 0;
-}
-
+/* Is the lock held (by a live balancer)? */
 static bool lock_held(const char *directory)
 {
 	char path[PATH_MAX + 32];
@@ -156,6 +126,29 @@ static bool lock_held(const char *directory)
 	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return held;
+}
+
+/* Is the project's balancer alive (its lock held)? Its recorded pid and plan when it is. */
+static bool running_balancer(const char *directory, pid_t *pid, char **plan)
+{
+	char path[PATH_MAX + 32];
+	char *text = NULL;
+	json_t *record;
+
+	if (!lock_held(directory))
+		return false;
+	snprintf(path, sizeof path, "%s/lb.json", directory);
+	if (cv_read_file(path, &text, NULL, 1 << 20) < 0) {
+		cv_error_clear();
+		return false; /* starting: not recorded yet */
+	}
+	record = json_loads(text, 0, NULL);
+	free(text);
+	*pid = (pid_t)json_integer_value(json_object_get(record, "pid"));
+	if (plan != NULL)
+		*plan = json_dumps(json_object_get(record, "plan"), JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(record);
+	return *pid > 0;
 }
 
 /* ---- the plan: what the app's balanced ports are ---- */
