@@ -86,9 +86,15 @@ pass "weighted 1:2:3 (label and x-containerv.lb.weights): 3000 requests within 5
 # ---- ps: the balancer's backends and their counters ----
 sleep 1.2 # the status is written every second
 compose 0 ps
-grep -Eq "^web 127\.0\.0\.1:${P}01/tcp +round_robin +lbapp-web-1 .* up +(9[89]|10[0-9]) " <<<"$OUT" || fail "ps: web-1's counters: $OUT"
+grep -Eq "^web 127\.0\.0\.1:${P}01/tcp +round_robin +lbapp-web-1 .* up +(9[89]|[1-9][0-9]{2}) " <<<"$OUT" || fail "ps: web-1's counters: $OUT"
 [ "$(grep -c "^api 127.0.0.1:${P}02/tcp  *weighted .* up " <<<"$OUT")" = 3 ] || fail "ps: api's backends: $OUT"
-pass "compose ps shows every backend's state and counters"
+cv 0 metrics
+labels="project=\"lbapp\",service=\"web\",listen=\"127.0.0.1:${P}01/tcp\",backend=\"lbapp-web-1\""
+grep -Eq "^containerv_lb_connections_total\{$labels\} (9[89]|[1-9][0-9]{2})$" <<<"$OUT" || fail "metrics: web-1's connections: $(grep lbapp-web-1 <<<"$OUT")"
+grep -Eq "^containerv_lb_backend_up\{$labels\} 1$" <<<"$OUT" || fail "metrics: web-1 not up: $(grep lbapp-web-1 <<<"$OUT")"
+grep -Eq "^containerv_lb_first_byte_seconds_count\{$labels\} (9[89]|[1-9][0-9]{2})$" <<<"$OUT" || fail "metrics: web-1's latency: $(grep first_byte <<<"$OUT" | head)"
+grep -q "^containerv_lb_first_byte_seconds_bucket{$labels,le=\"+Inf\"} " <<<"$OUT" || fail "metrics: no +Inf bucket"
+pass "compose ps and containerv metrics show every backend's state, counters and latency"
 
 # ---- a replica killed under load: no failure after the first health interval; back once started ----
 $CLIENT load 127.0.0.1 ${P}01 6 >"$TEST_TMP/load.out" &
