@@ -540,6 +540,7 @@ static _Noreturn void serve(const char *project, const char *directory, json_t *
 	}
 	daemon.directory = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* Blocked before any thread starts: they inherit the mask, and sigtimedwait alone takes them. */
+	signal(SIGHUP, SIG_DFL); /* the starter's child ignored it while it made this process */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGINT);
