@@ -90,7 +90,7 @@ pass "kill under load: $total requests, none failed after the first probe interv
 
 # The counters at SIGTERM: every connection counted, web2's refusals as errors.
 stop_balancers
-grep -q "^backend web1:80 ($B.1.11:80) connections=[1-9][0-9]* bytes_in=[1-9][0-9]* bytes_out=[1-9][0-9]* errors=0$" \
+grep -q "^backend web1:80 ($B.1.11:80) connections=[1-9][0-9]* bytes_in=[1-9][0-9]* bytes_out=[1-9][0-9]* errors=0 connect_p50_us=[0-9]* connect_p99_us=[0-9]* first_byte_p50_us=[1-9][0-9]* first_byte_p99_us=[1-9][0-9]*$" \
 	"$TEST_TMP/rr.out" || fail "web1's counters: $(cat "$TEST_TMP/rr.out")"
 grep -q "^backend web2:80 ($B.1.12:80) connections=[1-9][0-9]* .* errors=[1-9]" "$TEST_TMP/rr.out" ||
 	fail "web2's counters show no error: $(cat "$TEST_TMP/rr.out")"

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "compose-balancer.h"
 #include "flags.h"
 #include "output.h"
 #include "rootfs-path.h"
@@ -245,6 +246,8 @@ static int compose_ps(int argc, char **argv)
 	if (!state.json)
 		printf("%-30s %-20s %s\n", "NAME", "SERVICE", "STATUS");
 	code = containerv_compose_list(project, ps_one, &state) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	if (code == 0 && !state.json)
+		compose_print_balancers(project);
 	if (code == 0 && state.json) {
 		char *text = json_dumps(state.array, JSON_COMPACT);
 		printf("%s\n", text ? text : "[]");

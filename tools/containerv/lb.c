@@ -26,6 +26,8 @@ static struct {
 	const char *threads;
 	const char *probe_interval;
 	const char *drain_grace;
+	const char *udp_probe;
+	const char *udp_expect;
 	int udp;
 } flags;
 
@@ -156,12 +158,21 @@ static void print_counters(struct containerv_lb *lb, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		struct containerv_lb_backend_stats stats = {.version = CONTAINERV_LB_BACKEND_STATS_VERSION};
 
-		if (containerv_lb_backend_stats(lb, i, &stats) < 0)
+		struct containerv_lb_histogram connect_latency, first_byte;
+
+		if (containerv_lb_backend_stats(lb, i, &stats) < 0 ||
+		    containerv_lb_backend_histogram(lb, i, CONTAINERV_LB_LATENCY_CONNECT, &connect_latency) < 0 ||
+		    containerv_lb_backend_histogram(lb, i, CONTAINERV_LB_LATENCY_FIRST_BYTE, &first_byte) < 0)
 			continue;
-		printf("backend %s (%s:%u) connections=%llu bytes_in=%llu bytes_out=%llu errors=%llu\n",
+		printf("backend %s (%s:%u) connections=%llu bytes_in=%llu bytes_out=%llu errors=%llu "
+		       "connect_p50_us=%llu connect_p99_us=%llu first_byte_p50_us=%llu first_byte_p99_us=%llu\n",
 		       backends[i].text, stats.address, stats.port, (unsigned long long)stats.connections,
 		       (unsigned long long)stats.bytes_in, (unsigned long long)stats.bytes_out,
-		       (unsigned long long)stats.errors);
+		       (unsigned long long)stats.errors,
+		       (unsigned long long)containerv_lb_histogram_quantile(&connect_latency, 0.5),
+		       (unsigned long long)containerv_lb_histogram_quantile(&connect_latency, 0.99),
+		       (unsigned long long)containerv_lb_histogram_quantile(&first_byte, 0.5),
+		       (unsigned long long)containerv_lb_histogram_quantile(&first_byte, 0.99));
 	}
 	fflush(stdout);
 }
@@ -206,6 +217,17 @@ static int parse_options(struct containerv_lb_options *options, char *address, s
 			                flags.drain_grace);
 		options->drain_grace_ms = (unsigned int)value;
 	}
+	if ((flags.udp_probe != NULL || flags.udp_expect != NULL) && !flags.udp)
+		return cli_fail(-1, "lb: --udp-probe and --udp-expect are for --udp");
+	if (flags.udp_expect != NULL && flags.udp_probe == NULL)
+		return cli_fail(-1, "lb: --udp-expect needs --udp-probe");
+	if ((flags.udp_probe != NULL && strlen(flags.udp_probe) > CONTAINERV_LB_PROBE_MAX) ||
+	    (flags.udp_expect != NULL && strlen(flags.udp_expect) > CONTAINERV_LB_PROBE_MAX))
+		return cli_fail(-1, "lb: --udp-probe and --udp-expect take at most %d bytes", CONTAINERV_LB_PROBE_MAX);
+	options->udp_probe = flags.udp_probe;
+	options->udp_probe_length = flags.udp_probe != NULL ? strlen(flags.udp_probe) : 0;
+	options->udp_expect = flags.udp_expect;
+	options->udp_expect_length = flags.udp_expect != NULL ? strlen(flags.udp_expect) : 0;
 	options->on_state = print_state;
 	return 0;
 }
@@ -257,6 +279,10 @@ int cmd_lb(int argc, char **argv)
 	         "Health probe interval in milliseconds (default 1000)"},
 	        {"drain-grace", 0, FLAG_STRING, &flags.drain_grace, "MS",
 	         "How long a removed backend's connections may go on (default 10000)"},
+	        {"udp-probe", 0, FLAG_STRING, &flags.udp_probe, "TEXT",
+	         "UDP: the health probe's payload (default: an empty datagram; an ICMP refusal takes a backend out)"},
+	        {"udp-expect", 0, FLAG_STRING, &flags.udp_expect, "TEXT",
+	         "UDP: a healthy backend's answer to the probe starts with TEXT (no answer then takes it out too)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,8 +73,14 @@ CONTAINERV_API int containerv_lb_create(const struct containerv_lb_options *opti
 	struct containerv_lb *made;
 
 	cv_error_clear();
-	if (options == NULL || options->version != CONTAINERV_LB_OPTIONS_VERSION)
+	if (options == NULL || (options->version != CONTAINERV_LB_OPTIONS_VERSION && options->version != 1))
 		return cv_error_errno(EINVAL, "load balancer: options of an unknown version");
+	if (options->version >= 2 && (options->udp_probe_length > CONTAINERV_LB_PROBE_MAX ||
+	                              options->udp_expect_length > CONTAINERV_LB_PROBE_MAX ||
+	                              (options->udp_probe_length > 0 && options->udp_probe == NULL) ||
+	                              (options->udp_expect_length > 0 && options->udp_expect == NULL)))
+		return cv_error_errno(EINVAL, "load balancer: a UDP probe or its expected answer above %d bytes",
+		                      CONTAINERV_LB_PROBE_MAX);
 	if ((unsigned int)options->algorithm >= ALGORITHM_COUNT)
 		return cv_error_errno(EINVAL, "load balancer: unknown algorithm %d", (int)options->algorithm);
 	if (options->port > 65535)
@@ -80,8 +88,18 @@ CONTAINERV_API int containerv_lb_create(const struct containerv_lb_options *opti
 	made = calloc(1, sizeof *made);
 	if (made == NULL)
 		return cv_error_sys("load balancer");
-	made->options = *options;
+	if (options->version == 1) /* the fields it has; the probe's stay empty */
+		memcpy(&made->options, options, offsetof(struct containerv_lb_options, udp_probe));
+	else
+		made->options = *options;
+	made->options.version = CONTAINERV_LB_OPTIONS_VERSION;
 	made->options.address = NULL; /* not kept: the caller's string may go */
+	if (made->options.udp_probe_length > 0)
+		memcpy(made->udp_probe, made->options.udp_probe, made->options.udp_probe_length);
+	if (made->options.udp_expect_length > 0)
+		memcpy(made->udp_expect, made->options.udp_expect, made->options.udp_expect_length);
+	made->options.udp_probe = made->udp_probe;
+	made->options.udp_expect = made->udp_expect;
 	fill_defaults(&made->options);
 	if (parse_ipv4(options->address != NULL ? options->address : "0.0.0.0", &made->listen_address) < 0) {
 		free(made);
@@ -142,10 +160,16 @@ static void report_state(struct containerv_lb *lb, size_t index, enum containerv
 		lb->options.on_state(index, state, lb->options.user);
 }
 
-CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index)
+/*
+ * Moves a backend between "in rotation" (up, down) and "removed" (draining,
+ * removed): to draining when removing, to up when restoring. ENOENT for an
+ * unknown index or one removed already; EBUSY to restore one that is not.
+ */
+static int move_backend(struct containerv_lb *lb, size_t index, bool removing)
 {
 	struct cv_lb_backend *backend;
 	int state;
+	bool removed;
 
 	cv_error_clear();
 	backend = cv_lb_backend_at(lb, index);
@@ -153,16 +177,31 @@ CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t
 		return cv_error_errno(ENOENT, "load balancer: no backend %zu", index);
 	pthread_mutex_lock(&lb->lock);
 	state = atomic_load(&backend->state);
-	if (state == CONTAINERV_LB_BACKEND_DRAINING || state == CONTAINERV_LB_BACKEND_REMOVED) {
+	removed = state == CONTAINERV_LB_BACKEND_DRAINING || state == CONTAINERV_LB_BACKEND_REMOVED;
+	if (removed == removing) {
 		pthread_mutex_unlock(&lb->lock);
-		return cv_error_errno(ENOENT, "load balancer: backend %zu (%s:%u) is removed already", index,
-		                      backend->address_text, ntohs(backend->address.sin_port));
+		return cv_error_errno(removing ? ENOENT : EBUSY, "load balancer: backend %zu (%s:%u) is %s", index,
+		                      backend->address_text, ntohs(backend->address.sin_port),
+		                      removing ? "removed already" : "not removed");
 	}
-	atomic_store(&backend->drain_deadline_ns, cv_monotonic_ns() + (int64_t)lb->options.drain_grace_ms * 1000000);
-	atomic_store(&backend->state, CONTAINERV_LB_BACKEND_DRAINING);
-	report_state(lb, index, CONTAINERV_LB_BACKEND_DRAINING);
+	if (removing)
+		atomic_store(&backend->drain_deadline_ns,
+		             cv_monotonic_ns() + (int64_t)lb->options.drain_grace_ms * 1000000);
+	state = removing ? CONTAINERV_LB_BACKEND_DRAINING : CONTAINERV_LB_BACKEND_UP;
+	atomic_store(&backend->state, state);
+	report_state(lb, index, (enum containerv_lb_backend_state)state);
 	pthread_mutex_unlock(&lb->lock);
 	return 0;
+}
+
+CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index)
+{
+	return move_backend(lb, index, true);
+}
+
+CONTAINERV_API int containerv_lb_restore_backend(struct containerv_lb *lb, size_t index)
+{
+	return move_backend(lb, index, false);
 }
 
 void cv_lb_backend_set_health(struct containerv_lb *lb, size_t index, enum containerv_lb_backend_state state)

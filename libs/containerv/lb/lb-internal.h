@@ -27,6 +27,16 @@ struct cv_lb_tried {
 	uint64_t bits[CONTAINERV_LB_MAX_BACKENDS / 64];
 };
 
+/* A histogram the relays add to (loadbalancer.h's containerv_lb_histogram, with atomics). */
+struct cv_lb_histogram {
+	_Atomic uint64_t buckets[CONTAINERV_LB_HISTOGRAM_BUCKETS];
+	_Atomic uint64_t count;
+	_Atomic uint64_t sum_us;
+};
+
+/* Adds one value (nanoseconds; a negative one counts as 0): three relaxed increments, nothing else. */
+void cv_lb_histogram_add(struct cv_lb_histogram *histogram, int64_t nanoseconds);
+
 struct cv_lb_backend {
 	struct sockaddr_in address;
 	char address_text[16];
@@ -39,6 +49,7 @@ struct cv_lb_backend {
 	_Atomic uint64_t bytes_out;
 	_Atomic uint64_t errors;
 	_Atomic uint64_t state_changes;
+	struct cv_lb_histogram latency[2]; /* by enum containerv_lb_latency */
 };
 
 struct containerv_lb {
@@ -46,11 +57,13 @@ struct containerv_lb {
 	struct sockaddr_in listen_address;
 	struct cv_lb_backend backends[CONTAINERV_LB_MAX_BACKENDS];
 	_Atomic size_t backend_count;
-	pthread_mutex_t lock;  /* serialises add/remove and state callbacks */
-	_Atomic uint64_t turn; /* round robin's and weighted's position */
-	_Atomic int stopping;  /* set by containerv_lb_free(): threads end */
-	unsigned int port;     /* bound port, host order */
-	void *relay;           /* the platform's relay (TCP or UDP) */
+	pthread_mutex_t lock;                             /* serialises add/remove and state callbacks */
+	_Atomic uint64_t turn;                            /* round robin's and weighted's position */
+	_Atomic int stopping;                             /* set by containerv_lb_free(): threads end */
+	unsigned int port;                                /* bound port, host order */
+	void *relay;                                      /* the platform's relay (TCP or UDP) */
+	unsigned char udp_probe[CONTAINERV_LB_PROBE_MAX]; /* options' copies (their pointers point here) */
+	unsigned char udp_expect[CONTAINERV_LB_PROBE_MAX];
 	pthread_t prober;
 	int prober_started;
 };

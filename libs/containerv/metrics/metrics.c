@@ -104,8 +104,7 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value as the format wants it: backslash, double quote and newline escaped. */
-static void label_value(FILE *out, const char *value)
+void cv_metrics_label_value(FILE *out, const char *value)
 {
 	for (const char *c = value; *c != '\0'; c++) {
 		if (*c == '\\' || *c == '"')
@@ -120,7 +119,7 @@ static void label_value(FILE *out, const char *value)
 static void container_labels(FILE *out, const struct sampled *entry)
 {
 	fprintf(out, "{id=\"%s\",name=\"", entry->id);
-	label_value(out, entry->name);
+	cv_metrics_label_value(out, entry->name);
 	fputs("\"}", out);
 }
 
@@ -289,7 +288,7 @@ static void write_start_histogram(FILE *out, const struct scrape *scrape)
 static void pool_sample(FILE *out, const char *metric, const char *pool, double value)
 {
 	fprintf(out, "%s{pool=\"", metric);
-	label_value(out, pool);
+	cv_metrics_label_value(out, pool);
 	fprintf(out, "\"} %.15g\n", value);
 }
 
@@ -359,6 +358,7 @@ int containerv_metrics_collect(char **text, size_t *length)
 	write_containers(out, &scrape);
 	write_start_histogram(out, &scrape);
 	write_pools(out);
+	cv_metrics_write_balancers(out);
 	free(scrape.running);
 	if (fclose(out) != 0) {
 		free(*text);

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "orchestration/compose-lb.h"
 #include "orchestration/compose-up.h"
 
 struct found {
@@ -208,6 +209,9 @@ int containerv_compose_down(const struct containerv_compose *app, const char *pr
 	if (project == NULL)
 		return cv_error_errno(EINVAL, "compose down: no project");
 	collection.project = project;
+	/* The balancer first: it stops taking connections before its replicas go. */
+	if (cv_compose_lb_down(project, progress, user) < 0)
+		return -1;
 	if (containerv_list(collect, &collection) != 0) {
 		collection_free(&collection);
 		return -1;

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "orchestration/compose-lb.h"
 #include "orchestration/compose-up.h"
 
 static char **string_vector(json_t *array)
@@ -276,8 +277,9 @@ static int add_lists(struct containerv_options *options, json_t *service)
 		const char *key;
 		int (*add)(struct containerv_options *, const char *);
 	} lists[] = {
-	        {"ports", containerv_options_add_port}, {"expose", containerv_options_add_exposed_port},
-	        {"dns", containerv_options_add_dns},    {"extra_hosts", containerv_options_add_host},
+	        {"expose", containerv_options_add_exposed_port},
+	        {"dns", containerv_options_add_dns},
+	        {"extra_hosts", containerv_options_add_host},
 	        {"tmpfs", containerv_spec_add_tmpfs},
 	};
 	size_t index;
@@ -290,6 +292,8 @@ static int add_lists(struct containerv_options *options, json_t *service)
 				return cv_error_prefix("%s", lists[i].key);
 		}
 	}
+	if (cv_compose_add_ports(options, service) < 0) /* a balancer's ports are not the replicas' */
+		return -1;
 	const char *key;
 	json_t *value;
 	json_object_foreach(json_object_get(service, "sysctls"), key, value)

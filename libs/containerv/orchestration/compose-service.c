@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "orchestration/compose-internal.h"
+#include "orchestration/compose-lb.h"
 
 struct check {
 	struct cv_compose_loader *loader;
@@ -1039,7 +1040,7 @@ int cv_compose_normalize_service(struct cv_compose_loader *loader, const char *n
 	json_t *replicas = json_object_get(deploy, "replicas");
 	if (json_object_get(service, "container_name") && replicas && json_integer_value(replicas) > 1)
 		return FAIL(&c, "container_name", "cannot be combined with more than one replica");
-	return 0;
+	return cv_compose_check_extensions(loader, name, service); /* x-containerv: lb, autoscale */
 }
 
 /* Top-level networks and volumes, and every service's references to them. */

@@ -17,6 +17,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "orchestration/compose-lb.h"
 #include "orchestration/compose-up.h"
 
 #define PARALLEL_DEFAULT 4
@@ -518,7 +519,10 @@ int containerv_compose_up(const struct containerv_compose *app, const struct con
 			goto fail;
 		first = end;
 	}
-	ret = remove_surplus(&run);
+	/* The balancer last: it serves the replicas just started (a port it cannot take fails the up). */
+	if (remove_surplus(&run) < 0 || cv_compose_lb_up(app, run.options->progress, run.options->user) < 0)
+		goto fail;
+	ret = 0;
 	goto done;
 fail:
 	undo(&run);

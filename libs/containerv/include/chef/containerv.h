@@ -26,5 +26,7 @@
 #include <chef/containerv/tune.h>
 #include <chef/containerv/orchestration.h>
 #include <chef/containerv/loadbalancer.h>
+#include <chef/containerv/autoscale.h>
+#include <chef/containerv/compose-lb.h>
 
 #endif

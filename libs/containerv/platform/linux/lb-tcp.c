@@ -43,13 +43,16 @@ struct direction {
 	size_t in_pipe;    /* bytes read from the source not yet written */
 	bool source_ended; /* the source sent FIN */
 	bool shut_down;    /* FIN passed on to the destination */
+	bool received;     /* a byte came from the source */
 };
 
 struct connection {
 	int client, backend; /* -1: slot free */
 	int backend_index;
 	bool connecting;
-	int64_t connect_deadline_ns;
+	bool awaiting_first_byte; /* from the backend: its latency is recorded once */
+	int64_t connect_started_ns;
+	int64_t established_ns;
 	uint32_t client_interest, backend_interest;
 	struct direction up;   /* client -> backend */
 	struct direction down; /* backend -> client */
@@ -81,6 +84,7 @@ static void direction_init(struct direction *direction)
 	direction->in_pipe = 0;
 	direction->source_ended = false;
 	direction->shut_down = false;
+	direction->received = false;
 }
 
 static uint64_t event_key(int slot, bool backend)
@@ -169,8 +173,7 @@ static bool connect_next_backend(struct worker *worker, int slot)
 		    errno == EINPROGRESS) {
 			connection->backend = fd;
 			connection->connecting = true;
-			connection->connect_deadline_ns =
-			        cv_monotonic_ns() + (int64_t)lb->options.connect_timeout_ms * 1000000;
+			connection->connect_started_ns = cv_monotonic_ns();
 			connection->backend_interest = EPOLLOUT;
 			epoll_ctl(worker->epoll, EPOLL_CTL_ADD, fd, &event);
 			return true;
@@ -243,9 +246,10 @@ static int pump(struct direction *direction, int source, int destination, _Atomi
 		if (!ensure_pipe(direction))
 			return -1;
 		moved = splice(source, NULL, direction->pipe[1], NULL, PIPE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (moved > 0)
+		if (moved > 0) {
 			direction->in_pipe = (size_t)moved;
-		else if (moved == 0)
+			direction->received = true;
+		} else if (moved == 0)
 			direction->source_ended = true;
 		else if (errno == EAGAIN)
 			return 0;
@@ -268,10 +272,14 @@ static void established(struct worker *worker, int slot)
 {
 	struct connection *connection = &worker->slots[slot];
 	struct epoll_event event = {.events = 0, .data.u64 = event_key(slot, false)};
+	struct cv_lb_backend *backend = &worker->lb->backends[connection->backend_index];
 
 	connection->connecting = false;
-	atomic_fetch_add_explicit(&worker->lb->backends[connection->backend_index].connections, 1,
-	                          memory_order_relaxed);
+	connection->established_ns = cv_monotonic_ns();
+	connection->awaiting_first_byte = true;
+	atomic_fetch_add_explicit(&backend->connections, 1, memory_order_relaxed);
+	cv_lb_histogram_add(&backend->latency[CONTAINERV_LB_LATENCY_CONNECT],
+	                    connection->established_ns - connection->connect_started_ns);
 	connection->client_interest = 0;
 	epoll_ctl(worker->epoll, EPOLL_CTL_ADD, connection->client, &event);
 	update_interest(worker, slot);
@@ -300,6 +308,11 @@ static void relay(struct worker *worker, int slot, uint32_t events)
 		atomic_fetch_add_explicit(&backend->errors, 1, memory_order_relaxed);
 		release(worker, slot);
 		return;
+	}
+	if (connection->awaiting_first_byte && connection->down.received) {
+		connection->awaiting_first_byte = false;
+		cv_lb_histogram_add(&backend->latency[CONTAINERV_LB_LATENCY_FIRST_BYTE],
+		                    cv_monotonic_ns() - connection->established_ns);
 	}
 	/* Both ways finished; or a peer hung up entirely (EPOLLHUP/ERR) and what could be flushed was. */
 	if ((connection->up.shut_down && connection->down.shut_down) || (events & (EPOLLHUP | EPOLLERR)) != 0) {
@@ -366,7 +379,8 @@ static void tick(struct worker *worker, int64_t now)
 
 		if (connection->client < 0 || connection->backend_index < 0)
 			continue;
-		if (connection->connecting && now > connection->connect_deadline_ns)
+		if (connection->connecting &&
+		    now - connection->connect_started_ns > (int64_t)worker->lb->options.connect_timeout_ms * 1000000)
 			retry_elsewhere(worker, (int)slot);
 		else if (atomic_load(&worker->lb->backends[connection->backend_index].state) ==
 		         CONTAINERV_LB_BACKEND_REMOVED)

@@ -35,6 +35,8 @@ struct flow {
 	int backend_index;
 	struct sockaddr_in client;
 	int64_t last_active_ns;
+	int64_t opened_ns; /* for the first answer's latency */
+	bool answered;
 	int next_in_bucket; /* hash chain, or the free list */
 };
 
@@ -113,7 +115,8 @@ static int open_flow(struct udp_relay *relay, const struct sockaddr_in *client, 
 	flow->socket = fd;
 	flow->backend_index = backend;
 	flow->client = *client;
-	flow->last_active_ns = cv_monotonic_ns();
+	flow->last_active_ns = flow->opened_ns = cv_monotonic_ns();
+	flow->answered = false;
 	flow->next_in_bucket = relay->buckets[bucket_of(relay, client)];
 	relay->buckets[bucket_of(relay, client)] = index;
 	event.data.u64 = (uint64_t)index;
@@ -184,6 +187,12 @@ static void read_backend(struct udp_relay *relay, int index)
 		sendto(relay->listener, relay->datagram, (size_t)received, 0, (struct sockaddr *)&flow->client,
 		       sizeof flow->client);
 		flow->last_active_ns = cv_monotonic_ns();
+		if (!flow->answered) {
+			flow->answered = true;
+			cv_lb_histogram_add(
+			        &relay->lb->backends[flow->backend_index].latency[CONTAINERV_LB_LATENCY_FIRST_BYTE],
+			        flow->last_active_ns - flow->opened_ns);
+		}
 		atomic_fetch_add_explicit(&relay->lb->backends[flow->backend_index].bytes_out, (uint64_t)received,
 		                          memory_order_relaxed);
 	}

@@ -66,7 +66,7 @@ enum containerv_lb_backend_state {
 	CONTAINERV_LB_BACKEND_REMOVED = 3   /* removed and drained */
 };
 
-#define CONTAINERV_LB_OPTIONS_VERSION 1
+#define CONTAINERV_LB_OPTIONS_VERSION 2 /* 1: without the UDP probe fields */
 
 struct containerv_lb_options {
 	unsigned int version; /* CONTAINERV_LB_OPTIONS_VERSION */
@@ -87,11 +87,27 @@ struct containerv_lb_options {
 	 */
 	void (*on_state)(size_t backend, enum containerv_lb_backend_state state, void *user);
 	void *user;
+	/*
+	 * Version 2. UDP health probes: every probe interval each backend gets
+	 * udp_probe (udp_probe_length bytes; none: an empty datagram) from a
+	 * connected socket. An ICMP port unreachable (ECONNREFUSED) takes it
+	 * out; an answer brings it back, when udp_expect is set only one that
+	 * starts with its udp_expect_length bytes (and then no answer within the
+	 * connect timeout takes it out too). Without udp_expect, silence is not
+	 * a failure (UDP services need not answer). Copied by containerv_lb_create().
+	 */
+	const void *udp_probe;
+	size_t udp_probe_length; /* at most CONTAINERV_LB_PROBE_MAX */
+	const void *udp_expect;
+	size_t udp_expect_length; /* at most CONTAINERV_LB_PROBE_MAX */
 };
+
+#define CONTAINERV_LB_PROBE_MAX 1024
 
 #define CONTAINERV_LB_OPTIONS_INIT                                                                                     \
 	{                                                                                                              \
-		CONTAINERV_LB_OPTIONS_VERSION, CONTAINERV_LB_ROUND_ROBIN, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL     \
+		CONTAINERV_LB_OPTIONS_VERSION, CONTAINERV_LB_ROUND_ROBIN, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,    \
+		        NULL, 0, NULL, 0                                                                               \
 	}
 
 /* The most backends one balancer holds, removed ones included. */
@@ -117,6 +133,13 @@ CONTAINERV_API int containerv_lb_add_backend(struct containerv_lb *lb, const cha
  * for an unknown or already removed index.
  */
 CONTAINERV_API int containerv_lb_remove_backend(struct containerv_lb *lb, size_t index);
+
+/*
+ * Puts a removed (draining or drained) backend back: it is up again, with
+ * its counters, under the same index (a replica that left and came back).
+ * ENOENT for an unknown index, EBUSY for one that is not removed.
+ */
+CONTAINERV_API int containerv_lb_restore_backend(struct containerv_lb *lb, size_t index);
 
 /* Binds the listeners and starts the relay threads and the health prober. */
 CONTAINERV_API int containerv_lb_start(struct containerv_lb *lb);
@@ -147,6 +170,47 @@ CONTAINERV_API size_t containerv_lb_backend_count(const struct containerv_lb *lb
 /* Fills stats for the backend at index; ENOENT when there is none. */
 CONTAINERV_API int containerv_lb_backend_stats(const struct containerv_lb *lb, size_t index,
                                                struct containerv_lb_backend_stats *stats);
+
+/*
+ * Latency histograms, one per backend and kind, log-linear in microseconds:
+ * values 0-3 have a bucket each, then every power of two is split into four
+ * buckets (an upper bound at most 25 % above any value it holds), up to
+ * about 33 s; longer values fall into the last bucket. The relay adds to
+ * them with one relaxed atomic increment per connection: no lock, no
+ * allocation.
+ */
+#define CONTAINERV_LB_HISTOGRAM_BUCKETS 100
+
+enum containerv_lb_latency {
+	CONTAINERV_LB_LATENCY_CONNECT = 0,    /* TCP: from the connect to the backend until it accepted */
+	CONTAINERV_LB_LATENCY_FIRST_BYTE = 1, /* from the backend's accept (TCP) or a flow's first datagram (UDP)
+	                                         until its first byte back: request transfer and service time */
+};
+
+/* A snapshot of one histogram. */
+struct containerv_lb_histogram {
+	uint64_t buckets[CONTAINERV_LB_HISTOGRAM_BUCKETS];
+	uint64_t count;  /* values recorded */
+	uint64_t sum_us; /* their sum, microseconds */
+};
+
+/* The largest value (microseconds) bucket i holds; UINT64_MAX for the last bucket. */
+CONTAINERV_API uint64_t containerv_lb_histogram_bucket_limit(size_t bucket);
+
+/* The bucket a value in microseconds falls into. */
+CONTAINERV_API size_t containerv_lb_histogram_bucket_of(uint64_t microseconds);
+
+/*
+ * The quantile q (0 to 1, e.g. 0.99) of a histogram, as the limit of the
+ * bucket it falls into (at most 25 % above the true value); 0 for an empty
+ * histogram.
+ */
+CONTAINERV_API uint64_t containerv_lb_histogram_quantile(const struct containerv_lb_histogram *histogram, double q);
+
+/* Copies the backend's histogram of one kind into *histogram; ENOENT for an unknown backend, EINVAL for a kind. */
+CONTAINERV_API int containerv_lb_backend_histogram(const struct containerv_lb *lb, size_t index,
+                                                   enum containerv_lb_latency kind,
+                                                   struct containerv_lb_histogram *histogram);
 
 /* Stops the threads and closes every connection; the counters stay readable until containerv_lb_free(). */
 CONTAINERV_API void containerv_lb_stop(struct containerv_lb *lb);
