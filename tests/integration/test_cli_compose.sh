@@ -102,9 +102,9 @@ cv 0 network inspect shop_front
 [ "$(jq -r '.[0].Containers | length' <<<"$OUT")" = 2 ] || fail "front: $OUT"
 pass "services reach each other on the project network; the named volume is shared"
 
-# ---- logs: prefixed with the container's name ----
+# ---- logs: prefixed with the replica's name without the project, as docker compose v2's ----
 compose 0 logs init
-[ "$OUT" = "shop-init-1  | initialised" ] || fail "logs init: $OUT"
+[ "$OUT" = "init-1  | initialised" ] || fail "logs init: $OUT"
 cv 0 compose -p shop ls --format json
 [ "$(jq -r '.[0].Name' <<<"$OUT")" = shop ] || fail "ls: $OUT"
 pass "compose logs and ls"

@@ -23,6 +23,8 @@ struct found {
 	int number;
 	int state;
 	int exit_code;
+	int oneoff;
+	int paused;
 };
 
 struct collection {
@@ -58,6 +60,7 @@ static int collect(const struct containerv_info *info, void *user)
 	const char *service = label_of(labels, CV_COMPOSE_LABEL_SERVICE);
 	const char *number = label_of(labels, CV_COMPOSE_LABEL_NUMBER);
 	const char *files = label_of(labels, CV_COMPOSE_LABEL_CONFIG_FILES);
+	const char *oneoff = label_of(labels, CV_COMPOSE_LABEL_ONEOFF);
 	if (project != NULL && service != NULL &&
 	    (collection->project == NULL || strcmp(project, collection->project) == 0)) {
 		struct found *grown = realloc(collection->items, (collection->count + 1) * sizeof *grown);
@@ -75,6 +78,8 @@ static int collect(const struct containerv_info *info, void *user)
 		        .number = number ? atoi(number) : 0,
 		        .state = info->state,
 		        .exit_code = info->exit.code,
+		        .oneoff = oneoff != NULL && strcmp(oneoff, "True") == 0,
+		        .paused = info->version >= 2 && info->paused,
 		};
 	}
 	containerv_strings_free(labels);
@@ -115,6 +120,8 @@ int containerv_compose_list(const char *project,
 		        .number = f->number,
 		        .state = f->state,
 		        .exit_code = f->exit_code,
+		        .oneoff = f->oneoff,
+		        .paused = f->paused,
 		};
 		ret = callback(&container, user);
 	}

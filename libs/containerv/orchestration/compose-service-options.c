@@ -125,7 +125,7 @@ static int add_labels(struct containerv_options *options, const struct cv_compos
 	        {CV_COMPOSE_LABEL_SERVICE, replica->service_name},
 	        {CV_COMPOSE_LABEL_NUMBER, number},
 	        {CV_COMPOSE_LABEL_HASH, replica->config_hash},
-	        {CV_COMPOSE_LABEL_ONEOFF, "False"},
+	        {CV_COMPOSE_LABEL_ONEOFF, replica->oneoff ? "True" : "False"},
 	        {CV_COMPOSE_LABEL_WORKING_DIR, replica->app->project_directory},
 	        {CV_COMPOSE_LABEL_CONFIG_FILES, replica->config_files},
 	        {CV_COMPOSE_LABEL_ALIASES, aliases},

@@ -33,11 +33,19 @@ struct cv_compose_replica {
 	char config_hash[72];
 	const char *config_files;
 	const char *rootfs_search_path;
+	int oneoff; /* a one-off container of compose run: labelled so, no published ports */
 };
 
 int cv_compose_replica_options(const struct cv_compose_replica *replica, struct containerv_options **options);
 const char *cv_compose_first_network(json_t *service);
 int cv_compose_stop_signal(json_t *service);
+/* Makes what a service needs that is missing (compose-up.c); *made gets the names of what was made. */
+int cv_compose_make_networks(const struct containerv_compose *app, json_t *service, char ***made,
+                             containerv_compose_progress_fn progress, void *user);
+int cv_compose_make_volumes(const struct containerv_compose *app, char ***made, containerv_compose_progress_fn progress,
+                            void *user);
+/* The label com.docker.compose.config-hash of a service (its replica count left out). */
+int cv_compose_config_hash(json_t *service, char out[72]);
 unsigned int cv_compose_stop_timeout(json_t *service);
 
 #endif
