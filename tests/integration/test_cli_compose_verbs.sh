@@ -177,3 +177,57 @@ cv 0 network ls --format '{{.Name}}'
 ! grep -q '^verbs_' <<<"$OUT" || fail "down left networks: $OUT"
 assert_clean "compose verbs"
 pass "down -v leaves nothing"
+
+# ---- networks: ipam subnet and gateway, ipv4_address; names of every network a container is on ----
+nets=$TEST_TMP/nets
+mkdir -p "$nets"
+cat >"$nets/compose.yaml" <<'YAML'
+name: nets
+services:
+  a:
+    image: busybox
+    command: sleep 600
+    networks: {front: {ipv4_address: 10.123.0.50}}
+  b:
+    image: busybox
+    command: sleep 600
+    networks: [back]
+  c:
+    image: busybox
+    command: sleep 600
+    networks: [front, back]
+networks:
+  front:
+    ipam:
+      config: [{subnet: 10.123.0.0/24, gateway: 10.123.0.254}]
+  back: {}
+YAML
+nets() { cv "$1" compose -f "$nets/compose.yaml" "${@:2}"; }
+nets 0 up -d
+cv 0 network inspect nets_front
+[ "$(jq -r '.[0].IPAM.Config[0].Subnet' <<<"$OUT")" = 10.123.0.0/24 ] || fail "ipam subnet: $OUT"
+[ "$(jq -r '.[0].IPAM.Config[0].Gateway' <<<"$OUT")" = 10.123.0.254 ] || fail "ipam gateway: $OUT"
+a_id=$(cv 0 inspect nets-a-1 && jq -r '.[0].Id' <<<"$OUT")
+cv 0 network inspect nets_front
+[ "$(jq -r --arg id "$a_id" '.[0].Containers[$id].IPv4Address' <<<"$OUT")" = 10.123.0.50/24 ] || fail "ipv4_address: $OUT"
+cv 0 exec nets-a-1 cat /etc/resolv.conf
+grep -q '^nameserver 10.123.0.254$' <<<"$OUT" || fail "a's resolver is not front's gateway: $OUT"
+# c (front first, then back) resolves a on front and b on back; a (front only) does not see b.
+cv 0 exec nets-c-1 nslookup a
+grep -q '^Address.*: 10.123.0.50$' <<<"$OUT" || fail "c does not resolve a: $OUT"
+b_ip=$("$CONTAINERV" network inspect nets_back | jq -r --arg id "$(cv 0 inspect nets-b-1 && jq -r '.[0].Id' <<<"$OUT")" '.[0].Containers[$id].IPv4Address' | cut -d/ -f1)
+cv 0 exec nets-c-1 nslookup b
+grep -q "^Address.*: $b_ip\$" <<<"$OUT" || fail "c (front, back) does not resolve b ($b_ip) on back: $OUT"
+cv 1 exec nets-a-1 nslookup b
+# Bad networks: one line naming the file, line and key; nothing made.
+printf 'name: badnet\nservices:\n  x: {image: busybox}\nnetworks:\n  n:\n    ipam:\n      config: [{subnet: 10.1.0.0/33}]\n' >"$TEST_TMP/badnet.yaml"
+cv 125 compose -f "$TEST_TMP/badnet.yaml" up -d
+one_error_line "badnet.yaml:7: networks.n: ipam.config[0].subnet"
+printf 'name: badnet\nservices:\n  x: {image: busybox}\nnetworks:\n  n: {internal: true}\n' >"$TEST_TMP/badnet.yaml"
+cv 125 compose -f "$TEST_TMP/badnet.yaml" up -d
+one_error_line "networks.n: internal: true is not supported yet"
+nets 0 down -v
+cv 0 network ls --format '{{.Name}}'
+! grep -q '^nets_' <<<"$OUT" || fail "down left networks: $OUT"
+assert_clean "compose networks"
+pass "ipam subnet, gateway and ipv4_address; a container on two networks resolves the names of both"

@@ -127,6 +127,11 @@ int cv_compose_make_networks(const struct containerv_compose *app, json_t *servi
 	json_object_foreach(wanted, network, settings)
 	{
 		struct containerv_network_options options = CONTAINERV_NETWORK_OPTIONS_INIT;
+		/* The top-level network's ipam.config[0] (validated at load: compose-networks.c). */
+		json_t *declared = json_object_get(json_object_get(app->model, "networks"), network);
+		json_t *ipam = json_array_get(json_object_get(json_object_get(declared, "ipam"), "config"), 0);
+		options.subnet = json_string_value(json_object_get(ipam, "subnet"));
+		options.gateway = json_string_value(json_object_get(ipam, "gateway"));
 		char *full = NULL;
 		if (cv_asprintf(&full, "%s_%s", app->project, network) < 0) {
 			json_decref(wanted);
