@@ -231,3 +231,68 @@ cv 0 network ls --format '{{.Name}}'
 ! grep -q '^nets_' <<<"$OUT" || fail "down left networks: $OUT"
 assert_clean "compose networks"
 pass "ipam subnet, gateway and ipv4_address; a container on two networks resolves the names of both"
+
+# ---- secrets and configs: file sources, mounted read-only with their mode and owner ----
+sec=$TEST_TMP/sec
+mkdir -p "$sec"
+printf 's3cret' >"$sec/token.txt"
+printf 'listen 80' >"$sec/app.conf"
+cat >"$sec/compose.yaml" <<'YAML'
+name: sec
+services:
+  app:
+    image: busybox
+    command: sleep 600
+    user: "1000"
+    secrets:
+      - token
+      - {source: token, target: tok2, uid: "1000", gid: "1001", mode: 0400}
+    configs:
+      - appconf
+      - {source: appconf, target: /etc/app/app.conf, mode: 0440}
+secrets:
+  token: {file: ./token.txt}
+configs:
+  appconf: {file: app.conf}
+YAML
+sec() { cv "$1" compose -f "$sec/compose.yaml" "${@:2}"; }
+sec 0 up -d
+sec 0 exec -T app cat /run/secrets/token /run/secrets/tok2 /appconf /etc/app/app.conf
+[ "$OUT" = "s3crets3cretlisten 80listen 80" ] || fail "secrets and configs read inside: $OUT"
+sec 0 exec -T app stat -c '%n %a %u %g' /run/secrets/token /run/secrets/tok2 /appconf /etc/app/app.conf
+[ "$OUT" = "$(printf '/run/secrets/token 444 0 0\n/run/secrets/tok2 400 1000 1001\n/appconf 444 0 0\n/etc/app/app.conf 440 0 0')" ] ||
+	fail "modes and owners: $OUT"
+sec 1 exec -T -u 0 app sh -c 'echo x > /run/secrets/token'
+grep -q 'Read-only file system' <<<"$ERR" || fail "a secret is writable: $ERR"
+# The user's file is never changed (the container gets a copy with the mode and owner).
+[ "$(stat -c '%u' "$sec/token.txt")" = 0 ] || fail "the source file's owner changed"
+sec 0 down -v
+[ ! -e "$CONTAINERV_ROOT/compose/sec" ] || fail "down left the copies: $(ls -R "$CONTAINERV_ROOT/compose")"
+# Sources that cannot be opened as a regular file: one line naming the file, line and key; nothing made.
+bad_source() {
+	printf 'name: badsec\nservices:\n  x: {image: busybox, secrets: [s]}\nsecrets:\n  s: {file: %s}\n' "$1" >"$sec/bad.yaml"
+	cv 125 compose -f "$sec/bad.yaml" up -d
+	one_error_line "bad.yaml:5: secrets.s: file $2"
+}
+mkfifo "$sec/fifo"
+bad_source ./fifo "$sec/./fifo: not a regular file"
+bad_source ./nosuch "$sec/./nosuch: No such file or directory"
+bad_source /etc "/etc: not a regular file"
+ln -s /proc/self/fd/0 "$sec/link"
+bad_source ./link "$sec/./link: not a regular file"
+printf 'name: badsec\nservices:\n  x: {image: busybox, secrets: [nosuch]}\n' >"$sec/bad.yaml"
+cv 125 compose -f "$sec/bad.yaml" up -d
+one_error_line 'secrets "nosuch" is not declared'
+printf 'name: badsec\nservices:\n  x: {image: busybox, secrets: [s]}\nsecrets:\n  ../s: {file: token.txt}\n' >"$sec/bad.yaml"
+cv 125 compose -f "$sec/bad.yaml" up -d
+one_error_line "secrets.../s: invalid name"
+# A target that climbs out is refused (one inside the root is mounted through openat2(RESOLVE_IN_ROOT)).
+printf 'name: esc\nservices:\n  x:\n    image: busybox\n    secrets: [{source: s, target: ../../../etc/pwned}]\nsecrets:\n  s: {file: token.txt}\n' >"$sec/esc.yaml"
+cv 125 compose -f "$sec/esc.yaml" up -d
+one_error_line "secrets.s: target /run/secrets/../../../etc/pwned"
+cv 0 compose -f "$sec/esc.yaml" down -v
+cv 0 ps -a -q
+[ -z "$OUT" ] || fail "secret errors left containers: $OUT"
+[ ! -e "$CONTAINERV_ROOT/compose/badsec" ] || fail "a refused up left copies"
+assert_clean "compose secrets"
+pass "secrets and configs: read-only with mode and owner; unopenable or undeclared sources refused by file, line and key"

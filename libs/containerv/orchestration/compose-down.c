@@ -251,5 +251,10 @@ int containerv_compose_down(const struct containerv_compose *app, const char *pr
 		}
 		cv_strv_free(walk.names);
 	}
+	/* The copies of its secrets and configs (compose-secrets.c). */
+	char files[4096];
+	if (ret == 0 && cv_compose_files_directory(project, NULL, NULL, files, sizeof files) == 0 &&
+	    cv_rm_rf(files) < 0 && errno != ENOENT)
+		ret = cv_error_prefix("remove %s", files);
 	return ret;
 }

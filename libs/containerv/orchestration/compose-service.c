@@ -979,8 +979,8 @@ static const struct key_rule rules[] = {
         {"profiles", set_profiles, SUPPORTED, NULL},
         {"build", NULL, REFUSED, "building images is not supported: build it and give image:"},
         {"ulimits", NULL, REFUSED, "not supported yet (containerv sets no rlimits)"},
-        {"secrets", NULL, REFUSED, "not supported yet"},
-        {"configs", NULL, REFUSED, "not supported yet"},
+        {"secrets", set_profiles, SUPPORTED, NULL}, /* checked with the top-level ones (compose-secrets.c) */
+        {"configs", set_profiles, SUPPORTED, NULL},
         {"devices", NULL, REFUSED, "not supported"},
         {"privileged", NULL, REFUSED, "not supported from compose (use x-containerv security levels later)"},
         {"pid", NULL, REFUSED, "not supported"},
