@@ -65,46 +65,17 @@ static int parse_timeout(const char *text, int *seconds)
 	return 0;
 }
 
-static int simple_verb(int argc, char **argv, const char *summary, enum containerv_compose_action action)
-{
-	static const struct flag table[] = {FLAG_END};
-	struct command_spec spec = {NULL, "[SERVICE...]", summary, table, false, 0, 0, NULL};
-	struct containerv_compose_act_options options = CONTAINERV_COMPOSE_ACT_OPTIONS_INIT;
-	struct arguments positional;
-	char name[32];
-
-	snprintf(name, sizeof name, "compose %s", argv[0]);
-	spec.name = name;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
-	if (code >= 0)
-		return code;
-	return act(&positional, action, &options);
-}
-
-int compose_start(int argc, char **argv)
-{
-	return simple_verb(argc, argv, "Start services", CV_COMPOSE_START);
-}
-
-int compose_pause(int argc, char **argv)
-{
-	return simple_verb(argc, argv, "Pause services", CV_COMPOSE_PAUSE);
-}
-
-int compose_unpause(int argc, char **argv)
-{
-	return simple_verb(argc, argv, "Unpause services", CV_COMPOSE_UNPAUSE);
-}
-
-/* stop and restart: -t, --timeout SECONDS. */
-static int stop_like(int argc, char **argv, const char *summary, enum containerv_compose_action action)
+/* start, pause, unpause: [SERVICE...]; stop and restart also -t, --timeout SECONDS. */
+static int verb(int argc, char **argv, const char *summary, enum containerv_compose_action action)
 {
 	static const char *timeout;
-	static const struct flag table[] = {
+	static const struct flag timeout_table[] = {
 	        {"timeout", 't', FLAG_STRING, &timeout, "seconds", "Specify a shutdown timeout in seconds"},
 	        FLAG_END,
 	};
-	struct command_spec spec = {NULL, "[OPTIONS] [SERVICE...]", summary, table, false, 0, 0, NULL};
+	bool timed = action == CV_COMPOSE_STOP || action == CV_COMPOSE_RESTART;
+	struct command_spec spec = {
+	        NULL, "[OPTIONS] [SERVICE...]", summary, timeout_table + (timed ? 0 : 1), false, 0, 0, NULL};
 	struct containerv_compose_act_options options = CONTAINERV_COMPOSE_ACT_OPTIONS_INIT;
 	struct arguments positional;
 	char name[32];
@@ -121,14 +92,29 @@ static int stop_like(int argc, char **argv, const char *summary, enum containerv
 	return act(&positional, action, &options);
 }
 
+int compose_start(int argc, char **argv)
+{
+	return verb(argc, argv, "Start services", CV_COMPOSE_START);
+}
+
+int compose_pause(int argc, char **argv)
+{
+	return verb(argc, argv, "Pause services", CV_COMPOSE_PAUSE);
+}
+
+int compose_unpause(int argc, char **argv)
+{
+	return verb(argc, argv, "Unpause services", CV_COMPOSE_UNPAUSE);
+}
+
 int compose_stop(int argc, char **argv)
 {
-	return stop_like(argc, argv, "Stop services", CV_COMPOSE_STOP);
+	return verb(argc, argv, "Stop services", CV_COMPOSE_STOP);
 }
 
 int compose_restart(int argc, char **argv)
 {
-	return stop_like(argc, argv, "Restart service containers", CV_COMPOSE_RESTART);
+	return verb(argc, argv, "Restart service containers", CV_COMPOSE_RESTART);
 }
 
 int compose_kill(int argc, char **argv)

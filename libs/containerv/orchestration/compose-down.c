@@ -129,8 +129,8 @@ int containerv_compose_list(const char *project,
 	return ret;
 }
 
-/* Where a service comes in the stop order: reverse start order; services no longer in the app first. */
-static long rank(const struct containerv_compose *app, const char *service)
+/* Where a service comes in the start order (stopped in reverse); -1: not in the app (an orphan). */
+long cv_compose_rank(const struct containerv_compose *app, const char *service)
 {
 	for (size_t i = 0; app && app->service_order[i]; i++)
 		if (strcmp(app->service_order[i], service) == 0)
@@ -223,7 +223,7 @@ int containerv_compose_down(const struct containerv_compose *app, const char *pr
 	for (long position = app ? (long)cv_strv_length(app->service_order) - 1 : -1; position >= -1; position--) {
 		for (size_t i = collection.count; i-- > 0;) {
 			struct found *found = &collection.items[i];
-			long r = rank(app, found->service);
+			long r = cv_compose_rank(app, found->service);
 			if (r != position)
 				continue;
 			if (app != NULL && r == -1 && !(flags & CV_COMPOSE_DOWN_ORPHANS)) {

@@ -276,17 +276,17 @@ static int read_source(const char *kind, const char *name, const char *file, cha
 	return 0;
 }
 
-/* The copy for one reference, with its mode and owner: written beside and renamed into place. */
-static int write_copy(const char *directory, const char *name, const char *content, size_t length, json_t *reference,
-                      char *copy, size_t size)
+/* The copy for one reference, with its mode and owner: written beside (its directory made) and renamed into place. */
+static int write_copy(const char *copy, const char *content, size_t length, json_t *reference)
 {
-	char temporary[PATH_MAX];
+	char temporary[PATH_MAX + 300], directory[PATH_MAX + 256];
 
+	snprintf(directory, sizeof directory, "%s", copy);
+	*strrchr(directory, '/') = '\0';
 	if (cv_mkdir_p(directory, 0700) < 0)
 		return -1;
-	int n = snprintf(copy, size, "%s/%s", directory, name);
-	if (n < 0 || (size_t)n >= size || snprintf(temporary, sizeof temporary, "%s.tmp.%d", copy, (int)getpid()) < 0)
-		return cv_error_errno(ENAMETOOLONG, "%s: path too long", name);
+	if (snprintf(temporary, sizeof temporary, "%s.tmp.%d", copy, (int)getpid()) >= (int)sizeof temporary)
+		return cv_error_errno(ENAMETOOLONG, "%s: path too long", copy);
 	int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cv_error_errno(errno, "write %s", temporary);
@@ -306,7 +306,10 @@ static int write_copy(const char *directory, const char *name, const char *conte
 	return ret;
 }
 
-int cv_compose_allow_secret_binds(const struct cv_compose_replica *replica, struct containerv_security *security)
+/* Calls visit for each secret and config reference of the replica's service with its copy's path. */
+static int for_each_reference(const struct cv_compose_replica *replica,
+                              int (*visit)(const char *kind, json_t *reference, const char *copy, void *user),
+                              void *user)
 {
 	for (size_t k = 0; k < 2; k++) {
 		json_t *list = json_object_get(replica->service, kinds[k]);
@@ -320,54 +323,63 @@ int cv_compose_allow_secret_binds(const struct cv_compose_replica *replica, stru
 			return -1;
 		json_array_foreach(list, index, reference)
 		{
+			/* One copy per reference: two references of one source may differ in mode and owner. */
 			snprintf(copy, sizeof copy, "%s/%zu-%s", directory, index,
 			         json_string_value(json_object_get(reference, "source")));
-			if (containerv_security_allow_sensitive_bind(security, copy) < 0)
+			if (visit(kinds[k], reference, copy, user) < 0)
 				return -1;
 		}
 	}
 	return 0;
 }
 
+static int allow_bind(const char *kind, json_t *reference, const char *copy, void *user)
+{
+	(void)kind;
+	(void)reference;
+	return containerv_security_allow_sensitive_bind(user, copy);
+}
+
+int cv_compose_allow_secret_binds(const struct cv_compose_replica *replica, struct containerv_security *security)
+{
+	return for_each_reference(replica, allow_bind, security);
+}
+
+struct binding {
+	const struct cv_compose_replica *replica;
+	struct containerv_options *options;
+};
+
+static int bind_copy(const char *kind, json_t *reference, const char *copy, void *user)
+{
+	struct binding *binding = user;
+	const char *source = json_string_value(json_object_get(reference, "source"));
+	json_t *declared = json_object_get(json_object_get(binding->replica->app->model, kind), source);
+	const char *file = json_string_value(json_object_get(declared, "file"));
+	char *content = NULL;
+	size_t length = 0;
+
+	if (file == NULL)
+		return cv_error_errno(EINVAL, "%s.%s: no file", kind, source ? source : "");
+	if (read_source(kind, source, file, &content, &length) < 0)
+		return -1;
+	int ret = write_copy(copy, content, length, reference);
+	free(content);
+	if (ret < 0)
+		return -1;
+	struct containerv_mount mount = CONTAINERV_MOUNT_INIT;
+	mount.type = CV_MOUNT_TYPE_BIND;
+	mount.source = copy;
+	mount.target = json_string_value(json_object_get(reference, "target"));
+	mount.flags = CV_MOUNT_READONLY | CV_MOUNT_NOSUID | CV_MOUNT_NODEV | CV_MOUNT_NOEXEC;
+	if (containerv_options_add_mount(binding->options, &mount) < 0)
+		return cv_error_prefix("%s.%s: target %s", kind, source, mount.target);
+	return 0;
+}
+
 int cv_compose_add_secrets(const struct cv_compose_replica *replica, struct containerv_options *options)
 {
-	for (size_t k = 0; k < 2; k++) {
-		json_t *declared = json_object_get(replica->app->model, kinds[k]);
-		json_t *list = json_object_get(replica->service, kinds[k]);
-		size_t index;
-		json_t *reference;
-		char directory[PATH_MAX], copy[PATH_MAX];
-		if (json_array_size(list) == 0)
-			continue;
-		if (cv_compose_files_directory(replica->app->project, replica->service_name, kinds[k], directory,
-		                               sizeof directory) < 0)
-			return -1;
-		json_array_foreach(list, index, reference)
-		{
-			const char *source = json_string_value(json_object_get(reference, "source"));
-			const char *file =
-			        json_string_value(json_object_get(json_object_get(declared, source), "file"));
-			char *content = NULL;
-			size_t length = 0;
-			if (file == NULL)
-				return cv_error_errno(EINVAL, "%s.%s: no file", kinds[k], source ? source : "");
-			if (read_source(kinds[k], source, file, &content, &length) < 0)
-				return -1;
-			/* One copy per reference: two references of one source may differ in mode and owner. */
-			char leaf[160];
-			snprintf(leaf, sizeof leaf, "%zu-%s", index, source);
-			int ret = write_copy(directory, leaf, content, length, reference, copy, sizeof copy);
-			free(content);
-			if (ret < 0)
-				return -1;
-			struct containerv_mount mount = CONTAINERV_MOUNT_INIT;
-			mount.type = CV_MOUNT_TYPE_BIND;
-			mount.source = copy;
-			mount.target = json_string_value(json_object_get(reference, "target"));
-			mount.flags = CV_MOUNT_READONLY | CV_MOUNT_NOSUID | CV_MOUNT_NODEV | CV_MOUNT_NOEXEC;
-			if (containerv_options_add_mount(options, &mount) < 0)
-				return cv_error_prefix("%s.%s: target %s", kinds[k], source, mount.target);
-		}
-	}
-	return 0;
+	struct binding binding = {.replica = replica, .options = options};
+
+	return for_each_reference(replica, bind_copy, &binding);
 }

@@ -44,6 +44,8 @@ int cv_compose_make_networks(const struct containerv_compose *app, json_t *servi
                              containerv_compose_progress_fn progress, void *user);
 int cv_compose_make_volumes(const struct containerv_compose *app, char ***made, containerv_compose_progress_fn progress,
                             void *user);
+/* compose-down.c: a service's place in the start order; -1 when the app (may be NULL) does not have it. */
+long cv_compose_rank(const struct containerv_compose *app, const char *service);
 /* compose-secrets.c: a replica's secrets and configs, as read-only binds of copies made under the root. */
 int cv_compose_add_secrets(const struct cv_compose_replica *replica, struct containerv_options *options);
 /* The copies lie under the state root, whose binds the restricted level refuses: each copy is allowed by name. */

@@ -33,14 +33,6 @@ struct members {
 	size_t count;
 };
 
-static long rank_of(const struct containerv_compose *app, const char *service)
-{
-	for (size_t i = 0; app && app->service_order[i]; i++)
-		if (strcmp(app->service_order[i], service) == 0)
-			return (long)i;
-	return -1;
-}
-
 static bool wanted(const char *const *services, const char *service)
 {
 	for (size_t i = 0; services && services[i]; i++)
@@ -67,7 +59,7 @@ static int gather(const struct containerv_compose_container *container, void *us
 	        .state = container->state,
 	        .paused = container->paused,
 	        .oneoff = container->oneoff,
-	        .rank = rank_of(members->app, container->service),
+	        .rank = cv_compose_rank(members->app, container->service),
 	};
 	if (members->items[members->count].id == NULL || members->items[members->count].name == NULL ||
 	    members->items[members->count].service == NULL) {
@@ -108,7 +100,7 @@ static int collect_members(const struct containerv_compose *app, const char *pro
 {
 	*members = (struct members){.app = app, .services = services};
 	for (size_t i = 0; app != NULL && services && services[i]; i++)
-		if (rank_of(app, services[i]) < 0)
+		if (cv_compose_rank(app, services[i]) < 0)
 			return cv_error_errno(ENOENT, "no such service: %s", services[i]);
 	if (containerv_compose_list(project, gather, members) != 0) {
 		members_free(members);
