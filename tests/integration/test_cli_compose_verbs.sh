@@ -163,6 +163,14 @@ compose 0 logs web db
 grep -q '^web-1  | web-ready$' <<<"$OUT" && grep -q '^db-1   | db-ready$' <<<"$OUT" || fail "logs prefixes aligned: $OUT"
 compose 0 logs -t db
 grep -qE '^db-1  \| [0-9]{4}-[0-9]{2}-[0-9]{2}T.* db-ready$' <<<"$OUT" || fail "logs -t: $OUT"
+# On a terminal each service's prefix has its colour (cyan for the first, yellow for the next...).
+if command -v script >/dev/null; then
+	coloured=$(script -qec "$CONTAINERV compose -f $app/compose.yaml logs db web" /dev/null </dev/null)
+	grep -q $'\e\[36mdb-1   |\e\[0m db-ready' <<<"$coloured" && grep -q $'\e\[33mweb-1  |\e\[0m web-ready' <<<"$coloured" ||
+		fail "logs on a terminal: no colours per service: $(cat -v <<<"$coloured")"
+	coloured=$(script -qec "$CONTAINERV compose -f $app/compose.yaml logs --no-color db" /dev/null </dev/null)
+	! grep -q $'\e' <<<"$coloured" || fail "logs --no-color: $(cat -v <<<"$coloured")"
+fi
 ( sleep 2; "$CONTAINERV" compose -f "$app/compose.yaml" stop -t 1 >/dev/null 2>&1 ) &
 compose 0 logs -f db web
 grep -q '^db-1   | db-ready$' <<<"$OUT" || fail "logs -f: $OUT"
