@@ -204,7 +204,8 @@ static int act_on_member(const struct action_run *run, const struct member *memb
 		cv_error_prefix("%s", member->name);
 	else if (status != NULL)
 		report(run, member->name, status);
-	if (run->action != CV_COMPOSE_REMOVE || ret < 0)
+	/* containerv_remove() freed the handle (also on failure); a container left alone still has it. */
+	if (!(run->action == CV_COMPOSE_REMOVE && status != NULL))
 		containerv_close(container);
 	return ret;
 }
