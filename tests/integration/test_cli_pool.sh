@@ -137,6 +137,27 @@ cv 0 run --rm --pool lazy echo cold
 wait_for "one ready after the take" pool_ready lazy 1
 pass "on-demand: made at the first take, then one kept ready"
 
+# A keeper.json naming a pid the kernel has given to another process since (its keeper was SIGKILLed):
+# pool rm must not signal that process, even while something holds the keeper's lock.
+cv 0 pool create stale --min 1 --rootfs "$CV_TEST_ROOTFS" --network none /bin/true
+wait_for "the stale pool's container" pool_ready stale 1
+stale_keeper=$(keeper_pid stale)
+kill -9 "$stale_keeper"
+wait_for "the stale keeper gone" sh -c "! kill -0 $stale_keeper"
+sleep 300 &
+victim=$!
+sed -i "s/\"pid\": *[0-9]*/\"pid\": $victim/" "$CONTAINERV_ROOT/pools/stale/keeper.json"
+grep -q "\"pid\": $victim" "$CONTAINERV_ROOT/pools/stale/keeper.json" || fail "could not plant the stale pid"
+flock "$CONTAINERV_ROOT/pools/stale/keeper.lock" sleep 1 &
+holder=$!
+sleep 0.2
+cv 0 pool rm stale
+wait "$holder"
+kill -0 "$victim" 2>/dev/null || fail "pool rm signalled pid $victim, which keeper.json named but was not its keeper"
+kill "$victim"
+wait "$victim" 2>/dev/null || true
+pass "pool rm signals a recorded keeper pid only while it is still that keeper"
+
 # A removal interrupted after its first step (pool.json gone, as a killed pool rm leaves it) is finished by the next.
 cv 0 pool create half --min 1 --rootfs "$CV_TEST_ROOTFS" --network none /bin/true
 wait_for "the half pool's container" pool_ready half 1

@@ -177,7 +177,7 @@ TEST(concurrent_allocations_never_share_an_address)
 	uint64_t parent_start;
 	int lock;
 
-	cv_network_owner_self(&self, &parent_start);
+	cv_process_self(&self, &parent_start);
 	options.subnet = "10.239.8.0/24";
 	CHECK_OK(containerv_network_create("busy", &options));
 	for (int i = 0; i < 8; i++) {

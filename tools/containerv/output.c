@@ -24,6 +24,25 @@ int cli_fail(int code, const char *format, ...)
 	return code;
 }
 
+/*
+ * "containerv: <context>: <reason>", where the context is left out when the reason already starts
+ * with it: the library names what it was doing ("start web: ..."), and saying it twice reads badly.
+ */
+static int print_failure(int code, const char *reason, const char *context_format, va_list args)
+{
+	char context[256] = "";
+	size_t length;
+
+	if (context_format != NULL)
+		vsnprintf(context, sizeof context, context_format, args);
+	length = strlen(context);
+	fputs("containerv: ", stderr);
+	if (length > 0 && !(strncmp(reason, context, length) == 0 && reason[length] == ':'))
+		fprintf(stderr, "%s: ", context);
+	fprintf(stderr, "%s\n", reason);
+	return code;
+}
+
 int cli_fail_library(int code, const char *context_format, ...)
 {
 	/* Copy the reason first: stdio or vfprintf must not get a chance to change it. */
@@ -33,14 +52,19 @@ int cli_fail_library(int code, const char *context_format, ...)
 	snprintf(reason, sizeof reason, "%s", containerv_last_error());
 	if (reason[0] == '\0')
 		snprintf(reason, sizeof reason, "%s", strerror(errno));
-	fputs("containerv: ", stderr);
-	if (context_format != NULL) {
-		va_start(args, context_format);
-		vfprintf(stderr, context_format, args);
-		va_end(args);
-		fputs(": ", stderr);
-	}
-	fprintf(stderr, "%s\n", reason);
+	va_start(args, context_format);
+	code = print_failure(code, reason, context_format, args);
+	va_end(args);
+	return code;
+}
+
+int cli_fail_reason(int code, const char *reason, const char *context_format, ...)
+{
+	va_list args;
+
+	va_start(args, context_format);
+	code = print_failure(code, reason, context_format, args);
+	va_end(args);
 	return code;
 }
 

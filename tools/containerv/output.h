@@ -14,8 +14,14 @@
 /* Prints "containerv: <formatted>" on stderr and returns code, so callers can `return cli_fail(125, ...)`. */
 int cli_fail(int code, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prints "containerv: <context>: <containerv_last_error()>" (no context when NULL) and returns code. */
+/*
+ * Prints "containerv: <context>: <containerv_last_error()>" and returns code. The context is left
+ * out when NULL or when the reason already starts with it.
+ */
 int cli_fail_library(int code, const char *context_format, ...) __attribute__((format(printf, 2, 3)));
+/* Like cli_fail_library, with the reason given (a library message kept from an earlier call). */
+int cli_fail_reason(int code, const char *reason, const char *context_format, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* A table printed with columns aligned on the widest cell, three spaces apart, as docker's tabwriter does. */
 struct table {

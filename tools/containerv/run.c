@@ -684,7 +684,8 @@ static int start_many(const struct arguments *positional, unsigned int concurren
 		if (results[i].error == 0)
 			printf("%s\n", names[i]);
 		else {
-			code = cli_fail(start_failure_code(&results[i]), "start %s: %s", names[i], results[i].message);
+			code = cli_fail_reason(start_failure_code(&results[i]), results[i].message, "start %s",
+			                       names[i]);
 		}
 		containerv_close(handles[i]);
 	}

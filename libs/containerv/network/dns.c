@@ -74,7 +74,7 @@ void cv_dns_table_clear(struct cv_dns_table *table)
 
 static bool lease_live(const struct cv_lease *lease)
 {
-	return lease->owner_pid > 0 && cv_network_owner_alive(lease->owner_pid, lease->owner_start);
+	return lease->owner_pid > 0 && cv_process_alive(lease->owner_pid, lease->owner_start);
 }
 
 struct other_networks {

@@ -20,6 +20,8 @@
 
 #include <chef/containerv/network.h>
 
+#include "common/process.h"
+
 struct json_t;
 
 #define CV_NETWORK_NAME_MAX 64
@@ -179,8 +181,6 @@ int cv_network_etc_texts(const struct cv_network_config *config, const char *hos
                          uint32_t address, uint32_t dns_server, char **hosts, char **resolv_conf);
 
 /* Implemented by the platform. */
-bool cv_network_owner_alive(pid_t pid, uint64_t start_time);
-void cv_network_owner_self(pid_t *pid, uint64_t *start_time);
 /*
  * Releases what a lease names (the container's rules, its veth); the lease
  * file is the caller's. A dead container's veth goes with its namespace

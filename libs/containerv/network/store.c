@@ -452,7 +452,7 @@ int cv_lease_allocate(const struct cv_network *network, uint32_t requested, stru
 	}
 #undef MARK
 #undef USED
-	cv_network_owner_self(&lease->owner_pid, &lease->owner_start);
+	cv_process_self(&lease->owner_pid, &lease->owner_start);
 	return cv_lease_save(network, lease);
 }
 
@@ -465,7 +465,7 @@ static void reconcile_network(const struct cv_network *network)
 	if (cv_network_leases(network, &leases, &count) < 0)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		if (leases[i].owner_pid > 0 && cv_network_owner_alive(leases[i].owner_pid, leases[i].owner_start))
+		if (leases[i].owner_pid > 0 && cv_process_alive(leases[i].owner_pid, leases[i].owner_start))
 			continue;
 		cv_network_platform_release(network, &leases[i], false);
 		cv_lease_remove(network, leases[i].address);

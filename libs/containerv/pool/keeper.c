@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/process.h"
 #include "common/util.h"
 #include "pool/pool-internal.h"
 
@@ -268,9 +269,16 @@ static void shrink(struct keeper *k, unsigned int surplus)
 
 static void write_status(struct keeper *k)
 {
-	char text[160];
-	int length = snprintf(text, sizeof text, "{\"pid\": %d, \"takes\": %llu, \"last_refill_ns\": %lld}\n",
-	                      (int)getpid(), (unsigned long long)k->takes, (long long)k->last_refill_ns);
+	char text[200];
+	pid_t pid;
+	uint64_t start;
+	int length;
+
+	/* With its start time: pool rm signals this pid only while it is still this keeper. */
+	cv_process_self(&pid, &start);
+	length = snprintf(text, sizeof text,
+	                  "{\"pid\": %d, \"start\": %llu, \"takes\": %llu, \"last_refill_ns\": %lld}\n", (int)pid,
+	                  (unsigned long long)start, (unsigned long long)k->takes, (long long)k->last_refill_ns);
 
 	cv_write_file_atomic_at(k->dirfd, "keeper.json", text, (size_t)length, 0600);
 }

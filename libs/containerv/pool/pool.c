@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/process.h"
 #include "common/util.h"
 #include "config/options.h"
 #include "pool/pool-internal.h"
@@ -556,8 +557,12 @@ int containerv_pool_start(struct containerv_container *container, const struct c
 
 /* ---- remove ---- */
 
-/* The keeper's pid, from the keeper.json it writes under its lock; 0 while it has not written one yet. */
-static pid_t keeper_pid_of(int dirfd)
+/*
+ * The keeper's pid and start time, from the keeper.json it writes under its lock; pid 0 while none is
+ * written, or while the one there names a process that is gone (a keeper killed before it removed its
+ * file, whose pid another process may have by now).
+ */
+static pid_t keeper_pid_of(int dirfd, uint64_t *start)
 {
 	cleanup_free char *text = NULL;
 	json_t *root;
@@ -567,8 +572,9 @@ static pid_t keeper_pid_of(int dirfd)
 		return 0;
 	root = json_loads(text, 0, NULL);
 	pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
+	*start = (uint64_t)json_integer_value(json_object_get(root, "start"));
 	json_decref(root);
-	return pid > 1 ? pid : 0;
+	return pid > 1 && cv_process_alive(pid, *start) ? pid : 0;
 }
 
 /*
@@ -579,15 +585,16 @@ static pid_t keeper_pid_of(int dirfd)
 static int stop_keeper(int dirfd)
 {
 	cleanup_close int lock = openat(dirfd, "keeper.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	uint64_t start = 0;
 	pid_t pid = 0;
 
 	if (lock < 0)
 		return 0;
 	for (int i = 0; flock(lock, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (pid == 0 && (pid = keeper_pid_of(dirfd)) != 0)
-			kill(pid, SIGTERM); /* the lock is held: pid is the keeper's, alive */
+		if (pid == 0 && (pid = keeper_pid_of(dirfd, &start)) != 0)
+			cv_process_signal(pid, start, SIGTERM);
 		if (i == 200 && pid != 0) {
-			kill(pid, SIGKILL);
+			cv_process_signal(pid, start, SIGKILL);
 			flock(lock, LOCK_EX);
 			return 0;
 		}

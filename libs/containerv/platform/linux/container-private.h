@@ -14,6 +14,7 @@
 
 #include <chef/containerv.h>
 
+#include "common/process.h"
 #include "config/options.h"
 #include "core/container.h"
 #include "platform/linux/cgroup.h"
@@ -64,7 +65,6 @@ int cv_state_collect(struct containerv_container *container);
 /* The handle's Linux part: initial values, and what it holds let go (containerv_close). */
 void cv_state_handle_init(struct containerv_container *container);
 void cv_state_handle_release(struct containerv_container *container);
-bool cv_process_alive(pid_t pid, uint64_t start_time);
 int cv_process_start_time(pid_t pid, uint64_t *ticks);
 struct cv_cgroup *cv_container_cgroup(struct containerv_container *container);
 

@@ -18,20 +18,6 @@
 #include "platform/linux/network-private.h"
 #include "platform/linux/nft.h"
 
-bool cv_network_owner_alive(pid_t pid, uint64_t start_time)
-{
-	return cv_process_alive(pid, start_time);
-}
-
-void cv_network_owner_self(pid_t *pid, uint64_t *start_time)
-{
-	*pid = getpid();
-	if (cv_process_start_time(*pid, start_time) < 0) {
-		*start_time = 0;
-		cv_error_clear();
-	}
-}
-
 /* Per-interface sysctls: they go away with the interface, nothing host-wide is changed. */
 static int set_interface_sysctl(const char *interface, const char *key, const char *value)
 {
