@@ -91,20 +91,22 @@ wait_for "db's httpd" "$CONTAINERV" exec shop-web-1 wget -qO- "http://$db_ip:808
 cv 0 exec shop-web-2 wget -qO- "http://$db_ip:8080/msg"
 [ "$OUT" = "hello from the volume" ] || fail "web read '$OUT' from db"
 # By name: the service name resolves through the network's DNS server, on the first network and on one
-# connected after create; a service's replicas share its name. (A container resolves the names of its first
-# network's server only: web, first on front, does not see db, which is on back alone.)
+# connected after create; a service's replicas share its name. A container asks its first network's server,
+# which answers it the names of every network it is on: web, first on front, finds db, which is on back alone.
 cv 0 exec shop-db-1 nslookup web
 [ "$(grep -c '^Address.*: 10\.' <<<"$OUT")" = 2 ] || fail "web's two replicas by the service name on back: $OUT"
 cv 0 exec shop-web-1 nslookup web
 [ "$(grep -c '^Address.*: 10\.' <<<"$OUT")" = 2 ] || fail "web's two replicas by the service name on front: $OUT"
+cv 0 exec shop-web-1 nslookup db
+[ "$(grep -c '^Address.*: 10\.' <<<"$OUT")" = 1 ] || fail "web (front, back) does not find db (back) by name: $OUT"
 # web is on front too, db is not.
 cv 0 network inspect shop_front
 [ "$(jq -r '.[0].Containers | length' <<<"$OUT")" = 2 ] || fail "front: $OUT"
 pass "services reach each other on the project network; the named volume is shared"
 
-# ---- logs: prefixed with the container's name ----
+# ---- logs: prefixed with the replica's name without the project, as docker compose v2's ----
 compose 0 logs init
-[ "$OUT" = "shop-init-1  | initialised" ] || fail "logs init: $OUT"
+[ "$OUT" = "init-1  | initialised" ] || fail "logs init: $OUT"
 cv 0 compose -p shop ls --format json
 [ "$(jq -r '.[0].Name' <<<"$OUT")" = shop ] || fail "ls: $OUT"
 pass "compose logs and ls"

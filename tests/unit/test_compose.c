@@ -187,7 +187,13 @@ TEST(invalid_values_name_file_line_and_key)
 	        {"services:\n  web:\n    image: busybox\n    network_mode: 'service:db'\n",
 	         "services.web.network_mode"},
 	        {"services:\n  web:\n    command: [sh]\n", "no image"},
-	        {"secrets: {}\nservices:\n  web:\n    image: busybox\n", "compose.yaml:1: secrets: not supported"},
+	        {"secrets:\n  s: {file: /}\nservices:\n  web:\n    image: busybox\n",
+	         "compose.yaml:2: secrets.s: file /: not a regular file"},
+	        {"services:\n  web:\n    image: busybox\n    secrets: [nosuch]\n",
+	         "secrets \"nosuch\" is not declared in the top-level secrets"},
+	        {"networks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0/31}]}\nservices:\n  web:\n    image: "
+	         "busybox\n",
+	         "compose.yaml:3: networks.n: ipam.config[0].subnet"},
 	        {"services:\n  web:\n    image: busybox\n  web:\n    image: busybox\n", "duplicate key"},
 	        {"services: [a]\n", "services: must be a mapping"},
 	        /* Found by the fuzzer: the message used a key of a value freed before it was written. */

@@ -133,6 +133,62 @@ TEST(names_answer_with_their_addresses_in_turns)
 	cv_dns_cache_clear(&cache);
 }
 
+/*
+ * A container on two networks asks its first network's server the names of the other one: records
+ * scoped to its address are answered to it alone, and only when the server's own network lacks the name.
+ */
+TEST(names_of_a_clients_other_networks_are_answered_to_it_alone)
+{
+	struct cv_dns_table table;
+	struct cv_dns_cache cache = {0};
+	struct cv_dns_result result;
+	size_t size, count;
+	uint8_t *wire;
+	ldns_pkt *answer;
+	const char *const back_db[] = {"db", NULL}, *const back_web[] = {"web", NULL};
+
+	table_with_two(&table); /* 10.1.0.4 is "web" here */
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 2, 0, 7), back_db, NULL, NULL));
+	table.records[table.count - 1].scope = ADDRESS(10, 1, 0, 4);
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 2, 0, 8), back_web, NULL, NULL));
+	table.records[table.count - 1].scope = ADDRESS(10, 1, 0, 4);
+	const char *const only_back[] = {"cache", NULL};
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 2, 0, 9), only_back, NULL, NULL));
+	table.records[table.count - 1].scope = ADDRESS(10, 1, 0, 4);
+
+	/* The other network's name, to the client on both. */
+	wire = query("cache.", LDNS_RR_TYPE_A, 90, &size);
+	CHECK_OK(cv_dns_handle_query(&table, &cache, ADDRESS(10, 1, 0, 4), wire, size, true, 0, &result));
+	CHECK_EQ_INT(result.action, CV_DNS_ANSWER);
+	answer = parse(&result);
+	CHECK_EQ_INT(first_address(answer, &count), ADDRESS(10, 2, 0, 9));
+	CHECK_EQ_INT(count, 1);
+	ldns_pkt_free(answer);
+	cv_dns_result_clear(&result);
+	/* Not to a client of this network alone: it is forwarded as any unknown name. */
+	CHECK_OK(cv_dns_handle_query(&table, &cache, ADDRESS(10, 1, 0, 3), wire, size, true, 0, &result));
+	CHECK_EQ_INT(result.action, CV_DNS_FORWARD);
+	cv_dns_result_clear(&result);
+	free(wire);
+	/* A name both networks have: this network's addresses only. */
+	wire = query("db.", LDNS_RR_TYPE_A, 91, &size);
+	CHECK_OK(cv_dns_handle_query(&table, &cache, ADDRESS(10, 1, 0, 4), wire, size, true, 0, &result));
+	answer = parse(&result);
+	CHECK_EQ_INT(first_address(answer, &count), ADDRESS(10, 1, 0, 2));
+	CHECK_EQ_INT(count, 1);
+	ldns_pkt_free(answer);
+	cv_dns_result_clear(&result);
+	free(wire);
+	/* The client is still known by its own record (its --link aliases work): scoped ones are not it. */
+	wire = query("shortcut.", LDNS_RR_TYPE_A, 92, &size);
+	CHECK_OK(cv_dns_handle_query(&table, &cache, ADDRESS(10, 1, 0, 4), wire, size, true, 0, &result));
+	CHECK_EQ_INT(result.action, CV_DNS_ANSWER);
+	cv_dns_result_clear(&result);
+	free(wire);
+	cv_dns_table_clear(&table);
+	cv_dns_cache_clear(&cache);
+}
+
 /* An upstream's answer to a forwarded query, TTL ttl. */
 static uint8_t *upstream_answer(const struct cv_dns_result *forwarded, uint16_t id, const char *name, uint32_t ttl,
                                 size_t *size)
@@ -304,6 +360,7 @@ TEST(malformed_messages_get_formerr_or_nothing)
 int main(void)
 {
 	RUN(names_answer_with_their_addresses_in_turns);
+	RUN(names_of_a_clients_other_networks_are_answered_to_it_alone);
 	RUN(forwarded_answers_are_checked_and_cached_for_their_ttl);
 	RUN(a_crowd_behind_one_alias_fits_a_udp_answer);
 	RUN(malformed_messages_get_formerr_or_nothing);

@@ -5,15 +5,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "compose-balancer.h"
+#include "compose-cli.h"
 #include "flags.h"
 #include "output.h"
 #include "rootfs-path.h"
@@ -31,13 +35,13 @@ static void print_warning(const char *message, void *user)
 	fprintf(stderr, "containerv: WARNING: %s\n", message);
 }
 
-static void print_progress(const char *resource, const char *status, void *user)
+void compose_print_progress(const char *resource, const char *status, void *user)
 {
 	(void)user;
 	fprintf(stderr, " %s  %s\n", resource, status);
 }
 
-static int load_app(struct containerv_compose **app)
+int compose_load_app(struct containerv_compose **app)
 {
 	struct containerv_compose_options options = CONTAINERV_COMPOSE_OPTIONS_INIT;
 
@@ -52,7 +56,7 @@ static int load_app(struct containerv_compose **app)
 }
 
 /* The project for commands that work without a file (ps, logs, down): -p, else the file's. */
-static int project_name(struct containerv_compose **app, const char **project)
+int compose_project_name(struct containerv_compose **app, const char **project)
 {
 	if (global.project != NULL && global.files.count == 0) {
 		*project = global.project;
@@ -65,7 +69,7 @@ static int project_name(struct containerv_compose **app, const char **project)
 			*app = NULL;
 		return 0;
 	}
-	if (load_app(app) != 0)
+	if (compose_load_app(app) != 0)
 		return -1;
 	*project = containerv_compose_project(*app);
 	return 0;
@@ -95,7 +99,7 @@ static int compose_config(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	free(positional.items);
-	if (load_app(&app) != 0)
+	if (compose_load_app(&app) != 0)
 		return EXIT_CLI_ERROR;
 	if (services) {
 		for (size_t i = 0; i < containerv_compose_service_count(app); i++)
@@ -140,7 +144,7 @@ static int compose_up(int argc, char **argv)
 		free(positional.items);
 		return cli_fail(EXIT_CLI_ERROR, "invalid --wait-timeout %s: expected seconds from 1 to 86400", timeout);
 	}
-	if (load_app(&app) != 0) {
+	if (compose_load_app(&app) != 0) {
 		free(positional.items);
 		return EXIT_CLI_ERROR;
 	}
@@ -151,7 +155,7 @@ static int compose_up(int argc, char **argv)
 	options.services = positional.count ? (const char *const *)services : NULL;
 	options.wait_timeout_seconds = (int)seconds;
 	options.rootfs_search_path = cli_rootfs_search_path();
-	options.progress = print_progress;
+	options.progress = compose_print_progress;
 	code = containerv_compose_up(app, &options) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
 	free(services);
 	free(positional.items);
@@ -179,10 +183,10 @@ static int compose_down(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	free(positional.items);
-	if (project_name(&app, &project) < 0)
+	if (compose_project_name(&app, &project) < 0)
 		return EXIT_CLI_ERROR;
 	unsigned int flags = (volumes ? CV_COMPOSE_DOWN_VOLUMES : 0) | (orphans ? CV_COMPOSE_DOWN_ORPHANS : 0);
-	code = containerv_compose_down(app, project, flags, print_progress, NULL) < 0
+	code = containerv_compose_down(app, project, flags, compose_print_progress, NULL) < 0
 	               ? cli_fail_library(EXIT_CLI_ERROR, NULL)
 	               : 0;
 	containerv_compose_free(app);
@@ -192,26 +196,59 @@ static int compose_down(int argc, char **argv)
 struct ps_state {
 	int json;
 	int all;
+	int quiet;
+	int services_only;
+	struct string_list status;
+	struct arguments services;
 	json_t *array;
+	json_t *seen; /* --services: the names printed */
 };
+
+/* docker's state words: "paused" for a running container whose processes are frozen. */
+static const char *ps_state_name(const struct containerv_compose_container *container)
+{
+	if (container->state == CV_STATE_RUNNING && container->paused)
+		return "paused";
+	return cli_state_name((enum containerv_state)container->state);
+}
+
+static bool listed(const struct string_list *list, const char *word)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i], word) == 0)
+			return true;
+	return list->count == 0;
+}
 
 static int ps_one(const struct containerv_compose_container *container, void *user)
 {
 	struct ps_state *state = user;
-	const char *status = containerv_state_name((enum containerv_state)container->state);
+	const char *status = ps_state_name(container);
 	char exited[64] = "";
+	struct string_list services = {(const char **)state->services.items, state->services.count};
 
-	if (!state->all && container->state == CV_STATE_EXITED)
+	if (!state->all && state->status.count == 0 && container->state == CV_STATE_EXITED)
 		return 0;
+	if (!listed(&state->status, status) || !listed(&services, container->service))
+		return 0;
+	if (state->services_only) {
+		if (json_object_get(state->seen, container->service) == NULL)
+			printf("%s\n", container->service);
+		json_object_set_new(state->seen, container->service, json_true());
+		return 0;
+	}
+	if (state->quiet) {
+		printf("%s\n", container->id);
+		return 0;
+	}
 	if (container->state == CV_STATE_EXITED)
 		snprintf(exited, sizeof exited, "exited (%d)", container->exit_code);
 	if (state->json) {
-		json_array_append_new(state->array,
-		                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "ID", container->id, "Name",
-		                                container->name, "Service", container->service, "Project",
-		                                container->project, "State",
-		                                container->state == CV_STATE_EXITED ? "exited" : status, "ExitCode",
-		                                container->exit_code, "Number", container->number));
+		json_array_append_new(state->array, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "ID", container->id,
+		                                              "Name", container->name, "Service", container->service,
+		                                              "Project", container->project, "State", status, "Status",
+		                                              exited[0] ? exited : status, "ExitCode",
+		                                              container->exit_code, "Number", container->number));
 	} else {
 		printf("%-30s %-20s %s\n", container->name, container->service, exited[0] ? exited : status);
 	}
@@ -225,99 +262,264 @@ static int compose_ps(int argc, char **argv)
 	static const struct flag table[] = {
 	        {"all", 'a', FLAG_BOOL, &state.all, NULL, "Show all stopped containers"},
 	        {"format", 0, FLAG_STRING, &format, "string", "table or json"},
+	        {"quiet", 'q', FLAG_BOOL, &state.quiet, NULL, "Only display IDs"},
+	        {"services", 0, FLAG_BOOL, &state.services_only, NULL, "Display services"},
+	        {"status", 0, FLAG_LIST, &state.status, "stringArray",
+	         "Filter services by status: paused, running, created, exited"},
 	        FLAG_END,
 	};
-	static const struct command_spec spec = {"compose ps", "[OPTIONS]", "List containers", table, false, 0, 0,
-	                                         NULL};
-	struct arguments positional;
-	struct containerv_compose *app = NULL;
-	const char *project;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
-
-	if (code >= 0)
-		return code;
-	free(positional.items);
-	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
-		return cli_fail(EXIT_CLI_ERROR, "invalid --format %s: table or json", format);
-	if (project_name(&app, &project) < 0)
-		return EXIT_CLI_ERROR;
-	state.json = format != NULL && strcmp(format, "json") == 0;
-	state.array = json_array();
-	if (!state.json)
-		printf("%-30s %-20s %s\n", "NAME", "SERVICE", "STATUS");
-	code = containerv_compose_list(project, ps_one, &state) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
-	if (code == 0 && !state.json)
-		compose_print_balancers(project);
-	if (code == 0 && state.json) {
-		char *text = json_dumps(state.array, JSON_COMPACT);
-		printf("%s\n", text ? text : "[]");
-		free(text);
-	}
-	json_decref(state.array);
-	containerv_compose_free(app);
-	return code;
-}
-
-struct logs_state {
-	struct arguments services;
-	const char *name;
-	bool at_line_start[4];
-	int failed;
-};
-
-/* One log entry, prefixed with the container's name as docker compose does ("NAME  | line"). */
-static int print_entry(const struct containerv_log_entry *entry, void *user)
-{
-	struct logs_state *state = user;
-	FILE *out = entry->stream == CONTAINERV_LOG_STDERR ? stderr : stdout;
-
-	if (state->at_line_start[entry->stream & 3])
-		fprintf(out, "%s  | ", state->name);
-	fwrite(entry->data, 1, entry->length, out);
-	if (!entry->partial)
-		fputc('\n', out);
-	state->at_line_start[entry->stream & 3] = !entry->partial;
-	return 0;
-}
-
-static int logs_one(const struct containerv_compose_container *found, void *user)
-{
-	struct logs_state *state = user;
-	struct containerv_logs_options options = CONTAINERV_LOGS_OPTIONS_INIT;
-	struct containerv_container *container = NULL;
-	bool wanted = state->services.count == 0;
-
-	for (size_t i = 0; i < state->services.count; i++)
-		wanted = wanted || strcmp(state->services.items[i], found->service) == 0;
-	if (!wanted || containerv_open(found->id, &container) < 0)
-		return 0;
-	state->name = found->name;
-	state->at_line_start[1] = state->at_line_start[2] = true;
-	if (containerv_logs_read(container, &options, print_entry, state) < 0) {
-		cli_fail_library(-1, "logs %s", found->name);
-		state->failed = 1;
-	}
-	containerv_close(container);
-	return 0;
-}
-
-static int compose_logs(int argc, char **argv)
-{
-	static const struct flag table[] = {FLAG_END};
 	static const struct command_spec spec = {
-	        "compose logs", "[SERVICE...]", "View output from containers", table, false, 0, 0, NULL};
-	struct logs_state state = {0};
+	        "compose ps", "[OPTIONS] [SERVICE...]", "List containers", table, false, 0, 0, NULL};
 	struct containerv_compose *app = NULL;
 	const char *project;
 	int code = flags_parse_or_exit(&spec, argc, argv, &state.services);
 
 	if (code >= 0)
 		return code;
-	if (project_name(&app, &project) < 0) {
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "table") != 0) {
+		free(state.services.items);
+		return cli_fail(EXIT_CLI_ERROR, "invalid --format %s: table or json", format);
+	}
+	for (size_t i = 0; i < state.status.count; i++) {
+		static const char *const known[] = {"paused", "restarting", "removing", "running",
+		                                    "dead",   "created",    "exited"};
+		bool valid = false;
+		for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+			valid = valid || strcmp(known[k], state.status.items[i]) == 0;
+		if (!valid) {
+			free(state.services.items);
+			return cli_fail(EXIT_CLI_ERROR,
+			                "invalid --status %s: paused, restarting, removing, running, dead, "
+			                "created or exited",
+			                state.status.items[i]);
+		}
+	}
+	if (compose_project_name(&app, &project) < 0) {
 		free(state.services.items);
 		return EXIT_CLI_ERROR;
 	}
-	code = containerv_compose_list(project, logs_one, &state) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	for (size_t i = 0; app != NULL && i < state.services.count; i++) {
+		bool known = false;
+		for (size_t k = 0; k < containerv_compose_service_count(app); k++)
+			known = known || strcmp(containerv_compose_service_name(app, k), state.services.items[i]) == 0;
+		if (!known) {
+			code = cli_fail(EXIT_CLI_ERROR, "no such service: %s", state.services.items[i]);
+			goto done;
+		}
+	}
+	state.json = format != NULL && strcmp(format, "json") == 0;
+	state.array = json_array();
+	state.seen = json_object();
+	if (!state.json && !state.quiet && !state.services_only)
+		printf("%-30s %-20s %s\n", "NAME", "SERVICE", "STATUS");
+	code = containerv_compose_list(project, ps_one, &state) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	if (code == 0 && !state.json && !state.quiet && !state.services_only)
+		compose_print_balancers(project);
+	if (code == 0 && state.json && !state.quiet && !state.services_only) {
+		char *text = json_dumps(state.array, JSON_COMPACT);
+		printf("%s\n", text ? text : "[]");
+		free(text);
+	}
+	json_decref(state.array);
+	json_decref(state.seen);
+done:
+	free(state.services.items);
+	containerv_compose_free(app);
+	return code;
+}
+
+/* compose logs: one follower per container; lines are printed whole, under one lock, prefixed. */
+struct logs_state {
+	struct arguments services;
+	struct containerv_logs_options options;
+	bool prefix;
+	bool colour;
+	bool timestamps;
+	const char *project;
+	json_t *colours; /* service -> its colour's index, in order of appearance */
+	size_t width;    /* the widest prefix: the bars line up, as docker compose's */
+	pthread_mutex_t lock;
+	int failed;
+};
+
+struct follower {
+	struct logs_state *state;
+	char id[65];
+	char prefix[300];
+	int colour;
+	char *pending[3]; /* a partial line per stream, printed once whole */
+	size_t pending_length[3];
+	pthread_t thread;
+};
+
+/* docker compose's palette: cyan, yellow, green, magenta, blue, then their bright forms. */
+static const char *const palette[] = {"36", "33", "32", "35", "34", "96", "93", "92", "95", "94"};
+
+static void print_line(struct follower *follower, const struct containerv_log_entry *entry, const char *data,
+                       size_t length)
+{
+	struct logs_state *state = follower->state;
+	FILE *out = entry->stream == CONTAINERV_LOG_STDERR ? stderr : stdout;
+
+	pthread_mutex_lock(&state->lock);
+	if (state->prefix) {
+		if (state->colour)
+			fprintf(out, "\033[%sm%-*s |\033[0m ", palette[follower->colour], (int)state->width + 1,
+			        follower->prefix);
+		else
+			fprintf(out, "%-*s | ", (int)state->width + 1, follower->prefix);
+	}
+	if (state->timestamps) {
+		char time[32];
+		containerv_logs_format_time(entry->time_ns, time);
+		fprintf(out, "%s ", time);
+	}
+	fwrite(data, 1, length, out);
+	fputc('\n', out);
+	fflush(out);
+	pthread_mutex_unlock(&state->lock);
+}
+
+static int follow_entry(const struct containerv_log_entry *entry, void *user)
+{
+	struct follower *follower = user;
+	int stream = entry->stream & 3;
+
+	if (!entry->partial && follower->pending[stream] == NULL) {
+		print_line(follower, entry, entry->data, entry->length);
+		return 0;
+	}
+	/* A long line comes in pieces: kept until its end, so that no other container's line cuts into it. */
+	char *grown = realloc(follower->pending[stream], follower->pending_length[stream] + entry->length + 1);
+	if (grown == NULL)
+		return -1;
+	memcpy(grown + follower->pending_length[stream], entry->data, entry->length);
+	follower->pending[stream] = grown;
+	follower->pending_length[stream] += entry->length;
+	if (!entry->partial) {
+		print_line(follower, entry, follower->pending[stream], follower->pending_length[stream]);
+		free(follower->pending[stream]);
+		follower->pending[stream] = NULL;
+		follower->pending_length[stream] = 0;
+	}
+	return 0;
+}
+
+static void *follow(void *data)
+{
+	struct follower *follower = data;
+	struct containerv_container *container = NULL;
+
+	if (containerv_open(follower->id, &container) < 0)
+		return NULL; /* removed meanwhile */
+	if (containerv_logs_read(container, &follower->state->options, follow_entry, follower) < 0) {
+		pthread_mutex_lock(&follower->state->lock);
+		cli_fail_library(-1, "logs %s", follower->prefix);
+		follower->state->failed = 1;
+		pthread_mutex_unlock(&follower->state->lock);
+	}
+	containerv_close(container);
+	for (int i = 0; i < 3; i++)
+		free(follower->pending[i]);
+	return NULL;
+}
+
+struct follower_list {
+	struct logs_state *state;
+	struct follower *items;
+	size_t count;
+};
+
+static int add_follower(const struct containerv_compose_container *found, void *user)
+{
+	struct follower_list *list = user;
+	struct logs_state *state = list->state;
+	struct string_list services = {(const char **)state->services.items, state->services.count};
+	size_t project_length = strlen(state->project);
+
+	if (!listed(&services, found->service))
+		return 0;
+	list->items = xrealloc(list->items, (list->count + 1) * sizeof *list->items);
+	struct follower *follower = &list->items[list->count++];
+	memset(follower, 0, sizeof *follower);
+	follower->state = state;
+	snprintf(follower->id, sizeof follower->id, "%s", found->id);
+	/* "web-1": the name without "<project>-", as docker compose shows it (a container_name stays whole). */
+	const char *shown =
+	        strncmp(found->name, state->project, project_length) == 0 && found->name[project_length] == '-'
+	                ? found->name + project_length + 1
+	                : found->name;
+	snprintf(follower->prefix, sizeof follower->prefix, "%s", shown);
+	if (strlen(follower->prefix) > state->width)
+		state->width = strlen(follower->prefix);
+	json_t *colour = json_object_get(state->colours, found->service);
+	if (colour == NULL) {
+		colour = json_integer(
+		        (json_int_t)(json_object_size(state->colours) % (sizeof palette / sizeof *palette)));
+		json_object_set_new(state->colours, found->service, colour);
+	}
+	follower->colour = (int)json_integer_value(colour);
+	return 0;
+}
+
+static int compose_logs(int argc, char **argv)
+{
+	static int follow_flag, no_colour, no_prefix, timestamps;
+	static const char *tail, *since, *until;
+	static const struct flag table[] = {
+	        {"follow", 'f', FLAG_BOOL, &follow_flag, NULL, "Follow log output"},
+	        {"no-color", 0, FLAG_BOOL, &no_colour, NULL, "Produce monochrome output"},
+	        {"no-log-prefix", 0, FLAG_BOOL, &no_prefix, NULL, "Don't print prefix in logs"},
+	        {"timestamps", 't', FLAG_BOOL, &timestamps, NULL, "Show timestamps"},
+	        {"tail", 'n', FLAG_STRING, &tail, "string",
+	         "Number of lines to show from the end of the logs ("
+	         "all: every line)"},
+	        {"since", 0, FLAG_STRING, &since, "string", "Show logs since timestamp or relative (42m)"},
+	        {"until", 0, FLAG_STRING, &until, "string", "Show logs before a timestamp or relative (42m)"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "compose logs", "[OPTIONS] [SERVICE...]", "View output from containers", table, false, 0, 0, NULL};
+	struct logs_state state = {.options = CONTAINERV_LOGS_OPTIONS_INIT};
+	struct follower_list list = {.state = &state};
+	struct containerv_compose *app = NULL;
+	const char *project;
+	int64_t now = (int64_t)time(NULL) * 1000000000LL;
+	int code = flags_parse_or_exit(&spec, argc, argv, &state.services);
+
+	if (code >= 0)
+		return code;
+	if (tail != NULL && strcmp(tail, "all") != 0 && cli_parse_int64(tail, &state.options.tail) < 0)
+		code = cli_fail(EXIT_CLI_ERROR, "invalid --tail %s: a number of lines or all", tail);
+	else if (since != NULL && containerv_logs_parse_time(since, now, &state.options.since_ns) < 0)
+		code = cli_fail(EXIT_CLI_ERROR, "invalid --since %s", since);
+	else if (until != NULL && containerv_logs_parse_time(until, now, &state.options.until_ns) < 0)
+		code = cli_fail(EXIT_CLI_ERROR, "invalid --until %s", until);
+	if (code >= 0 || compose_project_name(&app, &project) < 0) {
+		free(state.services.items);
+		return code >= 0 ? code : EXIT_CLI_ERROR;
+	}
+	state.options.follow = follow_flag;
+	state.prefix = !no_prefix;
+	state.colour = !no_colour && isatty(STDOUT_FILENO);
+	state.timestamps = timestamps;
+	state.project = project;
+	state.colours = json_object();
+	pthread_mutex_init(&state.lock, NULL);
+	code = containerv_compose_list(project, add_follower, &list) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	/* Without -f one after the other (each container's log whole); with -f all at once until they end. */
+	for (size_t i = 0; code == 0 && i < list.count; i++) {
+		if (!follow_flag || pthread_create(&list.items[i].thread, NULL, follow, &list.items[i]) != 0) {
+			follow(&list.items[i]);
+			list.items[i].thread = 0;
+		}
+	}
+	for (size_t i = 0; code == 0 && i < list.count; i++)
+		if (list.items[i].thread)
+			pthread_join(list.items[i].thread, NULL);
+	pthread_mutex_destroy(&state.lock);
+	json_decref(state.colours);
+	free(list.items);
 	free(state.services.items);
 	containerv_compose_free(app);
 	return code ? code : state.failed ? EXIT_CONTAINER_FAILURE : 0;
@@ -403,6 +605,20 @@ static const struct subcommand compose_commands[] = {
         {"ps", compose_ps, "List containers"},
         {"logs", compose_logs, "View output from containers"},
         {"ls", compose_ls, "List running compose projects"},
+        {"start", compose_start, "Start services"},
+        {"stop", compose_stop, "Stop services"},
+        {"restart", compose_restart, "Restart service containers"},
+        {"pause", compose_pause, "Pause services"},
+        {"unpause", compose_unpause, "Unpause services"},
+        {"kill", compose_kill, "Force stop service containers"},
+        {"rm", compose_rm, "Removes stopped service containers"},
+        {"exec", compose_exec, "Execute a command in a running container"},
+        {"run", compose_run, "Run a one-off command on a service"},
+        {"scale", compose_scale, "Scale services"},
+        {"top", compose_top, "Display the running processes"},
+        {"images", compose_images, "List images used by the created containers"},
+        {"pull", compose_pull, "Pull service images"},
+        {"port", compose_port, "Print the public port for a port binding"},
 };
 
 static int global_value(int argc, char **argv, int *i, const char *long_name, char short_name, const char **value)

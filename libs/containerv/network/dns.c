@@ -72,10 +72,54 @@ void cv_dns_table_clear(struct cv_dns_table *table)
 	table->count = 0;
 }
 
+static bool lease_live(const struct cv_lease *lease)
+{
+	return lease->owner_pid > 0 && cv_process_alive(lease->owner_pid, lease->owner_start);
+}
+
+struct other_networks {
+	const struct cv_network *own;
+	const struct cv_lease *own_leases; /* the live ones of this network */
+	size_t own_count;
+	struct cv_dns_table *table;
+};
+
+/* Another network's names, for the clients of ours that are on it too. */
+static int add_other_network(const char *name, void *user)
+{
+	struct other_networks *walk = user;
+	struct cv_network other;
+	struct cv_lease *leases = NULL;
+	size_t count = 0;
+	int ret = 0;
+
+	if (strcmp(name, walk->own->name) == 0 || cv_network_load(name, &other) < 0 ||
+	    cv_network_leases(&other, &leases, &count) < 0) {
+		cv_error_clear();
+		return 0; /* removed meanwhile, or unreadable: its names are not ours to answer */
+	}
+	for (size_t c = 0; c < walk->own_count && ret == 0; c++) {
+		const struct cv_lease *client = &walk->own_leases[c];
+		bool member = false;
+		for (size_t i = 0; i < count && !member; i++)
+			member = strcmp(leases[i].container, client->container) == 0 && lease_live(&leases[i]);
+		for (size_t i = 0; member && i < count && ret == 0; i++) {
+			if (!lease_live(&leases[i]))
+				continue;
+			ret = cv_dns_table_add(walk->table, leases[i].address, (const char *const *)leases[i].names,
+			                       NULL, NULL);
+			if (ret == 0)
+				walk->table->records[walk->table->count - 1].scope = client->address;
+		}
+	}
+	cv_leases_free(leases, count);
+	return ret;
+}
+
 int cv_dns_table_load(const struct cv_network *network, struct cv_dns_table *table)
 {
 	struct cv_lease *leases = NULL;
-	size_t count = 0;
+	size_t count = 0, live = 0;
 	int ret = 0;
 
 	cv_dns_table_clear(table);
@@ -83,10 +127,21 @@ int cv_dns_table_load(const struct cv_network *network, struct cv_dns_table *tab
 		return -1;
 	for (size_t i = 0; i < count && ret == 0; i++) {
 		/* A lease of a dead container is stale: its name must not resolve any more. */
-		if (leases[i].owner_pid <= 0 || !cv_process_alive(leases[i].owner_pid, leases[i].owner_start))
+		if (!lease_live(&leases[i]))
 			continue;
 		ret = cv_dns_table_add(table, leases[i].address, (const char *const *)leases[i].names,
 		                       (const char *const *)leases[i].links, (const char *const *)leases[i].dns);
+		/* The live ones first: the walk of the other networks looks at those only. */
+		if (live != i) {
+			struct cv_lease moved = leases[live];
+			leases[live] = leases[i];
+			leases[i] = moved;
+		}
+		live++;
+	}
+	if (ret == 0 && live > 0) {
+		struct other_networks walk = {.own = network, .own_leases = leases, .own_count = live, .table = table};
+		ret = cv_network_names(add_other_network, &walk);
 	}
 	cv_leases_free(leases, count);
 	return ret;
@@ -288,21 +343,31 @@ static bool has_name(char *const *names, const char *name)
 	return false;
 }
 
-/* The addresses of name on the network: every container with that name or alias. */
-static size_t addresses_of(const struct cv_dns_table *table, const char *name, uint32_t *out, size_t max)
+/*
+ * The addresses of name: every container of the network with that name or alias; when there is none,
+ * those of the client's other networks (scoped to it), as docker asks the container's networks in turn.
+ */
+static size_t addresses_of(const struct cv_dns_table *table, uint32_t client, const char *name, uint32_t *out,
+                           size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < table->count && n < max; i++)
-		if (has_name(table->records[i].names, name))
+		if (table->records[i].scope == 0 && has_name(table->records[i].names, name))
+			out[n++] = table->records[i].address;
+	if (n > 0 || client == 0)
+		return n;
+	for (size_t i = 0; i < table->count && n < max; i++)
+		if (table->records[i].scope == client && has_name(table->records[i].names, name))
 			out[n++] = table->records[i].address;
 	return n;
 }
 
+/* The client's own record: a container of this network (a scoped record is another network's). */
 static const struct cv_dns_record *record_of(const struct cv_dns_table *table, uint32_t address)
 {
 	for (size_t i = 0; i < table->count; i++)
-		if (table->records[i].address == address)
+		if (table->records[i].scope == 0 && table->records[i].address == address)
 			return &table->records[i];
 	return NULL;
 }
@@ -476,7 +541,7 @@ static int handle_question(struct cv_dns_table *table, struct cv_dns_cache *cach
 	}
 	if (ldns_rr_get_class(question) == LDNS_RR_CLASS_IN && name[0] != '\0') {
 		linked = link_target(table, client, name, target, sizeof target);
-		count = addresses_of(table, linked != NULL ? linked : name, addresses, CV_DNS_ADDRESSES_MAX);
+		count = addresses_of(table, client, linked != NULL ? linked : name, addresses, CV_DNS_ADDRESSES_MAX);
 		if (count > 0 || linked != NULL) {
 			free(key);
 			return answer_local(table, query, question, addresses, count, limit, result);

@@ -31,6 +31,11 @@ struct cv_dns_record {
 	char **names;     /* the container's name and its aliases on this network */
 	char **links;     /* "TARGET:ALIAS" (--link): ALIAS resolves to TARGET for this container only */
 	char **upstreams; /* its --dns servers: the names it asks that are not the network's go there */
+	/*
+	 * 0: a container of this network. Else a container of another network, answered only to the client
+	 * with this address (one on both networks), and only for names this network does not have.
+	 */
+	uint32_t scope;
 };
 
 struct cv_dns_table {
@@ -39,7 +44,12 @@ struct cv_dns_table {
 	unsigned int rotation; /* advanced at each answer: several addresses of one name come in turns */
 };
 
-/* Fills table from the network's live leases (a lease whose owner is dead is left out). */
+/*
+ * Fills table from the network's live leases (a lease whose owner is dead is left out), and, for
+ * each container that is on this network and on others, the names of those other networks scoped
+ * to it (docker answers a container the names of every network it is on; the container asks only
+ * its first network's server, which its resolv.conf names).
+ */
 int cv_dns_table_load(const struct cv_network *network, struct cv_dns_table *table);
 void cv_dns_table_clear(struct cv_dns_table *table);
 /* Adds one record (arrays NULL-terminated, may be NULL, copied). For the loader and the tests. */

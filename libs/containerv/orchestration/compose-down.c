@@ -24,6 +24,8 @@ struct found {
 	int number;
 	int state;
 	int exit_code;
+	int oneoff;
+	int paused;
 };
 
 struct collection {
@@ -59,6 +61,7 @@ static int collect(const struct containerv_info *info, void *user)
 	const char *service = label_of(labels, CV_COMPOSE_LABEL_SERVICE);
 	const char *number = label_of(labels, CV_COMPOSE_LABEL_NUMBER);
 	const char *files = label_of(labels, CV_COMPOSE_LABEL_CONFIG_FILES);
+	const char *oneoff = label_of(labels, CV_COMPOSE_LABEL_ONEOFF);
 	if (project != NULL && service != NULL &&
 	    (collection->project == NULL || strcmp(project, collection->project) == 0)) {
 		struct found *grown = realloc(collection->items, (collection->count + 1) * sizeof *grown);
@@ -76,6 +79,8 @@ static int collect(const struct containerv_info *info, void *user)
 		        .number = number ? atoi(number) : 0,
 		        .state = info->state,
 		        .exit_code = info->exit.code,
+		        .oneoff = oneoff != NULL && strcmp(oneoff, "True") == 0,
+		        .paused = info->version >= 2 && info->paused,
 		};
 	}
 	containerv_strings_free(labels);
@@ -116,6 +121,8 @@ int containerv_compose_list(const char *project,
 		        .number = f->number,
 		        .state = f->state,
 		        .exit_code = f->exit_code,
+		        .oneoff = f->oneoff,
+		        .paused = f->paused,
 		};
 		ret = callback(&container, user);
 	}
@@ -123,8 +130,8 @@ int containerv_compose_list(const char *project,
 	return ret;
 }
 
-/* Where a service comes in the stop order: reverse start order; services no longer in the app first. */
-static long rank(const struct containerv_compose *app, const char *service)
+/* Where a service comes in the start order (stopped in reverse); -1: not in the app (an orphan). */
+long cv_compose_rank(const struct containerv_compose *app, const char *service)
 {
 	for (size_t i = 0; app && app->service_order[i]; i++)
 		if (strcmp(app->service_order[i], service) == 0)
@@ -220,7 +227,7 @@ int containerv_compose_down(const struct containerv_compose *app, const char *pr
 	for (long position = app ? (long)cv_strv_length(app->service_order) - 1 : -1; position >= -1; position--) {
 		for (size_t i = collection.count; i-- > 0;) {
 			struct found *found = &collection.items[i];
-			long r = rank(app, found->service);
+			long r = cv_compose_rank(app, found->service);
 			if (r != position)
 				continue;
 			if (app != NULL && r == -1 && !(flags & CV_COMPOSE_DOWN_ORPHANS)) {
@@ -248,5 +255,10 @@ int containerv_compose_down(const struct containerv_compose *app, const char *pr
 		}
 		cv_strv_free(walk.names);
 	}
+	/* The copies of its secrets and configs (compose-secrets.c). */
+	char files[4096];
+	if (ret == 0 && cv_compose_files_directory(project, NULL, NULL, files, sizeof files) == 0 &&
+	    cv_rm_rf(files) < 0 && errno != ENOENT)
+		ret = cv_error_prefix("remove %s", files);
 	return ret;
 }

@@ -83,6 +83,12 @@ int cv_compose_merge_top(struct cv_compose_loader *loader, json_t *base, json_t 
 int cv_compose_normalize_service(struct cv_compose_loader *loader, const char *name, json_t *service);
 int cv_compose_normalize_resources(struct cv_compose_loader *loader, json_t *model);
 
+/* compose-networks.c: one top-level network (path "networks.NAME"): driver, ipam, internal, labels. */
+int cv_compose_normalize_network(struct cv_compose_loader *loader, const char *path, json_t *network);
+
+/* compose-secrets.c: top-level secrets and configs (file sources) and the services' references to them. */
+int cv_compose_normalize_secrets(struct cv_compose_loader *loader, json_t *model);
+
 /* compose-graph.c: the start order (dependencies first); ELOOP naming the cycle. */
 int cv_compose_order(json_t *services, char ***order);
 

@@ -283,7 +283,9 @@ static int check_top_level(struct cv_compose_loader *loader, json_t *model)
 			cv_compose_warn(loader, "the top-level \"version\" is obsolete: it is ignored");
 		} else if (strcmp(key, "name") == 0 || strncmp(key, "x-", 2) == 0) {
 			continue;
-		} else if (strcmp(key, "secrets") == 0 || strcmp(key, "configs") == 0 || strcmp(key, "include") == 0) {
+		} else if (strcmp(key, "secrets") == 0 || strcmp(key, "configs") == 0) {
+			continue; /* compose-secrets.c */
+		} else if (strcmp(key, "include") == 0) {
 			return cv_compose_fail(loader, model, key, key, "not supported yet");
 		} else {
 			cv_compose_warn(loader, "unknown top-level key \"%s\": ignored", key);
@@ -435,7 +437,9 @@ static int load_model(struct cv_compose_loader *loader, const struct containerv_
 	json_decref(all);
 	if (ret < 0)
 		return -1;
-	return cv_compose_normalize_resources(loader, *model);
+	if (cv_compose_normalize_resources(loader, *model) < 0)
+		return -1;
+	return cv_compose_normalize_secrets(loader, *model);
 }
 
 static int collect_files(const struct containerv_compose_options *options, const char *directory, char ***files)

@@ -126,7 +126,7 @@ static int add_labels(struct containerv_options *options, const struct cv_compos
 	        {CV_COMPOSE_LABEL_SERVICE, replica->service_name},
 	        {CV_COMPOSE_LABEL_NUMBER, number},
 	        {CV_COMPOSE_LABEL_HASH, replica->config_hash},
-	        {CV_COMPOSE_LABEL_ONEOFF, "False"},
+	        {CV_COMPOSE_LABEL_ONEOFF, replica->oneoff ? "True" : "False"},
 	        {CV_COMPOSE_LABEL_WORKING_DIR, replica->app->project_directory},
 	        {CV_COMPOSE_LABEL_CONFIG_FILES, replica->config_files},
 	        {CV_COMPOSE_LABEL_ALIASES, aliases},
@@ -205,8 +205,9 @@ static int apply_security_opt(struct containerv_security *security, const char *
 	                      "security_opt %s: unknown option (no-new-privileges, seccomp=, apparmor=, label=)", opt);
 }
 
-static int add_security(struct containerv_options *options, json_t *service)
+static int add_security(struct containerv_options *options, const struct cv_compose_replica *replica)
 {
+	json_t *service = replica->service;
 	struct containerv_security *security = NULL;
 	size_t index;
 	json_t *element;
@@ -229,6 +230,8 @@ static int add_security(struct containerv_options *options, json_t *service)
 		if (apply_security_opt(security, json_string_value(element)) < 0)
 			goto done;
 	}
+	if (cv_compose_allow_secret_binds(replica, security) < 0)
+		goto done;
 	ret = containerv_options_set_security(options, security);
 done:
 	containerv_security_delete(security);
@@ -336,7 +339,7 @@ int cv_compose_replica_options(const struct cv_compose_replica *replica, struct 
 	    set_argv(options, json_object_get(service, "command"), containerv_options_set_command) < 0 ||
 	    containerv_options_set_name(options, replica->name) < 0 || add_environment(options, service) < 0 ||
 	    add_labels(options, replica) < 0 || add_limits(options, service) < 0 || add_lists(options, service) < 0 ||
-	    add_security(options, service) < 0 || set_network(options, replica) < 0 ||
+	    add_security(options, replica) < 0 || set_network(options, replica) < 0 ||
 	    containerv_options_set_autostart(options, 0) < 0)
 		goto fail;
 	if ((text = json_string_value(json_object_get(service, "hostname"))) != NULL &&
@@ -356,6 +359,8 @@ int cv_compose_replica_options(const struct cv_compose_replica *replica, struct 
 		if (add_volume(options, replica, element) < 0)
 			goto fail;
 	}
+	if (cv_compose_add_secrets(replica, options) < 0)
+		goto fail;
 	*out = options;
 	return 0;
 fail:

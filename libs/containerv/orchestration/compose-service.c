@@ -980,8 +980,8 @@ static const struct key_rule rules[] = {
         {"profiles", set_profiles, SUPPORTED, NULL},
         {"build", NULL, REFUSED, "building images is not supported: build it and give image:"},
         {"ulimits", NULL, REFUSED, "not supported yet (containerv sets no rlimits)"},
-        {"secrets", NULL, REFUSED, "not supported yet"},
-        {"configs", NULL, REFUSED, "not supported yet"},
+        {"secrets", set_profiles, SUPPORTED, NULL}, /* checked with the top-level ones (compose-secrets.c) */
+        {"configs", set_profiles, SUPPORTED, NULL},
         {"devices", NULL, REFUSED, "not supported"},
         {"privileged", NULL, REFUSED, "not supported from compose (use x-containerv security levels later)"},
         {"pid", NULL, REFUSED, "not supported"},
@@ -1061,16 +1061,8 @@ int cv_compose_normalize_resources(struct cv_compose_loader *loader, json_t *mod
 		snprintf(path, sizeof path, "networks.%.200s", name);
 		if (json_is_null(value))
 			json_object_set_new(networks, name, value = json_object());
-		json_object_foreach(value, key, member)
-		{
-			if (strcmp(key, "driver") == 0 && json_is_string(member) &&
-			    strcmp(json_string_value(member), "bridge") == 0)
-				continue;
-			if (strcmp(key, "labels") == 0 || strcmp(key, "name") == 0 || strncmp(key, "x-", 2) == 0)
-				continue;
-			return cv_compose_fail(loader, value, key, path,
-			                       "%s is not supported yet (a bridge network is made)", key);
-		}
+		if (cv_compose_normalize_network(loader, path, value) < 0)
+			return -1;
 	}
 	json_object_foreach(volumes, name, value)
 	{

@@ -89,17 +89,69 @@ static int select_services(struct run *run, const char *name, int depth)
 	return 0;
 }
 
-static int config_hash(const char *name, json_t *service, char out[72])
+/* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
+int cv_compose_config_hash(json_t *service, char out[72])
 {
-	char *text = json_dumps(service, JSON_SORT_KEYS | JSON_COMPACT);
+	json_t *copy = json_deep_copy(service);
+	char *text;
 	int ret;
 
-	(void)name;
+	if (copy == NULL)
+		return cv_error_errno(ENOMEM, "out of memory");
+	json_object_del(json_object_get(copy, "deploy"), "replicas");
+	text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(copy);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
 	ret = cv_digest_buffer(text, strlen(text), out);
 	free(text);
 	return ret;
+}
+
+/* The networks a service is on (its first one "default" when it names none), made unless they exist. */
+int cv_compose_make_networks(const struct containerv_compose *app, json_t *service, char ***made,
+                             containerv_compose_progress_fn report, void *user)
+{
+	json_t *networks = json_object_get(service, "networks");
+	const char *network;
+	json_t *settings;
+
+	if (json_object_get(service, "network_mode") != NULL)
+		return 0;
+	json_t *wanted = json_object();
+	if (wanted == NULL)
+		return cv_error_errno(ENOMEM, "out of memory");
+	if (networks == NULL || json_object_size(networks) == 0)
+		json_object_set_new(wanted, "default", json_object());
+	else
+		json_object_update(wanted, networks);
+	json_object_foreach(wanted, network, settings)
+	{
+		struct containerv_network_options options = CONTAINERV_NETWORK_OPTIONS_INIT;
+		/* The top-level network's ipam.config[0] (validated at load: compose-networks.c). */
+		json_t *declared = json_object_get(json_object_get(app->model, "networks"), network);
+		json_t *ipam = json_array_get(json_object_get(json_object_get(declared, "ipam"), "config"), 0);
+		options.subnet = json_string_value(json_object_get(ipam, "subnet"));
+		options.gateway = json_string_value(json_object_get(ipam, "gateway"));
+		char *full = NULL;
+		if (cv_asprintf(&full, "%s_%s", app->project, network) < 0) {
+			json_decref(wanted);
+			return -1;
+		}
+		if (containerv_network_create(full, &options) == 0) {
+			if (report)
+				report(full, "Network created", user);
+			cv_strv_append(made, full);
+		} else if (errno != EEXIST) {
+			cv_error_prefix("network %s", full);
+			free(full);
+			json_decref(wanted);
+			return -1;
+		}
+		free(full);
+	}
+	json_decref(wanted);
+	return 0;
 }
 
 static int make_networks(struct run *run)
@@ -110,46 +162,18 @@ static int make_networks(struct run *run)
 
 	json_object_foreach(run->selected, name, level)
 	{
-		json_t *service = json_object_get(services, name);
-		json_t *networks = json_object_get(service, "networks");
-		const char *network;
-		json_t *settings;
-		if (json_object_get(service, "network_mode") != NULL)
-			continue;
-		json_t *wanted = json_object();
-		if (wanted == NULL)
-			return cv_error_errno(ENOMEM, "out of memory");
-		if (networks == NULL || json_object_size(networks) == 0)
-			json_object_set_new(wanted, "default", json_object());
-		else
-			json_object_update(wanted, networks);
-		json_object_foreach(wanted, network, settings)
-		{
-			struct containerv_network_options options = CONTAINERV_NETWORK_OPTIONS_INIT;
-			char *full = NULL;
-			if (cv_asprintf(&full, "%s_%s", run->app->project, network) < 0) {
-				json_decref(wanted);
-				return -1;
-			}
-			if (containerv_network_create(full, &options) == 0) {
-				progress(run, full, "Network created");
-				cv_strv_append(&run->made_networks, full);
-			} else if (errno != EEXIST) {
-				cv_error_prefix("network %s", full);
-				free(full);
-				json_decref(wanted);
-				return -1;
-			}
-			free(full);
-		}
-		json_decref(wanted);
+		if (cv_compose_make_networks(run->app, json_object_get(services, name), &run->made_networks,
+		                             run->options->progress, run->options->user) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int make_volumes(struct run *run)
+/* The app's top-level volumes, made unless they exist. */
+int cv_compose_make_volumes(const struct containerv_compose *app, char ***made, containerv_compose_progress_fn report,
+                            void *user)
 {
-	json_t *volumes = json_object_get(run->app->model, "volumes");
+	json_t *volumes = json_object_get(app->model, "volumes");
 	const char *name;
 	json_t *settings;
 
@@ -159,8 +183,8 @@ static int make_volumes(struct run *run)
 		char *full = NULL, *project_label = NULL, *volume_label = NULL;
 		const char *labels[3];
 		int ret;
-		if (cv_asprintf(&full, "%s_%s", run->app->project, name) < 0 ||
-		    cv_asprintf(&project_label, CV_COMPOSE_LABEL_PROJECT "=%s", run->app->project) < 0 ||
+		if (cv_asprintf(&full, "%s_%s", app->project, name) < 0 ||
+		    cv_asprintf(&project_label, CV_COMPOSE_LABEL_PROJECT "=%s", app->project) < 0 ||
 		    cv_asprintf(&volume_label, CV_COMPOSE_LABEL_VOLUME "=%s", name) < 0) {
 			free(full);
 			free(project_label);
@@ -172,8 +196,9 @@ static int make_volumes(struct run *run)
 		options.labels = labels;
 		ret = containerv_volume_create(full, &options);
 		if (ret == 0) {
-			progress(run, full, "Volume created");
-			cv_strv_append(&run->made_volumes, full);
+			if (report)
+				report(full, "Volume created", user);
+			cv_strv_append(made, full);
 		} else if (errno == EEXIST) {
 			ret = 0;
 		} else {
@@ -420,7 +445,7 @@ static int add_jobs(struct run *run, long long level)
 			else
 				snprintf(job->replica.name, sizeof job->replica.name, "%s-%s-%d", run->app->project,
 				         name, number);
-			if (config_hash(name, service, job->replica.config_hash) < 0)
+			if (cv_compose_config_hash(service, job->replica.config_hash) < 0)
 				return -1;
 		}
 	}
@@ -504,7 +529,8 @@ int containerv_compose_up(const struct containerv_compose *app, const struct con
 	for (size_t i = 0; i < run.job_count; i++)
 		if (cv_compose_replica_options(&run.jobs[i].replica, &run.jobs[i].options) < 0)
 			goto done;
-	if (make_networks(&run) < 0 || make_volumes(&run) < 0)
+	if (make_networks(&run) < 0 ||
+	    cv_compose_make_volumes(app, &run.made_volumes, run.options->progress, run.options->user) < 0)
 		goto fail;
 	for (size_t first = 0; first < run.job_count;) {
 		size_t end = first;

@@ -33,11 +33,27 @@ struct cv_compose_replica {
 	char config_hash[72];
 	const char *config_files;
 	const char *rootfs_search_path;
+	int oneoff; /* a one-off container of compose run: labelled so, no published ports */
 };
 
 int cv_compose_replica_options(const struct cv_compose_replica *replica, struct containerv_options **options);
 const char *cv_compose_first_network(json_t *service);
 int cv_compose_stop_signal(json_t *service);
+/* Makes what a service needs that is missing (compose-up.c); *made gets the names of what was made. */
+int cv_compose_make_networks(const struct containerv_compose *app, json_t *service, char ***made,
+                             containerv_compose_progress_fn progress, void *user);
+int cv_compose_make_volumes(const struct containerv_compose *app, char ***made, containerv_compose_progress_fn progress,
+                            void *user);
+/* compose-down.c: a service's place in the start order; -1 when the app (may be NULL) does not have it. */
+long cv_compose_rank(const struct containerv_compose *app, const char *service);
+/* compose-secrets.c: a replica's secrets and configs, as read-only binds of copies made under the root. */
+int cv_compose_add_secrets(const struct cv_compose_replica *replica, struct containerv_options *options);
+/* The copies lie under the state root, whose binds the restricted level refuses: each copy is allowed by name. */
+int cv_compose_allow_secret_binds(const struct cv_compose_replica *replica, struct containerv_security *security);
+/* <root>/compose/<project> (service NULL), or <root>/compose/<project>/<service>/<kind>. */
+int cv_compose_files_directory(const char *project, const char *service, const char *kind, char *buffer, size_t size);
+/* The label com.docker.compose.config-hash of a service (its replica count left out). */
+int cv_compose_config_hash(json_t *service, char out[72]);
 unsigned int cv_compose_stop_timeout(json_t *service);
 
 #endif

@@ -103,6 +103,8 @@ struct server {
 	struct cv_dns_cache cache;
 	char leases_path[PATH_MAX]; /* made once: a stat per query, not the path's walk */
 	struct timespec leases_stamp;
+	uint64_t others_stamp; /* the other networks' leases directories (their names, for clients on both) */
+	uint64_t others_checked_ms;
 	struct pending pending[PENDING_MAX];
 	struct connection *connections[CONNECTIONS_MAX];
 };
@@ -206,19 +208,48 @@ static void load_upstreams(struct server *s)
 
 /* ---- the table ---- */
 
-/* Re-reads the names when the leases directory changed (a lease written, renamed into place or removed). */
+/* Mixes each network's leases directory's change time in: a lease written or removed anywhere changes it. */
+static int stamp_network(const char *name, void *user)
+{
+	uint64_t *stamp = user;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (cv_network_path(name, "leases", path, sizeof path) == 0 && stat(path, &st) == 0)
+		*stamp = (*stamp ^ ((uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec)) *
+		         1099511628211u;
+	return 0;
+}
+
+/*
+ * Re-reads the names when the leases directory changed (a lease written, renamed into place or removed),
+ * or another network's did: a client on both gets that network's names too (cv_dns_table_load). The other
+ * networks are looked at every 100 ms at most (a directory walk): a container connected to another
+ * network is answered its names within that time.
+ */
 static void refresh_table(struct server *s)
 {
 	struct stat st;
+	bool changed = false;
 
 	if (stat(s->leases_path, &st) < 0) {
 		cv_dns_table_clear(&s->table);
 		return;
 	}
-	if (st.st_mtim.tv_sec == s->leases_stamp.tv_sec && st.st_mtim.tv_nsec == s->leases_stamp.tv_nsec)
-		return;
-	s->leases_stamp = st.st_mtim;
-	if (cv_dns_table_load(&s->network, &s->table) < 0)
+	if (st.st_mtim.tv_sec != s->leases_stamp.tv_sec || st.st_mtim.tv_nsec != s->leases_stamp.tv_nsec) {
+		s->leases_stamp = st.st_mtim;
+		changed = true;
+	}
+	uint64_t now = now_ms();
+	if (changed || now - s->others_checked_ms >= 100) {
+		uint64_t stamp = 14695981039346656037u;
+		s->others_checked_ms = now;
+		if (cv_network_names(stamp_network, &stamp) < 0)
+			cv_error_clear();
+		changed = changed || stamp != s->others_stamp;
+		s->others_stamp = stamp;
+	}
+	if (changed && cv_dns_table_load(&s->network, &s->table) < 0)
 		cv_error_clear();
 }
 

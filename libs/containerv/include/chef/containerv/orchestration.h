@@ -143,6 +143,8 @@ struct containerv_compose_container {
 	int number;               /* the replica's com.docker.compose.container-number */
 	int state;                /* enum containerv_state */
 	int exit_code;            /* when it has exited */
+	int oneoff;               /* 1: made by containerv_compose_run() (com.docker.compose.oneoff=True) */
+	int paused;               /* 1: running with its processes frozen */
 };
 
 /*
@@ -153,6 +155,120 @@ struct containerv_compose_container {
 CONTAINERV_API int
 containerv_compose_list(const char *project,
                         int (*callback)(const struct containerv_compose_container *container, void *user), void *user);
+
+/* An action on a project's existing containers (docker compose start, stop ...). */
+enum containerv_compose_action {
+	CV_COMPOSE_START = 1,   /* start those not running, dependencies first */
+	CV_COMPOSE_STOP = 2,    /* stop running ones, dependents first */
+	CV_COMPOSE_RESTART = 3, /* stop, then start, every one (dependents stopped first, dependencies started first) */
+	CV_COMPOSE_PAUSE = 4,   /* freeze running ones */
+	CV_COMPOSE_UNPAUSE = 5, /* thaw paused ones */
+	CV_COMPOSE_KILL = 6,    /* signal running ones */
+	CV_COMPOSE_REMOVE = 7,  /* remove stopped ones (running ones too with CV_COMPOSE_ACT_STOP) */
+};
+
+enum containerv_compose_act_flags {
+	CV_COMPOSE_ACT_STOP = 0x1,    /* remove: stop running containers first (rm -s) */
+	CV_COMPOSE_ACT_VOLUMES = 0x2, /* remove: their anonymous volumes too (rm -v) */
+	CV_COMPOSE_ACT_ONEOFF = 0x4,  /* also the one-off containers of containerv_compose_run() */
+};
+
+#define CONTAINERV_COMPOSE_ACT_OPTIONS_VERSION 1
+
+/* How containerv_compose_act() acts. Initialise with CONTAINERV_COMPOSE_ACT_OPTIONS_INIT. */
+struct containerv_compose_act_options {
+	unsigned int version;        /* CONTAINERV_COMPOSE_ACT_OPTIONS_VERSION */
+	const char *const *services; /* only these services' containers, NULL-terminated; NULL: all */
+	int signal;                  /* kill: the signal (0: SIGKILL); stop, restart: 0 the service's stop_signal */
+	int timeout_seconds;         /* stop, restart, remove: the grace period; -1: the service's stop_grace_period */
+	unsigned int flags;          /* enum containerv_compose_act_flags */
+	containerv_compose_progress_fn progress;
+	void *user;
+};
+
+#define CONTAINERV_COMPOSE_ACT_OPTIONS_INIT                                                                            \
+	{                                                                                                              \
+		CONTAINERV_COMPOSE_ACT_OPTIONS_VERSION, NULL, 0, -1, 0, NULL, NULL                                     \
+	}
+
+/*
+ * Applies action to the containers of a project (app's, or project's when app
+ * is NULL: then services are not checked and the order is the creation
+ * order). With app, start order is dependencies first and the other actions
+ * go dependents first; ENOENT names a service the app does not have. A
+ * container already in the wanted state is left alone. Every container is
+ * tried; the first failure is returned, naming the container.
+ */
+CONTAINERV_API int containerv_compose_act(const struct containerv_compose *app, const char *project,
+                                          enum containerv_compose_action action,
+                                          const struct containerv_compose_act_options *options);
+
+/*
+ * The full id (65 bytes with the NUL) of a service's replica: number index
+ * (com.docker.compose.container-number, docker compose's --index), or with
+ * index 0 the lowest-numbered running one. One-off containers are not
+ * counted. ENOENT names the service and index when there is none.
+ */
+CONTAINERV_API int containerv_compose_find(const char *project, const char *service, int index, char *id);
+
+/*
+ * Scales a service to replicas containers (docker compose scale, up --scale):
+ * down removes the highest-numbered replicas first (stopped as down stops
+ * them); up makes the missing <project>-<service>-<n> as containerv_compose_up()
+ * does, its dependencies started first (options->services is ignored).
+ * Replicas already there are kept (the replica count is not part of the
+ * config hash). EINVAL for a service with container_name and more than one
+ * replica.
+ */
+CONTAINERV_API int containerv_compose_scale(const struct containerv_compose *app, const char *service,
+                                            unsigned int replicas, const struct containerv_compose_up_options *options);
+
+#define CONTAINERV_COMPOSE_RUN_OPTIONS_VERSION 1
+
+struct containerv_options;
+struct containerv_container;
+
+/* How containerv_compose_run() makes a one-off container. Initialise with CONTAINERV_COMPOSE_RUN_OPTIONS_INIT. */
+struct containerv_compose_run_options {
+	unsigned int version;           /* CONTAINERV_COMPOSE_RUN_OPTIONS_VERSION */
+	const char *service;            /* the service whose configuration it takes */
+	const char *const *command;     /* NULL: the service's command */
+	const char *const *entrypoint;  /* NULL: the service's; an empty vector: none */
+	const char *const *environment; /* "KEY=VALUE" added to the service's, NULL-terminated; may be NULL */
+	int no_deps;                    /* 1: do not start the service's dependencies */
+	const char *rootfs_search_path; /* as containerv_compose_up_options' */
+	/* Called with the options before the container is made (stdio, a terminal ...); may be NULL. */
+	int (*configure)(struct containerv_options *options, void *user);
+	containerv_compose_progress_fn progress;
+	void *user;
+};
+
+#define CONTAINERV_COMPOSE_RUN_OPTIONS_INIT                                                                            \
+	{                                                                                                              \
+		CONTAINERV_COMPOSE_RUN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL              \
+	}
+
+/*
+ * docker compose run: brings up the service's dependencies (unless no_deps),
+ * then creates a one-off container of the service named
+ * <project>-<service>-run-<12 hex digits>, labelled
+ * com.docker.compose.oneoff=True, without the service's published ports (as
+ * docker's without --service-ports). It is not started unless configure
+ * enabled autostart (containerv_options_set_autostart(), so that the stdio
+ * pipes are the creating handle's); the caller waits for it and removes it
+ * (run --rm). On failure nothing of it is left (dependencies started stay,
+ * as docker's).
+ */
+CONTAINERV_API int containerv_compose_run(const struct containerv_compose *app,
+                                          const struct containerv_compose_run_options *options,
+                                          struct containerv_container **container);
+
+/*
+ * Pulls the images of services (NULL-terminated; NULL: all), each image
+ * once, in service order. An error names the service and the image.
+ */
+CONTAINERV_API int containerv_compose_pull(const struct containerv_compose *app, const char *const *services,
+                                           containerv_compose_progress_fn progress, void *user);
 
 #ifdef __cplusplus
 }
