@@ -511,41 +511,11 @@ static int set_depends_on(struct check *c)
 
 int cv_compose_parse_duration(const char *text, long long *ns)
 {
-	static const struct {
-		const char *unit;
-		long long ns;
-	} units[] = {{"ns", 1},
-	             {"us", 1000},
-	             {"ms", 1000000},
-	             {"s", 1000000000LL},
-	             {"m", 60000000000LL},
-	             {"h", 3600000000000LL},
-	             {NULL, 0}};
-	long long total = 0;
-	const char *p = text;
+	int64_t value;
 
-	if (text == NULL || *text == '\0')
+	if (containerv_parse_duration(text, &value) < 0)
 		return -1;
-	while (*p) {
-		char *end;
-		errno = 0;
-		double number = strtod(p, &end);
-		if (end == p || errno != 0 || number < 0)
-			return -1;
-		p = end;
-		size_t length = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-		long long unit = 0;
-		if (length == 0 && *p == '\0' && total == 0)
-			unit = 1000000000LL; /* a bare number: seconds */
-		for (size_t i = 0; units[i].unit; i++)
-			if (length > 0 && strlen(units[i].unit) == length && strncmp(p, units[i].unit, length) == 0)
-				unit = units[i].ns;
-		if (unit == 0 || number * (double)unit > 9e18)
-			return -1;
-		total += (long long)(number * (double)unit);
-		p += length;
-	}
-	*ns = total;
+	*ns = (long long)value;
 	return 0;
 }
 

@@ -26,5 +26,6 @@
 #include <chef/containerv/tune.h>
 #include <chef/containerv/orchestration.h>
 #include <chef/containerv/loadbalancer.h>
+#include <chef/containerv/supervise.h>
 
 #endif
