@@ -43,4 +43,16 @@ struct supervise_flags {
 /* The flags on the options (after the image, whose Healthcheck they override); 0, or -1 after printing. */
 int cli_apply_supervision(const struct supervise_flags *flags, struct containerv_options *options);
 
+/* supervise-show.c: State.Health, RestartCount, RestartPolicy and Config.Healthcheck into inspect's object. */
+struct containerv_container;
+struct json_t;
+void cli_add_supervision(struct containerv_container *container, struct json_t *object);
+/* ps: " (healthy)", " (unhealthy)", " (health: starting)", or "" without a check. */
+void cli_health_suffix(const char *id, char *buffer, size_t size);
+
+/* events.c: the journal shown, filtered to a compose project when project is given. */
+struct string_list;
+int cli_events_run(const char *since, const char *until, const struct string_list *filters, const char *format,
+                   const char *project, int compose_json);
+
 #endif

@@ -55,13 +55,12 @@ int containerv_kill(struct containerv_container *container, int signal)
 	cv_backend()->refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
-	if (cv_backend()->signal(container, signal) < 0)
-		return -1;
+	/* Before the signal: its "die" may be recorded before this call returns (docker: kill, then die). */
 	char number[32];
 	const char *extra[] = {number, NULL};
 	snprintf(number, sizeof number, "signal=%d", signal);
 	cv_journal_container(container, "kill", extra);
-	return 0;
+	return cv_backend()->signal(container, signal);
 }
 
 int containerv_stop(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
