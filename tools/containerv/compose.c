@@ -113,10 +113,11 @@ static int compose_config(int argc, char **argv)
 
 static int compose_up(int argc, char **argv)
 {
-	static int detach;
+	static int detach, wait;
 	static const char *timeout;
 	static const struct flag table[] = {
 	        {"detach", 'd', FLAG_BOOL, &detach, NULL, "Detached mode: run containers in the background"},
+	        {"wait", 0, FLAG_BOOL, &wait, NULL, "Wait for services to be running|healthy. Implies detached mode."},
 	        {"wait-timeout", 0, FLAG_STRING, &timeout, "seconds",
 	         "Maximum duration to wait for depends_on conditions"},
 	        FLAG_END,
@@ -131,7 +132,7 @@ static int compose_up(int argc, char **argv)
 
 	if (code >= 0)
 		return code;
-	if (!detach) {
+	if (!detach && !wait) {
 		free(positional.items);
 		return cli_fail(EXIT_CLI_ERROR, "compose up: only detached mode (-d) is supported yet");
 	}
@@ -152,6 +153,8 @@ static int compose_up(int argc, char **argv)
 	options.rootfs_search_path = cli_rootfs_search_path();
 	options.progress = print_progress;
 	code = containerv_compose_up(app, &options) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	if (code == 0 && wait && containerv_compose_wait(app, options.services, (int)seconds) < 0)
+		code = cli_fail_library(EXIT_CLI_ERROR, "compose up --wait");
 	free(services);
 	free(positional.items);
 	containerv_compose_free(app);

@@ -494,12 +494,6 @@ static int set_depends_on(struct check *c)
 			                              required == NULL || json_is_true(required), "restart",
 			                              json_is_true(json_object_get(element, "restart"))));
 			cv_compose_copy_line(c->loader, map, name, value, name);
-			if (condition && strcmp(condition, "service_healthy") == 0)
-				cv_compose_warn(
-				        c->loader,
-				        "services.%s.depends_on.%s: service_healthy is waited as service_started "
-				        "(health checks do not run yet)",
-				        c->name, name);
 		}
 	} else {
 		json_decref(map);
@@ -553,6 +547,7 @@ static int set_healthcheck(struct check *c)
 			long long retries;
 			if (integer_of(member, &retries) < 0 || retries < 0)
 				return cv_compose_fail(c->loader, health, key, path, "must be a number");
+			json_object_set_new(health, key, json_integer(retries));
 		} else if (strcmp(key, "disable") == 0) {
 			if (!json_is_boolean(member))
 				return cv_compose_fail(c->loader, health, key, path, "must be true or false");
@@ -571,7 +566,6 @@ static int set_healthcheck(struct check *c)
 			return cv_compose_fail(c->loader, health, key, path, "unknown healthcheck key");
 		}
 	}
-	cv_compose_warn(c->loader, "services.%s.healthcheck: parsed, but health checks do not run yet", c->name);
 	return 0;
 }
 
@@ -585,9 +579,6 @@ static int set_restart(struct check *c)
 	    !(strncmp(text, "on-failure:", 11) == 0 && text[11] != '\0' &&
 	      strspn(text + 11, "0123456789") == strlen(text + 11)))
 		return FAIL(c, "restart", "must be no, always, on-failure[:N] or unless-stopped");
-	if (strcmp(text, "no") != 0)
-		cv_compose_warn(c->loader, "services.%s.restart: parsed, but restart policies are not applied yet",
-		                c->name);
 	return 0;
 }
 
@@ -641,6 +632,19 @@ static int set_deploy(struct check *c)
 				cv_compose_warn(c->loader,
 				                "services.%s.deploy.resources.reservations: ignored (no scheduler)",
 				                c->name);
+		} else if (strcmp(key, "restart_policy") == 0) {
+			const char *condition = json_string_value(json_object_get(member, "condition"));
+			json_t *attempts = json_object_get(member, "max_attempts");
+			long long count = 0;
+			if (!json_is_object(member) ||
+			    (condition != NULL && strcmp(condition, "none") && strcmp(condition, "on-failure") &&
+			     strcmp(condition, "any")) ||
+			    (attempts != NULL && (integer_of(attempts, &count) < 0 || count < 0)))
+				return cv_compose_fail(
+				        c->loader, deploy, key, path,
+				        "condition must be none, on-failure or any; max_attempts a number");
+			if (attempts != NULL)
+				json_object_set_new(member, "max_attempts", json_integer(count));
 		} else {
 			cv_compose_warn(c->loader, "services.%s.deploy.%s: ignored (not applied yet)", c->name, key);
 		}
