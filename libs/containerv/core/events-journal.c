@@ -42,7 +42,7 @@ static int open_locked(const char *root)
 		return cv_error_errno(ENAMETOOLONG, "events journal: root path too long");
 	for (int attempt = 0; attempt < 8; attempt++) {
 		struct stat held, named;
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return cv_error_sys("open %s", path);
 		while (flock(fd, LOCK_EX) < 0) {
@@ -110,7 +110,14 @@ static int append(const char *root, const char *type, const char *action, const 
 	fd = open_locked(root);
 	if (fd < 0)
 		return -1;
-	if (cv_write_all(fd, line, strlen(line)) < 0)
+	/* A writer killed mid-line left no newline: end its torn line, so that only it is lost. */
+	struct stat st;
+	char last = '\n';
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) < 0)
+		last = '\n';
+	if (last != '\n' && cv_write_all(fd, "\n", 1) < 0)
+		ret = cv_error_sys("write the events journal");
+	if (ret == 0 && cv_write_all(fd, line, strlen(line)) < 0)
 		ret = cv_error_sys("write the events journal");
 	close(fd); /* drops the lock */
 	return ret;
