@@ -153,6 +153,9 @@ services:
       db: {condition: service_healthy}
 YAML
 COMPOSE_START=$(date +%s)
+"$CONTAINERV" compose -f "$app/compose.yaml" events --json >"$TEST_TMP/compose-events" &
+compose_reader=$!
+sleep 0.5
 cv 0 compose -f "$app/compose.yaml" up -d
 [[ "$ERR" != *"health checks do not run"* ]] || fail "compose still warns: $ERR"
 is sup-db-1 '{{.State.Health.Status}}' healthy || fail "db not healthy after up"
@@ -162,6 +165,11 @@ web_at=$(grep -nx 'start sup-web-1' <<<"$OUT" | head -1 | cut -d: -f1)
 [ -n "$healthy_at" ] && [ -n "$web_at" ] && [ "$web_at" -gt "$healthy_at" ] ||
 	fail "web did not start after db was healthy: $OUT"
 [ "$(field sup-web-1 '{{.HostConfig.RestartPolicy.Name}}')" = always ] || fail "compose restart not applied"
+wait_until "compose events" 10 grep -q '"service":"web"' "$TEST_TMP/compose-events"
+kill $compose_reader
+wait $compose_reader 2>/dev/null || true
+grep '"action":"health_status: healthy"' "$TEST_TMP/compose-events" | jq -e '.service == "db" and .id != ""' \
+	>/dev/null || fail "compose events: $(cat "$TEST_TMP/compose-events")"
 cv 0 compose -f "$app/compose.yaml" up --wait
 cv 0 compose -f "$app/compose.yaml" down
 cat >"$app/bad.yaml" <<'YAML'

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "supervise-flags.h"
 #include "flags.h"
 #include "output.h"
 #include "rootfs-path.h"
@@ -396,6 +397,32 @@ static int compose_ls(int argc, char **argv)
 	return 0;
 }
 
+/* The state root's events journal (events.c), this project's only; followed until interrupted. */
+static int compose_events(int argc, char **argv)
+{
+	static int json;
+	static const struct flag table[] = {
+	        {"json", 0, FLAG_BOOL, &json, NULL, "Output events as a stream of json objects"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "compose events", "[OPTIONS]", "Receive real time events from containers", table, false, 0, 0, NULL};
+	static struct string_list no_filters;
+	struct arguments positional;
+	struct containerv_compose *app = NULL;
+	const char *project;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	free(positional.items);
+	if (project_name(&app, &project) < 0)
+		return EXIT_CLI_ERROR;
+	code = cli_events_run(NULL, NULL, &no_filters, NULL, project, json);
+	containerv_compose_free(app);
+	return code;
+}
+
 static const struct subcommand compose_commands[] = {
         {"config", compose_config, "Parse, resolve and render the compose file in canonical format"},
         {"up", compose_up, "Create and start containers (-d)"},
@@ -403,6 +430,7 @@ static const struct subcommand compose_commands[] = {
         {"ps", compose_ps, "List containers"},
         {"logs", compose_logs, "View output from containers"},
         {"ls", compose_ls, "List running compose projects"},
+        {"events", compose_events, "Receive real time events from containers"},
 };
 
 static int global_value(int argc, char **argv, int *i, const char *long_name, char short_name, const char **value)
