@@ -218,7 +218,12 @@ int cmd_events(int argc, char **argv)
 
 	if (code >= 0)
 		return code;
-	if (positional.count > 0)
-		return cli_fail(EXIT_CLI_ERROR, "\"events\" accepts no arguments");
-	return cli_events_run(since, until, &filters, format, NULL, 0);
+	size_t arguments = positional.count;
+	free(positional.items);
+	if (arguments > 0)
+		code = cli_fail(EXIT_CLI_ERROR, "\"events\" accepts no arguments");
+	else
+		code = cli_events_run(since, until, &filters, format, NULL, 0);
+	free(filters.items);
+	return code;
 }
