@@ -48,6 +48,7 @@ int cmd_start(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_rm(int argc, char **argv);

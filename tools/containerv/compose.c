@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "compose-balancer.h"
 #include "compose-cli.h"
+#include "supervise-flags.h"
 #include "flags.h"
 #include "output.h"
 #include "rootfs-path.h"
@@ -118,10 +119,11 @@ static int compose_config(int argc, char **argv)
 
 static int compose_up(int argc, char **argv)
 {
-	static int detach;
+	static int detach, wait;
 	static const char *timeout;
 	static const struct flag table[] = {
 	        {"detach", 'd', FLAG_BOOL, &detach, NULL, "Detached mode: run containers in the background"},
+	        {"wait", 0, FLAG_BOOL, &wait, NULL, "Wait for services to be running|healthy. Implies detached mode."},
 	        {"wait-timeout", 0, FLAG_STRING, &timeout, "seconds",
 	         "Maximum duration to wait for depends_on conditions"},
 	        FLAG_END,
@@ -136,7 +138,7 @@ static int compose_up(int argc, char **argv)
 
 	if (code >= 0)
 		return code;
-	if (!detach) {
+	if (!detach && !wait) {
 		free(positional.items);
 		return cli_fail(EXIT_CLI_ERROR, "compose up: only detached mode (-d) is supported yet");
 	}
@@ -157,6 +159,8 @@ static int compose_up(int argc, char **argv)
 	options.rootfs_search_path = cli_rootfs_search_path();
 	options.progress = compose_print_progress;
 	code = containerv_compose_up(app, &options) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
+	if (code == 0 && wait && containerv_compose_wait(app, options.services, (int)seconds) < 0)
+		code = cli_fail_library(EXIT_CLI_ERROR, "compose up --wait");
 	free(services);
 	free(positional.items);
 	containerv_compose_free(app);
@@ -598,6 +602,32 @@ static int compose_ls(int argc, char **argv)
 	return 0;
 }
 
+/* The state root's events journal (events.c), this project's only; followed until interrupted. */
+static int compose_events(int argc, char **argv)
+{
+	static int json;
+	static const struct flag table[] = {
+	        {"json", 0, FLAG_BOOL, &json, NULL, "Output events as a stream of json objects"},
+	        FLAG_END,
+	};
+	static const struct command_spec spec = {
+	        "compose events", "[OPTIONS]", "Receive real time events from containers", table, false, 0, 0, NULL};
+	static struct string_list no_filters;
+	struct arguments positional;
+	struct containerv_compose *app = NULL;
+	const char *project;
+	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	free(positional.items);
+	if (compose_project_name(&app, &project) < 0)
+		return EXIT_CLI_ERROR;
+	code = cli_events_run(NULL, NULL, &no_filters, NULL, project, json);
+	containerv_compose_free(app);
+	return code;
+}
+
 static const struct subcommand compose_commands[] = {
         {"config", compose_config, "Parse, resolve and render the compose file in canonical format"},
         {"up", compose_up, "Create and start containers (-d)"},
@@ -619,6 +649,7 @@ static const struct subcommand compose_commands[] = {
         {"images", compose_images, "List images used by the created containers"},
         {"pull", compose_pull, "Pull service images"},
         {"port", compose_port, "Print the public port for a port binding"},
+        {"events", compose_events, "Receive real time events from containers"},
 };
 
 static int global_value(int argc, char **argv, int *i, const char *long_name, char short_name, const char **value)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "supervise-flags.h"
 #include "flags.h"
 #include "network-flags.h"
 #include "image-cli.h"
@@ -202,6 +203,7 @@ static json_t *container_object(struct containerv_container *container, const st
 	                   config, "HostConfig", host_config_object(&info->limits), "Mounts", mounts_array(container),
 	                   "LogPath", containerv_log_path(container), "Rootfs", info->rootfs);
 	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
+	cli_add_supervision(container, object);
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);
 	return object;

@@ -42,6 +42,7 @@ static const struct command commands[] = {
         {"update", cmd_update, "Update configuration (resource limits) of one or more containers"},
         {"pause", cmd_pause, "Pause all processes within one or more containers"},
         {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+        {"events", cmd_events, "Get real time events from the server"},
         {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
         {"inspect", cmd_inspect, "Return low-level information on containers"},
         {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},

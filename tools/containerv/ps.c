@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "supervise-flags.h"
 #include "flags.h"
 #include "image-cli.h"
 #include "network-flags.h"
@@ -39,12 +40,13 @@ static const char *container_name(const struct containerv_info *info, char *buff
 /* "Up 3 seconds", "Up 3 seconds (Paused)", "Exited (0) 2 minutes ago", "Created". */
 static void format_status(const struct containerv_info *info, int64_t now, char *buffer, size_t size)
 {
-	char duration[64];
+	char duration[64], health[32];
 
 	switch (info->state) {
 	case CV_STATE_RUNNING:
 		format_duration(now - info->started_ns, duration, sizeof duration);
-		snprintf(buffer, size, "Up %s%s", duration, info->paused ? " (Paused)" : "");
+		cli_health_suffix(info->id, health, sizeof health);
+		snprintf(buffer, size, "Up %s%s%s", duration, info->paused ? " (Paused)" : "", health);
 		return;
 	case CV_STATE_EXITED:
 		format_duration(now - info->finished_ns, duration, sizeof duration);

@@ -23,6 +23,7 @@
 #include "network-flags.h"
 #include "output.h"
 #include "security-flags.h"
+#include "supervise-flags.h"
 #include "progress.h"
 #include "rootfs-path.h"
 #include "tty.h"
@@ -37,6 +38,7 @@ struct run_flags {
 	int init, quiet;
 	struct security_flags security;
 	struct network_flags network;
+	struct supervise_flags supervise;
 };
 
 /* What the flags decide beyond what build_config already put in the options. */
@@ -107,6 +109,7 @@ static const struct flag run_flag_table[] = {
         {"privileged", 0, FLAG_BOOL, &flags.security.privileged, NULL,
          "Give extended privileges to this container (every wall down)"},
         NETWORK_RUN_FLAGS(flags.network),
+        SUPERVISE_RUN_FLAGS(flags.supervise),
         FLAG_END,
 };
 
@@ -304,7 +307,8 @@ static int build_options(const struct run_config *config, struct containerv_opti
 			return cli_fail_library(-1, NULL);
 	if (flags.stop_signal != NULL && containerv_spec_set_stop_signal(options, flags.stop_signal) < 0)
 		return cli_fail_library(-1, NULL);
-	if (cli_build_security(&flags.security, options) != 0 || apply_log_options(options) < 0)
+	if (cli_build_security(&flags.security, options) != 0 || apply_log_options(options) < 0 ||
+	    cli_apply_supervision(&flags.supervise, options) < 0)
 		return -1;
 	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
 	if (flags.security.no_network && flags.network.network == NULL)

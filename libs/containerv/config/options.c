@@ -88,6 +88,8 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->image_entrypoint);
 	cv_strv_free(options->image_cmd);
 	cv_strv_free(options->image_volumes);
+	cv_health_config_clear(&options->health);
+	cv_health_config_clear(&options->image_health);
 	cv_options_init(options);
 }
 
@@ -579,6 +581,8 @@ int cv_options_validate(const struct containerv_options *options)
 {
 	if (options->layers == NULL || options->layers[0] == NULL)
 		return cv_error_errno(EINVAL, "no rootfs given");
+	if (cv_supervise_config_validate(options) < 0)
+		return -1;
 	for (size_t i = 0; options->sysctls != NULL && options->sysctls[i] != NULL; i++) {
 		cleanup_free char *key = cv_strdup(options->sysctls[i]);
 		if (key == NULL)
@@ -796,7 +800,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
 	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
-	    cv_security_config_to_json(o->security, root) < 0) {
+	    cv_security_config_to_json(o->security, root) < 0 || cv_supervise_config_to_json(o, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
 	}
@@ -889,7 +893,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->root_propagation = propagation >= 0 && propagation <= CV_PROPAGATION_UNBINDABLE ? (int)propagation : 0;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
-	    cv_security_config_from_json(root, &o->security) < 0)
+	    cv_security_config_from_json(root, &o->security) < 0 || cv_supervise_config_from_json(root, o) < 0)
 		goto done;
 	json_t *image = json_object_get(root, "image");
 	if (json_is_object(image) && (string_from_json(image, "name", &o->image) < 0 ||

@@ -40,6 +40,13 @@ extern const struct cv_join_type {
 	const char *name;
 } cv_join_types[CV_JOIN_COUNT];
 
+/* A health check as docker's config holds it (config/supervise-options.c). test NULL: none set. */
+struct cv_health_config {
+	char **test; /* {"CMD", argv...}, {"CMD-SHELL", command} or {"NONE"} */
+	int64_t interval_ns, timeout_ns, start_period_ns, start_interval_ns; /* 0: the defaults */
+	int retries;                                                         /* 0: the default */
+};
+
 struct containerv_options {
 	char **layers; /* lowest first; a plain rootfs is a single layer */
 	char *name;
@@ -84,8 +91,13 @@ struct containerv_options {
 	int stop_signal;                      /* the image's StopSignal; 0: SIGTERM */
 	bool user_set;                        /* containerv_options_set_user() was called */
 	bool entrypoint_set;                  /* containerv_options_set_entrypoint() was called */
-	uint64_t log_max_size;                /* containerv_options_set_log_limits(); 0: the default */
-	unsigned int log_max_files;           /* 0: the default */
+	/* config/supervise-options.c; persisted under "healthcheck", "image_healthcheck" and "restart". */
+	struct cv_health_config health;       /* containerv_options_set_healthcheck() */
+	struct cv_health_config image_health; /* the image's Healthcheck */
+	int restart_policy;                   /* enum containerv_restart_policy */
+	int restart_max_retries;
+	uint64_t log_max_size;      /* containerv_options_set_log_limits(); 0: the default */
+	unsigned int log_max_files; /* 0: the default */
 	/*
 	 * Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear), or
 	 * CONTAINERV_STDIO_* values. Set in a container's config only while its creating handle may take the
@@ -125,6 +137,18 @@ int cv_security_config_from_json(struct json_t *root, struct containerv_security
 int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
 /* The audit (security/audit.c) of a container's whole configuration; STATE_ROOT is the live one. */
 int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
+
+/* config/supervise-options.c: the supervision part of config.json, and its checks. */
+void cv_health_config_clear(struct cv_health_config *health);
+struct json_t *cv_health_config_to_json(const struct cv_health_config *health);
+int cv_health_config_from_json(struct json_t *object, struct cv_health_config *health);
+int cv_supervise_config_to_json(const struct containerv_options *options, struct json_t *root);
+int cv_supervise_config_from_json(struct json_t *root, struct containerv_options *options);
+int cv_supervise_config_validate(const struct containerv_options *options);
+/* The check that runs (the container's, else the image's), or NULL: none, or disabled with NONE. */
+const struct cv_health_config *cv_health_effective(const struct containerv_options *options);
+/* A supervisor is wanted at each start: a health check or a restart policy. */
+bool cv_supervision_wanted(const struct containerv_options *options);
 
 /* The namespace (CV_NS_NET or CV_NS_IPC) a namespaced sysctl KEY belongs to; 0 for any other key. */
 unsigned int cv_sysctl_namespace(const char *key);

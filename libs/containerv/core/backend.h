@@ -173,6 +173,13 @@ struct cv_backend_ops {
 	void (*context_watch_remove_dir)(struct cv_context_watch *watch, int id);
 	void (*context_watch_drain)(struct cv_context_watch *watch);
 	void (*context_watch_close)(struct cv_context_watch *watch); /* NULL is allowed */
+
+	/*
+	 * The events journal's follow (core/events-journal.c): a non-blocking descriptor, readable (POLLIN)
+	 * when a file in dir is written, made or renamed into it; what is readable on it is only to be read
+	 * off (any bytes). Closed by the caller.
+	 */
+	int (*dir_watch_open)(const char *dir, containerv_fd_t *fd);
 };
 
 /* The backend of this build (platform/<name>/backend.c). */

@@ -21,6 +21,7 @@
 #include "config/options.h"
 #include "core/backend.h"
 #include "core/container.h"
+#include "core/events-journal.h"
 #include "core/spare-dirs.h"
 #include "image/image-options.h"
 #include "security/security-internal.h"
@@ -136,6 +137,9 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	backend->unlock(c);
 	/* The init has its own copies now; ours would keep the caller's pipes and terminal open. */
 	cv_options_release_stdio(&c->config);
+	cv_journal_container(c, "create", NULL);
+	if (options->autostart && !options->hold)
+		cv_journal_container(c, "start", NULL);
 	*container = c;
 	return 0;
 fail_dir : {

@@ -8,10 +8,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/error.h"
 #include "core/backend.h"
 #include "core/container.h"
+#include "core/events-journal.h"
+#include "core/supervise-state.h"
 
 int containerv_start(struct containerv_container *container)
 {
@@ -29,6 +32,8 @@ int containerv_start(struct containerv_container *container)
 		backend->unlock(container);
 		return cv_error_errno(EBUSY, "container %s is already running", containerv_name(container));
 	}
+	/* A user's start (or a policy's): what a stop marked is to be supervised again. */
+	cv_supervise_mark_stopped(container, false);
 	if (container->state.status == CV_STATE_HELD)
 		ret = backend->release_held(container);
 	else
@@ -36,6 +41,7 @@ int containerv_start(struct containerv_container *container)
 	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("start %s", containerv_name(container));
+	cv_journal_container(container, "start", NULL);
 	return 0;
 }
 
@@ -92,6 +98,11 @@ int containerv_kill(struct containerv_container *container, int signal)
 		return kill_held(container, signal);
 	if (container->state.status != CV_STATE_RUNNING)
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(container));
+	/* Before the signal: its "die" may be recorded before this call returns (docker: kill, then die). */
+	char number[32];
+	const char *extra[] = {number, NULL};
+	snprintf(number, sizeof number, "signal=%d", signal);
+	cv_journal_container(container, "kill", extra);
 	return cv_backend()->signal(container, signal);
 }
 
@@ -104,6 +115,11 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 	if (container == NULL)
 		return cv_error_errno(EINVAL, "stop: no container");
 	CV_CONTEXT_SCOPE(container->context);
+	/*
+	 * Asked for: no restart policy brings it back (the supervisor reads the marker when the init ends, and
+	 * before a restart it is waiting to make: a stop of an exited container cancels that).
+	 */
+	cv_supervise_mark_stopped(container, true);
 	backend->refresh(container);
 	if (container->state.status != CV_STATE_RUNNING)
 		return 0;
@@ -121,6 +137,7 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 		return -1;
 	if (ret == 1 && backend->terminate(container) < 0)
 		return cv_error_prefix("stop %s", containerv_name(container));
+	cv_journal_container(container, "stop", NULL);
 	return 0;
 }
 
@@ -146,6 +163,7 @@ int containerv_remove(struct containerv_container *container, unsigned int flags
 		containerv_close(container);
 		return -1;
 	}
+	cv_supervise_mark_stopped(container, true);
 	if (backend->terminate(container) < 0) {
 		backend->unlock(container);
 		containerv_close(container);
@@ -154,6 +172,8 @@ int containerv_remove(struct containerv_container *container, unsigned int flags
 	ret = backend->destroy(container, (flags & CV_REMOVE_VOLUMES) != 0);
 	if (ret < 0)
 		cv_error_prefix("remove %s", containerv_name(container));
+	else
+		cv_journal_container(container, "destroy", NULL);
 	backend->unlock(container);
 	containerv_close(container);
 	return ret;

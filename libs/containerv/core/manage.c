@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/container.h"
+#include "core/events-journal.h"
 
 int containerv_restart(struct containerv_container *container, int stop_signal, unsigned int timeout_seconds)
 {
@@ -27,6 +28,7 @@ int containerv_restart(struct containerv_container *container, int stop_signal, 
 		return cv_error_prefix("restart %s", containerv_name(container));
 	if (containerv_start(container) < 0)
 		return cv_error_prefix("restart");
+	cv_journal_container(container, "restart", NULL);
 	return 0;
 }
 

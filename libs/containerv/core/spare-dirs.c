@@ -15,7 +15,8 @@
 #include "core/spare-dirs.h"
 
 /* The files of ours a removed container's directory may hold; they go before it is kept. */
-static const char *const own_files[] = {"exit.json", "container.log", "probes", "held.sock"};
+static const char *const own_files[] = {"exit.json",      "container.log",  "probes",         "held.sock",
+                                        "supervise.json", "supervise.lock", "stopped-by-user"};
 /* And these two stay, emptied, as the spare's files (their inodes serve the next writes). */
 static const struct {
 	const char *file;

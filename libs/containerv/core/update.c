@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/container.h"
+#include "core/events-journal.h"
 #include "core/resources.h"
 
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
@@ -187,6 +188,7 @@ int containerv_pause(struct containerv_container *container)
 	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("pause %s", containerv_name(container));
+	cv_journal_container(container, "pause", NULL);
 	return 0;
 }
 
@@ -210,6 +212,7 @@ int containerv_resume(struct containerv_container *container)
 	backend->unlock(container);
 	if (ret < 0)
 		return cv_error_prefix("unpause %s", containerv_name(container));
+	cv_journal_container(container, "unpause", NULL);
 	return 0;
 }
 

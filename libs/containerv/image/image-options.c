@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <chef/containerv/image.h>
 
 #include "common/digest.h"
@@ -255,6 +257,7 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 	cleanup_strv char **layers = NULL;
 	struct cv_manifest manifest;
 	struct cv_image_config config;
+	struct cv_health_config image_health = {0};
 	size_t count = 0;
 	int ret = -1;
 
@@ -301,6 +304,15 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 			goto out;
 		}
 	}
+	if (config.healthcheck_json != NULL) {
+		json_t *health = json_loads(config.healthcheck_json, 0, NULL);
+		int parsed = cv_health_config_from_json(health, &image_health);
+		json_decref(health);
+		if (parsed < 0) {
+			cv_error_prefix("image %s", name);
+			goto out;
+		}
+	}
 	if (containerv_options_set_layers(options, (const char *const *)layers, count) != 0 ||
 	    add_missing_keyed(&options->env, config.env) != 0 ||
 	    add_missing_keyed(&options->labels, config.labels) != 0)
@@ -320,6 +332,9 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 		options->gid = gid;
 	}
 	options->stop_signal = stop_signal;
+	cv_health_config_clear(&options->image_health);
+	options->image_health = image_health;
+	memset(&image_health, 0, sizeof image_health);
 	free(options->image);
 	free(options->image_digest);
 	options->image = cv_steal_pointer(&name);
@@ -334,6 +349,7 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 	options->image_volumes = cv_steal_pointer(&config.volumes);
 	ret = options->image_digest != NULL ? 0 : -1;
 out:
+	cv_health_config_clear(&image_health);
 	cv_manifest_clear(&manifest);
 	cv_image_config_clear(&config);
 	return ret;

@@ -286,6 +286,11 @@ int cv_image_config_parse(const char *text, size_t length, struct cv_image_confi
 	    optional_string(json_object_get(config, "User"), "User", &out->user) != 0 ||
 	    optional_string(json_object_get(config, "StopSignal"), "StopSignal", &out->stop_signal) != 0)
 		goto fail;
+	if (json_is_object(json_object_get(config, "Healthcheck")) &&
+	    (out->healthcheck_json = json_dumps(json_object_get(config, "Healthcheck"), JSON_COMPACT)) == NULL) {
+		cv_error_errno(ENOMEM, "image config: Healthcheck");
+		goto fail;
+	}
 	rootfs = json_object_get(root, "rootfs");
 	if (!json_is_object(rootfs) || json_string_value(json_object_get(rootfs, "type")) == NULL ||
 	    strcmp(json_string_value(json_object_get(rootfs, "type")), "layers") != 0) {
@@ -335,6 +340,7 @@ void cv_image_config_clear(struct cv_image_config *config)
 	free(config->working_dir);
 	free(config->user);
 	free(config->stop_signal);
+	free(config->healthcheck_json);
 	free(config->diff_ids);
 	for (size_t i = 0; i < config->history_count; i++) {
 		free(config->history[i].created);

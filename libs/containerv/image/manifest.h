@@ -44,6 +44,7 @@ struct cv_image_config {
 	char *architecture, *os, *created, *author;
 	char **entrypoint, **cmd, **env, **volumes, **labels, **exposed_ports; /* labels "k=v" */
 	char *working_dir, *user, *stop_signal;
+	char *healthcheck_json; /* config.Healthcheck as it was (compact JSON), parsed where it is applied */
 	char (*diff_ids)[72];
 	size_t diff_id_count;
 	struct cv_history_entry *history; /* oldest first */

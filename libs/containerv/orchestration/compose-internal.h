@@ -70,6 +70,13 @@ int cv_compose_fail(struct cv_compose_loader *loader, json_t *container, const c
                     const char *format, ...) __attribute__((format(printf, 5, 6)));
 void cv_compose_warn(struct cv_compose_loader *loader, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
+struct containerv_options;
+/* compose-supervise.c: healthcheck, restart and deploy.restart_policy on a replica's options. */
+int cv_compose_apply_supervision(struct containerv_options *options, json_t *service);
+/* depends_on service_healthy: every replica of dependency healthy within the timeout; the error names it. */
+int cv_compose_wait_healthy(const char *project, const char *name, const char *dependency, json_t *service,
+                            int timeout_seconds);
+
 /* compose-interpolate.c */
 int cv_compose_read_env_file(struct cv_compose_loader *loader, const char *path, json_t *into, int required);
 int cv_compose_interpolate(struct cv_compose_loader *loader, json_t *value, size_t file);

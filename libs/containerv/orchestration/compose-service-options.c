@@ -340,7 +340,7 @@ int cv_compose_replica_options(const struct cv_compose_replica *replica, struct 
 	    containerv_options_set_name(options, replica->name) < 0 || add_environment(options, service) < 0 ||
 	    add_labels(options, replica) < 0 || add_limits(options, service) < 0 || add_lists(options, service) < 0 ||
 	    add_security(options, replica) < 0 || set_network(options, replica) < 0 ||
-	    containerv_options_set_autostart(options, 0) < 0)
+	    containerv_options_set_autostart(options, 0) < 0 || cv_compose_apply_supervision(options, service) < 0)
 		goto fail;
 	if ((text = json_string_value(json_object_get(service, "hostname"))) != NULL &&
 	    containerv_options_set_hostname(options, text) < 0)

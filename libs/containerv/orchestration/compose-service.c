@@ -495,12 +495,6 @@ static int set_depends_on(struct check *c)
 			                              required == NULL || json_is_true(required), "restart",
 			                              json_is_true(json_object_get(element, "restart"))));
 			cv_compose_copy_line(c->loader, map, name, value, name);
-			if (condition && strcmp(condition, "service_healthy") == 0)
-				cv_compose_warn(
-				        c->loader,
-				        "services.%s.depends_on.%s: service_healthy is waited as service_started "
-				        "(health checks do not run yet)",
-				        c->name, name);
 		}
 	} else {
 		json_decref(map);
@@ -512,41 +506,11 @@ static int set_depends_on(struct check *c)
 
 int cv_compose_parse_duration(const char *text, long long *ns)
 {
-	static const struct {
-		const char *unit;
-		long long ns;
-	} units[] = {{"ns", 1},
-	             {"us", 1000},
-	             {"ms", 1000000},
-	             {"s", 1000000000LL},
-	             {"m", 60000000000LL},
-	             {"h", 3600000000000LL},
-	             {NULL, 0}};
-	long long total = 0;
-	const char *p = text;
+	int64_t value;
 
-	if (text == NULL || *text == '\0')
+	if (containerv_parse_duration(text, &value) < 0)
 		return -1;
-	while (*p) {
-		char *end;
-		errno = 0;
-		double number = strtod(p, &end);
-		if (end == p || errno != 0 || number < 0)
-			return -1;
-		p = end;
-		size_t length = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-		long long unit = 0;
-		if (length == 0 && *p == '\0' && total == 0)
-			unit = 1000000000LL; /* a bare number: seconds */
-		for (size_t i = 0; units[i].unit; i++)
-			if (length > 0 && strlen(units[i].unit) == length && strncmp(p, units[i].unit, length) == 0)
-				unit = units[i].ns;
-		if (unit == 0 || number * (double)unit > 9e18)
-			return -1;
-		total += (long long)(number * (double)unit);
-		p += length;
-	}
-	*ns = total;
+	*ns = (long long)value;
 	return 0;
 }
 
@@ -584,6 +548,7 @@ static int set_healthcheck(struct check *c)
 			long long retries;
 			if (integer_of(member, &retries) < 0 || retries < 0)
 				return cv_compose_fail(c->loader, health, key, path, "must be a number");
+			json_object_set_new(health, key, json_integer(retries));
 		} else if (strcmp(key, "disable") == 0) {
 			if (!json_is_boolean(member))
 				return cv_compose_fail(c->loader, health, key, path, "must be true or false");
@@ -602,7 +567,6 @@ static int set_healthcheck(struct check *c)
 			return cv_compose_fail(c->loader, health, key, path, "unknown healthcheck key");
 		}
 	}
-	cv_compose_warn(c->loader, "services.%s.healthcheck: parsed, but health checks do not run yet", c->name);
 	return 0;
 }
 
@@ -616,9 +580,6 @@ static int set_restart(struct check *c)
 	    !(strncmp(text, "on-failure:", 11) == 0 && text[11] != '\0' &&
 	      strspn(text + 11, "0123456789") == strlen(text + 11)))
 		return FAIL(c, "restart", "must be no, always, on-failure[:N] or unless-stopped");
-	if (strcmp(text, "no") != 0)
-		cv_compose_warn(c->loader, "services.%s.restart: parsed, but restart policies are not applied yet",
-		                c->name);
 	return 0;
 }
 
@@ -672,6 +633,19 @@ static int set_deploy(struct check *c)
 				cv_compose_warn(c->loader,
 				                "services.%s.deploy.resources.reservations: ignored (no scheduler)",
 				                c->name);
+		} else if (strcmp(key, "restart_policy") == 0) {
+			const char *condition = json_string_value(json_object_get(member, "condition"));
+			json_t *attempts = json_object_get(member, "max_attempts");
+			long long count = 0;
+			if (!json_is_object(member) ||
+			    (condition != NULL && strcmp(condition, "none") && strcmp(condition, "on-failure") &&
+			     strcmp(condition, "any")) ||
+			    (attempts != NULL && (integer_of(attempts, &count) < 0 || count < 0)))
+				return cv_compose_fail(
+				        c->loader, deploy, key, path,
+				        "condition must be none, on-failure or any; max_attempts a number");
+			if (attempts != NULL)
+				json_object_set_new(member, "max_attempts", json_integer(count));
 		} else {
 			cv_compose_warn(c->loader, "services.%s.deploy.%s: ignored (not applied yet)", c->name, key);
 		}

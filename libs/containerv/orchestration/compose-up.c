@@ -384,6 +384,11 @@ static int wait_conditions(struct run *run, const char *name)
 	{
 		const char *condition = json_string_value(json_object_get(settings, "condition"));
 		json_t *target = json_object_get(services, dependency);
+		if (target != NULL && strcmp(condition, "service_healthy") == 0) {
+			if (cv_compose_wait_healthy(run->app->project, name, dependency, target, timeout) < 0)
+				return -1;
+			continue;
+		}
 		if (target == NULL || strcmp(condition, "service_completed_successfully") != 0)
 			continue;
 		for (int number = 1; number <= replicas_of(target); number++) {

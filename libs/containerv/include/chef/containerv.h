@@ -28,5 +28,6 @@
 #include <chef/containerv/loadbalancer.h>
 #include <chef/containerv/autoscale.h>
 #include <chef/containerv/compose-lb.h>
+#include <chef/containerv/supervise.h>
 
 #endif

@@ -78,6 +78,7 @@ static const struct cv_backend_ops linux_backend = {
         .volume_disk_unmount = cv_linux_volume_disk_unmount,
         .volume_disk_bytes_used = cv_linux_volume_disk_bytes_used,
         .context_watch_open = cv_linux_context_watch_open,
+        .dir_watch_open = cv_linux_dir_watch_open,
         .context_watch_add_fd = cv_linux_context_watch_add_fd,
         .context_watch_remove_fd = cv_linux_context_watch_remove_fd,
         .context_watch_add_dir = cv_linux_context_watch_add_dir,

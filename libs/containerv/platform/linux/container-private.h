@@ -79,6 +79,8 @@ int cv_container_cgroup_name(const struct containerv_container *container, char 
  * command (CV_STATE_HELD), until cv_runtime_release() (any process; the caller holds the lock).
  */
 int cv_runtime_start(struct containerv_container *container, bool hold);
+/* supervisor-spawn.c: starts the container's supervisor helper (core/supervise.c), detached. */
+int cv_supervisor_spawn(struct containerv_container *container);
 /* What a release sends instead of the plain "go" (workload.c): a workload message and its stdio descriptors. */
 struct cv_release_payload {
 	const void *data;
@@ -202,6 +204,8 @@ uint64_t cv_linux_volume_disk_bytes_used(int dirfd);
 
 /* context-watch.c: a context's watch (struct cv_backend_ops.context_watch_*). */
 struct cv_context_watch;
+/* dir-watch.c: the events journal's follow (struct cv_backend_ops.dir_watch_open). */
+int cv_linux_dir_watch_open(const char *dir, containerv_fd_t *fd);
 int cv_linux_context_watch_open(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);
 int cv_linux_context_watch_add_fd(struct cv_context_watch *watch, containerv_fd_t fd);
 void cv_linux_context_watch_remove_fd(struct cv_context_watch *watch, containerv_fd_t fd);

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/log-file.h"
 #include "common/util.h"
+#include "core/supervise-state.h"
 #include "platform/linux/container-private.h"
 #include "core/spare-dirs.h"
 #include "platform/linux/security-linux.h"
@@ -257,7 +258,9 @@ int cv_linux_release_held(struct containerv_container *c)
 	}
 	c->state.status = CV_STATE_RUNNING;
 	c->state.started_ns = cv_now_ns();
-	return cv_state_save(c);
+	if (cv_state_save(c) < 0)
+		return -1;
+	return cv_supervision_wanted(&c->config) && !cv_supervisor_active ? cv_supervisor_spawn(c) : 0;
 }
 
 static int signal_init(struct containerv_container *c, int signal)

@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "common/log-file.h"
 #include "common/util.h"
+#include "core/supervise-state.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
 #include "platform/linux/network-private.h"
@@ -1178,6 +1179,9 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	if (cv_state_save(c) < 0)
 		goto done;
 	if ((io.log.fd >= 0 || c->config.autoremove_monitor) && start_monitor(c, &io) < 0)
+		goto done;
+	/* A held start is supervised from its release on (release_held starts the supervisor). */
+	if (!hold && cv_supervision_wanted(&c->config) && !cv_supervisor_active && cv_supervisor_spawn(c) < 0)
 		goto done;
 	give_host_ends(c, &io);
 	ret = 0;

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "core/spare-dirs.h"
+#include "core/events-journal.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
 #include "platform/linux/network-private.h"
@@ -331,6 +332,18 @@ static int record_held_death(struct containerv_container *c)
 	return cv_state_save(c);
 }
 
+/* Recorded once, by whoever records the death under the lock (docker's "oom", then "die"). */
+static void journal_death(struct containerv_container *c)
+{
+	char code[32];
+	const char *extra[] = {code, NULL};
+
+	snprintf(code, sizeof code, "exitCode=%d", c->state.exit.code);
+	if (c->state.exit.oom_killed)
+		cv_journal_container(c, "oom", NULL);
+	cv_journal_container(c, "die", extra);
+}
+
 /*
  * Moves a container whose init has died to EXITED (or a held one to CREATED); the caller holds the lock. A
  * held one whose init recorded its command's end was released by a start that died before saving that: it
@@ -360,6 +373,7 @@ static int record_death(struct containerv_container *c)
 	c->state.status = CV_STATE_EXITED;
 	forget_init(c);
 	cv_error_clear();
+	journal_death(c);
 	/* An autoremove container's state goes with it, soon: nothing to save on the way. */
 	return c->config.autoremove ? 0 : cv_state_save(c);
 }

@@ -109,14 +109,24 @@ struct containerv_compose_up_options {
 /*
  * Creates the app's networks and volumes and starts its containers, detached,
  * dependencies first (independent services in parallel), waiting for
- * depends_on conditions service_started and service_completed_successfully
- * (service_healthy is waited as service_started until health checks exist).
+ * depends_on conditions service_started, service_healthy (every replica
+ * healthy; one that turns unhealthy fails the call, named) and
+ * service_completed_successfully.
  * Idempotent: a container whose service is unchanged (same config hash) is
  * kept (started again when it had exited); a changed one is recreated.
  * On failure what this call created is removed again.
  */
 CONTAINERV_API int containerv_compose_up(const struct containerv_compose *app,
                                          const struct containerv_compose_up_options *options);
+
+/*
+ * docker compose up --wait: waits until every replica of services (NULL: all)
+ * is healthy, or running when its service has no health check, at most
+ * timeout_seconds (0: 300). EHOSTDOWN names a replica that turned unhealthy,
+ * ESRCH one that ended, ETIMEDOUT one still starting at the timeout.
+ */
+CONTAINERV_API int containerv_compose_wait(const struct containerv_compose *app, const char *const *services,
+                                           int timeout_seconds);
 
 enum containerv_compose_down_flags {
 	CV_COMPOSE_DOWN_VOLUMES = 0x1, /* also the project's named volumes and the containers' anonymous ones (-v) */

@@ -1,0 +1,334 @@
+/*
+ * The supervisor of one container (containerv_supervise), run by the
+ * containerv-supervise helper, which the start path forks and executes
+ * (platform/linux/supervisor-spawn.c) when the container has a health check
+ * or a restart policy.
+ *
+ * One process per container, a plain loop on the container's watch
+ * descriptor (its init's end, any start) with the next check's time as the
+ * timeout:
+ *   - a lock (supervise.lock) makes it the only one: a start that comes while
+ *     the previous supervisor is ending waits for it;
+ *   - health checks run as processes inside the container, the path of exec
+ *     (containerv_spawn), so with the container's walls; a check past its
+ *     timeout is killed; results go to supervise.json (the last 5, as docker);
+ *   - when the init ends: the policy decides (never after a user's stop,
+ *     whose marker stop and remove leave), with docker's back-off: 100 ms,
+ *     doubled at each restart, reset when the container ran 10 s, at most a
+ *     minute;
+ *   - it ends when the container is removed, ended for good, or was started
+ *     by someone else (whose start brings its own supervisor).
+ * It holds no descriptor the container could reach: its check's pipes are the
+ * host's ends, as exec's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/util.h"
+#include "core/backend.h"
+#include "core/events-journal.h"
+#include "core/supervise-state.h"
+
+#define BACKOFF_FIRST_NS (INT64_C(100) * 1000000)
+#define BACKOFF_MAX_NS (INT64_C(60) * 1000000000)
+#define BACKOFF_RESET_NS (INT64_C(10) * 1000000000)
+
+struct supervisor {
+	struct containerv_container *c;
+	const struct cv_health_config *health;
+	struct cv_supervise_record record;
+	pid_t supervised; /* the init this supervisor watches: another one is someone else's start */
+	int64_t started_ns;
+	int64_t next_check_ns; /* monotonic */
+	int64_t backoff_ns;
+};
+
+static int64_t health_value(int64_t value, int64_t fallback)
+{
+	return value > 0 ? value : fallback;
+}
+
+static void save(struct supervisor *s)
+{
+	if (cv_supervise_record_save(s->c, &s->record) < 0)
+		cv_log(CONTAINERV_LOG_WARNING, "%s", containerv_last_error());
+}
+
+/* The next check: the start interval within the start period while not healthy yet, else the interval. */
+static void schedule_check(struct supervisor *s)
+{
+	int64_t now = cv_monotonic_ns();
+	bool starting =
+	        s->record.health == CV_HEALTH_STARTING && cv_now_ns() < s->started_ns + s->health->start_period_ns;
+
+	s->next_check_ns =
+	        now + (starting ? health_value(s->health->start_interval_ns, CV_HEALTH_DEFAULT_START_INTERVAL_NS)
+	                        : health_value(s->health->interval_ns, CV_HEALTH_DEFAULT_INTERVAL_NS));
+}
+
+/* Reads what the check writes, up to the deadline; -1 when the deadline passed. */
+static int collect_output(int out, int err, int64_t deadline, char *output, size_t size)
+{
+	struct pollfd fds[2] = {{.fd = out, .events = POLLIN}, {.fd = err, .events = POLLIN}};
+	size_t used = 0;
+
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		int64_t left = deadline - cv_monotonic_ns();
+		if (left <= 0)
+			return -1;
+		int ready = poll(fds, 2, (int)(left / 1000000) + 1);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return -1;
+		for (int i = 0; i < 2; i++) {
+			char discard[4096];
+			if (fds[i].fd < 0 || fds[i].revents == 0)
+				continue;
+			char *into = used + 1 < size ? output + used : discard;
+			size_t room = used + 1 < size ? size - used - 1 : sizeof discard;
+			ssize_t n = read(fds[i].fd, into, room);
+			if (n > 0 && into != discard)
+				used += (size_t)n;
+			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				fds[i].fd = -1;
+		}
+	}
+	output[used] = '\0';
+	return 0;
+}
+
+/* One check, inside the container as exec runs a process; its timeout kills it. */
+static void run_check(struct supervisor *s, struct containerv_health_result *result)
+{
+	const char *shell[] = {"/bin/sh", "-c", s->health->test[1], NULL};
+	const char *const *argv =
+	        strcmp(s->health->test[0], "CMD-SHELL") == 0 ? shell : (const char *const *)s->health->test + 1;
+	struct containerv_spawn_options options = CONTAINERV_SPAWN_OPTIONS_INIT;
+	containerv_fd_t ends[3] = {-1, -1, -1};
+	containerv_pid_t pid = 0;
+	int64_t timeout = health_value(s->health->timeout_ns, CV_HEALTH_DEFAULT_TIMEOUT_NS);
+
+	memset(result, 0, sizeof *result);
+	result->start_ns = cv_now_ns();
+	options.argv = argv;
+	options.stdout_fd = CONTAINERV_STDIO_PIPE;
+	options.stderr_fd = CONTAINERV_STDIO_PIPE;
+	options.stdio_out = ends;
+	if (containerv_spawn(s->c, &options, &pid, NULL) < 0) {
+		result->exit_code = -1;
+		snprintf(result->output, sizeof result->output, "%s", containerv_last_error());
+		result->end_ns = cv_now_ns();
+		return;
+	}
+	int64_t deadline = cv_monotonic_ns() + timeout;
+	bool timed_out = collect_output(ends[1], ends[2], deadline, result->output, sizeof result->output) < 0;
+	for (int i = 0; i < 3; i++)
+		if (ends[i] >= 0)
+			close(ends[i]);
+	if (timed_out) {
+		/* The check's process, our child: killed, and reaped below so that no zombie is left. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		result->exit_code = -1;
+		snprintf(result->output, sizeof result->output, "Health check exceeded timeout (%lldms)",
+		         (long long)(timeout / 1000000));
+	} else {
+		struct containerv_exit exit_status = {0};
+		if (containerv_wait_process(s->c, pid, &exit_status) < 0)
+			exit_status.code = -1;
+		result->exit_code = exit_status.code;
+	}
+	result->end_ns = cv_now_ns();
+}
+
+static void set_health(struct supervisor *s, enum containerv_health_status status)
+{
+	if (s->record.health == status)
+		return;
+	s->record.health = status;
+	char action[64];
+	snprintf(action, sizeof action, "health_status: %s", containerv_health_status_name(status));
+	cv_journal_container(s->c, action, NULL);
+}
+
+static void check(struct supervisor *s)
+{
+	struct containerv_health_result result;
+	int retries = s->health->retries > 0 ? s->health->retries : CV_HEALTH_DEFAULT_RETRIES;
+
+	run_check(s, &result);
+	if (s->record.log_count == CONTAINERV_HEALTH_LOG_MAX) {
+		memmove(&s->record.log[0], &s->record.log[1],
+		        sizeof s->record.log[0] * (CONTAINERV_HEALTH_LOG_MAX - 1));
+		s->record.log_count--;
+	}
+	s->record.log[s->record.log_count++] = result;
+	if (result.exit_code == 0) {
+		s->record.failing_streak = 0;
+		set_health(s, CV_HEALTH_HEALTHY);
+	} else if (s->record.health == CV_HEALTH_STARTING &&
+	           result.start_ns < s->started_ns + s->health->start_period_ns) {
+		/* docker: a failure within the start period does not count. */
+	} else if (++s->record.failing_streak >= retries) {
+		set_health(s, CV_HEALTH_UNHEALTHY);
+	}
+	save(s);
+	schedule_check(s);
+}
+
+/* A new init of ours runs: a fresh health (docker: starting at each start). */
+static void supervise_init(struct supervisor *s)
+{
+	s->supervised = s->c->state.pid;
+	s->started_ns = s->c->state.started_ns ? s->c->state.started_ns : cv_now_ns();
+	if (s->health != NULL) {
+		s->record.failing_streak = 0;
+		s->record.health = CV_HEALTH_NONE;
+		set_health(s, CV_HEALTH_STARTING);
+		schedule_check(s);
+	}
+	save(s);
+}
+
+static bool policy_restarts(struct supervisor *s)
+{
+	const struct containerv_options *config = &s->c->config;
+
+	if (cv_supervise_stopped(s->c))
+		return false;
+	switch (config->restart_policy) {
+	case CV_RESTART_ALWAYS:
+	case CV_RESTART_UNLESS_STOPPED:
+		return true;
+	case CV_RESTART_ON_FAILURE:
+		return s->c->state.exit.code != 0 &&
+		       (config->restart_max_retries == 0 || s->record.restart_count < config->restart_max_retries);
+	default:
+		return false;
+	}
+}
+
+/* Waits on the container's descriptor until deadline (monotonic, 0: no limit); false when it changed. */
+static bool quiet_until(containerv_fd_t watch, int64_t deadline)
+{
+	int64_t left = deadline != 0 ? deadline - cv_monotonic_ns() : -1;
+	struct pollfd ready = {.fd = watch, .events = POLLIN};
+
+	if (deadline != 0 && left <= 0)
+		return true;
+	int n = poll(&ready, 1, deadline != 0 ? (int)(left / 1000000) + 1 : -1);
+	return n <= 0;
+}
+
+/* The init ended: restarted when the policy says so (after the back-off). false: the supervisor ends. */
+static bool after_exit(struct supervisor *s, containerv_fd_t watch)
+{
+	enum containerv_state state;
+
+	if (!policy_restarts(s))
+		return false;
+	if (s->c->state.finished_ns - s->started_ns >= BACKOFF_RESET_NS || s->backoff_ns == 0)
+		s->backoff_ns = BACKOFF_FIRST_NS;
+	else if ((s->backoff_ns *= 2) > BACKOFF_MAX_NS)
+		s->backoff_ns = BACKOFF_MAX_NS;
+	int64_t deadline = cv_monotonic_ns() + s->backoff_ns;
+	while (!quiet_until(watch, deadline)) {
+		/* Something happened meanwhile: a removal, a user's start (then its own supervisor takes over). */
+		if (containerv_watch_state(s->c, &state) < 0 || state != CV_STATE_EXITED)
+			return false;
+	}
+	if (policy_restarts(s) == false)
+		return false;
+	if (containerv_start(s->c) < 0) {
+		cv_log(CONTAINERV_LOG_WARNING, "%s", containerv_last_error());
+		return false;
+	}
+	s->record.restart_count++;
+	cv_journal_container(s->c, "restart", NULL);
+	supervise_init(s);
+	return true;
+}
+
+static int supervise_loop(struct supervisor *s)
+{
+	containerv_fd_t watch;
+	enum containerv_state state;
+
+	if (containerv_watch_fd(s->c, &watch) < 0)
+		return -1;
+	if (containerv_watch_state(s->c, &state) < 0)
+		return 0; /* removed already */
+	if (state != CV_STATE_RUNNING)
+		return 0;
+	supervise_init(s);
+	for (;;) {
+		int64_t deadline = s->health != NULL ? s->next_check_ns : 0;
+		if (!quiet_until(watch, deadline)) {
+			if (containerv_watch_state(s->c, &state) < 0)
+				return 0; /* removed */
+			if (state == CV_STATE_RUNNING && s->c->state.pid != s->supervised)
+				return 0; /* started by someone else, whose start brings its own supervisor */
+			if (state == CV_STATE_RUNNING)
+				continue;
+			if (!after_exit(s, watch))
+				return 0;
+			continue;
+		}
+		if (s->health != NULL)
+			check(s);
+	}
+}
+
+int containerv_supervise(const char *root, const char *id)
+{
+	struct containerv_context *context = NULL;
+	struct supervisor s = {0};
+	char lock_path[PATH_MAX];
+	int ret = -1;
+
+	cv_error_clear();
+	if (root == NULL || id == NULL)
+		return cv_error_errno(EINVAL, "supervise: missing argument");
+	cv_supervisor_active = true;
+	if (containerv_context_open(root, &context) < 0)
+		return -1;
+	if (containerv_open_in(context, id, &s.c) < 0)
+		goto done;
+	snprintf(lock_path, sizeof lock_path, "%s/" CV_SUPERVISE_LOCK, s.c->dir);
+	cleanup_close int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0) {
+		cv_error_sys("open %s", lock_path);
+		goto done;
+	}
+	/* A previous supervisor still ending (a user's stop and start): this one waits for it. */
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			cv_error_sys("lock %s", lock_path);
+			goto done;
+		}
+	{
+		CV_CONTEXT_SCOPE(context);
+		cv_backend()->refresh(s.c);
+		s.health = cv_health_effective(&s.c->config);
+		s.record.pid = (int)getpid();
+		ret = supervise_loop(&s);
+		/* Gone, or ended for good: nobody supervises it now. */
+		s.record.pid = 0;
+		if (access(s.c->dir, F_OK) == 0 && s.supervised != 0)
+			save(&s);
+	}
+done:
+	containerv_close(s.c);
+	containerv_context_close(context);
+	return ret;
+}
