@@ -66,7 +66,8 @@ static int parse_stop_request(const char *time_text, const char *signal_text, st
 /* stop and restart: the same flags (-t, -s), then ACTION on each container named. */
 static const char *stop_time_text, *stop_signal_text;
 static const struct flag stop_flags[] = {
-        {"time", 't', FLAG_STRING, &stop_time_text, "int", "Seconds to wait before killing the container (default 10)"},
+        {"time", 't', FLAG_STRING, &stop_time_text, "int",
+         "Seconds to wait before killing the container (default: its --stop-timeout, else 10)"},
         {"timeout", 0, FLAG_STRING, &stop_time_text, "int", "Same as --time"},
         {"signal", 's', FLAG_STRING, &stop_signal_text, "string",
          "Signal to send to the container (default its stop signal, else SIGTERM)"},
@@ -77,7 +78,7 @@ static int stop_like(const struct command_spec *spec, int argc, char **argv,
                      int (*action)(const char *reference, void *user))
 {
 	_cleanup_free_ char **words = NULL;
-	struct stop_request request = {0, 10};
+	struct stop_request request = {0, CONTAINERV_STOP_TIMEOUT_DEFAULT}; /* -t absent: --stop-timeout, else 10 */
 	struct arguments positional;
 	int code = flags_parse_or_exit(spec, argc, argv, &positional);
 

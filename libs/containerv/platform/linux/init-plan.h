@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "platform/linux/cgroup.h"
+#include "platform/linux/process-limits.h"
 #include "platform/linux/security-linux.h"
 
 #define CV_KEEP_FDS_MAX 12
@@ -58,6 +59,14 @@ struct cv_plan_mount {
 	unsigned int flags; /* enum containerv_mount_flags */
 	int propagation;    /* enum containerv_mount_propagation */
 	char data[160];     /* tmpfs options */
+};
+
+/* A --device: the node made in the container's /dev (or the host's bound there, in a user namespace). */
+struct cv_plan_device {
+	const char *host;      /* the host's node (the config's) */
+	const char *container; /* under /dev (the config's) */
+	mode_t mode;           /* S_IFCHR or S_IFBLK and the host node's permission bits */
+	dev_t rdev;
 };
 
 struct cv_init_plan {
@@ -111,6 +120,7 @@ struct cv_init_plan {
 	char rootfs[PATH_MAX];
 	int rootfs_fd;
 	char hostname[65];
+	char domainname[65]; /* empty: none */
 	/* /etc/hostname, /etc/hosts, /etc/resolv.conf: bound over the image's; no file of the host's disk. */
 	char *etc_texts[3]; /* hostname, hosts, resolv.conf */
 	char **argv;        /* NULL: idle init */
@@ -126,8 +136,12 @@ struct cv_init_plan {
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;
-	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
-	char *const *readonly_paths; /* mounted read-only */
+	char shm_options[64];           /* /dev/shm's tmpfs options (mode and --shm-size) */
+	struct cv_plan_device *devices; /* --device, checked by the parent at this start */
+	size_t device_count;
+	struct cv_process_limits process_limits; /* --ulimit (the main command) and --oom-score-adj (the init) */
+	char *const *masked_paths;               /* empty files or directories over these (NULL-terminated) */
+	char *const *readonly_paths;             /* mounted read-only */
 	struct cv_security_plan security;
 	char *arguments;         /* the caller's command line in memory (/proc/self/stat arg_start), or NULL */
 	size_t arguments_length; /* up to arg_end */
