@@ -821,10 +821,12 @@ static int start_many(const struct arguments *positional, unsigned int concurren
 
 int cmd_start(int argc, char **argv)
 {
-	static int attach;
+	static int attach, interactive;
 	static const char *parallel;
 	static const struct flag table[] = {
 	        {"attach", 'a', FLAG_BOOL, &attach, NULL, "Follow the container's output and exit with its exit code"},
+	        {"interactive", 'i', FLAG_BOOL, &interactive, NULL,
+	         "Refused: a started container's stdin is /dev/null (attach stdin with run -i)"},
 	        {"parallel", 0, FLAG_STRING, &parallel, "N",
 	         "Start at most N containers at once (default: twice the CPUs, at most 16)"},
 	        FLAG_END,
@@ -848,6 +850,10 @@ int cmd_start(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
+	/* Its stdin was settled at create (no daemon holds a pipe to it): nothing can be attached to it now. */
+	if (interactive)
+		return cli_fail(EXIT_CLI_ERROR, "start -i: not supported: a created container's stdin is /dev/null; "
+		                                "use run -i (start -a follows its output)");
 	if (attach) {
 		if (positional.count > 1)
 			return cli_fail(EXIT_CLI_ERROR, "you cannot start and attach multiple containers at once");

@@ -65,6 +65,13 @@ CONTAINERV_API int containerv_spec_add_env(struct containerv_options *options, c
  */
 CONTAINERV_API int containerv_spec_add_env_file(struct containerv_options *options, const char *path);
 
+/*
+ * An --env-file read alone (exec's): its entries, as containerv_spec_add_env_file()
+ * reads them (a later KEY replaces an earlier one), in *entries, NULL-terminated
+ * (free with containerv_strings_free()).
+ */
+CONTAINERV_API int containerv_spec_read_env_file(const char *path, char ***entries);
+
 /* docker's --sysctl KEY=VALUE: containerv_options_add_sysctl()'s rules (namespaced keys only). */
 CONTAINERV_API int containerv_spec_add_sysctl(struct containerv_options *options, const char *text);
 
