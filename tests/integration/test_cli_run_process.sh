@@ -27,7 +27,7 @@ refused() {
 # ---- --ulimit ----
 cv 0 run --rm --rootfs "$RF" --ulimit nofile=123:456 --ulimit core=0 sh -c 'ulimit -n; ulimit -Hn; ulimit -c'
 [ "$OUT" = "$(printf '123\n456\n0')" ] || fail "--ulimit inside: $OUT"
-cv 0 run -d --name ul --rootfs "$RF" --ulimit nofile=200 sleep 60
+cv 0 run -d --name ul --rootfs "$RF" --ulimit nofile=200 sleep 600
 ids+=("$OUT")
 cv 0 exec ul sh -c 'ulimit -n; ulimit -Hn'
 [ "$OUT" = "$(printf '200\n200')" ] || fail "exec did not get the container's --ulimit: $OUT"
@@ -76,7 +76,7 @@ pass "--device: the node with the host's numbers, its permissions enforced, non-
 # ---- --group-add ----
 cv 0 run --rm --rootfs "$RF" -u nobody --group-add 1234 --group-add nogroup id
 [ "$OUT" = "uid=65534(nobody) gid=65534(nogroup) groups=1234,65534(nogroup)" ] || fail "--group-add: $OUT"
-cv 0 run -d --name grp --rootfs "$RF" --group-add 4321 sleep 60
+cv 0 run -d --name grp --rootfs "$RF" --group-add 4321 sleep 600
 ids+=("$OUT")
 cv 0 exec grp id -G
 [ "$OUT" = "0 4321" ] || fail "exec did not get --group-add: $OUT"
@@ -121,7 +121,7 @@ refused "needs a memory limit" --oom-kill-disable true
 pass "--cpu-period/--cpu-quota, --memory-reservation and --oom-kill-disable in the container's cgroup"
 
 # ---- --oom-score-adj ----
-cv 0 run -d --name oom --rootfs "$RF" --oom-score-adj 500 sh -c 'cat /proc/self/oom_score_adj /proc/1/oom_score_adj; sleep 60'
+cv 0 run -d --name oom --rootfs "$RF" --oom-score-adj 500 sh -c 'cat /proc/self/oom_score_adj /proc/1/oom_score_adj; sleep 600'
 ids+=("$OUT")
 cv 0 exec oom cat /proc/self/oom_score_adj
 [ "$OUT" = 500 ] || fail "exec's oom_score_adj: $OUT"
@@ -150,7 +150,7 @@ refused "no such container" --pid container:nosuch true
 # container:NAME: the other container's namespaces, found by its id at each start.
 pid=$("$CONTAINERV" inspect -f '{{.State.Pid}}' ul)
 cv 0 run --rm --rootfs "$RF" --pid container:ul --ipc container:ul sh -c \
-	'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; ps -o args | grep -c "^sleep 60"'
+	'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; ps -o args | grep -c "^sleep 600"'
 [ "$OUT" = "$(readlink /proc/$pid/ns/pid; readlink /proc/$pid/ns/ipc; echo 1)" ] ||
 	fail "--pid/--ipc container:ul: $OUT, expected ul's namespaces and its sleep"
 cv 0 inspect -f '{{.HostConfig.PidMode}} {{.HostConfig.IpcMode}}' ul
@@ -192,6 +192,41 @@ cv 125 run -d -a stdout --rootfs "$RF" true
 one_error_line "conflicting options"
 refused "cannot detach" --detach-keys ctrl-x true
 pass "--domainname, --mac-address and -a; --detach-keys refused"
+
+# ---- exec --env-file and --privileged, wait --condition, start -i, top with ps options ----
+cv 0 run -d --name ex --rootfs "$RF" sleep 600
+ids+=("$OUT")
+printf 'A=1\n# a comment\n\nB=2\n' >"$TEST_TMP/env"
+cv 0 exec --env-file "$TEST_TMP/env" -e B=3 ex sh -c 'echo $A$B'
+[ "$OUT" = 13 ] || fail "exec --env-file then -e: $OUT"
+cv 125 exec --privileged ex true
+one_error_line "exec --privileged: refused"
+cv 0 top ex -eo pid,comm
+[ "$(echo "$OUT" | head -1 | awk '{print $1}')" = PID ] && [[ "$OUT" == *sleep* ]] ||
+	fail "top with ps options: $OUT"
+[ "$(echo "$OUT" | wc -l)" = 3 ] || fail "top with ps options shows other processes than ex's init and sleep: $OUT"
+cv 1 top ex -o comm
+one_error_line "PID field"
+cv 0 create --name nx --rootfs "$RF" sh -c 'exit 3'
+ids+=("$OUT")
+timeout 60 "$CONTAINERV" wait --condition next-exit nx >"$TEST_TMP/next-exit" &
+waiter=$!
+sleep 1
+cv 0 start nx
+wait $waiter || fail "wait --condition next-exit failed"
+[ "$(cat "$TEST_TMP/next-exit")" = 3 ] || fail "wait --condition next-exit: $(cat "$TEST_TMP/next-exit")"
+timeout 60 "$CONTAINERV" wait --condition removed nx >"$TEST_TMP/removed" &
+waiter=$!
+sleep 1
+kill -0 $waiter 2>/dev/null || fail "wait --condition removed returned before the removal"
+cv 0 rm nx
+wait $waiter || fail "wait --condition removed failed"
+[ "$(cat "$TEST_TMP/removed")" = 3 ] || fail "wait --condition removed: $(cat "$TEST_TMP/removed")"
+cv 125 wait --condition soon ex
+one_error_line "invalid --condition"
+cv 125 start -i ex
+one_error_line "start -i"
+pass "exec --env-file, exec --privileged refused, top with ps options, wait --condition, start -i refused"
 
 cv 0 rm -f $("$CONTAINERV" ps -aq)
 assert_clean "run process flags"
