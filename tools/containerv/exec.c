@@ -20,6 +20,16 @@ struct exec_flags {
 };
 
 static struct exec_flags flags;
+/* Each --env-file's entries (NULL-terminated list of vectors), which the environment points into. */
+static char ***env_file_entries;
+
+static void free_env_files(void)
+{
+	for (size_t i = 0; env_file_entries != NULL && env_file_entries[i] != NULL; i++)
+		cli_strings_free(env_file_entries[i]);
+	free(env_file_entries);
+	env_file_entries = NULL;
+}
 
 static int parse_user(const char *text, int *uid, int *gid)
 {
@@ -71,14 +81,16 @@ static int build_env(struct containerv_container *container, char ***base, struc
 	}
 	if (flags.tty)
 		env_set(env, "TERM=xterm");
-	/* --env-file first, then -e, which wins (docker's order). The entries live as long as the process. */
+	/* --env-file first, then -e, which wins (docker's order). env points into the files' entries (freed by
+	 * cmd_exec). */
+	env_file_entries = xmalloc((flags.env_files.count + 1) * sizeof *env_file_entries);
+	env_file_entries[0] = NULL;
 	for (size_t i = 0; i < flags.env_files.count; i++) {
-		char **entries = NULL;
-		if (containerv_spec_read_env_file(flags.env_files.items[i], &entries) < 0)
+		if (containerv_spec_read_env_file(flags.env_files.items[i], &env_file_entries[i]) < 0)
 			return cli_fail_library(-1, NULL);
-		for (char **entry = entries; *entry != NULL; entry++)
+		env_file_entries[i + 1] = NULL;
+		for (char **entry = env_file_entries[i]; *entry != NULL; entry++)
 			env_set(env, *entry);
-		free(entries); /* the strings stay: env points at them */
 	}
 	for (size_t i = 0; i < flags.env.count; i++) {
 		const char *entry = flags.env.items[i];
@@ -222,6 +234,7 @@ int cmd_exec(int argc, char **argv)
 		return EXIT_CLI_ERROR;
 	if (flags.env.count > 0 || flags.env_files.count > 0 || flags.tty) {
 		if (build_env(container, &base_env, &env) < 0) {
+			free_env_files();
 			cli_strings_free(base_env);
 			string_list_free(&env);
 			return EXIT_CLI_ERROR;
@@ -231,5 +244,6 @@ int cmd_exec(int argc, char **argv)
 	code = flags.detach ? exec_detached(container, &spawn) : exec_attached(container, &spawn);
 	string_list_free(&env);
 	cli_strings_free(base_env);
+	free_env_files();
 	return code;
 }

@@ -702,35 +702,30 @@ static void groups_from_json(json_t *array, struct containerv_options *o)
 
 static int string_from_json(json_t *root, const char *key, char **slot);
 
-/* "join_namespaces": {"net": PATH, ...}, only when one is joined. */
-static int join_paths_to_json(const struct containerv_options *o, json_t *root)
+/* KEY: {"net": VALUE, ...} of a per-namespace table, only when one is set. */
+static int join_table_to_json(char *const table[CV_JOIN_COUNT], const char *key, json_t *root)
 {
-	json_t *paths = NULL;
+	json_t *entries = NULL;
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++) {
-		if (o->join_paths[i] == NULL)
+		if (table[i] == NULL)
 			continue;
-		if (paths == NULL && (paths = json_object()) == NULL)
+		if (entries == NULL && (entries = json_object()) == NULL)
 			return -1;
-		if (json_object_set_new(paths, cv_join_types[i].name, json_string(o->join_paths[i])) < 0) {
-			json_decref(paths);
+		if (json_object_set_new(entries, cv_join_types[i].name, json_string(table[i])) < 0) {
+			json_decref(entries);
 			return -1;
 		}
 	}
-	if (paths != NULL && json_object_set_new(root, "join_namespaces", paths) < 0)
+	return entries == NULL ? 0 : json_object_set_new(root, key, entries);
+}
+
+/* "join_namespaces" (paths) and "join_containers" (ids). */
+static int join_paths_to_json(const struct containerv_options *o, json_t *root)
+{
+	if (join_table_to_json(o->join_paths, "join_namespaces", root) < 0)
 		return -1;
-	json_t *containers = NULL;
-	for (int i = 0; i < CV_JOIN_COUNT; i++) {
-		if (o->join_containers[i] == NULL)
-			continue;
-		if (containers == NULL && (containers = json_object()) == NULL)
-			return -1;
-		if (json_object_set_new(containers, cv_join_types[i].name, json_string(o->join_containers[i])) < 0) {
-			json_decref(containers);
-			return -1;
-		}
-	}
-	return containers == NULL ? 0 : json_object_set_new(root, "join_containers", containers);
+	return join_table_to_json(o->join_containers, "join_containers", root);
 }
 
 static int join_paths_from_json(json_t *root, struct containerv_options *o)
