@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attach.h"
@@ -14,10 +15,21 @@
 struct exec_flags {
 	int detach, interactive, tty;
 	const char *workdir, *user;
-	struct string_list env;
+	struct string_list env, env_files;
+	int privileged;
 };
 
 static struct exec_flags flags;
+/* Each --env-file's entries (NULL-terminated list of vectors), which the environment points into. */
+static char ***env_file_entries;
+
+static void free_env_files(void)
+{
+	for (size_t i = 0; env_file_entries != NULL && env_file_entries[i] != NULL; i++)
+		cli_strings_free(env_file_entries[i]);
+	free(env_file_entries);
+	env_file_entries = NULL;
+}
 
 static int parse_user(const char *text, int *uid, int *gid)
 {
@@ -69,6 +81,17 @@ static int build_env(struct containerv_container *container, char ***base, struc
 	}
 	if (flags.tty)
 		env_set(env, "TERM=xterm");
+	/* --env-file first, then -e, which wins (docker's order). env points into the files' entries (freed by
+	 * cmd_exec). */
+	env_file_entries = xmalloc((flags.env_files.count + 1) * sizeof *env_file_entries);
+	env_file_entries[0] = NULL;
+	for (size_t i = 0; i < flags.env_files.count; i++) {
+		if (containerv_spec_read_env_file(flags.env_files.items[i], &env_file_entries[i]) < 0)
+			return cli_fail_library(-1, NULL);
+		env_file_entries[i + 1] = NULL;
+		for (char **entry = env_file_entries[i]; *entry != NULL; entry++)
+			env_set(env, *entry);
+	}
 	for (size_t i = 0; i < flags.env.count; i++) {
 		const char *entry = flags.env.items[i];
 
@@ -134,6 +157,31 @@ static int exec_attached(struct containerv_container *container, struct containe
 	return exit_status.code;
 }
 
+/* exec --privileged: refused (one line, -1) unless the container is privileged itself. */
+static int exec_privileged_refused(struct containerv_container *container)
+{
+	struct containerv_security *security = NULL;
+	_cleanup_free_ char *json = NULL;
+	json_t *profile;
+	bool privileged;
+
+	if (containerv_get_security(container, &security) < 0 || containerv_security_to_json(security, &json) < 0) {
+		containerv_security_delete(security);
+		return cli_fail_library(-1, "exec --privileged");
+	}
+	enum containerv_security_level level = containerv_security_level(security);
+	containerv_security_delete(security);
+	profile = json_loads(json, 0, NULL);
+	privileged = json_is_true(json_object_get(profile, "privileged"));
+	json_decref(profile);
+	if (privileged)
+		return 0;
+	return cli_fail(-1,
+	                "exec --privileged: refused, an exec'd process has the walls of the container's security level "
+	                "(%s), never fewer; create the container with --privileged for that",
+	                containerv_security_level_name(level));
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct flag table[] = {
@@ -143,6 +191,9 @@ int cmd_exec(int argc, char **argv)
 	        {"env", 'e', FLAG_LIST, &flags.env, "list", "Set environment variables (replaces the container's)"},
 	        {"workdir", 'w', FLAG_STRING, &flags.workdir, "string", "Working directory inside the container"},
 	        {"user", 'u', FLAG_STRING, &flags.user, "UID[:GID]", "Numeric user and group to run as"},
+	        {"env-file", 0, FLAG_LIST, &flags.env_files, "list", "Read in a file of environment variables"},
+	        {"privileged", 0, FLAG_BOOL, &flags.privileged, NULL,
+	         "Refused unless the container is privileged: an exec'd process has the container's walls"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -174,8 +225,16 @@ int cmd_exec(int argc, char **argv)
 		return EXIT_CLI_ERROR;
 	if (cli_open(positional.items[0], &container) < 0)
 		return EXIT_CLI_ERROR;
-	if (flags.env.count > 0 || flags.tty) {
+	/*
+	 * docker's exec --privileged gives the process every capability whatever the container has. Here a
+	 * process of the container gets its security level's walls: nothing exec'd is more privileged than
+	 * the container itself (a privileged container's processes already have everything).
+	 */
+	if (flags.privileged && exec_privileged_refused(container) < 0)
+		return EXIT_CLI_ERROR;
+	if (flags.env.count > 0 || flags.env_files.count > 0 || flags.tty) {
 		if (build_env(container, &base_env, &env) < 0) {
+			free_env_files();
 			cli_strings_free(base_env);
 			string_list_free(&env);
 			return EXIT_CLI_ERROR;
@@ -185,5 +244,6 @@ int cmd_exec(int argc, char **argv)
 	code = flags.detach ? exec_detached(container, &spawn) : exec_attached(container, &spawn);
 	string_list_free(&env);
 	cli_strings_free(base_env);
+	free_env_files();
 	return code;
 }

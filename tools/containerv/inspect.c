@@ -176,6 +176,26 @@ static json_t *mounts_array(struct containerv_container *container)
 	return array;
 }
 
+/*
+ * The library's run settings (containerv_get_host_config) into HostConfig, and the three docker keeps in
+ * Config (Domainname, StopTimeout, MacAddress) there.
+ */
+static void add_host_config(struct containerv_container *container, json_t *object)
+{
+	_cleanup_free_ char *text = NULL;
+	json_t *settings, *host = json_object_get(object, "HostConfig"), *config = json_object_get(object, "Config");
+	static const char *const config_keys[] = {"Domainname", "StopTimeout", "MacAddress"};
+
+	if (containerv_get_host_config(container, &text) < 0 || (settings = json_loads(text, 0, NULL)) == NULL)
+		return;
+	for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
+		json_object_set(config, config_keys[i], json_object_get(settings, config_keys[i]));
+		json_object_del(settings, config_keys[i]);
+	}
+	json_object_update(host, settings);
+	json_decref(settings);
+}
+
 static json_t *container_object(struct containerv_container *container, const struct containerv_info *info)
 {
 	char created[64], name[140], hostname[65];
@@ -204,6 +224,7 @@ static json_t *container_object(struct containerv_container *container, const st
 	                   "LogPath", containerv_log_path(container), "Rootfs", info->rootfs);
 	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
 	cli_add_supervision(container, object);
+	add_host_config(container, object);
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);
 	return object;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "flags.h"
@@ -66,7 +67,8 @@ static int parse_stop_request(const char *time_text, const char *signal_text, st
 /* stop and restart: the same flags (-t, -s), then ACTION on each container named. */
 static const char *stop_time_text, *stop_signal_text;
 static const struct flag stop_flags[] = {
-        {"time", 't', FLAG_STRING, &stop_time_text, "int", "Seconds to wait before killing the container (default 10)"},
+        {"time", 't', FLAG_STRING, &stop_time_text, "int",
+         "Seconds to wait before killing the container (default: its --stop-timeout, else 10)"},
         {"timeout", 0, FLAG_STRING, &stop_time_text, "int", "Same as --time"},
         {"signal", 's', FLAG_STRING, &stop_signal_text, "string",
          "Signal to send to the container (default its stop signal, else SIGTERM)"},
@@ -77,7 +79,7 @@ static int stop_like(const struct command_spec *spec, int argc, char **argv,
                      int (*action)(const char *reference, void *user))
 {
 	_cleanup_free_ char **words = NULL;
-	struct stop_request request = {0, 10};
+	struct stop_request request = {0, CONTAINERV_STOP_TIMEOUT_DEFAULT}; /* -t absent: --stop-timeout, else 10 */
 	struct arguments positional;
 	int code = flags_parse_or_exit(spec, argc, argv, &positional);
 
@@ -247,15 +249,66 @@ int cmd_rm(int argc, char **argv)
 	return arguments_for_each(&positional, remove_one, &remove);
 }
 
+/* wait --condition: docker's three. */
+enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
+
+/* Polls (10 Hz) until the container has started again since STARTED_NS (it may have ended already). */
+static int wait_until_started(const char *reference, struct containerv_container *container, int64_t started_ns)
+{
+	char id[65];
+
+	/* A handle keeps the state it read: each look opens the container again (another process starts it). */
+	snprintf(id, sizeof id, "%s", containerv_id(container));
+	for (;;) {
+		struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+		struct containerv_container *now = NULL;
+		if (containerv_open(id, &now) < 0 || containerv_inspect(now, &info) < 0) {
+			containerv_close(now);
+			return cli_fail_library(-1, "wait %s", reference);
+		}
+		containerv_close(now);
+		if (info.state == CV_STATE_RUNNING || info.started_ns != started_ns)
+			return 0;
+		usleep(100 * 1000);
+	}
+}
+
 static int wait_one(const char *reference, void *user)
 {
+	const enum wait_condition *condition = user;
 	_cleanup_container_ struct containerv_container *container = NULL;
 	struct containerv_exit exit_status;
+	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
 
 	if (cli_open(reference, &container) < 0)
 		return -1;
+	/* next-exit: a container that is not running now is waited for through its next run. */
+	if (*condition == WAIT_NEXT_EXIT && containerv_inspect(container, &info) == 0 &&
+	    info.state != CV_STATE_RUNNING) {
+		if (wait_until_started(reference, container, info.started_ns) < 0)
+			return -1;
+		/* The handle still holds the state before that start. */
+		char id[65];
+		snprintf(id, sizeof id, "%s", containerv_id(container));
+		containerv_close(container);
+		container = NULL;
+		if (containerv_open(id, &container) < 0)
+			return cli_fail_library(-1, "wait %s", reference);
+	}
 	if (containerv_wait(container, &exit_status) < 0)
 		return cli_fail_library(-1, "wait %s", reference);
+	/* removed: the code once it is gone (--rm, or someone's rm). */
+	if (*condition == WAIT_REMOVED) {
+		char id[65];
+		struct containerv_container *again = NULL;
+		snprintf(id, sizeof id, "%s", containerv_id(container));
+		while (containerv_open(id, &again) == 0) {
+			containerv_close(again);
+			usleep(100 * 1000);
+		}
+		if (errno != ENOENT)
+			return cli_fail_library(-1, "wait %s", reference);
+	}
 	printf("%d\n", exit_status.code);
 	fflush(stdout);
 	return 0;
@@ -263,11 +316,17 @@ static int wait_one(const char *reference, void *user)
 
 int cmd_wait(int argc, char **argv)
 {
+	static const char *condition_text;
+	static const struct flag table[] = {
+	        {"condition", 0, FLAG_STRING, &condition_text, "string",
+	         "not-running (default), next-exit (the exit after the next start) or removed"},
+	        FLAG_END,
+	};
 	static const struct command_spec spec = {
 	        "wait",
-	        "CONTAINER [CONTAINER...]",
+	        "[OPTIONS] CONTAINER [CONTAINER...]",
 	        "Block until one or more containers stop, then print their exit codes",
-	        NULL,
+	        table,
 	        false,
 	        1,
 	        0,
@@ -280,5 +339,16 @@ int cmd_wait(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	return arguments_for_each(&positional, wait_one, NULL);
+	enum wait_condition condition = WAIT_NOT_RUNNING;
+	if (condition_text != NULL) {
+		if (strcmp(condition_text, "next-exit") == 0)
+			condition = WAIT_NEXT_EXIT;
+		else if (strcmp(condition_text, "removed") == 0)
+			condition = WAIT_REMOVED;
+		else if (strcmp(condition_text, "not-running") != 0)
+			return cli_fail(EXIT_CLI_ERROR,
+			                "invalid --condition \"%s\": expected not-running, next-exit or removed",
+			                condition_text);
+	}
+	return arguments_for_each(&positional, wait_one, &condition);
 }

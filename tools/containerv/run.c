@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,11 @@ struct run_flags {
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts, sysctls;
 	const char *log_driver, *stop_signal, *cidfile, *platform, *cpu_rt_runtime, *cpu_rt_period;
 	int init, quiet;
+	/* The process and namespace flags (apply_process_flags). */
+	struct string_list ulimits, devices, groups, attach;
+	const char *shm_size, *stop_timeout, *domainname, *oom_score_adj, *pid, *ipc, *uts, *cgroupns;
+	const char *cpu_period, *cpu_quota, *memory_reservation, *detach_keys, *mac_address;
+	int oom_kill_disable;
 	struct security_flags security;
 	struct network_flags network;
 	struct supervise_flags supervise;
@@ -96,6 +102,29 @@ static const struct flag run_flag_table[] = {
         {"cpu-rt-runtime", 0, FLAG_STRING, &flags.cpu_rt_runtime, "int", "Refused: realtime scheduling"},
         {"cpu-rt-period", 0, FLAG_STRING, &flags.cpu_rt_period, "int", "Refused: realtime scheduling"},
         {"read-only", 0, FLAG_BOOL, &flags.read_only, NULL, "Mount the container's root filesystem as read only"},
+        {"ulimit", 0, FLAG_LIST, &flags.ulimits, "ulimit", "Ulimit options (nofile=1024:2048, core=0, ...)"},
+        {"shm-size", 0, FLAG_STRING, &flags.shm_size, "bytes", "Size of /dev/shm (default 64m)"},
+        {"device", 0, FLAG_LIST, &flags.devices, "list", "Add a host device to the container (HOST[:CONTAINER][:rwm])"},
+        {"group-add", 0, FLAG_LIST, &flags.groups, "list", "Add additional groups to join (gid or name)"},
+        {"stop-timeout", 0, FLAG_STRING, &flags.stop_timeout, "int",
+         "Seconds stop waits before it kills the container (default 10)"},
+        {"domainname", 0, FLAG_STRING, &flags.domainname, "string", "Container NIS domain name"},
+        {"mac-address", 0, FLAG_STRING, &flags.mac_address, "string",
+         "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},
+        {"oom-score-adj", 0, FLAG_STRING, &flags.oom_score_adj, "int", "Tune host's OOM preferences (-1000 to 1000)"},
+        {"oom-kill-disable", 0, FLAG_BOOL, &flags.oom_kill_disable, NULL,
+         "Disable OOM Killer (cgroup v1 only; needs --memory)"},
+        {"memory-reservation", 0, FLAG_STRING, &flags.memory_reservation, "bytes", "Memory soft limit"},
+        {"cpu-period", 0, FLAG_STRING, &flags.cpu_period, "int", "Limit CPU CFS (Completely Fair Scheduler) period"},
+        {"cpu-quota", 0, FLAG_STRING, &flags.cpu_quota, "int", "Limit CPU CFS (Completely Fair Scheduler) quota"},
+        {"pid", 0, FLAG_STRING, &flags.pid, "string", "PID namespace to use (host, container:NAME)"},
+        {"ipc", 0, FLAG_STRING, &flags.ipc, "string",
+         "IPC mode to use (private, shareable, none, host, container:NAME)"},
+        {"uts", 0, FLAG_STRING, &flags.uts, "string", "UTS namespace to use (host)"},
+        {"cgroupns", 0, FLAG_STRING, &flags.cgroupns, "string", "Cgroup namespace to use (host, private)"},
+        {"attach", 'a', FLAG_LIST, &flags.attach, "list", "Attach to STDIN, STDOUT or STDERR"},
+        {"detach-keys", 0, FLAG_STRING, &flags.detach_keys, "string",
+         "Refused: an attached run cannot detach (run -d, then attach)"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
          "permissive, restricted (default), strict or paranoid"},
         {"security-profile", 0, FLAG_STRING, &flags.security.profile, "NAME|FILE",
@@ -203,6 +232,10 @@ static int parse_limits(struct containerv_limits *limits)
 	text.cpuset_mems = flags.cpuset_mems;
 	text.pids_limit = flags.pids_limit;
 	text.blkio_weight = flags.blkio_weight;
+	text.cpu_period = flags.cpu_period;
+	text.cpu_quota = flags.cpu_quota;
+	text.memory_reservation = flags.memory_reservation;
+	text.oom_kill_disable = flags.oom_kill_disable;
 	if (containerv_spec_parse_limits(&text, limits) < 0)
 		return cli_fail_library(-1, NULL);
 	return 0;
@@ -274,6 +307,69 @@ static int apply_log_options(struct containerv_options *options)
 	return 0;
 }
 
+/* An integer flag in [minimum, maximum]; prints why not and returns -1. */
+static int parse_int_flag(const char *name, const char *text, int64_t minimum, int64_t maximum, int *value)
+{
+	int64_t parsed;
+
+	if (cli_parse_int64(text, &parsed) < 0 || parsed < minimum || parsed > maximum)
+		return cli_fail(-1, "invalid --%s \"%s\": expected an integer from %lld to %lld", name, text,
+		                (long long)minimum, (long long)maximum);
+	*value = (int)parsed;
+	return 0;
+}
+
+/* --ulimit, --shm-size, --device, --group-add, --stop-timeout, --domainname, --oom-score-adj and the namespaces. */
+static int apply_process_flags(struct containerv_options *options)
+{
+	const char *const modes[][2] = {
+	        {"pid", flags.pid}, {"ipc", flags.ipc}, {"uts", flags.uts}, {"cgroupns", flags.cgroupns}};
+	int64_t bytes;
+	int number = 0;
+
+	for (size_t i = 0; i < flags.ulimits.count; i++)
+		if (containerv_spec_add_ulimit(options, flags.ulimits.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
+	for (size_t i = 0; i < flags.devices.count; i++)
+		if (containerv_spec_add_device(options, flags.devices.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
+	/* After the image and -u: names are the container's /etc/group's. */
+	for (size_t i = 0; i < flags.groups.count; i++)
+		if (containerv_spec_add_group(options, flags.groups.items[i]) < 0)
+			return cli_fail_library(-1, NULL);
+	if (flags.shm_size != NULL) {
+		if (containerv_parse_size(flags.shm_size, &bytes) < 0)
+			return cli_fail(-1, "invalid --shm-size \"%s\": expected a size (64m, 1g, ...)",
+			                flags.shm_size);
+		SET_OR_FAIL(containerv_options_set_shm_size(options, bytes), "--shm-size");
+	}
+	if (flags.stop_timeout != NULL) {
+		if (parse_int_flag("stop-timeout", flags.stop_timeout, -1, 86400, &number) < 0)
+			return -1;
+		SET_OR_FAIL(containerv_options_set_stop_timeout(options, number), "--stop-timeout");
+	}
+	if (flags.oom_score_adj != NULL) {
+		if (parse_int_flag("oom-score-adj", flags.oom_score_adj, -1000, 1000, &number) < 0)
+			return -1;
+		SET_OR_FAIL(containerv_options_set_oom_score_adj(options, number), "--oom-score-adj");
+	}
+	if (flags.domainname != NULL)
+		SET_OR_FAIL(containerv_options_set_domainname(options, flags.domainname), "--domainname");
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
+		if (modes[i][1] != NULL && containerv_spec_set_namespace_mode(options, modes[i][0], modes[i][1]) < 0)
+			return cli_fail_library(-1, NULL);
+	if (flags.ipc != NULL && strcmp(flags.ipc, "none") == 0 && flags.shm_size != NULL)
+		return cli_fail(-1, "conflicting options: --shm-size and --ipc none (which has no /dev/shm)");
+	if (flags.uts != NULL && strcmp(flags.uts, "host") == 0 && (flags.hostname != NULL || flags.domainname != NULL))
+		return cli_fail(-1, "conflicting options: --hostname or --domainname and the UTS mode host");
+	if (flags.detach_keys != NULL)
+		return cli_fail(-1, "--detach-keys: an attached run cannot detach (this CLI holds the container's "
+		                    "streams); use run -d, then attach");
+	if (flags.mac_address != NULL && containerv_options_set_mac_address(options, flags.mac_address) < 0)
+		return cli_fail_library(-1, "--mac-address");
+	return 0;
+}
+
 /* The rest: the setters validate their input, so errors surface before anything is created. */
 static int build_options(const struct run_config *config, struct containerv_options *options)
 {
@@ -308,7 +404,7 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	if (flags.stop_signal != NULL && containerv_spec_set_stop_signal(options, flags.stop_signal) < 0)
 		return cli_fail_library(-1, NULL);
 	if (cli_build_security(&flags.security, options) != 0 || apply_log_options(options) < 0 ||
-	    cli_apply_supervision(&flags.supervise, options) < 0)
+	    cli_apply_supervision(&flags.supervise, options) < 0 || apply_process_flags(options) < 0)
 		return -1;
 	/* A level without network (paranoid) makes the default none; an explicit --network is refused at create. */
 	if (flags.security.no_network && flags.network.network == NULL)
@@ -333,11 +429,34 @@ bool cli_stderr_is_stdout(void)
  */
 static int set_attached_stdio(struct containerv_options *options)
 {
+	bool attached[3] = {true, true, true};
+
+	/* -a: only the streams named are relayed; the others are /dev/null inside (not logged: see the docs). */
+	if (flags.attach.count > 0) {
+		static const char *const names[] = {"stdin", "stdout", "stderr"};
+		attached[0] = attached[1] = attached[2] = false;
+		for (size_t i = 0; i < flags.attach.count; i++) {
+			size_t n = 0;
+			while (n < 3 && strcasecmp(flags.attach.items[i], names[n]) != 0)
+				n++;
+			if (n == 3)
+				return cli_fail(
+				        -1,
+				        "invalid argument \"%s\" for \"-a, --attach\": valid streams are STDIN, "
+				        "STDOUT and STDERR",
+				        flags.attach.items[i]);
+			attached[n] = true;
+		}
+	}
 	if (!flags.tty) {
-		SET_OR_FAIL(containerv_options_set_stdio(
-		                    options, flags.interactive ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL,
-		                    CONTAINERV_STDIO_PIPE,
-		                    cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT : CONTAINERV_STDIO_PIPE),
+		int out = attached[1] ? CONTAINERV_STDIO_PIPE : CONTAINERV_STDIO_NULL;
+		int err = !attached[2]                            ? CONTAINERV_STDIO_NULL
+		          : attached[1] && cli_stderr_is_stdout() ? CONTAINERV_STDIO_STDOUT
+		                                                  : CONTAINERV_STDIO_PIPE;
+		SET_OR_FAIL(containerv_options_set_stdio(options,
+		                                         flags.interactive && attached[0] ? CONTAINERV_STDIO_PIPE
+		                                                                          : CONTAINERV_STDIO_NULL,
+		                                         out, err),
 		            "stdio");
 		return 0;
 	}
@@ -409,6 +528,12 @@ static const char *template_flag_with_pool(void)
 	                 flags.security.cap_add.count || flags.security.cap_drop.count ||
 	                 flags.security.security_opts.count,
 	         "the security options"},
+	        {flags.ulimits.count || flags.devices.count || flags.groups.count || flags.shm_size ||
+	                 flags.stop_timeout || flags.domainname || flags.mac_address || flags.oom_score_adj ||
+	                 flags.pid || flags.ipc || flags.uts || flags.cgroupns || flags.cpu_period || flags.cpu_quota ||
+	                 flags.memory_reservation || flags.oom_kill_disable,
+	         "--ulimit, --device, --group-add, --shm-size, --stop-timeout, --domainname, --mac-address, "
+	         "--oom-*, --pid, --ipc, --uts, --cgroupns, --cpu-period, --cpu-quota and --memory-reservation"},
 	        {flags.network.network || flags.network.ip || flags.network.publish_all ||
 	                 flags.network.publish.count || flags.network.expose.count || flags.network.dns.count ||
 	                 flags.network.add_host.count,
@@ -530,6 +655,8 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	}
 	if (autostart && flags.hold)
 		return cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
+	if (flags.attach.count > 0 && (flags.detach || !autostart))
+		return cli_fail(EXIT_CLI_ERROR, "conflicting options: -a and -d (or create)");
 	if (flags.pool != NULL)
 		return autostart ? cli_run_pool(flags.pool, &positional)
 		                 : cli_fail(EXIT_CLI_ERROR, "create: --pool is for 'containerv run'");
@@ -698,10 +825,12 @@ static int start_many(const struct arguments *positional, unsigned int concurren
 
 int cmd_start(int argc, char **argv)
 {
-	static int attach;
+	static int attach, interactive;
 	static const char *parallel;
 	static const struct flag table[] = {
 	        {"attach", 'a', FLAG_BOOL, &attach, NULL, "Follow the container's output and exit with its exit code"},
+	        {"interactive", 'i', FLAG_BOOL, &interactive, NULL,
+	         "Refused: a started container's stdin is /dev/null (attach stdin with run -i)"},
 	        {"parallel", 0, FLAG_STRING, &parallel, "N",
 	         "Start at most N containers at once (default: twice the CPUs, at most 16)"},
 	        FLAG_END,
@@ -725,6 +854,10 @@ int cmd_start(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
+	/* Its stdin was settled at create (no daemon holds a pipe to it): nothing can be attached to it now. */
+	if (interactive)
+		return cli_fail(EXIT_CLI_ERROR, "start -i: not supported: a created container's stdin is /dev/null; "
+		                                "use run -i (start -a follows its output)");
 	if (attach) {
 		if (positional.count > 1)
 			return cli_fail(EXIT_CLI_ERROR, "you cannot start and attach multiple containers at once");

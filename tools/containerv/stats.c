@@ -2,7 +2,12 @@
  * stats and top: resource use and processes of running containers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +15,8 @@
 #include "cli.h"
 #include "flags.h"
 #include "output.h"
+
+extern char **environ;
 
 /* How long --no-stream waits between its two samples, so that CPU % covers a real interval. */
 #define NO_STREAM_INTERVAL_MS 500
@@ -340,17 +347,109 @@ static void print_processes(const struct containerv_process_info *processes, siz
 	table_free(&table);
 }
 
+/* Field INDEX (0-based, split at blanks) of LINE as a pid; -1 when it is not a number. */
+static long pid_field(const char *line, size_t index)
+{
+	const char *p = line;
+
+	for (size_t field = 0;; field++) {
+		p += strspn(p, " \t");
+		if (*p == '\0' || *p == '\n')
+			return -1;
+		if (field == index) {
+			char *end;
+			long pid = strtol(p, &end, 10);
+			return end != p && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\0') ? pid : -1;
+		}
+		p += strcspn(p, " \t\n");
+	}
+}
+
+/* The PID column of ps's header by its title, as docker finds it. */
+static bool find_pid_column(const char *header, size_t *index)
+{
+	_cleanup_free_ char *copy = xstrdup(header);
+	char *save = NULL;
+	size_t column = 0;
+
+	for (char *word = strtok_r(copy, " \t\n", &save); word != NULL; word = strtok_r(NULL, " \t\n", &save), column++)
+		if (strcmp(word, "PID") == 0) {
+			*index = column;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * top CONTAINER [ps OPTIONS]: the host's ps with those options, its header and the lines whose PID is one
+ * of the container's processes (docker's way: the PID column is found by its title).
+ */
+static int top_with_ps(char **options, size_t option_count, const struct containerv_process_info *processes,
+                       size_t count)
+{
+	_cleanup_free_ char **argv = xmalloc((option_count + 2) * sizeof *argv);
+	posix_spawn_file_actions_t actions;
+	_cleanup_free_ char *line = NULL;
+	size_t capacity = 0, pid_index = 0;
+	int pipe_fds[2], status;
+	bool found = false;
+	pid_t ps;
+
+	argv[0] = "ps";
+	memcpy(argv + 1, options, option_count * sizeof *argv);
+	argv[option_count + 1] = NULL;
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return cli_fail(EXIT_CONTAINER_FAILURE, "top: pipe: %s", strerror(errno));
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+	int spawned = posix_spawnp(&ps, "ps", &actions, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(pipe_fds[1]);
+	if (spawned != 0) {
+		close(pipe_fds[0]);
+		return cli_fail(EXIT_CONTAINER_FAILURE, "top: run ps: %s", strerror(spawned));
+	}
+	FILE *output = fdopen(pipe_fds[0], "r");
+	for (bool header = true; output != NULL && getline(&line, &capacity, output) > 0; header = false) {
+		if (header) {
+			found = find_pid_column(line, &pid_index);
+			if (found)
+				fputs(line, stdout);
+			continue;
+		}
+		long pid = found ? pid_field(line, pid_index) : -1;
+		for (size_t i = 0; pid > 0 && i < count; i++)
+			if (processes[i].pid == pid) {
+				fputs(line, stdout);
+				break;
+			}
+	}
+	if (output != NULL)
+		fclose(output);
+	else
+		close(pipe_fds[0]);
+	while (waitpid(ps, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cli_fail(EXIT_CONTAINER_FAILURE, "top: ps %s failed (exit %d)", options[0],
+		                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (!found)
+		return cli_fail(EXIT_CONTAINER_FAILURE, "top: couldn't find the PID field in ps output");
+	return 0;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct command_spec spec = {
 	        "top",
-	        "CONTAINER",
+	        "CONTAINER [ps OPTIONS]",
 	        "Display the running processes of a container",
 	        NULL,
-	        false,
+	        true,
 	        1,
-	        1,
-	        "PIDs are as the host sees them; USER is the host's name for the uid.",
+	        0,
+	        "PIDs are as the host sees them; USER is the host's name for the uid. With ps OPTIONS, the host's\n"
+	        "ps runs with them and only the lines of the container's processes are shown (a PID column needed).",
 	};
 	_cleanup_free_ char **words = NULL;
 	_cleanup_container_ struct containerv_container *container = NULL;
@@ -373,6 +472,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		capacity = count + 16;
 	}
+	if (positional.count > 1)
+		return top_with_ps(positional.items + 1, positional.count - 1, processes, count);
 	print_processes(processes, count);
 	return 0;
 }

@@ -206,6 +206,18 @@ static int validate_memory(const struct containerv_limits *limits)
 		                      (long long)limits->memory_swap_bytes);
 	if (limits->memory_swap_bytes > 0 && limits->memory_bytes == 0)
 		return cv_error_errno(EINVAL, "limits: memory+swap needs a memory limit too");
+	if (limits->memory_reservation_bytes < 0)
+		return cv_error_errno(EINVAL, "limits: memory reservation %lld: negative",
+		                      (long long)limits->memory_reservation_bytes);
+	if (limits->memory_reservation_bytes > 0 && limits->memory_bytes > 0 &&
+	    limits->memory_reservation_bytes > limits->memory_bytes)
+		return cv_error_errno(EINVAL,
+		                      "limits: minimum memory limit can not be less than memory reservation limit, "
+		                      "see usage");
+	if (limits->oom_kill_disable && limits->memory_bytes <= 0)
+		return cv_error_errno(EINVAL,
+		                      "limits: disabling the OOM killer needs a memory limit (it would hang the "
+		                      "host when the container takes all of its memory)");
 	if (limits->memory_swap_bytes > 0 && limits->memory_swap_bytes < limits->memory_bytes)
 		return cv_error_errno(EINVAL, "limits: memory+swap %lld is below the memory limit %lld",
 		                      (long long)limits->memory_swap_bytes, (long long)limits->memory_bytes);

@@ -35,6 +35,22 @@ int containerv_options_set_network_mode(struct containerv_options *options, enum
 	return 0;
 }
 
+int containerv_options_set_mac_address(struct containerv_options *options, const char *mac)
+{
+	uint8_t bytes[6];
+
+	cv_error_clear();
+	if (options == NULL || mac == NULL)
+		return cv_error_errno(EINVAL, "mac address: missing");
+	if (cv_mac_parse(mac, bytes) < 0)
+		return cv_error_errno(
+		        EINVAL,
+		        "invalid --mac-address \"%s\": expected six hex bytes (92:d0:c6:0a:29:33), unicast, "
+		        "not all zero",
+		        mac);
+	return cv_replace_string(&options->network.mac_address, mac);
+}
+
 int containerv_options_set_ip(struct containerv_options *options, const char *address)
 {
 	uint32_t value;

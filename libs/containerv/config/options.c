@@ -25,6 +25,7 @@ void cv_options_init(struct containerv_options *options)
 	options->limits = unset;
 	options->stdio[0] = options->stdio[1] = options->stdio[2] = -1;
 	options->umask = -1;
+	options->stop_timeout = -1;
 }
 
 /* Only for copies made by dup_stdio (a container's config), never for the caller's numbers. */
@@ -71,8 +72,10 @@ void cv_options_clear(struct containerv_options *options)
 	free(options->name);
 	free(options->hostname);
 	free(options->cgroup_path);
-	for (int i = 0; i < CV_JOIN_COUNT; i++)
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
 		free(options->join_paths[i]);
+		free(options->join_containers[i]);
+	}
 	cv_strv_free(options->argv);
 	cv_strv_free(options->env);
 	free(options->workdir);
@@ -90,6 +93,8 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->image_volumes);
 	cv_health_config_clear(&options->health);
 	cv_health_config_clear(&options->image_health);
+	free(options->domainname);
+	cv_devices_free(options->host_devices, options->host_device_count);
 	cv_options_init(options);
 }
 
@@ -139,6 +144,23 @@ int containerv_options_join_namespace(struct containerv_options *options, unsign
 			return cv_error_errno(EINVAL, "join the %s namespace: \"%s\" is not an absolute path",
 			                      cv_join_types[i].name, path);
 		return cv_replace_string(&options->join_paths[i], path);
+	}
+	return cv_error_errno(EINVAL, "join namespace: only the net, ipc, uts and pid namespaces can be joined");
+}
+
+int containerv_options_join_container(struct containerv_options *options, unsigned int namespace_type,
+                                      const char *container)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "join a container's namespace: no options");
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		if (cv_join_types[i].bit != namespace_type)
+			continue;
+		if (container != NULL && (container[0] == '\0' || strlen(container) > 128))
+			return cv_error_errno(EINVAL, "join the %s namespace of a container: no container named",
+			                      cv_join_types[i].name);
+		return cv_replace_string(&options->join_containers[i], container);
 	}
 	return cv_error_errno(EINVAL, "join namespace: only the net, ipc, uts and pid namespaces can be joined");
 }
@@ -610,7 +632,10 @@ int cv_options_validate(const struct containerv_options *options)
 	     options->stdio[2] != CONTAINERV_STDIO_PIPE))
 		return cv_error_errno(EINVAL, "tty: the terminal is made inside the container; pass no descriptors");
 	for (int i = 0; i < CV_JOIN_COUNT; i++) {
-		if (options->join_paths[i] == NULL)
+		if (options->join_paths[i] != NULL && options->join_containers[i] != NULL)
+			return cv_error_errno(EINVAL, "join the %s namespace: a path and a container both given",
+			                      cv_join_types[i].name);
+		if (options->join_paths[i] == NULL && options->join_containers[i] == NULL)
 			continue;
 		if (!(options->namespaces & cv_join_types[i].bit))
 			return cv_error_errno(EINVAL, "join the %s namespace: the namespace is not chosen",
@@ -621,6 +646,9 @@ int cv_options_validate(const struct containerv_options *options)
 			                      "join the %s namespace: not with a user namespace of the container's",
 			                      cv_join_types[i].name);
 	}
+	if (options->domainname != NULL && !(options->namespaces & CV_NS_UTS))
+		return cv_error_errno(EINVAL, "domainname: the container has no UTS namespace of its own (it would "
+		                              "be the host's)");
 	if (options->gid_map.set != options->uid_map.set && (options->namespaces & CV_NS_USER) == 0)
 		return cv_error_errno(EINVAL, "user namespace: id maps given without the namespace");
 	if (cv_network_config_validate(&options->network, (options->namespaces & CV_NS_NET) != 0) < 0)
@@ -695,11 +723,12 @@ static void idmap_from_json(json_t *object, struct cv_idmap *map)
 
 static json_t *limits_to_json(const struct containerv_limits *l)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I}", "memory", (json_int_t)l->memory_bytes, "memory_swap",
-	                 (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares, "cpu_quota_us",
-	                 (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us, "cpuset_cpus",
-	                 l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max", (json_int_t)l->pids_max,
-	                 "io_weight", (json_int_t)l->io_weight);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:b}", "memory", (json_int_t)l->memory_bytes,
+	                 "memory_swap", (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares,
+	                 "cpu_quota_us", (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us,
+	                 "cpuset_cpus", l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max",
+	                 (json_int_t)l->pids_max, "io_weight", (json_int_t)l->io_weight, "memory_reservation",
+	                 (json_int_t)l->memory_reservation_bytes, "oom_kill_disable", l->oom_kill_disable != 0);
 }
 
 static void limits_from_json(json_t *o, struct containerv_limits *l)
@@ -719,6 +748,8 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 		snprintf(l->cpuset_mems, sizeof l->cpuset_mems, "%s", text);
 	l->pids_max = json_integer_value(json_object_get(o, "pids_max"));
 	l->io_weight = (uint32_t)json_integer_value(json_object_get(o, "io_weight"));
+	l->memory_reservation_bytes = json_integer_value(json_object_get(o, "memory_reservation"));
+	l->oom_kill_disable = json_is_true(json_object_get(o, "oom_kill_disable"));
 }
 
 static json_t *groups_to_json(const struct containerv_options *o)
@@ -746,30 +777,42 @@ static void groups_from_json(json_t *array, struct containerv_options *o)
 
 static int string_from_json(json_t *root, const char *key, char **slot);
 
-/* "join_namespaces": {"net": PATH, ...}, only when one is joined. */
-static int join_paths_to_json(const struct containerv_options *o, json_t *root)
+/* KEY: {"net": VALUE, ...} of a per-namespace table, only when one is set. */
+static int join_table_to_json(char *const table[CV_JOIN_COUNT], const char *key, json_t *root)
 {
-	json_t *paths = NULL;
+	json_t *entries = NULL;
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++) {
-		if (o->join_paths[i] == NULL)
+		if (table[i] == NULL)
 			continue;
-		if (paths == NULL && (paths = json_object()) == NULL)
+		if (entries == NULL && (entries = json_object()) == NULL)
 			return -1;
-		if (json_object_set_new(paths, cv_join_types[i].name, json_string(o->join_paths[i])) < 0) {
-			json_decref(paths);
+		if (json_object_set_new(entries, cv_join_types[i].name, json_string(table[i])) < 0) {
+			json_decref(entries);
 			return -1;
 		}
 	}
-	return paths == NULL ? 0 : json_object_set_new(root, "join_namespaces", paths);
+	return entries == NULL ? 0 : json_object_set_new(root, key, entries);
+}
+
+/* "join_namespaces" (paths) and "join_containers" (ids). */
+static int join_paths_to_json(const struct containerv_options *o, json_t *root)
+{
+	if (join_table_to_json(o->join_paths, "join_namespaces", root) < 0)
+		return -1;
+	return join_table_to_json(o->join_containers, "join_containers", root);
 }
 
 static int join_paths_from_json(json_t *root, struct containerv_options *o)
 {
 	json_t *paths = json_object_get(root, "join_namespaces");
+	json_t *containers = json_object_get(root, "join_containers");
 
 	for (int i = 0; paths != NULL && i < CV_JOIN_COUNT; i++)
 		if (string_from_json(paths, cv_join_types[i].name, &o->join_paths[i]) < 0)
+			return -1;
+	for (int i = 0; containers != NULL && i < CV_JOIN_COUNT; i++)
+		if (string_from_json(containers, cv_join_types[i].name, &o->join_containers[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -800,7 +843,8 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
 	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
-	    cv_security_config_to_json(o->security, root) < 0 || cv_supervise_config_to_json(o, root) < 0) {
+	    cv_process_options_to_json(o, root) < 0 || cv_security_config_to_json(o->security, root) < 0 ||
+	    cv_supervise_config_to_json(o, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
 	}
@@ -893,7 +937,8 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	o->root_propagation = propagation >= 0 && propagation <= CV_PROPAGATION_UNBINDABLE ? (int)propagation : 0;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||
 	    cv_network_config_from_json(json_object_get(root, "network"), &o->network) < 0 ||
-	    cv_security_config_from_json(root, &o->security) < 0 || cv_supervise_config_from_json(root, o) < 0)
+	    cv_process_options_from_json(root, o) < 0 || cv_security_config_from_json(root, &o->security) < 0 ||
+	    cv_supervise_config_from_json(root, o) < 0)
 		goto done;
 	json_t *image = json_object_get(root, "image");
 	if (json_is_object(image) && (string_from_json(image, "name", &o->image) < 0 ||

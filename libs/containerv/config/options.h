@@ -47,13 +47,30 @@ struct cv_health_config {
 	int retries;                                                         /* 0: the default */
 };
 
+/* One --ulimit (containerv_options_add_ulimit): docker's name, values with -1 for unlimited. */
+struct cv_ulimit {
+	char name[16];
+	int64_t soft, hard;
+};
+
+/* One --device (containerv_options_add_host_device); the numbers are read from the host path at each start. */
+struct cv_option_device {
+	char *host_path;
+	char *container_path;
+	char permissions[4]; /* a subset of "rwm" */
+};
+
+/* docker's --ulimit names, in the order the backend maps them (NULL-terminated). */
+extern const char *const cv_ulimit_names[];
+
 struct containerv_options {
 	char **layers; /* lowest first; a plain rootfs is a single layer */
 	char *name;
 	char *hostname;
-	char *cgroup_path;               /* NULL: containerv/<id>; see containerv_options_set_cgroup_path */
-	char *join_paths[CV_JOIN_COUNT]; /* namespaces joined, not made (containerv_options_join_namespace) */
-	char **argv;                     /* NULL: the init idles */
+	char *cgroup_path;                    /* NULL: containerv/<id>; see containerv_options_set_cgroup_path */
+	char *join_paths[CV_JOIN_COUNT];      /* namespaces joined, not made (containerv_options_join_namespace) */
+	char *join_containers[CV_JOIN_COUNT]; /* another container's, by reference, by id once created */
+	char **argv;                          /* NULL: the init idles */
 	char **env;
 	char *workdir;
 	uid_t uid;
@@ -96,6 +113,15 @@ struct containerv_options {
 	struct cv_health_config image_health; /* the image's Healthcheck */
 	int restart_policy;                   /* enum containerv_restart_policy */
 	int restart_max_retries;
+	int stop_timeout;                     /* seconds containerv_stop() waits by default; -1: 10 */
+	struct cv_ulimit ulimits[CONTAINERV_ULIMITS_MAX];
+	size_t ulimit_count;
+	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
+	bool oom_score_adj_set; /* containerv_options_set_oom_score_adj() */
+	int oom_score_adj;
+	char *domainname;
+	struct cv_option_device *host_devices; /* containerv_options_add_host_device() */
+	size_t host_device_count;
 	uint64_t log_max_size;      /* containerv_options_set_log_limits(); 0: the default */
 	unsigned int log_max_files; /* 0: the default */
 	/*
@@ -130,11 +156,21 @@ void cv_mounts_free(struct cv_mount *mounts, size_t count);
 struct json_t *cv_mounts_to_json(const struct cv_mount *mounts, size_t count);
 int cv_mounts_from_json(struct json_t *array, struct cv_mount **mounts, size_t *count);
 
+/* config/process-options.c: --ulimit, --device, ... in config.json ("process"). */
+void cv_devices_free(struct cv_option_device *devices, size_t count);
+int cv_process_options_to_json(const struct containerv_options *options, struct json_t *root);
+int cv_process_options_from_json(struct json_t *root, struct containerv_options *options);
+
+/* The JSON of containerv_get_host_config() (docker's names). */
+int cv_options_host_config_json(const struct containerv_options *options, char **json);
+
 /* config/security-options.c: the security part of config.json (the default level when absent). */
 int cv_security_config_to_json(const struct containerv_security *security, struct json_t *root);
 int cv_security_config_from_json(struct json_t *root, struct containerv_security **security);
 /* cv_security_check_bind (security/binds.c) for every bind of a container's options. */
 int cv_security_check_binds(const struct containerv_options *options, const char *state_root);
+/* cv_security_check_isolation (security/isolation.c): host namespaces and devices the level refuses. */
+int cv_security_check_host_access(const struct containerv_options *options);
 /* The audit (security/audit.c) of a container's whole configuration; STATE_ROOT is the live one. */
 int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out);
 

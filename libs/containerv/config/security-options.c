@@ -78,17 +78,42 @@ int cv_security_check_binds(const struct containerv_options *options, const char
 	return 0;
 }
 
-int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out)
+/* The subject of the audit and of the isolation check; DEVICES has room for the config's. */
+static void fill_subject(const struct containerv_options *config, struct cv_audit_device *devices,
+                         struct cv_audit_subject *subject)
 {
-	const struct cv_audit_subject subject = {
+	*subject = (struct cv_audit_subject){
 	        .security = config->security,
 	        .namespaces = config->namespaces,
+	        .devices = devices,
+	        .device_count = config->host_device_count,
 	        .runs_as_root = config->uid == 0,
 	        .memory_bytes = config->limits.memory_bytes,
 	        .pids_max = config->limits.pids_max,
 	        .mounts = config->mounts,
 	        .mount_count = config->mount_count,
 	};
+	for (int i = 0; i < CV_JOIN_COUNT && i < CV_AUDIT_JOINS; i++)
+		subject->joined[i] = config->join_paths[i] != NULL ? config->join_paths[i] : config->join_containers[i];
+	for (size_t i = 0; i < config->host_device_count; i++)
+		devices[i] = (struct cv_audit_device){config->host_devices[i].host_path, config->host_devices[i].container_path,
+		                                      config->host_devices[i].permissions};
+}
 
+int cv_security_check_host_access(const struct containerv_options *options)
+{
+	struct cv_audit_device devices[CONTAINERV_DEVICES_MAX];
+	struct cv_audit_subject subject;
+
+	fill_subject(options, devices, &subject);
+	return cv_security_check_isolation(&subject);
+}
+
+int cv_audit_config(const struct containerv_options *config, const char *state_root, struct containerv_audit **out)
+{
+	struct cv_audit_device devices[CONTAINERV_DEVICES_MAX];
+	struct cv_audit_subject subject;
+
+	fill_subject(config, devices, &subject);
 	return cv_audit_subject(&subject, state_root, out);
 }

@@ -89,6 +89,25 @@ static int make_locked_dir(struct containerv_container *c, const char *container
 	return cv_error_errno(ENOENT, "create %s", c->dir);
 }
 
+/* --pid/--ipc container:NAME: the container named, by its id from now on (a rename or a new one of that name is not
+ * it). */
+static int resolve_joined_containers(struct containerv_container *c)
+{
+	for (int i = 0; i < CV_JOIN_COUNT; i++) {
+		struct containerv_container *joined = NULL;
+		if (c->config.join_containers[i] == NULL)
+			continue;
+		if (containerv_open_in(c->context, c->config.join_containers[i], &joined) < 0)
+			return cv_error_prefix("join the %s namespace of container %s", cv_join_types[i].name,
+			                       c->config.join_containers[i]);
+		int ret = cv_replace_string(&c->config.join_containers[i], containerv_id(joined));
+		containerv_close(joined);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int containerv_create_in(struct containerv_context *context, const struct containerv_options *options,
                          struct containerv_container **container)
 {
@@ -103,14 +122,15 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	context = cv_context_or_current(context);
 	CV_CONTEXT_SCOPE(context);
 	if (cv_options_validate(options) < 0 || backend->check_host(options) < 0 ||
-	    cv_security_check_binds(options, cv_context_root(context)) < 0)
+	    cv_security_check_binds(options, cv_context_root(context)) < 0 ||
+	    cv_security_check_host_access(options) < 0)
 		return cv_error_prefix("create%s%s", options->name ? " " : "", options->name ? options->name : "");
 	if (cv_state_containers_dir(context, containers, sizeof containers) < 0)
 		return -1;
 	c = cv_container_alloc(context);
 	if (c == NULL)
 		return -1;
-	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0)
+	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0 || resolve_joined_containers(c) < 0)
 		goto fail;
 	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
 	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);

@@ -130,6 +130,10 @@ int containerv_stop(struct containerv_container *container, int stop_signal, uns
 		backend->refresh(container);
 		return container->state.status == CV_STATE_RUNNING ? -1 : 0;
 	}
+	/* --stop-timeout, else docker's 10 seconds. */
+	if (timeout_seconds == CONTAINERV_STOP_TIMEOUT_DEFAULT)
+		timeout_seconds =
+		        container->config.stop_timeout >= 0 ? (unsigned int)container->config.stop_timeout : 10;
 	/* A frozen process acts on nothing: the signal waits for the thaw (docker thaws too). */
 	cv_resume_if_paused(container);
 	ret = backend->wait_exit(container, (int)(timeout_seconds > 86400 ? 86400 : timeout_seconds) * 1000);

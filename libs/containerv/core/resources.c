@@ -19,7 +19,8 @@ unsigned cv_limits_resources(const struct containerv_limits *limits)
 
 	if (limits == NULL)
 		return 0;
-	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0)
+	if (limits->memory_bytes != 0 || limits->memory_swap_bytes != 0 || limits->memory_reservation_bytes != 0 ||
+	    limits->oom_kill_disable)
 		resources |= 1u << CV_RESOURCE_MEMORY;
 	if (limits->cpu_shares != 0 || limits->cpu_quota_us != 0 || limits->cpu_period_us != 0)
 		resources |= 1u << CV_RESOURCE_CPU;

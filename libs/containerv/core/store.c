@@ -601,6 +601,14 @@ int containerv_get_strings(struct containerv_container *container, enum containe
 	return 0;
 }
 
+int containerv_get_host_config(struct containerv_container *container, char **json)
+{
+	cv_error_clear();
+	if (container == NULL || json == NULL)
+		return cv_error_errno(EINVAL, "get_host_config: missing argument");
+	return cv_options_host_config_json(&container->config, json);
+}
+
 void containerv_strings_free(char **strings)
 {
 	cv_strv_free(strings);

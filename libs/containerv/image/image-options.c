@@ -231,6 +231,29 @@ int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t
 	return 0;
 }
 
+int cv_image_parse_group(char *const *layers, const char *group, gid_t *gid)
+{
+	cleanup_free char *group_file = NULL;
+	char shown[100];
+	long group_id = 0;
+
+	cv_printable(group, shown, sizeof shown);
+	if (group[0] == '\0')
+		return cv_error_errno(EINVAL, "group \"%s\": empty", shown);
+	if (!parse_number(group, &group_id)) {
+		int found = read_layer_file(layers, "etc/group", &group_file) < 0
+		                    ? -1
+		                    : lookup_id(group_file, group, &group_id, NULL);
+		if (found == -2)
+			return cv_error_errno(EINVAL, "group \"%s\": its entry in the image's /etc/group is malformed",
+			                      shown);
+		if (found < 0)
+			return cv_error_errno(ENOENT, "group \"%s\": no such group in the image's /etc/group", shown);
+	}
+	*gid = (gid_t)group_id;
+	return 0;
+}
+
 /* Adds KEY=VALUE entries whose key the vector lacks (the caller's settings win). */
 static int add_missing_keyed(char ***strv, char *const *defaults)
 {

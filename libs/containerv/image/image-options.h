@@ -27,6 +27,9 @@ void cv_image_create_end(struct cv_store *store);
 /* "uid[:gid]" or "name[:group]", names looked up in the image's /etc/passwd and /etc/group. */
 int cv_image_parse_user(char *const *layers, const char *user, uid_t *uid, gid_t *gid);
 
+/* A gid, or a group name looked up in the image's /etc/group (read as cv_image_parse_user reads it). */
+int cv_image_parse_group(char *const *layers, const char *group, gid_t *gid);
+
 /* "SIGTERM", "TERM", "15" -> 15; -1 when unknown. */
 int cv_signal_from_name(const char *name);
 

@@ -26,7 +26,26 @@ void cv_network_config_clear(struct cv_network_config *config)
 	free(config->static_container_ip);
 	free(config->static_host_ip);
 	free(config->static_gateway);
+	free(config->mac_address);
 	memset(config, 0, sizeof *config);
+}
+
+int cv_mac_parse(const char *text, uint8_t mac[6])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (strlen(text) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		const char *high = strchr(digits, text[i * 3] | 0x20), *low = strchr(digits, text[i * 3 + 1] | 0x20);
+		if (text[i * 3] == '\0' || text[i * 3 + 1] == '\0' || high == NULL || low == NULL ||
+		    (i < 5 && text[i * 3 + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)((high - digits) << 4 | (low - digits));
+	}
+	if ((mac[0] & 1) != 0 || (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
+		return -1;
+	return 0;
 }
 
 int cv_network_config_validate(const struct cv_network_config *config, bool own_namespace)
@@ -137,12 +156,13 @@ json_t *cv_network_config_to_json(const struct cv_network_config *c)
 		        ports, json_pack("{s:I,s:i,s:i,s:i}", "host_address", (json_int_t)c->ports[i].host_address,
 		                         "host_port", (int)c->ports[i].host_port, "container_port",
 		                         (int)c->ports[i].container_port, "protocol", c->ports[i].protocol));
-	return json_pack("{s:i,s:s?,s:s?,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:s?,s:i,s:s?,s:s?}", "mode", (int)c->mode,
-	                 "network", c->network, "ip", c->ip, "dns", strings(c->dns), "extra_hosts",
+	return json_pack("{s:i,s:s?,s:s?,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:s?,s:i,s:s?,s:s?,s:s?}", "mode",
+	                 (int)c->mode, "network", c->network, "ip", c->ip, "dns", strings(c->dns), "extra_hosts",
 	                 strings(c->extra_hosts), "ports", ports, "exposed", strings(c->exposed), "publish_all",
 	                 c->publish_all, "connected", strings(c->connected), "aliases", strings(c->aliases), "links",
 	                 strings(c->links), "static_container_ip", c->static_container_ip, "static_prefix",
-	                 c->static_prefix, "static_host_ip", c->static_host_ip, "static_gateway", c->static_gateway);
+	                 c->static_prefix, "static_host_ip", c->static_host_ip, "static_gateway", c->static_gateway,
+	                 "mac_address", c->mac_address);
 }
 
 static int strings_from(json_t *array, char ***out)
@@ -187,7 +207,8 @@ int cv_network_config_from_json(json_t *o, struct cv_network_config *c)
 	    strings_from(json_object_get(o, "links"), &c->links) < 0 ||
 	    string_from(o, "static_container_ip", &c->static_container_ip) < 0 ||
 	    string_from(o, "static_host_ip", &c->static_host_ip) < 0 ||
-	    string_from(o, "static_gateway", &c->static_gateway) < 0)
+	    string_from(o, "static_gateway", &c->static_gateway) < 0 ||
+	    string_from(o, "mac_address", &c->mac_address) < 0)
 		return -1;
 	ports = json_object_get(o, "ports");
 	if (json_is_array(ports) && json_array_size(ports) > 0) {

@@ -148,9 +148,10 @@ struct cv_network_config {
 	size_t port_count;
 	char **exposed; /* "80/tcp" */
 	bool publish_all;
-	char **connected; /* networks joined with containerv_network_connect(): "NAME" or "NAME=IP" */
-	char **aliases;   /* "NETWORK:ALIAS": names the network's DNS server gives the container */
-	char **links;     /* "TARGET:ALIAS" (--link): aliases of other containers, seen by this one */
+	char **connected;  /* networks joined with containerv_network_connect(): "NAME" or "NAME=IP" */
+	char **aliases;    /* "NETWORK:ALIAS": names the network's DNS server gives the container */
+	char **links;      /* "TARGET:ALIAS" (--link): aliases of other containers, seen by this one */
+	char *mac_address; /* --mac-address on the first network (NULL: derived from the address) */
 	/* The static veth pair (CV_NETWORK_STATIC). */
 	char *static_container_ip;
 	int static_prefix;
@@ -159,6 +160,8 @@ struct cv_network_config {
 };
 
 void cv_network_config_clear(struct cv_network_config *config);
+/* "92:d0:c6:0a:29:33" into six bytes: -1 when malformed, multicast or all zero. */
+int cv_mac_parse(const char *text, uint8_t mac[6]);
 /* A DNS name a container can be given (an alias): letters, digits, '-', '_' and '.' labels, at most 128 bytes. */
 bool cv_network_alias_valid(const char *alias);
 /* The lease's names and links on network (its name, aliases, links); replaces what lease had. */

@@ -196,6 +196,33 @@ static void audit_mounts(struct containerv_audit *audit, const struct cv_audit_s
 	}
 }
 
+/* --device: each one a way past the device allow-list, as severe as what the device reaches. */
+static void audit_devices(struct containerv_audit *audit, const struct cv_audit_subject *config)
+{
+	for (size_t i = 0; i < config->device_count; i++) {
+		const struct cv_audit_device *d = &config->devices[i];
+		enum cv_device_risk risk;
+
+		if (cv_device_classify(d->host, &risk) < 0) {
+			cv_error_clear();
+			add(audit, CV_SEVERITY_HIGH, "device-unresolved", "the node given at create is gone or changed",
+			    "recreate the container with the device it needs", "host device %s cannot be read",
+			    d->host);
+			continue;
+		}
+		add(audit,
+		    risk == CV_DEVICE_KERNEL  ? CV_SEVERITY_CRITICAL
+		    : risk == CV_DEVICE_BLOCK ? CV_SEVERITY_HIGH
+		                              : CV_SEVERITY_MEDIUM,
+		    "device",
+		    risk == CV_DEVICE_KERNEL  ? "it reaches the kernel's memory, I/O ports or log"
+		    : risk == CV_DEVICE_BLOCK ? "raw access to the host's storage, under every file permission"
+		                              : "a host device's driver is reachable from the container",
+		    "pass only the devices the workload needs, without m and w where it only reads",
+		    "host device %s is at %s (%s)", d->host, d->container, d->permissions);
+	}
+}
+
 static void audit_config(struct containerv_audit *audit, const struct cv_audit_subject *config, const char *state_root)
 {
 	static const struct {
@@ -209,13 +236,22 @@ static void audit_config(struct containerv_audit *audit, const struct cv_audit_s
 	        {CV_NS_NET, "net", CV_SEVERITY_HIGH, "the container uses the host's network stack and its services"},
 	        {CV_NS_IPC, "ipc", CV_SEVERITY_MEDIUM, "the container shares the host's System V IPC and POSIX queues"},
 	        {CV_NS_UTS, "uts", CV_SEVERITY_LOW, "the container can change the host's hostname"},
+	        {CV_NS_CGROUP, "cgroup", CV_SEVERITY_LOW, "the container sees the host's cgroup paths"},
 	};
+	static const char *const join_names[CV_AUDIT_JOINS] = {"network", "IPC", "UTS", "PID"};
 
 	audit_profile(audit, config->security);
 	for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
 		if (!(config->namespaces & namespaces[i].flag))
 			add(audit, namespaces[i].severity, "namespace-shared", namespaces[i].why,
 			    "give the container its own namespace", "no %s namespace", namespaces[i].name);
+	for (size_t i = 0; i < CV_AUDIT_JOINS; i++)
+		if (config->joined[i] != NULL)
+			add(audit, i == 3 ? CV_SEVERITY_MEDIUM : CV_SEVERITY_LOW, "namespace-joined",
+			    "the containers sharing it see (and for PID signal) each other's processes or resources",
+			    "give the container its own namespace unless it must share", "joins the %s namespace %s",
+			    join_names[i], config->joined[i]);
+	audit_devices(audit, config);
 	if (!(config->namespaces & CV_NS_USER))
 		add(audit, CV_SEVERITY_MEDIUM, "no-user-namespace",
 		    "root in the container is uid 0 on the host: an escape lands as host root",

@@ -153,15 +153,42 @@ int cv_seccomp_profile_of(const struct containerv_security *security, struct cv_
  * fills it from the options (cv_audit_config), so security/ needs no
  * knowledge of the options, which sit above it.
  */
+/* A --device of the subject (the config's strings). */
+struct cv_audit_device {
+	const char *host, *container, *permissions;
+};
+
+/* The namespaces a container may join (config's cv_join order): net, ipc, uts, pid. */
+#define CV_AUDIT_JOINS 4
+
 struct cv_audit_subject {
 	const struct containerv_security *security; /* always set in a created container's config */
-	unsigned int namespaces;                    /* CV_NS_* */
-	bool runs_as_root;                          /* uid 0 (of its user namespace, when it has one) */
-	int64_t memory_bytes;                       /* <= 0: no limit */
-	int64_t pids_max;                           /* <= 0: no limit */
+	unsigned int namespaces;                    /* CV_NS_*: a bit absent and nothing joined is the host's */
+	const char *joined[CV_AUDIT_JOINS];         /* the namespace file joined (another container's), or NULL */
+	const struct cv_audit_device *devices;
+	size_t device_count;
+	bool runs_as_root;    /* uid 0 (of its user namespace, when it has one) */
+	int64_t memory_bytes; /* <= 0: no limit */
+	int64_t pids_max;     /* <= 0: no limit */
 	const struct cv_mount *mounts;
 	size_t mount_count;
 };
+
+/* isolation.c: how far a --device reaches into the host. */
+enum cv_device_risk {
+	CV_DEVICE_ORDINARY = 0, /* a character device (a sound card, a serial port, /dev/fuse) */
+	CV_DEVICE_BLOCK = 1,    /* a disk or partition: raw access under every filesystem permission */
+	CV_DEVICE_KERNEL = 2,   /* /dev/mem, /dev/kmem, /dev/port, /dev/kmsg: the kernel's memory or log */
+};
+/* The risk of the device node HOST_PATH (stat'ed now); -1 with the error when it is no device. */
+int cv_device_classify(const char *host_path, enum cv_device_risk *risk);
+/*
+ * Refuses (EPERM, with the flag and the level that would allow it in the error) what the subject's
+ * security level forbids of the host's namespaces and devices (docs/security.md, "Host namespaces and
+ * devices"): --pid host below permissive, --ipc host at strict and paranoid, --uts host and --cgroupns
+ * host at paranoid; a block or kernel device below permissive, any device at strict and paranoid.
+ */
+int cv_security_check_isolation(const struct cv_audit_subject *subject);
 
 /* audit.c: the audit of a container's whole configuration; STATE_ROOT is the live one. */
 int cv_audit_subject(const struct cv_audit_subject *subject, const char *state_root, struct containerv_audit **out);

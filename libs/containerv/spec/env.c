@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "config/options.h"
 #include "spec/spec-internal.h"
 
 /* "KEY=VALUE", or for a bare "KEY" our own value of KEY (skipped when unset), as docker does. */
@@ -72,6 +73,24 @@ int cv_spec_env_read(struct containerv_options *options, FILE *file, const char 
 	if (ferror(file))
 		return cv_error_sys("read env file %s", origin);
 	return 0;
+}
+
+int containerv_spec_read_env_file(const char *path, char ***entries)
+{
+	struct containerv_options scratch;
+
+	cv_error_clear();
+	if (path == NULL || entries == NULL)
+		return cv_error_errno(EINVAL, "--env-file: missing argument");
+	cv_options_init(&scratch);
+	if (containerv_spec_add_env_file(&scratch, path) < 0) {
+		cv_options_clear(&scratch);
+		return -1;
+	}
+	*entries = scratch.env != NULL ? scratch.env : cv_malloc0(sizeof **entries);
+	scratch.env = NULL;
+	cv_options_clear(&scratch);
+	return *entries != NULL ? 0 : -1;
 }
 
 int containerv_spec_add_env_file(struct containerv_options *options, const char *path)

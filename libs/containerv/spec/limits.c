@@ -80,6 +80,24 @@ static int parse_cpu_flags(const struct containerv_spec_limit_flags *flags, stru
 			return -1;
 		limits->cpu_shares = (uint64_t)number;
 	}
+	/* docker's rule: --cpus is the quota and period in one; it cannot be given with either. */
+	if (flags->cpus != NULL && (flags->cpu_period != NULL || flags->cpu_quota != NULL))
+		return cv_error_errno(EINVAL, "conflicting options: Nano CPUs and CPU Period cannot both be set");
+	if (flags->cpu_period != NULL) {
+		if (parse_number_flag("cpu-period", flags->cpu_period, 1000, 1000000, &number) < 0)
+			return -1;
+		limits->cpu_period_us = (uint64_t)number;
+	}
+	if (flags->cpu_quota != NULL) {
+		if (parse_number_flag("cpu-quota", flags->cpu_quota, -1, INT64_MAX, &number) < 0)
+			return -1;
+		if (number > 0 && number < 1000)
+			return cv_error_errno(EINVAL,
+			                      "invalid --cpu-quota \"%s\": CPU cfs quota can not be less than 1ms "
+			                      "(i.e. 1000)",
+			                      flags->cpu_quota);
+		limits->cpu_quota_us = number > 0 ? (uint64_t)number : 0;
+	}
 	if (flags->cpuset_cpus != NULL &&
 	    copy_cpuset_flag("cpuset-cpus", flags->cpuset_cpus, limits->cpuset_cpus, sizeof limits->cpuset_cpus) < 0)
 		return -1;
@@ -100,6 +118,10 @@ int containerv_spec_parse_limits(const struct containerv_spec_limit_flags *flags
 		return cv_error_errno(EINVAL, "resource limits: unsupported version %u", flags->version);
 	if (parse_memory_flags(flags, limits) < 0 || parse_cpu_flags(flags, limits) < 0)
 		return -1;
+	if (flags->memory_reservation != NULL &&
+	    parse_size_flag("memory-reservation", flags->memory_reservation, &limits->memory_reservation_bytes) < 0)
+		return -1;
+	limits->oom_kill_disable = flags->oom_kill_disable != 0;
 	if (flags->pids_limit != NULL) {
 		if (parse_number_flag("pids-limit", flags->pids_limit, -1, INT64_MAX, &number) < 0)
 			return -1;

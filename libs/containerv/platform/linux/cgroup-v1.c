@@ -350,9 +350,15 @@ static int apply_memory(const struct cv_cgroup_v1 *v1, const struct containerv_l
 		/* EBUSY: the container uses more than the new limit and the kernel could not reclaim it. */
 		return cv_error_prefix("memory limit");
 	}
-	if (limits->memory_swap_bytes == 0 || swap_first)
-		return 0;
-	return write_memory_swap(dir, limits->memory_swap_bytes);
+	if (limits->memory_swap_bytes != 0 && !swap_first && write_memory_swap(dir, limits->memory_swap_bytes) < 0)
+		return -1;
+	if (limits->memory_reservation_bytes > 0 &&
+	    write_number(dir, "memory.soft_limit_in_bytes", limits->memory_reservation_bytes) < 0)
+		return cv_error_prefix("memory reservation");
+	/* The OOM killer leaves the cgroup's processes alone: they wait in the kernel until memory is freed. */
+	if (limits->oom_kill_disable && cv_cgroup_write(dir, "memory.oom_control", "1") < 0)
+		return cv_error_prefix("disable the OOM killer");
+	return 0;
 }
 
 static int apply_cpu(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)

@@ -146,8 +146,15 @@ static int write_number(const char *dir, const char *name, long long value)
 
 static int apply_memory(const char *dir, const struct containerv_limits *limits)
 {
+	/* v2 has no switch that spares a cgroup from the OOM killer (memory.oom.group only widens a kill). */
+	if (limits->oom_kill_disable)
+		return cv_error_errno(ENOTSUP, "--oom-kill-disable: cgroup v2 has no way to disable the OOM killer "
+		                               "(docker ignores it there; containerv refuses it)");
 	if (limits->memory_bytes > 0 && write_number(dir, "memory.max", limits->memory_bytes) < 0)
 		return cv_error_prefix("memory limit");
+	if (limits->memory_reservation_bytes > 0 &&
+	    write_number(dir, "memory.low", limits->memory_reservation_bytes) < 0)
+		return cv_error_prefix("memory reservation");
 	if (limits->memory_swap_bytes == 0)
 		return 0;
 	if (!cv_cgroup_has_file(dir, "memory.swap.max"))

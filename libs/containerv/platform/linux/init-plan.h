@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "platform/linux/cgroup.h"
+#include "platform/linux/process-limits.h"
 #include "platform/linux/security-linux.h"
 
 #define CV_KEEP_FDS_MAX 12
@@ -69,6 +70,14 @@ struct cv_plan_mount {
 	char data[160];     /* tmpfs options */
 };
 
+/* A --device: the node made in the container's /dev (or the host's bound there, in a user namespace). */
+struct cv_plan_host_device {
+	const char *host;      /* the host's node (the config's) */
+	const char *container; /* under /dev (the config's) */
+	mode_t mode;           /* S_IFCHR or S_IFBLK and the host node's permission bits */
+	dev_t rdev;
+};
+
 struct cv_init_plan {
 	int sync_fd;      /* the child's end of the socketpair (SOCK_SEQPACKET) */
 	int state_dir_fd; /* the parent's O_PATH descriptor of the state directory; never passed to the init */
@@ -120,6 +129,7 @@ struct cv_init_plan {
 	char rootfs[PATH_MAX];
 	int rootfs_fd;
 	char hostname[65];
+	char domainname[65]; /* empty: none */
 	/* /etc/hostname, /etc/hosts, /etc/resolv.conf: bound over the image's; no file of the host's disk. */
 	char *etc_texts[3]; /* hostname, hosts, resolv.conf */
 	char **argv;        /* NULL: idle init */
@@ -137,8 +147,12 @@ struct cv_init_plan {
 	bool readonly_rootfs;
 	struct cv_plan_device *devices; /* the config's nodes, made after the default ones */
 	size_t device_count;
+	struct cv_plan_host_device *host_devices; /* --device, checked by the parent at this start */
+	size_t host_device_count;
 	int umask;                   /* the main command's; -1: inherited */
 	int root_propagation;        /* enum containerv_mount_propagation, set on the root and below after pivot_root */
+	char shm_options[64];        /* /dev/shm's tmpfs options (mode and --shm-size) */
+	struct cv_process_limits process_limits; /* --ulimit (the main command) and --oom-score-adj (the init) */
 	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
 	char *const *readonly_paths; /* mounted read-only */
 	struct cv_security_plan security;

@@ -143,6 +143,10 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 		goto fail;
 	if (plan->umask >= 0)
 		umask((mode_t)plan->umask);
+	/* --ulimit: the command's own limits (not the init's, which must keep its descriptors), while we may raise
+	 * them. */
+	if (cv_process_limits_apply(&plan->process_limits, true, false) < 0)
+		goto fail;
 	/* Capabilities, no_new_privileges, Landlock and seccomp last, with the user switch in their midst. */
 	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user_of_plan, (void *)plan) < 0)
 		goto fail;
@@ -283,6 +287,11 @@ static void set_up(struct cv_init_plan *plan)
 		cv_error_sys("sethostname");
 		fail_setup(plan);
 	}
+	if ((plan->namespaces & CV_NS_UTS) && plan->domainname[0] != '\0' &&
+	    setdomainname(plan->domainname, strlen(plan->domainname)) < 0) {
+		cv_error_sys("setdomainname");
+		fail_setup(plan);
+	}
 	if (cv_rootfs_setup(plan) < 0)
 		fail_setup(plan);
 }
@@ -399,6 +408,9 @@ void cv_init_main(struct cv_init_plan *plan)
 	/* Only in our own cgroup namespace: a cgroup mount outside it would show the host's whole tree. */
 	if ((plan->namespaces & CV_NS_CGROUP) && (plan->namespaces & CV_NS_MOUNT) &&
 	    cv_mount_cgroup_view(!plan->cgroup_follows) < 0)
+		fail_setup(plan);
+	/* --oom-score-adj: ours, so that every process started in the container inherits it. */
+	if (cv_process_limits_apply(&plan->process_limits, false, true) < 0)
 		fail_setup(plan);
 	/* Out of the caller's session: terminal signals must reach us only through containerv_kill(). */
 	setsid();

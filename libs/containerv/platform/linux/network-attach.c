@@ -342,16 +342,21 @@ static int veth_create_replacing_stale(struct cv_netlink *host, const char *name
  * docker's): a container that gets a released address answers at the MAC the neighbours have
  * cached for it, instead of being unreachable until their cache entries expire.
  */
-int cv_network_plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary)
+int cv_network_plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary,
+                    const char *mac_address)
 {
-	const uint8_t mac[6] = {0x02,
-	                        0x42,
-	                        (uint8_t)(lease->address >> 24),
-	                        (uint8_t)(lease->address >> 16),
-	                        (uint8_t)(lease->address >> 8),
-	                        (uint8_t)lease->address};
+	uint8_t mac[6] = {0x02,
+	                  0x42,
+	                  (uint8_t)(lease->address >> 24),
+	                  (uint8_t)(lease->address >> 16),
+	                  (uint8_t)(lease->address >> 8),
+	                  (uint8_t)lease->address};
 	struct cv_netlink host;
 	int ret;
+
+	/* --mac-address: checked when it was set; the config is the state root's, so checked again. */
+	if (mac_address != NULL && cv_mac_parse(mac_address, mac) < 0)
+		return cv_error_errno(EINVAL, "network: invalid MAC address %s", mac_address);
 
 	if (cv_netlink_open(&host) < 0)
 		return -1;
@@ -421,7 +426,7 @@ int cv_network_attach(struct containerv_container *c, struct cv_network_plan *pl
 	/* Its own namespace (every mode but host), set up before any veth is in it; never ours. A joined one is
 	 * its owner's, set up already (and the init may not be in it yet). */
 	if ((c->config.namespaces & CV_NS_NET) && c->config.join_paths[CV_JOIN_NET] == NULL &&
-	    cv_network_namespace_defaults(pid) < 0)
+	    c->config.join_containers[CV_JOIN_NET] == NULL && cv_network_namespace_defaults(pid) < 0)
 		return cv_error_prefix("network");
 	if ((c->config.network.mode == CV_NETWORK_STATIC || plan->leased || plan->connected_count > 0) &&
 	    !(c->config.namespaces & CV_NS_NET))
@@ -431,12 +436,13 @@ int cv_network_attach(struct containerv_container *c, struct cv_network_plan *pl
 			return cv_error_prefix("network");
 		return 0;
 	}
-	if (plan->leased && (cv_network_plug(&plan->network, &plan->lease, pid, true) < 0 ||
-	                     cv_network_hand_lease(&plan->network, &plan->lease, pid) < 0))
+	if (plan->leased &&
+	    (cv_network_plug(&plan->network, &plan->lease, pid, true, c->config.network.mac_address) < 0 ||
+	     cv_network_hand_lease(&plan->network, &plan->lease, pid) < 0))
 		return cv_error_prefix("network %s", plan->network.name);
 	for (size_t i = 0; i < plan->connected_count; i++) {
 		struct cv_network_plan *more = &plan->connected[i];
-		if (cv_network_plug(&more->network, &more->lease, pid, false) < 0 ||
+		if (cv_network_plug(&more->network, &more->lease, pid, false, NULL) < 0 ||
 		    cv_network_hand_lease(&more->network, &more->lease, pid) < 0)
 			return cv_error_prefix("network %s", more->network.name);
 	}

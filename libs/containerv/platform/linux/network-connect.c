@@ -189,7 +189,7 @@ static int connect_running(struct containerv_container *c, const char *network, 
 	cv_network_unlock(lock);
 	/* Again (a container started by an older version): its ethN must be born without IPv6 too. */
 	if (ret == 0 && (cv_network_namespace_defaults(c->state.pid) < 0 || remove_leftover_veth(plan.lease.veth) < 0 ||
-	                 cv_network_plug(&plan.network, &plan.lease, c->state.pid, false) < 0 ||
+	                 cv_network_plug(&plan.network, &plan.lease, c->state.pid, false, NULL) < 0 ||
 	                 cv_network_hand_lease(&plan.network, &plan.lease, c->state.pid) < 0))
 		ret = -1;
 	if (ret < 0 && plan.leased) {

@@ -43,7 +43,9 @@ void cv_network_release(const char *container_id);
 /* Shared by start-up and connect (linux/network-attach.c), the lock held where it says so. */
 int cv_network_lease_locked(struct containerv_container *container, const char *name, const char *ip,
                             int interface_number, bool with_ports, struct cv_network_plan *plan);
-int cv_network_plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary);
+/* MAC_ADDRESS: --mac-address for this interface, NULL for the one derived from its address. */
+int cv_network_plug(const struct cv_network *network, const struct cv_lease *lease, pid_t pid, bool primary,
+                    const char *mac_address);
 int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lease, pid_t pid);
 /* Releases the container's leases (of one network, or all with NULL); returns how many. Locked. */
 int cv_network_release_locked(const char *container_id, const char *network, bool container_running);

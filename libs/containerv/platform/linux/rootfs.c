@@ -183,6 +183,41 @@ static int create_device(int rootfd, int devfd, const struct cv_device *device)
 }
 
 /*
+ * A --device: mknod with the host node's type, numbers and permission bits (the device allow-list lets
+ * exactly it through); in a user namespace, where mknod is refused, the host's node is bound instead.
+ */
+static int create_requested_device(int rootfd, const struct cv_plan_host_device *device)
+{
+	char parent[PATH_MAX];
+	const char *name;
+	int parent_fd;
+
+	snprintf(parent, sizeof parent, "%s", device->container);
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	name = device->container + (slash - parent) + 1;
+	if (cv_root_mkdirs(rootfd, parent, 0755) < 0)
+		return -1;
+	parent_fd = cv_root_open(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (parent_fd < 0)
+		return cv_error_sys("device %s: open %s in the container", device->host, parent);
+	/* A node the image has there is replaced, as docker does. */
+	unlinkat(parent_fd, name, 0);
+	if (mknodat(parent_fd, name, device->mode, device->rdev) == 0) {
+		fchmodat(parent_fd, name, device->mode & 07777, 0);
+		close(parent_fd);
+		return 0;
+	}
+	int saved = errno;
+	close(parent_fd);
+	if (saved != EPERM) {
+		errno = saved;
+		return cv_error_sys("device %s: mknod %s", device->host, device->container);
+	}
+	return mount_in_root(rootfd, device->host, device->container, NULL, MS_BIND, NULL, true);
+}
+
+/*
  * -t: the terminal is made here, in the container's own devpts instance (no terminal of the host ever
  * goes in: a process could reopen it through /proc/self/fd). The master goes to the parent over the sync
  * socket; the slave becomes the main command's stdio and, as docker does, /dev/console.
@@ -291,9 +326,14 @@ static int setup_dev(int rootfd, struct cv_init_plan *plan)
 	if (mount_in_root(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 	                  "newinstance,ptmxmode=0666,mode=0620", false) < 0)
 		return -1;
-	if (mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+	/* --ipc none: no /dev/shm at all (docker's). */
+	if (plan->shm_options[0] != '\0' &&
+	    mount_in_root(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->shm_options,
 	                  false) < 0)
 		return -1;
+	for (size_t i = 0; i < plan->host_device_count; i++)
+		if (create_requested_device(rootfd, &plan->host_devices[i]) < 0)
+			return -1;
 	if (mount_in_root(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false) < 0)
 		return -1;
 	if (plan->tty && open_terminal(rootfd, plan) < 0)

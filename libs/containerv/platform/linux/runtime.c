@@ -30,6 +30,7 @@
 #include "common/util.h"
 #include "core/supervise-state.h"
 #include "platform/linux/container-private.h"
+#include "platform/linux/devices.h"
 #include "platform/linux/init-plan.h"
 #include "platform/linux/network-private.h"
 #include "core/volume.h"
@@ -39,6 +40,7 @@ static void plan_free(struct cv_init_plan *plan)
 {
 	free(plan->mounts);
 	free(plan->devices);
+	free(plan->host_devices);
 	cv_security_plan_clear(&plan->security);
 	free(plan->overlay_options);
 	free(plan->layer_fds);
@@ -66,20 +68,55 @@ static void plan_free(struct cv_init_plan *plan)
 static void plan_keep(struct cv_init_plan *plan, int fd);
 
 /* linux.namespaces[].path: each opened and checked here; the init enters net, ipc and uts, we enter pid. */
-static int open_joined_namespaces(const struct containerv_options *config, struct cv_init_plan *plan)
+/*
+ * The namespace of type of the running container ID (--pid container:NAME): its init's, opened and then
+ * checked to still be that init (same pid and start time), so that a pid reused meanwhile by another
+ * process, the host's included, is never joined.
+ */
+static int open_container_namespace(struct containerv_container *c, const char *id, int type, int *fd)
+{
+	struct containerv_container *joined = NULL;
+	char path[64];
+
+	if (containerv_open_in(c->context, id, &joined) < 0)
+		return -1;
+	if (joined->state.status != CV_STATE_RUNNING || joined->state.pid <= 0) {
+		containerv_close(joined);
+		return cv_error_errno(ESRCH, "container %.12s is not running", id);
+	}
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)joined->state.pid,
+	         type == CLONE_NEWPID   ? "pid"
+	         : type == CLONE_NEWIPC ? "ipc"
+	         : type == CLONE_NEWUTS ? "uts"
+	                                : "net");
+	int ret = cv_namespace_open(path, type, fd);
+	if (ret == 0 && !cv_process_alive(joined->state.pid, joined->state.pid_start_time)) {
+		close(*fd);
+		ret = cv_error_errno(ESRCH, "container %.12s is not running", id);
+	}
+	containerv_close(joined);
+	return ret;
+}
+
+static int open_joined_namespaces(struct containerv_container *c, struct cv_init_plan *plan)
 {
 	static const int types[] = {[CV_JOIN_NET] = CLONE_NEWNET,
 	                            [CV_JOIN_IPC] = CLONE_NEWIPC,
 	                            [CV_JOIN_UTS] = CLONE_NEWUTS,
 	                            [CV_JOIN_PID] = CLONE_NEWPID};
+	const struct containerv_options *config = &c->config;
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++) {
 		const char *path = config->join_paths[i];
 		int fd;
 
-		if (path == NULL)
+		if (config->join_containers[i] != NULL) {
+			if (open_container_namespace(c, config->join_containers[i], types[i], &fd) < 0)
+				return cv_error_prefix("join the %s namespace of container %.12s",
+				                       cv_join_types[i].name, config->join_containers[i]);
+		} else if (path == NULL) {
 			continue;
-		if (cv_namespace_open(path, types[i], &fd) < 0)
+		} else if (cv_namespace_open(path, types[i], &fd) < 0)
 			return cv_error_prefix("join the %s namespace", cv_join_types[i].name);
 		if (i == CV_JOIN_PID) {
 			plan->join_pid_fd = fd;
@@ -98,7 +135,7 @@ static unsigned int namespaces_to_make(const struct containerv_options *config)
 	unsigned int namespaces = config->namespaces & ~(unsigned int)CV_NS_CGROUP;
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++)
-		if (config->join_paths[i] != NULL)
+		if (config->join_paths[i] != NULL || config->join_containers[i] != NULL)
 			namespaces &= ~cv_join_types[i].bit;
 	return namespaces;
 }
@@ -678,7 +715,8 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 		return -1;
 	snprintf(plan->hostname, sizeof plan->hostname, "%s", hostname);
 	/* A joined uts namespace keeps its name unless one is asked for: it is the pod's, not ours to rename. */
-	if (config->join_paths[CV_JOIN_UTS] != NULL && config->hostname == NULL)
+	if ((config->join_paths[CV_JOIN_UTS] != NULL || config->join_containers[CV_JOIN_UTS] != NULL) &&
+	    config->hostname == NULL)
 		plan->hostname[0] = '\0';
 	plan->namespaces = config->namespaces;
 	plan->argv = config->argv;
@@ -691,6 +729,14 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	plan->root_propagation = config->root_propagation;
 	plan->groups = config->supplementary_groups;
 	plan->group_count = config->supplementary_group_count;
+	/* docker's /dev/shm: 64 MiB unless --shm-size says otherwise. */
+	if (config->shm_size >= 0)
+		snprintf(plan->shm_options, sizeof plan->shm_options, "mode=1777,size=%lld",
+		         (long long)(config->shm_size > 0 ? config->shm_size : 64LL << 20));
+	snprintf(plan->domainname, sizeof plan->domainname, "%s", config->domainname ? config->domainname : "");
+	if (cv_process_limits_build(config, &plan->process_limits) < 0 ||
+	    cv_devices_plan(config, &plan->host_devices, &plan->host_device_count) < 0)
+		return -1;
 	if (prepare_stdio(c, plan, io) < 0)
 		return -1;
 	/*
@@ -705,7 +751,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 			return cv_error_sys("create exit.json of %.12s", c->id);
 		plan_keep(plan, plan->exit_fd);
 	}
-	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0 || open_joined_namespaces(config, plan) < 0)
+	if (build_mounts(c, plan) < 0 || build_security(c, plan) < 0 || open_joined_namespaces(c, plan) < 0)
 		return -1;
 	find_command_line(plan);
 	for (int i = 0; i < 3; i++)
@@ -790,24 +836,28 @@ static int parse_device_rule(const char *text, struct cv_device_rule *rule, char
 /* A new cgroup, with the device list (before any process of the container can open a device). */
 static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
 {
-	size_t extra = cv_strv_length(c->config.device_rules), count = 0;
+	size_t extra = cv_strv_length(c->config.device_rules), rest = 0;
+	cleanup_free struct cv_device_rule *defaults = NULL;
 
+	/* docker's list and the --device nodes, read before anything is made. */
+	if (!c->config.security->privileged && cv_devices_rules(&c->config, &defaults, &rest) < 0)
+		return -1;
 	if (create_clean_cgroup(c, cgroup) < 0)
 		return -1;
 	if (c->config.security->privileged)
 		return 0;
 	if (extra == 0)
-		return cv_cgroup_restrict_devices(*cgroup, cv_default_device_rules, cv_default_device_rule_count);
-	/* The config's rules first, in their order (v1 lists them so), then the defaults. */
-	cleanup_free struct cv_device_rule *rules = cv_malloc0((extra + cv_default_device_rule_count) * sizeof *rules);
+		return cv_cgroup_restrict_devices(*cgroup, defaults, rest);
+	/* The config's rules first, in their order (v1 lists them so), then the defaults and --device's. */
+	cleanup_free struct cv_device_rule *rules = cv_malloc0((extra + rest) * sizeof *rules);
 	cleanup_free char(*access)[4] = cv_malloc0(extra * sizeof *access);
 	if (rules == NULL || access == NULL)
 		return -1;
-	for (; count < extra; count++)
-		if (parse_device_rule(c->config.device_rules[count], &rules[count], access[count]) < 0)
+	for (size_t i = 0; i < extra; i++)
+		if (parse_device_rule(c->config.device_rules[i], &rules[i], access[i]) < 0)
 			return -1;
-	memcpy(rules + count, cv_default_device_rules, cv_default_device_rule_count * sizeof *rules);
-	return cv_cgroup_restrict_devices(*cgroup, rules, count + cv_default_device_rule_count);
+	memcpy(rules + extra, defaults, rest * sizeof *rules);
+	return cv_cgroup_restrict_devices(*cgroup, rules, extra + rest);
 }
 
 /*

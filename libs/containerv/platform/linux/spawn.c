@@ -47,6 +47,9 @@ struct spawn_plan {
 	int cgroup_join_fds[CV_CGROUP_JOIN_FDS_MAX]; /* v1: the helper joins by itself (cgroup.h says why) */
 	size_t cgroup_join_count;
 	struct cv_security_plan security;
+	struct cv_process_limits process_limits; /* the container's --ulimit and --oom-score-adj */
+	const gid_t *groups;                     /* the container's supplementary groups (--group-add) */
+	size_t group_count;
 	int report_fd; /* close-on-exec pipe: a cv_sync_message on failure, EOF on exec */
 };
 
@@ -63,8 +66,9 @@ static int switch_user(uid_t uid, gid_t gid, void *arg)
 {
 	const struct spawn_plan *plan = arg;
 
-	if ((setgroups(0, NULL) < 0 && !(plan->user_namespace && errno == EPERM)) || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(uid, uid, uid) < 0)
+	if ((setgroups(plan->group_count, plan->groups) < 0 &&
+	     !(plan->user_namespace && errno == EPERM && plan->group_count == 0)) ||
+	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		return cv_error_sys("switch to user %u:%u", (unsigned int)uid, (unsigned int)gid);
 	return 0;
 }
@@ -88,6 +92,9 @@ static void __attribute__((noreturn)) exec_process(const struct spawn_plan *plan
 	if (cv_chdir_in_root(plan->workdir) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* The limits the container's processes have, set while we may still raise them. */
+	if (cv_process_limits_apply(&plan->process_limits, true, true) < 0)
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
 	/* The container's walls, as its main command has them; seccomp goes in last. */
 	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user, (void *)plan) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
@@ -234,8 +241,11 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 			return -1;
 		plan->cgroup_join_count = (size_t)joins;
 	}
-	if (cv_security_plan_prepare(&c->config, &plan->security) < 0)
+	if (cv_security_plan_prepare(&c->config, &plan->security) < 0 ||
+	    cv_process_limits_build(&c->config, &plan->process_limits) < 0)
 		return -1;
+	plan->groups = c->config.supplementary_groups;
+	plan->group_count = c->config.supplementary_group_count;
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
 	if (plan->init_pidfd < 0 || !cv_process_alive(c->state.pid, c->state.pid_start_time))
 		return cv_error_errno(ESRCH, "container %s is not running", containerv_name(c));

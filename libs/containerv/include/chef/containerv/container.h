@@ -156,6 +156,73 @@ CONTAINERV_API int containerv_options_set_root_propagation(struct containerv_opt
  */
 CONTAINERV_API int containerv_options_set_stop_signal(struct containerv_options *options, int signal);
 
+/*
+ * How long containerv_stop() waits, given CONTAINERV_STOP_TIMEOUT_DEFAULT,
+ * before it kills (docker's --stop-timeout): 0 to 86400 seconds; -1 is
+ * containerv's default of 10 again. EINVAL: out of range.
+ */
+CONTAINERV_API int containerv_options_set_stop_timeout(struct containerv_options *options, int seconds);
+
+/* At most this many resource limits per container (containerv_options_add_ulimit). */
+#define CONTAINERV_ULIMITS_MAX 16
+/* An rlimit value without a limit (RLIM_INFINITY). */
+#define CONTAINERV_ULIMIT_UNLIMITED (-1)
+
+/*
+ * A per-process resource limit of the container's processes (docker's
+ * --ulimit), set in the init before the main command runs and on every
+ * process containerv_spawn() starts: NAME is docker's ("nofile", "nproc",
+ * "core", "memlock", "stack", "cpu", "data", "fsize", "locks", "msgqueue",
+ * "nice", "rss", "rtprio", "rttime", "sigpending", "as"), SOFT at most HARD,
+ * each >= 0 or CONTAINERV_ULIMIT_UNLIMITED. A later NAME replaces an earlier
+ * one. A hard limit above the caller's own needs the privilege to raise it
+ * (the start fails with EPERM otherwise). EINVAL: unknown name or values.
+ */
+CONTAINERV_API int containerv_options_add_ulimit(struct containerv_options *options, const char *name, int64_t soft,
+                                                 int64_t hard);
+
+/*
+ * The size of the container's /dev/shm tmpfs (docker's --shm-size): bytes > 0;
+ * default 64 MiB as docker's. 0: no /dev/shm at all (docker's --ipc none).
+ */
+CONTAINERV_API int containerv_options_set_shm_size(struct containerv_options *options, int64_t bytes);
+
+/*
+ * The OOM killer's adjustment of the container's processes (docker's
+ * --oom-score-adj): -1000 (never killed) to 1000 (killed first), written for
+ * the init (so every process it starts inherits it) and for each process
+ * containerv_spawn() starts. EINVAL: out of range.
+ */
+CONTAINERV_API int containerv_options_set_oom_score_adj(struct containerv_options *options, int adjustment);
+
+/*
+ * The NIS domain name of the container's UTS namespace (docker's
+ * --domainname), as setdomainname(2) takes it: at most 64 characters of
+ * [A-Za-z0-9.-]. Needs the container's own UTS namespace. NULL: none.
+ */
+CONTAINERV_API int containerv_options_set_domainname(struct containerv_options *options, const char *domainname);
+
+/* At most this many host devices (containerv_options_add_host_device). */
+#define CONTAINERV_DEVICES_MAX 32
+
+/*
+ * A host device node made in the container (docker's --device
+ * HOST[:CONTAINER[:PERMISSIONS]]): HOST_PATH must be a character or block
+ * device of the host (its type, major and minor are read with stat at this
+ * call and checked again at each start); CONTAINER_PATH (NULL: the same path)
+ * an absolute path under /dev; PERMISSIONS (NULL: "rwm") a non-empty subset
+ * of "rwm" as the device cgroup takes it. The node is made in the
+ * container's /dev with the host's numbers, and the container's device
+ * allow-list (devices.allow on cgroup v1, the eBPF device program on v2)
+ * lets exactly that device through with those permissions. The audit reports
+ * each. Refused below the permissive security level for a device that reaches
+ * the host's storage or memory (block devices, /dev/mem, /dev/kmsg, ...):
+ * see docs/security.md. EINVAL: not a device node, or a bad path or
+ * permissions; ENOENT: no such host path.
+ */
+CONTAINERV_API int containerv_options_add_host_device(struct containerv_options *options, const char *host_path,
+                                                      const char *container_path, const char *permissions);
+
 /* At most this many supplementary groups (containerv_options_set_supplementary_groups). */
 #define CONTAINERV_SUPPLEMENTARY_GROUPS_MAX 32
 
@@ -202,6 +269,18 @@ CONTAINERV_API int containerv_options_set_namespaces(struct containerv_options *
  */
 CONTAINERV_API int containerv_options_join_namespace(struct containerv_options *options, unsigned int namespace_type,
                                                      const char *path);
+
+/*
+ * The container joins a namespace of another container of the same state
+ * root (docker's --pid/--ipc container:NAME): NAMESPACE as for
+ * containerv_options_join_namespace(), CONTAINER its id, a unique prefix or
+ * its name. containerv_create() resolves it to the id (it must exist then);
+ * each start finds that container's init (it must be running, or the start
+ * fails with ESRCH) and joins its namespace, checked to still be that
+ * process's. The same limits as a namespace path. NULL: a new namespace again.
+ */
+CONTAINERV_API int containerv_options_join_container(struct containerv_options *options, unsigned int namespace_type,
+                                                     const char *container);
 
 /* Resource limits; validated here and again at create. */
 CONTAINERV_API int containerv_options_set_limits(struct containerv_options *options,
@@ -438,6 +517,16 @@ struct containerv_info {
 	char image_digest[72];
 };
 
+/*
+ * The run settings beyond the limits as a JSON object with docker's
+ * HostConfig names (what `inspect` prints): Ulimits, ShmSize, Devices,
+ * GroupAdd, OomScoreAdj, OomKillDisable, MemoryReservation, PidMode,
+ * IpcMode, UTSMode, CgroupnsMode, and Domainname, StopTimeout, MacAddress.
+ * A namespace shared with the host is "host", one joined "container:ID" or
+ * the path. Free *json with free().
+ */
+CONTAINERV_API int containerv_get_host_config(struct containerv_container *container, char **json);
+
 /* Which of a container's string lists containerv_get_strings() copies. */
 enum containerv_strings {
 	CV_STRINGS_COMMAND = 1, /* the main command, one word per entry (empty without one) */
@@ -608,7 +697,10 @@ CONTAINERV_API int containerv_kill(struct containerv_container *container, int s
  * Stops a container as `docker stop` does: sends stop_signal (0 means
  * SIGTERM), waits up to timeout_seconds, then kills every process. A paused
  * container is resumed right after the signal so that it can act on it.
+ * CONTAINERV_STOP_TIMEOUT_DEFAULT: the container's own
+ * (containerv_options_set_stop_timeout), else 10 seconds.
  */
+#define CONTAINERV_STOP_TIMEOUT_DEFAULT 0xffffffffu
 CONTAINERV_API int containerv_stop(struct containerv_container *container, int stop_signal,
                                    unsigned int timeout_seconds);
 

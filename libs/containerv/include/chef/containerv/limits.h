@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define CONTAINERV_LIMITS_VERSION 1
+#define CONTAINERV_LIMITS_VERSION 2 /* 2: memory_reservation_bytes, oom_kill_disable */
 
 /*
  * Resource limits of one container. A zero field means "not set": the
@@ -31,11 +31,23 @@ struct containerv_limits {
 	int64_t pids_max;          /* most tasks at once; -1 unlimited, 0 unset */
 	uint32_t io_weight; /* 10..1000 (blkio.weight on v1; io.bfq.weight, else io.weight mapped to 1..10000 on v2); 0
 	                       unset */
+	/*
+	 * Soft memory limit (docker's --memory-reservation): what the kernel reclaims the container down to
+	 * under host memory pressure (memory.soft_limit_in_bytes on v1, memory.low on v2); 0 unset. Below
+	 * memory_bytes when both are set.
+	 */
+	int64_t memory_reservation_bytes;
+	/*
+	 * 1: the OOM killer spares the container's processes (memory.oom_control on v1; they wait for memory
+	 * instead). cgroup v2 has no such switch: creating or updating such a container fails there with
+	 * ENOTSUP. Needs memory_bytes (docker's rule: without a limit the host's OOM killer is disabled).
+	 */
+	int oom_kill_disable;
 };
 
 #define CONTAINERV_LIMITS_INIT                                                                                         \
 	{                                                                                                              \
-		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0                                                 \
+		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0, 0, 0                                           \
 	}
 
 /*

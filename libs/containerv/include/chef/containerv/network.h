@@ -57,6 +57,14 @@ CONTAINERV_API int containerv_options_set_network_mode(struct containerv_options
 CONTAINERV_API int containerv_options_set_ip(struct containerv_options *options, const char *address);
 
 /*
+ * The MAC address of the container's interface on its first network
+ * (docker's --mac-address): "92:d0:c6:0a:29:33", a unicast address other
+ * than all zeros. Default: 02:42 and the four bytes of its IPv4 address.
+ * Networks connected later keep the derived one. EINVAL: malformed.
+ */
+CONTAINERV_API int containerv_options_set_mac_address(struct containerv_options *options, const char *mac);
+
+/*
  * The seed's form: a veth pair without bridge, the host's end addressed
  * host_ip, the container's end (eth0) container_ip, both with
  * container_netmask (dotted, "255.255.255.0"); the default route goes

@@ -65,8 +65,46 @@ CONTAINERV_API int containerv_spec_add_env(struct containerv_options *options, c
  */
 CONTAINERV_API int containerv_spec_add_env_file(struct containerv_options *options, const char *path);
 
+/*
+ * An --env-file read alone (exec's): its entries, as containerv_spec_add_env_file()
+ * reads them (a later KEY replaces an earlier one), in *entries, NULL-terminated
+ * (free with containerv_strings_free()).
+ */
+CONTAINERV_API int containerv_spec_read_env_file(const char *path, char ***entries);
+
 /* docker's --sysctl KEY=VALUE: containerv_options_add_sysctl()'s rules (namespaced keys only). */
 CONTAINERV_API int containerv_spec_add_sysctl(struct containerv_options *options, const char *text);
+
+/*
+ * docker's --ulimit NAME=SOFT[:HARD] ("nofile=1024:2048", "core=0"): HARD is
+ * SOFT when absent; -1 or "unlimited" for no limit (containerv_options_add_ulimit()).
+ */
+CONTAINERV_API int containerv_spec_add_ulimit(struct containerv_options *options, const char *text);
+
+/*
+ * docker's --device HOST[:CONTAINER][:PERMISSIONS] ("/dev/fuse",
+ * "/dev/snd/controlC0:/dev/snd0:r") (containerv_options_add_host_device()).
+ */
+CONTAINERV_API int containerv_spec_add_device(struct containerv_options *options, const char *text);
+
+/*
+ * docker's --group-add GROUP: a gid, or a name looked up in the root
+ * filesystem's /etc/group (as --user's; the image or --rootfs must be set
+ * first). Added to the supplementary groups of the main command and of
+ * every exec'd process.
+ */
+CONTAINERV_API int containerv_spec_add_group(struct containerv_options *options, const char *text);
+
+/*
+ * docker's --pid, --ipc, --uts and --cgroupns (KIND "pid", "ipc", "uts",
+ * "cgroupns"): "host" shares the host's namespace (refused at levels that
+ * forbid it, see docs/security.md), "container:NAME" (pid and ipc) joins
+ * another container's, "private" and "" (every kind) and "shareable" (ipc)
+ * are the default (a namespace of its own), "none" (ipc) is its own without
+ * a /dev/shm.
+ */
+CONTAINERV_API int containerv_spec_set_namespace_mode(struct containerv_options *options, const char *kind,
+                                                      const char *mode);
 
 /* docker's --stop-signal: a name ("SIGUSR1", "USR1", "RTMIN+3") or a number; replaces the image's. */
 CONTAINERV_API int containerv_spec_set_stop_signal(struct containerv_options *options, const char *text);
@@ -80,7 +118,7 @@ CONTAINERV_API int containerv_spec_set_stop_signal(struct containerv_options *op
  */
 CONTAINERV_API int containerv_spec_set_user(struct containerv_options *options, const char *text);
 
-#define CONTAINERV_SPEC_LIMIT_FLAGS_VERSION 1
+#define CONTAINERV_SPEC_LIMIT_FLAGS_VERSION 2 /* 2: cpu_period, cpu_quota, memory_reservation, oom_kill_disable */
 
 /*
  * The resource flags of docker run as typed; NULL means not given.
@@ -96,11 +134,17 @@ struct containerv_spec_limit_flags {
 	const char *cpuset_mems;  /* --cpuset-mems */
 	const char *pids_limit;   /* --pids-limit: -1 (or 0) for none */
 	const char *blkio_weight; /* --blkio-weight: 0 or 10 to 1000 */
+	/* Version 2: */
+	const char *cpu_period;         /* --cpu-period: 1000 to 1000000 microseconds; not with --cpus */
+	const char *cpu_quota;          /* --cpu-quota: microseconds per period, -1 none; not with --cpus */
+	const char *memory_reservation; /* --memory-reservation: a size at most --memory */
+	int oom_kill_disable;           /* --oom-kill-disable: 1 (cgroup v1 only, needs --memory) */
 };
 
 #define CONTAINERV_SPEC_LIMIT_FLAGS_INIT                                                                               \
 	{                                                                                                              \
-		CONTAINERV_SPEC_LIMIT_FLAGS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                    \
+		CONTAINERV_SPEC_LIMIT_FLAGS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+		        0                                                                                              \
 	}
 
 /*
