@@ -11,6 +11,7 @@
 #include "network-flags.h"
 #include "image-cli.h"
 #include "output.h"
+#include "perf-profile.h"
 
 static json_t *strings_to_array(char *const *strings)
 {
@@ -202,6 +203,7 @@ static json_t *container_object(struct containerv_container *container, const st
 	                   config, "HostConfig", host_config_object(&info->limits), "Mounts", mounts_array(container),
 	                   "LogPath", containerv_log_path(container), "Rootfs", info->rootfs);
 	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
+	json_object_set_new(object, "PerfProfile", cli_perf_profile_object(container));
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);
 	return object;

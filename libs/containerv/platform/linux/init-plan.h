@@ -126,6 +126,7 @@ struct cv_init_plan {
 	struct cv_plan_mount *mounts; /* in mount order: parents before what they contain */
 	size_t mount_count;
 	bool readonly_rootfs;
+	bool thp_disable;            /* a performance profile's: PR_SET_THP_DISABLE, inherited by all the init starts */
 	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */
 	char *const *readonly_paths; /* mounted read-only */
 	struct cv_security_plan security;
