@@ -31,6 +31,7 @@ PACKAGES=(
 	tini             # `tini -s`: a subreaper for the test runs (this VM's PID 1 reaps no orphans)
 	crun             # peer runtime for the benchmarks (bench/)
 	runc             # peer runtime for the benchmarks (bench/)
+	gnuplot-nox      # the PNG plot of `containerv bench --plot` (bench/suite-report.sh); only the bench needs it
 	iproute2         # `ip`: integration tests look at network namespaces, veths, bridges
 	e2fsprogs        # mkfs.ext4/chattr: volume and filesystem tests
 	util-linux       # nsenter, unshare, mount, findmnt, lsns: integration tests
