@@ -33,7 +33,7 @@ json=$(jq -nR '
 	  + ([$r | keys[] | select(test("^scaling\\.[0-9]+\\.warm$")) | split(".")[1] | select(. != "0") |
 	      {key: ("scaling.warm_at_" + . + "_over_0"), value: ratio("scaling." + . + ".warm"; "scaling.0.warm")}] | from_entries)
 	  + ([$r | keys[] | select(test("^memory\\.[0-9]+\\.init_pss$")) | split(".")[1] |
-	      {key: ("memory." + . + ".overhead_kib"), value: ($r["memory." + . + ".init_pss"] + ($r["memory." + . + ".kmem"] // 0))}] | from_entries)
+	      {key: ("memory." + . + ".overhead_kib"), value: ($r["memory." + . + ".init_pss"] + ($r["memory." + . + ".monitor_pss"] // 0) + ($r["memory." + . + ".kmem"] // 0))}] | from_entries)
 	  | with_entries(select(.value != null)))}' <"$results")
 
 d() { jq -r --arg k "$1" '.derived[$k] // empty' <<<"$json"; }
@@ -74,14 +74,14 @@ fi
 levels=$(jq -r '.raw | keys[] | select(test("^scaling\\.[0-9]+\\.cold$")) | split(".")[1]' <<<"$json" | sort -n)
 if [ -n "$levels" ]; then
 	echo "memory per idle container (median of a sample, KiB) and start latency while N run (median ms):"
-	printf '  %8s %9s %9s %9s %10s %12s %12s %9s %9s %9s %6s\n' running init-RSS init-PSS kmem overhead cg-charged host-drop crun-cg cold warm load
+	printf '  %8s %9s %9s %8s %9s %10s %11s %10s %8s %9s %9s %6s\n' running init-RSS init-PSS mon-PSS kmem overhead cg-charged host-drop crun-cg cold warm load
 	for l in $levels; do
-		printf '  %8s %9s %9s %9s %10s %12s %12s %9s %9s %9s %6s\n' "$l" "$(r "memory.$l.init_rss")" "$(r "memory.$l.init_pss")" \
+		printf '  %8s %9s %9s %8s %9s %10s %11s %10s %8s %9s %9s %6s\n' "$l" "$(r "memory.$l.init_rss")" "$(r "memory.$l.init_pss")" "$(r "memory.$l.monitor_pss")" \
 			"$(r "memory.$l.kmem")" "$(d "memory.$l.overhead_kib")" "$(r "memory.$l.charged")" \
 			"$(r "memory.$l.host_avail_drop_kib_per_container")" "$(r "memory.$l.crun_charged")" \
 			"$(fmt "$(d "scaling.$l.cold_ms")" 1)" "$(fmt "$(d "scaling.$l.warm_ms")" 1)" "$(r "scaling.$l.load")"
 	done
-	echo "  (overhead = the init's PSS + the kernel memory charged to the cgroup; cg-charged includes the workload;"
+	echo "  (overhead = the init's PSS + its monitor's PSS + the kernel memory charged to the cgroup; cg-charged includes the workload;"
 	echo "   host-drop: MemAvailable's fall per container, other users' activity included)"
 	last=$(tail -1 <<<"$levels")
 	echo "  start latency with $last running over with none: cold $(fmt "$(d "scaling.cold_at_${last}_over_0")")" \
@@ -136,7 +136,7 @@ plot "$data/scaling" using 1:2 with linespoints title "containerv cold", "" usin
 set title "memory per idle container, KiB (log scale)"
 set logscale y
 set yrange [*:*]
-plot "$data/scaling" using 1:5 with linespoints title "containerv: init PSS + kernel memory charged", "" using 1:6 with linespoints title "host MemAvailable drop per container", "" using 1:7 with linespoints title "crun: cgroup charge (incl. workload)"
+plot "$data/scaling" using 1:5 with linespoints title "containerv: init + monitor PSS + kernel memory charged", "" using 1:6 with linespoints title "host MemAvailable drop per container", "" using 1:7 with linespoints title "crun: cgroup charge (incl. workload)"
 unset multiplot
 EOF
 		rm -rf "$data"

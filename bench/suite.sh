@@ -6,7 +6,7 @@
 #               (run + delete, as run --rm removes); a bare fork+exec of /bin/true (the floor)
 #   (--quick, for CI: 5 rounds, 10 containers, 4 per throughput batch at 1 and 2, crun only beside)
 #   throughput  containers per second, K containers of /bin/true at 1..P parallel
-#   memory      per idle container (sleep) at 1, 100 and N running: the init's RSS and PSS, the kernel
+#   memory      per idle container (sleep) at 1, 100 and N running: the init's RSS and PSS, its monitor's PSS, the kernel
 #               memory charged to its cgroup, the host's MemAvailable drop per container; crun's cgroup
 #   scaling     start latency (cold and warm) while 0, 1, 100, N containers run; crun's up to 100
 # Prints a table of medians and ratios; --json FILE, --plot FILE.png (gnuplot), --validate FILE (stored
@@ -227,20 +227,30 @@ if [[ ,$SECTIONS, == *,memory,* ]]; then
 		sleep 1
 		if [ "$level" -gt 0 ]; then
 			rec "memory.$level.host_avail_drop_kib_per_container" $(((base_avail - $(avail)) / level))
-			# A sample of up to 20 containers: the init, its workload, their cgroup.
+			# A sample of up to 20 containers: the init, its monitor, its workload, their cgroup. A detached
+			# container's monitor (containerv-mon) holds a pidfd of its init: fdinfo's "Pid:" names it.
+			declare -A monitor_of=()
+			for m in $(pgrep -x containerv-mon); do
+				for f in /proc/"$m"/fdinfo/*; do
+					p=$(awk '$1 == "Pid:" {print $2}' "$f" 2>/dev/null)
+					[ -z "$p" ] || monitor_of[$p]=$m
+				done
+			done
 			: >"$work/m.init_rss"; : >"$work/m.init_pss"; : >"$work/m.kmem"; : >"$work/m.charged"; : >"$work/m.workload_rss"
+			: >"$work/m.monitor_pss"
 			for i in $(seq 1 $(((level + 19) / 20)) "$level"); do
 				pid=$("$CV" inspect --format '{{.State.Pid}}' "cvb-idle-$i" 2>/dev/null) || continue
 				child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | cut -d' ' -f1)
 				kib_of "/proc/$pid/status" VmRSS >>"$work/m.init_rss"
 				kib_of "/proc/$pid/smaps_rollup" Pss >>"$work/m.init_pss"
+				[ -z "${monitor_of[$pid]:-}" ] || kib_of "/proc/${monitor_of[$pid]}/smaps_rollup" Pss >>"$work/m.monitor_pss"
 				[ -n "$child" ] && kib_of "/proc/$child/status" VmRSS >>"$work/m.workload_rss"
 				kmem=$(cgroup_of "$pid" memory.kmem.usage_in_bytes memory.stat)
 				if [[ $kmem == */memory.stat ]]; then awk '$1 == "kernel" {print int($2 / 1024)}' "$kmem" >>"$work/m.kmem"; else echo $(($(cat "$kmem") / 1024)) >>"$work/m.kmem"; fi
 				charged=$(cgroup_of "$pid" memory.usage_in_bytes memory.current)
 				echo $(($(cat "$charged") / 1024)) >>"$work/m.charged"
 			done
-			for k in init_rss init_pss kmem charged workload_rss; do rec "memory.$level.$k" "$(median <"$work/m.$k")"; done
+			for k in init_rss init_pss monitor_pss kmem charged workload_rss; do [ -s "$work/m.$k" ] && rec "memory.$level.$k" "$(median <"$work/m.$k")"; done
 			if [ "$oci_running" = "$level" ] && [ "$level" -le 100 ]; then
 				: >"$work/m.crun"
 				for i in $(seq 1 $(((level + 19) / 20)) "$level"); do
