@@ -114,7 +114,17 @@ if [ -n "$plot_out" ]; then
 				"$(m "$(r "memory.$l.crun_charged")")" >>"$data/scaling"
 		done
 		touch "$data/startup" "$data/scaling"
-		gnuplot <<EOF
+		# A section the run did not measure leaves its panel empty (gnuplot stops at a plot without points).
+		startup_plot= throughput_plot= scaling_plot= memory_plot=
+		[ -s "$data/startup" ] && startup_plot="plot \"$data/startup\" using 0:2:xtic(1) with boxes notitle"
+		for f in "$data"/tp.*; do [ -s "$f" ] || rm -f "$f"; done
+		[ -s "$data/tp.containerv" ] &&
+			throughput_plot="plot for [rt in \"$(cd "$data" && ls tp.* | sed 's/^tp\.//' | tr '\n' ' ')\"] \"$data/tp.\".rt using 1:2 with linespoints title rt"
+		if [ -s "$data/scaling" ]; then
+			scaling_plot="plot \"$data/scaling\" using 1:2 with linespoints title \"containerv cold\", \"\" using 1:3 with linespoints title \"containerv warm (pool)\", \"\" using 1:4 with linespoints title \"crun\""
+			memory_plot="plot \"$data/scaling\" using 1:5 with linespoints title \"containerv: init + monitor PSS + kernel memory charged\", \"\" using 1:6 with linespoints title \"host MemAvailable drop per container\", \"\" using 1:7 with linespoints title \"crun: cgroup charge (incl. workload)\""
+		fi
+		gnuplot <<EOF || echo "bench: the plot is incomplete (gnuplot failed)" >&2
 set terminal pngcairo size 1400,1000 noenhanced
 set output "$plot_out"
 set datafile missing "?"
@@ -124,19 +134,19 @@ set style fill solid 0.6
 set boxwidth 0.6
 set yrange [0:*]
 set grid y
-plot "$data/startup" using 0:2:xtic(1) with boxes notitle
+$startup_plot
 set title "throughput, containers per second"
 set xlabel "parallel"
 set logscale x 2
-plot for [rt in "containerv crun runc"] "$data/tp.".rt using 1:2 with linespoints title rt
+$throughput_plot
 unset logscale x
 set title "start latency while N containers run, median ms"
 set xlabel "containers running"
-plot "$data/scaling" using 1:2 with linespoints title "containerv cold", "" using 1:3 with linespoints title "containerv warm (pool)", "" using 1:4 with linespoints title "crun"
+$scaling_plot
 set title "memory per idle container, KiB (log scale)"
 set logscale y
 set yrange [*:*]
-plot "$data/scaling" using 1:5 with linespoints title "containerv: init + monitor PSS + kernel memory charged", "" using 1:6 with linespoints title "host MemAvailable drop per container", "" using 1:7 with linespoints title "crun: cgroup charge (incl. workload)"
+$memory_plot
 unset multiplot
 EOF
 		rm -rf "$data"
