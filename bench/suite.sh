@@ -207,7 +207,7 @@ if [[ ,$SECTIONS, == *,memory,* ]]; then
 		path=$(awk -F: '$2 == "memory" {print $3}' "/proc/$1/cgroup")
 		if [ -n "$path" ]; then echo "/sys/fs/cgroup/memory$path/$2"; else echo "/sys/fs/cgroup$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")/$3"; fi
 	}
-	kib_of() { awk -v k="$2" '$1 == k":" {print $2}' "$1" 2>/dev/null; }
+	kib_of() { awk -v k="$2" '$1 == k":" {print $2}' "$1" 2>/dev/null || true; } # a process gone meanwhile: no sample
 	base_avail=$(avail)
 	running=0
 	oci_running=0
@@ -230,9 +230,9 @@ if [[ ,$SECTIONS, == *,memory,* ]]; then
 			# A sample of up to 20 containers: the init, its monitor, its workload, their cgroup. A detached
 			# container's monitor (containerv-mon) holds a pidfd of its init: fdinfo's "Pid:" names it.
 			declare -A monitor_of=()
-			for m in $(pgrep -x containerv-mon); do
+			for m in $(pgrep -x containerv-mon || true); do
 				for f in /proc/"$m"/fdinfo/*; do
-					p=$(awk '$1 == "Pid:" {print $2}' "$f" 2>/dev/null)
+					p=$(awk '$1 == "Pid:" {print $2}' "$f" 2>/dev/null) || continue # a descriptor closed meanwhile
 					[ -z "$p" ] || monitor_of[$p]=$m
 				done
 			done
