@@ -95,7 +95,7 @@ fi
 
 if [ -n "$plot_out" ]; then
 	if ! command -v gnuplot >/dev/null; then
-		echo "bench: no plot: gnuplot is not installed (apt-get install gnuplot-nox)" >&2
+		echo "containerv: bench: no plot: gnuplot is not installed (apt-get install gnuplot-nox)" >&2
 	else
 		data=$(mktemp -d /tmp/cvbench-plot.XXXXXX)
 		for k in floor cold image warm crun runc; do
@@ -124,7 +124,7 @@ if [ -n "$plot_out" ]; then
 			scaling_plot="plot \"$data/scaling\" using 1:2 with linespoints title \"containerv cold\", \"\" using 1:3 with linespoints title \"containerv warm (pool)\", \"\" using 1:4 with linespoints title \"crun\""
 			memory_plot="plot \"$data/scaling\" using 1:5 with linespoints title \"containerv: init + monitor PSS + kernel memory charged\", \"\" using 1:6 with linespoints title \"host MemAvailable drop per container\", \"\" using 1:7 with linespoints title \"crun: cgroup charge (incl. workload)\""
 		fi
-		gnuplot <<EOF || echo "bench: the plot is incomplete (gnuplot failed)" >&2
+		gnuplot <<EOF || echo "containerv: bench: the plot is incomplete (gnuplot failed)" >&2
 set terminal pngcairo size 1400,1000 noenhanced
 set output "$plot_out"
 set datafile missing "?"
@@ -165,7 +165,7 @@ if [ -n "$thresholds" ]; then
 		else "  FAIL \(.k) = \($d[.k] * 1000 | round / 1000), must be \(.op) \(.limit)" end' <<<"$json")
 	echo "$failed"
 	if grep -q '^  FAIL' <<<"$failed"; then
-		echo "bench: regression against $thresholds" >&2
+		echo "containerv: bench: regression against $thresholds" >&2
 		exit 1
 	fi
 fi

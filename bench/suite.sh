@@ -18,7 +18,7 @@
 # Runs in its own mount and network namespaces (crun 1.8.1 refuses the hybrid layout: cgroup2 is
 # unmounted there only); every container it starts is removed, and the leftovers are checked.
 set -euo pipefail
-[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "containerv: bench: needs root" >&2; exit 1; }
 SUITE_DIR=$(cd "$(dirname "$0")" && pwd)
 
 ARGS=("$@")
@@ -34,13 +34,13 @@ while [ $# -gt 0 ]; do
 	--sections) SECTIONS=$2; shift ;;
 	--runtimes) RUNTIMES=$2; shift ;;
 	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench: unknown argument \"$1\" (see --help)" >&2; exit 125 ;;
+	*) echo "containerv: bench: unknown argument \"$1\" (see --help)" >&2; exit 125 ;;
 	esac
 	shift
 done
 # Paths given are the caller's: made absolute (the defaults below are the suite's directory's).
 for v in JSON_OUT PLOT_OUT VALIDATE; do [ -z "${!v}" ] || printf -v "$v" '%s' "$(realpath -m -- "${!v}")"; done
-number() { [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || { echo "bench: invalid $1 \"$2\": a positive number" >&2; exit 125; }; }
+number() { [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || { echo "containerv: bench: invalid $1 \"$2\": a positive number" >&2; exit 125; }; }
 # --quick: CI's budget (well under a minute at load 20).
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=${ROUNDS:-5} CONTAINERS=${CONTAINERS:-10} TP_K=4 TP_LEVELS="1 2" SCALE_R=3 TP_BATCHES=1
@@ -51,23 +51,23 @@ fi
 number --rounds "$ROUNDS"
 number --containers "$CONTAINERS"
 # The process limit here is 20000; each container is 2 processes (init + sleep).
-[ "$CONTAINERS" -le 5000 ] || { echo "bench: --containers $CONTAINERS: at most 5000" >&2; exit 125; }
+[ "$CONTAINERS" -le 5000 ] || { echo "containerv: bench: --containers $CONTAINERS: at most 5000" >&2; exit 125; }
 SECTIONS=${SECTIONS:-startup,throughput,memory}
 for s in ${SECTIONS//,/ }; do
-	case $s in startup | throughput | memory | scaling) ;; *) echo "bench: unknown section \"$s\"" >&2; exit 125 ;; esac
+	case $s in startup | throughput | memory | scaling) ;; *) echo "containerv: bench: unknown section \"$s\"" >&2; exit 125 ;; esac
 done
 [[ ,$SECTIONS, == *,scaling,* && ,$SECTIONS, != *,memory,* ]] && SECTIONS=$SECTIONS,memory # one pass does both
 [[ ,$SECTIONS, == *,memory,* ]] && SECTIONS=$SECTIONS,scaling
 RUNTIMES=${RUNTIMES:-containerv crun runc}
 for f in "$JSON_OUT" "$PLOT_OUT"; do
-	[ -z "$f" ] || [ -d "$(dirname "$f")" ] || { echo "bench: no directory for \"$f\"" >&2; exit 125; }
+	[ -z "$f" ] || [ -d "$(dirname "$f")" ] || { echo "containerv: bench: no directory for \"$f\"" >&2; exit 125; }
 done
 [ -z "$VALIDATE" ] || jq -e '.max // .min' "$VALIDATE" >/dev/null 2>&1 ||
-	{ echo "bench: --validate \"$VALIDATE\": not a thresholds file (JSON with \"max\" and/or \"min\")" >&2; exit 125; }
+	{ echo "containerv: bench: --validate \"$VALIDATE\": not a thresholds file (JSON with \"max\" and/or \"min\")" >&2; exit 125; }
 CV=$(readlink -f "${CONTAINERV:-$SUITE_DIR/../build/tools/containerv/containerv}")
 CV_ROOTFS=$(readlink -f "${CV_ROOTFS:-$SUITE_DIR/../build/rootfs/busybox}")
-[ -x "$CV" ] || { echo "bench: no containerv binary at $CV (set CONTAINERV)" >&2; exit 125; }
-[ -x "$CV_ROOTFS/bin/true" ] || { echo "bench: no rootfs with /bin/true at $CV_ROOTFS (set CV_ROOTFS)" >&2; exit 125; }
+[ -x "$CV" ] || { echo "containerv: bench: no containerv binary at $CV (set CONTAINERV)" >&2; exit 125; }
+[ -x "$CV_ROOTFS/bin/true" ] || { echo "containerv: bench: no rootfs with /bin/true at $CV_ROOTFS (set CV_ROOTFS)" >&2; exit 125; }
 CRUN=${CRUN:-crun} RUNC=${RUNC:-runc}
 
 # ---- outer part: the namespaces, then the report and the leftover check on the host ----
@@ -92,7 +92,7 @@ if [ -z "${BENCH_SUITE_WORK:-}" ]; then
 		bash "$SUITE_DIR/suite-report.sh" "$work/results" "$JSON_OUT" "$PLOT_OUT" "$VALIDATE" || rc=$?
 	fi
 	rm -rf "$work"
-	[ -z "$left" ] || { echo "bench: left behind:$left" >&2; exit 1; }
+	[ -z "$left" ] || { echo "containerv: bench: left behind:$left" >&2; exit 1; }
 	echo "left behind: nothing (cgroups, mounts, processes checked)"
 	exit "$rc"
 fi
@@ -110,7 +110,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a
 # elapsed_us COMMAND...: runs it (output dropped) and prints the microseconds it took (bash's own clock).
 elapsed_us() {
 	local start=$EPOCHREALTIME end
-	"$@" >/dev/null 2>&1 </dev/null || echo "bench: failed: $*" >&2
+	"$@" >/dev/null 2>&1 </dev/null || echo "containerv: bench: failed: $*" >&2
 	end=$EPOCHREALTIME
 	echo $((${end/./} - ${start/./}))
 }
@@ -154,7 +154,7 @@ for r in crun runc; do
 	have "$r" "$tool" || continue
 	make_bundle "$tool" "$work/bundle-$r" /bin/true
 	make_bundle "$tool" "$work/sleep-$r" /bin/sleep 1000000
-	if oci_once "$tool" "$work/bundle-$r" "cvb-smoke-$r"; then OCI+=("$r:$tool"); else echo "bench: skipping $r: its smoke run failed" >&2; fi
+	if oci_once "$tool" "$work/bundle-$r" "cvb-smoke-$r"; then OCI+=("$r:$tool"); else echo "containerv: bench: skipping $r: its smoke run failed" >&2; fi
 done
 rec load.start "$(load)"
 rec host.cpus "$(nproc)"
