@@ -33,6 +33,7 @@ PACKAGES=(
 	runc             # peer runtime for the benchmarks (bench/)
 	containerd       # containerd + ctr + its runc shim: test_oci_containerd.sh and bench/oci.sh drive containerv-runc through it
 	podman           # test_oci_podman.sh: podman --runtime containerv-runc
+	gnuplot-nox      # the PNG plot of `containerv bench --plot` (bench/suite-report.sh); only the bench needs it
 	iproute2         # `ip`: integration tests look at network namespaces, veths, bridges
 	e2fsprogs        # mkfs.ext4/chattr: volume and filesystem tests
 	util-linux       # nsenter, unshare, mount, findmnt, lsns: integration tests

@@ -76,6 +76,7 @@ int cmd_unpause(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_compose(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_rename(int argc, char **argv);

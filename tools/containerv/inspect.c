@@ -12,6 +12,7 @@
 #include "network-flags.h"
 #include "image-cli.h"
 #include "output.h"
+#include "perf-profile.h"
 
 static json_t *strings_to_array(char *const *strings)
 {
@@ -225,6 +226,7 @@ static json_t *container_object(struct containerv_container *container, const st
 	json_object_set_new(object, "NetworkSettings", cli_network_settings(container));
 	cli_add_supervision(container, object);
 	add_host_config(container, object);
+	json_object_set_new(object, "PerfProfile", cli_perf_profile_object(container));
 	/* Config holds its own reference to the words; ours was kept only for Path. */
 	json_decref(words);
 	return object;

@@ -48,6 +48,7 @@ static const struct command commands[] = {
         {"stats", cmd_stats, "Display a live stream of container resource usage statistics"},
         {"top", cmd_top, "Display the running processes of a container"},
         {"tune", cmd_tune, "Find what holds a running container back and suggest (or apply) limits"},
+        {"bench", cmd_bench, "Benchmark start-up, throughput, memory and scaling against crun and runc"},
         {"metrics", cmd_metrics, "Print or serve container and pool metrics (Prometheus text format)"},
         {"lb", cmd_lb, "Balance connections over containers or addresses (TCP or UDP), in the foreground"},
         {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},

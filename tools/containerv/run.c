@@ -28,6 +28,7 @@
 #include "progress.h"
 #include "rootfs-path.h"
 #include "tty.h"
+#include "perf-profile.h"
 
 /* The flags as typed. */
 struct run_flags {
@@ -42,6 +43,7 @@ struct run_flags {
 	const char *shm_size, *stop_timeout, *domainname, *oom_score_adj, *pid, *ipc, *uts, *cgroupns;
 	const char *cpu_period, *cpu_quota, *memory_reservation, *detach_keys, *mac_address;
 	int oom_kill_disable;
+	const char *perf_profile; /* perf-profile.c's flag */
 	struct security_flags security;
 	struct network_flags network;
 	struct supervise_flags supervise;
@@ -125,6 +127,8 @@ static const struct flag run_flag_table[] = {
         {"attach", 'a', FLAG_LIST, &flags.attach, "list", "Attach to STDIN, STDOUT or STDERR"},
         {"detach-keys", 0, FLAG_STRING, &flags.detach_keys, "string",
          "Refused: an attached run cannot detach (run -d, then attach)"},
+        {"perf-profile", 0, FLAG_STRING, &flags.perf_profile, "PROFILE",
+         "latency, throughput, batch or memory: CPU placement, weights, THP (docs/performance.md)"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
          "permissive, restricted (default), strict or paranoid"},
         {"security-profile", 0, FLAG_STRING, &flags.security.profile, "NAME|FILE",
@@ -396,6 +400,8 @@ static int build_options(const struct run_config *config, struct containerv_opti
 	for (size_t i = 0; i < flags.labels.count; i++)
 		SET_OR_FAIL(containerv_options_add_label(options, flags.labels.items[i]), "--label");
 	SET_OR_FAIL(containerv_options_set_limits(options, &config->limits), "resource limits");
+	if (cli_set_perf_profile(options, flags.perf_profile) < 0)
+		return -1;
 	if (flags.read_only)
 		SET_OR_FAIL(containerv_options_set_readonly_rootfs(options, 1), "--read-only");
 	for (size_t i = 0; i < flags.sysctls.count; i++)
@@ -522,7 +528,7 @@ static const char *template_flag_with_pool(void)
 	        {flags.labels.count > 0, "--label"},
 	        {flags.volumes.count + flags.mounts.count + flags.tmpfs.count > 0, "-v, --mount and --tmpfs"},
 	        {flags.memory || flags.memory_swap || flags.cpus || flags.cpu_shares || flags.cpuset_cpus ||
-	                 flags.cpuset_mems || flags.pids_limit || flags.blkio_weight,
+	                 flags.cpuset_mems || flags.pids_limit || flags.blkio_weight || flags.perf_profile,
 	         "the resource limits"},
 	        {flags.security.level || flags.security.profile || flags.security.userns || flags.security.privileged ||
 	                 flags.security.cap_add.count || flags.security.cap_drop.count ||

@@ -844,7 +844,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
 	    json_object_set_new(root, "log_max_files", json_integer((json_int_t)o->log_max_files)) < 0 ||
 	    cv_process_options_to_json(o, root) < 0 || cv_security_config_to_json(o->security, root) < 0 ||
-	    cv_supervise_config_to_json(o, root) < 0) {
+	    cv_supervise_config_to_json(o, root) < 0 || cv_perf_config_to_json(o, root) < 0) {
 		json_decref(root);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
 	}
@@ -908,6 +908,7 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	idmap_from_json(json_object_get(root, "gid_map"), &o->gid_map);
 	o->namespaces = (unsigned int)json_integer_value(json_object_get(root, "namespaces"));
 	limits_from_json(json_object_get(root, "limits"), &o->limits);
+	cv_perf_config_from_json(root, o);
 	o->autostart = json_is_true(json_object_get(root, "autostart"));
 	o->tty = json_is_true(json_object_get(root, "tty"));
 	o->autoremove = json_is_true(json_object_get(root, "autoremove"));

@@ -124,6 +124,8 @@ struct containerv_options {
 	size_t host_device_count;
 	uint64_t log_max_size;      /* containerv_options_set_log_limits(); 0: the default */
 	unsigned int log_max_files; /* 0: the default */
+	int perf_profile;                     /* enum containerv_perf_profile (config/perf-profile.c) */
+	bool thp_disable;                     /* resolved from the profile at create: PR_SET_THP_DISABLE in the init */
 	/*
 	 * Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear), or
 	 * CONTAINERV_STDIO_* values. Set in a container's config only while its creating handle may take the
@@ -163,6 +165,9 @@ int cv_process_options_from_json(struct json_t *root, struct containerv_options 
 
 /* The JSON of containerv_get_host_config() (docker's names). */
 int cv_options_host_config_json(const struct containerv_options *options, char **json);
+/* config/perf-profile.c: the profile and its THP flag in config.json (absent: none). */
+int cv_perf_config_to_json(const struct containerv_options *options, struct json_t *root);
+void cv_perf_config_from_json(struct json_t *root, struct containerv_options *options);
 
 /* config/security-options.c: the security part of config.json (the default level when absent). */
 int cv_security_config_to_json(const struct containerv_security *security, struct json_t *root);

@@ -23,6 +23,7 @@
 #include "core/container.h"
 
 struct cv_context_watch; /* the backend's */
+struct cv_perf_host;     /* config/perf-profile.h */
 
 /* What docker cp asks (core/copy.c): paths one by one, or a tar stream. */
 enum cv_copy_direction {
@@ -71,6 +72,8 @@ struct cv_backend_ops {
 	int (*check_host)(const struct containerv_options *options);
 	/* Whether this host can give these limits (its CPUs, memory nodes): create and update ask first. */
 	int (*check_limits)(const struct containerv_limits *limits);
+	/* The host as the performance profiles see it (config/perf-profile.h): create asks when one is set. */
+	int (*perf_host)(struct cv_perf_host *host);
 	/*
 	 * create's host resources, before config.json is written: Linux leases user-namespace ids and makes the
 	 * volumes (an anonymous one's name goes into the config). Undone by destroy.

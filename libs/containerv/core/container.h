@@ -90,6 +90,8 @@ int cv_state_reserve_name(struct containerv_context *context, const char *name, 
 void cv_state_release_name(struct containerv_context *context, const char *name, const char *id);
 /* container.c: rewrites config.json from container->config (atomically; the caller holds the lock). */
 int cv_container_write_config(struct containerv_container *container);
+/* core/perf.c: a config's performance profile resolved against the host into its limits (create). */
+int cv_perf_profile_place(struct containerv_options *config);
 
 /* The container has an init: running, or held before its main command. */
 static inline bool cv_state_has_init(const struct containerv_container *container)

@@ -24,6 +24,7 @@
 #include <chef/containerv/pool.h>
 #include <chef/containerv/metrics.h>
 #include <chef/containerv/tune.h>
+#include <chef/containerv/perf.h>
 #include <chef/containerv/orchestration.h>
 #include <chef/containerv/loadbalancer.h>
 #include <chef/containerv/autoscale.h>

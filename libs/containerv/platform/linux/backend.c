@@ -9,6 +9,7 @@
 #include "platform/linux/host-limits.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/security-linux.h"
+#include "platform/linux/topology.h"
 
 /* Limits and the freezer act on the container's cgroup. */
 static struct cv_cgroup *live_cgroup(struct containerv_container *c)
@@ -53,6 +54,7 @@ static const struct cv_backend_ops linux_backend = {
         .processes = cv_linux_processes,
         .check_host = check_host,
         .check_limits = cv_host_limits_check,
+        .perf_host = cv_linux_perf_host,
         .prepare = cv_linux_prepare,
         .destroy = cv_linux_destroy,
         .lock = cv_state_lock,

@@ -375,6 +375,11 @@ void cv_init_main(struct cv_init_plan *plan)
 	}
 	/* Our memory is a copy of the caller's: keep it out of reach of ptrace and /proc/1/mem. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* A performance profile's THP policy: kept across fork and execve, so it holds for every process. */
+	if (plan->thp_disable && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {
+		cv_error_sys("disable transparent huge pages");
+		fail_setup(plan);
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	/*

@@ -500,6 +500,7 @@ static int build_mounts(struct containerv_container *c, struct cv_init_plan *pla
 	size_t count = c->config.mount_count;
 
 	plan->readonly_rootfs = c->config.readonly_rootfs;
+	plan->thp_disable = c->config.thp_disable;
 	if (count == 0)
 		return 0;
 	plan->mounts = cv_malloc0(count * sizeof *plan->mounts);

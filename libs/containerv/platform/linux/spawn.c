@@ -35,6 +35,7 @@ struct spawn_plan {
 	char **argv;
 	char **env;
 	const char *workdir;
+	bool thp_disable; /* the container's (a performance profile's), as its init has it */
 	uid_t uid;
 	gid_t gid;
 	int stdio[3];
@@ -139,6 +140,10 @@ static void __attribute__((noreturn)) run_helper(struct spawn_plan *plan, int pi
 	 * memory) to overwrite the binary (CVE-2019-5736); execve makes the command dumpable again.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (plan->thp_disable && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {
+		cv_error_sys("disable transparent huge pages");
+		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
+	}
 	if (plan->cgroup_join_count > 0 ? cv_cgroup_join_self(plan->cgroup_join_fds, plan->cgroup_join_count) < 0
 	                                : plan->cgroup != NULL && cv_cgroup_add_pid(plan->cgroup, getpid()) < 0)
 		report_and_exit(plan, CV_SYNC_SETUP_ERROR);
@@ -225,6 +230,7 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	if (cv_env_get(plan->env, "PATH") == NULL && cv_strv_append(&plan->env, "PATH=" CV_DEFAULT_PATH) < 0)
 		return -1;
 	plan->workdir = o->workdir ? o->workdir : (c->config.workdir ? c->config.workdir : "/");
+	plan->thp_disable = c->config.thp_disable;
 	plan->uid = o->uid >= 0 ? (uid_t)o->uid : c->config.uid;
 	plan->gid = o->gid >= 0 ? (gid_t)o->gid : c->config.gid;
 	plan->tty = (o->flags & CV_SPAWN_TTY) != 0;
