@@ -113,7 +113,7 @@ struct containerv_options {
 	struct cv_health_config image_health; /* the image's Healthcheck */
 	int restart_policy;                   /* enum containerv_restart_policy */
 	int restart_max_retries;
-	int stop_timeout;                     /* seconds containerv_stop() waits by default; -1: 10 */
+	int stop_timeout; /* seconds containerv_stop() waits by default; -1: 10 */
 	struct cv_ulimit ulimits[CONTAINERV_ULIMITS_MAX];
 	size_t ulimit_count;
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
@@ -124,8 +124,8 @@ struct containerv_options {
 	size_t host_device_count;
 	uint64_t log_max_size;      /* containerv_options_set_log_limits(); 0: the default */
 	unsigned int log_max_files; /* 0: the default */
-	int perf_profile;                     /* enum containerv_perf_profile (config/perf-profile.c) */
-	bool thp_disable;                     /* resolved from the profile at create: PR_SET_THP_DISABLE in the init */
+	int perf_profile;           /* enum containerv_perf_profile (config/perf-profile.c) */
+	bool thp_disable;           /* resolved from the profile at create: PR_SET_THP_DISABLE in the init */
 	/*
 	 * Not persisted: our duplicates of the creator's descriptors for the main command (closed by clear), or
 	 * CONTAINERV_STDIO_* values. Set in a container's config only while its creating handle may take the

@@ -115,8 +115,8 @@ static bool plain_absolute_path(const char *path)
 	return true;
 }
 
-int containerv_options_add_host_device(struct containerv_options *options, const char *host_path, const char *container_path,
-                                  const char *permissions)
+int containerv_options_add_host_device(struct containerv_options *options, const char *host_path,
+                                       const char *container_path, const char *permissions)
 {
 	struct stat st;
 	struct cv_option_device *grown;
@@ -184,9 +184,10 @@ int cv_process_options_to_json(const struct containerv_options *o, json_t *root)
 		                                                   (json_int_t)o->ulimits[i].soft, "hard",
 		                                                   (json_int_t)o->ulimits[i].hard));
 	for (size_t i = 0; !failed && i < o->host_device_count; i++)
-		failed |= json_array_append_new(devices, json_pack("{s:s,s:s,s:s}", "host", o->host_devices[i].host_path,
-		                                                   "container", o->host_devices[i].container_path,
-		                                                   "permissions", o->host_devices[i].permissions));
+		failed |=
+		        json_array_append_new(devices, json_pack("{s:s,s:s,s:s}", "host", o->host_devices[i].host_path,
+		                                                 "container", o->host_devices[i].container_path,
+		                                                 "permissions", o->host_devices[i].permissions));
 	if (!failed)
 		failed |= json_object_set_new(process, "ulimits", ulimits) |
 		          json_object_set_new(process, "devices", devices);
@@ -243,7 +244,8 @@ int cv_process_options_from_json(json_t *root, struct containerv_options *o)
 		snprintf(grown[o->host_device_count].permissions, sizeof grown[o->host_device_count].permissions, "%s",
 		         permissions);
 		o->host_device_count++;
-		if (grown[o->host_device_count - 1].host_path == NULL || grown[o->host_device_count - 1].container_path == NULL)
+		if (grown[o->host_device_count - 1].host_path == NULL ||
+		    grown[o->host_device_count - 1].container_path == NULL)
 			return -1;
 	}
 	if ((value = json_object_get(process, "shm_size")) != NULL &&

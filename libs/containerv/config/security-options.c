@@ -96,7 +96,8 @@ static void fill_subject(const struct containerv_options *config, struct cv_audi
 	for (int i = 0; i < CV_JOIN_COUNT && i < CV_AUDIT_JOINS; i++)
 		subject->joined[i] = config->join_paths[i] != NULL ? config->join_paths[i] : config->join_containers[i];
 	for (size_t i = 0; i < config->host_device_count; i++)
-		devices[i] = (struct cv_audit_device){config->host_devices[i].host_path, config->host_devices[i].container_path,
+		devices[i] = (struct cv_audit_device){config->host_devices[i].host_path,
+		                                      config->host_devices[i].container_path,
 		                                      config->host_devices[i].permissions};
 }
 

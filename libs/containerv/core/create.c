@@ -130,8 +130,8 @@ int containerv_create_in(struct containerv_context *context, const struct contai
 	c = cv_container_alloc(context);
 	if (c == NULL)
 		return -1;
-	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0 || resolve_joined_containers(c) < 0 ||
-	    cv_perf_profile_place(&c->config) < 0)
+	if (cv_state_new_id(c->id) < 0 || cv_options_copy(&c->config, options) < 0 ||
+	    resolve_joined_containers(c) < 0 || cv_perf_profile_place(&c->config) < 0)
 		goto fail;
 	snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "");
 	snprintf(c->dir, sizeof c->dir, "%s/%s", containers, c->id);

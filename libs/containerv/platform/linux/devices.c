@@ -41,8 +41,9 @@ int cv_devices_plan(const struct containerv_options *config, struct cv_plan_host
 			*devices = NULL;
 			return -1;
 		}
-		(*devices)[i] = (struct cv_plan_host_device){config->host_devices[i].host_path, config->host_devices[i].container_path,
-		                                        st.st_mode & (S_IFMT | 0777), st.st_rdev};
+		(*devices)[i] = (struct cv_plan_host_device){config->host_devices[i].host_path,
+		                                             config->host_devices[i].container_path,
+		                                             st.st_mode & (S_IFMT | 0777), st.st_rdev};
 	}
 	*count = config->host_device_count;
 	return 0;
