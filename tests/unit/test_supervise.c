@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "common/util.h"
 #include "config/options.h"
 #include "core/events-journal.h"
 #include "test.h"
@@ -197,6 +198,35 @@ TEST(the_journal_appends_filters_by_time_skips_torn_lines_and_rotates)
 	CHECK(system(command) == 0);
 }
 
+/* A check's output is the container's bytes: whatever they are, the record's JSON must be able to hold them. */
+TEST(a_checks_output_is_made_valid_utf8)
+{
+	struct {
+		const char *given, *repaired;
+	} cases[] = {
+	        {"plain ascii", "plain ascii"},
+	        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+	        {"\xff\xfe bad", "?? bad"},
+	        {"cut at the end \xe2\x82", "cut at the end ??"},
+	        {"stray \x80 continuation", "stray ? continuation"},
+	        {"overlong \xc0\xaf slash", "overlong ?? slash"},
+	        {"overlong \xe0\x80\xaf", "overlong ???"},
+	        {"surrogate \xed\xa0\x80", "surrogate ???"},
+	        {"past U+10FFFF \xf4\x90\x80\x80", "past U+10FFFF ????"},
+	        {"escape \x1b[2J stays", "escape \x1b[2J stays"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "%s", cases[i].given);
+		cv_utf8_repair(text);
+		CHECK_EQ_STR(text, cases[i].repaired);
+		json_t *packed = json_pack("{s:s}", "Output", text);
+		CHECK(packed != NULL);
+		json_decref(packed);
+	}
+}
+
 int main(void)
 {
 	RUN(restart_policies_parse_as_docker_spells_them);
@@ -204,5 +234,6 @@ int main(void)
 	RUN(health_checks_are_validated_and_round_trip_through_config_json);
 	RUN(an_images_hostile_healthcheck_is_refused);
 	RUN(the_journal_appends_filters_by_time_skips_torn_lines_and_rotates);
+	RUN(a_checks_output_is_made_valid_utf8);
 	return cv_test_summary();
 }

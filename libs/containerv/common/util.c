@@ -289,3 +289,46 @@ bool cv_name_is_valid(const char *name, size_t max)
 	}
 	return true;
 }
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629's table), 0 when there is none. */
+static size_t utf8_sequence_length(const unsigned char *p)
+{
+	unsigned char lead = p[0];
+	unsigned char low = 0x80, high = 0xBF; /* the second byte's range */
+	size_t length;
+
+	if (lead < 0x80)
+		return 1;
+	if (lead >= 0xC2 && lead <= 0xDF)
+		length = 2;
+	else if (lead >= 0xE0 && lead <= 0xEF) {
+		length = 3;
+		low = lead == 0xE0 ? 0xA0 : 0x80;  /* no overlong form */
+		high = lead == 0xED ? 0x9F : 0xBF; /* no surrogate */
+	} else if (lead >= 0xF0 && lead <= 0xF4) {
+		length = 4;
+		low = lead == 0xF0 ? 0x90 : 0x80;  /* no overlong form */
+		high = lead == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
+	} else
+		return 0;
+	if (p[1] < low || p[1] > high)
+		return 0;
+	for (size_t i = 2; i < length; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return length;
+}
+
+void cv_utf8_repair(char *text)
+{
+	unsigned char *p = (unsigned char *)text;
+
+	while (*p != '\0') {
+		size_t length = utf8_sequence_length(p);
+		if (length == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += length;
+	}
+}

@@ -109,6 +109,13 @@ int64_t cv_monotonic_ns(void);
 /* Name rule shared by containers, volumes and networks. */
 bool cv_name_is_valid(const char *name, size_t max);
 
+/*
+ * Makes text valid UTF-8 in place: each byte that does not belong to a well-formed sequence (a stray
+ * continuation byte, an overlong or surrogate form, a sequence cut short, as at a truncation) becomes '?'.
+ * For bytes a container controls that go into JSON: jansson refuses invalid UTF-8, and drops the value.
+ */
+void cv_utf8_repair(char *text);
+
 /* containerv's own directory under each cgroup hierarchy's root (its containers' cgroups are below it). */
 #define CV_CGROUP_OWN_DIR "containerv"
 

@@ -107,6 +107,29 @@ static int collect_output(int out, int err, int64_t deadline, char *output, size
 	return 0;
 }
 
+/*
+ * Has the check's process ended by the deadline? Asked without reaping it (WNOWAIT): containerv_wait_process
+ * reaps it and says how it ended. A check may close its stdout and stderr and go on (exec >&- 2>&-; sleep):
+ * the end of its output is not its end, and its timeout still holds.
+ */
+static bool ended_by(containerv_pid_t pid, int64_t deadline)
+{
+	int64_t pause_ms = 1;
+
+	for (;;) {
+		siginfo_t info;
+		memset(&info, 0, sizeof info);
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno != EINTR)
+			return true; /* not ours to wait for: containerv_wait_process says so */
+		if (info.si_pid == pid)
+			return true;
+		if (cv_monotonic_ns() >= deadline)
+			return false;
+		poll(NULL, 0, (int)pause_ms);
+		pause_ms = pause_ms < 50 ? pause_ms * 2 : 50;
+	}
+}
+
 /* One check, inside the container as exec runs a process; its timeout kills it. */
 static void run_check(struct supervisor *s, struct containerv_health_result *result)
 {
@@ -131,10 +154,13 @@ static void run_check(struct supervisor *s, struct containerv_health_result *res
 		return;
 	}
 	int64_t deadline = cv_monotonic_ns() + timeout;
-	bool timed_out = collect_output(ends[1], ends[2], deadline, result->output, sizeof result->output) < 0;
+	bool timed_out = collect_output(ends[1], ends[2], deadline, result->output, sizeof result->output) < 0 ||
+	                 !ended_by(pid, deadline);
 	for (int i = 0; i < 3; i++)
 		if (ends[i] >= 0)
 			close(ends[i]);
+	/* The container's bytes, cut at 4 KiB: made valid UTF-8, or the record's JSON would drop the entry. */
+	cv_utf8_repair(result->output);
 	if (timed_out) {
 		/* The check's process, our child: killed, and reaped below so that no zombie is left. */
 		kill(pid, SIGKILL);
