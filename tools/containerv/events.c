@@ -93,15 +93,44 @@ static bool event_selected(const struct events_view *view, const struct containe
 	return true;
 }
 
+/*
+ * A field of the line, its control characters escaped (\n, \x1b ...): an image's labels are attributes of its
+ * containers' events, and a label's value is the image author's, who could otherwise end the line and forge
+ * the next event, or send escape sequences to the terminal of whoever reads the events.
+ */
+static void print_field(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\r')
+			fputs("\\r", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+}
+
 /* docker's line: "2024-05-01T12:00:00.000000000Z container start ID (image=..., name=...)". */
 static void print_line(const struct containerv_journal_event *event)
 {
 	char time_text[32];
 
 	containerv_logs_format_time(event->time_ns, time_text);
-	printf("%s %s %s %s (", time_text, event->type, event->action, event->id);
-	for (size_t i = 0; event->attributes[i] != NULL; i++)
-		printf("%s%s", i > 0 ? ", " : "", event->attributes[i]);
+	printf("%s ", time_text);
+	print_field(event->type);
+	putchar(' ');
+	print_field(event->action);
+	putchar(' ');
+	print_field(event->id);
+	fputs(" (", stdout);
+	for (size_t i = 0; event->attributes[i] != NULL; i++) {
+		fputs(i > 0 ? ", " : "", stdout);
+		print_field(event->attributes[i]);
+	}
 	printf(")\n");
 }
 
