@@ -272,6 +272,29 @@ static int add_missing_keyed(char ***strv, char *const *defaults)
 	return 0;
 }
 
+/*
+ * The label keys that make a container part of something: a compose project's replica (com.docker.compose.*:
+ * compose down, exec and the project's balancer find their containers by them) or a pool's (containerv.*).
+ * Only their owner sets them. An image's label of those keys is not inherited: an image built to carry
+ * com.docker.compose.project=shop and service=web would otherwise, run on shop's network by anyone, be taken
+ * by shop's balancer for a web replica and get a share of its traffic.
+ */
+static bool reserved_label(const char *label)
+{
+	return strncmp(label, "com.docker.compose.", 19) == 0 || strncmp(label, "containerv.", 11) == 0;
+}
+
+/* The image's labels, but those of a reserved key, added where the caller's labels lack the key. */
+static int add_image_labels(char ***labels, char *const *image_labels)
+{
+	cleanup_strv char **allowed = NULL;
+
+	for (size_t i = 0; image_labels != NULL && image_labels[i] != NULL; i++)
+		if (!reserved_label(image_labels[i]) && cv_strv_append(&allowed, image_labels[i]) != 0)
+			return -1;
+	return add_missing_keyed(labels, allowed);
+}
+
 static int set_image_locked(struct cv_store *store, struct containerv_options *options, const char *image)
 {
 	char digest[72], layer[PATH_MAX];
@@ -337,8 +360,7 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 		}
 	}
 	if (containerv_options_set_layers(options, (const char *const *)layers, count) != 0 ||
-	    add_missing_keyed(&options->env, config.env) != 0 ||
-	    add_missing_keyed(&options->labels, config.labels) != 0)
+	    add_missing_keyed(&options->env, config.env) != 0 || add_image_labels(&options->labels, config.labels) != 0)
 		goto out;
 	for (size_t i = 0; config.exposed_ports != NULL && config.exposed_ports[i] != NULL; i++) {
 		bool known = false;
