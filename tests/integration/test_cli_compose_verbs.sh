@@ -285,9 +285,17 @@ bad_source() {
 mkfifo "$sec/fifo"
 bad_source ./fifo "$sec/./fifo: not a regular file"
 bad_source ./nosuch "$sec/./nosuch: No such file or directory"
-bad_source /etc "/etc: not a regular file"
+bad_source /etc "/etc: bind mount source /etc is sensitive"
 ln -s /proc/self/fd/0 "$sec/link"
-bad_source ./link "$sec/./link: not a regular file"
+bad_source ./link "$sec/./link: bind mount source $sec/./link (/"
+# Copied, not bound, but judged as a bind: the host's credentials and the state root stay out, named
+# or through a symlink of the project (session 13's attack; a bind of them is refused as sensitive).
+bad_source /etc/shadow "/etc/shadow: bind mount source /etc/shadow is sensitive"
+ln -s /etc/shadow "$sec/innocent.txt"
+bad_source ./innocent.txt "$sec/./innocent.txt: bind mount source $sec/./innocent.txt (/etc/shadow) is sensitive"
+printf '{}' >"$CONTAINERV_ROOT/planted.json"
+bad_source "$CONTAINERV_ROOT/planted.json" "$CONTAINERV_ROOT/planted.json: bind mount source"
+rm "$CONTAINERV_ROOT/planted.json"
 printf 'name: badsec\nservices:\n  x: {image: busybox, secrets: [nosuch]}\n' >"$sec/bad.yaml"
 cv 125 compose -f "$sec/bad.yaml" up -d
 one_error_line 'secrets "nosuch" is not declared'

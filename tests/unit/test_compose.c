@@ -188,7 +188,14 @@ TEST(invalid_values_name_file_line_and_key)
 	         "services.web.network_mode"},
 	        {"services:\n  web:\n    command: [sh]\n", "no image"},
 	        {"secrets:\n  s: {file: /}\nservices:\n  web:\n    image: busybox\n",
-	         "compose.yaml:2: secrets.s: file /: not a regular file"},
+	         "compose.yaml:2: secrets.s: file /: bind mount source / is sensitive"},
+	        {"secrets:\n  s: {file: /dev/null}\nservices:\n  web:\n    image: busybox\n",
+	         "compose.yaml:2: secrets.s: file /dev/null: bind mount source /dev/null is sensitive"},
+	        /* A copy brings in nothing a bind may not: the host's credentials stay out (session 13's attack). */
+	        {"configs:\n  c: {file: /etc/shadow}\nservices:\n  web:\n    image: busybox\n",
+	         "compose.yaml:2: configs.c: file /etc/shadow: bind mount source /etc/shadow is sensitive"},
+	        {"secrets:\n  s: {file: /proc/self/environ}\nservices:\n  web:\n    image: busybox\n",
+	         "secrets.s: file /proc/self/environ: bind mount source /proc/self/environ"},
 	        {"services:\n  web:\n    image: busybox\n    secrets: [nosuch]\n",
 	         "secrets \"nosuch\" is not declared in the top-level secrets"},
 	        {"networks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0/31}]}\nservices:\n  web:\n    image: "

@@ -525,6 +525,12 @@ TEST(sensitive_binds_are_refused_below_permissive)
 	CHECK_OK(cv_security_check_bind(s, "/sys/fs/cgroup", false, "/nonexistent-root", NULL, 0));
 	containerv_security_delete(s);
 	CHECK(containerv_security_allow_sensitive_bind(NULL, "/etc") == -1 && errno == EINVAL);
+	/* A host file copied in (compose's secrets) is judged as a read-only bind of it. */
+	CHECK(containerv_security_check_host_source(NULL, "/etc/shadow", NULL) == -1 && errno == EPERM);
+	CHECK(containerv_security_check_host_source(NULL, "/etc/hostname", NULL) == 0);
+	CHECK(containerv_security_check_host_source(NULL, "/nonexistent-root/x", "/nonexistent-root") == -1 &&
+	      errno == EPERM);
+	CHECK(containerv_security_check_host_source(NULL, "etc/shadow", NULL) == -1 && errno == EINVAL);
 	CHECK_OK(containerv_security_new(CV_SECURITY_STRICT, &s));
 	CHECK(containerv_security_allow_sensitive_bind(s, "etc") == -1 && errno == EINVAL);
 	/* The allowance is part of the profile: config.json keeps it, a profile file can give it. */

@@ -4,7 +4,8 @@
  * at /run/secrets/<name> (secrets) or /<name> (configs), or their target.
  *
  * The source path comes from a hostile file. It is resolved from the
- * project directory, opened once (O_NONBLOCK: a FIFO cannot stall the open),
+ * project directory, judged as a read-only bind of it would be (a sensitive
+ * host path, named or through a symlink, is refused), opened once (O_NONBLOCK: a FIFO cannot stall the open),
  * checked with fstat on that descriptor to be a regular file, and read from
  * it (bounded). What the container gets is a copy of those bytes, made by us
  * under the state root with the reference's mode, uid and gid, so the user's
@@ -35,27 +36,40 @@
 
 static const char *const kinds[] = {"secrets", "configs"};
 
-/* Opens a source as a regular file: the descriptor, or -1 with the reason in *problem. */
-static int open_source(const char *path, const char **problem)
+/*
+ * Opens a source as a regular file: the descriptor, or -1 with the reason in problem. The source is judged
+ * first as a read-only bind of it would be, at compose's level (restricted): a copy must not bring into the
+ * container what a bind may not (/etc/shadow, /root/.ssh/id_rsa, another container's files under the state
+ * root), whether named so or through a symlink in the project directory.
+ */
+static int open_source(const char *path, char *problem, size_t size)
 {
+	struct containerv_security *restricted = NULL;
 	struct stat st;
 	int fd;
 
+	if (containerv_security_new(CV_SECURITY_RESTRICTED, &restricted) < 0 ||
+	    containerv_security_check_host_source(restricted, path, containerv_root()) < 0) {
+		snprintf(problem, size, "%s", containerv_last_error());
+		containerv_security_delete(restricted);
+		return -1;
+	}
+	containerv_security_delete(restricted);
 	do
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
-		*problem = strerror(errno);
+		snprintf(problem, size, "%s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		*problem = "not a regular file";
+		snprintf(problem, size, "not a regular file");
 		return -1;
 	}
 	if (st.st_size > SOURCE_MAX) {
 		close(fd);
-		*problem = "larger than 1 MiB";
+		snprintf(problem, size, "larger than 1 MiB");
 		return -1;
 	}
 	return fd;
@@ -89,8 +103,8 @@ static int normalize_source(struct cv_compose_loader *loader, const char *kind, 
 	                   : cv_asprintf(&absolute, "%s/%s", loader->project_directory, file) < 0)
 		return -1;
 	/* Checked now for an error that names the file, line and key; opened again (and checked) at up. */
-	const char *problem;
-	int fd = open_source(absolute, &problem);
+	char problem[1024];
+	int fd = open_source(absolute, problem, sizeof problem);
 	if (fd < 0) {
 		int ret = cv_compose_fail(loader, source, "file", path, "file %s: %s", absolute, problem);
 		free(absolute);
@@ -254,8 +268,8 @@ int cv_compose_files_directory(const char *project, const char *service, const c
 /* The source's bytes, read from the descriptor that was checked; *length set. */
 static int read_source(const char *kind, const char *name, const char *file, char **content, size_t *length)
 {
-	const char *problem;
-	int fd = open_source(file, &problem);
+	char problem[1024];
+	int fd = open_source(file, problem, sizeof problem);
 
 	if (fd < 0)
 		return cv_error_errno(EINVAL, "%s.%s: file %s: %s", kind, name, file, problem);

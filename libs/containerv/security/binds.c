@@ -305,3 +305,13 @@ int containerv_security_allow_sensitive_bind(struct containerv_security *securit
 		                      host_path ? host_path : "");
 	return cv_strv_append(&security->sensitive_binds, host_path);
 }
+
+int containerv_security_check_host_source(const struct containerv_security *security, const char *host_path,
+                                          const char *state_root)
+{
+	cv_error_clear();
+	if (host_path == NULL || host_path[0] != '/')
+		return cv_error_errno(EINVAL, "host file \"%s\": use an absolute host path",
+		                      host_path ? host_path : "");
+	return cv_security_check_bind(security, host_path, true, state_root, NULL, 0);
+}

@@ -124,6 +124,18 @@ CONTAINERV_API int containerv_security_allow_sensitive_bind(struct containerv_se
                                                             const char *host_path);
 
 /*
+ * Checks HOST_PATH as the source of a read-only bind mount under SECURITY
+ * (NULL: the default level): 0 when such a bind would be accepted, else -1
+ * with EPERM and the reason (a sensitive host path below the permissive
+ * level, not allowed above). For host files copied into a container instead
+ * of bound (compose's secrets and configs), so that a copy brings in nothing
+ * a bind may not. STATE_ROOT: the state root in use (its files are
+ * sensitive), or NULL.
+ */
+CONTAINERV_API int containerv_security_check_host_source(const struct containerv_security *security,
+                                                         const char *host_path, const char *state_root);
+
+/*
  * An AppArmor profile name, or an SELinux label ("user:role:type:level").
  * Creating a container with one fails with EOPNOTSUPP on a host without that
  * LSM enabled: containerv never runs unconfined when confinement was asked for.
