@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Attacks of session 13 on the supervision, the events journal and image labels, performed for real:
+#  1. a health check that closes its stdout and stderr and sleeps: the supervisor waited for it without
+#     a bound (waitpid), so its timeout never came: no more checks, health stuck at "starting".
+#  2. a health check that prints bytes that are not UTF-8 (and output cut inside a character at 4 KiB):
+#     jansson refused the string and the whole entry vanished from State.Health.Log.
+#  3. an image whose label holds a newline and an ESC: `containerv events` printed it raw and the label
+#     forged a whole event line (and terminal sequences).
+#  4. an image labelled com.docker.compose.project=shop, service=web: a plain run of it was listed as
+#     shop's web replica (compose ps, down, and the project's balancer, which would send it traffic).
+#
+# Needs root, jq and umoci. Environment: CONTAINERV, CV_TEST_ROOTFS.
+source "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || fail "jq is needed (apt-get install jq)"
+export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
+
+START=$(date +%s)
+field() { "$CONTAINERV" inspect -f "$2" "$1"; }
+wait_until() {
+	local what=$1 seconds=$2
+	shift 2
+	for _ in $(seq $((seconds * 10))); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	fail "timed out waiting for $what"
+}
+is() { [ "$(field "$1" "$2")" = "$3" ]; }
+
+# 1. The check's output ends at once, the check does not: its timeout must still end it.
+cv 0 run -d --name closer --network none --health-cmd 'exec >&- 2>&-; sleep 600' --health-timeout 300ms \
+	--health-interval 300ms --health-retries 1 busybox sleep 600
+ids+=("$OUT")
+wait_until "closer unhealthy (the check's timeout, with its output closed)" 60 is closer '{{.State.Health.Status}}' unhealthy
+"$CONTAINERV" inspect closer | jq -e '.[0].State.Health.Log[-1] | .ExitCode == -1 and (.Output | test("exceeded timeout"))' \
+	>/dev/null || fail "closed-output check: $("$CONTAINERV" inspect closer | jq -c '.[0].State.Health.Log')"
+cv 0 exec closer ps -o pid,args
+[ "$(grep -c 'sleep 600' <<<"$OUT")" -le 2 ] || fail "timed-out checks were not killed: $OUT"
+cv 0 rm -f closer
+pass "a check that closes its output is still ended by its timeout"
+
+# 2. Not UTF-8: \377\376 and, at the 4 KiB cut, the first byte of a three-byte character.
+cv 0 run -d --name bytes --network none --health-cmd "printf 'bad \\377\\376 end'; exit 1" --health-interval 200ms \
+	--health-retries 1 busybox sleep 600
+ids+=("$OUT")
+wait_until "bytes unhealthy" 30 is bytes '{{.State.Health.Status}}' unhealthy
+"$CONTAINERV" inspect bytes | jq -e '.[0].State.Health.Log | length >= 1 and (.[-1].Output == "bad ?? end") and .[-1].ExitCode == 1' \
+	>/dev/null || fail "invalid UTF-8 output: $("$CONTAINERV" inspect bytes | jq -c '.[0].State.Health.Log')"
+cv 0 rm -f bytes
+cv 0 run -d --name cut --network none --health-cmd "head -c 4094 /dev/zero | tr '\\0' x; printf '\\342\\202\\254\\342\\202\\254'" \
+	--health-interval 200ms busybox sleep 600
+ids+=("$OUT")
+wait_until "cut healthy" 30 is cut '{{.State.Health.Status}}' healthy
+"$CONTAINERV" inspect cut | jq -e '.[0].State.Health.Log[-1].Output | length == 4095 and endswith("x?")' >/dev/null ||
+	fail "output cut in a character: $("$CONTAINERV" inspect cut | jq -c '.[0].State.Health.Log[-1].Output | .[-5:]')"
+cv 0 rm -f cut
+pass "a check's output that is not UTF-8 is kept, its bad bytes as '?'"
+
+# 3 and 4: an image with a forging label and compose's membership labels (umoci edits a saved copy).
+command -v umoci >/dev/null || fail "umoci is needed (apt-get install umoci)"
+cv 0 import "$CV_TEST_ROOTFS" hostile:1
+cv 0 save -o "$TEST_TMP/hostile.tar" hostile:1
+mkdir "$TEST_TMP/layout"
+tar -C "$TEST_TMP/layout" -xf "$TEST_TMP/hostile.tar"
+umoci config --image "$TEST_TMP/layout:docker.io/library/hostile:1" \
+	--config.label $'evil=x)\n2026-01-01T00:00:00.000000000Z container destroy forged (name=victim\e[2J' \
+	--config.label com.docker.compose.project=shop --config.label com.docker.compose.service=web \
+	--config.label com.docker.compose.container-number=7 --config.label containerv.pool=p1 \
+	--config.label kept=yes || fail "umoci config"
+tar -C "$TEST_TMP/layout" -cf "$TEST_TMP/hostile2.tar" .
+cv 0 rmi hostile:1
+cv 0 load -i "$TEST_TMP/hostile2.tar"
+cv 0 create --name labelled --network none hostile:1 true
+ids+=("$OUT")
+cv 0 inspect labelled
+jq -e '.[0].Config.Labels | .kept == "yes" and (.evil | startswith("x)")) and
+	([keys[] | select(startswith("com.docker.compose.") or startswith("containerv."))] | length == 0)' <<<"$OUT" \
+	>/dev/null || fail "labels inherited from the image: $(jq -c '.[0].Config.Labels' <<<"$OUT")"
+cv 0 compose -p shop ps -a -q
+[ -z "$OUT" ] || fail "a plain run of a labelled image is a replica of project shop: $OUT"
+cv 0 rm labelled
+cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=labelled
+lines=$(printf '%s\n' "$OUT" | grep -c .)
+[ "$lines" = 2 ] || fail "events of labelled: $lines lines (create, destroy expected): $OUT"
+! grep -q '^2026-01-01T00:00:00' <<<"$OUT" || fail "a label forged an event line: $OUT"
+! grep -q $'\e' <<<"$OUT" || fail "an ESC reached the events output"
+[[ "$OUT" == *'evil=x)\n2026'*'victim\x1b[2J'* ]] || fail "the label is not shown escaped: $OUT"
+cv 0 rmi hostile:1
+pass "an image's labels neither join a compose project nor forge an event line"
+
+assert_clean "supervise attacks"
