@@ -196,6 +196,16 @@ TEST(invalid_values_name_file_line_and_key)
 	         "compose.yaml:2: configs.c: file /etc/shadow: bind mount source /etc/shadow is sensitive"},
 	        {"secrets:\n  s: {file: /proc/self/environ}\nservices:\n  web:\n    image: busybox\n",
 	         "secrets.s: file /proc/self/environ: bind mount source /proc/self/environ"},
+	        /* Public space is reached through the host's default route: its traffic would go to the bridge. */
+	        {"networks:\n  n:\n    ipam: {config: [{subnet: 8.8.8.0/24}]}\nservices:\n  web:\n    image: "
+	         "busybox\n",
+	         "compose.yaml:3: networks.n: ipam.config[0].subnet: 8.8.8.0/24 is not private address space"},
+	        {"networks:\n  n:\n    ipam: {config: [{subnet: 172.32.0.0/16}]}\nservices:\n  web:\n    image: "
+	         "busybox\n",
+	         "172.32.0.0/16 is not private address space"},
+	        {"networks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0/7}]}\nservices:\n  web:\n    image: "
+	         "busybox\n",
+	         "ipam.config[0].subnet"},
 	        {"services:\n  web:\n    image: busybox\n    secrets: [nosuch]\n",
 	         "secrets \"nosuch\" is not declared in the top-level secrets"},
 	        {"networks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0/31}]}\nservices:\n  web:\n    image: "
@@ -220,6 +230,18 @@ TEST(invalid_values_name_file_line_and_key)
 			CHECK(0);
 		}
 		CHECK(app == NULL);
+	}
+	/* Private subnets are taken, each range at its edges. */
+	static const char *const private_subnets[] = {"10.0.0.0/8", "172.16.0.0/12", "172.31.255.0/24",
+	                                              "192.168.0.0/16", "100.127.0.0/16"};
+	for (size_t i = 0; i < sizeof private_subnets / sizeof *private_subnets; i++) {
+		char text[200];
+		snprintf(text, sizeof text,
+		         "networks:\n  n:\n    ipam: {config: [{subnet: %s}]}\nservices:\n  web:\n    image: busybox\n",
+		         private_subnets[i]);
+		CHECK_OK(load_text(&app, text, NULL));
+		containerv_compose_free(app);
+		app = NULL;
 	}
 	/* Unknown keys: a warning by name, not an error. */
 	CHECK_OK(load_text(&app, "services:\n  web:\n    image: busybox\n    colour: blue\nfancy: 1\n", NULL));

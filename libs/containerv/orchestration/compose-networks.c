@@ -32,6 +32,39 @@ static bool is_ipv4_cidr(const char *text)
 	       inet_pton(AF_INET, address, &parsed) == 1;
 }
 
+/*
+ * A compose file's subnet lies in private address space (RFC 1918's 10/8, 172.16/12, 192.168/16, and the
+ * shared 100.64/10). The host reaches any other address through its default route, which the overlap check
+ * leaves aside: a hostile file's "subnet: 8.8.8.0/24" with a service at "ipv4_address: 8.8.8.8" would route
+ * the host's own traffic for that range (its public DNS resolver, a package mirror) into the bridge, to that
+ * container. `network create --subnet` (the user's own choice) takes any subnet.
+ */
+static bool is_private_cidr(const char *text)
+{
+	static const struct {
+		uint32_t address;
+		int prefix;
+	} ranges[] = {{0x0A000000, 8}, {0xAC100000, 12}, {0xC0A80000, 16}, {0x64400000, 10}};
+	char address[32];
+	const char *slash = strchr(text, '/');
+	struct in_addr parsed;
+
+	if (slash == NULL || (size_t)(slash - text) >= sizeof address)
+		return false;
+	memcpy(address, text, (size_t)(slash - text));
+	address[slash - text] = '\0';
+	long prefix = strtol(slash + 1, NULL, 10);
+	if (inet_pton(AF_INET, address, &parsed) != 1)
+		return false;
+	uint32_t value = ntohl(parsed.s_addr);
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
+		uint32_t mask = ~UINT32_C(0) << (32 - ranges[i].prefix);
+		if (prefix >= ranges[i].prefix && (value & mask) == ranges[i].address)
+			return true;
+	}
+	return false;
+}
+
 static bool is_ipv4(const char *text)
 {
 	struct in_addr parsed;
@@ -61,6 +94,13 @@ static int check_ipam_config(struct cv_compose_loader *loader, const char *path,
 			if (text == NULL || !is_ipv4_cidr(text))
 				return cv_compose_fail(loader, entry, key, path,
 				                       "ipam.config[0].subnet: an IPv4 CIDR from /8 to /30 expected");
+			if (!is_private_cidr(text))
+				return cv_compose_fail(
+				        loader, entry, key, path,
+				        "ipam.config[0].subnet: %s is not private address space (10.0.0.0/8, "
+				        "172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): the host's own "
+				        "traffic for it would go to the network's containers",
+				        text);
 		} else if (strcmp(key, "gateway") == 0) {
 			if (text == NULL || !is_ipv4(text))
 				return cv_compose_fail(loader, entry, key, path,
