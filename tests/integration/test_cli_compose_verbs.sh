@@ -231,6 +231,10 @@ cv 1 exec nets-a-1 nslookup b
 printf 'name: badnet\nservices:\n  x: {image: busybox}\nnetworks:\n  n:\n    ipam:\n      config: [{subnet: 10.1.0.0/33}]\n' >"$TEST_TMP/badnet.yaml"
 cv 125 compose -f "$TEST_TMP/badnet.yaml" up -d
 one_error_line "badnet.yaml:7: networks.n: ipam.config[0].subnet"
+# A public subnet would take the host's own traffic for it (its default route's) to the service at 8.8.8.8.
+printf 'name: badnet\nservices:\n  x: {image: busybox, networks: {n: {ipv4_address: 8.8.8.8}}}\nnetworks:\n  n:\n    ipam:\n      config: [{subnet: 8.8.8.0/24}]\n' >"$TEST_TMP/badnet.yaml"
+cv 125 compose -f "$TEST_TMP/badnet.yaml" up -d
+one_error_line "badnet.yaml:7: networks.n: ipam.config[0].subnet: 8.8.8.0/24 is not private address space"
 printf 'name: badnet\nservices:\n  x: {image: busybox}\nnetworks:\n  n: {internal: true}\n' >"$TEST_TMP/badnet.yaml"
 cv 125 compose -f "$TEST_TMP/badnet.yaml" up -d
 one_error_line "networks.n: internal: true is not supported yet"
