@@ -142,16 +142,30 @@ void cv_journal_other(const char *type, const char *action, const char *id, cons
 	cv_error_restore(&saved);
 }
 
+/*
+ * The labels an event carries, in bytes: an image's labels are its author's and may fill its 8 MiB config;
+ * each event (a health check that flips every millisecond makes one each time) would otherwise write them
+ * all again, the host's disk and CPU spent outside the container's limits. Past the budget, labels are left
+ * out of the event (a label longer than a fifth of it always is); name and image are always there.
+ */
+#define JOURNAL_LABELS_MAX_BYTES 16384
+
 void cv_journal_container(struct containerv_container *c, const char *action, const char *const *extra)
 {
 	cleanup_strv char **attributes = NULL;
 	cleanup_free char *name = NULL, *image = NULL;
 	struct cv_error_saved saved;
+	size_t budget = JOURNAL_LABELS_MAX_BYTES;
 
 	cv_error_save(&saved);
 	/* Labels first: name and image, as docker's, win over a label of that key. */
-	for (size_t i = 0; c->config.labels != NULL && c->config.labels[i] != NULL; i++)
+	for (size_t i = 0; c->config.labels != NULL && c->config.labels[i] != NULL; i++) {
+		size_t length = strlen(c->config.labels[i]);
+		if (length > JOURNAL_LABELS_MAX_BYTES / 5 || length > budget)
+			continue;
+		budget -= length;
 		cv_strv_append(&attributes, c->config.labels[i]);
+	}
 	if (cv_asprintf(&name, "name=%s", containerv_name(c)) == 0)
 		cv_strv_append(&attributes, name);
 	if (c->config.image != NULL && cv_asprintf(&image, "image=%s", c->config.image) == 0)
