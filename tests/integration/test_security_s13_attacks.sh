@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Attacks of session 13 on the supervision, the events journal and image labels, performed for real:
+# Attacks of session 13 on the supervision, the events journal, image labels and joined namespaces,
+# performed for real:
 #  1. a health check that closes its stdout and stderr and sleeps: the supervisor waited for it without
 #     a bound (waitpid), so its timeout never came: no more checks, health stuck at "starting".
 #  2. a health check that prints bytes that are not UTF-8 (and output cut inside a character at 4 KiB):
 #     jansson refused the string and the whole entry vanished from State.Health.Log.
 #  3. an image whose label holds a newline and an ESC: `containerv events` printed it raw and the label
 #     forged a whole event line (and terminal sequences).
+#     Its 200 KB label was written again in every event of its containers (the journal's host I/O).
 #  4. an image labelled com.docker.compose.project=shop, service=web: a plain run of it was listed as
 #     shop's web replica (compose ps, down, and the project's balancer, which would send it traffic).
+#  5. --pid container:X (and --ipc) of an X that runs at permissive with --pid host: a restricted
+#     container was given the host's pid namespace, which its level refuses by name.
+#  6. a health check lists its descriptors: only its stdio (nothing of the supervisor's).
 #
 # Needs root, jq and umoci. Environment: CONTAINERV, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -66,7 +71,7 @@ umoci config --image "$TEST_TMP/layout:docker.io/library/hostile:1" \
 	--config.label $'evil=x)\n2026-01-01T00:00:00.000000000Z container destroy forged (name=victim\e[2J' \
 	--config.label com.docker.compose.project=shop --config.label com.docker.compose.service=web \
 	--config.label com.docker.compose.container-number=7 --config.label containerv.pool=p1 \
-	--config.label kept=yes || fail "umoci config"
+	--config.label kept=yes --config.label "big=$(head -c 200000 /dev/zero | tr '\0' x)" || fail "umoci config"
 tar -C "$TEST_TMP/layout" -cf "$TEST_TMP/hostile2.tar" .
 cv 0 rmi hostile:1
 cv 0 load -i "$TEST_TMP/hostile2.tar"
@@ -84,8 +89,40 @@ lines=$(printf '%s\n' "$OUT" | grep -c .)
 [ "$lines" = 2 ] || fail "events of labelled: $lines lines (create, destroy expected): $OUT"
 ! grep -q '^2026-01-01T00:00:00' <<<"$OUT" || fail "a label forged an event line: $OUT"
 ! grep -q $'\e' <<<"$OUT" || fail "an ESC reached the events output"
+# The 200 KB label is not written again with each event (a flipping health check makes one a millisecond).
+longest=$(wc -L <"$CONTAINERV_ROOT/events.log")
+[ "$longest" -lt 20000 ] || fail "an event line of $longest bytes: an image's labels are copied into each event"
+[[ "$OUT" == *kept=yes* ]] || fail "the image's short labels are missing from its events: $OUT"
 [[ "$OUT" == *'evil=x)\n2026'*'victim\x1b[2J'* ]] || fail "the label is not shown escaped: $OUT"
 cv 0 rmi hostile:1
 pass "an image's labels neither join a compose project nor forge an event line"
 
-assert_clean "supervise attacks"
+# 5. A permissive container with the host's namespaces; a restricted one joining them is refused.
+cv 0 run -d --name hostpid --network none --security-level permissive --pid host --ipc host busybox sleep 600
+ids+=("$OUT")
+cv 125 run --rm --network none --pid container:hostpid busybox true
+one_error_line "shares the host's pid namespace: --pid host is refused at the restricted security level"
+cv 125 run --rm --network none --ipc container:hostpid --security-level strict busybox true
+one_error_line "shares the host's ipc namespace: --ipc host is refused at the strict security level"
+cv 0 run --rm --network none --ipc container:hostpid busybox readlink /proc/self/ns/ipc
+[ "$OUT" = "$(readlink /proc/self/ns/ipc)" ] || fail "--ipc container: of a host-ipc container (allowed at restricted): $OUT"
+cv 0 run --rm --network none --security-level permissive --pid container:hostpid busybox readlink /proc/self/ns/pid
+[ "$OUT" = "$(readlink /proc/self/ns/pid)" ] || fail "permissive may join the host's pid namespace: $OUT"
+cv 0 run -d --name ownpid --network none busybox sleep 600
+ids+=("$OUT")
+cv 0 run --rm --network none --pid container:ownpid busybox sh -c 'ps -o args | grep -c "^sleep 600"'
+[ "$OUT" = 1 ] || fail "--pid container: of a container with its own namespace: $OUT"
+cv 0 rm -f hostpid ownpid
+pass "joining a container that shares the host's pid or ipc namespace is --pid/--ipc host for the level"
+
+# 6. The check's descriptors: 0, 1, 2 and the one ls reads /proc/self/fd through.
+cv 0 run -d --name fds --network none --health-cmd 'ls /proc/self/fd | tr "\n" " "' --health-interval 200ms \
+	busybox sleep 600
+ids+=("$OUT")
+wait_until "fds healthy" 30 is fds '{{.State.Health.Status}}' healthy
+out=$("$CONTAINERV" inspect fds | jq -r '.[0].State.Health.Log[-1].Output')
+[ "$out" = "0 1 2 3 " ] || fail "a health check holds more descriptors than its stdio: $out"
+cv 0 rm -f fds
+pass "a health check holds only its stdio"
+
+assert_clean "session 13 attacks"

@@ -67,6 +67,40 @@ static void plan_free(struct cv_init_plan *plan)
 
 static void plan_keep(struct cv_init_plan *plan, int fd);
 
+/*
+ * A joined container's namespace that is the host's own (it runs with --pid host, or joined one that does):
+ * joining it is --pid host for this container too, so the level's refusal of the host's namespace applies.
+ * Without this, `--pid container:X` of an X run at permissive with --pid host gave a restricted container
+ * every process of the host. Compared by inode with our own namespace of that type (the runtime's is the
+ * host's, or the one containerv was started in).
+ */
+static int refuse_host_namespace(const struct containerv_container *c, int type, int fd)
+{
+	static const struct {
+		int type;
+		unsigned int flag;
+		const char *name;
+	} kinds[] = {
+	        {CLONE_NEWPID, CV_NS_PID, "pid"}, {CLONE_NEWIPC, CV_NS_IPC, "ipc"}, {CLONE_NEWUTS, CV_NS_UTS, "uts"}};
+	struct stat joined, own;
+	char path[64];
+
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		if (kinds[i].type != type)
+			continue;
+		snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i].name);
+		if (fstat(fd, &joined) < 0 || stat(path, &own) < 0)
+			return cv_error_sys("compare the joined %s namespace with the host's", kinds[i].name);
+		if (joined.st_ino != own.st_ino || joined.st_dev != own.st_dev)
+			return 0;
+		struct cv_audit_subject subject = {.security = c->config.security, .namespaces = ~kinds[i].flag};
+		return cv_security_check_isolation(&subject) < 0
+		               ? cv_error_prefix("the container joined shares the host's %s namespace", kinds[i].name)
+		               : 0;
+	}
+	return 0;
+}
+
 /* linux.namespaces[].path: each opened and checked here; the init enters net, ipc and uts, we enter pid. */
 /*
  * The namespace of type of the running container ID (--pid container:NAME): its init's, opened and then
@@ -93,6 +127,10 @@ static int open_container_namespace(struct containerv_container *c, const char *
 	if (ret == 0 && !cv_process_alive(joined->state.pid, joined->state.pid_start_time)) {
 		close(*fd);
 		ret = cv_error_errno(ESRCH, "container %.12s is not running", id);
+	}
+	if (ret == 0 && refuse_host_namespace(c, type, *fd) < 0) {
+		close(*fd);
+		ret = -1;
 	}
 	containerv_close(joined);
 	return ret;
