@@ -52,15 +52,22 @@ one_error_line() {
 	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
 }
 
-# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 100); do
+# wait_until DESCRIPTION SECONDS COMMAND...: retries every 0.1 s for up to SECONDS.
+wait_until() {
+	local what=$1 seconds=$2
+	shift 2
+	for _ in $(seq $((seconds * 10))); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done
 	fail "timed out waiting for $what"
+}
+
+# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.
+wait_for() {
+	local what=$1
+	shift
+	wait_until "$what" 10 "$@"
 }
 
 # assert_gone ID: nothing of that container remains (state, mounts, cgroups, processes).

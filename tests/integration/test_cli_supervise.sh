@@ -15,16 +15,6 @@ START=$(date +%s)
 field() { "$CONTAINERV" inspect -f "$2" "$1"; }
 # Anchored: the command line of a shell that runs pgrep holds the pattern too.
 supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
-# wait_until DESCRIPTION SECONDS COMMAND...: like wait_for, with a bound fit for the checks' intervals.
-wait_until() {
-	local what=$1 seconds=$2
-	shift 2
-	for _ in $(seq $((seconds * 10))); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for $what"
-}
 is() { [ "$(field "$1" "$2")" = "$3" ]; }
 
 # ---- bad input: one line, 125, nothing made ----

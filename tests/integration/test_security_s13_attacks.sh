@@ -21,15 +21,6 @@ export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 
 START=$(date +%s)
 field() { "$CONTAINERV" inspect -f "$2" "$1"; }
-wait_until() {
-	local what=$1 seconds=$2
-	shift 2
-	for _ in $(seq $((seconds * 10))); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for $what"
-}
 is() { [ "$(field "$1" "$2")" = "$3" ]; }
 
 # 1. The check's output ends at once, the check does not: its timeout must still end it.
