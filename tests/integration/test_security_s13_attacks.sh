@@ -12,7 +12,7 @@
 #     shop's web replica (compose ps, down, and the project's balancer, which would send it traffic).
 #  5. --pid container:X (and --ipc) of an X that runs at permissive with --pid host: a restricted
 #     container was given the host's pid namespace, which its level refuses by name.
-#  6. a health check lists its descriptors: only its stdio (nothing of the supervisor's).
+#  6. a health check's user (the container's, -u) and descriptors (its stdio, nothing of the supervisor's).
 #
 # Needs root, jq and umoci. Environment: CONTAINERV, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -106,14 +106,15 @@ cv 0 run --rm --network none --pid container:ownpid busybox sh -c 'ps -o args | 
 cv 0 rm -f hostpid ownpid
 pass "joining a container that shares the host's pid or ipc namespace is --pid/--ipc host for the level"
 
-# 6. The check's descriptors: 0, 1, 2 and the one ls reads /proc/self/fd through.
-cv 0 run -d --name fds --network none --health-cmd 'ls /proc/self/fd | tr "\n" " "' --health-interval 200ms \
-	busybox sleep 600
+# 6. The check runs as the container's user (an image's check must not be root under -u), with its stdio
+#    alone: 0, 1, 2 and the one ls reads /proc/self/fd through.
+cv 0 run -d --name fds --network none -u 1000:1000 --health-cmd 'id -u; ls /proc/self/fd | tr "\n" " "' \
+	--health-interval 200ms busybox sleep 600
 ids+=("$OUT")
 wait_until "fds healthy" 30 is fds '{{.State.Health.Status}}' healthy
 out=$("$CONTAINERV" inspect fds | jq -r '.[0].State.Health.Log[-1].Output')
-[ "$out" = "0 1 2 3 " ] || fail "a health check holds more descriptors than its stdio: $out"
+[ "$out" = "$(printf '1000\n0 1 2 3 ')" ] || fail "a health check's user or descriptors: $out"
 cv 0 rm -f fds
-pass "a health check holds only its stdio"
+pass "a health check runs as the container's user and holds only its stdio"
 
 assert_clean "session 13 attacks"
