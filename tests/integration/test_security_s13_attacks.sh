@@ -7,7 +7,7 @@
 #     jansson refused the string and the whole entry vanished from State.Health.Log.
 #  3. an image whose label holds a newline and an ESC: `containerv events` printed it raw and the label
 #     forged a whole event line (and terminal sequences).
-#     Its 200 KB label was written again in every event of its containers (the journal's host I/O).
+#     Its 100 KB label was written again in every event of its containers (the journal's host I/O).
 #  4. an image labelled com.docker.compose.project=shop, service=web: a plain run of it was listed as
 #     shop's web replica (compose ps, down, and the project's balancer, which would send it traffic).
 #  5. --pid container:X (and --ipc) of an X that runs at permissive with --pid host: a restricted
@@ -62,7 +62,7 @@ umoci config --image "$TEST_TMP/layout:docker.io/library/hostile:1" \
 	--config.label $'evil=x)\n2026-01-01T00:00:00.000000000Z container destroy forged (name=victim\e[2J' \
 	--config.label com.docker.compose.project=shop --config.label com.docker.compose.service=web \
 	--config.label com.docker.compose.container-number=7 --config.label containerv.pool=p1 \
-	--config.label kept=yes --config.label "big=$(head -c 200000 /dev/zero | tr '\0' x)" || fail "umoci config"
+	--config.label kept=yes --config.label "big=$(head -c 100000 /dev/zero | tr '\0' x)" || fail "umoci config"
 tar -C "$TEST_TMP/layout" -cf "$TEST_TMP/hostile2.tar" .
 cv 0 rmi hostile:1
 cv 0 load -i "$TEST_TMP/hostile2.tar"
@@ -80,7 +80,7 @@ lines=$(printf '%s\n' "$OUT" | grep -c .)
 [ "$lines" = 2 ] || fail "events of labelled: $lines lines (create, destroy expected): $OUT"
 ! grep -q '^2026-01-01T00:00:00' <<<"$OUT" || fail "a label forged an event line: $OUT"
 ! grep -q $'\e' <<<"$OUT" || fail "an ESC reached the events output"
-# The 200 KB label is not written again with each event (a flipping health check makes one a millisecond).
+# The 100 KB label is not written again with each event (a flipping health check makes one a millisecond).
 longest=$(wc -L <"$CONTAINERV_ROOT/events.log")
 [ "$longest" -lt 20000 ] || fail "an event line of $longest bytes: an image's labels are copied into each event"
 [[ "$OUT" == *kept=yes* ]] || fail "the image's short labels are missing from its events: $OUT"
