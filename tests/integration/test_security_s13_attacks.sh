@@ -13,6 +13,8 @@
 #  5. --pid container:X (and --ipc) of an X that runs at permissive with --pid host: a restricted
 #     container was given the host's pid namespace, which its level refuses by name.
 #  6. a health check's user (the container's, -u) and descriptors (its stdio, nothing of the supervisor's).
+#  7. rm -f of containers checked every millisecond: one was left ("did not die after SIGKILL"), its
+#     supervisor spawning failing checks forever.
 #
 # Needs root, jq and umoci. Environment: CONTAINERV, CV_TEST_ROOTFS.
 source "$(dirname "$0")/lib.sh"
@@ -116,5 +118,22 @@ out=$("$CONTAINERV" inspect fds | jq -r '.[0].State.Health.Log[-1].Output')
 [ "$out" = "$(printf '1000\n0 1 2 3 ')" ] || fail "a health check's user or descriptors: $out"
 cv 0 rm -f fds
 pass "a health check runs as the container's user and holds only its stdio"
+
+# 7. rm -f of containers whose (image's) health check runs every millisecond: a check spawned while rm killed
+#    the cgroup lost its helper before its pid was reported, stayed the supervisor's zombie, and the init
+#    waited for it forever: "did not die after SIGKILL", the container left and its supervisor spinning.
+for round in 1 2 3 4; do
+	names=()
+	for i in 1 2 3 4 5 6; do
+		cv 0 run -d --name "fast$i" --network none --health-cmd true --health-interval 1ms busybox sleep 600
+		ids+=("$OUT")
+		names+=("fast$i")
+	done
+	sleep 1.5
+	cv 0 rm -f "${names[@]}"
+	[ -z "$("$CONTAINERV" ps -aq)" ] || fail "round $round: rm -f left $("$CONTAINERV" ps -a --format '{{.Names}}')"
+done
+wait_until "the supervisors' end" 10 sh -c "! pgrep -f '^containerv-supervise $CONTAINERV_ROOT '"
+pass "containers with a health check every millisecond are removed, their supervisors gone"
 
 assert_clean "session 13 attacks"

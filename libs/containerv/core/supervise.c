@@ -310,6 +310,16 @@ static int supervise_loop(struct supervisor *s)
 				return 0;
 			continue;
 		}
+		/*
+		 * A user's stop or rm is under way (its marker comes before its kill): no more checks, and this
+		 * supervisor ends. A check spawned while rm kills the container's cgroup can lose its helper
+		 * before the helper reports the check's pid: the check is then our zombie that nobody reaps,
+		 * and the container's init waits for it forever (zap_pid_ns_processes), so rm failed ("did
+		 * not die after SIGKILL") and this loop spawned failing checks every interval until killed.
+		 * Our end releases such a zombie to the host's reaper.
+		 */
+		if (s->health != NULL && cv_supervise_stopped(s->c))
+			return 0;
 		if (s->health != NULL)
 			check(s);
 	}
