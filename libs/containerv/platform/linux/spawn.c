@@ -250,6 +250,15 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	if (cv_security_plan_prepare(&c->config, &plan->security) < 0 ||
 	    cv_process_limits_build(&c->config, &plan->process_limits) < 0)
 		return -1;
+	/* CV_SPAWN_PRIVILEGED (containerv_spawn checked the level): every capability; the filter is the container's. */
+	if ((o->flags & CV_SPAWN_PRIVILEGED) && !plan->security.privileged) {
+		int last = plan->security.last_capability < 63 ? plan->security.last_capability : 63;
+		uint64_t all = last == 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+		plan->security.capabilities = all;
+		plan->security.capability_sets = true;
+		plan->security.effective = plan->security.permitted = all;
+		plan->security.inheritable = plan->security.ambient = 0;
+	}
 	plan->groups = c->config.supplementary_groups;
 	plan->group_count = c->config.supplementary_group_count;
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
