@@ -114,7 +114,7 @@ int attach_wait(const struct attach_options *options, struct containerv_exit *ex
 	        .done = waiter.done,
 	        .signals = signals,
 	        .winsize_source = tty_size_source(),
-	        .forward = forward_signal,
+	        .forward = options->no_signal_proxy ? NULL : forward_signal,
 	        .user = (void *)options,
 	};
 	tty_relay_run(&relay); /* closes the stdin pipe */

@@ -33,6 +33,7 @@
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
+	int sig_proxy; /* 1 unless --sig-proxy=false */
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull, *pool;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts, sysctls;
@@ -127,6 +128,8 @@ static const struct flag run_flag_table[] = {
         {"attach", 'a', FLAG_LIST, &flags.attach, "list", "Attach to STDIN, STDOUT or STDERR"},
         {"detach-keys", 0, FLAG_STRING, &flags.detach_keys, "string",
          "Refused: an attached run cannot detach (run -d, then attach)"},
+        {"sig-proxy", 0, FLAG_BOOL, &flags.sig_proxy, NULL,
+         "Proxy SIGINT, SIGTERM and SIGHUP to the container (default true; false: the CLI ignores them)"},
         {"perf-profile", 0, FLAG_STRING, &flags.perf_profile, "PROFILE",
          "latency, throughput, batch or memory: CPU placement, weights, THP (docs/performance.md)"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
@@ -483,7 +486,10 @@ static int create_failed(void)
 /* Waits for the attached container, removes it with --rm, and returns its exit code. */
 static int run_attached(struct containerv_container *container)
 {
-	struct attach_options attach = {.container = container, .master = -1, .interactive = flags.interactive};
+	struct attach_options attach = {.container = container,
+	                                .master = -1,
+	                                .interactive = flags.interactive,
+	                                .no_signal_proxy = !flags.sig_proxy};
 	struct containerv_exit exit_status = {0};
 	const char *reason;
 	int code;
@@ -650,7 +656,10 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	struct run_config config = {0};
 	struct arguments positional;
 	struct containerv_container *container = NULL;
-	int code = flags_parse_or_exit(spec, argc, argv, &positional);
+	int code;
+
+	flags.sig_proxy = 1; /* docker's default */
+	code = flags_parse_or_exit(spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;

@@ -896,6 +896,33 @@ CONTAINERV_API int containerv_download_tar(struct containerv_container *containe
 CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,
                                        const char *const *host_paths, size_t count);
 
+/* How containerv_upload_flags() and containerv_download_flags() copy (docker cp's -a and -L). */
+enum containerv_copy_flags {
+	/*
+	 * Keep the source's owners (docker cp -a). Into the container an id is taken as the container's own
+	 * (under a user namespace its host id is the container root's plus that; an id beyond the container's
+	 * range fails with EOVERFLOW); out of it, the id the container sees (65534 for one it does not map).
+	 * Without it what is copied in belongs to the container's root and what is copied out to the caller.
+	 * Setuid and setgid bits of files copied out are dropped either way.
+	 */
+	CV_COPY_ARCHIVE = 0x1,
+	/*
+	 * A source path that is a symlink is followed, and what it leads to is copied under the link's name
+	 * (docker cp -L). A container path is followed inside the container's root (openat2
+	 * RESOLVE_IN_ROOT): an absolute or ".." target never leads out of it. Links inside a copied
+	 * directory stay links.
+	 */
+	CV_COPY_FOLLOW_LINK = 0x2,
+};
+
+/* containerv_upload() with flags (enum containerv_copy_flags); EINVAL for an unknown flag. */
+CONTAINERV_API int containerv_upload_flags(struct containerv_container *container, const char *const *host_paths,
+                                           const char *const *container_paths, size_t count, unsigned int flags);
+
+/* containerv_download() with flags (enum containerv_copy_flags); EINVAL for an unknown flag. */
+CONTAINERV_API int containerv_download_flags(struct containerv_container *container, const char *const *container_paths,
+                                             const char *const *host_paths, size_t count, unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif
