@@ -178,14 +178,14 @@ static json_t *mounts_array(struct containerv_container *container)
 }
 
 /*
- * The library's run settings (containerv_get_host_config) into HostConfig, and the three docker keeps in
- * Config (Domainname, StopTimeout, MacAddress) there.
+ * The library's run settings (containerv_get_host_config) into HostConfig, and the four docker keeps in
+ * Config (Domainname, StopTimeout, MacAddress, OpenStdin) there.
  */
 static void add_host_config(struct containerv_container *container, json_t *object)
 {
 	_cleanup_free_ char *text = NULL;
 	json_t *settings, *host = json_object_get(object, "HostConfig"), *config = json_object_get(object, "Config");
-	static const char *const config_keys[] = {"Domainname", "StopTimeout", "MacAddress"};
+	static const char *const config_keys[] = {"Domainname", "StopTimeout", "MacAddress", "OpenStdin"};
 
 	if (containerv_get_host_config(container, &text) < 0 || (settings = json_loads(text, 0, NULL)) == NULL)
 		return;

@@ -196,6 +196,15 @@ CONTAINERV_API int containerv_options_set_shm_size(struct containerv_options *op
 CONTAINERV_API int containerv_options_set_oom_score_adj(struct containerv_options *options, int adjustment);
 
 /*
+ * docker's create -i (Config.OpenStdin): a later start through a handle that set no stdio (a detached
+ * start, whose output goes to the log) gives the main process a stdin pipe; that handle takes its write
+ * end with containerv_take_stdio() (fds[0]). A start whose handle does not take it closes it when the
+ * handle is closed: the process then reads end-of-file (no daemon keeps a stdin open). Ignored with
+ * containerv_options_set_stdio() or a terminal, which settle stdin themselves.
+ */
+CONTAINERV_API int containerv_options_set_open_stdin(struct containerv_options *options, int enabled);
+
+/*
  * The NIS domain name of the container's UTS namespace (docker's
  * --domainname), as setdomainname(2) takes it: at most 64 characters of
  * [A-Za-z0-9.-]. Needs the container's own UTS namespace. NULL: none.
