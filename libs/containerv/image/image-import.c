@@ -177,6 +177,18 @@ static json_t *strv_json(const char *const *strv)
 	return array;
 }
 
+/* config[key] as an object: the one there, or a new one put in its place. */
+static json_t *object_member(json_t *config, const char *key)
+{
+	json_t *member = json_object_get(config, key);
+
+	if (!json_is_object(member)) {
+		member = json_object();
+		json_object_set_new(config, key, member);
+	}
+	return member;
+}
+
 /* ExposedPorts of a config from the changes (version 2 and up): {"80/tcp": {}, ...}. */
 void cv_image_config_set_exposed(json_t *config, const struct containerv_import_options *changes)
 {
@@ -184,11 +196,7 @@ void cv_image_config_set_exposed(json_t *config, const struct containerv_import_
 
 	if (changes == NULL || changes->version < 2 || changes->exposed_ports == NULL)
 		return;
-	ports = json_object_get(config, "ExposedPorts");
-	if (!json_is_object(ports)) {
-		ports = json_object();
-		json_object_set_new(config, "ExposedPorts", ports);
-	}
+	ports = object_member(config, "ExposedPorts");
 	for (size_t i = 0; changes->exposed_ports[i] != NULL; i++)
 		json_object_set_new(ports, changes->exposed_ports[i], json_object());
 }
@@ -200,11 +208,7 @@ void cv_image_config_set_labels(json_t *config, const struct containerv_import_o
 
 	if (changes == NULL || changes->version < 3 || changes->labels == NULL)
 		return;
-	labels = json_object_get(config, "Labels");
-	if (!json_is_object(labels)) {
-		labels = json_object();
-		json_object_set_new(config, "Labels", labels);
-	}
+	labels = object_member(config, "Labels");
 	for (size_t i = 0; changes->labels[i] != NULL; i++) {
 		const char *equals = strchr(changes->labels[i], '=');
 		cleanup_free char *key = strndup(changes->labels[i], (size_t)(equals - changes->labels[i]));
