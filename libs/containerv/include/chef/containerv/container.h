@@ -813,8 +813,8 @@ enum containerv_spawn_flags {
 	 */
 	CV_SPAWN_TTY = 0x2,
 	/*
-	 * docker's exec --privileged: every capability the caller holds, in all the sets (a non-root user loses them at execve, as
-	 * with docker); the container's seccomp filter, no_new_privileges and LSM labels stay. Only for a
+	 * docker's exec --privileged: every capability the caller holds, in all the sets (a non-root user loses them at
+	 * execve, as with docker); the container's seccomp filter, no_new_privileges and LSM labels stay. Only for a
 	 * container at the permissive level or privileged: elsewhere the call fails with EPERM, since the
 	 * process would hold more than the container's own root.
 	 */
