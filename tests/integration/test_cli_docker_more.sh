@@ -10,6 +10,18 @@
 # Needs root. Environment: CONTAINERV (the CLI), CV_TEST_ROOTFS (a busybox rootfs).
 source "$(dirname "$0")/lib.sh"
 
+# cv_in INPUT EXPECTED_EXIT ARGS...: cv with INPUT on the CLI's stdin.
+cv_in() {
+	local input=$1 expected=$2
+	shift 2
+	set +e
+	OUT=$(printf '%b' "$input" | timeout -k 10 60 "$CONTAINERV" "$@" 2>"$TEST_TMP/stderr")
+	CODE=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+	[ "$CODE" = "$expected" ] || fail "containerv $*: exit $CODE, expected $expected; stderr: $ERR"
+}
+
 # Sorted rows of a listing, one per line, joined by spaces (order-independent comparisons).
 rows() { printf '%s\n' "$1" | sed '/^$/d' | sort | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -162,24 +174,15 @@ cv 0 create -i --name cati base:1 sh -c 'read -r line; echo "got:$line"'
 ids+=("$OUT")
 cv 0 inspect -f '{{.Config.OpenStdin}}' cati
 [ "$OUT" = true ] || fail "create -i: OpenStdin $OUT"
-set +e
-out=$(echo hello | timeout -k 10 60 "$CONTAINERV" start -i cati 2>"$TEST_TMP/err")
-code=$?
-set -e
-[ "$code" = 0 ] && [ "$out" = got:hello ] || fail "start -i: exit $code, output '$out' $(cat "$TEST_TMP/err")"
-set +e
-out=$(echo again | timeout -k 10 60 "$CONTAINERV" start -a -i cati 2>"$TEST_TMP/err")
-code=$?
-set -e
-[ "$code" = 0 ] && [ "$out" = got:again ] || fail "start -a -i: exit $code, output '$out'"
+cv_in 'hello\n' 0 start -i cati
+[ "$OUT" = got:hello ] || fail "start -i: output '$OUT'"
+cv_in 'again\n' 0 start -a -i cati
+[ "$OUT" = got:again ] || fail "start -a -i: output '$OUT'"
 # Not created with -i: nothing takes stdin (docker's), the process reads end-of-file.
 cv 0 create --name nocat base:1 sh -c 'cat; echo end'
 ids+=("$OUT")
-set +e
-out=$(echo ignored | timeout -k 10 60 "$CONTAINERV" start -i nocat 2>"$TEST_TMP/err")
-code=$?
-set -e
-[ "$code" = 0 ] && [ "$out" = end ] || fail "start -i of a container without -i: exit $code, '$out'"
+cv_in 'ignored\n' 0 start -i nocat
+[ "$OUT" = end ] || fail "start -i of a container without -i: '$OUT'"
 # Created with -i, started without: its stdin ends at once (no daemon holds it open).
 cv 0 create -i --name eof base:1 sh -c 'cat; echo eof-seen'
 ids+=("$OUT")
@@ -202,11 +205,8 @@ one_error_line "--detach-keys"
 cv 0 ps -aq
 [ "$OUT" = "$before" ] || fail "a refused --detach-keys run left a container"
 # docker's default sequence is no detach here: the bytes reach the container like any others.
-set +e
-out=$(printf 'a\020\021b' | timeout -k 10 60 "$CONTAINERV" run --rm -i base:1 wc -c)
-code=$?
-set -e
-[ "$code" = 0 ] && [ "$(echo $out)" = 4 ] || fail "ctrl-p ctrl-q through run -i: exit $code, '$out'"
+cv_in 'a\020\021b' 0 run --rm -i base:1 wc -c
+[ "$(echo $OUT)" = 4 ] || fail "ctrl-p ctrl-q through run -i: '$OUT'"
 cv 0 run -d --name detached base:1 sleep 1000
 ids+=("$OUT")
 cv 125 attach --detach-keys ctrl-x detached
@@ -228,11 +228,8 @@ wait_for "the proxied run" grep -q ready "$TEST_TMP/sp/proxied.out"
 kill -INT "$proxied"
 wait_for "SIGINT proxied" grep -q got-int "$TEST_TMP/sp/proxied.out"
 kill -TERM "$proxied"
-set +e
-wait "$proxied"
-code=$?
-set -e
-[ "$code" = 8 ] || fail "run exits with the container's code 8 after SIGTERM, got $code"
+wait_code "$proxied"
+[ "$CODE" = 8 ] || fail "run exits with the container's code 8 after SIGTERM, got $CODE"
 ids+=("$(timeout 60 "$CONTAINERV" inspect -f '{{.Id}}' proxied)")
 grep -q got-term "$TEST_TMP/sp/proxied.out" || fail "SIGTERM not proxied: $(cat "$TEST_TMP/sp/proxied.out")"
 sig_run --sig-proxy=false unproxied
@@ -243,11 +240,8 @@ kill -TERM "$unproxied"
 sleep 1
 kill -0 "$unproxied" || fail "--sig-proxy=false: the CLI ended on SIGINT/SIGTERM"
 touch "$TEST_TMP/sp/go-unproxied"
-set +e
-wait "$unproxied"
-code=$?
-set -e
-[ "$code" = 0 ] || fail "--sig-proxy=false: exit $code, $(cat "$TEST_TMP/sp/unproxied.out")"
+wait_code "$unproxied"
+[ "$CODE" = 0 ] || fail "--sig-proxy=false: exit $CODE, $(cat "$TEST_TMP/sp/unproxied.out")"
 ids+=("$(timeout 60 "$CONTAINERV" inspect -f '{{.Id}}' unproxied)")
 ! grep -q got- "$TEST_TMP/sp/unproxied.out" || fail "--sig-proxy=false passed a signal on"
 grep -q finished "$TEST_TMP/sp/unproxied.out" || fail "--sig-proxy=false: $(cat "$TEST_TMP/sp/unproxied.out")"
