@@ -193,6 +193,8 @@ cv 0 logs eof
 [ "$OUT" = eof-seen ] || fail "a plain start of a create -i container: $OUT"
 cv 125 start -i cati nocat
 one_error_line "multiple"
+cv 125 create -t base:1 true
+one_error_line "-t"
 pass "start -i / start -a -i: stdin reaches a container created with -i"
 
 # ---- --detach-keys ----
