@@ -45,6 +45,14 @@ cv() {
 	[ "$CODE" = "$expected" ] || fail "containerv $*: exit $CODE, expected $expected; stderr: $ERR"
 }
 
+# wait_code PID: waits for a background job of the test; its exit status in $CODE (never fatal).
+wait_code() {
+	set +e
+	wait "$1"
+	CODE=$?
+	set -e
+}
+
 # The error contract: exactly one line on stderr, starting "containerv: ".
 one_error_line() {
 	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "expected one error line, got: $ERR"

@@ -86,6 +86,15 @@ int attach_wait(const struct attach_options *options, struct containerv_exit *ex
 	*reason = "";
 	/* Block before the thread starts: it inherits the mask, so the signals reach only the signalfd. */
 	block_signals(&forwarded, &previous);
+	/*
+	 * A CLI started in the background by a shell has SIGINT ignored, and an ignored signal never reaches
+	 * the signalfd: proxying takes them back (they stay blocked), as docker's CLI does.
+	 */
+	if (!options->no_signal_proxy) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+	}
 	signals = signalfd(-1, &forwarded, SFD_CLOEXEC);
 	waiter.done = eventfd(0, EFD_CLOEXEC);
 	if (signals < 0 || waiter.done < 0) {
@@ -114,7 +123,7 @@ int attach_wait(const struct attach_options *options, struct containerv_exit *ex
 	        .done = waiter.done,
 	        .signals = signals,
 	        .winsize_source = tty_size_source(),
-	        .forward = forward_signal,
+	        .forward = options->no_signal_proxy ? NULL : forward_signal,
 	        .user = (void *)options,
 	};
 	tty_relay_run(&relay); /* closes the stdin pipe */

@@ -23,6 +23,11 @@ struct attach_options {
 	 */
 	containerv_fd_t stdio[3];
 	bool interactive; /* -i: copy our stdin into the pty or the stdin pipe */
+	/*
+	 * --sig-proxy=false: SIGINT, SIGTERM and SIGHUP received by the CLI are not passed on, and do not end
+	 * it either: it holds the process's only streams, so leaving would cut its output (no daemon keeps it).
+	 */
+	bool no_signal_proxy;
 };
 
 /*

@@ -63,7 +63,7 @@ int cmd_attach(int argc, char **argv)
 	        {"sig-proxy", 0, FLAG_BOOL, &sig_proxy, NULL,
 	         "Proxy all received signals to the process (default true)"},
 	        {"detach-keys", 0, FLAG_STRING, &detach_keys, "string",
-	         "Accepted; Ctrl-C with --sig-proxy=false detaches"},
+	         "Refused: stdin is not attached, so no keys are read (Ctrl-C with --sig-proxy=false detaches)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -90,6 +90,10 @@ int cmd_attach(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
+	if (detach_keys != NULL)
+		return cli_fail(EXIT_CLI_ERROR,
+		                "attach --detach-keys: not supported: stdin is not attached, so no keys "
+		                "are read; Ctrl-C with --sig-proxy=false detaches");
 	if (cli_open(positional.items[0], &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
 	if (containerv_inspect(container, &info) < 0)

@@ -49,7 +49,7 @@ static void free_endpoint(struct cp_endpoint *endpoint)
 	free(endpoint->path);
 }
 
-static int copy(const struct cp_endpoint *source, const struct cp_endpoint *destination)
+static int copy(const struct cp_endpoint *source, const struct cp_endpoint *destination, unsigned int flags)
 {
 	const struct cp_endpoint *inside = source->container != NULL ? source : destination;
 	_cleanup_container_ struct containerv_container *container = NULL;
@@ -57,17 +57,19 @@ static int copy(const struct cp_endpoint *source, const struct cp_endpoint *dest
 	const char *to[] = {destination->path};
 	int result;
 
+	if (flags != 0 && (strcmp(source->path, "-") == 0 || strcmp(destination->path, "-") == 0))
+		return cli_fail(EXIT_CLI_ERROR, "cp: -a and -L are not supported with a tar stream (-)");
 	if (cli_open(inside->container, &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
 	/* "-" on our side: a tar stream on stdout or from stdin, as docker cp does. */
 	if (source->container != NULL && strcmp(destination->path, "-") == 0)
 		result = containerv_download_tar(container, source->path, STDOUT_FILENO);
 	else if (source->container != NULL)
-		result = containerv_download(container, from, to, 1);
+		result = containerv_download_flags(container, from, to, 1, flags);
 	else if (strcmp(source->path, "-") == 0)
 		result = containerv_upload_tar(container, STDIN_FILENO, destination->path);
 	else
-		result = containerv_upload(container, from, to, 1);
+		result = containerv_upload_flags(container, from, to, 1, flags);
 	/* The library's message names both paths already. */
 	if (result < 0)
 		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
@@ -76,11 +78,17 @@ static int copy(const struct cp_endpoint *source, const struct cp_endpoint *dest
 
 int cmd_cp(int argc, char **argv)
 {
+	static int archive, follow_link;
+	static const struct flag table[] = {
+	        {"archive", 'a', FLAG_BOOL, &archive, NULL, "Archive mode (copy all uid/gid information)"},
+	        {"follow-link", 'L', FLAG_BOOL, &follow_link, NULL, "Always follow symbol link in SRC_PATH"},
+	        FLAG_END,
+	};
 	static const struct command_spec spec = {
 	        "cp",
-	        "CONTAINER:SRC_PATH DEST_PATH | SRC_PATH CONTAINER:DEST_PATH",
+	        "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH | SRC_PATH CONTAINER:DEST_PATH",
 	        "Copy files/folders between a container and the local filesystem",
-	        NULL,
+	        table,
 	        false,
 	        2,
 	        2,
@@ -88,7 +96,9 @@ int cmd_cp(int argc, char **argv)
 	        "container's root, files copied out to you (setuid/setgid bits dropped). Device nodes are\n"
 	        "refused; a node or link the container put at the destination is replaced, never written\n"
 	        "through. '-' as the host side is a tar stream: read from stdin (extracted into the container\n"
-	        "directory) or written to stdout, where device nodes appear as entries without content.",
+	        "directory) or written to stdout, where device nodes appear as entries without content.\n"
+	        "-a keeps the source's uid/gid (as the container numbers them); -L copies what a symlinked\n"
+	        "SRC_PATH leads to, under the link's name (followed inside the container's root).",
 	};
 	_cleanup_free_ char **words = NULL;
 	struct cp_endpoint source = {0}, destination = {0};
@@ -106,7 +116,8 @@ int cmd_cp(int argc, char **argv)
 	else if (source.container == NULL && destination.container == NULL)
 		cli_fail(code, "must specify at least one container source (CONTAINER:PATH)");
 	else
-		code = copy(&source, &destination);
+		code = copy(&source, &destination,
+		            (archive ? CV_COPY_ARCHIVE : 0u) | (follow_link ? CV_COPY_FOLLOW_LINK : 0u));
 out:
 	free_endpoint(&source);
 	free_endpoint(&destination);

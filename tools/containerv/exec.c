@@ -157,31 +157,6 @@ static int exec_attached(struct containerv_container *container, struct containe
 	return exit_status.code;
 }
 
-/* exec --privileged: refused (one line, -1) unless the container is privileged itself. */
-static int exec_privileged_refused(struct containerv_container *container)
-{
-	struct containerv_security *security = NULL;
-	_cleanup_free_ char *json = NULL;
-	json_t *profile;
-	bool privileged;
-
-	if (containerv_get_security(container, &security) < 0 || containerv_security_to_json(security, &json) < 0) {
-		containerv_security_delete(security);
-		return cli_fail_library(-1, "exec --privileged");
-	}
-	enum containerv_security_level level = containerv_security_level(security);
-	containerv_security_delete(security);
-	profile = json_loads(json, 0, NULL);
-	privileged = json_is_true(json_object_get(profile, "privileged"));
-	json_decref(profile);
-	if (privileged)
-		return 0;
-	return cli_fail(-1,
-	                "exec --privileged: refused, an exec'd process has the walls of the container's security level "
-	                "(%s), never fewer; create the container with --privileged for that",
-	                containerv_security_level_name(level));
-}
-
 int cmd_exec(int argc, char **argv)
 {
 	static const struct flag table[] = {
@@ -193,7 +168,7 @@ int cmd_exec(int argc, char **argv)
 	        {"user", 'u', FLAG_STRING, &flags.user, "UID[:GID]", "Numeric user and group to run as"},
 	        {"env-file", 0, FLAG_LIST, &flags.env_files, "list", "Read in a file of environment variables"},
 	        {"privileged", 0, FLAG_BOOL, &flags.privileged, NULL,
-	         "Refused unless the container is privileged: an exec'd process has the container's walls"},
+	         "Every capability (a permissive or privileged container only; the seccomp filter stays)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
@@ -226,12 +201,12 @@ int cmd_exec(int argc, char **argv)
 	if (cli_open(positional.items[0], &container) < 0)
 		return EXIT_CLI_ERROR;
 	/*
-	 * docker's exec --privileged gives the process every capability whatever the container has. Here a
-	 * process of the container gets its security level's walls: nothing exec'd is more privileged than
-	 * the container itself (a privileged container's processes already have everything).
+	 * docker's exec --privileged gives the process every capability. The library grants it where the
+	 * container's level is permissive (docker's run) or the container is privileged, and refuses it (EPERM,
+	 * one line) where the process would be stronger than the container's own root.
 	 */
-	if (flags.privileged && exec_privileged_refused(container) < 0)
-		return EXIT_CLI_ERROR;
+	if (flags.privileged)
+		spawn.flags |= CV_SPAWN_PRIVILEGED;
 	if (flags.env.count > 0 || flags.env_files.count > 0 || flags.tty) {
 		if (build_env(container, &base_env, &env) < 0) {
 			free_env_files();

@@ -13,12 +13,12 @@
 #include "image-cli.h"
 #include "output.h"
 
-/* --change lines: CMD/ENTRYPOINT as a JSON array or a shell string, ENV K=V, WORKDIR, USER, EXPOSE. */
+/* --change lines: CMD/ENTRYPOINT as a JSON array or a shell string, ENV K=V, WORKDIR, USER, EXPOSE, LABEL K=V. */
 struct changes {
 	char **cmd, **entrypoint;
 	struct string_list env;
 	const char *working_dir, *user;
-	struct string_list exposed;
+	struct string_list exposed, labels;
 };
 
 static void strv_free(char **strv)
@@ -91,7 +91,14 @@ static int parse_change(const char *change, struct changes *out)
 		string_list_add(&out->exposed, value);
 		return 0;
 	}
-	return cli_fail(-1, "invalid --change \"%s\": use CMD, ENTRYPOINT, ENV K=V, WORKDIR /dir, USER or EXPOSE PORT",
+	/* One KEY=VALUE per LABEL line: the value is the rest of the line, spaces and all. */
+	if (length == 5 && strncasecmp(change, "LABEL", 5) == 0 && strchr(value, '=') != NULL && value[0] != '=') {
+		string_list_add(&out->labels, value);
+		return 0;
+	}
+	return cli_fail(-1,
+	                "invalid --change \"%s\": use CMD, ENTRYPOINT, ENV K=V, WORKDIR /dir, USER, EXPOSE PORT or "
+	                "LABEL K=V",
 	                change);
 }
 
@@ -108,6 +115,7 @@ static int apply_changes(const struct string_list *flags, struct changes *change
 	options->working_dir = changes->working_dir;
 	options->user = changes->user;
 	options->exposed_ports = changes->exposed.count > 0 ? changes->exposed.items : NULL;
+	options->labels = changes->labels.count > 0 ? changes->labels.items : NULL;
 	return 0;
 }
 
@@ -192,6 +200,7 @@ out:
 	strv_free(changes.entrypoint);
 	string_list_free(&changes.env);
 	string_list_free(&changes.exposed);
+	string_list_free(&changes.labels);
 	return code;
 }
 
@@ -242,6 +251,7 @@ out:
 	strv_free(changes.entrypoint);
 	string_list_free(&changes.env);
 	string_list_free(&changes.exposed);
+	string_list_free(&changes.labels);
 	return code;
 }
 

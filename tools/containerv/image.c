@@ -159,7 +159,8 @@ struct ls_state {
 	int quiet, no_trunc, digests;
 	const char *format;
 	struct table table;
-	struct string_list seen_ids;
+	struct string_list filters;
+	struct image_filters parsed;
 };
 
 static void short_id(const char *id, int no_trunc, char *out, size_t size)
@@ -174,6 +175,14 @@ static int ls_one(const struct containerv_image_info *info, void *user)
 	struct ls_state *state = user;
 	char id[80], created[64], size[32], created_at[64], repository[512], tag[160];
 
+	bool any_name = false;
+
+	if (!image_filters_match_image(&state->parsed, info))
+		return 0;
+	for (size_t i = 0; info->names != NULL && info->names[i] != NULL && !any_name; i++)
+		any_name = image_filters_match_name(&state->parsed, info->names[i]);
+	if (!any_name)
+		return 0;
 	short_id(info->id, state->no_trunc, id, sizeof id);
 	if (state->quiet) {
 		printf("%s\n", id);
@@ -183,6 +192,8 @@ static int ls_one(const struct containerv_image_info *info, void *user)
 	format_size_decimal((double)info->unpacked_size, size, sizeof size);
 	format_rfc3339nano(info->created_ns, created_at, sizeof created_at);
 	for (size_t i = 0; info->names != NULL && info->names[i] != NULL; i++) {
+		if (!image_filters_match_name(&state->parsed, info->names[i]))
+			continue;
 		split_name(info->names[i], repository, sizeof repository, tag, sizeof tag);
 		if (state->format == NULL) {
 			const char *cells[] = {repository, tag, info->digest, id, created, size};
@@ -216,18 +227,24 @@ int cmd_images(int argc, char **argv)
 	        {"no-trunc", 0, FLAG_BOOL, &state.no_trunc, NULL, "Don't truncate output"},
 	        {"digests", 0, FLAG_BOOL, &state.digests, NULL, "Show digests"},
 	        {"format", 0, FLAG_STRING, &state.format, "string", "json, or a template such as '{{.Repository}}'"},
+	        {"filter", 'f', FLAG_LIST, &state.filters, "filter",
+	         "Filter output based on conditions provided (dangling, label, before, since, reference)"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
 	        "images",
-	        "[OPTIONS]",
+	        "[OPTIONS] [REPOSITORY[:TAG]]",
 	        "List images",
 	        table,
 	        false,
 	        0,
-	        0,
-	        "Template fields: Repository, Tag, ID, Digest, CreatedAt, CreatedSince, Size, Layers.",
+	        1,
+	        "Template fields: Repository, Tag, ID, Digest, CreatedAt, CreatedSince, Size, Layers.\n"
+	        "Filters: dangling=true|false, label=KEY[=VALUE], before=IMAGE, since=IMAGE (created before or\n"
+	        "after it), reference=PATTERN (a glob over the name with or without its tag: 'busy*',\n"
+	        "'*:1.36'). REPOSITORY[:TAG] is one more reference pattern.",
 	};
+	static char positional_reference[1024];
 	static const char *const header[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
 	static const char *const digest_header[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
 	_cleanup_free_ char **words = NULL;
@@ -239,17 +256,27 @@ int cmd_images(int argc, char **argv)
 	words = positional.items;
 	if (state.format != NULL && strcmp(state.format, "json") != 0 && template_check(state.format) < 0)
 		return EXIT_CLI_ERROR;
+	if (positional.count == 1) {
+		snprintf(positional_reference, sizeof positional_reference, "reference=%s", positional.items[0]);
+		string_list_add(&state.filters, positional_reference);
+	}
+	/* Bad filters exit 125; a before= or since= image that does not exist is the store's error (1). */
+	code = image_filters_parse(&state.filters, &state.parsed);
+	if (code < 0)
+		return code == -2 ? EXIT_CONTAINER_FAILURE : EXIT_CLI_ERROR;
 	if (state.digests)
 		table_init(&state.table, 6, digest_header);
 	else
 		table_init(&state.table, 5, header);
 	if (containerv_image_list(ls_one, &state) < 0) {
 		table_free(&state.table);
+		string_list_free(&state.filters);
 		return cli_fail_library(EXIT_CONTAINER_FAILURE, NULL);
 	}
 	if (!state.quiet && state.format == NULL)
 		table_print(&state.table, stdout);
 	table_free(&state.table);
+	string_list_free(&state.filters);
 	return 0;
 }
 

@@ -178,14 +178,14 @@ static json_t *mounts_array(struct containerv_container *container)
 }
 
 /*
- * The library's run settings (containerv_get_host_config) into HostConfig, and the three docker keeps in
- * Config (Domainname, StopTimeout, MacAddress) there.
+ * The library's run settings (containerv_get_host_config) into HostConfig, and the four docker keeps in
+ * Config (Domainname, StopTimeout, MacAddress, OpenStdin) there.
  */
 static void add_host_config(struct containerv_container *container, json_t *object)
 {
 	_cleanup_free_ char *text = NULL;
 	json_t *settings, *host = json_object_get(object, "HostConfig"), *config = json_object_get(object, "Config");
-	static const char *const config_keys[] = {"Domainname", "StopTimeout", "MacAddress"};
+	static const char *const config_keys[] = {"Domainname", "StopTimeout", "MacAddress", "OpenStdin"};
 
 	if (containerv_get_host_config(container, &text) < 0 || (settings = json_loads(text, 0, NULL)) == NULL)
 		return;
@@ -232,15 +232,34 @@ static json_t *container_object(struct containerv_container *container, const st
 	return object;
 }
 
+/*
+ * inspect -s: docker's SizeRw (the writable layer's bytes) and SizeRootFs (all the container's files: its
+ * image's unpacked layers plus the writable layer).
+ */
+static void add_sizes(struct containerv_container *container, const struct containerv_info *info, json_t *object)
+{
+	struct containerv_image_info image = {.version = CONTAINERV_IMAGE_INFO_VERSION, .disk_usage = 1};
+	uint64_t writable = 0, image_bytes = 0;
+
+	if (containerv_disk_usage(container, &writable) < 0)
+		writable = 0;
+	if (info->image_digest[0] != '\0' && containerv_image_inspect(info->image_digest, &image) == 0)
+		image_bytes = image.unpacked_size;
+	containerv_image_info_clear(&image);
+	json_object_set_new(object, "SizeRw", json_integer((json_int_t)writable));
+	json_object_set_new(object, "SizeRootFs", json_integer((json_int_t)(writable + image_bytes)));
+}
+
 /* The JSON object of one container, or NULL after printing why. */
-static json_t *inspect_one(const char *reference)
+static json_t *inspect_one(const char *reference, bool size)
 {
 	_cleanup_container_ struct containerv_container *container = NULL;
 	struct containerv_info info = {.version = CONTAINERV_INFO_VERSION};
+	json_t *object;
 
 	if (containerv_open(reference, &container) < 0) {
 		if (errno == ENOENT)
-			cli_fail(0, "No such object: %s", reference);
+			cli_fail(0, "No such container: %s", reference);
 		else
 			cli_fail_library(0, "open %s", reference);
 		return NULL;
@@ -249,59 +268,121 @@ static json_t *inspect_one(const char *reference)
 		cli_fail_library(0, "inspect %s", reference);
 		return NULL;
 	}
-	return container_object(container, &info);
+	object = container_object(container, &info);
+	if (size)
+		add_sizes(container, &info, object);
+	return object;
+}
+
+/* The kinds docker's inspect --type takes that exist here, in the order a name without --type is tried. */
+enum object_kind { KIND_ANY, KIND_CONTAINER, KIND_IMAGE, KIND_NETWORK, KIND_VOLUME };
+
+static int parse_kind(const char *type, enum object_kind *kind)
+{
+	static const char *const names[] = {"container", "image", "network", "volume"};
+
+	*kind = KIND_ANY;
+	if (type == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(type, names[i]) == 0) {
+			*kind = (enum object_kind)(i + 1);
+			return 0;
+		}
+	return cli_fail(-1, "\"%s\" is not a valid value for --type (container, image, network or volume)", type);
+}
+
+/* Without --type: the first kind with an object of that name (docker's order: container, image, network, volume). */
+static enum object_kind kind_of(const char *name)
+{
+	struct containerv_container *container = NULL;
+	struct containerv_image_info image = {.version = CONTAINERV_IMAGE_INFO_VERSION};
+	struct containerv_network_info network = {.version = CONTAINERV_NETWORK_INFO_VERSION};
+	struct containerv_volume_info volume = {.version = CONTAINERV_VOLUME_INFO_VERSION};
+	enum object_kind kind = KIND_ANY;
+
+	if (containerv_open(name, &container) == 0 || errno != ENOENT)
+		kind = KIND_CONTAINER; /* also when it exists but cannot be opened: inspect_one says why */
+	else if (containerv_image_inspect(name, &image) == 0)
+		kind = KIND_IMAGE;
+	else if (containerv_network_inspect(name, &network) == 0)
+		kind = KIND_NETWORK;
+	else if (containerv_volume_inspect(name, &volume) == 0)
+		kind = KIND_VOLUME;
+	containerv_close(container);
+	containerv_image_info_clear(&image);
+	containerv_network_info_clear(&network);
+	containerv_volume_info_clear(&volume);
+	return kind;
+}
+
+/* Emits one object into all; -1 after printing why not. */
+static int inspect_named(const char *name, enum object_kind kind, const char *format, bool size, json_t *all)
+{
+	json_t *object;
+
+	if (kind == KIND_ANY)
+		kind = kind_of(name);
+	switch (kind) {
+	case KIND_ANY:
+		return cli_fail(-1, "No such object: %s", name);
+	case KIND_CONTAINER:
+		object = inspect_one(name, size);
+		if (object == NULL)
+			return -1;
+		inspect_emit(all, format, object);
+		return 0;
+	case KIND_IMAGE:
+		if (image_inspect_one(name, format, all) == 0)
+			return 0;
+		return errno == ENOENT ? cli_fail(-1, "No such image: %s", name) : cli_fail_library(-1, NULL);
+	case KIND_NETWORK:
+		return network_inspect_one(name, format, all);
+	case KIND_VOLUME:
+		return volume_inspect_one(name, format, all);
+	}
+	return -1;
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-	static const char *format;
+	static const char *format, *type;
+	static int size;
 	static const struct flag table[] = {
 	        {"format", 'f', FLAG_STRING, &format, "string", "json, or a template such as '{{.State.Status}}'"},
+	        {"type", 0, FLAG_STRING, &type, "string", "Only this kind: container, image, network or volume"},
+	        {"size", 's', FLAG_BOOL, &size, NULL, "Display total file sizes if the type is container"},
 	        FLAG_END,
 	};
 	static const struct command_spec spec = {
 	        "inspect",
-	        "[OPTIONS] CONTAINER [CONTAINER...]",
-	        "Return low-level information on containers",
+	        "[OPTIONS] NAME|ID [NAME|ID...]",
+	        "Return low-level information on containers, images, networks or volumes",
 	        table,
 	        false,
 	        1,
 	        0,
-	        "Templates support {{.Path.To.Field}} and {{json .Path}}.",
+	        "Templates support {{.Path.To.Field}} and {{json .Path}}. Without --type a name is looked up as\n"
+	        "a container, then an image, a network and a volume. -s adds SizeRw and SizeRootFs to containers.",
 	};
 	_cleanup_free_ char **words = NULL;
 	struct arguments positional;
+	enum object_kind kind;
 	json_t *all;
 	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
+	if (parse_kind(type, &kind) < 0)
+		return EXIT_CLI_ERROR;
 	if (format != NULL && strcmp(format, "json") != 0 && template_check(format) < 0)
 		return EXIT_CLI_ERROR;
 	all = json_array();
-	for (size_t i = 0; i < positional.count; i++) {
-		struct containerv_container *container = NULL;
-		json_t *object;
-
-		/* docker inspect: a container, else an image of that name. */
-		if (containerv_open(positional.items[i], &container) < 0 && errno == ENOENT) {
-			if (image_inspect_one(positional.items[i], format, all) == 0)
-				continue;
-			if (errno != ENOENT && errno != EINVAL) {
-				cli_fail_library(0, NULL);
-				code = EXIT_CONTAINER_FAILURE;
-				continue;
-			}
-		}
-		containerv_close(container);
-		object = inspect_one(positional.items[i]);
-		if (object == NULL) {
+	code = 0;
+	for (size_t i = 0; i < positional.count; i++)
+		if (inspect_named(positional.items[i], kind, format, size != 0, all) < 0)
 			code = EXIT_CONTAINER_FAILURE;
-			continue;
-		}
-		inspect_emit(all, format, object);
-	}
 	inspect_finish(all, format);
-	return code < 0 ? 0 : code;
+	return code;
 }

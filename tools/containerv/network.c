@@ -92,7 +92,7 @@ static json_t *network_object(const struct containerv_network_info *info)
 	                 "Options", "com.docker.network.bridge.name", info->bridge);
 }
 
-static int network_emit(const char *name, const char *format, json_t *all)
+int network_inspect_one(const char *name, const char *format, json_t *all)
 {
 	struct containerv_network_info info = {.version = CONTAINERV_NETWORK_INFO_VERSION};
 
@@ -115,7 +115,7 @@ static int network_inspect(int argc, char **argv)
 	        "[OPTIONS] NETWORK [NETWORK...]",
 	        "Display detailed information on one or more networks",
 	        "json, or a template such as '{{.Id}}'",
-	        network_emit,
+	        network_inspect_one,
 	};
 
 	return inspect_command(argc, argv, &kind);

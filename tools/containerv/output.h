@@ -83,6 +83,10 @@ struct inspect_kind {
 	int (*emit_one)(const char *name, const char *format, json_t *all);
 };
 
+/* The emit_one of `volume inspect` and `network inspect` (volume.c, network.c), for inspect --type. */
+int volume_inspect_one(const char *name, const char *format, json_t *all);
+int network_inspect_one(const char *name, const char *format, json_t *all);
+
 /* Parses, checks the format and emits every name: the exit code (1 when one was missing, as docker's). */
 int inspect_command(int argc, char **argv, const struct inspect_kind *kind);
 

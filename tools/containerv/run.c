@@ -10,6 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +36,7 @@
 /* The flags as typed. */
 struct run_flags {
 	int detach, interactive, tty, remove, read_only, hold;
+	int sig_proxy; /* 1 unless --sig-proxy=false */
 	const char *name, *hostname, *workdir, *user, *rootfs, *entrypoint, *pull, *pool;
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 	struct string_list env, env_files, labels, volumes, mounts, tmpfs, log_opts, sysctls;
@@ -127,6 +131,8 @@ static const struct flag run_flag_table[] = {
         {"attach", 'a', FLAG_LIST, &flags.attach, "list", "Attach to STDIN, STDOUT or STDERR"},
         {"detach-keys", 0, FLAG_STRING, &flags.detach_keys, "string",
          "Refused: an attached run cannot detach (run -d, then attach)"},
+        {"sig-proxy", 0, FLAG_BOOL, &flags.sig_proxy, NULL,
+         "Proxy SIGINT, SIGTERM and SIGHUP to the container (default true; false: the CLI ignores them)"},
         {"perf-profile", 0, FLAG_STRING, &flags.perf_profile, "PROFILE",
          "latency, throughput, batch or memory: CPU placement, weights, THP (docs/performance.md)"},
         {"security-level", 0, FLAG_STRING, &flags.security.level, "LEVEL",
@@ -483,7 +489,10 @@ static int create_failed(void)
 /* Waits for the attached container, removes it with --rm, and returns its exit code. */
 static int run_attached(struct containerv_container *container)
 {
-	struct attach_options attach = {.container = container, .master = -1, .interactive = flags.interactive};
+	struct attach_options attach = {.container = container,
+	                                .master = -1,
+	                                .interactive = flags.interactive,
+	                                .no_signal_proxy = !flags.sig_proxy};
 	struct containerv_exit exit_status = {0};
 	const char *reason;
 	int code;
@@ -650,14 +659,17 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	struct run_config config = {0};
 	struct arguments positional;
 	struct containerv_container *container = NULL;
-	int code = flags_parse_or_exit(spec, argc, argv, &positional);
+	int code;
+
+	flags.sig_proxy = 1; /* docker's default */
+	code = flags_parse_or_exit(spec, argc, argv, &positional);
 
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	if (!autostart && (flags.interactive || flags.tty || flags.detach || flags.remove)) {
-		return cli_fail(EXIT_CLI_ERROR, "create: -i, -t, -d and --rm are for 'containerv run' (start a created "
-		                                "container with 'containerv start [-a]')");
+	if (!autostart && (flags.tty || flags.detach || flags.remove)) {
+		return cli_fail(EXIT_CLI_ERROR, "create: -t, -d and --rm are for 'containerv run' (start a created "
+		                                "container with 'containerv start [-a] [-i]')");
 	}
 	if (autostart && flags.hold)
 		return cli_fail(EXIT_CLI_ERROR, "run: --hold is for 'containerv create'");
@@ -691,6 +703,9 @@ static int run_or_create(int argc, char **argv, bool autostart)
 	if (flags.remove && containerv_options_set_autoremove(options, autoremove) < 0) {
 		return cli_fail_library(code, "run");
 	}
+	/* create -i: the stdin a later start -i feeds (docker's OpenStdin). */
+	if (!autostart && flags.interactive && containerv_options_set_open_stdin(options, 1) < 0)
+		return cli_fail_library(code, "-i");
 	if (autostart && !flags.detach && set_attached_stdio(options) < 0)
 		return code;
 	_cleanup_close_ int cidfile = -1;
@@ -765,13 +780,45 @@ int cmd_create(int argc, char **argv)
 	return run_or_create(argc, argv, false);
 }
 
-/* start -a: follow the log from now on (the container writes there), then exit with its code. */
-static int start_attached(const char *reference)
+/* start -i: our stdin copied into the container's stdin pipe until either ends, then the pipe closed. */
+static void *feed_stdin(void *user)
+{
+	int pipe_end = (int)(intptr_t)user;
+	char buffer[4096];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buffer, sizeof buffer)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(pipe_end, buffer + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				close(pipe_end);
+				return NULL; /* EPIPE: the container's process has gone or closed its stdin */
+			}
+			done += w;
+		}
+	}
+	close(pipe_end);
+	return NULL;
+}
+
+/*
+ * start -a [-i]: follow the log from now on (the container writes there), then exit with its code. With -i
+ * our stdin goes to the container's, when it was created with -i (else it has none to take it, as docker).
+ */
+static int start_attached(const char *reference, bool interactive)
 {
 	_cleanup_container_ struct containerv_container *container = NULL;
 	struct containerv_logs_options options = CONTAINERV_LOGS_OPTIONS_INIT;
 	struct containerv_exit exit_status;
+	containerv_fd_t stdio[3] = {-1, -1, -1};
 	struct timespec now;
+	pthread_t feeder;
 
 	if (cli_open(reference, &container) < 0)
 		return EXIT_CONTAINER_FAILURE;
@@ -782,6 +829,20 @@ static int start_attached(const char *reference)
 	if (containerv_start(container) < 0) {
 		int code = cli_exec_exit_code();
 		return cli_fail_library(code == EXIT_CLI_ERROR ? EXIT_CONTAINER_FAILURE : code, "start %s", reference);
+	}
+	containerv_take_stdio(container, stdio);
+	for (int i = 1; i < 3; i++)
+		if (stdio[i] >= 0)
+			close(stdio[i]);
+	/* Without -i the pipe is closed at once: the process reads end-of-file, nothing holds its stdin. */
+	if (stdio[0] >= 0 && !interactive)
+		close(stdio[0]);
+	if (stdio[0] >= 0 && interactive) {
+		signal(SIGPIPE, SIG_IGN);
+		if (pthread_create(&feeder, NULL, feed_stdin, (void *)(intptr_t)stdio[0]) != 0)
+			close(stdio[0]);
+		else
+			pthread_detach(feeder);
 	}
 	if (logs_copy(container, &options, false) < 0)
 		return EXIT_CLI_ERROR;
@@ -836,7 +897,7 @@ int cmd_start(int argc, char **argv)
 	static const struct flag table[] = {
 	        {"attach", 'a', FLAG_BOOL, &attach, NULL, "Follow the container's output and exit with its exit code"},
 	        {"interactive", 'i', FLAG_BOOL, &interactive, NULL,
-	         "Refused: a started container's stdin is /dev/null (attach stdin with run -i)"},
+	         "Attach container's STDIN (one created with -i; implies -a)"},
 	        {"parallel", 0, FLAG_STRING, &parallel, "N",
 	         "Start at most N containers at once (default: twice the CPUs, at most 16)"},
 	        FLAG_END,
@@ -860,14 +921,11 @@ int cmd_start(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	words = positional.items;
-	/* Its stdin was settled at create (no daemon holds a pipe to it): nothing can be attached to it now. */
-	if (interactive)
-		return cli_fail(EXIT_CLI_ERROR, "start -i: not supported: a created container's stdin is /dev/null; "
-		                                "use run -i (start -a follows its output)");
-	if (attach) {
+	/* docker's start -i attaches the output too. */
+	if (attach || interactive) {
 		if (positional.count > 1)
 			return cli_fail(EXIT_CLI_ERROR, "you cannot start and attach multiple containers at once");
-		return start_attached(positional.items[0]);
+		return start_attached(positional.items[0], interactive != 0);
 	}
 	if (parallel != NULL) {
 		concurrency = strtoul(parallel, &end, 10);

@@ -260,6 +260,7 @@ int cmd_system(int argc, char **argv)
 {
 	static const struct subcommand commands[] = {
 	        {"df", system_df, "Show containerv disk usage"},
+	        {"events", cmd_events, "Get real time events from the server"},
 	        {"gc", system_gc, "Remove image data no name and no container uses"},
 	        {"info", cmd_info, "Display system-wide information"},
 	        {"prune", cmd_system_prune, "Remove unused data"},

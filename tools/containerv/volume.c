@@ -135,7 +135,7 @@ static json_t *volume_object(const struct containerv_volume_info *info)
 	                 used_by);
 }
 
-static int volume_emit(const char *name, const char *format, json_t *all)
+int volume_inspect_one(const char *name, const char *format, json_t *all)
 {
 	struct containerv_volume_info info = {.version = CONTAINERV_VOLUME_INFO_VERSION};
 	json_t *object;
@@ -160,7 +160,7 @@ static int volume_inspect(int argc, char **argv)
 	        "[OPTIONS] VOLUME [VOLUME...]",
 	        "Display detailed information on one or more volumes",
 	        "json, or a template such as '{{.Mountpoint}}'",
-	        volume_emit,
+	        volume_inspect_one,
 	};
 
 	return inspect_command(argc, argv, &kind);

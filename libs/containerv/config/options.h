@@ -120,6 +120,11 @@ struct containerv_options {
 	bool oom_score_adj_set; /* containerv_options_set_oom_score_adj() */
 	int oom_score_adj;
 	char *domainname;
+	/*
+	 * create -i: a start through a handle that set no stdio (a detached start, logging its output) gives
+	 * the main process a stdin pipe whose write end that handle takes (containerv_take_stdio).
+	 */
+	bool open_stdin;
 	struct cv_option_device *host_devices; /* containerv_options_add_host_device() */
 	size_t host_device_count;
 	uint64_t log_max_size;      /* containerv_options_set_log_limits(); 0: the default */

@@ -1,6 +1,6 @@
 /*
  * The options of a container's processes beyond its command: --ulimit,
- * --shm-size, --oom-score-adj, --stop-timeout, --domainname and --device,
+ * --shm-size, --oom-score-adj, --stop-timeout, --domainname, --device and create -i,
  * with their part of config.json.
  */
 #define _GNU_SOURCE
@@ -87,6 +87,15 @@ int containerv_options_set_stop_timeout(struct containerv_options *options, int 
 	if (seconds < -1 || seconds > 86400)
 		return cv_error_errno(EINVAL, "invalid stop timeout %d: expected 0 to 86400 seconds, or -1", seconds);
 	options->stop_timeout = seconds;
+	return 0;
+}
+
+int containerv_options_set_open_stdin(struct containerv_options *options, int enabled)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "open stdin: no options");
+	options->open_stdin = enabled != 0;
 	return 0;
 }
 
@@ -203,6 +212,8 @@ int cv_process_options_to_json(const struct containerv_options *o, json_t *root)
 		failed |= json_object_set_new(process, "stop_timeout", json_integer(o->stop_timeout));
 	if (!failed && o->domainname != NULL)
 		failed |= json_object_set_new(process, "domainname", json_string(o->domainname));
+	if (!failed && o->open_stdin)
+		failed |= json_object_set_new(process, "open_stdin", json_true());
 	if (failed || json_object_set_new(root, "process", process) < 0) {
 		json_decref(process);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -260,6 +271,7 @@ int cv_process_options_from_json(json_t *root, struct containerv_options *o)
 	if ((value = json_object_get(process, "domainname")) != NULL &&
 	    containerv_options_set_domainname(o, json_string_value(value)) < 0)
 		return -1;
+	o->open_stdin = json_is_true(json_object_get(process, "open_stdin"));
 	return 0;
 }
 
@@ -310,6 +322,7 @@ int cv_options_host_config_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "UTSMode", namespace_mode(o, CV_NS_UTS, CV_JOIN_UTS, "")) < 0 ||
 	    json_object_set_new(root, "CgroupnsMode", namespace_mode(o, CV_NS_CGROUP, -1, "private")) < 0 ||
 	    json_object_set_new(root, "Domainname", json_string(o->domainname ? o->domainname : "")) < 0 ||
+	    json_object_set_new(root, "OpenStdin", json_boolean(o->open_stdin)) < 0 ||
 	    json_object_set_new(root, "StopTimeout",
 	                        o->stop_timeout >= 0 ? json_integer(o->stop_timeout) : json_null()) < 0 ||
 	    json_object_set_new(root, "MacAddress", json_string(o->network.mac_address ? o->network.mac_address : "")) <

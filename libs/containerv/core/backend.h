@@ -39,6 +39,7 @@ struct cv_copy_request {
 	size_t count;
 	containerv_fd_t fd; /* the tar forms */
 	const char *path;   /* the tar forms: absolute, in the container */
+	unsigned int flags; /* CV_COPY_IN and _OUT: enum containerv_copy_flags */
 };
 struct containerv_volume_options;
 

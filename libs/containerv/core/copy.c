@@ -17,14 +17,20 @@
 #include "image/image-commit.h"
 
 static int copy_paths(struct containerv_container *c, const char *const *sources, const char *const *targets,
-                      size_t count, enum cv_copy_direction direction)
+                      size_t count, enum cv_copy_direction direction, unsigned int flags)
 {
-	struct cv_copy_request request = {
-	        .direction = direction, .sources = sources, .targets = targets, .count = count, .fd = -1};
+	struct cv_copy_request request = {.direction = direction,
+	                                  .sources = sources,
+	                                  .targets = targets,
+	                                  .count = count,
+	                                  .fd = -1,
+	                                  .flags = flags};
 
 	cv_error_clear();
 	if (c == NULL || (count > 0 && (sources == NULL || targets == NULL)))
 		return cv_error_errno(EINVAL, "copy: missing argument");
+	if ((flags & ~(unsigned int)(CV_COPY_ARCHIVE | CV_COPY_FOLLOW_LINK)) != 0)
+		return cv_error_errno(EINVAL, "copy: unknown flags 0x%x", flags);
 	CV_CONTEXT_SCOPE(c->context);
 	return cv_backend()->copy(c, &request);
 }
@@ -32,13 +38,25 @@ static int copy_paths(struct containerv_container *c, const char *const *sources
 int containerv_upload(struct containerv_container *container, const char *const *host_paths,
                       const char *const *container_paths, size_t count)
 {
-	return copy_paths(container, host_paths, container_paths, count, CV_COPY_IN);
+	return copy_paths(container, host_paths, container_paths, count, CV_COPY_IN, 0);
+}
+
+int containerv_upload_flags(struct containerv_container *container, const char *const *host_paths,
+                            const char *const *container_paths, size_t count, unsigned int flags)
+{
+	return copy_paths(container, host_paths, container_paths, count, CV_COPY_IN, flags);
 }
 
 int containerv_download(struct containerv_container *container, const char *const *container_paths,
                         const char *const *host_paths, size_t count)
 {
-	return copy_paths(container, container_paths, host_paths, count, CV_COPY_OUT);
+	return copy_paths(container, container_paths, host_paths, count, CV_COPY_OUT, 0);
+}
+
+int containerv_download_flags(struct containerv_container *container, const char *const *container_paths,
+                              const char *const *host_paths, size_t count, unsigned int flags)
+{
+	return copy_paths(container, container_paths, host_paths, count, CV_COPY_OUT, flags);
 }
 
 int containerv_upload_tar(struct containerv_container *container, containerv_fd_t fd, const char *container_dir)

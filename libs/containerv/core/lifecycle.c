@@ -15,6 +15,7 @@
 #include "core/container.h"
 #include "core/events-journal.h"
 #include "core/supervise-state.h"
+#include "security/security-internal.h"
 
 int containerv_start(struct containerv_container *container)
 {
@@ -188,6 +189,25 @@ int containerv_destroy(struct containerv_container *container)
 	return containerv_remove(container, 0);
 }
 
+/*
+ * CV_SPAWN_PRIVILEGED: every capability is what a permissive container's root could take back anyway
+ * (docker's run has no more walls); above that level the exec'd process would be stronger than the container's
+ * own, so it is refused. A privileged container's processes have every capability already.
+ */
+static int spawn_privileged_refused(struct containerv_container *container)
+{
+	const struct containerv_security *security = container->config.security;
+	enum containerv_security_level level =
+	        security != NULL ? containerv_security_level(security) : CV_SECURITY_RESTRICTED;
+
+	if (security != NULL && (security->privileged || level == CV_SECURITY_PERMISSIVE))
+		return 0;
+	return cv_error_errno(EPERM,
+	                      "exec --privileged in %s: refused at the %s security level (only a permissive or "
+	                      "privileged container's exec may have every capability)",
+	                      containerv_name(container), containerv_security_level_name(level));
+}
+
 int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
                      containerv_pid_t *pid, struct containerv_exit *exit_status)
 {
@@ -204,6 +224,8 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 	if (cv_state_is_paused(container))
 		return cv_error_errno(EBUSY, "container %s is paused, unpause the container first",
 		                      containerv_name(container));
+	if ((options->flags & CV_SPAWN_PRIVILEGED) && spawn_privileged_refused(container) < 0)
+		return -1;
 	return cv_backend()->exec(container, options, pid, exit_status);
 }
 

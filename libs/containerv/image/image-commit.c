@@ -73,6 +73,7 @@ static char *new_config(const char *base_text, const char *diff_id, const char *
 	if (changes != NULL && changes->user != NULL)
 		json_object_set_new(config, "User", json_string(changes->user));
 	cv_image_config_set_exposed(config, changes);
+	cv_image_config_set_labels(config, changes);
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return text;
@@ -191,8 +192,6 @@ int cv_image_commit(const struct cv_commit_source *source, const char *name,
 		return cv_error_errno(EINVAL, "commit: missing argument");
 	if (cv_image_changes_check(changes, "commit") != 0)
 		return -1;
-	if (changes != NULL && changes->version != 1 && changes->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
-		return cv_error_errno(EINVAL, "commit: unknown options version %u", changes->version);
 	if (cv_reference_parse(name, &ref) != 0)
 		return cv_error_prefix("commit");
 	ret = ref.digest != NULL ? cv_error_errno(EINVAL, "commit: the name \"%s\" cannot hold a digest", name)

@@ -177,6 +177,18 @@ static json_t *strv_json(const char *const *strv)
 	return array;
 }
 
+/* config[key] as an object: the one there, or a new one put in its place. */
+static json_t *object_member(json_t *config, const char *key)
+{
+	json_t *member = json_object_get(config, key);
+
+	if (!json_is_object(member)) {
+		member = json_object();
+		json_object_set_new(config, key, member);
+	}
+	return member;
+}
+
 /* ExposedPorts of a config from the changes (version 2 and up): {"80/tcp": {}, ...}. */
 void cv_image_config_set_exposed(json_t *config, const struct containerv_import_options *changes)
 {
@@ -184,18 +196,39 @@ void cv_image_config_set_exposed(json_t *config, const struct containerv_import_
 
 	if (changes == NULL || changes->version < 2 || changes->exposed_ports == NULL)
 		return;
-	ports = json_object_get(config, "ExposedPorts");
-	if (!json_is_object(ports)) {
-		ports = json_object();
-		json_object_set_new(config, "ExposedPorts", ports);
-	}
+	ports = object_member(config, "ExposedPorts");
 	for (size_t i = 0; changes->exposed_ports[i] != NULL; i++)
 		json_object_set_new(ports, changes->exposed_ports[i], json_object());
+}
+
+/* Labels of a config from the changes (version 3 and up), over the ones it has: {"KEY": "VALUE", ...}. */
+void cv_image_config_set_labels(json_t *config, const struct containerv_import_options *changes)
+{
+	json_t *labels;
+
+	if (changes == NULL || changes->version < 3 || changes->labels == NULL)
+		return;
+	labels = object_member(config, "Labels");
+	for (size_t i = 0; changes->labels[i] != NULL; i++) {
+		const char *equals = strchr(changes->labels[i], '=');
+		cleanup_free char *key = strndup(changes->labels[i], (size_t)(equals - changes->labels[i]));
+		if (key != NULL)
+			json_object_set_new(labels, key, json_string(equals + 1));
+	}
 }
 
 int cv_image_changes_check(const struct containerv_import_options *changes, const char *what)
 {
 	struct cv_port port;
+
+	if (changes != NULL && (changes->version < 1 || changes->version > CONTAINERV_IMPORT_OPTIONS_VERSION))
+		return cv_error_errno(EINVAL, "%s: unknown options version %u", what, changes->version);
+	for (size_t i = 0;
+	     changes != NULL && changes->version >= 3 && changes->labels != NULL && changes->labels[i] != NULL; i++) {
+		const char *equals = strchr(changes->labels[i], '=');
+		if (equals == NULL || equals == changes->labels[i])
+			return cv_error_errno(EINVAL, "%s: LABEL \"%s\": give KEY=VALUE", what, changes->labels[i]);
+	}
 
 	for (size_t i = 0; changes != NULL && changes->version >= 2 && changes->exposed_ports != NULL &&
 	                   changes->exposed_ports[i] != NULL;
@@ -242,6 +275,7 @@ static int import_layer(struct cv_store *store, int fd, const char *name, const 
 	if (extra != NULL && extra->user != NULL)
 		json_object_set_new(inner, "User", json_string(extra->user));
 	cv_image_config_set_exposed(inner, extra);
+	cv_image_config_set_labels(inner, extra);
 	config =
 	        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created, "architecture",
 	                  cv_image_host_architecture(), "os", "linux", "config", inner, "rootfs", "type", "layers",
@@ -284,8 +318,6 @@ int containerv_image_import(const char *path, const char *name, const struct con
 		return cv_error_errno(EINVAL, "import: missing argument");
 	if (cv_image_changes_check(extra, "import") != 0)
 		return -1;
-	if (extra != NULL && extra->version != 1 && extra->version != CONTAINERV_IMPORT_OPTIONS_VERSION)
-		return cv_error_errno(EINVAL, "import: unknown options version %u", extra->version);
 	if (extra != NULL && extra->working_dir != NULL && extra->working_dir[0] != '/')
 		return cv_error_errno(EINVAL, "import: working directory \"%s\" is not absolute", extra->working_dir);
 	if (cv_reference_parse(name, &ref) != 0)

@@ -36,6 +36,8 @@ int cv_signal_from_name(const char *name);
 /* image-import.c: the changes' ExposedPorts into a config object, and their check (import and commit). */
 struct containerv_import_options;
 void cv_image_config_set_exposed(struct json_t *config, const struct containerv_import_options *changes);
+void cv_image_config_set_labels(struct json_t *config, const struct containerv_import_options *changes);
+/* The changes' version and values (EXPOSE ports, LABEL KEY=VALUE); -1 with the error prefixed by what. */
 int cv_image_changes_check(const struct containerv_import_options *changes, const char *what);
 
 #endif

@@ -36,7 +36,15 @@
 #include "platform/linux/container-private.h"
 #include "platform/linux/init-plan.h"
 
-static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, bool upload);
+/* How one copy walks: the direction, and for CV_COPY_ARCHIVE the id mapping of the container's root. */
+struct copy_walk {
+	bool upload;
+	bool archive; /* keep the source's owners (docker cp -a), mapped across the container's user namespace */
+	const struct cv_copy_root *root;
+};
+
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name,
+                      const struct copy_walk *walk);
 
 /* length bytes at offset, or fewer when the file ends first (*ended then): copy_file_range, else read/write. */
 static int copy_range(int in, int out, off_t offset, off_t length, bool *ended, const char *name)
@@ -128,9 +136,68 @@ static mode_t kept_mode(const struct stat *st, bool upload)
 	return st->st_mode & (upload ? 07777 : 01777);
 }
 
+/*
+ * cp -a: the owner the copy gets. Into the container, an id of the host file is the same id inside the
+ * container (its host id is then the container's root's plus that, under a user namespace; one beyond the
+ * container's range is refused). Out of the container, the id as the container sees it (65534, the
+ * kernel's overflow id, for one its namespace does not map).
+ */
+static int archive_owner(const struct copy_walk *walk, const struct stat *st, const char *name, uid_t *uid, gid_t *gid)
+{
+	const struct cv_copy_root *root = walk->root;
+
+	*uid = st->st_uid;
+	*gid = st->st_gid;
+	if (root->id_count == 0)
+		return 0;
+	if (walk->upload) {
+		if (st->st_uid >= root->id_count || st->st_gid >= root->id_count)
+			return cv_error_errno(EOVERFLOW, "copy %s: owner %u:%u is outside the container's %u ids", name,
+			                      (unsigned)st->st_uid, (unsigned)st->st_gid, (unsigned)root->id_count);
+		*uid = root->uid + st->st_uid;
+		*gid = root->gid + st->st_gid;
+		return 0;
+	}
+	*uid = st->st_uid >= root->uid && st->st_uid - root->uid < root->id_count ? st->st_uid - root->uid : 65534;
+	*gid = st->st_gid >= root->gid && st->st_gid - root->gid < root->id_count ? st->st_gid - root->gid : 65534;
+	return 0;
+}
+
+/* cp -a on what fd (or, with name, dir/name without following it) holds; nothing without -a. */
+static int keep_owner(const struct copy_walk *walk, const struct stat *st, int fd, const char *name, const char *shown)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!walk->archive)
+		return 0;
+	if (archive_owner(walk, st, shown, &uid, &gid) < 0)
+		return -1;
+	if ((name == NULL ? fchown(fd, uid, gid) : fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+		return cv_error_sys("chown %s to %u:%u", shown, (unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
+/* A symlink or FIFO made under a temporary name, given its owner there (-a), and renamed over leaf. */
+static int place_owned(int dir, const char *leaf, mode_t mode, const char *link_target, const struct stat *st,
+                       const struct copy_walk *walk)
+{
+	char temp[64];
+
+	if (!walk->archive)
+		return cv_copy_place(dir, leaf, mode, link_target);
+	if (cv_copy_create_temp(dir, mode, link_target, temp, sizeof temp) < 0)
+		return -1;
+	if (keep_owner(walk, st, dir, temp, leaf) < 0) {
+		unlinkat(dir, temp, 0);
+		return -1;
+	}
+	return cv_copy_replace(dir, temp, leaf);
+}
+
 /* Written to a new temporary beside the target and renamed over it: an existing node is replaced, not opened. */
 static __attribute__((noinline)) int copy_file(int source, const struct stat *st, const char *src_name, int dst_dir,
-                                               const char *dst_name, bool upload)
+                                               const char *dst_name, const struct copy_walk *walk)
 {
 	char temp[64];
 	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY, src_name);
@@ -145,7 +212,12 @@ static __attribute__((noinline)) int copy_file(int source, const struct stat *st
 		unlinkat(dst_dir, temp, 0);
 		return -1;
 	}
-	if (fchmod(out, kept_mode(st, upload)) < 0) {
+	/* The owner first: chown clears the setuid and setgid bits that fchmod then sets. */
+	if (keep_owner(walk, st, out, NULL, dst_name) < 0) {
+		unlinkat(dst_dir, temp, 0);
+		return -1;
+	}
+	if (fchmod(out, kept_mode(st, walk->upload)) < 0) {
 		cv_error_sys("chmod %s", dst_name);
 		unlinkat(dst_dir, temp, 0);
 		return -1;
@@ -154,7 +226,7 @@ static __attribute__((noinline)) int copy_file(int source, const struct stat *st
 }
 
 static int copy_directory(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
-                          bool upload)
+                          const struct copy_walk *walk)
 {
 	cleanup_close int in = cv_copy_reopen(source, st, O_RDONLY | O_DIRECTORY, src_name);
 	cleanup_close int out_path = -1;
@@ -182,44 +254,55 @@ static int copy_directory(int source, const struct stat *st, const char *src_nam
 	while ((entry = readdir(listing)) != NULL) {
 		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
 			continue;
-		if (copy_entry(in, entry->d_name, out, entry->d_name, upload) < 0)
+		if (copy_entry(in, entry->d_name, out, entry->d_name, walk) < 0)
 			return cv_error_prefix("%s", src_name);
 	}
-	if (fchmod(out, kept_mode(st, upload)) < 0)
+	if (keep_owner(walk, st, out, NULL, dst_name) < 0)
+		return -1;
+	if (fchmod(out, kept_mode(st, walk->upload)) < 0)
 		return cv_error_sys("chmod %s", dst_name);
 	return 0;
 }
 
-static __attribute__((noinline)) int copy_symlink(int source, const char *src_name, int dst_dir, const char *dst_name)
+static __attribute__((noinline)) int copy_symlink(int source, const struct stat *st, const char *src_name, int dst_dir,
+                                                  const char *dst_name, const struct copy_walk *walk)
 {
 	char target[PATH_MAX];
 
 	if (cv_copy_read_link(source, target, sizeof target, src_name) < 0)
 		return -1;
-	return cv_copy_place(dst_dir, dst_name, S_IFLNK | 0777, target);
+	return place_owned(dst_dir, dst_name, S_IFLNK | 0777, target, st, walk);
 }
 
-static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, bool upload)
+/* What source (O_PATH, fstat'ed into st) holds, copied to dst_dir/dst_name. */
+static int copy_opened(int source, const struct stat *st, const char *src_name, int dst_dir, const char *dst_name,
+                       const struct copy_walk *walk)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFDIR:
+		return copy_directory(source, st, src_name, dst_dir, dst_name, walk);
+	case S_IFREG:
+		return copy_file(source, st, src_name, dst_dir, dst_name, walk);
+	case S_IFLNK:
+		return copy_symlink(source, st, src_name, dst_dir, dst_name, walk);
+	case S_IFIFO: /* made anew, never opened */
+		return place_owned(dst_dir, dst_name, S_IFIFO | (st->st_mode & 0777), NULL, st, walk);
+	default:
+		return cv_error_errno(ENOTSUP,
+		                      "copy %s: device nodes and sockets are not copied (the tar form, -, lists them)",
+		                      src_name);
+	}
+}
+
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name,
+                      const struct copy_walk *walk)
 {
 	struct stat st;
 	cleanup_close int source = cv_copy_open_entry(src_dir, src_name, &st);
 
 	if (source < 0)
 		return -1;
-	switch (st.st_mode & S_IFMT) {
-	case S_IFDIR:
-		return copy_directory(source, &st, src_name, dst_dir, dst_name, upload);
-	case S_IFREG:
-		return copy_file(source, &st, src_name, dst_dir, dst_name, upload);
-	case S_IFLNK:
-		return copy_symlink(source, src_name, dst_dir, dst_name);
-	case S_IFIFO: /* made anew, never opened */
-		return cv_copy_place(dst_dir, dst_name, S_IFIFO | (st.st_mode & 0777), NULL);
-	default:
-		return cv_error_errno(ENOTSUP,
-		                      "copy %s: device nodes and sockets are not copied (the tar form, -, lists them)",
-		                      src_name);
-	}
+	return copy_opened(source, &st, src_name, dst_dir, dst_name, walk);
 }
 
 /* Splits a path into its directory and its last component ("/a/b/" gives "/a" and "b"). */
@@ -258,18 +341,34 @@ static int open_dir(int root_fd, const char *path)
 /*
  * docker cp semantics for the destination: an existing directory receives
  * the source under its own name; anything else is the new name itself.
+ * follow (cp -L): a source that is a symlink is followed (inside the
+ * container's root when it is the container's) and what it leads to is
+ * copied under the link's name.
  */
-static int copy_one(int src_root, const char *src_path, int dst_root, const char *dst_path, bool upload)
+static int copy_one(int src_root, const char *src_path, int dst_root, const char *dst_path, bool follow,
+                    const struct copy_walk *walk)
 {
 	char src_dir_path[PATH_MAX], src_leaf[NAME_MAX + 1], dst_dir_path[PATH_MAX], dst_leaf[NAME_MAX + 1];
 	cleanup_close int src_dir = -1;
 	cleanup_close int dst_dir = -1;
+	cleanup_close int followed = -1;
+	struct stat st;
 
 	if (cv_split_path(src_path, src_dir_path, sizeof src_dir_path, src_leaf, sizeof src_leaf) < 0)
 		return -1;
 	src_dir = open_dir(src_root, src_dir_path);
 	if (src_dir < 0)
 		return cv_error_sys("%s", src_path);
+	if (follow) {
+		/* O_PATH, not O_NOFOLLOW: the last link too is resolved, by openat2 RESOLVE_IN_ROOT in the container.
+		 */
+		followed = src_root < 0 ? openat(src_dir, src_leaf, O_PATH | O_CLOEXEC)
+		                        : cv_root_open(src_root, src_path, O_PATH, 0);
+		if (followed < 0)
+			return cv_error_sys("follow %s", src_path);
+		if (fstat(followed, &st) < 0)
+			return cv_error_sys("stat %s", src_path);
+	}
 	dst_dir = open_dir(dst_root, dst_path);
 	if (dst_dir >= 0) {
 		snprintf(dst_leaf, sizeof dst_leaf, "%s", src_leaf);
@@ -281,7 +380,9 @@ static int copy_one(int src_root, const char *src_path, int dst_root, const char
 			return cv_error_sys("%s", dst_dir_path);
 	}
 	/* O_PATH directories serve every *at() call below; what is read or listed is reopened by copy-safe.c. */
-	return copy_entry(src_dir, src_leaf, dst_dir, dst_leaf, upload);
+	if (follow)
+		return copy_opened(followed, &st, src_leaf, dst_dir, dst_leaf, walk);
+	return copy_entry(src_dir, src_leaf, dst_dir, dst_leaf, walk);
 }
 
 /* Host ids of the container's root: the start of its maps (runtime.c refuses maps not starting at 0). */
@@ -465,15 +566,18 @@ struct copy_request {
 	const char *const *targets;
 	size_t count;
 	bool upload;
+	unsigned int flags; /* enum containerv_copy_flags */
 };
 
 static int copy_in_root(const struct cv_copy_root *root, void *arg)
 {
 	const struct copy_request *r = arg;
+	struct copy_walk walk = {.upload = r->upload, .archive = (r->flags & CV_COPY_ARCHIVE) != 0, .root = root};
+	bool follow = (r->flags & CV_COPY_FOLLOW_LINK) != 0;
 
 	for (size_t i = 0; i < r->count; i++) {
-		int ret = r->upload ? copy_one(-1, r->sources[i], root->fd, r->targets[i], true)
-		                    : copy_one(root->fd, r->sources[i], -1, r->targets[i], false);
+		int ret = r->upload ? copy_one(-1, r->sources[i], root->fd, r->targets[i], follow, &walk)
+		                    : copy_one(root->fd, r->sources[i], -1, r->targets[i], follow, &walk);
 		if (ret < 0)
 			return cv_error_prefix("copy %s%s to %s%s", r->upload ? "" : "container:", r->sources[i],
 			                       r->upload ? "container:" : "", r->targets[i]);
@@ -485,7 +589,7 @@ static int copy_in_root(const struct cv_copy_root *root, void *arg)
 int cv_linux_copy(struct containerv_container *c, const struct cv_copy_request *request)
 {
 	struct copy_request paths = {request->sources, request->targets, request->count,
-	                             request->direction == CV_COPY_IN};
+	                             request->direction == CV_COPY_IN, request->flags};
 
 	switch (request->direction) {
 	case CV_COPY_IN:

@@ -670,8 +670,17 @@ static int prepare_stdio(struct containerv_container *c, struct cv_init_plan *pl
 		plan->stdio[0] = plan->stdio[1] = plan->stdio[2] = -1; /* the init makes the terminal */
 		return 0;
 	}
-	if (!config->stdio_set)
-		return prepare_log_pipe(c, plan, io);
+	if (!config->stdio_set) {
+		if (prepare_log_pipe(c, plan, io) < 0)
+			return -1;
+		/* create -i: stdin is a pipe whose write end the starting handle takes (start -i). */
+		if (config->open_stdin) {
+			if (make_stdio_pipe(io, 0) < 0)
+				return -1;
+			plan->stdio[0] = io->container_ends[0];
+		}
+		return 0;
+	}
 	for (int i = 0; i < 3; i++) {
 		int value = config->stdio[i];
 		if (value == CONTAINERV_STDIO_PIPE && make_stdio_pipe(io, i) < 0)

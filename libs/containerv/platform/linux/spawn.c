@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -214,6 +215,17 @@ static int prepare_spawn_stdio(const struct containerv_spawn_options *o, struct 
 	return 0;
 }
 
+/* The caller's permitted capabilities (what an exec'd process may be given at most). */
+static uint64_t our_permitted_capabilities(void)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return 0;
+	return (uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32;
+}
+
 static int build_spawn_plan(struct containerv_container *c, const struct containerv_spawn_options *o,
                             struct spawn_plan *plan)
 {
@@ -250,6 +262,19 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	if (cv_security_plan_prepare(&c->config, &plan->security) < 0 ||
 	    cv_process_limits_build(&c->config, &plan->process_limits) < 0)
 		return -1;
+	/*
+	 * CV_SPAWN_PRIVILEGED (containerv_spawn checked the level): every capability we hold ourselves (a
+	 * capability missing from our own permitted set cannot be given); the filter is the container's.
+	 */
+	if ((o->flags & CV_SPAWN_PRIVILEGED) && !plan->security.privileged) {
+		int last = plan->security.last_capability < 63 ? plan->security.last_capability : 63;
+		uint64_t all =
+		        (last == 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1) & our_permitted_capabilities();
+		plan->security.capabilities = all;
+		plan->security.capability_sets = true;
+		plan->security.effective = plan->security.permitted = all;
+		plan->security.inheritable = plan->security.ambient = 0;
+	}
 	plan->groups = c->config.supplementary_groups;
 	plan->group_count = c->config.supplementary_group_count;
 	plan->init_pidfd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);

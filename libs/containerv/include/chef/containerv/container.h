@@ -196,6 +196,15 @@ CONTAINERV_API int containerv_options_set_shm_size(struct containerv_options *op
 CONTAINERV_API int containerv_options_set_oom_score_adj(struct containerv_options *options, int adjustment);
 
 /*
+ * docker's create -i (Config.OpenStdin): a later start through a handle that set no stdio (a detached
+ * start, whose output goes to the log) gives the main process a stdin pipe; that handle takes its write
+ * end with containerv_take_stdio() (fds[0]). A start whose handle does not take it closes it when the
+ * handle is closed: the process then reads end-of-file (no daemon keeps a stdin open). Ignored with
+ * containerv_options_set_stdio() or a terminal, which settle stdin themselves.
+ */
+CONTAINERV_API int containerv_options_set_open_stdin(struct containerv_options *options, int enabled);
+
+/*
  * The NIS domain name of the container's UTS namespace (docker's
  * --domainname), as setdomainname(2) takes it: at most 64 characters of
  * [A-Za-z0-9.-]. Needs the container's own UTS namespace. NULL: none.
@@ -803,6 +812,13 @@ enum containerv_spawn_flags {
 	 * then ignored).
 	 */
 	CV_SPAWN_TTY = 0x2,
+	/*
+	 * docker's exec --privileged: every capability the caller holds, in all the sets (a non-root user loses them at
+	 * execve, as with docker); the container's seccomp filter, no_new_privileges and LSM labels stay. Only for a
+	 * container at the permissive level or privileged: elsewhere the call fails with EPERM, since the
+	 * process would hold more than the container's own root.
+	 */
+	CV_SPAWN_PRIVILEGED = 0x4,
 };
 
 #define CONTAINERV_SPAWN_OPTIONS_VERSION 2
@@ -888,6 +904,33 @@ CONTAINERV_API int containerv_download_tar(struct containerv_container *containe
 /* The reverse of containerv_upload(). */
 CONTAINERV_API int containerv_download(struct containerv_container *container, const char *const *container_paths,
                                        const char *const *host_paths, size_t count);
+
+/* How containerv_upload_flags() and containerv_download_flags() copy (docker cp's -a and -L). */
+enum containerv_copy_flags {
+	/*
+	 * Keep the source's owners (docker cp -a). Into the container an id is taken as the container's own
+	 * (under a user namespace its host id is the container root's plus that; an id beyond the container's
+	 * range fails with EOVERFLOW); out of it, the id the container sees (65534 for one it does not map).
+	 * Without it what is copied in belongs to the container's root and what is copied out to the caller.
+	 * Setuid and setgid bits of files copied out are dropped either way.
+	 */
+	CV_COPY_ARCHIVE = 0x1,
+	/*
+	 * A source path that is a symlink is followed, and what it leads to is copied under the link's name
+	 * (docker cp -L). A container path is followed inside the container's root (openat2
+	 * RESOLVE_IN_ROOT): an absolute or ".." target never leads out of it. Links inside a copied
+	 * directory stay links.
+	 */
+	CV_COPY_FOLLOW_LINK = 0x2,
+};
+
+/* containerv_upload() with flags (enum containerv_copy_flags); EINVAL for an unknown flag. */
+CONTAINERV_API int containerv_upload_flags(struct containerv_container *container, const char *const *host_paths,
+                                           const char *const *container_paths, size_t count, unsigned int flags);
+
+/* containerv_download() with flags (enum containerv_copy_flags); EINVAL for an unknown flag. */
+CONTAINERV_API int containerv_download_flags(struct containerv_container *container, const char *const *container_paths,
+                                             const char *const *host_paths, size_t count, unsigned int flags);
 
 #ifdef __cplusplus
 }

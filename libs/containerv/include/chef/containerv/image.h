@@ -114,7 +114,7 @@ CONTAINERV_API int containerv_image_gc(struct containerv_image_gc_result *result
 CONTAINERV_API int containerv_image_prune(struct containerv_image_gc_result *result);
 
 /* 2 added exposed_ports; version 1 callers keep working. */
-#define CONTAINERV_IMPORT_OPTIONS_VERSION 2
+#define CONTAINERV_IMPORT_OPTIONS_VERSION 3
 
 /* The config of an imported image (docker import --change). Initialise with CONTAINERV_IMPORT_OPTIONS_INIT. */
 struct containerv_import_options {
@@ -125,11 +125,13 @@ struct containerv_import_options {
 	const char *working_dir;          /* absolute, or NULL */
 	const char *user;                 /* "uid[:gid]" or a name, or NULL */
 	const char *const *exposed_ports; /* "80/tcp", "53/udp" (docker's EXPOSE), NULL-terminated or NULL */
+	/* Version 3: */
+	const char *const *labels; /* "KEY=VALUE" (docker's LABEL), added to the image's; NULL-terminated or NULL */
 };
 
 #define CONTAINERV_IMPORT_OPTIONS_INIT                                                                                 \
 	{                                                                                                              \
-		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL                                  \
+		CONTAINERV_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL                            \
 	}
 
 /*
