@@ -42,7 +42,7 @@ extern const struct cv_join_type {
 
 /* A health check as docker's config holds it (config/supervise-options.c). test NULL: none set. */
 struct cv_health_config {
-	char **test; /* {"CMD", argv...}, {"CMD-SHELL", command} or {"NONE"} */
+	char **test; /* {"CMD", argv...}, {"CMD-SHELL", command}, {"NONE"}, {"HTTP", url, words...} or {"TCP", port} */
 	int64_t interval_ns, timeout_ns, start_period_ns, start_interval_ns; /* 0: the defaults */
 	int retries;                                                         /* 0: the default */
 };
@@ -182,7 +182,19 @@ int cv_audit_config(const struct containerv_options *config, const char *state_r
 /* config/supervise-options.c: the supervision part of config.json, and its checks. */
 void cv_health_config_clear(struct cv_health_config *health);
 struct json_t *cv_health_config_to_json(const struct cv_health_config *health);
-int cv_health_config_from_json(struct json_t *object, struct cv_health_config *health);
+/* probes: containerv's HTTP and TCP tests are allowed (a container's own check; never an image's). */
+int cv_health_config_from_json(struct json_t *object, struct cv_health_config *health, bool probes);
+/* An HTTP test's URL, parsed (cv_health_http_parse): an address literal (127.0.0.1 when none), port, path. */
+#define CV_HEALTH_BODY_MAX 1024
+struct cv_health_http {
+	char host[64];
+	bool ipv6;
+	uint16_t port;
+	char path[2048];
+};
+int cv_health_http_parse(const char *url, struct cv_health_http *http);
+/* A TCP test's port (1 to 65535). */
+int cv_health_port_parse(const char *text, uint16_t *port);
 int cv_supervise_config_to_json(const struct containerv_options *options, struct json_t *root);
 int cv_supervise_config_from_json(struct json_t *root, struct containerv_options *options);
 int cv_supervise_config_validate(const struct containerv_options *options);

@@ -11,7 +11,10 @@
  *     the previous supervisor is ending waits for it;
  *   - health checks run as processes inside the container, the path of exec
  *     (containerv_spawn), so with the container's walls; a check past its
- *     timeout is killed; results go to supervise.json (the last 5, as docker);
+ *     timeout is killed; HTTP and TCP checks are probes of the supervisor's
+ *     own through a socket in the container's network namespace
+ *     (core/health-probe.c); results go to supervise.json (the last 5, as
+ *     docker);
  *   - when the init ends: the policy decides (never after a user's stop,
  *     whose marker stop and remove leave), with docker's back-off: 100 ms,
  *     doubled at each restart, reset when the container ran 10 s, at most a
@@ -36,6 +39,7 @@
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/events-journal.h"
+#include "core/health-probe.h"
 #include "core/supervise-state.h"
 
 #define BACKOFF_FIRST_NS (INT64_C(100) * 1000000)
@@ -107,7 +111,10 @@ static int collect_output(int out, int err, int64_t deadline, char *output, size
 	return 0;
 }
 
-/* One check, inside the container as exec runs a process; its timeout kills it. */
+/*
+ * One check: a process inside the container as exec runs one (its timeout kills it), or a probe of
+ * ours from the container's network namespace (HTTP, TCP: core/health-probe.c).
+ */
 static void run_check(struct supervisor *s, struct containerv_health_result *result)
 {
 	const char *shell[] = {"/bin/sh", "-c", s->health->test[1], NULL};
@@ -118,6 +125,10 @@ static void run_check(struct supervisor *s, struct containerv_health_result *res
 	containerv_pid_t pid = 0;
 	int64_t timeout = health_value(s->health->timeout_ns, CV_HEALTH_DEFAULT_TIMEOUT_NS);
 
+	if (cv_health_is_probe(s->health->test)) {
+		cv_health_probe(s->c, s->health->test, timeout, result);
+		return;
+	}
 	memset(result, 0, sizeof *result);
 	result->start_ns = cv_now_ns();
 	options.argv = argv;

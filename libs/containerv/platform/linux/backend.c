@@ -64,6 +64,7 @@ static const struct cv_backend_ops linux_backend = {
         .clear_unrecorded_start = cv_linux_clear_unrecorded_start,
         .release_held = cv_linux_release_held,
         .exec = cv_linux_exec,
+        .network_socket = cv_linux_network_socket,
         .signal = cv_linux_signal,
         .wait_exit = cv_linux_wait_exit,
         .is_init_parent = cv_linux_is_init_parent,
