@@ -239,13 +239,17 @@ TEST(containerv_health_probes_load_with_healthchecks_timings)
 	        {"{http: 'http://:80/', method: POST}",
 	         ":6: services.web.x-containerv.healthcheck.method: unknown key"},
 	        {"[tcp]", "must be a mapping"},
+	        {"{tcp: 80}\n    deploy:\n      restart_policy: {delay: soon}",
+	         ":8: services.web.deploy.restart_policy.delay: invalid duration"},
 	};
 	char text[512];
 
 	CHECK_OK(load_text(&app,
 	                   "services:\n  web:\n    image: busybox\n    healthcheck: {interval: 2s, retries: 5}\n"
 	                   "    x-containerv:\n      healthcheck: {http: 'http://:8080/ready', expect_status: '204', "
-	                   "body: ok}\n  db:\n    image: busybox\n    x-containerv: {healthcheck: {tcp: 5432}}\n",
+	                   "body: ok}\n  db:\n    image: busybox\n    x-containerv: {healthcheck: {tcp: 5432}}\n"
+	                   "  worker:\n    image: busybox\n    deploy:\n      restart_policy: {condition: on-failure, "
+	                   "max_attempts: 3, delay: 1500ms, window: 20}\n",
 	                   NULL));
 	CHECK_OK(containerv_options_new(&options));
 	CHECK_OK(cv_compose_apply_supervision(options, service(app, "web")));
@@ -264,6 +268,14 @@ TEST(containerv_health_probes_load_with_healthchecks_timings)
 	CHECK(health != NULL && cv_strv_length(health->test) == 2);
 	CHECK_EQ_STR(health->test[0], "TCP");
 	CHECK_EQ_STR(health->test[1], "5432");
+	containerv_options_delete(options);
+	options = NULL;
+	/* deploy.restart_policy: condition, max_attempts, and delay and window applied. */
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(cv_compose_apply_supervision(options, service(app, "worker")));
+	CHECK_EQ_INT(options->restart_policy, CV_RESTART_ON_FAILURE);
+	CHECK_EQ_INT(options->restart_max_retries, 3);
+	CHECK(options->restart_delay_ns == INT64_C(1500000000) && options->restart_window_ns == INT64_C(20000000000));
 	containerv_options_delete(options);
 	containerv_compose_free(app);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -83,6 +83,10 @@ TEST(health_checks_are_validated_and_round_trip_through_config_json)
 	CHECK_OK(containerv_options_set_healthcheck(options, &check));
 	CHECK_OK(containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE, 4));
 	CHECK(containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS, 4) < 0);
+	CHECK(containerv_options_set_restart_timing(options, -1, 0) < 0 && errno == EINVAL);
+	CHECK(strstr(containerv_last_error(), "delay") != NULL);
+	CHECK(containerv_options_set_restart_timing(options, 0, -1) < 0 && errno == EINVAL);
+	CHECK_OK(containerv_options_set_restart_timing(options, INT64_C(1500000000), INT64_C(30000000000)));
 	CHECK_OK(cv_options_to_json(options, &json));
 	memset(&parsed, 0, sizeof parsed);
 	cv_options_init(&parsed);
@@ -92,6 +96,7 @@ TEST(health_checks_are_validated_and_round_trip_through_config_json)
 	CHECK(cv_health_effective(&parsed)->interval_ns == 500000000);
 	CHECK_EQ_INT(parsed.restart_policy, CV_RESTART_ON_FAILURE);
 	CHECK_EQ_INT(parsed.restart_max_retries, 4);
+	CHECK(parsed.restart_delay_ns == INT64_C(1500000000) && parsed.restart_window_ns == INT64_C(30000000000));
 	CHECK(cv_supervision_wanted(&parsed));
 	cv_options_clear(&parsed);
 	free(json);

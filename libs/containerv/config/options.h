@@ -113,7 +113,9 @@ struct containerv_options {
 	struct cv_health_config image_health; /* the image's Healthcheck */
 	int restart_policy;                   /* enum containerv_restart_policy */
 	int restart_max_retries;
-	int stop_timeout; /* seconds containerv_stop() waits by default; -1: 10 */
+	int64_t restart_delay_ns;  /* containerv_options_set_restart_timing(): 0, docker's back-off */
+	int64_t restart_window_ns; /* 0: every restart counts toward restart_max_retries */
+	int stop_timeout;          /* seconds containerv_stop() waits by default; -1: 10 */
 	struct cv_ulimit ulimits[CONTAINERV_ULIMITS_MAX];
 	size_t ulimit_count;
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */

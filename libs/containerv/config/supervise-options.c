@@ -305,6 +305,19 @@ int containerv_options_set_restart_policy(struct containerv_options *options, en
 	return 0;
 }
 
+int containerv_options_set_restart_timing(struct containerv_options *options, int64_t delay_ns, int64_t window_ns)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "restart timing: no options");
+	if (delay_ns < 0 || window_ns < 0 || delay_ns > HEALTH_DURATION_MAX || window_ns > HEALTH_DURATION_MAX)
+		return cv_error_errno(EINVAL, "restart %s: must be from 0 to a year",
+		                      delay_ns < 0 || delay_ns > HEALTH_DURATION_MAX ? "delay" : "window");
+	options->restart_delay_ns = delay_ns;
+	options->restart_window_ns = window_ns;
+	return 0;
+}
+
 int containerv_restart_policy_parse(const char *text, enum containerv_restart_policy *policy, int *max_retries)
 {
 	const char *colon;
@@ -418,8 +431,10 @@ int cv_supervise_config_to_json(const struct containerv_options *o, json_t *root
 	     json_object_set_new(root, "image_healthcheck", cv_health_config_to_json(&o->image_health)) < 0) ||
 	    (o->restart_policy != CV_RESTART_NO &&
 	     json_object_set_new(root, "restart",
-	                         json_pack("{s:s,s:i}", "policy", containerv_restart_policy_name(o->restart_policy),
-	                                   "max_retries", o->restart_max_retries)) < 0))
+	                         json_pack("{s:s,s:i,s:I,s:I}", "policy",
+	                                   containerv_restart_policy_name(o->restart_policy), "max_retries",
+	                                   o->restart_max_retries, "delay", (json_int_t)o->restart_delay_ns, "window",
+	                                   (json_int_t)o->restart_window_ns)) < 0))
 		return -1;
 	return 0;
 }
@@ -443,6 +458,14 @@ int cv_supervise_config_from_json(json_t *root, struct containerv_options *o)
 		        json_is_integer(max) && json_integer_value(max) > 0 && json_integer_value(max) <= 1000000
 		                ? (int)json_integer_value(max)
 		                : 0;
+		/* Bounded as the setter bounds them: a state root's file is checked again. */
+		json_t *delay = json_object_get(restart, "delay"), *window = json_object_get(restart, "window");
+		if (json_is_integer(delay) && json_integer_value(delay) > 0 &&
+		    json_integer_value(delay) <= HEALTH_DURATION_MAX)
+			o->restart_delay_ns = (int64_t)json_integer_value(delay);
+		if (json_is_integer(window) && json_integer_value(window) > 0 &&
+		    json_integer_value(window) <= HEALTH_DURATION_MAX)
+			o->restart_window_ns = (int64_t)json_integer_value(window);
 	}
 	return 0;
 }

@@ -3,7 +3,8 @@
  * (test as CMD / CMD-SHELL / NONE, interval, timeout, retries, start_period,
  * start_interval, disable), containerv's probes (x-containerv.healthcheck:
  * {http: URL, expect_status: N, body: TEXT} or {tcp: PORT}, the test, with
- * healthcheck's timings), restart and deploy.restart_policy become the
+ * healthcheck's timings), restart and deploy.restart_policy (condition,
+ * max_attempts, delay, window) become the
  * replicas' health check and restart policy, and depends_on's service_healthy
  * waits for every replica of the dependency to be healthy.
  */
@@ -207,6 +208,10 @@ int cv_compose_apply_supervision(struct containerv_options *options, json_t *ser
 	} else if (json_is_object(policy) && apply_deploy_restart(options, policy) < 0) {
 		return -1;
 	}
+	/* delay and window apply to the policy, whichever key gave it. */
+	if (json_is_object(policy) && containerv_options_set_restart_timing(options, duration_of(policy, "delay"),
+	                                                                    duration_of(policy, "window")) < 0)
+		return cv_error_prefix("deploy.restart_policy");
 	return 0;
 }
 

@@ -108,6 +108,17 @@ CONTAINERV_API int containerv_options_set_restart_policy(struct containerv_optio
                                                          enum containerv_restart_policy policy, int max_retries);
 
 /*
+ * compose's deploy.restart_policy delay and window. delay_ns > 0: the wait
+ * before each restart, instead of docker's back-off (100 ms doubling). window_ns
+ * > 0: on-failure's maximum retry count counts only the restarts of the last
+ * window_ns (swarm's sliding window: a container that fails again only after
+ * running longer than the window is retried again). 0 leaves each as docker's.
+ * EINVAL for a negative one or one above a year.
+ */
+CONTAINERV_API int containerv_options_set_restart_timing(struct containerv_options *options, int64_t delay_ns,
+                                                         int64_t window_ns);
+
+/*
  * Parses docker's spelling: "no", "always", "on-failure", "on-failure:N",
  * "unless-stopped". EINVAL with the text named otherwise.
  */
