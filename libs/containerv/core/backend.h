@@ -117,6 +117,8 @@ struct cv_backend_ops {
 	 * the container's but its network. ESRCH when it is not running.
 	 */
 	int (*network_socket)(struct containerv_container *container, int domain, int type, containerv_fd_t *fd);
+	/* Starts the container's supervisor process (core/supervise.c's body, detached; not waited for). */
+	int (*supervisor_spawn)(struct containerv_container *container);
 	/* Delivers signal to a running container (SIGKILL: every process of it). */
 	int (*signal)(struct containerv_container *container, int signal);
 	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */

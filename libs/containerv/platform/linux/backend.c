@@ -65,6 +65,7 @@ static const struct cv_backend_ops linux_backend = {
         .release_held = cv_linux_release_held,
         .exec = cv_linux_exec,
         .network_socket = cv_linux_network_socket,
+        .supervisor_spawn = cv_supervisor_spawn,
         .signal = cv_linux_signal,
         .wait_exit = cv_linux_wait_exit,
         .is_init_parent = cv_linux_is_init_parent,

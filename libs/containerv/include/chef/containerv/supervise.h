@@ -178,6 +178,15 @@ CONTAINERV_API int containerv_supervision_inspect(struct containerv_container *c
 CONTAINERV_API int containerv_wait_healthy(struct containerv_container *container, int timeout_ms);
 
 /*
+ * Adopts a running container whose supervisor is gone (SIGKILLed, or its
+ * host's process ended): starts a new one when the container has a health
+ * check or a restart policy and no supervisor holds it. Nothing to do (0)
+ * for a container that is not running, wants none, or has one. compose up
+ * calls it for the replicas it keeps, so a new up converges.
+ */
+CONTAINERV_API int containerv_supervise_ensure(struct containerv_container *container);
+
+/*
  * The supervisor's body, for the containerv-supervise helper: supervises the
  * container id of the state root root until it is removed, or has ended and
  * is not to be restarted. Returns 0 then, -1 when it could not start (another
