@@ -12,17 +12,8 @@ source "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is needed (apt-get install jq)"
 export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 
-field() { "$CONTAINERV" inspect -f "$2" "$1"; }
-supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
-wait_until() {
-	local what=$1 seconds=$2
-	shift 2
-	for _ in $(seq $((seconds * 10))); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for $what ($("$CONTAINERV" inspect "${WAITED:-x}" 2>/dev/null | jq -c '.[0].State.Health'))"
-}
+source "$(dirname "$0")/supervise-lib.sh"
+WAIT_UNTIL_DETAIL='"$CONTAINERV" inspect "${WAITED:-x}" 2>/dev/null | jq -c ".[0].State.Health"'
 is() { WAITED=$1; [ "$(field "$1" "$2")" = "$3" ]; }
 last_output() { "$CONTAINERV" inspect "$1" | jq -r '.[0].State.Health.Log[-1].Output'; }
 
@@ -142,12 +133,5 @@ cv 125 compose -f "$app/bad.yaml" config
 cv 0 compose -f "$app/compose.yaml" down
 pass "compose: x-containerv.healthcheck (http and tcp) gates depends_on service_healthy; a bad one names file:line"
 
-left=$("$CONTAINERV" ps -aq)
-[ -z "$left" ] || cv 0 rm -f $left
-for _ in $(seq 200); do
-	[ -n "$(supervisors)" ] || break
-	sleep 0.1
-done
-[ -z "$(supervisors)" ] || fail "supervisors left"
-assert_clean "health probes"
+assert_supervision_clean "health probes"
 pass "no supervisor, container or state left"

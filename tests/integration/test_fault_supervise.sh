@@ -15,19 +15,7 @@ for tool in jq nft timeout; do
 done
 export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 
-field() { "$CONTAINERV" inspect -f "$2" "$1"; }
-# The supervisors of a container (by id), one per line.
-supervisors_of() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT $1\$" || true; }
-all_supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
-wait_until() {
-	local what=$1 seconds=$2
-	shift 2
-	for _ in $(seq $((seconds * 10))); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	fail "timed out waiting for $what"
-}
+source "$(dirname "$0")/supervise-lib.sh"
 
 # The baseline after one container came and went (the root's stores exist then).
 cv 0 run --rm busybox true

@@ -1,0 +1,34 @@
+# Helpers of the supervision tests (sourced after lib.sh, not run).
+
+# The supervisor processes of our state root, one pid a line. Anchored: the command line of a shell
+# that runs pgrep holds the pattern too.
+supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
+# Those of one container (by id).
+supervisors_of() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT $1\$" || true; }
+
+# wait_until DESCRIPTION SECONDS COMMAND...: like wait_for, with a bound fit for the checks' intervals.
+wait_until() {
+	local what=$1 seconds=$2
+	shift 2
+	for _ in $(seq $((seconds * 10))); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	fail "timed out waiting for $what${WAIT_UNTIL_DETAIL:+ ($(eval "$WAIT_UNTIL_DETAIL"))}"
+}
+
+field() { "$CONTAINERV" inspect -f "$2" "$1"; }
+
+# assert_supervision_clean WHAT: removes every container left, waits for their supervisors to end, then
+# assert_clean.
+assert_supervision_clean() {
+	local left
+	left=$("$CONTAINERV" ps -aq)
+	[ -z "$left" ] || cv 0 rm -f $left
+	for _ in $(seq 200); do
+		[ -n "$(supervisors)" ] || break
+		sleep 0.1
+	done
+	[ -z "$(supervisors)" ] || fail "supervisors left: $(ps -o pid,args -p "$(supervisors | tr '\n' ',')1")"
+	assert_clean "$1"
+}
