@@ -46,7 +46,7 @@ cv 0 ps --filter name=web --format '{{.Status}}'
 [[ "$OUT" == Up*"(healthy)" ]] || fail "ps: $OUT"
 # Only the server runs in the container: the probe is no process of it.
 cv 0 exec web ps -o args
-[ "$(grep -vc -e '^COMMAND' -e '^ps' <<<"$OUT")" = 1 ] || fail "processes besides httpd: $OUT"
+[ "$(grep -vc -e '^COMMAND' -e '^ps' -e '^containerv-init' <<<"$OUT")" = 1 ] || fail "processes besides httpd: $OUT"
 cv 0 exec web rm /www/ready
 wait_until "web unhealthy (404)" 30 is web '{{.State.Health.Status}}' unhealthy
 [[ "$(last_output web)" == *"status 404"* ]] || fail "404 output: $(last_output web)"
@@ -77,7 +77,7 @@ wait_until "closed unhealthy" 30 is closed '{{.State.Health.Status}}' unhealthy
 [[ "$(last_output closed)" == *"Connection refused"* ]] || fail "refused output: $(last_output closed)"
 # A server that accepts and never answers: the HTTP probe's timeout.
 cv 0 run -d --name mute --network none --health-http http://:7000/ --health-timeout 300ms \
-	--health-interval 500ms --health-retries 1 busybox sh -c 'exec nc -l -p 7000'
+	--health-interval 500ms --health-retries 1 busybox sh -c 'sleep 1000 | nc -l -p 7000'
 ids+=("$OUT")
 wait_until "mute unhealthy" 30 is mute '{{.State.Health.Status}}' unhealthy
 "$CONTAINERV" inspect mute | jq -e '.[0].State.Health.Log[-1] | .ExitCode == -1 and (.Output | test("exceeded timeout"))' \

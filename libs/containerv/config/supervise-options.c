@@ -193,10 +193,13 @@ static int check_test(char *const *test, const char *what, bool probes)
 		               : cv_error_errno(EINVAL, "%s: CMD-SHELL takes one command string", what);
 	if (probes && strcmp(test[0], "HTTP") == 0) {
 		struct cv_health_http http;
-		if (count < 2 || cv_health_http_parse(test[1], &http) < 0)
-			return cv_error_errno(EINVAL, "%s: HTTP needs a URL http://[ADDRESS][:PORT][/PATH] (%s)", what,
-			                      count < 2 ? "none given" : containerv_last_error());
-		return check_http_words(test + 2, what);
+		char reason[256] = "none given";
+		if (count >= 2 && cv_health_http_parse(test[1], &http) < 0)
+			snprintf(reason, sizeof reason, "%s",
+			         containerv_last_error()); /* read before it is rewritten */
+		else if (count >= 2)
+			return check_http_words(test + 2, what);
+		return cv_error_errno(EINVAL, "%s: HTTP needs a URL http://[ADDRESS][:PORT][/PATH] (%s)", what, reason);
 	}
 	if (probes && strcmp(test[0], "TCP") == 0) {
 		uint16_t port;
