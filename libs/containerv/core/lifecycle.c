@@ -231,18 +231,18 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 static void journal_exec(struct containerv_container *c, const char *const *argv, containerv_pid_t pid,
                          const struct containerv_exit *ended)
 {
-	char id[65], action[600];
-	size_t used;
+	char id[65], command[512] = "", action[600];
+	size_t used = 0;
 
 	if (cv_supervisor_active || cv_random_hex(id, 32) < 0) {
 		cv_error_clear();
 		return;
 	}
-	used = (size_t)snprintf(action, sizeof action, "exec_create:");
-	for (size_t i = 0; argv[i] != NULL && used < sizeof action; i++)
-		used += (size_t)snprintf(action + used, sizeof action - used, " %s", argv[i]);
+	for (size_t i = 0; argv[i] != NULL && used < sizeof command; i++)
+		used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
+	snprintf(action, sizeof action, "exec_create:%s", command);
 	cv_journal_exec(c, action, id, 0);
-	memcpy(action, "exec_start", 10); /* "exec_create:" and "exec_start:" are as long */
+	snprintf(action, sizeof action, "exec_start:%s", command);
 	cv_journal_exec(c, action, id, 0);
 	if (ended != NULL) {
 		cv_journal_exec(c, "exec_die", id, ended->code);
