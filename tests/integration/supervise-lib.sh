@@ -1,10 +1,17 @@
 # Helpers of the supervision tests (sourced after lib.sh, not run).
 
-# The supervisor processes of our state root, one pid a line. Anchored: the command line of a shell
-# that runs pgrep holds the pattern too.
-supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
+# The supervisor processes of our state root, one pid a line. The helper names itself
+# containerv-sup: the processes it forks without an exec (a restart's log monitor, containerv-mon)
+# have its command line too. Anchored: the command line of a shell that runs pgrep holds the pattern.
+supervisors_matching() {
+	local pid
+	for pid in $(pgrep -f "$1" || true); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != containerv-sup ] || echo "$pid"
+	done
+}
+supervisors() { supervisors_matching "^containerv-supervise $CONTAINERV_ROOT "; }
 # Those of one container (by id).
-supervisors_of() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT $1\$" || true; }
+supervisors_of() { supervisors_matching "^containerv-supervise $CONTAINERV_ROOT $1\$"; }
 
 # wait_until DESCRIPTION SECONDS COMMAND...: like wait_for, with a bound fit for the checks' intervals.
 wait_until() {

@@ -17,8 +17,8 @@ export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 
 source "$(dirname "$0")/supervise-lib.sh"
 
-# The baseline after one container came and went (the root's stores exist then).
-cv 0 run --rm busybox true
+# The baseline after one named container came and went (the root's stores and names exist then).
+cv 0 run --rm --name fbase busybox true
 fault_baseline
 
 # ---- (1) supervisors SIGKILLed; the next up adopts ----
@@ -53,7 +53,8 @@ wait_until "web healthy" 30 sh -c "[ \"\$('$CONTAINERV' inspect -f '{{.State.Hea
 # The delay: two restarts 2 s apart at least (docker's back-off would be 0.1 s, then 0.2 s).
 wait_until "flap restarted twice" 30 sh -c "[ \"\$('$CONTAINERV' inspect -f '{{.RestartCount}}' fsup-flap-1)\" -ge 2 ]"
 cv 0 events --since "$(($(date +%s) - 60))" --until "$(($(date +%s) + 1))" --filter container=fsup-flap-1 \
-	--filter event=restart --format '{{.TimeNano}}'
+	--filter event=restart --format '{{json .}}'
+OUT=$(jq -r .timeNano <<<"$OUT")
 gap_ms=$(awk 'NR > 1 { d = ($1 - last) / 1000000; if (min == "" || d < min) min = d } { last = $1 } END { printf "%d", min }' <<<"$OUT")
 [ "$gap_ms" -ge 2000 ] || fail "restarts ${gap_ms} ms apart, delay 2s: $OUT"
 echo "# deploy.restart_policy.delay 2s: restarts at least ${gap_ms} ms apart"
@@ -78,7 +79,8 @@ web_checked() {
 wait_until "a new check of web" 20 web_checked
 wait_until "flap restarting again" 30 sh -c "[ \"\$('$CONTAINERV' inspect -f '{{.RestartCount}}' fsup-flap-1)\" -ge 1 ]"
 [ "$(supervisors_of "$web" | wc -l)" = 1 ] || fail "web has $(supervisors_of "$web" | wc -l) supervisors"
-[ "$(supervisors_of "$flap" | wc -l)" -le 1 ] || fail "flap has $(supervisors_of "$flap" | wc -l) supervisors"
+n=$(supervisors_of "$flap" | wc -l)
+[ "$n" -le 1 ] || fail "flap has $n supervisors: $(ps -o pid,ppid,lstart,args -p "$(supervisors_of "$flap" | tr '\n' ',')1")"
 # An up with everything supervised starts no second one.
 compose up -d
 sleep 1
