@@ -60,7 +60,8 @@ one_error_line() {
 	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
 }
 
-# wait_until DESCRIPTION SECONDS COMMAND...: retries every 0.1 s for up to SECONDS.
+# wait_until DESCRIPTION SECONDS COMMAND...: retries every 0.1 s for up to SECONDS. On a timeout the
+# failure also prints what the command WAIT_UNTIL_DETAIL (if set) says.
 wait_until() {
 	local what=$1 seconds=$2
 	shift 2
@@ -68,7 +69,7 @@ wait_until() {
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done
-	fail "timed out waiting for $what"
+	fail "timed out waiting for $what${WAIT_UNTIL_DETAIL:+ ($(eval "$WAIT_UNTIL_DETAIL"))}"
 }
 
 # wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.

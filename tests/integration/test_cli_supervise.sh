@@ -11,10 +11,9 @@ source "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is needed (apt-get install jq)"
 export CONTAINERV_ROOTFS_PATH=$(dirname "$CV_TEST_ROOTFS")
 
+source "$(dirname "$0")/supervise-lib.sh"
+
 START=$(date +%s)
-field() { "$CONTAINERV" inspect -f "$2" "$1"; }
-# Anchored: the command line of a shell that runs pgrep holds the pattern too.
-supervisors() { pgrep -f "^containerv-supervise $CONTAINERV_ROOT " || true; }
 is() { [ "$(field "$1" "$2")" = "$3" ]; }
 
 # ---- bad input: one line, 125, nothing made ----
@@ -185,12 +184,5 @@ cv 0 ps -aq --filter name=bad-
 pass "compose: web starts after db is healthy; an unhealthy db fails up naming bad-db-1"
 
 # ---- nothing left: no supervisor after rm ----
-left=$("$CONTAINERV" ps -aq)
-[ -z "$left" ] || cv 0 rm -f $left
-for _ in $(seq 200); do
-	[ -n "$(supervisors)" ] || break
-	sleep 0.1
-done
-[ -z "$(supervisors)" ] || fail "supervisors left: $(ps -o pid,args -p "$(supervisors | tr '\n' ',')1")"
-assert_clean "supervise"
+assert_supervision_clean "supervise"
 pass "no supervisor, container or state left"

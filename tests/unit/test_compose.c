@@ -16,6 +16,7 @@
 #include <chef/containerv.h>
 
 #include "common/util.h"
+#include "config/options.h"
 #include "orchestration/compose-internal.h"
 #include "test.h"
 
@@ -248,6 +249,82 @@ TEST(invalid_values_name_file_line_and_key)
 	CHECK(strstr(warnings, "unknown key \"colour\"") != NULL && strstr(warnings, "\"fancy\"") != NULL);
 	CHECK(json_object_get(service(app, "web"), "colour") == NULL);
 	containerv_compose_free(app);
+}
+
+TEST(containerv_health_probes_load_with_healthchecks_timings)
+{
+	struct containerv_compose *app = NULL;
+	struct containerv_options *options = NULL;
+	static const struct {
+		const char *probe;
+		const char *expected;
+	} bad[] = {
+	        {"{http: 'https://:443/'}", ":6: services.web.x-containerv.healthcheck: HTTP needs a URL"},
+	        {"{tcp: 70000}", ":6: services.web.x-containerv.healthcheck.tcp: must be a port (1 to 65535)"},
+	        {"{tcp: 80, body: ok}", "expect_status and body go with http"},
+	        {"{http: 'http://:80/', tcp: 80}", "needs one of http and tcp"},
+	        {"{http: 'http://:80/', expect_status: 42}",
+	         "healthcheck.expect_status: must be an HTTP status (100 to 599)"},
+	        {"{http: 'http://:80/', method: POST}",
+	         ":6: services.web.x-containerv.healthcheck.method: unknown key"},
+	        {"[tcp]", "must be a mapping"},
+	        {"{tcp: 80}\n    deploy:\n      restart_policy: {delay: soon}",
+	         ":8: services.web.deploy.restart_policy.delay: invalid duration"},
+	};
+	char text[512];
+
+	CHECK_OK(load_text(&app,
+	                   "services:\n  web:\n    image: busybox\n    healthcheck: {interval: 2s, retries: 5}\n"
+	                   "    x-containerv:\n      healthcheck: {http: 'http://:8080/ready', expect_status: '204', "
+	                   "body: ok}\n  db:\n    image: busybox\n    x-containerv: {healthcheck: {tcp: 5432}}\n"
+	                   "  worker:\n    image: busybox\n    deploy:\n      restart_policy: {condition: on-failure, "
+	                   "max_attempts: 3, delay: 1500ms, window: 20}\n",
+	                   NULL));
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(cv_compose_apply_supervision(options, service(app, "web")));
+	const struct cv_health_config *health = cv_health_effective(options);
+	CHECK(health != NULL && cv_strv_length(health->test) == 4);
+	CHECK_EQ_STR(health->test[0], "HTTP");
+	CHECK_EQ_STR(health->test[1], "http://:8080/ready");
+	CHECK_EQ_STR(health->test[2], "status=204");
+	CHECK_EQ_STR(health->test[3], "body=ok");
+	CHECK(health->interval_ns == INT64_C(2000000000) && health->retries == 5);
+	containerv_options_delete(options);
+	options = NULL;
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(cv_compose_apply_supervision(options, service(app, "db")));
+	health = cv_health_effective(options);
+	CHECK(health != NULL && cv_strv_length(health->test) == 2);
+	CHECK_EQ_STR(health->test[0], "TCP");
+	CHECK_EQ_STR(health->test[1], "5432");
+	containerv_options_delete(options);
+	options = NULL;
+	/* deploy.restart_policy: condition, max_attempts, and delay and window applied. */
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(cv_compose_apply_supervision(options, service(app, "worker")));
+	CHECK_EQ_INT(options->restart_policy, CV_RESTART_ON_FAILURE);
+	CHECK_EQ_INT(options->restart_max_retries, 3);
+	CHECK(options->restart_delay_ns == INT64_C(1500000000) && options->restart_window_ns == INT64_C(20000000000));
+	containerv_options_delete(options);
+	containerv_compose_free(app);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(text, sizeof text,
+		         "services:\n  web:\n    image: busybox\n    healthcheck: {interval: 2s}\n    x-containerv:\n"
+		         "      healthcheck: %s\n",
+		         bad[i].probe);
+		if (load_text(&app, text, NULL) != -1 || errno != EINVAL ||
+		    strstr(containerv_last_error(), bad[i].expected) == NULL) {
+			fprintf(stderr, "  case %zu: \"%s\", expected \"%s\"\n", i, containerv_last_error(),
+			        bad[i].expected);
+			CHECK(0);
+		}
+	}
+	/* The probe is the test: healthcheck.test beside it is a conflict, not a silent choice. */
+	CHECK(load_text(&app,
+	                "services:\n  web:\n    image: busybox\n    healthcheck: {test: 'true'}\n"
+	                "    x-containerv: {healthcheck: {tcp: 80}}\n",
+	                NULL) < 0);
+	CHECK(strstr(containerv_last_error(), "conflicts with healthcheck.test") != NULL);
 }
 
 TEST(interpolation)
@@ -580,6 +657,7 @@ int main(void)
 	CHECK(mkdtemp(work_dir) != NULL);
 	RUN(every_supported_key_is_normalised);
 	RUN(invalid_values_name_file_line_and_key);
+	RUN(containerv_health_probes_load_with_healthchecks_timings);
 	RUN(interpolation);
 	RUN(two_files_merge);
 	RUN(anchors_merge_keys_and_extends);

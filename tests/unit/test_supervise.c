@@ -84,6 +84,10 @@ TEST(health_checks_are_validated_and_round_trip_through_config_json)
 	CHECK_OK(containerv_options_set_healthcheck(options, &check));
 	CHECK_OK(containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE, 4));
 	CHECK(containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS, 4) < 0);
+	CHECK(containerv_options_set_restart_timing(options, -1, 0) < 0 && errno == EINVAL);
+	CHECK(strstr(containerv_last_error(), "delay") != NULL);
+	CHECK(containerv_options_set_restart_timing(options, 0, -1) < 0 && errno == EINVAL);
+	CHECK_OK(containerv_options_set_restart_timing(options, INT64_C(1500000000), INT64_C(30000000000)));
 	CHECK_OK(cv_options_to_json(options, &json));
 	memset(&parsed, 0, sizeof parsed);
 	cv_options_init(&parsed);
@@ -93,6 +97,7 @@ TEST(health_checks_are_validated_and_round_trip_through_config_json)
 	CHECK(cv_health_effective(&parsed)->interval_ns == 500000000);
 	CHECK_EQ_INT(parsed.restart_policy, CV_RESTART_ON_FAILURE);
 	CHECK_EQ_INT(parsed.restart_max_retries, 4);
+	CHECK(parsed.restart_delay_ns == INT64_C(1500000000) && parsed.restart_window_ns == INT64_C(30000000000));
 	CHECK(cv_supervision_wanted(&parsed));
 	cv_options_clear(&parsed);
 	free(json);
@@ -110,17 +115,67 @@ TEST(an_images_hostile_healthcheck_is_refused)
 	json_t *none = json_loads("{\"Test\":[\"NONE\"]}", 0, NULL);
 	struct containerv_options options;
 
-	CHECK(cv_health_config_from_json(negative, &health) < 0);
-	CHECK(cv_health_config_from_json(not_strings, &health) < 0);
+	CHECK(cv_health_config_from_json(negative, &health, false) < 0);
+	CHECK(cv_health_config_from_json(not_strings, &health, false) < 0);
 	CHECK(health.test == NULL);
 	memset(&options, 0, sizeof options);
 	cv_options_init(&options);
-	CHECK_OK(cv_health_config_from_json(none, &options.image_health));
+	CHECK_OK(cv_health_config_from_json(none, &options.image_health, false));
 	CHECK(cv_health_effective(&options) == NULL); /* NONE disables */
 	cv_options_clear(&options);
 	json_decref(negative);
 	json_decref(not_strings);
 	json_decref(none);
+}
+
+TEST(http_and_tcp_checks_are_validated_and_an_image_cannot_have_them)
+{
+	struct containerv_options *options = NULL;
+	struct cv_health_http http;
+	const char *http_test[] = {"HTTP", "http://:8080/ready?x=1", "status=204", "body=ok", NULL};
+	const char *tcp_test[] = {"TCP", "5432", NULL};
+	const char *bad[][5] = {
+	        {"HTTP", NULL},
+	        {"HTTP", "https://:8443/", NULL},
+	        {"HTTP", "http://db:80/", NULL}, /* a name: no resolver where the probe runs */
+	        {"HTTP", "http://:0/", NULL},
+	        {"HTTP", "http://:80/a b", NULL},
+	        {"HTTP", "http://:80/", "status=99", NULL},
+	        {"HTTP", "http://:80/", "body=", NULL},
+	        {"HTTP", "http://:80/", "status=200", "status=201", NULL},
+	        {"HTTP", "http://:80/", "method=POST", NULL},
+	        {"TCP", "65536", NULL},
+	        {"TCP", "80", "81", NULL},
+	        {"TCP", "-1", NULL},
+	};
+	struct containerv_healthcheck check = {.version = CONTAINERV_HEALTHCHECK_VERSION, .test = http_test};
+	struct cv_health_config health = {0};
+	json_t *from_image = json_loads("{\"Test\":[\"TCP\",\"80\"]}", 0, NULL);
+
+	CHECK_OK(cv_health_http_parse("http://:8080/ready?x=1", &http));
+	CHECK_EQ_STR(http.host, "127.0.0.1");
+	CHECK_EQ_INT(http.port, 8080);
+	CHECK_EQ_STR(http.path, "/ready?x=1");
+	CHECK_OK(cv_health_http_parse("http://[::1]", &http));
+	CHECK(http.ipv6 && http.port == 80);
+	CHECK_EQ_STR(http.path, "/");
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(containerv_options_set_healthcheck(options, &check));
+	check.test = tcp_test;
+	CHECK_OK(containerv_options_set_healthcheck(options, &check));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		check.test = bad[i];
+		CHECK(containerv_options_set_healthcheck(options, &check) < 0 && errno == EINVAL);
+		CHECK(strstr(containerv_last_error(), "healthcheck") != NULL);
+	}
+	/* The last good one stays. */
+	CHECK_EQ_STR(cv_health_effective(options)->test[0], "TCP");
+	/* An image's Healthcheck is docker's kinds only: host code runs for a probe. */
+	CHECK(cv_health_config_from_json(from_image, &health, false) < 0);
+	CHECK_OK(cv_health_config_from_json(from_image, &health, true));
+	cv_health_config_clear(&health);
+	json_decref(from_image);
+	containerv_options_delete(options);
 }
 
 struct seen {
@@ -233,6 +288,7 @@ int main(void)
 	RUN(durations_parse_and_negative_ones_are_refused);
 	RUN(health_checks_are_validated_and_round_trip_through_config_json);
 	RUN(an_images_hostile_healthcheck_is_refused);
+	RUN(http_and_tcp_checks_are_validated_and_an_image_cannot_have_them);
 	RUN(the_journal_appends_filters_by_time_skips_torn_lines_and_rotates);
 	RUN(a_checks_output_is_made_valid_utf8);
 	return cv_test_summary();

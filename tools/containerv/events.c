@@ -51,6 +51,11 @@ static bool filter_matches(const struct containerv_journal_event *event, const c
 		return strcmp(event->type, "container") == 0 &&
 		       ((name != NULL && strcmp(name, value) == 0) || strncmp(event->id, value, strlen(value)) == 0);
 	}
+	if (strcmp(key, "network") == 0 || strcmp(key, "volume") == 0) {
+		const char *name = attribute(event, "name");
+		return strcmp(event->type, key) == 0 &&
+		       ((name != NULL && strcmp(name, value) == 0) || strncmp(event->id, value, strlen(value)) == 0);
+	}
 	if (strcmp(key, "image") == 0) {
 		const char *image = attribute(event, "image");
 		return image != NULL && (strcmp(image, value) == 0 || strstr(image, value) != NULL);
@@ -71,7 +76,7 @@ static bool filter_matches(const struct containerv_journal_event *event, const c
 /* docker: filters of one key are alternatives, of different keys all required. */
 static bool event_selected(const struct events_view *view, const struct containerv_journal_event *event)
 {
-	static const char *const keys[] = {"type", "event", "container", "image", "label"};
+	static const char *const keys[] = {"type", "event", "container", "image", "label", "network", "volume"};
 
 	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
 		bool present = false, matched = false;
@@ -183,16 +188,17 @@ static int show(const struct containerv_journal_event *event, void *user)
 
 static int check_filters(const struct string_list *filters)
 {
-	static const char *const keys[] = {"type=", "event=", "container=", "image=", "label="};
+	static const char *const keys[] = {"type=", "event=", "container=", "image=", "label=", "network=", "volume="};
 
 	for (size_t i = 0; i < filters->count; i++) {
 		bool known = false;
 		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
 			known = known || strncmp(filters->items[i], keys[k], strlen(keys[k])) == 0;
 		if (!known)
-			return cli_fail(EXIT_CLI_ERROR,
-			                "invalid filter '%s' (type=, event=, container=, image=, label=)",
-			                filters->items[i]);
+			return cli_fail(
+			        EXIT_CLI_ERROR,
+			        "invalid filter '%s' (type=, event=, container=, image=, label=, network=, volume=)",
+			        filters->items[i]);
 	}
 	return 0;
 }
@@ -227,7 +233,8 @@ int cmd_events(int argc, char **argv)
 	        {"since", 0, FLAG_STRING, &since, "string", "Show all events created since timestamp"},
 	        {"until", 0, FLAG_STRING, &until, "string", "Stream events until this timestamp"},
 	        {"filter", 'f', FLAG_LIST, &filters, "filter",
-	         "Filter output based on conditions provided (type=, container=, event=, label=, image=)"},
+	         "Filter output based on conditions provided (type=, container=, event=, label=, image=, network=, "
+	         "volume=)"},
 	        {"format", 0, FLAG_STRING, &format, "string", "Format the output: json, or a template ('{{json .}}')"},
 	        FLAG_END,
 	};

@@ -1,9 +1,12 @@
 /*
  * --health-cmd, --health-interval, --health-timeout, --health-retries, --health-start-period,
  * --health-start-interval, --no-healthcheck and --restart: docker's flags, handed to the library
- * (supervise.h), which validates them before anything is created.
+ * (supervise.h), which validates them before anything is created. --health-http (with
+ * --health-http-status and --health-http-body) and --health-tcp are containerv's own: the library's
+ * HTTP and TCP tests, probed from the container's network namespace.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +30,10 @@ static int duration(const char *text, const char *flag, int64_t *ns)
 
 static bool any_health_flag(const struct supervise_flags *f)
 {
-	return f->health_cmd != NULL || f->health_interval != NULL || f->health_timeout != NULL ||
-	       f->health_retries != NULL || f->health_start_period != NULL || f->health_start_interval != NULL;
+	return f->health_cmd != NULL || f->health_http != NULL || f->health_tcp != NULL ||
+	       f->health_http_status != NULL || f->health_http_body != NULL || f->health_interval != NULL ||
+	       f->health_timeout != NULL || f->health_retries != NULL || f->health_start_period != NULL ||
+	       f->health_start_interval != NULL;
 }
 
 int cli_apply_supervision(const struct supervise_flags *f, struct containerv_options *options)
@@ -36,6 +41,9 @@ int cli_apply_supervision(const struct supervise_flags *f, struct containerv_opt
 	struct containerv_healthcheck check = {.version = CONTAINERV_HEALTHCHECK_VERSION};
 	const char *none[] = {"NONE", NULL};
 	const char *shell[] = {"CMD-SHELL", f->health_cmd, NULL};
+	const char *tcp[] = {"TCP", f->health_tcp, NULL};
+	const char *http[5] = {"HTTP", f->health_http, NULL};
+	char status[32], body[1100];
 
 	if (f->no_healthcheck && any_health_flag(f))
 		return cli_fail(-1, "--no-healthcheck conflicts with --health-* options");
@@ -55,8 +63,24 @@ int cli_apply_supervision(const struct supervise_flags *f, struct containerv_opt
 				return cli_fail(-1, "--health-retries cannot be negative (\"%s\")", f->health_retries);
 			check.retries = (int)retries;
 		}
-		/* Without --health-cmd the image's test stays, with these settings (docker). */
-		check.test = f->health_cmd != NULL ? shell : NULL;
+		if ((f->health_cmd != NULL) + (f->health_http != NULL) + (f->health_tcp != NULL) > 1)
+			return cli_fail(-1, "--health-cmd, --health-http and --health-tcp: one of them at most");
+		if ((f->health_http_status != NULL || f->health_http_body != NULL) && f->health_http == NULL)
+			return cli_fail(-1, "--health-http-status and --health-http-body need --health-http");
+		size_t words = 2;
+		if (f->health_http_status != NULL) {
+			snprintf(status, sizeof status, "status=%s", f->health_http_status);
+			http[words++] = status;
+		}
+		if (f->health_http_body != NULL) {
+			snprintf(body, sizeof body, "body=%s", f->health_http_body);
+			http[words++] = body;
+		}
+		/* Without a test flag the image's test stays, with these settings (docker). */
+		check.test = f->health_cmd != NULL    ? shell
+		             : f->health_http != NULL ? http
+		             : f->health_tcp != NULL  ? tcp
+		                                      : NULL;
 		if (containerv_options_set_healthcheck(options, &check) < 0)
 			return cli_fail_library(-1, "--health-*");
 	}

@@ -10,6 +10,7 @@ struct containerv_options;
 struct supervise_flags {
 	const char *health_cmd, *health_interval, *health_timeout, *health_start_period, *health_start_interval;
 	const char *health_retries, *restart;
+	const char *health_http, *health_http_status, *health_http_body, *health_tcp; /* containerv's own */
 	int no_healthcheck;
 };
 
@@ -33,6 +34,23 @@ struct supervise_flags {
 	         &(f).health_start_interval,                                                                           \
 	         "duration",                                                                                           \
 	         "Time between running the check during the start period (ms|s|m|h) (default 5s)"},                    \
+	        {"health-http",                                                                                        \
+	         0,                                                                                                    \
+	         FLAG_STRING,                                                                                          \
+	         &(f).health_http,                                                                                     \
+	         "url",                                                                                                \
+	         "containerv: check with an HTTP GET from the container's network (http://[ADDRESS][:PORT][/PATH])"},  \
+	        {"health-http-status",                                                                                 \
+	         0,                                                                                                    \
+	         FLAG_STRING,                                                                                          \
+	         &(f).health_http_status,                                                                              \
+	         "int",                                                                                                \
+	         "containerv: the status --health-http expects (default any 2xx or 3xx)"},                             \
+	        {"health-http-body",    0,        FLAG_STRING,                                                         \
+	         &(f).health_http_body, "string", "containerv: a text the answer to --health-http must contain"},      \
+	        {"health-tcp", 0,                                                                                      \
+	         FLAG_STRING,  &(f).health_tcp,                                                                        \
+	         "port",       "containerv: check with a TCP connect to this port from the container's network"},      \
 	        {"no-healthcheck",    0,    FLAG_BOOL,                                                                 \
 	         &(f).no_healthcheck, NULL, "Disable any container-specified HEALTHCHECK"},                            \
 	{                                                                                                              \

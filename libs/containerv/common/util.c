@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -230,6 +231,19 @@ int cv_read_fd(int fd, const char *path, char **content, size_t *length, size_t 
 	if (length != NULL)
 		*length = size;
 	*content = cv_steal_pointer(&buffer);
+	return 0;
+}
+
+int cv_random_hex(char *buffer, size_t bytes)
+{
+	unsigned char random[64];
+
+	if (bytes > sizeof random)
+		bytes = sizeof random;
+	if (getrandom(random, bytes, 0) != (ssize_t)bytes)
+		return cv_error_sys("getrandom");
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(buffer + 2 * i, 3, "%02x", random[i]);
 	return 0;
 }
 

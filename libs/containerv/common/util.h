@@ -105,6 +105,13 @@ ssize_t cv_read_all(int fd, void *buffer, size_t length);
 /* CLOCK_REALTIME / CLOCK_MONOTONIC in nanoseconds. */
 int64_t cv_now_ns(void);
 int64_t cv_monotonic_ns(void);
+/*
+ * An event (docker's Type, Action, Actor.ID and attributes "key=value", NULL-terminated) into the current
+ * context's events journal (common/journal-note.c), for the layers below core. Never fails its caller.
+ */
+void cv_journal_note(const char *type, const char *action, const char *id, const char *const *attributes);
+/* bytes (at most 64) random bytes as 2 * bytes hex digits and a NUL into buffer; -1 if getrandom failed. */
+int cv_random_hex(char *buffer, size_t bytes);
 
 /* Name rule shared by containers, volumes and networks. */
 bool cv_name_is_valid(const char *name, size_t max);

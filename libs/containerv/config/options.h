@@ -42,7 +42,7 @@ extern const struct cv_join_type {
 
 /* A health check as docker's config holds it (config/supervise-options.c). test NULL: none set. */
 struct cv_health_config {
-	char **test; /* {"CMD", argv...}, {"CMD-SHELL", command} or {"NONE"} */
+	char **test; /* {"CMD", argv...}, {"CMD-SHELL", command}, {"NONE"}, {"HTTP", url, words...} or {"TCP", port} */
 	int64_t interval_ns, timeout_ns, start_period_ns, start_interval_ns; /* 0: the defaults */
 	int retries;                                                         /* 0: the default */
 };
@@ -113,7 +113,9 @@ struct containerv_options {
 	struct cv_health_config image_health; /* the image's Healthcheck */
 	int restart_policy;                   /* enum containerv_restart_policy */
 	int restart_max_retries;
-	int stop_timeout; /* seconds containerv_stop() waits by default; -1: 10 */
+	int64_t restart_delay_ns;  /* containerv_options_set_restart_timing(): 0, docker's back-off */
+	int64_t restart_window_ns; /* 0: every restart counts toward restart_max_retries */
+	int stop_timeout;          /* seconds containerv_stop() waits by default; -1: 10 */
 	struct cv_ulimit ulimits[CONTAINERV_ULIMITS_MAX];
 	size_t ulimit_count;
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
@@ -187,7 +189,19 @@ int cv_audit_config(const struct containerv_options *config, const char *state_r
 /* config/supervise-options.c: the supervision part of config.json, and its checks. */
 void cv_health_config_clear(struct cv_health_config *health);
 struct json_t *cv_health_config_to_json(const struct cv_health_config *health);
-int cv_health_config_from_json(struct json_t *object, struct cv_health_config *health);
+/* probes: containerv's HTTP and TCP tests are allowed (a container's own check; never an image's). */
+int cv_health_config_from_json(struct json_t *object, struct cv_health_config *health, bool probes);
+/* An HTTP test's URL, parsed (cv_health_http_parse): an address literal (127.0.0.1 when none), port, path. */
+#define CV_HEALTH_BODY_MAX 1024
+struct cv_health_http {
+	char host[64];
+	bool ipv6;
+	uint16_t port;
+	char path[2048];
+};
+int cv_health_http_parse(const char *url, struct cv_health_http *http);
+/* A TCP test's port (1 to 65535). */
+int cv_health_port_parse(const char *text, uint16_t *port);
 int cv_supervise_config_to_json(const struct containerv_options *options, struct json_t *root);
 int cv_supervise_config_from_json(struct json_t *root, struct containerv_options *options);
 int cv_supervise_config_validate(const struct containerv_options *options);

@@ -112,6 +112,14 @@ struct cv_backend_ops {
 	/* A new process in a running, unfrozen container (containerv_spawn()'s contract, arguments checked). */
 	int (*exec)(struct containerv_container *container, const struct containerv_spawn_options *options,
 	            containerv_pid_t *pid, struct containerv_exit *exit_status);
+	/*
+	 * A socket (SOCK_CLOEXEC added) made in the running container's network namespace, for the supervisor's
+	 * HTTP and TCP probes (core/health-probe.c): the caller connects and talks from where it is, nothing of
+	 * the container's but its network. ESRCH when it is not running.
+	 */
+	int (*network_socket)(struct containerv_container *container, int domain, int type, containerv_fd_t *fd);
+	/* Starts the container's supervisor process (core/supervise.c's body, detached; not waited for). */
+	int (*supervisor_spawn)(struct containerv_container *container);
 	/* Delivers signal to a running container (SIGKILL: every process of it). */
 	int (*signal)(struct containerv_container *container, int signal);
 	/* Waits until the init has ended or timeout_ms passes (-1: forever): 0 ended (recorded), 1 timed out. */

@@ -67,8 +67,16 @@ struct containerv_container {
 	struct cv_state state;
 	struct cv_stats_history stats;
 	struct cv_events events;
+	/* Execs spawned through this handle and not waited for yet: their ids, for exec_die (core/lifecycle.c). */
+	struct cv_exec_record {
+		containerv_pid_t pid;
+		char id[65];
+	} execs[8];
 	struct cv_platform_container *platform;
 };
+
+/* containerv_wait_process's end of an exec spawned through this handle: its exec_die event. */
+void cv_exec_ended(struct containerv_container *container, containerv_pid_t pid, const struct containerv_exit *exit);
 
 /* A zeroed handle in context with the backend's part initialised (one allocation). NULL on failure. */
 struct containerv_container *cv_container_alloc(struct containerv_context *context);

@@ -132,14 +132,36 @@ int containerv_journal_append(struct containerv_context *context, const char *ty
 	return append(cv_context_root(cv_context_or_current(context)), type, action, id, attributes);
 }
 
-void cv_journal_other(const char *type, const char *action, const char *id, const char *const *attributes)
-{
-	struct cv_error_saved saved;
+static void journal_one(struct containerv_container *c, const char *action, const char *const *extra);
 
-	cv_error_save(&saved);
-	if (append(cv_context_root(cv_context_current()), type, action, id, attributes) < 0)
-		cv_log(CONTAINERV_LOG_WARNING, "%s", containerv_last_error());
-	cv_error_restore(&saved);
+/* docker's volume mount (before the container's start) and unmount (after its death), one per volume. */
+static void journal_volumes(struct containerv_container *c, const char *action)
+{
+	for (size_t i = 0; i < c->config.mount_count; i++) {
+		const struct cv_mount *mount = &c->config.mounts[i];
+		cleanup_free char *container = NULL, *destination = NULL;
+		if (mount->type != CV_MOUNT_TYPE_VOLUME || mount->source == NULL)
+			continue;
+		if (cv_asprintf(&container, "container=%s", c->id) < 0 ||
+		    cv_asprintf(&destination, "destination=%s", mount->target) < 0)
+			continue;
+		const char *read_write = (mount->flags & CV_MOUNT_READONLY) ? "read/write=false" : "read/write=true";
+		const char *mounted[] = {container, destination, "driver=local", read_write, NULL};
+		const char *unmounted[] = {container, "driver=local", NULL};
+		cv_journal_note("volume", action, mount->source, strcmp(action, "mount") == 0 ? mounted : unmounted);
+	}
+}
+
+void cv_journal_exec(struct containerv_container *c, const char *action, const char *exec_id, int exit_code)
+{
+	char id[80], code[32];
+	const char *extra[] = {id, code, NULL};
+
+	snprintf(id, sizeof id, "execID=%s", exec_id);
+	snprintf(code, sizeof code, "exitCode=%d", exit_code);
+	if (strcmp(action, "exec_die") != 0)
+		extra[1] = NULL;
+	cv_journal_container(c, action, extra);
 }
 
 /*
@@ -151,6 +173,15 @@ void cv_journal_other(const char *type, const char *action, const char *id, cons
 #define JOURNAL_LABELS_MAX_BYTES 16384
 
 void cv_journal_container(struct containerv_container *c, const char *action, const char *const *extra)
+{
+	if (strcmp(action, "start") == 0)
+		journal_volumes(c, "mount");
+	journal_one(c, action, extra);
+	if (strcmp(action, "die") == 0)
+		journal_volumes(c, "unmount");
+}
+
+static void journal_one(struct containerv_container *c, const char *action, const char *const *extra)
 {
 	cleanup_strv char **attributes = NULL;
 	cleanup_free char *name = NULL, *image = NULL;

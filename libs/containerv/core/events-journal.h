@@ -19,8 +19,14 @@
  * happened; a journal that cannot be written is reported through the log.
  */
 void cv_journal_container(struct containerv_container *container, const char *action, const char *const *extra);
+/* (A "start" is preceded by a volume "mount" per named volume of the container, a "die" followed by "unmount"s.) */
 
-/* The same for another type ("network", "volume", "image") in the current context. */
-void cv_journal_other(const char *type, const char *action, const char *id, const char *const *attributes);
+/*
+ * An exec's event on its container (docker's): "exec_create: CMD ARGS", "exec_start: CMD ARGS" with
+ * execID, "exec_die" with execID and exitCode (exit_code is read for exec_die only).
+ */
+void cv_journal_exec(struct containerv_container *container, const char *action, const char *exec_id, int exit_code);
+
+/* Other types ("network", "volume", "image"): cv_journal_note (common/util.h). */
 
 #endif

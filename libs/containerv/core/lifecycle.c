@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/error.h"
+#include "common/util.h"
 #include "core/backend.h"
 #include "core/container.h"
 #include "core/events-journal.h"
@@ -208,6 +210,9 @@ static int spawn_privileged_refused(struct containerv_container *container)
 	                      containerv_name(container), containerv_security_level_name(level));
 }
 
+static void journal_exec(struct containerv_container *c, const char *const *argv, containerv_pid_t pid,
+                         const struct containerv_exit *ended);
+
 int containerv_spawn(struct containerv_container *container, const struct containerv_spawn_options *options,
                      containerv_pid_t *pid, struct containerv_exit *exit_status)
 {
@@ -226,7 +231,63 @@ int containerv_spawn(struct containerv_container *container, const struct contai
 		                      containerv_name(container));
 	if ((options->flags & CV_SPAWN_PRIVILEGED) && spawn_privileged_refused(container) < 0)
 		return -1;
-	return cv_backend()->exec(container, options, pid, exit_status);
+	containerv_pid_t spawned = 0;
+	struct containerv_exit ended = {0};
+	bool wait = (options->flags & CV_SPAWN_WAIT) != 0;
+	if (cv_backend()->exec(container, options, &spawned, wait ? &ended : NULL) < 0)
+		return -1;
+	if (pid != NULL)
+		*pid = spawned;
+	if (wait && exit_status != NULL)
+		*exit_status = ended;
+	journal_exec(container, options->argv, spawned, wait ? &ended : NULL);
+	return 0;
+}
+
+/*
+ * docker's exec_create and exec_start (one moment here), and exec_die: at once for a waited one, else when
+ * containerv_wait_process reaps it through this handle (a detached exec's end is seen by nobody). The
+ * supervisor's own checks are not journaled: their results are State.Health's, and docker's every-interval
+ * exec events for them would crowd the journal out.
+ */
+static void journal_exec(struct containerv_container *c, const char *const *argv, containerv_pid_t pid,
+                         const struct containerv_exit *ended)
+{
+	char id[65], command[512] = "", action[600];
+	size_t used = 0;
+
+	if (cv_supervisor_active || cv_random_hex(id, 32) < 0) {
+		cv_error_clear();
+		return;
+	}
+	for (size_t i = 0; argv[i] != NULL && used < sizeof command; i++)
+		used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
+	snprintf(action, sizeof action, "exec_create:%s", command);
+	cv_journal_exec(c, action, id, 0);
+	snprintf(action, sizeof action, "exec_start:%s", command);
+	cv_journal_exec(c, action, id, 0);
+	if (ended != NULL) {
+		cv_journal_exec(c, "exec_die", id, ended->code);
+		return;
+	}
+	for (size_t i = 0; i < sizeof c->execs / sizeof *c->execs; i++) {
+		if (c->execs[i].pid == 0) {
+			c->execs[i].pid = pid;
+			memcpy(c->execs[i].id, id, sizeof id);
+			return;
+		}
+	}
+}
+
+void cv_exec_ended(struct containerv_container *c, containerv_pid_t pid, const struct containerv_exit *exit)
+{
+	for (size_t i = 0; i < sizeof c->execs / sizeof *c->execs; i++) {
+		if (c->execs[i].pid == pid) {
+			c->execs[i].pid = 0;
+			cv_journal_exec(c, "exec_die", c->execs[i].id, exit->code);
+			return;
+		}
+	}
 }
 
 int containerv_get_processes(struct containerv_container *container, struct containerv_process_info *processes,

@@ -5,12 +5,14 @@
  * restarting what the user ended.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -195,4 +197,27 @@ int containerv_wait_healthy(struct containerv_container *container, int timeout_
 		/* The record is rewritten at each check: a short poll is cheap and needs no descriptor. */
 		poll(NULL, 0, 100);
 	}
+}
+
+int containerv_supervise_ensure(struct containerv_container *container)
+{
+	char path[PATH_MAX];
+
+	cv_error_clear();
+	if (container == NULL)
+		return cv_error_errno(EINVAL, "supervise: no container");
+	CV_CONTEXT_SCOPE(container->context);
+	cv_backend()->refresh(container);
+	if (container->state.status != CV_STATE_RUNNING || !cv_supervision_wanted(&container->config) ||
+	    cv_supervisor_active)
+		return 0;
+	/* A supervisor holds supervise.lock for its whole life: the lock free means none runs. */
+	snprintf(path, sizeof path, "%s/" CV_SUPERVISE_LOCK, container->dir);
+	cleanup_close int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return cv_error_sys("open %s", path);
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 0 : cv_error_sys("lock %s", path);
+	flock(lock, LOCK_UN);
+	return cv_backend()->supervisor_spawn(container);
 }

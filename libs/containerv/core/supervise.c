@@ -11,11 +11,15 @@
  *     the previous supervisor is ending waits for it;
  *   - health checks run as processes inside the container, the path of exec
  *     (containerv_spawn), so with the container's walls; a check past its
- *     timeout is killed; results go to supervise.json (the last 5, as docker);
+ *     timeout is killed; HTTP and TCP checks are probes of the supervisor's
+ *     own through a socket in the container's network namespace
+ *     (core/health-probe.c); results go to supervise.json (the last 5, as
+ *     docker);
  *   - when the init ends: the policy decides (never after a user's stop,
  *     whose marker stop and remove leave), with docker's back-off: 100 ms,
  *     doubled at each restart, reset when the container ran 10 s, at most a
- *     minute;
+ *     minute; or compose's fixed delay; on-failure's limit counts every
+ *     restart, or with compose's window those of the last window;
  *   - it ends when the container is removed, ended for good, or was started
  *     by someone else (whose start brings its own supervisor).
  * It holds no descriptor the container could reach: its check's pipes are the
@@ -36,11 +40,14 @@
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/events-journal.h"
+#include "core/health-probe.h"
 #include "core/supervise-state.h"
 
 #define BACKOFF_FIRST_NS (INT64_C(100) * 1000000)
 #define BACKOFF_MAX_NS (INT64_C(60) * 1000000000)
 #define BACKOFF_RESET_NS (INT64_C(10) * 1000000000)
+/* Restarts remembered for a window: more within one window than this undercounts (then 4096 restarts ran). */
+#define RECENT_MAX 4096
 
 struct supervisor {
 	struct containerv_container *c;
@@ -50,6 +57,9 @@ struct supervisor {
 	int64_t started_ns;
 	int64_t next_check_ns; /* monotonic */
 	int64_t backoff_ns;
+	/* The policy's restarts within restart_window_ns (wall clock, oldest first), when a window is set. */
+	int64_t recent[RECENT_MAX];
+	size_t recent_count;
 };
 
 static int64_t health_value(int64_t value, int64_t fallback)
@@ -130,7 +140,10 @@ static bool ended_by(containerv_pid_t pid, int64_t deadline)
 	}
 }
 
-/* One check, inside the container as exec runs a process; its timeout kills it. */
+/*
+ * One check: a process inside the container as exec runs one (its timeout kills it), or a probe of
+ * ours from the container's network namespace (HTTP, TCP: core/health-probe.c).
+ */
 static void run_check(struct supervisor *s, struct containerv_health_result *result)
 {
 	const char *shell[] = {"/bin/sh", "-c", s->health->test[1], NULL};
@@ -141,6 +154,10 @@ static void run_check(struct supervisor *s, struct containerv_health_result *res
 	containerv_pid_t pid = 0;
 	int64_t timeout = health_value(s->health->timeout_ns, CV_HEALTH_DEFAULT_TIMEOUT_NS);
 
+	if (cv_health_is_probe(s->health->test)) {
+		cv_health_probe(s->c, s->health->test, timeout, result);
+		return;
+	}
 	memset(result, 0, sizeof *result);
 	result->start_ns = cv_now_ns();
 	options.argv = argv;
@@ -226,6 +243,35 @@ static void supervise_init(struct supervisor *s)
 	save(s);
 }
 
+/*
+ * The restarts that count toward on-failure's limit: all of them since the user's start, or with a
+ * window (compose's deploy.restart_policy.window, swarm's) those of the last window only.
+ */
+static int restarts_counted(struct supervisor *s)
+{
+	int64_t window = s->c->config.restart_window_ns, now = cv_now_ns();
+	size_t gone = 0;
+
+	if (window <= 0)
+		return s->record.restart_count;
+	while (gone < s->recent_count && s->recent[gone] < now - window)
+		gone++;
+	memmove(s->recent, s->recent + gone, (s->recent_count - gone) * sizeof *s->recent);
+	s->recent_count -= gone;
+	return (int)s->recent_count;
+}
+
+static void remember_restart(struct supervisor *s)
+{
+	if (s->c->config.restart_window_ns <= 0)
+		return;
+	if (s->recent_count == RECENT_MAX) {
+		memmove(s->recent, s->recent + 1, (RECENT_MAX - 1) * sizeof *s->recent);
+		s->recent_count--;
+	}
+	s->recent[s->recent_count++] = cv_now_ns();
+}
+
 static bool policy_restarts(struct supervisor *s)
 {
 	const struct containerv_options *config = &s->c->config;
@@ -238,7 +284,7 @@ static bool policy_restarts(struct supervisor *s)
 		return true;
 	case CV_RESTART_ON_FAILURE:
 		return s->c->state.exit.code != 0 &&
-		       (config->restart_max_retries == 0 || s->record.restart_count < config->restart_max_retries);
+		       (config->restart_max_retries == 0 || restarts_counted(s) < config->restart_max_retries);
 	default:
 		return false;
 	}
@@ -263,7 +309,9 @@ static bool after_exit(struct supervisor *s, containerv_fd_t watch)
 
 	if (!policy_restarts(s))
 		return false;
-	if (s->c->state.finished_ns - s->started_ns >= BACKOFF_RESET_NS || s->backoff_ns == 0)
+	if (s->c->config.restart_delay_ns > 0)
+		s->backoff_ns = s->c->config.restart_delay_ns; /* compose's delay: the same wait each time */
+	else if (s->c->state.finished_ns - s->started_ns >= BACKOFF_RESET_NS || s->backoff_ns == 0)
 		s->backoff_ns = BACKOFF_FIRST_NS;
 	else if ((s->backoff_ns *= 2) > BACKOFF_MAX_NS)
 		s->backoff_ns = BACKOFF_MAX_NS;
@@ -280,6 +328,7 @@ static bool after_exit(struct supervisor *s, containerv_fd_t watch)
 		return false;
 	}
 	s->record.restart_count++;
+	remember_restart(s);
 	cv_journal_container(s->c, "restart", NULL);
 	supervise_init(s);
 	return true;

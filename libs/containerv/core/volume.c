@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <chef/containerv/volume.h>
@@ -29,6 +28,7 @@
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/container.h"
+#include "core/events-journal.h"
 #include "core/volume.h"
 
 #define VOLUME_NAME_MAX 128
@@ -99,19 +99,6 @@ static int volume_path(const char *name, char *buffer, size_t size)
 		return -1;
 	if ((size_t)snprintf(buffer, size, "%s/%s", dir, name) >= size)
 		return cv_error_errno(ENAMETOOLONG, "volume %s: path too long", name);
-	return 0;
-}
-
-static int random_hex(char *buffer, size_t bytes)
-{
-	unsigned char random[64];
-
-	if (bytes > sizeof random)
-		bytes = sizeof random;
-	if (getrandom(random, bytes, 0) != (ssize_t)bytes)
-		return cv_error_sys("getrandom");
-	for (size_t i = 0; i < bytes; i++)
-		snprintf(buffer + 2 * i, 3, "%02x", random[i]);
 	return 0;
 }
 
@@ -285,7 +272,7 @@ static int volume_create(const char *name, const struct containerv_volume_option
 
 	if (check_name(name) < 0 || check_options(name, options) < 0)
 		return -1;
-	if (volumes_dir(dir, sizeof dir, true) < 0 || random_hex(random, 8) < 0)
+	if (volumes_dir(dir, sizeof dir, true) < 0 || cv_random_hex(random, 8) < 0)
 		return cv_error_prefix("volume %s", name);
 	volumes_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (volumes_fd < 0)
@@ -317,6 +304,7 @@ static int volume_create(const char *name, const struct containerv_volume_option
 		cv_rm_rf(path);
 		return cv_error_restore(&saved);
 	}
+	cv_journal_note("volume", "create", name, (const char *const[]){"driver=local", NULL});
 	return 0;
 }
 
@@ -335,7 +323,7 @@ int cv_volume_create_anonymous(char *name, size_t size)
 
 	if (size < sizeof generated)
 		return cv_error_errno(EINVAL, "anonymous volume: name buffer too small");
-	if (random_hex(generated, 32) < 0 || volume_create(generated, &defaults, true) < 0)
+	if (cv_random_hex(generated, 32) < 0 || volume_create(generated, &defaults, true) < 0)
 		return cv_error_prefix("anonymous volume");
 	snprintf(name, size, "%s", generated);
 	return 0;
@@ -619,11 +607,12 @@ static int volume_delete(struct volume *volume)
 
 	if (volume_unmount(volume) < 0)
 		return -1;
-	if (volumes_dir(dir, sizeof dir, false) < 0 || random_hex(random, 8) < 0)
+	if (volumes_dir(dir, sizeof dir, false) < 0 || cv_random_hex(random, 8) < 0)
 		return cv_error_prefix("volume %s", volume->name);
 	snprintf(hidden, sizeof hidden, "%s/" TMP_PREFIX "removing-%s-%d-%s", dir, volume->name, (int)getpid(), random);
 	if (rename(volume->path, hidden) < 0)
 		return cv_error_sys("volume %s: remove", volume->name);
+	cv_journal_note("volume", "destroy", volume->name, (const char *const[]){"driver=local", NULL});
 	if (cv_rm_rf(hidden) < 0)
 		return cv_error_prefix("volume %s: removed, but its data could not all be deleted (%s)", volume->name,
 		                       hidden);

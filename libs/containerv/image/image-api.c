@@ -221,6 +221,15 @@ out:
 	return ret;
 }
 
+/* docker's image events: Actor.ID the image (its digest here), name= the name concerned. */
+static void journal_image(const char *action, const char *digest, const char *name)
+{
+	cleanup_free char *attribute = NULL;
+
+	if (cv_asprintf(&attribute, "name=%s", name != NULL ? name : "") == 0)
+		cv_journal_note("image", action, digest, (const char *const[]){attribute, NULL});
+}
+
 int containerv_image_tag(const char *source, const char *target)
 {
 	struct cv_store *store = NULL;
@@ -251,6 +260,8 @@ int containerv_image_tag(const char *source, const char *target)
 		for (size_t i = 0; i < count; i++) {
 			if (strcmp(names[i].digest, digest) == 0) {
 				ret = cv_store_tag(store, name, digest, names[i].media_type, names[i].size);
+				if (ret == 0)
+					journal_image("tag", digest, name);
 				break;
 			}
 		}
@@ -313,13 +324,16 @@ int containerv_image_remove(const char *image, unsigned int flags, char *untagge
 		goto out;
 	}
 	if (by_name && same > 1) {
-		ret = cv_store_untag(store, name);
+		if ((ret = cv_store_untag(store, name)) == 0)
+			journal_image("untag", digest, name);
 	} else {
 		ret = 0;
 		for (size_t i = 0; i < name_count && ret == 0; i++) {
-			if (strcmp(names[i].digest, digest) == 0)
-				ret = cv_store_untag(store, names[i].name);
+			if (strcmp(names[i].digest, digest) == 0 && (ret = cv_store_untag(store, names[i].name)) == 0)
+				journal_image("untag", digest, names[i].name);
 		}
+		if (ret == 0)
+			journal_image("delete", digest, name);
 	}
 	if (ret == 0 && untagged != NULL)
 		memcpy(untagged, digest, 72);

@@ -352,7 +352,7 @@ static int set_image_locked(struct cv_store *store, struct containerv_options *o
 	}
 	if (config.healthcheck_json != NULL) {
 		json_t *health = json_loads(config.healthcheck_json, 0, NULL);
-		int parsed = cv_health_config_from_json(health, &image_health);
+		int parsed = cv_health_config_from_json(health, &image_health, false);
 		json_decref(health);
 		if (parsed < 0) {
 			cv_error_prefix("image %s", name);

@@ -342,6 +342,12 @@ CONTAINERV_API int containerv_image_pull(const char *reference, const struct con
 	}
 	/* Its errors say what failed already (the registry's name it, pull_image prefixes the store's). */
 	result = pull_image(store, &parsed, name, options, digest);
+	/* docker's: Actor.ID the reference pulled. */
+	if (result == 0) {
+		cleanup_free char *attribute = NULL;
+		if (cv_asprintf(&attribute, "name=%s", name) == 0)
+			cv_journal_note("image", "pull", name, (const char *const[]){attribute, NULL});
+	}
 out:
 	cv_store_close(store);
 	cv_reference_clear(&parsed);

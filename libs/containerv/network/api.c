@@ -189,6 +189,16 @@ static int choose_gateway(struct cv_network *network, const char *gateway_text)
 	return 0;
 }
 
+void cv_network_journal(const char *action, const struct cv_network *network, const char *container)
+{
+	char name[CV_NETWORK_NAME_MAX + 8], who[80];
+	const char *attributes[] = {name, "type=bridge", container != NULL ? who : NULL, NULL};
+
+	snprintf(name, sizeof name, "name=%s", network->name);
+	snprintf(who, sizeof who, "container=%s", container != NULL ? container : "");
+	cv_journal_note("network", action, network->id, attributes);
+}
+
 /*
  * network create: the user's subnet and gateway, or the defaults. A
  * `network create bridge` with a subnet keeps the default network's bridge
@@ -208,7 +218,10 @@ static int create_locked(const char *name, const char *subnet_text, const char *
 	if (ret < 0 || choose_gateway(&network, gateway_text) < 0)
 		return -1;
 	network.created_ns = cv_now_ns();
-	return cv_network_save_new(&network);
+	if (cv_network_save_new(&network) < 0)
+		return -1;
+	cv_network_journal("create", &network, NULL);
+	return 0;
 }
 
 int containerv_network_create(const char *name, const struct containerv_network_options *options)
@@ -437,9 +450,10 @@ static int remove_locked(const char *name)
 		cv_leases_free(leases, count);
 		return cv_error_errno(EBUSY, "network %s is in use by container %s", name, who[0] ? who : "(unknown)");
 	}
-	if (cv_network_platform_teardown(&network) < 0)
+	if (cv_network_platform_teardown(&network) < 0 || cv_network_delete_files(name) < 0)
 		return -1;
-	return cv_network_delete_files(name);
+	cv_network_journal("destroy", &network, NULL);
+	return 0;
 }
 
 int containerv_network_remove(const char *name)

@@ -95,6 +95,13 @@ struct cv_network {
 	int64_t created_ns;
 };
 
+/*
+ * Records a network's event in the current context's journal (docker's: create, connect, disconnect,
+ * destroy; Actor.ID the network's id, name and type=bridge, and container= for connect and disconnect).
+ * Never fails its caller: a journal that cannot be written is reported through the log.
+ */
+void cv_network_journal(const char *action, const struct cv_network *network, const char *container);
+
 struct cv_lease {
 	char container[65];
 	uint32_t address;

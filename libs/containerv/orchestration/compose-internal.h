@@ -73,6 +73,9 @@ void cv_compose_warn(struct cv_compose_loader *loader, const char *format, ...) 
 struct containerv_options;
 /* compose-supervise.c: healthcheck, restart and deploy.restart_policy on a replica's options. */
 int cv_compose_apply_supervision(struct containerv_options *options, json_t *service);
+/* x-containerv.healthcheck ({http, expect_status, body} or {tcp}) checked whole; the error names its key. */
+int cv_compose_check_health_extension(struct cv_compose_loader *loader, const char *name, json_t *service,
+                                      json_t *probe);
 /* depends_on service_healthy: every replica of dependency healthy within the timeout; the error names it. */
 int cv_compose_wait_healthy(const char *project, const char *name, const char *dependency, json_t *service,
                             int timeout_seconds);

@@ -294,7 +294,8 @@ int cv_compose_check_extensions(struct cv_compose_loader *loader, const char *na
 	}
 	if (extensions != NULL && !json_is_object(extensions)) {
 		snprintf(path, sizeof path, "services.%s.x-containerv", name);
-		return cv_compose_fail(loader, service, "x-containerv", path, "must be a mapping (lb, autoscale)");
+		return cv_compose_fail(loader, service, "x-containerv", path,
+		                       "must be a mapping (lb, autoscale, healthcheck)");
 	}
 	json_object_foreach(extensions, key, value)
 	{
@@ -304,9 +305,13 @@ int cv_compose_check_extensions(struct cv_compose_loader *loader, const char *na
 		} else if (strcmp(key, "autoscale") == 0) {
 			if (cv_compose_check_autoscale(loader, name, service, value) < 0)
 				return -1;
+		} else if (strcmp(key, "healthcheck") == 0) {
+			if (cv_compose_check_health_extension(loader, name, service, value) < 0)
+				return -1;
 		} else {
 			snprintf(path, sizeof path, "services.%s.x-containerv.%.100s", name, key);
-			return cv_compose_fail(loader, extensions, key, path, "unknown key (lb, autoscale)");
+			return cv_compose_fail(loader, extensions, key, path,
+			                       "unknown key (lb, autoscale, healthcheck)");
 		}
 	}
 	return check_ports(loader, name, service);

@@ -164,6 +164,7 @@ static int one_off_model(json_t *service, const struct containerv_compose_run_op
 	json_object_del(service, "ports");
 	json_object_del(service, "container_name");
 	json_object_del(service, "healthcheck");
+	json_object_del(json_object_get(service, "x-containerv"), "healthcheck");
 	if (options->command)
 		json_object_set_new(service, "command", string_array(options->command));
 	if (options->entrypoint)

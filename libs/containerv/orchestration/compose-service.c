@@ -646,6 +646,15 @@ static int set_deploy(struct check *c)
 				        "condition must be none, on-failure or any; max_attempts a number");
 			if (attempts != NULL)
 				json_object_set_new(member, "max_attempts", json_integer(count));
+			/* delay and window: durations, normalised as healthcheck's (a string the runtime parses). */
+			for (size_t i = 0; i < 2; i++) {
+				const char *timing = i == 0 ? "delay" : "window";
+				char timing_path[700];
+				snprintf(timing_path, sizeof timing_path, "%s.%s", path, timing);
+				if (json_object_get(member, timing) != NULL &&
+				    set_duration(c, member, timing, timing_path) < 0)
+					return -1;
+			}
 		} else {
 			cv_compose_warn(c->loader, "services.%s.deploy.%s: ignored (not applied yet)", c->name, key);
 		}

@@ -255,6 +255,8 @@ static int keep_existing(struct job *job, const struct run *run, int *kept)
 			ret = containerv_start(container);
 			progress(run, job->replica.name, ret == 0 ? "Started" : "Error");
 		} else {
+			/* Running: its supervisor may be gone (SIGKILLed); a new up adopts it. */
+			ret = containerv_supervise_ensure(container);
 			progress(run, job->replica.name, "Running");
 		}
 		containerv_close(container);

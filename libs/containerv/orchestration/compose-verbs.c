@@ -149,8 +149,8 @@ static int act_on(const struct action_run *run, const struct member *member, str
 	*status = NULL;
 	switch (run->action) {
 	case CV_COMPOSE_START:
-		if (running)
-			return 0;
+		if (running) /* its supervisor may be gone (SIGKILLed): adopted, as up does */
+			return containerv_supervise_ensure(container);
 		*status = "Started";
 		return containerv_start(container);
 	case CV_COMPOSE_STOP:

@@ -204,6 +204,8 @@ uint64_t cv_linux_volume_disk_bytes_used(int dirfd);
 
 /* context-watch.c: a context's watch (struct cv_backend_ops.context_watch_*). */
 struct cv_context_watch;
+/* network-socket.c: a socket made in the container's network namespace (struct cv_backend_ops.network_socket). */
+int cv_linux_network_socket(struct containerv_container *container, int domain, int type, containerv_fd_t *fd);
 /* dir-watch.c: the events journal's follow (struct cv_backend_ops.dir_watch_open). */
 int cv_linux_dir_watch_open(const char *dir, containerv_fd_t *fd);
 int cv_linux_context_watch_open(const char *containers_dir, struct cv_context_watch **watch, containerv_fd_t *fd);

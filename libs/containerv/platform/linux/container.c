@@ -388,9 +388,10 @@ int containerv_wait_process(struct containerv_container *container, containerv_p
 		if (errno != EINTR)
 			return cv_error_sys("wait for process %d", (int)pid);
 	}
-	if (exit_status != NULL) {
-		memset(exit_status, 0, sizeof *exit_status);
-		cv_exit_from_wait_status(status, exit_status);
-	}
+	struct containerv_exit ended = {0};
+	cv_exit_from_wait_status(status, &ended);
+	if (exit_status != NULL)
+		*exit_status = ended;
+	cv_exec_ended(container, pid, &ended);
 	return 0;
 }

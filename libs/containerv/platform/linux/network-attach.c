@@ -418,6 +418,8 @@ int cv_network_hand_lease(const struct cv_network *network, struct cv_lease *lea
 		return -1;
 	ret = cv_lease_save(network, lease);
 	cv_network_unlock(lock);
+	if (ret == 0)
+		cv_network_journal("connect", network, lease->container);
 	return ret;
 }
 
@@ -474,6 +476,7 @@ static int release_in(const char *name, void *user)
 			continue;
 		cv_network_platform_release(&network, &leases[i], walk->container_running);
 		cv_lease_remove(&network, leases[i].address);
+		cv_network_journal("disconnect", &network, walk->container);
 		walk->released++;
 		mine++;
 		left--;

@@ -37,7 +37,16 @@ extern "C" {
 /*
  * A health check, as docker's HEALTHCHECK and compose's healthcheck. test is
  * docker's form: {"CMD", argv..., NULL}, {"CMD-SHELL", "command", NULL} (run
- * with /bin/sh -c) or {"NONE", NULL} (no check, the image's included). The
+ * with /bin/sh -c) or {"NONE", NULL} (no check, the image's included); or
+ * one of containerv's probes, which run no process in the container: the
+ * supervisor connects from the container's network namespace (its loopback
+ * is the container's):
+ *   {"HTTP", "http://[ADDRESS][:PORT][/PATH]", ["status=N"], ["body=TEXT"], NULL}
+ *     a GET (HTTP/1.0); healthy when the status is 2xx or 3xx (or N) and,
+ *     with body=, the answer's first 64 KiB contain TEXT. ADDRESS is an
+ *     address literal (IPv6 in brackets), 127.0.0.1 when empty; never a name.
+ *   {"TCP", "PORT", NULL}: healthy when a connect to 127.0.0.1:PORT succeeds.
+ * An image's Healthcheck may not use the probes. The
  * durations are nanoseconds; 0 takes docker's default (interval 30 s,
  * timeout 30 s, start period 0, start interval 5 s); retries 0 takes 3.
  */
@@ -56,8 +65,8 @@ struct containerv_healthcheck {
  * test is {"NONE"} disables the image's. test NULL keeps the image's test
  * (containerv_options_set_image() first) with these timings; nothing when
  * the image has none.
- * EINVAL for a negative duration or retry count, an empty command or an
- * unknown test kind.
+ * EINVAL for a negative duration or retry count, an empty command, an
+ * unknown test kind, or a probe's bad URL, port, status or body.
  */
 CONTAINERV_API int containerv_options_set_healthcheck(struct containerv_options *options,
                                                       const struct containerv_healthcheck *check);
@@ -99,6 +108,17 @@ CONTAINERV_API int containerv_options_set_restart_policy(struct containerv_optio
                                                          enum containerv_restart_policy policy, int max_retries);
 
 /*
+ * compose's deploy.restart_policy delay and window. delay_ns > 0: the wait
+ * before each restart, instead of docker's back-off (100 ms doubling). window_ns
+ * > 0: on-failure's maximum retry count counts only the restarts of the last
+ * window_ns (swarm's sliding window: a container that fails again only after
+ * running longer than the window is retried again). 0 leaves each as docker's.
+ * EINVAL for a negative one or one above a year.
+ */
+CONTAINERV_API int containerv_options_set_restart_timing(struct containerv_options *options, int64_t delay_ns,
+                                                         int64_t window_ns);
+
+/*
  * Parses docker's spelling: "no", "always", "on-failure", "on-failure:N",
  * "unless-stopped". EINVAL with the text named otherwise.
  */
@@ -117,7 +137,7 @@ CONTAINERV_API const char *containerv_restart_policy_name(enum containerv_restar
 struct containerv_health_result {
 	int64_t start_ns;
 	int64_t end_ns;
-	int exit_code; /* -1: it timed out and was killed, or could not run */
+	int exit_code; /* -1: it timed out and was killed, or could not run; a probe: 0 healthy, 1 not */
 	char output[CONTAINERV_HEALTH_OUTPUT_MAX];
 };
 
@@ -156,6 +176,15 @@ CONTAINERV_API int containerv_supervision_inspect(struct containerv_container *c
  * restarted, ETIMEDOUT at the timeout.
  */
 CONTAINERV_API int containerv_wait_healthy(struct containerv_container *container, int timeout_ms);
+
+/*
+ * Adopts a running container whose supervisor is gone (SIGKILLed, or its
+ * host's process ended): starts a new one when the container has a health
+ * check or a restart policy and no supervisor holds it. Nothing to do (0)
+ * for a container that is not running, wants none, or has one. compose up
+ * calls it for the replicas it keeps, so a new up converges.
+ */
+CONTAINERV_API int containerv_supervise_ensure(struct containerv_container *container);
 
 /*
  * The supervisor's body, for the containerv-supervise helper: supervises the
