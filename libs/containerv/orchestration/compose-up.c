@@ -53,11 +53,19 @@ static void progress(const struct run *run, const char *resource, const char *st
 		run->options->progress(resource, status, run->options->user);
 }
 
+/* deploy.replicas; without it, an autoscaled service's min (its autoscaling goes on from there), else 1. */
 static int replicas_of(json_t *service)
 {
 	json_t *replicas = json_object_get(json_object_get(service, "deploy"), "replicas");
+	json_t *autoscale = json_object_get(json_object_get(service, "x-containerv"), "autoscale");
+	struct containerv_autoscale_policy policy = CONTAINERV_AUTOSCALE_POLICY_INIT;
 
-	return replicas ? (int)json_integer_value(replicas) : 1;
+	if (replicas != NULL)
+		return (int)json_integer_value(replicas);
+	if (autoscale != NULL && cv_compose_autoscale_policy(autoscale, &policy) == 0)
+		return (int)policy.min;
+	cv_error_clear();
+	return 1;
 }
 
 /* The services to start: the ones asked for and everything they depend on, each with its level. */
@@ -457,7 +465,7 @@ static int add_jobs(struct run *run, long long level)
 	return 0;
 }
 
-/* Replicas above the service's count (scaled down since the last up) are removed. */
+/* Replicas above the service's count (scaled down since the last up) are drained and removed. */
 static int remove_surplus(struct run *run)
 {
 	json_t *services = json_object_get(run->app->model, "services");
@@ -467,17 +475,24 @@ static int remove_surplus(struct run *run)
 	json_object_foreach(run->selected, name, level)
 	{
 		json_t *service = json_object_get(services, name);
+		char **surplus = NULL;
 		for (int number = replicas_of(service) + 1;; number++) {
 			struct containerv_container *container = NULL;
 			char replica[256];
 			snprintf(replica, sizeof replica, "%s-%s-%d", run->app->project, name, number);
 			if (containerv_open(replica, &container) < 0)
 				break;
-			containerv_stop(container, cv_compose_stop_signal(service), cv_compose_stop_timeout(service));
-			if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0)
+			containerv_close(container);
+			if (cv_strv_append(&surplus, replica) < 0) {
+				cv_strv_free(surplus);
 				return -1;
-			progress(run, replica, "Removed");
+			}
 		}
+		int ret = cv_compose_remove_replicas(run->app, service, surplus, run->options->progress,
+		                                     run->options->user);
+		cv_strv_free(surplus);
+		if (ret < 0)
+			return -1;
 	}
 	cv_error_clear();
 	return 0;
@@ -503,6 +518,12 @@ static void undo(struct run *run)
 }
 
 int containerv_compose_up(const struct containerv_compose *app, const struct containerv_compose_up_options *options)
+{
+	return cv_compose_up(app, options, true);
+}
+
+int cv_compose_up(const struct containerv_compose *app, const struct containerv_compose_up_options *options,
+                  bool resume_autoscale)
 {
 	struct containerv_compose_up_options defaults = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
 	struct run run = {.app = app, .options = options ? options : &defaults};
@@ -549,6 +570,12 @@ int containerv_compose_up(const struct containerv_compose *app, const struct con
 		if (run_level(&run, first, end) < 0)
 			goto fail;
 		first = end;
+	}
+	/* up is where a paused autoscaling (a manual scale) resumes, from the count up made. */
+	json_object_foreach(run.selected, name, level)
+	{
+		if (resume_autoscale)
+			cv_compose_autoscale_resume(app->project, name);
 	}
 	/* The balancer last: it serves the replicas just started (a port it cannot take fails the up). */
 	if (remove_surplus(&run) < 0 || cv_compose_lb_up(app, run.options->progress, run.options->user) < 0)
