@@ -116,8 +116,9 @@ static void journal_scale(const struct containerv_compose *app, const char *name
 	const char *attributes[8] = {project, service, before, after, by, NULL, NULL, NULL};
 
 	snprintf(id, sizeof id, "%s-%s", app->project, name);
-	snprintf(project, sizeof project, "project=%s", app->project);
-	snprintf(service, sizeof service, "service=%s", name);
+	/* compose's labels as attributes: `compose events` selects a project's events by them. */
+	snprintf(project, sizeof project, CV_COMPOSE_LABEL_PROJECT "=%s", app->project);
+	snprintf(service, sizeof service, CV_COMPOSE_LABEL_SERVICE "=%s", name);
 	snprintf(before, sizeof before, "from=%u", from);
 	snprintf(after, sizeof after, "to=%u", to);
 	snprintf(by, sizeof by, "trigger=%s", trigger);

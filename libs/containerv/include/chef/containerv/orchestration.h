@@ -227,8 +227,12 @@ CONTAINERV_API int containerv_compose_find(const char *project, const char *serv
  * them); up makes the missing <project>-<service>-<n> as containerv_compose_up()
  * does, its dependencies started first (options->services is ignored).
  * Replicas already there are kept (the replica count is not part of the
- * config hash). EINVAL for a service with container_name and more than one
- * replica.
+ * config hash). Replicas removed leave the project's balancer first and
+ * their open connections finish (at most the service's stop grace period).
+ * On a service with x-containerv.autoscale this is a manual scale: it
+ * pauses the service's autoscaling until the next containerv_compose_up()
+ * of it (docs/orchestration.md). A "scale" event goes to the journal.
+ * EINVAL for a service with container_name and more than one replica.
  */
 CONTAINERV_API int containerv_compose_scale(const struct containerv_compose *app, const char *service,
                                             unsigned int replicas, const struct containerv_compose_up_options *options);
