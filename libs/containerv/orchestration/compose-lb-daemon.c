@@ -846,7 +846,9 @@ int cv_compose_lb_up(const struct containerv_compose *app, containerv_compose_pr
 	wanted = json_dumps(plan, JSON_SORT_KEYS | JSON_COMPACT);
 	if (wanted == NULL || project_directory(app->project, true, directory, sizeof directory) < 0) {
 		ret = wanted == NULL ? cv_error_errno(ENOMEM, "out of memory") : -1;
-	} else if (running_balancer(directory, &pid, &recorded) && recorded != NULL && strcmp(recorded, wanted) == 0) {
+	} else if (running_balancer(directory, &pid, &recorded) &&
+	           ((recorded != NULL && strcmp(recorded, wanted) == 0) || pid == getpid())) {
+		/* The same plan; or an autoscaling change of this very process, which never replaces itself. */
 		kill(pid, SIGHUP); /* the replicas may have changed: re-read them now */
 		if (progress != NULL)
 			progress(resource, "Running", user);
