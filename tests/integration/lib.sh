@@ -52,11 +52,11 @@ one_error_line() {
 	[ -z "${1:-}" ] || [[ "$ERR" == *"$1"* ]] || fail "error line lacks \"$1\": $ERR"
 }
 
-# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.
+# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds (WAIT_SECONDS=N for another bound).
 wait_for() {
 	local what=$1
 	shift
-	for _ in $(seq 100); do
+	for _ in $(seq $((${WAIT_SECONDS:-10} * 10))); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done

@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/digest.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "orchestration/compose-lb.h"
@@ -171,33 +170,6 @@ static bool running_balancer(const char *directory, pid_t *pid, char **plan)
 
 /* ---- the plan: what the app's balanced ports are ---- */
 
-/*
- * The hash of the app's model without the replica counts: an autoscaled
- * service is scaled with the model this process holds, so a changed model
- * (an image, a dependency) must replace the process, and a scale must not.
- */
-static int model_hash(const struct containerv_compose *app, char out[72])
-{
-	json_t *copy = json_deep_copy(app->model), *service;
-	const char *name;
-	char *text;
-	int ret;
-
-	if (copy == NULL)
-		return cv_error_errno(ENOMEM, "out of memory");
-	json_object_foreach(json_object_get(copy, "services"), name, service)
-	{
-		json_object_del(json_object_get(service, "deploy"), "replicas");
-	}
-	text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
-	json_decref(copy);
-	if (text == NULL)
-		return cv_error_errno(ENOMEM, "out of memory");
-	ret = cv_digest_buffer(text, strlen(text), out);
-	free(text);
-	return ret;
-}
-
 static json_t *plan_entry(const struct containerv_compose *app, const char *name, json_t *service,
                           const struct cv_compose_lb_port *port)
 {
@@ -225,9 +197,14 @@ static json_t *plan_entry(const struct containerv_compose *app, const char *name
 	        (json_int_t)(probe_ns / 1000000), "udp_probe", json_string_value(json_object_get(lb, "udp_probe")),
 	        "udp_expect", json_string_value(json_object_get(lb, "udp_expect")), "autoscale",
 	        json_object_get(json_object_get(service, "x-containerv"), "autoscale"));
+	/*
+	 * An autoscaled service is scaled with the model this process holds: a
+	 * changed model (an image, a dependency) must replace the process, a
+	 * changed replica count must not.
+	 */
 	char hash[72];
 	if (entry != NULL && json_object_get(entry, "autoscale") != NULL) {
-		if (model_hash(app, hash) < 0) {
+		if (cv_compose_model_hash(app, hash) < 0) {
 			json_decref(entry);
 			return NULL;
 		}

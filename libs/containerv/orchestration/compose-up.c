@@ -97,18 +97,16 @@ static int select_services(struct run *run, const char *name, int depth)
 	return 0;
 }
 
-/* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
-int cv_compose_config_hash(json_t *service, char out[72])
+/* The digest of a JSON value's canonical text (sorted keys, compact); the value is released. */
+static int digest_of(json_t *value, char out[72])
 {
-	json_t *copy = json_deep_copy(service);
 	char *text;
 	int ret;
 
-	if (copy == NULL)
+	if (value == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
-	json_object_del(json_object_get(copy, "deploy"), "replicas");
-	text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
-	json_decref(copy);
+	text = json_dumps(value, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(value);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
 	ret = cv_digest_buffer(text, strlen(text), out);
@@ -116,7 +114,28 @@ int cv_compose_config_hash(json_t *service, char out[72])
 	return ret;
 }
 
-/* The networks a service is on (its first one "default" when it names none), made unless they exist. */
+/* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
+int cv_compose_config_hash(json_t *service, char out[72])
+{
+	json_t *copy = json_deep_copy(service);
+
+	if (copy != NULL)
+		json_object_del(json_object_get(copy, "deploy"), "replicas");
+	return digest_of(copy, out);
+}
+
+int cv_compose_model_hash(const struct containerv_compose *app, char out[72])
+{
+	json_t *copy = json_deep_copy(app->model), *service;
+	const char *name;
+
+	json_object_foreach(json_object_get(copy, "services"), name, service)
+	{
+		json_object_del(json_object_get(service, "deploy"), "replicas");
+	}
+	return digest_of(copy, out);
+}
+
 int cv_compose_make_networks(const struct containerv_compose *app, json_t *service, char ***made,
                              containerv_compose_progress_fn report, void *user)
 {
