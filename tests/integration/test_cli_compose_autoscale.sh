@@ -61,7 +61,7 @@ services:
 YAML
 compose() { cv "$1" compose -f "$app/compose.yaml" "${@:2}"; }
 state=$CONTAINERV_ROOT/compose/asapp
-running() { "$CONTAINERV" compose -p asapp ps --format json | jq '[.[] | select(.Service == "web" and .State == "running")] | length'; }
+running() { "$CONTAINERV" compose -f "$app/compose.yaml" ps --format json | jq '[.[] | select(.Service == "web" and .State == "running")] | length'; }
 running_is() { [ "$(running)" = "$1" ]; }
 in_rotation() { jq '.[0].backends | map(select(.state == 0)) | length' "$state/lb-status.json"; }
 in_rotation_is() { [ "$(in_rotation)" = "$1" ]; }

@@ -321,7 +321,8 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 
 	struct member *known = NULL;
 
-	for (size_t i = 0; i < balanced->member_count && known == NULL; i++) {
+	/* The newest entry of that name: a replica made again at another address is a new entry. */
+	for (size_t i = balanced->member_count; i-- > 0 && known == NULL;) {
 		if (strcmp(balanced->members[i].name, container->name) == 0)
 			known = &balanced->members[i];
 	}
