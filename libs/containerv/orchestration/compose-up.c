@@ -114,13 +114,27 @@ static int digest_of(json_t *value, char out[72])
 	return ret;
 }
 
+/*
+ * Takes the replica count out of a service's copy, and the deploy mapping when
+ * nothing else is left in it: a scale adds "deploy: {replicas: N}" to a
+ * service that had none, which must not change its hash.
+ */
+static void forget_replicas(json_t *service)
+{
+	json_t *deploy = json_object_get(service, "deploy");
+
+	json_object_del(deploy, "replicas");
+	if (json_is_object(deploy) && json_object_size(deploy) == 0)
+		json_object_del(service, "deploy");
+}
+
 /* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
 int cv_compose_config_hash(json_t *service, char out[72])
 {
 	json_t *copy = json_deep_copy(service);
 
 	if (copy != NULL)
-		json_object_del(json_object_get(copy, "deploy"), "replicas");
+		forget_replicas(copy);
 	return digest_of(copy, out);
 }
 
@@ -131,7 +145,7 @@ int cv_compose_model_hash(const struct containerv_compose *app, char out[72])
 
 	json_object_foreach(json_object_get(copy, "services"), name, service)
 	{
-		json_object_del(json_object_get(service, "deploy"), "replicas");
+		forget_replicas(service);
 	}
 	return digest_of(copy, out);
 }
