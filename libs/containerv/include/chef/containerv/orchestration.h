@@ -114,6 +114,10 @@ struct containerv_compose_up_options {
  * service_completed_successfully.
  * Idempotent: a container whose service is unchanged (same config hash) is
  * kept (started again when it had exited); a changed one is recreated.
+ * A service gets deploy.replicas replicas (without it: x-containerv.autoscale's
+ * min, else 1); those above are drained through the balancer and removed.
+ * It resumes the autoscaling of the services it brings up that a manual
+ * containerv_compose_scale() paused.
  * On failure what this call created is removed again.
  */
 CONTAINERV_API int containerv_compose_up(const struct containerv_compose *app,
