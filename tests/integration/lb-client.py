@@ -11,6 +11,8 @@
   load HOST PORT SECONDS         requests back to back for SECONDS; prints "T NAME" per answer
                                  and "T failed" per failure (T: the time of day, in seconds)
   udp HOST PORT N                N datagrams from N source ports; prints "NAME COUNT"
+
+LB_CLIENT_PATH: the path requested (default "/"), e.g. a CGI script that burns CPU.
 """
 import collections
 import concurrent.futures
@@ -25,7 +27,7 @@ def request(host, port, source=None, timeout=5.0):
     try:
         with socket.create_connection((host, port), timeout=timeout,
                                       source_address=(source, 0) if source else None) as s:
-            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            s.sendall(b"GET %s HTTP/1.0\r\n\r\n" % os.environ.get("LB_CLIENT_PATH", "/").encode())
             data = b""
             while True:
                 chunk = s.recv(65536)

@@ -72,11 +72,11 @@ wait_until() {
 	fail "timed out waiting for $what${WAIT_UNTIL_DETAIL:+ ($(eval "$WAIT_UNTIL_DETAIL"))}"
 }
 
-# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds.
+# wait_for DESCRIPTION COMMAND...: retries for up to 10 seconds (WAIT_SECONDS=N for another bound).
 wait_for() {
 	local what=$1
 	shift
-	wait_until "$what" 10 "$@"
+	wait_until "$what" "${WAIT_SECONDS:-10}" "$@"
 }
 
 # assert_gone ID: nothing of that container remains (state, mounts, cgroups, processes).

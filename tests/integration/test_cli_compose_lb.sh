@@ -138,6 +138,7 @@ bad '    labels: {containerv.lb.algorithm: nope}' 'services.s.labels.containerv.
 bad '    x-containerv: {autoscale: {min: 4, max: 2, cpu_percent: 50}}' 'services.s.x-containerv.autoscale.min: 4 is above max (2)'
 bad '    x-containerv: {autoscale: {min: 1, max: 3, cpu_percent: -5}}' 'services.s.x-containerv.autoscale.cpu_percent'
 bad '    x-containerv: {autoscale: {max: 3, cpu_percent: 50, scale_up_cooldown: -1}}' 'services.s.x-containerv.autoscale.scale_up_cooldown'
+bad '    x-containerv: {autoscale: {max: 3, cpu_percent: 50, burst: 2}}' 'services.s.x-containerv.autoscale.burst: unknown key'
 cv 0 compose -p badlb ps -a --format json
 [ "$OUT" = "[]" ] || fail "bad input made containers: $OUT"
 pass "bad x-containerv input: one line naming the key"

@@ -242,6 +242,10 @@ TEST(compose_keys_are_validated)
 	check_refused("    x-containerv: {autoscale: {min: 1, cpu_percent: 50}}",
 	              "services.web.x-containerv.autoscale.max: is required");
 	check_refused("    x-containerv: {scale: 1}", "services.web.x-containerv.scale: unknown key");
+	check_refused("    x-containerv: {autoscale: {max: 3, cpu_percent: 50, cpu: 20}}",
+	              "services.web.x-containerv.autoscale.cpu: unknown key");
+	check_refused("    x-containerv: {autoscale: {max: 3, cpu_percent: 50, scale_down_cooldown: -2s}}",
+	              "services.web.x-containerv.autoscale.scale_down_cooldown: must be a duration");
 }
 
 int main(void)

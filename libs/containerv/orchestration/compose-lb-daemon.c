@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -56,13 +58,31 @@ struct member {
 
 #define AUTOSCALE_HISTORY 4096 /* samples, one a second: about an hour */
 
-/* A service's autoscaling (autoscale.h), evaluated where its replica set is known: here. */
+struct daemon;
+
+/*
+ * A service's autoscaling (autoscale.h), evaluated where its replica set is
+ * known: here. A decision is applied by a thread of its own (creating and
+ * draining replicas takes seconds; the refreshes and the status go on
+ * meanwhile), one change at a time per service.
+ */
 struct autoscaler {
 	struct containerv_autoscale_policy policy;
 	struct containerv_autoscale_state state;
 	struct containerv_autoscale_sample history[AUTOSCALE_HISTORY];
 	size_t count;
-	unsigned int wanted; /* the last decision */
+	unsigned int wanted;   /* the last decision */
+	unsigned int running;  /* replicas running at the last listing (healthy or not) */
+	bool paused;           /* a manual scale paused it (autoscale-paused@SERVICE) until the next up */
+	struct daemon *daemon; /* for the scaling thread */
+	const char *service;
+	pthread_t thread;
+	bool scaling;        /* the thread runs (or has ended and is not joined yet) */
+	atomic_bool scaled;  /* set by the thread when it ends */
+	unsigned int target; /* what the thread scales to */
+	char reason[128];    /* the sample that decided it, for the scale event */
+	char error[512];     /* the last failed change's error, "" after a success */
+	uint64_t changes;    /* changes applied */
 };
 
 struct balanced {
@@ -75,17 +95,14 @@ struct balanced {
 	struct autoscaler *autoscaler; /* the service's first balanced port only; NULL: none */
 };
 
-/*
- * Applies an autoscaling decision: sets the service's replica count. The
- * hook for `compose scale` (not in the library yet): until it is, a decision
- * is recorded in the status (autoscale.wanted) and nothing is created or
- * removed. Returns 0 when applied.
- */
-typedef int (*cv_compose_scale_fn)(const char *project, const char *service, unsigned int replicas, void *user);
-static cv_compose_scale_fn scale_service = NULL;
-
 struct daemon {
 	const char *project;
+	/*
+	 * The app as the up that started this process loaded it (this process
+	 * is a fork of that up): an autoscaling change scales it. The plan holds
+	 * the model's hash, so an up with another model replaces the process.
+	 */
+	const struct containerv_compose *app;
 	int directory; /* <root>/compose/<project> */
 	struct balanced *balanced;
 	size_t count;
@@ -113,7 +130,7 @@ static int project_directory(const char *project, bool create, char *path, size_
 }
 
 /* Is the lock held (by a live balancer)? */
-static bool lock_held(const char *directory)
+bool cv_compose_lb_serving(const char *directory)
 {
 	char path[PATH_MAX + 32];
 	int fd;
@@ -135,7 +152,7 @@ static bool running_balancer(const char *directory, pid_t *pid, char **plan)
 	char *text = NULL;
 	json_t *record;
 
-	if (!lock_held(directory))
+	if (!cv_compose_lb_serving(directory))
 		return false;
 	snprintf(path, sizeof path, "%s/lb.json", directory);
 	if (cv_read_file(path, &text, NULL, 1 << 20) < 0) {
@@ -169,17 +186,31 @@ static json_t *plan_entry(const struct containerv_compose *app, const char *name
 	snprintf(network, sizeof network, "%s_%s", app->project, cv_compose_first_network(service));
 	json_t *weights = json_object_get(lb, "weights");
 
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:o, s:I, s:s?, s:s?, s:O?}", "service", name, "network",
-	                 network, "host_ip", port->host_ip, "published", (json_int_t)port->published, "target",
-	                 (json_int_t)port->target, "udp", port->udp, "algorithm",
-	                 algorithm ? algorithm
-	                 : label   ? label
-	                           : "round_robin",
-	                 "weights", weights != NULL ? json_incref(weights) : json_object(), "probe_interval_ms",
-	                 (json_int_t)(probe_ns / 1000000), "udp_probe",
-	                 json_string_value(json_object_get(lb, "udp_probe")), "udp_expect",
-	                 json_string_value(json_object_get(lb, "udp_expect")), "autoscale",
-	                 json_object_get(json_object_get(service, "x-containerv"), "autoscale"));
+	json_t *entry = json_pack(
+	        "{s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:o, s:I, s:s?, s:s?, s:O?}", "service", name, "network", network,
+	        "host_ip", port->host_ip, "published", (json_int_t)port->published, "target", (json_int_t)port->target,
+	        "udp", port->udp, "algorithm",
+	        algorithm ? algorithm
+	        : label   ? label
+	                  : "round_robin",
+	        "weights", weights != NULL ? json_incref(weights) : json_object(), "probe_interval_ms",
+	        (json_int_t)(probe_ns / 1000000), "udp_probe", json_string_value(json_object_get(lb, "udp_probe")),
+	        "udp_expect", json_string_value(json_object_get(lb, "udp_expect")), "autoscale",
+	        json_object_get(json_object_get(service, "x-containerv"), "autoscale"));
+	/*
+	 * An autoscaled service is scaled with the model this process holds: a
+	 * changed model (an image, a dependency) must replace the process, a
+	 * changed replica count must not.
+	 */
+	char hash[72];
+	if (entry != NULL && json_object_get(entry, "autoscale") != NULL) {
+		if (cv_compose_model_hash(app, hash) < 0) {
+			json_decref(entry);
+			return NULL;
+		}
+		json_object_set_new(entry, "model", json_string(hash));
+	}
+	return entry;
 }
 
 static json_t *make_plan(const struct containerv_compose *app)
@@ -194,8 +225,13 @@ static json_t *make_plan(const struct containerv_compose *app)
 		json_array_foreach(json_object_get(service, "ports"), index, element)
 		{
 			struct cv_compose_lb_port port;
-			if (cv_compose_port_balanced(service, json_string_value(element), &port))
-				json_array_append_new(plan, plan_entry(app, name, service, &port));
+			if (!cv_compose_port_balanced(service, json_string_value(element), &port))
+				continue;
+			json_t *entry = plan_entry(app, name, service, &port);
+			if (entry == NULL || json_array_append_new(plan, entry) < 0) {
+				json_decref(plan);
+				return NULL;
+			}
 		}
 	}
 	return plan;
@@ -229,16 +265,30 @@ static void sample_member(struct member *member, struct containerv_container *co
 	member->sampled_ns = now;
 }
 
-/* The replica's address on the balancer's network ("" when it has none); sampled when member is given. */
+/*
+ * The replica's address on the balancer's network ("" when it has none, or
+ * when it has a health check and is not healthy: a replica joins the
+ * rotation only once healthy, and leaves it when it turns unhealthy);
+ * sampled when member is given.
+ */
 static void replica_address(const char *name, const char *network, char *address, size_t size, struct member *member)
 {
 	struct containerv_container *container = NULL;
 	struct containerv_network_endpoint *endpoints = NULL;
+	struct containerv_supervision supervision = {.version = CONTAINERV_SUPERVISION_VERSION};
 	size_t count = 0;
 
 	address[0] = '\0';
 	if (containerv_open(name, &container) < 0) {
 		cv_error_clear();
+		return;
+	}
+	if (member != NULL)
+		sample_member(member, container);
+	if (containerv_supervision_inspect(container, &supervision) == 0 && supervision.has_healthcheck &&
+	    supervision.health != CV_HEALTH_HEALTHY) {
+		cv_error_clear();
+		containerv_close(container);
 		return;
 	}
 	if (containerv_network_endpoints(container, &endpoints, &count) == 0) {
@@ -249,8 +299,6 @@ static void replica_address(const char *name, const char *network, char *address
 		}
 		containerv_network_endpoints_free(endpoints, count);
 	}
-	if (member != NULL && address[0] != '\0')
-		sample_member(member, container);
 	cv_error_clear();
 	containerv_close(container);
 }
@@ -273,7 +321,8 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 
 	struct member *known = NULL;
 
-	for (size_t i = 0; i < balanced->member_count && known == NULL; i++) {
+	/* The newest entry of that name: a replica made again at another address is a new entry. */
+	for (size_t i = balanced->member_count; i-- > 0 && known == NULL;) {
 		if (strcmp(balanced->members[i].name, container->name) == 0)
 			known = &balanced->members[i];
 	}
@@ -311,16 +360,71 @@ static int on_container(const struct containerv_compose_container *container, vo
 {
 	struct daemon *daemon = user;
 
-	if (container->state != CV_STATE_RUNNING)
+	if (container->state != CV_STATE_RUNNING || container->oneoff)
 		return 0;
 	for (size_t i = 0; i < daemon->count; i++) {
-		if (strcmp(daemon->balanced[i].service, container->service) == 0)
-			admit(&daemon->balanced[i], container);
+		struct balanced *balanced = &daemon->balanced[i];
+		if (strcmp(balanced->service, container->service) != 0)
+			continue;
+		if (balanced->autoscaler != NULL)
+			balanced->autoscaler->running++;
+		/* Marked by a scale-down: out of the rotation while its connections finish. */
+		if (!cv_compose_lb_draining(daemon->directory, container->name))
+			admit(balanced, container);
 	}
 	return 0;
 }
 
-/* One second of a service's history: the mean use of its running replicas, then the decision. */
+/* The scaling thread: one change, through compose scale (drains what it removes, journals the event). */
+static void *apply_change(void *data)
+{
+	struct autoscaler *autoscaler = data;
+	struct containerv_compose_up_options options = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
+
+	if (cv_compose_scale_service(autoscaler->daemon->app, autoscaler->service, autoscaler->target, &options,
+	                             "autoscale", autoscaler->reason) < 0)
+		snprintf(autoscaler->error, sizeof autoscaler->error, "%s", containerv_last_error());
+	else
+		autoscaler->error[0] = '\0';
+	cv_error_clear();
+	atomic_store(&autoscaler->scaled, true);
+	kill(getpid(), SIGHUP); /* the main loop joins it at once */
+	return NULL;
+}
+
+/* Has the change in flight ended? Joins its thread then; the cooldowns count from its end. */
+static bool change_in_flight(struct autoscaler *autoscaler, int64_t now_ms)
+{
+	if (!autoscaler->scaling)
+		return false;
+	if (!atomic_load(&autoscaler->scaled))
+		return true;
+	pthread_join(autoscaler->thread, NULL);
+	autoscaler->scaling = false;
+	if (autoscaler->error[0] == '\0')
+		autoscaler->changes++;
+	/* Making and draining replicas takes a while under load: that time is not cooldown. */
+	autoscaler->state.last_change_ms = now_ms;
+	return false;
+}
+
+static void start_change(struct daemon *daemon, struct autoscaler *autoscaler,
+                         const struct containerv_autoscale_sample *sample)
+{
+	autoscaler->daemon = daemon;
+	autoscaler->target = autoscaler->wanted;
+	snprintf(autoscaler->reason, sizeof autoscaler->reason, "cpu_percent=%.1f memory_percent=%.1f",
+	         sample->cpu_percent, sample->memory_percent);
+	atomic_store(&autoscaler->scaled, false);
+	/* The thread inherits the blocked SIGHUP/SIGTERM: the main loop's sigtimedwait keeps them. */
+	if (pthread_create(&autoscaler->thread, NULL, apply_change, autoscaler) != 0) {
+		snprintf(autoscaler->error, sizeof autoscaler->error, "cannot start the scaling thread");
+		return;
+	}
+	autoscaler->scaling = true;
+}
+
+/* One second of a service's history: the mean use of its replicas in rotation, then the decision. */
 static void autoscale(struct daemon *daemon, struct balanced *balanced)
 {
 	struct autoscaler *autoscaler = balanced->autoscaler;
@@ -328,12 +432,12 @@ static void autoscale(struct daemon *daemon, struct balanced *balanced)
 	        .time_ms = cv_monotonic_ns() / 1000000, .cpu_percent = -1, .memory_percent = -1};
 	double cpu = 0, memory = 0;
 	unsigned int with_cpu = 0, with_memory = 0;
+	bool paused = cv_compose_autoscale_paused(daemon->directory, balanced->service);
 
 	for (size_t m = 0; m < balanced->member_count; m++) {
 		const struct member *member = &balanced->members[m];
 		if (!member->present)
 			continue;
-		sample.replicas++;
 		if (member->cpu_percent >= 0) {
 			cpu += member->cpu_percent;
 			with_cpu++;
@@ -343,6 +447,13 @@ static void autoscale(struct daemon *daemon, struct balanced *balanced)
 			with_memory++;
 		}
 	}
+	if (change_in_flight(autoscaler, sample.time_ms))
+		return; /* no sample while the count moves: the next decision sees the new one's load */
+	if (autoscaler->paused && !paused)
+		autoscaler->state.started = 0; /* resumed by an up: the cooldowns count from now */
+	autoscaler->paused = paused;
+	/* Every running replica counts, the ones not healthy yet too: they are the service's size. */
+	sample.replicas = autoscaler->running;
 	if (sample.replicas == 0)
 		return; /* nothing runs: a scale from zero is not ours to decide */
 	sample.cpu_percent = with_cpu > 0 ? cpu / with_cpu : -1;
@@ -352,22 +463,28 @@ static void autoscale(struct daemon *daemon, struct balanced *balanced)
 		autoscaler->count--;
 	}
 	autoscaler->history[autoscaler->count++] = sample;
+	if (paused) {
+		autoscaler->wanted = sample.replicas;
+		return;
+	}
 	if (containerv_autoscale_decide(&autoscaler->policy, autoscaler->history, autoscaler->count, sample.time_ms,
 	                                &autoscaler->state, &autoscaler->wanted) < 0) {
 		cv_error_clear();
 		return;
 	}
-	if (autoscaler->wanted != sample.replicas && scale_service != NULL &&
-	    scale_service(daemon->project, balanced->service, autoscaler->wanted, NULL) < 0)
-		cv_error_clear(); /* tried again at the next decision */
+	if (autoscaler->wanted != sample.replicas)
+		start_change(daemon, autoscaler, &sample);
 }
 
 /* Lists the project's replicas: the running ones are (or become again) backends, the others drain. */
 static void refresh(struct daemon *daemon)
 {
-	for (size_t i = 0; i < daemon->count; i++)
+	for (size_t i = 0; i < daemon->count; i++) {
 		for (size_t m = 0; m < daemon->balanced[i].member_count; m++)
 			daemon->balanced[i].members[m].present = false;
+		if (daemon->balanced[i].autoscaler != NULL)
+			daemon->balanced[i].autoscaler->running = 0;
+	}
 	if (containerv_compose_list(daemon->project, on_container, daemon) < 0) {
 		cv_error_clear();
 		return; /* the store could not be read this time: change nothing */
@@ -444,10 +561,13 @@ static void write_status(struct daemon *daemon)
 		if (entry != NULL && autoscaler != NULL && autoscaler->count > 0) {
 			const struct containerv_autoscale_sample *last = &autoscaler->history[autoscaler->count - 1];
 			json_object_set_new(entry, "autoscale",
-			                    json_pack("{s:i, s:i, s:I, s:f, s:f}", "replicas", (int)last->replicas,
-			                              "wanted", (int)autoscaler->wanted, "decisions",
-			                              (json_int_t)autoscaler->state.decisions, "cpu_percent",
-			                              last->cpu_percent, "memory_percent", last->memory_percent));
+			                    json_pack("{s:i, s:i, s:I, s:I, s:f, s:f, s:b, s:b, s:s}", "replicas",
+			                              (int)last->replicas, "wanted", (int)autoscaler->wanted,
+			                              "decisions", (json_int_t)autoscaler->state.decisions, "changes",
+			                              (json_int_t)autoscaler->changes, "cpu_percent", last->cpu_percent,
+			                              "memory_percent", last->memory_percent, "paused",
+			                              autoscaler->paused, "scaling", autoscaler->scaling, "error",
+			                              autoscaler->error));
 		}
 		json_array_append_new(balancers, entry);
 	}
@@ -500,6 +620,8 @@ static int make_autoscaler(struct daemon *daemon, size_t position)
 	if (balanced->autoscaler == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
 	balanced->autoscaler->policy = defaults;
+	balanced->autoscaler->service = balanced->service;
+	balanced->autoscaler->daemon = daemon;
 	return cv_compose_autoscale_policy(policy, &balanced->autoscaler->policy);
 }
 
@@ -525,9 +647,9 @@ static void report(int channel, const char *message)
 	close(channel);
 }
 
-static _Noreturn void serve(const char *project, const char *directory, json_t *plan, int channel)
+static _Noreturn void serve(const struct containerv_compose *app, const char *directory, json_t *plan, int channel)
 {
-	struct daemon daemon = {.project = project};
+	struct daemon daemon = {.project = app->project, .app = app};
 	sigset_t signals;
 	char path[PATH_MAX + 32];
 	int lock;
@@ -575,14 +697,20 @@ static _Noreturn void serve(const char *project, const char *directory, json_t *
 		refresh(&daemon);
 		write_status(&daemon);
 	}
+	/* A change in flight finishes (down waits for this process): no replica is left half made. */
+	for (size_t i = 0; i < daemon.count; i++) {
+		if (daemon.balanced[i].autoscaler != NULL && daemon.balanced[i].autoscaler->scaling)
+			pthread_join(daemon.balanced[i].autoscaler->thread, NULL);
+	}
 	for (size_t i = 0; i < daemon.count; i++)
 		containerv_lb_free(daemon.balanced[i].lb);
 	_exit(0);
 }
 
 /* Forks the process (a daemonised grandchild, as the DNS server) and waits for its report. */
-static int start(const char *project, const char *directory, json_t *plan)
+static int start(const struct containerv_compose *app, const char *directory, json_t *plan)
 {
+	const char *project = app->project;
 	int channel[2];
 	pid_t middle;
 	char message[REPORT_MAX];
@@ -607,7 +735,7 @@ static int start(const char *project, const char *directory, json_t *plan)
 		closefrom(4); /* nothing of the caller's stays open in a long-lived process */
 		signal(SIGHUP, SIG_IGN);
 		if (fork() == 0)
-			serve(project, directory, plan, 3);
+			serve(app, directory, plan, 3);
 		_exit(0);
 	}
 	close(channel[1]);
@@ -627,7 +755,7 @@ static int start(const char *project, const char *directory, json_t *plan)
 	close(channel[0]);
 	if (total > 0)
 		return cv_error_errno(EADDRINUSE, "balancer of project %s: %s", project, message);
-	if (!lock_held(directory))
+	if (!cv_compose_lb_serving(directory))
 		return cv_error_errno(ECHILD, "balancer of project %s: it ended before serving", project);
 	return 0;
 }
@@ -640,7 +768,7 @@ static int stop(const char *directory, pid_t pid)
 	int sent = SIGTERM;
 
 	kill(pid, SIGTERM);
-	while (lock_held(directory)) {
+	while (cv_compose_lb_serving(directory)) {
 		if (cv_monotonic_ns() > deadline) {
 			if (sent == SIGKILL)
 				return cv_error_errno(ETIMEDOUT, "the balancer (pid %d) does not end", (int)pid);
@@ -665,7 +793,7 @@ int cv_compose_lb_down(const char *project, containerv_compose_progress_fn progr
 		return 0;
 	snprintf(resource, sizeof resource, "Balancer %s", project);
 	/* The lock may be held before the pid is recorded (a start in progress): wait for the record a moment. */
-	for (int i = 0; i < 100 && lock_held(directory) && !running_balancer(directory, &pid, NULL); i++)
+	for (int i = 0; i < 100 && cv_compose_lb_serving(directory) && !running_balancer(directory, &pid, NULL); i++)
 		nanosleep(&(struct timespec){0, 20000000}, NULL);
 	if (pid > 0) {
 		if (stop(directory, pid) < 0)
@@ -696,14 +824,16 @@ int cv_compose_lb_up(const struct containerv_compose *app, containerv_compose_pr
 	wanted = json_dumps(plan, JSON_SORT_KEYS | JSON_COMPACT);
 	if (wanted == NULL || project_directory(app->project, true, directory, sizeof directory) < 0) {
 		ret = wanted == NULL ? cv_error_errno(ENOMEM, "out of memory") : -1;
-	} else if (running_balancer(directory, &pid, &recorded) && recorded != NULL && strcmp(recorded, wanted) == 0) {
+	} else if (running_balancer(directory, &pid, &recorded) &&
+	           ((recorded != NULL && strcmp(recorded, wanted) == 0) || pid == getpid())) {
+		/* The same plan; or an autoscaling change of this very process, which never replaces itself. */
 		kill(pid, SIGHUP); /* the replicas may have changed: re-read them now */
 		if (progress != NULL)
 			progress(resource, "Running", user);
 	} else {
 		if (pid > 0 && stop(directory, pid) < 0)
 			ret = cv_error_prefix("project %s", app->project);
-		else if ((ret = start(app->project, directory, plan)) == 0 && progress != NULL)
+		else if ((ret = start(app, directory, plan)) == 0 && progress != NULL)
 			progress(resource, pid > 0 ? "Recreated" : "Started", user);
 	}
 	free(wanted);

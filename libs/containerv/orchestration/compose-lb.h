@@ -6,6 +6,8 @@
 #ifndef CV_ORCHESTRATION_COMPOSE_LB_H
 #define CV_ORCHESTRATION_COMPOSE_LB_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include <chef/containerv.h>
@@ -54,7 +56,54 @@ int cv_compose_add_ports(struct containerv_options *options, json_t *service);
  */
 int cv_compose_lb_up(const struct containerv_compose *app, containerv_compose_progress_fn progress, void *user);
 
+/* Is a balancer process alive for the project directory <root>/compose/<project> (its lock held)? */
+bool cv_compose_lb_serving(const char *directory);
+
 /* Stops the project's balancer process, if any, and forgets its record (down). */
 int cv_compose_lb_down(const char *project, containerv_compose_progress_fn progress, void *user);
+
+/*
+ * compose-lb-control.c: what others tell a running balancer process, as
+ * marks in <root>/compose/<project>/ ('@' is in no service or container
+ * name, so a mark never meets a service's own directory there).
+ *
+ * Draining before a replica is stopped: marks the containers (drain@NAME),
+ * tells the balancer (SIGHUP), and waits until each of them is out of
+ * rotation with no connection open, at most timeout_seconds (then the stop
+ * closes what is left). Returns at once when no balancer runs. The marks
+ * stay until cv_compose_lb_undrain(): a replica being removed never comes
+ * back into rotation in between.
+ */
+int cv_compose_lb_drain(const char *project, char *const *containers, unsigned int timeout_seconds);
+void cv_compose_lb_undrain(const char *project, char *const *containers);
+/* Is the container marked to drain? (the balancer process asks, with its project directory open) */
+bool cv_compose_lb_draining(int directory, const char *container);
+
+/*
+ * The rule between a manual scale and autoscaling: containerv_compose_scale()
+ * of an autoscaled service pauses its autoscaling (autoscale-paused@SERVICE)
+ * until the next containerv_compose_up() of that service resumes it.
+ */
+int cv_compose_autoscale_pause(const char *project, const char *service);
+void cv_compose_autoscale_resume(const char *project, const char *service);
+bool cv_compose_autoscale_paused(int directory, const char *service);
+
+/*
+ * compose-scale.c: scales a service. trigger: "manual" (containerv_compose_scale(),
+ * which pauses an autoscaled service's autoscaling) or "autoscale" (the
+ * balancer process); reason (may be NULL) goes into the scale event.
+ * Replicas removed are drained through the balancer first.
+ */
+int cv_compose_scale_service(const struct containerv_compose *app, const char *name, unsigned int count,
+                             const struct containerv_compose_up_options *options, const char *trigger,
+                             const char *reason);
+
+/* Drains, stops and removes these replicas of a service (scale down, up's surplus). */
+int cv_compose_remove_replicas(const struct containerv_compose *app, json_t *service, char *const *names,
+                               containerv_compose_progress_fn progress, void *user);
+
+/* compose-up.c: up; resume_autoscale false for scale's own up (it keeps a pause). */
+int cv_compose_up(const struct containerv_compose *app, const struct containerv_compose_up_options *options,
+                  bool resume_autoscale);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "orchestration/compose-lb.h"
 #include "orchestration/compose-up.h"
 
 static json_t *service_of(const struct containerv_compose *app, const char *name)
@@ -53,14 +54,42 @@ static int gather_replica(const struct containerv_compose_container *container, 
 	return 0;
 }
 
-/* Removes the replicas numbered above keep, the highest first. */
-static int remove_above(const struct containerv_compose *app, const char *name, unsigned int keep,
-                        const struct containerv_compose_up_options *options)
+int cv_compose_remove_replicas(const struct containerv_compose *app, json_t *service, char *const *names,
+                               containerv_compose_progress_fn progress, void *user)
+{
+	int ret = 0;
+
+	/* Out of the balancer's rotation first: their open connections finish, new ones go elsewhere. */
+	if (cv_compose_lb_drain(app->project, names, cv_compose_stop_timeout(service)) < 0)
+		cv_error_clear(); /* a balancer that cannot be told: the stop still ends them */
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		struct containerv_container *container = NULL;
+		if (containerv_open(names[i], &container) < 0) {
+			if (errno == ENOENT)
+				continue;
+			ret = -1;
+			break;
+		}
+		containerv_stop(container, cv_compose_stop_signal(service), cv_compose_stop_timeout(service));
+		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT) {
+			ret = cv_error_prefix("remove %s", names[i]);
+			break;
+		}
+		if (progress)
+			progress(names[i], "Removed", user);
+	}
+	cv_compose_lb_undrain(app->project, names);
+	return ret;
+}
+
+/* The names of the replicas numbered above keep, the highest first; *existing: how many there are. */
+static int replicas_above(const struct containerv_compose *app, const char *name, unsigned int keep, char ***names,
+                          unsigned int *existing)
 {
 	struct replicas replicas = {.service = name};
-	json_t *service = service_of(app, name);
 	int ret = containerv_compose_list(app->project, gather_replica, &replicas);
 
+	*existing = (unsigned int)replicas.count;
 	while (ret == 0) {
 		size_t highest = SIZE_MAX;
 		for (size_t i = 0; i < replicas.count; i++)
@@ -69,35 +98,50 @@ static int remove_above(const struct containerv_compose *app, const char *name, 
 				highest = i;
 		if (highest == SIZE_MAX)
 			break;
-		struct containerv_container *container = NULL;
+		char replica[256];
+		snprintf(replica, sizeof replica, "%s-%s-%d", app->project, name, replicas.numbers[highest]);
 		replicas.numbers[highest] = 0;
-		if (containerv_open(replicas.ids[highest], &container) < 0) {
-			if (errno == ENOENT)
-				continue;
-			ret = -1;
-			break;
-		}
-		const char *replica = containerv_name(container);
-		char shown[256];
-		snprintf(shown, sizeof shown, "%s", replica);
-		containerv_stop(container, cv_compose_stop_signal(service), cv_compose_stop_timeout(service));
-		if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT) {
-			ret = cv_error_prefix("scale %s: remove %s", name, shown);
-			break;
-		}
-		if (options && options->progress)
-			options->progress(shown, "Removed", options->user);
+		ret = cv_strv_append(names, replica);
 	}
 	cv_strv_free(replicas.ids);
 	free(replicas.numbers);
 	return ret;
 }
 
-int containerv_compose_scale(const struct containerv_compose *app, const char *name, unsigned int count,
-                             const struct containerv_compose_up_options *options)
+/* A scale event on the journal (containerv events --filter type=scale). */
+static void journal_scale(const struct containerv_compose *app, const char *name, unsigned int from, unsigned int to,
+                          const char *trigger, const char *reason)
+{
+	char id[300], project[300], service[300], before[32], after[32], by[64], why[300];
+	const char *attributes[8] = {project, service, before, after, by, NULL, NULL, NULL};
+
+	snprintf(id, sizeof id, "%s-%s", app->project, name);
+	/* compose's labels as attributes: `compose events` selects a project's events by them. */
+	snprintf(project, sizeof project, CV_COMPOSE_LABEL_PROJECT "=%s", app->project);
+	snprintf(service, sizeof service, CV_COMPOSE_LABEL_SERVICE "=%s", name);
+	snprintf(before, sizeof before, "from=%u", from);
+	snprintf(after, sizeof after, "to=%u", to);
+	snprintf(by, sizeof by, "trigger=%s", trigger);
+	if (reason != NULL) {
+		snprintf(why, sizeof why, "reason=%s", reason);
+		attributes[5] = why;
+	}
+	if (containerv_journal_append(NULL, "scale",
+	                              to > from   ? "scale_up"
+	                              : to < from ? "scale_down"
+	                                          : "scale",
+	                              id, attributes) < 0)
+		cv_error_clear(); /* the scale happened; a journal that cannot be written is not its failure */
+}
+
+int cv_compose_scale_service(const struct containerv_compose *app, const char *name, unsigned int count,
+                             const struct containerv_compose_up_options *options, const char *trigger,
+                             const char *reason)
 {
 	struct containerv_compose_up_options up = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
 	const char *only[2] = {name, NULL};
+	char **surplus = NULL;
+	unsigned int existing = 0;
 
 	cv_error_clear();
 	if (app == NULL || name == NULL || (options && options->version != CONTAINERV_COMPOSE_UP_OPTIONS_VERSION))
@@ -110,26 +154,44 @@ int containerv_compose_scale(const struct containerv_compose *app, const char *n
 	if (count > 1 && json_object_get(service, "container_name") != NULL)
 		return cv_error_errno(EINVAL, "scale %s: container_name cannot be combined with more than one replica",
 		                      name);
-	if (remove_above(app, name, count, options) < 0)
+	/* A manual scale of an autoscaled service pauses its autoscaling first: the two never fight. */
+	if (strcmp(trigger, "manual") == 0 && json_object_get(json_object_get(service, "x-containerv"), "autoscale") &&
+	    cv_compose_autoscale_pause(app->project, name) < 0)
+		return cv_error_prefix("scale %s: pause its autoscaling", name);
+	if (replicas_above(app, name, count, &surplus, &existing) < 0)
 		return -1;
-	if (count == 0)
-		return 0;
-	/* The model's copy with the new count: up makes what is missing and keeps the rest. */
-	struct containerv_compose scaled = *app;
-	scaled.model = json_deep_copy(app->model);
-	if (scaled.model == NULL)
-		return cv_error_errno(ENOMEM, "out of memory");
-	json_t *copy = service_of(&scaled, name);
-	json_t *deploy = json_object_get(copy, "deploy");
-	if (deploy == NULL)
-		json_object_set_new(copy, "deploy", deploy = json_object());
-	json_object_set_new(deploy, "replicas", json_integer(count));
-	if (options)
-		up = *options;
-	up.services = only;
-	int ret = containerv_compose_up(&scaled, &up);
-	json_decref(scaled.model);
-	return ret;
+	int ret = cv_compose_remove_replicas(app, service, surplus, options ? options->progress : NULL,
+	                                     options ? options->user : NULL);
+	cv_strv_free(surplus);
+	if (ret < 0)
+		return cv_error_prefix("scale %s", name);
+	if (count > 0) {
+		/* The model's copy with the new count: up makes what is missing and keeps the rest. */
+		struct containerv_compose scaled = *app;
+		scaled.model = json_deep_copy(app->model);
+		if (scaled.model == NULL)
+			return cv_error_errno(ENOMEM, "out of memory");
+		json_t *copy = service_of(&scaled, name);
+		json_t *deploy = json_object_get(copy, "deploy");
+		if (deploy == NULL)
+			json_object_set_new(copy, "deploy", deploy = json_object());
+		json_object_set_new(deploy, "replicas", json_integer(count));
+		if (options)
+			up = *options;
+		up.services = only;
+		ret = cv_compose_up(&scaled, &up, false);
+		json_decref(scaled.model);
+		if (ret < 0)
+			return -1;
+	}
+	journal_scale(app, name, existing, count, trigger, reason);
+	return 0;
+}
+
+int containerv_compose_scale(const struct containerv_compose *app, const char *name, unsigned int count,
+                             const struct containerv_compose_up_options *options)
+{
+	return cv_compose_scale_service(app, name, count, options, "manual", NULL);
 }
 
 /* 12 hex digits for a one-off container's name (docker compose uses 12 of a random id too). */

@@ -53,11 +53,19 @@ static void progress(const struct run *run, const char *resource, const char *st
 		run->options->progress(resource, status, run->options->user);
 }
 
+/* deploy.replicas; without it, an autoscaled service's min (its autoscaling goes on from there), else 1. */
 static int replicas_of(json_t *service)
 {
 	json_t *replicas = json_object_get(json_object_get(service, "deploy"), "replicas");
+	json_t *autoscale = json_object_get(json_object_get(service, "x-containerv"), "autoscale");
+	struct containerv_autoscale_policy policy = CONTAINERV_AUTOSCALE_POLICY_INIT;
 
-	return replicas ? (int)json_integer_value(replicas) : 1;
+	if (replicas != NULL)
+		return (int)json_integer_value(replicas);
+	if (autoscale != NULL && cv_compose_autoscale_policy(autoscale, &policy) == 0)
+		return (int)policy.min;
+	cv_error_clear();
+	return 1;
 }
 
 /* The services to start: the ones asked for and everything they depend on, each with its level. */
@@ -89,18 +97,16 @@ static int select_services(struct run *run, const char *name, int depth)
 	return 0;
 }
 
-/* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
-int cv_compose_config_hash(json_t *service, char out[72])
+/* The digest of a JSON value's canonical text (sorted keys, compact); the value is released. */
+static int digest_of(json_t *value, char out[72])
 {
-	json_t *copy = json_deep_copy(service);
 	char *text;
 	int ret;
 
-	if (copy == NULL)
+	if (value == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
-	json_object_del(json_object_get(copy, "deploy"), "replicas");
-	text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
-	json_decref(copy);
+	text = json_dumps(value, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(value);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "out of memory");
 	ret = cv_digest_buffer(text, strlen(text), out);
@@ -108,7 +114,42 @@ int cv_compose_config_hash(json_t *service, char out[72])
 	return ret;
 }
 
-/* The networks a service is on (its first one "default" when it names none), made unless they exist. */
+/*
+ * Takes the replica count out of a service's copy, and the deploy mapping when
+ * nothing else is left in it: a scale adds "deploy: {replicas: N}" to a
+ * service that had none, which must not change its hash.
+ */
+static void forget_replicas(json_t *service)
+{
+	json_t *deploy = json_object_get(service, "deploy");
+
+	json_object_del(deploy, "replicas");
+	if (json_is_object(deploy) && json_object_size(deploy) == 0)
+		json_object_del(service, "deploy");
+}
+
+/* The service's hash without its replica count: scaling keeps the replicas there (as docker compose's hash). */
+int cv_compose_config_hash(json_t *service, char out[72])
+{
+	json_t *copy = json_deep_copy(service);
+
+	if (copy != NULL)
+		forget_replicas(copy);
+	return digest_of(copy, out);
+}
+
+int cv_compose_model_hash(const struct containerv_compose *app, char out[72])
+{
+	json_t *copy = json_deep_copy(app->model), *service;
+	const char *name;
+
+	json_object_foreach(json_object_get(copy, "services"), name, service)
+	{
+		forget_replicas(service);
+	}
+	return digest_of(copy, out);
+}
+
 int cv_compose_make_networks(const struct containerv_compose *app, json_t *service, char ***made,
                              containerv_compose_progress_fn report, void *user)
 {
@@ -459,7 +500,7 @@ static int add_jobs(struct run *run, long long level)
 	return 0;
 }
 
-/* Replicas above the service's count (scaled down since the last up) are removed. */
+/* Replicas above the service's count (scaled down since the last up) are drained and removed. */
 static int remove_surplus(struct run *run)
 {
 	json_t *services = json_object_get(run->app->model, "services");
@@ -469,17 +510,24 @@ static int remove_surplus(struct run *run)
 	json_object_foreach(run->selected, name, level)
 	{
 		json_t *service = json_object_get(services, name);
+		char **surplus = NULL;
 		for (int number = replicas_of(service) + 1;; number++) {
 			struct containerv_container *container = NULL;
 			char replica[256];
 			snprintf(replica, sizeof replica, "%s-%s-%d", run->app->project, name, number);
 			if (containerv_open(replica, &container) < 0)
 				break;
-			containerv_stop(container, cv_compose_stop_signal(service), cv_compose_stop_timeout(service));
-			if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0)
+			containerv_close(container);
+			if (cv_strv_append(&surplus, replica) < 0) {
+				cv_strv_free(surplus);
 				return -1;
-			progress(run, replica, "Removed");
+			}
 		}
+		int ret = cv_compose_remove_replicas(run->app, service, surplus, run->options->progress,
+		                                     run->options->user);
+		cv_strv_free(surplus);
+		if (ret < 0)
+			return -1;
 	}
 	cv_error_clear();
 	return 0;
@@ -505,6 +553,12 @@ static void undo(struct run *run)
 }
 
 int containerv_compose_up(const struct containerv_compose *app, const struct containerv_compose_up_options *options)
+{
+	return cv_compose_up(app, options, true);
+}
+
+int cv_compose_up(const struct containerv_compose *app, const struct containerv_compose_up_options *options,
+                  bool resume_autoscale)
 {
 	struct containerv_compose_up_options defaults = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
 	struct run run = {.app = app, .options = options ? options : &defaults};
@@ -551,6 +605,12 @@ int containerv_compose_up(const struct containerv_compose *app, const struct con
 		if (run_level(&run, first, end) < 0)
 			goto fail;
 		first = end;
+	}
+	/* up is where a paused autoscaling (a manual scale) resumes, from the count up made. */
+	json_object_foreach(run.selected, name, level)
+	{
+		if (resume_autoscale)
+			cv_compose_autoscale_resume(app->project, name);
 	}
 	/* The balancer last: it serves the replicas just started (a port it cannot take fails the up). */
 	if (remove_surplus(&run) < 0 || cv_compose_lb_up(app, run.options->progress, run.options->user) < 0)

@@ -54,6 +54,8 @@ int cv_compose_allow_secret_binds(const struct cv_compose_replica *replica, stru
 int cv_compose_files_directory(const char *project, const char *service, const char *kind, char *buffer, size_t size);
 /* The label com.docker.compose.config-hash of a service (its replica count left out). */
 int cv_compose_config_hash(json_t *service, char out[72]);
+/* The hash of the whole model with every replica count left out (what an autoscaling balancer scales with). */
+int cv_compose_model_hash(const struct containerv_compose *app, char out[72]);
 unsigned int cv_compose_stop_timeout(json_t *service);
 
 #endif

@@ -114,6 +114,10 @@ struct containerv_compose_up_options {
  * service_completed_successfully.
  * Idempotent: a container whose service is unchanged (same config hash) is
  * kept (started again when it had exited); a changed one is recreated.
+ * A service gets deploy.replicas replicas (without it: x-containerv.autoscale's
+ * min, else 1); those above are drained through the balancer and removed.
+ * It resumes the autoscaling of the services it brings up that a manual
+ * containerv_compose_scale() paused.
  * On failure what this call created is removed again.
  */
 CONTAINERV_API int containerv_compose_up(const struct containerv_compose *app,
@@ -227,8 +231,12 @@ CONTAINERV_API int containerv_compose_find(const char *project, const char *serv
  * them); up makes the missing <project>-<service>-<n> as containerv_compose_up()
  * does, its dependencies started first (options->services is ignored).
  * Replicas already there are kept (the replica count is not part of the
- * config hash). EINVAL for a service with container_name and more than one
- * replica.
+ * config hash). Replicas removed leave the project's balancer first and
+ * their open connections finish (at most the service's stop grace period).
+ * On a service with x-containerv.autoscale this is a manual scale: it
+ * pauses the service's autoscaling until the next containerv_compose_up()
+ * of it (docs/orchestration.md). A "scale" event goes to the journal.
+ * EINVAL for a service with container_name and more than one replica.
  */
 CONTAINERV_API int containerv_compose_scale(const struct containerv_compose *app, const char *service,
                                             unsigned int replicas, const struct containerv_compose_up_options *options);
