@@ -94,19 +94,45 @@ TEST(resources_refused)
 	check_resources_refused("{\"pids\":{\"limit\":1},\"pids\":{\"limit\":2}}", "duplicate");
 }
 
-/* A config.json around linux: the built-in rootfs as root, a mount namespace. */
-static int parse_config(const char *linux_members, struct containerv_options **options)
+/* A config.json: top members (each followed by a comma), the built-in rootfs as root, namespaces, linux. */
+static int parse_full_config(const char *top_members, const char *namespaces, const char *linux_members,
+                             struct containerv_options **options)
 {
 	char text[4096];
 
 	snprintf(text, sizeof text,
-	         "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\","
+	         "{%s\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\","
 	         "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"%s\"},"
-	         "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]%s%s}}",
-	         CV_TEST_ROOTFS, linux_members[0] ? "," : "", linux_members);
+	         "\"linux\":{\"namespaces\":[%s]%s%s}}",
+	         top_members, CV_TEST_ROOTFS, namespaces, linux_members[0] ? "," : "", linux_members);
 	if (containerv_options_new(options) < 0)
 		return -1;
 	return containerv_oci_config_parse(*options, text, "/", NULL);
+}
+
+/* The same with a mount namespace only. */
+static int parse_config(const char *linux_members, struct containerv_options **options)
+{
+	return parse_full_config("", "{\"type\":\"mount\"}", linux_members, options);
+}
+
+/* domainname: the UTS namespace's NIS domain, only with a UTS namespace of the container's. */
+TEST(config_domainname)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_full_config("\"domainname\":\"pod.example\",", "{\"type\":\"mount\"},{\"type\":\"uts\"}", "",
+	                           &options));
+	CHECK_EQ_STR(options->domainname, "pod.example");
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("\"domainname\":\"pod.example\",", "{\"type\":\"mount\"}", "", &options), -1);
+	CHECK(strstr(containerv_last_error(), "domainname: set without a uts namespace") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("\"domainname\":\"bad/name\",", "{\"type\":\"mount\"},{\"type\":\"uts\"}", "",
+	                               &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "domainname") != NULL);
+	containerv_options_delete(options);
 }
 
 TEST(config_memory_reservation_and_oom)
@@ -155,5 +181,6 @@ int main(void)
 	RUN(resources_refused);
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
+	RUN(config_domainname);
 	return cv_test_summary();
 }
