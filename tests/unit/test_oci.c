@@ -174,6 +174,26 @@ TEST(config_mount_label_kept)
 	containerv_options_delete(options);
 }
 
+/* linux.personality: LINUX or LINUX32, no flags. */
+TEST(config_personality)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_config("\"personality\":{\"domain\":\"LINUX32\"}", &options));
+	CHECK_EQ_INT(options->personality, CV_PERSONALITY_LINUX32);
+	containerv_options_delete(options);
+	CHECK_OK(parse_config("\"personality\":{\"domain\":\"LINUX\",\"flags\":[]}", &options));
+	CHECK_EQ_INT(options->personality, CV_PERSONALITY_LINUX);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_config("\"personality\":{\"domain\":\"LINUX64\"}", &options), -1);
+	CHECK(strstr(containerv_last_error(), "linux.personality.domain") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_config("\"personality\":{\"domain\":\"LINUX\",\"flags\":[\"X\"]}", &options), -1);
+	CHECK(strstr(containerv_last_error(), "linux.personality.flags") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(containerv_options_set_personality(NULL, CV_PERSONALITY_LINUX), -1);
+}
+
 int main(void)
 {
 	RUN(resources_values);
@@ -182,5 +202,6 @@ int main(void)
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
 	RUN(config_domainname);
+	RUN(config_personality);
 	return cv_test_summary();
 }

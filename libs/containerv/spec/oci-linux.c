@@ -472,11 +472,31 @@ static int load_cgroups_path(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/* linux.personality: the execution domain LINUX or LINUX32; the specification defines no flags yet. */
+static int load_personality(struct cv_oci_load *load, json_t *linux_object)
+{
+	json_t *personality = json_object_get(linux_object, "personality");
+	const char *domain;
+
+	if (personality == NULL || json_is_null(personality))
+		return 0;
+	if (!json_is_object(personality))
+		return cv_oci_refuse("linux.personality", "not an object");
+	if (cv_oci_string(personality, "domain", "linux.personality.domain", &domain) < 0 ||
+	    cv_oci_refuse_if_set(personality, "flags", "linux.personality", "no flags are supported") < 0)
+		return -1;
+	if (domain == NULL || (strcmp(domain, "LINUX") != 0 && strcmp(domain, "LINUX32") != 0))
+		return cv_oci_refuse("linux.personality.domain", "must be LINUX or LINUX32");
+	if (containerv_options_set_personality(
+	            load->options, strcmp(domain, "LINUX32") == 0 ? CV_PERSONALITY_LINUX32 : CV_PERSONALITY_LINUX) < 0)
+		return cv_error_prefix("config.json: linux.personality");
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
 	        {"intelRdt", "not supported (no resctrl support)"},
-	        {"personality", "not supported"},
 	        {"timeOffsets", "not supported (no time namespace)"},
 	        {"memoryPolicy", "not supported"},
 	        {"netDevices", "not supported"},
@@ -516,7 +536,7 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 			return cv_error_prefix("config.json: linux.rootfsPropagation");
 	}
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_cgroups_path(load, linux_object) < 0 ||
+	                       load_personality(load, linux_object) < 0 || load_cgroups_path(load, linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_devices(load, linux_object) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||
