@@ -60,6 +60,7 @@ teardown() {
 	find /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	umount /run/containerd 2>/dev/null || true
 	[ -z "$made_run_containerd" ] || rmdir /run/containerd 2>/dev/null || true
+	umount "$TEST_TMP/pod-netns" 2>/dev/null || true
 	cleanup
 }
 trap teardown EXIT
@@ -79,6 +80,13 @@ ct() {
 	[ "$CODE" = "$expected" ] || fail "ctr $*: exit $CODE, expected $expected; stderr: $ERR; out: $OUT"
 }
 task_status() { ctr_quiet task ls | awk -v id="$1" '$1 == id {print $3}'; }
+# kill_and_remove ID SIGNAL: the task signalled, waited for until stopped, deleted with its container.
+kill_and_remove() {
+	ct 0 task kill -s "$2" "$1"
+	wait_for "$1 stopped" test "$(task_status "$1")" = STOPPED
+	ct 0 task delete "$1"
+	ct 0 container delete "$1"
+}
 
 containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
 containerd_pid=$!
@@ -116,16 +124,49 @@ ct 0 task resume c3
 [ "$(task_status c3)" = RUNNING ] || fail "after resume: $(ctr_quiet task ls)"
 ct 1 task delete c3
 [[ "$ERR" == *"must be stopped"* ]] || fail "delete of a running task: $ERR"
-ct 0 task kill c3
-wait_for "c3 stopped" test "$(task_status c3)" = STOPPED
-ct 0 task delete c3
-ct 0 container delete c3
+kill_and_remove c3 TERM
 ct 0 run -d "${run_flags[@]}" c4 sleep 1000
-ct 0 task kill -s KILL c4
-wait_for "c4 stopped" test "$(task_status c4)" = STOPPED
-ct 0 task delete c4
-ct 0 container delete c4
+kill_and_remove c4 KILL
 pass "pause/resume, delete of a running task refused, kill (TERM, KILL), delete"
+
+# A pod as containerd's CRI plugin makes one: the network namespace made first (CRI's pinned netns, where
+# CNI would have put an interface: a veth pair here), a sandbox container (CRI's pause) joining it, under the pod's cgroup;
+# then a container joining the sandbox's network, IPC and UTS namespaces through /proc/<sandbox pid>/ns/*,
+# as CRI's WithPodNamespaces writes them, in the same pod cgroup. crictl is not in Debian: ctr's --with-ns
+# and --cgroup give the runtime the same config.json members.
+touch "$TEST_TMP/pod-netns"
+unshare --net="$TEST_TMP/pod-netns" true
+nsenter --net="$TEST_TMP/pod-netns" ip link add cvpod0 type veth peer name cvpod1
+# ctr takes the rootfs directory as its first argument (--rootfs is a switch): flags go before run_flags.
+ct 0 run -d --with-ns "network:$TEST_TMP/pod-netns" --cgroup "/$NS/pod1/sandbox" "${run_flags[@]}" sandbox sleep 1000
+spid=$(ctr_quiet task ls | awk '$1 == "sandbox" {print $2}')
+[ "$(stat -Lc %i /proc/$spid/ns/net)" = "$(stat -Lc %i "$TEST_TMP/pod-netns")" ] ||
+	fail "the sandbox is not in the pod's network namespace"
+pod_ns=()
+for ns in network:net ipc:ipc uts:uts; do pod_ns+=(--with-ns "${ns%%:*}:/proc/$spid/ns/${ns#*:}"); done
+cp -a "$CV_TEST_ROOTFS" "$TEST_TMP/rootfs-app"
+ct 0 run -d "${pod_ns[@]}" --cgroup "/$NS/pod1/app" --runtime io.containerd.runc.v2 --runc-binary "$CONTAINERV_RUNC" \
+	--rootfs "$TEST_TMP/rootfs-app" app sleep 1000
+apid=$(ctr_quiet task ls | awk '$1 == "app" {print $2}')
+for ns in net ipc uts; do
+	[ "$(stat -Lc %i /proc/$apid/ns/$ns)" = "$(stat -Lc %i /proc/$spid/ns/$ns)" ] ||
+		fail "app does not share the sandbox's $ns namespace"
+done
+[ "$(stat -Lc %i /proc/$apid/ns/pid)" != "$(stat -Lc %i /proc/$spid/ns/pid)" ] || fail "app shares the sandbox's pid namespace"
+[ "$(stat -Lc %i /proc/$apid/ns/mnt)" != "$(stat -Lc %i /proc/$spid/ns/mnt)" ] || fail "app shares the sandbox's mounts"
+grep -q ":/$NS/pod1/app\$" /proc/$apid/cgroup || fail "app not in the pod's cgroup: $(cat /proc/$apid/cgroup)"
+grep -q ":/$NS/pod1/sandbox\$" /proc/$spid/cgroup || fail "sandbox not in the pod's cgroup: $(cat /proc/$spid/cgroup)"
+ct 0 task exec --exec-id e3 app cat /proc/net/dev
+grep -q cvpod0 <<<"$OUT" || fail "the pod's interface is not seen from the app container: $OUT"
+# The app goes first and the sandbox keeps the pod's namespaces; then the sandbox.
+kill_and_remove app KILL
+[ "$(task_status sandbox)" = RUNNING ] || fail "the sandbox did not outlive the app: $(ctr_quiet task ls)"
+ct 0 task exec --exec-id e4 sandbox cat /proc/net/dev
+grep -q cvpod0 <<<"$OUT" || fail "the pod's interface is gone after the app: $OUT"
+kill_and_remove sandbox KILL
+umount "$TEST_TMP/pod-netns"
+rmdir /sys/fs/cgroup/*/"$NS"/pod1 2>/dev/null || true
+pass "a CRI pod: sandbox in a pinned netns, a container joining its net/ipc/uts, both in the pod cgroup"
 
 # Nothing of ours left while containerd still runs: the runtime's containers, the cgroups, the shims.
 [ -z "$(timeout 10 "$CONTAINERV_RUNC" --root "/run/containerd/runc/$NS" list -q)" ] || fail "runtime containers left"

@@ -68,7 +68,7 @@ make_bundle "$bundle" '.process.args = ["sleep", "1000"]
 	| .linux.maskedPaths += ["/etc/passwd"]
 	| .mounts += [{"destination": "/noexec", "type": "bind", "source": "'"$CV_TEST_ROOTFS"'/bin",
 	               "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}]
-	| .hostname = "oci-test"
+	| .hostname = "oci-test" | .domainname = "oci.example"
 	| .linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}
 	| .process.user.additionalGids = [10, 20]'
 rc 0 create --bundle "$bundle" --pid-file "$TEST_TMP/pid" oci1
@@ -100,7 +100,10 @@ pass "start: running; rlimits, pids and memory limits, additionalGids applied"
 rc 0 exec oci1 cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni
 [ "$OUT" = "$(printf '1\n1234')" ] || fail "sysctls not applied in the container: $OUT"
 [ "$(cat /proc/sys/kernel/shmmni)" != 1234 ] || fail "kernel.shmmni reached the host"
-pass "linux.sysctl: namespaced network and IPC keys applied in the container, not the host"
+rc 0 exec oci1 cat /proc/sys/kernel/domainname
+[ "$OUT" = oci.example ] || fail "domainname not applied in the container: $OUT"
+[ "$(cat /proc/sys/kernel/domainname)" != oci.example ] || fail "domainname reached the host"
+pass "linux.sysctl: namespaced network and IPC keys applied in the container, not the host; domainname"
 
 rc 0 exec oci1 sh -c 'ulimit -n; wc -c </etc/passwd; hostname; if echo x 2>/dev/null >/proc/sys/kernel/domainname; then echo writable; fi'
 [ "$OUT" = "$(printf '123\n0\noci-test')" ] || fail "exec: $OUT / $ERR"
@@ -112,6 +115,52 @@ rc 0 exec --detach --pid-file "$TEST_TMP/exec.pid" oci1 sleep 1000
 rc 0 ps --format json oci1
 [ "$(jq length <<<"$OUT")" -ge 3 ] || fail "ps: $OUT"
 pass "exec: bind noexec/nosuid/nodev/ro, rlimits, masked and read-only paths, hostname, --env, exit status, --detach --pid-file; ps"
+
+# update: a LinuxResources file (as containerd's shim hands it, on stdin too) and runc's flags, read back from
+# the cgroup; what containerv's limits do not have is refused by name and changes nothing.
+printf '{"memory": {"limit": 100663296}, "pids": {"limit": 23}, "devices": [{"allow": false, "access": "rwm"}]}' \
+	>"$TEST_TMP/resources.json"
+rc 0 update --resources "$TEST_TMP/resources.json" oci1
+[ "$(cat "$(cgroup_file "$child" memory memory.max memory.limit_in_bytes)")" = 100663296 ] ||
+	fail "update --resources: memory limit not changed"
+[ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 23 ] || fail "update --resources: pids limit not changed"
+set +e
+timeout 60 "$CONTAINERV_RUNC" --root "$RUNC_ROOT" update --resources - oci1 <<<'{"pids": {"limit": 29}}'
+code=$?
+set -e
+[ "$code" = 0 ] && [ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 29 ] || fail "update --resources -"
+rc 0 update --memory 80m --pids-limit 31 oci1
+[ "$(cat "$(cgroup_file "$child" memory memory.max memory.limit_in_bytes)")" = 83886080 ] ||
+	fail "update --memory: not changed"
+[ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 31 ] || fail "update --pids-limit: not changed"
+printf '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}], "pids": {"limit": 5}}' >"$TEST_TMP/resources.json"
+rc 1 update --resources "$TEST_TMP/resources.json" oci1
+[[ "$ERR" == *hugepageLimits* ]] || fail "update: refusal does not name the field: $ERR"
+rc 1 update --kernel-memory 1m oci1
+[ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 31 ] || fail "a refused update changed the pids limit"
+pass "update: --resources FILE and -, --memory/--pids-limit, read back from the cgroup; refusals change nothing"
+
+rc 0 events --stats oci1
+[ "$(jq -r '.type + " " + .id' <<<"$OUT")" = "stats oci1" ] || fail "events --stats: $OUT"
+[ "$(jq -r '.data.pids.current' <<<"$OUT")" -ge 2 ] || fail "events --stats: pids.current: $OUT"
+[ "$(jq -r '.data.memory.usage.limit' <<<"$OUT")" = 83886080 ] || fail "events --stats: memory limit: $OUT"
+[ "$(jq -r '.data.cpu.usage.total' <<<"$OUT")" -gt 0 ] || fail "events --stats: cpu: $OUT"
+rc 1 checkpoint oci1
+[[ "$ERR" == *"checkpoint: not supported"* ]] || fail "checkpoint: $ERR"
+pass "events --stats: runc's stats event from the cgroup; checkpoint refused in one line"
+
+# kill --all: a signal other than KILL reaches every process (runc freezes, lists, signals); without --all only
+# the container's process. WINCH: sleep ignores it, the exec'd shell records it once its trap is set.
+rc 0 exec --detach oci1 sh -c 'trap "touch /dev/shm/winch" WINCH; touch /dev/shm/ready; while :; do sleep 1; done'
+wait_for "the trap" "$CONTAINERV_RUNC" --root "$RUNC_ROOT" exec oci1 test -e /dev/shm/ready
+rc 0 kill oci1 WINCH
+sleep 2
+rc 1 exec oci1 test -e /dev/shm/winch
+rc 0 kill --all oci1 WINCH
+wait_for "WINCH in the exec'd shell" "$CONTAINERV_RUNC" --root "$RUNC_ROOT" exec oci1 test -e /dev/shm/winch
+rc 0 state oci1
+[ "$(jq -r .status <<<"$OUT")" = running ] || fail "kill --all WINCH: $OUT"
+pass "kill --all reaches every process, kill alone only the container's process"
 
 rc 0 pause oci1
 rc 0 state oci1
@@ -257,6 +306,26 @@ rc 1 create --bundle "$TEST_TMP/hooks" hk2
 ! pgrep -f "hook-timeout-$$" >/dev/null || fail "the timed-out hook's processes are left"
 assert_runc_clean "a failed prestart hook"
 pass "hooks: prestart/createRuntime/poststart/poststop in order with the state (and annotations) on stdin, exact env, no fd of ours; poststart failure a warning; a timeout fails the create, nothing left"
+
+# ---- linux.mountLabel: nothing to label on a host without SELinux (as runc and crun); refused where SELinux is on ----
+make_bundle "$TEST_TMP/label" '.process.args = ["true"] | .linux.mountLabel = "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811"'
+if [ -e /sys/fs/selinux/enforce ] || grep -qw selinux /sys/kernel/security/lsm 2>/dev/null; then
+	rc 1 run --bundle "$TEST_TMP/label" label1
+	[[ "$ERR" == *"mount label"* ]] || fail "mountLabel on an SELinux host: $ERR"
+else
+	rc 0 run --bundle "$TEST_TMP/label" label1
+fi
+assert_runc_clean "mountLabel"
+pass "linux.mountLabel: accepted without SELinux, refused by name with it"
+
+# ---- linux.personality: LINUX32 is what uname reports to the process (x86_64 hosts: i686) ----
+if [ "$(uname -m)" = x86_64 ]; then
+	make_bundle "$TEST_TMP/persona" '.process.args = ["uname", "-m"] | .linux.personality = {"domain": "LINUX32"}'
+	rc 0 run --bundle "$TEST_TMP/persona" persona1
+	[ "$OUT" = i686 ] || fail "personality LINUX32: uname -m says $OUT"
+	assert_runc_clean "personality"
+	pass "linux.personality LINUX32: uname -m is i686 inside"
+fi
 
 # ---- a created container can be deleted, and run reports the exit status ----
 rc 0 create --bundle "$bundle" oci2

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,30 @@ int runc_state(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * kill --all with a signal other than SIGKILL: every process of the container but containerv's init (which
+ * would forward it to the process a second time), while the cgroup is frozen so that no process forks away
+ * from the list or exits to have its pid reused before it is signalled, as runc does. A container already
+ * paused stays so.
+ */
+static int kill_all(struct containerv_container *container, const struct containerv_info *info, int signal,
+                    const char *id)
+{
+	struct containerv_process_info processes[1024];
+	size_t count = 0;
+	bool froze = !info->paused && containerv_pause(container) == 0;
+	int ret = 0;
+
+	if (containerv_get_processes(container, processes, 1024, &count) < 0)
+		ret = runc_library_error(id);
+	for (size_t i = 0; ret == 0 && i < count && i < 1024; i++)
+		if (processes[i].pid != info->pid && kill(processes[i].pid, signal) < 0 && errno != ESRCH)
+			ret = runc_error("%s: kill process %ld: %s", id, (long)processes[i].pid, strerror(errno));
+	if (froze && containerv_resume(container) < 0 && ret == 0)
+		ret = runc_library_error(id);
+	return ret;
+}
+
 int runc_kill(int argc, char **argv)
 {
 	bool all = false;
@@ -441,7 +466,9 @@ int runc_kill(int argc, char **argv)
 		ret = runc_library_error(positional[0]);
 	else if (strcmp(runc_status(&info), "stopped") == 0)
 		ret = runc_error("%s: container not running", positional[0]);
-	/* --all: SIGKILL already reaches every process of the container (the cgroup); others go to its process. */
+	/* SIGKILL reaches every process of the container (the cgroup) anyway; others go to its process. */
+	else if (all && signal != SIGKILL && info.state == CV_STATE_RUNNING)
+		ret = kill_all(container, &info, signal, positional[0]);
 	else if (containerv_kill(container, signal) < 0)
 		ret = runc_library_error(positional[0]);
 	containerv_close(container);

@@ -263,6 +263,10 @@ static const struct {
         {"list", runc_list, "list the containers of this root"},
         {"pause", runc_pause, "freeze every process of a container"},
         {"resume", runc_resume, "thaw a paused container"},
+        {"update", runc_update, "change a container's resource limits (--resources FILE or flags)"},
+        {"events", runc_events, "resource use of a container (--stats: one sample)"},
+        {"checkpoint", runc_unsupported, "not supported (no CRIU)"},
+        {"restore", runc_unsupported, "not supported (no CRIU)"},
         {"features", runc_features, "show what this runtime supports (JSON)"},
         {"spec", runc_spec, "write a config.json template"},
 };

@@ -79,5 +79,9 @@ int runc_pause(int argc, char **argv);
 int runc_resume(int argc, char **argv);
 int runc_features(int argc, char **argv);
 int runc_spec(int argc, char **argv);
+int runc_update(int argc, char **argv);
+int runc_events(int argc, char **argv);
+/* A verb containerv-runc does not implement (checkpoint, restore): one line, exit 1. */
+int runc_unsupported(int argc, char **argv);
 
 #endif

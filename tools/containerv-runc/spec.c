@@ -95,7 +95,7 @@ int runc_features(int argc, char **argv)
 	        "{\n"
 	        "  \"ociVersionMin\": \"1.0.0\",\n"
 	        "  \"ociVersionMax\": \"" CONTAINERV_OCI_VERSION "\",\n"
-	        "  \"hooks\": [],\n"
+	        "  \"hooks\": [\"prestart\", \"createRuntime\", \"poststart\", \"poststop\"],\n"
 	        "  \"mountOptions\": [\"async\", \"atime\", \"bind\", \"defaults\", \"dev\", \"diratime\", \"exec\", "
 	        "\"lazytime\", \"noatime\", \"nodev\", \"nodiratime\", \"noexec\", \"nolazytime\", \"norelatime\", "
 	        "\"nosuid\", \"nostrictatime\", \"private\", \"rbind\", \"relatime\", \"ro\", \"rprivate\", \"rro\", "

@@ -432,6 +432,16 @@ int containerv_options_set_umask(struct containerv_options *options, int mask)
 	return 0;
 }
 
+int containerv_options_set_personality(struct containerv_options *options, enum containerv_personality personality)
+{
+	cv_error_clear();
+	if (options == NULL || (personality != CV_PERSONALITY_INHERIT && personality != CV_PERSONALITY_LINUX &&
+	                        personality != CV_PERSONALITY_LINUX32))
+		return cv_error_errno(EINVAL, "personality: not LINUX or LINUX32");
+	options->personality = (int)personality;
+	return 0;
+}
+
 int containerv_options_set_root_propagation(struct containerv_options *options,
                                             enum containerv_mount_propagation propagation)
 {
@@ -839,6 +849,7 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "devices", strv_to_json(o->devices)) < 0 ||
 	    json_object_set_new(root, "device_rules", strv_to_json(o->device_rules)) < 0 ||
 	    json_object_set_new(root, "umask", json_integer(o->umask)) < 0 ||
+	    json_object_set_new(root, "personality", json_integer(o->personality)) < 0 ||
 	    json_object_set_new(root, "root_propagation", json_integer(o->root_propagation)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
@@ -934,6 +945,8 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	                           json_integer_value(umask_value) <= 0777
 	                   ? (int)json_integer_value(umask_value)
 	                   : -1;
+	json_int_t personality = json_integer_value(json_object_get(root, "personality"));
+	o->personality = personality >= 0 && personality <= CV_PERSONALITY_LINUX32 ? (int)personality : 0;
 	json_int_t propagation = json_integer_value(json_object_get(root, "root_propagation"));
 	o->root_propagation = propagation >= 0 && propagation <= CV_PROPAGATION_UNBINDABLE ? (int)propagation : 0;
 	if (cv_mounts_from_json(json_object_get(root, "mounts"), &o->mounts, &o->mount_count) < 0 ||

@@ -95,6 +95,7 @@ struct containerv_options {
 	char **devices;       /* "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device) */
 	char **device_rules;  /* "TYPE MAJOR:MINOR ACCESS", before the defaults (containerv_options_allow_device) */
 	int umask;            /* the main command's file mode creation mask; -1: the caller's */
+	int personality;      /* enum containerv_personality of the main command */
 	int root_propagation; /* enum containerv_mount_propagation of the root mount */
 	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;

@@ -101,6 +101,7 @@ void cv_security_clear(struct containerv_security *s)
 	cv_strv_free(s->readonly_paths);
 	free(s->apparmor_profile);
 	free(s->selinux_label);
+	free(s->mount_label);
 	cv_strv_free(s->sensitive_binds);
 	memset(s, 0, sizeof *s);
 }
@@ -116,11 +117,12 @@ static int dup_optional(char **dest, const char *src)
 int cv_security_copy_into(struct containerv_security *d, const struct containerv_security *s)
 {
 	*d = *s;
-	d->name = d->seccomp_json = d->apparmor_profile = d->selinux_label = NULL;
+	d->name = d->seccomp_json = d->apparmor_profile = d->selinux_label = d->mount_label = NULL;
 	d->masked_paths = d->readonly_paths = d->sensitive_binds = NULL;
 	if (dup_optional(&d->name, s->name) < 0 || dup_optional(&d->seccomp_json, s->seccomp_json) < 0 ||
 	    dup_optional(&d->apparmor_profile, s->apparmor_profile) < 0 ||
 	    dup_optional(&d->selinux_label, s->selinux_label) < 0 ||
+	    dup_optional(&d->mount_label, s->mount_label) < 0 ||
 	    (s->masked_paths && (d->masked_paths = cv_strv_dup((const char *const *)s->masked_paths)) == NULL) ||
 	    (s->readonly_paths && (d->readonly_paths = cv_strv_dup((const char *const *)s->readonly_paths)) == NULL) ||
 	    (s->sensitive_binds &&
@@ -367,6 +369,14 @@ int containerv_security_set_selinux_label(struct containerv_security *security, 
 	return set_label(&security->selinux_label, label, "selinux label");
 }
 
+int containerv_security_set_mount_label(struct containerv_security *security, const char *label)
+{
+	cv_error_clear();
+	if (security == NULL)
+		return cv_error_errno(EINVAL, "mount label: no profile");
+	return set_label(&security->mount_label, label, "mount label");
+}
+
 /* JSON */
 
 static json_t *capabilities_to_json(uint64_t capabilities)
@@ -392,15 +402,16 @@ static const char *const seccomp_mode_names[] = {"default", "unconfined", "custo
 
 json_t *cv_security_to_json_object(const struct containerv_security *s)
 {
-	json_t *object = json_pack(
-	        "{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?}", "level",
-	        containerv_security_level_name(s->level), "name", s->name, "capabilities",
-	        capabilities_to_json(s->privileged ? CV_CAPS_ALL : s->capabilities), "no_new_privileges",
-	        s->no_new_privileges, "read_only_rootfs", s->read_only_rootfs, "privileged", s->privileged, "landlock",
-	        s->landlock, "no_network", s->no_network, "user_namespace", s->user_namespace, "seccomp",
-	        seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json, "masked_paths",
-	        strv_to_json_array(s->masked_paths), "readonly_paths", strv_to_json_array(s->readonly_paths),
-	        "apparmor_profile", s->apparmor_profile, "selinux_label", s->selinux_label);
+	json_t *object =
+	        json_pack("{s:s,s:s?,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s?,s:o,s:o,s:s?,s:s?,s:s?}", "level",
+	                  containerv_security_level_name(s->level), "name", s->name, "capabilities",
+	                  capabilities_to_json(s->privileged ? CV_CAPS_ALL : s->capabilities), "no_new_privileges",
+	                  s->no_new_privileges, "read_only_rootfs", s->read_only_rootfs, "privileged", s->privileged,
+	                  "landlock", s->landlock, "no_network", s->no_network, "user_namespace", s->user_namespace,
+	                  "seccomp", seccomp_mode_names[s->seccomp_mode], "seccomp_profile", s->seccomp_json,
+	                  "masked_paths", strv_to_json_array(s->masked_paths), "readonly_paths",
+	                  strv_to_json_array(s->readonly_paths), "apparmor_profile", s->apparmor_profile,
+	                  "selinux_label", s->selinux_label, "mount_label", s->mount_label);
 
 	if (object != NULL && s->capability_sets &&
 	    json_object_set_new(object, "capability_sets",
@@ -488,6 +499,7 @@ int cv_security_from_json_object(json_t *o, struct containerv_security *s)
 	if (optional_string(o, "name", &s->name) < 0 || optional_string(o, "seccomp_profile", &s->seccomp_json) < 0 ||
 	    optional_string(o, "apparmor_profile", &s->apparmor_profile) < 0 ||
 	    optional_string(o, "selinux_label", &s->selinux_label) < 0 ||
+	    optional_string(o, "mount_label", &s->mount_label) < 0 ||
 	    strv_from_json_array(json_object_get(o, "masked_paths"), &s->masked_paths) < 0 ||
 	    strv_from_json_array(json_object_get(o, "readonly_paths"), &s->readonly_paths) < 0 ||
 	    (json_object_get(o, "allow_sensitive_binds") != NULL &&

@@ -53,6 +53,7 @@ struct containerv_security {
 	char **readonly_paths;
 	char *apparmor_profile;
 	char *selinux_label;
+	char *mount_label;      /* SELinux context of the container's mounts (OCI linux.mountLabel) */
 	char **sensitive_binds; /* host paths a sensitive bind of which is allowed below permissive (binds.c) */
 };
 

@@ -492,14 +492,17 @@ static int load_top(struct cv_oci_load *load, json_t *config)
 	if (cv_oci_string(config, "hostname", "hostname", &hostname) < 0 ||
 	    cv_oci_string(config, "domainname", "domainname", &domainname) < 0)
 		return -1;
-	if (domainname != NULL && domainname[0] != '\0')
-		return cv_oci_refuse("domainname", "not supported");
 	if (hostname != NULL && hostname[0] != '\0' && containerv_options_set_hostname(load->options, hostname) < 0)
 		return cv_error_prefix("config.json: hostname");
+	if (domainname != NULL && domainname[0] != '\0' &&
+	    containerv_options_set_domainname(load->options, domainname) < 0)
+		return cv_error_prefix("config.json: domainname");
 	if (cv_oci_load_linux(load, json_object_get(config, "linux")) < 0)
 		return -1;
 	if (hostname != NULL && hostname[0] != '\0' && !load->uts_namespace)
 		return cv_oci_refuse("hostname", "set without a uts namespace (it would be the host's)");
+	if (domainname != NULL && domainname[0] != '\0' && !load->uts_namespace)
+		return cv_oci_refuse("domainname", "set without a uts namespace (it would be the host's)");
 	return 0;
 }
 

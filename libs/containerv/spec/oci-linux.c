@@ -251,19 +251,24 @@ static int resource_integer(json_t *object, const char *name, const char *field,
 
 static int load_memory(json_t *memory, struct containerv_limits *limits)
 {
-	static const char *const refused[] = {"reservation",      "kernel",       "kernelTCP",        "swappiness",
-	                                      "disableOOMKiller", "useHierarchy", "checkBeforeUpdate"};
-	long long limit, swap;
+	static const char *const refused[] = {"kernel", "kernelTCP", "swappiness", "useHierarchy", "checkBeforeUpdate"};
+	json_t *disable_oom_killer = json_object_get(memory, "disableOOMKiller");
+	long long limit, swap, reservation;
 
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (cv_oci_refuse_if_set(memory, refused[i], "linux.resources.memory", "not supported") < 0)
 			return -1;
 	if (resource_integer(memory, "limit", "linux.resources.memory", -1, &limit) < 0 ||
-	    resource_integer(memory, "swap", "linux.resources.memory", -1, &swap) < 0)
+	    resource_integer(memory, "swap", "linux.resources.memory", -1, &swap) < 0 ||
+	    resource_integer(memory, "reservation", "linux.resources.memory", -1, &reservation) < 0)
 		return -1;
+	if (disable_oom_killer != NULL && !json_is_null(disable_oom_killer) && !json_is_boolean(disable_oom_killer))
+		return cv_oci_refuse("linux.resources.memory", "disableOOMKiller: not a boolean");
 	limits->memory_bytes = limit > 0 ? limit : 0;
 	/* OCI's swap is memory plus swap, as docker's --memory-swap. */
 	limits->memory_swap_bytes = swap == -1 ? -1 : swap > 0 ? swap : 0;
+	limits->memory_reservation_bytes = reservation > 0 ? reservation : 0;
+	limits->oom_kill_disable = json_is_true(disable_oom_killer);
 	return 0;
 }
 
@@ -314,30 +319,65 @@ static int load_block_io(json_t *block_io, struct containerv_limits *limits)
 	return 0;
 }
 
-static int load_resources(struct cv_oci_load *load, json_t *resources)
+/*
+ * The limits of a resources object (memory, cpu, pids, blockIO) into *limits (fresh from
+ * CONTAINERV_LIMITS_INIT); what containerv's limits do not have is refused by name. field names the
+ * object in messages ("linux.resources").
+ */
+static int limits_from_resources(json_t *resources, const char *field, struct containerv_limits *limits)
 {
 	static const char *const refused[] = {"hugepageLimits", "network", "rdma", "unified"};
-	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
 	json_t *memory = json_object_get(resources, "memory"), *cpu = json_object_get(resources, "cpu");
 	json_t *pids = json_object_get(resources, "pids"), *block_io = json_object_get(resources, "blockIO");
 	long long pids_limit = 0;
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (cv_oci_refuse_if_set(resources, refused[i], field, "not supported") < 0)
+			return -1;
+	if ((cv_oci_is_set(memory) && load_memory(memory, limits) < 0) ||
+	    (cv_oci_is_set(cpu) && load_cpu(cpu, limits) < 0) ||
+	    (cv_oci_is_set(block_io) && load_block_io(block_io, limits) < 0))
+		return -1;
+	if (cv_oci_is_set(pids) && resource_integer(pids, "limit", "linux.resources.pids", LLONG_MIN, &pids_limit) < 0)
+		return -1;
+	limits->pids_max = pids_limit > 0 ? pids_limit : pids_limit < 0 ? -1 : 0;
+	return 0;
+}
+
+static int load_resources(struct cv_oci_load *load, json_t *resources)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
 
 	if (!cv_oci_is_set(resources))
 		return 0;
 	if (!json_is_object(resources))
 		return cv_oci_refuse("linux.resources", "not an object");
-	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
-		if (cv_oci_refuse_if_set(resources, refused[i], "linux.resources", "not supported") < 0)
-			return -1;
-	if (load_device_rules(load, resources) < 0 || (cv_oci_is_set(memory) && load_memory(memory, &limits) < 0) ||
-	    (cv_oci_is_set(cpu) && load_cpu(cpu, &limits) < 0) ||
-	    (cv_oci_is_set(block_io) && load_block_io(block_io, &limits) < 0))
+	if (limits_from_resources(resources, "linux.resources", &limits) < 0 || load_device_rules(load, resources) < 0)
 		return -1;
-	if (cv_oci_is_set(pids) && resource_integer(pids, "limit", "linux.resources.pids", LLONG_MIN, &pids_limit) < 0)
-		return -1;
-	limits.pids_max = pids_limit > 0 ? pids_limit : pids_limit < 0 ? -1 : 0;
 	if (containerv_options_set_limits(load->options, &limits) < 0)
 		return cv_error_prefix("config.json: linux.resources");
+	return 0;
+}
+
+int containerv_oci_resources_parse(const char *json, struct containerv_limits *limits)
+{
+	struct containerv_limits parsed = CONTAINERV_LIMITS_INIT;
+	json_error_t error;
+	json_t *resources;
+	int ret;
+
+	cv_error_clear();
+	if (json == NULL || limits == NULL)
+		return cv_error_errno(EINVAL, "resources: missing argument");
+	resources = json_loads(json, JSON_REJECT_DUPLICATES, &error);
+	if (resources == NULL)
+		return cv_error_errno(EINVAL, "resources: line %d: %s", error.line, error.text);
+	ret = json_is_object(resources) ? limits_from_resources(resources, "resources", &parsed)
+	                                : cv_oci_refuse("resources", "not an object");
+	json_decref(resources);
+	if (ret < 0)
+		return -1;
+	*limits = parsed;
 	return 0;
 }
 
@@ -432,12 +472,34 @@ static int load_cgroups_path(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/* linux.personality: the execution domain LINUX or LINUX32; the specification defines no flags yet. */
+static int load_personality(struct cv_oci_load *load, json_t *linux_object)
+{
+	json_t *personality = json_object_get(linux_object, "personality");
+	const char *domain;
+
+	if (personality == NULL || json_is_null(personality))
+		return 0;
+	if (!json_is_object(personality))
+		return cv_oci_refuse("linux.personality", "not an object");
+	if (cv_oci_string(personality, "domain", "linux.personality.domain", &domain) < 0 ||
+	    cv_oci_refuse_if_set(personality, "flags", "linux.personality", "no flags are supported") < 0)
+		return -1;
+	if (domain == NULL || (strcmp(domain, "LINUX") != 0 && strcmp(domain, "LINUX32") != 0))
+		return cv_oci_refuse("linux.personality.domain", "must be LINUX or LINUX32");
+	if (containerv_options_set_personality(
+	            load->options, strcmp(domain, "LINUX32") == 0 ? CV_PERSONALITY_LINUX32 : CV_PERSONALITY_LINUX) < 0)
+		return cv_error_prefix("config.json: linux.personality");
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
-	        {"mountLabel", "not supported"},   {"intelRdt", "not supported (no resctrl support)"},
-	        {"personality", "not supported"},  {"timeOffsets", "not supported (no time namespace)"},
-	        {"memoryPolicy", "not supported"}, {"netDevices", "not supported"},
+	        {"intelRdt", "not supported (no resctrl support)"},
+	        {"timeOffsets", "not supported (no time namespace)"},
+	        {"memoryPolicy", "not supported"},
+	        {"netDevices", "not supported"},
 	};
 	static const struct {
 		const char *name;
@@ -448,13 +510,18 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
 	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
 	};
-	const char *propagation;
+	const char *propagation, *mount_label;
 
 	if (linux_object == NULL || !json_is_object(linux_object))
 		return cv_oci_refuse("linux", "missing or not an object");
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (cv_oci_refuse_if_set(linux_object, refused[i][0], "linux", refused[i][1]) < 0)
 			return -1;
+	/* Kept in the profile: the host check refuses it where SELinux would need it applied. */
+	if (cv_oci_string(linux_object, "mountLabel", "linux.mountLabel", &mount_label) < 0 ||
+	    (mount_label != NULL && mount_label[0] != '\0' &&
+	     containerv_security_set_mount_label(load->security, mount_label) < 0))
+		return cv_error_prefix("config.json: linux.mountLabel");
 	if (cv_oci_string(linux_object, "rootfsPropagation", "linux.rootfsPropagation", &propagation) < 0)
 		return -1;
 	/* Applied to the root mount once it is in place; every mount was made private first. */
@@ -469,7 +536,7 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 			return cv_error_prefix("config.json: linux.rootfsPropagation");
 	}
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_cgroups_path(load, linux_object) < 0 ||
+	                       load_personality(load, linux_object) < 0 || load_cgroups_path(load, linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_devices(load, linux_object) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||

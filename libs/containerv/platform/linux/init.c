@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -143,6 +144,12 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 		goto fail;
 	if (plan->umask >= 0)
 		umask((mode_t)plan->umask);
+	/* Before seccomp: a filter may allow only the harmless personas, and this is one of them. */
+	if (plan->personality != CV_PERSONALITY_INHERIT &&
+	    personality(plan->personality == CV_PERSONALITY_LINUX32 ? PER_LINUX32 : PER_LINUX) < 0) {
+		cv_error_sys("personality");
+		goto fail;
+	}
 	/* --ulimit: the command's own limits (not the init's, which must keep its descriptors), while we may raise
 	 * them. */
 	if (cv_process_limits_apply(&plan->process_limits, true, false) < 0)

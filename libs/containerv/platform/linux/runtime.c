@@ -774,6 +774,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 	if (build_sysctls(config, plan) < 0 || build_devices(config, plan) < 0)
 		return -1;
 	plan->umask = config->umask;
+	plan->personality = config->personality;
 	plan->root_propagation = config->root_propagation;
 	plan->groups = config->supplementary_groups;
 	plan->group_count = config->supplementary_group_count;

@@ -89,6 +89,12 @@ int cv_security_check_host(const struct containerv_security *s)
 		                      "selinux label \"%s\" requested, but SELinux is not enabled on this host "
 		                      "(refusing to run unconfined)",
 		                      s->selinux_label);
+	/* Without SELinux no mount has a context: the label changes nothing, as under runc and crun. */
+	if (s->mount_label != NULL && lsm_enabled("selinux"))
+		return cv_error_errno(EOPNOTSUPP,
+		                      "mount label \"%s\" requested: SELinux is enabled on this host and labelling the "
+		                      "container's mounts is not implemented",
+		                      s->mount_label);
 	if (s->apparmor_profile != NULL && !apparmor_profile_loaded(s->apparmor_profile))
 		return cv_error_errno(ENOENT, "apparmor profile \"%s\" is not loaded (apparmor_parser -r FILE)",
 		                      s->apparmor_profile);

@@ -140,6 +140,21 @@ CONTAINERV_API int containerv_options_allow_device(struct containerv_options *op
 /* The main command's file mode creation mask (umask(2)), 0 to 0777; -1 (the default): the creator's. */
 CONTAINERV_API int containerv_options_set_umask(struct containerv_options *options, int mask);
 
+/* The execution domain of the main command (OCI linux.personality, personality(2)). */
+enum containerv_personality {
+	CV_PERSONALITY_INHERIT = 0, /* the default: the creator's */
+	CV_PERSONALITY_LINUX = 1,   /* PER_LINUX */
+	CV_PERSONALITY_LINUX32 = 2, /* PER_LINUX32: uname reports a 32-bit machine (i686 on x86_64) */
+};
+
+/*
+ * Sets the main command's execution domain, as `setarch` does: applied by the
+ * init just before the command is executed (exec'd processes keep the
+ * creator's). EINVAL: not one of enum containerv_personality.
+ */
+CONTAINERV_API int containerv_options_set_personality(struct containerv_options *options,
+                                                      enum containerv_personality personality);
+
 /*
  * The propagation of the container's root mount, set once it is in place
  * (default private); the mounts below keep their own (containerv_mount's

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <chef/containerv/common.h>
+#include <chef/containerv/limits.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +106,19 @@ CONTAINERV_API int containerv_oci_config_load(struct containerv_options *options
 CONTAINERV_API int containerv_oci_process_parse(const char *json, const struct containerv_security *container,
                                                 char ***argv, char ***env, char **cwd, int64_t *uid, int64_t *gid,
                                                 struct containerv_oci_process *process);
+
+/*
+ * An OCI LinuxResources object (config.json's linux.resources alone, as
+ * `runc update --resources FILE` reads it) as limits for containerv_update():
+ * memory limit, swap, reservation and disableOOMKiller, cpu shares, quota,
+ * period, cpus and mems, pids limit and blockIO weight; unset members stay
+ * unset (0), so only what the object sets changes. What containerv's limits
+ * do not have (hugepageLimits, unified, blockIO throttles, ...) is refused by
+ * name (EINVAL). The device rules ("devices") are not read: they are the
+ * container's from its creation, as under runc. *limits is written only on
+ * success.
+ */
+CONTAINERV_API int containerv_oci_resources_parse(const char *json, struct containerv_limits *limits);
 
 #ifdef __cplusplus
 }

@@ -144,6 +144,16 @@ CONTAINERV_API int containerv_security_set_apparmor_profile(struct containerv_se
 CONTAINERV_API int containerv_security_set_selinux_label(struct containerv_security *security, const char *label);
 
 /*
+ * The SELinux context of the container's own mounts (OCI linux.mountLabel).
+ * On a host without SELinux there is nothing a label could be given to: it is
+ * kept and has no effect, as under runc and crun. On a host with SELinux,
+ * creating the container fails with EOPNOTSUPP: mount labelling is not
+ * implemented, and a mount without its label would be labelled differently
+ * from what was asked.
+ */
+CONTAINERV_API int containerv_security_set_mount_label(struct containerv_security *security, const char *label);
+
+/*
  * 1 when the profile lets the container have a network beyond loopback, 0
  * when not (paranoid): creating such a container with a bridge, host or
  * static network fails with EPERM.

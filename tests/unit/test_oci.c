@@ -1,0 +1,212 @@
+/*
+ * The OCI config.json loader's parts that need no container: linux.resources as `runc update` reads it
+ * (containerv_oci_resources_parse), memory reservation and disableOOMKiller, linux.mountLabel kept in the
+ * profile (and through its JSON), refusals naming the field with the output untouched.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <chef/containerv.h>
+#include <chef/containerv/oci.h>
+
+#include "config/options.h"
+#include "security/security-internal.h"
+#include "test.h"
+
+/* resources is refused with EINVAL, a message holding needle, and *limits as it was. */
+static void check_resources_refused(const char *resources, const char *needle)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	limits.memory_bytes = 42;
+	errno = 0;
+	CHECK_EQ_INT(containerv_oci_resources_parse(resources, &limits), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_EQ_INT(limits.memory_bytes, 42);
+	if (strstr(containerv_last_error(), needle) == NULL) {
+		fprintf(stderr, "  %s: message \"%s\" lacks \"%s\"\n", resources, containerv_last_error(), needle);
+		CHECK(0);
+	}
+}
+
+TEST(resources_values)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	CHECK_OK(containerv_oci_resources_parse(
+	        "{\"memory\":{\"limit\":67108864,\"swap\":134217728,\"reservation\":33554432,\"disableOOMKiller\":true}"
+	        ","
+	        "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0\",\"mems\":\"0\"},"
+	        "\"pids\":{\"limit\":64},\"blockIO\":{\"weight\":300},"
+	        "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}",
+	        &limits));
+	CHECK_EQ_INT(limits.version, CONTAINERV_LIMITS_VERSION);
+	CHECK_EQ_INT(limits.memory_bytes, 67108864);
+	CHECK_EQ_INT(limits.memory_swap_bytes, 134217728);
+	CHECK_EQ_INT(limits.memory_reservation_bytes, 33554432);
+	CHECK_EQ_INT(limits.oom_kill_disable, 1);
+	CHECK_EQ_INT(limits.cpu_shares, 512);
+	CHECK_EQ_INT(limits.cpu_quota_us, 50000);
+	CHECK_EQ_INT(limits.cpu_period_us, 100000);
+	CHECK_EQ_STR(limits.cpuset_cpus, "0");
+	CHECK_EQ_STR(limits.cpuset_mems, "0");
+	CHECK_EQ_INT(limits.pids_max, 64);
+	CHECK_EQ_INT(limits.io_weight, 300);
+	CHECK_OK(containerv_limits_validate(&limits));
+}
+
+/* What an object leaves out stays unset: containerv_update() then changes only what it sets. */
+TEST(resources_unset_stay_unset)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	CHECK_OK(containerv_oci_resources_parse("{\"memory\":{\"limit\":67108864}}", &limits));
+	CHECK_EQ_INT(limits.memory_bytes, 67108864);
+	CHECK_EQ_INT(limits.memory_swap_bytes, 0);
+	CHECK_EQ_INT(limits.memory_reservation_bytes, 0);
+	CHECK_EQ_INT(limits.oom_kill_disable, 0);
+	CHECK_EQ_INT(limits.cpu_shares, 0);
+	CHECK_EQ_INT(limits.pids_max, 0);
+	CHECK_OK(containerv_oci_resources_parse("{\"pids\":{\"limit\":-1}}", &limits));
+	CHECK_EQ_INT(limits.pids_max, -1);
+	CHECK_EQ_INT(limits.memory_bytes, 0);
+	CHECK_OK(containerv_oci_resources_parse("{}", &limits));
+	CHECK_EQ_INT(limits.pids_max, 0);
+}
+
+TEST(resources_refused)
+{
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}", "hugepageLimits");
+	check_resources_refused("{\"unified\":{\"memory.high\":\"1M\"}}", "unified");
+	check_resources_refused("{\"memory\":{\"kernel\":1048576}}", "kernel");
+	check_resources_refused("{\"memory\":{\"swappiness\":10}}", "swappiness");
+	check_resources_refused("{\"memory\":{\"disableOOMKiller\":\"yes\"}}", "disableOOMKiller");
+	check_resources_refused("{\"memory\":{\"reservation\":\"1M\"}}", "reservation");
+	check_resources_refused("{\"blockIO\":{\"weight\":5}}", "blockIO.weight");
+	check_resources_refused("{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1}]}}",
+	                        "throttleReadBpsDevice");
+	check_resources_refused("{\"cpu\":{\"realtimeRuntime\":1000}}", "realtimeRuntime");
+	check_resources_refused("[]", "not an object");
+	check_resources_refused("{\"memory\":", "line 1");
+	check_resources_refused("{\"pids\":{\"limit\":1},\"pids\":{\"limit\":2}}", "duplicate");
+}
+
+/* A config.json: top members (each followed by a comma), the built-in rootfs as root, namespaces, linux. */
+static int parse_full_config(const char *top_members, const char *namespaces, const char *linux_members,
+                             struct containerv_options **options)
+{
+	char text[4096];
+
+	snprintf(text, sizeof text,
+	         "{%s\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\","
+	         "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"%s\"},"
+	         "\"linux\":{\"namespaces\":[%s]%s%s}}",
+	         top_members, CV_TEST_ROOTFS, namespaces, linux_members[0] ? "," : "", linux_members);
+	if (containerv_options_new(options) < 0)
+		return -1;
+	return containerv_oci_config_parse(*options, text, "/", NULL);
+}
+
+/* The same with a mount namespace only. */
+static int parse_config(const char *linux_members, struct containerv_options **options)
+{
+	return parse_full_config("", "{\"type\":\"mount\"}", linux_members, options);
+}
+
+/* The config with linux_members is refused, the message naming needle. */
+static void check_config_refused(const char *linux_members, const char *needle)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_EQ_INT(parse_config(linux_members, &options), -1);
+	if (strstr(containerv_last_error(), needle) == NULL) {
+		fprintf(stderr, "  %s: message \"%s\" lacks \"%s\"\n", linux_members, containerv_last_error(), needle);
+		CHECK(0);
+	}
+	containerv_options_delete(options);
+}
+
+/* domainname: the UTS namespace's NIS domain, only with a UTS namespace of the container's. */
+TEST(config_domainname)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_full_config("\"domainname\":\"pod.example\",", "{\"type\":\"mount\"},{\"type\":\"uts\"}", "",
+	                           &options));
+	CHECK_EQ_STR(options->domainname, "pod.example");
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("\"domainname\":\"pod.example\",", "{\"type\":\"mount\"}", "", &options), -1);
+	CHECK(strstr(containerv_last_error(), "domainname: set without a uts namespace") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("\"domainname\":\"bad/name\",", "{\"type\":\"mount\"},{\"type\":\"uts\"}", "",
+	                               &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "domainname") != NULL);
+	containerv_options_delete(options);
+}
+
+TEST(config_memory_reservation_and_oom)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_config("\"resources\":{\"memory\":{\"limit\":67108864,\"reservation\":33554432,"
+	                      "\"disableOOMKiller\":true}}",
+	                      &options));
+	CHECK_EQ_INT(options->limits.memory_bytes, 67108864);
+	CHECK_EQ_INT(options->limits.memory_reservation_bytes, 33554432);
+	CHECK_EQ_INT(options->limits.oom_kill_disable, 1);
+	containerv_options_delete(options);
+}
+
+/* The label is kept with the profile (and survives its JSON): the host check decides what it means. */
+TEST(config_mount_label_kept)
+{
+	struct containerv_options *options = NULL;
+	struct containerv_security copy = {0};
+	json_t *object;
+
+	CHECK_OK(parse_config("\"mountLabel\":\"system_u:object_r:svirt_sandbox_file_t:s0:c715,c811\"", &options));
+	CHECK(options->security != NULL);
+	CHECK_EQ_STR(options->security->mount_label, "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811");
+	object = cv_security_to_json_object(options->security);
+	CHECK(object != NULL);
+	CHECK_OK(cv_security_from_json_object(object, &copy));
+	CHECK_EQ_STR(copy.mount_label, "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811");
+	cv_security_clear(&copy);
+	json_decref(object);
+	containerv_options_delete(options);
+
+	check_config_refused("\"mountLabel\":\"bad label\"", "linux.mountLabel");
+	check_config_refused("\"mountLabel\":7", "mountLabel");
+}
+
+/* linux.personality: LINUX or LINUX32, no flags. */
+TEST(config_personality)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_config("\"personality\":{\"domain\":\"LINUX32\"}", &options));
+	CHECK_EQ_INT(options->personality, CV_PERSONALITY_LINUX32);
+	containerv_options_delete(options);
+	CHECK_OK(parse_config("\"personality\":{\"domain\":\"LINUX\",\"flags\":[]}", &options));
+	CHECK_EQ_INT(options->personality, CV_PERSONALITY_LINUX);
+	containerv_options_delete(options);
+	check_config_refused("\"personality\":{\"domain\":\"LINUX64\"}", "linux.personality.domain");
+	check_config_refused("\"personality\":{\"domain\":\"LINUX\",\"flags\":[\"X\"]}", "linux.personality.flags");
+	CHECK_EQ_INT(containerv_options_set_personality(NULL, CV_PERSONALITY_LINUX), -1);
+}
+
+int main(void)
+{
+	RUN(resources_values);
+	RUN(resources_unset_stay_unset);
+	RUN(resources_refused);
+	RUN(config_memory_reservation_and_oom);
+	RUN(config_mount_label_kept);
+	RUN(config_domainname);
+	RUN(config_personality);
+	return cv_test_summary();
+}
