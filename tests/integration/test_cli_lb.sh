@@ -162,10 +162,14 @@ balance udp --listen 127.0.0.1:${P}06 --udp 127.0.0.1:${P}11 127.0.0.1:${P}12 12
 out=$($CLIENT udp 127.0.0.1 ${P}06 30)
 kill "${udp_pids[@]}"
 wait "${udp_pids[@]}" 2>/dev/null || true
-[ "$out" = "$(printf 'udp1 10\nudp2 10\nudp3 10')" ] || fail "udp: 30 flows spread as: $out"
+# Round robin within one (the issue's bound): under load a backend may miss a probe and lose one turn.
+awk '$1 ~ /^udp[123]$/ && $2 >= 9 && $2 <= 11 {n++; t += $2} END {exit !(n == 3 && t == 30)}' <<<"$out" ||
+	fail "udp: 30 flows spread as: $out"
 stop_balancers
-grep -q "connections=10 bytes_in=50 bytes_out=50 errors=0" "$TEST_TMP/udp.out" || fail "udp counters: $(cat "$TEST_TMP/udp.out")"
-pass "udp: 30 client flows, 10 to each responder, answers relayed back"
+# Counters: each datagram of 5 bytes counted both ways, no error (10 +- 1 flows a backend, as above).
+[ "$(grep -cE "connections=(9 bytes_in=45 bytes_out=45|10 bytes_in=50 bytes_out=50|11 bytes_in=55 bytes_out=55) errors=0" "$TEST_TMP/udp.out")" = 3 ] ||
+	fail "udp counters: $(cat "$TEST_TMP/udp.out")"
+pass "udp: 30 client flows, 10 +- 1 to each responder, answers relayed back"
 
 # ---- bad input: one line, exit 125 ----
 cv 125 lb --listen ${P}07 --algorithm fastest web1:80
