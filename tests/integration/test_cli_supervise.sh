@@ -67,15 +67,15 @@ checks=$(grep -c 'sleep 77' <<<"$OUT" || true)
 pass "a check past its timeout is killed and recorded (exit -1)"
 
 # ---- restart on-failure:2: exactly two restarts ----
-cv 0 run -d --name f --restart on-failure:2 busybox sh -c 'sleep 0.3; exit 3'
+cv 0 run -d --name onfail --restart on-failure:2 busybox sh -c 'sleep 0.3; exit 3'
 ids+=("$OUT")
-wait_until "f given up" 30 sh -c "[ \"\$('$CONTAINERV' inspect -f '{{.RestartCount}} {{.State.Status}}' f)\" = '2 exited' ]"
+wait_until "onfail given up" 30 sh -c "[ \"\$('$CONTAINERV' inspect -f '{{.RestartCount}} {{.State.Status}}' onfail)\" = '2 exited' ]"
 sleep 1.5 # a third restart would come within the back-off (0.4 s)
-[ "$(field f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}')" = "2 exited 3" ] ||
-	fail "on-failure:2: $(field f '{{.RestartCount}} {{.State.Status}}')"
-[ "$(field f '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}')" = on-failure:2 ] ||
-	fail "RestartPolicy: $(field f '{{json .HostConfig.RestartPolicy}}')"
-cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=f --format '{{.Action}}'
+[ "$(field onfail '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}')" = "2 exited 3" ] ||
+	fail "on-failure:2: $(field onfail '{{.RestartCount}} {{.State.Status}}')"
+[ "$(field onfail '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}')" = on-failure:2 ] ||
+	fail "RestartPolicy: $(field onfail '{{json .HostConfig.RestartPolicy}}')"
+cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=onfail --format '{{.Action}}'
 [ "$(grep -cx restart <<<"$OUT")" = 2 ] || fail "events: not 2 restarts: $OUT"
 [ "$(grep -cx die <<<"$OUT")" = 3 ] || fail "events: not 3 deaths: $OUT"
 pass "on-failure:2 restarts exactly twice (inspect and events agree)"
@@ -95,14 +95,15 @@ wait_until "a running" 10 is a '{{.State.Status}}' running
 pass "always: restarted after a kill, not after stop; a user's start resets the count"
 
 # ---- the events of run, stop and rm ----
-cv 0 run -d --name e busybox sleep 600
+# A name that is no hex prefix: a container filter also matches ids by prefix (CI: "e" matched a's id).
+cv 0 run -d --name ev-x busybox sleep 600
 ids+=("$OUT")
-cv 0 stop -t 1 e
-cv 0 rm e
-cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=e --format '{{.Action}}'
-[ "$(tr '\n' ' ' <<<"$OUT")" = "create start kill die stop destroy " ] || fail "events of e: $OUT"
-cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=e --filter event=die --format '{{json .}}'
-jq -e '.Actor.Attributes.exitCode == "143" and .Actor.Attributes.name == "e" and .Type == "container"' <<<"$OUT" \
+cv 0 stop -t 1 ev-x
+cv 0 rm ev-x
+cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=ev-x --format '{{.Action}}'
+[ "$(tr '\n' ' ' <<<"$OUT")" = "create start kill die stop destroy " ] || fail "events of ev-x: $OUT"
+cv 0 events --since "$START" --until "$(($(date +%s) + 1))" --filter container=ev-x --filter event=die --format '{{json .}}'
+jq -e '.Actor.Attributes.exitCode == "143" and .Actor.Attributes.name == "ev-x" and .Type == "container"' <<<"$OUT" \
 	>/dev/null || fail "die event: $OUT"
 # Followed live: an event made after the reader started arrives.
 "$CONTAINERV" events --filter event=create --format '{{.Actor.Attributes.name}}' >"$TEST_TMP/live" &
