@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -240,8 +239,8 @@ int cv_random_hex(char *buffer, size_t bytes)
 
 	if (bytes > sizeof random)
 		bytes = sizeof random;
-	if (getrandom(random, bytes, 0) != (ssize_t)bytes)
-		return cv_error_sys("getrandom");
+	if (cv_random_bytes(random, bytes) < 0)
+		return -1;
 	for (size_t i = 0; i < bytes; i++)
 		snprintf(buffer + 2 * i, 3, "%02x", random[i]);
 	return 0;

@@ -110,8 +110,10 @@ int64_t cv_monotonic_ns(void);
  * context's events journal (common/journal-note.c), for the layers below core. Never fails its caller.
  */
 void cv_journal_note(const char *type, const char *action, const char *id, const char *const *attributes);
-/* bytes (at most 64) random bytes as 2 * bytes hex digits and a NUL into buffer; -1 if getrandom failed. */
+/* bytes (at most 64) random bytes as 2 * bytes hex digits and a NUL into buffer; -1 if the random source failed. */
 int cv_random_hex(char *buffer, size_t bytes);
+/* length bytes from the kernel's random source (platform/linux/random.c, platform/windows/random.c); 0 or -1. */
+int cv_random_bytes(void *buffer, size_t length);
 
 /* Name rule shared by containers, volumes and networks. */
 bool cv_name_is_valid(const char *name, size_t max);
