@@ -88,7 +88,7 @@ static int host_id(const struct cv_copy_root *root, int64_t id, uint32_t start, 
 static int own_temp(const struct cv_copy_root *root, int dirfd, const char *temp, struct archive_entry *entry)
 {
 	const char *name = archive_entry_pathname(entry);
-	uint32_t uid, gid;
+	uint32_t uid = 0, gid = 0; /* set by host_id; gcc -O2 cannot see it through the error path */
 
 	if (host_id(root, archive_entry_uid(entry), root->uid, &uid, name) < 0 ||
 	    host_id(root, archive_entry_gid(entry), root->gid, &gid, name) < 0)
