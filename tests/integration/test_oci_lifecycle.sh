@@ -206,7 +206,9 @@ cgroup_dirs_of() { # the directories named $1 under every hierarchy (v1: one per
 		for mount in /sys/fs/cgroup/*/; do [ "$(stat -fc %T "$mount")" = cgroupfs ] && echo "${mount%/}$1"; done; fi
 }
 remove_cgtop() { for dir in $(cgroup_dirs_of "/$cgtop") $(cgroup_dirs_of "/containerv/.relative/$cgtop"); do
-	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done; }
+	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
+	# The parent of relative paths, made for us if it was missing: removed once empty (kept if in use).
+	for dir in $(cgroup_dirs_of "/containerv/.relative"); do rmdir "$dir" 2>/dev/null || true; done; }
 trap 'remove_cgtop; runc_cleanup' EXIT
 make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit": 33}
 	| .linux.cgroupsPath = "/'"$cgtop"'/pod/c1"'
