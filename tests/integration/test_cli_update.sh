@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Live changes to a container: `update` changes its limits with real effect (a 64 MiB allocation that
-# ran is OOM-killed after --memory 32m; forks stop at a new --pids-limit), `pause` freezes its
+# Live changes to a container: `update` changes its limits with real effect (a 160 MiB allocation that
+# ran is OOM-killed after --memory 96m; forks stop at a new --pids-limit), `pause` freezes its
 # processes (a counter stops, the freezer says so, ps and inspect show Paused, exec is refused) and
 # `unpause` lets them go on; stop and rm -f of a paused container work and leave nothing. Bad input:
 # one line, exit 1, nothing changed.
@@ -21,19 +21,21 @@ cgroup_file() {
 }
 
 # ---- update: memory ----
-cv 0 run -d --name limits --memory 128m -v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" sleep 1000
+cv 0 run -d --name limits --memory 256m -v "$CV_ATTACK:/cv-attack:ro" --rootfs "$CV_TEST_ROOTFS" sleep 1000
 limits=$OUT
 ids+=("$limits")
-cv 0 exec limits /cv-attack alloc 64
-[[ "$OUT" == "allocated 64 MiB"* ]] || fail "64 MiB under a 128m limit: $OUT"
-pass "64 MiB runs under --memory 128m"
-cv 0 update --memory 32m limits
+cv 0 exec limits /cv-attack alloc 160
+[[ "$OUT" == "allocated 160 MiB"* ]] || fail "160 MiB under a 256m limit: $OUT"
+pass "160 MiB runs under --memory 256m"
+cv 0 update --memory 96m limits
 [ "$OUT" = limits ] || fail "update prints the container: $OUT"
-[ "$(cgroup_file "$limits" memory memory.limit_in_bytes memory.max)" = 33554432 ] || fail "memory limit not applied"
+[ "$(cgroup_file "$limits" memory memory.limit_in_bytes memory.max)" = 100663296 ] || fail "memory limit not applied"
 cv 0 inspect -f '{{.HostConfig.Memory}}' limits
-[ "$OUT" = 33554432 ] || fail "inspect after update: Memory $OUT"
-cv 137 exec limits /cv-attack alloc 64
-pass "after update --memory 32m the same 64 MiB allocation is OOM-killed"
+[ "$OUT" = 100663296 ] || fail "inspect after update: Memory $OUT"
+cv 137 exec limits /cv-attack alloc 160
+pass "after update --memory 96m the same 160 MiB allocation is OOM-killed"
+cv 0 inspect -f '{{.State.Running}}' limits
+[ "$OUT" = true ] || fail "the OOM kill of the exec took the container with it (the init was chosen?)"
 
 # ---- update: pids ----
 cv 0 exec limits /cv-attack forks 20
@@ -50,7 +52,7 @@ pass "after update --pids-limit 10 fork fails beyond the limit ($count forks)"
 cv 0 update --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 limits
 cv 0 inspect limits
 host=$(printf '%s\n' "$OUT" | jq -c '.[0].HostConfig | {Memory, NanoCpus, CpuShares, PidsLimit, CpusetCpus}')
-[ "$host" = '{"Memory":33554432,"NanoCpus":500000000,"CpuShares":512,"PidsLimit":10,"CpusetCpus":"0"}' ] ||
+[ "$host" = '{"Memory":100663296,"NanoCpus":500000000,"CpuShares":512,"PidsLimit":10,"CpusetCpus":"0"}' ] ||
 	fail "inspect after updates: $host"
 if [ -e "/sys/fs/cgroup/cpu/containerv/$limits" ]; then
 	[ "$(cgroup_file "$limits" cpu cpu.cfs_quota_us -)" = 50000 ] || fail "cpu quota not applied"
@@ -79,7 +81,7 @@ one_error_line 'memory+swap'
 cv 0 inspect swapped
 host=$(printf '%s\n' "$OUT" | jq -c '.[0].HostConfig | {Memory, PidsLimit}')
 [ "$host" = '{"Memory":67108864,"PidsLimit":null}' ] || fail "a refused update changed: $host"
-[ "$(cgroup_file "$limits" memory memory.limit_in_bytes memory.max)" = 33554432 ] || fail "a refused update changed memory"
+[ "$(cgroup_file "$limits" memory memory.limit_in_bytes memory.max)" = 100663296 ] || fail "a refused update changed memory"
 cv 0 rm -f swapped
 pass "bad update input: one line, exit 1, nothing changed"
 
