@@ -600,6 +600,57 @@ TEST(cgroup2_device_program_is_enforced)
 	CHECK_EQ_INT(WEXITSTATUS(status), 0);
 }
 
+/* --device by numbers (devices.txt) and, for boot-time majors, by the driver /proc/devices names. */
+TEST(devices_are_classified_by_number_not_path)
+{
+	static const struct {
+		struct cv_device_identity identity;
+		enum cv_device_risk risk;
+	} cases[] = {
+	        {{'c', 10, 229, 0644, "misc"}, CV_DEVICE_ORDINARY}, /* fuse */
+	        {{'c', 4, 64, 0660, "ttyS"}, CV_DEVICE_ORDINARY},   /* ttyS0 */
+	        {{'c', 10, 200, 0666, "misc"}, CV_DEVICE_ORDINARY}, /* net/tun */
+	        {{'c', 226, 0, 0660, "drm"}, CV_DEVICE_ORDINARY},   /* dri/card0 */
+	        {{'c', 21, 3, 0660, "sg"}, CV_DEVICE_STORAGE},      /* sg3 */
+	        {{'c', 248, 0, 0600, "bsg"}, CV_DEVICE_STORAGE},    /* bsg/0:0:0:0, major picked at boot */
+	        {{'c', 237, 1, 0600, "nvme-generic"}, CV_DEVICE_STORAGE},
+	        {{'c', 237, 1, 0600, "something"}, CV_DEVICE_ORDINARY}, /* the same numbers, another driver */
+	        {{'c', 10, 237, 0600, "misc"}, CV_DEVICE_STORAGE},      /* loop-control */
+	        {{'c', 202, 5, 0600, "cpu/msr"}, CV_DEVICE_CPU},
+	        {{'c', 10, 184, 0600, "misc"}, CV_DEVICE_CPU}, /* cpu/microcode */
+	        {{'c', 4, 1, 0620, "tty"}, CV_DEVICE_CONSOLE}, /* tty1 */
+	        {{'c', 4, 63, 0620, "tty"}, CV_DEVICE_CONSOLE},
+	        {{'c', 5, 1, 0600, "/dev/console"}, CV_DEVICE_CONSOLE},
+	        {{'c', 5, 0, 0666, "/dev/tty"}, CV_DEVICE_ORDINARY}, /* the caller's own terminal */
+	        {{'c', 136, 2, 0620, "pts"}, CV_DEVICE_CONSOLE},
+	        {{'c', 1, 1, 0640, "mem"}, CV_DEVICE_KERNEL},
+	        {{'c', 1, 3, 0666, "mem"}, CV_DEVICE_ORDINARY},   /* null */
+	        {{'c', 1, 11, 0644, "mem"}, CV_DEVICE_KERNEL},    /* kmsg */
+	        {{'c', 10, 130, 0600, "misc"}, CV_DEVICE_KERNEL}, /* watchdog */
+	        {{'b', 8, 0, 0660, "sd"}, CV_DEVICE_BLOCK},
+	};
+	struct cv_device_class class;
+	struct containerv_security *restricted = NULL, *permissive = NULL;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cv_device_classify(&cases[i].identity, &class);
+		if (class.risk != cases[i].risk)
+			fprintf(stderr, "  %c %u:%u (%s): risk %d, expected %d\n", cases[i].identity.type,
+			        cases[i].identity.major, cases[i].identity.minor, cases[i].identity.driver,
+			        (int)class.risk, (int)cases[i].risk);
+		CHECK_EQ_INT(class.risk, cases[i].risk);
+		CHECK(class.why != NULL && (class.risk == CV_DEVICE_ORDINARY) == (class.what == NULL));
+	}
+	CHECK_OK(containerv_security_new(CV_SECURITY_RESTRICTED, &restricted));
+	CHECK_OK(containerv_security_new(CV_SECURITY_PERMISSIVE, &permissive));
+	CHECK(cv_security_check_device(restricted, "/x/sg3", &cases[4].identity) < 0 && errno == EPERM);
+	CHECK(strstr(containerv_last_error(), "char 21:3 is SCSI generic") != NULL);
+	CHECK_OK(cv_security_check_device(restricted, "/x/fuse", &cases[0].identity));
+	CHECK_OK(cv_security_check_device(permissive, "/x/sg3", &cases[4].identity));
+	containerv_security_delete(restricted);
+	containerv_security_delete(permissive);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(work_dir) != NULL);
@@ -617,6 +668,7 @@ int main(void)
 	RUN(sensitive_binds_are_resolved_and_flagged);
 	RUN(sensitive_binds_are_refused_below_permissive);
 	RUN(cgroup2_device_program_is_enforced);
+	RUN(devices_are_classified_by_number_not_path);
 	cv_rm_rf(work_dir);
 	return cv_test_summary();
 }

@@ -49,6 +49,23 @@
 /* Restarts remembered for a window: more within one window than this undercounts (then 4096 restarts ran). */
 #define RECENT_MAX 4096
 
+/*
+ * The shortest time between two health checks, whatever is asked. docker accepts 1 ms; each check is a
+ * process made in the container by this supervisor, which runs outside the container's cgroup: at 1 ms
+ * one container cost ~5 % of a host CPU here. Checked no more often than this (inspect keeps the value
+ * asked for); docs/supervision.md.
+ */
+#define HEALTH_INTERVAL_FLOOR_NS (INT64_C(100) * 1000000)
+
+/*
+ * health_status events: docker journals every change; a check that flaps (pass, fail, pass with
+ * retries 1) would journal one per check and rotate every other container's events out of events.log.
+ * A bucket per container: 10 events at once, then one per 6 s; the changes not journaled meanwhile are
+ * counted, and the status they ended in is journaled when the bucket allows, with "suppressed=N".
+ */
+#define HEALTH_EVENT_BURST 10
+#define HEALTH_EVENT_REFILL_NS (INT64_C(6) * 1000000000)
+
 struct supervisor {
 	struct containerv_container *c;
 	const struct cv_health_config *health;
@@ -60,6 +77,11 @@ struct supervisor {
 	/* The policy's restarts within restart_window_ns (wall clock, oldest first), when a window is set. */
 	int64_t recent[RECENT_MAX];
 	size_t recent_count;
+	/* health_status events (HEALTH_EVENT_BURST) */
+	int health_event_tokens;
+	int64_t health_tokens_at_ns;             /* monotonic: when the bucket was last filled */
+	enum containerv_health_status journaled; /* the last status journaled */
+	unsigned int health_events_suppressed;   /* changes not journaled since */
 };
 
 static int64_t health_value(int64_t value, int64_t fallback)
@@ -80,9 +102,10 @@ static void schedule_check(struct supervisor *s)
 	bool starting =
 	        s->record.health == CV_HEALTH_STARTING && cv_now_ns() < s->started_ns + s->health->start_period_ns;
 
-	s->next_check_ns =
-	        now + (starting ? health_value(s->health->start_interval_ns, CV_HEALTH_DEFAULT_START_INTERVAL_NS)
-	                        : health_value(s->health->interval_ns, CV_HEALTH_DEFAULT_INTERVAL_NS));
+	int64_t interval = starting ? health_value(s->health->start_interval_ns, CV_HEALTH_DEFAULT_START_INTERVAL_NS)
+	                            : health_value(s->health->interval_ns, CV_HEALTH_DEFAULT_INTERVAL_NS);
+
+	s->next_check_ns = now + (interval < HEALTH_INTERVAL_FLOOR_NS ? HEALTH_INTERVAL_FLOOR_NS : interval);
 }
 
 /* Reads what the check writes, up to the deadline; -1 when the deadline passed. */
@@ -194,14 +217,40 @@ static void run_check(struct supervisor *s, struct containerv_health_result *res
 	result->end_ns = cv_now_ns();
 }
 
+/* Journals the current health if it is not the last journaled one and the bucket has a token left. */
+static void journal_health(struct supervisor *s)
+{
+	int64_t now = cv_monotonic_ns();
+	int64_t earned = (now - s->health_tokens_at_ns) / HEALTH_EVENT_REFILL_NS;
+
+	if (earned > 0) {
+		s->health_event_tokens = s->health_event_tokens + earned > HEALTH_EVENT_BURST
+		                                 ? HEALTH_EVENT_BURST
+		                                 : s->health_event_tokens + (int)earned;
+		s->health_tokens_at_ns += earned * HEALTH_EVENT_REFILL_NS;
+	}
+	if (s->record.health == s->journaled)
+		return; /* flapped back to what the journal says already */
+	if (s->health_event_tokens == 0) {
+		s->health_events_suppressed++;
+		return;
+	}
+	s->health_event_tokens--;
+	char action[64], suppressed[32];
+	const char *extra[] = {suppressed, NULL};
+	snprintf(action, sizeof action, "health_status: %s", containerv_health_status_name(s->record.health));
+	snprintf(suppressed, sizeof suppressed, "suppressed=%u", s->health_events_suppressed);
+	cv_journal_container(s->c, action, s->health_events_suppressed > 0 ? extra : NULL);
+	s->journaled = s->record.health;
+	s->health_events_suppressed = 0;
+}
+
 static void set_health(struct supervisor *s, enum containerv_health_status status)
 {
 	if (s->record.health == status)
 		return;
 	s->record.health = status;
-	char action[64];
-	snprintf(action, sizeof action, "health_status: %s", containerv_health_status_name(status));
-	cv_journal_container(s->c, action, NULL);
+	journal_health(s);
 }
 
 static void check(struct supervisor *s)
@@ -225,6 +274,8 @@ static void check(struct supervisor *s)
 	} else if (++s->record.failing_streak >= retries) {
 		set_health(s, CV_HEALTH_UNHEALTHY);
 	}
+	if (s->record.health != s->journaled)
+		journal_health(s); /* a change the bucket held back, once it allows */
 	save(s);
 	schedule_check(s);
 }
@@ -236,7 +287,10 @@ static void supervise_init(struct supervisor *s)
 	s->started_ns = s->c->state.started_ns ? s->c->state.started_ns : cv_now_ns();
 	if (s->health != NULL) {
 		s->record.failing_streak = 0;
-		s->record.health = CV_HEALTH_NONE;
+		s->record.health = s->journaled = CV_HEALTH_NONE;
+		s->health_event_tokens = HEALTH_EVENT_BURST;
+		s->health_tokens_at_ns = cv_monotonic_ns();
+		s->health_events_suppressed = 0;
 		set_health(s, CV_HEALTH_STARTING);
 		schedule_check(s);
 	}
