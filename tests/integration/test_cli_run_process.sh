@@ -66,7 +66,7 @@ refused "refused at the strict security level" --security-level strict --device 
 refused "block device" --device "$TEST_TMP/block:/dev/blk" true
 if [ -c /dev/kmsg ]; then
 	mknod "$TEST_TMP/kmsg" c $((16#$(stat -c %t /dev/kmsg))) $((16#$(stat -c %T /dev/kmsg)))
-	refused "kernel's memory, I/O ports or log" --device "$TEST_TMP/kmsg:/dev/kmsg" true
+	refused "is kernel log (/dev/kmsg)" --device "$TEST_TMP/kmsg:/dev/kmsg" true
 fi
 refused "plain path under /dev/" --device "$TEST_TMP/fuse:/etc/fuse" true
 cv 0 run --rm --rootfs "$RF" --security-level permissive --device "$TEST_TMP/block:/dev/blk:r" sh -c '[ -b /dev/blk ] && echo block'
