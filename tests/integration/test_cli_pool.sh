@@ -38,6 +38,15 @@ cv 125 run --pool web -u nosuchuser true # as a cold run -u nosuchuser
 one_error_line "no such user"
 cv 127 run --pool web /no/such/command
 one_error_line "executable file not found"
+# --rm: the container whose command could not be executed goes too (it was left, exited 127).
+cv 0 ps -a -q --no-trunc --filter label=containerv.pool=web --filter status=exited
+before_rm=$(printf '%s\n' "$OUT" | sort)
+cv 127 run --rm --pool web /no/such/command
+one_error_line "executable file not found"
+cv 0 ps -a -q --no-trunc --filter label=containerv.pool=web --filter status=exited
+for id in $OUT; do
+	[[ "$before_rm" == *$id* ]] || fail "run --rm --pool with a command not found left $id"
+done
 cv 0 run --pool web sh -c 'echo out; echo err >&2'
 [ "$OUT" = out ] && [ "$ERR" = err ] || fail "stdout/stderr of a pooled workload: '$OUT' '$ERR'"
 pass "run --pool binds command, env, workdir, user and stdio at the take; exit codes as run"

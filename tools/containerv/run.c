@@ -628,6 +628,13 @@ int cli_run_pool(const char *pool, const struct arguments *positional)
 	cli_strings_free(env);
 	if (ret < 0) {
 		int code = cli_exec_exit_code();
+		/* --rm: a container taken and not started (its command could not be executed) goes too, as run's. */
+		if (container != NULL && flags.remove) {
+			cli_fail_library(code, "run --pool %s", pool);
+			if (containerv_remove(container, CV_REMOVE_VOLUMES) < 0 && errno != ENOENT)
+				cli_fail_library(EXIT_CLI_ERROR, "remove %s", containerv_name(container));
+			return code;
+		}
 		containerv_close(container);
 		return cli_fail_library(code, "run --pool %s", pool);
 	}
