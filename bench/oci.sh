@@ -36,14 +36,9 @@ declare -A BIN=([containerv-runc]=$(readlink -f "$BUILD/tools/containerv-runc/co
 RUNTIMES=(containerv-runc crun runc)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cvbench-oci.XXXXXX")
 chmod 0711 "$work"
-containerd_pid=
+source tests/containerd-lib.sh
 finish() {
-	if [ -n "$containerd_pid" ]; then
-		kill "$containerd_pid" 2>/dev/null || true
-		wait "$containerd_pid" 2>/dev/null || true
-	fi
-	umount /run/containerd 2>/dev/null || true
-	[ -z "${made_run_containerd:-}" ] || rmdir /run/containerd 2>/dev/null || true
+	containerd_stop
 	# podman's storage mounts (in this private mount namespace), deepest first, so the work directory goes.
 	awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	find /sys/fs/cgroup/*/cvbench-oci* /sys/fs/cgroup/cvbench-oci* -depth -type d -exec rmdir {} + 2>/dev/null || true
@@ -110,31 +105,7 @@ done
 # ---- 2. ctr run --rm through containerd's runc shim ----
 if [ "${BENCH_CTR:-1}" = 1 ] && command -v containerd >/dev/null && command -v ctr >/dev/null; then
 	CTD=$work/containerd
-	mkdir -p "$CTD"
-	if [ ! -d /run/containerd ]; then
-		mkdir /run/containerd
-		made_run_containerd=1
-	fi
-	mount -t tmpfs -o mode=0711 cvbench-run-containerd /run/containerd
-	cat >"$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$CTD/containerd.sock"
-[ttrpc]
-  address = "$CTD/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-	containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
-	containerd_pid=$!
-	for _ in $(seq 100); do [ -S "$CTD/containerd.sock" ] && break; sleep 0.1; done
-	export CONTAINERD_ADDRESS=$CTD/containerd.sock
+	containerd_start "$CTD" cvbench-run-containerd || exit 1
 	ns=cvbench-oci$$
 	mkdir -p "$work/ctr"
 	ctr_run() { # RUNTIME ID: one timed `ctr run --rm`, nanoseconds on stdout

@@ -13,37 +13,14 @@ if [ "${CV_CONTAINERD_PRIVATE:-}" != 1 ]; then
 	CV_CONTAINERD_PRIVATE=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../containerd-lib.sh"
 : "${CONTAINERV_RUNC:?set CONTAINERV_RUNC to the built containerv-runc}"
 
 # A containerd namespace of our own: it names the cgroups (/NS/ID) and the shims' command lines.
 NS=cvtest$$
 CTD=$TEST_TMP/containerd
-mkdir -p "$CTD"
-made_run_containerd=
-if [ ! -d /run/containerd ]; then
-	mkdir /run/containerd
-	made_run_containerd=1
-fi
-mount -t tmpfs -o mode=0711 cvtest-run-containerd /run/containerd
-cat >"$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$CTD/containerd.sock"
-[ttrpc]
-  address = "$CTD/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
 
-containerd_pid=
 teardown() {
-	local shims
 	# Tasks first (the shims exit with them), then containerd; a shim left by a failure goes by its pid.
 	for id in $(ctr_quiet task ls -q 2>/dev/null); do
 		ctr_quiet task kill -s KILL "$id" >/dev/null 2>&1 || true
@@ -51,21 +28,13 @@ teardown() {
 		ctr_quiet task delete -f "$id" >/dev/null 2>&1 || true
 	done
 	for id in $(ctr_quiet container ls -q 2>/dev/null); do ctr_quiet container delete "$id" >/dev/null 2>&1 || true; done
-	if [ -n "$containerd_pid" ]; then
-		kill "$containerd_pid" 2>/dev/null || true
-		wait "$containerd_pid" 2>/dev/null || true
-	fi
-	shims=$(pgrep -f -- "[c]ontainerd-shim-runc-v2 -namespace $NS " || true)
-	[ -z "$shims" ] || kill -9 $shims 2>/dev/null || true
+	containerd_stop "$NS"
 	find /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	umount /run/containerd 2>/dev/null || true
-	[ -z "$made_run_containerd" ] || rmdir /run/containerd 2>/dev/null || true
 	umount "$TEST_TMP/pod-netns" 2>/dev/null || true
 	cleanup
 }
 trap teardown EXIT
 
-export CONTAINERD_ADDRESS=$CTD/containerd.sock
 ctr_quiet() { timeout 60 ctr -n "$NS" "$@"; }
 # ct EXPECTED_EXIT ARGS...: ctr in our namespace; stdout in $OUT, stderr in $ERR.
 ct() {
@@ -88,9 +57,7 @@ kill_and_remove() {
 	ct 0 container delete "$1"
 }
 
-containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
-containerd_pid=$!
-wait_for "containerd's socket" test -S "$CTD/containerd.sock"
+containerd_start "$CTD" cvtest-run-containerd || fail "containerd did not start"
 ct 0 version
 
 # The rootfs is used in place (ctr --rootfs): no image, no snapshotter, no registry.

@@ -206,9 +206,7 @@ cgroup_dirs_of() { # the directories named $1 under every hierarchy (v1: one per
 		for mount in /sys/fs/cgroup/*/; do [ "$(stat -fc %T "$mount")" = cgroupfs ] && echo "${mount%/}$1"; done; fi
 }
 remove_cgtop() { for dir in $(cgroup_dirs_of "/$cgtop") $(cgroup_dirs_of "/containerv/.relative/$cgtop"); do
-	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
-	# The parent of relative paths, made for us if it was missing: removed once empty (kept if in use).
-	for dir in $(cgroup_dirs_of "/containerv/.relative"); do rmdir "$dir" 2>/dev/null || true; done; }
+	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done; }
 trap 'remove_cgtop; runc_cleanup' EXIT
 make_bundle "$TEST_TMP/cgpath" '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit": 33}
 	| .linux.cgroupsPath = "/'"$cgtop"'/pod/c1"'
@@ -225,7 +223,11 @@ rc 0 create --bundle "$TEST_TMP/cgpath" --pid-file "$TEST_TMP/cg.pid" cg2
 grep -qE ":pids:/containerv/.relative/$cgtop/c2\$|^0::/containerv/.relative/$cgtop/c2\$" /proc/$(cat "$TEST_TMP/cg.pid")/cgroup ||
 	fail "relative cgroupsPath: $(cat /proc/$(cat "$TEST_TMP/cg.pid")/cgroup)"
 rc 0 delete --force cg2
-for dir in $(cgroup_dirs_of "/containerv/.relative/$cgtop/c2"); do ! [ -d "$dir" ] || fail "relative cgroupsPath left: $dir"; done
+for dir in $(cgroup_dirs_of "/containerv/.relative/$cgtop"); do ! [ -d "$dir" ] || fail "relative cgroupsPath or its parent left: $dir"; done
+# The runtime's parent of relative paths goes with the last of them (it stays while another container's is in it).
+for dir in $(cgroup_dirs_of "/containerv/.relative"); do
+	! [ -d "$dir" ] || [ -n "$(find "$dir" -mindepth 1 -maxdepth 1 -type d)" ] || fail "the empty parent of relative paths was left: $dir"
+done
 for dir in $(cgroup_dirs_of "/$cgtop/taken"); do mkdir -p "$dir"; done
 rm "$TEST_TMP/cgpath/config.json"
 make_bundle "$TEST_TMP/cgpath" '.linux.cgroupsPath = "/'"$cgtop"'/taken"'

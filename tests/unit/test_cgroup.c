@@ -629,6 +629,55 @@ TEST(duplicate_create_keeps_first)
 	CHECK(exists(path));
 }
 
+/* containerv/.relative of the memory hierarchy (v1) or the one (v2): absent, or holding a cgroup (another container's).
+ */
+static bool relative_dir_gone_or_used(void)
+{
+	char path[PATH_MAX];
+	DIR *listing;
+	struct dirent *entry;
+	bool used = false;
+
+	container_file(path, CV_CGROUP_RELATIVE_DIR, "memory", ".");
+	listing = opendir(path);
+	if (listing == NULL)
+		return errno == ENOENT;
+	while (!used && (entry = readdir(listing)) != NULL)
+		used = entry->d_type == DT_DIR && strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+	closedir(listing);
+	if (!used)
+		fprintf(stderr, "  empty, left: %s\n", path);
+	return used;
+}
+
+/* The parents a relative configured path made (below containerv/.relative/) go with the last cgroup in them. */
+TEST(relative_parents_go_when_empty)
+{
+	struct cv_cgroup *a = NULL, *b = NULL;
+	char id[64], parent[128], name_a[160], name_b[160], path[PATH_MAX];
+
+	next_id(id, sizeof id);
+	snprintf(parent, sizeof parent, CV_CGROUP_RELATIVE_DIR "/%s", id);
+	snprintf(name_a, sizeof name_a, "%s/a", parent);
+	snprintf(name_b, sizeof name_b, "%s/b", parent);
+	CHECK_OK(cv_cgroup_create(name_a, NULL, &a));
+	track(a);
+	CHECK_OK(cv_cgroup_create(name_b, NULL, &b));
+	track(b);
+	CHECK_OK(cv_cgroup_destroy(a));
+	untrack(a);
+	cv_cgroup_free(a);
+	CHECK(cgroup_gone(HOST_ROOT, name_a));
+	/* b is in it: the parent stays. */
+	container_file(path, parent, "memory", ".");
+	CHECK(exists(path));
+	CHECK_OK(cv_cgroup_destroy(b));
+	untrack(b);
+	cv_cgroup_free(b);
+	CHECK(cgroup_gone(HOST_ROOT, parent));
+	CHECK(relative_dir_gone_or_used());
+}
+
 TEST(add_pid_moves_process)
 {
 	struct cv_cgroup *cgroup = NULL;
@@ -1388,6 +1437,7 @@ int main(void)
 	RUN_CLEAN(v2_swap_and_io_weight);
 	RUN_CLEAN(failed_limit_leaves_nothing);
 	RUN_CLEAN(duplicate_create_keeps_first);
+	RUN_CLEAN(relative_parents_go_when_empty);
 	RUN_CLEAN(add_pid_moves_process);
 	RUN_CLEAN(stats_memory_and_processes);
 	RUN_CLEAN(stats_limit_defaults_to_host_memory);

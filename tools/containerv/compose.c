@@ -167,6 +167,19 @@ static int compose_up(int argc, char **argv)
 	return code;
 }
 
+/* A command without SERVICE arguments: its flags, then its project. -1 then, else the exit code to return. */
+static int parse_project_command(const struct command_spec *spec, int argc, char **argv,
+                                 struct containerv_compose **app, const char **project)
+{
+	struct arguments positional;
+	int code = flags_parse_or_exit(spec, argc, argv, &positional);
+
+	if (code >= 0)
+		return code;
+	free(positional.items);
+	return compose_project_name(app, project) < 0 ? EXIT_CLI_ERROR : -1;
+}
+
 static int compose_down(int argc, char **argv)
 {
 	static int volumes, orphans;
@@ -179,16 +192,12 @@ static int compose_down(int argc, char **argv)
 	};
 	static const struct command_spec spec = {
 	        "compose down", "[OPTIONS]", "Stop and remove containers, networks", table, false, 0, 0, NULL};
-	struct arguments positional;
 	struct containerv_compose *app = NULL;
 	const char *project;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+	int code = parse_project_command(&spec, argc, argv, &app, &project);
 
 	if (code >= 0)
 		return code;
-	free(positional.items);
-	if (compose_project_name(&app, &project) < 0)
-		return EXIT_CLI_ERROR;
 	unsigned int flags = (volumes ? CV_COMPOSE_DOWN_VOLUMES : 0) | (orphans ? CV_COMPOSE_DOWN_ORPHANS : 0);
 	code = containerv_compose_down(app, project, flags, compose_print_progress, NULL) < 0
 	               ? cli_fail_library(EXIT_CLI_ERROR, NULL)
@@ -613,16 +622,12 @@ static int compose_events(int argc, char **argv)
 	static const struct command_spec spec = {
 	        "compose events", "[OPTIONS]", "Receive real time events from containers", table, false, 0, 0, NULL};
 	static struct string_list no_filters;
-	struct arguments positional;
 	struct containerv_compose *app = NULL;
 	const char *project;
-	int code = flags_parse_or_exit(&spec, argc, argv, &positional);
+	int code = parse_project_command(&spec, argc, argv, &app, &project);
 
 	if (code >= 0)
 		return code;
-	free(positional.items);
-	if (compose_project_name(&app, &project) < 0)
-		return EXIT_CLI_ERROR;
 	code = cli_events_run(NULL, NULL, &no_filters, NULL, project, json);
 	containerv_compose_free(app);
 	return code;

@@ -56,11 +56,7 @@ static int history_row(const struct containerv_image_history *entry, void *user)
 	}
 	json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "CreatedSince", created, "CreatedAt",
 	                           created_at, "CreatedBy", created_by, "Size", size, "Comment", entry->comment);
-	if (strcmp(state->format, "json") == 0)
-		json_print_line(object, stdout);
-	else if (template_print(state->format, object, stdout) == 0)
-		fputc('\n', stdout);
-	json_decref(object);
+	format_emit(state->format, object);
 	return 0;
 }
 

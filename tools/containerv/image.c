@@ -208,11 +208,7 @@ static int ls_one(const struct containerv_image_info *info, void *user)
 		                  "CreatedAt", created_at, "CreatedSince", created, "Digest", info->digest, "ID", id,
 		                  "Repository", repository, "SharedSize", "N/A", "Size", size, "Tag", tag, "Layers",
 		                  (json_int_t)info->layer_count, "UniqueSize", "N/A", "VirtualSize", size);
-		if (strcmp(state->format, "json") == 0)
-			json_print_line(object, stdout);
-		else if (template_print(state->format, object, stdout) == 0)
-			fputc('\n', stdout);
-		json_decref(object);
+		format_emit(state->format, object);
 	}
 	return 0;
 }

@@ -191,11 +191,7 @@ static int cmd_version(int argc, char **argv)
 	if (strcmp(format, "json") != 0 && template_check(format) < 0)
 		return EXIT_CLI_ERROR;
 	object = version_object();
-	if (strcmp(format, "json") == 0)
-		json_print_line(object, stdout);
-	else if (template_print(format, object, stdout) == 0)
-		fputc('\n', stdout);
-	json_decref(object);
+	format_emit(format, object);
 	return 0;
 }
 

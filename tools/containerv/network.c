@@ -144,11 +144,7 @@ static int ls_one(const struct containerv_network_info *info, void *user)
 	}
 	object = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Name", info->name, "Driver", "bridge", "Scope",
 	                   "local", "Subnet", info->subnet, "Gateway", info->gateway);
-	if (strcmp(state->format, "json") == 0)
-		json_print_line(object, stdout);
-	else if (template_print(state->format, object, stdout) == 0)
-		fputc('\n', stdout);
-	json_decref(object);
+	format_emit(state->format, object);
 	return 0;
 }
 

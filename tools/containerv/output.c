@@ -345,17 +345,21 @@ int template_check(const char *template_text)
 	return template_walk(template_text, NULL, NULL);
 }
 
-void inspect_emit(json_t *all, const char *format, json_t *object)
+void format_emit(const char *format, json_t *object)
 {
-	if (format == NULL) {
-		json_array_append_new(all, object);
-		return;
-	}
 	if (strcmp(format, "json") == 0)
 		json_print_line(object, stdout);
 	else if (template_print(format, object, stdout) == 0)
 		fputc('\n', stdout);
 	json_decref(object);
+}
+
+void inspect_emit(json_t *all, const char *format, json_t *object)
+{
+	if (format == NULL)
+		json_array_append_new(all, object);
+	else
+		format_emit(format, object);
 }
 
 void inspect_finish(json_t *all, const char *format)

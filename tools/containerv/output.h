@@ -66,6 +66,9 @@ int template_check(const char *template_text);
 /* Prints a JSON value on one line followed by a newline. */
 void json_print_line(json_t *value, FILE *out);
 
+/* One object (ownership taken) with --format F: "json" prints it on one line, else F is a template. */
+void format_emit(const char *format, json_t *object);
+
 /*
  * docker inspect's output of one object (ownership taken): without a format it joins all (printed
  * by inspect_finish as one array), with "json" it is one line, else the format is a template.

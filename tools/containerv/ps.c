@@ -283,11 +283,7 @@ static int print_one(const struct containerv_info *info, void *user)
 	if (flags.format != NULL) {
 		json_t *object = info_to_json(info, listing->now);
 
-		if (strcmp(flags.format, "json") == 0)
-			json_print_line(object, stdout);
-		else if (template_print(flags.format, object, stdout) == 0)
-			fputc('\n', stdout);
-		json_decref(object);
+		format_emit(flags.format, object);
 		return 0;
 	}
 	format_command(info->command, command, sizeof command);

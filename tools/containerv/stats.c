@@ -189,11 +189,7 @@ static void print_formatted(const struct stats_entry *entry, const struct stats_
 	                  "Container", row->id, "ID", row->id, "MemPerc", row->memory_percent, "MemUsage", row->memory,
 	                  "Name", entry->name, "NetIO", row->network, "PIDs", row->pids);
 
-	if (strcmp(flags.format, "json") == 0)
-		json_print_line(object, stdout);
-	else if (template_print(flags.format, object, stdout) == 0)
-		fputc('\n', stdout);
-	json_decref(object);
+	format_emit(flags.format, object);
 }
 
 static void print_set(const struct stats_set *set, bool clear)

@@ -210,11 +210,7 @@ static int ls_one(const struct containerv_volume_info *info, void *user)
 		return 0;
 	}
 	object = ls_object(info);
-	if (strcmp(state->format, "json") == 0)
-		json_print_line(object, stdout);
-	else if (template_print(state->format, object, stdout) == 0)
-		fputc('\n', stdout);
-	json_decref(object);
+	format_emit(state->format, object);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ int cv_oci_refuse_if_set(json_t *object, const char *name, const char *field, co
 /* oci-mounts.c: config.json's "mounts". */
 int cv_oci_load_mounts(struct cv_oci_load *load, json_t *mounts);
 
+/* A propagation's name ("private", "rslave", ...) into *propagation; false for any other text. */
+bool cv_oci_propagation(const char *name, enum containerv_mount_propagation *propagation);
+
 /* oci-linux.c: config.json's "linux" object. */
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object);
 

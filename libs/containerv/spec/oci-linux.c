@@ -501,15 +501,6 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 	        {"memoryPolicy", "not supported"},
 	        {"netDevices", "not supported"},
 	};
-	static const struct {
-		const char *name;
-		enum containerv_mount_propagation propagation;
-	} propagations[] = {
-	        {"private", CV_PROPAGATION_PRIVATE},       {"rprivate", CV_PROPAGATION_PRIVATE},
-	        {"slave", CV_PROPAGATION_SLAVE},           {"rslave", CV_PROPAGATION_SLAVE},
-	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
-	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
-	};
 	const char *propagation, *mount_label;
 
 	if (linux_object == NULL || !json_is_object(linux_object))
@@ -526,13 +517,11 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 		return -1;
 	/* Applied to the root mount once it is in place; every mount was made private first. */
 	if (propagation != NULL && propagation[0] != '\0') {
-		size_t i = 0;
-		while (i < sizeof propagations / sizeof propagations[0] &&
-		       strcmp(propagation, propagations[i].name) != 0)
-			i++;
-		if (i == sizeof propagations / sizeof propagations[0])
+		enum containerv_mount_propagation root_propagation;
+
+		if (!cv_oci_propagation(propagation, &root_propagation))
 			return cv_oci_refuse("linux.rootfsPropagation", "\"%s\" is not a propagation", propagation);
-		if (containerv_options_set_root_propagation(load->options, propagations[i].propagation) < 0)
+		if (containerv_options_set_root_propagation(load->options, root_propagation) < 0)
 			return cv_error_prefix("config.json: linux.rootfsPropagation");
 	}
 	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||

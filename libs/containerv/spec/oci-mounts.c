@@ -81,6 +81,27 @@ static int tmpfs_option(struct containerv_mount *mount, const char *option, cons
 	return cv_oci_refuse(field, "option \"%s\" is not supported", option);
 }
 
+bool cv_oci_propagation(const char *name, enum containerv_mount_propagation *propagation)
+{
+	static const struct {
+		const char *name;
+		enum containerv_mount_propagation propagation;
+	} propagations[] = {
+	        {"private", CV_PROPAGATION_PRIVATE},       {"rprivate", CV_PROPAGATION_PRIVATE},
+	        {"slave", CV_PROPAGATION_SLAVE},           {"rslave", CV_PROPAGATION_SLAVE},
+	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
+	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
+	};
+
+	for (size_t i = 0; i < sizeof propagations / sizeof propagations[0]; i++) {
+		if (strcmp(name, propagations[i].name) == 0) {
+			*propagation = propagations[i].propagation;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* One entry of options[] into the mount's flags; tmpfs options for a tmpfs. */
 static int mount_option(struct containerv_mount *mount, const char *option, const char *field)
 {
@@ -100,15 +121,6 @@ static int mount_option(struct containerv_mount *mount, const char *option, cons
 	        {"bind", 0, 0},
 	        {"rbind", CV_MOUNT_RECURSIVE, 0},
 	};
-	static const struct {
-		const char *name;
-		enum containerv_mount_propagation propagation;
-	} propagations[] = {
-	        {"private", CV_PROPAGATION_PRIVATE},       {"rprivate", CV_PROPAGATION_PRIVATE},
-	        {"slave", CV_PROPAGATION_SLAVE},           {"rslave", CV_PROPAGATION_SLAVE},
-	        {"shared", CV_PROPAGATION_SHARED},         {"rshared", CV_PROPAGATION_SHARED},
-	        {"unbindable", CV_PROPAGATION_UNBINDABLE}, {"runbindable", CV_PROPAGATION_UNBINDABLE},
-	};
 
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		if (strcmp(option, flags[i].name) == 0) {
@@ -116,12 +128,8 @@ static int mount_option(struct containerv_mount *mount, const char *option, cons
 			return 0;
 		}
 	}
-	for (size_t i = 0; i < sizeof propagations / sizeof propagations[0]; i++) {
-		if (strcmp(option, propagations[i].name) == 0) {
-			mount->propagation = propagations[i].propagation;
-			return 0;
-		}
-	}
+	if (cv_oci_propagation(option, &mount->propagation))
+		return 0;
 	if (harmless_option(option))
 		return 0;
 	if (mount->type == CV_MOUNT_TYPE_TMPFS)

@@ -96,6 +96,14 @@ int cv_cgroup_signal_tree(const char *dir, int signal, size_t *seen);
  */
 int cv_cgroup_remove_dir(const char *path);
 
+/*
+ * After the cgroup id (".relative/a/b", a relative configured path) went from dir: its parents up to
+ * and with CV_CGROUP_PARENT/.relative (made by the creates of such paths) are removed while empty. One
+ * in use by another container (EBUSY, ENOTEMPTY) stays, and so do those above it; a create racing with
+ * the removal makes its parents again (ENOENT). Nothing for any other id. Records no error.
+ */
+void cv_cgroup_remove_relative_parents(const char *id, const char *dir);
+
 /* Creates path (one level); EEXIST is fine when allow_existing. */
 int cv_cgroup_mkdir(const char *path, bool allow_existing);
 

@@ -776,6 +776,7 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 			continue;
 		if (cv_cgroup_remove_dir(v1->hierarchies[i].dir) < 0)
 			return cv_error_sys("remove %s", v1->hierarchies[i].dir);
+		cv_cgroup_remove_relative_parents(cgroup->id, v1->hierarchies[i].dir);
 	}
 	return 0;
 }

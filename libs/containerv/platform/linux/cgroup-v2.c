@@ -500,7 +500,8 @@ static int v2_destroy(struct cv_cgroup *cgroup)
 		return -1;
 	if (cv_cgroup_remove_dir(dir) < 0)
 		return cv_error_sys("remove %s", dir);
-	/* The shared parent stays, as on v1 (cgroup-v1.c says why). */
+	/* The shared parent stays, as on v1 (cgroup-v1.c says why); those of a relative path go once empty. */
+	cv_cgroup_remove_relative_parents(cgroup->id, dir);
 	return 0;
 }
 

@@ -519,6 +519,25 @@ int cv_cgroup_remove_dir(const char *path)
 	}
 }
 
+void cv_cgroup_remove_relative_parents(const char *id, const char *dir)
+{
+	char parent[PATH_MAX];
+
+	if (strncmp(id, CV_CGROUP_RELATIVE_DIR "/", sizeof CV_CGROUP_RELATIVE_DIR) != 0 ||
+	    snprintf(parent, sizeof parent, "%s", dir) >= (int)sizeof parent)
+		return;
+	/* One parent a '/' of the id: ".relative/a/b" has a and .relative. */
+	for (const char *slash = strchr(id, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		char *last = strrchr(parent, '/');
+
+		if (last == NULL || last == parent)
+			return;
+		*last = '\0';
+		if (rmdir(parent) < 0 && errno != ENOENT)
+			return; /* EBUSY, ENOTEMPTY: in use */
+	}
+}
+
 int cv_cgroup_mkdir(const char *path, bool allow_existing)
 {
 	if (mkdir(path, 0755) == 0 || (allow_existing && errno == EEXIST))
