@@ -12,6 +12,7 @@
 #include <chef/containerv.h>
 #include <chef/containerv/oci.h>
 
+#include "common/util.h"
 #include "config/options.h"
 #include "security/security-internal.h"
 #include "test.h"
@@ -77,9 +78,103 @@ TEST(resources_unset_stay_unset)
 	CHECK_EQ_INT(limits.pids_max, 0);
 }
 
+/* hugepageLimits: one limit per size, 0 a limit too (kubelet sends 0 for every size a pod did not ask for). */
+TEST(resources_hugepages)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	CHECK_OK(containerv_oci_resources_parse("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0},"
+	                                        "{\"pageSize\":\"1GB\",\"limit\":2147483648}]}",
+	                                        &limits));
+	CHECK_EQ_INT(limits.hugetlb_count, 2);
+	CHECK_EQ_INT(limits.hugetlb[0].page_size, 2097152);
+	CHECK_EQ_INT(limits.hugetlb[0].limit_bytes, 0);
+	CHECK_EQ_INT(limits.hugetlb[1].page_size, 1073741824);
+	CHECK_EQ_INT(limits.hugetlb[1].limit_bytes, 2147483648LL);
+	CHECK_OK(containerv_oci_resources_parse("{\"hugepageLimits\":[]}", &limits));
+	CHECK_EQ_INT(limits.hugetlb_count, 0);
+}
+
+/* The kernel's names of page sizes (cgroup files, OCI's pageSize) both ways. */
+TEST(hugetlb_size_names)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *name;
+	} sizes[] = {{4096, "4KB"},      {65536, "64KB"},     {2097152, "2MB"},
+	             {33554432, "32MB"}, {1ULL << 30, "1GB"}, {16ULL << 30, "16GB"}};
+	char name[24];
+	uint64_t bytes;
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		CHECK_OK(containerv_hugetlb_size_name(sizes[i].bytes, name, sizeof name));
+		CHECK_EQ_STR(name, sizes[i].name);
+		CHECK_OK(containerv_hugetlb_parse_size(sizes[i].name, &bytes));
+		CHECK_EQ_INT(bytes, sizes[i].bytes);
+	}
+	CHECK_EQ_INT(containerv_hugetlb_size_name(3 << 20, name, sizeof name), -1);
+	CHECK_EQ_INT(containerv_hugetlb_size_name(2048, name, sizeof name), -1);
+	CHECK_EQ_INT(containerv_hugetlb_size_name(2097152, name, 4), -1);
+	static const char *const bad[] = {
+	        "", "MB", "2", "2M", "2mb", "2MiB", "3MB", "2 MB", "-2MB", "2KB", "99999999999999999999GB"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_EQ_INT(containerv_hugetlb_parse_size(bad[i], &bytes), -1);
+		CHECK_EQ_INT(errno, EINVAL);
+	}
+}
+
+/* The library's setters: a size set again replaces its limit; cgroup file names are plain, each once. */
+TEST(options_hugetlb_and_cgroup_files)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(containerv_options_set_hugetlb_limit(options, 2097152, 4194304));
+	CHECK_OK(containerv_options_set_hugetlb_limit(options, 2097152, 0));
+	CHECK_EQ_INT(options->limits.hugetlb_count, 1);
+	CHECK_EQ_INT(options->limits.hugetlb[0].limit_bytes, 0);
+	CHECK_EQ_INT(containerv_options_set_hugetlb_limit(options, 3 << 20, 0), -1);
+	CHECK_EQ_INT(containerv_options_set_hugetlb_limit(options, 2097152, 4096), -1);
+	CHECK_EQ_INT(options->limits.hugetlb_count, 1);
+
+	CHECK_OK(containerv_options_set_cgroup_file(options, "memory.oom.group", "1"));
+	CHECK_OK(containerv_options_set_cgroup_file(options, "cgroup.max.depth", "3"));
+	CHECK_EQ_STR(options->cgroup_unified[0], "memory.oom.group=1");
+	CHECK_EQ_INT(containerv_options_set_cgroup_file(options, "memory.oom.group", "0"), -1);
+	CHECK_EQ_INT(errno, EEXIST);
+	static const char *const bad[] = {"",
+	                                  ".",
+	                                  "..",
+	                                  "../memory.max",
+	                                  "memory/max",
+	                                  "memory",
+	                                  ".max",
+	                                  "memory.",
+	                                  "memory.max\n",
+	                                  "cgroup.procs",
+	                                  "cgroup.threads",
+	                                  "cgroup.subtree_control",
+	                                  "cgroup.kill",
+	                                  "cgroup.type"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_EQ_INT(containerv_options_set_cgroup_file(options, bad[i], "1"), -1);
+	CHECK_EQ_INT(cv_strv_length(options->cgroup_unified), 2);
+	containerv_options_delete(options);
+}
+
 TEST(resources_refused)
 {
-	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}", "hugepageLimits");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"3MB\",\"limit\":0}]}", "pageSize \"3MB\"");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2mb\",\"limit\":0}]}", "pageSize \"2mb\"");
+	check_resources_refused("{\"hugepageLimits\":[{\"limit\":0}]}", "pageSize \"\": missing");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":-1}]}", "limit");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1000}]}",
+	                        "whole number of pages");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0},{\"pageSize\":\"2MB\","
+	                        "\"limit\":0}]}",
+	                        "2MB: limited twice");
+	check_resources_refused("{\"hugepageLimits\":{}}", "not an array");
+	/* An update does not write cgroup files by name: only the create does. */
 	check_resources_refused("{\"unified\":{\"memory.high\":\"1M\"}}", "unified");
 	check_resources_refused("{\"memory\":{\"kernel\":1048576}}", "kernel");
 	check_resources_refused("{\"memory\":{\"swappiness\":10}}", "swappiness");
@@ -199,11 +294,35 @@ TEST(config_personality)
 	CHECK_EQ_INT(containerv_options_set_personality(NULL, CV_PERSONALITY_LINUX), -1);
 }
 
+/* linux.resources.unified: cgroup v2 only, as runc (a v1 or hybrid host refuses it in one line). */
+TEST(config_unified)
+{
+	enum containerv_cgroup_mode mode;
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(containerv_cgroup_mode(&mode));
+	if (mode != CONTAINERV_CGROUP_V2) {
+		check_config_refused("\"resources\":{\"unified\":{\"memory.oom.group\":\"1\"}}",
+		                     "linux.resources.unified: cannot use unified on cgroup v1");
+		return;
+	}
+	CHECK_OK(parse_config("\"resources\":{\"unified\":{\"memory.oom.group\":\"1\"}}", &options));
+	CHECK_EQ_STR(options->cgroup_unified[0], "memory.oom.group=1");
+	containerv_options_delete(options);
+	check_config_refused("\"resources\":{\"unified\":{\"../memory.max\":\"1\"}}", "not a plain file name");
+	check_config_refused("\"resources\":{\"unified\":{\"cgroup.procs\":\"1\"}}", "refused");
+	check_config_refused("\"resources\":{\"unified\":{\"memory.max\":1}}", "not a string");
+}
+
 int main(void)
 {
 	RUN(resources_values);
 	RUN(resources_unset_stay_unset);
 	RUN(resources_refused);
+	RUN(resources_hugepages);
+	RUN(hugetlb_size_names);
+	RUN(options_hugetlb_and_cgroup_files);
+	RUN(config_unified);
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
 	RUN(config_domainname);

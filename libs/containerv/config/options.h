@@ -90,13 +90,14 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
-	char **sysctls;       /* "key=value", validated as namespaced (containerv_options_add_sysctl) */
-	bool rootfs_in_place; /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
-	char **devices;       /* "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device) */
-	char **device_rules;  /* "TYPE MAJOR:MINOR ACCESS", before the defaults (containerv_options_allow_device) */
-	int umask;            /* the main command's file mode creation mask; -1: the caller's */
-	int personality;      /* enum containerv_personality of the main command */
-	int root_propagation; /* enum containerv_mount_propagation of the root mount */
+	char **sysctls;        /* "key=value", validated as namespaced (containerv_options_add_sysctl) */
+	bool rootfs_in_place;  /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
+	char **devices;        /* "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device) */
+	char **device_rules;   /* "TYPE MAJOR:MINOR ACCESS", before the defaults (containerv_options_allow_device) */
+	char **cgroup_unified; /* "KEY=VALUE": cgroup v2 files written at create (containerv_options_set_cgroup_file) */
+	int umask;             /* the main command's file mode creation mask; -1: the caller's */
+	int personality;       /* enum containerv_personality of the main command */
+	int root_propagation;  /* enum containerv_mount_propagation of the root mount */
 	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */

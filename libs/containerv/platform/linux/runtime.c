@@ -882,6 +882,22 @@ static int parse_device_rule(const char *text, struct cv_device_rule *rule, char
 	return 0;
 }
 
+/* The config's cgroup v2 files ("KEY=VALUE", containerv_options_set_cgroup_file), in their order. */
+static int write_cgroup_files(struct containerv_container *c, struct cv_cgroup *cgroup)
+{
+	for (size_t i = 0; c->config.cgroup_unified != NULL && c->config.cgroup_unified[i] != NULL; i++) {
+		cleanup_free char *key = cv_strdup(c->config.cgroup_unified[i]);
+		char *equals = key != NULL ? strchr(key, '=') : NULL;
+
+		if (equals == NULL)
+			return key == NULL ? -1 : cv_error_errno(EINVAL, "cgroup file \"%s\": no value", key);
+		*equals = '\0';
+		if (cv_cgroup_write_unified(cgroup, key, equals + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A new cgroup, with the device list (before any process of the container can open a device). */
 static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
 {
@@ -891,7 +907,7 @@ static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup
 	/* docker's list and the --device nodes, read before anything is made. */
 	if (!c->config.security->privileged && cv_devices_rules(&c->config, &defaults, &rest) < 0)
 		return -1;
-	if (create_clean_cgroup(c, cgroup) < 0)
+	if (create_clean_cgroup(c, cgroup) < 0 || write_cgroup_files(c, *cgroup) < 0)
 		return -1;
 	if (c->config.security->privileged)
 		return 0;

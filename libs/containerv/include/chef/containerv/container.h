@@ -137,6 +137,26 @@ CONTAINERV_API int containerv_options_add_device(struct containerv_options *opti
 CONTAINERV_API int containerv_options_allow_device(struct containerv_options *options, char type, int64_t major,
                                                    int64_t minor, const char *access);
 
+/*
+ * A limit on the container's huge pages of one size (OCI's linux.resources.hugepageLimits): PAGE_SIZE in
+ * bytes (2097152 for "2MB"; a size the kernel has, checked at create), LIMIT_BYTES a whole number of
+ * such pages, 0 forbidding them. Setting a size again replaces its limit. It lands in the options'
+ * limits (containerv_limits.hugetlb); containerv_options_set_limits afterwards replaces them all.
+ */
+CONTAINERV_API int containerv_options_set_hugetlb_limit(struct containerv_options *options, uint64_t page_size,
+                                                        uint64_t limit_bytes);
+
+/*
+ * A cgroup v2 file of the container's cgroup written at create, after the limits (OCI's
+ * linux.resources.unified, e.g. "memory.oom.group" = "1"): KEY a plain file name
+ * "<controller>.<name>" of a controller enabled for the container (cgroup.procs, cgroup.threads,
+ * cgroup.subtree_control, cgroup.kill and cgroup.type refused), VALUE written as it is. The create
+ * fails, leaving nothing behind, when the kernel refuses it or the host's controllers are cgroup v1
+ * (as runc refuses it there). A key given twice fails with EEXIST.
+ */
+CONTAINERV_API int containerv_options_set_cgroup_file(struct containerv_options *options, const char *key,
+                                                      const char *value);
+
 /* The main command's file mode creation mask (umask(2)), 0 to 0777; -1 (the default): the creator's. */
 CONTAINERV_API int containerv_options_set_umask(struct containerv_options *options, int mask);
 
