@@ -236,6 +236,21 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	pass "linux.resources.unified: pids.max and memory.oom.group written in the container's cgroup"
 fi
 
+# ---- process.ioPriority and process.scheduler: the main command's, read from the host ----
+make_bundle "$TEST_TMP/sched" '.process.args = ["sleep", "1000"]
+	| .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+	| .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+rc 0 create --bundle "$TEST_TMP/sched" --pid-file "$TEST_TMP/sched.pid" sched1
+rc 0 start sched1
+wait_for "the process" pgrep -P "$(cat "$TEST_TMP/sched.pid")" sleep
+child=$(pgrep -P "$(cat "$TEST_TMP/sched.pid")" sleep)
+[ "$(ionice -p "$child")" = idle ] || fail "ioPriority: $(ionice -p "$child")"
+[ "$(awk '{print $19}' /proc/$child/stat)" = 7 ] || fail "scheduler nice: $(awk '{print $19}' /proc/$child/stat)"
+grep -Eq '^policy +: +3$' /proc/$child/sched || fail "scheduler policy: $(grep ^policy /proc/$child/sched)"
+rc 0 delete --force sched1
+assert_runc_clean "scheduler"
+pass "process.ioPriority (idle) and process.scheduler (SCHED_BATCH, nice 7) applied to the main command"
+
 # ---- the five capability sets as written (runtime-tools checks them all), for exec too ----
 make_bundle "$TEST_TMP/caps" '.process.args = ["sleep", "1000"]
 	| .process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
@@ -542,6 +557,8 @@ refuse linux.resources.unified '.linux.resources.unified = {"cgroup.procs": "1"}
 if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	refuse 'linux.resources.unified: cannot use unified on cgroup v1' '.linux.resources.unified = {"memory.oom.group": "1"}'
 fi
+refuse process.scheduler '.process.scheduler = {"policy": "SCHED_ISO"}'
+refuse process.ioPriority '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
 refuse linux.rootfsPropagation '.linux.rootfsPropagation = "sideways"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'

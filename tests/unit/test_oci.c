@@ -314,6 +314,69 @@ TEST(config_unified)
 	check_config_refused("\"resources\":{\"unified\":{\"memory.max\":1}}", "not a string");
 }
 
+/* The config with top members and a process object, parsed or refused naming needle (NULL: parsed). */
+static void check_process(const char *process_members, const char *needle, struct containerv_options **options)
+{
+	char top[1024];
+
+	snprintf(top, sizeof top,
+	         "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},%s},",
+	         process_members);
+	/* parse_full_config writes a process of its own: this config has ours alone. */
+	char text[4096];
+	snprintf(text, sizeof text,
+	         "{\"ociVersion\":\"1.0.2\",%s\"root\":{\"path\":\"%s\"},\"linux\":{\"namespaces\":[{\"type\":"
+	         "\"mount\"}]}}",
+	         top, CV_TEST_ROOTFS);
+	CHECK_OK(containerv_options_new(options));
+	int ret = containerv_oci_config_parse(*options, text, "/", NULL);
+	if (needle == NULL) {
+		if (ret < 0)
+			fprintf(stderr, "  %s: %s\n", process_members, containerv_last_error());
+		CHECK_OK(ret);
+		return;
+	}
+	CHECK_EQ_INT(ret, -1);
+	if (strstr(containerv_last_error(), needle) == NULL) {
+		fprintf(stderr, "  %s: message \"%s\" lacks \"%s\"\n", process_members, containerv_last_error(),
+		        needle);
+		CHECK(0);
+	}
+	containerv_options_delete(*options);
+	*options = NULL;
+}
+
+/* process.ioPriority and process.scheduler: into the options, bad values refused naming the field. */
+TEST(config_io_priority_and_scheduler)
+{
+	struct containerv_options *options = NULL;
+
+	check_process("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":0},\"scheduler\":{\"policy\":"
+	              "\"SCHED_BATCH\",\"nice\":7,\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\"]}",
+	              NULL, &options);
+	CHECK_EQ_INT(options->io_priority, (3 << 13) | 0);
+	CHECK(options->scheduler_set);
+	CHECK_EQ_INT(options->scheduler.policy, CV_SCHED_BATCH);
+	CHECK_EQ_INT(options->scheduler.nice, 7);
+	CHECK_EQ_INT(options->scheduler.flags, CONTAINERV_SCHED_FLAG_RESET_ON_FORK);
+	containerv_options_delete(options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10000000,\"deadline\":20000000,"
+	              "\"period\":30000000}",
+	              NULL, &options);
+	CHECK_EQ_INT(options->scheduler.policy, CV_SCHED_DEADLINE);
+	CHECK_EQ_INT(options->scheduler.period, 30000000);
+	containerv_options_delete(options);
+	check_process("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}", "process.ioPriority", &options);
+	check_process("\"ioPriority\":{\"class\":\"BE\",\"priority\":1}", "process.ioPriority.class", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_ISO\"}", "process.scheduler.policy", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":0}", "priority 0", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}", "nice 20", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":[\"SCHED_FLAG_X\"]}",
+	              "process.scheduler.flags", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10,\"deadline\":5}", "DEADLINE",
+	              &options);
+}
+
 int main(void)
 {
 	RUN(resources_values);
@@ -323,6 +386,7 @@ int main(void)
 	RUN(hugetlb_size_names);
 	RUN(options_hugetlb_and_cgroup_files);
 	RUN(config_unified);
+	RUN(config_io_priority_and_scheduler);
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
 	RUN(config_domainname);

@@ -123,6 +123,9 @@ struct containerv_options {
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
 	bool oom_score_adj_set; /* containerv_options_set_oom_score_adj() */
 	int oom_score_adj;
+	int io_priority;    /* ioprio_set(2)'s value (class << 13 | level); 0: inherited */
+	bool scheduler_set; /* containerv_options_set_scheduler() */
+	struct containerv_scheduler scheduler;
 	char *domainname;
 	/*
 	 * create -i: a start through a handle that set no stdio (a detached start, logging its output) gives

@@ -154,6 +154,8 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 	 * them. */
 	if (cv_process_limits_apply(&plan->process_limits, true, false) < 0)
 		goto fail;
+	if (cv_process_scheduling_apply(&plan->process_limits) < 0)
+		goto fail;
 	/* Capabilities, no_new_privileges, Landlock and seccomp last, with the user switch in their midst. */
 	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user_of_plan, (void *)plan) < 0)
 		goto fail;

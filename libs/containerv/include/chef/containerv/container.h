@@ -160,6 +160,59 @@ CONTAINERV_API int containerv_options_set_cgroup_file(struct containerv_options 
 /* The main command's file mode creation mask (umask(2)), 0 to 0777; -1 (the default): the creator's. */
 CONTAINERV_API int containerv_options_set_umask(struct containerv_options *options, int mask);
 
+/* The I/O scheduling class of the main command (ioprio_set(2); OCI's process.ioPriority). */
+enum containerv_io_class {
+	CV_IO_CLASS_RT = 1,   /* real time (needs CAP_SYS_ADMIN in the container, as the kernel checks) */
+	CV_IO_CLASS_BE = 2,   /* best effort, the kernel's default */
+	CV_IO_CLASS_IDLE = 3, /* only when the disk is otherwise idle */
+};
+
+/*
+ * Sets the main command's I/O priority: CLASS and LEVEL 0 (highest) to 7, applied by the init just before
+ * the command is executed, as `ionice -c CLASS -n LEVEL` (IDLE takes no level: give 0). Exec'd
+ * processes keep the creator's. EINVAL: an unknown class or a level out of range.
+ */
+CONTAINERV_API int containerv_options_set_io_priority(struct containerv_options *options,
+                                                      enum containerv_io_class io_class, int level);
+
+/* Scheduling policies (sched_setattr(2), the kernel's numbers; OCI's process.scheduler.policy). */
+enum containerv_sched_policy {
+	CV_SCHED_OTHER = 0,
+	CV_SCHED_FIFO = 1,
+	CV_SCHED_RR = 2,
+	CV_SCHED_BATCH = 3,
+	CV_SCHED_IDLE = 5,
+	CV_SCHED_DEADLINE = 6,
+};
+
+/* sched_setattr(2)'s flags, the kernel's bits (OCI's SCHED_FLAG_* names). */
+#define CONTAINERV_SCHED_FLAG_RESET_ON_FORK 0x01u
+#define CONTAINERV_SCHED_FLAG_RECLAIM 0x02u
+#define CONTAINERV_SCHED_FLAG_DL_OVERRUN 0x04u
+#define CONTAINERV_SCHED_FLAG_KEEP_POLICY 0x08u
+#define CONTAINERV_SCHED_FLAG_KEEP_PARAMS 0x10u
+#define CONTAINERV_SCHED_FLAG_UTIL_CLAMP_MIN 0x20u
+#define CONTAINERV_SCHED_FLAG_UTIL_CLAMP_MAX 0x40u
+
+/* The main command's scheduling, as sched_setattr(2) takes it. */
+struct containerv_scheduler {
+	int policy;        /* enum containerv_sched_policy */
+	int nice;          /* -20..19: OTHER and BATCH */
+	int priority;      /* 1..99 for FIFO and RR, else 0 */
+	uint64_t flags;    /* CONTAINERV_SCHED_FLAG_* */
+	uint64_t runtime;  /* DEADLINE: nanoseconds of CPU per period (at least 1024) */
+	uint64_t deadline; /* DEADLINE: ns; runtime <= deadline <= period */
+	uint64_t period;   /* DEADLINE: ns; 0 means deadline */
+};
+
+/*
+ * Sets the main command's scheduling policy (OCI's process.scheduler), applied by the init just before the
+ * command is executed, while it still has its capabilities (FIFO, RR and DEADLINE need CAP_SYS_NICE). Exec'd
+ * processes keep the creator's. EINVAL: a value the kernel would refuse (checked here, not at start).
+ */
+CONTAINERV_API int containerv_options_set_scheduler(struct containerv_options *options,
+                                                    const struct containerv_scheduler *scheduler);
+
 /* The execution domain of the main command (OCI linux.personality, personality(2)). */
 enum containerv_personality {
 	CV_PERSONALITY_INHERIT = 0, /* the default: the creator's */
