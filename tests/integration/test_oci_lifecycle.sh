@@ -251,6 +251,26 @@ rc 0 delete --force sched1
 assert_runc_clean "scheduler"
 pass "process.ioPriority (idle) and process.scheduler (SCHED_BATCH, nice 7) applied to the main command"
 
+# ---- linux.timeOffsets: a time namespace whose boottime (/proc/uptime) runs 10 days ahead, exec's too ----
+if [ -e /proc/self/ns/time ]; then
+	make_bundle "$TEST_TMP/time" '.process.args = ["sleep", "1000"] | .linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 864000, "nanosecs": 0}, "monotonic": {"secs": 86400}}'
+	rc 0 create --bundle "$TEST_TMP/time" --pid-file "$TEST_TMP/time.pid" time1
+	rc 0 start time1
+	wait_for "the process" pgrep -P "$(cat "$TEST_TMP/time.pid")" sleep
+	child=$(pgrep -P "$(cat "$TEST_TMP/time.pid")" sleep)
+	grep -Eq '^boottime +864000 +0$' /proc/$child/timens_offsets || fail "timeOffsets: $(cat /proc/$child/timens_offsets)"
+	[ "$(readlink /proc/$child/ns/time)" != "$(readlink /proc/self/ns/time)" ] || fail "time namespace: the host's"
+	rc 0 exec time1 cat /proc/uptime
+	host=$(cut -d. -f1 /proc/uptime)
+	inside=${OUT%%.*}
+	[ "$inside" -ge $((host + 863000)) ] && [ "$inside" -le $((host + 865000)) ] ||
+		fail "timeOffsets: uptime $inside inside, $host on the host"
+	rc 0 delete --force time1
+	assert_runc_clean "timeOffsets"
+	pass "linux.timeOffsets: the container's own time namespace, boottime 10 days ahead (exec'd processes too)"
+fi
+
 # ---- the five capability sets as written (runtime-tools checks them all), for exec too ----
 make_bundle "$TEST_TMP/caps" '.process.args = ["sleep", "1000"]
 	| .process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
@@ -559,6 +579,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 fi
 refuse process.scheduler '.process.scheduler = {"policy": "SCHED_ISO"}'
 refuse process.ioPriority '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
+refuse linux.timeOffsets '.linux.timeOffsets = {"boottime": {"secs": 1}}'
 refuse linux.rootfsPropagation '.linux.rootfsPropagation = "sideways"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'

@@ -377,6 +377,37 @@ TEST(config_io_priority_and_scheduler)
 	              &options);
 }
 
+/* linux.timeOffsets: with a time namespace of the container's, monotonic and boottime only. */
+TEST(config_time_offsets)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                           "\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":5},"
+	                           "\"monotonic\":{\"secs\":-10}}",
+	                           &options));
+	CHECK(options->namespaces & CV_NS_TIME);
+	CHECK_EQ_INT(options->time_offsets[1][0], 864000);
+	CHECK_EQ_INT(options->time_offsets[1][1], 5);
+	CHECK_EQ_INT(options->time_offsets[0][0], -10);
+	containerv_options_delete(options);
+	check_config_refused("\"timeOffsets\":{\"boottime\":{\"secs\":1}}", "set without a time namespace");
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                               "\"timeOffsets\":{\"realtime\":{\"secs\":1}}", &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "realtime: not a clock") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                               "\"timeOffsets\":{\"boottime\":{\"secs\":1,\"nanosecs\":1000000000}}", &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "nanoseconds") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\",\"path\":\"/proc/1/ns/time\"}", "",
+	                               &options),
+	             -1);
+	containerv_options_delete(options);
+}
+
 int main(void)
 {
 	RUN(resources_values);
@@ -387,6 +418,7 @@ int main(void)
 	RUN(options_hugetlb_and_cgroup_files);
 	RUN(config_unified);
 	RUN(config_io_priority_and_scheduler);
+	RUN(config_time_offsets);
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
 	RUN(config_domainname);

@@ -558,9 +558,27 @@ int containerv_options_set_namespaces(struct containerv_options *options, unsign
 	cv_error_clear();
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "namespaces: no options");
-	if (namespaces & ~(unsigned int)(CV_NS_DEFAULT | CV_NS_USER))
+	if (namespaces & ~(unsigned int)(CV_NS_DEFAULT | CV_NS_USER | CV_NS_TIME))
 		return cv_error_errno(EINVAL, "namespaces: unknown bits 0x%x", namespaces);
 	options->namespaces = namespaces | CV_NS_MOUNT;
+	return 0;
+}
+
+int containerv_options_set_time_offset(struct containerv_options *options, enum containerv_clock clock, int64_t seconds,
+                                       int64_t nanoseconds)
+{
+	cv_error_clear();
+	if (options == NULL || (clock != CV_CLOCK_MONOTONIC && clock != CV_CLOCK_BOOTTIME))
+		return cv_error_errno(EINVAL, "time offset: the clock is monotonic or boottime");
+	if (nanoseconds < 0 || nanoseconds > 999999999)
+		return cv_error_errno(EINVAL, "time offset: nanoseconds %lld: want 0 to 999999999",
+		                      (long long)nanoseconds);
+	/* The kernel's bound (KTIME_SEC_MAX / 2 either way); a clock driven negative fails at start. */
+	if (seconds > INT64_MAX / 2000000000 || seconds < -(INT64_MAX / 2000000000))
+		return cv_error_errno(EINVAL, "time offset: %lld seconds: out of range", (long long)seconds);
+	options->time_offsets[clock == CV_CLOCK_BOOTTIME][0] = seconds;
+	options->time_offsets[clock == CV_CLOCK_BOOTTIME][1] = nanoseconds;
+	options->namespaces |= CV_NS_TIME;
 	return 0;
 }
 
@@ -923,6 +941,10 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "cgroup_unified", strv_to_json(o->cgroup_unified)) < 0 ||
 	    json_object_set_new(root, "umask", json_integer(o->umask)) < 0 ||
 	    json_object_set_new(root, "personality", json_integer(o->personality)) < 0 ||
+	    json_object_set_new(root, "time_offsets",
+	                        json_pack("[I,I,I,I]", (json_int_t)o->time_offsets[0][0],
+	                                  (json_int_t)o->time_offsets[0][1], (json_int_t)o->time_offsets[1][0],
+	                                  (json_int_t)o->time_offsets[1][1])) < 0 ||
 	    json_object_set_new(root, "root_propagation", json_integer(o->root_propagation)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
@@ -1019,6 +1041,9 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	                           json_integer_value(umask_value) <= 0777
 	                   ? (int)json_integer_value(umask_value)
 	                   : -1;
+	json_t *offsets = json_object_get(root, "time_offsets");
+	for (size_t i = 0; i < 4 && json_array_size(offsets) == 4; i++)
+		o->time_offsets[i / 2][i % 2] = json_integer_value(json_array_get(offsets, i));
 	json_int_t personality = json_integer_value(json_object_get(root, "personality"));
 	o->personality = personality >= 0 && personality <= CV_PERSONALITY_LINUX32 ? (int)personality : 0;
 	json_int_t propagation = json_integer_value(json_object_get(root, "root_propagation"));

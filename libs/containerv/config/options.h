@@ -123,8 +123,9 @@ struct containerv_options {
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
 	bool oom_score_adj_set; /* containerv_options_set_oom_score_adj() */
 	int oom_score_adj;
-	int io_priority;    /* ioprio_set(2)'s value (class << 13 | level); 0: inherited */
-	bool scheduler_set; /* containerv_options_set_scheduler() */
+	int io_priority;            /* ioprio_set(2)'s value (class << 13 | level); 0: inherited */
+	int64_t time_offsets[2][2]; /* CV_NS_TIME: monotonic and boottime, seconds and nanoseconds */
+	bool scheduler_set;         /* containerv_options_set_scheduler() */
 	struct containerv_scheduler scheduler;
 	char *domainname;
 	/*

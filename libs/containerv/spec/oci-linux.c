@@ -22,7 +22,7 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		unsigned int bit;
 	} types[] = {
 	        {"pid", CV_NS_PID}, {"network", CV_NS_NET}, {"mount", CV_NS_MOUNT},   {"ipc", CV_NS_IPC},
-	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP},
+	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP}, {"time", CV_NS_TIME},
 	};
 	json_t *namespaces = json_object_get(linux_object, "namespaces"), *entry;
 	const char *paths[sizeof types / sizeof types[0]] = {NULL};
@@ -53,7 +53,8 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		 * A mount namespace is the container's root: never another's. A user namespace's path would make
 		 * the container's ids another's; a cgroup namespace's its cgroup view: not supported.
 		 */
-		if (path != NULL && path[0] != '\0' && (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP))
+		if (path != NULL && path[0] != '\0' &&
+		    (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP || bit == CV_NS_TIME))
 			return cv_oci_refuse("linux.namespaces",
 			                     "%s: joining an existing namespace of this type (path) is not supported",
 			                     type);
@@ -571,11 +572,48 @@ static int load_personality(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/* timeOffsets: {"monotonic": {"secs": S, "nanosecs": N}, "boottime": {...}}, with a time namespace. */
+static int load_time_offsets(struct cv_oci_load *load, json_t *linux_object)
+{
+	static const struct {
+		const char *name;
+		enum containerv_clock clock;
+	} clocks[] = {{"monotonic", CV_CLOCK_MONOTONIC}, {"boottime", CV_CLOCK_BOOTTIME}};
+	json_t *offsets = json_object_get(linux_object, "timeOffsets"), *value;
+	const char *name;
+
+	if (!cv_oci_is_set(offsets))
+		return 0;
+	if (!json_is_object(offsets))
+		return cv_oci_refuse("linux.timeOffsets", "not an object");
+	if (!(load->options->namespaces & CV_NS_TIME))
+		return cv_oci_refuse("linux.timeOffsets", "set without a time namespace");
+	json_object_foreach(offsets, name, value)
+	{
+		json_t *secs = json_object_get(value, "secs"), *nanosecs = json_object_get(value, "nanosecs");
+		size_t i = 0;
+
+		while (i < sizeof clocks / sizeof clocks[0] && strcmp(clocks[i].name, name) != 0)
+			i++;
+		if (i == sizeof clocks / sizeof clocks[0])
+			return cv_oci_refuse("linux.timeOffsets",
+			                     "%s: not a clock a time namespace offsets "
+			                     "(monotonic, boottime)",
+			                     name);
+		if (!json_is_object(value) || (secs != NULL && !json_is_integer(secs)) ||
+		    (nanosecs != NULL && !json_is_integer(nanosecs)))
+			return cv_oci_refuse("linux.timeOffsets", "%s: want {\"secs\": N, \"nanosecs\": N}", name);
+		if (containerv_options_set_time_offset(load->options, clocks[i].clock, json_integer_value(secs),
+		                                       json_integer_value(nanosecs)) < 0)
+			return cv_error_prefix("config.json: linux.timeOffsets");
+	}
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
 	        {"intelRdt", "not supported (no resctrl support)"},
-	        {"timeOffsets", "not supported (no time namespace)"},
 	        {"memoryPolicy", "not supported"},
 	        {"netDevices", "not supported"},
 	};
@@ -613,8 +651,9 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 		if (containerv_options_set_root_propagation(load->options, propagations[i].propagation) < 0)
 			return cv_error_prefix("config.json: linux.rootfsPropagation");
 	}
-	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_personality(load, linux_object) < 0 || load_cgroups_path(load, linux_object) < 0 ||
+	return load_namespaces(load, linux_object) < 0 || load_time_offsets(load, linux_object) < 0 ||
+	                       load_idmaps(load, linux_object) < 0 || load_personality(load, linux_object) < 0 ||
+	                       load_cgroups_path(load, linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_devices(load, linux_object) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||

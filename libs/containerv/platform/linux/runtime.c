@@ -170,7 +170,8 @@ static int open_joined_namespaces(struct containerv_container *c, struct cv_init
 /* The namespaces the clone makes: the chosen ones but the joined ones (and cgroup: the init unshares it). */
 static unsigned int namespaces_to_make(const struct containerv_options *config)
 {
-	unsigned int namespaces = config->namespaces & ~(unsigned int)CV_NS_CGROUP;
+	/* The init unshares these itself: the cgroup namespace once in its cgroup, time once its offsets are known. */
+	unsigned int namespaces = config->namespaces & ~(unsigned int)(CV_NS_CGROUP | CV_NS_TIME);
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++)
 		if (config->join_paths[i] != NULL || config->join_containers[i] != NULL)
@@ -775,6 +776,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 		return -1;
 	plan->umask = config->umask;
 	plan->personality = config->personality;
+	memcpy(plan->time_offsets, config->time_offsets, sizeof plan->time_offsets);
 	plan->root_propagation = config->root_propagation;
 	plan->groups = config->supplementary_groups;
 	plan->group_count = config->supplementary_group_count;

@@ -37,6 +37,7 @@ enum containerv_namespace {
 	CV_NS_NET = 0x10, /* a private network stack with loopback up */
 	CV_NS_CGROUP = 0x20,
 	CV_NS_USER = 0x40, /* implied by containerv_options_set_users() */
+	CV_NS_TIME = 0x80, /* CLONE_NEWTIME (Linux 5.6+), implied by containerv_options_set_time_offset() */
 };
 #define CV_NS_DEFAULT (CV_NS_PID | CV_NS_MOUNT | CV_NS_UTS | CV_NS_IPC | CV_NS_NET | CV_NS_CGROUP)
 
@@ -212,6 +213,21 @@ struct containerv_scheduler {
  */
 CONTAINERV_API int containerv_options_set_scheduler(struct containerv_options *options,
                                                     const struct containerv_scheduler *scheduler);
+
+/* The clocks a time namespace offsets (OCI's linux.timeOffsets). */
+enum containerv_clock {
+	CV_CLOCK_MONOTONIC = 1, /* CLOCK_MONOTONIC's number */
+	CV_CLOCK_BOOTTIME = 7,  /* CLOCK_BOOTTIME's: /proc/uptime follows it */
+};
+
+/*
+ * Gives the container a time namespace of its own (CV_NS_TIME) in which CLOCK reads SECONDS and
+ * NANOSECONDS (0..999999999) ahead of the host's (negative: behind; the clock must stay positive, which
+ * the kernel checks at start). The init enters it before the main command starts; exec'd processes join
+ * it. Setting a clock again replaces its offset.
+ */
+CONTAINERV_API int containerv_options_set_time_offset(struct containerv_options *options, enum containerv_clock clock,
+                                                      int64_t seconds, int64_t nanoseconds);
 
 /* The execution domain of the main command (OCI linux.personality, personality(2)). */
 enum containerv_personality {
