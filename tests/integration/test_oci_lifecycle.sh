@@ -236,6 +236,28 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	pass "linux.resources.unified: pids.max and memory.oom.group written in the container's cgroup"
 fi
 
+# ---- blockIO throttles on the host's first disk: v1 blkio.throttle.*_device, v2 io.max ----
+disk=$(for d in /sys/block/*; do case ${d##*/} in loop* | ram*) ;; *) cat "$d/dev"; break ;; esac; done)
+if [ -n "$disk" ]; then
+	make_bundle "$TEST_TMP/throttle" '.process.args = ["sleep", "1000"] | .linux.resources.blockIO = {
+		"throttleReadBpsDevice": [{"major": '"${disk%:*}"', "minor": '"${disk#*:}"', "rate": 1048576}],
+		"throttleWriteIOPSDevice": [{"major": '"${disk%:*}"', "minor": '"${disk#*:}"', "rate": 50}]}'
+	rc 0 create --bundle "$TEST_TMP/throttle" --pid-file "$TEST_TMP/throttle.pid" thr1
+	pid=$(cat "$TEST_TMP/throttle.pid")
+	if [ -n "$(awk -F: '$2 == "blkio" {print $3}' /proc/$pid/cgroup)" ]; then
+		grep -qx "$disk 1048576" "$(cgroup_file "$pid" blkio - blkio.throttle.read_bps_device)" ||
+			fail "throttleReadBpsDevice: $(cat "$(cgroup_file "$pid" blkio - blkio.throttle.read_bps_device)")"
+		grep -qx "$disk 50" "$(cgroup_file "$pid" blkio - blkio.throttle.write_iops_device)" ||
+			fail "throttleWriteIOPSDevice not written"
+	else
+		grep -qx "$disk rbps=1048576 wbps=max riops=max wiops=50" "$(cgroup_file "$pid" io io.max -)" ||
+			fail "io.max: $(cat "$(cgroup_file "$pid" io io.max -)")"
+	fi
+	rc 0 delete --force thr1
+	assert_runc_clean "throttles"
+	pass "blockIO throttles: read bps and write iops of $disk in the container's cgroup"
+fi
+
 # ---- process.ioPriority and process.scheduler: the main command's, read from the host ----
 make_bundle "$TEST_TMP/sched" '.process.args = ["sleep", "1000"]
 	| .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}

@@ -1234,9 +1234,9 @@ static const char *fake_v2_value(const char *dir, const char *name)
 
 static void make_fake_v2(char *template, const char *id, char *dir)
 {
-	static const char *const files[] = {"memory.max",      "memory.swap.max",     "cpu.max",  "cpu.weight",
-	                                    "cpuset.cpus",     "cpuset.mems",         "pids.max", "io.weight",
-	                                    "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max"};
+	static const char *const files[] = {"memory.max",      "memory.swap.max",      "cpu.max",  "cpu.weight",
+	                                    "cpuset.cpus",     "cpuset.mems",          "pids.max", "io.weight",
+	                                    "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "io.max"};
 
 	CHECK(mkdtemp(template) != NULL);
 	snprintf(dir, PATH_MAX, "%s/containerv", template);
@@ -1269,10 +1269,13 @@ TEST(v2_update_writes_the_files)
 	request.io_weight = 500;
 	request.hugetlb_count = 1;
 	request.hugetlb[0] = (struct containerv_hugetlb_limit){2 * MIB, 4 * MIB};
+	request.io_throttle_count = 1;
+	request.io_throttle[0] = (struct containerv_io_throttle){8, 16, 1048576, 0, 0, 50};
 	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
 	CHECK_EQ_INT(applied, (1u << CV_RESOURCE_COUNT) - 1);
 	CHECK_EQ_STR(fake_v2_value(dir, "hugetlb.2MB.max"), "4194304");
 	CHECK_EQ_STR(fake_v2_value(dir, "hugetlb.2MB.rsvd.max"), "4194304");
+	CHECK_EQ_STR(fake_v2_value(dir, "io.max"), "8:16 rbps=1048576 wbps=max riops=max wiops=50");
 	CHECK_EQ_STR(fake_v2_value(dir, "memory.max"), "67108864");
 	/* docker's --memory-swap is memory plus swap; v2 limits the swap alone. */
 	CHECK_EQ_STR(fake_v2_value(dir, "memory.swap.max"), "33554432");

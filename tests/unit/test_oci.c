@@ -95,6 +95,29 @@ TEST(resources_hugepages)
 	CHECK_EQ_INT(limits.hugetlb_count, 0);
 }
 
+/* blockIO throttles: the four lists merged per device. */
+TEST(resources_io_throttles)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	CHECK_OK(containerv_oci_resources_parse(
+	        "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}],"
+	        "\"throttleWriteBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":2097152}],"
+	        "\"throttleReadIOPSDevice\":[{\"major\":8,\"minor\":16,\"rate\":100}],"
+	        "\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":50}]}}",
+	        &limits));
+	CHECK_EQ_INT(limits.io_throttle_count, 2);
+	CHECK_EQ_INT(limits.io_throttle[0].major, 8);
+	CHECK_EQ_INT(limits.io_throttle[0].minor, 0);
+	CHECK_EQ_INT(limits.io_throttle[0].read_bps, 1048576);
+	CHECK_EQ_INT(limits.io_throttle[0].write_bps, 2097152);
+	CHECK_EQ_INT(limits.io_throttle[0].write_iops, 50);
+	CHECK_EQ_INT(limits.io_throttle[0].read_iops, 0);
+	CHECK_EQ_INT(limits.io_throttle[1].minor, 16);
+	CHECK_EQ_INT(limits.io_throttle[1].read_iops, 100);
+	CHECK_OK(containerv_limits_validate(&limits));
+}
+
 /* The kernel's names of page sizes (cgroup files, OCI's pageSize) both ways. */
 TEST(hugetlb_size_names)
 {
@@ -181,8 +204,12 @@ TEST(resources_refused)
 	check_resources_refused("{\"memory\":{\"disableOOMKiller\":\"yes\"}}", "disableOOMKiller");
 	check_resources_refused("{\"memory\":{\"reservation\":\"1M\"}}", "reservation");
 	check_resources_refused("{\"blockIO\":{\"weight\":5}}", "blockIO.weight");
-	check_resources_refused("{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1}]}}",
-	                        "throttleReadBpsDevice");
+	check_resources_refused("{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":-1,\"rate\":1}]}}",
+	                        "minor");
+	check_resources_refused("{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":4096,\"minor\":0,\"rate\":1}]}}",
+	                        "not a device number");
+	check_resources_refused("{\"blockIO\":{\"throttleWriteIOPSDevice\":{}}}", "not an array");
+	check_resources_refused("{\"blockIO\":{\"leafWeight\":10}}", "leafWeight");
 	check_resources_refused("{\"cpu\":{\"realtimeRuntime\":1000}}", "realtimeRuntime");
 	check_resources_refused("[]", "not an object");
 	check_resources_refused("{\"memory\":", "line 1");
@@ -414,6 +441,7 @@ int main(void)
 	RUN(resources_unset_stay_unset);
 	RUN(resources_refused);
 	RUN(resources_hugepages);
+	RUN(resources_io_throttles);
 	RUN(hugetlb_size_names);
 	RUN(options_hugetlb_and_cgroup_files);
 	RUN(config_unified);

@@ -291,6 +291,26 @@ int containerv_hugetlb_parse_size(const char *name, uint64_t *page_size)
 	return cv_error_errno(EINVAL, "huge page size \"%s\": want a power of two with KB, MB or GB (\"2MB\")", name);
 }
 
+/* One entry per device, a real device number. */
+static int validate_io_throttle(const struct containerv_limits *limits)
+{
+	if (limits->io_throttle_count > CONTAINERV_IO_THROTTLE_DEVICES_MAX)
+		return cv_error_errno(EINVAL, "limits: %u throttled devices: at most %d", limits->io_throttle_count,
+		                      CONTAINERV_IO_THROTTLE_DEVICES_MAX);
+	for (uint32_t i = 0; i < limits->io_throttle_count; i++) {
+		const struct containerv_io_throttle *t = &limits->io_throttle[i];
+
+		if (t->major > 4095 || t->minor > 1048575)
+			return cv_error_errno(EINVAL, "limits: io throttle %u:%u: not a device number", t->major,
+			                      t->minor);
+		for (uint32_t j = 0; j < i; j++)
+			if (limits->io_throttle[j].major == t->major && limits->io_throttle[j].minor == t->minor)
+				return cv_error_errno(EINVAL, "limits: io throttle %u:%u: given twice", t->major,
+				                      t->minor);
+	}
+	return 0;
+}
+
 /* One limit per page size, each a whole number of its pages. */
 static int validate_hugetlb(const struct containerv_limits *limits)
 {
@@ -330,5 +350,5 @@ int containerv_limits_validate(const struct containerv_limits *limits)
 	if (limits->io_weight != 0 && (limits->io_weight < CV_IO_WEIGHT_MIN || limits->io_weight > CV_IO_WEIGHT_MAX))
 		return cv_error_errno(EINVAL, "limits: io weight %u: want %u..%u", limits->io_weight, CV_IO_WEIGHT_MIN,
 		                      CV_IO_WEIGHT_MAX);
-	return validate_hugetlb(limits);
+	return validate_hugetlb(limits) < 0 ? -1 : validate_io_throttle(limits);
 }

@@ -803,6 +803,41 @@ static json_t *hugetlb_to_json(const struct containerv_limits *l)
 	return array;
 }
 
+/* [[major, minor, read bps, write bps, read iops, write iops], ...] */
+static json_t *io_throttle_to_json(const struct containerv_limits *l)
+{
+	json_t *array = json_array();
+
+	for (uint32_t i = 0; array != NULL && i < l->io_throttle_count && i < CONTAINERV_IO_THROTTLE_DEVICES_MAX; i++) {
+		const struct containerv_io_throttle *t = &l->io_throttle[i];
+		json_array_append_new(array, json_pack("[I,I,I,I,I,I]", (json_int_t)t->major, (json_int_t)t->minor,
+		                                       (json_int_t)t->read_bps, (json_int_t)t->write_bps,
+		                                       (json_int_t)t->read_iops, (json_int_t)t->write_iops));
+	}
+	return array;
+}
+
+static void io_throttle_from_json(json_t *array, struct containerv_limits *l)
+{
+	json_t *entry;
+	size_t i;
+
+	l->io_throttle_count = 0;
+	json_array_foreach(array, i, entry)
+	{
+		if (i >= CONTAINERV_IO_THROTTLE_DEVICES_MAX)
+			break;
+		struct containerv_io_throttle *t = &l->io_throttle[i];
+		t->major = (uint32_t)json_integer_value(json_array_get(entry, 0));
+		t->minor = (uint32_t)json_integer_value(json_array_get(entry, 1));
+		t->read_bps = (uint64_t)json_integer_value(json_array_get(entry, 2));
+		t->write_bps = (uint64_t)json_integer_value(json_array_get(entry, 3));
+		t->read_iops = (uint64_t)json_integer_value(json_array_get(entry, 4));
+		t->write_iops = (uint64_t)json_integer_value(json_array_get(entry, 5));
+		l->io_throttle_count = (uint32_t)i + 1;
+	}
+}
+
 static void hugetlb_from_json(json_t *array, struct containerv_limits *l)
 {
 	json_t *entry;
@@ -821,13 +856,13 @@ static void hugetlb_from_json(json_t *array, struct containerv_limits *l)
 
 static json_t *limits_to_json(const struct containerv_limits *l)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:b,s:o}", "memory", (json_int_t)l->memory_bytes,
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:b,s:o,s:o}", "memory", (json_int_t)l->memory_bytes,
 	                 "memory_swap", (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares,
 	                 "cpu_quota_us", (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us,
 	                 "cpuset_cpus", l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max",
 	                 (json_int_t)l->pids_max, "io_weight", (json_int_t)l->io_weight, "memory_reservation",
 	                 (json_int_t)l->memory_reservation_bytes, "oom_kill_disable", l->oom_kill_disable != 0,
-	                 "hugetlb", hugetlb_to_json(l));
+	                 "hugetlb", hugetlb_to_json(l), "io_throttle", io_throttle_to_json(l));
 }
 
 static void limits_from_json(json_t *o, struct containerv_limits *l)
@@ -850,6 +885,7 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 	l->memory_reservation_bytes = json_integer_value(json_object_get(o, "memory_reservation"));
 	l->oom_kill_disable = json_is_true(json_object_get(o, "oom_kill_disable"));
 	hugetlb_from_json(json_object_get(o, "hugetlb"), l);
+	io_throttle_from_json(json_object_get(o, "io_throttle"), l);
 }
 
 static json_t *groups_to_json(const struct containerv_options *o)

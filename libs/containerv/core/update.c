@@ -35,6 +35,23 @@ static void overlay_hugetlb(struct containerv_limits *to, const struct container
 	}
 }
 
+/* Each of from's throttled devices replaces to's entry for that device, or joins them. */
+static void overlay_io_throttle(struct containerv_limits *to, const struct containerv_limits *from)
+{
+	for (uint32_t i = 0; i < from->io_throttle_count; i++) {
+		uint32_t j = 0;
+
+		while (j < to->io_throttle_count && (to->io_throttle[j].major != from->io_throttle[i].major ||
+		                                     to->io_throttle[j].minor != from->io_throttle[i].minor))
+			j++;
+		if (j == CONTAINERV_IO_THROTTLE_DEVICES_MAX)
+			continue;
+		to->io_throttle[j] = from->io_throttle[i];
+		if (j == to->io_throttle_count)
+			to->io_throttle_count++;
+	}
+}
+
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
 static void overlay_limits(struct containerv_limits *to, const struct containerv_limits *from, unsigned resources)
 {
@@ -63,6 +80,8 @@ static void overlay_limits(struct containerv_limits *to, const struct containerv
 		to->pids_max = from->pids_max;
 	if ((resources & (1u << CV_RESOURCE_IO)) && from->io_weight != 0)
 		to->io_weight = from->io_weight;
+	if (resources & (1u << CV_RESOURCE_IO))
+		overlay_io_throttle(to, from);
 	if (resources & (1u << CV_RESOURCE_HUGETLB))
 		overlay_hugetlb(to, from);
 }

@@ -299,19 +299,74 @@ static int load_cpu(json_t *cpu, struct containerv_limits *limits)
 	return 0;
 }
 
+/* The limits' entry for major:minor, made when missing; NULL when there is no room. */
+static struct containerv_io_throttle *throttle_entry(struct containerv_limits *limits, long long major, long long minor)
+{
+	uint32_t i = 0;
+
+	while (i < limits->io_throttle_count &&
+	       (limits->io_throttle[i].major != (uint32_t)major || limits->io_throttle[i].minor != (uint32_t)minor))
+		i++;
+	if (i == CONTAINERV_IO_THROTTLE_DEVICES_MAX)
+		return NULL;
+	if (i == limits->io_throttle_count) {
+		limits->io_throttle[i] = (struct containerv_io_throttle){(uint32_t)major, (uint32_t)minor, 0, 0, 0, 0};
+		limits->io_throttle_count++;
+	}
+	return &limits->io_throttle[i];
+}
+
+/* throttle{Read,Write}{Bps,IOPS}Device: [{"major": M, "minor": N, "rate": R}], merged per device. */
+static int load_throttles(json_t *block_io, struct containerv_limits *limits)
+{
+	static const char *const names[] = {"throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+	                                    "throttleWriteIOPSDevice"};
+
+	for (size_t n = 0; n < 4; n++) {
+		json_t *list = json_object_get(block_io, names[n]), *entry;
+		size_t i;
+
+		if (list == NULL || json_is_null(list))
+			continue;
+		if (!json_is_array(list))
+			return cv_oci_refuse("linux.resources.blockIO", "%s: not an array", names[n]);
+		json_array_foreach(list, i, entry)
+		{
+			long long major, minor, rate;
+			struct containerv_io_throttle *t;
+
+			if (!json_is_object(entry))
+				return cv_oci_refuse("linux.resources.blockIO", "%s[%zu]: not an object", names[n], i);
+			if (resource_integer(entry, "major", "linux.resources.blockIO", 0, &major) < 0 ||
+			    resource_integer(entry, "minor", "linux.resources.blockIO", 0, &minor) < 0 ||
+			    resource_integer(entry, "rate", "linux.resources.blockIO", 0, &rate) < 0)
+				return -1;
+			if (major > 4095 || minor > 1048575)
+				return cv_oci_refuse("linux.resources.blockIO",
+				                     "%s[%zu]: %lld:%lld is not a device number", names[n], i, major,
+				                     minor);
+			if ((t = throttle_entry(limits, major, minor)) == NULL)
+				return cv_oci_refuse("linux.resources.blockIO", "more than %d throttled devices",
+				                     CONTAINERV_IO_THROTTLE_DEVICES_MAX);
+			*(n == 0   ? &t->read_bps
+			  : n == 1 ? &t->write_bps
+			  : n == 2 ? &t->read_iops
+			           : &t->write_iops) = (uint64_t)rate;
+		}
+	}
+	return 0;
+}
+
 static int load_block_io(json_t *block_io, struct containerv_limits *limits)
 {
-	static const char *const refused[] = {"leafWeight",
-	                                      "weightDevice",
-	                                      "throttleReadBpsDevice",
-	                                      "throttleWriteBpsDevice",
-	                                      "throttleReadIOPSDevice",
-	                                      "throttleWriteIOPSDevice"};
+	static const char *const refused[] = {"leafWeight", "weightDevice"};
 	long long weight;
 
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (cv_oci_refuse_if_set(block_io, refused[i], "linux.resources.blockIO", "not supported") < 0)
 			return -1;
+	if (load_throttles(block_io, limits) < 0)
+		return -1;
 	if (resource_integer(block_io, "weight", "linux.resources.blockIO", 0, &weight) < 0)
 		return -1;
 	if (weight != 0 && (weight < 10 || weight > 1000))

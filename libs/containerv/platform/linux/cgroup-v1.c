@@ -447,10 +447,33 @@ static int apply_pids(const struct cv_cgroup_v1 *v1, const struct containerv_lim
 	return ret < 0 ? cv_error_prefix("pids limit") : 0;
 }
 
+/* blkio.throttle.*_device: one "MAJ:MIN RATE" line per write (0 lifts that throttle). */
+static int apply_io_throttle(const char *blkio, const struct containerv_limits *limits)
+{
+	static const char *const files[] = {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	                                    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+
+	for (uint32_t i = 0; i < limits->io_throttle_count; i++) {
+		const struct containerv_io_throttle *t = &limits->io_throttle[i];
+		const uint64_t rates[] = {t->read_bps, t->write_bps, t->read_iops, t->write_iops};
+
+		for (size_t f = 0; f < 4; f++) {
+			char line[64];
+
+			snprintf(line, sizeof line, "%u:%u %llu", t->major, t->minor, (unsigned long long)rates[f]);
+			if (cv_cgroup_write(blkio, files[f], line) < 0)
+				return cv_error_prefix("io throttle %u:%u", t->major, t->minor);
+		}
+	}
+	return 0;
+}
+
 static int apply_io(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
 {
 	const char *blkio = controller_dir(v1, V1_BLKIO);
 
+	if (limits->io_throttle_count != 0 && apply_io_throttle(blkio, limits) < 0)
+		return -1;
 	if (limits->io_weight == 0)
 		return 0;
 	/* blkio.weight belongs to CFQ, gone since 5.0; BFQ offers the same knob under its own name. */

@@ -225,10 +225,35 @@ static unsigned io_weight_from_blkio(unsigned weight)
 	return 1 + (weight - 10) * 9999 / 990;
 }
 
+/* io.max: "MAJ:MIN rbps=N wbps=N riops=N wiops=N", "max" where not throttled. */
+static int apply_io_throttle(const char *dir, const struct containerv_limits *limits)
+{
+	static const char *const keys[] = {"rbps", "wbps", "riops", "wiops"};
+
+	for (uint32_t i = 0; i < limits->io_throttle_count; i++) {
+		const struct containerv_io_throttle *t = &limits->io_throttle[i];
+		const uint64_t rates[] = {t->read_bps, t->write_bps, t->read_iops, t->write_iops};
+		char line[160];
+		int used = snprintf(line, sizeof line, "%u:%u", t->major, t->minor);
+
+		for (size_t k = 0; k < 4; k++) {
+			char rate[24] = "max";
+			if (rates[k] != 0)
+				snprintf(rate, sizeof rate, "%llu", (unsigned long long)rates[k]);
+			used += snprintf(line + used, sizeof line - (size_t)used, " %s=%s", keys[k], rate);
+		}
+		if (cv_cgroup_write(dir, "io.max", line) < 0)
+			return cv_error_prefix("io throttle %u:%u", t->major, t->minor);
+	}
+	return 0;
+}
+
 static int apply_io(const char *dir, const struct containerv_limits *limits)
 {
 	char text[32];
 
+	if (limits->io_throttle_count != 0 && apply_io_throttle(dir, limits) < 0)
+		return -1;
 	if (limits->io_weight == 0)
 		return 0;
 	/* BFQ's io.bfq.weight has the blkio scale and decides when BFQ schedules the disk (as runc and crun). */

@@ -13,7 +13,23 @@
 extern "C" {
 #endif
 
-#define CONTAINERV_LIMITS_VERSION 3 /* 2: memory_reservation_bytes, oom_kill_disable; 3: hugetlb */
+#define CONTAINERV_LIMITS_VERSION 3 /* 2: memory_reservation_bytes, oom_kill_disable; 3: hugetlb, io_throttle */
+
+/* At most this many block devices with I/O throttles per container. */
+#define CONTAINERV_IO_THROTTLE_DEVICES_MAX 16
+
+/*
+ * I/O throttles on one block device (OCI's blockIO.throttle*Device, docker's --device-read-bps ...):
+ * blkio.throttle.{read,write}_{bps,iops}_device on cgroup v1, one io.max line on v2. 0: not throttled.
+ */
+struct containerv_io_throttle {
+	uint32_t major;
+	uint32_t minor;
+	uint64_t read_bps;
+	uint64_t write_bps;
+	uint64_t read_iops;
+	uint64_t write_iops;
+};
 
 /* At most this many huge page sizes per container (x86 has 2; arm64 4; none has more than 8). */
 #define CONTAINERV_HUGETLB_SIZES_MAX 8
@@ -65,17 +81,15 @@ struct containerv_limits {
 	 */
 	uint32_t hugetlb_count;
 	struct containerv_hugetlb_limit hugetlb[CONTAINERV_HUGETLB_SIZES_MAX];
+	/* I/O throttles (version 3), io_throttle[0..io_throttle_count), one per device; part of the io resource. */
+	uint32_t io_throttle_count;
+	struct containerv_io_throttle io_throttle[CONTAINERV_IO_THROTTLE_DEVICES_MAX];
 };
 
-#define CONTAINERV_LIMITS_INIT                                                                                         \
-	{                                                                                                              \
-		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0, 0, 0, 0,                                       \
-		{                                                                                                      \
-			{                                                                                              \
-				0, 0                                                                                   \
-			}                                                                                              \
-		}                                                                                                      \
-	}
+/* clang-format off */
+#define CONTAINERV_LIMITS_INIT \
+	{ CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0, 0, 0, 0, {{0, 0}}, 0, {{0, 0, 0, 0, 0, 0}} }
+/* clang-format on */
 
 /*
  * Parses a docker-style size ("64m", "1g", "512k", "1048576", "1.5g") into
