@@ -122,6 +122,14 @@ const char *cv_cgroup_v2_dir(struct cv_cgroup *cgroup);
  */
 int cv_cgroup_check_hugetlb_sizes(const struct containerv_limits *limits);
 
+/*
+ * Writes each huge page limit to dir/hugetlb.<size>.<limit_file> (missing: ENOTSUP naming it) and, where
+ * the kernel has it (5.7+), dir/hugetlb.<size>.<reserve_file> (v1 "limit_in_bytes", "rsvd.limit_in_bytes";
+ * v2 "max", "rsvd.max").
+ */
+int cv_cgroup_write_hugetlb(const char *dir, const struct containerv_limits *limits, const char *limit_file,
+                            const char *reserve_file);
+
 /* cgroup-v2-devices.c: builds the allow-list's eBPF program and attaches it to a cgroup2 directory. */
 int cv_cgroup_v2_attach_devices(int cgroup_fd, const struct cv_device_rule *rules, size_t count);
 

@@ -514,20 +514,7 @@ static int apply_hugetlb(const struct cv_cgroup_v1 *v1, const struct containerv_
 		return cv_error_errno(ENOTSUP,
 		                      "hugetlb: the container was made without huge page limits, and on this hybrid "
 		                      "host its processes are in no hugetlb cgroup");
-	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
-		char size[24], file[64];
-
-		if (containerv_hugetlb_size_name(limits->hugetlb[i].page_size, size, sizeof size) < 0)
-			return -1;
-		snprintf(file, sizeof file, "hugetlb.%s.limit_in_bytes", size);
-		if (write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
-			return cv_error_prefix("hugetlb %s limit", size);
-		snprintf(file, sizeof file, "hugetlb.%s.rsvd.limit_in_bytes", size);
-		if (cv_cgroup_has_file(dir, file) &&
-		    write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
-			return cv_error_prefix("hugetlb %s reservation limit", size);
-	}
-	return 0;
+	return cv_cgroup_write_hugetlb(dir, limits, "limit_in_bytes", "rsvd.limit_in_bytes");
 }
 
 /* One per resource, in the order of enum cv_resource: create and update apply them in turn. */
@@ -662,45 +649,38 @@ static int v1_add_pid(struct cv_cgroup *cgroup, pid_t pid)
 	return v1->unified != NULL ? v1->unified->ops->add_pid(v1->unified, pid) : 0;
 }
 
+/* Opens dir/file for writing into fds[*count]; on failure closes those opened before. */
+static int add_join_fd(const char *dir, const char *file, int *fds, size_t *count, size_t max)
+{
+	char path[PATH_MAX];
+	int fd = -1;
+
+	if (*count == max)
+		cv_error_errno(E2BIG, "more than %zu hierarchies", max);
+	else if (cv_cgroup_path(path, dir, file) == 0 && (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		cv_error_sys("open %s", path);
+	if (fd < 0) {
+		while (*count > 0)
+			close(fds[--*count]);
+		return -1;
+	}
+	fds[(*count)++] = fd;
+	return 0;
+}
+
 /* "tasks" with "0" moves the writing thread only: no global threadgroup lock (see cgroup.h). */
 static int v1_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max)
 {
 	struct cv_cgroup_v1 *v1 = (struct cv_cgroup_v1 *)cgroup;
-	char path[PATH_MAX];
 	size_t count = 0;
 
-	for (size_t i = 0; i < v1->count; i++) {
-		if (v1->hierarchies[i].dir == NULL)
-			continue;
-		int fd = -1;
-		if (count == max)
-			cv_error_errno(E2BIG, "more than %zu hierarchies", max);
-		else if (cv_cgroup_path(path, v1->hierarchies[i].dir, "tasks") == 0 &&
-		         (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-			cv_error_sys("open %s", path);
-		if (fd < 0) {
-			while (count > 0)
-				close(fds[--count]);
+	for (size_t i = 0; i < v1->count; i++)
+		if (v1->hierarchies[i].dir != NULL &&
+		    add_join_fd(v1->hierarchies[i].dir, "tasks", fds, &count, max) < 0)
 			return -1;
-		}
-		fds[count++] = fd;
-	}
 	/* cgroup2's cgroup.procs takes "0" for the writer too (its whole process: the init is single-threaded). */
-	if (v1->unified != NULL) {
-		int fd = -1;
-
-		if (count == max)
-			cv_error_errno(E2BIG, "more than %zu hierarchies", max);
-		else if (cv_cgroup_path(path, cv_cgroup_v2_dir(v1->unified), "cgroup.procs") == 0 &&
-		         (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-			cv_error_sys("open %s", path);
-		if (fd < 0) {
-			while (count > 0)
-				close(fds[--count]);
-			return -1;
-		}
-		fds[count++] = fd;
-	}
+	if (v1->unified != NULL && add_join_fd(cv_cgroup_v2_dir(v1->unified), "cgroup.procs", fds, &count, max) < 0)
+		return -1;
 	return (int)count;
 }
 

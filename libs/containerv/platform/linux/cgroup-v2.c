@@ -276,22 +276,7 @@ static int apply_io(const char *dir, const struct containerv_limits *limits)
  */
 static int apply_hugetlb(const char *dir, const struct containerv_limits *limits)
 {
-	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
-		char size[24], file[64];
-
-		if (containerv_hugetlb_size_name(limits->hugetlb[i].page_size, size, sizeof size) < 0)
-			return -1;
-		snprintf(file, sizeof file, "hugetlb.%s.max", size);
-		if (!cv_cgroup_has_file(dir, file))
-			return cv_error_errno(ENOTSUP, "hugetlb %s: %s/%s is missing", size, dir, file);
-		if (write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
-			return cv_error_prefix("hugetlb %s limit", size);
-		snprintf(file, sizeof file, "hugetlb.%s.rsvd.max", size);
-		if (cv_cgroup_has_file(dir, file) &&
-		    write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
-			return cv_error_prefix("hugetlb %s reservation limit", size);
-	}
-	return 0;
+	return cv_cgroup_write_hugetlb(dir, limits, "max", "rsvd.max");
 }
 
 /* One per resource, in the order of enum cv_resource: create and update apply them in turn. */

@@ -285,6 +285,28 @@ int cv_cgroup_write_unified(struct cv_cgroup *cgroup, const char *key, const cha
 	return 0;
 }
 
+int cv_cgroup_write_hugetlb(const char *dir, const struct containerv_limits *limits, const char *limit_file,
+                            const char *reserve_file)
+{
+	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
+		char size[24], file[96], value[32];
+
+		if (containerv_hugetlb_size_name(limits->hugetlb[i].page_size, size, sizeof size) < 0)
+			return -1;
+		snprintf(value, sizeof value, "%llu", (unsigned long long)limits->hugetlb[i].limit_bytes);
+		snprintf(file, sizeof file, "hugetlb.%s.%s", size, limit_file);
+		if (!cv_cgroup_has_file(dir, file))
+			return cv_error_errno(ENOTSUP, "hugetlb %s: %s/%s is missing", size, dir, file);
+		if (cv_cgroup_write(dir, file, value) < 0)
+			return cv_error_prefix("hugetlb %s limit", size);
+		/* The reservation limit: past it mmap fails with ENOMEM instead of a SIGBUS at the fault. */
+		snprintf(file, sizeof file, "hugetlb.%s.%s", size, reserve_file);
+		if (cv_cgroup_has_file(dir, file) && cv_cgroup_write(dir, file, value) < 0)
+			return cv_error_prefix("hugetlb %s reservation limit", size);
+	}
+	return 0;
+}
+
 /* /sys/kernel/mm/hugepages lists one directory per size the kernel has: "hugepages-2048kB". */
 int cv_cgroup_check_hugetlb_sizes(const struct containerv_limits *limits)
 {
