@@ -19,6 +19,39 @@
 #include "core/events-journal.h"
 #include "core/resources.h"
 
+/* Each of from's huge page limits replaces to's of the same size, or joins them (validated: room). */
+static void overlay_hugetlb(struct containerv_limits *to, const struct containerv_limits *from)
+{
+	for (uint32_t i = 0; i < from->hugetlb_count; i++) {
+		uint32_t j = 0;
+
+		while (j < to->hugetlb_count && to->hugetlb[j].page_size != from->hugetlb[i].page_size)
+			j++;
+		if (j == CONTAINERV_HUGETLB_SIZES_MAX)
+			continue;
+		to->hugetlb[j] = from->hugetlb[i];
+		if (j == to->hugetlb_count)
+			to->hugetlb_count++;
+	}
+}
+
+/* Each of from's throttled devices replaces to's entry for that device, or joins them. */
+static void overlay_io_throttle(struct containerv_limits *to, const struct containerv_limits *from)
+{
+	for (uint32_t i = 0; i < from->io_throttle_count; i++) {
+		uint32_t j = 0;
+
+		while (j < to->io_throttle_count && (to->io_throttle[j].major != from->io_throttle[i].major ||
+		                                     to->io_throttle[j].minor != from->io_throttle[i].minor))
+			j++;
+		if (j == CONTAINERV_IO_THROTTLE_DEVICES_MAX)
+			continue;
+		to->io_throttle[j] = from->io_throttle[i];
+		if (j == to->io_throttle_count)
+			to->io_throttle_count++;
+	}
+}
+
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
 static void overlay_limits(struct containerv_limits *to, const struct containerv_limits *from, unsigned resources)
 {
@@ -47,6 +80,10 @@ static void overlay_limits(struct containerv_limits *to, const struct containerv
 		to->pids_max = from->pids_max;
 	if ((resources & (1u << CV_RESOURCE_IO)) && from->io_weight != 0)
 		to->io_weight = from->io_weight;
+	if (resources & (1u << CV_RESOURCE_IO))
+		overlay_io_throttle(to, from);
+	if (resources & (1u << CV_RESOURCE_HUGETLB))
+		overlay_hugetlb(to, from);
 }
 
 /* "memory, cpu" from resource bits, or "nothing". */
