@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -46,6 +47,7 @@ static const char *errno_name(int err)
 	        {EFAULT, "EFAULT"},   {ESRCH, "ESRCH"},     {EEXIST, "EEXIST"},
 	        {ENOTDIR, "ENOTDIR"}, {ENOTSUP, "ENOTSUP"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
 	        {EBADF, "EBADF"},     {ELOOP, "ELOOP"},     {ETXTBSY, "ETXTBSY"},
+	        {ENOMEM, "ENOMEM"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].value == err)
@@ -579,6 +581,19 @@ static long attempt(const char *what, const char *arg)
 		return 0;
 	}
 	/* --- end of live update --- */
+	/* --- huge page limits (issue 14: hugepageLimits) --- */
+	if (strcmp(what, "hugetlb") == 0) { /* ARG N: map and touch N 2 MiB huge pages (ENOMEM past a limit) */
+		size_t bytes = (size_t)strtoul(arg, NULL, 10) << 21;
+		char *memory =
+		        mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (memory == MAP_FAILED)
+			return -1;
+		/* Past hugetlb.*.max without a reservation limit the fault is a SIGBUS: the test sees no "ok". */
+		for (size_t i = 0; i < bytes; i += 4096)
+			memory[i] = 1;
+		return 0;
+	}
+	/* --- end of huge page limits --- */
 	errno = EINVAL;
 	fprintf(stderr, "cv-attack: unknown attempt %s\n", what);
 	return -1;

@@ -133,9 +133,9 @@ rc 0 update --memory 80m --pids-limit 31 oci1
 [ "$(cat "$(cgroup_file "$child" memory memory.max memory.limit_in_bytes)")" = 83886080 ] ||
 	fail "update --memory: not changed"
 [ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 31 ] || fail "update --pids-limit: not changed"
-printf '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}], "pids": {"limit": 5}}' >"$TEST_TMP/resources.json"
+printf '{"unified": {"pids.max": "5"}, "pids": {"limit": 5}}' >"$TEST_TMP/resources.json"
 rc 1 update --resources "$TEST_TMP/resources.json" oci1
-[[ "$ERR" == *hugepageLimits* ]] || fail "update: refusal does not name the field: $ERR"
+[[ "$ERR" == *unified* ]] || fail "update: refusal does not name the field: $ERR"
 rc 1 update --kernel-memory 1m oci1
 [ "$(cat "$(cgroup_file "$child" pids pids.max pids.max)")" = 31 ] || fail "a refused update changed the pids limit"
 pass "update: --resources FILE and -, --memory/--pids-limit, read back from the cgroup; refusals change nothing"
@@ -175,6 +175,101 @@ rc 1 state oci1
 assert_runc_clean "after delete"
 ! [ -d "/proc/$pid" ] || fail "the init is left"
 pass "pause/resume, kill, stopped, delete: nothing left"
+
+# ---- hugepageLimits (kubelet sends one per page size, 0 where the pod asked for none) and unified ----
+# hugetlb_file PID: the container's hugetlb.2MB limit file: v1's hugetlb hierarchy, else the cgroup2 one
+# (a hybrid host's unified/ mount, where its hugetlb controller is, or the v2 root).
+hugetlb_file() {
+	local v1 v2
+	v1=$(awk -F: '$2 == "hugetlb" {print $3}' /proc/$1/cgroup)
+	if [ -n "$v1" ]; then echo "/sys/fs/cgroup/hugetlb$v1/hugetlb.2MB.limit_in_bytes"; return; fi
+	v2=$(awk -F: '$1 == 0 {print $3}' /proc/$1/cgroup)
+	if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		echo "/sys/fs/cgroup/unified$v2/hugetlb.2MB.max"
+	else echo "/sys/fs/cgroup$v2/hugetlb.2MB.max"; fi
+}
+hugepages_before=$(cat /proc/sys/vm/nr_hugepages)
+restore_hugepages() { echo "$hugepages_before" >/proc/sys/vm/nr_hugepages; runc_cleanup; }
+if [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+	make_bundle "$TEST_TMP/huge" '.process.args = ["sleep", "1000"]
+		| .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	cp "$CV_ATTACK" "$TEST_TMP/huge/rootfs/cv-attack"
+	rc 0 create --bundle "$TEST_TMP/huge" --pid-file "$TEST_TMP/huge.pid" huge1
+	rc 0 start huge1
+	limit_file=$(hugetlb_file "$(cat "$TEST_TMP/huge.pid")")
+	[ "$(cat "$limit_file")" = 4194304 ] || fail "hugepageLimits: $limit_file holds $(cat "$limit_file")"
+	printf '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]}' >"$TEST_TMP/resources.json"
+	rc 0 update --resources "$TEST_TMP/resources.json" huge1
+	[ "$(cat "$limit_file")" = 2097152 ] || fail "update hugepageLimits: $limit_file holds $(cat "$limit_file")"
+	# Real effect: with 3 pages reserved on the host, one page maps and two do not (ENOMEM from the
+	# reservation limit, or a SIGBUS on the second page's fault where the kernel has none).
+	trap restore_hugepages EXIT
+	echo $((hugepages_before + 3)) >/proc/sys/vm/nr_hugepages
+	if [ "$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)" -ge 3 ]; then
+		rc 0 exec huge1 /cv-attack hugetlb 1
+		[ "$OUT" = ok ] || fail "one huge page under a 2 MiB limit: $OUT"
+		set +e
+		out=$(timeout 60 "$CONTAINERV_RUNC" --root "$RUNC_ROOT" exec huge1 /cv-attack hugetlb 2 2>&1)
+		set -e
+		[ "$out" != ok ] || fail "two huge pages mapped under a 2 MiB limit"
+		pass "hugepageLimits: the container maps 1 huge page under its 2 MiB limit, not 2 ($out)"
+	else
+		echo "note: no 3 huge pages free after reserving them; the mapping check is skipped"
+	fi
+	echo "$hugepages_before" >/proc/sys/vm/nr_hugepages
+	trap runc_cleanup EXIT
+	rc 0 delete --force huge1
+	! [ -e "$limit_file" ] || fail "hugetlb cgroup left after delete: $limit_file"
+	assert_runc_clean "hugepageLimits"
+	pass "hugepageLimits: 2MB limit in the cgroup file where the kernel enforces it, updated, removed with the container"
+fi
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	make_bundle "$TEST_TMP/unified" '.process.args = ["sleep", "1000"]
+		| .linux.resources.unified = {"pids.max": "9", "memory.oom.group": "1"}'
+	rc 0 create --bundle "$TEST_TMP/unified" --pid-file "$TEST_TMP/unified.pid" uni1
+	pid=$(cat "$TEST_TMP/unified.pid")
+	[ "$(cat "$(cgroup_file "$pid" pids pids.max pids.max)")" = 9 ] || fail "unified pids.max not written"
+	[ "$(cat "$(cgroup_file "$pid" memory memory.oom.group memory.oom.group)")" = 1 ] ||
+		fail "unified memory.oom.group not written"
+	rc 0 delete --force uni1
+	assert_runc_clean "unified"
+	pass "linux.resources.unified: pids.max and memory.oom.group written in the container's cgroup"
+fi
+
+# ---- process.ioPriority and process.scheduler: the main command's, read from the host ----
+make_bundle "$TEST_TMP/sched" '.process.args = ["sleep", "1000"]
+	| .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+	| .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+rc 0 create --bundle "$TEST_TMP/sched" --pid-file "$TEST_TMP/sched.pid" sched1
+rc 0 start sched1
+wait_for "the process" pgrep -P "$(cat "$TEST_TMP/sched.pid")" sleep
+child=$(pgrep -P "$(cat "$TEST_TMP/sched.pid")" sleep)
+[ "$(ionice -p "$child")" = idle ] || fail "ioPriority: $(ionice -p "$child")"
+[ "$(awk '{print $19}' /proc/$child/stat)" = 7 ] || fail "scheduler nice: $(awk '{print $19}' /proc/$child/stat)"
+grep -Eq '^policy +: +3$' /proc/$child/sched || fail "scheduler policy: $(grep ^policy /proc/$child/sched)"
+rc 0 delete --force sched1
+assert_runc_clean "scheduler"
+pass "process.ioPriority (idle) and process.scheduler (SCHED_BATCH, nice 7) applied to the main command"
+
+# ---- linux.timeOffsets: a time namespace whose boottime (/proc/uptime) runs 10 days ahead, exec's too ----
+if [ -e /proc/self/ns/time ]; then
+	make_bundle "$TEST_TMP/time" '.process.args = ["sleep", "1000"] | .linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 864000, "nanosecs": 0}, "monotonic": {"secs": 86400}}'
+	rc 0 create --bundle "$TEST_TMP/time" --pid-file "$TEST_TMP/time.pid" time1
+	rc 0 start time1
+	wait_for "the process" pgrep -P "$(cat "$TEST_TMP/time.pid")" sleep
+	child=$(pgrep -P "$(cat "$TEST_TMP/time.pid")" sleep)
+	grep -Eq '^boottime +864000 +0$' /proc/$child/timens_offsets || fail "timeOffsets: $(cat /proc/$child/timens_offsets)"
+	[ "$(readlink /proc/$child/ns/time)" != "$(readlink /proc/self/ns/time)" ] || fail "time namespace: the host's"
+	rc 0 exec time1 cat /proc/uptime
+	host=$(cut -d. -f1 /proc/uptime)
+	inside=${OUT%%.*}
+	[ "$inside" -ge $((host + 863000)) ] && [ "$inside" -le $((host + 865000)) ] ||
+		fail "timeOffsets: uptime $inside inside, $host on the host"
+	rc 0 delete --force time1
+	assert_runc_clean "timeOffsets"
+	pass "linux.timeOffsets: the container's own time namespace, boottime 10 days ahead (exec'd processes too)"
+fi
 
 # ---- the five capability sets as written (runtime-tools checks them all), for exec too ----
 make_bundle "$TEST_TMP/caps" '.process.args = ["sleep", "1000"]
@@ -475,6 +570,16 @@ refuse root.path '.root.path = "/"'
 refuse 'hooks.prestart[0]' '.hooks = {"prestart": [{"path": "bin/true"}]}'
 refuse 'hooks.poststop[0]' '.hooks = {"poststop": [{"path": "/bin/true", "timeout": 0}]}'
 refuse hooks.createContainer '.hooks = {"createContainer": [{"path": "/bin/true"}]}'
+refuse 'hugetlb 16GB: the kernel has no such huge page size' '.linux.resources.hugepageLimits = [{"pageSize": "16GB", "limit": 0}]'
+refuse linux.resources.hugepageLimits '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 0}]'
+refuse linux.resources.unified '.linux.resources.unified = {"../pids.max": "1"}'
+refuse linux.resources.unified '.linux.resources.unified = {"cgroup.procs": "1"}'
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+	refuse 'linux.resources.unified: cannot use unified on cgroup v1' '.linux.resources.unified = {"memory.oom.group": "1"}'
+fi
+refuse process.scheduler '.process.scheduler = {"policy": "SCHED_ISO"}'
+refuse process.ioPriority '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
+refuse linux.timeOffsets '.linux.timeOffsets = {"boottime": {"secs": 1}}'
 refuse linux.rootfsPropagation '.linux.rootfsPropagation = "sideways"'
 refuse linux.namespaces '.linux.namespaces = [{"type": "pid"}]'
 refuse process.rlimits '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]'

@@ -369,8 +369,8 @@ static bool exists(const char *path)
 /* No directory of this cgroup in any hierarchy (v1: each controller; v2: the one). */
 static bool cgroup_gone(const char *root, const char *id)
 {
-	static const char *const hierarchies[] = {"",     "cpu",   "cpuacct", "cpuset", "memory",
-	                                          "pids", "blkio", "devices", "freezer"};
+	static const char *const hierarchies[] = {"",      "cpu",     "cpuacct", "cpuset",  "memory", "pids",
+	                                          "blkio", "devices", "freezer", "hugetlb", "unified"};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof hierarchies / sizeof hierarchies[0]; i++) {
@@ -1234,15 +1234,16 @@ static const char *fake_v2_value(const char *dir, const char *name)
 
 static void make_fake_v2(char *template, const char *id, char *dir)
 {
-	static const char *const files[] = {"memory.max",  "memory.swap.max", "cpu.max",  "cpu.weight",
-	                                    "cpuset.cpus", "cpuset.mems",     "pids.max", "io.weight"};
+	static const char *const files[] = {"memory.max",      "memory.swap.max",     "cpu.max",  "cpu.weight",
+	                                    "cpuset.cpus",     "cpuset.mems",         "pids.max", "io.weight",
+	                                    "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max"};
 
 	CHECK(mkdtemp(template) != NULL);
 	snprintf(dir, PATH_MAX, "%s/containerv", template);
 	CHECK(mkdir(dir, 0755) == 0);
 	snprintf(dir, PATH_MAX, "%s/containerv/%s", template, id);
 	CHECK(mkdir(dir, 0755) == 0);
-	fake_v2_file(dir, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	fake_v2_file(dir, "cgroup.controllers", "cpuset cpu io memory hugetlb pids\n");
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		fake_v2_file(dir, files[i], "");
 	setenv("CONTAINERV_CGROUP_ROOT", template, 1);
@@ -1266,8 +1267,12 @@ TEST(v2_update_writes_the_files)
 	strcpy(request.cpuset_cpus, "0-1");
 	request.pids_max = -1;
 	request.io_weight = 500;
+	request.hugetlb_count = 1;
+	request.hugetlb[0] = (struct containerv_hugetlb_limit){2 * MIB, 4 * MIB};
 	CHECK_OK(cv_cgroup_update(cgroup, &request, &applied));
 	CHECK_EQ_INT(applied, (1u << CV_RESOURCE_COUNT) - 1);
+	CHECK_EQ_STR(fake_v2_value(dir, "hugetlb.2MB.max"), "4194304");
+	CHECK_EQ_STR(fake_v2_value(dir, "hugetlb.2MB.rsvd.max"), "4194304");
 	CHECK_EQ_STR(fake_v2_value(dir, "memory.max"), "67108864");
 	/* docker's --memory-swap is memory plus swap; v2 limits the swap alone. */
 	CHECK_EQ_STR(fake_v2_value(dir, "memory.swap.max"), "33554432");
@@ -1352,6 +1357,129 @@ static int stale_in(const char *hierarchy)
 	return stale;
 }
 
+/* Whether the kernel has 2 MiB huge pages (hugetlb limits need a size it has). */
+static bool has_2mb_pages(void)
+{
+	return exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+}
+
+/*
+ * Huge page limits on the host's layout: v1's hugetlb hierarchy, v2's hugetlb.2MB.max, or (systemd's
+ * hybrid layout, hugetlb bound to cgroup2) a cgroup under unified/ that the processes join too. A size
+ * the kernel does not have is refused by name before anything is made.
+ */
+TEST(hugetlb_limits_where_the_kernel_enforces_them)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	struct cv_cgroup *cgroup = NULL;
+	char id[64], path[PATH_MAX], needle[128];
+	const char *file = NULL;
+	struct child child;
+	unsigned applied;
+
+	if (!has_2mb_pages())
+		SKIP("no 2 MiB huge pages");
+	next_id(id, sizeof id);
+	limits.hugetlb_count = 1;
+	limits.hugetlb[0] = (struct containerv_hugetlb_limit){4096ULL << 20, 0};
+	CHECK_EQ_INT(cv_cgroup_create(id, &limits, &cgroup), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK(strstr(containerv_last_error(), "hugetlb 4GB: the kernel has no such huge page size (it has: ") != NULL);
+	CHECK(cgroup_gone(HOST_ROOT, id));
+
+	limits.hugetlb[0] = (struct containerv_hugetlb_limit){2 * MIB, 4 * MIB};
+	CHECK_OK(cv_cgroup_create(id, &limits, &cgroup));
+	track(cgroup);
+	if (host_mode() == CONTAINERV_CGROUP_V2) {
+		snprintf(path, sizeof path, HOST_ROOT "/containerv/%s/hugetlb.2MB.max", id);
+		snprintf(needle, sizeof needle, "0::/containerv/%s\n", id);
+	} else if (exists(HOST_ROOT "/hugetlb")) {
+		snprintf(path, sizeof path, HOST_ROOT "/hugetlb/containerv/%s/hugetlb.2MB.limit_in_bytes", id);
+		snprintf(needle, sizeof needle, ":hugetlb:/containerv/%s\n", id);
+	} else {
+		snprintf(path, sizeof path, HOST_ROOT "/unified/containerv/%s/hugetlb.2MB.max", id);
+		snprintf(needle, sizeof needle, "0::/containerv/%s\n", id);
+	}
+	CHECK((file = read_text(path)) != NULL && strcmp(file, "4194304") == 0);
+	spawn_in(cgroup, body_sleep, &child);
+	CHECK(wait_ready(&child));
+	CHECK(proc_cgroup_has(child.pid, needle));
+	/* Through a v1 hierarchy's "tasks" or cgroup2's cgroup.procs, each with "0": the way the init joins. */
+	int fds[CV_CGROUP_JOIN_FDS_MAX];
+	int count = cv_cgroup_open_join_fds(cgroup, fds, CV_CGROUP_JOIN_FDS_MAX);
+	CHECK(count >= 0);
+	for (int i = 0; i < count; i++)
+		close(fds[i]);
+
+	limits.hugetlb[0].limit_bytes = 0;
+	CHECK_OK(cv_cgroup_update(cgroup, &limits, &applied));
+	CHECK_EQ_INT(applied, 1u << CV_RESOURCE_HUGETLB);
+	CHECK((file = read_text(path)) != NULL && strcmp(file, "0") == 0);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+	CHECK(cgroup_gone(HOST_ROOT, id));
+	untrack(cgroup);
+	cv_cgroup_free(cgroup);
+}
+
+/* linux.resources.unified on the v2 backend: written with openat in the container's cgroup, keys checked. */
+TEST(v2_unified_files)
+{
+	const char *root = v2_root();
+	struct cv_cgroup *cgroup = NULL;
+	char id[64], path[PATH_MAX];
+	const char *value;
+
+	if (root == NULL)
+		SKIP("no cgroup2 mount");
+	setenv("CONTAINERV_CGROUP_ROOT", root, 1);
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create_with(&cv_cgroup_v2_ops, id, NULL, &cgroup));
+	track(cgroup);
+	CHECK_OK(cv_cgroup_write_unified(cgroup, "cgroup.max.depth", "3"));
+	snprintf(path, sizeof path, "%s/containerv/%s/cgroup.max.depth", root, id);
+	CHECK((value = read_text(path)) != NULL && strcmp(value, "3") == 0);
+	if (has_2mb_pages()) {
+		CHECK_OK(cv_cgroup_write_unified(cgroup, "hugetlb.2MB.max", "2097152"));
+		snprintf(path, sizeof path, "%s/containerv/%s/hugetlb.2MB.max", root, id);
+		CHECK((value = read_text(path)) != NULL && strcmp(value, "2097152") == 0);
+	}
+	/* A controller not enabled for the cgroup is named (the hybrid host's unified/ has hugetlb alone). */
+	char *controllers = NULL;
+	snprintf(path, sizeof path, "%s/containerv/%s/cgroup.controllers", root, id);
+	CHECK_OK(cv_read_file(path, &controllers, NULL, 4096));
+	if (strstr(controllers, "memory") == NULL) {
+		CHECK_EQ_INT(cv_cgroup_write_unified(cgroup, "memory.oom.group", "1"), -1);
+		CHECK(strstr(containerv_last_error(), "the memory controller is not enabled") != NULL);
+	} else {
+		CHECK_OK(cv_cgroup_write_unified(cgroup, "memory.oom.group", "1"));
+	}
+	free(controllers);
+	CHECK_EQ_INT(cv_cgroup_write_unified(cgroup, "cgroup.nosuchfile", "1"), -1);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK_EQ_INT(cv_cgroup_write_unified(cgroup, "../cgroup.max.depth", "1"), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	CHECK_EQ_INT(cv_cgroup_write_unified(cgroup, "cgroup.procs", "1"), -1);
+	CHECK_EQ_INT(errno, EPERM);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+}
+
+/* A v1 (or hybrid) host refuses unified, as runc does. */
+TEST(v1_refuses_unified)
+{
+	struct cv_cgroup *cgroup = NULL;
+	char id[64];
+
+	if (host_mode() == CONTAINERV_CGROUP_V2)
+		SKIP("a cgroup v2 host");
+	next_id(id, sizeof id);
+	CHECK_OK(cv_cgroup_create(id, NULL, &cgroup));
+	track(cgroup);
+	CHECK_EQ_INT(cv_cgroup_write_unified(cgroup, "memory.oom.group", "1"), -1);
+	CHECK_EQ_INT(errno, ENOTSUP);
+	CHECK(strstr(containerv_last_error(), "cannot use unified on cgroup v1") != NULL);
+	CHECK_OK(cv_cgroup_destroy(cgroup));
+}
+
 TEST(no_cgroup_left_behind)
 {
 	DIR *listing = opendir(HOST_ROOT);
@@ -1405,6 +1533,9 @@ int main(void)
 	RUN_CLEAN(v2_freeze_on_real_cgroup2);
 	RUN_CLEAN(v2_update_writes_the_files);
 	RUN_CLEAN(v2_freeze_waits_for_frozen_and_thaws_on_timeout);
+	RUN_CLEAN(hugetlb_limits_where_the_kernel_enforces_them);
+	RUN_CLEAN(v2_unified_files);
+	RUN_CLEAN(v1_refuses_unified);
 	RUN_CLEAN(no_cgroup_left_behind);
 	return cv_test_summary();
 }

@@ -12,6 +12,7 @@
 #include <chef/containerv.h>
 #include <chef/containerv/oci.h>
 
+#include "common/util.h"
 #include "config/options.h"
 #include "security/security-internal.h"
 #include "test.h"
@@ -77,9 +78,103 @@ TEST(resources_unset_stay_unset)
 	CHECK_EQ_INT(limits.pids_max, 0);
 }
 
+/* hugepageLimits: one limit per size, 0 a limit too (kubelet sends 0 for every size a pod did not ask for). */
+TEST(resources_hugepages)
+{
+	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+
+	CHECK_OK(containerv_oci_resources_parse("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0},"
+	                                        "{\"pageSize\":\"1GB\",\"limit\":2147483648}]}",
+	                                        &limits));
+	CHECK_EQ_INT(limits.hugetlb_count, 2);
+	CHECK_EQ_INT(limits.hugetlb[0].page_size, 2097152);
+	CHECK_EQ_INT(limits.hugetlb[0].limit_bytes, 0);
+	CHECK_EQ_INT(limits.hugetlb[1].page_size, 1073741824);
+	CHECK_EQ_INT(limits.hugetlb[1].limit_bytes, 2147483648LL);
+	CHECK_OK(containerv_oci_resources_parse("{\"hugepageLimits\":[]}", &limits));
+	CHECK_EQ_INT(limits.hugetlb_count, 0);
+}
+
+/* The kernel's names of page sizes (cgroup files, OCI's pageSize) both ways. */
+TEST(hugetlb_size_names)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *name;
+	} sizes[] = {{4096, "4KB"},      {65536, "64KB"},     {2097152, "2MB"},
+	             {33554432, "32MB"}, {1ULL << 30, "1GB"}, {16ULL << 30, "16GB"}};
+	char name[24];
+	uint64_t bytes;
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		CHECK_OK(containerv_hugetlb_size_name(sizes[i].bytes, name, sizeof name));
+		CHECK_EQ_STR(name, sizes[i].name);
+		CHECK_OK(containerv_hugetlb_parse_size(sizes[i].name, &bytes));
+		CHECK_EQ_INT(bytes, sizes[i].bytes);
+	}
+	CHECK_EQ_INT(containerv_hugetlb_size_name(3 << 20, name, sizeof name), -1);
+	CHECK_EQ_INT(containerv_hugetlb_size_name(2048, name, sizeof name), -1);
+	CHECK_EQ_INT(containerv_hugetlb_size_name(2097152, name, 4), -1);
+	static const char *const bad[] = {
+	        "", "MB", "2", "2M", "2mb", "2MiB", "3MB", "2 MB", "-2MB", "2KB", "99999999999999999999GB"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_EQ_INT(containerv_hugetlb_parse_size(bad[i], &bytes), -1);
+		CHECK_EQ_INT(errno, EINVAL);
+	}
+}
+
+/* The library's setters: a size set again replaces its limit; cgroup file names are plain, each once. */
+TEST(options_hugetlb_and_cgroup_files)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(containerv_options_set_hugetlb_limit(options, 2097152, 4194304));
+	CHECK_OK(containerv_options_set_hugetlb_limit(options, 2097152, 0));
+	CHECK_EQ_INT(options->limits.hugetlb_count, 1);
+	CHECK_EQ_INT(options->limits.hugetlb[0].limit_bytes, 0);
+	CHECK_EQ_INT(containerv_options_set_hugetlb_limit(options, 3 << 20, 0), -1);
+	CHECK_EQ_INT(containerv_options_set_hugetlb_limit(options, 2097152, 4096), -1);
+	CHECK_EQ_INT(options->limits.hugetlb_count, 1);
+
+	CHECK_OK(containerv_options_set_cgroup_file(options, "memory.oom.group", "1"));
+	CHECK_OK(containerv_options_set_cgroup_file(options, "cgroup.max.depth", "3"));
+	CHECK_EQ_STR(options->cgroup_unified[0], "memory.oom.group=1");
+	CHECK_EQ_INT(containerv_options_set_cgroup_file(options, "memory.oom.group", "0"), -1);
+	CHECK_EQ_INT(errno, EEXIST);
+	static const char *const bad[] = {"",
+	                                  ".",
+	                                  "..",
+	                                  "../memory.max",
+	                                  "memory/max",
+	                                  "memory",
+	                                  ".max",
+	                                  "memory.",
+	                                  "memory.max\n",
+	                                  "cgroup.procs",
+	                                  "cgroup.threads",
+	                                  "cgroup.subtree_control",
+	                                  "cgroup.kill",
+	                                  "cgroup.type"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_EQ_INT(containerv_options_set_cgroup_file(options, bad[i], "1"), -1);
+	CHECK_EQ_INT(cv_strv_length(options->cgroup_unified), 2);
+	containerv_options_delete(options);
+}
+
 TEST(resources_refused)
 {
-	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}", "hugepageLimits");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"3MB\",\"limit\":0}]}", "pageSize \"3MB\"");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2mb\",\"limit\":0}]}", "pageSize \"2mb\"");
+	check_resources_refused("{\"hugepageLimits\":[{\"limit\":0}]}", "pageSize \"\": missing");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":-1}]}", "limit");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1000}]}",
+	                        "whole number of pages");
+	check_resources_refused("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0},{\"pageSize\":\"2MB\","
+	                        "\"limit\":0}]}",
+	                        "2MB: limited twice");
+	check_resources_refused("{\"hugepageLimits\":{}}", "not an array");
+	/* An update does not write cgroup files by name: only the create does. */
 	check_resources_refused("{\"unified\":{\"memory.high\":\"1M\"}}", "unified");
 	check_resources_refused("{\"memory\":{\"kernel\":1048576}}", "kernel");
 	check_resources_refused("{\"memory\":{\"swappiness\":10}}", "swappiness");
@@ -199,11 +294,131 @@ TEST(config_personality)
 	CHECK_EQ_INT(containerv_options_set_personality(NULL, CV_PERSONALITY_LINUX), -1);
 }
 
+/* linux.resources.unified: cgroup v2 only, as runc (a v1 or hybrid host refuses it in one line). */
+TEST(config_unified)
+{
+	enum containerv_cgroup_mode mode;
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(containerv_cgroup_mode(&mode));
+	if (mode != CONTAINERV_CGROUP_V2) {
+		check_config_refused("\"resources\":{\"unified\":{\"memory.oom.group\":\"1\"}}",
+		                     "linux.resources.unified: cannot use unified on cgroup v1");
+		return;
+	}
+	CHECK_OK(parse_config("\"resources\":{\"unified\":{\"memory.oom.group\":\"1\"}}", &options));
+	CHECK_EQ_STR(options->cgroup_unified[0], "memory.oom.group=1");
+	containerv_options_delete(options);
+	check_config_refused("\"resources\":{\"unified\":{\"../memory.max\":\"1\"}}", "not a plain file name");
+	check_config_refused("\"resources\":{\"unified\":{\"cgroup.procs\":\"1\"}}", "refused");
+	check_config_refused("\"resources\":{\"unified\":{\"memory.max\":1}}", "not a string");
+}
+
+/* The config with top members and a process object, parsed or refused naming needle (NULL: parsed). */
+static void check_process(const char *process_members, const char *needle, struct containerv_options **options)
+{
+	char top[1024];
+
+	snprintf(top, sizeof top,
+	         "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},%s},",
+	         process_members);
+	/* parse_full_config writes a process of its own: this config has ours alone. */
+	char text[4096];
+	snprintf(text, sizeof text,
+	         "{\"ociVersion\":\"1.0.2\",%s\"root\":{\"path\":\"%s\"},\"linux\":{\"namespaces\":[{\"type\":"
+	         "\"mount\"}]}}",
+	         top, CV_TEST_ROOTFS);
+	CHECK_OK(containerv_options_new(options));
+	int ret = containerv_oci_config_parse(*options, text, "/", NULL);
+	if (needle == NULL) {
+		if (ret < 0)
+			fprintf(stderr, "  %s: %s\n", process_members, containerv_last_error());
+		CHECK_OK(ret);
+		return;
+	}
+	CHECK_EQ_INT(ret, -1);
+	if (strstr(containerv_last_error(), needle) == NULL) {
+		fprintf(stderr, "  %s: message \"%s\" lacks \"%s\"\n", process_members, containerv_last_error(),
+		        needle);
+		CHECK(0);
+	}
+	containerv_options_delete(*options);
+	*options = NULL;
+}
+
+/* process.ioPriority and process.scheduler: into the options, bad values refused naming the field. */
+TEST(config_io_priority_and_scheduler)
+{
+	struct containerv_options *options = NULL;
+
+	check_process("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":0},\"scheduler\":{\"policy\":"
+	              "\"SCHED_BATCH\",\"nice\":7,\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\"]}",
+	              NULL, &options);
+	CHECK_EQ_INT(options->io_priority, (3 << 13) | 0);
+	CHECK(options->scheduler_set);
+	CHECK_EQ_INT(options->scheduler.policy, CV_SCHED_BATCH);
+	CHECK_EQ_INT(options->scheduler.nice, 7);
+	CHECK_EQ_INT(options->scheduler.flags, CONTAINERV_SCHED_FLAG_RESET_ON_FORK);
+	containerv_options_delete(options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10000000,\"deadline\":20000000,"
+	              "\"period\":30000000}",
+	              NULL, &options);
+	CHECK_EQ_INT(options->scheduler.policy, CV_SCHED_DEADLINE);
+	CHECK_EQ_INT(options->scheduler.period, 30000000);
+	containerv_options_delete(options);
+	check_process("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}", "process.ioPriority", &options);
+	check_process("\"ioPriority\":{\"class\":\"BE\",\"priority\":1}", "process.ioPriority.class", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_ISO\"}", "process.scheduler.policy", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":0}", "priority 0", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}", "nice 20", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":[\"SCHED_FLAG_X\"]}",
+	              "process.scheduler.flags", &options);
+	check_process("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10,\"deadline\":5}", "DEADLINE",
+	              &options);
+}
+
+/* linux.timeOffsets: with a time namespace of the container's, monotonic and boottime only. */
+TEST(config_time_offsets)
+{
+	struct containerv_options *options = NULL;
+
+	CHECK_OK(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                           "\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":5},"
+	                           "\"monotonic\":{\"secs\":-10}}",
+	                           &options));
+	CHECK(options->namespaces & CV_NS_TIME);
+	CHECK_EQ_INT(options->time_offsets[1][0], 864000);
+	CHECK_EQ_INT(options->time_offsets[1][1], 5);
+	CHECK_EQ_INT(options->time_offsets[0][0], -10);
+	containerv_options_delete(options);
+	check_config_refused("\"timeOffsets\":{\"boottime\":{\"secs\":1}}", "set without a time namespace");
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                               "\"timeOffsets\":{\"realtime\":{\"secs\":1}}", &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "realtime: not a clock") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\"}",
+	                               "\"timeOffsets\":{\"boottime\":{\"secs\":1,\"nanosecs\":1000000000}}", &options),
+	             -1);
+	CHECK(strstr(containerv_last_error(), "nanoseconds") != NULL);
+	containerv_options_delete(options);
+	CHECK_EQ_INT(parse_full_config("", "{\"type\":\"mount\"},{\"type\":\"time\",\"path\":\"/proc/1/ns/time\"}", "",
+	                               &options),
+	             -1);
+	containerv_options_delete(options);
+}
+
 int main(void)
 {
 	RUN(resources_values);
 	RUN(resources_unset_stay_unset);
 	RUN(resources_refused);
+	RUN(resources_hugepages);
+	RUN(hugetlb_size_names);
+	RUN(options_hugetlb_and_cgroup_files);
+	RUN(config_unified);
+	RUN(config_io_priority_and_scheduler);
+	RUN(config_time_offsets);
 	RUN(config_memory_reservation_and_oom);
 	RUN(config_mount_label_kept);
 	RUN(config_domainname);

@@ -31,8 +31,8 @@ set -uo pipefail
 # CLONE_INTO_CGROUP, freeze, live update (test_cgroup, test_limits, test_container,
 # test_cli_update); on v2 also the eBPF device filter (test_security) and the CLI's
 # limits, stats, pause and unpause (test_cli_lifecycle), the metrics with PSI (test_cli_metrics) and tune (test_cli_tune).
-V2_TESTS='^(unit\.test_(cgroup|limits|container|security)|integration\.test_cli_(update|lifecycle|metrics|tune))$'
-V1_TESTS='^(unit\.test_(cgroup|limits|container)|integration\.test_cli_update)$'
+V2_TESTS='^(unit\.test_(cgroup|limits|container|security|oci)|integration\.test_cli_(update|lifecycle|metrics|tune))$'
+V1_TESTS='^(unit\.test_(cgroup|limits|container|oci)|integration\.test_cli_update)$'
 
 cd "$(dirname "$0")/../.." || exit 1
 source_dir=$(pwd)

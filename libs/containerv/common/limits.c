@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -245,6 +246,74 @@ static int validate_cpu(const struct containerv_limits *limits)
 	return validate_cpuset("cpuset mems", limits->cpuset_mems, sizeof limits->cpuset_mems);
 }
 
+int containerv_hugetlb_size_name(uint64_t page_size, char *name, size_t size)
+{
+	static const char *const units[] = {"KB", "MB", "GB"};
+	uint64_t value = page_size / 1024;
+	int unit = 0;
+
+	cv_error_clear();
+	if (name == NULL || size < 24)
+		return cv_error_errno(EINVAL, "huge page size: no room for the name");
+	if (page_size < 4096 || (page_size & (page_size - 1)) != 0)
+		return cv_error_errno(EINVAL, "huge page size %llu: not a power of two of 4 KiB or more",
+		                      (unsigned long long)page_size);
+	/* The kernel's own spelling (mm/hugetlb_cgroup.c): the largest unit that divides the size. */
+	while (unit < 2 && value % 1024 == 0) {
+		value /= 1024;
+		unit++;
+	}
+	snprintf(name, size, "%llu%s", (unsigned long long)value, units[unit]);
+	return 0;
+}
+
+int containerv_hugetlb_parse_size(const char *name, uint64_t *page_size)
+{
+	static const char *const units[] = {"KB", "MB", "GB"};
+	uint64_t value = 0;
+	const char *p = name;
+
+	cv_error_clear();
+	if (name == NULL || page_size == NULL)
+		return cv_error_errno(EINVAL, "huge page size: missing argument");
+	while (is_digit(*p) && value < (1ULL << 40))
+		value = value * 10 + (uint64_t)(*p++ - '0');
+	for (int unit = 0; p != name && unit < 3; unit++) {
+		uint64_t bytes = value << (10 * (unit + 1));
+
+		if (strcmp(p, units[unit]) != 0)
+			continue;
+		if (bytes < 4096 || (bytes & (bytes - 1)) != 0)
+			break;
+		*page_size = bytes;
+		return 0;
+	}
+	return cv_error_errno(EINVAL, "huge page size \"%s\": want a power of two with KB, MB or GB (\"2MB\")", name);
+}
+
+/* One limit per page size, each a whole number of its pages. */
+static int validate_hugetlb(const struct containerv_limits *limits)
+{
+	char name[24];
+
+	if (limits->hugetlb_count > CONTAINERV_HUGETLB_SIZES_MAX)
+		return cv_error_errno(EINVAL, "limits: %u huge page limits: at most %d", limits->hugetlb_count,
+		                      CONTAINERV_HUGETLB_SIZES_MAX);
+	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
+		const struct containerv_hugetlb_limit *limit = &limits->hugetlb[i];
+
+		if (containerv_hugetlb_size_name(limit->page_size, name, sizeof name) < 0)
+			return cv_error_prefix("limits");
+		if (limit->limit_bytes % limit->page_size != 0 || limit->limit_bytes > (uint64_t)INT64_MAX)
+			return cv_error_errno(EINVAL, "limits: hugetlb %s: %llu bytes is not a whole number of pages",
+			                      name, (unsigned long long)limit->limit_bytes);
+		for (uint32_t j = 0; j < i; j++)
+			if (limits->hugetlb[j].page_size == limit->page_size)
+				return cv_error_errno(EINVAL, "limits: hugetlb %s: limited twice", name);
+	}
+	return 0;
+}
+
 int containerv_limits_validate(const struct containerv_limits *limits)
 {
 	cv_error_clear();
@@ -261,5 +330,5 @@ int containerv_limits_validate(const struct containerv_limits *limits)
 	if (limits->io_weight != 0 && (limits->io_weight < CV_IO_WEIGHT_MIN || limits->io_weight > CV_IO_WEIGHT_MAX))
 		return cv_error_errno(EINVAL, "limits: io weight %u: want %u..%u", limits->io_weight, CV_IO_WEIGHT_MIN,
 		                      CV_IO_WEIGHT_MAX);
-	return 0;
+	return validate_hugetlb(limits);
 }

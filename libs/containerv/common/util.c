@@ -345,3 +345,21 @@ void cv_utf8_repair(char *text)
 		p += length;
 	}
 }
+
+int cv_cgroup_file_name_check(const char *key)
+{
+	static const char *const refused[] = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.kill",
+	                                      "cgroup.type"};
+	const char *dot = key != NULL ? strchr(key, '.') : NULL;
+
+	if (key == NULL || key[0] == '\0' || strlen(key) > 255 || strcmp(key, ".") == 0 || strcmp(key, "..") == 0 ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(key))
+		return cv_error_errno(EINVAL, "cgroup file \"%s\": not a plain file name", key != NULL ? key : "");
+	if (dot == NULL || dot == key || dot[1] == '\0')
+		return cv_error_errno(EINVAL, "cgroup file \"%s\": not <controller>.<name>", key);
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (strcmp(key, refused[i]) == 0)
+			return cv_error_errno(EPERM, "cgroup file \"%s\": moves processes or changes the tree: refused",
+			                      key);
+	return 0;
+}

@@ -138,4 +138,12 @@ void cv_utf8_repair(char *text);
  */
 bool cv_cgroup_path_is_plain(const char *path);
 
+/*
+ * Whether key may name a file of OCI's linux.resources.unified: a plain file name ("memory.oom.group";
+ * no "/", not "." or ".."; letters, digits, "._-"), "<controller>.<file>", or a "cgroup." file that
+ * neither moves processes nor changes the tree (cgroup.procs, cgroup.threads, cgroup.subtree_control,
+ * cgroup.kill and cgroup.type are refused). Kernel-free: 0, or -1 with EINVAL/EPERM and the reason.
+ */
+int cv_cgroup_file_name_check(const char *key);
+
 #endif

@@ -83,6 +83,7 @@ void cv_options_clear(struct containerv_options *options)
 	cv_strv_free(options->sysctls);
 	cv_strv_free(options->devices);
 	cv_strv_free(options->device_rules);
+	cv_strv_free(options->cgroup_unified);
 	cv_mounts_free(options->mounts, options->mount_count);
 	containerv_security_delete(options->security);
 	cv_network_config_clear(&options->network);
@@ -423,6 +424,48 @@ int containerv_options_allow_device(struct containerv_options *options, char typ
 	return cv_strv_append(&options->device_rules, entry) < 0 ? -1 : 0;
 }
 
+int containerv_options_set_hugetlb_limit(struct containerv_options *options, uint64_t page_size, uint64_t limit_bytes)
+{
+	struct containerv_limits limits;
+	uint32_t i = 0;
+
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "hugetlb limit: no options");
+	limits = options->limits;
+	while (i < limits.hugetlb_count && limits.hugetlb[i].page_size != page_size)
+		i++;
+	if (i == CONTAINERV_HUGETLB_SIZES_MAX)
+		return cv_error_errno(E2BIG, "hugetlb limit: at most %d page sizes", CONTAINERV_HUGETLB_SIZES_MAX);
+	limits.hugetlb[i].page_size = page_size;
+	limits.hugetlb[i].limit_bytes = limit_bytes;
+	if (i == limits.hugetlb_count)
+		limits.hugetlb_count++;
+	if (containerv_limits_validate(&limits) < 0)
+		return -1;
+	options->limits = limits;
+	return 0;
+}
+
+int containerv_options_set_cgroup_file(struct containerv_options *options, const char *key, const char *value)
+{
+	cleanup_free char *entry = NULL;
+	size_t length;
+
+	cv_error_clear();
+	if (options == NULL || key == NULL || value == NULL)
+		return cv_error_errno(EINVAL, "cgroup file: missing argument");
+	if (cv_cgroup_file_name_check(key) < 0)
+		return -1;
+	length = strlen(key);
+	for (size_t i = 0; options->cgroup_unified != NULL && options->cgroup_unified[i] != NULL; i++)
+		if (strncmp(options->cgroup_unified[i], key, length) == 0 && options->cgroup_unified[i][length] == '=')
+			return cv_error_errno(EEXIST, "cgroup file %s: given twice", key);
+	if (cv_asprintf(&entry, "%s=%s", key, value) < 0)
+		return -1;
+	return cv_strv_append(&options->cgroup_unified, entry) < 0 ? -1 : 0;
+}
+
 int containerv_options_set_umask(struct containerv_options *options, int mask)
 {
 	cv_error_clear();
@@ -515,9 +558,27 @@ int containerv_options_set_namespaces(struct containerv_options *options, unsign
 	cv_error_clear();
 	if (options == NULL)
 		return cv_error_errno(EINVAL, "namespaces: no options");
-	if (namespaces & ~(unsigned int)(CV_NS_DEFAULT | CV_NS_USER))
+	if (namespaces & ~(unsigned int)(CV_NS_DEFAULT | CV_NS_USER | CV_NS_TIME))
 		return cv_error_errno(EINVAL, "namespaces: unknown bits 0x%x", namespaces);
 	options->namespaces = namespaces | CV_NS_MOUNT;
+	return 0;
+}
+
+int containerv_options_set_time_offset(struct containerv_options *options, enum containerv_clock clock, int64_t seconds,
+                                       int64_t nanoseconds)
+{
+	cv_error_clear();
+	if (options == NULL || (clock != CV_CLOCK_MONOTONIC && clock != CV_CLOCK_BOOTTIME))
+		return cv_error_errno(EINVAL, "time offset: the clock is monotonic or boottime");
+	if (nanoseconds < 0 || nanoseconds > 999999999)
+		return cv_error_errno(EINVAL, "time offset: nanoseconds %lld: want 0 to 999999999",
+		                      (long long)nanoseconds);
+	/* The kernel's bound (KTIME_SEC_MAX / 2 either way); a clock driven negative fails at start. */
+	if (seconds > INT64_MAX / 2000000000 || seconds < -(INT64_MAX / 2000000000))
+		return cv_error_errno(EINVAL, "time offset: %lld seconds: out of range", (long long)seconds);
+	options->time_offsets[clock == CV_CLOCK_BOOTTIME][0] = seconds;
+	options->time_offsets[clock == CV_CLOCK_BOOTTIME][1] = nanoseconds;
+	options->namespaces |= CV_NS_TIME;
 	return 0;
 }
 
@@ -731,14 +792,42 @@ static void idmap_from_json(json_t *object, struct cv_idmap *map)
 	map->count = (uint32_t)json_integer_value(json_object_get(object, "count"));
 }
 
+/* [[page size, limit bytes], ...] */
+static json_t *hugetlb_to_json(const struct containerv_limits *l)
+{
+	json_t *array = json_array();
+
+	for (uint32_t i = 0; array != NULL && i < l->hugetlb_count && i < CONTAINERV_HUGETLB_SIZES_MAX; i++)
+		json_array_append_new(array, json_pack("[I,I]", (json_int_t)l->hugetlb[i].page_size,
+		                                       (json_int_t)l->hugetlb[i].limit_bytes));
+	return array;
+}
+
+static void hugetlb_from_json(json_t *array, struct containerv_limits *l)
+{
+	json_t *entry;
+	size_t i;
+
+	l->hugetlb_count = 0;
+	json_array_foreach(array, i, entry)
+	{
+		if (i >= CONTAINERV_HUGETLB_SIZES_MAX)
+			break;
+		l->hugetlb[i].page_size = (uint64_t)json_integer_value(json_array_get(entry, 0));
+		l->hugetlb[i].limit_bytes = (uint64_t)json_integer_value(json_array_get(entry, 1));
+		l->hugetlb_count = (uint32_t)i + 1;
+	}
+}
+
 static json_t *limits_to_json(const struct containerv_limits *l)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:b}", "memory", (json_int_t)l->memory_bytes,
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:b,s:o}", "memory", (json_int_t)l->memory_bytes,
 	                 "memory_swap", (json_int_t)l->memory_swap_bytes, "cpu_shares", (json_int_t)l->cpu_shares,
 	                 "cpu_quota_us", (json_int_t)l->cpu_quota_us, "cpu_period_us", (json_int_t)l->cpu_period_us,
 	                 "cpuset_cpus", l->cpuset_cpus, "cpuset_mems", l->cpuset_mems, "pids_max",
 	                 (json_int_t)l->pids_max, "io_weight", (json_int_t)l->io_weight, "memory_reservation",
-	                 (json_int_t)l->memory_reservation_bytes, "oom_kill_disable", l->oom_kill_disable != 0);
+	                 (json_int_t)l->memory_reservation_bytes, "oom_kill_disable", l->oom_kill_disable != 0,
+	                 "hugetlb", hugetlb_to_json(l));
 }
 
 static void limits_from_json(json_t *o, struct containerv_limits *l)
@@ -760,6 +849,7 @@ static void limits_from_json(json_t *o, struct containerv_limits *l)
 	l->io_weight = (uint32_t)json_integer_value(json_object_get(o, "io_weight"));
 	l->memory_reservation_bytes = json_integer_value(json_object_get(o, "memory_reservation"));
 	l->oom_kill_disable = json_is_true(json_object_get(o, "oom_kill_disable"));
+	hugetlb_from_json(json_object_get(o, "hugetlb"), l);
 }
 
 static json_t *groups_to_json(const struct containerv_options *o)
@@ -848,8 +938,13 @@ int cv_options_to_json(const struct containerv_options *o, char **json)
 	    json_object_set_new(root, "sysctls", strv_to_json(o->sysctls)) < 0 ||
 	    json_object_set_new(root, "devices", strv_to_json(o->devices)) < 0 ||
 	    json_object_set_new(root, "device_rules", strv_to_json(o->device_rules)) < 0 ||
+	    json_object_set_new(root, "cgroup_unified", strv_to_json(o->cgroup_unified)) < 0 ||
 	    json_object_set_new(root, "umask", json_integer(o->umask)) < 0 ||
 	    json_object_set_new(root, "personality", json_integer(o->personality)) < 0 ||
+	    json_object_set_new(root, "time_offsets",
+	                        json_pack("[I,I,I,I]", (json_int_t)o->time_offsets[0][0],
+	                                  (json_int_t)o->time_offsets[0][1], (json_int_t)o->time_offsets[1][0],
+	                                  (json_int_t)o->time_offsets[1][1])) < 0 ||
 	    json_object_set_new(root, "root_propagation", json_integer(o->root_propagation)) < 0 ||
 	    json_object_set_new(root, "network", cv_network_config_to_json(&o->network)) < 0 ||
 	    json_object_set_new(root, "log_max_size", json_integer((json_int_t)o->log_max_size)) < 0 ||
@@ -937,7 +1032,8 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	groups_from_json(json_object_get(root, "supplementary_groups"), o);
 	if (strv_from_json(json_object_get(root, "sysctls"), &o->sysctls) < 0 ||
 	    strv_from_json(json_object_get(root, "devices"), &o->devices) < 0 ||
-	    strv_from_json(json_object_get(root, "device_rules"), &o->device_rules) < 0)
+	    strv_from_json(json_object_get(root, "device_rules"), &o->device_rules) < 0 ||
+	    strv_from_json(json_object_get(root, "cgroup_unified"), &o->cgroup_unified) < 0)
 		goto done;
 	/* Absent (written before they existed) or out of range: the caller's mask, a private root. */
 	json_t *umask_value = json_object_get(root, "umask");
@@ -945,6 +1041,9 @@ int cv_options_from_json(const char *json, struct containerv_options *o)
 	                           json_integer_value(umask_value) <= 0777
 	                   ? (int)json_integer_value(umask_value)
 	                   : -1;
+	json_t *offsets = json_object_get(root, "time_offsets");
+	for (size_t i = 0; i < 4 && json_array_size(offsets) == 4; i++)
+		o->time_offsets[i / 2][i % 2] = json_integer_value(json_array_get(offsets, i));
 	json_int_t personality = json_integer_value(json_object_get(root, "personality"));
 	o->personality = personality >= 0 && personality <= CV_PERSONALITY_LINUX32 ? (int)personality : 0;
 	json_int_t propagation = json_integer_value(json_object_get(root, "root_propagation"));

@@ -90,13 +90,14 @@ struct containerv_options {
 	struct cv_mount *mounts;
 	size_t mount_count;
 	bool readonly_rootfs;
-	char **sysctls;       /* "key=value", validated as namespaced (containerv_options_add_sysctl) */
-	bool rootfs_in_place; /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
-	char **devices;       /* "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device) */
-	char **device_rules;  /* "TYPE MAJOR:MINOR ACCESS", before the defaults (containerv_options_allow_device) */
-	int umask;            /* the main command's file mode creation mask; -1: the caller's */
-	int personality;      /* enum containerv_personality of the main command */
-	int root_propagation; /* enum containerv_mount_propagation of the root mount */
+	char **sysctls;        /* "key=value", validated as namespaced (containerv_options_add_sysctl) */
+	bool rootfs_in_place;  /* the single layer is the root itself: no overlay (an OCI bundle's rootfs) */
+	char **devices;        /* "TYPE MAJOR MINOR MODE UID GID PATH" (containerv_options_add_device) */
+	char **device_rules;   /* "TYPE MAJOR:MINOR ACCESS", before the defaults (containerv_options_allow_device) */
+	char **cgroup_unified; /* "KEY=VALUE": cgroup v2 files written at create (containerv_options_set_cgroup_file) */
+	int umask;             /* the main command's file mode creation mask; -1: the caller's */
+	int personality;       /* enum containerv_personality of the main command */
+	int root_propagation;  /* enum containerv_mount_propagation of the root mount */
 	struct cv_network_config network; /* network/config.c; its setters: config/network-options.c */
 	bool tty;
 	unsigned short tty_rows, tty_columns; /* not persisted: the creator's terminal size */
@@ -122,6 +123,10 @@ struct containerv_options {
 	int64_t shm_size;       /* /dev/shm's size; 0: 64 MiB; -1: no /dev/shm (--ipc none) */
 	bool oom_score_adj_set; /* containerv_options_set_oom_score_adj() */
 	int oom_score_adj;
+	int io_priority;            /* ioprio_set(2)'s value (class << 13 | level); 0: inherited */
+	int64_t time_offsets[2][2]; /* CV_NS_TIME: monotonic and boottime, seconds and nanoseconds */
+	bool scheduler_set;         /* containerv_options_set_scheduler() */
+	struct containerv_scheduler scheduler;
 	char *domainname;
 	/*
 	 * create -i: a start through a handle that set no stdio (a detached start, logging its output) gives

@@ -79,6 +79,56 @@ int containerv_options_set_oom_score_adj(struct containerv_options *options, int
 	return 0;
 }
 
+int containerv_options_set_io_priority(struct containerv_options *options, enum containerv_io_class io_class, int level)
+{
+	cv_error_clear();
+	if (options == NULL)
+		return cv_error_errno(EINVAL, "io priority: no options");
+	if (io_class < CV_IO_CLASS_RT || io_class > CV_IO_CLASS_IDLE)
+		return cv_error_errno(EINVAL, "io priority: class %d: want RT, BE or IDLE", (int)io_class);
+	if (level < 0 || level > 7)
+		return cv_error_errno(EINVAL, "io priority: level %d: want 0 to 7", level);
+	/* The kernel's IOPRIO_PRIO_VALUE: the class above 13 bits of level. */
+	options->io_priority = ((int)io_class << 13) | level;
+	return 0;
+}
+
+static int check_scheduler(const struct containerv_scheduler *s)
+{
+	bool realtime = s->policy == CV_SCHED_FIFO || s->policy == CV_SCHED_RR;
+
+	if (s->policy != CV_SCHED_OTHER && s->policy != CV_SCHED_FIFO && s->policy != CV_SCHED_RR &&
+	    s->policy != CV_SCHED_BATCH && s->policy != CV_SCHED_IDLE && s->policy != CV_SCHED_DEADLINE)
+		return cv_error_errno(EINVAL, "scheduler: policy %d: not one the kernel has", s->policy);
+	if (s->nice < -20 || s->nice > 19)
+		return cv_error_errno(EINVAL, "scheduler: nice %d: want -20 to 19", s->nice);
+	if (realtime ? (s->priority < 1 || s->priority > 99) : s->priority != 0)
+		return cv_error_errno(EINVAL, "scheduler: priority %d: want %s", s->priority,
+		                      realtime ? "1 to 99 for FIFO and RR" : "0 for this policy");
+	if (s->flags & ~(uint64_t)0x7f)
+		return cv_error_errno(EINVAL, "scheduler: unknown flags 0x%llx", (unsigned long long)s->flags);
+	if (s->policy != CV_SCHED_DEADLINE)
+		return s->runtime || s->deadline || s->period
+		               ? cv_error_errno(EINVAL, "scheduler: runtime, deadline and period are DEADLINE's")
+		               : 0;
+	uint64_t period = s->period != 0 ? s->period : s->deadline;
+	if (s->runtime < 1024 || s->runtime > s->deadline || s->deadline > period)
+		return cv_error_errno(EINVAL, "scheduler: DEADLINE wants 1024 <= runtime <= deadline <= period (ns)");
+	return 0;
+}
+
+int containerv_options_set_scheduler(struct containerv_options *options, const struct containerv_scheduler *scheduler)
+{
+	cv_error_clear();
+	if (options == NULL || scheduler == NULL)
+		return cv_error_errno(EINVAL, "scheduler: missing argument");
+	if (check_scheduler(scheduler) < 0)
+		return -1;
+	options->scheduler = *scheduler;
+	options->scheduler_set = true;
+	return 0;
+}
+
 int containerv_options_set_stop_timeout(struct containerv_options *options, int seconds)
 {
 	cv_error_clear();
@@ -214,6 +264,16 @@ int cv_process_options_to_json(const struct containerv_options *o, json_t *root)
 		failed |= json_object_set_new(process, "domainname", json_string(o->domainname));
 	if (!failed && o->open_stdin)
 		failed |= json_object_set_new(process, "open_stdin", json_true());
+	if (!failed && o->io_priority != 0)
+		failed |= json_object_set_new(process, "io_priority", json_integer(o->io_priority));
+	if (!failed && o->scheduler_set)
+		failed |= json_object_set_new(process, "scheduler",
+		                              json_pack("{s:i,s:i,s:i,s:I,s:I,s:I,s:I}", "policy", o->scheduler.policy,
+		                                        "nice", o->scheduler.nice, "priority", o->scheduler.priority,
+		                                        "flags", (json_int_t)o->scheduler.flags, "runtime",
+		                                        (json_int_t)o->scheduler.runtime, "deadline",
+		                                        (json_int_t)o->scheduler.deadline, "period",
+		                                        (json_int_t)o->scheduler.period));
 	if (failed || json_object_set_new(root, "process", process) < 0) {
 		json_decref(process);
 		return cv_error_errno(ENOMEM, "config: cannot encode");
@@ -272,6 +332,23 @@ int cv_process_options_from_json(json_t *root, struct containerv_options *o)
 	    containerv_options_set_domainname(o, json_string_value(value)) < 0)
 		return -1;
 	o->open_stdin = json_is_true(json_object_get(process, "open_stdin"));
+	json_int_t io_priority = json_integer_value(json_object_get(process, "io_priority"));
+	if (io_priority != 0 && containerv_options_set_io_priority(o, (enum containerv_io_class)(io_priority >> 13),
+	                                                           (int)(io_priority & 0x1fff)) < 0)
+		return -1;
+	if ((value = json_object_get(process, "scheduler")) != NULL) {
+		struct containerv_scheduler scheduler = {
+		        .policy = (int)json_integer_value(json_object_get(value, "policy")),
+		        .nice = (int)json_integer_value(json_object_get(value, "nice")),
+		        .priority = (int)json_integer_value(json_object_get(value, "priority")),
+		        .flags = (uint64_t)json_integer_value(json_object_get(value, "flags")),
+		        .runtime = (uint64_t)json_integer_value(json_object_get(value, "runtime")),
+		        .deadline = (uint64_t)json_integer_value(json_object_get(value, "deadline")),
+		        .period = (uint64_t)json_integer_value(json_object_get(value, "period")),
+		};
+		if (containerv_options_set_scheduler(o, &scheduler) < 0)
+			return -1;
+	}
 	return 0;
 }
 

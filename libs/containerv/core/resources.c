@@ -8,7 +8,7 @@
 
 const char *cv_resource_name(enum cv_resource resource)
 {
-	static const char *const names[CV_RESOURCE_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
+	static const char *const names[CV_RESOURCE_COUNT] = {"memory", "cpu", "cpuset", "pids", "io", "hugetlb"};
 
 	return (unsigned)resource < CV_RESOURCE_COUNT ? names[resource] : "?";
 }
@@ -30,5 +30,7 @@ unsigned cv_limits_resources(const struct containerv_limits *limits)
 		resources |= 1u << CV_RESOURCE_PIDS;
 	if (limits->io_weight != 0)
 		resources |= 1u << CV_RESOURCE_IO;
+	if (limits->hugetlb_count != 0)
+		resources |= 1u << CV_RESOURCE_HUGETLB;
 	return resources;
 }

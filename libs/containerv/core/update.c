@@ -19,6 +19,22 @@
 #include "core/events-journal.h"
 #include "core/resources.h"
 
+/* Each of from's huge page limits replaces to's of the same size, or joins them (validated: room). */
+static void overlay_hugetlb(struct containerv_limits *to, const struct containerv_limits *from)
+{
+	for (uint32_t i = 0; i < from->hugetlb_count; i++) {
+		uint32_t j = 0;
+
+		while (j < to->hugetlb_count && to->hugetlb[j].page_size != from->hugetlb[i].page_size)
+			j++;
+		if (j == CONTAINERV_HUGETLB_SIZES_MAX)
+			continue;
+		to->hugetlb[j] = from->hugetlb[i];
+		if (j == to->hugetlb_count)
+			to->hugetlb_count++;
+	}
+}
+
 /* Copies into to the fields from sets (non-zero) among the given resources (bits, 1u << enum cv_resource). */
 static void overlay_limits(struct containerv_limits *to, const struct containerv_limits *from, unsigned resources)
 {
@@ -47,6 +63,8 @@ static void overlay_limits(struct containerv_limits *to, const struct containerv
 		to->pids_max = from->pids_max;
 	if ((resources & (1u << CV_RESOURCE_IO)) && from->io_weight != 0)
 		to->io_weight = from->io_weight;
+	if (resources & (1u << CV_RESOURCE_HUGETLB))
+		overlay_hugetlb(to, from);
 }
 
 /* "memory, cpu" from resource bits, or "nothing". */

@@ -350,14 +350,105 @@ static int load_process_flags(struct cv_oci_load *load, json_t *process)
 	return 0;
 }
 
+/* The index of name in names (NULL-terminated), or -1. */
+static int name_index(const char *const *names, const char *name)
+{
+	for (int i = 0; name != NULL && names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* process.ioPriority: {"class": "IOPRIO_CLASS_RT|BE|IDLE", "priority": 0..7}. */
+static int load_io_priority(struct cv_oci_load *load, json_t *io_priority)
+{
+	static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL};
+	json_t *priority = json_object_get(io_priority, "priority");
+	const char *io_class;
+	int index;
+
+	if (!json_is_object(io_priority) ||
+	    cv_oci_string(io_priority, "class", "process.ioPriority.class", &io_class) < 0)
+		return json_is_object(io_priority) ? -1 : cv_oci_refuse("process.ioPriority", "not an object");
+	if ((index = name_index(classes, io_class)) < 0)
+		return cv_oci_refuse("process.ioPriority.class", "\"%s\": want IOPRIO_CLASS_RT, _BE or _IDLE",
+		                     io_class ? io_class : "");
+	if (priority != NULL && !json_is_integer(priority))
+		return cv_oci_refuse("process.ioPriority.priority", "not an integer");
+	if (containerv_options_set_io_priority(load->options, (enum containerv_io_class)(index + 1),
+	                                       (int)json_integer_value(priority)) < 0)
+		return cv_error_prefix("config.json: process.ioPriority");
+	return 0;
+}
+
+/* process.scheduler: sched_setattr(2)'s fields by name. */
+static int load_scheduler(struct cv_oci_load *load, json_t *object)
+{
+	static const char *const policies[] = {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
+	                                       "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE", NULL};
+	static const char *const flags[] = {"SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",
+	                                    "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
+	                                    "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
+	                                    "SCHED_FLAG_UTIL_CLAMP_MAX", NULL};
+	struct containerv_scheduler scheduler = {0};
+	const char *policy;
+	json_t *list, *entry;
+	size_t i;
+	int index;
+
+	if (!json_is_object(object) || cv_oci_string(object, "policy", "process.scheduler.policy", &policy) < 0)
+		return json_is_object(object) ? -1 : cv_oci_refuse("process.scheduler", "not an object");
+	/* SCHED_ISO is reserved: no mainline kernel has it. */
+	if ((index = name_index(policies, policy)) < 0 || index == 4)
+		return cv_oci_refuse("process.scheduler.policy", "\"%s\": not a policy this kernel has",
+		                     policy ? policy : "");
+	scheduler.policy = index;
+	static const char *const numbers[] = {"nice", "priority", "runtime", "deadline", "period"};
+	for (size_t n = 0; n < sizeof numbers / sizeof numbers[0]; n++) {
+		json_t *member = json_object_get(object, numbers[n]);
+		if (member == NULL || json_is_null(member))
+			continue;
+		if (!json_is_integer(member) || (n >= 2 && json_integer_value(member) < 0) ||
+		    json_integer_value(member) > INT32_MAX * (n >= 2 ? 1000LL * 1000 * 1000 : 1LL) ||
+		    json_integer_value(member) < INT32_MIN)
+			return cv_oci_refuse("process.scheduler", "%s: not an integer in range", numbers[n]);
+		json_int_t value = json_integer_value(member);
+		if (n == 0)
+			scheduler.nice = (int)value;
+		else if (n == 1)
+			scheduler.priority = (int)value;
+		else
+			*(n == 2   ? &scheduler.runtime
+			  : n == 3 ? &scheduler.deadline
+			           : &scheduler.period) = (uint64_t)value;
+	}
+	if (cv_oci_string_array(object, "flags", "process.scheduler.flags", &list) < 0)
+		return -1;
+	json_array_foreach(list, i, entry)
+	{
+		if ((index = name_index(flags, json_string_value(entry))) < 0)
+			return cv_oci_refuse("process.scheduler.flags", "\"%s\": unknown", json_string_value(entry));
+		scheduler.flags |= 1u << index;
+	}
+	if (containerv_options_set_scheduler(load->options, &scheduler) < 0)
+		return cv_error_prefix("config.json: process.scheduler");
+	return 0;
+}
+
 static int load_process(struct cv_oci_load *load, json_t *process)
 {
+	json_t *io_priority, *scheduler;
+
 	if (process == NULL || !json_is_object(process))
 		return cv_oci_refuse("process", "missing or not an object");
-	if (cv_oci_refuse_if_set(process, "ioPriority", "process", "not supported") < 0 ||
-	    cv_oci_refuse_if_set(process, "scheduler", "process", "not supported") < 0 ||
-	    cv_oci_refuse_if_set(process, "execCPUAffinity", "process", "not supported") < 0 ||
+	if (cv_oci_refuse_if_set(process, "execCPUAffinity", "process", "not supported") < 0 ||
 	    cv_oci_refuse_if_set(process, "commandLine", "process", "Windows only") < 0)
+		return -1;
+	if ((io_priority = json_object_get(process, "ioPriority")) != NULL && !json_is_null(io_priority) &&
+	    load_io_priority(load, io_priority) < 0)
+		return -1;
+	if ((scheduler = json_object_get(process, "scheduler")) != NULL && !json_is_null(scheduler) &&
+	    load_scheduler(load, scheduler) < 0)
 		return -1;
 	/* user before capabilities: which sets a config may ask for depends on the uid. */
 	return load_args_env_cwd(load, process) < 0 || load_user(load, process) < 0 ||
@@ -643,8 +734,8 @@ int containerv_oci_process_parse(const char *json, const struct containerv_secur
 		cv_oci_refuse("process", "not an object");
 		goto done;
 	}
-	if (cv_oci_refuse_if_set(object, "ioPriority", "process", "not supported") < 0 ||
-	    cv_oci_refuse_if_set(object, "scheduler", "process", "not supported") < 0 ||
+	if (cv_oci_refuse_if_set(object, "ioPriority", "process", "not supported for exec") < 0 ||
+	    cv_oci_refuse_if_set(object, "scheduler", "process", "not supported for exec") < 0 ||
 	    cv_oci_refuse_if_set(object, "execCPUAffinity", "process", "not supported") < 0 ||
 	    load_args_env_cwd(&load, object) < 0 || load_user(&load, object) < 0 ||
 	    load_capabilities(&load, object) < 0 || load_rlimits(&load, object) < 0 ||

@@ -22,7 +22,7 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		unsigned int bit;
 	} types[] = {
 	        {"pid", CV_NS_PID}, {"network", CV_NS_NET}, {"mount", CV_NS_MOUNT},   {"ipc", CV_NS_IPC},
-	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP},
+	        {"uts", CV_NS_UTS}, {"user", CV_NS_USER},   {"cgroup", CV_NS_CGROUP}, {"time", CV_NS_TIME},
 	};
 	json_t *namespaces = json_object_get(linux_object, "namespaces"), *entry;
 	const char *paths[sizeof types / sizeof types[0]] = {NULL};
@@ -53,7 +53,8 @@ static int load_namespaces(struct cv_oci_load *load, json_t *linux_object)
 		 * A mount namespace is the container's root: never another's. A user namespace's path would make
 		 * the container's ids another's; a cgroup namespace's its cgroup view: not supported.
 		 */
-		if (path != NULL && path[0] != '\0' && (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP))
+		if (path != NULL && path[0] != '\0' &&
+		    (bit == CV_NS_MOUNT || bit == CV_NS_USER || bit == CV_NS_CGROUP || bit == CV_NS_TIME))
 			return cv_oci_refuse("linux.namespaces",
 			                     "%s: joining an existing namespace of this type (path) is not supported",
 			                     type);
@@ -320,21 +321,67 @@ static int load_block_io(json_t *block_io, struct containerv_limits *limits)
 }
 
 /*
- * The limits of a resources object (memory, cpu, pids, blockIO) into *limits (fresh from
- * CONTAINERV_LIMITS_INIT); what containerv's limits do not have is refused by name. field names the
- * object in messages ("linux.resources").
+ * hugepageLimits: [{"pageSize": "2MB", "limit": BYTES}], one per size. kubelet sends every size the node
+ * has, with 0 where the pod asked for none: a 0 is a limit (no huge pages), not "unset".
  */
-static int limits_from_resources(json_t *resources, const char *field, struct containerv_limits *limits)
+static int load_hugepages(json_t *hugepages, struct containerv_limits *limits)
 {
-	static const char *const refused[] = {"hugepageLimits", "network", "rdma", "unified"};
+	json_t *entry;
+	size_t i;
+
+	if (!json_is_array(hugepages))
+		return cv_oci_refuse("linux.resources.hugepageLimits", "not an array");
+	if (json_array_size(hugepages) > CONTAINERV_HUGETLB_SIZES_MAX)
+		return cv_oci_refuse("linux.resources.hugepageLimits", "more than %d page sizes",
+		                     CONTAINERV_HUGETLB_SIZES_MAX);
+	json_array_foreach(hugepages, i, entry)
+	{
+		struct containerv_hugetlb_limit *limit = &limits->hugetlb[i];
+		const char *size;
+		long long bytes;
+
+		if (!json_is_object(entry) ||
+		    cv_oci_string(entry, "pageSize", "linux.resources.hugepageLimits.pageSize", &size) < 0 ||
+		    resource_integer(entry, "limit", "linux.resources.hugepageLimits", 0, &bytes) < 0)
+			return json_is_object(entry)
+			               ? -1
+			               : cv_oci_refuse("linux.resources.hugepageLimits", "entry %zu: not an object", i);
+		if (size == NULL || containerv_hugetlb_parse_size(size, &limit->page_size) < 0)
+			return cv_oci_refuse("linux.resources.hugepageLimits", "entry %zu: pageSize \"%s\": %s", i,
+			                     size ? size : "", size ? containerv_last_error() : "missing");
+		limit->limit_bytes = (uint64_t)bytes;
+	}
+	limits->hugetlb_count = (uint32_t)json_array_size(hugepages);
+	/* Whole pages, one limit per size: checked here too, for `update`'s parse. */
+	struct containerv_limits only = CONTAINERV_LIMITS_INIT;
+	only.hugetlb_count = limits->hugetlb_count;
+	memcpy(only.hugetlb, limits->hugetlb, sizeof only.hugetlb);
+	if (containerv_limits_validate(&only) < 0)
+		return cv_error_prefix("config.json: linux.resources.hugepageLimits");
+	return 0;
+}
+
+/*
+ * The limits of a resources object (memory, cpu, pids, blockIO, hugepageLimits) into *limits (fresh from
+ * CONTAINERV_LIMITS_INIT); what containerv's limits do not have is refused by name, and "unified" unless
+ * with_unified (the create's loader takes it, not the limits). field names the object in messages.
+ */
+static int limits_from_resources(json_t *resources, const char *field, bool with_unified,
+                                 struct containerv_limits *limits)
+{
+	static const char *const refused[] = {"network", "rdma"};
 	json_t *memory = json_object_get(resources, "memory"), *cpu = json_object_get(resources, "cpu");
 	json_t *pids = json_object_get(resources, "pids"), *block_io = json_object_get(resources, "blockIO");
+	json_t *hugepages = json_object_get(resources, "hugepageLimits");
 	long long pids_limit = 0;
 
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (cv_oci_refuse_if_set(resources, refused[i], field, "not supported") < 0)
 			return -1;
-	if ((cv_oci_is_set(memory) && load_memory(memory, limits) < 0) ||
+	if (!with_unified && cv_oci_refuse_if_set(resources, "unified", field, "not supported here") < 0)
+		return -1;
+	if ((hugepages != NULL && !json_is_null(hugepages) && load_hugepages(hugepages, limits) < 0) ||
+	    (cv_oci_is_set(memory) && load_memory(memory, limits) < 0) ||
 	    (cv_oci_is_set(cpu) && load_cpu(cpu, limits) < 0) ||
 	    (cv_oci_is_set(block_io) && load_block_io(block_io, limits) < 0))
 		return -1;
@@ -344,15 +391,47 @@ static int limits_from_resources(json_t *resources, const char *field, struct co
 	return 0;
 }
 
+/*
+ * unified: {"memory.oom.group": "1", ...}, files of the container's cgroup v2 (kubelet 1.32+ sends
+ * memory.oom.group on v2 nodes). On a v1 or hybrid host refused, as runc does (it maps none to v1).
+ */
+static int load_unified(struct cv_oci_load *load, json_t *unified)
+{
+	enum containerv_cgroup_mode mode;
+	const char *key;
+	json_t *value;
+
+	if (!json_is_object(unified))
+		return cv_oci_refuse("linux.resources.unified", "not an object");
+	if (containerv_cgroup_mode(&mode) < 0)
+		return cv_error_prefix("config.json: linux.resources.unified");
+	if (mode != CONTAINERV_CGROUP_V2)
+		return cv_oci_refuse("linux.resources.unified",
+		                     "cannot use unified on cgroup v1 (this host's controllers are v1 hierarchies)");
+	json_object_foreach(unified, key, value)
+	{
+		if (!json_is_string(value) || strlen(json_string_value(value)) != json_string_length(value))
+			return cv_oci_refuse("linux.resources.unified", "%s: not a string", key);
+		if (containerv_options_set_cgroup_file(load->options, key, json_string_value(value)) < 0)
+			return cv_error_prefix("config.json: linux.resources.unified");
+	}
+	return 0;
+}
+
 static int load_resources(struct cv_oci_load *load, json_t *resources)
 {
 	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
+	json_t *unified;
 
 	if (!cv_oci_is_set(resources))
 		return 0;
 	if (!json_is_object(resources))
 		return cv_oci_refuse("linux.resources", "not an object");
-	if (limits_from_resources(resources, "linux.resources", &limits) < 0 || load_device_rules(load, resources) < 0)
+	unified = json_object_get(resources, "unified");
+	if (cv_oci_is_set(unified) && load_unified(load, unified) < 0)
+		return -1;
+	if (limits_from_resources(resources, "linux.resources", true, &limits) < 0 ||
+	    load_device_rules(load, resources) < 0)
 		return -1;
 	if (containerv_options_set_limits(load->options, &limits) < 0)
 		return cv_error_prefix("config.json: linux.resources");
@@ -372,7 +451,7 @@ int containerv_oci_resources_parse(const char *json, struct containerv_limits *l
 	resources = json_loads(json, JSON_REJECT_DUPLICATES, &error);
 	if (resources == NULL)
 		return cv_error_errno(EINVAL, "resources: line %d: %s", error.line, error.text);
-	ret = json_is_object(resources) ? limits_from_resources(resources, "resources", &parsed)
+	ret = json_is_object(resources) ? limits_from_resources(resources, "resources", false, &parsed)
 	                                : cv_oci_refuse("resources", "not an object");
 	json_decref(resources);
 	if (ret < 0)
@@ -493,11 +572,48 @@ static int load_personality(struct cv_oci_load *load, json_t *linux_object)
 	return 0;
 }
 
+/* timeOffsets: {"monotonic": {"secs": S, "nanosecs": N}, "boottime": {...}}, with a time namespace. */
+static int load_time_offsets(struct cv_oci_load *load, json_t *linux_object)
+{
+	static const struct {
+		const char *name;
+		enum containerv_clock clock;
+	} clocks[] = {{"monotonic", CV_CLOCK_MONOTONIC}, {"boottime", CV_CLOCK_BOOTTIME}};
+	json_t *offsets = json_object_get(linux_object, "timeOffsets"), *value;
+	const char *name;
+
+	if (!cv_oci_is_set(offsets))
+		return 0;
+	if (!json_is_object(offsets))
+		return cv_oci_refuse("linux.timeOffsets", "not an object");
+	if (!(load->options->namespaces & CV_NS_TIME))
+		return cv_oci_refuse("linux.timeOffsets", "set without a time namespace");
+	json_object_foreach(offsets, name, value)
+	{
+		json_t *secs = json_object_get(value, "secs"), *nanosecs = json_object_get(value, "nanosecs");
+		size_t i = 0;
+
+		while (i < sizeof clocks / sizeof clocks[0] && strcmp(clocks[i].name, name) != 0)
+			i++;
+		if (i == sizeof clocks / sizeof clocks[0])
+			return cv_oci_refuse("linux.timeOffsets",
+			                     "%s: not a clock a time namespace offsets "
+			                     "(monotonic, boottime)",
+			                     name);
+		if (!json_is_object(value) || (secs != NULL && !json_is_integer(secs)) ||
+		    (nanosecs != NULL && !json_is_integer(nanosecs)))
+			return cv_oci_refuse("linux.timeOffsets", "%s: want {\"secs\": N, \"nanosecs\": N}", name);
+		if (containerv_options_set_time_offset(load->options, clocks[i].clock, json_integer_value(secs),
+		                                       json_integer_value(nanosecs)) < 0)
+			return cv_error_prefix("config.json: linux.timeOffsets");
+	}
+	return 0;
+}
+
 int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 {
 	static const char *const refused[][2] = {
 	        {"intelRdt", "not supported (no resctrl support)"},
-	        {"timeOffsets", "not supported (no time namespace)"},
 	        {"memoryPolicy", "not supported"},
 	        {"netDevices", "not supported"},
 	};
@@ -535,8 +651,9 @@ int cv_oci_load_linux(struct cv_oci_load *load, json_t *linux_object)
 		if (containerv_options_set_root_propagation(load->options, propagations[i].propagation) < 0)
 			return cv_error_prefix("config.json: linux.rootfsPropagation");
 	}
-	return load_namespaces(load, linux_object) < 0 || load_idmaps(load, linux_object) < 0 ||
-	                       load_personality(load, linux_object) < 0 || load_cgroups_path(load, linux_object) < 0 ||
+	return load_namespaces(load, linux_object) < 0 || load_time_offsets(load, linux_object) < 0 ||
+	                       load_idmaps(load, linux_object) < 0 || load_personality(load, linux_object) < 0 ||
+	                       load_cgroups_path(load, linux_object) < 0 ||
 	                       load_resources(load, json_object_get(linux_object, "resources")) < 0 ||
 	                       load_devices(load, linux_object) < 0 ||
 	                       load_seccomp(load, json_object_get(linux_object, "seccomp")) < 0 ||

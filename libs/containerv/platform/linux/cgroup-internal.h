@@ -105,6 +105,23 @@ int cv_cgroup_host_memory(uint64_t *bytes);
 /* Sleeps a little longer on each round of a polling loop (1 ms up to 20 ms). */
 void cv_cgroup_backoff(unsigned int *round);
 
+/*
+ * The v2 backend on a given cgroup2 mount: the host's root, or a hybrid host's unified/ (where the v1
+ * backend keeps the container's hugetlb cgroup: that controller is bound to cgroup2 there).
+ */
+int cv_cgroup_v2_create_at(const char *mount, const char *id, const struct containerv_limits *limits,
+                           struct cv_cgroup **out);
+int cv_cgroup_v2_open_at(const char *mount, const char *id, struct cv_cgroup **out);
+
+/* The container's directory of a v2 cgroup object. */
+const char *cv_cgroup_v2_dir(struct cv_cgroup *cgroup);
+
+/*
+ * Refuses, before anything is made, a huge page size the kernel does not have (no
+ * /sys/kernel/mm/hugepages/hugepages-<kB>kB), naming the sizes it has.
+ */
+int cv_cgroup_check_hugetlb_sizes(const struct containerv_limits *limits);
+
 /* cgroup-v2-devices.c: builds the allow-list's eBPF program and attaches it to a cgroup2 directory. */
 int cv_cgroup_v2_attach_devices(int cgroup_fd, const struct cv_device_rule *rules, size_t count);
 

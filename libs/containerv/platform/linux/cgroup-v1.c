@@ -12,17 +12,30 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/util.h"
 #include "platform/linux/cgroup-internal.h"
 
-enum v1_controller { V1_CPU, V1_CPUACCT, V1_CPUSET, V1_MEMORY, V1_PIDS, V1_BLKIO, V1_DEVICES, V1_FREEZER, V1_COUNT };
+enum v1_controller {
+	V1_CPU,
+	V1_CPUACCT,
+	V1_CPUSET,
+	V1_MEMORY,
+	V1_PIDS,
+	V1_BLKIO,
+	V1_DEVICES,
+	V1_FREEZER,
+	V1_HUGETLB,
+	V1_COUNT
+};
 
 static const char *const controller_names[V1_COUNT] = {
-        "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer",
+        "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer", "hugetlb",
 };
 
 #define BIT(controller) (1u << (controller))
@@ -44,6 +57,13 @@ struct cv_cgroup_v1 {
 	size_t count;
 	struct v1_hierarchy hierarchies[V1_COUNT];
 	int index[V1_COUNT]; /* controller -> hierarchy, -1 when not mounted */
+	/*
+	 * systemd's hybrid layout binds hugetlb to the cgroup2 mount at unified/ (no v1 hierarchy of it):
+	 * a container with huge page limits gets a v2 cgroup there too, which its processes join.
+	 */
+	char *unified_mount;       /* root/unified when it is cgroup2 with the hugetlb controller */
+	struct cv_cgroup *unified; /* the container's cgroup in it; NULL when it has none */
+	bool unified_created;
 };
 
 static const char *controller_dir(const struct cv_cgroup_v1 *v1, enum v1_controller controller)
@@ -136,6 +156,8 @@ static void v1_free(struct cv_cgroup *cgroup)
 		free(v1->hierarchies[i].mount);
 		free(v1->hierarchies[i].dir);
 	}
+	cv_cgroup_free(v1->unified);
+	free(v1->unified_mount);
 	free(v1->base.id);
 	free(v1);
 }
@@ -143,6 +165,29 @@ static void v1_free(struct cv_cgroup *cgroup)
 static void v1_freep(struct cv_cgroup_v1 **v1)
 {
 	v1_free(*v1 != NULL ? &(*v1)->base : NULL);
+}
+
+/* root/unified, when it is a cgroup2 mount whose controllers include hugetlb; *mount stays NULL otherwise. */
+static int find_unified_hugetlb(const char *root, char **mount)
+{
+	cleanup_free char *controllers = NULL;
+	char unified[PATH_MAX], path[PATH_MAX];
+	struct statfs fs;
+
+	if (cv_cgroup_path(unified, root, "unified") < 0 || statfs(unified, &fs) < 0 ||
+	    fs.f_type != CGROUP2_SUPER_MAGIC)
+		return 0;
+	if (cv_cgroup_path(path, unified, "cgroup.controllers") < 0 ||
+	    cv_read_file(path, &controllers, NULL, 4096) < 0) {
+		cv_error_clear();
+		return 0;
+	}
+	for (char *save = NULL, *name = strtok_r(controllers, " \n", &save); name != NULL;
+	     name = strtok_r(NULL, " \n", &save))
+		if (strcmp(name, "hugetlb") == 0) {
+			return (*mount = cv_strdup(unified)) != NULL ? 0 : -1;
+		}
+	return 0;
 }
 
 /* Allocates the object and finds the mounted hierarchies; touches nothing. */
@@ -169,6 +214,8 @@ static int v1_discover(const char *id, struct cv_cgroup_v1 **out)
 	}
 	if (v1->count == 0)
 		return cv_error_errno(ENOENT, "no cgroup v1 controller is mounted under %s", root);
+	if (v1->index[V1_HUGETLB] < 0 && find_unified_hugetlb(root, &v1->unified_mount) < 0)
+		return -1;
 	*out = cv_steal_pointer(&v1);
 	return 0;
 }
@@ -178,7 +225,7 @@ static unsigned needed_controllers(const struct containerv_limits *limits)
 {
 	static const enum v1_controller controller_of[] = {
 	        [CV_RESOURCE_MEMORY] = V1_MEMORY, [CV_RESOURCE_CPU] = V1_CPU,  [CV_RESOURCE_CPUSET] = V1_CPUSET,
-	        [CV_RESOURCE_PIDS] = V1_PIDS,     [CV_RESOURCE_IO] = V1_BLKIO,
+	        [CV_RESOURCE_PIDS] = V1_PIDS,     [CV_RESOURCE_IO] = V1_BLKIO, [CV_RESOURCE_HUGETLB] = V1_HUGETLB,
 	};
 	unsigned resources = cv_limits_resources(limits), needed = 0;
 
@@ -416,10 +463,54 @@ static int apply_io(const struct cv_cgroup_v1 *v1, const struct containerv_limit
 	                      blkio);
 }
 
+/* Only the huge page limits of limits. */
+static struct containerv_limits hugetlb_only(const struct containerv_limits *limits)
+{
+	struct containerv_limits only = CONTAINERV_LIMITS_INIT;
+
+	only.hugetlb_count = limits->hugetlb_count;
+	memcpy(only.hugetlb, limits->hugetlb, sizeof only.hugetlb);
+	return only;
+}
+
+/*
+ * v1: hugetlb.<size>.limit_in_bytes (faults past it are a SIGBUS) and, where the kernel has it (5.7+),
+ * hugetlb.<size>.rsvd.limit_in_bytes (mmap's reservation fails instead). A hybrid host: the unified/ cgroup.
+ */
+static int apply_hugetlb(const struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	const char *dir = controller_dir(v1, V1_HUGETLB);
+
+	if (dir == NULL && v1->unified != NULL) {
+		struct containerv_limits only = hugetlb_only(limits);
+		unsigned applied = 0;
+
+		return v1->unified->ops->update(v1->unified, &only, &applied);
+	}
+	if (dir == NULL)
+		return cv_error_errno(ENOTSUP,
+		                      "hugetlb: the container was made without huge page limits, and on this hybrid "
+		                      "host its processes are in no hugetlb cgroup");
+	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
+		char size[24], file[64];
+
+		if (containerv_hugetlb_size_name(limits->hugetlb[i].page_size, size, sizeof size) < 0)
+			return -1;
+		snprintf(file, sizeof file, "hugetlb.%s.limit_in_bytes", size);
+		if (write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
+			return cv_error_prefix("hugetlb %s limit", size);
+		snprintf(file, sizeof file, "hugetlb.%s.rsvd.limit_in_bytes", size);
+		if (cv_cgroup_has_file(dir, file) &&
+		    write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
+			return cv_error_prefix("hugetlb %s reservation limit", size);
+	}
+	return 0;
+}
+
 /* One per resource, in the order of enum cv_resource: create and update apply them in turn. */
 static int (*const appliers[CV_RESOURCE_COUNT])(const struct cv_cgroup_v1 *, const struct containerv_limits *) = {
         [CV_RESOURCE_MEMORY] = apply_memory, [CV_RESOURCE_CPU] = apply_cpu, [CV_RESOURCE_CPUSET] = apply_cpuset,
-        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,
+        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,   [CV_RESOURCE_HUGETLB] = apply_hugetlb,
 };
 
 /* Applies the resources limits sets; *applied collects the ones written. */
@@ -443,7 +534,8 @@ static int check_mounted(const struct cv_cgroup_v1 *v1, const struct containerv_
 	unsigned needed = needed_controllers(limits);
 
 	for (int controller = 0; controller < V1_COUNT; controller++)
-		if ((needed & BIT(controller)) && v1->index[controller] < 0)
+		if ((needed & BIT(controller)) && v1->index[controller] < 0 &&
+		    !(controller == V1_HUGETLB && v1->unified_mount != NULL))
 			return cv_error_errno(ENOTSUP, "the %s controller is not mounted under %s (a limit needs it)",
 			                      controller_names[controller], cv_cgroup_root());
 	return 0;
@@ -457,7 +549,23 @@ static void rollback(struct cv_cgroup_v1 *v1)
 	for (size_t i = 0; i < v1->count; i++)
 		if (v1->hierarchies[i].created)
 			cv_cgroup_remove_dir(v1->hierarchies[i].dir);
+	if (v1->unified_created)
+		cv_cgroup_remove_dir(cv_cgroup_v2_dir(v1->unified));
 	errno = saved;
+}
+
+/* The hybrid host's hugetlb cgroup, made with the limits (only when there are some: joining it costs a write). */
+static int make_unified(struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
+{
+	struct containerv_limits only;
+
+	if (limits == NULL || limits->hugetlb_count == 0 || v1->index[V1_HUGETLB] >= 0 || v1->unified_mount == NULL)
+		return 0;
+	only = hugetlb_only(limits);
+	if (cv_cgroup_v2_create_at(v1->unified_mount, v1->base.id, &only, &v1->unified) < 0)
+		return cv_error_prefix("hugetlb cgroup in %s", v1->unified_mount);
+	v1->unified_created = true;
+	return 0;
 }
 
 static int v1_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
@@ -467,7 +575,15 @@ static int v1_create(const char *id, const struct containerv_limits *limits, str
 
 	if (v1_discover(id, &v1) < 0 || check_mounted(v1, limits) < 0)
 		return -1;
-	if (make_dirs(v1) < 0 || apply_limits(v1, limits, &applied) < 0) {
+	if (make_dirs(v1) < 0 || make_unified(v1, limits) < 0) {
+		rollback(v1);
+		return -1;
+	}
+	/* The unified/ cgroup was made with its limits. */
+	struct containerv_limits rest = limits != NULL ? *limits : (struct containerv_limits)CONTAINERV_LIMITS_INIT;
+	if (v1->unified != NULL)
+		rest.hugetlb_count = 0;
+	if (apply_limits(v1, &rest, &applied) < 0) {
 		rollback(v1);
 		return -1;
 	}
@@ -498,6 +614,14 @@ static int v1_open(const char *id, struct cv_cgroup **out)
 	}
 	if (present == 0)
 		return cv_error_errno(ENOENT, "no cgroup %s/%s under %s", CV_CGROUP_PARENT, id, cv_cgroup_root());
+	if (v1->unified_mount != NULL) {
+		cleanup_free char *dir = NULL;
+
+		if (cv_cgroup_dir_of(v1->unified_mount, id, &dir) < 0)
+			return -1;
+		if (access(dir, F_OK) == 0 && cv_cgroup_v2_open_at(v1->unified_mount, id, &v1->unified) < 0)
+			return -1;
+	}
 	*out = &cv_steal_pointer(&v1)->base;
 	return 0;
 }
@@ -512,7 +636,7 @@ static int v1_add_pid(struct cv_cgroup *cgroup, pid_t pid)
 	for (size_t i = 0; i < v1->count; i++)
 		if (v1->hierarchies[i].dir != NULL && cv_cgroup_write(v1->hierarchies[i].dir, "cgroup.procs", text) < 0)
 			return -1;
-	return 0;
+	return v1->unified != NULL ? v1->unified->ops->add_pid(v1->unified, pid) : 0;
 }
 
 /* "tasks" with "0" moves the writing thread only: no global threadgroup lock (see cgroup.h). */
@@ -529,6 +653,22 @@ static int v1_open_join_fds(struct cv_cgroup *cgroup, int *fds, size_t max)
 		if (count == max)
 			cv_error_errno(E2BIG, "more than %zu hierarchies", max);
 		else if (cv_cgroup_path(path, v1->hierarchies[i].dir, "tasks") == 0 &&
+		         (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			cv_error_sys("open %s", path);
+		if (fd < 0) {
+			while (count > 0)
+				close(fds[--count]);
+			return -1;
+		}
+		fds[count++] = fd;
+	}
+	/* cgroup2's cgroup.procs takes "0" for the writer too (its whole process: the init is single-threaded). */
+	if (v1->unified != NULL) {
+		int fd = -1;
+
+		if (count == max)
+			cv_error_errno(E2BIG, "more than %zu hierarchies", max);
+		else if (cv_cgroup_path(path, cv_cgroup_v2_dir(v1->unified), "cgroup.procs") == 0 &&
 		         (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 			cv_error_sys("open %s", path);
 		if (fd < 0) {
@@ -777,7 +917,7 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 		if (cv_cgroup_remove_dir(v1->hierarchies[i].dir) < 0)
 			return cv_error_sys("remove %s", v1->hierarchies[i].dir);
 	}
-	return 0;
+	return v1->unified != NULL ? v1->unified->ops->destroy(v1->unified) : 0;
 }
 
 /* devices.deny "a" empties the list; then each rule goes to devices.allow as "c 1:3 rwm". */

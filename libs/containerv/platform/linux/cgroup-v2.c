@@ -11,26 +11,28 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/util.h"
 #include "platform/linux/cgroup-internal.h"
 
 /* In the order of enum cv_resource, so that a resource bit is a controller bit. */
-enum v2_controller { V2_MEMORY, V2_CPU, V2_CPUSET, V2_PIDS, V2_IO, V2_COUNT };
+enum v2_controller { V2_MEMORY, V2_CPU, V2_CPUSET, V2_PIDS, V2_IO, V2_HUGETLB, V2_COUNT };
 _Static_assert(V2_MEMORY == (int)CV_RESOURCE_MEMORY && V2_CPU == (int)CV_RESOURCE_CPU &&
                        V2_CPUSET == (int)CV_RESOURCE_CPUSET && V2_PIDS == (int)CV_RESOURCE_PIDS &&
-                       V2_IO == (int)CV_RESOURCE_IO,
+                       V2_IO == (int)CV_RESOURCE_IO && V2_HUGETLB == (int)CV_RESOURCE_HUGETLB,
                "v2 controllers follow enum cv_resource");
 
-static const char *const controller_names[V2_COUNT] = {"memory", "cpu", "cpuset", "pids", "io"};
+static const char *const controller_names[V2_COUNT] = {"memory", "cpu", "cpuset", "pids", "io", "hugetlb"};
 
 #define BIT(controller) (1u << (controller))
 #define V2_FREEZE_TIMEOUT_NS (1000000000LL)
 
 struct cv_cgroup_v2 {
 	struct cv_cgroup base;
-	char *dir;    /* root/containerv/<id> */
+	char *mount;  /* the cgroup2 mount: the root, or a hybrid host's unified/ */
+	char *dir;    /* mount/containerv/<id> */
 	int clone_fd; /* O_PATH of dir for CLONE_INTO_CGROUP */
 };
 
@@ -43,6 +45,7 @@ static void v2_free(struct cv_cgroup *cgroup)
 	if (v2->clone_fd >= 0)
 		close(v2->clone_fd);
 	free(v2->dir);
+	free(v2->mount);
 	free(v2->base.id);
 	free(v2);
 }
@@ -52,7 +55,7 @@ static void v2_freep(struct cv_cgroup_v2 **v2)
 	v2_free(*v2 != NULL ? &(*v2)->base : NULL);
 }
 
-static int v2_new(const char *id, struct cv_cgroup_v2 **out)
+static int v2_new(const char *mount, const char *id, struct cv_cgroup_v2 **out)
 {
 	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = cv_malloc0(sizeof *v2);
 
@@ -61,7 +64,8 @@ static int v2_new(const char *id, struct cv_cgroup_v2 **out)
 	v2->base.ops = &cv_cgroup_v2_ops;
 	v2->clone_fd = -1;
 	v2->base.id = cv_strdup(id);
-	if (v2->base.id == NULL || cv_cgroup_dir_of(cv_cgroup_root(), id, &v2->dir) < 0)
+	v2->mount = cv_strdup(mount);
+	if (v2->base.id == NULL || v2->mount == NULL || cv_cgroup_dir_of(mount, id, &v2->dir) < 0)
 		return -1;
 	*out = cv_steal_pointer(&v2);
 	return 0;
@@ -240,10 +244,35 @@ static int apply_io(const char *dir, const struct containerv_limits *limits)
 	return cv_error_errno(ENOTSUP, "io weight: %s has neither io.weight nor io.bfq.weight", dir);
 }
 
+/*
+ * hugetlb.<size>.max limits the pages faulted in: past it the fault is a SIGBUS. hugetlb.<size>.rsvd.max
+ * (5.7+) limits the reservations mmap makes, so that the mapping itself fails with ENOMEM instead; both
+ * are written, as runc and crun do.
+ */
+static int apply_hugetlb(const char *dir, const struct containerv_limits *limits)
+{
+	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
+		char size[24], file[64];
+
+		if (containerv_hugetlb_size_name(limits->hugetlb[i].page_size, size, sizeof size) < 0)
+			return -1;
+		snprintf(file, sizeof file, "hugetlb.%s.max", size);
+		if (!cv_cgroup_has_file(dir, file))
+			return cv_error_errno(ENOTSUP, "hugetlb %s: %s/%s is missing", size, dir, file);
+		if (write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
+			return cv_error_prefix("hugetlb %s limit", size);
+		snprintf(file, sizeof file, "hugetlb.%s.rsvd.max", size);
+		if (cv_cgroup_has_file(dir, file) &&
+		    write_number(dir, file, (long long)limits->hugetlb[i].limit_bytes) < 0)
+			return cv_error_prefix("hugetlb %s reservation limit", size);
+	}
+	return 0;
+}
+
 /* One per resource, in the order of enum cv_resource: create and update apply them in turn. */
 static int (*const appliers[CV_RESOURCE_COUNT])(const char *, const struct containerv_limits *) = {
         [CV_RESOURCE_MEMORY] = apply_memory, [CV_RESOURCE_CPU] = apply_cpu, [CV_RESOURCE_CPUSET] = apply_cpuset,
-        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,
+        [CV_RESOURCE_PIDS] = apply_pids,     [CV_RESOURCE_IO] = apply_io,   [CV_RESOURCE_HUGETLB] = apply_hugetlb,
 };
 
 /* Applies the resources limits sets; *applied collects the ones written. */
@@ -279,7 +308,7 @@ static int make_parent(const char *parent, void *needed)
 
 static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limits *limits, bool *created)
 {
-	const char *root = cv_cgroup_root();
+	const char *root = v2->mount;
 	unsigned needed = cv_limits_resources(limits), applied = 0;
 
 	if (check_available(root, needed) < 0)
@@ -300,12 +329,13 @@ static int make_and_apply(struct cv_cgroup_v2 *v2, const struct containerv_limit
 	return open_clone_fd(v2);
 }
 
-static int v2_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
+int cv_cgroup_v2_create_at(const char *mount, const char *id, const struct containerv_limits *limits,
+                           struct cv_cgroup **out)
 {
 	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = NULL;
 	bool created = false;
 
-	if (v2_new(id, &v2) < 0)
+	if (v2_new(mount, id, &v2) < 0)
 		return -1;
 	if (make_and_apply(v2, limits, &created) < 0) {
 		int saved = errno;
@@ -319,14 +349,29 @@ static int v2_create(const char *id, const struct containerv_limits *limits, str
 	return 0;
 }
 
-static int v2_open(const char *id, struct cv_cgroup **out)
+static int v2_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
+{
+	return cv_cgroup_v2_create_at(cv_cgroup_root(), id, limits, out);
+}
+
+int cv_cgroup_v2_open_at(const char *mount, const char *id, struct cv_cgroup **out)
 {
 	__attribute__((cleanup(v2_freep))) struct cv_cgroup_v2 *v2 = NULL;
 
-	if (v2_new(id, &v2) < 0 || open_clone_fd(v2) < 0)
+	if (v2_new(mount, id, &v2) < 0 || open_clone_fd(v2) < 0)
 		return -1;
 	*out = &cv_steal_pointer(&v2)->base;
 	return 0;
+}
+
+static int v2_open(const char *id, struct cv_cgroup **out)
+{
+	return cv_cgroup_v2_open_at(cv_cgroup_root(), id, out);
+}
+
+const char *cv_cgroup_v2_dir(struct cv_cgroup *cgroup)
+{
+	return ((struct cv_cgroup_v2 *)cgroup)->dir;
 }
 
 static int v2_add_pid(struct cv_cgroup *cgroup, pid_t pid)
@@ -568,6 +613,40 @@ static int v2_freeze(struct cv_cgroup *cgroup, bool frozen)
 	return cv_error_restore(&saved);
 }
 
+/*
+ * OCI's linux.resources.unified: the key is a file of the container's own cgroup, opened relative to
+ * it without following a link; cv_cgroup_file_name_check has refused any other name. A missing file
+ * is a controller that is not enabled (or a name the kernel does not have): said so.
+ */
+static int v2_write_unified(struct cv_cgroup *cgroup, const char *key, const char *value)
+{
+	const char *dir = ((struct cv_cgroup_v2 *)cgroup)->dir;
+	cleanup_free char *available = NULL;
+	cleanup_close int dir_fd = -1, fd = -1;
+	size_t length = strlen(value);
+
+	if (read_list(dir, "cgroup.controllers", &available) < 0)
+		return -1;
+	if (strncmp(key, "cgroup.", 7) != 0) {
+		char controller[NAME_MAX + 1];
+
+		snprintf(controller, sizeof controller, "%.*s", (int)strcspn(key, "."), key);
+		if (!list_has(available, controller))
+			return cv_error_errno(ENOTSUP, "unified %s: the %s controller is not enabled for %s", key,
+			                      controller, dir);
+	}
+	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return cv_error_sys("open %s", dir);
+	fd = openat(dir_fd, key, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? cv_error_errno(ENOENT, "unified %s: no such file in %s", key, dir)
+		                       : cv_error_sys("unified %s: open in %s", key, dir);
+	if (write(fd, value, length) != (ssize_t)length)
+		return cv_error_sys("unified %s: write \"%s\"", key, value);
+	return 0;
+}
+
 static int v2_is_frozen(struct cv_cgroup *cgroup, bool *frozen)
 {
 	uint64_t value = 0;
@@ -594,5 +673,6 @@ const struct cv_cgroup_ops cv_cgroup_v2_ops = {
         .update = v2_update,
         .freeze = v2_freeze,
         .is_frozen = v2_is_frozen,
+        .write_unified = v2_write_unified,
         .free = v2_free,
 };

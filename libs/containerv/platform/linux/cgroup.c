@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -84,7 +85,7 @@ int cv_cgroup_create_with(const struct cv_cgroup_ops *ops, const char *id, const
 	if (check_id(id) < 0)
 		return -1;
 	/* Parse, then act: a limit the kernel would refuse must not leave a half-made cgroup. */
-	if (limits != NULL && containerv_limits_validate(limits) < 0)
+	if (limits != NULL && (containerv_limits_validate(limits) < 0 || cv_cgroup_check_hugetlb_sizes(limits) < 0))
 		return cv_error_prefix("cgroup %s", id);
 	if (ops->create(id, limits, out) < 0)
 		return cv_error_prefix("cgroup %s (%s)", id, ops->name);
@@ -241,7 +242,7 @@ int cv_cgroup_update(struct cv_cgroup *cgroup, const struct containerv_limits *r
 {
 	*applied = 0;
 	/* Parse, then act: a value the kernel would refuse is caught before the first write. */
-	if (containerv_limits_validate(request) < 0)
+	if (containerv_limits_validate(request) < 0 || cv_cgroup_check_hugetlb_sizes(request) < 0)
 		return cv_error_prefix("cgroup %s: update", cgroup->id);
 	if (cgroup->ops->update(cgroup, request, applied) < 0)
 		return cv_error_prefix("cgroup %s: update", cgroup->id);
@@ -267,6 +268,53 @@ int cv_cgroup_is_frozen(struct cv_cgroup *cgroup, bool *frozen)
 	*frozen = false;
 	if (cgroup->ops->is_frozen(cgroup, frozen) < 0)
 		return cv_error_prefix("cgroup %s: freezer state", cgroup->id);
+	return 0;
+}
+
+int cv_cgroup_write_unified(struct cv_cgroup *cgroup, const char *key, const char *value)
+{
+	if (cv_cgroup_file_name_check(key) < 0)
+		return cv_error_prefix("cgroup %s", cgroup->id);
+	if (cgroup->ops->write_unified == NULL)
+		return cv_error_errno(ENOTSUP,
+		                      "cgroup %s: unified %s: cannot use unified on cgroup v1 (this host's controllers "
+		                      "are v1 hierarchies; runc refuses it too)",
+		                      cgroup->id, key);
+	if (cgroup->ops->write_unified(cgroup, key, value) < 0)
+		return cv_error_prefix("cgroup %s", cgroup->id);
+	return 0;
+}
+
+/* /sys/kernel/mm/hugepages lists one directory per size the kernel has: "hugepages-2048kB". */
+int cv_cgroup_check_hugetlb_sizes(const struct containerv_limits *limits)
+{
+	static const char sizes_dir[] = "/sys/kernel/mm/hugepages";
+
+	for (uint32_t i = 0; i < limits->hugetlb_count; i++) {
+		uint64_t page_size = limits->hugetlb[i].page_size;
+		char path[PATH_MAX], name[24], have[256] = "";
+		cleanup_dir DIR *listing = NULL;
+		struct dirent *entry;
+
+		snprintf(path, sizeof path, "%s/hugepages-%llukB", sizes_dir, (unsigned long long)(page_size / 1024));
+		if (access(path, F_OK) == 0)
+			continue;
+		if (containerv_hugetlb_size_name(page_size, name, sizeof name) < 0)
+			return -1;
+		listing = opendir(sizes_dir);
+		while (listing != NULL && (entry = readdir(listing)) != NULL) {
+			unsigned long long kilobytes;
+			char other[24];
+			size_t used = strlen(have);
+
+			if (sscanf(entry->d_name, "hugepages-%llukB", &kilobytes) == 1 &&
+			    containerv_hugetlb_size_name(kilobytes * 1024, other, sizeof other) == 0)
+				snprintf(have + used, sizeof have - used, "%s%s", used ? ", " : "", other);
+		}
+		cv_error_clear();
+		return cv_error_errno(EINVAL, "hugetlb %s: the kernel has no such huge page size (it has: %s)", name,
+		                      have[0] ? have : "none");
+	}
 	return 0;
 }
 

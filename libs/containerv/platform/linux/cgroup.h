@@ -40,8 +40,8 @@ int cv_cgroup_add_pid(struct cv_cgroup *cgroup, pid_t pid);
 /* True where clone3()'s CLONE_INTO_CGROUP places a child (cgroup v2 only): make the cgroup before the clone. */
 bool cv_cgroup_placed_by_clone(void);
 
-/* At most this many descriptors from cv_cgroup_open_join_fds (one per v1 hierarchy). */
-#define CV_CGROUP_JOIN_FDS_MAX 8
+/* At most this many descriptors from cv_cgroup_open_join_fds (one per v1 hierarchy, and unified/). */
+#define CV_CGROUP_JOIN_FDS_MAX 12
 
 /*
  * Descriptors through which a single-threaded process moves itself into the
@@ -130,6 +130,13 @@ int cv_cgroup_thaw(struct cv_cgroup *cgroup);
 /* Whether the kernel reports the cgroup frozen (false without a freezer). */
 int cv_cgroup_is_frozen(struct cv_cgroup *cgroup, bool *frozen);
 
+/*
+ * Writes value into the container's cgroup file key (OCI's linux.resources.unified), opened with openat
+ * relative to the cgroup's directory (key checked by cv_cgroup_file_name_check). cgroup v2 only: a v1 or hybrid host
+ * refuses it (ENOTSUP), as runc does.
+ */
+int cv_cgroup_write_unified(struct cv_cgroup *cgroup, const char *key, const char *value);
+
 /* The backend's function table (one per layout). */
 struct cv_cgroup_ops {
 	const char *name; /* "v1" or "v2" */
@@ -148,6 +155,7 @@ struct cv_cgroup_ops {
 	/* frozen: freeze and wait until settled (thawed again on timeout), or thaw. */
 	int (*freeze)(struct cv_cgroup *cgroup, bool frozen);
 	int (*is_frozen)(struct cv_cgroup *cgroup, bool *frozen);
+	int (*write_unified)(struct cv_cgroup *cgroup, const char *key, const char *value);
 	void (*free)(struct cv_cgroup *cgroup);
 };
 

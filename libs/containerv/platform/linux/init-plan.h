@@ -150,10 +150,11 @@ struct cv_init_plan {
 	size_t device_count;
 	struct cv_plan_host_device *host_devices; /* --device, checked by the parent at this start */
 	size_t host_device_count;
-	int umask;            /* the main command's; -1: inherited */
-	int personality;      /* enum containerv_personality of the main command; 0: inherited */
-	int root_propagation; /* enum containerv_mount_propagation, set on the root and below after pivot_root */
-	char shm_options[64]; /* /dev/shm's tmpfs options (mode and --shm-size) */
+	int umask;                  /* the main command's; -1: inherited */
+	int personality;            /* enum containerv_personality of the main command; 0: inherited */
+	int64_t time_offsets[2][2]; /* CV_NS_TIME: monotonic, boottime (seconds, nanoseconds) */
+	int root_propagation;       /* enum containerv_mount_propagation, set on the root and below after pivot_root */
+	char shm_options[64];       /* /dev/shm's tmpfs options (mode and --shm-size) */
 	struct cv_process_limits process_limits; /* --ulimit (the main command) and --oom-score-adj (the init) */
 	bool thp_disable;            /* a performance profile's: PR_SET_THP_DISABLE, inherited by all the init starts */
 	char *const *masked_paths;   /* empty files or directories over these (NULL-terminated) */

@@ -127,6 +127,31 @@ static void join_namespaces(struct cv_init_plan *plan)
 	}
 }
 
+/*
+ * A time namespace: unshare gives it to our children only, its offsets can be written only while no task
+ * is in it, then setns moves us in too, so that a process exec'd into the container (setns to our pidfd)
+ * joins it as well. Linux 5.6+.
+ */
+static int enter_time_namespace(const struct cv_init_plan *plan)
+{
+	char offsets[128];
+	int fd;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return cv_error_sys("unshare the time namespace (Linux 5.6+)");
+	snprintf(offsets, sizeof offsets, "monotonic %lld %lld\nboottime %lld %lld\n",
+	         (long long)plan->time_offsets[0][0], (long long)plan->time_offsets[0][1],
+	         (long long)plan->time_offsets[1][0], (long long)plan->time_offsets[1][1]);
+	if (cv_write_file("/proc/self/timens_offsets", offsets) < 0)
+		return cv_error_prefix("time offsets");
+	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cv_error_sys("open /proc/self/ns/time_for_children");
+	int ret = setns(fd, CLONE_NEWTIME);
+	close(fd);
+	return ret < 0 ? cv_error_sys("enter the time namespace") : 0;
+}
+
 /* The main command's side of the fork: never returns. Failures go to error_fd as a sync message. */
 static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan, int error_fd)
 {
@@ -153,6 +178,8 @@ static void __attribute__((noreturn)) exec_main(const struct cv_init_plan *plan,
 	/* --ulimit: the command's own limits (not the init's, which must keep its descriptors), while we may raise
 	 * them. */
 	if (cv_process_limits_apply(&plan->process_limits, true, false) < 0)
+		goto fail;
+	if (cv_process_scheduling_apply(&plan->process_limits) < 0)
 		goto fail;
 	/* Capabilities, no_new_privileges, Landlock and seccomp last, with the user switch in their midst. */
 	if (cv_security_apply(&plan->security, plan->uid, plan->gid, switch_user_of_plan, (void *)plan) < 0)
@@ -420,6 +447,8 @@ void cv_init_main(struct cv_init_plan *plan)
 	/* Only in our own cgroup namespace: a cgroup mount outside it would show the host's whole tree. */
 	if ((plan->namespaces & CV_NS_CGROUP) && (plan->namespaces & CV_NS_MOUNT) &&
 	    cv_mount_cgroup_view(!plan->cgroup_follows) < 0)
+		fail_setup(plan);
+	if ((plan->namespaces & CV_NS_TIME) && enter_time_namespace(plan) < 0)
 		fail_setup(plan);
 	/* --oom-score-adj: ours, so that every process started in the container inherits it. */
 	if (cv_process_limits_apply(&plan->process_limits, false, true) < 0)

@@ -1,11 +1,12 @@
 /*
- * --ulimit and --oom-score-adj for a container's processes (process-limits.h).
+ * --ulimit, --oom-score-adj, I/O priority and scheduler for a container's processes (process-limits.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -41,6 +42,45 @@ int cv_process_limits_build(const struct containerv_options *config, struct cv_p
 	}
 	limits->oom_score_adj_set = config->oom_score_adj_set;
 	limits->oom_score_adj = config->oom_score_adj;
+	limits->io_priority = config->io_priority;
+	limits->scheduler_set = config->scheduler_set;
+	limits->scheduler = config->scheduler;
+	return 0;
+}
+
+/* sched_setattr(2)'s argument (glibc 2.36 has neither the call nor the structure). */
+struct cv_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
+int cv_process_scheduling_apply(const struct cv_process_limits *limits)
+{
+	/* IOPRIO_WHO_PROCESS (1), this process (0). */
+	if (limits->io_priority != 0 && syscall(SYS_ioprio_set, 1, 0, limits->io_priority) < 0)
+		return cv_error_sys("io priority (ioprio_set class %d level %d)", limits->io_priority >> 13,
+		                    limits->io_priority & 0x1fff);
+	if (!limits->scheduler_set)
+		return 0;
+	const struct containerv_scheduler *s = &limits->scheduler;
+	struct cv_sched_attr attr = {
+	        .size = sizeof attr,
+	        .sched_policy = (uint32_t)s->policy,
+	        .sched_flags = s->flags,
+	        .sched_nice = s->nice,
+	        .sched_priority = (uint32_t)s->priority,
+	        .sched_runtime = s->runtime,
+	        .sched_deadline = s->deadline,
+	        .sched_period = s->period,
+	};
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+		return cv_error_sys("scheduler (sched_setattr policy %d)", s->policy);
 	return 0;
 }
 

@@ -23,6 +23,9 @@ struct cv_process_limits {
 	size_t rlimit_count;
 	bool oom_score_adj_set;
 	int oom_score_adj;
+	int io_priority; /* ioprio_set(2)'s value; 0: inherited */
+	bool scheduler_set;
+	struct containerv_scheduler scheduler;
 };
 
 /* The config's --ulimit and --oom-score-adj. */
@@ -32,5 +35,8 @@ int cv_process_limits_build(const struct containerv_options *config, struct cv_p
  * are dropped (raising a hard limit or lowering the score needs CAP_SYS_RESOURCE). No allocation.
  */
 int cv_process_limits_apply(const struct cv_process_limits *limits, bool rlimits, bool oom_score_adj);
+
+/* The main command's I/O priority and scheduling policy, before its capabilities go. No allocation. */
+int cv_process_scheduling_apply(const struct cv_process_limits *limits);
 
 #endif

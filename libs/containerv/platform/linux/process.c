@@ -35,6 +35,8 @@ int cv_namespace_flags(unsigned int namespaces)
 		flags |= CLONE_NEWCGROUP;
 	if (namespaces & CV_NS_USER)
 		flags |= CLONE_NEWUSER;
+	if (namespaces & CV_NS_TIME)
+		flags |= CLONE_NEWTIME;
 	return flags;
 }
 

@@ -170,7 +170,8 @@ static int open_joined_namespaces(struct containerv_container *c, struct cv_init
 /* The namespaces the clone makes: the chosen ones but the joined ones (and cgroup: the init unshares it). */
 static unsigned int namespaces_to_make(const struct containerv_options *config)
 {
-	unsigned int namespaces = config->namespaces & ~(unsigned int)CV_NS_CGROUP;
+	/* The init unshares these itself: the cgroup namespace once in its cgroup, time once its offsets are known. */
+	unsigned int namespaces = config->namespaces & ~(unsigned int)(CV_NS_CGROUP | CV_NS_TIME);
 
 	for (int i = 0; i < CV_JOIN_COUNT; i++)
 		if (config->join_paths[i] != NULL || config->join_containers[i] != NULL)
@@ -775,6 +776,7 @@ static int build_plan(struct containerv_container *c, struct cv_init_plan *plan,
 		return -1;
 	plan->umask = config->umask;
 	plan->personality = config->personality;
+	memcpy(plan->time_offsets, config->time_offsets, sizeof plan->time_offsets);
 	plan->root_propagation = config->root_propagation;
 	plan->groups = config->supplementary_groups;
 	plan->group_count = config->supplementary_group_count;
@@ -882,6 +884,22 @@ static int parse_device_rule(const char *text, struct cv_device_rule *rule, char
 	return 0;
 }
 
+/* The config's cgroup v2 files ("KEY=VALUE", containerv_options_set_cgroup_file), in their order. */
+static int write_cgroup_files(struct containerv_container *c, struct cv_cgroup *cgroup)
+{
+	for (size_t i = 0; c->config.cgroup_unified != NULL && c->config.cgroup_unified[i] != NULL; i++) {
+		cleanup_free char *key = cv_strdup(c->config.cgroup_unified[i]);
+		char *equals = key != NULL ? strchr(key, '=') : NULL;
+
+		if (equals == NULL)
+			return key == NULL ? -1 : cv_error_errno(EINVAL, "cgroup file \"%s\": no value", key);
+		*equals = '\0';
+		if (cv_cgroup_write_unified(cgroup, key, equals + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A new cgroup, with the device list (before any process of the container can open a device). */
 static int make_cgroup(struct containerv_container *c, const struct cv_init_plan *plan, struct cv_cgroup **cgroup)
 {
@@ -892,7 +910,7 @@ static int make_cgroup(struct containerv_container *c, const struct cv_init_plan
 	if (!c->config.security->privileged &&
 	    cv_devices_rules(plan->host_devices, plan->host_device_count, &defaults, &rest) < 0)
 		return -1;
-	if (create_clean_cgroup(c, cgroup) < 0)
+	if (create_clean_cgroup(c, cgroup) < 0 || write_cgroup_files(c, *cgroup) < 0)
 		return -1;
 	if (c->config.security->privileged)
 		return 0;

@@ -92,6 +92,8 @@ int cv_win_job_limits_from(const struct containerv_limits *limits, struct cv_win
 		return cv_error_errno(ENOTSUP, "--cpuset-*: not supported on Windows yet");
 	if (limits->io_weight > 0)
 		return cv_error_errno(ENOTSUP, "--blkio-weight: not supported on Windows");
+	if (limits->hugetlb_count > 0)
+		return cv_error_errno(ENOTSUP, "huge page limits: not supported on Windows");
 	return 0;
 }
 

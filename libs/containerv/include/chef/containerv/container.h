@@ -37,6 +37,7 @@ enum containerv_namespace {
 	CV_NS_NET = 0x10, /* a private network stack with loopback up */
 	CV_NS_CGROUP = 0x20,
 	CV_NS_USER = 0x40, /* implied by containerv_options_set_users() */
+	CV_NS_TIME = 0x80, /* CLONE_NEWTIME (Linux 5.6+), implied by containerv_options_set_time_offset() */
 };
 #define CV_NS_DEFAULT (CV_NS_PID | CV_NS_MOUNT | CV_NS_UTS | CV_NS_IPC | CV_NS_NET | CV_NS_CGROUP)
 
@@ -137,8 +138,96 @@ CONTAINERV_API int containerv_options_add_device(struct containerv_options *opti
 CONTAINERV_API int containerv_options_allow_device(struct containerv_options *options, char type, int64_t major,
                                                    int64_t minor, const char *access);
 
+/*
+ * A limit on the container's huge pages of one size (OCI's linux.resources.hugepageLimits): PAGE_SIZE in
+ * bytes (2097152 for "2MB"; a size the kernel has, checked at create), LIMIT_BYTES a whole number of
+ * such pages, 0 forbidding them. Setting a size again replaces its limit. It lands in the options'
+ * limits (containerv_limits.hugetlb); containerv_options_set_limits afterwards replaces them all.
+ */
+CONTAINERV_API int containerv_options_set_hugetlb_limit(struct containerv_options *options, uint64_t page_size,
+                                                        uint64_t limit_bytes);
+
+/*
+ * A cgroup v2 file of the container's cgroup written at create, after the limits (OCI's
+ * linux.resources.unified, e.g. "memory.oom.group" = "1"): KEY a plain file name
+ * "<controller>.<name>" of a controller enabled for the container (cgroup.procs, cgroup.threads,
+ * cgroup.subtree_control, cgroup.kill and cgroup.type refused), VALUE written as it is. The create
+ * fails, leaving nothing behind, when the kernel refuses it or the host's controllers are cgroup v1
+ * (as runc refuses it there). A key given twice fails with EEXIST.
+ */
+CONTAINERV_API int containerv_options_set_cgroup_file(struct containerv_options *options, const char *key,
+                                                      const char *value);
+
 /* The main command's file mode creation mask (umask(2)), 0 to 0777; -1 (the default): the creator's. */
 CONTAINERV_API int containerv_options_set_umask(struct containerv_options *options, int mask);
+
+/* The I/O scheduling class of the main command (ioprio_set(2); OCI's process.ioPriority). */
+enum containerv_io_class {
+	CV_IO_CLASS_RT = 1,   /* real time (needs CAP_SYS_ADMIN in the container, as the kernel checks) */
+	CV_IO_CLASS_BE = 2,   /* best effort, the kernel's default */
+	CV_IO_CLASS_IDLE = 3, /* only when the disk is otherwise idle */
+};
+
+/*
+ * Sets the main command's I/O priority: CLASS and LEVEL 0 (highest) to 7, applied by the init just before
+ * the command is executed, as `ionice -c CLASS -n LEVEL` (IDLE takes no level: give 0). Exec'd
+ * processes keep the creator's. EINVAL: an unknown class or a level out of range.
+ */
+CONTAINERV_API int containerv_options_set_io_priority(struct containerv_options *options,
+                                                      enum containerv_io_class io_class, int level);
+
+/* Scheduling policies (sched_setattr(2), the kernel's numbers; OCI's process.scheduler.policy). */
+enum containerv_sched_policy {
+	CV_SCHED_OTHER = 0,
+	CV_SCHED_FIFO = 1,
+	CV_SCHED_RR = 2,
+	CV_SCHED_BATCH = 3,
+	CV_SCHED_IDLE = 5,
+	CV_SCHED_DEADLINE = 6,
+};
+
+/* sched_setattr(2)'s flags, the kernel's bits (OCI's SCHED_FLAG_* names). */
+#define CONTAINERV_SCHED_FLAG_RESET_ON_FORK 0x01u
+#define CONTAINERV_SCHED_FLAG_RECLAIM 0x02u
+#define CONTAINERV_SCHED_FLAG_DL_OVERRUN 0x04u
+#define CONTAINERV_SCHED_FLAG_KEEP_POLICY 0x08u
+#define CONTAINERV_SCHED_FLAG_KEEP_PARAMS 0x10u
+#define CONTAINERV_SCHED_FLAG_UTIL_CLAMP_MIN 0x20u
+#define CONTAINERV_SCHED_FLAG_UTIL_CLAMP_MAX 0x40u
+
+/* The main command's scheduling, as sched_setattr(2) takes it. */
+struct containerv_scheduler {
+	int policy;        /* enum containerv_sched_policy */
+	int nice;          /* -20..19: OTHER and BATCH */
+	int priority;      /* 1..99 for FIFO and RR, else 0 */
+	uint64_t flags;    /* CONTAINERV_SCHED_FLAG_* */
+	uint64_t runtime;  /* DEADLINE: nanoseconds of CPU per period (at least 1024) */
+	uint64_t deadline; /* DEADLINE: ns; runtime <= deadline <= period */
+	uint64_t period;   /* DEADLINE: ns; 0 means deadline */
+};
+
+/*
+ * Sets the main command's scheduling policy (OCI's process.scheduler), applied by the init just before the
+ * command is executed, while it still has its capabilities (FIFO, RR and DEADLINE need CAP_SYS_NICE). Exec'd
+ * processes keep the creator's. EINVAL: a value the kernel would refuse (checked here, not at start).
+ */
+CONTAINERV_API int containerv_options_set_scheduler(struct containerv_options *options,
+                                                    const struct containerv_scheduler *scheduler);
+
+/* The clocks a time namespace offsets (OCI's linux.timeOffsets). */
+enum containerv_clock {
+	CV_CLOCK_MONOTONIC = 1, /* CLOCK_MONOTONIC's number */
+	CV_CLOCK_BOOTTIME = 7,  /* CLOCK_BOOTTIME's: /proc/uptime follows it */
+};
+
+/*
+ * Gives the container a time namespace of its own (CV_NS_TIME) in which CLOCK reads SECONDS and
+ * NANOSECONDS (0..999999999) ahead of the host's (negative: behind; the clock must stay positive, which
+ * the kernel checks at start). The init enters it before the main command starts; exec'd processes join
+ * it. Setting a clock again replaces its offset.
+ */
+CONTAINERV_API int containerv_options_set_time_offset(struct containerv_options *options, enum containerv_clock clock,
+                                                      int64_t seconds, int64_t nanoseconds);
 
 /* The execution domain of the main command (OCI linux.personality, personality(2)). */
 enum containerv_personality {

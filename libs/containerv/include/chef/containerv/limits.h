@@ -4,6 +4,7 @@
 #ifndef CHEF_CONTAINERV_LIMITS_H
 #define CHEF_CONTAINERV_LIMITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <chef/containerv/common.h>
@@ -12,7 +13,20 @@
 extern "C" {
 #endif
 
-#define CONTAINERV_LIMITS_VERSION 2 /* 2: memory_reservation_bytes, oom_kill_disable */
+#define CONTAINERV_LIMITS_VERSION 3 /* 2: memory_reservation_bytes, oom_kill_disable; 3: hugetlb */
+
+/* At most this many huge page sizes per container (x86 has 2; arm64 4; none has more than 8). */
+#define CONTAINERV_HUGETLB_SIZES_MAX 8
+
+/*
+ * A limit on the huge pages of one size a container may use (OCI's linux.resources.hugepageLimits):
+ * hugetlb.<size>.limit_in_bytes on cgroup v1, hugetlb.<size>.max (and .rsvd.max where the kernel has
+ * it) on cgroup v2.
+ */
+struct containerv_hugetlb_limit {
+	uint64_t page_size;   /* bytes (2097152 for 2 MiB pages); a size in /sys/kernel/mm/hugepages */
+	uint64_t limit_bytes; /* most memory in pages of that size, a multiple of page_size; 0 forbids them */
+};
 
 /*
  * Resource limits of one container. A zero field means "not set": the
@@ -43,11 +57,24 @@ struct containerv_limits {
 	 * ENOTSUP. Needs memory_bytes (docker's rule: without a limit the host's OOM killer is disabled).
 	 */
 	int oom_kill_disable;
+	/*
+	 * Huge page limits (version 3), hugetlb[0..hugetlb_count), one per page size. An entry is a
+	 * limit even when limit_bytes is 0 (kubelet sends 0 for every size a pod did not ask for).
+	 * Where the host's hugetlb controller is only on cgroup2 (systemd's hybrid layout) the
+	 * container's processes also join a cgroup under the unified/ mount that carries them.
+	 */
+	uint32_t hugetlb_count;
+	struct containerv_hugetlb_limit hugetlb[CONTAINERV_HUGETLB_SIZES_MAX];
 };
 
 #define CONTAINERV_LIMITS_INIT                                                                                         \
 	{                                                                                                              \
-		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0, 0, 0                                           \
+		CONTAINERV_LIMITS_VERSION, 0, 0, 0, 0, 0, "", "", 0, 0, 0, 0, 0,                                       \
+		{                                                                                                      \
+			{                                                                                              \
+				0, 0                                                                                   \
+			}                                                                                              \
+		}                                                                                                      \
 	}
 
 /*
@@ -70,6 +97,15 @@ CONTAINERV_API int containerv_parse_cpus(const char *text, uint64_t *quota_us, u
  * touching the kernel. containerv_create() calls it too.
  */
 CONTAINERV_API int containerv_limits_validate(const struct containerv_limits *limits);
+
+/*
+ * The kernel's name of a huge page size as cgroup files and OCI's pageSize spell it ("2MB", "1GB",
+ * "64KB") into name (at least 24 bytes). EINVAL when page_size is not a power of two of 4 KiB or more.
+ */
+CONTAINERV_API int containerv_hugetlb_size_name(uint64_t page_size, char *name, size_t size);
+
+/* The reverse: "2MB" (KB, MB, GB; as OCI's pageSize) into bytes. EINVAL on anything else. */
+CONTAINERV_API int containerv_hugetlb_parse_size(const char *name, uint64_t *page_size);
 
 /* Which cgroup layout the host uses, as detected at run time. */
 enum containerv_cgroup_mode {
