@@ -223,6 +223,38 @@ if [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
 	assert_runc_clean "hugepageLimits"
 	pass "hugepageLimits: 2MB limit in the cgroup file where the kernel enforces it, updated, removed with the container"
 fi
+# A hybrid host's unified/ holds every systemd unit's cgroup: a cgroupsPath naming one that exists only there
+# (no hugepageLimits) must not make it the container's: delete does not kill its processes nor remove it,
+# exec does not move processes into it.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	foreign=/sys/fs/cgroup/unified/cv-test-foreign-$$
+	foreign_cleanup() {
+		[ -z "${victim:-}" ] || kill -9 "$victim" 2>/dev/null || true
+		[ -z "${victim:-}" ] || wait "$victim" 2>/dev/null || true
+		rmdir "$foreign" 2>/dev/null || true
+		runc_cleanup
+	}
+	trap foreign_cleanup EXIT
+	mkdir "$foreign"
+	sleep 1000 &
+	victim=$!
+	echo "$victim" >"$foreign/cgroup.procs"
+	make_bundle "$TEST_TMP/foreign" ".process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \"/cv-test-foreign-$$\""
+	rc 0 create --bundle "$TEST_TMP/foreign" foreign1
+	rc 0 start foreign1
+	rc 0 exec foreign1 cat /proc/self/cgroup
+	[[ "$OUT" != *"0::/cv-test-foreign-$$"* ]] || fail "exec joined the foreign unified/ cgroup: $OUT"
+	rc 0 delete --force foreign1
+	[ -d "$foreign" ] || fail "delete removed a foreign unified/ cgroup named by cgroupsPath"
+	kill -0 "$victim" 2>/dev/null || fail "delete killed the process of a foreign unified/ cgroup"
+	grep -qx "$victim" "$foreign/cgroup.procs" || fail "the foreign unified/ cgroup lost its process"
+	assert_runc_clean "foreign unified"
+	foreign_cleanup
+	victim=
+	trap runc_cleanup EXIT
+	pass "cgroupsPath naming a foreign unified/ cgroup: left alone by exec and delete"
+fi
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	make_bundle "$TEST_TMP/unified" '.process.args = ["sleep", "1000"]
 		| .linux.resources.unified = {"pids.max": "9", "memory.oom.group": "1"}'
