@@ -223,6 +223,35 @@ if [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
 	assert_runc_clean "hugepageLimits"
 	pass "hugepageLimits: 2MB limit in the cgroup file where the kernel enforces it, updated, removed with the container"
 fi
+# A delete killed between removing the v1 cgroups and the unified/ one (made for hugepageLimits on a hybrid
+# host): the next delete still finds the container's stamped unified/ cgroup and removes it.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+	half=cv-test-half-$$
+	half_cleanup() {
+		rmdir /sys/fs/cgroup/*/"$half" 2>/dev/null || true
+		runc_cleanup
+	}
+	trap half_cleanup EXIT
+	make_bundle "$TEST_TMP/half" ".process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \"/$half\"
+		| .linux.resources.hugepageLimits = [{\"pageSize\": \"2MB\", \"limit\": 4194304}]"
+	rc 0 create --bundle "$TEST_TMP/half" --pid-file "$TEST_TMP/half.pid" half1
+	[ -d "/sys/fs/cgroup/unified/$half" ] || fail "no unified/ cgroup made for hugepageLimits"
+	pid=$(cat "$TEST_TMP/half.pid")
+	kill -9 "$pid"
+	wait_for "the init to end" bash -c "! kill -0 $pid 2>/dev/null"
+	# What the killed delete left: the v1 cgroups removed, the unified/ one not.
+	for dir in /sys/fs/cgroup/*/"$half"; do
+		[ "$dir" = "/sys/fs/cgroup/unified/$half" ] || rmdir "$dir"
+	done
+	rc 0 delete --force half1
+	! [ -d "/sys/fs/cgroup/unified/$half" ] || fail "delete left the container's unified/ cgroup"
+	assert_runc_clean "half-deleted hugetlb cgroup"
+	trap runc_cleanup EXIT
+	pass "a unified/ cgroup left by a delete killed halfway is removed by the next delete"
+fi
+
 # A hybrid host's unified/ holds every systemd unit's cgroup: a cgroupsPath naming one that exists only there
 # (no hugepageLimits) must not make it the container's: delete does not kill its processes nor remove it,
 # exec does not move processes into it.

@@ -632,8 +632,6 @@ static int v1_open(const char *id, struct cv_cgroup **out)
 		free(hierarchy->dir);
 		hierarchy->dir = NULL;
 	}
-	if (present == 0)
-		return cv_error_errno(ENOENT, "no cgroup %s/%s under %s", CV_CGROUP_PARENT, id, cv_cgroup_root());
 	if (v1->unified_mount != NULL) {
 		cleanup_free char *dir = NULL;
 
@@ -642,6 +640,9 @@ static int v1_open(const char *id, struct cv_cgroup **out)
 		if (unified_is_ours(dir, id) && cv_cgroup_v2_open_at(v1->unified_mount, id, &v1->unified) < 0)
 			return -1;
 	}
+	/* Our unified/ cgroup alone (a delete killed between its steps): present, so that destroy takes it away. */
+	if (present == 0 && v1->unified == NULL)
+		return cv_error_errno(ENOENT, "no cgroup %s/%s under %s", CV_CGROUP_PARENT, id, cv_cgroup_root());
 	*out = &cv_steal_pointer(&v1)->base;
 	return 0;
 }
