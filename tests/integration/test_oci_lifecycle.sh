@@ -229,11 +229,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
 	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
 	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
 	half=cv-test-half-$$
-	half_cleanup() {
-		rmdir /sys/fs/cgroup/*/"$half" 2>/dev/null || true
-		runc_cleanup
-	}
-	trap half_cleanup EXIT
+	trap 'rmdir /sys/fs/cgroup/*/"$half" 2>/dev/null || true; runc_cleanup' EXIT
 	make_bundle "$TEST_TMP/half" ".process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \"/$half\"
 		| .linux.resources.hugepageLimits = [{\"pageSize\": \"2MB\", \"limit\": 4194304}]"
 	rc 0 create --bundle "$TEST_TMP/half" --pid-file "$TEST_TMP/half.pid" half1
@@ -258,13 +254,12 @@ fi
 if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
 	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
 	foreign=/sys/fs/cgroup/unified/cv-test-foreign-$$
-	foreign_cleanup() {
+	foreign_remove() {
 		[ -z "${victim:-}" ] || kill -9 "$victim" 2>/dev/null || true
 		[ -z "${victim:-}" ] || wait "$victim" 2>/dev/null || true
 		rmdir "$foreign" 2>/dev/null || true
-		runc_cleanup
 	}
-	trap foreign_cleanup EXIT
+	trap 'foreign_remove; runc_cleanup' EXIT
 	mkdir "$foreign"
 	sleep 1000 &
 	victim=$!
@@ -279,7 +274,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
 	kill -0 "$victim" 2>/dev/null || fail "delete killed the process of a foreign unified/ cgroup"
 	grep -qx "$victim" "$foreign/cgroup.procs" || fail "the foreign unified/ cgroup lost its process"
 	assert_runc_clean "foreign unified"
-	foreign_cleanup
+	foreign_remove
 	victim=
 	trap runc_cleanup EXIT
 	pass "cgroupsPath naming a foreign unified/ cgroup: left alone by exec and delete"
