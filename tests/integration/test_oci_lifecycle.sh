@@ -223,6 +223,62 @@ if [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
 	assert_runc_clean "hugepageLimits"
 	pass "hugepageLimits: 2MB limit in the cgroup file where the kernel enforces it, updated, removed with the container"
 fi
+# A delete killed between removing the v1 cgroups and the unified/ one (made for hugepageLimits on a hybrid
+# host): the next delete still finds the container's stamped unified/ cgroup and removes it.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+	half=cv-test-half-$$
+	trap 'rmdir /sys/fs/cgroup/*/"$half" 2>/dev/null || true; runc_cleanup' EXIT
+	make_bundle "$TEST_TMP/half" ".process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \"/$half\"
+		| .linux.resources.hugepageLimits = [{\"pageSize\": \"2MB\", \"limit\": 4194304}]"
+	rc 0 create --bundle "$TEST_TMP/half" --pid-file "$TEST_TMP/half.pid" half1
+	[ -d "/sys/fs/cgroup/unified/$half" ] || fail "no unified/ cgroup made for hugepageLimits"
+	pid=$(cat "$TEST_TMP/half.pid")
+	kill -9 "$pid"
+	wait_for "the init to end" bash -c "! kill -0 $pid 2>/dev/null"
+	# What the killed delete left: the v1 cgroups removed, the unified/ one not.
+	for dir in /sys/fs/cgroup/*/"$half"; do
+		[ "$dir" = "/sys/fs/cgroup/unified/$half" ] || rmdir "$dir"
+	done
+	rc 0 delete --force half1
+	! [ -d "/sys/fs/cgroup/unified/$half" ] || fail "delete left the container's unified/ cgroup"
+	assert_runc_clean "half-deleted hugetlb cgroup"
+	trap runc_cleanup EXIT
+	pass "a unified/ cgroup left by a delete killed halfway is removed by the next delete"
+fi
+
+# A hybrid host's unified/ holds every systemd unit's cgroup: a cgroupsPath naming one that exists only there
+# (no hugepageLimits) must not make it the container's: delete does not kill its processes nor remove it,
+# exec does not move processes into it.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	foreign=/sys/fs/cgroup/unified/cv-test-foreign-$$
+	foreign_remove() {
+		[ -z "${victim:-}" ] || kill -9 "$victim" 2>/dev/null || true
+		[ -z "${victim:-}" ] || wait "$victim" 2>/dev/null || true
+		rmdir "$foreign" 2>/dev/null || true
+	}
+	trap 'foreign_remove; runc_cleanup' EXIT
+	mkdir "$foreign"
+	sleep 1000 &
+	victim=$!
+	echo "$victim" >"$foreign/cgroup.procs"
+	make_bundle "$TEST_TMP/foreign" ".process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \"/cv-test-foreign-$$\""
+	rc 0 create --bundle "$TEST_TMP/foreign" foreign1
+	rc 0 start foreign1
+	rc 0 exec foreign1 cat /proc/self/cgroup
+	[[ "$OUT" != *"0::/cv-test-foreign-$$"* ]] || fail "exec joined the foreign unified/ cgroup: $OUT"
+	rc 0 delete --force foreign1
+	[ -d "$foreign" ] || fail "delete removed a foreign unified/ cgroup named by cgroupsPath"
+	kill -0 "$victim" 2>/dev/null || fail "delete killed the process of a foreign unified/ cgroup"
+	grep -qx "$victim" "$foreign/cgroup.procs" || fail "the foreign unified/ cgroup lost its process"
+	assert_runc_clean "foreign unified"
+	foreign_remove
+	victim=
+	trap runc_cleanup EXIT
+	pass "cgroupsPath naming a foreign unified/ cgroup: left alone by exec and delete"
+fi
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	make_bundle "$TEST_TMP/unified" '.process.args = ["sleep", "1000"]
 		| .linux.resources.unified = {"pids.max": "9", "memory.oom.group": "1"}'

@@ -178,10 +178,19 @@ TEST(options_hugetlb_and_cgroup_files)
 	                                  "cgroup.threads",
 	                                  "cgroup.subtree_control",
 	                                  "cgroup.kill",
-	                                  "cgroup.type"};
+	                                  "cgroup.type",
+	                                  "cgroup.freeze"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_EQ_INT(containerv_options_set_cgroup_file(options, bad[i], "1"), -1);
-	CHECK_EQ_INT(cv_strv_length(options->cgroup_unified), 2);
+	/* A value of one page at most (the kernel reads no more; the error line would echo it whole). */
+	char long_value[4098];
+	memset(long_value, '1', sizeof long_value - 1);
+	long_value[sizeof long_value - 1] = '\0';
+	CHECK_EQ_INT(containerv_options_set_cgroup_file(options, "memory.high", long_value), -1);
+	CHECK_EQ_INT(errno, EINVAL);
+	long_value[4096] = '\0';
+	CHECK_OK(containerv_options_set_cgroup_file(options, "memory.high", long_value));
+	CHECK_EQ_INT(cv_strv_length(options->cgroup_unified), 3);
 	containerv_options_delete(options);
 }
 

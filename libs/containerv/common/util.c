@@ -348,8 +348,9 @@ void cv_utf8_repair(char *text)
 
 int cv_cgroup_file_name_check(const char *key)
 {
-	static const char *const refused[] = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.kill",
-	                                      "cgroup.type"};
+	/* cgroup.freeze: the runtime owns freezing (pause); the init cloned into a frozen cgroup hangs the start. */
+	static const char *const refused[] = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
+	                                      "cgroup.kill",  "cgroup.type",    "cgroup.freeze"};
 	const char *dot = key != NULL ? strchr(key, '.') : NULL;
 
 	if (key == NULL || key[0] == '\0' || strlen(key) > 255 || strcmp(key, ".") == 0 || strcmp(key, "..") == 0 ||
@@ -359,7 +360,8 @@ int cv_cgroup_file_name_check(const char *key)
 		return cv_error_errno(EINVAL, "cgroup file \"%s\": not <controller>.<name>", key);
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		if (strcmp(key, refused[i]) == 0)
-			return cv_error_errno(EPERM, "cgroup file \"%s\": moves processes or changes the tree: refused",
-			                      key);
+			return cv_error_errno(
+			        EPERM, "cgroup file \"%s\": moves processes, changes the tree or freezes: refused",
+			        key);
 	return 0;
 }

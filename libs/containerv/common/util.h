@@ -140,6 +140,10 @@ void cv_utf8_repair(char *text);
 /* The longest cgroup path a container may be given (containerv_options_set_cgroup_path). */
 #define CV_CGROUP_PATH_MAX 512
 
+/* The longest value of a cgroup file set by name (containerv_options_set_cgroup_file): one page, what the kernel reads.
+ */
+#define CV_CGROUP_FILE_VALUE_MAX 4096
+
 /*
  * A cgroup path from a config: an optional leading "/", then components of [A-Za-z0-9_.:@-] separated by
  * single "/", none "." or "..", no trailing "/", at most CV_CGROUP_PATH_MAX characters. Nothing else can
@@ -151,7 +155,7 @@ bool cv_cgroup_path_is_plain(const char *path);
  * Whether key may name a file of OCI's linux.resources.unified: a plain file name ("memory.oom.group";
  * no "/", not "." or ".."; letters, digits, "._-"), "<controller>.<file>", or a "cgroup." file that
  * neither moves processes nor changes the tree (cgroup.procs, cgroup.threads, cgroup.subtree_control,
- * cgroup.kill and cgroup.type are refused). Kernel-free: 0, or -1 with EINVAL/EPERM and the reason.
+ * cgroup.kill, cgroup.type and cgroup.freeze are refused). Kernel-free: 0, or -1 with EINVAL/EPERM and the reason.
  */
 int cv_cgroup_file_name_check(const char *key);
 

@@ -457,6 +457,10 @@ int containerv_options_set_cgroup_file(struct containerv_options *options, const
 		return cv_error_errno(EINVAL, "cgroup file: missing argument");
 	if (cv_cgroup_file_name_check(key) < 0)
 		return -1;
+	/* The kernel takes one page; a longer value would be kept in the config and echoed whole in errors. */
+	if (strlen(value) > CV_CGROUP_FILE_VALUE_MAX)
+		return cv_error_errno(EINVAL, "cgroup file %s: value longer than %d bytes", key,
+		                      CV_CGROUP_FILE_VALUE_MAX);
 	length = strlen(key);
 	for (size_t i = 0; options->cgroup_unified != NULL && options->cgroup_unified[i] != NULL; i++)
 		if (strncmp(options->cgroup_unified[i], key, length) == 0 && options->cgroup_unified[i][length] == '=')

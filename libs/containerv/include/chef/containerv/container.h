@@ -151,7 +151,8 @@ CONTAINERV_API int containerv_options_set_hugetlb_limit(struct containerv_option
  * A cgroup v2 file of the container's cgroup written at create, after the limits (OCI's
  * linux.resources.unified, e.g. "memory.oom.group" = "1"): KEY a plain file name
  * "<controller>.<name>" of a controller enabled for the container (cgroup.procs, cgroup.threads,
- * cgroup.subtree_control, cgroup.kill and cgroup.type refused), VALUE written as it is. The create
+ * cgroup.subtree_control, cgroup.kill, cgroup.type and cgroup.freeze refused), VALUE written as it is
+ * (at most 4096 bytes: the kernel takes one page; longer fails with EINVAL). The create
  * fails, leaving nothing behind, when the kernel refuses it or the host's controllers are cgroup v1
  * (as runc refuses it there). A key given twice fails with EEXIST.
  */
