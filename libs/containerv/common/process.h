@@ -24,4 +24,17 @@ bool cv_process_alive(pid_t pid, uint64_t start_time);
  */
 int cv_process_signal(pid_t pid, uint64_t start_time, int signal);
 
+/* cv_process_confine: keep CAP_NET_BIND_SERVICE (a port below 1024 is still to be bound). */
+#define CV_CONFINE_BIND_SERVICE 1u
+
+/*
+ * Confines the calling process, for one that parses hostile input and needs no privilege for it (the
+ * compose balancer; platform/linux/process-confine.c): no_new_privs, every capability dropped from
+ * every set and the bounding set but what FLAGS keep, SECBIT_NOROOT locked, and a seccomp filter that
+ * refuses (EPERM) what such a process never does: exec, namespaces, mounts, ptrace, modules, BPF,
+ * keys, raw kernel interfaces. Call it before the process starts threads (capabilities are per
+ * thread; those made later inherit them). 0, or -1 with the error.
+ */
+int cv_process_confine(unsigned int flags);
+
 #endif

@@ -38,7 +38,9 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/process.h"
 #include "common/util.h"
+#include "orchestration/compose-lb-scaler.h"
 #include "orchestration/compose-lb.h"
 #include "orchestration/compose-up.h"
 
@@ -379,10 +381,9 @@ static int on_container(const struct containerv_compose_container *container, vo
 static void *apply_change(void *data)
 {
 	struct autoscaler *autoscaler = data;
-	struct containerv_compose_up_options options = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
 
-	if (cv_compose_scale_service(autoscaler->daemon->app, autoscaler->service, autoscaler->target, &options,
-	                             "autoscale", autoscaler->reason) < 0)
+	/* Through the scaler: this process holds no privilege to make containers (compose-lb-scaler.h). */
+	if (cv_lb_scaler_scale(autoscaler->service, autoscaler->target, autoscaler->reason) < 0)
 		snprintf(autoscaler->error, sizeof autoscaler->error, "%s", containerv_last_error());
 	else
 		autoscaler->error[0] = '\0';
@@ -640,6 +641,35 @@ static int record(struct daemon *daemon, json_t *plan)
 	return ret;
 }
 
+/* A published port below 1024 is bound after the confinement: it keeps CAP_NET_BIND_SERVICE for it. */
+static bool needs_low_port(json_t *plan)
+{
+	size_t i;
+	json_t *entry;
+
+	json_array_foreach(plan, i, entry)
+	{
+		if (json_integer_value(json_object_get(entry, "published")) < 1024)
+			return true;
+	}
+	return false;
+}
+
+/* The privileged scaler, when the plan autoscales a service (compose-lb-scaler.h); FDS: three to close. */
+static int start_scaler(struct daemon *daemon, const int *fds)
+{
+	struct cv_lb_scaler_service services[64];
+	size_t count = 0;
+
+	for (size_t i = 0; i < daemon->count && count < sizeof services / sizeof *services; i++) {
+		const struct autoscaler *autoscaler = daemon->balanced[i].autoscaler;
+		if (autoscaler != NULL)
+			services[count++] = (struct cv_lb_scaler_service){autoscaler->service, autoscaler->policy.min,
+			                                                  autoscaler->policy.max};
+	}
+	return count == 0 ? 0 : cv_lb_scaler_start(daemon->app, services, count, fds, 3);
+}
+
 /* Tells the starter how it went (an empty message: serving) and closes the channel. */
 static void report(int channel, const char *message)
 {
@@ -676,7 +706,20 @@ static _Noreturn void serve(const struct containerv_compose *app, const char *di
 	}
 	for (size_t i = 0; i < daemon.count; i++) {
 		daemon.balanced[i].entry = json_array_get(plan, i);
-		if (start_balancer(&daemon.balanced[i]) < 0 || make_autoscaler(&daemon, i) < 0) {
+		daemon.balanced[i].service = json_string_value(json_object_get(daemon.balanced[i].entry, "service"));
+		if (make_autoscaler(&daemon, i) < 0) {
+			report(channel, containerv_last_error());
+			_exit(1);
+		}
+	}
+	/* The scaler forked while this process is still whole and has no thread; then this one is confined. */
+	if (start_scaler(&daemon, (int[]){channel, lock, daemon.directory}) < 0 ||
+	    cv_process_confine(needs_low_port(plan) ? CV_CONFINE_BIND_SERVICE : 0) < 0) {
+		report(channel, containerv_last_error());
+		_exit(1);
+	}
+	for (size_t i = 0; i < daemon.count; i++) {
+		if (start_balancer(&daemon.balanced[i]) < 0) {
 			report(channel, containerv_last_error());
 			_exit(1);
 		}
@@ -704,6 +747,7 @@ static _Noreturn void serve(const struct containerv_compose *app, const char *di
 	}
 	for (size_t i = 0; i < daemon.count; i++)
 		containerv_lb_free(daemon.balanced[i].lb);
+	cv_lb_scaler_stop();
 	_exit(0);
 }
 

@@ -201,25 +201,25 @@ static void audit_devices(struct containerv_audit *audit, const struct cv_audit_
 {
 	for (size_t i = 0; i < config->device_count; i++) {
 		const struct cv_audit_device *d = &config->devices[i];
-		enum cv_device_risk risk;
+		struct cv_device_identity identity;
+		struct cv_device_class class;
 
-		if (cv_device_classify(d->host, &risk) < 0) {
+		if (cv_device_identify(d->host, &identity) < 0) {
 			cv_error_clear();
 			add(audit, CV_SEVERITY_HIGH, "device-unresolved", "the node given at create is gone or changed",
 			    "recreate the container with the device it needs", "host device %s cannot be read",
 			    d->host);
 			continue;
 		}
+		cv_device_classify(&identity, &class);
 		add(audit,
-		    risk == CV_DEVICE_KERNEL  ? CV_SEVERITY_CRITICAL
-		    : risk == CV_DEVICE_BLOCK ? CV_SEVERITY_HIGH
-		                              : CV_SEVERITY_MEDIUM,
-		    "device",
-		    risk == CV_DEVICE_KERNEL  ? "it reaches the kernel's memory, I/O ports or log"
-		    : risk == CV_DEVICE_BLOCK ? "raw access to the host's storage, under every file permission"
-		                              : "a host device's driver is reachable from the container",
+		    class.risk == CV_DEVICE_KERNEL || class.risk == CV_DEVICE_CPU ? CV_SEVERITY_CRITICAL
+		    : class.risk != CV_DEVICE_ORDINARY                            ? CV_SEVERITY_HIGH
+		                                                                  : CV_SEVERITY_MEDIUM,
+		    "device", class.why,
 		    "pass only the devices the workload needs, without m and w where it only reads",
-		    "host device %s is at %s (%s)", d->host, d->container, d->permissions);
+		    "host device %s is at %s (%s)%s%s", d->host, d->container, d->permissions, class.what ? ": " : "",
+		    class.what ? class.what : "");
 	}
 }
 

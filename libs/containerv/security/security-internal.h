@@ -177,12 +177,42 @@ struct cv_audit_subject {
 
 /* isolation.c: how far a --device reaches into the host. */
 enum cv_device_risk {
-	CV_DEVICE_ORDINARY = 0, /* a character device (a sound card, a serial port, /dev/fuse) */
+	CV_DEVICE_ORDINARY = 0, /* a character device (a sound card, a serial port, /dev/fuse, /dev/kvm) */
 	CV_DEVICE_BLOCK = 1,    /* a disk or partition: raw access under every filesystem permission */
-	CV_DEVICE_KERNEL = 2,   /* /dev/mem, /dev/kmem, /dev/port, /dev/kmsg: the kernel's memory or log */
+	CV_DEVICE_STORAGE = 2,  /* a character device to the host's disks (sg, bsg, NVMe, tape, loop-control) */
+	CV_DEVICE_CONSOLE = 3,  /* the host's consoles, terminals, screens or keyboards (tty1, console, input) */
+	CV_DEVICE_CPU = 4,      /* the CPUs' registers or microcode (cpu/N/msr, cpu/N/cpuid) */
+	CV_DEVICE_KERNEL = 5,   /* the kernel's memory, I/O ports or log, firmware, the watchdog */
 };
-/* The risk of the device node HOST_PATH (stat'ed now); -1 with the error when it is no device. */
-int cv_device_classify(const char *host_path, enum cv_device_risk *risk);
+
+/* A device node's type and numbers, and the name its major has in /proc/devices. */
+struct cv_device_identity {
+	char type; /* 'c' or 'b' */
+	unsigned int major, minor;
+	unsigned int permissions; /* the node's permission bits */
+	char driver[32];          /* "bsg", "nvme-generic", ...; "" when the major is not listed */
+};
+/*
+ * Platform seam (platform/linux/device-identity.c; ENOTSUP elsewhere): stats HOST_PATH (symlinks
+ * followed: the device is what the path reaches) and fills IDENTITY; -1 with the error when the path
+ * is missing or no character or block device.
+ */
+int cv_device_identify(const char *host_path, struct cv_device_identity *identity);
+
+/* What a device is, by its numbers (the kernel's devices.txt), never by its path. */
+struct cv_device_class {
+	enum cv_device_risk risk;
+	const char *what; /* "SCSI generic (/dev/sg*)"; NULL for an ordinary device */
+	const char *why;  /* what it reaches, for the refusal and the audit */
+};
+void cv_device_classify(const struct cv_device_identity *identity, struct cv_device_class *class);
+/*
+ * Refuses (EPERM, one line naming the device, what it is and the level that allows it) a device the
+ * level of SECURITY forbids: any at strict and paranoid, all but ordinary ones at restricted, none at
+ * permissive or with --privileged. Called at create and again at each start with the numbers read then.
+ */
+int cv_security_check_device(const struct containerv_security *security, const char *host_path,
+                             const struct cv_device_identity *identity);
 /*
  * Refuses (EPERM, with the flag and the level that would allow it in the error) what the subject's
  * security level forbids of the host's namespaces and devices (docs/security.md, "Host namespaces and

@@ -13,10 +13,14 @@
 
 struct containerv_options;
 
-/* The config's devices as the init makes them (*devices allocated, NULL when none; free()). */
+/*
+ * The config's devices as the init makes them (*devices allocated, NULL when none; free()), each read
+ * now and refused (EPERM) when the config's security level forbids what it is.
+ */
 int cv_devices_plan(const struct containerv_options *config, struct cv_plan_host_device **devices, size_t *count);
 
-/* docker's default rules, then one per device of the config with its permissions (*rules allocated; free()). */
-int cv_devices_rules(const struct containerv_options *config, struct cv_device_rule **rules, size_t *count);
+/* docker's default rules, then one per planned device with its permissions (*rules allocated; free()). */
+int cv_devices_rules(const struct cv_plan_host_device *devices, size_t device_count, struct cv_device_rule **rules,
+                     size_t *count);
 
 #endif

@@ -76,6 +76,7 @@ struct cv_plan_host_device {
 	const char *container; /* under /dev (the config's) */
 	mode_t mode;           /* S_IFCHR or S_IFBLK and the host node's permission bits */
 	dev_t rdev;
+	const char *permissions; /* the device allow-list's "rwm" (the config's) */
 };
 
 struct cv_init_plan {

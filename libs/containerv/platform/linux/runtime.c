@@ -899,13 +899,14 @@ static int write_cgroup_files(struct containerv_container *c, struct cv_cgroup *
 }
 
 /* A new cgroup, with the device list (before any process of the container can open a device). */
-static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup)
+static int make_cgroup(struct containerv_container *c, const struct cv_init_plan *plan, struct cv_cgroup **cgroup)
 {
 	size_t extra = cv_strv_length(c->config.device_rules), rest = 0;
 	cleanup_free struct cv_device_rule *defaults = NULL;
 
-	/* docker's list and the --device nodes, read before anything is made. */
-	if (!c->config.security->privileged && cv_devices_rules(&c->config, &defaults, &rest) < 0)
+	/* docker's list and the --device nodes the plan read (and the level judged) before anything is made. */
+	if (!c->config.security->privileged &&
+	    cv_devices_rules(plan->host_devices, plan->host_device_count, &defaults, &rest) < 0)
 		return -1;
 	if (create_clean_cgroup(c, cgroup) < 0 || write_cgroup_files(c, *cgroup) < 0)
 		return -1;
@@ -929,12 +930,13 @@ static int make_cgroup(struct containerv_container *c, struct cv_cgroup **cgroup
  * cgroup v1, while the init mounts: the cgroup is made and its "tasks" files go to the init, which
  * joins by itself (cgroup.h says why). Should none be open, the init is moved instead.
  */
-static int give_cgroup(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup **cgroup)
+static int give_cgroup(struct containerv_container *c, const struct cv_init_plan *plan, pid_t pid, int sync_fd,
+                       struct cv_cgroup **cgroup)
 {
 	int fds[CV_CGROUP_JOIN_FDS_MAX];
 	int count;
 
-	if (make_cgroup(c, cgroup) < 0)
+	if (make_cgroup(c, plan, cgroup) < 0)
 		return -1;
 	count = cv_cgroup_open_join_fds(*cgroup, fds, CV_CGROUP_JOIN_FDS_MAX);
 	if (count < 0 || (count == 0 && cv_cgroup_add_pid(*cgroup, pid) < 0))
@@ -999,13 +1001,13 @@ static int prefer_init_reason(int sync_fd, bool *exec_failed)
 }
 
 /* The parent's side of the start-up handshake; makes the cgroup when the init was not cloned into it. */
-static int release_child(struct containerv_container *c, pid_t pid, int sync_fd, struct cv_cgroup **cgroup,
-                         struct cv_network_plan *network, bool *exec_failed, int *console)
+static int release_child(struct containerv_container *c, const struct cv_init_plan *plan, pid_t pid, int sync_fd,
+                         struct cv_cgroup **cgroup, struct cv_network_plan *network, bool *exec_failed, int *console)
 {
 	struct cv_sync_message message;
 	ssize_t n;
 
-	if (*cgroup == NULL ? give_cgroup(c, pid, sync_fd, cgroup) < 0
+	if (*cgroup == NULL ? give_cgroup(c, plan, pid, sync_fd, cgroup) < 0
 	                    : cv_cgroup_clone_fd(*cgroup) < 0 && cv_cgroup_add_pid(*cgroup, pid) < 0)
 		return prefer_init_reason(sync_fd, exec_failed);
 	if (c->config.namespaces & CV_NS_USER) {
@@ -1251,7 +1253,7 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 		goto done;
 	/* v2: made first, for clone3's CLONE_INTO_CGROUP. v1: made by the parent while the init mounts. */
 	plan.cgroup_follows = !cv_cgroup_placed_by_clone();
-	if (!plan.cgroup_follows && make_cgroup(c, &cgroup) < 0)
+	if (!plan.cgroup_follows && make_cgroup(c, &plan, &cgroup) < 0)
 		goto done;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0) {
 		cv_error_sys("socketpair");
@@ -1279,7 +1281,8 @@ int cv_runtime_start(struct containerv_container *c, bool hold)
 	/* The init has its ends: ours would keep its pipes from ending. */
 	for (int i = 0; i < 3; i++)
 		close_if_open(&io.container_ends[i]);
-	if (release_child(c, pid, sync_fds[0], &cgroup, &network, &exec_failed, plan.tty ? &io.host_ends[0] : NULL) < 0)
+	if (release_child(c, &plan, pid, sync_fds[0], &cgroup, &network, &exec_failed,
+	                  plan.tty ? &io.host_ends[0] : NULL) < 0)
 		goto done;
 	c->state.status = hold ? CV_STATE_HELD : CV_STATE_RUNNING;
 	c->state.paused = false; /* a fresh cgroup: nothing frozen */

@@ -17,10 +17,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,8 +285,68 @@ static int build_spawn_plan(struct containerv_container *c, const struct contain
 	return 0;
 }
 
+/*
+ * This thread's children, as /proc lists them ("" when it cannot be read; free()). The exec's process is
+ * one of them: CLONE_PARENT makes the helper's clone a child of the thread that forked the helper.
+ */
+static char *thread_children(void)
+{
+	char *text = NULL;
+	size_t length = 0;
+
+	if (cv_read_file("/proc/thread-self/children", &text, &length, 1 << 20) < 0) {
+		cv_error_clear();
+		return NULL;
+	}
+	return text;
+}
+
+static bool listed(const char *children, pid_t pid)
+{
+	char token[16];
+	int used;
+
+	for (const char *p = children; p != NULL && sscanf(p, "%15s%n", token, &used) == 1; p += used)
+		if (atoi(token) == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The helper died before it sent the pid (killed, OOM) but may have cloned already: that process is ours
+ * (CLONE_PARENT) and no one else knows its pid, so in a long-lived caller it would run on and then stay a
+ * zombie for good. It is the child of this thread that was not there before the helper was forked, is
+ * not the helper, and is in the container's pid namespace: killed and reaped here. Our own unreaped child,
+ * so its pid cannot have been reused.
+ */
+static void reap_orphaned_clone(const char *before, pid_t helper, pid_t init)
+{
+	char *now = thread_children(), path[64];
+	struct stat container_ns, ns;
+	char token[16];
+	int used;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)init);
+	/* Without the list from before, a child of an earlier exec could not be told from this one. */
+	if (before == NULL || now == NULL || stat(path, &container_ns) < 0) {
+		free(now);
+		return;
+	}
+	for (const char *p = now; sscanf(p, "%15s%n", token, &used) == 1; p += used) {
+		pid_t child = atoi(token);
+		snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)child);
+		if (child <= 0 || child == helper || listed(before, child) || stat(path, &ns) < 0 ||
+		    ns.st_ino != container_ns.st_ino || ns.st_dev != container_ns.st_dev)
+			continue;
+		kill(child, SIGKILL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	free(now);
+}
+
 /* Collects the helper and the report; returns the process's pid (and -t's master in *master) or -1. */
-static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
+static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master, const char *children_before, pid_t init)
 {
 	struct cv_sync_message message;
 	pid_t pid = -1;
@@ -294,6 +356,8 @@ static pid_t collect(pid_t helper, int pid_fd, int report_fd, int *master)
 	n = cv_receive_with_fd(pid_fd, &pid, sizeof pid, master, 0);
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
+	if (n != (ssize_t)sizeof pid || pid <= 0)
+		reap_orphaned_clone(children_before, helper, init);
 	/* EOF on the report pipe: the process executed (or the helper failed before cloning). */
 	ssize_t reported = cv_read_all(report_fd, &message, sizeof message);
 	if (reported == (ssize_t)sizeof message) {
@@ -330,6 +394,7 @@ int cv_linux_exec(struct containerv_container *container, const struct container
 	pid_t helper, pid = -1;
 	int master = -1;
 	int ret = -1;
+	char *children_before = NULL; /* this thread's children before the helper (reap_orphaned_clone) */
 
 	memset(&plan, 0, sizeof plan);
 	plan.init_pidfd = -1;
@@ -343,6 +408,7 @@ int cv_linux_exec(struct containerv_container *container, const struct container
 		goto done;
 	}
 	plan.report_fd = report_pipe[1];
+	children_before = thread_children();
 	helper = fork();
 	if (helper < 0) {
 		cv_error_sys("fork");
@@ -354,7 +420,7 @@ int cv_linux_exec(struct containerv_container *container, const struct container
 	pid_pipe[1] = -1;
 	close(report_pipe[1]);
 	report_pipe[1] = -1;
-	pid = collect(helper, pid_pipe[0], report_pipe[0], &master);
+	pid = collect(helper, pid_pipe[0], report_pipe[0], &master, children_before, container->state.pid);
 	/* The helper has joined (or failed): the tasks files need not stay open while the command runs. */
 	for (size_t i = 0; i < plan.cgroup_join_count; i++)
 		close(plan.cgroup_join_fds[i]);
@@ -393,6 +459,7 @@ done:
 		close(plan.cgroup_join_fds[i]);
 	cv_strv_free(plan.env);
 	cv_security_plan_clear(&plan.security);
+	free(children_before);
 	return ret;
 }
 
