@@ -748,6 +748,51 @@ TEST(atomic_write_through_a_spare_never_truncates_what_is_not_one)
 	CHECK_OK(cv_rm_rf(dir));
 }
 
+/*
+ * A write through a spare keeps the file it replaces linked under a retired slot (its blocks are not freed on
+ * the writer's path), never writes into a retired one again, and frees once every slot is taken.
+ */
+TEST(atomic_write_through_a_spare_retires_the_replaced_file_in_bounded_slots)
+{
+	char dir[300], name[64], content[16], *text = NULL;
+	int dirfd;
+	struct stat first, retired;
+
+	snprintf(dir, sizeof dir, "%s/retire-write", root);
+	CHECK_OK(mkdir(dir, 0700));
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dirfd >= 0);
+	CHECK_OK(cv_write_file_atomic_via_at(dirfd, "s", ".s.spare", "gen-0", 5, 0600));
+	CHECK_OK(fstatat(dirfd, "s", &first, 0));
+	for (int gen = 1; gen <= CV_RETIRED_SLOTS + 2; gen++) {
+		snprintf(content, sizeof content, "gen-%d", gen);
+		CHECK_OK(cv_write_file_atomic_via_at(dirfd, "s", ".s.spare", content, strlen(content), 0600));
+		CHECK_OK(cv_read_file_at(dirfd, "s", &text, NULL, 64));
+		CHECK_EQ_STR(text, content);
+		free(text);
+	}
+	/* Slot 0 holds the first file, whole and untouched; each slot one generation; no slot past the last. */
+	cv_retired_name("s", 0, name, sizeof name);
+	CHECK_OK(fstatat(dirfd, name, &retired, AT_SYMLINK_NOFOLLOW));
+	CHECK(retired.st_ino == first.st_ino && retired.st_nlink == 1);
+	for (int slot = 0; slot < CV_RETIRED_SLOTS; slot++) {
+		cv_retired_name("s", slot, name, sizeof name);
+		snprintf(content, sizeof content, "gen-%d", slot);
+		CHECK_OK(cv_read_file_at(dirfd, name, &text, NULL, 64));
+		CHECK_EQ_STR(text, content);
+		free(text);
+	}
+	cv_retired_name("s", CV_RETIRED_SLOTS, name, sizeof name);
+	CHECK(faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+	/* The plain atomic write retires nothing. */
+	CHECK_OK(cv_write_file_atomic_at(dirfd, "p", "one", 3, 0600));
+	CHECK_OK(cv_write_file_atomic_at(dirfd, "p", "two", 3, 0600));
+	cv_retired_name("p", 0, name, sizeof name);
+	CHECK(faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+	close(dirfd);
+	CHECK_OK(cv_rm_rf(dir));
+}
+
 /* The state through the watch descriptor, waiting for it with poll() only: no blocking library call. */
 static enum containerv_state watch_until(struct containerv_container *c, enum containerv_state wanted)
 {
@@ -891,6 +936,7 @@ int main(void)
 	RUN(held_start_sets_up_without_executing_until_another_process_releases_it);
 	RUN(held_container_removed_or_killed_leaves_nothing);
 	RUN(atomic_write_through_a_spare_never_truncates_what_is_not_one); /* under the root the others made */
+	RUN(atomic_write_through_a_spare_retires_the_replaced_file_in_bounded_slots);
 	char command[512];
 	snprintf(command, sizeof command, "rm -rf %s", root);
 	if (system(command) != 0)

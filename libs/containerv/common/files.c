@@ -64,9 +64,32 @@ int cv_write_file_at(int dirfd, const char *name, const char *content, size_t le
 	return 0;
 }
 
-/* Writes content to the open temporary and renames it over name; the temporary goes on failure. */
+void cv_retired_name(const char *name, int slot, char *buffer, size_t size)
+{
+	snprintf(buffer, size, ".%s.retired-%d", name, slot);
+}
+
+/*
+ * Keeps the file now at name alive under a free retired slot, so that the rename over it does not free
+ * its blocks: see cv_write_file_atomic_via_at. Nothing when every slot is taken or name is missing.
+ */
+static void retire_current(int dirfd, const char *name)
+{
+	char retired[4096];
+
+	for (int slot = 0; slot < CV_RETIRED_SLOTS; slot++) {
+		cv_retired_name(name, slot, retired, sizeof retired);
+		if (linkat(dirfd, name, dirfd, retired, 0) == 0 || errno != EEXIST)
+			return;
+	}
+}
+
+/*
+ * Writes content to the open temporary and renames it over name (after retire_current when retire); the
+ * temporary goes on failure.
+ */
 static int write_and_rename(int dirfd, int fd, const char *temporary, const char *name, const char *content,
-                            size_t length)
+                            size_t length, bool retire)
 {
 	if (cv_write_all(fd, content, length) < 0) {
 		int saved = errno;
@@ -74,6 +97,8 @@ static int write_and_rename(int dirfd, int fd, const char *temporary, const char
 		errno = saved;
 		return cv_error_sys("write %s", name);
 	}
+	if (retire)
+		retire_current(dirfd, name);
 	if (renameat(dirfd, temporary, dirfd, name) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, temporary, 0);
@@ -83,7 +108,7 @@ static int write_and_rename(int dirfd, int fd, const char *temporary, const char
 	return 0;
 }
 
-int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+static int write_new_file(int dirfd, const char *name, const char *content, size_t length, mode_t mode, bool retire)
 {
 	char temporary[4096];
 	cleanup_close int fd = -1;
@@ -93,7 +118,12 @@ int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, si
 	fd = openat(dirfd, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return cv_error_sys("create %s", temporary);
-	return write_and_rename(dirfd, fd, temporary, name, content, length);
+	return write_and_rename(dirfd, fd, temporary, name, content, length, retire);
+}
+
+int cv_write_file_atomic_at(int dirfd, const char *name, const char *content, size_t length, mode_t mode)
+{
+	return write_new_file(dirfd, name, content, length, mode, false);
 }
 
 int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, const char *content, size_t length,
@@ -107,15 +137,15 @@ int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, 
 	/* Per thread: two threads of one process must not share it. */
 	snprintf(temporary, sizeof temporary, ".%s.tmp.%d", name, (int)gettid());
 	if (renameat2(dirfd, spare, dirfd, temporary, RENAME_NOREPLACE) < 0)
-		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
+		return write_new_file(dirfd, name, content, length, mode, true);
 	fd = openat(dirfd, temporary, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	/* Only a plain file of ours, linked once, is emptied and used: anything else goes back as it was. */
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
 	    (st.st_mode & 07777) != mode || ftruncate(fd, 0) < 0) {
 		renameat(dirfd, temporary, dirfd, spare);
-		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
+		return write_new_file(dirfd, name, content, length, mode, true);
 	}
-	return write_and_rename(dirfd, fd, temporary, name, content, length);
+	return write_and_rename(dirfd, fd, temporary, name, content, length, true);
 }
 
 int cv_mkdir_p(const char *path, mode_t mode)

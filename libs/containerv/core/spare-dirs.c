@@ -92,6 +92,13 @@ static bool clean_for_spare(const char *doomed)
 	for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
 		if (unlinkat(fd, own_files[i], 0) < 0 && errno != ENOENT)
 			return false;
+	/* The files the writes replaced (cv_retired_name): their blocks are freed here, off the start's path. */
+	for (size_t i = 0; i < sizeof kept_files / sizeof *kept_files; i++)
+		for (int slot = 0; slot < CV_RETIRED_SLOTS; slot++) {
+			cv_retired_name(kept_files[i].file, slot, path, sizeof path);
+			if (unlinkat(fd, path, 0) < 0 && errno != ENOENT)
+				return false;
+		}
 	/* The overlay's layer and work directory go whole (see is_clean_spare), and the log's files. */
 	static const char *const layer_dirs[] = {"upper", "work", "logs"};
 	for (size_t i = 0; i < sizeof layer_dirs / sizeof *layer_dirs; i++) {

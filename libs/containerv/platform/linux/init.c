@@ -171,6 +171,23 @@ fail:
 	_exit(message.type == CV_SYNC_EXEC_ERROR ? (message.error == ENOENT ? 127 : 126) : 125);
 }
 
+/* The main command's side before its exec: runs on main_stack, in our memory (start_main). */
+struct main_child {
+	const struct cv_init_plan *plan;
+	int read_fd, error_fd;
+};
+
+static int main_child(void *arg)
+{
+	const struct main_child *child = arg;
+
+	close(child->read_fd);
+	exec_main(child->plan, child->error_fd);
+}
+
+/* The stack of the main command's process until its exec: ours is the init's, in use meanwhile. */
+static char main_stack[256 * 1024] __attribute__((aligned(16)));
+
 /* Starts the main command; returns its pid once it has executed, or -1 with *failure filled. */
 static pid_t start_main(const struct cv_init_plan *plan, struct cv_sync_message *failure)
 {
@@ -181,15 +198,22 @@ static pid_t start_main(const struct cv_init_plan *plan, struct cv_sync_message 
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
 		return cv_error_sys("pipe");
 	/*
-	 * A raw clone, not fork(): glibc's fork() takes the malloc locks, and in this clone of a
-	 * multi-threaded caller a lock held by another thread at clone time is held forever.
+	 * clone(), not fork(): glibc's fork() takes the malloc locks, and in this clone of a multi-threaded
+	 * caller a lock held by another thread at clone time is held forever. CLONE_VM | CLONE_VFORK (as
+	 * posix_spawn): our memory is a copy of the caller's (a pool keeper's threads and arenas, a library
+	 * user's heap), and copying its page tables for a process that execs at once, then tearing them down
+	 * in the exec, was most of the CPU a start spent between the release and the command. We are stopped
+	 * until the child has executed or exited; it has its own descriptors, signal handlers and
+	 * credentials, and writes nothing of ours but errno and the error text (what we would report).
 	 */
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0)
-		return cv_error_sys("fork the main command");
-	if (pid == 0) {
+	struct main_child child = {plan, pipe_fds[0], pipe_fds[1]};
+	pid = clone(main_child, main_stack + sizeof main_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &child);
+	if (pid < 0) {
+		int saved = errno;
 		close(pipe_fds[0]);
-		exec_main(plan, pipe_fds[1]);
+		close(pipe_fds[1]);
+		errno = saved;
+		return cv_error_sys("fork the main command");
 	}
 	close(pipe_fds[1]);
 	/* EOF means the exec succeeded (the descriptor was close-on-exec). */
