@@ -65,3 +65,15 @@ set -e
 cv 0 rm -f devrace
 pass "--device under --userns: 25 starts against a swapping symlink, no host file bound ($refused_bind refused)"
 
+# ---- keystroke injectors and I2C refused at restricted, by number ----
+for node in "uhid 10 239" "userio 10 240" "i2c-0 89 0"; do
+	set -- $node
+	mknod "$TEST_TMP/$1" c "$2" "$3"
+	cv 125 run --rm --rootfs "$RF" --device "$TEST_TMP/$1:/dev/x" true
+	one_error_line "refused at the restricted security level"
+	[[ "$ERR" == *"$2:$3"* ]] || fail "$1: the refusal does not name $2:$3: $ERR"
+done
+[ -z "$("$CONTAINERV" ps -aq)" ] || fail "a refused run left a container"
+cv 0 run --rm --security-level permissive --rootfs "$RF" --device "$TEST_TMP/uhid:/dev/x" true
+pass "uhid, userio and i2c refused at restricted, allowed at permissive"
+
