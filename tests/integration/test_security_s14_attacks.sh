@@ -77,3 +77,16 @@ done
 cv 0 run --rm --security-level permissive --rootfs "$RF" --device "$TEST_TMP/uhid:/dev/x" true
 pass "uhid, userio and i2c refused at restricted, allowed at permissive"
 
+# ---- a name that is another container's full id does not stand for it ----
+cv 0 create --name real --rootfs "$RF" sleep 100
+real=$OUT
+cv 0 create --name "$real" --rootfs "$RF" sleep 100
+squatter=$OUT
+cv 0 inspect -f '{{.Id}}' "$real"
+[ "$OUT" = "$real" ] || fail "inspect by the full id found $OUT, not the container with that id ($real)"
+cv 0 rm -f "$real"
+cv 0 ps -aq --no-trunc
+[ "$OUT" = "$squatter" ] || fail "rm -f by the full id removed the wrong container: left $OUT"
+cv 0 rm -f "$squatter"
+pass "a full id reaches its own container before a name that spells it"
+
