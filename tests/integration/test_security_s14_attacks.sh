@@ -90,3 +90,29 @@ cv 0 ps -aq --no-trunc
 cv 0 rm -f "$squatter"
 pass "a full id reaches its own container before a name that spells it"
 
+# ---- hybrid host: a configured cgroupsPath naming a cgroup of unified/ we did not make ----
+if [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	: "${CONTAINERV_RUNC:?set CONTAINERV_RUNC to the built containerv-runc}"
+	name=cv-s14-foreign-$$
+	foreign=/sys/fs/cgroup/unified/$name
+	mkdir "$foreign"
+	sleep 1000 &
+	victim=$!
+	echo "$victim" >"$foreign/cgroup.procs"
+	runc_root=$TEST_TMP/runc-root
+	mkdir -p "$TEST_TMP/bundle"
+	"$CONTAINERV_RUNC" --root "$runc_root" spec --bundle "$TEST_TMP/bundle"
+	cp -a "$RF" "$TEST_TMP/bundle/rootfs"
+	jq '.process.terminal = false | .process.args = ["sleep", "1000"] | .linux.cgroupsPath = "/'"$name"'"' \
+		"$TEST_TMP/bundle/config.json" >"$TEST_TMP/bundle/config.new"
+	mv "$TEST_TMP/bundle/config.new" "$TEST_TMP/bundle/config.json"
+	timeout -k 10 60 "$CONTAINERV_RUNC" --root "$runc_root" create --bundle "$TEST_TMP/bundle" foreign </dev/null \
+		>/dev/null || fail "create with cgroupsPath /$name"
+	timeout -k 10 60 "$CONTAINERV_RUNC" --root "$runc_root" delete --force foreign </dev/null ||
+		fail "delete of the container"
+	kill -0 "$victim" 2>/dev/null || fail "delete killed a process of $foreign, a cgroup it did not make"
+	[ -d "$foreign" ] || fail "delete removed $foreign, a cgroup it did not make"
+	pass "hybrid host: delete leaves a unified/ cgroup it did not make, and its processes"
+else
+	echo "ok - SKIP hybrid unified/ case: not a hybrid cgroup host"
+fi

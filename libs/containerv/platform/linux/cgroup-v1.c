@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -554,6 +555,9 @@ static void rollback(struct cv_cgroup_v1 *v1)
 	errno = saved;
 }
 
+/* The extended attribute that marks a unified/ cgroup as this container's (cgroup2 keeps trusted.* ones). */
+#define UNIFIED_OWNER_XATTR "trusted.containerv.owner"
+
 /* The hybrid host's hugetlb cgroup, made with the limits (only when there are some: joining it costs a write). */
 static int make_unified(struct cv_cgroup_v1 *v1, const struct containerv_limits *limits)
 {
@@ -565,7 +569,23 @@ static int make_unified(struct cv_cgroup_v1 *v1, const struct containerv_limits 
 	if (cv_cgroup_v2_create_at(v1->unified_mount, v1->base.id, &only, &v1->unified) < 0)
 		return cv_error_prefix("hugetlb cgroup in %s", v1->unified_mount);
 	v1->unified_created = true;
+	/* Stamped ours: v1_open takes only a stamped one (see unified_is_ours). */
+	if (setxattr(cv_cgroup_v2_dir(v1->unified), UNIFIED_OWNER_XATTR, v1->base.id, strlen(v1->base.id), 0) < 0)
+		return cv_error_sys("hugetlb cgroup %s: stamp it", cv_cgroup_v2_dir(v1->unified));
 	return 0;
+}
+
+/*
+ * Whether dir (unified/<the container's cgroup>) is the one make_unified made: a configured cgroup path
+ * may name a cgroup of the host's that exists in unified/ only (systemd tracks every unit there), and
+ * taking that would kill its processes and remove it at delete.
+ */
+static bool unified_is_ours(const char *dir, const char *id)
+{
+	char owner[PATH_MAX];
+	ssize_t n = getxattr(dir, UNIFIED_OWNER_XATTR, owner, sizeof owner);
+
+	return n == (ssize_t)strlen(id) && memcmp(owner, id, (size_t)n) == 0;
 }
 
 static int v1_create(const char *id, const struct containerv_limits *limits, struct cv_cgroup **out)
@@ -619,7 +639,7 @@ static int v1_open(const char *id, struct cv_cgroup **out)
 
 		if (cv_cgroup_dir_of(v1->unified_mount, id, &dir) < 0)
 			return -1;
-		if (access(dir, F_OK) == 0 && cv_cgroup_v2_open_at(v1->unified_mount, id, &v1->unified) < 0)
+		if (unified_is_ours(dir, id) && cv_cgroup_v2_open_at(v1->unified_mount, id, &v1->unified) < 0)
 			return -1;
 	}
 	*out = &cv_steal_pointer(&v1)->base;
