@@ -935,6 +935,12 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 
 	if (v1_kill_all(cgroup) < 0)
 		return -1;
+	/*
+	 * unified/ first: v1_open finds the container by its v1 directories, so a destroy cut short after them
+	 * would leave a unified/ cgroup nothing opens again, and its EEXIST would fail every later start.
+	 */
+	if (v1->unified != NULL && v1->unified->ops->destroy(v1->unified) < 0)
+		return -1;
 	for (size_t i = 0; i < v1->count; i++) {
 		if (v1->hierarchies[i].dir == NULL)
 			continue;
@@ -942,7 +948,7 @@ static int v1_destroy(struct cv_cgroup *cgroup)
 			return cv_error_sys("remove %s", v1->hierarchies[i].dir);
 		cv_cgroup_remove_relative_parents(cgroup->id, v1->hierarchies[i].dir);
 	}
-	return v1->unified != NULL ? v1->unified->ops->destroy(v1->unified) : 0;
+	return 0;
 }
 
 /* devices.deny "a" empties the list; then each rule goes to devices.allow as "c 1:3 rwm". */

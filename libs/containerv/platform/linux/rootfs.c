@@ -186,6 +186,32 @@ static int create_device(int rootfd, int devfd, const struct cv_device *device)
  * A --device: mknod with the host node's type, numbers and permission bits (the device allow-list lets
  * exactly it through); in a user namespace, where mknod is refused, the host's node is bound instead.
  */
+/*
+ * A user namespace may not mknod: the host's node is bound instead. The path is opened and its type and
+ * numbers compared with what the parent read and judged at this start, and that very inode is bound
+ * (/proc/self/fd): a path swapped meanwhile for a file, a socket or another device is refused, not mounted.
+ */
+static int bind_requested_device(int rootfd, const struct cv_plan_host_device *device)
+{
+	char source[64];
+	struct stat st;
+	int fd, ret;
+
+	fd = open(device->host, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return cv_error_sys("device %s", device->host);
+	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != (device->mode & S_IFMT) || st.st_rdev != device->rdev) {
+		close(fd);
+		return cv_error_errno(EPERM, "device %s: changed since it was checked at this start (now not %c %u:%u)",
+		                      device->host, S_ISBLK(device->mode) ? 'b' : 'c', major(device->rdev),
+		                      minor(device->rdev));
+	}
+	snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+	ret = mount_in_root(rootfd, source, device->container, NULL, MS_BIND, NULL, true);
+	close(fd);
+	return ret;
+}
+
 static int create_requested_device(int rootfd, const struct cv_plan_host_device *device)
 {
 	char parent[PATH_MAX];
@@ -214,7 +240,7 @@ static int create_requested_device(int rootfd, const struct cv_plan_host_device 
 		errno = saved;
 		return cv_error_sys("device %s: mknod %s", device->host, device->container);
 	}
-	return mount_in_root(rootfd, device->host, device->container, NULL, MS_BIND, NULL, true);
+	return bind_requested_device(rootfd, device);
 }
 
 /*
