@@ -29,9 +29,16 @@ set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 
 set(_cv_lib ${PROJECT_SOURCE_DIR}/libs/containerv)
 set(CONTAINERV_WINDOWS_SOURCES
-  ${_cv_lib}/common/error.c ${_cv_lib}/common/limits.c ${_cv_lib}/common/log-record.c
-  ${_cv_lib}/common/util.c ${_cv_lib}/common/yaml.c)
+  ${_cv_lib}/common/error.c ${_cv_lib}/common/journal-note.c ${_cv_lib}/common/limits.c
+  ${_cv_lib}/common/log-record.c ${_cv_lib}/common/util.c ${_cv_lib}/common/yaml.c
+  ${_cv_lib}/common/digest-text.c ${_cv_lib}/network/address.c ${_cv_lib}/network/config.c
+  # core/: the state store and the state machine, over platform/windows/backend.c
+  ${_cv_lib}/core/context.c ${_cv_lib}/core/context-events.c ${_cv_lib}/core/create.c ${_cv_lib}/core/events.c
+  ${_cv_lib}/core/events-journal.c ${_cv_lib}/core/lifecycle.c ${_cv_lib}/core/manage.c
+  ${_cv_lib}/core/perf.c ${_cv_lib}/core/resources.c ${_cv_lib}/core/stats.c ${_cv_lib}/core/store.c
+  ${_cv_lib}/core/supervise-state.c ${_cv_lib}/core/update.c ${_cv_lib}/core/wait.c)
 file(GLOB _cv_windows_globbed CONFIGURE_DEPENDS
+  ${_cv_lib}/config/*.c
   ${_cv_lib}/security/*.c
   ${_cv_lib}/platform/windows/*.c)
 list(APPEND CONTAINERV_WINDOWS_SOURCES ${_cv_windows_globbed})
@@ -39,7 +46,7 @@ list(APPEND CONTAINERV_WINDOWS_SOURCES ${_cv_windows_globbed})
 add_library(containerv_objects OBJECT ${CONTAINERV_WINDOWS_SOURCES})
 target_include_directories(containerv_objects
   PUBLIC ${_cv_lib}/include
-  PRIVATE ${_cv_lib} ${CONTAINERV_JANSSON_INCLUDE} ${CONTAINERV_YAML_INCLUDE})
+  PRIVATE ${_cv_lib} ${_cv_lib}/platform/windows/include ${CONTAINERV_JANSSON_INCLUDE} ${CONTAINERV_YAML_INCLUDE})
 # The POSIX names the portable layers use that Windows spells differently (uid_t, O_CLOEXEC ...):
 # one header, forced into every file of this target, so that no shared file includes a
 # platform header (scripts/check-layers.sh).
@@ -47,7 +54,7 @@ target_compile_options(containerv_objects PRIVATE -include ${_cv_lib}/platform/w
 target_compile_definitions(containerv_objects PRIVATE _GNU_SOURCE= __USE_MINGW_ANSI_STDIO=1 YAML_DECLARE_STATIC CONTAINERV_BUILDING_DLL
   _WIN32_WINNT=0x0A00 WINVER=0x0A00 UNICODE _UNICODE)
 set(CONTAINERV_WINDOWS_LIBRARIES ${CONTAINERV_JANSSON_LIBRARY} ${CONTAINERV_YAML_LIBRARY}
-  advapi32 virtdisk bcrypt ole32 pthread)
+  advapi32 virtdisk bcrypt ole32 psapi ws2_32 pthread)
 
 add_library(containerv SHARED $<TARGET_OBJECTS:containerv_objects>)
 target_include_directories(containerv PUBLIC ${_cv_lib}/include)

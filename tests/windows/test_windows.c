@@ -18,7 +18,7 @@
 #include <windows.h>
 
 #include "platform/windows/windows.h"
-#include "quote.h"
+#include "platform/windows/quote.h"
 
 enum result { PASS, FAIL, SKIP };
 

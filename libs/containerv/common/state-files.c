@@ -47,7 +47,7 @@ ssize_t cv_name_entry_read(const char *dir, const char *name, char *buffer, size
 	return n;
 }
 
-void cv_name_entry_remove(const char *dir, const char *name)
+void cv_file_remove_in(const char *dir, const char *name)
 {
 	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -126,5 +126,7 @@ int cv_write_file_atomic_in(const char *dir, const char *name, const char *spare
 
 	if (dirfd < 0)
 		return -1;
+	if (spare == NULL)
+		return cv_write_file_atomic_at(dirfd, name, content, length, mode);
 	return cv_write_file_atomic_via_at(dirfd, name, spare, content, length, mode);
 }

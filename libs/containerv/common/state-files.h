@@ -26,8 +26,8 @@
 int cv_name_entry_create(const char *dir, const char *name, const char *target);
 /* The entry's target into buffer (NUL-terminated, at most size - 1 bytes): its length, or -1 (ENOENT). */
 ssize_t cv_name_entry_read(const char *dir, const char *name, char *buffer, size_t size);
-/* Removes the entry (none is fine); never fails. */
-void cv_name_entry_remove(const char *dir, const char *name);
+/* Removes dir/name, a name's entry or a file (none is fine); never fails. */
+void cv_file_remove_in(const char *dir, const char *name);
 
 /*
  * The lock of the state directory path (a container's, under any of its names: <id>, .creating-<id>,
@@ -49,8 +49,8 @@ int cv_file_mtime_in(const char *dir, const char *name, int64_t *mtime_ns);
 int cv_read_file_in(const char *dir, const char *name, char **content, size_t *length, size_t max);
 /*
  * Writes dir/name atomically (a reader sees the old content or the new, never a part), through the
- * empty file spare when there is one (cv_write_file_atomic_via_at; Windows has no spares: a new
- * temporary file moved over name).
+ * empty file spare when there is one (cv_write_file_atomic_via_at; NULL: none; Windows has no spares:
+ * a new temporary file moved over name).
  */
 int cv_write_file_atomic_in(const char *dir, const char *name, const char *spare, const char *content, size_t length,
                             mode_t mode);

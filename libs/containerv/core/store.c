@@ -117,7 +117,7 @@ static bool free_name_of_abandoned(struct containerv_context *context, const cha
 		cv_rm_rf(path);
 		cv_dir_unlock(lock);
 	}
-	cv_name_entry_remove(names, name);
+	cv_file_remove_in(names, name);
 	cv_error_clear();
 	return true;
 }
@@ -148,7 +148,7 @@ void cv_state_release_name(struct containerv_context *context, const char *name,
 	/* Only remove the entry if it is still ours. */
 	if (cv_name_entry_read(dir, name, target, sizeof target) == CV_ID_LENGTH &&
 	    memcmp(target, id, CV_ID_LENGTH) == 0)
-		cv_name_entry_remove(dir, name);
+		cv_file_remove_in(dir, name);
 }
 
 const char *containerv_state_name(enum containerv_state status)
