@@ -363,23 +363,37 @@ static void wait_output(const struct containerv_container *c)
 	(void)c; /* the process wrote its log itself: it is complete once the process has ended */
 }
 
+/*
+ * Under the lock (remove): waits for the first process, not for the monitor, which needs the lock to
+ * record; the end is recorded here, and the monitor, finding it recorded, leaves it.
+ */
 static int terminate(struct containerv_container *c)
 {
-	HANDLE monitor = open_monitor(c);
-	DWORD waited;
+	HANDLE process;
+	DWORD waited, code = 128 + SIGKILL;
 
-	if (monitor == NULL)
+	if (!cv_state_has_init(c))
 		return 0;
+	process = cv_win_open_process((DWORD)c->state.pid, c->state.pid_start_time, SYNCHRONIZE);
 	if (terminate_job(c, 128 + SIGKILL) < 0) {
-		CloseHandle(monitor);
+		if (process != NULL)
+			CloseHandle(process);
 		return -1;
 	}
-	waited = WaitForSingleObject(monitor, 10000);
-	CloseHandle(monitor);
-	if (waited != WAIT_OBJECT_0)
-		return cv_error_errno(EBUSY, "container %s: its monitor did not end within 10 s", containerv_name(c));
-	cv_state_read(c, c->dir);
-	return 0;
+	if (process != NULL) {
+		waited = WaitForSingleObject(process, 10000);
+		if (waited == WAIT_OBJECT_0)
+			GetExitCodeProcess(process, &code);
+		CloseHandle(process);
+		if (waited != WAIT_OBJECT_0)
+			return cv_error_errno(EBUSY, "container %s: its process did not end within 10 s",
+			                      containerv_name(c));
+	}
+	c->state.status = CV_STATE_EXITED;
+	c->state.exit.code = (int)code;
+	c->state.exit.signal = 0;
+	c->state.finished_ns = cv_now_ns();
+	return cv_state_save(c);
 }
 
 static int stats(struct containerv_container *c, struct containerv_stats *stats)

@@ -56,6 +56,14 @@ int cv_win_error(DWORD error, const char *format, ...)
 	case WAIT_TIMEOUT:
 		err = ETIMEDOUT;
 		break;
+	case ERROR_ALREADY_EXISTS:
+	case ERROR_FILE_EXISTS:
+		err = EEXIST;
+		break;
+	case ERROR_SHARING_VIOLATION:
+	case ERROR_LOCK_VIOLATION:
+		err = EBUSY;
+		break;
 	default:
 		err = EIO;
 	}

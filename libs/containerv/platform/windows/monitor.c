@@ -200,12 +200,13 @@ static void record_exit(struct containerv_context *context, const char *id, DWOR
 
 	if (cv_state_load(context, id, &c) < 0)
 		return;
-	cv_write_file_atomic_in(c->dir, "exit.json", NULL, text, (size_t)length, 0600);
+	/* Under the lock: a removal holding it (containerv_remove's terminate, then destroy) is not raced. */
 	if (backend->lock(c) < 0) {
 		containerv_close(c);
 		return;
 	}
 	if (c->state.pid == (containerv_pid_t)pid && cv_state_has_init(c)) {
+		cv_write_file_atomic_in(c->dir, "exit.json", NULL, text, (size_t)length, 0600);
 		c->state.status = CV_STATE_EXITED;
 		c->state.exit.code = (int)code;
 		c->state.exit.signal = 0;
