@@ -4,19 +4,21 @@
 #
 # What it builds:
 #   containerv.dll + libcontainerv.dll.a   the portable layers that compile for Windows today
-#                                          (below) and platform/windows (Job Objects, tokens,
-#                                          virtual disks, HCS)
-#   containerv.exe                         tools/containerv-windows: version, run, security
+#                                          (below: common/, config/, core/ with its state store and
+#                                          state machine, security/, network/'s parsing) and
+#                                          platform/windows (core's backend over Job Objects,
+#                                          tokens, virtual disks, HCS; BCrypt digests)
+#   containerv.exe                         tools/containerv-windows: version, run (--rm, -d), ps,
+#                                          inspect, logs, stats, top, stop, kill, wait, rm, security
 #   test_windows.exe                       tests/windows, run under wine by tests/windows/run.sh
 #
-# Not yet in it: core/ (the state store and the state machine use POSIX *at() calls, flock and
-# poll), image/ (libarchive, libcurl, OpenSSL: to be replaced by WinHTTP and BCrypt), network/,
-# orchestration/, lb/, metrics/, pool/, spec/ (depends on image/ and network/). The shared CLI
-# (tools/containerv) needs core/.
+# Not yet in it: core/'s supervisor, volumes, copy and commit (sockets, mounts, tar), image/
+# (libarchive, libcurl: WinHTTP for the registry to come), network/'s host side, orchestration/,
+# lb/, metrics/, pool/, spec/ (depends on image/). The shared CLI (tools/containerv) needs them.
 #
 # Third-party: jansson and libyaml, built from Debian's source packages by
 # scripts/mingw-deps.sh into CONTAINERV_MINGW_PREFIX (static); everything else is Windows' own
-# (kernel32, advapi32, virtdisk, bcrypt; computecore.dll and userenv.dll's AppContainer functions are
+# (kernel32, advapi32, virtdisk, bcrypt, psapi, ws2_32; computecore.dll and userenv.dll's AppContainer functions are
 # bound at run time).
 set(CONTAINERV_MINGW_PREFIX "" CACHE PATH "Prefix of the mingw builds of jansson and libyaml (scripts/mingw-deps.sh)")
 find_path(CONTAINERV_JANSSON_INCLUDE jansson.h PATHS ${CONTAINERV_MINGW_PREFIX}/include REQUIRED)
