@@ -57,6 +57,33 @@ static int open_container(const char *verb, const char *id, struct containerv_co
 	return 0;
 }
 
+/*
+ * Runs action on each container named in argv[first..]: its output line (the name as given, unless
+ * print is set to print its own), an error line for each that fails; 1 when any failed.
+ */
+static int each_container(const char *verb, int argc, char **argv, int first,
+                          int (*action)(struct containerv_container *container, void *user, int *print), void *user)
+{
+	int ret = 0;
+
+	for (int i = first; i < argc; i++) {
+		struct containerv_container *container = NULL;
+		int print = 1;
+		if (open_container(verb, argv[i], &container) < 0) {
+			ret = 1;
+			continue;
+		}
+		if (action(container, user, &print) < 0) {
+			fprintf(stderr, "containerv: %s: %s\n", verb, containerv_last_error());
+			ret = 1;
+		} else if (print) {
+			printf("%s\n", argv[i]);
+		}
+		containerv_close(container);
+	}
+	return ret;
+}
+
 /* docker's STATUS column: "Up", "Exited (3)", "Created". */
 static void status_text(const struct containerv_info *info, char *buffer, size_t size)
 {
@@ -196,10 +223,16 @@ static int cmd_rm(int argc, char **argv)
 	return ret;
 }
 
+static int stop_one(struct containerv_container *container, void *user, int *print)
+{
+	(void)print;
+	return containerv_stop(container, 0, *(unsigned int *)user);
+}
+
 static int cmd_stop(int argc, char **argv)
 {
 	unsigned int timeout = CONTAINERV_STOP_TIMEOUT_DEFAULT;
-	int ret = 0, i = 1, missing = 0;
+	int i = 1, missing = 0;
 	const char *value;
 
 	if (i < argc && ((value = flag_value(argc, argv, &i, "-t", &missing)) != NULL ||
@@ -217,26 +250,18 @@ static int cmd_stop(int argc, char **argv)
 		fprintf(stderr, "usage: containerv stop [-t SECONDS] CONTAINER...\n");
 		return 125;
 	}
-	for (; i < argc; i++) {
-		struct containerv_container *container = NULL;
-		if (open_container("stop", argv[i], &container) < 0) {
-			ret = 1;
-			continue;
-		}
-		if (containerv_stop(container, 0, timeout) < 0) {
-			fprintf(stderr, "containerv: stop: %s\n", containerv_last_error());
-			ret = 1;
-		} else {
-			printf("%s\n", argv[i]);
-		}
-		containerv_close(container);
-	}
-	return ret;
+	return each_container("stop", argc, argv, i, stop_one, &timeout);
+}
+
+static int kill_one(struct containerv_container *container, void *user, int *print)
+{
+	(void)print;
+	return containerv_kill(container, *(int *)user);
 }
 
 static int cmd_kill(int argc, char **argv)
 {
-	int signal = 9, ret = 0, i = 1, missing = 0;
+	int signal = 9, i = 1, missing = 0;
 	const char *value;
 
 	if (i < argc && ((value = flag_value(argc, argv, &i, "-s", &missing)) != NULL ||
@@ -265,47 +290,28 @@ static int cmd_kill(int argc, char **argv)
 		fprintf(stderr, "usage: containerv kill [-s SIGNAL] CONTAINER...\n");
 		return 125;
 	}
-	for (; i < argc; i++) {
-		struct containerv_container *container = NULL;
-		if (open_container("kill", argv[i], &container) < 0) {
-			ret = 1;
-			continue;
-		}
-		if (containerv_kill(container, signal) < 0) {
-			fprintf(stderr, "containerv: kill: %s\n", containerv_last_error());
-			ret = 1;
-		} else {
-			printf("%s\n", argv[i]);
-		}
-		containerv_close(container);
-	}
-	return ret;
+	return each_container("kill", argc, argv, i, kill_one, &signal);
+}
+
+static int wait_one(struct containerv_container *container, void *user, int *print)
+{
+	struct containerv_exit exit_status;
+
+	(void)user;
+	*print = 0;
+	if (containerv_wait(container, &exit_status) < 0)
+		return -1;
+	printf("%d\n", exit_status.code);
+	return 0;
 }
 
 static int cmd_wait(int argc, char **argv)
 {
-	int ret = 0;
-
 	if (argc < 2) {
 		fprintf(stderr, "usage: containerv wait CONTAINER...\n");
 		return 125;
 	}
-	for (int i = 1; i < argc; i++) {
-		struct containerv_container *container = NULL;
-		struct containerv_exit exit_status;
-		if (open_container("wait", argv[i], &container) < 0) {
-			ret = 1;
-			continue;
-		}
-		if (containerv_wait(container, &exit_status) < 0) {
-			fprintf(stderr, "containerv: wait: %s\n", containerv_last_error());
-			ret = 1;
-		} else {
-			printf("%d\n", exit_status.code);
-		}
-		containerv_close(container);
-	}
-	return ret;
+	return each_container("wait", argc, argv, 1, wait_one, NULL);
 }
 
 static int cmd_logs(int argc, char **argv)

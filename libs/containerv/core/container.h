@@ -113,6 +113,12 @@ static inline bool cv_state_is_paused(const struct containerv_container *contain
 	return container->state.status == CV_STATE_RUNNING && container->state.paused;
 }
 
+/*
+ * core/lifecycle.c: whether signal's default action is to ignore, stop or continue (SIGCHLD, SIGCONT,
+ * SIGSTOP ...): a process that has not run yet stays as it is, and a Windows job cannot carry it out.
+ */
+bool cv_signal_leaves_process(int signal);
+
 /* core/update.c: thaws a paused container and records it (stop, after its signal); best effort. */
 void cv_resume_if_paused(struct containerv_container *container);
 

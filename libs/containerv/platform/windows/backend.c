@@ -289,24 +289,6 @@ static int supervisor_spawn(struct containerv_container *c)
 	return not_on_windows("the supervisor");
 }
 
-/* Signals whose default action ends a process: the only kind a job can carry out. */
-static bool ends_a_process(int signal)
-{
-	switch (signal) {
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return false;
-	default:
-		return true;
-	}
-}
-
 static int terminate_job(struct containerv_container *c, int code)
 {
 	char name[96];
@@ -327,7 +309,8 @@ static int terminate_job(struct containerv_container *c, int code)
 
 static int signal_container(struct containerv_container *c, int signal)
 {
-	if (!ends_a_process(signal))
+	/* Only those whose default action ends a process: a job can carry out nothing else. */
+	if (cv_signal_leaves_process(signal))
 		return cv_error_errno(ENOTSUP, "signal %d: a job object can only end its processes (docs/windows.md)",
 		                      signal);
 	return terminate_job(c, 128 + signal);
