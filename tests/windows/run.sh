@@ -163,6 +163,17 @@ else
 fi
 cv rm "$id" >/dev/null
 
+# the same for an autoremove container: the next look (ps) removes it, as its monitor would have
+id=$(run_d --rm --rootfs "$sys32" ping.exe -n 124 127.0.0.1)
+until_true running "ping.exe -n 124"
+pkill -9 -f "cv_win_monitor.*$id"
+if until_true gone "ping.exe -n 124" && ! grep -q "${id:0:12}" <<<"$(cv ps -a)" &&
+	[ ! -e "$root_unix/containers/$id" ]; then
+	pass autoremove_monitor_killed
+else
+	fail autoremove_monitor_killed "$(cv ps -a)"
+fi
+
 id=$(run_d --rootfs "$sys32" ping.exe -n 123 127.0.0.1)
 out=$(cv rm -f "$id")
 [ $? -eq 0 ] && gone "ping.exe -n 123" && [ ! -e "$root_unix/containers/$id" ] && pass rm_force ||

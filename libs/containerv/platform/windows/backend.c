@@ -160,20 +160,6 @@ static int destroy(struct containerv_container *c, bool remove_anonymous_volumes
 	return 0;
 }
 
-static int collect(struct containerv_container *c)
-{
-	refresh(c);
-	if (!c->config.autoremove || c->state.status != CV_STATE_EXITED)
-		return 0;
-	/* Its monitor removes it; one that died before it could is done here. */
-	if (cv_dir_lock(c->dir, false) < 0 || destroy(c, true) < 0) {
-		cv_error_clear();
-		return 0;
-	}
-	containerv_close(c); /* lets go of the lock */
-	return 1;
-}
-
 static int lock(struct containerv_container *c)
 {
 	int held;
@@ -209,6 +195,27 @@ static void adopt_lock(struct containerv_container *c, int held)
 {
 	c->platform->lock = held;
 	c->platform->lock_depth = 1;
+}
+
+static int collect(struct containerv_container *c)
+{
+	refresh(c);
+	if (!c->config.autoremove || c->state.status != CV_STATE_EXITED)
+		return 0;
+	/* Its monitor removes it; one that died before it could is done here. */
+	int held = cv_dir_lock(c->dir, false);
+	if (held < 0) {
+		cv_error_clear();
+		return 0;
+	}
+	adopt_lock(c, held); /* containerv_close lets go of it */
+	if (destroy(c, true) < 0) {
+		cv_error_clear();
+		unlock(c);
+		return 0;
+	}
+	containerv_close(c);
+	return 1;
 }
 
 /* What a job cannot give, refused naming it before anything is made. */
