@@ -1,6 +1,8 @@
 /*
- * The Windows test program (docs/windows.md), linked with containerv.dll: the job-object backend,
- * the security profiles through the public API, the command-line quoting of containerv.exe.
+ * The Windows test program (docs/windows.md), linked with the library's objects: the job-object backend,
+ * the security profiles through the public API, the command-line quoting of containerv.exe, the
+ * state store's file primitives (common/state-files.h) and sha256 through BCrypt. The state store
+ * as a whole (run -d, ps, stop, rm ...) is tested through containerv.exe by tests/windows/run.sh.
  *
  *   test_windows.exe            runs every test; one line each: PASS, FAIL, or SKIP with the reason
  *   test_windows.exe --list     names the tests and what each needs
@@ -17,8 +19,11 @@
 #include <string.h>
 #include <windows.h>
 
+#include "common/digest.h"
+#include "common/state-files.h"
+#include "common/util.h"
+#include "platform/windows/quote.h"
 #include "platform/windows/windows.h"
-#include "quote.h"
 
 enum result { PASS, FAIL, SKIP };
 
@@ -477,6 +482,129 @@ static enum result test_command_line_quoting(void)
 	return PASS;
 }
 
+/* ---- the state store's file primitives (platform/windows/state-files.c) */
+
+/* A fresh directory under %TEMP% for one test: path gets it. */
+static int scratch_dir(const char *test, char *path, size_t size)
+{
+	char temp[MAX_PATH];
+
+	GetTempPathA(sizeof(temp), temp);
+	snprintf(path, size, "%scontainerv-test-%s-%lu", temp, test, (unsigned long)GetCurrentProcessId());
+	cv_rm_rf(path);
+	return cv_mkdir_p(path, 0700);
+}
+
+static int entries_in(const char *dir)
+{
+	char pattern[MAX_PATH];
+	WIN32_FIND_DATAA entry;
+	HANDLE find;
+	int count = 0;
+
+	snprintf(pattern, sizeof(pattern), "%s\\*", dir);
+	find = FindFirstFileA(pattern, &entry);
+	if (find == INVALID_HANDLE_VALUE)
+		return -1;
+	do {
+		if (strcmp(entry.cFileName, ".") != 0 && strcmp(entry.cFileName, "..") != 0)
+			count++;
+	} while (FindNextFileA(find, &entry));
+	FindClose(find);
+	return count;
+}
+
+#define TEST_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static enum result test_state_dir_lock(void)
+{
+	char root[MAX_PATH], dir[MAX_PATH], removing[MAX_PATH];
+	int first, second;
+
+	CHECK(scratch_dir("lock", root, sizeof(root)) == 0, "scratch directory: %s", containerv_last_error());
+	snprintf(dir, sizeof(dir), "%s\\%s", root, TEST_ID);
+	snprintf(removing, sizeof(removing), "%s\\.removing-%s", root, TEST_ID);
+	CHECK(cv_dir_lock(dir, false) < 0 && errno == ENOENT, "a missing directory was locked (errno %d)", errno);
+	CHECK(cv_mkdir_p(dir, 0700) == 0, "mkdir %s", dir);
+	first = cv_dir_lock(dir, false);
+	CHECK(first >= 0, "first lock: %s", containerv_last_error());
+	second = cv_dir_lock(dir, false);
+	CHECK(second < 0 && errno == EWOULDBLOCK, "a second holder got the lock (%d, errno %d)", second, errno);
+	/* The lock follows the directory's rename, as an flock follows the inode on Linux. */
+	CHECK(MoveFileA(dir, removing), "rename to .removing-: error %lu", GetLastError());
+	second = cv_dir_lock(removing, false);
+	CHECK(second < 0 && errno == EWOULDBLOCK, "the renamed directory's lock was free (%d, errno %d)", second,
+	      errno);
+	cv_dir_unlock(first);
+	second = cv_dir_lock(removing, false);
+	CHECK(second >= 0, "the lock let go of is still held: %s", containerv_last_error());
+	cv_dir_unlock(second);
+	/* The lock file goes with its last holder: only the directory is left. */
+	CHECK(entries_in(root) == 1, "%d entries left in %s (expected the directory alone)", entries_in(root), root);
+	CHECK(cv_rm_rf(root) == 0, "rm %s", root);
+	return PASS;
+}
+
+static enum result test_state_name_entry(void)
+{
+	char root[MAX_PATH], target[80];
+
+	CHECK(scratch_dir("names", root, sizeof(root)) == 0, "scratch directory: %s", containerv_last_error());
+	CHECK(cv_name_entry_create(root, "web", TEST_ID) == 0, "create: %s", containerv_last_error());
+	CHECK(cv_name_entry_create(root, "web", "f" TEST_ID) < 0 && errno == EEXIST,
+	      "a second entry of one name was made (errno %d)", errno);
+	CHECK(cv_name_entry_read(root, "web", target, sizeof(target)) == 64 && strcmp(target, TEST_ID) == 0,
+	      "read back [%s]", target);
+	cv_file_remove_in(root, "web");
+	CHECK(cv_name_entry_read(root, "web", target, sizeof(target)) < 0, "a removed entry was read");
+	CHECK(entries_in(root) == 0, "%d entries left in %s", entries_in(root), root);
+	CHECK(cv_rm_rf(root) == 0, "rm %s", root);
+	return PASS;
+}
+
+static enum result test_state_atomic_write(void)
+{
+	char root[MAX_PATH];
+	char *text = NULL;
+	int64_t mtime = 0;
+
+	CHECK(scratch_dir("atomic", root, sizeof(root)) == 0, "scratch directory: %s", containerv_last_error());
+	CHECK(cv_write_file_atomic_in(root, "state.json", NULL, "old", 3, 0600) == 0, "first write: %s",
+	      containerv_last_error());
+	CHECK(cv_write_file_atomic_in(root, "state.json", ".state.json.spare", "new\n", 4, 0600) == 0,
+	      "replacing write: %s", containerv_last_error());
+	CHECK(cv_read_file_in(root, "state.json", &text, NULL, 100) == 0 && strcmp(text, "new\n") == 0,
+	      "read back [%s] (binary: no \\r added)", text != NULL ? text : "(null)");
+	free(text);
+	CHECK(cv_file_exists_in(root, "state.json") == 1 && cv_file_exists_in(root, "none") == 0, "exists");
+	CHECK(cv_file_mtime_in(root, "state.json", &mtime) == 0 && mtime > 1600000000LL * 1000000000LL, "mtime %lld",
+	      (long long)mtime);
+	CHECK(entries_in(root) == 1, "%d entries in %s: a temporary file was left", entries_in(root), root);
+	CHECK(cv_rm_rf(root) == 0, "rm %s", root);
+	return PASS;
+}
+
+/* ---- sha256 through BCrypt (platform/windows/digest.c) */
+
+static enum result test_digest_sha256(void)
+{
+	static const char abc[] = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	static const char empty[] = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	char out[CV_DIGEST_SIZE];
+	struct cv_digester *d = NULL;
+
+	CHECK(cv_digest_buffer("abc", 3, out) == 0 && strcmp(out, abc) == 0, "sha256(abc) = %s", out);
+	CHECK(cv_digest_buffer("", 0, out) == 0 && strcmp(out, empty) == 0, "sha256() = %s", out);
+	CHECK(cv_digester_new(&d) == 0, "digester: %s", containerv_last_error());
+	CHECK(cv_digester_update(d, "a", 1) == 0 && cv_digester_update(d, "bc", 2) == 0 &&
+	              cv_digester_final(d, out) == 0 && strcmp(out, abc) == 0,
+	      "in two parts: %s", out);
+	CHECK(cv_digester_update(d, "x", 1) < 0, "an update after final was taken");
+	cv_digester_free(d);
+	CHECK(cv_digest_is_valid(abc) && !cv_digest_is_valid("sha256:xyz"), "validity");
+	return PASS;
+}
+
 static const struct test {
 	const char *name;
 	enum result (*run)(void);
@@ -500,6 +628,10 @@ static const struct test {
         {"vhd.create_attach", test_vhd, "Windows, elevated"},
         {"hcs.available", test_hcs, "Windows with the Containers feature"},
         {"cli.command_line_quoting", test_command_line_quoting, "wine"},
+        {"state.dir_lock", test_state_dir_lock, "wine"},
+        {"state.name_entry", test_state_name_entry, "wine"},
+        {"state.atomic_write", test_state_atomic_write, "wine"},
+        {"digest.sha256", test_digest_sha256, "wine"},
 };
 
 int main(int argc, char **argv)

@@ -1,16 +1,19 @@
 /*
  * containerv.exe: the Windows CLI (docs/windows.md).
  *
- *   containerv version
- *   containerv run --rm [--memory SIZE] [--cpus N] [--pids-limit N] [--security LEVEL]
- *                  --rootfs DIR PROGRAM [ARG...]
+ *   containerv [--root DIR] version
+ *   containerv [--root DIR] run (--rm | -d [--rm] [--name NAME]) [--memory SIZE] [--cpus N]
+ *                  [--pids-limit N] [--security LEVEL] --rootfs DIR PROGRAM [ARG...]
+ *   containerv [--root DIR] ps|inspect|rm|stop|kill|wait|logs|stats|top ... (verbs.c)
  *   containerv security audit LEVEL|FILE
  *
  * run: PROGRAM is looked up in DIR (DIR\PROGRAM, then DIR\PROGRAM.exe), started in a new job
- * object with the limits, the level's token and DIR as its working directory; its output goes to
- * ours and its exit code is ours. Docker's codes otherwise: 125 for a bad command line or a
- * failure before the program starts, 126 for a program that cannot be executed, 127 for one that
- * is not there.
+ * object with the limits, the level's token and DIR as its working directory. With --rm alone it
+ * runs attached: its output goes to ours and its exit code is ours. With -d it is a container of
+ * the state store (containerv_create_in: the same code as on Linux, over the Windows backend) under
+ * the state root (--root, else %ProgramData%\containerv): its id is printed, its output goes to its
+ * log. Docker's codes otherwise: 125 for a bad command line or a failure before the program
+ * starts, 126 for a program that cannot be executed, 127 for one that is not there.
  */
 #include <chef/containerv.h>
 #include <errno.h>
@@ -20,8 +23,9 @@
 #include <sys/stat.h>
 #include <windows.h>
 
+#include "platform/windows/quote.h"
 #include "platform/windows/windows.h"
-#include "quote.h"
+#include "verbs.h"
 
 #define EXIT_RUN_FAILED 125
 #define EXIT_CANNOT_EXECUTE 126
@@ -29,11 +33,19 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: containerv version\n"
-	             "       containerv run --rm [--memory SIZE] [--cpus N] [--pids-limit N] [--security LEVEL]\n"
-	             "                      --rootfs DIR PROGRAM [ARG...]\n"
-	             "       containerv security audit LEVEL|FILE\n"
-	             "Not in the Windows build yet: ps, inspect, rm, images, networks, compose (docs/windows.md).\n");
+	fprintf(out,
+	        "usage: containerv [--root DIR] COMMAND\n"
+	        "       containerv version\n"
+	        "       containerv run (--rm | -d [--rm] [--name NAME]) [--memory SIZE] [--cpus N] [--pids-limit N]\n"
+	        "                      [--security LEVEL] --rootfs DIR PROGRAM [ARG...]\n"
+	        "       containerv ps [-a] [-q]\n"
+	        "       containerv inspect|logs|top|stats CONTAINER\n"
+	        "       containerv rm [-f] CONTAINER...\n"
+	        "       containerv stop [-t SECONDS] CONTAINER...\n"
+	        "       containerv kill [-s SIGNAL] CONTAINER...\n"
+	        "       containerv wait CONTAINER...\n"
+	        "       containerv security audit LEVEL|FILE\n"
+	        "Not in the Windows build yet: images, exec, networks, volumes, compose (docs/windows.md).\n");
 }
 
 static int cmd_version(void)
@@ -45,7 +57,7 @@ static int cmd_version(void)
 }
 
 /* "--flag VALUE" or "--flag=VALUE" at argv[*i]: the value, or NULL (not this flag). */
-static const char *flag_value(int argc, char **argv, int *i, const char *flag, int *missing)
+const char *flag_value(int argc, char **argv, int *i, const char *flag, int *missing)
 {
 	size_t length = strlen(flag);
 
@@ -73,12 +85,16 @@ static int cmd_run(int argc, char **argv)
 {
 	struct containerv_limits limits = CONTAINERV_LIMITS_INIT;
 	enum containerv_security_level level = CV_SECURITY_RESTRICTED;
-	const char *rootfs = NULL, *value;
-	int remove = 0, i, missing = 0;
+	const char *rootfs = NULL, *name = NULL, *value;
+	int remove = 0, detach = 0, i, missing = 0;
 
 	for (i = 2; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--rm") == 0) {
 			remove = 1;
+		} else if (strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--detach") == 0) {
+			detach = 1;
+		} else if ((value = flag_value(argc, argv, &i, "--name", &missing)) != NULL) {
+			name = value;
 		} else if ((value = flag_value(argc, argv, &i, "--memory", &missing)) != NULL ||
 		           (value = flag_value(argc, argv, &i, "-m", &missing)) != NULL) {
 			if (containerv_parse_size(value, &limits.memory_bytes) < 0) {
@@ -121,9 +137,14 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "containerv: %s needs a value\n", argv[i]);
 		return EXIT_RUN_FAILED;
 	}
-	if (!remove) {
+	if (!remove && !detach) {
 		fprintf(stderr,
-		        "containerv: run: only --rm is supported on Windows yet (no state store: docs/windows.md)\n");
+		        "containerv: run: give --rm (attached) or -d (detached): an attached run that keeps its "
+		        "container is not in the Windows build yet (docs/windows.md)\n");
+		return EXIT_RUN_FAILED;
+	}
+	if (name != NULL && !detach) {
+		fprintf(stderr, "containerv: run: --name needs -d on Windows\n");
 		return EXIT_RUN_FAILED;
 	}
 	if (rootfs == NULL) {
@@ -150,6 +171,9 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_NOT_FOUND;
 		}
 	}
+
+	if (detach)
+		return run_detached(rootfs, name, remove, &limits, level, (const char *const *)argv + i);
 
 	struct cv_win_job_limits job_limits;
 	if (cv_win_job_limits_from(&limits, &job_limits) < 0) {
@@ -214,6 +238,22 @@ static int cmd_security(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	int missing = 0, i = 1;
+	const char *root;
+
+	/* --root DIR before the command: argv[1..] is shifted past it */
+	if (argc > 1 && (root = flag_value(argc, argv, &i, "--root", &missing)) != NULL) {
+		if (containerv_set_root(root) < 0) {
+			fprintf(stderr, "containerv: --root %s: %s\n", root, containerv_last_error());
+			return 125;
+		}
+		argv[i] = argv[0];
+		argv += i;
+		argc -= i;
+	} else if (missing) {
+		fprintf(stderr, "containerv: --root needs a value\n");
+		return 125;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -224,10 +264,17 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (strcmp(argv[1], "security") == 0)
 		return cmd_security(argc, argv);
+	for (size_t v = 0; v < verb_count; v++)
+		if (strcmp(argv[1], verbs[v].name) == 0)
+			return verbs[v].run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "containerv: unknown command %s (in the Windows build: version, run, security)\n", argv[1]);
+	fprintf(stderr,
+	        "containerv: unknown command %s (in the Windows build: version, run, ps, inspect, rm, stop, kill, "
+	        "wait, "
+	        "logs, stats, top, security)\n",
+	        argv[1]);
 	return 2;
 }

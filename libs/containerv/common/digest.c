@@ -1,6 +1,8 @@
 /*
  * sha256 digests through OpenSSL's EVP interface (which picks the CPU's
- * SHA extensions when present: pull and unpack hash every byte).
+ * SHA extensions when present: pull and unpack hash every byte). The
+ * Windows build's digester is BCrypt's (platform/windows/digest.c); the
+ * text form and the one-shot are common/digest-text.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,7 +45,6 @@ int cv_digester_update(struct cv_digester *d, const void *data, size_t length)
 
 int cv_digester_final(struct cv_digester *d, char out[72])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[EVP_MAX_MD_SIZE];
 	unsigned int length = 0;
 
@@ -52,12 +53,7 @@ int cv_digester_final(struct cv_digester *d, char out[72])
 	d->finished = true;
 	if (EVP_DigestFinal_ex(d->context, raw, &length) != 1 || length != 32)
 		return cv_error_errno(EIO, "sha256: digest final failed");
-	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[raw[i] >> 4];
-		out[8 + 2 * i] = hex[raw[i] & 15];
-	}
-	out[71] = '\0';
+	cv_digest_format(raw, out);
 	return 0;
 }
 
@@ -67,35 +63,4 @@ void cv_digester_free(struct cv_digester *d)
 		return;
 	EVP_MD_CTX_free(d->context);
 	free(d);
-}
-
-int cv_digest_buffer(const void *data, size_t length, char out[72])
-{
-	struct cv_digester *d = NULL;
-	int ret;
-
-	if (cv_digester_new(&d) != 0)
-		return -1;
-	ret = cv_digester_update(d, data, length);
-	if (ret == 0)
-		ret = cv_digester_final(d, out);
-	cv_digester_free(d);
-	return ret;
-}
-
-bool cv_digest_is_valid(const char *digest)
-{
-	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0)
-		return false;
-	for (int i = 0; i < 64; i++) {
-		char c = digest[7 + i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return digest[71] == '\0';
-}
-
-const char *cv_digest_hex(const char *digest)
-{
-	return digest + 7;
 }

@@ -1,6 +1,8 @@
 /*
  * Internal: sha256 content digests ("sha256:<64 lowercase hex>"), the
- * identity of every blob, layer and image in the store (OpenSSL EVP).
+ * identity of every blob, layer and image in the store. The digester is the
+ * platform's (common/digest.c: OpenSSL EVP; platform/windows/digest.c:
+ * BCrypt), the rest is common/digest-text.c.
  */
 #ifndef CV_COMMON_DIGEST_H
 #define CV_COMMON_DIGEST_H
@@ -20,6 +22,9 @@ int cv_digester_update(struct cv_digester *d, const void *data, size_t length);
 int cv_digester_final(struct cv_digester *d, char out[72]);
 /* Accepts NULL. */
 void cv_digester_free(struct cv_digester *d);
+
+/* "sha256:" and the 64 hex digits of 32 raw bytes into out. */
+void cv_digest_format(const unsigned char raw[32], char out[72]);
 
 /* One-shot digest of a buffer. */
 int cv_digest_buffer(const void *data, size_t length, char out[72]);

@@ -274,3 +274,13 @@ int cv_rm_rf(const char *path)
 		return cv_error_sys("remove %s", path);
 	return 0;
 }
+
+bool cv_path_is_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
+const char *cv_default_state_root(void)
+{
+	return "/var/lib/containerv";
+}

@@ -94,6 +94,11 @@ int cv_write_file_atomic_via_at(int dirfd, const char *name, const char *spare, 
 #define CV_RETIRED_SLOTS 3
 void cv_retired_name(const char *name, int slot, char *buffer, size_t size);
 
+/* Whether path is absolute on this platform ("/..."; Windows: a drive letter, colon, separator, or a UNC path). */
+bool cv_path_is_absolute(const char *path);
+/* The default state root: /var/lib/containerv; Windows: %ProgramData%, then containerv. */
+const char *cv_default_state_root(void);
+
 /* mkdir -p with mode; existing directories are fine. */
 int cv_mkdir_p(const char *path, mode_t mode);
 /*

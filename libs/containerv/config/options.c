@@ -204,7 +204,7 @@ int containerv_options_set_layers(struct containerv_options *options, const char
 	if (copy == NULL)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		if (layers[i] == NULL || layers[i][0] != '/') {
+		if (layers[i] == NULL || !cv_path_is_absolute(layers[i])) {
 			cv_strv_free(copy);
 			return cv_error_errno(EINVAL, "rootfs %s: must be an absolute path",
 			                      layers[i] ? layers[i] : "(null)");
@@ -605,7 +605,8 @@ int containerv_options_set_stdio(struct containerv_options *options, containerv_
 		return cv_error_errno(EINVAL, "stdio: no options");
 	if (in < CONTAINERV_STDIO_PIPE || out < CONTAINERV_STDIO_PIPE || err < CONTAINERV_STDIO_STDOUT ||
 	    (err == CONTAINERV_STDIO_STDOUT && out != CONTAINERV_STDIO_PIPE))
-		return cv_error_errno(EINVAL, "stdio: invalid descriptors %d, %d, %d", in, out, err);
+		return cv_error_errno(EINVAL, "stdio: invalid descriptors %lld, %lld, %lld", (long long)in,
+		                      (long long)out, (long long)err);
 	/* The numbers only: the caller's descriptors are duplicated when a container is created from them. */
 	options->stdio_set = true;
 	options->stdio[0] = in;

@@ -91,8 +91,8 @@ struct cv_backend_ops {
 	int (*lock)(struct containerv_container *container);
 	void (*unlock)(struct containerv_container *container);
 	/*
-	 * Takes fd, an flock'ed descriptor of the container's directory (create's, taken before the directory
-	 * had its name), as the container's lock held once (one unlock lets go of it); never fails.
+	 * Takes fd, the lock (common/state-files.h: cv_dir_lock) of the container's directory (create's, taken before
+	 * the directory had its name), as the container's lock held once (one unlock lets go of it); never fails.
 	 */
 	void (*adopt_lock)(struct containerv_container *container, int fd);
 

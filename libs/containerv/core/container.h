@@ -89,8 +89,8 @@ int cv_state_new_id(char id[CV_ID_LENGTH + 1]);
 int cv_state_save(struct containerv_container *container);
 /* A handle of container id in context (config.json and state.json read; no refresh). */
 int cv_state_load(struct containerv_context *context, const char *id, struct containerv_container **out);
-/* Re-reads state.json of an open handle (a directory descriptor of it): what another process changed. */
-int cv_state_read(struct containerv_container *container, int dirfd);
+/* Re-reads state.json of an open handle from dir (its directory): what another process changed. */
+int cv_state_read(struct containerv_container *container, const char *dir);
 /* Reads exit.json (the init's record of the main process) into the state; 0 when found. */
 int cv_state_read_exit(struct containerv_container *container);
 /* Reserves a name atomically (EEXIST when taken) / releases it. */
@@ -112,6 +112,12 @@ static inline bool cv_state_is_paused(const struct containerv_container *contain
 {
 	return container->state.status == CV_STATE_RUNNING && container->state.paused;
 }
+
+/*
+ * core/lifecycle.c: whether signal's default action is to ignore, stop or continue (SIGCHLD, SIGCONT,
+ * SIGSTOP ...): a process that has not run yet stays as it is, and a Windows job cannot carry it out.
+ */
+bool cv_signal_leaves_process(int signal);
 
 /* core/update.c: thaws a paused container and records it (stop, after its signal); best effort. */
 void cv_resume_if_paused(struct containerv_container *container);

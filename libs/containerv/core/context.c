@@ -31,7 +31,7 @@ const char *cv_context_root(struct containerv_context *context)
 	if (context->root[0] == '\0') {
 		const char *env = getenv("CONTAINERV_ROOT");
 		snprintf(context->root, sizeof context->root, "%s",
-		         env != NULL && env[0] == '/' ? env : "/var/lib/containerv");
+		         env != NULL && cv_path_is_absolute(env) ? env : cv_default_state_root());
 	}
 	return context->root;
 }
@@ -54,7 +54,7 @@ void cv_context_leave(struct containerv_context **previous)
 /* An absolute path short enough for every file under it. */
 static int check_root(const char *path)
 {
-	if (path == NULL || path[0] != '/')
+	if (path == NULL || !cv_path_is_absolute(path))
 		return cv_error_errno(EINVAL, "state root \"%s\": must be an absolute path", path ? path : "(null)");
 	if (strlen(path) >= PATH_MAX - 128)
 		return cv_error_errno(ENAMETOOLONG, "state root \"%s\": too long", path);

@@ -8,15 +8,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/log-file.h"
+#include "common/state-files.h"
 #include "common/util.h"
 #include "config/options.h"
 #include "core/backend.h"
@@ -28,14 +26,11 @@
 
 int cv_container_write_config(struct containerv_container *c)
 {
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_free char *json = NULL;
 
-	if (dirfd < 0)
-		return cv_error_sys("open %s", c->dir);
 	if (cv_options_to_json(&c->config, &json) < 0)
 		return -1;
-	return cv_write_file_atomic_via_at(dirfd, "config.json", CV_SPARE_CONFIG, json, strlen(json), 0600);
+	return cv_write_file_atomic_in(c->dir, "config.json", CV_SPARE_CONFIG, json, strlen(json), 0600);
 }
 
 /* A level without network (paranoid) gets loopback only: a network asked for anyway is refused. */
@@ -47,18 +42,12 @@ static int check_network_allowed(const struct containerv_container *c)
 	return 0;
 }
 
-/* An flock'ed descriptor of a new directory made (or a spare taken) at path, or -1 with errno. */
+/* The lock (cv_dir_lock) of a new directory made (or a spare taken) at path, or -1 with errno. */
 static int make_locked(const char *containers, const char *path)
 {
-	int fd;
-
-	if (cv_spare_take(containers, path) < 0 && mkdir(path, 0700) < 0)
+	if (cv_spare_take(containers, path) < 0 && cv_mkdir_p(path, 0700) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
-		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
-			;
-	return fd;
+	return cv_dir_lock(path, true);
 }
 
 /*
@@ -80,9 +69,8 @@ static int make_locked_dir(struct containerv_container *c, const char *container
 			return 0;
 		}
 		int saved = errno;
-		if (fd >= 0)
-			close(fd);
 		cv_rm_rf(creating);
+		cv_dir_unlock(fd);
 		if (saved != ENOENT)
 			return cv_error_errno(saved, "create %s", c->dir);
 	}

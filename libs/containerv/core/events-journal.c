@@ -313,11 +313,12 @@ static bool rotated_away(int fd, const char *path)
 
 static int follow(struct reader *r, const char *root, const char *path, int fd)
 {
-	cleanup_close int watch = -1;
+	containerv_fd_t watched;
 	cleanup_close int current = fd;
 
-	if (cv_backend()->dir_watch_open(root, &watch) < 0)
+	if (cv_backend()->dir_watch_open(root, &watched) < 0)
 		return -1;
+	cleanup_close int watch = (int)watched;
 	for (;;) {
 		int ret = drain(r, current);
 		if (ret != 0)

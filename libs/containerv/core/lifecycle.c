@@ -48,8 +48,7 @@ int containerv_start(struct containerv_container *container)
 	return 0;
 }
 
-/* Signals whose default action is to ignore, stop or continue: a process that has not run yet stays as it is. */
-static bool leaves_a_new_process(int signal)
+bool cv_signal_leaves_process(int signal)
 {
 	switch (signal) {
 	case SIGCHLD:
@@ -76,7 +75,7 @@ static int kill_held(struct containerv_container *container, int signal)
 	const struct cv_backend_ops *backend = cv_backend();
 	int ret = 0;
 
-	if (leaves_a_new_process(signal))
+	if (cv_signal_leaves_process(signal))
 		return 0;
 	if (backend->lock(container) < 0)
 		return cv_error_prefix("kill");

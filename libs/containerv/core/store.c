@@ -6,29 +6,28 @@
  *   <root>/containers/<id>/exit.json     written by the init when the main process ends
  *   <root>/containers/<id>/container.log the main command's output by default
  *   <root>/containers/<id>/...           the backend's files (Linux: the overlay's upper, work)
- *   <root>/names/<name> -> <id>          a symlink: makes names unique atomically
+ *   <root>/names/<name> -> <id>          a symlink (Windows: a file holding the id): makes names
+ *                                        unique atomically
  *
  * Ids, names, list, open, inspect and the state files live here; what only the
  * platform can tell (is the init alive, what did it leave) is asked through
- * the backend (core/backend.h).
+ * the backend (core/backend.h). The file primitives that differ between
+ * platforms (locks, names, atomic rewrites) are common/state-files.h's.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/log-file.h"
+#include "common/state-files.h"
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/container.h"
@@ -68,23 +67,21 @@ int cv_state_new_id(char id[CV_ID_LENGTH + 1])
 {
 	unsigned char bytes[CV_ID_LENGTH / 2];
 
-	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-		return cv_error_sys("generate container id");
+	if (cv_random_bytes(bytes, sizeof bytes) < 0)
+		return cv_error_prefix("generate container id");
 	for (size_t i = 0; i < sizeof bytes; i++)
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
 	return 0;
 }
 
 /* The name's holder is an ended autoremove container: it goes, and the name is free. */
-static bool free_name_of_ended(struct containerv_context *context, int names_fd, const char *name)
+static bool free_name_of_ended(struct containerv_context *context, const char *names, const char *name)
 {
 	char holder[CV_ID_LENGTH + 2];
 	struct containerv_container *c = NULL;
-	ssize_t n = readlinkat(names_fd, name, holder, sizeof holder - 1);
 
-	if (n != CV_ID_LENGTH)
+	if (cv_name_entry_read(names, name, holder, sizeof holder) != CV_ID_LENGTH)
 		return false;
-	holder[n] = '\0';
 	if (cv_state_load(context, holder, &c) < 0) {
 		cv_error_clear();
 		return false;
@@ -100,44 +97,44 @@ static bool free_name_of_ended(struct containerv_context *context, int names_fd,
  * reserves the name), or has no config.json and nobody holds its lock (create.c's make_locked_dir). It
  * goes, and the name is free.
  */
-static bool free_name_of_abandoned(struct containerv_context *context, int names_fd, const char *name)
+static bool free_name_of_abandoned(struct containerv_context *context, const char *names, const char *name)
 {
 	char holder[CV_ID_LENGTH + 2], containers[PATH_MAX], path[PATH_MAX];
-	ssize_t n = readlinkat(names_fd, name, holder, sizeof holder - 1);
-	cleanup_close int fd = -1;
+	int lock;
 
-	if (n != CV_ID_LENGTH || cv_state_containers_dir(context, containers, sizeof containers) < 0)
+	if (cv_name_entry_read(names, name, holder, sizeof holder) != CV_ID_LENGTH ||
+	    cv_state_containers_dir(context, containers, sizeof containers) < 0)
 		return false;
-	holder[n] = '\0';
 	snprintf(path, sizeof path, "%s/%s", containers, holder);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
+	lock = cv_dir_lock(path, false);
+	if (lock < 0 && errno != ENOENT)
 		return false;
-	if (fd >= 0 &&
-	    (flock(fd, LOCK_EX | LOCK_NB) < 0 || faccessat(fd, "config.json", F_OK, 0) == 0 || errno != ENOENT))
+	if (lock >= 0 && cv_file_exists_in(path, "config.json") != 0) {
+		cv_dir_unlock(lock);
 		return false;
-	if (fd >= 0)
+	}
+	if (lock >= 0) {
 		cv_rm_rf(path);
-	unlinkat(names_fd, name, 0);
+		cv_dir_unlock(lock);
+	}
+	cv_file_remove_in(names, name);
+	cv_error_clear();
 	return true;
 }
 
 int cv_state_reserve_name(struct containerv_context *context, const char *name, const char *id)
 {
 	char dir[PATH_MAX];
-	cleanup_close int dirfd = -1;
 
 	if (cv_state_names_dir(context, dir, sizeof dir) < 0)
 		return -1;
-	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return cv_error_sys("open %s", dir);
-	if (symlinkat(id, dirfd, name) == 0)
+	if (cv_name_entry_create(dir, name, id) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return cv_error_sys("reserve name %s", name);
-	if ((free_name_of_ended(context, dirfd, name) || free_name_of_abandoned(context, dirfd, name)) &&
-	    symlinkat(id, dirfd, name) == 0)
+		return cv_error_prefix("reserve");
+	cv_error_clear();
+	if ((free_name_of_ended(context, dir, name) || free_name_of_abandoned(context, dir, name)) &&
+	    cv_name_entry_create(dir, name, id) == 0)
 		return 0;
 	return cv_error_errno(EEXIST, "the name \"%s\" is already in use by another container", name);
 }
@@ -145,18 +142,13 @@ int cv_state_reserve_name(struct containerv_context *context, const char *name, 
 void cv_state_release_name(struct containerv_context *context, const char *name, const char *id)
 {
 	char dir[PATH_MAX], target[CV_ID_LENGTH + 2];
-	cleanup_close int dirfd = -1;
-	ssize_t n;
 
 	if (name == NULL || name[0] == '\0' || cv_state_names_dir(context, dir, sizeof dir) < 0)
 		return;
-	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return;
-	/* Only remove the link if it is still ours. */
-	n = readlinkat(dirfd, name, target, sizeof target - 1);
-	if (n == CV_ID_LENGTH && memcmp(target, id, CV_ID_LENGTH) == 0)
-		unlinkat(dirfd, name, 0);
+	/* Only remove the entry if it is still ours. */
+	if (cv_name_entry_read(dir, name, target, sizeof target) == CV_ID_LENGTH &&
+	    memcmp(target, id, CV_ID_LENGTH) == 0)
+		cv_file_remove_in(dir, name);
 }
 
 const char *containerv_state_name(enum containerv_state status)
@@ -187,13 +179,10 @@ static enum containerv_state status_from_name(const char *name)
 
 int cv_state_save(struct containerv_container *c)
 {
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	json_t *root;
 	char *text;
 	int ret;
 
-	if (dirfd < 0)
-		return cv_error_sys("open %s", c->dir);
 	root = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:b,s:b}", "status", containerv_state_name(c->state.status),
 	                 "pid", (json_int_t)c->state.pid, "pid_start_time", (json_int_t)c->state.pid_start_time,
 	                 "created_ns", (json_int_t)c->state.created_ns, "started_ns", (json_int_t)c->state.started_ns,
@@ -206,29 +195,30 @@ int cv_state_save(struct containerv_container *c)
 	json_decref(root);
 	if (text == NULL)
 		return cv_error_errno(ENOMEM, "state: cannot encode");
-	ret = cv_write_file_atomic_via_at(dirfd, "state.json", CV_SPARE_STATE, text, strlen(text), 0600);
+	ret = cv_write_file_atomic_in(c->dir, "state.json", CV_SPARE_STATE, text, strlen(text), 0600);
 	free(text);
 	return ret;
 }
 
-int cv_state_read(struct containerv_container *c, int dirfd)
+int cv_state_read(struct containerv_container *c, const char *dir)
 {
 	cleanup_free char *text = NULL;
 	json_error_t error;
 	json_t *root;
 
-	if (cv_read_file_at(dirfd, "state.json", &text, NULL, 1 << 20) < 0) {
+	if (cv_read_file_in(dir, "state.json", &text, NULL, 1 << 20) < 0) {
 		if (errno != ENOENT)
 			return -1;
 		/*
 		 * Created and being started in one go (run): its first state is written by the start. A run
 		 * killed before that left a created container: it was created when its config.json was written.
 		 */
-		struct stat config;
+		int64_t config_written;
 		cv_error_clear();
 		c->state.status = CV_STATE_CREATED;
-		if (fstatat(dirfd, "config.json", &config, AT_SYMLINK_NOFOLLOW) == 0)
-			c->state.created_ns = (int64_t)config.st_mtim.tv_sec * 1000000000LL + config.st_mtim.tv_nsec;
+		if (cv_file_mtime_in(dir, "config.json", &config_written) == 0)
+			c->state.created_ns = config_written;
+		cv_error_clear();
 		return 0;
 	}
 	root = json_loads(text, 0, &error);
@@ -254,7 +244,6 @@ int cv_state_load(struct containerv_context *context, const char *id, struct con
 	char dir[PATH_MAX];
 	cleanup_free struct containerv_container *c = NULL;
 	cleanup_free char *config = NULL;
-	cleanup_close int dirfd = -1;
 
 	if (cv_state_containers_dir(context, dir, sizeof dir) < 0)
 		return -1;
@@ -264,11 +253,8 @@ int cv_state_load(struct containerv_context *context, const char *id, struct con
 	snprintf(c->id, sizeof c->id, "%s", id);
 	snprintf(c->dir, sizeof c->dir, "%s/%s", dir, id);
 	snprintf(c->log_path, sizeof c->log_path, "%s/" CV_LOG_DIR "/" CV_LOG_FILE, c->dir);
-	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return cv_error_sys("container %s", id);
-	if (cv_read_file_at(dirfd, "config.json", &config, NULL, 1 << 22) < 0 ||
-	    cv_options_from_json(config, &c->config) < 0 || cv_state_read(c, dirfd) < 0) {
+	if (cv_read_file_in(c->dir, "config.json", &config, NULL, 1 << 22) < 0 ||
+	    cv_options_from_json(config, &c->config) < 0 || cv_state_read(c, c->dir) < 0) {
 		cv_options_clear(&c->config);
 		return cv_error_prefix("container %.12s", id);
 	}
@@ -279,13 +265,10 @@ int cv_state_load(struct containerv_context *context, const char *id, struct con
 
 int cv_state_read_exit(struct containerv_container *c)
 {
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_free char *text = NULL;
 	json_t *root;
 
-	if (dirfd < 0)
-		return -1;
-	if (cv_read_file_at(dirfd, "exit.json", &text, NULL, 4096) < 0)
+	if (cv_read_file_in(c->dir, "exit.json", &text, NULL, 4096) < 0)
 		return -1;
 	root = json_loads(text, 0, NULL);
 	if (root == NULL)
@@ -313,11 +296,10 @@ static bool is_hex_prefix(const char *text)
 /* Resolves a name, full id or unique id prefix to a full id. */
 static int resolve_id(struct containerv_context *context, const char *id_or_name, char id[CV_ID_LENGTH + 1])
 {
-	char dir[PATH_MAX], link[PATH_MAX];
+	char dir[PATH_MAX], holder[CV_ID_LENGTH + 2];
 	cleanup_dir DIR *listing = NULL;
 	struct dirent *entry;
 	int matches = 0;
-	ssize_t n;
 
 	/*
 	 * A full id first, looked up rather than listed for (a take or an open by id costs the same beside 500
@@ -335,13 +317,10 @@ static int resolve_id(struct containerv_context *context, const char *id_or_name
 	}
 	if (cv_state_names_dir(context, dir, sizeof dir) < 0)
 		return -1;
-	if (cv_name_is_valid(id_or_name, 128)) {
-		snprintf(link, sizeof link, "%s/%s", dir, id_or_name);
-		n = readlink(link, id, CV_ID_LENGTH + 1);
-		if (n == CV_ID_LENGTH) {
-			id[CV_ID_LENGTH] = '\0';
-			return 0;
-		}
+	if (cv_name_is_valid(id_or_name, 128) &&
+	    cv_name_entry_read(dir, id_or_name, holder, sizeof holder) == CV_ID_LENGTH) {
+		memcpy(id, holder, CV_ID_LENGTH + 1);
+		return 0;
 	}
 	if (!is_hex_prefix(id_or_name))
 		return cv_error_errno(ENOENT, "no such container: %s", id_or_name);
@@ -480,15 +459,18 @@ int containerv_inspect(struct containerv_container *container, struct containerv
  * (config.json is its first file) unless its creator still holds its lock (create.c's
  * make_locked_dir): then nothing of it is in use and it goes.
  */
-static void remove_if_abandoned(int containers_fd, const char *containers, const char *id)
+static void remove_if_abandoned(const char *containers, const char *id)
 {
-	cleanup_close int fd = openat(containers_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char path[PATH_MAX];
+	int lock;
 
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || faccessat(fd, "config.json", F_OK, 0) == 0 || errno != ENOENT)
-		return;
 	snprintf(path, sizeof path, "%s/%s", containers, id);
-	cv_rm_rf(path);
+	lock = cv_dir_lock(path, false);
+	if (lock < 0)
+		return;
+	if (cv_file_exists_in(path, "config.json") == 0)
+		cv_rm_rf(path);
+	cv_dir_unlock(lock);
 	cv_error_clear();
 }
 
@@ -498,19 +480,18 @@ static void remove_if_abandoned(int containers_fd, const char *containers, const
  * creator holds the container's lock (an flock on this very directory), and a remover may yet keep it
  * as a spare, which a create may then take.
  */
-static void finish_abandoned_removal(int containers_fd, const char *containers, const char *name)
+static void finish_abandoned_removal(const char *containers, const char *name)
 {
-	cleanup_close int fd = openat(containers_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat held, named;
 	char path[PATH_MAX];
+	int lock;
 
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return;
-	if (fstat(fd, &held) < 0 || fstatat(containers_fd, name, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    held.st_ino != named.st_ino || held.st_dev != named.st_dev)
-		return;
 	snprintf(path, sizeof path, "%s/%s", containers, name);
-	cv_rm_rf(path);
+	lock = cv_dir_lock(path, false);
+	if (lock < 0)
+		return;
+	if (cv_dir_lock_is_of(lock, path))
+		cv_rm_rf(path);
+	cv_dir_unlock(lock);
 	cv_error_clear();
 }
 
@@ -544,13 +525,13 @@ int containerv_list_in(struct containerv_context *context,
 		struct containerv_container *c = NULL;
 
 		if (strncmp(entry->d_name, ".removing-", 10) == 0 || strncmp(entry->d_name, ".creating-", 10) == 0) {
-			finish_abandoned_removal(dirfd(listing), dir, entry->d_name);
+			finish_abandoned_removal(dir, entry->d_name);
 			continue;
 		}
 		if (strlen(entry->d_name) != CV_ID_LENGTH)
 			continue;
 		if (cv_state_load(context, entry->d_name, &c) < 0) {
-			remove_if_abandoned(dirfd(listing), dir, entry->d_name);
+			remove_if_abandoned(dir, entry->d_name);
 			continue;
 		}
 		if (count == capacity) {

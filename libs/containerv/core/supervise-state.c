@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/state-files.h"
 #include "common/util.h"
 #include "core/backend.h"
 #include "core/supervise-state.h"
@@ -31,7 +32,6 @@ int cv_supervise_record_save(struct containerv_container *c, const struct cv_sup
 {
 	json_t *log = json_array();
 	cleanup_free char *text = NULL;
-	cleanup_close int dirfd = -1;
 
 	for (size_t i = 0; i < record->log_count; i++)
 		json_array_append_new(log, json_pack("{s:I,s:I,s:i,s:s}", "Start", (json_int_t)record->log[i].start_ns,
@@ -46,24 +46,18 @@ int cv_supervise_record_save(struct containerv_container *c, const struct cv_sup
 		return cv_error_errno(ENOMEM, "supervision record: cannot encode");
 	}
 	json_decref(root);
-	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return cv_error_sys("open %s", c->dir);
-	return cv_write_file_atomic_at(dirfd, CV_SUPERVISE_STATE, text, strlen(text), 0600);
+	return cv_write_file_atomic_in(c->dir, CV_SUPERVISE_STATE, NULL, text, strlen(text), 0600);
 }
 
 int cv_supervise_record_load(struct containerv_container *c, struct cv_supervise_record *record)
 {
 	cleanup_free char *text = NULL;
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	size_t length;
 	json_t *root, *health, *entry;
 	size_t index;
 
 	memset(record, 0, sizeof *record);
-	if (dirfd < 0)
-		return cv_error_sys("open %s", c->dir);
-	if (cv_read_file_at(dirfd, CV_SUPERVISE_STATE, &text, &length, 1024 * 1024) < 0) {
+	if (cv_read_file_in(c->dir, CV_SUPERVISE_STATE, &text, &length, 1024 * 1024) < 0) {
 		if (errno != ENOENT)
 			return -1;
 		cv_error_clear();
@@ -101,24 +95,22 @@ int cv_supervise_record_load(struct containerv_container *c, struct cv_supervise
 
 void cv_supervise_mark_stopped(struct containerv_container *c, bool stopped)
 {
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	if (dirfd < 0)
+	if (!stopped) {
+		cv_file_remove_in(c->dir, CV_STOPPED_MARKER);
 		return;
-	if (stopped) {
-		int fd = openat(dirfd, CV_STOPPED_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0)
-			close(fd);
-	} else {
-		unlinkat(dirfd, CV_STOPPED_MARKER, 0);
+	}
+	/* An empty file: what matters is that it is there. Best effort, and the caller's error stays. */
+	if (cv_file_exists_in(c->dir, CV_STOPPED_MARKER) == 0) {
+		struct cv_error_saved saved;
+		cv_error_save(&saved);
+		cv_write_file_atomic_in(c->dir, CV_STOPPED_MARKER, NULL, "", 0, 0600);
+		cv_error_restore(&saved);
 	}
 }
 
 bool cv_supervise_stopped(struct containerv_container *c)
 {
-	cleanup_close int dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	return dirfd >= 0 && faccessat(dirfd, CV_STOPPED_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return cv_file_exists_in(c->dir, CV_STOPPED_MARKER) == 1;
 }
 
 static void join_test(char *const *test, char *buffer, size_t size)

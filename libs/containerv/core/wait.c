@@ -24,9 +24,11 @@ static int wait_watched(struct containerv_container *c)
 	const struct cv_backend_ops *backend = cv_backend();
 	enum containerv_state state;
 	struct pollfd entry = {.events = POLLIN};
+	containerv_fd_t watch;
 
-	if (containerv_watch_fd(c, &entry.fd) < 0)
+	if (containerv_watch_fd(c, &watch) < 0)
 		return errno == ENOENT ? backend->refresh(c) : -1;
+	entry.fd = (int)watch;
 	for (;;) {
 		if (containerv_watch_state(c, &state) < 0)
 			/* Removed meanwhile (autoremove): the refresh reports it as ended. */

@@ -226,7 +226,7 @@ int cv_state_lock(struct containerv_container *c)
 	}
 	/* It may have been removed while we waited for the lock. */
 	dirfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || faccessat(dirfd, "config.json", F_OK, 0) < 0 || cv_state_read(c, dirfd) < 0) {
+	if (dirfd < 0 || faccessat(dirfd, "config.json", F_OK, 0) < 0 || cv_state_read(c, c->dir) < 0) {
 		close(fd);
 		c->platform->lock_depth = 0;
 		return cv_error_errno(ENOENT, "no such container: %.12s", c->id);
@@ -246,7 +246,7 @@ int cv_state_reload(struct containerv_container *c)
 	pid_t our_pid = c->state.pid;
 
 	/* A removed container's directory is gone, or renamed to .removing- with no config.json left. */
-	if (dirfd < 0 || cv_state_read(c, dirfd) < 0)
+	if (dirfd < 0 || cv_state_read(c, c->dir) < 0)
 		return cv_error_errno(ENOENT, "no such container: %s", containerv_name(c));
 	if (c->state.pid != our_pid && c->platform->is_parent) {
 		/* Started again by someone else: our old init, if any, is only ours to reap. */

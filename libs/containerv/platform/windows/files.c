@@ -144,3 +144,38 @@ int cv_rm_rf(const char *path)
 	free(wide);
 	return result;
 }
+
+int cv_mkdir_private(const char *root, const char *leaf, char *buffer, size_t size)
+{
+	int n = leaf != NULL ? snprintf(buffer, size, "%s/%s", root, leaf) : snprintf(buffer, size, "%s", root);
+
+	if (n < 0 || (size_t)n >= size)
+		return cv_error_errno(ENAMETOOLONG, "state root %s: too long", root);
+	/*
+	 * Private by the ACL the root inherits: %ProgramData%'s gives users read access, so a root made
+	 * there is readable by them; the state holds no setuid files or device nodes on Windows.
+	 */
+	if (cv_mkdir_p(root, 0700) < 0 || (leaf != NULL && cv_mkdir_p(buffer, 0700) < 0))
+		return cv_error_prefix("state root %s", root);
+	return 0;
+}
+
+bool cv_path_is_absolute(const char *path)
+{
+	if (is_separator(path[0]) && is_separator(path[1]))
+		return true; /* \\server\share\... */
+	return ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z')) && path[1] == ':' &&
+	       is_separator(path[2]);
+}
+
+const char *cv_default_state_root(void)
+{
+	static char root[MAX_PATH];
+
+	if (root[0] == '\0') {
+		const char *data = getenv("ProgramData");
+		snprintf(root, sizeof root, "%s\\containerv",
+		         data != NULL && data[0] != '\0' ? data : "C:\\ProgramData");
+	}
+	return root;
+}

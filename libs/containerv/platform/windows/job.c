@@ -56,6 +56,14 @@ int cv_win_error(DWORD error, const char *format, ...)
 	case WAIT_TIMEOUT:
 		err = ETIMEDOUT;
 		break;
+	case ERROR_ALREADY_EXISTS:
+	case ERROR_FILE_EXISTS:
+		err = EEXIST;
+		break;
+	case ERROR_SHARING_VIOLATION:
+	case ERROR_LOCK_VIOLATION:
+		err = EBUSY;
+		break;
 	default:
 		err = EIO;
 	}
@@ -163,10 +171,22 @@ int cv_win_job_create(const char *name, const struct cv_win_job_limits *limits, 
 int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line, const char *directory,
                      enum containerv_security_level level)
 {
+	const HANDLE stdio[3] = {GetStdHandle(STD_INPUT_HANDLE), GetStdHandle(STD_OUTPUT_HANDLE),
+	                         GetStdHandle(STD_ERROR_HANDLE)};
+
+	return cv_win_job_spawn_stdio(job, application, command_line, directory, level, stdio, false);
+}
+
+int cv_win_job_spawn_stdio(struct cv_win_job *job, const char *application, const char *command_line,
+                           const char *directory, enum containerv_security_level level, const HANDLE stdio[3],
+                           bool only_stdio)
+{
 	struct cv_win_sandbox sandbox;
 	STARTUPINFOEXA startup;
 	PROCESS_INFORMATION process;
 	LPPROC_THREAD_ATTRIBUTE_LIST attributes = NULL;
+	HANDLE inherited[3];
+	DWORD inherited_count = 0, attribute_count = 0;
 	cleanup_free char *line = cv_strdup(command_line); /* CreateProcess may write into it */
 	SIZE_T size = 0;
 	BOOL created;
@@ -181,17 +201,37 @@ int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char
 	memset(&startup, 0, sizeof(startup));
 	startup.StartupInfo.cb = sizeof(startup);
 	startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-	startup.StartupInfo.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-	startup.StartupInfo.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-	startup.StartupInfo.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+	startup.StartupInfo.hStdInput = stdio[0];
+	startup.StartupInfo.hStdOutput = stdio[1];
+	startup.StartupInfo.hStdError = stdio[2];
 	DWORD flags = CREATE_SUSPENDED;
-	if (sandbox.app_container) {
-		InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+	/* A detached container inherits its standard handles and nothing else of ours (our caller's pipes
+	 * would stay open as long as it runs). */
+	for (int i = 0; only_stdio && i < 3; i++) {
+		bool seen = false;
+		for (DWORD j = 0; j < inherited_count; j++)
+			seen = seen || inherited[j] == stdio[i];
+		if (!seen && stdio[i] != NULL && stdio[i] != INVALID_HANDLE_VALUE)
+			inherited[inherited_count++] = stdio[i];
+	}
+	attribute_count = (sandbox.app_container ? 1 : 0) + (inherited_count > 0 ? 1 : 0);
+	if (attribute_count > 0) {
+		InitializeProcThreadAttributeList(NULL, attribute_count, 0, &size);
 		attributes = malloc(size);
-		if (attributes == NULL || !InitializeProcThreadAttributeList(attributes, 1, 0, &size) ||
+		if (attributes == NULL || !InitializeProcThreadAttributeList(attributes, attribute_count, 0, &size)) {
+			cv_win_error(GetLastError(), "process attributes");
+			goto out;
+		}
+		if (sandbox.app_container &&
 		    !UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_SECURITY_CAPABILITIES,
 		                               &sandbox.capabilities, sizeof(sandbox.capabilities), NULL, NULL)) {
 			cv_win_error(GetLastError(), "AppContainer attributes");
+			goto out;
+		}
+		if (inherited_count > 0 &&
+		    !UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
+		                               inherited_count * sizeof(HANDLE), NULL, NULL)) {
+			cv_win_error(GetLastError(), "inherited handle list");
 			goto out;
 		}
 		startup.StartupInfo.cb = sizeof(STARTUPINFOEXA);
@@ -297,6 +337,32 @@ int cv_win_job_stats(struct cv_win_job *job, struct cv_win_job_stats *stats)
 DWORD cv_win_job_pid(const struct cv_win_job *job)
 {
 	return job->pid;
+}
+
+int cv_win_job_open(const char *name, struct cv_win_job **out)
+{
+	struct cv_win_job *job = cv_malloc0(sizeof(*job));
+
+	if (job == NULL)
+		return -1;
+	job->job = OpenJobObjectA(JOB_OBJECT_QUERY | JOB_OBJECT_TERMINATE, FALSE, name);
+	if (job->job == NULL) {
+		int result = cv_win_error(GetLastError(), "job %s", name);
+		free(job);
+		return result;
+	}
+	*out = job;
+	return 0;
+}
+
+HANDLE cv_win_job_handle(const struct cv_win_job *job)
+{
+	return job->job;
+}
+
+HANDLE cv_win_job_process(const struct cv_win_job *job)
+{
+	return job->process;
 }
 
 void cv_win_job_close(struct cv_win_job *job)

@@ -55,6 +55,18 @@ CV_WIN_API int cv_win_job_create(const char *name, const struct cv_win_job_limit
 CV_WIN_API int cv_win_job_spawn(struct cv_win_job *job, const char *application, const char *command_line,
                                 const char *directory, enum containerv_security_level level);
 
+/* The same with the standard handles given (stdin, stdout, stderr; inheritable); with only_stdio the
+ * process inherits those and no other handle of ours (PROC_THREAD_ATTRIBUTE_HANDLE_LIST). */
+CV_WIN_API int cv_win_job_spawn_stdio(struct cv_win_job *job, const char *application, const char *command_line,
+                                      const char *directory, enum containerv_security_level level,
+                                      const HANDLE stdio[3], bool only_stdio);
+
+/* Opens the job name made by another process (query and terminate access; no process of it). */
+CV_WIN_API int cv_win_job_open(const char *name, struct cv_win_job **job);
+/* The job's handle and its first process's (NULL before spawn), owned by job. */
+CV_WIN_API HANDLE cv_win_job_handle(const struct cv_win_job *job);
+CV_WIN_API HANDLE cv_win_job_process(const struct cv_win_job *job);
+
 /* Waits for the first process to end (timeout_ms, INFINITE for no limit; ETIMEDOUT when it
  * passes) and gives its exit code. */
 CV_WIN_API int cv_win_job_wait(struct cv_win_job *job, DWORD timeout_ms, DWORD *exit_code);

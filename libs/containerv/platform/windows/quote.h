@@ -4,7 +4,9 @@
 #ifndef CONTAINERV_WINDOWS_QUOTE_H
 #define CONTAINERV_WINDOWS_QUOTE_H
 
-/* A fresh string, NULL when out of memory. */
-char *cv_windows_command_line(const char *const *argv);
+#include "platform/windows/windows.h"
+
+/* A fresh string, NULL when out of memory. (In the DLL: its start of a container and containerv.exe share it.) */
+CV_WIN_API char *cv_windows_command_line(const char *const *argv);
 
 #endif

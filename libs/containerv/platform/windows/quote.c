@@ -1,4 +1,4 @@
-#include "quote.h"
+#include "platform/windows/quote.h"
 
 #include <stdlib.h>
 #include <string.h>
