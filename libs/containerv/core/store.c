@@ -296,7 +296,7 @@ static bool is_hex_prefix(const char *text)
 /* Resolves a name, full id or unique id prefix to a full id. */
 static int resolve_id(struct containerv_context *context, const char *id_or_name, char id[CV_ID_LENGTH + 1])
 {
-	char dir[PATH_MAX], holder[CV_ID_LENGTH + 2];
+	char dir[PATH_MAX], container_dir[PATH_MAX], holder[CV_ID_LENGTH + 2];
 	cleanup_dir DIR *listing = NULL;
 	struct dirent *entry;
 	int matches = 0;
@@ -309,8 +309,8 @@ static int resolve_id(struct containerv_context *context, const char *id_or_name
 	if (strlen(id_or_name) == CV_ID_LENGTH && is_hex_prefix(id_or_name)) {
 		if (cv_state_containers_dir(context, dir, sizeof dir) < 0)
 			return -1;
-		snprintf(link, sizeof link, "%s/%s", dir, id_or_name);
-		if (access(link, F_OK) == 0) {
+		snprintf(container_dir, sizeof container_dir, "%s/%s", dir, id_or_name);
+		if (access(container_dir, F_OK) == 0) {
 			memcpy(id, id_or_name, CV_ID_LENGTH + 1);
 			return 0;
 		}
