@@ -42,6 +42,7 @@
 #include "core/events-journal.h"
 #include "core/health-probe.h"
 #include "core/supervise-state.h"
+#include "network/network-internal.h"
 
 #define BACKOFF_FIRST_NS (INT64_C(100) * 1000000)
 #define BACKOFF_MAX_NS (INT64_C(60) * 1000000000)
@@ -57,6 +58,7 @@ struct supervisor {
 	int64_t started_ns;
 	int64_t next_check_ns; /* monotonic */
 	int64_t backoff_ns;
+	int lease_ready; /* what the leases were last told (cv_network_set_ready): 1, 0, -1 unknown */
 	/* The policy's restarts within restart_window_ns (wall clock, oldest first), when a window is set. */
 	int64_t recent[RECENT_MAX];
 	size_t recent_count;
@@ -204,6 +206,24 @@ static void set_health(struct supervisor *s, enum containerv_health_status statu
 	cv_journal_container(s->c, action, NULL);
 }
 
+/*
+ * The container's leases follow its health: the DNS servers leave a replica that is not healthy out of its
+ * service's name. Written only when it changes, and once after an adoption (the last supervisor may have
+ * died between its health and its leases).
+ */
+static void sync_leases(struct supervisor *s)
+{
+	int ready = s->record.health == CV_HEALTH_HEALTHY;
+
+	if (s->lease_ready == ready)
+		return;
+	if (cv_network_set_ready(s->c->id, ready) < 0) {
+		cv_log(CONTAINERV_LOG_WARNING, "%s", containerv_last_error());
+		return;
+	}
+	s->lease_ready = ready;
+}
+
 static void check(struct supervisor *s)
 {
 	struct containerv_health_result result;
@@ -226,6 +246,7 @@ static void check(struct supervisor *s)
 		set_health(s, CV_HEALTH_UNHEALTHY);
 	}
 	save(s);
+	sync_leases(s);
 	schedule_check(s);
 }
 
@@ -237,6 +258,7 @@ static void supervise_init(struct supervisor *s)
 	if (s->health != NULL) {
 		s->record.failing_streak = 0;
 		s->record.health = CV_HEALTH_NONE;
+		s->lease_ready = -1; /* a new init's leases are made unready (cv_network_lease_locked) */
 		set_health(s, CV_HEALTH_STARTING);
 		schedule_check(s);
 	}
@@ -405,6 +427,7 @@ int containerv_supervise(const char *root, const char *id)
 		CV_CONTEXT_SCOPE(context);
 		cv_backend()->refresh(s.c);
 		s.health = cv_health_effective(&s.c->config);
+		s.lease_ready = -1;
 		s.record.pid = (int)getpid();
 		ret = supervise_loop(&s);
 		/* Gone, or ended for good: nobody supervises it now. */

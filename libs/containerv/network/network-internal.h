@@ -117,6 +117,11 @@ struct cv_lease {
 	char **links;
 	/* ... and its --dns servers, where the server forwards its other questions (the host's without). */
 	char **dns;
+	/*
+	 * It has a health check and is not healthy (starting or unhealthy): the DNS server leaves it out of a
+	 * name that healthy containers share (network/dns.c). Set at the lease's making, kept by its supervisor.
+	 */
+	bool unready;
 };
 
 /* network/store.c: whether any network was ever made in this state root (no: nothing to release). */
@@ -139,6 +144,11 @@ void cv_leases_free(struct cv_lease *leases, size_t count);
 int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease);
 int cv_lease_save(const struct cv_network *network, const struct cv_lease *lease);
 int cv_lease_remove(const struct cv_network *network, uint32_t address);
+/*
+ * The container's (id) live leases on every network say ready or not (cv_lease.unready); only the ones
+ * that change are written (a write makes the DNS servers read their names again). Takes the lock.
+ */
+int cv_network_set_ready(const char *container, bool ready);
 /* Releases stale leases in every network (and what they hold). */
 void cv_network_reconcile_locked(void);
 /* Calls callback for each network name. */

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "config/options.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/netlink-route.h"
 #include "platform/linux/network-private.h"
@@ -157,6 +158,8 @@ int cv_network_lease_locked(struct containerv_container *c, const char *name, co
 	/* What the network's DNS server answers: the lease is where it reads the names. */
 	if (cv_lease_set_names(&plan->lease, &c->config.network, name, c->name, interface_number == 0) < 0)
 		return -1;
+	/* docker: a container with a health check starts "starting"; its supervisor marks it ready when healthy. */
+	plan->lease.unready = cv_health_effective(&c->config) != NULL;
 	if (cv_lease_allocate(&plan->network, requested, &plan->lease) < 0)
 		return -1;
 	plan->leased = true;
