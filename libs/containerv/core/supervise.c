@@ -300,13 +300,14 @@ static bool policy_restarts(struct supervisor *s)
 
 	if (cv_supervise_stopped(s->c))
 		return false;
+	bool within_count = config->restart_max_retries == 0 || restarts_counted(s) < config->restart_max_retries;
 	switch (config->restart_policy) {
 	case CV_RESTART_ALWAYS:
+		return within_count;
 	case CV_RESTART_UNLESS_STOPPED:
 		return true;
 	case CV_RESTART_ON_FAILURE:
-		return s->c->state.exit.code != 0 &&
-		       (config->restart_max_retries == 0 || restarts_counted(s) < config->restart_max_retries);
+		return s->c->state.exit.code != 0 && within_count;
 	default:
 		return false;
 	}
@@ -365,9 +366,20 @@ static int supervise_loop(struct supervisor *s)
 		return -1;
 	if (containerv_watch_state(s->c, &state) < 0)
 		return 0; /* removed already */
-	if (state != CV_STATE_RUNNING)
+	if (state == CV_STATE_EXITED) {
+		/*
+		 * It ended before this supervisor (spawned by its start) watched it: a command that exits at once.
+		 * Its policy applies all the same (a user's stop left its marker, which policy_restarts reads).
+		 */
+		s->supervised = s->c->state.pid;
+		s->started_ns = s->c->state.started_ns ? s->c->state.started_ns : cv_now_ns();
+		if (!after_exit(s, watch))
+			return 0;
+	} else if (state != CV_STATE_RUNNING) {
 		return 0;
-	supervise_init(s);
+	} else {
+		supervise_init(s);
+	}
 	for (;;) {
 		int64_t deadline = s->health != NULL ? s->next_check_ns : 0;
 		if (!quiet_until(watch, deadline)) {
