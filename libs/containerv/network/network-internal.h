@@ -139,6 +139,11 @@ int cv_network_load_or_default(const char *name, struct cv_network *network);
 int cv_network_save_new(const struct cv_network *network);
 int cv_network_delete_files(const char *name);
 int cv_network_leases(const struct cv_network *network, struct cv_lease **leases, size_t *count);
+/*
+ * For a walk over the networks (cv_network_names): the named network and its leases; false (the
+ * error cleared) when it was removed meanwhile or cannot be read, nothing of it to look at then.
+ */
+bool cv_network_load_with_leases(const char *name, struct cv_network *network, struct cv_lease **leases, size_t *count);
 void cv_leases_free(struct cv_lease *leases, size_t count);
 /* Picks a free address (or checks requested), records the lease with its owner; ENOSPC when full. */
 int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease);

@@ -404,6 +404,17 @@ int cv_lease_remove(const struct cv_network *network, uint32_t address)
 	return 0;
 }
 
+bool cv_network_load_with_leases(const char *name, struct cv_network *network, struct cv_lease **leases, size_t *count)
+{
+	*leases = NULL;
+	*count = 0;
+	if (cv_network_load(name, network) < 0 || cv_network_leases(network, leases, count) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	return true;
+}
+
 struct set_ready {
 	const char *container;
 	bool ready;
@@ -413,14 +424,12 @@ static int set_ready_on(const char *name, void *user)
 {
 	const struct set_ready *want = user;
 	struct cv_network network;
-	struct cv_lease *leases = NULL;
-	size_t count = 0;
+	struct cv_lease *leases;
+	size_t count;
 	int ret = 0;
 
-	if (cv_network_load(name, &network) < 0 || cv_network_leases(&network, &leases, &count) < 0) {
-		cv_error_clear();
+	if (!cv_network_load_with_leases(name, &network, &leases, &count))
 		return 0; /* removed meanwhile: nothing of ours there */
-	}
 	for (size_t i = 0; i < count && ret == 0; i++) {
 		if (strcmp(leases[i].container, want->container) != 0 || leases[i].unready == !want->ready)
 			continue;

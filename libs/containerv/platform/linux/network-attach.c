@@ -86,14 +86,12 @@ static int check_published(const char *name, void *user)
 {
 	struct port_conflict *check = user;
 	struct cv_network network;
-	struct cv_lease *leases = NULL;
-	size_t count = 0;
+	struct cv_lease *leases;
+	size_t count;
 	int ret = 0;
 
-	if (cv_network_load(name, &network) < 0 || cv_network_leases(&network, &leases, &count) < 0) {
-		cv_error_clear();
+	if (!cv_network_load_with_leases(name, &network, &leases, &count))
 		return 0;
-	}
 	for (size_t i = 0; i < count && ret == 0; i++)
 		for (size_t j = 0; j < leases[i].port_count && ret == 0; j++)
 			for (size_t k = 0; k < check->count && ret == 0; k++)
