@@ -3,7 +3,7 @@
 # restarts (its container exited, within the restart delay) and while another runs with a health
 # check: nothing restarts or checks them meanwhile, and the next `compose up -d` converges (the
 # exited one started again, the running one adopted: one new supervisor each, checks and
-# restarts resume); (2) `compose down` SIGKILLed at growing delays (fault-lib.sh): each time the
+# restarts resume); `compose start`, `pause` and `unpause` adopt too; (2) `compose down` SIGKILLed at growing delays (fault-lib.sh): each time the
 # next `compose down` converges and nothing is left (containers, supervisors, networks, bridges,
 # nft tables, state files). deploy.restart_policy's delay is measured on the way.
 #
@@ -91,6 +91,17 @@ wait_until "web's supervisor gone" 10 sh -c "[ -z \"\$(pgrep -f '^containerv-sup
 compose start
 wait_until "web adopted by start" 10 sh -c "[ -n \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT $web\$')\" ]"
 [ "$(supervisors_of "$web" | wc -l)" = 1 ] || fail "start: web has $(supervisors_of "$web" | wc -l) supervisors"
+# So do pause and unpause (each leaves it running): an orphan paused, then unpaused, is supervised again.
+kill -9 $(supervisors_of "$web")
+wait_until "web's supervisor gone" 10 sh -c "[ -z \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT $web\$')\" ]"
+compose pause web
+[ "$(field fsup-web-1 '{{.State.Status}}')" = paused ] || fail "pause: web is $(field fsup-web-1 '{{.State.Status}}')"
+wait_until "web adopted by pause" 10 sh -c "[ -n \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT $web\$')\" ]"
+kill -9 $(supervisors_of "$web")
+wait_until "web's supervisor gone" 10 sh -c "[ -z \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT $web\$')\" ]"
+compose unpause web
+wait_until "web adopted by unpause" 10 sh -c "[ -n \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT $web\$')\" ]"
+[ "$(supervisors_of "$web" | wc -l)" = 1 ] || fail "unpause: web has $(supervisors_of "$web" | wc -l) supervisors"
 compose down
 wait_until "no supervisor" 20 sh -c "[ -z \"\$(pgrep -f '^containerv-supervise $CONTAINERV_ROOT ')\" ]"
 fault_assert_baseline "supervisors killed"

@@ -278,7 +278,8 @@ TEST(containerv_health_probes_load_with_healthchecks_timings)
 	                   "    x-containerv:\n      healthcheck: {http: 'http://:8080/ready', expect_status: '204', "
 	                   "body: ok}\n  db:\n    image: busybox\n    x-containerv: {healthcheck: {tcp: 5432}}\n"
 	                   "  worker:\n    image: busybox\n    deploy:\n      restart_policy: {condition: on-failure, "
-	                   "max_attempts: 3, delay: 1500ms, window: 20}\n",
+	                   "max_attempts: 3, delay: 1500ms, window: 20}\n  cron:\n    image: busybox\n    deploy:\n"
+	                   "      restart_policy: {condition: any, max_attempts: 2}\n",
 	                   NULL));
 	CHECK_OK(containerv_options_new(&options));
 	CHECK_OK(cv_compose_apply_supervision(options, service(app, "web")));
@@ -305,6 +306,11 @@ TEST(containerv_health_probes_load_with_healthchecks_timings)
 	CHECK_EQ_INT(options->restart_policy, CV_RESTART_ON_FAILURE);
 	CHECK_EQ_INT(options->restart_max_retries, 3);
 	CHECK(options->restart_delay_ns == INT64_C(1500000000) && options->restart_window_ns == INT64_C(20000000000));
+	containerv_options_delete(options);
+	CHECK_OK(containerv_options_new(&options));
+	CHECK_OK(cv_compose_apply_supervision(options, service(app, "cron")));
+	CHECK_EQ_INT(options->restart_policy, CV_RESTART_ALWAYS);
+	CHECK_EQ_INT(options->restart_max_retries, 2);
 	containerv_options_delete(options);
 	containerv_compose_free(app);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

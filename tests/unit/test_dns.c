@@ -357,10 +357,76 @@ TEST(malformed_messages_get_formerr_or_nothing)
 	cv_dns_table_clear(&table);
 }
 
+/* The A records of one name, sorted into out (at most 8); returns how many. */
+static size_t addresses_answered(struct cv_dns_table *table, const char *name, uint32_t *out)
+{
+	struct cv_dns_cache cache = {0};
+	struct cv_dns_result result;
+	size_t size, count;
+	uint8_t *wire = query(name, LDNS_RR_TYPE_A, 90, &size);
+	ldns_pkt *answer;
+
+	CHECK_OK(cv_dns_handle_query(table, &cache, ADDRESS(10, 1, 0, 9), wire, size, true, 0, &result));
+	free(wire);
+	CHECK_EQ_INT(result.action, CV_DNS_ANSWER);
+	answer = parse(&result);
+	count = ldns_rr_list_rr_count(ldns_pkt_answer(answer));
+	CHECK(count <= 8);
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *bytes = ldns_rdf_data(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(answer), i), 0));
+		uint32_t address = ADDRESS(bytes[0], bytes[1], bytes[2], bytes[3]);
+		size_t at = i;
+		for (; at > 0 && out[at - 1] > address; at--)
+			out[at] = out[at - 1];
+		out[at] = address;
+	}
+	ldns_pkt_free(answer);
+	cv_dns_result_clear(&result);
+	cv_dns_cache_clear(&cache);
+	return count;
+}
+
+/*
+ * A replica whose health check is not passing (unready) is left out of its service's name while another
+ * replica is ready; its own name still answers; when no replica is ready, all are answered (fail open).
+ */
+TEST(unready_replicas_leave_their_service_name_while_others_are_ready)
+{
+	struct cv_dns_table table = {0};
+	const char *const one[] = {"app-web-1", "web", NULL}, *const two[] = {"app-web-2", "web", NULL},
+	                  *const three[] = {"app-web-3", "web", NULL};
+	uint32_t got[8];
+
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 1, 0, 2), one, NULL, NULL));
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 1, 0, 3), two, NULL, NULL));
+	CHECK_OK(cv_dns_table_add(&table, ADDRESS(10, 1, 0, 4), three, NULL, NULL));
+	CHECK_EQ_INT(addresses_answered(&table, "web.", got), 3);
+
+	table.records[1].unready = true;
+	CHECK_EQ_INT(addresses_answered(&table, "web.", got), 2);
+	CHECK_EQ_INT(got[0], ADDRESS(10, 1, 0, 2));
+	CHECK_EQ_INT(got[1], ADDRESS(10, 1, 0, 4));
+	CHECK_EQ_INT(addresses_answered(&table, "app-web-2.", got), 1);
+	CHECK_EQ_INT(got[0], ADDRESS(10, 1, 0, 3));
+
+	table.records[0].unready = true;
+	CHECK_EQ_INT(addresses_answered(&table, "web.", got), 1);
+	CHECK_EQ_INT(got[0], ADDRESS(10, 1, 0, 4));
+
+	table.records[2].unready = true; /* none ready: all of them */
+	CHECK_EQ_INT(addresses_answered(&table, "web.", got), 3);
+
+	table.records[1].unready = false; /* back when healthy */
+	CHECK_EQ_INT(addresses_answered(&table, "web.", got), 1);
+	CHECK_EQ_INT(got[0], ADDRESS(10, 1, 0, 3));
+	cv_dns_table_clear(&table);
+}
+
 int main(void)
 {
 	RUN(names_answer_with_their_addresses_in_turns);
 	RUN(names_of_a_clients_other_networks_are_answered_to_it_alone);
+	RUN(unready_replicas_leave_their_service_name_while_others_are_ready);
 	RUN(forwarded_answers_are_checked_and_cached_for_their_ttl);
 	RUN(a_crowd_behind_one_alias_fits_a_udp_answer);
 	RUN(malformed_messages_get_formerr_or_nothing);

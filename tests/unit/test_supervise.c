@@ -83,7 +83,10 @@ TEST(health_checks_are_validated_and_round_trip_through_config_json)
 	check.interval_ns = 500000000;
 	CHECK_OK(containerv_options_set_healthcheck(options, &check));
 	CHECK_OK(containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE, 4));
-	CHECK(containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS, 4) < 0);
+	CHECK_OK(containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS,
+	                                               4)); /* compose's any + max_attempts */
+	CHECK(containerv_options_set_restart_policy(options, CV_RESTART_UNLESS_STOPPED, 4) < 0 && errno == EINVAL);
+	CHECK_OK(containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE, 4));
 	CHECK(containerv_options_set_restart_timing(options, -1, 0) < 0 && errno == EINVAL);
 	CHECK(strstr(containerv_last_error(), "delay") != NULL);
 	CHECK(containerv_options_set_restart_timing(options, 0, -1) < 0 && errno == EINVAL);

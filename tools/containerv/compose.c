@@ -214,8 +214,48 @@ struct ps_state {
 	struct string_list status;
 	struct arguments services;
 	json_t *array;
-	json_t *seen; /* --services: the names printed */
+	json_t *seen;      /* --services: the names printed */
+	json_t *autoscale; /* service -> its autoscaling ("Autoscale" in --format json), from the balancer */
 };
+
+/* The autoscaled services' state, in docker's JSON casing: ps shows it only where autoscale is set. */
+static int ps_gather_autoscale(const struct containerv_compose_autoscale_status *status, void *user)
+{
+	json_t *autoscale = user;
+
+	json_object_set_new(autoscale, status->service,
+	                    json_pack("{s:i,s:i,s:i,s:i,s:f,s:f,s:b,s:b,s:I,s:s}", "Replicas", (int)status->replicas,
+	                              "Wanted", (int)status->wanted, "Min", (int)status->min, "Max", (int)status->max,
+	                              "CpuPercent", status->cpu_percent, "MemoryPercent", status->memory_percent,
+	                              "Paused", status->paused, "Scaling", status->scaling, "Changes",
+	                              (json_int_t)status->changes, "Error", status->error));
+	return 0;
+}
+
+/* The table's AUTOSCALE cell: "2 in 1-3, cpu 45%, scaling to 3", "-" for a service without autoscale. */
+static void ps_autoscale_cell(json_t *autoscale, char *cell, size_t size)
+{
+	int used;
+	double cpu = json_real_value(json_object_get(autoscale, "CpuPercent"));
+	double memory = json_real_value(json_object_get(autoscale, "MemoryPercent"));
+	int wanted = (int)json_integer_value(json_object_get(autoscale, "Wanted"));
+
+	if (autoscale == NULL) {
+		snprintf(cell, size, "-");
+		return;
+	}
+	used = snprintf(cell, size, "%d in %d-%d", (int)json_integer_value(json_object_get(autoscale, "Replicas")),
+	                (int)json_integer_value(json_object_get(autoscale, "Min")),
+	                (int)json_integer_value(json_object_get(autoscale, "Max")));
+	if (cpu >= 0 && used >= 0 && (size_t)used < size)
+		used += snprintf(cell + used, size - (size_t)used, ", cpu %.0f%%", cpu);
+	if (memory >= 0 && used >= 0 && (size_t)used < size)
+		used += snprintf(cell + used, size - (size_t)used, ", mem %.0f%%", memory);
+	if (json_is_true(json_object_get(autoscale, "Scaling")) && used >= 0 && (size_t)used < size)
+		used += snprintf(cell + used, size - (size_t)used, ", scaling to %d", wanted);
+	if (json_is_true(json_object_get(autoscale, "Paused")) && used >= 0 && (size_t)used < size)
+		snprintf(cell + used, size - (size_t)used, ", paused");
+}
 
 /* docker's state words: "paused" for a running container whose processes are frozen. */
 static const char *ps_state_name(const struct containerv_compose_container *container)
@@ -256,12 +296,20 @@ static int ps_one(const struct containerv_compose_container *container, void *us
 	}
 	if (container->state == CV_STATE_EXITED)
 		snprintf(exited, sizeof exited, "exited (%d)", container->exit_code);
+	json_t *autoscale = json_object_get(state->autoscale, container->service);
 	if (state->json) {
-		json_array_append_new(state->array, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "ID", container->id,
-		                                              "Name", container->name, "Service", container->service,
-		                                              "Project", container->project, "State", status, "Status",
-		                                              exited[0] ? exited : status, "ExitCode",
-		                                              container->exit_code, "Number", container->number));
+		json_t *entry = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "ID", container->id, "Name",
+		                          container->name, "Service", container->service, "Project", container->project,
+		                          "State", status, "Status", exited[0] ? exited : status, "ExitCode",
+		                          container->exit_code, "Number", container->number);
+		if (entry != NULL && autoscale != NULL)
+			json_object_set(entry, "Autoscale", autoscale);
+		json_array_append_new(state->array, entry);
+	} else if (json_object_size(state->autoscale) > 0) {
+		char cell[128];
+		ps_autoscale_cell(autoscale, cell, sizeof cell);
+		printf("%-30s %-20s %-20s %s\n", container->name, container->service, exited[0] ? exited : status,
+		       cell);
 	} else {
 		printf("%-30s %-20s %s\n", container->name, container->service, exited[0] ? exited : status);
 	}
@@ -323,7 +371,12 @@ static int compose_ps(int argc, char **argv)
 	state.json = format != NULL && strcmp(format, "json") == 0;
 	state.array = json_array();
 	state.seen = json_object();
-	if (!state.json && !state.quiet && !state.services_only)
+	state.autoscale = json_object();
+	if (containerv_compose_autoscale_status(project, ps_gather_autoscale, state.autoscale) < 0)
+		json_object_clear(state.autoscale); /* no balancer process: nothing autoscales */
+	if (!state.json && !state.quiet && !state.services_only && json_object_size(state.autoscale) > 0)
+		printf("%-30s %-20s %-20s %s\n", "NAME", "SERVICE", "STATUS", "AUTOSCALE");
+	else if (!state.json && !state.quiet && !state.services_only)
 		printf("%-30s %-20s %s\n", "NAME", "SERVICE", "STATUS");
 	code = containerv_compose_list(project, ps_one, &state) < 0 ? cli_fail_library(EXIT_CLI_ERROR, NULL) : 0;
 	if (code == 0 && !state.json && !state.quiet && !state.services_only)
@@ -335,6 +388,8 @@ static int compose_ps(int argc, char **argv)
 	}
 	json_decref(state.array);
 	json_decref(state.seen);
+	json_decref(state.autoscale);
+	state.autoscale = NULL;
 done:
 	free(state.services.items);
 	containerv_compose_free(app);

@@ -301,8 +301,11 @@ int containerv_options_set_restart_policy(struct containerv_options *options, en
 		return cv_error_errno(EINVAL, "restart policy: unknown policy %d", (int)policy);
 	if (max_retries < 0)
 		return cv_error_errno(EINVAL, "restart policy: maximum retry count cannot be negative");
-	if (max_retries > 0 && policy != CV_RESTART_ON_FAILURE)
-		return cv_error_errno(EINVAL, "restart policy: maximum retry count can only be used with 'on-failure'");
+	/* always with a count is compose's deploy.restart_policy {condition: any, max_attempts}; docker's run
+	 * refuses it (containerv_restart_policy_parse does). */
+	if (max_retries > 0 && policy != CV_RESTART_ON_FAILURE && policy != CV_RESTART_ALWAYS)
+		return cv_error_errno(
+		        EINVAL, "restart policy: maximum retry count can only be used with 'on-failure' or 'always'");
 	options->restart_policy = (int)policy;
 	options->restart_max_retries = max_retries;
 	return 0;

@@ -42,6 +42,7 @@
 #include "core/events-journal.h"
 #include "core/health-probe.h"
 #include "core/supervise-state.h"
+#include "network/network-internal.h"
 
 #define BACKOFF_FIRST_NS (INT64_C(100) * 1000000)
 #define BACKOFF_MAX_NS (INT64_C(60) * 1000000000)
@@ -74,6 +75,7 @@ struct supervisor {
 	int64_t started_ns;
 	int64_t next_check_ns; /* monotonic */
 	int64_t backoff_ns;
+	int lease_ready; /* what the leases were last told (cv_network_set_ready): 1, 0, -1 unknown */
 	/* The policy's restarts within restart_window_ns (wall clock, oldest first), when a window is set. */
 	int64_t recent[RECENT_MAX];
 	size_t recent_count;
@@ -253,6 +255,24 @@ static void set_health(struct supervisor *s, enum containerv_health_status statu
 	journal_health(s);
 }
 
+/*
+ * The container's leases follow its health: the DNS servers leave a replica that is not healthy out of its
+ * service's name. Written only when it changes, and once after an adoption (the last supervisor may have
+ * died between its health and its leases).
+ */
+static void sync_leases(struct supervisor *s)
+{
+	int ready = s->record.health == CV_HEALTH_HEALTHY;
+
+	if (s->lease_ready == ready)
+		return;
+	if (cv_network_set_ready(s->c->id, ready) < 0) {
+		cv_log(CONTAINERV_LOG_WARNING, "%s", containerv_last_error());
+		return;
+	}
+	s->lease_ready = ready;
+}
+
 static void check(struct supervisor *s)
 {
 	struct containerv_health_result result;
@@ -277,6 +297,7 @@ static void check(struct supervisor *s)
 	if (s->record.health != s->journaled)
 		journal_health(s); /* a change the bucket held back, once it allows */
 	save(s);
+	sync_leases(s);
 	schedule_check(s);
 }
 
@@ -291,6 +312,7 @@ static void supervise_init(struct supervisor *s)
 		s->health_event_tokens = HEALTH_EVENT_BURST;
 		s->health_tokens_at_ns = cv_monotonic_ns();
 		s->health_events_suppressed = 0;
+		s->lease_ready = -1; /* a new init's leases are made unready (cv_network_lease_locked) */
 		set_health(s, CV_HEALTH_STARTING);
 		schedule_check(s);
 	}
@@ -332,13 +354,14 @@ static bool policy_restarts(struct supervisor *s)
 
 	if (cv_supervise_stopped(s->c))
 		return false;
+	bool within_count = config->restart_max_retries == 0 || restarts_counted(s) < config->restart_max_retries;
 	switch (config->restart_policy) {
 	case CV_RESTART_ALWAYS:
+		return within_count;
 	case CV_RESTART_UNLESS_STOPPED:
 		return true;
 	case CV_RESTART_ON_FAILURE:
-		return s->c->state.exit.code != 0 &&
-		       (config->restart_max_retries == 0 || restarts_counted(s) < config->restart_max_retries);
+		return s->c->state.exit.code != 0 && within_count;
 	default:
 		return false;
 	}
@@ -397,9 +420,20 @@ static int supervise_loop(struct supervisor *s)
 		return -1;
 	if (containerv_watch_state(s->c, &state) < 0)
 		return 0; /* removed already */
-	if (state != CV_STATE_RUNNING)
+	if (state == CV_STATE_EXITED) {
+		/*
+		 * It ended before this supervisor (spawned by its start) watched it: a command that exits at once.
+		 * Its policy applies all the same (a user's stop left its marker, which policy_restarts reads).
+		 */
+		s->supervised = s->c->state.pid;
+		s->started_ns = s->c->state.started_ns ? s->c->state.started_ns : cv_now_ns();
+		if (!after_exit(s, watch))
+			return 0;
+	} else if (state != CV_STATE_RUNNING) {
 		return 0;
-	supervise_init(s);
+	} else {
+		supervise_init(s);
+	}
 	for (;;) {
 		int64_t deadline = s->health != NULL ? s->next_check_ns : 0;
 		if (!quiet_until(watch, deadline)) {
@@ -459,6 +493,7 @@ int containerv_supervise(const char *root, const char *id)
 		CV_CONTEXT_SCOPE(context);
 		cv_backend()->refresh(s.c);
 		s.health = cv_health_effective(&s.c->config);
+		s.lease_ready = -1;
 		s.record.pid = (int)getpid();
 		ret = supervise_loop(&s);
 		/* Gone, or ended for good: nobody supervises it now. */

@@ -108,8 +108,10 @@ static int add_other_network(const char *name, void *user)
 				continue;
 			ret = cv_dns_table_add(walk->table, leases[i].address, (const char *const *)leases[i].names,
 			                       NULL, NULL);
-			if (ret == 0)
+			if (ret == 0) {
 				walk->table->records[walk->table->count - 1].scope = client->address;
+				walk->table->records[walk->table->count - 1].unready = leases[i].unready;
+			}
 		}
 	}
 	cv_leases_free(leases, count);
@@ -131,6 +133,8 @@ int cv_dns_table_load(const struct cv_network *network, struct cv_dns_table *tab
 			continue;
 		ret = cv_dns_table_add(table, leases[i].address, (const char *const *)leases[i].names,
 		                       (const char *const *)leases[i].links, (const char *const *)leases[i].dns);
+		if (ret == 0)
+			table->records[table->count - 1].unready = leases[i].unready;
 		/* The live ones first: the walk of the other networks looks at those only. */
 		if (live != i) {
 			struct cv_lease moved = leases[live];
@@ -343,24 +347,38 @@ static bool has_name(char *const *names, const char *name)
 	return false;
 }
 
-/*
- * The addresses of name: every container of the network with that name or alias; when there is none,
- * those of the client's other networks (scoped to it), as docker asks the container's networks in turn.
- */
-static size_t addresses_of(const struct cv_dns_table *table, uint32_t client, const char *name, uint32_t *out,
-                           size_t max)
+/* The addresses of the records in scope with that name (the ready ones only, when ready_only). */
+static size_t matching(const struct cv_dns_table *table, uint32_t scope, const char *name, bool ready_only,
+                       uint32_t *out, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < table->count && n < max; i++)
-		if (table->records[i].scope == 0 && has_name(table->records[i].names, name))
-			out[n++] = table->records[i].address;
-	if (n > 0 || client == 0)
-		return n;
-	for (size_t i = 0; i < table->count && n < max; i++)
-		if (table->records[i].scope == client && has_name(table->records[i].names, name))
+		if (table->records[i].scope == scope && !(ready_only && table->records[i].unready) &&
+		    has_name(table->records[i].names, name))
 			out[n++] = table->records[i].address;
 	return n;
+}
+
+/*
+ * The addresses of name: every container of the network with that name or alias; when there is none,
+ * those of the client's other networks (scoped to it), as docker asks the container's networks in turn.
+ * Of those, only the ready ones (no health check, or healthy): a replica that is starting or unhealthy is
+ * not answered for its service's name while a healthy one is. When none is ready, all are answered (fail
+ * open, as Route 53 does when every record of a name fails its check): a client that starts before its
+ * dependency is healthy gets an address to retry rather than a negative answer its resolver caches.
+ */
+static size_t addresses_of(const struct cv_dns_table *table, uint32_t client, const char *name, uint32_t *out,
+                           size_t max)
+{
+	size_t n = matching(table, 0, name, true, out, max);
+
+	if (n == 0)
+		n = matching(table, 0, name, false, out, max);
+	if (n > 0 || client == 0)
+		return n;
+	n = matching(table, client, name, true, out, max);
+	return n > 0 ? n : matching(table, client, name, false, out, max);
 }
 
 /* The client's own record: a container of this network (a scoped record is another network's). */

@@ -36,6 +36,8 @@ struct cv_dns_record {
 	 * with this address (one on both networks), and only for names this network does not have.
 	 */
 	uint32_t scope;
+	/* A health check that is not healthy yet or any more: left out of a name that ready records share. */
+	bool unready;
 };
 
 struct cv_dns_table {

@@ -117,6 +117,11 @@ struct cv_lease {
 	char **links;
 	/* ... and its --dns servers, where the server forwards its other questions (the host's without). */
 	char **dns;
+	/*
+	 * It has a health check and is not healthy (starting or unhealthy): the DNS server leaves it out of a
+	 * name that healthy containers share (network/dns.c). Set at the lease's making, kept by its supervisor.
+	 */
+	bool unready;
 };
 
 /* network/store.c: whether any network was ever made in this state root (no: nothing to release). */
@@ -134,11 +139,21 @@ int cv_network_load_or_default(const char *name, struct cv_network *network);
 int cv_network_save_new(const struct cv_network *network);
 int cv_network_delete_files(const char *name);
 int cv_network_leases(const struct cv_network *network, struct cv_lease **leases, size_t *count);
+/*
+ * For a walk over the networks (cv_network_names): the named network and its leases; false (the
+ * error cleared) when it was removed meanwhile or cannot be read, nothing of it to look at then.
+ */
+bool cv_network_load_with_leases(const char *name, struct cv_network *network, struct cv_lease **leases, size_t *count);
 void cv_leases_free(struct cv_lease *leases, size_t count);
 /* Picks a free address (or checks requested), records the lease with its owner; ENOSPC when full. */
 int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease);
 int cv_lease_save(const struct cv_network *network, const struct cv_lease *lease);
 int cv_lease_remove(const struct cv_network *network, uint32_t address);
+/*
+ * The container's (id) live leases on every network say ready or not (cv_lease.unready); only the ones
+ * that change are written (a write makes the DNS servers read their names again). Takes the lock.
+ */
+int cv_network_set_ready(const char *container, bool ready);
 /* Releases stale leases in every network (and what they hold). */
 void cv_network_reconcile_locked(void);
 /* Calls callback for each network name. */

@@ -254,11 +254,11 @@ static json_t *lease_to_json(const struct cv_lease *lease)
 		                                       (int)p->container_port, "protocol", p->protocol));
 	}
 	cv_address_format(lease->address, address);
-	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o}", "container", lease->container, "address", address,
-	                 "veth", lease->veth, "interface", lease->interface, "owner_pid", (int)lease->owner_pid,
-	                 "owner_start", (json_int_t)lease->owner_start, "ports", ports, "names",
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:b}", "container", lease->container, "address",
+	                 address, "veth", lease->veth, "interface", lease->interface, "owner_pid",
+	                 (int)lease->owner_pid, "owner_start", (json_int_t)lease->owner_start, "ports", ports, "names",
 	                 string_array(lease->names), "links", string_array(lease->links), "dns",
-	                 string_array(lease->dns));
+	                 string_array(lease->dns), "unready", (int)lease->unready);
 }
 
 static int copy_field(json_t *root, const char *key, char *out, size_t size)
@@ -287,6 +287,7 @@ static int lease_from_json(json_t *root, struct cv_lease *lease)
 		return cv_error_errno(EINVAL, "lease: malformed");
 	lease->owner_pid = (pid_t)json_integer_value(json_object_get(root, "owner_pid"));
 	lease->owner_start = (uint64_t)json_integer_value(json_object_get(root, "owner_start"));
+	lease->unready = json_is_true(json_object_get(root, "unready")); /* absent (older leases): ready */
 	if (names_from(json_object_get(root, "names"), &lease->names) < 0 ||
 	    names_from(json_object_get(root, "links"), &lease->links) < 0 ||
 	    names_from(json_object_get(root, "dns"), &lease->dns) < 0)
@@ -401,6 +402,57 @@ int cv_lease_remove(const struct cv_network *network, uint32_t address)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return cv_error_sys("release %s", path);
 	return 0;
+}
+
+bool cv_network_load_with_leases(const char *name, struct cv_network *network, struct cv_lease **leases, size_t *count)
+{
+	*leases = NULL;
+	*count = 0;
+	if (cv_network_load(name, network) < 0 || cv_network_leases(network, leases, count) < 0) {
+		cv_error_clear();
+		return false;
+	}
+	return true;
+}
+
+struct set_ready {
+	const char *container;
+	bool ready;
+};
+
+static int set_ready_on(const char *name, void *user)
+{
+	const struct set_ready *want = user;
+	struct cv_network network;
+	struct cv_lease *leases;
+	size_t count;
+	int ret = 0;
+
+	if (!cv_network_load_with_leases(name, &network, &leases, &count))
+		return 0; /* removed meanwhile: nothing of ours there */
+	for (size_t i = 0; i < count && ret == 0; i++) {
+		if (strcmp(leases[i].container, want->container) != 0 || leases[i].unready == !want->ready)
+			continue;
+		leases[i].unready = !want->ready;
+		ret = cv_lease_save(&network, &leases[i]);
+	}
+	cv_leases_free(leases, count);
+	return ret;
+}
+
+int cv_network_set_ready(const char *container, bool ready)
+{
+	struct set_ready want = {.container = container, .ready = ready};
+	int lock, ret;
+
+	if (!cv_network_store_exists())
+		return 0;
+	lock = cv_network_lock();
+	if (lock < 0)
+		return -1;
+	ret = cv_network_names(set_ready_on, &want);
+	cv_network_unlock(lock);
+	return ret;
 }
 
 int cv_lease_allocate(const struct cv_network *network, uint32_t requested, struct cv_lease *lease)

@@ -5,7 +5,9 @@
  *   drain@<container>           scale-down: the replica leaves the rotation and
  *                               its connections finish before it is stopped;
  *   autoscale-paused@<service>  a manual scale: autoscaling leaves the service
- *                               alone until the next up.
+ *                               alone until the next up;
+ *   scale@<service>             not a mark: the lock (flock) every change of the
+ *                               service's replica count holds, manual or not.
  *
  * A mark is an empty file: made and removed atomically, read with one
  * faccessat() by the balancer at each refresh, and gone with the directory at
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +97,33 @@ void cv_compose_autoscale_resume(const char *project, const char *service)
 bool cv_compose_autoscale_paused(int directory, const char *service)
 {
 	return has_mark(directory, "autoscale-paused", service);
+}
+
+int cv_compose_scale_lock(const char *project, const char *service)
+{
+	char path[PATH_MAX + 300];
+	int fd;
+
+	/* The directory and the file, as a mark's; then held for the whole change. */
+	if (set_mark(project, "scale", service) < 0 || mark_path(project, "scale", service, path, sizeof path) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cv_error_sys("open %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int saved = errno;
+			close(fd);
+			return cv_error_errno(saved, "lock %s", path);
+		}
+	}
+	return fd;
+}
+
+void cv_compose_scale_unlock(int lock)
+{
+	if (lock >= 0)
+		close(lock);
 }
 
 bool cv_compose_lb_draining(int directory, const char *container)

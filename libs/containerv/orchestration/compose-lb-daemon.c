@@ -11,7 +11,8 @@
  *                  algorithm, weights, probes): up compares the plan and
  *                  keeps, or replaces, the process;
  *   lb-status.json every backend's counters and histograms, rewritten every
- *                  second (containerv_compose_lb_status(), compose ps, metrics).
+ *                  second (containerv_compose_lb_status(), compose ps, metrics);
+ *   lb.log         its stdout and stderr, bounded (compose-lb-log.c).
  *
  * The replica set: every second and on SIGHUP (up sends it; so can whatever
  * scales a service, through containerv_compose_lb_refresh()) the process
@@ -222,7 +223,7 @@ static json_t *make_plan(const struct containerv_compose *app)
 	for (size_t i = 0; plan != NULL && app->service_order[i] != NULL; i++) {
 		const char *name = app->service_order[i];
 		json_t *service = json_object_get(services, name), *element;
-		size_t index;
+		size_t index, balanced_ports = 0;
 
 		json_array_foreach(json_object_get(service, "ports"), index, element)
 		{
@@ -230,6 +231,16 @@ static json_t *make_plan(const struct containerv_compose *app)
 			if (!cv_compose_port_balanced(service, json_string_value(element), &port))
 				continue;
 			json_t *entry = plan_entry(app, name, service, &port);
+			if (entry == NULL || json_array_append_new(plan, entry) < 0) {
+				json_decref(plan);
+				return NULL;
+			}
+			balanced_ports++;
+		}
+		/* An autoscaled service without one: an entry with no port, for its autoscaler alone. */
+		if (balanced_ports == 0 && json_object_get(json_object_get(service, "x-containerv"), "autoscale")) {
+			struct cv_compose_lb_port none = {.host_ip = ""};
+			json_t *entry = plan_entry(app, name, service, &none);
 			if (entry == NULL || json_array_append_new(plan, entry) < 0) {
 				json_decref(plan);
 				return NULL;
@@ -337,7 +348,7 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 		if (strcmp(member->name, container->name) != 0 || strcmp(member->address, address) != 0)
 			continue;
 		member->present = true;
-		if (containerv_lb_backend_stats(balanced->lb, member->index, &stats) == 0 &&
+		if (balanced->lb != NULL && containerv_lb_backend_stats(balanced->lb, member->index, &stats) == 0 &&
 		    (stats.state == CONTAINERV_LB_BACKEND_DRAINING || stats.state == CONTAINERV_LB_BACKEND_REMOVED))
 			containerv_lb_restore_backend(balanced->lb, member->index);
 		return;
@@ -345,7 +356,8 @@ static void admit(struct balanced *balanced, const struct containerv_compose_con
 	if (balanced->member_count == CONTAINERV_LB_MAX_BACKENDS)
 		return; /* full: its connections stay with the others */
 	struct member *member = &balanced->members[balanced->member_count];
-	if (containerv_lb_add_backend(balanced->lb, address, target, weight_of(balanced->entry, container->number),
+	if (balanced->lb != NULL &&
+	    containerv_lb_add_backend(balanced->lb, address, target, weight_of(balanced->entry, container->number),
 	                              &member->index) < 0) {
 		cv_error_clear();
 		return;
@@ -493,7 +505,7 @@ static void refresh(struct daemon *daemon)
 	for (size_t i = 0; i < daemon->count; i++) {
 		struct balanced *balanced = &daemon->balanced[i];
 		for (size_t m = 0; m < balanced->member_count; m++) {
-			if (!balanced->members[m].present) /* ENOENT: gone already */
+			if (!balanced->members[m].present && balanced->lb != NULL) /* ENOENT: gone already */
 				containerv_lb_remove_backend(balanced->lb, balanced->members[m].index);
 		}
 		if (balanced->autoscaler != NULL)
@@ -522,7 +534,7 @@ static json_t *backend_json(struct balanced *balanced, const struct member *memb
 	struct containerv_lb_backend_stats stats = {.version = CONTAINERV_LB_BACKEND_STATS_VERSION};
 	struct containerv_lb_histogram connect, first_byte;
 
-	if (containerv_lb_backend_stats(balanced->lb, member->index, &stats) < 0 ||
+	if (balanced->lb == NULL || containerv_lb_backend_stats(balanced->lb, member->index, &stats) < 0 ||
 	    containerv_lb_backend_histogram(balanced->lb, member->index, CONTAINERV_LB_LATENCY_CONNECT, &connect) < 0 ||
 	    containerv_lb_backend_histogram(balanced->lb, member->index, CONTAINERV_LB_LATENCY_FIRST_BYTE,
 	                                    &first_byte) < 0)
@@ -561,14 +573,15 @@ static void write_status(struct daemon *daemon)
 		struct autoscaler *autoscaler = balanced->autoscaler;
 		if (entry != NULL && autoscaler != NULL && autoscaler->count > 0) {
 			const struct containerv_autoscale_sample *last = &autoscaler->history[autoscaler->count - 1];
-			json_object_set_new(entry, "autoscale",
-			                    json_pack("{s:i, s:i, s:I, s:I, s:f, s:f, s:b, s:b, s:s}", "replicas",
-			                              (int)last->replicas, "wanted", (int)autoscaler->wanted,
-			                              "decisions", (json_int_t)autoscaler->state.decisions, "changes",
-			                              (json_int_t)autoscaler->changes, "cpu_percent", last->cpu_percent,
-			                              "memory_percent", last->memory_percent, "paused",
-			                              autoscaler->paused, "scaling", autoscaler->scaling, "error",
-			                              autoscaler->error));
+			json_object_set_new(
+			        entry, "autoscale",
+			        json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:f, s:f, s:b, s:b, s:s}", "replicas",
+			                  (int)last->replicas, "wanted", (int)autoscaler->wanted, "min",
+			                  (int)autoscaler->policy.min, "max", (int)autoscaler->policy.max, "decisions",
+			                  (json_int_t)autoscaler->state.decisions, "changes",
+			                  (json_int_t)autoscaler->changes, "cpu_percent", last->cpu_percent,
+			                  "memory_percent", last->memory_percent, "paused", autoscaler->paused,
+			                  "scaling", autoscaler->scaling, "error", autoscaler->error));
 		}
 		json_array_append_new(balancers, entry);
 	}
@@ -596,6 +609,8 @@ static int start_balancer(struct balanced *balanced)
 	options.udp_expect_length = options.udp_expect != NULL ? strlen(options.udp_expect) : 0;
 	balanced->service = json_string_value(json_object_get(entry, "service"));
 	balanced->network = json_string_value(json_object_get(entry, "network"));
+	if (options.port == 0)
+		return 0; /* an autoscaled service with no published port: its autoscaler only, no listener */
 	if (containerv_lb_algorithm_parse(json_string_value(json_object_get(entry, "algorithm")), &options.algorithm) <
 	            0 ||
 	    containerv_lb_create(&options, &balanced->lb) < 0 || containerv_lb_start(balanced->lb) < 0)
@@ -739,6 +754,7 @@ static _Noreturn void serve(const struct containerv_compose *app, const char *di
 			break;
 		refresh(&daemon);
 		write_status(&daemon);
+		cv_compose_lb_log_bound(daemon.directory);
 	}
 	/* A change in flight finishes (down waits for this process): no replica is left half made. */
 	for (size_t i = 0; i < daemon.count; i++) {
@@ -771,9 +787,10 @@ static int start(const struct containerv_compose *app, const char *directory, js
 	}
 	if (middle == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int log = cv_compose_lb_log_open(directory); /* its stdout and stderr (compose-lb-log.c) */
 		setsid();
 		for (int fd = 0; fd < 3 && null >= 0; fd++)
-			dup2(null, fd);
+			dup2(fd > 0 && log >= 0 ? log : null, fd);
 		if (dup2(channel[1], 3) < 0)
 			_exit(1);
 		closefrom(4); /* nothing of the caller's stays open in a long-lived process */

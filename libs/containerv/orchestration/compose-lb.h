@@ -59,6 +59,18 @@ int cv_compose_lb_up(const struct containerv_compose *app, containerv_compose_pr
 /* Is a balancer process alive for the project directory <root>/compose/<project> (its lock held)? */
 bool cv_compose_lb_serving(const char *directory);
 
+/*
+ * compose-lb-log.c: the balancer process's stdout and stderr, lb.log in the
+ * project's directory, at most CV_COMPOSE_LB_LOG_MAX bytes before it becomes
+ * lb.log.1. _open: the file to hand the process (a descriptor, -1 on error);
+ * _bound: called by the process at each refresh, moves the full file aside
+ * and points its stdout and stderr at a new one.
+ */
+#define CV_COMPOSE_LB_LOG "lb.log"
+#define CV_COMPOSE_LB_LOG_MAX (1 << 20)
+int cv_compose_lb_log_open(const char *directory);
+void cv_compose_lb_log_bound(int directory);
+
 /* Stops the project's balancer process, if any, and forgets its record (down). */
 int cv_compose_lb_down(const char *project, containerv_compose_progress_fn progress, void *user);
 
@@ -87,6 +99,16 @@ bool cv_compose_lb_draining(int directory, const char *container);
 int cv_compose_autoscale_pause(const char *project, const char *service);
 void cv_compose_autoscale_resume(const char *project, const char *service);
 bool cv_compose_autoscale_paused(int directory, const char *service);
+
+/*
+ * The lock of a service's replica count (scale@SERVICE, flock): held by
+ * cv_compose_scale_service() for the whole change, so a manual scale that
+ * arrives while an autoscaling change runs waits for its end (and pauses the
+ * autoscaling first: the autoscaler, once it holds the lock, finds the pause
+ * and gives its change up). Returns the descriptor; -1 on error.
+ */
+int cv_compose_scale_lock(const char *project, const char *service);
+void cv_compose_scale_unlock(int lock);
 
 /*
  * compose-scale.c: scales a service. trigger: "manual" (containerv_compose_scale(),

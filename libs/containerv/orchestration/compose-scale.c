@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,30 +135,33 @@ static void journal_scale(const struct containerv_compose *app, const char *name
 		cv_error_clear(); /* the scale happened; a journal that cannot be written is not its failure */
 }
 
-int cv_compose_scale_service(const struct containerv_compose *app, const char *name, unsigned int count,
-                             const struct containerv_compose_up_options *options, const char *trigger,
-                             const char *reason)
+/* Has a manual scale paused the service's autoscaling (its mark, compose-lb-control.c)? */
+static bool autoscale_paused(const char *project, const char *name)
+{
+	char directory[PATH_MAX];
+	bool paused = false;
+
+	if (cv_compose_files_directory(project, NULL, NULL, directory, sizeof directory) == 0) {
+		int fd = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		paused = fd >= 0 && cv_compose_autoscale_paused(fd, name);
+		if (fd >= 0)
+			close(fd);
+	}
+	cv_error_clear();
+	return paused;
+}
+
+static int scale_locked(const struct containerv_compose *app, const char *name, json_t *service, unsigned int count,
+                        const struct containerv_compose_up_options *options, const char *trigger, const char *reason)
 {
 	struct containerv_compose_up_options up = CONTAINERV_COMPOSE_UP_OPTIONS_INIT;
 	const char *only[2] = {name, NULL};
 	char **surplus = NULL;
 	unsigned int existing = 0;
 
-	cv_error_clear();
-	if (app == NULL || name == NULL || (options && options->version != CONTAINERV_COMPOSE_UP_OPTIONS_VERSION))
-		return cv_error_errno(EINVAL, "compose scale: no app or service, or an unknown options version");
-	json_t *service = service_of(app, name);
-	if (service == NULL)
-		return cv_error_errno(ENOENT, "no such service: %s", name);
-	if (count > 1000)
-		return cv_error_errno(EINVAL, "scale %s: %u replicas: at most 1000", name, count);
-	if (count > 1 && json_object_get(service, "container_name") != NULL)
-		return cv_error_errno(EINVAL, "scale %s: container_name cannot be combined with more than one replica",
+	if (strcmp(trigger, "autoscale") == 0 && autoscale_paused(app->project, name))
+		return cv_error_errno(ECANCELED, "scale %s: its autoscaling was paused by a manual scale meanwhile",
 		                      name);
-	/* A manual scale of an autoscaled service pauses its autoscaling first: the two never fight. */
-	if (strcmp(trigger, "manual") == 0 && json_object_get(json_object_get(service, "x-containerv"), "autoscale") &&
-	    cv_compose_autoscale_pause(app->project, name) < 0)
-		return cv_error_prefix("scale %s: pause its autoscaling", name);
 	if (replicas_above(app, name, count, &surplus, &existing) < 0)
 		return -1;
 	int ret = cv_compose_remove_replicas(app, service, surplus, options ? options->progress : NULL,
@@ -186,6 +190,34 @@ int cv_compose_scale_service(const struct containerv_compose *app, const char *n
 	}
 	journal_scale(app, name, existing, count, trigger, reason);
 	return 0;
+}
+
+int cv_compose_scale_service(const struct containerv_compose *app, const char *name, unsigned int count,
+                             const struct containerv_compose_up_options *options, const char *trigger,
+                             const char *reason)
+{
+	cv_error_clear();
+	if (app == NULL || name == NULL || (options && options->version != CONTAINERV_COMPOSE_UP_OPTIONS_VERSION))
+		return cv_error_errno(EINVAL, "compose scale: no app or service, or an unknown options version");
+	json_t *service = service_of(app, name);
+	if (service == NULL)
+		return cv_error_errno(ENOENT, "no such service: %s", name);
+	if (count > 1000)
+		return cv_error_errno(EINVAL, "scale %s: %u replicas: at most 1000", name, count);
+	if (count > 1 && json_object_get(service, "container_name") != NULL)
+		return cv_error_errno(EINVAL, "scale %s: container_name cannot be combined with more than one replica",
+		                      name);
+	/* A manual scale of an autoscaled service pauses its autoscaling first: the two never fight. */
+	if (strcmp(trigger, "manual") == 0 && json_object_get(json_object_get(service, "x-containerv"), "autoscale") &&
+	    cv_compose_autoscale_pause(app->project, name) < 0)
+		return cv_error_prefix("scale %s: pause its autoscaling", name);
+	/* One change of the count at a time, manual or autoscaling: the second waits for the first. */
+	int lock = cv_compose_scale_lock(app->project, name);
+	if (lock < 0)
+		return cv_error_prefix("scale %s", name);
+	int ret = scale_locked(app, name, service, count, options, trigger, reason);
+	cv_compose_scale_unlock(lock);
+	return ret;
 }
 
 int containerv_compose_scale(const struct containerv_compose *app, const char *name, unsigned int count,

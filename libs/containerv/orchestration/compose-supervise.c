@@ -173,17 +173,18 @@ int cv_compose_check_health_extension(struct cv_compose_loader *loader, const ch
 	return 0;
 }
 
-/* deploy.restart_policy.condition: none, on-failure (with max_attempts) or any. */
+/* deploy.restart_policy.condition: none, on-failure or any (the last two with max_attempts, 0: no limit). */
 static int apply_deploy_restart(struct containerv_options *options, json_t *policy)
 {
 	const char *condition = json_string_value(json_object_get(policy, "condition"));
 	int attempts = (int)json_integer_value(json_object_get(policy, "max_attempts"));
 
+	if (attempts < 0)
+		attempts = 0;
 	if (condition == NULL || strcmp(condition, "any") == 0)
-		return containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS, 0);
+		return containerv_options_set_restart_policy(options, CV_RESTART_ALWAYS, attempts);
 	if (strcmp(condition, "on-failure") == 0)
-		return containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE,
-		                                             attempts > 0 ? attempts : 0);
+		return containerv_options_set_restart_policy(options, CV_RESTART_ON_FAILURE, attempts);
 	if (strcmp(condition, "none") == 0)
 		return containerv_options_set_restart_policy(options, CV_RESTART_NO, 0);
 	return cv_error_errno(EINVAL, "deploy.restart_policy.condition: none, on-failure or any");

@@ -164,15 +164,21 @@ static int act_on(const struct action_run *run, const struct member *member, str
 			return -1;
 		return containerv_start(container);
 	case CV_COMPOSE_PAUSE:
+		/* A verb that leaves the container running adopts it first when its supervisor is gone (as up and
+		 * start do): its health and restart policy hold again once it is unpaused. */
+		if (running && containerv_supervise_ensure(container) < 0)
+			return -1;
 		if (!running || member->paused)
 			return 0;
 		*status = "Paused";
 		return containerv_pause(container);
 	case CV_COMPOSE_UNPAUSE:
 		if (!running || !member->paused)
-			return 0;
+			return running ? containerv_supervise_ensure(container) : 0;
 		*status = "Unpaused";
-		return containerv_resume(container);
+		if (containerv_resume(container) < 0)
+			return -1;
+		return containerv_supervise_ensure(container);
 	case CV_COMPOSE_KILL:
 		if (!running)
 			return 0;

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/util.h"
+#include "config/options.h"
 #include "platform/linux/container-private.h"
 #include "platform/linux/netlink-route.h"
 #include "platform/linux/network-private.h"
@@ -85,14 +86,12 @@ static int check_published(const char *name, void *user)
 {
 	struct port_conflict *check = user;
 	struct cv_network network;
-	struct cv_lease *leases = NULL;
-	size_t count = 0;
+	struct cv_lease *leases;
+	size_t count;
 	int ret = 0;
 
-	if (cv_network_load(name, &network) < 0 || cv_network_leases(&network, &leases, &count) < 0) {
-		cv_error_clear();
+	if (!cv_network_load_with_leases(name, &network, &leases, &count))
 		return 0;
-	}
 	for (size_t i = 0; i < count && ret == 0; i++)
 		for (size_t j = 0; j < leases[i].port_count && ret == 0; j++)
 			for (size_t k = 0; k < check->count && ret == 0; k++)
@@ -157,6 +156,8 @@ int cv_network_lease_locked(struct containerv_container *c, const char *name, co
 	/* What the network's DNS server answers: the lease is where it reads the names. */
 	if (cv_lease_set_names(&plan->lease, &c->config.network, name, c->name, interface_number == 0) < 0)
 		return -1;
+	/* docker: a container with a health check starts "starting"; its supervisor marks it ready when healthy. */
+	plan->lease.unready = cv_health_effective(&c->config) != NULL;
 	if (cv_lease_allocate(&plan->network, requested, &plan->lease) < 0)
 		return -1;
 	plan->leased = true;

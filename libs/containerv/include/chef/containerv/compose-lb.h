@@ -40,6 +40,33 @@ CONTAINERV_API int containerv_compose_lb_status(const char *project,
                                                                 void *user),
                                                 void *user);
 
+#define CONTAINERV_COMPOSE_AUTOSCALE_STATUS_VERSION 1
+
+/* One autoscaled service (x-containerv.autoscale), as containerv_compose_autoscale_status() reports it. */
+struct containerv_compose_autoscale_status {
+	unsigned int version;       /* CONTAINERV_COMPOSE_AUTOSCALE_STATUS_VERSION */
+	const char *service;        /* the service */
+	unsigned int replicas;      /* running at the last sample (healthy or not) */
+	unsigned int wanted;        /* the last decision (replicas while paused) */
+	unsigned int min, max;      /* its bounds */
+	double cpu_percent;         /* mean CPU use of its replicas in rotation, % of one CPU; -1: unknown yet */
+	double memory_percent;      /* mean memory use, % of their limit; -1: unknown */
+	int paused;                 /* a manual scale paused it, until the next compose up */
+	int scaling;                /* a change is under way */
+	unsigned long long changes; /* changes applied since the balancer process started */
+	const char *error;          /* the last failed change's error; "" after a success */
+};
+
+/*
+ * Calls callback for each autoscaled service of a project, as its balancer
+ * process last wrote them (within a second; a service shows from its first
+ * sample on). ENOENT when the project has no balancer process. A non-zero
+ * return of callback stops the walk and is returned.
+ */
+CONTAINERV_API int containerv_compose_autoscale_status(
+        const char *project, int (*callback)(const struct containerv_compose_autoscale_status *status, void *user),
+        void *user);
+
 /*
  * Tells a project's balancer to re-read its replicas now (after replicas
  * were added or removed outside compose up); 0 when none runs.

@@ -93,15 +93,17 @@ CONTAINERV_API const char *containerv_health_status_name(enum containerv_health_
 
 enum containerv_restart_policy {
 	CV_RESTART_NO = 0,
-	CV_RESTART_ALWAYS = 1,         /* whenever the main command ends, except after containerv_stop() */
+	CV_RESTART_ALWAYS = 1,         /* whenever the main command ends, except after containerv_stop(); at most
+	                                  max_retries times when set (compose's condition: any, max_attempts) */
 	CV_RESTART_ON_FAILURE = 2,     /* when it ends with a non-zero code, at most max_retries times (0: no limit) */
 	CV_RESTART_UNLESS_STOPPED = 3, /* as always (the difference, at a daemon's boot, does not apply here) */
 };
 
 /*
- * Sets the restart policy. max_retries only for CV_RESTART_ON_FAILURE (0: no
- * limit). EINVAL for an unknown policy, a negative count, or a count with
- * another policy; a policy other than CV_RESTART_NO conflicts with
+ * Sets the restart policy. max_retries only for CV_RESTART_ON_FAILURE and
+ * CV_RESTART_ALWAYS (0: no limit; docker's run takes it for on-failure only,
+ * compose's deploy.restart_policy for both). EINVAL for an unknown policy, a
+ * negative count, or a count with another policy; a policy other than CV_RESTART_NO conflicts with
  * autoremove (refused at create).
  */
 CONTAINERV_API int containerv_options_set_restart_policy(struct containerv_options *options,
