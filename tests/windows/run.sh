@@ -128,8 +128,10 @@ out=$(cv run -d --name sleeper --rootfs "$sys32" cmd.exe /c exit 0)
 out=$(cv rm sleeper)
 [ $? -eq 1 ] && grep -q 'running' <<<"$out" && running "ping -n 121" && pass rm_running_refused ||
 	fail rm_running_refused "$out"
+# stop returns once the exit is recorded; the monitor ends just after, and wine tears a killed process's
+# unix side down asynchronously: their disappearance is waited for (30 s at most), not raced.
 out=$(cv stop -t 5 sleeper)
-if [ $? -eq 0 ] && gone "ping -n 121" && gone "cv_win_monitor.*$id" &&
+if [ $? -eq 0 ] && until_true gone "ping -n 121" && until_true gone "cv_win_monitor.*$id" &&
 	grep -Eq "sleeper +Exited \(143\)" <<<"$(cv ps -a)" && [ "$(cv wait sleeper)" = 143 ]; then
 	pass stop
 else
@@ -176,7 +178,7 @@ fi
 
 id=$(run_d --rootfs "$sys32" ping.exe -n 123 127.0.0.1)
 out=$(cv rm -f "$id")
-[ $? -eq 0 ] && gone "ping.exe -n 123" && [ ! -e "$root_unix/containers/$id" ] && pass rm_force ||
+[ $? -eq 0 ] && until_true gone "ping.exe -n 123" && [ ! -e "$root_unix/containers/$id" ] && pass rm_force ||
 	fail rm_force "$out"
 
 out=$(cv run -d --rootfs "$sys32" no-such-program)
